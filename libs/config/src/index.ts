@@ -1,0 +1,2 @@
+/** Typed service options from environment variables, validated once at start-up. */
+export {};

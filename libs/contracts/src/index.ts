@@ -1,0 +1,2 @@
+/** Generated protobuf contracts (ts-proto, grpc-js services) and Kafka topic names. */
+export {};

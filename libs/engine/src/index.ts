@@ -1,0 +1,2 @@
+/** The only importer of onnxruntime-node: execution providers, session cache, runners, optimizers, checkpoints. */
+export {};

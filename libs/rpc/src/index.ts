@@ -1,0 +1,2 @@
+/** gRPC server bootstrap, health, deadlines, error-to-status mapping, client factory. */
+export {};

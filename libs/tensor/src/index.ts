@@ -1,0 +1,2 @@
+/** Typed n-d tensors: dtype to TypedArray map, shape checks, wire conversion. */
+export {};
