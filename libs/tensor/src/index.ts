@@ -1,2 +1,18 @@
-/** Typed n-d tensors: dtype to TypedArray map, shape checks, wire conversion. */
-export {};
+/**
+ * Typed n-d tensors: a dtype -> TypedArray map, shape checks, and conversion to and from the
+ * proto Tensor. Every bad input raises a {@link TensorError} whose `code` says what kind of
+ * problem it is and whose message says what was wrong and what was expected.
+ */
+export { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isDType, isFloatDType } from './dtype.js';
+export type { DataTypeMap, DType, TypedArray, TypedArrayConstructorOf } from './dtype.js';
+export type { ElementTypeMap, NestedArray } from './element.js';
+export { assertFinite } from './finite.js';
+export { float16ToNumber, numberToFloat16 } from './float16.js';
+export { checkShape, formatShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
+export type { Shape } from './shape.js';
+export { fromArray, reshape, scalar, tensor, zeros } from './tensor.js';
+export type { AnyTensor, Tensor } from './tensor.js';
+export { TensorError } from './tensor-error.js';
+export type { TensorErrorCode } from './tensor-error.js';
+export { dtypeFromWire, dtypeToWire, fromWire, toWire } from './wire.js';
+export type { FromWireOptions } from './wire.js';

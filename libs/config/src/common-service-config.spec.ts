@@ -1,0 +1,101 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { commonServiceConfig, type CommonServiceConfig } from './common-service-config.js';
+import { ConfigError } from './config-error.js';
+import { defineConfig } from './define-config.js';
+import { int } from './number-fields.js';
+
+const common = defineConfig(commonServiceConfig);
+const ALL_VARIABLES = [
+  'MNEME_GRPC_HOST',
+  'MNEME_GRPC_PORT',
+  'MNEME_LOG_LEVEL',
+  'MNEME_DEVICE',
+  'MNEME_GRPC_MAX_MESSAGE_BYTES',
+  'MNEME_SHUTDOWN_GRACE',
+  'MNEME_KAFKA_BROKERS',
+  'MNEME_DATA_DIR',
+  'MNEME_METRICS_PORT',
+];
+
+describe('commonServiceConfig', () => {
+  it('has the documented types', () => {
+    expectTypeOf<CommonServiceConfig>().toEqualTypeOf<{
+      readonly grpcHost: string;
+      readonly grpcPort: number;
+      readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+      readonly device: 'auto' | 'cpu' | 'cuda';
+      readonly grpcMaxMessageBytes: number;
+      readonly shutdownGrace: number;
+      readonly kafkaBrokers: readonly string[] | undefined;
+      readonly dataDir: string;
+      readonly metricsPort: number | undefined;
+    }>();
+  });
+
+  it('has the documented defaults', () => {
+    expect(common.load({}).config).toEqual({
+      grpcHost: '127.0.0.1',
+      grpcPort: 50051,
+      logLevel: 'info',
+      device: 'auto',
+      grpcMaxMessageBytes: 64 * 1024 * 1024,
+      shutdownGrace: 10_000,
+      kafkaBrokers: undefined,
+      dataDir: '.mneme',
+      metricsPort: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const { config, warnings } = common.load({
+      MNEME_GRPC_HOST: '0.0.0.0',
+      MNEME_GRPC_PORT: '6000',
+      MNEME_LOG_LEVEL: 'debug',
+      MNEME_DEVICE: 'cuda',
+      MNEME_GRPC_MAX_MESSAGE_BYTES: '256MiB',
+      MNEME_SHUTDOWN_GRACE: '30s',
+      MNEME_KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092',
+      MNEME_DATA_DIR: '/var/lib/mneme',
+      MNEME_METRICS_PORT: '9464',
+    });
+    expect(warnings).toEqual([]);
+    expect(config).toEqual({
+      grpcHost: '0.0.0.0',
+      grpcPort: 6000,
+      logLevel: 'debug',
+      device: 'cuda',
+      grpcMaxMessageBytes: 256 * 1024 * 1024,
+      shutdownGrace: 30_000,
+      kafkaBrokers: ['kafka-0:9092', 'kafka-1:9092'],
+      dataDir: '/var/lib/mneme',
+      metricsPort: 9464,
+    });
+  });
+
+  it('refuses a gRPC message limit beyond what gRPC can represent', () => {
+    expect(() => common.load({ MNEME_GRPC_MAX_MESSAGE_BYTES: '2GiB' })).toThrow(ConfigError);
+    expect(common.load({ MNEME_GRPC_MAX_MESSAGE_BYTES: '2147483647' }).config.grpcMaxMessageBytes).toBe(2 ** 31 - 1);
+  });
+
+  it('warns about a typo of a common variable', () => {
+    const { warnings } = common.load({ MNEME_GRCP_PORT: '1' });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain('did you mean MNEME_GRPC_PORT?');
+  });
+
+  it('describes every variable', () => {
+    const table = common.describe();
+    for (const name of ALL_VARIABLES) expect(table).toContain(`| \`${name}\` |`);
+    expect(Object.values(commonServiceConfig).map((f) => f.env)).toEqual(ALL_VARIABLES);
+    expect(table).toContain('| `MNEME_GRPC_MAX_MESSAGE_BYTES` | `64MiB` |');
+    expect(table).toContain('| `MNEME_SHUTDOWN_GRACE` | `10s` |');
+  });
+
+  it('composes with a service schema by spread', () => {
+    const service = defineConfig({ ...commonServiceConfig, capacity: int({ env: 'MNEME_REPLAY_CAPACITY', default: 1000, min: 1, doc: 'd' }) });
+    const { config } = service.load({ MNEME_REPLAY_CAPACITY: '50', MNEME_GRPC_PORT: '7000' });
+    expectTypeOf(config.capacity).toEqualTypeOf<number>();
+    expect(config.capacity).toBe(50);
+    expect(config.grpcPort).toBe(7000);
+  });
+});

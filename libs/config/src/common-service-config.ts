@@ -1,0 +1,74 @@
+import { bytes } from './bytes-field.js';
+import { type ConfigSchema, type Infer } from './define-config.js';
+import { duration } from './duration-field.js';
+import { hostPort, list } from './list-field.js';
+import { port } from './number-fields.js';
+import { oneOf } from './one-of-field.js';
+import { str } from './string-field.js';
+
+/** Log levels, least to most severe. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** A log level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Execution device choices: `auto` prefers CUDA and falls back to CPU. */
+export const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+/** An execution device choice. */
+export type Device = (typeof DEVICES)[number];
+
+// gRPC message limits are signed 32-bit integers in grpc-js and the C core.
+const GRPC_MAX_MESSAGE_LIMIT = 2 ** 31 - 1;
+
+/**
+ * Options every mneme service reads. Spread it into a service's own schema:
+ * `defineConfig({ ...commonServiceConfig, ...ownFields })`.
+ */
+export const commonServiceConfig = {
+  /** @default '127.0.0.1' */
+  grpcHost: str({
+    env: 'MNEME_GRPC_HOST',
+    default: '127.0.0.1',
+    doc: 'Address the gRPC server binds to; loopback by default so a dev machine exposes nothing, 0.0.0.0 in containers.',
+  }),
+  /** @default 50051 */
+  grpcPort: port({ env: 'MNEME_GRPC_PORT', default: 50_051, doc: 'Port the gRPC server listens on.' }),
+  /** @default 'info' */
+  logLevel: oneOf(LOG_LEVELS, { env: 'MNEME_LOG_LEVEL', default: 'info', doc: 'Least severe log level that is written.' }),
+  /** @default 'auto' */
+  device: oneOf(DEVICES, {
+    env: 'MNEME_DEVICE',
+    default: 'auto',
+    doc: 'Where models run: auto uses CUDA when available and falls back to CPU; cuda fails start-up without a GPU.',
+  }),
+  /** @default 64MiB */
+  grpcMaxMessageBytes: bytes({
+    env: 'MNEME_GRPC_MAX_MESSAGE_BYTES',
+    default: '64MiB',
+    min: '1KiB',
+    max: GRPC_MAX_MESSAGE_LIMIT,
+    doc: 'Largest gRPC message sent or received; tensors and sample batches need more than the gRPC default of 4MiB.',
+  }),
+  /** @default 10s (10000 ms) */
+  shutdownGrace: duration({
+    env: 'MNEME_SHUTDOWN_GRACE',
+    default: '10s',
+    doc: 'Time in-flight calls get to finish after SIGTERM before the server is forced down.',
+  }),
+  /** Optional: unset means the embedded in-process event bus. */
+  kafkaBrokers: list({
+    env: 'MNEME_KAFKA_BROKERS',
+    item: hostPort,
+    doc: 'Kafka bootstrap brokers; unset runs the embedded in-process event bus instead of Kafka.',
+  }),
+  /** @default '.mneme' */
+  dataDir: str({
+    env: 'MNEME_DATA_DIR',
+    default: '.mneme',
+    doc: 'Directory for state that must survive restarts; a relative path is resolved against the working directory.',
+  }),
+  /** Optional: unset disables the metrics endpoint. */
+  metricsPort: port({ env: 'MNEME_METRICS_PORT', doc: 'Port of the Prometheus metrics endpoint; unset disables it.' }),
+} as const satisfies ConfigSchema;
+
+/** The typed options produced by {@link commonServiceConfig}. */
+export type CommonServiceConfig = Infer<typeof commonServiceConfig>;

@@ -1,0 +1,78 @@
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
+import { fromGrpcError } from './status.js';
+
+/** A generated client class (e.g. `EncoderServiceClient`). */
+export type ClientConstructor<C extends Client> = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => C;
+
+/** Options of {@link createClient}. */
+export interface ClientFactoryOptions {
+  /** Largest message sent or accepted, in bytes. @default 64 MiB */
+  maxMessageBytes?: number;
+  /** TLS credentials; plaintext when absent (loopback and in-cluster with a mesh). */
+  credentials?: ChannelCredentials;
+}
+
+/** Creates a generated client for `address` with mneme's channel settings. */
+export function createClient<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  address: string,
+  options: ClientFactoryOptions = {},
+): C {
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  return new Ctor(address, options.credentials ?? credentials.createInsecure(), {
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+  });
+}
+
+/** A generated client's unary method, in its fullest overload. */
+export type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** Options of one call. */
+export interface CallSettings {
+  /** Time the call may take, in ms; the server sees it as the call's deadline. @default 30000 */
+  timeoutMs?: number;
+  /** Extra request metadata. */
+  metadata?: Readonly<Record<string, string>>;
+  /** Cancels the call when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls a unary method and resolves with its response. Failures reject with a MnemeError whose
+ * kind mirrors the status code (INVALID_ARGUMENT -> 'invalid-argument', ...).
+ * @example await unary(client.embed.bind(client), request, { timeoutMs: 500 })
+ */
+export function unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, settings: CallSettings = {}): Promise<Res> {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(settings.metadata ?? {})) metadata.set(key, value);
+  const deadline = Date.now() + (settings.timeoutMs ?? 30_000);
+  return new Promise<Res>((resolve, reject) => {
+    const call = method(request, metadata, { deadline }, (err, response) => {
+      settings.signal?.removeEventListener('abort', cancel);
+      if (err) reject(fromGrpcError(err));
+      else resolve(response);
+    });
+    const cancel = () => call.cancel();
+    settings.signal?.addEventListener('abort', cancel, { once: true });
+  });
+}

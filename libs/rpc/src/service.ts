@@ -1,0 +1,175 @@
+import {
+  Metadata,
+  type MethodDefinition,
+  type sendUnaryData,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedHandleCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Logger } from './logger.js';
+import { toGrpcStatus } from './status.js';
+
+/** What a handler knows about the call it serves. */
+export interface CallContext {
+  /** Aborted when the caller cancels or the call's deadline passes: stop work then. */
+  readonly signal: AbortSignal;
+  /** The caller's deadline, if it set one. */
+  readonly deadline: Date | undefined;
+  /** Request metadata, first value per key. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Full method path, e.g. `/mneme.v1.EncoderService/Embed`. */
+  readonly method: string;
+}
+
+/** A unary handler: one request in, one response out. */
+export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+/** A server-streaming handler: one request in, responses out as they are produced. */
+export type ServerStreamHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
+/** A client-streaming handler: requests in as they arrive, one response out. */
+export type ClientStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>;
+
+type HandlerFor<M> =
+  M extends MethodDefinition<infer Req, infer Res>
+    ? M extends { requestStream: false; responseStream: false }
+      ? UnaryHandler<Req, Res>
+      : M extends { requestStream: false; responseStream: true }
+        ? ServerStreamHandler<Req, Res>
+        : M extends { requestStream: true; responseStream: false }
+          ? ClientStreamHandler<Req, Res>
+          : never
+    : never;
+
+/**
+ * A service implemented with async functions, typed from a generated ts-proto service definition
+ * (e.g. `EncoderServiceService`): each method takes the decoded request and a {@link CallContext}.
+ */
+export type AsyncService<D> = { [K in keyof D]: HandlerFor<D[K]> };
+
+/** A service definition with its async implementation, ready for `startServer`. */
+export interface ServiceBinding {
+  /** Fully qualified service name, e.g. `mneme.v1.EncoderService` (used for health). */
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  /** The async handlers, keyed like the definition. */
+  readonly handlers: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/** Tracks calls in flight so shutdown can report what it drains. */
+export interface CallTracker {
+  begin(): void;
+  end(): void;
+}
+
+/**
+ * Pairs a generated definition (e.g. `EncoderServiceService`) with its async implementation; the
+ * types tie each handler to its method's request and response messages.
+ */
+export function defineService<D extends ServiceDefinition>(definition: D, implementation: AsyncService<D>): ServiceBinding {
+  const methods = Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][];
+  if (methods.length === 0) throw new Error('service definition has no methods');
+  const [[, first]] = methods as [[string, MethodDefinition<unknown, unknown>]];
+  const name = serviceNameOf(first.path);
+  for (const [key, method] of methods) {
+    if (typeof (implementation as Record<string, unknown>)[key] !== 'function') {
+      throw new Error(`${name}: no handler for ${method.path}`);
+    }
+  }
+  return { name, definition, handlers: implementation as ServiceBinding['handlers'] };
+}
+
+/** Adapts a binding's async handlers to grpc-js; every error goes through `toGrpcStatus`. */
+export function toGrpcImplementation(
+  binding: ServiceBinding,
+  deps: { logger: Logger; tracker: CallTracker },
+): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const [key, method] of Object.entries(binding.definition)) {
+    implementation[key] = adapt(method, binding.handlers[key] as (...args: unknown[]) => unknown, deps);
+  }
+  return implementation;
+}
+
+/** `/mneme.v1.EncoderService/Embed` -> `mneme.v1.EncoderService`. */
+export function serviceNameOf(path: string): string {
+  const match = /^\/([^/]+)\/[^/]+$/.exec(path);
+  if (!match?.[1]) throw new Error(`not a gRPC method path: ${path}`);
+  return match[1];
+}
+
+type AnyCall =
+  | ServerUnaryCall<unknown, unknown>
+  | ServerWritableStream<unknown, unknown>
+  | ServerReadableStream<unknown, unknown>;
+
+function contextOf(call: AnyCall, path: string): CallContext {
+  const controller = new AbortController();
+  if (call.cancelled) controller.abort();
+  else (call as NodeJS.EventEmitter).once('cancelled', () => controller.abort());
+  const deadline = call.getDeadline();
+  const metadata: Record<string, string> = {};
+  for (const [key, values] of Object.entries(call.metadata.getMap())) metadata[key] = String(values);
+  return {
+    signal: controller.signal,
+    deadline: deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined,
+    metadata,
+    method: path,
+  };
+}
+
+function asServiceError(err: unknown, logger: Logger, path: string): Partial<ServiceError> {
+  const { code, details } = toGrpcStatus(err, logger, path);
+  return { code, details, metadata: new Metadata() };
+}
+
+function adapt(
+  method: MethodDefinition<unknown, unknown>,
+  handler: (...args: unknown[]) => unknown,
+  deps: { logger: Logger; tracker: CallTracker },
+): UntypedHandleCall {
+  const { logger, tracker } = deps;
+  const path = method.path;
+  if (!method.requestStream && !method.responseStream) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      tracker.begin();
+      Promise.resolve()
+        .then(() => handler(call.request, contextOf(call, path)))
+        .then(
+          (response) => callback(null, response),
+          (err: unknown) => callback(asServiceError(err, logger, path)),
+        )
+        .finally(() => tracker.end());
+    };
+  }
+  if (!method.requestStream && method.responseStream) {
+    return (call: ServerWritableStream<unknown, unknown>) => {
+      tracker.begin();
+      const run = async () => {
+        for await (const item of handler(call.request, contextOf(call, path)) as AsyncIterable<unknown>) {
+          if (call.cancelled) return;
+          call.write(item);
+        }
+        call.end();
+      };
+      run()
+        .catch((err: unknown) => call.destroy(Object.assign(new Error('call failed'), asServiceError(err, logger, path))))
+        .finally(() => tracker.end());
+    };
+  }
+  if (method.requestStream && !method.responseStream) {
+    return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      tracker.begin();
+      Promise.resolve()
+        .then(() => handler(call as AsyncIterable<unknown>, contextOf(call, path)))
+        .then(
+          (response) => callback(null, response),
+          (err: unknown) => callback(asServiceError(err, logger, path)),
+        )
+        .finally(() => tracker.end());
+    };
+  }
+  throw new Error(`${path}: bidirectional streaming is not supported by bindService`);
+}

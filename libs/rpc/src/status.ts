@@ -1,0 +1,56 @@
+import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { MnemeError, type ErrorKind } from '@mneme/errors';
+import type { Logger } from './logger.js';
+
+/**
+ * The one table between domain error kinds and gRPC status codes, used in both directions
+ * (server: error -> status; client: status -> error).
+ */
+const KIND_TO_CODE: Readonly<Record<ErrorKind, Status>> = Object.freeze({
+  'invalid-argument': Status.INVALID_ARGUMENT,
+  'not-found': Status.NOT_FOUND,
+  'already-exists': Status.ALREADY_EXISTS,
+  'failed-precondition': Status.FAILED_PRECONDITION,
+  aborted: Status.ABORTED,
+  'resource-exhausted': Status.RESOURCE_EXHAUSTED,
+  unavailable: Status.UNAVAILABLE,
+  'deadline-exceeded': Status.DEADLINE_EXCEEDED,
+  internal: Status.INTERNAL,
+});
+
+const CODE_TO_KIND: ReadonlyMap<Status, ErrorKind> = new Map(
+  Object.entries(KIND_TO_CODE).map(([kind, code]) => [code, kind as ErrorKind]),
+);
+
+/** What a failed call sends to its caller. */
+export interface GrpcStatus {
+  code: Status;
+  details: string;
+}
+
+/** Sent instead of the message of an unexpected error, which may hold internals. */
+export const INTERNAL_DETAILS = 'internal error; the server logged the cause';
+
+/**
+ * Maps anything a handler threw to the status sent to the caller. Domain errors send their
+ * message; anything unexpected becomes INTERNAL with a generic message, and its cause is logged.
+ */
+export function toGrpcStatus(err: unknown, logger: Logger, method: string): GrpcStatus {
+  const domain = MnemeError.from(err);
+  if (domain.kind === 'internal') {
+    logger.error('handler failed', { method, error: describeCause(err) });
+    return { code: Status.INTERNAL, details: INTERNAL_DETAILS };
+  }
+  return { code: KIND_TO_CODE[domain.kind], details: domain.message };
+}
+
+/** Turns a client-side gRPC failure back into a domain error of the matching kind. */
+export function fromGrpcError(err: ServiceError): MnemeError {
+  const kind = CODE_TO_KIND.get(err.code) ?? (err.code === Status.CANCELLED ? 'aborted' : 'unavailable');
+  return new MnemeError(kind, err.details || err.message, { cause: err });
+}
+
+function describeCause(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { value: String(err) };
+}
