@@ -1,2 +1,50 @@
 /** The only importer of onnxruntime-node: execution providers, session cache, runners, optimizers, checkpoints. */
-export {};
+export { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+export { CompiledSession } from './compiled-session.js';
+export type { SessionRunOptions } from './compiled-session.js';
+export { Engine, inputSpecs } from './engine.js';
+export type { EngineOptions, EngineSettings, GraphOptimizationLevel, SessionOptions } from './engine.js';
+export { EngineError } from './engine-error.js';
+export {
+  DEVICE_REQUESTS,
+  deviceRequestFromEnv,
+  EXECUTION_PROVIDERS,
+  probeExecutionProvider,
+  resolveDevice,
+} from './execution-providers.js';
+export type {
+  DeviceRequest,
+  DeviceResolution,
+  ExecutionProviderInfo,
+  ProbeResult,
+  ProviderName,
+  ProviderProbe,
+  ResolveDeviceOptions,
+} from './execution-providers.js';
+export { checkFeeds, validateFeeds } from './feed-validation.js';
+export type { InputSpec } from './feed-validation.js';
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { appendOptimizerUpdate, clipGlobalNorm, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+export type {
+  AdamSpec,
+  OptimizerParam,
+  OptimizerScalars,
+  OptimizerSpec,
+  OptimizerUpdate,
+  ResolvedOptimizerSpec,
+  SgdSpec,
+} from './optimizers.js';
+export { ParameterStore } from './parameters.js';
+export type { Float32Tensor } from './parameters.js';
+export { SessionCache } from './session-cache.js';
+export type { SessionCacheStats } from './session-cache.js';
+export { forward } from './forward.js';
+export type { ForwardOptions } from './forward.js';
+export { lossAndGradients } from './loss-and-gradients.js';
+export type { LossAndGradients, LossAndGradientsOptions } from './loss-and-gradients.js';
+export { bindDims, liftInitializers, specializeModel } from './model-preparation.js';
+export { TrainStep } from './train-step.js';
+export type { LearningRate, TrainStepOptions, TrainStepResult } from './train-step.js';
+export { VirtualStep } from './virtual-step.js';
+export type { VirtualStepOptions, VirtualStepResult } from './virtual-step.js';

@@ -1,2 +1,34 @@
 /** ONNX IR: load and save ModelProto, a graph builder, topological order, pruning, shape and dtype inference. */
-export {};
+export { DType, DTYPES, dtypeFromName, dtypeInfo, dtypeName, isDType } from './dtype.js';
+export type { DTypeArrayMap, DTypeInfo, DTypeName, TensorData } from './dtype.js';
+export { ExternalDataError, GraphError, GraphStructureError, ModelFormatError, ShapeInferenceError, UnsupportedOpError } from './errors.js';
+export { createTensor, elementCount, scalarTensor, tensorsEqual, tensorToNumbers } from './tensor-value.js';
+export type { TensorInit, TensorValue } from './tensor-value.js';
+export { Attr, attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor } from './attributes.js';
+export type { Attribute, Attributes, AttributeType, AttributeValueMap, HasAttributes } from './attributes.js';
+export {
+  cloneGraph,
+  cloneModel,
+  createGraph,
+  DEFAULT_IR_VERSION,
+  DEFAULT_OPSET,
+  defaultOpsetVersion,
+  isDefaultDomain,
+  MIN_OPSET,
+} from './ir.js';
+export type { Dim, Graph, Model, Node, OpsetImport, ValueInfo } from './ir.js';
+export { decodeModel, encodeModel } from './model-codec.js';
+export type { DecodeOptions } from './model-codec.js';
+export type { ExternalDataRef, ExternalDataResolver } from './tensor-codec.js';
+export { loadModel, resolveExternalPath, saveModel } from './model-file.js';
+export type { SaveModelOptions } from './model-file.js';
+export { GraphBuilder } from './builder.js';
+export type { BuildOptions, GemmOptions, GraphBuilderOptions, OpOptions } from './builder.js';
+export { assertValidGraph, sortGraph, topologicalOrder, validateGraph } from './topology.js';
+export { pruneDeadNodes } from './prune.js';
+export type { PruneOptions } from './prune.js';
+export { inferGraph, inferShapes } from './shape-inference.js';
+export type { GraphInference, InferShapesOptions } from './shape-inference.js';
+export type { FoldedValues, TensorType } from './rule-context.js';
+export { isSupportedOp, SUPPORTED_OPS } from './op-rules.js';
+export { clearSpecializations, specialize, specializeModel } from './specialize.js';

@@ -1,0 +1,94 @@
+import { InvalidArgumentError } from '@mneme/errors';
+import { cloneModel, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { tensor } from '@mneme/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from './engine.js';
+import { EngineError } from './engine-error.js';
+import { recordingLogger } from './test-helpers.test-util.js';
+
+/** y = x·W + b for x of shape [rows, 3]. */
+function affine(rows: number): Model {
+  const b = new GraphBuilder({ name: `affine${rows}` });
+  const x = b.input('x', DType.float32, [rows, 3]);
+  const w = b.initializer('W', createTensor(DType.float32, [3, 2], [1, 2, 3, 4, 5, 6]));
+  const bias = b.initializer('b', createTensor(DType.float32, [2], [0.5, -0.5]));
+  const y = b.op('Add', [b.matMul(x, w), bias], {}, { outputs: ['y'] })[0]!;
+  b.output(y, DType.float32, [rows, 2]);
+  return b.build();
+}
+
+describe('Engine', () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, maxCachedSessions: 2 });
+  });
+  afterAll(async () => {
+    await engine.dispose();
+  });
+
+  it('runs a model and returns mneme tensors', async () => {
+    const out = await engine.run(affine(2), { x: tensor('float32', [2, 3], new Float32Array([1, 0, 0, 1, 1, 1])) });
+    expect(out['y']!.shape).toEqual([2, 2]);
+    expect(Array.from(out['y']!.data as Float32Array)).toEqual([1.5, 1.5, 9.5, 11.5]);
+  });
+
+  it('caches sessions by model bytes and shapes, and evicts the least recently used', async () => {
+    const e = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, maxCachedSessions: 2 });
+    const m2 = affine(2);
+    const s1 = await e.session(m2);
+    expect(await e.session(m2)).toBe(s1);
+    // Equal bytes in another object hit too; another shape or optimisation level does not.
+    expect(await e.session(cloneModel(m2))).toBe(s1);
+    expect(e.cacheStats()).toMatchObject({ hits: 2, misses: 1, size: 1 });
+    const s3 = await e.session(affine(3));
+    expect(s3).not.toBe(s1);
+    const basic = await e.session(m2, { graphOptimizationLevel: 'basic' });
+    expect(basic).not.toBe(s1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(e.cacheStats()).toMatchObject({ misses: 3, evictions: 1, size: 2 });
+    expect(s1.isReleased).toBe(true);
+    await expect(s1.run({ x: tensor('float32', [2, 3], new Float32Array(6)) })).rejects.toThrow(/was released/);
+    // Asking again recreates it.
+    const again = await e.session(m2);
+    expect(again).not.toBe(s1);
+    expect((await again.run({ x: tensor('float32', [2, 3], new Float32Array(6)) }))['y']!.data).toEqual(new Float32Array([0.5, -0.5, 0.5, -0.5]));
+    await e.dispose();
+    expect(again.isReleased).toBe(true);
+  });
+
+  it('reports every bad feed and fetch before running', async () => {
+    const error = await engine
+      .run(affine(2), { x: tensor('int32', [2, 4], new Int32Array(8)), z: tensor('float32', [1], new Float32Array(1)) }, { fetches: ['y', 'q'] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).problems).toHaveLength(4);
+    expect((error as InvalidArgumentError).message).toMatch(/'x' is int32.*'x' has shape \[2, 4\].*unknown input 'z'.*unknown fetch 'q'/);
+  });
+
+  it('wraps ONNX Runtime failures in EngineError and logs shapes, not data', async () => {
+    const logger = recordingLogger();
+    const e = await Engine.create({ device: 'cpu', logger });
+    const b = new GraphBuilder();
+    const x = b.input('x', DType.float32, [2]);
+    b.output(b.op('NoSuchOp', [x]), DType.float32, [2]);
+    await expect(e.session(b.build())).rejects.toBeInstanceOf(EngineError);
+    expect(logger.records.some((r) => r.level === 'error' && r.message === 'session creation failed')).toBe(true);
+    expect(logger.records.some((r) => r.message === 'engine ready' && r.fields?.['provider'] === 'cpu')).toBe(true);
+  });
+
+  it('validates every option at once', async () => {
+    const error = await Engine.create({ device: 'cpu', intraOpNumThreads: 0, maxCachedSessions: 1.5, graphOptimizationLevel: 'max' as never }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).problems).toHaveLength(3);
+  });
+
+  it('refuses device cuda here and records the auto fallback', async () => {
+    await expect(Engine.create({ device: 'cuda' })).rejects.toThrow(/cannot load/);
+    const auto = await Engine.create({ device: 'auto' });
+    expect(auto.device.provider).toBe('cpu');
+    expect(auto.device.reason).toMatch(/fell back/);
+    expect(auto.settings).toMatchObject({ interOpNumThreads: 1, graphOptimizationLevel: 'all', allowSpinning: true });
+  });
+});

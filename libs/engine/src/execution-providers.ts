@@ -1,0 +1,173 @@
+import { arch, platform } from 'node:os';
+import { DType, encodeModel, GraphBuilder } from '@mneme/graph';
+import { InvalidArgumentError } from '@mneme/errors';
+import { InferenceSession, listSupportedBackends, Tensor as OrtTensor } from 'onnxruntime-node';
+import { EngineError } from './engine-error.js';
+import { type Logger, silentLogger } from './logger.js';
+
+/** What the operator asks for (`MNEME_DEVICE`): a provider, or `auto` = the best one that loads. */
+export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
+
+/** Every accepted `MNEME_DEVICE` value. */
+export const DEVICE_REQUESTS: readonly DeviceRequest[] = Object.freeze(['auto', 'cpu', 'cuda']);
+
+/** An execution provider the engine can run sessions on. */
+export type ProviderName = 'cpu' | 'cuda';
+
+/** Outcome of probing one provider. */
+export interface ProbeResult {
+  /** Whether a session could be created and run on the provider. */
+  readonly available: boolean;
+  /** Why (not): one sentence, suitable for a log line or an error message. */
+  readonly reason: string;
+}
+
+/** Checks whether a provider loads on this machine; injectable so tests can pretend a GPU exists. */
+export type ProviderProbe = (provider: ProviderName) => Promise<ProbeResult>;
+
+/** What the registry knows about one provider. */
+export interface ExecutionProviderInfo {
+  /** Provider name, as ONNX Runtime spells it in `executionProviders`. */
+  readonly name: ProviderName;
+  /** One line for logs. */
+  readonly description: string;
+  /** How to make the provider loadable when it is not; used in error messages. */
+  readonly installHint: string;
+}
+
+/** The provider registry: one entry per provider, looked up by name. */
+export const EXECUTION_PROVIDERS: Readonly<Record<ProviderName, ExecutionProviderInfo>> = Object.freeze({
+  cpu: Object.freeze({
+    name: 'cpu',
+    description: 'ONNX Runtime CPU execution provider (bundled with onnxruntime-node)',
+    installHint:
+      'The CPU provider ships inside onnxruntime-node; reinstall the package (npm ci) if its native binding is missing.',
+  }),
+  cuda: Object.freeze({
+    name: 'cuda',
+    description: 'ONNX Runtime CUDA execution provider (CUDA 12, cuDNN 9)',
+    installHint:
+      "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so) is not in " +
+      'the npm package: install it at image build time, with network access, by running the package install script ' +
+      '(`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`, or `npm rebuild ' +
+      'onnxruntime-node` with ONNXRUNTIME_NODE_INSTALL=cuda12 and the script allowed; see the onnxruntime-node README, ' +
+      '"CUDA EP Installation"), on an image with the NVIDIA driver, CUDA 12 and cuDNN 9 libraries, on linux/x64; ' +
+      'or set MNEME_DEVICE=cpu (or auto) to run on the CPU.',
+  }),
+});
+
+/** Preference order of `auto`: the first provider that loads wins. */
+const AUTO_ORDER: readonly ProviderName[] = ['cuda', 'cpu'];
+
+/** The provider chosen for a request, and why; the engine logs both. */
+export interface DeviceResolution {
+  /** What was asked for. */
+  readonly request: DeviceRequest;
+  /** The provider sessions will run on. */
+  readonly provider: ProviderName;
+  /** Why this provider: the probe result, and for a fallback why the preferred one could not load. */
+  readonly reason: string;
+}
+
+/** Options of {@link resolveDevice}. */
+export interface ResolveDeviceOptions {
+  /** Probe used to test providers. @default probeExecutionProvider */
+  probe?: ProviderProbe;
+  /** Where the choice and its reason are logged. @default silentLogger */
+  logger?: Logger;
+}
+
+/**
+ * Parses `MNEME_DEVICE` (unset or empty means `auto`).
+ *
+ * @throws InvalidArgumentError for any other value, naming the accepted ones
+ */
+export function deviceRequestFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): DeviceRequest {
+  const raw = (env['MNEME_DEVICE'] ?? '').trim().toLowerCase();
+  if (raw === '') return 'auto';
+  if ((DEVICE_REQUESTS as readonly string[]).includes(raw)) return raw as DeviceRequest;
+  throw new InvalidArgumentError(`MNEME_DEVICE=${env['MNEME_DEVICE']} is not a device; use one of ${DEVICE_REQUESTS.join(', ')}`);
+}
+
+/**
+ * Chooses the execution provider for `request`. `cpu` and `cuda` must load or this throws; `auto`
+ * takes CUDA when it loads and otherwise falls back to the CPU, logging why.
+ *
+ * @throws EngineError `failed-precondition` when the requested provider cannot load (the message
+ *   says why and how to install it)
+ */
+export async function resolveDevice(request: DeviceRequest, options: ResolveDeviceOptions = {}): Promise<DeviceResolution> {
+  const probe = options.probe ?? probeExecutionProvider;
+  const logger = options.logger ?? silentLogger;
+  if (!(DEVICE_REQUESTS as readonly string[]).includes(request)) {
+    throw new InvalidArgumentError(`device request '${String(request)}' is not one of ${DEVICE_REQUESTS.join(', ')}`);
+  }
+  const candidates = request === 'auto' ? AUTO_ORDER : [request];
+  const refusals: string[] = [];
+  for (const provider of candidates) {
+    const result = await probe(provider);
+    if (result.available) {
+      const reason =
+        refusals.length === 0
+          ? `${request === 'auto' ? 'auto' : 'requested'}: ${result.reason}`
+          : `auto fell back to ${provider}: ${refusals.join('; ')}`;
+      const resolution: DeviceResolution = { request, provider, reason };
+      if (refusals.length > 0) logger.warn('execution provider fallback', { ...resolution });
+      else logger.info('execution provider selected', { ...resolution });
+      return resolution;
+    }
+    refusals.push(`${provider} cannot load (${result.reason})`);
+    if (request !== 'auto') {
+      const info = EXECUTION_PROVIDERS[provider];
+      logger.error('requested execution provider cannot load', { request, provider, reason: result.reason });
+      throw new EngineError(
+        'failed-precondition',
+        `MNEME_DEVICE=${request} but the ${info.description} cannot load: ${result.reason}. ${info.installHint}`,
+      );
+    }
+  }
+  throw new EngineError('failed-precondition', `no execution provider loads: ${refusals.join('; ')}`);
+}
+
+/**
+ * The default probe: checks that this onnxruntime-node build knows the provider, then creates and
+ * runs a one-node session on it. ONNX Runtime refuses to create a session whose provider library
+ * cannot load, so a successful run means the provider really works here.
+ */
+export async function probeExecutionProvider(provider: ProviderName): Promise<ProbeResult> {
+  const backend = listSupportedBackends().find((b) => b.name === provider);
+  if (backend === undefined) {
+    return { available: false, reason: `this onnxruntime-node build has no ${provider} backend on ${platform()}/${arch()}` };
+  }
+  const packaging = backend.bundled ? 'bundled with onnxruntime-node' : 'not bundled with onnxruntime-node';
+  let session: InferenceSession | undefined;
+  try {
+    // Fatal-only logging: the failure is reported through the returned reason instead.
+    session = await InferenceSession.create(probeModelBytes(), { executionProviders: [provider], logSeverityLevel: 4 });
+    const out = await session.run({ x: new OrtTensor('float32', new Float32Array([1.5]), [1]) });
+    const y = out['y'];
+    if (y?.data[0] !== 1.5) return { available: false, reason: `a test session on ${provider} returned a wrong value` };
+    return { available: true, reason: `a test session ran on ${provider} (${packaging})` };
+  } catch (error) {
+    const detail = firstLine(error instanceof Error ? error.message : String(error));
+    return { available: false, reason: `creating a session on ${provider} failed (${packaging}): ${detail}` };
+  } finally {
+    await session?.release();
+  }
+}
+
+function probeModelBytes(): Uint8Array {
+  const b = new GraphBuilder({ name: 'probe' });
+  const x = b.input('x', DType.float32, [1]);
+  b.output(b.op('Identity', [x], {}, { name: 'identity', outputs: ['y'] })[0]!, DType.float32, [1]);
+  return encodeModel(b.build());
+}
+
+/** ORT messages carry ANSI colour codes and repeat themselves over several lines; keep the gist. */
+function firstLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const useful = lines.find((l) => /Failed to load|cannot open|error/i.test(l)) ?? lines[0] ?? 'unknown error';
+  return useful.length > 400 ? `${useful.slice(0, 400)}…` : useful;
+}

@@ -1,0 +1,183 @@
+import { appendGradients } from '@mneme/autodiff';
+import { InvalidArgumentError } from '@mneme/errors';
+import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { scalar, type Tensor } from '@mneme/tensor';
+import { type Engine, type GraphOptimizationLevel } from './engine.js';
+import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel } from './model-preparation.js';
+import { appendOptimizerUpdate, type OptimizerSpec, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { type Float32Tensor, type ParameterStore } from './parameters.js';
+
+/** Learning rate: a constant, or a schedule of the (1-based) update number. */
+export type LearningRate = number | ((step: number) => number);
+
+/** Options of {@link TrainStep.create}. */
+export interface TrainStepOptions {
+  /** The forward model; its trainable weights are initializers, its other inputs are the batch. */
+  model: Model;
+  /** Name of the scalar float32 loss value in `model`. */
+  loss: string;
+  /** Where the trainable parameters and optimizer state live; updated in place by `step`. */
+  store: ParameterStore;
+  /** The optimizer. */
+  optimizer: OptimizerSpec;
+  /** Learning rate or schedule, fed per step (a schedule needs no rebuild). */
+  lr: LearningRate;
+  /** Parameters to train (initializers of `model`). @default every parameter in `store` */
+  trainable?: readonly string[];
+  /** Other values of `model` to return from each step (e.g. logits). @default [] */
+  keepOutputs?: readonly string[];
+  /** Graph optimisation for the train graph. @default the engine's setting */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+/** What one step returns. */
+export interface TrainStepResult {
+  /** The loss of the batch before the update. */
+  readonly loss: number;
+  /** The global gradient norm before clipping (only when the optimizer clips). */
+  readonly gradNorm: number | undefined;
+  /** The update number just applied (the store's new step count). */
+  readonly step: number;
+  /** The values asked for with `keepOutputs`. */
+  readonly outputs: Readonly<Record<string, Tensor>>;
+}
+
+/** The fetch names of one compiled train graph. */
+interface CompiledTrainGraph {
+  model: Model;
+  loss: string;
+  gradNorm: string | undefined;
+  params: Map<string, string>;
+  state: Map<string, Record<string, string>>;
+  keep: Map<string, string>;
+}
+
+const LR_INPUT = 'train/lr';
+const STEP_INPUT = 'train/step';
+const stateInput = (param: string, slot: string): string => `train/state/${param}/${slot}`;
+
+/**
+ * A fused train step: forward, backward (via @mneme/autodiff) and the optimizer update in one
+ * ONNX graph, so each step is one `session.run`. Parameters and state are fed from the store and
+ * the updated tensors swapped back in. Compiled once per batch shape (symbolic dims are bound from
+ * the batch and specialised), then served from the engine's session cache.
+ */
+export class TrainStep {
+  private readonly compiled = new Map<string, CompiledTrainGraph>();
+  private readonly trainable: readonly string[];
+  private readonly slots: readonly string[];
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly options: TrainStepOptions,
+  ) {
+    resolveOptimizerSpec(options.optimizer);
+    this.trainable = options.trainable ?? options.store.names();
+    this.slots = optimizerStateSlots(options.optimizer);
+    const problems = this.trainable.flatMap((n) => {
+      const found: string[] = [];
+      if (!options.store.has(n)) found.push(`trainable '${n}' is not in the parameter store`);
+      const init = options.model.graph.initializers.get(n);
+      if (init === undefined) found.push(`trainable '${n}' is not an initializer of graph '${options.model.graph.name}'`);
+      else if (init.dtype !== DType.float32) found.push(`trainable '${n}' is not float32`);
+      return found;
+    });
+    if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    options.store.ensureState(this.slots, this.trainable);
+  }
+
+  /**
+   * Checks the options and prepares optimizer state (zeros for missing slots).
+   *
+   * @throws InvalidArgumentError listing every bad option
+   */
+  static create(engine: Engine, options: TrainStepOptions): TrainStep {
+    return new TrainStep(engine, options);
+  }
+
+  /**
+   * The train graph for a batch of this shape (compiled on first use); exposed for inspection.
+   *
+   * @throws InvalidArgumentError when the batch does not fit the model's inputs
+   */
+  graphFor(batch: Readonly<Record<string, Tensor>>): Model {
+    return this.compile(batch).model;
+  }
+
+  /**
+   * Runs one update on `batch` and swaps the new parameters and state into the store.
+   *
+   * @throws InvalidArgumentError when the batch does not fit the model's inputs
+   */
+  async step(batch: Readonly<Record<string, Tensor>>): Promise<TrainStepResult> {
+    const graph = this.compile(batch);
+    const store = this.options.store;
+    const next = store.step + 1;
+    const lr = typeof this.options.lr === 'function' ? this.options.lr(next) : this.options.lr;
+    if (!Number.isFinite(lr)) throw new InvalidArgumentError(`learning rate for step ${next} is ${lr}`);
+    const feeds: Record<string, Tensor> = { ...batch, [LR_INPUT]: scalar('float32', lr), [STEP_INPUT]: scalar('int64', BigInt(next)) };
+    for (const name of this.trainable) {
+      feeds[name] = store.get(name);
+      for (const slot of this.slots) feeds[stateInput(name, slot)] = store.getState(name, slot);
+    }
+    const session = await this.engine.session(graph.model, this.sessionOptions());
+    const out = await session.run(feeds);
+    for (const [name, fetch] of graph.params) store.set(name, out[fetch] as Float32Tensor);
+    for (const [name, slots] of graph.state) for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
+    store.step = next;
+    const outputs: Record<string, Tensor> = {};
+    for (const [name, fetch] of graph.keep) outputs[name] = out[fetch]!;
+    return {
+      loss: Number(out[graph.loss]!.data[0]),
+      gradNorm: graph.gradNorm === undefined ? undefined : Number(out[graph.gradNorm]!.data[0]),
+      step: next,
+      outputs,
+    };
+  }
+
+  private sessionOptions(): { graphOptimizationLevel?: GraphOptimizationLevel } {
+    const level = this.options.graphOptimizationLevel;
+    return level === undefined ? {} : { graphOptimizationLevel: level };
+  }
+
+  private compile(batch: Readonly<Record<string, Tensor>>): CompiledTrainGraph {
+    const { model, loss, optimizer } = this.options;
+    const dims = bindDims(model, batch, new Set(this.trainable));
+    const key = dimsKey(dims);
+    const hit = this.compiled.get(key);
+    if (hit !== undefined) return hit;
+
+    const b = GraphBuilder.from(liftInitializers(specializeModel(model, dims), this.trainable));
+    const lr = b.input(LR_INPUT, DType.float32, []);
+    const step = b.input(STEP_INPUT, DType.int64, []);
+    const grads = appendGradients(b, { loss, wrt: this.trainable });
+    const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.dims]]));
+    const params = this.trainable.map((name) => ({
+      name,
+      grad: grads.get(name)!,
+      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, shapes.get(name)!)])),
+    }));
+    const update = appendOptimizerUpdate(b, optimizer, { lr, step }, params);
+    const compiled: CompiledTrainGraph = {
+      model: undefined as unknown as Model,
+      loss: named(b, loss, 'train/loss'),
+      gradNorm: update.gradNorm === undefined ? undefined : named(b, update.gradNorm, 'train/grad_norm'),
+      params: new Map([...update.params].map(([n, v]) => [n, named(b, v, `train/next/${n}`)])),
+      state: new Map(
+        [...update.state].map(([n, slots]) => [n, Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `train/next/${n}/${s}`)]))]),
+      ),
+      keep: new Map((this.options.keepOutputs ?? []).map((k) => [k, named(b, k, `train/keep/${k}`)])),
+    };
+    const fetches = [
+      compiled.loss,
+      ...(compiled.gradNorm === undefined ? [] : [compiled.gradNorm]),
+      ...compiled.params.values(),
+      ...[...compiled.state.values()].flatMap((s) => Object.values(s)),
+      ...compiled.keep.values(),
+    ];
+    compiled.model = buildWithOutputs(b, fetches);
+    this.compiled.set(key, compiled);
+    return compiled;
+  }
+}

@@ -1,0 +1,144 @@
+import { appendGradients, inlineGraph } from '@mneme/autodiff';
+import { InvalidArgumentError } from '@mneme/errors';
+import { createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { scalar, type Tensor } from '@mneme/tensor';
+import { type Engine, type GraphOptimizationLevel } from './engine.js';
+import { bindDims, buildWithOutputs, dimsKey, named, specializeModel } from './model-preparation.js';
+import { type ParameterStore } from './parameters.js';
+
+/** Options of {@link VirtualStep.create}. */
+export interface VirtualStepOptions {
+  /** The forward model; trainable weights are initializers, other inputs are the batch. */
+  model: Model;
+  /** Name of the scalar loss (the mean over the batch), differentiated on the incoming batch. */
+  loss: string;
+  /** Name of the per-sample loss (shape `[batch]`), reported for the candidates. */
+  perSampleLoss: string;
+  /** Current parameters; read, never changed. */
+  store: ParameterStore;
+  /** Parameters the virtual update moves. @default every parameter in `store` */
+  trainable?: readonly string[];
+  /** Graph optimisation for the virtual-step graph. @default the engine's setting */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+/** What {@link VirtualStep.run} returns. */
+export interface VirtualStepResult {
+  /** Loss of the incoming batch at the current parameters. */
+  readonly incomingLoss: number;
+  /** Per-sample candidate losses at the current parameters w. */
+  readonly before: Float32Array;
+  /** Per-sample candidate losses at w' = w − lr·∇L(incoming); w' is never committed. */
+  readonly after: Float32Array;
+}
+
+interface CompiledVirtualStep {
+  model: Model;
+  incomingLoss: string;
+  before: string;
+  after: string;
+}
+
+const LR_INPUT = 'virtual/lr';
+const incomingInput = (name: string): string => `incoming/${name}`;
+const candidateInput = (name: string): string => `candidate/${name}`;
+
+/**
+ * The virtual step of MIR (Aljundi et al., "Online Continual Learning with Maximally Interfered
+ * Retrieval", NeurIPS 2019): the per-sample losses of candidate samples before and after a
+ * hypothetical SGD step on the incoming batch, computed in one graph and committing nothing. The
+ * forward model is instantiated three times (incoming at w, candidates at w and at w′) by inlining;
+ * frozen weights are shared by the instances, not copied.
+ */
+export class VirtualStep {
+  private readonly compiled = new Map<string, CompiledVirtualStep>();
+  private readonly trainable: readonly string[];
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly options: VirtualStepOptions,
+  ) {
+    this.trainable = options.trainable ?? options.store.names();
+    const problems = this.trainable.flatMap((n) => [
+      ...(options.store.has(n) ? [] : [`trainable '${n}' is not in the parameter store`]),
+      ...(options.model.graph.initializers.has(n) ? [] : [`trainable '${n}' is not an initializer of graph '${options.model.graph.name}'`]),
+    ]);
+    if (this.trainable.length === 0) problems.push('nothing to update: the store is empty and no trainable names were given');
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+  }
+
+  /**
+   * Checks the options.
+   *
+   * @throws InvalidArgumentError listing every bad option
+   */
+  static create(engine: Engine, options: VirtualStepOptions): VirtualStep {
+    return new VirtualStep(engine, options);
+  }
+
+  /**
+   * Candidate losses before and after a virtual step of size `lr` on `incoming`.
+   *
+   * @param incoming the incoming batch, by model input name
+   * @param candidates the candidate (memory) samples, by model input name
+   * @throws InvalidArgumentError when either batch does not fit the model's inputs
+   */
+  async run(incoming: Readonly<Record<string, Tensor>>, candidates: Readonly<Record<string, Tensor>>, lr: number): Promise<VirtualStepResult> {
+    if (!Number.isFinite(lr)) throw new InvalidArgumentError(`virtual step lr must be finite, got ${lr}`);
+    const lifted = new Set(this.trainable);
+    const incomingDims = bindDims(this.options.model, incoming, lifted);
+    const candidateDims = bindDims(this.options.model, candidates, lifted);
+    const graph = this.compile(incomingDims, candidateDims);
+    const feeds: Record<string, Tensor> = { [LR_INPUT]: scalar('float32', lr) };
+    for (const [name, t] of Object.entries(incoming)) feeds[incomingInput(name)] = t;
+    for (const [name, t] of Object.entries(candidates)) feeds[candidateInput(name)] = t;
+    for (const name of this.trainable) feeds[name] = this.options.store.get(name);
+    const level = this.options.graphOptimizationLevel;
+    const session = await this.engine.session(graph.model, level === undefined ? {} : { graphOptimizationLevel: level });
+    const out = await session.run(feeds);
+    return {
+      incomingLoss: Number(out[graph.incomingLoss]!.data[0]),
+      before: out[graph.before]!.data as Float32Array,
+      after: out[graph.after]!.data as Float32Array,
+    };
+  }
+
+  private compile(incomingDims: Record<string, number>, candidateDims: Record<string, number>): CompiledVirtualStep {
+    const key = `${dimsKey(incomingDims)}|${dimsKey(candidateDims)}`;
+    const hit = this.compiled.get(key);
+    if (hit !== undefined) return hit;
+    const { model, loss, perSampleLoss } = this.options;
+    const trainable = new Set(this.trainable);
+    // An empty graph that keeps the model's opset imports.
+    const b = new GraphBuilder({ extend: { ...model, graph: createGraph('virtual_step') } });
+    const lr = b.input(LR_INPUT, DType.float32, []);
+    const shared = new Map<string, string>();
+    for (const [name, t] of model.graph.initializers) {
+      shared.set(name, trainable.has(name) ? b.input(name, t.dtype, [...t.dims]) : b.initializer(name, t));
+    }
+    const instance = (dims: Record<string, number>, inputName: (n: string) => string, weights: ReadonlyMap<string, string>, prefix: string) => {
+      const graph = specializeModel(model, dims).graph;
+      const bindings = new Map(weights);
+      for (const input of graph.inputs) {
+        if (bindings.has(input.name)) continue;
+        bindings.set(input.name, b.has(inputName(input.name)) ? inputName(input.name) : b.input(inputName(input.name), input.dtype, input.shape ?? []));
+      }
+      return inlineGraph(b, graph, bindings, prefix);
+    };
+    const current = instance(incomingDims, incomingInput, shared, 'incoming/');
+    const incomingLoss = current.get(loss);
+    if (incomingLoss === undefined) throw new InvalidArgumentError(`loss '${loss}' is not a value of graph '${model.graph.name}'`);
+    const grads = appendGradients(b, { loss: incomingLoss, wrt: this.trainable });
+    const moved = new Map(shared);
+    for (const name of this.trainable) moved.set(name, b.sub(name, b.mul(lr, grads.get(name)!)));
+    const before = instance(candidateDims, candidateInput, shared, 'before/').get(perSampleLoss);
+    const after = instance(candidateDims, candidateInput, moved, 'after/').get(perSampleLoss);
+    if (before === undefined || after === undefined) {
+      throw new InvalidArgumentError(`per-sample loss '${perSampleLoss}' is not a value of graph '${model.graph.name}'`);
+    }
+    const outputs = { incomingLoss: named(b, incomingLoss, 'virtual/incoming_loss'), before: named(b, before, 'virtual/before'), after: named(b, after, 'virtual/after') };
+    const compiled = { model: buildWithOutputs(b, Object.values(outputs)), ...outputs };
+    this.compiled.set(key, compiled);
+    return compiled;
+  }
+}

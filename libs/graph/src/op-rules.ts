@@ -1,0 +1,132 @@
+/** The one table of shape/dtype rules: op type (default ONNX domain) → rule. */
+import { DType, dtypeInfo } from './dtype.js';
+import { type OpRule } from './rule-context.js';
+import { broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
+import { einsumRule, gemmRule, matMulRule } from './rules/linalg.js';
+import { convRule, convTransposeRule, globalPoolRule, layerNormRule, poolRule, softmaxCrossEntropyRule } from './rules/nn.js';
+import { argMaxRule, reduction, softmaxRule } from './rules/reduce.js';
+import {
+  concatRule,
+  expandRule,
+  flattenRule,
+  gatherElementsRule,
+  gatherNDRule,
+  gatherRule,
+  oneHotRule,
+  padRule,
+  reshapeRule,
+  scatterElementsRule,
+  scatterNDRule,
+  sliceRule,
+  splitRule,
+  squeezeRule,
+  tileRule,
+  transposeRule,
+  unsqueezeRule,
+} from './rules/shape-ops.js';
+import { castLikeRule, castRule, constantOfShapeRule, constantRule, identityRule, rangeRule, shapeRule, sizeRule } from './rules/values.js';
+
+const isFloat = (d: DType): boolean => dtypeInfo(d).isFloat;
+const isBool = (d: DType): boolean => d === DType.bool;
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const product = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
+const bool = (v: boolean): number => (v ? 1 : 0);
+
+/** Shape and dtype rules of every supported default-domain op; folding rules ride along. */
+export const OP_RULES: Readonly<Record<string, OpRule>> = Object.freeze({
+  // Elementwise unary.
+  Neg: unary((x) => -x),
+  Abs: unary(Math.abs),
+  Sign: unary(Math.sign),
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
+  Reciprocal: unary(),
+  Relu: unary(),
+  LeakyRelu: unary(),
+  Sigmoid: unary(),
+  Tanh: unary(),
+  Exp: unary(),
+  Log: unary(),
+  Sqrt: unary(),
+  Erf: unary(),
+  Gelu: unary(undefined, isFloat),
+  Not: notRule,
+  Identity: identityRule,
+  Clip: clipRule,
+  Dropout: dropoutRule,
+  Softmax: softmaxRule,
+  LogSoftmax: softmaxRule,
+  Cast: castRule,
+  CastLike: castLikeRule,
+  // Broadcasting binary and variadic.
+  Add: broadcasting(([a, b]) => a + b),
+  Sub: broadcasting(([a, b]) => a - b),
+  Mul: broadcasting(([a, b]) => a * b),
+  Div: broadcasting(divide),
+  Mod: broadcasting(modulo),
+  Pow: broadcasting(undefined, { mixed: true }),
+  Min: broadcasting((xs) => Math.min(...xs)),
+  Max: broadcasting((xs) => Math.max(...xs)),
+  Sum: broadcasting(sum),
+  Equal: broadcasting(([a, b]) => bool(a === b), { result: 'bool' }),
+  Less: broadcasting(([a, b]) => bool(a < b), { result: 'bool' }),
+  LessOrEqual: broadcasting(([a, b]) => bool(a <= b), { result: 'bool' }),
+  Greater: broadcasting(([a, b]) => bool(a > b), { result: 'bool' }),
+  GreaterOrEqual: broadcasting(([a, b]) => bool(a >= b), { result: 'bool' }),
+  And: broadcasting(([a, b]) => bool(a !== 0 && b !== 0), { result: 'bool', inputDtype: isBool }),
+  Or: broadcasting(([a, b]) => bool(a !== 0 || b !== 0), { result: 'bool', inputDtype: isBool }),
+  Where: whereRule,
+  // Linear algebra.
+  MatMul: matMulRule,
+  Gemm: gemmRule,
+  Einsum: einsumRule,
+  // Reductions.
+  ReduceSum: reduction(sum),
+  ReduceMean: reduction((xs) => sum(xs) / xs.length),
+  ReduceMax: reduction((xs) => Math.max(...xs)),
+  ReduceMin: reduction((xs) => Math.min(...xs)),
+  ReduceProd: reduction(product),
+  ReduceLogSumExp: reduction(),
+  ArgMax: argMaxRule,
+  // Neural-network ops.
+  Conv: convRule,
+  ConvTranspose: convTransposeRule,
+  MaxPool: poolRule,
+  AveragePool: poolRule,
+  GlobalAveragePool: globalPoolRule,
+  GlobalMaxPool: globalPoolRule,
+  LayerNormalization: layerNormRule,
+  SoftmaxCrossEntropyLoss: softmaxCrossEntropyRule,
+  // Shape manipulation and indexing.
+  Reshape: reshapeRule,
+  Flatten: flattenRule,
+  Transpose: transposeRule,
+  Concat: concatRule,
+  Split: splitRule,
+  Slice: sliceRule,
+  Squeeze: squeezeRule,
+  Unsqueeze: unsqueezeRule,
+  Expand: expandRule,
+  Tile: tileRule,
+  Gather: gatherRule,
+  GatherElements: gatherElementsRule,
+  GatherND: gatherNDRule,
+  ScatterElements: scatterElementsRule,
+  ScatterND: scatterNDRule,
+  Pad: padRule,
+  OneHot: oneHotRule,
+  // Value creation.
+  Constant: constantRule,
+  ConstantOfShape: constantOfShapeRule,
+  Range: rangeRule,
+  Shape: shapeRule,
+  Size: sizeRule,
+});
+
+/** Every op type (default ONNX domain) that shape inference supports, sorted. */
+export const SUPPORTED_OPS: readonly string[] = Object.freeze(Object.keys(OP_RULES).sort());
+
+/** Whether an op type in a domain has a shape rule. */
+export function isSupportedOp(opType: string, domain = ''): boolean {
+  return (domain === '' || domain === 'ai.onnx') && Object.prototype.hasOwnProperty.call(OP_RULES, opType);
+}

@@ -1,0 +1,163 @@
+import { Attr, createTensor, DType, GraphBuilder, type Dim, type Model, type TensorValue } from '@mneme/graph';
+import { Rng } from '@mneme/random';
+import { validateBertConfig, type BertConfig } from './bert-config.js';
+import { filled } from './init.js';
+
+/** Names of the encoder entry point's inputs and outputs. */
+export const ENCODER_IO = Object.freeze({
+  /** float32 [batch, seq, hidden]: token embeddings (what prompt tuning and distillation differentiate). */
+  inputsEmbeds: 'inputs_embeds',
+  /** int64 [batch, seq]: 1 for real tokens, 0 for padding. */
+  attentionMask: 'attention_mask',
+  /** float32 [batch, seq, hidden]. */
+  lastHiddenState: 'last_hidden_state',
+  /** float32 [batch, hidden]: the first token's final state. */
+  cls: 'cls',
+  /** float32 [batch, hidden]: masked mean of the final states (sentence-transformers pooling). */
+  meanPooled: 'mean_pooled',
+  /** int64 [batch, seq]: token ids (embeddings entry point). */
+  inputIds: 'input_ids',
+  /** int64 [batch, seq]: segment ids (embeddings entry point); optional, zeros when absent. */
+  tokenTypeIds: 'token_type_ids',
+});
+
+/**
+ * Weights by Hugging Face parameter name (`encoder.layer.0.attention.self.query.weight`, ...).
+ * Linear weights are stored as [in, out] (the transpose of PyTorch's [out, in]) so the graph uses
+ * MatMul directly; the importer transposes once.
+ */
+export type BertWeights = ReadonlyMap<string, TensorValue>;
+
+/** Options of the BERT graph builders. */
+export interface BertGraphOptions {
+  /** Batch dim. @default 'batch' */
+  batch?: Dim;
+  /** Sequence dim. @default 'sequence' */
+  sequence?: Dim;
+}
+
+const layerPrefix = (i: number) => `encoder.layer.${i}`;
+
+/** Parameter names and shapes of a BERT encoder ([in, out] linear weights). */
+export function bertParameterShapes(c: BertConfig): Map<string, number[]> {
+  const h = c.hiddenSize;
+  const shapes = new Map<string, number[]>([
+    ['embeddings.word_embeddings.weight', [c.vocabSize, h]],
+    ['embeddings.position_embeddings.weight', [c.maxPositionEmbeddings, h]],
+    ['embeddings.token_type_embeddings.weight', [c.typeVocabSize, h]],
+    ['embeddings.LayerNorm.weight', [h]],
+    ['embeddings.LayerNorm.bias', [h]],
+  ]);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const p = layerPrefix(i);
+    for (const name of ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense']) {
+      shapes.set(`${p}.${name}.weight`, [h, h]);
+      shapes.set(`${p}.${name}.bias`, [h]);
+    }
+    shapes.set(`${p}.attention.output.LayerNorm.weight`, [h]);
+    shapes.set(`${p}.attention.output.LayerNorm.bias`, [h]);
+    shapes.set(`${p}.intermediate.dense.weight`, [h, c.intermediateSize]);
+    shapes.set(`${p}.intermediate.dense.bias`, [c.intermediateSize]);
+    shapes.set(`${p}.output.dense.weight`, [c.intermediateSize, h]);
+    shapes.set(`${p}.output.dense.bias`, [h]);
+    shapes.set(`${p}.output.LayerNorm.weight`, [h]);
+    shapes.set(`${p}.output.LayerNorm.bias`, [h]);
+  }
+  return shapes;
+}
+
+/** Random BERT weights as BERT initialises them (N(0, 0.02), LayerNorm 1/0, biases 0), seeded. */
+export function randomBertWeights(c: BertConfig, seed = 0): BertWeights {
+  const rng = Rng.seeded(seed);
+  const weights = new Map<string, TensorValue>();
+  for (const [name, shape] of bertParameterShapes(c)) {
+    const isLayerNormScale = name.endsWith('LayerNorm.weight');
+    const isBias = name.endsWith('.bias');
+    weights.set(name, filled(shape, isLayerNormScale ? () => 1 : isBias ? () => 0 : () => rng.normal(0, 0.02)));
+  }
+  return weights;
+}
+
+function checked(c: BertConfig, weights: BertWeights, names: readonly string[]): void {
+  const problems = validateBertConfig(c);
+  const shapes = bertParameterShapes(c);
+  for (const name of names) {
+    const w = weights.get(name);
+    const want = shapes.get(name)!;
+    if (w === undefined) problems.push(`missing weight '${name}'`);
+    else if (w.dims.join() !== want.join()) problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
+  }
+  if (problems.length > 0) throw new RangeError(`Cannot build the BERT graph: ${problems.join('; ')}`);
+}
+
+/**
+ * The embeddings entry point: `input_ids` (+ optional `token_type_ids`) → `inputs_embeds`
+ * (word + position + token-type embeddings, then LayerNorm). Positions are 0..seq−1.
+ */
+export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options: BertGraphOptions = {}): Model {
+  const names = [...bertParameterShapes(c).keys()].filter((n) => n.startsWith('embeddings.'));
+  checked(c, weights, names);
+  const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
+  const b = new GraphBuilder({ name: 'bert-embeddings' });
+  for (const n of names) b.initializer(n, weights.get(n)!);
+  const ids = b.input(ENCODER_IO.inputIds, DType.int64, [batch, seq]);
+  const types = b.input(ENCODER_IO.tokenTypeIds, DType.int64, [batch, seq]);
+  const words = b.gather('embeddings.word_embeddings.weight', ids);
+  const length = b.gather(b.shape(ids), b.constant(createTensor(DType.int64, [], [1])));
+  const positions = b.op('Range', [b.constant(createTensor(DType.int64, [], [0])), length, b.constant(createTensor(DType.int64, [], [1]))]);
+  const pos = b.gather('embeddings.position_embeddings.weight', positions);
+  const typ = b.gather('embeddings.token_type_embeddings.weight', types);
+  const sum = b.add(b.add(words, pos), typ);
+  const out = b.op('LayerNormalization', [sum, 'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias'], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) }, { outputs: [ENCODER_IO.inputsEmbeds] })[0]!;
+  b.output(out, DType.float32, [batch, seq, c.hiddenSize]);
+  return b.build();
+}
+
+/**
+ * The encoder entry point: `inputs_embeds` + `attention_mask` → `last_hidden_state`, `cls` and
+ * `mean_pooled` (post-LayerNorm BERT layers with exact GELU). This is the graph prompt tuning and
+ * distillation differentiate with respect to `inputs_embeds`.
+ */
+export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: BertGraphOptions = {}): Model {
+  const names = [...bertParameterShapes(c).keys()].filter((n) => n.startsWith('encoder.'));
+  checked(c, weights, names);
+  const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
+  const h = c.hiddenSize;
+  const heads = c.numAttentionHeads;
+  const headDim = h / heads;
+  const b = new GraphBuilder({ name: 'bert-encoder' });
+  for (const n of names) b.initializer(n, weights.get(n)!);
+  const f = (v: number) => b.scalar(v, DType.float32);
+  const x0 = b.input(ENCODER_IO.inputsEmbeds, DType.float32, [batch, seq, h]);
+  const mask = b.input(ENCODER_IO.attentionMask, DType.int64, [batch, seq]);
+  const maskF = b.cast(mask, DType.float32);
+  // Additive attention bias [batch, 1, 1, seq]: 0 for tokens, the float32 minimum for padding.
+  const bias = b.mul(b.sub(f(1), b.unsqueeze(maskF, [1, 2])), f(-3.4028234663852886e38));
+  const linear = (x: string, name: string) => b.add(b.matMul(x, `${name}.weight`), `${name}.bias`);
+  const layerNorm = (x: string, name: string) =>
+    b.op('LayerNormalization', [x, `${name}.weight`, `${name}.bias`], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) });
+  const splitHeads = (x: string, perm: number[]) => b.transpose(b.reshape(x, [0, 0, heads, headDim]), perm);
+
+  let x = x0;
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const p = layerPrefix(i);
+    const q = splitHeads(linear(x, `${p}.attention.self.query`), [0, 2, 1, 3]);
+    const k = splitHeads(linear(x, `${p}.attention.self.key`), [0, 2, 3, 1]);
+    const v = splitHeads(linear(x, `${p}.attention.self.value`), [0, 2, 1, 3]);
+    const scores = b.add(b.mul(b.matMul(q, k), f(1 / Math.sqrt(headDim))), bias);
+    const context = b.reshape(b.transpose(b.matMul(b.softmax(scores, -1), v), [0, 2, 1, 3]), [0, 0, h]);
+    const attended = layerNorm(b.add(linear(context, `${p}.attention.output.dense`), x), `${p}.attention.output.LayerNorm`);
+    const inner = linear(attended, `${p}.intermediate.dense`);
+    const gelu = b.mul(b.mul(inner, f(0.5)), b.add(f(1), b.op('Erf', [b.mul(inner, f(Math.SQRT1_2))])));
+    x = layerNorm(b.add(linear(gelu, `${p}.output.dense`), attended), `${p}.output.LayerNorm`);
+  }
+  const last = b.op('Identity', [x], {}, { outputs: [ENCODER_IO.lastHiddenState] })[0]!;
+  const cls = b.op('Gather', [last, b.constant(createTensor(DType.int64, [], [0]))], { axis: Attr.int(1) }, { outputs: [ENCODER_IO.cls] })[0]!;
+  const weighted = b.reduceSum(b.mul(last, b.unsqueeze(maskF, [2])), [1], false);
+  const count = b.op('Clip', [b.reduceSum(maskF, [1], true), f(1e-9)]);
+  const mean = b.op('Div', [weighted, count], {}, { outputs: [ENCODER_IO.meanPooled] })[0]!;
+  b.output(last, DType.float32, [batch, seq, h]);
+  b.output(cls, DType.float32, [batch, h]);
+  b.output(mean, DType.float32, [batch, h]);
+  return b.build();
+}
