@@ -14,6 +14,38 @@ const allBut = (owner) =>
     .filter(([name]) => name !== owner)
     .flatMap(([, pkgs]) => pkgs);
 
+/**
+ * The import rules. `forTests` lets test files of core libraries wire a real adapter (a core
+ * strategy's tests run on the real ONNX Runtime engine); production code never may.
+ */
+const boundaries = (forTests) => [
+  'error',
+  {
+    enforceBuildableLibDependency: true,
+    banTransitiveDependencies: true,
+    checkDynamicDependenciesExceptions: [],
+    allow: [],
+    depConstraints: [
+      // Layers: contracts <- core <- adapter <- app; e2e tests may reach everything.
+      { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
+      {
+        sourceTag: 'layer:core',
+        onlyDependOnLibsWithTags: forTests ? ['layer:core', 'layer:contracts', 'layer:adapter'] : ['layer:core', 'layer:contracts'],
+      },
+      { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
+      { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
+      { sourceTag: 'layer:e2e', onlyDependOnLibsWithTags: ['layer:app', 'layer:adapter', 'layer:core', 'layer:contracts'] },
+      // Pure domain code (autodiff, methods, metrics) never sees wire types.
+      { sourceTag: 'purity:domain', notDependOnLibsWithTags: ['layer:contracts'] },
+      // One owner per engine: io:<engine> may import that engine and no other; io:none imports none.
+      { sourceTag: 'io:none', bannedExternalImports: allBut(null) },
+      { sourceTag: 'io:onnxruntime', bannedExternalImports: allBut('onnxruntime') },
+      { sourceTag: 'io:kafka', bannedExternalImports: allBut('kafka') },
+      { sourceTag: 'io:grpc', bannedExternalImports: allBut('grpc') },
+    ],
+  },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -23,32 +55,11 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
-    rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          banTransitiveDependencies: true,
-          checkDynamicDependenciesExceptions: [],
-          allow: [],
-          depConstraints: [
-            // Layers: contracts <- core <- adapter <- app; e2e tests may reach everything.
-            { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
-            { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['layer:core', 'layer:contracts'] },
-            { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
-            { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
-            { sourceTag: 'layer:e2e', onlyDependOnLibsWithTags: ['layer:app', 'layer:adapter', 'layer:core', 'layer:contracts'] },
-            // Pure domain code (autodiff, methods, metrics) never sees wire types.
-            { sourceTag: 'purity:domain', notDependOnLibsWithTags: ['layer:contracts'] },
-            // One owner per engine: io:<engine> may import that engine and no other; io:none imports none.
-            { sourceTag: 'io:none', bannedExternalImports: allBut(null) },
-            { sourceTag: 'io:onnxruntime', bannedExternalImports: allBut('onnxruntime') },
-            { sourceTag: 'io:kafka', bannedExternalImports: allBut('kafka') },
-            { sourceTag: 'io:grpc', bannedExternalImports: allBut('grpc') },
-          ],
-        },
-      ],
-    },
+    rules: { '@nx/enforce-module-boundaries': boundaries(false) },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.test-util.ts'],
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
     files: ['**/*.ts'],

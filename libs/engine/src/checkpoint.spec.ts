@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tensor } from '@mneme/tensor';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { ParameterStore } from './parameters.js';
+import { ParameterStore } from '@mneme/execution';
 import { randomValues, seededRandom } from './test-helpers.test-util.js';
 
 function sampleStore(): ParameterStore {

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { formatShape } from '@mneme/tensor';
 import { tensor } from '@mneme/tensor';
 import { EngineError } from './engine-error.js';
-import { type Float32Tensor, ParameterStore } from './parameters.js';
+import { type Float32Tensor, ParameterStore } from '@mneme/execution';
 
 /**
  * A checkpoint file cannot be read back: truncated, corrupt (a checksum differs), or not a mneme

@@ -3,14 +3,10 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { bindDims, dimsKey, liftInitializers, specializeModel } from './model-preparation.js';
-import { type ParameterStore } from './parameters.js';
+import { type ForwardRequest } from '@mneme/execution';
 
 /** Options of {@link forward}. */
-export interface ForwardOptions {
-  /** Feed these parameters instead of the model's initializers of the same names (trained weights). */
-  params?: ParameterStore;
-  /** Values to compute: graph outputs or any intermediate value (e.g. embeddings). @default every graph output */
-  fetches?: readonly string[];
+export interface ForwardOptions extends ForwardRequest {
   /** Graph optimisation; `basic` measured slightly faster than `all` for forward graphs. @default the engine's setting */
   graphOptimizationLevel?: GraphOptimizationLevel;
 }

@@ -145,6 +145,7 @@ const CASES: Case[] = [
   { name: 'LogSoftmax', op: 'LogSoftmax', args: [{ shape: [3, 5] }] },
   { name: 'LayerNormalization', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [4] }, { shape: [4] }] },
   { name: 'LayerNormalization axis 1', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }], attrs: { axis: Attr.int(1) } },
+  { name: 'LayerNormalization with Mean and InvStdDev', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [4] }], attrs: { stash_type: Attr.int(DType.float32) }, outputs: 3, lossOutputs: [0, 1, 2], float32: true },
   { name: 'SoftmaxCrossEntropyLoss mean', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [4, 5] }, ints([0, 3, 4, 1])] },
   { name: 'SoftmaxCrossEntropyLoss sum + log_prob', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [3, 4] }, ints([2, 0, 1])], attrs: { reduction: Attr.string('sum') }, outputs: 2, lossOutputs: [0, 1] },
   { name: 'SoftmaxCrossEntropyLoss none, ignore_index', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [4, 3] }, ints([2, -1, 0, 1])], attrs: { reduction: Attr.string('none'), ignore_index: Attr.int(-1) } },

@@ -26,17 +26,7 @@ export type { InputSpec } from './feed-validation.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { appendOptimizerUpdate, clipGlobalNorm, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
-export type {
-  AdamSpec,
-  OptimizerParam,
-  OptimizerScalars,
-  OptimizerSpec,
-  OptimizerUpdate,
-  ResolvedOptimizerSpec,
-  SgdSpec,
-} from './optimizers.js';
-export { ParameterStore } from './parameters.js';
-export type { Float32Tensor } from './parameters.js';
+export type { OptimizerParam, OptimizerScalars, OptimizerUpdate, ResolvedOptimizerSpec } from './optimizers.js';
 export { SessionCache } from './session-cache.js';
 export type { SessionCacheStats } from './session-cache.js';
 export { forward } from './forward.js';
@@ -45,6 +35,7 @@ export { lossAndGradients } from './loss-and-gradients.js';
 export type { LossAndGradients, LossAndGradientsOptions } from './loss-and-gradients.js';
 export { bindDims, liftInitializers, specializeModel } from './model-preparation.js';
 export { TrainStep } from './train-step.js';
-export type { LearningRate, TrainStepOptions, TrainStepResult } from './train-step.js';
+export type { TrainStepOptions } from './train-step.js';
 export { VirtualStep } from './virtual-step.js';
-export type { VirtualStepOptions, VirtualStepResult } from './virtual-step.js';
+export type { VirtualStepOptions } from './virtual-step.js';
+export { createExecutor } from './ort-executor.js';

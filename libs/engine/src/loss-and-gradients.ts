@@ -4,31 +4,16 @@ import { GraphBuilder, type Model } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel } from './model-preparation.js';
-import { type ParameterStore } from './parameters.js';
+import { type GradientRequest, type GradientResult } from '@mneme/execution';
 
 /** Options of {@link lossAndGradients}. */
-export interface LossAndGradientsOptions {
-  /** Name of the scalar loss value. */
-  loss: string;
-  /** Values to differentiate: initializers (weights) and/or graph inputs (prompts, distilled samples). */
-  wrt: readonly string[];
-  /** Feed these parameters instead of the model's initializers of the same names. */
-  params?: ParameterStore;
-  /** Other values to return too (e.g. logits). @default [] */
-  keepOutputs?: readonly string[];
+export interface LossAndGradientsOptions extends GradientRequest {
   /** Graph optimisation for the gradient graph. @default the engine's setting */
   graphOptimizationLevel?: GraphOptimizationLevel;
 }
 
 /** What {@link lossAndGradients} returns. */
-export interface LossAndGradients {
-  /** The loss value. */
-  readonly loss: number;
-  /** wrt name → gradient (same shape as the value). */
-  readonly gradients: ReadonlyMap<string, Tensor>;
-  /** The values asked for with `keepOutputs`. */
-  readonly outputs: Readonly<Record<string, Tensor>>;
-}
+export type LossAndGradients = GradientResult;
 
 interface CompiledGradients {
   model: Model;

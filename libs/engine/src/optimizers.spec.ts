@@ -3,7 +3,8 @@ import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor, tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
-import { appendOptimizerUpdate, type OptimizerSpec, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { type OptimizerSpec } from '@mneme/execution';
+import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
 import { referenceStep, type ReferenceState } from './optimizers.test-util.js';
 import { randomValues, seededRandom } from './test-helpers.test-util.js';
 

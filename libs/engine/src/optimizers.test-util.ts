@@ -1,4 +1,5 @@
-import { type OptimizerSpec, resolveOptimizerSpec } from './optimizers.js';
+import { type OptimizerSpec } from '@mneme/execution';
+import { resolveOptimizerSpec } from './optimizers.js';
 
 /** Plain-JS optimizer state: slot → values, per parameter. */
 export type ReferenceState = Map<string, Record<string, Float64Array>>;

@@ -9,7 +9,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Engine } from './engine.js';
 import { forward } from './forward.js';
 import { lossAndGradients } from './loss-and-gradients.js';
-import { ParameterStore } from './parameters.js';
+import { ParameterStore } from '@mneme/execution';
 import { randomValues, seededRandom } from './test-helpers.test-util.js';
 import { TrainStep } from './train-step.js';
 import { VirtualStep } from './virtual-step.js';
@@ -100,6 +100,10 @@ describe('runners', () => {
     expect(engine.cacheStats().misses).toBe(misses + 2);
     expect(r1.gradNorm).toBeGreaterThan(0);
     expect(train.graphFor(batch(random, 8)).graph.inputs.map((i) => i.name)).toContain('train/state/w1/momentum');
+    // Steps are sequential: a second one while the first runs is refused, the first still lands.
+    const first = train.step(batch(random, 8));
+    await expect(train.step(batch(random, 8))).rejects.toThrow(/already running/);
+    expect((await first).step).toBe(4);
   });
 
   it('reports every bad batch feed before compiling', async () => {

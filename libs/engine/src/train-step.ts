@@ -3,43 +3,15 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
+import { EngineError } from './engine-error.js';
 import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel } from './model-preparation.js';
-import { appendOptimizerUpdate, type OptimizerSpec, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
-import { type Float32Tensor, type ParameterStore } from './parameters.js';
+import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { type Float32Tensor, type TrainStepResult, type TrainStepRunner, type TrainStepSpec } from '@mneme/execution';
 
-/** Learning rate: a constant, or a schedule of the (1-based) update number. */
-export type LearningRate = number | ((step: number) => number);
-
-/** Options of {@link TrainStep.create}. */
-export interface TrainStepOptions {
-  /** The forward model; its trainable weights are initializers, its other inputs are the batch. */
-  model: Model;
-  /** Name of the scalar float32 loss value in `model`. */
-  loss: string;
-  /** Where the trainable parameters and optimizer state live; updated in place by `step`. */
-  store: ParameterStore;
-  /** The optimizer. */
-  optimizer: OptimizerSpec;
-  /** Learning rate or schedule, fed per step (a schedule needs no rebuild). */
-  lr: LearningRate;
-  /** Parameters to train (initializers of `model`). @default every parameter in `store` */
-  trainable?: readonly string[];
-  /** Other values of `model` to return from each step (e.g. logits). @default [] */
-  keepOutputs?: readonly string[];
+/** Options of {@link TrainStep.create}: the executor's spec plus engine settings. */
+export interface TrainStepOptions extends TrainStepSpec {
   /** Graph optimisation for the train graph. @default the engine's setting */
   graphOptimizationLevel?: GraphOptimizationLevel;
-}
-
-/** What one step returns. */
-export interface TrainStepResult {
-  /** The loss of the batch before the update. */
-  readonly loss: number;
-  /** The global gradient norm before clipping (only when the optimizer clips). */
-  readonly gradNorm: number | undefined;
-  /** The update number just applied (the store's new step count). */
-  readonly step: number;
-  /** The values asked for with `keepOutputs`. */
-  readonly outputs: Readonly<Record<string, Tensor>>;
 }
 
 /** The fetch names of one compiled train graph. */
@@ -62,10 +34,11 @@ const stateInput = (param: string, slot: string): string => `train/state/${param
  * the updated tensors swapped back in. Compiled once per batch shape (symbolic dims are bound from
  * the batch and specialised), then served from the engine's session cache.
  */
-export class TrainStep {
+export class TrainStep implements TrainStepRunner {
   private readonly compiled = new Map<string, CompiledTrainGraph>();
   private readonly trainable: readonly string[];
   private readonly slots: readonly string[];
+  private running = false;
 
   private constructor(
     private readonly engine: Engine,
@@ -106,11 +79,23 @@ export class TrainStep {
   }
 
   /**
-   * Runs one update on `batch` and swaps the new parameters and state into the store.
+   * Runs one update on `batch` and swaps the new parameters and state into the store. Steps are
+   * sequential by nature: await each before starting the next.
    *
    * @throws InvalidArgumentError when the batch does not fit the model's inputs
+   * @throws EngineError `failed-precondition` when called while a step is still running
    */
   async step(batch: Readonly<Record<string, Tensor>>): Promise<TrainStepResult> {
+    if (this.running) throw new EngineError('failed-precondition', 'a train step is already running; await it before starting the next');
+    this.running = true;
+    try {
+      return await this.runStep(batch);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runStep(batch: Readonly<Record<string, Tensor>>): Promise<TrainStepResult> {
     const graph = this.compile(batch);
     const store = this.options.store;
     const next = store.step + 1;

@@ -4,32 +4,12 @@ import { createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { bindDims, buildWithOutputs, dimsKey, named, specializeModel } from './model-preparation.js';
-import { type ParameterStore } from './parameters.js';
+import { type VirtualStepResult, type VirtualStepRunner, type VirtualStepSpec } from '@mneme/execution';
 
 /** Options of {@link VirtualStep.create}. */
-export interface VirtualStepOptions {
-  /** The forward model; trainable weights are initializers, other inputs are the batch. */
-  model: Model;
-  /** Name of the scalar loss (the mean over the batch), differentiated on the incoming batch. */
-  loss: string;
-  /** Name of the per-sample loss (shape `[batch]`), reported for the candidates. */
-  perSampleLoss: string;
-  /** Current parameters; read, never changed. */
-  store: ParameterStore;
-  /** Parameters the virtual update moves. @default every parameter in `store` */
-  trainable?: readonly string[];
+export interface VirtualStepOptions extends VirtualStepSpec {
   /** Graph optimisation for the virtual-step graph. @default the engine's setting */
   graphOptimizationLevel?: GraphOptimizationLevel;
-}
-
-/** What {@link VirtualStep.run} returns. */
-export interface VirtualStepResult {
-  /** Loss of the incoming batch at the current parameters. */
-  readonly incomingLoss: number;
-  /** Per-sample candidate losses at the current parameters w. */
-  readonly before: Float32Array;
-  /** Per-sample candidate losses at w' = w − lr·∇L(incoming); w' is never committed. */
-  readonly after: Float32Array;
 }
 
 interface CompiledVirtualStep {
@@ -50,7 +30,7 @@ const candidateInput = (name: string): string => `candidate/${name}`;
  * forward model is instantiated three times (incoming at w, candidates at w and at w′) by inlining;
  * frozen weights are shared by the instances, not copied.
  */
-export class VirtualStep {
+export class VirtualStep implements VirtualStepRunner {
   private readonly compiled = new Map<string, CompiledVirtualStep>();
   private readonly trainable: readonly string[];
 

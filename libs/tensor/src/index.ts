@@ -1,6 +1,6 @@
 /**
- * Typed n-d tensors: a dtype -> TypedArray map, shape checks, and conversion to and from the
- * proto Tensor. Every bad input raises a {@link TensorError} whose `code` says what kind of
+ * Typed n-d tensors: a dtype -> TypedArray map, shape checks and value checks (conversion to and
+ * from the wire Tensor lives in libs/wire, so this core library never sees protobuf). Every bad input raises a {@link TensorError} whose `code` says what kind of
  * problem it is and whose message says what was wrong and what was expected.
  */
 export { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isDType, isFloatDType } from './dtype.js';
@@ -10,9 +10,8 @@ export { assertFinite } from './finite.js';
 export { float16ToNumber, numberToFloat16 } from './float16.js';
 export { checkShape, formatShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export type { Shape } from './shape.js';
-export { fromArray, reshape, scalar, tensor, zeros } from './tensor.js';
+export { checkBool, fromArray, reshape, scalar, tensor, zeros } from './tensor.js';
 export type { AnyTensor, Tensor } from './tensor.js';
 export { TensorError } from './tensor-error.js';
 export type { TensorErrorCode } from './tensor-error.js';
-export { dtypeFromWire, dtypeToWire, fromWire, toWire } from './wire.js';
-export type { FromWireOptions } from './wire.js';
+export { HOST_IS_LITTLE_ENDIAN, swapBytesInPlace } from './byte-order.js';

@@ -40,6 +40,7 @@ export const matMul: GradientRule = (ctx) => {
   let da: string | undefined;
   let dw: string | undefined;
   if (ctx.needs(0)) {
+    // dA = dY · Wᵀ; a constant W's transpose is folded once by the runtime.
     const g = b.matMul(dy, swapLast(ctx, w, wShape.length));
     da = restore(ctx.unbroadcast(g, [...yShape.slice(0, -2), aShape.at(-2)!, aShape.at(-1)!], aShape), aRank1, ctx.type(ctx.input(0)).shape);
   }

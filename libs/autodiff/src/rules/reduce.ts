@@ -1,5 +1,5 @@
 /** Gradient rules of reductions, softmax, log-softmax and layer normalisation. */
-import { createTensor } from '@mneme/graph';
+import { Attr, createTensor, DType } from '@mneme/graph';
 import type { GradContext, GradientRule } from '../grad-context.js';
 
 const dy0 = (ctx: GradContext): string => ctx.dy(0) ?? ctx.fail('no cotangent for output 0');
@@ -79,30 +79,54 @@ export const logSoftmax: GradientRule = (ctx) => {
 };
 
 /**
- * LayerNormalization over axes [axis, rank): recomputes x̂ and 1/σ from primitives, then
- * dx = (1/σ)(g − mean(g) − x̂ · mean(g ⊙ x̂)) with g = dy ⊙ scale.
+ * LayerNormalization over axes [axis, rank). The statistics come from a recomputed
+ * LayerNormalization node (one fused kernel) asking for its Mean and InvStdDev outputs; then with
+ * x̂ = (x − μ)·r and g = dy ⊙ scale: dx = r·(g − mean(g) − x̂·mean(g ⊙ x̂)). Cotangents on the Mean
+ * and InvStdDev outputs add μ' and r' terms, so this rule's own output can be differentiated again.
  */
 export const layerNormalization: GradientRule = (ctx) => {
   const { b } = ctx;
-  if (ctx.dy(1) !== undefined || ctx.dy(2) !== undefined) ctx.fail('gradients through the Mean or InvStdDev outputs are not supported');
   const [x, scale, bias] = [ctx.input(0), ctx.input(1), ctx.input(2)];
   const { shape, dtype } = ctx.type(x);
   const rank = shape.length;
-  const first = ctx.attrInt('axis', -1) < 0 ? ctx.attrInt('axis', -1) + rank : ctx.attrInt('axis', -1);
+  const axisAttr = ctx.attrInt('axis', -1);
+  const first = axisAttr < 0 ? axisAttr + rank : axisAttr;
   const axes = [...Array(rank - first).keys()].map((i) => i + first);
-  const eps = ctx.attrFloat('epsilon', 1e-5);
-  const dy = dy0(ctx);
-  const centred = b.sub(x, b.reduceMean(x, axes, true));
-  const variance = b.reduceMean(b.mul(centred, centred), axes, true);
-  const rstd = b.op('Reciprocal', [b.sqrt(b.add(variance, ctx.scalar(eps, dtype)))]);
-  const xhat = b.mul(centred, rstd);
-  const dScale = ctx.needs(1) ? ctx.unbroadcast(b.mul(dy, xhat), shape, ctx.type(scale).shape) : undefined;
-  const dBias = bias !== '' && ctx.needs(2) ? ctx.unbroadcast(dy, shape, ctx.type(bias).shape) : undefined;
+  const count = axes.reduce((n, a) => n * shape[a]!, 1);
+  const dy = ctx.dy(0);
+  const [dMean, dInvStd] = [ctx.dy(1), ctx.dy(2)];
+  // Reuse the node's own statistics when it exposes them; otherwise recompute them: in one fused
+  // kernel for float32, from primitives otherwise (ONNX Runtime keeps float32 statistics only).
+  let [mean, invStd] = [ctx.node.outputs[1] ?? '', ctx.node.outputs[2] ?? ''];
+  if ((mean === '' || invStd === '') && dtype === DType.float32) {
+    const attrs = { axis: Attr.int(axisAttr), epsilon: Attr.float(ctx.attrFloat('epsilon', 1e-5)) };
+    [, mean, invStd] = b.op('LayerNormalization', bias === '' ? [x, scale] : [x, scale, bias], attrs, { outputs: 3 }) as [string, string, string];
+  } else if (mean === '' || invStd === '') {
+    mean = b.reduceMean(x, axes, true);
+    const c = b.sub(x, mean);
+    invStd = b.op('Reciprocal', [b.sqrt(b.add(b.reduceMean(b.mul(c, c), axes, true), ctx.scalar(ctx.attrFloat('epsilon', 1e-5), dtype)))]);
+  } else if (ctx.type(mean).dtype !== dtype) {
+    [mean, invStd] = [b.cast(mean, dtype), b.cast(invStd, dtype)];
+  }
+  const centred = b.sub(x, mean);
+  const xhat = b.mul(centred, invStd);
+  const dScale = ctx.needs(1) && dy !== undefined ? ctx.unbroadcast(b.mul(dy, xhat), shape, ctx.type(scale).shape) : undefined;
+  const dBias = bias !== '' && ctx.needs(2) && dy !== undefined ? ctx.unbroadcast(dy, shape, ctx.type(bias).shape) : undefined;
   let dx: string | undefined;
   if (ctx.needs(0)) {
-    const g = b.mul(dy, scale);
-    const inner = b.sub(b.sub(g, b.reduceMean(g, axes, true)), b.mul(xhat, b.reduceMean(b.mul(g, xhat), axes, true)));
-    dx = b.mul(rstd, inner);
+    const terms: string[] = [];
+    if (dy !== undefined) {
+      const g = b.mul(dy, scale);
+      terms.push(b.mul(invStd, b.sub(b.sub(g, b.reduceMean(g, axes, true)), b.mul(xhat, b.reduceMean(b.mul(g, xhat), axes, true)))));
+    }
+    // μ = mean(x): dμ/dx = 1/N.
+    if (dMean !== undefined) terms.push(b.expand(b.mul(dMean, ctx.scalar(1 / count, dtype)), [...shape]));
+    // r = (var + ε)^(−1/2): dr/dx = −r³ (x − μ) / N.
+    if (dInvStd !== undefined) {
+      const r3 = b.mul(b.mul(invStd, invStd), invStd);
+      terms.push(b.mul(b.mul(dInvStd, b.mul(r3, ctx.scalar(-1 / count, dtype))), centred));
+    }
+    dx = terms.length === 0 ? undefined : terms.length === 1 ? terms[0] : b.op('Sum', terms);
   }
   return [dx, dScale, dBias];
 };

@@ -1,9 +1,21 @@
 import { DataType, type Tensor as WireTensor } from '@mneme/contracts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { DTYPES, type DType } from './dtype.js';
-import { fromArray, scalar, type Tensor, tensor, zeros } from './tensor.js';
-import { expectTensorError } from './test-helpers.test-util.js';
-import { dtypeFromWire, dtypeToWire, fromWire, toWire } from './wire.js';
+import { DTYPES, fromArray, scalar, tensor, TensorError, zeros, type DType, type Tensor, type TensorErrorCode } from '@mneme/tensor';
+import { dtypeFromWire, dtypeToWire, fromWire, toWire } from './tensor-wire.js';
+
+/** Expects `fn` to throw a TensorError with this code and a message matching `message`. */
+function expectTensorError(fn: () => unknown, code: TensorErrorCode, message: string | RegExp): void {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(TensorError);
+  expect((error as TensorError).code).toBe(code);
+  if (typeof message === 'string') expect((error as TensorError).message).toBe(message);
+  else expect((error as TensorError).message).toMatch(message);
+}
 
 /** A small sample of each dtype, including its extremes. */
 const SAMPLES: { readonly [D in DType]: Tensor<D> } = {

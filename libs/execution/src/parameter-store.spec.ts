@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import { createTensor, DType, GraphBuilder } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 import { describe, expect, it } from 'vitest';
-import { ParameterStore } from './parameters.js';
+import { ParameterStore } from './parameter-store.js';
 
 function model() {
   const b = new GraphBuilder();

@@ -1,10 +1,21 @@
 import { DataType, type Tensor as WireTensor } from '@mneme/contracts';
-import { HOST_IS_LITTLE_ENDIAN, swapBytesInPlace } from './byte-order.js';
-import { BYTES_PER_ELEMENT, DTYPES, type DType, TYPED_ARRAY_CONSTRUCTORS } from './dtype.js';
-import { assertFinite } from './finite.js';
-import { checkShape, formatShape, type Shape } from './shape.js';
-import { type AnyTensor, checkBool, type Tensor, tensor } from './tensor.js';
-import { TensorError } from './tensor-error.js';
+import {
+  assertFinite,
+  BYTES_PER_ELEMENT,
+  checkBool,
+  checkShape,
+  DTYPES,
+  formatShape,
+  HOST_IS_LITTLE_ENDIAN,
+  swapBytesInPlace,
+  tensor,
+  TensorError,
+  TYPED_ARRAY_CONSTRUCTORS,
+  type AnyTensor,
+  type DType,
+  type Shape,
+  type Tensor,
+} from '@mneme/tensor';
 
 /** Options of {@link fromWire}. */
 export interface FromWireOptions<D extends DType = DType> {

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { InvalidArgumentError } from '@mneme/errors';
+import { parseCsvText } from './csv-text.js';
+import { type ParsedTextFile, parseJsonlText } from './jsonl-text.js';
+import type { SplitName } from './split-name.js';
+import { textSetFromRows, throwRowProblems, type TextSet } from './text-set.js';
+import type { RowProblem, TextRow } from './text-row.js';
+
+/** File formats {@link loadTextSet} reads. */
+export type TextFormat = 'jsonl' | 'csv';
+
+/** One file of labelled text. */
+export interface TextSource {
+  /** Path of the file; relative paths resolve against the process's working directory. */
+  readonly path: string;
+  /** Split of rows that name none. @default 'train' */
+  readonly split?: SplitName;
+  /** File format. @default from the extension: `.jsonl`/`.ndjson` → jsonl, `.csv` → csv */
+  readonly format?: TextFormat;
+}
+
+/**
+ * Parses one file's content into its rows and its problems (`file:line` each); throws only when
+ * the format is neither given nor told by the extension. {@link loadTextSet} reads files from disk
+ * and also validates across them.
+ */
+export function parseTextFile(content: string, source: TextSource): ParsedTextFile {
+  const format = source.format ?? formatOf(source.path);
+  const split = source.split ?? 'train';
+  return format === 'csv' ? parseCsvText(content, source.path, split) : parseJsonlText(content, source.path, split);
+}
+
+/**
+ * Reads labelled text from JSONL or CSV files (fields `text`, `label`, optional `split`) into one
+ * {@link TextSet}, rows in file order. Every problem in every file — a missing field, empty text,
+ * an unknown split, a validation or test label never seen in training — is collected and thrown
+ * once as an {@link InvalidArgumentError} whose lines read `file:line: what is wrong`.
+ */
+export async function loadTextSet(sources: readonly (string | TextSource)[]): Promise<TextSet> {
+  if (sources.length === 0) throw new InvalidArgumentError('loadTextSet needs at least one file');
+  const rows: TextRow[] = [];
+  const problems: RowProblem[] = [];
+  for (const entry of sources) {
+    const source = typeof entry === 'string' ? { path: entry } : entry;
+    formatOf(source.path, source.format);
+    const parsed = parseTextFile(await readFile(source.path, 'utf8'), source);
+    rows.push(...parsed.rows);
+    problems.push(...parsed.problems);
+  }
+  throwRowProblems(problems);
+  return textSetFromRows(rows);
+}
+
+function formatOf(path: string, given?: TextFormat): TextFormat {
+  if (given !== undefined) return given;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  throw new InvalidArgumentError(`${path}: cannot tell the format from the extension "${ext}"; pass format: 'jsonl' or 'csv'`);
+}

@@ -1,0 +1,115 @@
+import type { Model } from '@mneme/graph';
+import type { Tensor } from '@mneme/tensor';
+import type { OptimizerSpec } from './optimizer-spec.js';
+import type { ParameterStore } from './parameter-store.js';
+
+/** Named tensors fed to or fetched from a graph. */
+export type Feeds = Readonly<Record<string, Tensor>>;
+
+/** Learning rate: a constant, or a schedule of the (1-based) update number. */
+export type LearningRate = number | ((step: number) => number);
+
+/** Options of {@link Executor.forward}. */
+export interface ForwardRequest {
+  /** Feed these parameters instead of the model's initializers of the same names (trained weights). */
+  params?: ParameterStore;
+  /** Values to compute: graph outputs or any intermediate value. @default every graph output */
+  fetches?: readonly string[];
+}
+
+/** Options of {@link Executor.lossAndGradients}. */
+export interface GradientRequest {
+  /** Name of the scalar loss value. */
+  loss: string;
+  /** Values to differentiate: initializers (weights) and/or graph inputs (prompts, distilled samples). */
+  wrt: readonly string[];
+  /** Feed these parameters instead of the model's initializers of the same names. */
+  params?: ParameterStore;
+  /** Other values to return too. @default [] */
+  keepOutputs?: readonly string[];
+}
+
+/** What {@link Executor.lossAndGradients} returns. */
+export interface GradientResult {
+  readonly loss: number;
+  /** wrt name → gradient (same shape as the value). */
+  readonly gradients: ReadonlyMap<string, Tensor>;
+  readonly outputs: Readonly<Record<string, Tensor>>;
+}
+
+/** Options of {@link Executor.trainStep}. */
+export interface TrainStepSpec {
+  /** The forward model; trainable weights are initializers, other inputs are the batch. */
+  model: Model;
+  /** Name of the scalar loss. */
+  loss: string;
+  /** Parameters and optimizer state; updated in place by each step. */
+  store: ParameterStore;
+  optimizer: OptimizerSpec;
+  lr: LearningRate;
+  /** Parameters to train. @default every parameter in `store` */
+  trainable?: readonly string[];
+  /** Other values to return from each step. @default [] */
+  keepOutputs?: readonly string[];
+}
+
+/** What one train step returns. */
+export interface TrainStepResult {
+  /** The batch loss before the update. */
+  readonly loss: number;
+  /** Global gradient norm before clipping (only when the optimizer clips). */
+  readonly gradNorm: number | undefined;
+  /** The update number just applied. */
+  readonly step: number;
+  readonly outputs: Readonly<Record<string, Tensor>>;
+}
+
+/** A compiled train step: forward, backward and update as one run. */
+export interface TrainStepRunner {
+  step(batch: Feeds): Promise<TrainStepResult>;
+}
+
+/** Options of {@link Executor.virtualStep}. */
+export interface VirtualStepSpec {
+  model: Model;
+  /** Scalar loss differentiated on the incoming batch. */
+  loss: string;
+  /** Per-sample loss `[batch]`, reported for the candidates. */
+  perSampleLoss: string;
+  /** Current parameters; read, never changed. */
+  store: ParameterStore;
+  /** Parameters the virtual update moves. @default every parameter in `store` */
+  trainable?: readonly string[];
+}
+
+/** What a virtual step returns (MIR's interference scores are `after − before`). */
+export interface VirtualStepResult {
+  readonly incomingLoss: number;
+  /** Per-sample candidate losses at w. */
+  readonly before: Float32Array;
+  /** Per-sample candidate losses at w' = w − lr·∇L(incoming), never committed. */
+  readonly after: Float32Array;
+}
+
+/** A compiled virtual step. */
+export interface VirtualStepRunner {
+  run(incoming: Feeds, candidates: Feeds, lr: number): Promise<VirtualStepResult>;
+}
+
+/**
+ * What strategies run on: the operations of a training engine, declared here (pure code) and
+ * implemented by libs/engine on ONNX Runtime (CPU or CUDA). Strategies never import the runtime.
+ */
+export interface Executor {
+  /** The execution provider in use, e.g. `cpu` or `cuda`. */
+  readonly device: string;
+  /** Runs a model forward. */
+  forward(model: Model, feeds: Feeds, request?: ForwardRequest): Promise<Record<string, Tensor>>;
+  /** The loss and its gradients, changing nothing. */
+  lossAndGradients(model: Model, feeds: Feeds, request: GradientRequest): Promise<GradientResult>;
+  /** A fused train step (compiled per batch shape on first use). */
+  trainStep(spec: TrainStepSpec): TrainStepRunner;
+  /** A virtual step for Maximally Interfered Retrieval. */
+  virtualStep(spec: VirtualStepSpec): VirtualStepRunner;
+}
+

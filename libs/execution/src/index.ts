@@ -1,0 +1,21 @@
+/**
+ * The execution interface strategies run on (forward, train steps, virtual steps, gradients),
+ * parameter stores and optimizer specs. libs/engine implements it on ONNX Runtime.
+ */
+export { ParameterStore } from './parameter-store.js';
+export type { Float32Tensor } from './parameter-store.js';
+export type { AdamSpec, OptimizerSpec, SgdSpec } from './optimizer-spec.js';
+export type {
+  Executor,
+  Feeds,
+  ForwardRequest,
+  GradientRequest,
+  GradientResult,
+  LearningRate,
+  TrainStepResult,
+  TrainStepRunner,
+  TrainStepSpec,
+  VirtualStepResult,
+  VirtualStepRunner,
+  VirtualStepSpec,
+} from './executor.js';
