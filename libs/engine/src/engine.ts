@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@mneme/errors';
-import { dtypeName, encodeModel, type Model } from '@mneme/graph';
+import { dtypeName, encodeModel, estimateFlops, type Model } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
 import { InferenceSession } from 'onnxruntime-node';
 import { CompiledSession, type SessionRunOptions } from './compiled-session.js';
@@ -42,6 +42,8 @@ export interface EngineOptions {
    * share a few cores. @default true
    */
   allowSpinning?: boolean;
+  /** Graphs with fewer FLOPs per run than this run on one intra-op thread. 0 disables. @default 50e6 */
+  smallGraphFlops?: number;
   /** Most sessions kept; the least recently used is released beyond it. @default 16 */
   maxCachedSessions?: number;
   /** CUDA device ordinal when running on CUDA. @default 0 */
@@ -58,6 +60,7 @@ export interface EngineSettings {
   readonly graphOptimizationLevel: GraphOptimizationLevel;
   /** Whether idle worker threads spin. */
   readonly allowSpinning: boolean;
+  readonly smallGraphFlops: number;
   /** Session cache bound. */
   readonly maxCachedSessions: number;
   /** CUDA device ordinal. */
@@ -129,7 +132,7 @@ export class Engine {
       const data = bytes ?? encodeModel(model);
       let session: InferenceSession;
       try {
-        session = await InferenceSession.create(data, this.ortOptions(level));
+        session = await InferenceSession.create(data, this.ortOptions(level, this.threadsFor(model)));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.logger.error('session creation failed', { key, graph: model.graph.name, inputs: shapes, error: message });
@@ -166,12 +169,29 @@ export class Engine {
     return { hash, bytes };
   }
 
-  private ortOptions(level: GraphOptimizationLevel): InferenceSession.SessionOptions {
+  /**
+   * Intra-op threads for a graph: one for graphs below `smallGraphFlops` (their ops are too small
+   * to split, and waking a second thread costs more than it saves, worse on a shared machine),
+   * the configured count otherwise.
+   */
+  private threadsFor(model: Model): number {
+    const s = this.settings;
+    if (s.intraOpNumThreads === 1 || s.smallGraphFlops <= 0) return s.intraOpNumThreads;
+    let flops: number;
+    try {
+      flops = estimateFlops(model);
+    } catch {
+      return s.intraOpNumThreads;
+    }
+    return flops < s.smallGraphFlops ? 1 : s.intraOpNumThreads;
+  }
+
+  private ortOptions(level: GraphOptimizationLevel, intraOpNumThreads: number): InferenceSession.SessionOptions {
     const s = this.settings;
     const spin = s.allowSpinning ? '1' : '0';
     return {
       executionProviders: this.device.provider === 'cuda' ? [{ name: 'cuda', deviceId: s.cudaDeviceId }, 'cpu'] : ['cpu'],
-      intraOpNumThreads: s.intraOpNumThreads,
+      intraOpNumThreads,
       interOpNumThreads: s.interOpNumThreads,
       graphOptimizationLevel: level,
       executionMode: 'sequential',
@@ -199,6 +219,7 @@ function resolveSettings(options: EngineOptions): EngineSettings {
     interOpNumThreads: positiveInt('interOpNumThreads', options.interOpNumThreads, 1),
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     allowSpinning: options.allowSpinning ?? true,
+    smallGraphFlops: options.smallGraphFlops ?? 50e6,
     maxCachedSessions: positiveInt('maxCachedSessions', options.maxCachedSessions, 16),
     cudaDeviceId: positiveInt('cudaDeviceId', options.cudaDeviceId, 0, 0),
   };

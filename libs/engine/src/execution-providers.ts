@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, join, sep } from 'node:path';
 import { arch, platform } from 'node:os';
 import { DType, encodeModel, GraphBuilder } from '@mneme/graph';
 import { InvalidArgumentError } from '@mneme/errors';
@@ -140,6 +143,13 @@ export async function probeExecutionProvider(provider: ProviderName): Promise<Pr
     return { available: false, reason: `this onnxruntime-node build has no ${provider} backend on ${platform()}/${arch()}` };
   }
   const packaging = backend.bundled ? 'bundled with onnxruntime-node' : 'not bundled with onnxruntime-node';
+  if (!backend.bundled) {
+    // Look for the provider library before asking ONNX Runtime, which logs loudly when it is absent.
+    const library = providerLibraryPath(provider);
+    if (library !== undefined && !existsSync(library)) {
+      return { available: false, reason: `the ${provider} provider library is not installed (${packaging}; looked for ${basename(library)} beside the runtime)` };
+    }
+  }
   let session: InferenceSession | undefined;
   try {
     // Fatal-only logging: the failure is reported through the returned reason instead.
@@ -153,6 +163,18 @@ export async function probeExecutionProvider(provider: ProviderName): Promise<Pr
     return { available: false, reason: `creating a session on ${provider} failed (${packaging}): ${detail}` };
   } finally {
     await session?.release();
+  }
+}
+
+/** Where onnxruntime-node keeps a provider's shared library on this platform, if it can be found. */
+function providerLibraryPath(provider: ProviderName): string | undefined {
+  if (platform() !== 'linux') return undefined;
+  try {
+    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+    const root = entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`));
+    return join(root, 'bin', 'napi-v6', platform(), arch(), `libonnxruntime_providers_${provider}.so`);
+  } catch {
+    return undefined;
   }
 }
 

@@ -32,3 +32,4 @@ export type { GraphInference, InferShapesOptions } from './shape-inference.js';
 export type { FoldedValues, TensorType } from './rule-context.js';
 export { isSupportedOp, SUPPORTED_OPS } from './op-rules.js';
 export { clearSpecializations, specialize, specializeModel } from './specialize.js';
+export { estimateFlops } from './flops.js';

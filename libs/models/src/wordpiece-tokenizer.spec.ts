@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { describe, expect, it } from 'vitest';
 import { basicTokenize, cleanText, isBertPunctuation, stripAccents } from './basic-tokenizer.js';
-import { parseVocabText, WordPieceTokenizer } from './wordpiece-tokenizer.js';
+import { padBatch, parseVocabText, WordPieceTokenizer } from './wordpiece-tokenizer.js';
 
 // A tiny vocabulary in vocab.txt layout: the id is the line number.
 const VOCAB = [
@@ -48,6 +48,9 @@ describe('basic tokenisation', () => {
     expect(basicTokenize('Café', { lowercase: false, stripAccents: true })).toEqual(['Cafe']);
     expect(basicTokenize('Café', { lowercase: true, stripAccents: false })).toEqual(['café']);
     expect(stripAccents('Ångström')).toBe('Angstrom');
+    // Code point by code point, like the HF normalizer: no Greek final-sigma rule.
+    expect(basicTokenize('ΟΔΟΣ', { stripAccents: false })).toEqual(['οδοσ']);
+    expect(basicTokenize('İ')).toEqual(['i']);
   });
 
   it('spaces out CJK ideographs but not kana or hangul', () => {
@@ -139,6 +142,8 @@ describe('WordPieceTokenizer', () => {
     expect([...e.inputIds].map(Number)).toEqual([2, id('hello'), id('world'), 3, 2, id('the'), 3, 0]);
     expect([...e.attentionMask].map(Number)).toEqual([1, 1, 1, 1, 1, 1, 1, 0]);
     expect(tok.encode([]).shape).toEqual([0, 0]);
+    expect([...padBatch([[7, 8], [9]], 0, 3).inputIds].map(Number)).toEqual([7, 8, 0, 9, 0, 0]);
+    expect(() => padBatch([[1, 2, 3]], 0, 2)).toThrow(/a row has 3 ids, more than the padded length 2/);
   });
 
   it('rejects missing special tokens and bad lengths with clear errors', () => {

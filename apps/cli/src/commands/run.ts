@@ -1,0 +1,113 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { benchmarkByName, runBenchmark, type BenchmarkSettings } from '@mneme/benchmarks';
+import { createExecutor, Engine } from '@mneme/engine';
+import { InvalidArgumentError } from '@mneme/errors';
+import { strategyFactory } from '@mneme/methods';
+import { SingleBar } from 'cli-progress';
+import { formatReport, meanMatrix } from '../report/format-report.js';
+import { heatmapSvg } from '../report/heatmap-svg.js';
+
+/** Options of `mneme run`, as commander parses them. */
+export interface RunCommandOptions {
+  benchmark: string;
+  strategy: string;
+  seeds: string;
+  out?: string;
+  lr?: string;
+  epochs?: string;
+  batchSize?: string;
+  memory?: string;
+  candidates?: string;
+  topK?: string;
+  budget?: string;
+  acquisition?: string;
+  set: string[];
+  dataDir?: string;
+  data?: string;
+  experiences?: string;
+  encoder?: string;
+  quiet?: boolean;
+}
+
+const positive = (name: string, value: string | undefined, integer = true): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new InvalidArgumentError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got '${value}'`);
+  }
+  return n;
+};
+
+/** Strategy options from the named flags and `--set key=value`. */
+function strategyOptions(o: RunCommandOptions): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [flag, key] of [['memory', 'memory'], ['candidates', 'candidates'], ['topK', 'topK'], ['budget', 'budget'], ['acquisition', 'acquisition']] as const) {
+    const value = o[flag];
+    if (value !== undefined) options[key] = value;
+  }
+  for (const pair of o.set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${pair}'`);
+    options[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return options;
+}
+
+/** `mneme run`: runs a benchmark with a strategy over seeds, prints and writes the results. */
+export async function runCommand(o: RunCommandOptions): Promise<void> {
+  const benchmark = benchmarkByName(o.benchmark);
+  strategyFactory(o.strategy);
+  const seedCount = positive('seeds', o.seeds) ?? 1;
+  const settings: Partial<BenchmarkSettings> = {};
+  const lr = positive('lr', o.lr, false);
+  const epochs = positive('epochs', o.epochs);
+  const batchSize = positive('batch-size', o.batchSize);
+  if (lr !== undefined) Object.assign(settings, { learningRate: lr });
+  if (epochs !== undefined) Object.assign(settings, { epochs, jointEpochs: epochs });
+  if (batchSize !== undefined) Object.assign(settings, { batchSize });
+  const engine = await Engine.create();
+  const executor = createExecutor(engine);
+  const seeds = [...Array(seedCount).keys()];
+  const started = performance.now();
+  const bar = new SingleBar({
+    format: `{seedLabel} |{bar}| {percentage}% · {value}/{total} batches · experience {experience}`,
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
+    stream: process.stderr,
+    hideCursor: true,
+  });
+  let currentSeed = -1;
+  const report = await runBenchmark({
+    benchmark,
+    strategy: o.strategy,
+    seeds,
+    executor,
+    settings,
+    options: strategyOptions(o),
+    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
+    ...(o.data === undefined ? {} : { textData: o.data }),
+    ...(o.encoder === undefined ? {} : { encoderDir: o.encoder }),
+    ...(o.experiences === undefined ? {} : { experiences: positive('experiences', o.experiences)! }),
+    onProgress: (seed, event, total) => {
+      if (o.quiet) return;
+      if (seed !== currentSeed) {
+        if (currentSeed >= 0) bar.stop();
+        currentSeed = seed;
+        bar.start(total, 0, { seedLabel: `seed ${seed + 1}/${seedCount}`, experience: 0 });
+      }
+      if (event.kind === 'batch') bar.increment(1, { experience: event.experience });
+    },
+  });
+  if (!o.quiet) bar.stop();
+  const wallS = (performance.now() - started) / 1000;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(formatReport(report, { wallS, peakRssMb }));
+  if (o.out !== undefined) {
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, `${JSON.stringify({ ...report, device: executor.device, wall_s: wallS, peak_rss_mb: peakRssMb }, null, 2)}\n`);
+    const svg = o.out.replace(/\.json$/i, '') + '.heatmap.svg';
+    writeFileSync(svg, heatmapSvg(meanMatrix(report), `${report.benchmark} · ${report.strategy} · ACC ${(100 * report.acc.mean).toFixed(1)}%`));
+    console.log(`wrote ${o.out} and ${svg}`);
+  }
+}

@@ -1,0 +1,2 @@
+/** The mneme command line: run benchmarks, import models, start the embedded stack. */
+export {};

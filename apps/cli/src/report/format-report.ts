@@ -1,0 +1,32 @@
+import type { BenchmarkReport, SeedStatistic } from '@mneme/benchmarks';
+
+const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : (100 * x).toFixed(1).padStart(5));
+const stat = (s: SeedStatistic) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
+
+/** Element-wise mean of the seeds' accuracy matrices. */
+export function meanMatrix(report: BenchmarkReport): number[][] {
+  const [first] = report.matrix;
+  if (first === undefined) return [];
+  return first.map((row, i) => row.map((_, j) => report.matrix.reduce((a, m) => a + m[i]![j]!, 0) / report.matrix.length));
+}
+
+/** The accuracy matrix (mean over seeds, in %) and the summary metrics, as terminal text. */
+export function formatReport(report: BenchmarkReport, extra: { wallS: number; peakRssMb: number }): string {
+  const matrix = meanMatrix(report);
+  const header = `after \\ on ${matrix[0]!.map((_, j) => `e${j}`.padStart(5)).join(' ')}`;
+  const lines = [
+    `${report.benchmark} · ${report.strategy} · ${report.scenario} · seeds ${report.seeds.join(', ')}`,
+    '',
+    `accuracy matrix a[i][j] (%, mean over ${report.seeds.length} seed${report.seeds.length > 1 ? 's' : ''}): test accuracy on experience j after training through i`,
+    header,
+    ...matrix.map((row, i) => `${`e${i}`.padStart(10)} ${row.map(pct).join(' ')}`),
+    '',
+    `ACC         ${stat(report.acc)} %   (${report.acc.definition})`,
+    `BWT         ${stat(report.bwt)} %   (${report.bwt.definition})`,
+    `FWT         ${stat(report.fwt)} %   (${report.fwt.definition})`,
+    `forgetting  ${stat(report.forgetting)} %   (${report.forgetting.definition})`,
+    '',
+    `wall time ${extra.wallS.toFixed(1)} s · peak RSS ${extra.peakRssMb.toFixed(0)} MB`,
+  ];
+  return lines.join('\n');
+}

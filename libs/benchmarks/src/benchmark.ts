@@ -1,0 +1,50 @@
+import type { Executor, OptimizerSpec } from '@mneme/execution';
+import type { ClassifierSpec, ExperiencePlan } from '@mneme/methods';
+
+/** Tuned settings of a benchmark, kept as data (overridable from the CLI). */
+export interface BenchmarkSettings {
+  /** Incoming batch size (the online protocol's b). */
+  readonly batchSize: number;
+  /** Passes over each experience (1 = online, single pass). */
+  readonly epochs: number;
+  readonly learningRate: number;
+  readonly optimizer: OptimizerSpec;
+  /** Hidden widths of the trained MLP; `[]` is a linear head. */
+  readonly hidden: readonly number[];
+  /** Passes of the joint (i.i.d.) reference over all data seen. */
+  readonly jointEpochs: number;
+}
+
+/** What building a benchmark for one seed yields. */
+export interface BuiltBenchmark {
+  readonly plan: ExperiencePlan[];
+  readonly classifier: ClassifierSpec;
+  readonly classNames: readonly string[];
+  /** Scenario kind, for the report. */
+  readonly kind: string;
+}
+
+/** Options every benchmark builder accepts. */
+export interface BuildOptions {
+  readonly seed: number;
+  /** Settings after CLI overrides. */
+  readonly settings: BenchmarkSettings;
+  /** Where prepared data sets live. @default MNEME_DATA_DIR or ../shared/data */
+  readonly dataDir?: string;
+  /** Runs the frozen text encoder for text benchmarks. */
+  readonly executor: Executor;
+  /** Text encoder in the model store. @default .mneme/models/all-MiniLM-L6-v2 */
+  readonly encoderDir?: string;
+  /** For the generic text benchmark: the folder of JSONL/CSV files. */
+  readonly textData?: string;
+  /** For the generic text benchmark: number of experiences. */
+  readonly experiences?: number;
+}
+
+/** A named benchmark: its protocol in words, its defaults, and how to build it. */
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  readonly defaults: BenchmarkSettings;
+  build(options: BuildOptions): Promise<BuiltBenchmark>;
+}

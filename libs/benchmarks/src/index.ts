@@ -1,0 +1,9 @@
+/** Benchmark definitions (split-mnist, permuted-mnist, clinc150, generic text): scenario, model and tuned settings as data. */
+export { BENCHMARKS, benchmarkByName } from './registry.js';
+export { splitMnist, permutedMnistBenchmark } from './mnist-benchmarks.js';
+export { planScenario } from './plan.js';
+export type { Benchmark, BenchmarkSettings, BuildOptions, BuiltBenchmark } from './benchmark.js';
+export { runBenchmark, seedStatistic } from './run-benchmark.js';
+export type { BenchmarkReport, RunBenchmarkOptions, SeedStatistic } from './run-benchmark.js';
+export { clinc150Benchmark, textBenchmark } from './clinc150-benchmark.js';
+export { datasetFeatures, DEFAULT_ENCODER, encoderStore, featureDataset } from './text-features.js';

@@ -1,0 +1,19 @@
+import { InvalidArgumentError } from '@mneme/errors';
+import type { Benchmark } from './benchmark.js';
+import { clinc150Benchmark, textBenchmark } from './clinc150-benchmark.js';
+import { permutedMnistBenchmark, splitMnist } from './mnist-benchmarks.js';
+
+/** Every benchmark by its CLI name. */
+export const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
+  [splitMnist.name]: splitMnist,
+  [permutedMnistBenchmark.name]: permutedMnistBenchmark,
+  [clinc150Benchmark.name]: clinc150Benchmark,
+  [textBenchmark.name]: textBenchmark,
+});
+
+/** The benchmark of a name; an unknown name lists the valid ones. */
+export function benchmarkByName(name: string): Benchmark {
+  const found = BENCHMARKS[name];
+  if (found === undefined) throw new InvalidArgumentError(`unknown benchmark '${name}'; valid benchmarks: ${Object.keys(BENCHMARKS).sort().join(', ')}`);
+  return found;
+}

@@ -1,0 +1,118 @@
+import type { Executor } from '@mneme/execution';
+import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent } from '@mneme/methods';
+import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
+import type { Benchmark, BenchmarkSettings } from './benchmark.js';
+
+/** Options of {@link runBenchmark}. */
+export interface RunBenchmarkOptions {
+  readonly benchmark: Benchmark;
+  readonly strategy: string;
+  /** Seeds to run (one full run each). */
+  readonly seeds: readonly number[];
+  readonly executor: Executor;
+  /** Overrides of the benchmark's settings. */
+  readonly settings?: Partial<BenchmarkSettings>;
+  /** Strategy options (memory size, C, k, ...). */
+  readonly options?: Readonly<Record<string, string>>;
+  readonly dataDir?: string;
+  /** Text encoder folder in the model store (text benchmarks). */
+  readonly encoderDir?: string;
+  /** Generic text benchmark: data folder and number of experiences. */
+  readonly textData?: string;
+  readonly experiences?: number;
+  /** Progress of each seed's run. */
+  readonly onProgress?: (seed: number, event: ProgressEvent, totalBatches: number) => void;
+}
+
+/** A metric over seeds. */
+export interface SeedStatistic {
+  readonly mean: number;
+  readonly std: number;
+  /** What the number is: the definition's formula and source. */
+  readonly definition: string;
+}
+
+/** The report of a benchmark run over seeds (the CLI writes it as JSON). */
+export interface BenchmarkReport {
+  readonly benchmark: string;
+  readonly strategy: string;
+  readonly seeds: readonly number[];
+  readonly settings: BenchmarkSettings;
+  readonly options: Readonly<Record<string, string>>;
+  readonly scenario: string;
+  readonly acc: SeedStatistic;
+  readonly bwt: SeedStatistic;
+  readonly fwt: SeedStatistic;
+  readonly forgetting: SeedStatistic;
+  /** The accuracy matrix of each seed. */
+  readonly matrix: number[][][];
+  /** b_j of each seed (untrained accuracies, for FWT). */
+  readonly random_init: number[][];
+  /** Wall time of each seed's run, in seconds. */
+  readonly seed_wall_s: number[];
+}
+
+/** Mean and sample standard deviation (n − 1; 0 for one seed) of a metric, with its definition. */
+export function seedStatistic(values: readonly MetricValue[]): SeedStatistic {
+  const xs = values.map((v) => v.value);
+  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const variance = xs.length < 2 ? 0 : xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  const def = DEFINITIONS[values[0]!.definition];
+  return { mean, std: Math.sqrt(variance), definition: `${def.name}: ${def.formula} (${def.source})` };
+}
+
+/** Runs a strategy on a benchmark once per seed and summarises the runs. */
+export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkReport> {
+  const { benchmark } = options;
+  const factory = strategyFactory(options.strategy);
+  const settings: BenchmarkSettings = { ...benchmark.defaults, ...options.settings };
+  const results: ExperimentResult[] = [];
+  const wall: number[] = [];
+  let scenario = '';
+  for (const seed of options.seeds) {
+    const started = performance.now();
+    const built = await benchmark.build({
+      seed,
+      settings,
+      executor: options.executor,
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.encoderDir === undefined ? {} : { encoderDir: options.encoderDir }),
+      ...(options.textData === undefined ? {} : { textData: options.textData }),
+      ...(options.experiences === undefined ? {} : { experiences: options.experiences }),
+    });
+    scenario = built.kind;
+    const strategy = factory({
+      executor: options.executor,
+      classifier: built.classifier,
+      optimizer: settings.optimizer,
+      learningRate: settings.learningRate,
+      batchSize: settings.batchSize,
+      epochs: options.strategy === 'joint' ? settings.jointEpochs : settings.epochs,
+      seed,
+      options: options.options ?? {},
+    });
+    const totalBatches = built.plan.reduce((n, e) => n + [...e.batches()].length, 0) * settings.epochs;
+    results.push(
+      await runExperiment(strategy, built.plan, {
+        epochs: options.strategy === 'joint' ? 1 : settings.epochs,
+        onProgress: (event) => options.onProgress?.(seed, event, totalBatches),
+      }),
+    );
+    wall.push((performance.now() - started) / 1000);
+  }
+  return {
+    benchmark: benchmark.name,
+    strategy: options.strategy,
+    seeds: options.seeds,
+    settings,
+    options: options.options ?? {},
+    scenario,
+    acc: seedStatistic(results.map((r) => r.acc)),
+    bwt: seedStatistic(results.map((r) => r.bwt)),
+    fwt: seedStatistic(results.map((r) => r.fwt)),
+    forgetting: seedStatistic(results.map((r) => r.forgetting)),
+    matrix: results.map((r) => r.matrix),
+    random_init: results.map((r) => r.randomInit),
+    seed_wall_s: wall,
+  };
+}

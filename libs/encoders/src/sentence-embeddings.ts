@@ -1,0 +1,76 @@
+/**
+ * Sentence embeddings from a stored encoder, the way sentence-transformers computes them: tokenise,
+ * embeddings graph, encoder graph, pool (mean or CLS), L2-normalise when the model says so.
+ * Works on any Executor (tests pass `createExecutor(engine)`).
+ */
+import { type Executor } from '@mneme/execution';
+import { ENCODER_IO, padBatch } from '@mneme/models';
+import { tensor } from '@mneme/tensor';
+import { type EncoderStore } from './model-store.js';
+
+/** Options of {@link embedSentences}. */
+export interface EmbedSentencesOptions {
+  /** Texts per forward pass. @default 16 */
+  batchSize?: number;
+  /** Token cap per text. @default the store's tokenizer maxLength */
+  maxLength?: number;
+}
+
+/** Embeddings and the token ids they were computed from, in input order. */
+export interface SentenceEmbeddings {
+  /** One vector per text, `manifest.dimension` wide. */
+  vectors: Float32Array[];
+  /** Token ids per text, `[CLS] … [SEP]`, truncated. */
+  ids: number[][];
+}
+
+/**
+ * Embeds `texts`. Texts are sorted by token count before batching so each batch pads only to its own
+ * longest row (padding is masked out, so results do not depend on the batching).
+ */
+export async function embedSentences(executor: Executor, store: EncoderStore, texts: readonly string[], options: EmbedSentencesOptions = {}): Promise<SentenceEmbeddings> {
+  const batchSize = options.batchSize ?? 16;
+  const maxLength = options.maxLength ?? store.tokenizer.settings.maxLength;
+  const ids = texts.map((t) => store.tokenizer.encodeIds(t, maxLength));
+  const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
+  const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
+  const hidden = store.manifest.dimension;
+  const pooled = store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled;
+  for (let start = 0; start < order.length; start += batchSize) {
+    const rows = order.slice(start, start + batchSize);
+    const batch = padBatch(rows.map((r) => ids[r]!), store.tokenizer.specialIds.pad);
+    const shape = batch.shape;
+    const { [ENCODER_IO.inputsEmbeds]: embeds } = await executor.forward(store.embeddings, {
+      [ENCODER_IO.inputIds]: tensor('int64', shape, batch.inputIds),
+      [ENCODER_IO.tokenTypeIds]: tensor('int64', shape, batch.tokenTypeIds),
+    });
+    const out = await executor.forward(store.encoder, { [ENCODER_IO.inputsEmbeds]: embeds!, [ENCODER_IO.attentionMask]: tensor('int64', shape, batch.attentionMask) }, { fetches: [pooled] });
+    const data = out[pooled]!.data as Float32Array;
+    rows.forEach((r, b) => {
+      const v = data.slice(b * hidden, (b + 1) * hidden);
+      vectors[r] = store.manifest.normalize ? l2Normalize(v) : v;
+    });
+  }
+  return { vectors, ids };
+}
+
+/** `v / max(‖v‖, 1e-12)`, as torch.nn.functional.normalize. */
+export function l2Normalize(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const norm = Math.max(Math.sqrt(sum), 1e-12);
+  return v.map((x) => x / norm);
+}
+
+/** Cosine similarity of two vectors of equal length. */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.max(Math.sqrt(na * nb), 1e-24);
+}
