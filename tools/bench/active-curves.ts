@@ -52,12 +52,14 @@ interface Point {
   acc_per_seed: number[];
   wall_s: number;
 }
-const curves: { memory: number; acquisition: string; points: Point[] }[] = [];
+const curves: { memory: number; acquisition: string; points: Point[] }[] = memories.flatMap((memory) => acquisitions.map((acquisition) => ({ memory, acquisition, points: [] as Point[] })));
 const started = performance.now();
+const command = `node --conditions=@mneme/source --import tsx tools/bench/active-curves.ts ${process.argv.slice(2).join(' ')}`.trim();
+mkdirSync(dirname(args.out), { recursive: true });
+// Budget-major order, written after every point: an interrupted run still compares every acquisition at the budgets done.
 for (const memory of memories) {
-  for (const acquisition of acquisitions) {
-    const points: Point[] = [];
-    for (const budget of budgets) {
+  for (const budget of budgets) {
+    for (const acquisition of acquisitions) {
       const options: Record<string, string> = { budget: String(budget), acquisition, rounds: args.rounds };
       if (memory > 0) options['memory'] = String(memory);
       const t0 = performance.now();
@@ -71,36 +73,36 @@ for (const memory of memories) {
         acc_per_seed: report.matrix.map((m) => m[m.length - 1]!.reduce((a, x) => a + x, 0) / m.length),
         wall_s: (performance.now() - t0) / 1000,
       };
-      points.push(point);
+      curves.find((c) => c.memory === memory && c.acquisition === acquisition)!.points.push(point);
       console.log(
         `memory ${memory} · ${acquisition.padEnd(16)} budget ${budget} (${point.labels} labels): ACC ${(100 * point.acc.mean).toFixed(2)} ± ${(100 * point.acc.std).toFixed(2)} %, learning acc ${(100 * point.learning_acc.mean).toFixed(2)} ± ${(100 * point.learning_acc.std).toFixed(2)} %`,
       );
+      writeResults();
     }
-    curves.push({ memory, acquisition, points });
   }
 }
 
-const command = `node --conditions=@mneme/source --import tsx tools/bench/active-curves.ts ${process.argv.slice(2).join(' ')}`.trim();
-mkdirSync(dirname(args.out), { recursive: true });
-writeFileSync(
-  args.out,
-  `${JSON.stringify(
-    {
-      benchmark: benchmark.name,
-      strategy: 'active',
-      settings: benchmark.defaults,
-      seeds,
-      rounds: Number(args.rounds),
-      experience_sizes: experienceSizes,
-      acc_definition: 'ACC = (1/T) Σ_i R_{T,i} (Lopez-Paz & Ranzato 2017); learning_acc = (1/T) Σ_i R_{i,i}; mean ± sample std over seeds',
-      command,
-      wall_s: (performance.now() - started) / 1000,
-      curves,
-    },
-    null,
-    2,
-  )}\n`,
-);
+function writeResults(): void {
+  writeFileSync(
+    args.out,
+    `${JSON.stringify(
+      {
+        benchmark: benchmark.name,
+        strategy: 'active',
+        settings: benchmark.defaults,
+        seeds,
+        rounds: Number(args.rounds),
+        experience_sizes: experienceSizes,
+        acc_definition: 'ACC = (1/T) Σ_i R_{T,i} (Lopez-Paz & Ranzato 2017); learning_acc = (1/T) Σ_i R_{i,i}; mean ± sample std over seeds',
+        command,
+        wall_s: (performance.now() - started) / 1000,
+        curves,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
 for (const memory of memories) {
   const svg = args.out.replace(/\.json$/i, '') + `.memory-${memory}.svg`;
   writeFileSync(svg, linePlot(curves.filter((c) => c.memory === memory), `${benchmark.name} · active · memory ${memory}: ACC vs labels used (mean ± std, ${seeds.length} seeds)`));

@@ -1,5 +1,5 @@
 import type { Executor, OptimizerSpec } from '@mneme/execution';
-import type { ClassifierSpec, ExperiencePlan } from '@mneme/methods';
+import type { ClassifierSpec, ExperiencePlan, TextInputs } from '@mneme/methods';
 
 /** Tuned settings of a benchmark, kept as data (overridable from the CLI). */
 export interface BenchmarkSettings {
@@ -22,6 +22,8 @@ export interface BuiltBenchmark {
   readonly classNames: readonly string[];
   /** Scenario kind, for the report. */
   readonly kind: string;
+  /** Token-level view of a text benchmark's samples, handed to strategies as `StrategyContext.text`. */
+  readonly text?: TextInputs;
 }
 
 /** Options every benchmark builder accepts. */

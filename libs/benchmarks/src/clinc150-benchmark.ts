@@ -1,36 +1,81 @@
-import { classIncremental, loadClinc150, loadTextSet, textDataset } from '@mneme/data';
+import { classIncremental, loadClinc150, loadTextSet, taskIncremental, textDataset } from '@mneme/data';
 import { InvalidArgumentError } from '@mneme/errors';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Benchmark, BuildOptions, BuiltBenchmark } from './benchmark.js';
 import { planScenario } from './plan.js';
 import { datasetFeatures, encoderStore, featureDataset } from './text-features.js';
+import { textInputs } from './text-inputs.js';
 
 const TEXT_DEFAULTS = { batchSize: 32, epochs: 3, learningRate: 1e-3, optimizer: { kind: 'adam' as const }, hidden: [], jointEpochs: 3 };
+
+/** Which CLINC150 protocol a benchmark variant runs. */
+interface Clinc150Variant {
+  readonly name: string;
+  readonly description: string;
+  /** Class-incremental (no task id at test time) or task-incremental (task id given). */
+  readonly scenario: 'class' | 'task';
+  /** The part each experience is evaluated on: `validation` for tuning, `test` for reporting. */
+  readonly evaluateOn: 'test' | 'validation';
+}
+
+/** CLINC150 on frozen features: the same experiences in every variant, only the protocol differs. */
+function clinc150(variant: Clinc150Variant): Benchmark {
+  return {
+    name: variant.name,
+    description: variant.description,
+    defaults: TEXT_DEFAULTS,
+    async build(options: BuildOptions): Promise<BuiltBenchmark> {
+      const { set, domains } = await loadClinc150(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+      const store = await encoderStore(options.encoderDir);
+      const features = await datasetFeatures(options.executor, store, set.texts, (l) => process.stderr.write(`clinc150: ${l}\n`));
+      const dataset = featureDataset(textDataset('clinc150', set), features, store.manifest.dimension);
+      const split = { seed: options.seed, experiences: 15, classOrder: Object.values(domains).flat() };
+      const scenario = variant.scenario === 'task' ? taskIncremental(dataset, split) : classIncremental(dataset, split);
+      return {
+        plan: planScenario(scenario, options.settings.batchSize, variant.evaluateOn),
+        classifier: { inputSize: store.manifest.dimension, hidden: options.settings.hidden, classes: scenario.classes.length },
+        classNames: scenario.classes,
+        kind: variant.evaluateOn === 'validation' ? `${scenario.kind} (validation parts)` : scenario.kind,
+        text: textInputs(store, set.texts, features, store.manifest.dimension),
+      };
+    },
+  };
+}
 
 /**
  * CLINC150 class-incremental (Larson et al. 2019): 15 experiences of 10 intents, in the data's
  * domain order, on the frozen default encoder's sentence embeddings (all-MiniLM-L6-v2, mean-pooled,
  * normalised) with a linear head; 100 training and 30 test utterances per intent.
  */
-export const clinc150Benchmark: Benchmark = {
+export const clinc150Benchmark: Benchmark = clinc150({
   name: 'clinc150',
   description: 'CLINC150 class-incremental: 15 × 10 intents by domain, frozen all-MiniLM-L6-v2 features, linear head, Adam 1e-3, batch 32, 3 epochs per experience',
-  defaults: TEXT_DEFAULTS,
-  async build(options: BuildOptions): Promise<BuiltBenchmark> {
-    const { set, domains } = await loadClinc150(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-    const store = await encoderStore(options.encoderDir);
-    const features = await datasetFeatures(options.executor, store, set.texts, (l) => process.stderr.write(`clinc150: ${l}\n`));
-    const dataset = featureDataset(textDataset('clinc150', set), features, store.manifest.dimension);
-    const scenario = classIncremental(dataset, { seed: options.seed, experiences: 15, classOrder: Object.values(domains).flat() });
-    return {
-      plan: planScenario(scenario, options.settings.batchSize),
-      classifier: { inputSize: store.manifest.dimension, hidden: options.settings.hidden, classes: scenario.classes.length },
-      classNames: scenario.classes,
-      kind: scenario.kind,
-    };
-  },
-};
+  scenario: 'class',
+  evaluateOn: 'test',
+});
+
+/**
+ * CLINC150 task-incremental: the experiences of {@link clinc150Benchmark}, but the task id (the
+ * experience index) comes with every training batch and every test sample.
+ */
+export const clinc150TaskBenchmark: Benchmark = clinc150({
+  name: 'clinc150-task',
+  description: 'CLINC150 task-incremental: as clinc150, with the task id given at training and test time',
+  scenario: 'task',
+  evaluateOn: 'test',
+});
+
+/**
+ * CLINC150 class-incremental evaluated on the validation parts (20 utterances per intent), for
+ * tuning settings without looking at the test set; report results on `clinc150`.
+ */
+export const clinc150ValidationBenchmark: Benchmark = clinc150({
+  name: 'clinc150-val',
+  description: 'CLINC150 class-incremental evaluated on the validation parts (for tuning; report on clinc150)',
+  scenario: 'class',
+  evaluateOn: 'validation',
+});
 
 /**
  * Any folder of JSONL or CSV files (`text`, `label`, optional `split`; rows without a split train):
@@ -56,6 +101,7 @@ export const textBenchmark: Benchmark = {
       classifier: { inputSize: store.manifest.dimension, hidden: options.settings.hidden, classes: scenario.classes.length },
       classNames: scenario.classes,
       kind: scenario.kind,
+      text: textInputs(store, set.texts, features, store.manifest.dimension),
     };
   },
 };

@@ -5,5 +5,6 @@ export { planScenario } from './plan.js';
 export type { Benchmark, BenchmarkSettings, BuildOptions, BuiltBenchmark } from './benchmark.js';
 export { runBenchmark, seedStatistic } from './run-benchmark.js';
 export type { BenchmarkReport, RunBenchmarkOptions, SeedStatistic } from './run-benchmark.js';
-export { clinc150Benchmark, textBenchmark } from './clinc150-benchmark.js';
+export { clinc150Benchmark, clinc150TaskBenchmark, clinc150ValidationBenchmark, textBenchmark } from './clinc150-benchmark.js';
 export { datasetFeatures, DEFAULT_ENCODER, encoderStore, featureDataset } from './text-features.js';
+export { textInputs } from './text-inputs.js';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Benchmark } from './benchmark.js';
-import { clinc150Benchmark, textBenchmark } from './clinc150-benchmark.js';
+import { clinc150Benchmark, clinc150TaskBenchmark, clinc150ValidationBenchmark, textBenchmark } from './clinc150-benchmark.js';
 import { permutedMnistBenchmark, splitMnist } from './mnist-benchmarks.js';
 
 /** Every benchmark by its CLI name. */
@@ -8,6 +8,8 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   [splitMnist.name]: splitMnist,
   [permutedMnistBenchmark.name]: permutedMnistBenchmark,
   [clinc150Benchmark.name]: clinc150Benchmark,
+  [clinc150TaskBenchmark.name]: clinc150TaskBenchmark,
+  [clinc150ValidationBenchmark.name]: clinc150ValidationBenchmark,
   [textBenchmark.name]: textBenchmark,
 });
 

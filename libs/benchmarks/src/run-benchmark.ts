@@ -1,4 +1,4 @@
-import type { Executor } from '@mneme/execution';
+import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent } from '@mneme/methods';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
@@ -22,6 +22,8 @@ export interface RunBenchmarkOptions {
   readonly experiences?: number;
   /** Progress of each seed's run. */
   readonly onProgress?: (seed: number, event: ProgressEvent, totalBatches: number) => void;
+  /** Nearest-neighbour index for retrieval strategies (knn, knn-head). @default their exact fallback */
+  readonly indexFactory?: NearestNeighbourIndexFactory;
 }
 
 /** A metric over seeds. */
@@ -90,6 +92,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       epochs: options.strategy === 'joint' ? settings.jointEpochs : settings.epochs,
       seed,
       options: options.options ?? {},
+      ...(built.text === undefined ? {} : { text: built.text }),
+      ...(options.indexFactory === undefined ? {} : { indexFactory: options.indexFactory }),
     });
     const totalBatches = built.plan.reduce((n, e) => n + [...e.batches()].length, 0) * settings.epochs;
     results.push(

@@ -19,3 +19,4 @@ export type {
   VirtualStepRunner,
   VirtualStepSpec,
 } from './executor.js';
+export type { IndexEntries, IndexMetadata, NearestNeighbourIndex, NearestNeighbourIndexFactory, NeighbourHits } from './nearest-neighbour-index.js';

@@ -2,6 +2,56 @@
 export { Classifier, argmaxRows, checkBatch, checkFeatures, checkLabels } from './classifier.js';
 export { naive } from './naive.js';
 export { joint } from './joint.js';
+export { er, ER_DEFAULTS } from './er.js';
+export { mir, MIR_DEFAULTS, topKIndices } from './mir.js';
+export { ReservoirMemory } from './reservoir-memory.js';
+export type { MemoryBatch, MemorySample, MemorySnapshot, ReservoirMemoryOptions, SampleFilter } from './reservoir-memory.js';
+export { checkReplayBatch, exclusionFilter, REPLAY_EXCLUSIONS, REPLAY_IO, ReplayTrainer, withSampleWeights } from './replay-trainer.js';
+export type { LabelledRows, ReplayExclusion } from './replay-trainer.js';
+export { curriculum, curriculumOptions, CURRICULUM_ORDERS } from './curriculum.js';
+export type { CurriculumHooks, CurriculumOptions, CurriculumOrder, CurriculumStep, CurriculumStrategy, RescoreMode } from './curriculum.js';
+export { active, activeOptions, labelBudget } from './active.js';
+export type { ActiveOptions, ActiveRound, ActiveStrategy } from './active.js';
+export { ACQUISITION_NAMES, acquisitionScores, topK } from './acquisition.js';
+export type { AcquisitionName } from './acquisition.js';
+export { difficultyBands, difficultyOf, difficultyScores, easyFirstOrder, SCORING_RULES, softmaxRows } from './difficulty.js';
+export type { BandThresholds, DifficultyBand, DifficultyScores, ScoringRule } from './difficulty.js';
+export { PACING_NAMES, pacingFunction, releasedCount } from './pacing.js';
+export type { PacingFunction, PacingName, PacingOptions } from './pacing.js';
+export { checkIds, ExperiencePool, gatherRows } from './experience-pool.js';
+export type { ExperiencePoolState } from './experience-pool.js';
+export { OptionReader } from './option-reader.js';
+export type { NumberBounds } from './option-reader.js';
+export { taskHeads, TASK_HEADS_DEFAULTS } from './task-heads.js';
+export { expandingHead, EXPANDING_HEAD_DEFAULTS } from './expanding-head.js';
+export { adapter, ADAPTER_DEFAULTS, PAIR_IO } from './adapter.js';
+export type { AdaptMode } from './adapter.js';
+export { ADAPTER_PARAMS, BlockHead, blockSoftmaxMax, HEAD_KINDS, l2Normalize } from './block-head.js';
+export type { BlockHeadOptions, BlockHeadSnapshot, HeadKind } from './block-head.js';
+export { l2p, l2pOptions, L2P_DEFAULTS } from './l2p.js';
+export type { L2pMask, L2pOptions } from './l2p.js';
+export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
+export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
+export { gatherRows as gatherPoolRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
+export type { PromptPoolShape } from './prompt-pool.js';
+export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+export type { TouchedRows } from './sparse-update.js';
+export type { TextInputs } from './text-inputs.js';
+export { createDistill, distill, DISTILL_STRATEGY_DEFAULTS } from './distill.js';
+export type { DistillExtras, DistillStrategy } from './distill.js';
+export { AdamVector, buildBilevelGraph, checkDistillOptions, DISTILL_DEFAULTS, DISTILL_IO, DISTILL_METHODS, Distiller, featureMapModel, syntheticClassifier } from './distillation.js';
+export type { BilevelGraph, DistillData, DistillOptions, DistillResult } from './distillation.js';
+export { networkWeights } from './distill-network.js';
+export type { DistillInputSpace, DistillNetwork, FeatureMap } from './distill-network.js';
+export { fitTokens, textInputSpace } from './distill-text-space.js';
+export { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
+export { checkDistilledSet, DISTILLED_SET_FORMAT, distilledSetFromBytes, distilledSetToBytes } from './distilled-set.js';
+export type { DistilledSet, DistilledSetSource, DistillMethod, ShapedFloats } from './distilled-set.js';
+export { knn, KNN_DEFAULTS, readKnnOptions } from './knn.js';
+export { knnHead, KNN_HEAD_DEFAULTS } from './knn-head.js';
+export { KnnMemory } from './knn-memory.js';
+export type { KnnMemoryBatch, KnnMemoryOptions, KnnMemorySnapshot, NeighbourRows, VoteOptions } from './knn-memory.js';
+export { ExactIndex } from './exact-index.js';
 export { STRATEGIES, strategyFactory } from './registry.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperiencePlan, ExperimentResult, ProgressEvent, RunOptions } from './run-experiment.js';
@@ -12,6 +62,7 @@ export type {
   PredictOptions,
   Strategy,
   StrategyContext,
+  StrategyDescription,
   StrategyFactory,
   StrategyState,
 } from './strategy.js';

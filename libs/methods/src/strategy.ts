@@ -1,4 +1,5 @@
-import type { Executor, OptimizerSpec, ParameterStore } from '@mneme/execution';
+import type { Executor, NearestNeighbourIndexFactory, OptimizerSpec, ParameterStore } from '@mneme/execution';
+import type { TextInputs } from './text-inputs.js';
 
 /** The start or end of an experience, as a boundary-aware strategy learns of it. */
 export interface ExperienceInfo {
@@ -55,6 +56,26 @@ export interface Strategy {
   saveState(): StrategyState;
   /** Replaces the strategy's state with a copy of `state`. */
   restoreState(state: StrategyState): void;
+  /**
+   * What the strategy holds now, for reports and the conformance suite (which checks that a memory
+   * never exceeds its capacity). Optional: strategies without a memory may leave it out.
+   */
+  describe?(): StrategyDescription;
+  /**
+   * Forgets samples by id (a data-deletion request): removes them from the strategy's index and
+   * from every memory that holds them, and keeps them out if the stream offers them again; returns
+   * how many held samples were removed. Weights already trained on them are not unlearned.
+   * Optional: strategies that keep no samples may leave it out.
+   */
+  forget?(ids: Iterable<number>): number;
+}
+
+/** A strategy's self-description (see {@link Strategy.describe}); every field is optional. */
+export interface StrategyDescription {
+  /** Samples held in the strategy's memory now. */
+  readonly memorySize?: number;
+  /** Most samples the memory may hold. */
+  readonly memoryCapacity?: number;
 }
 
 /** The architecture a strategy trains: an MLP from `inputSize` through `hidden` to `classes`. */
@@ -78,6 +99,14 @@ export interface StrategyContext {
   readonly seed: number;
   /** Method-specific options (memory size, C, k, ...), as given on the CLI. */
   readonly options: Readonly<Record<string, string>>;
+  /** Token-level inputs of text benchmarks (absent elsewhere); only text-aware strategies (l2p) read them. */
+  readonly text?: TextInputs;
+  /**
+   * Makes the nearest-neighbour index of retrieval strategies (knn, knn-head) for a vector width.
+   * The CLI and benchmarks inject the native HNSW index of libs/vector-index; when absent,
+   * strategies fall back to a pure exact-search index (fine for small sets and tests).
+   */
+  readonly indexFactory?: NearestNeighbourIndexFactory;
 }
 
 /** Builds a strategy for a context. */

@@ -4,6 +4,7 @@ import { benchmarkByName, runBenchmark, type BenchmarkSettings } from '@mneme/be
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { strategyFactory } from '@mneme/methods';
+import { vectorIndexFactory } from '@mneme/vector-index';
 import { SingleBar } from 'cli-progress';
 import { formatReport, meanMatrix } from '../report/format-report.js';
 import { heatmapSvg } from '../report/heatmap-svg.js';
@@ -85,6 +86,8 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     executor,
     settings,
     options: strategyOptions(o),
+    // Retrieval strategies get the native HNSW index (exact search while small); others ignore it.
+    indexFactory: vectorIndexFactory(),
     ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
     ...(o.data === undefined ? {} : { textData: o.data }),
     ...(o.encoder === undefined ? {} : { encoderDir: o.encoder }),

@@ -1,0 +1,135 @@
+import { type EventHeader, type TopicKey } from '@mneme/contracts';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
+import { InMemoryAppliedEvents, type AppliedEvents } from './applied-events.js';
+import { publishDeadLetter } from './dead-letter.js';
+import { type BusMessage, type EventBus, type Subscription } from './event-bus.js';
+import { decodeEvent } from './event-codec.js';
+import { defaultEventLogger, type EventLogger } from './event-logger.js';
+import { EVENT_TOPICS, type EventOf } from './event-topics.js';
+
+/** Where an event came from, passed to an {@link EventHandler} beside the event. */
+export interface EventContext {
+  /** Topic name. */
+  readonly topic: string;
+  /** Partition the event was read from. */
+  readonly partition: number;
+  /** Offset within the partition, as decimal text. */
+  readonly offset: string;
+  /** The message key: the event's model id. */
+  readonly key: string;
+  /** 1 on the first delivery in this process; higher when the handler failed before. */
+  readonly attempt: number;
+  /** The validated header. */
+  readonly header: EventHeader;
+}
+
+/**
+ * Applies one event. Resolve only once the consumer's state for it is durable: the event is then
+ * marked applied and its offset committed. Throw to have it delivered again; throw an
+ * InvalidArgumentError for an event that can never be applied, to dead-letter it at once.
+ */
+export type EventHandler<K extends TopicKey> = (event: EventOf<K>, context: EventContext) => Promise<void>;
+
+/** Options of {@link consumeEvents}. */
+export interface ConsumeEventsOptions<K extends TopicKey> {
+  /** Consumer group: each group gets every event once (per successful handling). */
+  readonly group: string;
+  /** Applies an event. */
+  readonly handler: EventHandler<K>;
+  /**
+   * Ids of events already applied. Give a durable one (FileAppliedEvents, or the service's own
+   * store) when the consumer's state survives restarts, so events redelivered after a crash are
+   * skipped. @default a new InMemoryAppliedEvents
+   */
+  readonly applied?: AppliedEvents;
+  /**
+   * Deliveries of one event (in this process) before a still-failing handler's event is
+   * dead-lettered. Unbounded by default: a handler failing because a dependency is down must not
+   * lose events; set a bound for handlers whose failures are deterministic.
+   * @default Infinity
+   */
+  readonly maxAttempts?: number;
+  /** Service name written into the header of dead letters this consumer publishes. @default the group */
+  readonly producer?: string;
+  /** Where dead letters, duplicates and retries are reported. @default defaultEventLogger */
+  readonly logger?: EventLogger;
+  /** Where a new group starts; see SubscribeOptions. @default true */
+  readonly fromBeginning?: boolean;
+}
+
+/**
+ * Subscribes a typed, idempotent consumer to topic `topicKey` of TOPICS. For every message it:
+ * decodes it with the generated codec and validates the header (event id, schema version,
+ * model id = key), dead-lettering a malformed message with the reason (never stopping); skips an
+ * event whose id `applied` has; calls the handler; marks the id applied; and only then lets the bus
+ * commit. A dead letter is published before the bad message is committed past, so none is lost.
+ */
+export async function consumeEvents<K extends TopicKey>(
+  bus: EventBus,
+  topicKey: K,
+  options: ConsumeEventsOptions<K>,
+): Promise<Subscription> {
+  const spec = EVENT_TOPICS[topicKey];
+  const maxAttempts = options.maxAttempts ?? Infinity;
+  const problems: string[] = [];
+  if (options.group === '') problems.push('group is empty');
+  if (!(maxAttempts >= 1)) problems.push(`maxAttempts must be at least 1, got ${maxAttempts}`);
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  const { group, handler } = options;
+  const applied = options.applied ?? new InMemoryAppliedEvents();
+  const logger = options.logger ?? defaultEventLogger;
+  const producer = options.producer ?? group;
+
+  const deadLetter = async (message: BusMessage, reason: string): Promise<void> => {
+    if (topicKey === 'deadLetter') {
+      // Dead-lettering a dead letter would feed the topic to itself; report it and move on.
+      logger.error('malformed dead letter dropped', { group, partition: message.partition, offset: message.offset, reason });
+      return;
+    }
+    const letter = await publishDeadLetter(bus, message, { reason, group, producer });
+    logger.warn('event dead-lettered', {
+      topic: message.topic,
+      group,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      reason,
+      deadLetterId: letter.header!.eventId,
+    });
+  };
+
+  return bus.subscribe(
+    spec.topic,
+    group,
+    async (message) => {
+      const decoded = decodeEvent(topicKey, message.value, message.key);
+      if (!decoded.ok) return deadLetter(message, decoded.reason);
+      const { event, header } = decoded;
+      if (await applied.has(header.eventId)) {
+        logger.debug('duplicate event skipped', { topic: message.topic, group, eventId: header.eventId, offset: message.offset });
+        return;
+      }
+      const context: EventContext = {
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        key: message.key,
+        attempt: message.attempt,
+        header,
+      };
+      try {
+        await handler(event, context);
+      } catch (err) {
+        const rejected = err instanceof MnemeError && err.kind === 'invalid-argument';
+        if (!rejected && message.attempt < maxAttempts) throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        return deadLetter(
+          message,
+          rejected ? `rejected by the handler: ${why}` : `handler still failing after ${message.attempt} attempts: ${why}`,
+        );
+      }
+      await applied.mark(header.eventId);
+    },
+    { fromBeginning: options.fromBeginning ?? true },
+  );
+}

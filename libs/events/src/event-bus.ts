@@ -1,0 +1,73 @@
+/**
+ * One message as a bus delivers it: raw bytes plus where they came from. The typed layer
+ * (`consumeEvents`) decodes `value`; the bus never looks inside.
+ */
+export interface BusMessage {
+  /** Logical topic name (without any deployment prefix the bus adds). */
+  readonly topic: string;
+  /** Partition the message was read from; every message of one key lives in one partition. */
+  readonly partition: number;
+  /** Offset within the partition, as decimal text (Kafka offsets are int64). */
+  readonly offset: string;
+  /** The message key (UTF-8); mneme keys every event by its model id. Empty when the message had none. */
+  readonly key: string;
+  /** The payload bytes. */
+  readonly value: Uint8Array;
+  /** 1 for the first delivery of this message in this process, 2 for the first redelivery, and so on. */
+  readonly attempt: number;
+}
+
+/**
+ * Handles one message. Resolving means "my state for this message is durable": only then does the
+ * bus commit past it. Rejecting means "not handled": the bus delivers the same message again
+ * (after a backoff) before any later message of the same partition.
+ */
+export type MessageHandler = (message: BusMessage) => Promise<void>;
+
+/** How a subscription starts and behaves. */
+export interface SubscribeOptions {
+  /**
+   * Where a consumer group with no committed position starts: the earliest retained message
+   * (`true`) or only messages published after it joined (`false`). Starting at the beginning is
+   * the at-least-once choice: nothing published before the consumer's first start is missed, and
+   * idempotent consumers drop what they already applied.
+   * @default true
+   */
+  readonly fromBeginning?: boolean;
+}
+
+/** A running subscription of one consumer (a member of a consumer group). */
+export interface Subscription {
+  /** The topic subscribed to. */
+  readonly topic: string;
+  /** The consumer group this subscription is a member of. */
+  readonly group: string;
+  /**
+   * Leaves the group. A handler in flight may finish (within the bus's close grace); its message
+   * is committed only if it resolved. Undelivered and uncommitted messages go to the group's other
+   * members, or to the next member that joins. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * mneme's event transport, with at-least-once semantics: every message published to a topic is
+ * delivered to one member of every consumer group subscribed to it, in publish order per key, and
+ * delivered again until a handler resolves for it. Implemented in-process (`InProcessBus`, the
+ * embedded default) and on Kafka (`KafkaBus`). Use `publishEvent`/`consumeEvents` for typed,
+ * validated, idempotent events on top of it.
+ */
+export interface EventBus {
+  /**
+   * Appends one message to `topic`. Resolves once the bus has it durably (Kafka: acknowledged by
+   * all in-sync replicas); messages with the same key keep their order.
+   */
+  publish(topic: string, key: string, value: Uint8Array): Promise<void>;
+  /**
+   * Joins consumer group `group` on `topic` and delivers messages to `handler` (see
+   * {@link MessageHandler} for the commit contract). Resolves once the subscription is running.
+   */
+  subscribe(topic: string, group: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /** Closes every subscription and connection of this bus. Safe to call twice. */
+  close(): Promise<void>;
+}

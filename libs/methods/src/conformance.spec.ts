@@ -1,0 +1,203 @@
+/**
+ * The conformance suite every strategy passes (river's `check_estimator` idea): each strategy in
+ * STRATEGIES — so also strategies added later — is run on a tiny class-incremental problem with the
+ * real ONNX Runtime engine and must be deterministic per seed, round-trip its state bit-exactly,
+ * keep its memory within capacity, predict before learning, and reject bad input with an
+ * InvalidArgumentError without changing its memory or parameters.
+ */
+import { createExecutor, Engine } from '@mneme/engine';
+import { InvalidArgumentError } from '@mneme/errors';
+import type { Executor, ParameterStore } from '@mneme/execution';
+import { Rng } from '@mneme/random';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STRATEGIES } from './registry.js';
+import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
+
+const INPUT = 8;
+const CLASSES = 6;
+const EXPERIENCES = 3;
+const TRAIN_PER_CLASS = 20;
+const TEST_PER_CLASS = 5;
+const BATCH = 10;
+const SEED = 7;
+
+/**
+ * Options per strategy for this tiny problem (memories smaller than the 120-sample stream so
+ * capacity is exercised); a strategy not listed runs with its defaults.
+ */
+const SUITE_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  er: { memory: '16', replay: '4' },
+  mir: { memory: '16', candidates: '6', topK: '3' },
+};
+
+/** One step of a run: an experience boundary or an incoming batch. */
+type StreamEvent = { kind: 'begin' | 'end'; info: ExperienceInfo } | { kind: 'learn'; batch: LabelledBatch };
+
+interface Problem {
+  readonly events: readonly StreamEvent[];
+  /** Index into `events` in the middle of experience 1 (a save point with a partly seen experience). */
+  readonly middle: number;
+  readonly testFeatures: Float32Array;
+}
+
+/** 3 experiences × 2 classes of 8-dimensional Gaussian blobs, batches of 10, seeded. */
+function tinyProblem(): Problem {
+  const rng = Rng.seeded(SEED);
+  const centres = Array.from({ length: CLASSES }, () => Array.from({ length: INPUT }, () => rng.normal(0, 2)));
+  const draw = (label: number) => centres[label]!.map((c) => c + rng.normal(0, 1));
+  const events: StreamEvent[] = [];
+  let middle = 0;
+  let id = 0;
+  for (let e = 0; e < EXPERIENCES; e++) {
+    const classes = [2 * e, 2 * e + 1];
+    const info: ExperienceInfo = { index: e, classes };
+    const labels = rng.shuffle(classes.flatMap((c) => new Array<number>(TRAIN_PER_CLASS).fill(c)));
+    events.push({ kind: 'begin', info });
+    for (let start = 0; start < labels.length; start += BATCH) {
+      const rows = labels.slice(start, start + BATCH);
+      events.push({
+        kind: 'learn',
+        batch: {
+          features: Float32Array.from(rows.flatMap(draw)),
+          labels: Int32Array.from(rows),
+          ids: Int32Array.from(rows, () => id++),
+          experience: e,
+        },
+      });
+      if (e === 1 && start === BATCH) middle = events.length;
+    }
+    events.push({ kind: 'end', info });
+  }
+  const testLabels = Array.from({ length: CLASSES * TEST_PER_CLASS }, (_, i) => i % CLASSES);
+  return { events, middle, testFeatures: Float32Array.from(testLabels.flatMap(draw)) };
+}
+
+async function play(strategy: Strategy, events: readonly StreamEvent[], after?: () => void): Promise<void> {
+  for (const event of events) {
+    if (event.kind === 'learn') await strategy.learn(event.batch);
+    else if (event.kind === 'begin') await strategy.beginExperience(event.info);
+    else await strategy.endExperience(event.info);
+    after?.();
+  }
+}
+
+/** Every parameter's float32 bytes (and the update count), for bit-exact comparison. */
+function parameterBytes(params: ParameterStore): Record<string, Uint8Array | number> {
+  const out: Record<string, Uint8Array | number> = { step: params.step };
+  for (const name of params.names()) {
+    const data = params.get(name).data;
+    out[name] = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    for (const slot of params.stateSlots(name)) {
+      const s = params.getState(name, slot).data;
+      out[`${name}/${slot}`] = new Uint8Array(s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength));
+    }
+  }
+  return out;
+}
+
+/** A comparable picture of a state: parameter bytes and the bookkeeping as JSON would carry it. */
+function stateFingerprint(state: StrategyState): { params: Record<string, Uint8Array | number>; data: unknown } {
+  return { params: parameterBytes(state.params), data: JSON.parse(JSON.stringify(state.data)) };
+}
+
+function badBatches(valid: LabelledBatch): { name: string; batch: LabelledBatch; message: RegExp }[] {
+  const nan = valid.features.slice();
+  nan[3] = Number.NaN;
+  const n = valid.labels.length;
+  const outside = valid.labels.slice();
+  outside[1] = CLASSES;
+  return [
+    { name: 'NaN features', batch: { ...valid, features: nan }, message: /NaN|finite/i },
+    { name: 'wrong feature dimension', batch: { ...valid, features: new Float32Array(n * (INPUT - 1)) }, message: /input size|dimension|width|multiple/i },
+    { name: 'a label outside the head', batch: { ...valid, labels: outside }, message: new RegExp(`label ${CLASSES}\\b.*(class|head)`, 'i') },
+  ];
+}
+
+describe('strategy conformance', () => {
+  let executor: Executor;
+  let problem: Problem;
+
+  beforeAll(async () => {
+    // One thread and no spinning: results must not depend on scheduling, and the cores are shared.
+    executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
+    problem = tinyProblem();
+  });
+
+  const build = (name: string): Strategy => {
+    const ctx: StrategyContext = {
+      executor,
+      classifier: { inputSize: INPUT, hidden: [16], classes: CLASSES },
+      optimizer: { kind: 'sgd' },
+      learningRate: 0.1,
+      batchSize: BATCH,
+      epochs: 1,
+      seed: SEED,
+      options: SUITE_OPTIONS[name] ?? {},
+    };
+    return STRATEGIES[name]!(ctx);
+  };
+
+  describe.each(Object.keys(STRATEGIES))('%s', (name) => {
+    it('predicts valid class indices before any learning', async () => {
+      const predicted = await build(name).predict(problem.testFeatures);
+      expect(predicted).toBeInstanceOf(Int32Array);
+      expect(predicted.length).toBe(problem.testFeatures.length / INPUT);
+      expect([...predicted].every((c) => Number.isInteger(c) && c >= 0 && c < CLASSES)).toBe(true);
+    });
+
+    it('gives identical predictions and parameters for the same seed, and keeps memory within capacity', async () => {
+      const a = build(name);
+      const b = build(name);
+      await play(a, problem.events, () => {
+        const d = a.describe?.();
+        if (d?.memorySize !== undefined && d.memoryCapacity !== undefined) expect(d.memorySize).toBeLessThanOrEqual(d.memoryCapacity);
+      });
+      await play(b, problem.events);
+      expect(await a.predict(problem.testFeatures)).toEqual(await b.predict(problem.testFeatures));
+      expect(parameterBytes(a.saveState().params)).toEqual(parameterBytes(b.saveState().params));
+    });
+
+    it('round-trips its state bit-exactly through saveState/restoreState (also into a fresh instance)', async () => {
+      const s = build(name);
+      await play(s, problem.events.slice(0, problem.middle));
+      const saved = s.saveState();
+      const atSave = { fingerprint: stateFingerprint(saved), predicted: await s.predict(problem.testFeatures) };
+
+      await play(s, problem.events.slice(problem.middle));
+      const atEnd = { fingerprint: stateFingerprint(s.saveState()), predicted: await s.predict(problem.testFeatures) };
+      expect(atEnd.fingerprint.params).not.toEqual(atSave.fingerprint.params);
+
+      s.restoreState(saved);
+      expect(stateFingerprint(s.saveState())).toEqual(atSave.fingerprint);
+      expect(await s.predict(problem.testFeatures)).toEqual(atSave.predicted);
+
+      // A checkpoint resumed in a fresh instance of the same configuration (bookkeeping through
+      // JSON, as a checkpoint file carries it) continues exactly as the original did.
+      const resumed = build(name);
+      resumed.restoreState({ params: saved.params, data: JSON.parse(JSON.stringify(saved.data)) as Record<string, unknown> });
+      await play(resumed, problem.events.slice(problem.middle));
+      expect(stateFingerprint(resumed.saveState())).toEqual(atEnd.fingerprint);
+      expect(await resumed.predict(problem.testFeatures)).toEqual(atEnd.predicted);
+    });
+
+    it('rejects bad input with a clear InvalidArgumentError and changes nothing', async () => {
+      const s = build(name);
+      await play(s, problem.events.slice(0, problem.middle));
+      const before = { fingerprint: stateFingerprint(s.saveState()), memory: s.describe?.(), predicted: await s.predict(problem.testFeatures) };
+      const next = problem.events[problem.middle]!;
+      if (next.kind !== 'learn') throw new Error('the middle of the stream must be a batch');
+      for (const bad of badBatches(next.batch)) {
+        const error = await s.learn(bad.batch).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, bad.name).toBeInstanceOf(InvalidArgumentError);
+        expect((error as Error).message, bad.name).toMatch(bad.message);
+        expect(stateFingerprint(s.saveState()), bad.name).toEqual(before.fingerprint);
+        expect(s.describe?.(), bad.name).toEqual(before.memory);
+      }
+      await expect(s.predict(new Float32Array(INPUT + 1))).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(await s.predict(problem.testFeatures)).toEqual(before.predicted);
+    });
+  });
+});

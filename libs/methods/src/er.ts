@@ -1,0 +1,71 @@
+/**
+ * Experience replay (ER): Chaudhry et al. 2019, "On Tiny Episodic Memories in Continual Learning"
+ * (arXiv:1902.10486), and Rolnick et al. 2019, "Experience Replay for Continual Learning"
+ * (NeurIPS). For each incoming batch: one step on the batch together with a random replay batch
+ * from a reservoir memory, then the batch is offered to the reservoir. The step minimises
+ * mean loss(incoming) + mean loss(replay), as the ER baseline of Aljundi et al. 2019 (MIR) does.
+ *
+ * Options (`ctx.options`): `memory` capacity in samples (default 500), `replay` replay batch size
+ * (default 10), `balanced` class-balanced reservoir (`true`/`false`, default false), `exclude`
+ * which memory samples replay may not draw (`none`, `classes` of the incoming batch, or its
+ * `experience`; default none, as Chaudhry et al.).
+ */
+import { Classifier } from './classifier.js';
+import { OptionReader } from './option-reader.js';
+import { checkReplayBatch, exclusionFilter, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import { ReservoirMemory, type MemorySnapshot } from './reservoir-memory.js';
+import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+
+/** ER's defaults. */
+export const ER_DEFAULTS = Object.freeze({
+  /** Memory capacity in samples. */
+  memory: 500,
+  /** Replayed samples per incoming batch. */
+  replay: 10,
+  balanced: false,
+  exclude: 'none' as ReplayExclusion,
+});
+
+/** Offsets the memory's random stream from the weight initialisation's (same run seed). */
+const MEMORY_SEED_SALT = 0x5e1ec7;
+
+/**
+ * Builds an ER learner.
+ *
+ * @throws InvalidArgumentError listing every bad or unknown option
+ */
+export function er(ctx: StrategyContext): Strategy {
+  const read = new OptionReader('er', ctx.options);
+  const capacity = read.number('memory', ER_DEFAULTS.memory, { min: 1, integer: true });
+  const replay = read.number('replay', ER_DEFAULTS.replay, { min: 0, integer: true });
+  const balanced = read.choice('balanced', String(ER_DEFAULTS.balanced) as 'true' | 'false', ['true', 'false']) === 'true';
+  const exclude = read.choice('exclude', ER_DEFAULTS.exclude, REPLAY_EXCLUSIONS);
+  read.done();
+
+  const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
+  const memory = new ReservoirMemory({ capacity, inputSize: ctx.classifier.inputSize, classes: ctx.classifier.classes, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
+
+  return {
+    name: 'er',
+    // ER is boundary-free: the reservoir sees one stream.
+    beginExperience: () => Promise.resolve(),
+    endExperience: () => Promise.resolve(),
+    learn: async (batch: LabelledBatch) => {
+      checkReplayBatch(batch, ctx.classifier);
+      if (batch.labels.length === 0) return;
+      const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
+      await trainer.step(batch, replayed);
+      memory.add(batch);
+    },
+    predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
+    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot() } }),
+    restoreState: (state: StrategyState) => {
+      // The memory checks the snapshot before changing anything; parameters follow.
+      memory.restore(state.data['memory'] as MemorySnapshot);
+      net.setStore(state.params.clone());
+      trainer.setStore(net.store);
+    },
+    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * kNN memory: a k-nearest-neighbour classifier over every embedding seen (Cover & Hart 1967,
+ * "Nearest Neighbor Pattern Classification", IEEE Trans. Inf. Theory), with neighbours' votes
+ * weighted by a softmax over their similarities as in kNN-LM (Khandelwal et al. 2020,
+ * "Generalization through Memorization: Nearest Neighbor Language Models", ICLR). On a frozen
+ * encoder it learns nothing but the memory, so it cannot forget by interference: a class is lost
+ * only when other classes' samples crowd its region of the embedding space.
+ *
+ * Options (`ctx.options`): `k` neighbours per query (default 10), `temperature` of the vote
+ * softmax over cosine similarities (default 0.05), `capacity` most samples held, reservoir-sampled
+ * beyond it (default: all). The index is `ctx.indexFactory` (HNSW from the CLI) or exact search.
+ */
+import { ParameterStore } from '@mneme/execution';
+import { argmaxRows } from './classifier.js';
+import { KnnMemory, type KnnMemorySnapshot } from './knn-memory.js';
+import { OptionReader } from './option-reader.js';
+import { checkReplayBatch } from './replay-trainer.js';
+import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+
+/** kNN's defaults. */
+export const KNN_DEFAULTS = Object.freeze({
+  /** Neighbours consulted per query. */
+  k: 10,
+  /** Vote softmax temperature over cosine similarities. */
+  temperature: 0.05,
+  /** Most samples held (every sample seen). */
+  capacity: Number.POSITIVE_INFINITY,
+});
+
+/** Offsets the memory's random stream from other streams of the same run seed. */
+const MEMORY_SEED_SALT = 0x6b6e6e;
+
+/** Reads the options kNN and kNN + head share; the caller adds its own and calls `done`. */
+export function readKnnOptions(read: OptionReader): { k: number; temperature: number; capacity: number } {
+  return {
+    k: read.number('k', KNN_DEFAULTS.k, { min: 1, integer: true }),
+    temperature: read.number('temperature', KNN_DEFAULTS.temperature, { min: 0, exclusiveMin: true }),
+    capacity: read.number('capacity', KNN_DEFAULTS.capacity, { min: 1, integer: true }),
+  };
+}
+
+/**
+ * Builds a kNN-memory learner.
+ *
+ * @throws InvalidArgumentError listing every bad or unknown option
+ */
+export function knn(ctx: StrategyContext): Strategy {
+  const read = new OptionReader('knn', ctx.options);
+  const { k, temperature, capacity } = readKnnOptions(read);
+  read.done();
+  const memory = new KnnMemory({
+    inputSize: ctx.classifier.inputSize,
+    classes: ctx.classifier.classes,
+    capacity,
+    seed: ctx.seed ^ MEMORY_SEED_SALT,
+    ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }),
+  });
+  // kNN has no weights: the store's update count records the batches learned, so a checkpoint
+  // still says how far the learner got.
+  let params = new ParameterStore();
+
+  return {
+    name: 'knn',
+    beginExperience: () => Promise.resolve(),
+    endExperience: () => Promise.resolve(),
+    // Async so that bad input rejects the promise rather than throwing at the call.
+    learn: async (batch: LabelledBatch) => {
+      checkReplayBatch(batch, ctx.classifier);
+      memory.add(batch);
+      params.step++;
+      return Promise.resolve();
+    },
+    // Before any learning the votes are all zero and arg-max picks class 0: defined, if useless.
+    predict: async (features: Float32Array, _options?: PredictOptions) =>
+      Promise.resolve(argmaxRows(memory.vote(features, { k, temperature }), ctx.classifier.classes)),
+    saveState: (): StrategyState => ({ params: params.clone(), data: { memory: memory.snapshot() } }),
+    restoreState: (state: StrategyState) => {
+      memory.restore(state.data['memory'] as KnnMemorySnapshot);
+      params = state.params.clone();
+    },
+    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
+    forget: (ids: Iterable<number>) => memory.forget(ids),
+  };
+}

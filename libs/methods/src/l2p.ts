@@ -1,0 +1,315 @@
+/**
+ * Learning to Prompt (L2P): Wang, Zhang, Lee, Zhang, Sun, Ren, Su, Perot, Dy & Pfister, "Learning to
+ * Prompt for Continual Learning", CVPR 2022. A pool of M prompts (L token embeddings each) with one
+ * learnable key each; the frozen encoder's pooled output of the raw input is the query, the N keys
+ * most cosine-similar to it select the prompts that are prepended to the input's token embeddings,
+ * and the frozen encoder runs on the prompted sequence. Prompts, keys and a linear head are trained
+ * (cross-entropy on the current experience's logits — L2P's train mask — plus λ·Σ(1 − cos(q, k))
+ * pulling the selected keys towards the query); the encoder never changes. Inference: select, then
+ * forward. Optional diversity: during training, distances are multiplied by each prompt's
+ * normalised selection frequency in earlier experiences (the paper's Section 4.2).
+ *
+ * Inputs. With {@link StrategyContext.text} (text benchmarks), token mode: batch ids and predicted
+ * feature rows are mapped to their tokens, embeddings come from the store's embeddings graph, the
+ * prompted sequence runs through the inlined encoder and gradients reach prompts and keys as input
+ * gradients. Without it (any feature benchmark, the conformance suite), feature mode — the
+ * documented degenerate case: the encoder is the identity on a one-token sequence (the feature row),
+ * so the pooled representation is the mean of the selected prompt tokens and the row. `size=0` is
+ * the head-only baseline (no prompts; with `mask=seen`, an expanding head). Predictions range over
+ * the classes seen so far (in task-incremental use, over the task's classes).
+ *
+ * Options (CLI `--set key=value`): size (M, 10), length (L, 5), select (N, 5), lambda (0.1),
+ * diversity (off|on), mask (current|seen|none), pooling (sentence|prompt), promptLr (the lr),
+ * maxTokens (64), evalBatch (64), input (auto|features|tokens).
+ */
+import { InvalidArgumentError } from '@mneme/errors';
+import { ParameterStore } from '@mneme/execution';
+import type { Model } from '@mneme/graph';
+import { ENCODER_IO, initBias, initWeight } from '@mneme/models';
+import { Rng } from '@mneme/random';
+import { tensor, type Tensor } from '@mneme/tensor';
+import { argmaxRows, checkFeatures, checkLabels } from './classifier.js';
+import { buildL2pGraph, L2P_IO, type L2pPooling } from './l2p-graphs.js';
+import { OptionReader } from './option-reader.js';
+import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
+import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { TextInputs } from './text-inputs.js';
+
+/** Which logits the training cross-entropy sees. */
+export type L2pMask = 'current' | 'seen' | 'none';
+
+/** L2P's options after defaults (see the file comment). */
+export interface L2pOptions {
+  /** Prompts in the pool, M; 0 = head only. @default 10 */
+  readonly size: number;
+  /** Token embeddings per prompt, L. @default 5 */
+  readonly length: number;
+  /** Prompts selected per input, N. @default 5 */
+  readonly select: number;
+  /** Weight λ of the key-query surrogate loss. @default 0.1 (the reference code's pull_constraint_coeff) */
+  readonly lambda: number;
+  /** Penalise prompts frequently chosen in earlier experiences (training only). @default false */
+  readonly diversity: boolean;
+  /** `current`: L2P's train mask (only the current experience's classes); `seen`: classes seen so far; `none`. @default 'current' */
+  readonly mask: L2pMask;
+  /** `sentence`: the encoder's pooling over prompts and tokens; `prompt`: mean of the prompt outputs. @default 'sentence' */
+  readonly pooling: L2pPooling;
+  /** Learning rate of prompts and keys. @default the context's learning rate */
+  readonly promptLr: number;
+  /** Token cap per text (`[CLS]`/`[SEP]` included). @default 64 */
+  readonly maxTokens: number;
+  /** Rows per prediction run. @default 64 */
+  readonly evalBatch: number;
+  /** `tokens` needs the context's text inputs; `auto` uses them when present. @default 'auto' */
+  readonly input: 'auto' | 'features' | 'tokens';
+}
+
+/** L2P's defaults (M = 10, N = 5, L = 5). */
+export const L2P_DEFAULTS = Object.freeze({ size: 10, length: 5, select: 5, lambda: 0.1, maxTokens: 64, evalBatch: 64 });
+
+/** Reads and validates L2P's options (every problem at once). */
+export function l2pOptions(ctx: StrategyContext): L2pOptions {
+  const r = new OptionReader('l2p', ctx.options);
+  const size = r.number('size', L2P_DEFAULTS.size, { min: 0, integer: true });
+  const options: L2pOptions = {
+    size,
+    length: r.number('length', L2P_DEFAULTS.length, { min: 1, integer: true }),
+    select: r.number('select', Math.min(L2P_DEFAULTS.select, Math.max(size, 1)), { min: 1, integer: true }),
+    lambda: r.number('lambda', L2P_DEFAULTS.lambda, { min: 0 }),
+    diversity: r.choice('diversity', 'off', ['off', 'on'] as const) === 'on',
+    mask: r.choice('mask', 'current', ['current', 'seen', 'none'] as const),
+    pooling: r.choice('pooling', 'sentence', ['sentence', 'prompt'] as const),
+    promptLr: r.number('promptLr', ctx.learningRate, { min: 0, exclusiveMin: true }),
+    maxTokens: r.number('maxTokens', L2P_DEFAULTS.maxTokens, { min: 2, integer: true }),
+    evalBatch: r.number('evalBatch', L2P_DEFAULTS.evalBatch, { min: 1, integer: true }),
+    input: r.choice('input', 'auto', ['auto', 'features', 'tokens'] as const),
+  };
+  r.done();
+  const problems: string[] = [];
+  if (size > 0 && options.select > size) problems.push(`l2p: option select (${options.select}) must not exceed size (${size})`);
+  if (options.input === 'tokens' && ctx.text === undefined) problems.push('l2p: input=tokens needs a text benchmark (the context has no text inputs)');
+  if (ctx.text !== undefined && options.input !== 'features' && ctx.text.hiddenSize !== ctx.classifier.inputSize) {
+    problems.push(`l2p: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`);
+  }
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  return options;
+}
+
+/** JSON-safe bookkeeping of an L2P learner. */
+interface L2pData {
+  /** Selections per prompt over ended experiences (the diversity term's history). */
+  counts: number[];
+  /** Selections per prompt in the current experience. */
+  current: number[];
+  /** Experiences ended so far. */
+  ended: number;
+  currentClasses: number[];
+  seen: number[];
+  /** Classes per task id (task-incremental prediction). */
+  taskClasses: Record<string, number[]>;
+}
+
+/** Rows sorted into fixed-size runs: indices of real rows and how many rows the run is padded to. */
+interface Chunk {
+  readonly rows: readonly number[];
+  readonly padded: number;
+}
+
+/** The `l2p` strategy (see the file comment). */
+export function l2p(ctx: StrategyContext): Strategy {
+  const o = l2pOptions(ctx);
+  const d = ctx.classifier.inputSize;
+  const classes = ctx.classifier.classes;
+  const text: TextInputs | undefined = o.size > 0 && o.input !== 'features' ? ctx.text : undefined;
+  const promptTokens = o.size > 0 ? o.select * o.length : 0;
+  const rng = Rng.seeded(ctx.seed);
+  const head = {
+    weight: Float32Array.from(initWeight(rng, [d, classes], d, classes, 'torch-default').data as Float32Array),
+    bias: Float32Array.from(initBias(rng, classes, d, 'torch-default').data as Float32Array),
+  };
+  const graph = (objective: 'predict' | 'classify'): Model =>
+    buildL2pGraph({
+      hidden: d,
+      promptTokens,
+      selected: o.size > 0 ? o.select : 0,
+      ...(text === undefined ? {} : { encoder: { model: text.encoder, pooledOutput: text.pooled } }),
+      pooling: o.pooling,
+      normalize: text?.normalize ?? false,
+      objective,
+      classes,
+      lambda: o.lambda,
+      head,
+    });
+  let trainModel: Model | undefined;
+  let predictModel: Model | undefined;
+
+  const fresh = (): ParameterStore => {
+    const s = new ParameterStore();
+    if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ 0x12f);
+    s.set(L2P_IO.headWeight, tensor('float32', [d, classes], head.weight.slice()));
+    s.set(L2P_IO.headBias, tensor('float32', [classes], head.bias.slice()));
+    return s;
+  };
+  let store = fresh();
+  let data: L2pData = { counts: new Array<number>(o.size).fill(0), current: new Array<number>(o.size).fill(0), ended: 0, currentClasses: [], seen: [], taskClasses: {} };
+
+  /** The head's parameters as a store the graphs read (the pool is fed as inputs instead). */
+  const headStore = (): ParameterStore => {
+    const s = new ParameterStore();
+    s.set(L2P_IO.headWeight, store.get(L2P_IO.headWeight));
+    s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
+    return s;
+  };
+
+  /** Feeds of the prompted forward for `rows` of a batch padded to `padded` rows (padding repeats row 0). */
+  const inputFeeds = async (features: Float32Array, tokens: number[][] | undefined, rows: readonly number[], padded: number, training: boolean, frequency?: Float32Array): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
+    const all = Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!);
+    const queries = new Float32Array(padded * d);
+    all.forEach((r, i) => queries.set(features.subarray(r * d, (r + 1) * d), i * d));
+    const feeds: Record<string, Tensor> = {};
+    let selection: Int32Array = new Int32Array(0);
+    if (o.size > 0) {
+      selection = selectPrompts(queries, store.get(POOL_PARAMS.keys).data, d, o.select, frequency);
+      feeds[L2P_IO.prompts] = tensor('float32', [padded, promptTokens, d], gatherRows(store.get(POOL_PARAMS.prompts).data, o.length * d, selection));
+      if (training && o.lambda > 0) {
+        feeds[L2P_IO.query] = tensor('float32', [padded, d], queries);
+        feeds[L2P_IO.keys] = tensor('float32', [padded, o.select, d], gatherRows(store.get(POOL_PARAMS.keys).data, d, selection));
+      }
+    }
+    if (text === undefined || tokens === undefined) {
+      feeds[L2P_IO.embeds] = tensor('float32', [padded, d], queries);
+      return { feeds, selection };
+    }
+    const ids = all.map((r) => truncate(tokens[r]!, o.maxTokens));
+    // Sequence lengths are rounded up to a multiple of 8 so only a few shapes are ever compiled.
+    const t = Math.ceil(Math.max(...ids.map((x) => x.length)) / 8) * 8;
+    const inputIds = new BigInt64Array(padded * t).fill(BigInt(text.padId));
+    const mask = new BigInt64Array(padded * (promptTokens + t));
+    ids.forEach((x, i) => {
+      x.forEach((id, j) => (inputIds[i * t + j] = BigInt(id)));
+      mask.fill(1n, i * (promptTokens + t), i * (promptTokens + t) + promptTokens + x.length);
+    });
+    const out = await ctx.executor.forward(text.embeddings, {
+      [ENCODER_IO.inputIds]: tensor('int64', [padded, t], inputIds),
+      [ENCODER_IO.tokenTypeIds]: tensor('int64', [padded, t], new BigInt64Array(padded * t)),
+    });
+    feeds[L2P_IO.embeds] = out[ENCODER_IO.inputsEmbeds]! as Tensor;
+    feeds[L2P_IO.mask] = tensor('int64', [padded, promptTokens + t], mask);
+    return { feeds, selection };
+  };
+
+  const trainableClasses = (labels: Int32Array): number[] => {
+    if (o.mask === 'none') return [];
+    const base = o.mask === 'current' ? data.currentClasses : data.seen;
+    return [...new Set([...base, ...labels])];
+  };
+
+  const step = async (features: Float32Array, labels: Int32Array, tokens: number[][] | undefined): Promise<void> => {
+    const n = labels.length;
+    if (n === 0) return;
+    const padded = Math.max(n, ctx.batchSize);
+    const rows = [...Array(n).keys()];
+    const frequency = o.diversity && o.size > 0 && data.ended > 0 ? normalisedFrequency(data.counts) : undefined;
+    const { feeds, selection } = await inputFeeds(features, tokens, rows, padded, true, frequency);
+    const allowed = trainableClasses(labels);
+    const bias = new Float32Array(classes).fill(allowed.length === 0 ? 0 : -1e9);
+    for (const c of allowed) bias[c] = 0;
+    feeds[L2P_IO.labels] = tensor('int64', [padded], BigInt64Array.from({ length: padded }, (_, i) => BigInt(labels[i] ?? labels[0]!)));
+    feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
+    feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
+    trainModel ??= graph('classify');
+    const wrt = [L2P_IO.headWeight, L2P_IO.headBias, ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
+    const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
+    const grad = (name: string) => Float32Array.from(result.gradients.get(name)!.data as Float32Array);
+    const gw = grad(L2P_IO.headWeight);
+    const gb = grad(L2P_IO.headBias);
+    let pool: { prompts: ReturnType<typeof scatterAddRows>; keys: ReturnType<typeof scatterAddRows> } | undefined;
+    if (o.size > 0) {
+      // Only the real rows' selections carry gradient (padding rows have weight 0) and count.
+      const real = selection.subarray(0, n * o.select);
+      pool = {
+        prompts: scatterAddRows(grad(L2P_IO.prompts).subarray(0, n * promptTokens * d), o.length * d, real, o.size),
+        keys: o.lambda > 0 ? scatterAddRows(grad(L2P_IO.keys).subarray(0, n * o.select * d), d, real, o.size) : { grad: new Float32Array(o.size * d), touched: new Uint8Array(o.size) },
+      };
+      for (const m of real) data.current[m]! += 1;
+    }
+    clipGlobalNorm([gw, gb, ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])], ctx.optimizer.clipGradNorm);
+    store.step += 1;
+    sparseUpdate(store, L2P_IO.headWeight, gw, ctx.optimizer, ctx.learningRate, store.step);
+    sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
+    if (pool !== undefined) {
+      sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, { size: o.length * d, touched: pool.prompts.touched });
+      sparseUpdate(store, POOL_PARAMS.keys, pool.keys.grad, ctx.optimizer, o.promptLr, store.step, { size: d, touched: pool.keys.touched });
+    }
+  };
+
+  const logits = async (features: Float32Array): Promise<Float32Array> => {
+    const n = checkFeatures(features, d);
+    const tokens = text === undefined ? undefined : text.tokensOfFeatures(features);
+    predictModel ??= graph('predict');
+    const out = new Float32Array(n * classes);
+    for (const chunk of chunks(n, o.evalBatch, tokens)) {
+      const { feeds } = await inputFeeds(features, tokens, chunk.rows, chunk.padded, false);
+      const result = await ctx.executor.forward(predictModel, feeds, { params: headStore(), fetches: [L2P_IO.logits] });
+      const values = result[L2P_IO.logits]!.data as Float32Array;
+      chunk.rows.forEach((r, i) => out.set(values.subarray(i * classes, (i + 1) * classes), r * classes));
+    }
+    return out;
+  };
+
+  return {
+    name: 'l2p',
+    beginExperience: (info: ExperienceInfo) => {
+      data.currentClasses = [...info.classes];
+      data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
+      if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
+      return Promise.resolve();
+    },
+    learn: async (batch: LabelledBatch) => {
+      checkFeatures(batch.features, d, batch.labels.length);
+      checkLabels(batch.labels, classes);
+      if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      const tokens = text === undefined ? undefined : text.tokensOfIds(batch.ids);
+      // A batch larger than the configured size runs whole (one more compiled shape).
+      await step(batch.features, batch.labels, tokens);
+    },
+    endExperience: (_info: ExperienceInfo) => {
+      data.counts = data.counts.map((c, m) => c + data.current[m]!);
+      data.current = new Array<number>(o.size).fill(0);
+      data.ended += 1;
+      return Promise.resolve();
+    },
+    predict: async (features: Float32Array, options?: PredictOptions) => {
+      // Classes not seen yet were never trained (their logits are the random initial ones, and the
+      // train mask keeps them so), so like an expanding head they cannot be predicted.
+      const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      return argmaxRows(await logits(features), classes, allowed);
+    },
+    saveState: (): StrategyState => ({ params: store.clone(), data: structuredClone(data) as unknown as Record<string, unknown> }),
+    restoreState: (state: StrategyState) => {
+      const restored = state.params.clone();
+      const missing = [...fresh().names()].filter((n) => !restored.has(n));
+      if (missing.length > 0) throw new InvalidArgumentError(`l2p: the state lacks ${missing.join(', ')} (saved with other options?)`);
+      store = restored;
+      data = structuredClone(state.data) as unknown as L2pData;
+    },
+  };
+}
+
+/** `[CLS] … [SEP]` capped at `max` ids, keeping the final `[SEP]`. */
+function truncate(ids: readonly number[], max: number): readonly number[] {
+  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids.at(-1)!];
+}
+
+/**
+ * Prediction runs of `size` rows (the last padded), in token-length order when tokens are known so
+ * each run pads only to its own longest text.
+ */
+function chunks(n: number, size: number, tokens: number[][] | undefined): Chunk[] {
+  const order = [...Array(n).keys()];
+  if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
+  const out: Chunk[] = [];
+  for (let start = 0; start < n; start += size) out.push({ rows: order.slice(start, start + size), padded: size });
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * The update of replay methods: one optimizer step on the incoming batch together with the
+ * replayed samples, minimising mean loss(incoming) + mean loss(replay). That is the objective of the
+ * reference implementations of ER and MIR in Aljundi et al. 2019 (their `retrieve_replay_update`
+ * back-propagates both means before one `opt.step()`) and of avalanche's replay plugins
+ * (`strategy.loss += replay_loss`); with equal batch sizes it is twice the mean over the union.
+ */
+import { InvalidArgumentError } from '@mneme/errors';
+import type { Executor, OptimizerSpec, ParameterStore, TrainStepRunner } from '@mneme/execution';
+import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { CLASSIFIER_IO } from '@mneme/models';
+import { tensor } from '@mneme/tensor';
+import { checkBatch } from './classifier.js';
+import type { SampleFilter } from './reservoir-memory.js';
+import type { ClassifierSpec, LabelledBatch } from './strategy.js';
+
+/** Names the replay objective adds to a classifier-with-loss graph. */
+export const REPLAY_IO = Object.freeze({
+  /** float32 `[batch]`: the weight of each sample's loss. */
+  weights: 'replay/sample_weight',
+  /** Scalar Σ weight·sample_loss, the trained loss. */
+  loss: 'replay/loss',
+});
+
+/**
+ * `model` (a classifier from `withCrossEntropyLoss`, with its per-sample loss) plus a sample-weight
+ * input and the weighted-sum loss {@link REPLAY_IO}.loss.
+ */
+export function withSampleWeights(model: Model): Model {
+  const perSample = model.graph.outputs.find((o) => o.name === CLASSIFIER_IO.sampleLoss);
+  if (perSample === undefined) throw new InvalidArgumentError(`model '${model.graph.name}' has no '${CLASSIFIER_IO.sampleLoss}' output; build it with withCrossEntropyLoss`);
+  const batch = perSample.shape?.[0] ?? 'batch';
+  const b = GraphBuilder.from(model);
+  const weights = b.input(REPLAY_IO.weights, DType.float32, [batch]);
+  b.op('ReduceSum', [b.mul(CLASSIFIER_IO.sampleLoss, weights)], { keepdims: Attr.int(0) }, { outputs: [REPLAY_IO.loss] });
+  b.output(REPLAY_IO.loss, DType.float32, []);
+  return b.build();
+}
+
+/** Labelled rows: `features` is `labels.length × inputSize`. */
+export interface LabelledRows {
+  readonly features: Float32Array;
+  readonly labels: Int32Array;
+}
+
+/**
+ * Runs replay updates on a parameter store. The compiled step is bound to one store: call
+ * {@link ReplayTrainer.setStore} after replacing it (e.g. on restore).
+ */
+export class ReplayTrainer {
+  private readonly model: Model;
+  private runner: TrainStepRunner | undefined;
+
+  constructor(
+    private readonly executor: Executor,
+    classifierWithLoss: Model,
+    private store: ParameterStore,
+    private readonly optimizer: OptimizerSpec,
+    private readonly learningRate: number,
+    private readonly inputSize: number,
+  ) {
+    this.model = withSampleWeights(classifierWithLoss);
+  }
+
+  /** Binds later steps to `store`. */
+  setStore(store: ParameterStore): void {
+    this.store = store;
+    this.runner = undefined;
+  }
+
+  /**
+   * One step on `incoming` and `replay` (either may be empty, not both); returns the objective
+   * before the step. Inputs are assumed validated by the caller.
+   */
+  async step(incoming: LabelledRows, replay: LabelledRows): Promise<number> {
+    const nIn = incoming.labels.length;
+    const nRe = replay.labels.length;
+    const n = nIn + nRe;
+    if (n === 0) throw new InvalidArgumentError('a replay step needs at least one sample');
+    const features = new Float32Array(n * this.inputSize);
+    features.set(incoming.features);
+    features.set(replay.features, nIn * this.inputSize);
+    const labels = new BigInt64Array(n);
+    for (let i = 0; i < nIn; i++) labels[i] = BigInt(incoming.labels[i]!);
+    for (let i = 0; i < nRe; i++) labels[nIn + i] = BigInt(replay.labels[i]!);
+    // Each part's weights sum to one: the loss is the sum of the two means.
+    const weights = new Float32Array(n);
+    weights.fill(nIn === 0 ? 0 : 1 / nIn, 0, nIn);
+    weights.fill(nRe === 0 ? 0 : 1 / nRe, nIn);
+    this.runner ??= this.executor.trainStep({ model: this.model, loss: REPLAY_IO.loss, store: this.store, optimizer: this.optimizer, lr: this.learningRate });
+    const result = await this.runner.step({
+      [CLASSIFIER_IO.input]: tensor('float32', [n, this.inputSize], features),
+      [CLASSIFIER_IO.labels]: tensor('int64', [n], labels),
+      [REPLAY_IO.weights]: tensor('float32', [n], weights),
+    });
+    return result.loss;
+  }
+}
+
+/**
+ * Which memory samples replay may draw, relative to the incoming batch: `classes` leaves out the
+ * batch's labels (avalanche's MIR plugin), `experience` the batch's experience (the current task,
+ * as the reference MIR code's `exclude_task`), `none` nothing (Chaudhry et al. 2019's ER).
+ */
+export type ReplayExclusion = 'classes' | 'experience' | 'none';
+
+/** The valid {@link ReplayExclusion} values, for option parsing. */
+export const REPLAY_EXCLUSIONS: readonly ReplayExclusion[] = Object.freeze(['classes', 'experience', 'none']);
+
+/** The memory filter of an exclusion mode for one incoming batch. */
+export function exclusionFilter(mode: ReplayExclusion, batch: { readonly labels: Int32Array; readonly experience: number }): SampleFilter {
+  if (mode === 'classes') return { excludeLabels: new Set(batch.labels) };
+  if (mode === 'experience') return { excludeExperiences: [batch.experience] };
+  return {};
+}
+
+/**
+ * Validates an incoming batch for a replay method before anything is trained or stored: finite
+ * features of the right width, labels inside the head, one id per sample, a valid experience index.
+ *
+ * @throws InvalidArgumentError saying what is wrong
+ */
+export function checkReplayBatch(batch: LabelledBatch, spec: ClassifierSpec): void {
+  checkBatch(batch.features, batch.labels, spec);
+  if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} sample ids for ${batch.labels.length} labels; give one id per sample`);
+  if (!Number.isInteger(batch.experience) || batch.experience < 0) throw new InvalidArgumentError(`experience must be a non-negative integer, got ${batch.experience}`);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Checks the rules of deploy/README.md on rendered kustomize output, beyond what the Kubernetes
+schemas can say: hardened pods, gRPC probes, requests and limits, PVC-backed services that cannot
+run two writers, GPU requests only with the CUDA image, Kafka topics equal to libs/contracts, and
+that the Strimzi resources are consistent with each other.
+
+Usage: check-rendered.py TOPICS_TS RENDERED.yaml...   (exit 1 and every problem listed if any)
+"""
+
+import re
+import sys
+
+import yaml
+
+GRPC_PORT = 50051
+METRICS_PORT = 9464
+GPU = "nvidia.com/gpu"
+GPU_SERVICES = {"encoder", "trainer"}
+PART_OF = "app.kubernetes.io/part-of"
+STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic"}
+
+
+def contract_topics(topics_ts):
+    """Topic names declared in libs/contracts/src/topics.ts."""
+    with open(topics_ts, encoding="utf-8") as f:
+        return set(re.findall(r"'(mneme\.[a-z0-9.-]+)'", f.read()))
+
+
+def check_container(where, c, problems):
+    sc = c.get("securityContext") or {}
+    if sc.get("readOnlyRootFilesystem") is not True:
+        problems.append(f"{where}: securityContext.readOnlyRootFilesystem must be true")
+    if sc.get("allowPrivilegeEscalation") is not False:
+        problems.append(f"{where}: securityContext.allowPrivilegeEscalation must be false")
+    if "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []):
+        problems.append(f"{where}: securityContext.capabilities.drop must contain ALL")
+    res = c.get("resources") or {}
+    for side in ("requests", "limits"):
+        for r in ("cpu", "memory"):
+            if r not in (res.get(side) or {}):
+                problems.append(f"{where}: resources.{side}.{r} is missing")
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        grpc = (c.get(probe) or {}).get("grpc")
+        if not grpc or grpc.get("port") != GRPC_PORT:
+            problems.append(f"{where}: {probe} must be a native gRPC probe on port {GRPC_PORT}")
+    if not ((c.get("readinessProbe") or {}).get("grpc") or {}).get("service"):
+        problems.append(f"{where}: readinessProbe.grpc.service must name the service's gRPC service")
+    ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
+    if ports.get("grpc") != GRPC_PORT or ports.get("metrics") != METRICS_PORT:
+        problems.append(f"{where}: container ports must be grpc={GRPC_PORT} and metrics={METRICS_PORT}")
+    mounts = {m.get("mountPath") for m in c.get("volumeMounts") or []}
+    for path in ("/tmp", "/data"):
+        if path not in mounts:
+            problems.append(f"{where}: {path} must be a mounted volume (the root filesystem is read-only)")
+    refs = [e.get("configMapRef") for e in c.get("envFrom") or [] if e.get("configMapRef")]
+    if not any(r.get("name") == "mneme-common" and r.get("optional") is True for r in refs):
+        problems.append(f"{where}: envFrom must load ConfigMap mneme-common with optional: true")
+    env = {e.get("name"): e.get("value") for e in c.get("env") or []}
+    limits = (res.get("limits") or {}).get(GPU)
+    requests = (res.get("requests") or {}).get(GPU)
+    if limits is not None or requests is not None:
+        if str(limits) != str(requests):
+            problems.append(f"{where}: {GPU} requests and limits must be equal")
+        image = str(c.get("image", ""))
+        if not image.split("@")[0].split(":")[0].endswith("mneme-cuda"):
+            problems.append(f"{where}: requests a GPU but runs {image}, not the CUDA image")
+        if env.get("MNEME_DEVICE") != "cuda":
+            problems.append(f"{where}: requests a GPU but MNEME_DEVICE is not cuda")
+
+
+def check(docs, topics, problems):
+    by_kind = {}
+    for d in docs:
+        by_kind.setdefault(d["kind"], {})[d["metadata"]["name"]] = d
+    for kind, items in by_kind.items():
+        for name, d in items.items():
+            if kind != "Namespace" and d["metadata"].get("namespace") != "mneme":
+                problems.append(f"{kind}/{name}: must be in namespace mneme")
+            if kind in STRIMZI_KINDS and PART_OF in (d["metadata"].get("labels") or {}):
+                problems.append(
+                    f"{kind}/{name}: must not carry {PART_OF} (Strimzi copies it to its pods, "
+                    "and the network policies select the mneme services by it)"
+                )
+    pvcs = by_kind.get("PersistentVolumeClaim", {})
+    hpa_targets = {h["spec"]["scaleTargetRef"]["name"] for h in by_kind.get("HorizontalPodAutoscaler", {}).values()}
+    for name, d in by_kind.get("Deployment", {}).items():
+        spec = d["spec"]
+        pod = spec["template"]["spec"]
+        psc = pod.get("securityContext") or {}
+        if psc.get("runAsNonRoot") is not True:
+            problems.append(f"Deployment/{name}: pod securityContext.runAsNonRoot must be true")
+        if (psc.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
+            problems.append(f"Deployment/{name}: pod seccompProfile must be RuntimeDefault")
+        if pod.get("automountServiceAccountToken") is not False:
+            problems.append(f"Deployment/{name}: automountServiceAccountToken must be false")
+        sa = pod.get("serviceAccountName")
+        if sa not in by_kind.get("ServiceAccount", {}):
+            problems.append(f"Deployment/{name}: ServiceAccount {sa!r} is not rendered")
+        if name not in by_kind.get("Service", {}):
+            problems.append(f"Deployment/{name}: no Service of the same name")
+        for c in pod.get("containers") or []:
+            check_container(f"Deployment/{name} container {c.get('name')}", c, problems)
+            if GPU in ((c.get("resources") or {}).get("limits") or {}) and name not in GPU_SERVICES:
+                problems.append(f"Deployment/{name}: only {sorted(GPU_SERVICES)} may request {GPU}")
+        claims = [v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")]
+        for claim in claims:
+            if claim not in pvcs:
+                problems.append(f"Deployment/{name}: PersistentVolumeClaim {claim} is not rendered")
+        if claims:
+            if (spec.get("strategy") or {}).get("type") != "Recreate":
+                problems.append(f"Deployment/{name}: owns a ReadWriteOnce volume, strategy must be Recreate")
+            if spec.get("replicas", 1) != 1 or name in hpa_targets:
+                problems.append(f"Deployment/{name}: owns a ReadWriteOnce volume, must run exactly one replica")
+        if name in hpa_targets and "replicas" in spec:
+            problems.append(f"Deployment/{name}: scaled by an HPA, so spec.replicas must be absent")
+    for name in hpa_targets - set(by_kind.get("Deployment", {})):
+        problems.append(f"HorizontalPodAutoscaler: target Deployment/{name} is not rendered")
+    for name, s in by_kind.get("Service", {}).items():
+        ports = {p.get("name"): p.get("port") for p in s["spec"].get("ports") or []}
+        if ports.get("grpc") != GRPC_PORT or ports.get("metrics") != METRICS_PORT:
+            problems.append(f"Service/{name}: ports must be grpc={GRPC_PORT} and metrics={METRICS_PORT}")
+
+    kafkas = by_kind.get("Kafka", {})
+    kafka_topics = by_kind.get("KafkaTopic", {})
+    brokers = (by_kind.get("ConfigMap", {}).get("mneme-common", {}).get("data") or {}).get("MNEME_KAFKA_BROKERS")
+    if kafkas or kafka_topics or brokers:
+        if len(kafkas) != 1:
+            problems.append(f"Kafka: expected exactly one Kafka cluster, found {len(kafkas)}")
+        else:
+            (cluster, kafka), = kafkas.items()
+            plain = [l for l in kafka["spec"]["kafka"].get("listeners") or [] if l.get("tls") is False]
+            expected = {f"{cluster}-kafka-bootstrap:{l['port']}" for l in plain}
+            if brokers not in expected:
+                problems.append(f"ConfigMap/mneme-common: MNEME_KAFKA_BROKERS={brokers!r}, expected one of {sorted(expected)}")
+            for kind in ("KafkaNodePool", "KafkaTopic"):
+                for name, d in by_kind.get(kind, {}).items():
+                    if (d["metadata"].get("labels") or {}).get("strimzi.io/cluster") != cluster:
+                        problems.append(f"{kind}/{name}: label strimzi.io/cluster must be {cluster}")
+            pools = by_kind.get("KafkaNodePool", {}).values()
+            roles = {r for p in pools for r in p["spec"].get("roles") or []}
+            if not {"controller", "broker"} <= roles:
+                problems.append("KafkaNodePool: KRaft needs nodes with the controller and the broker roles")
+            nodes = sum(p["spec"].get("replicas", 0) for p in pools if "broker" in (p["spec"].get("roles") or []))
+            for name, t in kafka_topics.items():
+                if t["spec"].get("replicas", 1) > nodes:
+                    problems.append(f"KafkaTopic/{name}: {t['spec']['replicas']} replicas but only {nodes} brokers")
+        rendered = {t["spec"].get("topicName", name) for name, t in kafka_topics.items()}
+        if rendered != topics:
+            problems.append(
+                f"KafkaTopic: topics {sorted(rendered)} differ from libs/contracts {sorted(topics)}"
+            )
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    topics = contract_topics(argv[1])
+    failed = False
+    for path in argv[2:]:
+        with open(path, encoding="utf-8") as f:
+            docs = [d for d in yaml.safe_load_all(f) if d]
+        problems = []
+        check(docs, topics, problems)
+        for p in problems:
+            print(f"{path}: {p}", file=sys.stderr)
+        failed = failed or bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
