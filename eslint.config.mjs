@@ -8,6 +8,7 @@ const ENGINE_IMPORTS = {
   onnxruntime: ['onnxruntime-node', 'onnxruntime-common', 'onnxruntime-web'],
   kafka: ['kafkajs', '@confluentinc/*'],
   grpc: ['@grpc/*', 'grpc-health-check'],
+  ann: ['usearch', 'hnswlib-node'],
 };
 const allBut = (owner) =>
   Object.entries(ENGINE_IMPORTS)
@@ -42,6 +43,7 @@ const boundaries = (forTests) => [
       { sourceTag: 'io:onnxruntime', bannedExternalImports: allBut('onnxruntime') },
       { sourceTag: 'io:kafka', bannedExternalImports: allBut('kafka') },
       { sourceTag: 'io:grpc', bannedExternalImports: allBut('grpc') },
+      { sourceTag: 'io:ann', bannedExternalImports: allBut('ann') },
     ],
   },
 ];
