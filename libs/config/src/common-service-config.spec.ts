@@ -13,6 +13,8 @@ const ALL_VARIABLES = [
   'MNEME_GRPC_MAX_MESSAGE_BYTES',
   'MNEME_SHUTDOWN_GRACE',
   'MNEME_KAFKA_BROKERS',
+  'MNEME_KAFKA_TOPIC_PREFIX',
+  'MNEME_KAFKA_SESSION_TIMEOUT',
   'MNEME_DATA_DIR',
   'MNEME_METRICS_PORT',
 ];
@@ -27,6 +29,8 @@ describe('commonServiceConfig', () => {
       readonly grpcMaxMessageBytes: number;
       readonly shutdownGrace: number;
       readonly kafkaBrokers: readonly string[] | undefined;
+      readonly kafkaTopicPrefix: string;
+      readonly kafkaSessionTimeout: number;
       readonly dataDir: string;
       readonly metricsPort: number | undefined;
     }>();
@@ -41,6 +45,8 @@ describe('commonServiceConfig', () => {
       grpcMaxMessageBytes: 64 * 1024 * 1024,
       shutdownGrace: 10_000,
       kafkaBrokers: undefined,
+      kafkaTopicPrefix: '',
+      kafkaSessionTimeout: 30_000,
       dataDir: '.mneme',
       metricsPort: undefined,
     });
@@ -55,6 +61,8 @@ describe('commonServiceConfig', () => {
       MNEME_GRPC_MAX_MESSAGE_BYTES: '256MiB',
       MNEME_SHUTDOWN_GRACE: '30s',
       MNEME_KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092',
+      MNEME_KAFKA_TOPIC_PREFIX: 'staging.',
+      MNEME_KAFKA_SESSION_TIMEOUT: '10s',
       MNEME_DATA_DIR: '/var/lib/mneme',
       MNEME_METRICS_PORT: '9464',
     });
@@ -67,6 +75,8 @@ describe('commonServiceConfig', () => {
       grpcMaxMessageBytes: 256 * 1024 * 1024,
       shutdownGrace: 30_000,
       kafkaBrokers: ['kafka-0:9092', 'kafka-1:9092'],
+      kafkaTopicPrefix: 'staging.',
+      kafkaSessionTimeout: 10_000,
       dataDir: '/var/lib/mneme',
       metricsPort: 9464,
     });

@@ -60,6 +60,18 @@ export const commonServiceConfig = {
     item: hostPort,
     doc: 'Kafka bootstrap brokers; unset runs the embedded in-process event bus instead of Kafka.',
   }),
+  /** @default '' */
+  kafkaTopicPrefix: str({
+    env: 'MNEME_KAFKA_TOPIC_PREFIX',
+    default: '',
+    doc: 'Prefix of every Kafka topic name, so several environments can share one cluster.',
+  }),
+  /** @default 30s (30000 ms) */
+  kafkaSessionTimeout: duration({
+    env: 'MNEME_KAFKA_SESSION_TIMEOUT',
+    default: '30s',
+    doc: 'How long a silent consumer keeps its partitions before the group hands them to another member.',
+  }),
   /** @default '.mneme' */
   dataDir: str({
     env: 'MNEME_DATA_DIR',

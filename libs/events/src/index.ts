@@ -26,3 +26,4 @@ export { KafkaBus } from './kafka-bus.js';
 export type { EnsureTopicsOptions, KafkaBusOptions } from './kafka-bus.js';
 export { publishEvent } from './publish-event.js';
 export type { RetryBackoff } from './retry-backoff.js';
+export { BROKER_REQUIRED, brokerAnswers, SKIP_MESSAGE, TEST_BROKERS } from './kafka-test-broker.js';

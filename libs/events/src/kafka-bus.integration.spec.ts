@@ -11,7 +11,7 @@ import { defaultEventLogger, silentEventLogger, type EventLogger } from './event
 import { ALL_EVENT_TOPICS } from './event-topics.js';
 import { eventually, samplesEvent, textOf } from './events.test-util.js';
 import { FileAppliedEvents } from './file-applied-events.js';
-import { BROKER_REQUIRED, brokerAnswers, SKIP_MESSAGE, TEST_BROKERS } from './kafka-broker.test-util.js';
+import { BROKER_REQUIRED, brokerAnswers, SKIP_MESSAGE, TEST_BROKERS } from './kafka-test-broker.js';
 import { KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
 import { publishEvent } from './publish-event.js';
 
@@ -77,6 +77,27 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
         expect(mine.map((g) => g.text)).toEqual([0, 1, 2, 3, 4].map((i) => `${model}/${i}`));
         expect(new Set(mine.map((g) => g.partition)).size).toBe(1);
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'one logical group may consume several topics: each subscription reads its own topic in full',
+    async () => {
+      const bus = newBus();
+      const group = `shared-${randomUUID()}`;
+      const tag = randomUUID().slice(0, 8);
+      const samples: string[] = [];
+      const closes: string[] = [];
+      // Other tests wrote to these topics too (a new group starts at the beginning): keep this test's keys.
+      await bus.subscribe(TOPICS.samples, group, async (m) => void (m.key.startsWith(tag) && samples.push(m.key)));
+      await bus.subscribe(TOPICS.experienceClosed, group, async (m) => void (m.key.startsWith(tag) && closes.push(m.key)));
+      for (let i = 0; i < 6; i += 1) {
+        await bus.publish(TOPICS.samples, `${tag}-${i}`, new Uint8Array([i]));
+        await bus.publish(TOPICS.experienceClosed, `${tag}-${i}`, new Uint8Array([i]));
+      }
+      await eventually(() => samples.length >= 6 && closes.length >= 6, 'both topics in full', 60_000);
+      expect(samples.sort()).toEqual(closes.sort());
     },
     TIMEOUT,
   );

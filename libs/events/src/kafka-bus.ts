@@ -158,6 +158,11 @@ export class KafkaBus implements EventBus {
     });
   }
 
+  /** The Kafka consumer group id of logical group `group` on logical topic `topic`. */
+  kafkaGroupId(group: string, topic: string): string {
+    return `${this.#options.topicPrefix}${group}.${topic}`;
+  }
+
   /** The wire name of a logical topic (with the prefix). */
   wireTopic(topic: string): string {
     return `${this.#options.topicPrefix}${topic}`;
@@ -233,7 +238,10 @@ export class KafkaBus implements EventBus {
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const { logger, sessionTimeoutMs } = this.#options;
     const consumer = this.#kafka.consumer({
-      groupId: group,
+      // One Kafka group per (group, topic): a group's members must share one subscription, or the
+      // assignor hands partitions of one topic to a member subscribed to another, which never reads
+      // them. The prefix keeps environments sharing a cluster apart, as it does for topics.
+      groupId: this.kafkaGroupId(group, topic),
       allowAutoTopicCreation: false,
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),

@@ -2,7 +2,8 @@
  * Experience replay (ER): Chaudhry et al. 2019, "On Tiny Episodic Memories in Continual Learning"
  * (arXiv:1902.10486), and Rolnick et al. 2019, "Experience Replay for Continual Learning"
  * (NeurIPS). For each incoming batch: one step on the batch together with a random replay batch
- * from a reservoir memory, then the batch is offered to the reservoir. The step minimises
+ * from a reservoir memory, then the batch is offered to the reservoir (each sample once per
+ * experience, however many epochs pass over it). The step minimises
  * mean loss(incoming) + mean loss(replay), as the ER baseline of Aljundi et al. 2019 (MIR) does.
  *
  * Options (`ctx.options`): `memory` capacity in samples (default 500), `replay` replay batch size
@@ -12,7 +13,7 @@
  */
 import { Classifier } from './classifier.js';
 import { OptionReader } from './option-reader.js';
-import { checkReplayBatch, exclusionFilter, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
 import { ReservoirMemory, type MemorySnapshot } from './reservoir-memory.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -45,6 +46,8 @@ export function er(ctx: StrategyContext): Strategy {
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const memory = new ReservoirMemory({ capacity, inputSize: ctx.classifier.inputSize, classes: ctx.classifier.classes, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
+  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
+  const offered = new OncePerExperience(ctx.classifier.inputSize);
 
   return {
     name: 'er',
@@ -56,13 +59,16 @@ export function er(ctx: StrategyContext): Strategy {
       if (batch.labels.length === 0) return;
       const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
       await trainer.step(batch, replayed);
-      memory.add(batch);
+      const fresh = offered.fresh(batch);
+      if (fresh.labels.length > 0) memory.add(fresh);
     },
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot() } }),
+    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
     restoreState: (state: StrategyState) => {
-      // The memory checks the snapshot before changing anything; parameters follow.
+      // Both snapshots are checked before anything changes; parameters follow.
+      const restoreOffered = offered.prepareRestore(state.data['offered']);
       memory.restore(state.data['memory'] as MemorySnapshot);
+      restoreOffered();
       net.setStore(state.params.clone());
       trainer.setStore(net.store);
     },

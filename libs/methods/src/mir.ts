@@ -7,7 +7,8 @@
  * 3. score each candidate by loss(w′) − loss(w), the interference the step would cause;
  * 4. one real step on the incoming batch with the k highest-scoring candidates
  *    (mean loss(incoming) + mean loss(replay), as the reference code);
- * 5. offer the incoming batch to the reservoir memory.
+ * 5. offer the incoming batch to the reservoir memory (each sample once per experience, however
+ *    many epochs pass over it).
  * The virtual step runs on the engine (one graph: forward/backward on the batch, candidates at w
  * and at w′), never as a copy of the weights in JavaScript. Retrieval is skipped (plain training
  * on the incoming batch) while fewer than C eligible samples are held, so the virtual-step graph
@@ -24,7 +25,7 @@ import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
 import { OptionReader } from './option-reader.js';
-import { checkReplayBatch, exclusionFilter, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
+import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
 import { ReservoirMemory, type MemorySample, type MemorySnapshot } from './reservoir-memory.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -74,6 +75,8 @@ export function mir(ctx: StrategyContext): Strategy {
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const memory = new ReservoirMemory({ capacity, inputSize: d, classes: ctx.classifier.classes, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, d);
+  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
+  const offered = new OncePerExperience(d);
   // Bound to the current parameter store; rebuilt after a restore replaces it.
   let virtual: VirtualStepRunner | undefined;
 
@@ -104,13 +107,16 @@ export function mir(ctx: StrategyContext): Strategy {
       checkReplayBatch(batch, ctx.classifier);
       if (batch.labels.length === 0) return;
       await trainer.step(batch, await retrieve(batch));
-      memory.add(batch);
+      const fresh = offered.fresh(batch);
+      if (fresh.labels.length > 0) memory.add(fresh);
     },
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot() } }),
+    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
     restoreState: (state: StrategyState) => {
-      // The memory checks the snapshot before changing anything; parameters follow.
+      // Both snapshots are checked before anything changes; parameters follow.
+      const restoreOffered = offered.prepareRestore(state.data['offered']);
       memory.restore(state.data['memory'] as MemorySnapshot);
+      restoreOffered();
       net.setStore(state.params.clone());
       trainer.setStore(net.store);
       virtual = undefined;

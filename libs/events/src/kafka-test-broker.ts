@@ -1,3 +1,4 @@
+/** Where integration tests (of this and other projects) find a Kafka broker, and whether they must. */
 import { connect } from 'node:net';
 
 /** Brokers the integration tests use: MNEME_KAFKA_BROKERS, else the tools/kafka broker. */

@@ -1,0 +1,132 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { benchmarkByName } from '@mneme/benchmarks';
+import { createExecutor, Engine } from '@mneme/engine';
+import { InvalidArgumentError } from '@mneme/errors';
+import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
+import { strategyFactory } from '@mneme/methods';
+import { jsonLogger } from '@mneme/rpc';
+import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/services';
+import { heatmapSvg } from '../report/heatmap-svg.js';
+
+/** Options of `mneme up`, as commander parses them. */
+export interface UpCommandOptions {
+  kafka?: string;
+  port: string;
+  metricsPort?: string;
+  dataDir?: string;
+  modelsDir: string;
+  benchmark: string;
+  strategy: string;
+  seed: string;
+  memory?: string;
+  set: string[];
+  out?: string;
+  serve?: boolean;
+  services?: string;
+  logLevel: string;
+}
+
+const port = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--${name} must be a port number (0-65535), got '${value}'`);
+  return n;
+};
+
+/**
+ * `mneme up`: every service in one process on one gRPC port, over the in-process bus (or Kafka
+ * with --kafka). It then streams the default benchmark through the services, as a client would,
+ * prints and writes the accuracy matrix, and stops — or keeps serving with --serve.
+ */
+export async function upCommand(o: UpCommandOptions): Promise<void> {
+  benchmarkByName(o.benchmark);
+  strategyFactory(o.strategy);
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${o.seed}'`);
+  const services = o.services === undefined ? Object.keys(SERVICE_FACTORIES) : o.services.split(',').map((s) => s.trim());
+  const unknown = services.filter((s) => !(s in SERVICE_FACTORIES));
+  if (unknown.length > 0) throw new InvalidArgumentError(`--services: unknown ${unknown.join(', ')}; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
+  const options: Record<string, string> = {};
+  if (o.memory !== undefined) options['memory'] = o.memory;
+  for (const pair of o.set) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${pair}'`);
+    options[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  // A fresh folder per run unless one is given, so a run never resumes an older run's models.
+  const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+  const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
+  const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up' }) : new InProcessBus();
+  if (bus instanceof KafkaBus) await bus.ensureTopics();
+  const engine = await Engine.create();
+  const executor = createExecutor(engine);
+  const stack = await startStack({
+    services,
+    dataDir,
+    modelsDir: resolve(o.modelsDir),
+    bus,
+    executor,
+    logger,
+    port: port('port', o.port),
+    ...(o.metricsPort === undefined ? {} : { metricsPort: port('metrics-port', o.metricsPort) }),
+  });
+  const stop = async () => {
+    await stack.stop();
+    await bus.close();
+    await engine.dispose();
+  };
+  console.error(`mneme up: ${services.join(', ')} on ${stack.address} over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}`);
+  try {
+    const result = await streamBenchmark({
+      benchmark: o.benchmark,
+      strategy: o.strategy,
+      options,
+      seed,
+      trainerAddress: stack.address,
+      executor,
+      modelId: `${o.benchmark}-${o.strategy}-${seed}`,
+      onProgress: (e) => {
+        if (e.kind === 'closed') console.error(`  experience ${e.experience} ingested and closed`);
+        if (e.kind === 'evaluated' && e.rows > 0) console.error(`  evaluated ${e.rows}/${e.of} versions`);
+      },
+    });
+    console.log(formatStackReport(o, result));
+    if (o.out !== undefined) {
+      mkdirSync(dirname(o.out), { recursive: true });
+      const report = { command: 'mneme up', benchmark: o.benchmark, strategy: o.strategy, options, seed, transport: brokers.length > 0 ? 'kafka' : 'in-process', ...result, samples_per_s: result.samples / result.seconds };
+      writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
+      const svg = `${o.out.replace(/\.json$/i, '')}.heatmap.svg`;
+      writeFileSync(svg, heatmapSvg(result.matrix, `${o.benchmark} · ${o.strategy} via services · ACC ${(100 * result.acc).toFixed(1)}%`));
+      console.log(`wrote ${o.out} and ${svg}`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (!o.serve) {
+    await stop();
+    return;
+  }
+  console.error(`serving on ${stack.address} until SIGTERM or SIGINT`);
+  await new Promise<void>((done) => {
+    const onSignal = () => void stop().then(done, done);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1).padStart(5) : '  n/a');
+
+function formatStackReport(o: UpCommandOptions, r: StreamBenchmarkResult): string {
+  return [
+    `${o.benchmark} · ${o.strategy} · streamed through the services · seed ${o.seed}`,
+    '',
+    'accuracy matrix a[i][j] (%): test accuracy on experience j after training through i',
+    `after \\ on ${r.matrix[0]!.map((_, j) => `e${j}`.padStart(5)).join(' ')}`,
+    ...r.matrix.map((row, i) => `${`e${i}`.padStart(10)} ${row.map(pct).join(' ')}`),
+    '',
+    `ACC ${pct(r.acc)} %   BWT ${pct(r.bwt)} %   FWT ${pct(r.fwt)} %   forgetting ${pct(r.forgetting)} %`,
+    `${r.samples} samples trained and evaluated in ${r.seconds.toFixed(1)} s (${(r.samples / r.seconds).toFixed(0)} samples/s end to end)`,
+  ].join('\n');
+}

@@ -1,0 +1,2 @@
+/** The mneme encoder service: process entry point (config, gRPC server, event consumers). */
+export {};

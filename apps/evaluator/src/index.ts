@@ -1,0 +1,2 @@
+/** The mneme evaluator service: process entry point (config, gRPC server, event consumers). */
+export {};

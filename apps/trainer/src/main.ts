@@ -1,0 +1,12 @@
+/**
+ * The trainer service process: creates models, takes samples over gRPC into the samples topic,
+ * trains each model's strategy from its durable log, checkpoints, and announces versions:
+ *
+ *   node --conditions=@mneme/source --import tsx apps/trainer/src/main.ts
+ *
+ * Configured by the common service variables (MNEME_GRPC_PORT, MNEME_DATA_DIR, MNEME_KAFKA_BROKERS,
+ * MNEME_DEVICE, ...), read and checked by `startServiceProcess`.
+ */
+import { createTrainerService, startServiceProcess } from '@mneme/services';
+
+await startServiceProcess('trainer', (deps) => createTrainerService(deps));

@@ -1,0 +1,17 @@
+/** Typed gRPC client for integrators: ingest samples, predict, read metrics, list and promote model versions. */
+export { connect, MAX_INGEST_CHUNK, MnemeClient } from './mneme-client.js';
+export type { ConnectOptions, ServiceAddresses } from './mneme-client.js';
+export type {
+  AccuracyMatrix,
+  CreateModelOptions,
+  EmbedResult,
+  LabelScore,
+  ModelInput,
+  PredictResult,
+  SampleInput,
+  ServedBy,
+  TrainingStatus,
+  VersionInfo,
+  VersionStateName,
+} from './client-types.js';
+export { MnemeError } from '@mneme/errors';

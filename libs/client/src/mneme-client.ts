@@ -1,0 +1,231 @@
+import { EncoderServiceClient, EvaluatorServiceClient, Pooling, TrainerServiceClient } from '@mneme/contracts';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
+import { createClient, unary, type CallSettings } from '@mneme/rpc';
+import { fromWire } from '@mneme/wire';
+import type {
+  AccuracyMatrix,
+  CreateModelOptions,
+  EmbedResult,
+  ModelInput,
+  PredictResult,
+  SampleInput,
+  ServedBy,
+  TrainingStatus,
+  VersionInfo,
+} from './client-types.js';
+import { ExperienceCounts } from './experience-counts.js';
+import { SCENARIOS, toInput, toTrainingSample, versionInfo } from './wire-conversions.js';
+
+/** Where the services listen, as `host:port`; one address may serve all of them (`mneme up`). */
+export type ServiceAddresses = string | { readonly trainer: string; readonly encoder: string; readonly evaluator: string };
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** Time each call may take, in ms. @default 30000 */
+  readonly timeoutMs?: number;
+  /** Wait this long for every service to accept connections; 0 connects lazily. @default 10000 */
+  readonly readyTimeoutMs?: number;
+  /** Largest message sent or accepted. @default 64 MiB */
+  readonly maxMessageBytes?: number;
+}
+
+/** Most samples the trainer takes per Ingest call. */
+export const MAX_INGEST_CHUNK = 10_000;
+
+/**
+ * Connects to a mneme deployment and resolves once every service accepts connections.
+ * @throws MnemeError `unavailable` naming the service that could not be reached
+ * @example const mneme = await connect('127.0.0.1:50051');
+ */
+export async function connect(addresses: ServiceAddresses, options: ConnectOptions = {}): Promise<MnemeClient> {
+  const at = typeof addresses === 'string' ? { trainer: addresses, encoder: addresses, evaluator: addresses } : addresses;
+  const factory = options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes };
+  const client = new MnemeClient(
+    createClient(TrainerServiceClient, at.trainer, factory),
+    createClient(EncoderServiceClient, at.encoder, factory),
+    createClient(EvaluatorServiceClient, at.evaluator, factory),
+    { timeoutMs: options.timeoutMs ?? 30_000 },
+  );
+  const readyMs = options.readyTimeoutMs ?? 10_000;
+  if (readyMs > 0) {
+    try {
+      await client.waitForReady(at, readyMs);
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+  }
+  return client;
+}
+
+/**
+ * The typed facade of mneme for integrators: create models, stream labelled samples in
+ * experiences, predict and embed with the served version, follow training, read the accuracy
+ * matrix, and manage versions. Failures reject with a {@link MnemeError} whose `kind` mirrors the
+ * gRPC status (`invalid-argument`, `not-found`, `unavailable`, ...). Create it with {@link connect}.
+ */
+export class MnemeClient {
+  private readonly counts = new ExperienceCounts();
+
+  /** @internal use {@link connect} */
+  constructor(
+    private readonly trainer: TrainerServiceClient,
+    private readonly encoder: EncoderServiceClient,
+    private readonly evaluator: EvaluatorServiceClient,
+    private readonly settings: CallSettings,
+  ) {}
+
+  /** Creates a model; resolves with its version 1 (untrained). */
+  async createModel(options: CreateModelOptions): Promise<VersionInfo> {
+    const strategy = typeof options.strategy === 'string' || options.strategy === undefined ? { name: options.strategy ?? 'naive', options: {} } : { name: options.strategy.name, options: { ...options.strategy.options } };
+    const res = await unary(
+      this.trainer.createModel.bind(this.trainer),
+      {
+        modelId: options.modelId,
+        spec: { base: options.base, scenario: SCENARIOS[options.scenario ?? 'class-incremental'], strategy, labels: [...options.labels], seed: options.seed ?? 0 },
+      },
+      this.settings,
+    );
+    return versionInfo(res.version!);
+  }
+
+  /**
+   * Sends samples for training, in calls of at most 10,000. Samples the trainer already has (same
+   * id) are dropped and listed in `duplicateIds` (a repeat of a sample sent moments ago may still be
+   * reported accepted: the trainer drops it when it logs it). Distinct accepted ids are counted per
+   * experience for {@link closeExperience}. On a failed call, earlier chunks stay ingested (a retry of the same
+   * samples is safe: repeats are dropped).
+   */
+  async ingest(modelId: string, samples: readonly SampleInput[]): Promise<{ accepted: number; duplicateIds: string[] }> {
+    const wire = samples.map((s, i) => toTrainingSample(modelId, s, i));
+    let accepted = 0;
+    const duplicateIds: string[] = [];
+    for (let at = 0; at < wire.length; at += MAX_INGEST_CHUNK) {
+      const chunk = wire.slice(at, at + MAX_INGEST_CHUNK);
+      const res = await unary(this.trainer.ingest.bind(this.trainer), { modelId, samples: chunk }, this.settings);
+      const dropped = new Set(res.duplicateIds);
+      for (const s of samples.slice(at, at + MAX_INGEST_CHUNK)) if (!dropped.has(s.id)) this.counts.add(modelId, s.experience, s.id);
+      accepted += res.accepted;
+      duplicateIds.push(...res.duplicateIds);
+    }
+    return { accepted, duplicateIds };
+  }
+
+  /**
+   * Ends an experience. Tells the trainer how many samples this client got accepted into it, so the
+   * trainer ends the experience only after training on all of them (0 when this client ingested
+   * none: the trainer then ends it with whatever has arrived). The trainer saves a new version.
+   */
+  async closeExperience(modelId: string, experience: number): Promise<{ sampleCount: number }> {
+    const sampleCount = this.counts.get(modelId, experience);
+    const res = await unary(this.trainer.closeExperience.bind(this.trainer), { experience: { modelId, experienceIndex: experience }, sampleCount }, this.settings);
+    this.counts.clear(modelId, experience);
+    return { sampleCount: Number(res.sampleCount) };
+  }
+
+  /**
+   * Label probabilities per input, most probable first. `version` 0 (the default) is the promoted
+   * version, or the newest when none was promoted; `topK` 0 returns every label; `taskId` only for
+   * task-incremental models.
+   */
+  async predict(modelId: string, inputs: readonly ModelInput[], options: { version?: number; topK?: number; taskId?: number } = {}): Promise<PredictResult> {
+    const res = await unary(
+      this.encoder.predict.bind(this.encoder),
+      {
+        model: { modelId, version: options.version ?? 0 },
+        inputs: inputs.map((x, i) => toInput(x, `inputs[${i}]`)),
+        topK: options.topK ?? 0,
+        ...(options.taskId === undefined ? {} : { taskId: options.taskId }),
+      },
+      this.settings,
+    );
+    return { servedBy: servedBy(res.servedBy), predictions: res.predictions.map((p) => p.scores.map((s) => ({ label: s.label, probability: s.probability }))) };
+  }
+
+  /**
+   * Embeds inputs: texts with the model's frozen encoder (the service's default encoder when no
+   * model is named), features of a feature model passed through. Vectors are L2-normalised unless
+   * `normalize` is false; `pooling` applies to texts.
+   */
+  async embed(inputs: readonly ModelInput[], options: { modelId?: string; version?: number; pooling?: 'mean' | 'cls'; normalize?: boolean } = {}): Promise<EmbedResult> {
+    const res = await unary(
+      this.encoder.embed.bind(this.encoder),
+      {
+        ...(options.modelId === undefined ? {} : { model: { modelId: options.modelId, version: options.version ?? 0 } }),
+        inputs: inputs.map((x, i) => toInput(x, `inputs[${i}]`)),
+        pooling: options.pooling === 'cls' ? Pooling.POOLING_CLS : Pooling.POOLING_MEAN,
+        unnormalized: options.normalize === false,
+      },
+      this.settings,
+    );
+    if (res.embeddings === undefined) throw new MnemeError('internal', 'the encoder returned no embeddings');
+    const t = fromWire(res.embeddings, { expectDtype: 'float32', what: 'embeddings' });
+    const [rows = 0, dimension = 0] = t.shape;
+    return { servedBy: servedBy(res.servedBy), dimension, vectors: Array.from({ length: rows }, (_, r) => t.data.slice(r * dimension, (r + 1) * dimension)) };
+  }
+
+  /** How far training of a model has got. */
+  async trainingStatus(modelId: string): Promise<TrainingStatus> {
+    const res = await unary(this.trainer.getTrainingStatus.bind(this.trainer), { modelId }, this.settings);
+    return {
+      modelId: res.modelId,
+      strategy: res.strategy?.name ?? '',
+      currentExperience: res.currentExperience?.experienceIndex,
+      samplesTrained: Number(res.samplesTrained),
+      optimizerSteps: Number(res.optimizerSteps),
+      backlog: Number(res.backlog),
+      latestVersion: res.latestVersion === undefined ? undefined : versionInfo(res.latestVersion),
+    };
+  }
+
+  /** The model's accuracy matrix (EvaluatorService.GetAccuracyMatrix): rows in training order, and ACC/BWT/FWT/forgetting. */
+  async accuracyMatrix(modelId: string): Promise<AccuracyMatrix> {
+    const res = await unary(this.evaluator.getAccuracyMatrix.bind(this.evaluator), { modelId }, this.settings);
+    const m = res.metrics;
+    return {
+      rows: res.rows.map((r) => ({ afterExperience: r.afterExperience, accuracies: [...r.accuracies] })),
+      metrics: m === undefined ? undefined : { acc: m.acc, bwt: m.bwt, fwt: m.fwt, forgetting: m.forgetting, definitions: { ...m.definitions } },
+      randomInitAccuracies: [...res.randomInitAccuracies],
+    };
+  }
+
+  /** Every version of the model, newest first (all pages). */
+  async listVersions(modelId: string): Promise<VersionInfo[]> {
+    const all: VersionInfo[] = [];
+    let pageToken = '';
+    do {
+      const res = await unary(this.trainer.listModelVersions.bind(this.trainer), { modelId, page: { pageSize: 100, pageToken } }, this.settings);
+      all.push(...res.versions.map(versionInfo));
+      pageToken = res.nextPageToken;
+    } while (pageToken !== '');
+    return all;
+  }
+
+  /** Makes `version` the one served for version 0 (the previously promoted one is retired). */
+  async promote(modelId: string, version: number): Promise<VersionInfo> {
+    if (!(Number.isInteger(version) && version >= 1)) throw new InvalidArgumentError(`promote needs a version number ≥ 1, got ${version}`);
+    const res = await unary(this.trainer.promoteModelVersion.bind(this.trainer), { model: { modelId, version } }, this.settings);
+    return versionInfo(res.version!);
+  }
+
+  /** Closes the connections; calls after this fail. */
+  close(): void {
+    this.trainer.close();
+    this.encoder.close();
+    this.evaluator.close();
+  }
+
+  /** @internal Resolves once every service channel is connected. */
+  async waitForReady(at: { trainer: string; encoder: string; evaluator: string }, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const ready = (name: string, client: TrainerServiceClient | EncoderServiceClient | EvaluatorServiceClient, address: string) =>
+      new Promise<void>((resolve, reject) =>
+        client.waitForReady(deadline, (err) => (err ? reject(new MnemeError('unavailable', `cannot reach the ${name} service at ${address} within ${timeoutMs} ms: ${err.message}`, { cause: err })) : resolve())),
+      );
+    await Promise.all([ready('trainer', this.trainer, at.trainer), ready('encoder', this.encoder, at.encoder), ready('evaluator', this.evaluator, at.evaluator)]);
+  }
+}
+
+function servedBy(ref: { modelId: string; version: number } | undefined): ServedBy {
+  return { modelId: ref?.modelId ?? '', version: Number(ref?.version ?? 0) };
+}

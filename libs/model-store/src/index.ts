@@ -1,0 +1,7 @@
+/** Versioned model artefacts on a file store: strategy checkpoints, versions, promotion. */
+export { syncDir, writeFileAtomic } from './atomic-file.js';
+export { FileModelStore, modelIdProblem } from './file-model-store.js';
+export type { ModelRecord, ScenarioKind, VersionRecord, VersionState } from './model-records.js';
+export { loadStrategyState, saveStrategyState } from './strategy-state-files.js';
+export { SampleLog } from './sample-log.js';
+export type { LogEntry, LoggedClose, LoggedSample } from './sample-log.js';

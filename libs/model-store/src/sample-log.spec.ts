@@ -1,0 +1,61 @@
+import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SampleLog, type LoggedSample } from './sample-log.js';
+
+const sample = (id: string, label = 0): LoggedSample => ({ kind: 'sample', id, experience: 0, label, features: Float32Array.of(label, 0.5, -1) });
+
+describe('SampleLog', () => {
+  let dir: string;
+  beforeEach(async () => void (dir = await mkdtemp(join(tmpdir(), 'mneme-log-'))));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('appends samples and closes, reads them back in order, and drops repeated ids', async () => {
+    const log = await SampleLog.open(join(dir, 'samples.log'));
+    expect(await log.append([sample('a'), sample('b', 1), sample('a')])).toEqual({ appended: 2, duplicates: ['a'] });
+    expect(await log.append([sample('b'), { kind: 'close', experience: 0, sampleCount: 2 }])).toEqual({ appended: 1, duplicates: ['b'] });
+    const entries = await log.read(0);
+    expect(entries.map((e) => (e.kind === 'sample' ? e.id : `close ${e.sampleCount}`))).toEqual(['a', 'b', 'close 2']);
+    expect(entries.map((e) => e.position)).toEqual([0, 1, 2]);
+    expect(Array.from((entries[1] as LoggedSample).features)).toEqual([1, 0.5, -1]);
+    expect((await log.read(1, 2)).map((e) => e.position)).toEqual([1]);
+    await log.close();
+  });
+
+  it('keeps concurrent appends whole and in order of their calls', async () => {
+    const log = await SampleLog.open(join(dir, 'samples.log'));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append([sample(`s${i}`, i % 2), { kind: 'close', experience: i, sampleCount: 1 }])));
+    const entries = await log.read(0);
+    expect(entries.filter((e) => e.kind === 'sample').map((e) => (e as LoggedSample).id)).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`));
+    expect(Array.from((entries[38] as LoggedSample).features)).toEqual([1, 0.5, -1]);
+    await log.close();
+  });
+
+  it('keeps everything across a reopen, ids included', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([sample('a'), sample('b')]);
+    await log.close();
+    const again = await SampleLog.open(path);
+    expect(again.length).toBe(2);
+    expect(again.has('b')).toBe(true);
+    expect((await again.append([sample('b'), sample('c')])).duplicates).toEqual(['b']);
+    await again.close();
+  });
+
+  it('cuts a torn tail left by a crash mid-append and goes on from the last whole record', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([sample('a')]);
+    await log.close();
+    const whole = (await stat(path)).size;
+    await appendFile(path, Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+    const again = await SampleLog.open(path);
+    expect(again.length).toBe(1);
+    expect((await stat(path)).size).toBe(whole);
+    await again.append([sample('b')]);
+    expect((await again.read(0)).map((e) => (e.kind === 'sample' ? e.id : ''))).toEqual(['a', 'b']);
+    await again.close();
+  });
+});

@@ -1,0 +1,67 @@
+import type { Prediction } from '@mneme/contracts';
+import type { Executor } from '@mneme/execution';
+import { Classifier, softmaxRows, type StrategyState } from '@mneme/methods';
+import { classifierOf } from '@mneme/streaming';
+import type { ModelRuntime } from '../models/model-runtime.js';
+
+/** Probabilities per class of a batch of feature rows. */
+export interface LabelScorer {
+  /**
+   * `rows × classes` probabilities. `calibrated` is false when the strategy only names a class:
+   * the predicted class then has probability 1 and every other 0.
+   */
+  score(features: Float32Array, taskId: number | undefined): Promise<{ probabilities: Float32Array; calibrated: boolean }>;
+}
+
+/**
+ * Strategies whose whole predictor is one MLP classifier over the features, saved as the state's
+ * parameters: their class probabilities are the softmax of that classifier's logits, which is what
+ * `predict` takes the arg-max of. The others (task heads, expanding heads, adapters, kNN votes)
+ * predict in ways a softmax of one head would misreport.
+ */
+const SINGLE_HEAD = new Set(['naive', 'joint', 'er', 'mir', 'curriculum', 'active']);
+
+/**
+ * A scorer for a restored version. Single-head strategies get softmax probabilities from the
+ * classifier's logits (one forward pass, the same one `predict` runs); every other strategy, and
+ * any task-restricted prediction, falls back to `strategy.predict`: the predicted label with
+ * probability 1 (documented on the Predict response as uncalibrated).
+ */
+export function labelScorer(runtime: ModelRuntime, state: StrategyState, executor: Executor): LabelScorer {
+  const classes = runtime.record.labels.length;
+  const head = SINGLE_HEAD.has(runtime.record.strategy.name) ? classifierFor(runtime, state, executor) : undefined;
+  return {
+    async score(features, taskId) {
+      if (head !== undefined && taskId === undefined) {
+        return { probabilities: softmaxRows(await head.logits(features), classes), calibrated: true };
+      }
+      const predicted = await runtime.strategy.predict(features, taskId === undefined ? {} : { taskId });
+      const probabilities = new Float32Array(predicted.length * classes);
+      predicted.forEach((c, row) => (probabilities[row * classes + c] = 1));
+      return { probabilities, calibrated: false };
+    },
+  };
+}
+
+/** The strategy's classifier rebuilt on the saved parameters, or undefined if they do not fit it. */
+function classifierFor(runtime: ModelRuntime, state: StrategyState, executor: Executor): Classifier | undefined {
+  const settings = runtime.definition.settings;
+  const net = new Classifier(executor, classifierOf(runtime.definition, runtime.featurizer.width, runtime.record.labels.length), settings.optimizer, settings.learningRate, runtime.record.seed);
+  // Only when every parameter of the head is in the saved state with the same shape.
+  const fits = net.store.names().every((n) => state.params.has(n) && sameShape(state.params.get(n).shape, net.store.get(n).shape));
+  if (!fits) return undefined;
+  net.setStore(state.params.clone());
+  return net;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The `topK` most probable labels of one row, most probable first (0 = all). */
+export function topLabels(probabilities: Float32Array, row: number, labels: readonly string[], topK: number): Prediction {
+  const classes = labels.length;
+  const order = labels.map((_, c) => c).sort((a, b) => probabilities[row * classes + b]! - probabilities[row * classes + a]!);
+  const k = topK === 0 ? classes : Math.min(topK, classes);
+  return { scores: order.slice(0, k).map((c) => ({ label: labels[c]!, probability: probabilities[row * classes + c]! })) };
+}

@@ -1,0 +1,26 @@
+/** The gRPC handlers and event consumers of every mneme service, thin over the domain libraries. */
+export { createEvaluatorService } from './evaluator/index.js';
+export type { EvaluatorModule, EvaluatorOptions } from './evaluator/index.js';
+export { buildModelRuntime } from './models/model-runtime.js';
+export type { ModelRuntime } from './models/model-runtime.js';
+export { InputFeaturizer } from './models/input-featurizer.js';
+export { hostServices } from './runtime/host-services.js';
+export type { HostedServices, HostOptions } from './runtime/host-services.js';
+export { instrumentService } from './runtime/instrument-service.js';
+export { startMetricsEndpoint } from './runtime/metrics-endpoint.js';
+export type { MetricsEndpoint } from './runtime/metrics-endpoint.js';
+export { ServiceMetrics } from './runtime/service-metrics.js';
+export type { ServiceDeps, ServiceModule } from './runtime/service-module.js';
+export { createTrainerService, versionToWire } from './trainer/index.js';
+export type { TrainerModule, TrainerOptions } from './trainer/index.js';
+export { SERVICE_FACTORIES, serviceFactory, startStack, streamBenchmark } from './stack/index.js';
+export type { RunningStack, ServiceFactory, StackOptions, StreamBenchmarkOptions, StreamBenchmarkResult, StreamProgress } from './stack/index.js';
+export { createReplayMemoryService } from './replay-memory/index.js';
+export type { ClassifierSource, ReplayMemoryOptions, ResolvedClassifier } from './replay-memory/index.js';
+export { createPromptPoolService } from './prompt-pool/index.js';
+export { createDistillerService, mlpNetworks } from './distiller/index.js';
+export type { DistillerOptions, NetworkSource } from './distiller/index.js';
+export { startServiceProcess } from './runtime/start-service-process.js';
+export type { ServiceProcess } from './runtime/start-service-process.js';
+export { createEncoderService, DynamicBatcher } from './encoder/index.js';
+export type { DynamicBatcherOptions, EncoderHandlers, EncoderModule, EncoderOptions } from './encoder/index.js';

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { Input } from '@mneme/contracts';
+import { embedSentences, loadEncoderStore, type EncoderStore } from '@mneme/encoders';
+import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
+import type { Executor } from '@mneme/execution';
+import type { InputKind } from '@mneme/streaming';
+import { fromWire } from '@mneme/wire';
+import { existsSync } from 'node:fs';
+
+/**
+ * Turns wire inputs into the feature rows a strategy reads: feature tensors are checked (dtype
+ * float32, width, finite) and copied; texts are embedded by the model's frozen encoder. Inputs of
+ * the wrong kind for the model are rejected with the position of each.
+ */
+export class InputFeaturizer {
+  private constructor(
+    readonly kind: InputKind,
+    /** Width of a feature row. */
+    readonly width: number,
+    private readonly executor: Executor,
+    private readonly encoder: EncoderStore | undefined,
+  ) {}
+
+  /** Prepares a featurizer; text models load their encoder from `modelsDir/<encoder>`. */
+  static async create(kind: InputKind, executor: Executor, modelsDir: string): Promise<InputFeaturizer> {
+    if (kind.kind === 'features') return new InputFeaturizer(kind, kind.size, executor, undefined);
+    const store = await sharedEncoder(join(modelsDir, kind.encoder), kind.encoder);
+    return new InputFeaturizer(kind, store.manifest.dimension, executor, store);
+  }
+
+  /** `inputs.length × width` features, row-major. @throws InvalidArgumentError naming every bad input */
+  async featurize(inputs: readonly (Input | undefined)[], what = 'input'): Promise<Float32Array> {
+    const out = new Float32Array(inputs.length * this.width);
+    const problems: string[] = [];
+    const texts: { row: number; text: string }[] = [];
+    inputs.forEach((input, row) => {
+      const kind = input?.kind;
+      if (this.kind.kind === 'features') {
+        if (kind?.$case !== 'features') {
+          problems.push(`${what} ${row}: this model takes feature tensors (float32, width ${this.width}), got ${kind?.$case ?? 'nothing'}`);
+          return;
+        }
+        try {
+          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}` });
+          if (t.data.length !== this.width) throw new InvalidArgumentError(`${what} ${row} has ${t.data.length} features, the model takes ${this.width}`);
+          out.set(t.data, row * this.width);
+        } catch (err) {
+          problems.push(err instanceof Error ? err.message : String(err));
+        }
+        return;
+      }
+      if (kind?.$case !== 'text') problems.push(`${what} ${row}: this model takes text, got ${kind?.$case ?? 'nothing'}`);
+      else if (kind.value.trim() === '') problems.push(`${what} ${row}: text is empty`);
+      else texts.push({ row, text: kind.value });
+    });
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    if (texts.length > 0) {
+      const { vectors } = await embedSentences(this.executor, this.encoder!, texts.map((t) => t.text), { batchSize: 32 });
+      texts.forEach((t, i) => out.set(vectors[i]!, t.row * this.width));
+    }
+    return out;
+  }
+}
+
+const encoders = new Map<string, Promise<EncoderStore>>();
+
+/** Loads an encoder once per process (several models share one frozen encoder). */
+function sharedEncoder(dir: string, name: string): Promise<EncoderStore> {
+  let hit = encoders.get(dir);
+  if (hit === undefined) {
+    if (!existsSync(join(dir, 'mneme-model.json'))) {
+      throw new NotFoundError(`encoder '${name}' is not in the model store: run \`npx mneme import-model\` first`);
+    }
+    hit = loadEncoderStore(dir);
+    encoders.set(dir, hit);
+  }
+  return hit;
+}

@@ -1,0 +1,78 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MnemeError } from '@mneme/errors';
+import { writeFileAtomic } from '@mneme/model-store';
+import type { PoolVersion, ResolvedSpec } from './pool-version.js';
+
+interface PoolVersionFile {
+  readonly format: 1;
+  readonly ref: PoolVersion['ref'];
+  readonly spec: ResolvedSpec;
+  readonly version: number;
+  readonly selectionCounts: readonly number[];
+  readonly createdAt: number;
+  /** Little-endian float32 bytes, base64 (exact and a third the size of JSON numbers). */
+  readonly prompts: string;
+  readonly keys: string;
+}
+
+const fileName = (version: number) => `v${String(version).padStart(8, '0')}.json`;
+const VERSION_FILE = /^v(\d{8})\.json$/;
+
+const toBase64 = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+const fromBase64 = (text: string) => {
+  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  return new Float32Array(bytes.buffer, 0, bytes.byteLength / 4);
+};
+
+/** Pool versions as one immutable file each under `<root>/<model>/<tenant>/`, written atomically. */
+export class PoolFiles {
+  constructor(private readonly root: string) {}
+
+  /** Writes a version; it becomes visible only once the rename lands. */
+  async save(key: string, pool: PoolVersion): Promise<void> {
+    const file: PoolVersionFile = {
+      format: 1,
+      ref: pool.ref,
+      spec: pool.spec,
+      version: pool.version,
+      selectionCounts: pool.selectionCounts,
+      createdAt: pool.createdAt,
+      prompts: toBase64(pool.prompts),
+      keys: toBase64(pool.keys),
+    };
+    await writeFileAtomic(join(this.root, key, fileName(pool.version)), JSON.stringify(file));
+  }
+
+  /** One version. */
+  async load(key: string, version: number): Promise<PoolVersion> {
+    const file = JSON.parse(await readFile(join(this.root, key, fileName(version)), 'utf8')) as PoolVersionFile;
+    if (file.format !== 1) throw new MnemeError('internal', `pool ${key} version ${version} has unknown format ${String(file.format)}`);
+    return { ref: file.ref, spec: file.spec, version: file.version, selectionCounts: file.selectionCounts, createdAt: file.createdAt, prompts: fromBase64(file.prompts), keys: fromBase64(file.keys) };
+  }
+
+  /** Version numbers of every pool, by pool key, ascending. */
+  async index(): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    for (const model of await subdirs(this.root)) {
+      for (const tenant of await subdirs(join(this.root, model))) {
+        const versions = (await readdir(join(this.root, model, tenant)))
+          .map((name) => VERSION_FILE.exec(name)?.[1])
+          .filter((v) => v !== undefined)
+          .map(Number)
+          .sort((a, b) => a - b);
+        if (versions.length > 0) out.set(`${model}/${tenant}`, versions);
+      }
+    }
+    return out;
+  }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}

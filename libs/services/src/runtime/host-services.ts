@@ -1,0 +1,76 @@
+import { startServer, type Logger, type RunningServer } from '@mneme/rpc';
+import { instrumentService } from './instrument-service.js';
+import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
+import type { ServiceMetrics } from './service-metrics.js';
+import type { ServiceModule } from './service-module.js';
+
+/** Options of {@link hostServices}. */
+export interface HostOptions {
+  readonly modules: readonly ServiceModule[];
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** Port of the Prometheus endpoint; undefined disables it, 0 picks one. */
+  readonly metricsPort?: number;
+  readonly maxMessageBytes?: number;
+  readonly shutdownGraceMs?: number;
+}
+
+/** Services running in this process. */
+export interface HostedServices {
+  readonly server: RunningServer;
+  /** `host:port` of the gRPC server. */
+  readonly address: string;
+  readonly metricsEndpoint: MetricsEndpoint | undefined;
+  /** Graceful stop: drain gRPC calls, then stop consumers, then the metrics endpoint. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves every module's bindings (instrumented) on one gRPC server with health, then starts the
+ * modules' event consumers, and exposes `/metrics` when a metrics port is given.
+ */
+export async function hostServices(options: HostOptions): Promise<HostedServices> {
+  const bindings = options.modules.flatMap((m) => m.bindings.map((b) => instrumentService(b, options.metrics)));
+  const server = await startServer({
+    services: bindings,
+    logger: options.logger,
+    ...(options.host === undefined ? {} : { host: options.host }),
+    port: options.port ?? 0,
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+  });
+  const started: ServiceModule[] = [];
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  const stopModules = async () => {
+    for (const m of [...started].reverse()) await m.stop();
+    started.length = 0;
+  };
+  try {
+    for (const m of options.modules) {
+      await m.start?.();
+      started.push(m);
+    }
+    if (options.metricsPort !== undefined) metricsEndpoint = await startMetricsEndpoint(options.metrics.registry, options.metricsPort, options.host ?? '127.0.0.1');
+  } catch (err) {
+    await server.shutdown();
+    await stopModules();
+    throw err;
+  }
+  options.logger.info('services up', { services: options.modules.map((m) => m.name), address: server.address, metricsPort: metricsEndpoint?.port });
+  let stopping: Promise<void> | undefined;
+  return {
+    server,
+    address: server.address,
+    metricsEndpoint,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.shutdown();
+        await stopModules();
+        await metricsEndpoint?.close();
+      })()),
+  };
+}

@@ -1,0 +1,33 @@
+import { MnemeError } from '@mneme/errors';
+import type { ServiceBinding } from '@mneme/rpc';
+import type { ServiceMetrics } from './service-metrics.js';
+
+/**
+ * Wraps every unary handler of `binding` so each call is counted (by outcome: `ok` or the domain
+ * error kind) and timed in `metrics`. Streaming handlers pass through untouched.
+ */
+export function instrumentService(binding: ServiceBinding, metrics: ServiceMetrics): ServiceBinding {
+  const handlers: Record<string, (...args: never[]) => unknown> = {};
+  for (const [key, method] of Object.entries(binding.definition)) {
+    const handler = binding.handlers[key] as (...args: unknown[]) => Promise<unknown>;
+    if (method.requestStream || method.responseStream) {
+      handlers[key] = handler as (...args: never[]) => unknown;
+      continue;
+    }
+    const labels = { service: binding.name, method: method.originalName ?? key };
+    handlers[key] = (async (...args: unknown[]) => {
+      const stop = metrics.latency.startTimer(labels);
+      try {
+        const response = await handler(...args);
+        metrics.requests.inc({ ...labels, code: 'ok' });
+        return response;
+      } catch (err) {
+        metrics.requests.inc({ ...labels, code: MnemeError.from(err).kind });
+        throw err;
+      } finally {
+        stop();
+      }
+    }) as (...args: never[]) => unknown;
+  }
+  return { ...binding, handlers };
+}

@@ -1,0 +1,33 @@
+import type { EventBus } from '@mneme/events';
+import type { Executor } from '@mneme/execution';
+import type { Logger, ServiceBinding } from '@mneme/rpc';
+import type { ServiceMetrics } from './service-metrics.js';
+
+/**
+ * One mneme service, ready to be hosted: its gRPC bindings and its event consumers. A process
+ * hosts one (`mneme serve <name>`) or all of them (`mneme up`, the embedded stack) on one server.
+ */
+export interface ServiceModule {
+  /** Service name, as in `mneme serve <name>`. */
+  readonly name: string;
+  /** gRPC services to serve. */
+  readonly bindings: readonly ServiceBinding[];
+  /** Starts consuming events (after the gRPC server is up). Optional: not every service consumes. */
+  start?(): Promise<void>;
+  /** Stops consuming and releases what the service holds; called after the server drained. */
+  stop(): Promise<void>;
+}
+
+/** What every service is built with. */
+export interface ServiceDeps {
+  /** Folder for state that must survive restarts (model store, memories, applied-event ids). */
+  readonly dataDir: string;
+  /** Folder of frozen encoders (the encoder model store). @default `${dataDir}/models` */
+  readonly modelsDir?: string;
+  /** The event bus: Kafka when brokers are configured, the in-process bus otherwise. */
+  readonly bus: EventBus;
+  /** Runs ONNX graphs on the configured device. */
+  readonly executor: Executor;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+}

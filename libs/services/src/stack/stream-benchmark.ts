@@ -1,0 +1,154 @@
+import { benchmarkByName, type BenchmarkSettings } from '@mneme/benchmarks';
+import {
+  EvaluatorServiceClient,
+  ScenarioKind,
+  TrainerServiceClient,
+  type GetAccuracyMatrixResponse,
+  type TrainingSample,
+} from '@mneme/contracts';
+import { InvalidArgumentError } from '@mneme/errors';
+import type { Executor } from '@mneme/execution';
+import { createClient, unary } from '@mneme/rpc';
+import { tensor } from '@mneme/tensor';
+import { toWire } from '@mneme/wire';
+
+/** Options of {@link streamBenchmark}. */
+export interface StreamBenchmarkOptions {
+  /** A feature-level benchmark (split-mnist, permuted-mnist). */
+  readonly benchmark: string;
+  readonly strategy: string;
+  readonly options?: Readonly<Record<string, string>>;
+  readonly seed: number;
+  /** `host:port` of the trainer and evaluator (the embedded stack serves both on one). */
+  readonly trainerAddress: string;
+  readonly evaluatorAddress?: string;
+  /** Builds the scenario (the benchmark's executor; no training runs here). */
+  readonly executor: Executor;
+  /** @default `<benchmark>-<strategy>-<seed>` */
+  readonly modelId?: string;
+  /** Samples per Ingest call. @default 100 */
+  readonly ingestChunk?: number;
+  /** Progress lines. */
+  readonly onProgress?: (event: StreamProgress) => void;
+  /** How long to wait for the last evaluation, in ms. @default 600000 */
+  readonly timeoutMs?: number;
+}
+
+/** Progress of a streamed run. */
+export type StreamProgress =
+  | { kind: 'ingested'; experience: number; samples: number; total: number }
+  | { kind: 'closed'; experience: number }
+  | { kind: 'evaluated'; rows: number; of: number };
+
+/** What a streamed run measured. */
+export interface StreamBenchmarkResult {
+  readonly modelId: string;
+  readonly matrix: number[][];
+  readonly randomInit: number[];
+  readonly acc: number;
+  readonly bwt: number;
+  readonly fwt: number;
+  readonly forgetting: number;
+  readonly samples: number;
+  /** Wall time from the first ingest to the last row of the accuracy matrix, in seconds. */
+  readonly seconds: number;
+  readonly settings: BenchmarkSettings;
+}
+
+/**
+ * Runs a benchmark through the services, as an integrator would: creates the model on the trainer,
+ * registers each experience's held-out set with the evaluator, ingests the training stream over gRPC
+ * in the benchmark's order, closes each experience with its sample count, and waits until the
+ * evaluator has the whole accuracy matrix. With the same seed it trains exactly what `mneme run`
+ * trains, so the two matrices agree.
+ */
+export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<StreamBenchmarkResult> {
+  const benchmark = benchmarkByName(options.benchmark);
+  const settings = benchmark.defaults;
+  const built = await benchmark.build({ seed: options.seed, settings, executor: options.executor });
+  if (built.text !== undefined || built.classifier.inputSize <= 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is not a feature-level benchmark`);
+  const modelId = options.modelId ?? `${options.benchmark}-${options.strategy}-${options.seed}`;
+  const trainer = createClient(TrainerServiceClient, options.trainerAddress);
+  const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress);
+  const chunk = options.ingestChunk ?? 100;
+  const labels = [...built.classNames];
+  const width = built.classifier.inputSize;
+  const row = (features: Float32Array, i: number) => toWire(tensor('float32', [width], features.slice(i * width, (i + 1) * width)));
+  try {
+    await unary(trainer.createModel.bind(trainer), {
+      modelId,
+      spec: {
+        base: `mlp:${[width, ...settings.hidden].join('-')}`,
+        scenario: built.kind.startsWith('task') ? ScenarioKind.SCENARIO_KIND_TASK_INCREMENTAL : built.kind.startsWith('domain') ? ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL : ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: {
+          name: options.strategy,
+          options: { ...options.options, 'batch-size': String(settings.batchSize), lr: String(settings.learningRate), optimizer: settings.optimizer.kind },
+        },
+        labels,
+        seed: options.seed,
+      },
+    });
+    for (const e of built.plan) {
+      const n = e.test.labels.length;
+      for (let at = 0; at < n; at += 2000) {
+        const samples = Array.from({ length: Math.min(2000, n - at) }, (_, k) => ({
+          sample: { sampleId: `test-${e.index}-${at + k}`, input: { kind: { $case: 'features' as const, value: row(e.test.features, at + k) } }, label: labels[e.test.labels[at + k]!]!, metadata: {} },
+        }));
+        await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId, experienceIndex: e.index }, samples });
+      }
+    }
+    const started = performance.now();
+    let total = 0;
+    for (const e of built.plan) {
+      let pending: TrainingSample[] = [];
+      let count = 0;
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const res = await unary(trainer.ingest.bind(trainer), { modelId, samples: pending });
+        count += res.accepted;
+        total += res.accepted;
+        pending = [];
+        options.onProgress?.({ kind: 'ingested', experience: e.index, samples: count, total });
+      };
+      for (const b of e.batches()) {
+        for (let i = 0; i < b.labels.length; i++) {
+          pending.push({
+            sample: { sampleId: `train-${e.index}-${b.ids[i]}`, input: { kind: { $case: 'features', value: row(b.features, i) } }, label: labels[b.labels[i]!]!, metadata: {} },
+            experience: { modelId, experienceIndex: e.index },
+            ...(e.taskId === undefined ? {} : { taskId: e.taskId }),
+          });
+          if (pending.length >= chunk) await flush();
+        }
+      }
+      await flush();
+      await unary(trainer.closeExperience.bind(trainer), { experience: { modelId, experienceIndex: e.index }, sampleCount: count });
+      options.onProgress?.({ kind: 'closed', experience: e.index });
+    }
+    const deadline = Date.now() + (options.timeoutMs ?? 600_000);
+    let matrix: GetAccuracyMatrixResponse;
+    let reported = -1;
+    for (;;) {
+      matrix = await unary(evaluator.getAccuracyMatrix.bind(evaluator), { modelId });
+      if (matrix.rows.length !== reported) options.onProgress?.({ kind: 'evaluated', rows: (reported = matrix.rows.length), of: built.plan.length });
+      if (matrix.rows.length >= built.plan.length && matrix.randomInitAccuracies.length > 0) break;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the evaluator: ${matrix.rows.length} of ${built.plan.length} rows`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      modelId,
+      matrix: matrix.rows.map((r) => [...r.accuracies]),
+      randomInit: [...matrix.randomInitAccuracies],
+      acc: matrix.metrics?.acc ?? Number.NaN,
+      bwt: matrix.metrics?.bwt ?? Number.NaN,
+      fwt: matrix.metrics?.fwt ?? Number.NaN,
+      forgetting: matrix.metrics?.forgetting ?? Number.NaN,
+      samples: total,
+      seconds,
+      settings,
+    };
+  } finally {
+    trainer.close();
+    evaluator.close();
+  }
+}

@@ -1,0 +1,111 @@
+import type { ExperienceInfo, LabelledBatch, Strategy, StrategyState } from '@mneme/methods';
+import { ParameterStore } from '@mneme/execution';
+import { describe, expect, it } from 'vitest';
+import type { StreamRecord } from './stream-records.js';
+import { StreamTrainingLoop, type LoopState } from './stream-training-loop.js';
+
+/** A strategy that records what the loop asks of it (the loop's contract is the call sequence). */
+class RecordingStrategy implements Strategy {
+  readonly name = 'recording';
+  calls: string[] = [];
+  learned: number[] = [];
+  async beginExperience(info: ExperienceInfo) {
+    this.calls.push(`begin ${info.index} [${info.classes.join(',')}]`);
+  }
+  async learn(batch: LabelledBatch) {
+    this.calls.push(`learn e${batch.experience} ids ${Array.from(batch.ids).join(',')}`);
+    this.learned.push(...batch.ids);
+  }
+  async endExperience(info: ExperienceInfo) {
+    this.calls.push(`end ${info.index}`);
+  }
+  async predict(features: Float32Array) {
+    return new Int32Array(features.length);
+  }
+  saveState(): StrategyState {
+    return { params: new ParameterStore(), data: { calls: [...this.calls], learned: [...this.learned] } };
+  }
+  restoreState(state: StrategyState) {
+    this.calls = [...(state.data['calls'] as string[])];
+    this.learned = [...(state.data['learned'] as number[])];
+  }
+}
+
+const sample = (position: number, experience: number, label = experience): StreamRecord => ({ kind: 'sample', position, experience, label, features: Float32Array.of(position) });
+const close = (position: number, experience: number, sampleCount: number): StreamRecord => ({ kind: 'close', position, experience, sampleCount });
+
+async function run(records: StreamRecord[], batchSize = 2) {
+  const strategy = new RecordingStrategy();
+  const ended: { experience: number; state: LoopState }[] = [];
+  const loop = new StreamTrainingLoop(strategy, { batchSize, onExperienceEnd: async (e) => void ended.push(e) });
+  for (const r of records) await loop.apply(r);
+  return { strategy, loop, ended };
+}
+
+describe('StreamTrainingLoop', () => {
+  it('learns full batches, ends an experience at its announced count with its tail, and begins the next lazily', async () => {
+    const { strategy, loop, ended } = await run([sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3), sample(4, 1), sample(5, 1)]);
+    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0,1', 'learn e0 ids 2', 'end 0', 'begin 1 [1]', 'learn e1 ids 4,5']);
+    expect(ended.map((e) => e.experience)).toEqual([0]);
+    expect(loop.state).toMatchObject({ position: 6, current: 1, open: true, samplesTrained: 5, steps: 3, closedThrough: 0 });
+  });
+
+  it('waits for samples announced by a close that arrived early (closes and samples travel on different topics)', async () => {
+    const { strategy } = await run([sample(0, 0), close(1, 0, 3), sample(2, 0), sample(3, 0)]);
+    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0,2', 'learn e0 ids 3', 'end 0']);
+  });
+
+  it('ends an experience when a sample of a later one arrives, and ignores repeated or stale closes', async () => {
+    const { strategy, loop } = await run([sample(0, 0), sample(1, 1), close(2, 0, 1), sample(3, 1), close(4, 1, 2)]);
+    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0', 'end 0', 'begin 1 [1]', 'learn e1 ids 1,3', 'end 1']);
+    expect(loop.state.closedThrough).toBe(1);
+  });
+
+  it('trains a sample sent after its experience ended with the current one, and counts it', async () => {
+    const { strategy, loop } = await run([sample(0, 0), close(1, 0, 1), sample(2, 1), sample(3, 0, 0)]);
+    expect(strategy.learned).toEqual([0, 2, 3]);
+    expect(loop.state.lateSamples).toBe(1);
+  });
+
+  it('resumed from a clean checkpoint and replayed from the start of the log, trains exactly what an uninterrupted run trains', async () => {
+    const records = [sample(0, 0), sample(1, 0), sample(2, 0), sample(3, 0), close(4, 0, 4), sample(5, 1), sample(6, 1), sample(7, 1)];
+    const whole = await run(records);
+    const first = await run(records.slice(0, 2));
+    expect(first.loop.isClean()).toBe(true);
+    const checkpoint = { loop: first.loop.state, strategy: first.strategy.saveState() };
+    const strategy = new RecordingStrategy();
+    strategy.restoreState(checkpoint.strategy);
+    const resumed = new StreamTrainingLoop(strategy, { batchSize: 2 });
+    resumed.restore(checkpoint.loop);
+    for (const r of records) await resumed.apply(r); // the whole log again: already-applied records are skipped
+    expect(strategy.calls).toEqual(whole.strategy.calls);
+    expect(strategy.learned).toEqual([0, 1, 2, 3, 5, 6]);
+    expect(resumed.state.samplesTrained).toBe(whole.loop.state.samplesTrained);
+  });
+
+  it('checkpoints at an experience end with every record it covers: resuming never trains the tail twice', async () => {
+    const records = [sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3), sample(4, 1)];
+    const strategy = new RecordingStrategy();
+    let saved: { loop: LoopState; strategy: ReturnType<RecordingStrategy['saveState']> } | undefined;
+    const loop = new StreamTrainingLoop(strategy, { batchSize: 2, onExperienceEnd: async (e) => void (saved ??= { loop: e.state, strategy: strategy.saveState() }) });
+    for (const r of records) await loop.apply(r);
+    expect(saved!.loop.position).toBe(4);
+    const again = new RecordingStrategy();
+    again.restoreState(saved!.strategy);
+    const resumed = new StreamTrainingLoop(again, { batchSize: 2 });
+    resumed.restore(saved!.loop);
+    for (const r of records) await resumed.apply(r);
+    expect(again.learned).toEqual([0, 1, 2]); // sample 4 waits in a partial batch; 2 is not learned again
+    expect(resumed.state.samplesTrained).toBe(3);
+  });
+
+  it('is not clean while a partial batch waits, so no checkpoint can lose it', async () => {
+    const { loop } = await run([sample(0, 0), sample(1, 0), sample(2, 0)]);
+    expect(loop.isClean()).toBe(false);
+    expect(loop.state.position).toBe(2);
+  });
+
+  it('rejects a batch size that is not a positive integer', () => {
+    expect(() => new StreamTrainingLoop(new RecordingStrategy(), { batchSize: 0 })).toThrow(/batchSize/);
+  });
+});
