@@ -16,6 +16,7 @@ const ALL_VARIABLES = [
   'MNEME_KAFKA_TOPIC_PREFIX',
   'MNEME_KAFKA_SESSION_TIMEOUT',
   'MNEME_DATA_DIR',
+  'MNEME_MODELS_DIR',
   'MNEME_METRICS_PORT',
 ];
 
@@ -32,6 +33,7 @@ describe('commonServiceConfig', () => {
       readonly kafkaTopicPrefix: string;
       readonly kafkaSessionTimeout: number;
       readonly dataDir: string;
+      readonly modelsDir: string | undefined;
       readonly metricsPort: number | undefined;
     }>();
   });
@@ -48,6 +50,7 @@ describe('commonServiceConfig', () => {
       kafkaTopicPrefix: '',
       kafkaSessionTimeout: 30_000,
       dataDir: '.mneme',
+      modelsDir: undefined,
       metricsPort: undefined,
     });
   });
@@ -64,6 +67,7 @@ describe('commonServiceConfig', () => {
       MNEME_KAFKA_TOPIC_PREFIX: 'staging.',
       MNEME_KAFKA_SESSION_TIMEOUT: '10s',
       MNEME_DATA_DIR: '/var/lib/mneme',
+      MNEME_MODELS_DIR: '/app/.mneme/models',
       MNEME_METRICS_PORT: '9464',
     });
     expect(warnings).toEqual([]);
@@ -78,6 +82,7 @@ describe('commonServiceConfig', () => {
       kafkaTopicPrefix: 'staging.',
       kafkaSessionTimeout: 10_000,
       dataDir: '/var/lib/mneme',
+      modelsDir: '/app/.mneme/models',
       metricsPort: 9464,
     });
   });

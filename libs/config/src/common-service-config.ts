@@ -78,6 +78,11 @@ export const commonServiceConfig = {
     default: '.mneme',
     doc: 'Directory for state that must survive restarts; a relative path is resolved against the working directory.',
   }),
+  /** Optional: unset means `<data dir>/models`. */
+  modelsDir: str({
+    env: 'MNEME_MODELS_DIR',
+    doc: 'Folder of the frozen encoders (the model store `mneme import-model` writes); unset means `<data dir>/models`.',
+  }),
   /** Optional: unset disables the metrics endpoint. */
   metricsPort: port({ env: 'MNEME_METRICS_PORT', doc: 'Port of the Prometheus metrics endpoint; unset disables it.' }),
 } as const satisfies ConfigSchema;

@@ -24,3 +24,4 @@ export { startServiceProcess } from './runtime/start-service-process.js';
 export type { ServiceProcess } from './runtime/start-service-process.js';
 export { createEncoderService, DynamicBatcher } from './encoder/index.js';
 export type { DynamicBatcherOptions, EncoderHandlers, EncoderModule, EncoderOptions } from './encoder/index.js';
+export { StoreClassifiers } from './models/store-classifiers.js';

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DistillationMethod, DistillerServiceClient, JobState, type DistillationJob, type TrainingSample } from '@mneme/contracts';
 import { InProcessBus, newEventHeader, publishEvent, silentEventLogger } from '@mneme/events';
-import { MnemeError } from '@mneme/errors';
 import { unary } from '@mneme/rpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aligned } from '../replay-memory/feature-rows.js';
-import { removeDir, serve, tempDataDir, testDeps, type Served } from '../replay-memory/service-harness.test-util.js';
+import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from '../replay-memory/service-harness.test-util.js';
 import { featureSample } from '../replay-memory/wire-samples.test-util.js';
 import type { ServiceDeps } from '../runtime/service-module.js';
 import { fromWire } from '@mneme/wire';
@@ -21,15 +20,6 @@ function trainingSamples(experienceIndex: number): TrainingSample[] {
     const sign = label === 'even' ? 1 : -1;
     return { sample: featureSample(`e${experienceIndex}-${i}`, label, [sign, sign * 0.5, (i % 5) / 5, 0.1]), experience: { modelId: 'm', experienceIndex }, taskId: undefined };
   });
-}
-
-async function failure(call: Promise<unknown>): Promise<MnemeError> {
-  const outcome = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(MnemeError);
-  return outcome as MnemeError;
 }
 
 describe('distiller service over gRPC', () => {

@@ -1,25 +1,14 @@
 import { join } from 'node:path';
 import { Pooling, ScenarioKind, type EmbedRequest, type PredictRequest } from '@mneme/contracts';
 import { DEFAULT_MODEL } from '@mneme/encoders';
-import { MnemeError } from '@mneme/errors';
 import { newEventHeader, publishEvent } from '@mneme/events';
 import { FileModelStore } from '@mneme/model-store';
 import { unary } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { removeDir, tempDataDir, testExecutor } from '../replay-memory/service-harness.test-util.js';
+import { failure, tempDataDir, removeDir, testExecutor } from '../replay-memory/service-harness.test-util.js';
 import { countingExecutor, createMlpModel, features, HAVE_MINILM, startStack, text, type Stack } from './encoder-harness.test-util.js';
 import { versionToWire } from '../trainer/version-wire.js';
-
-/** Resolves with the MnemeError a call failed with (fails the test when it succeeds). */
-async function failure(call: Promise<unknown>): Promise<MnemeError> {
-  const outcome = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(MnemeError);
-  return outcome as MnemeError;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));

@@ -43,6 +43,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const root = join(deps.dataDir, 'evaluator');
   const models = new Map<string, Promise<ModelEvaluation>>();
   const subscriptions: Subscription[] = [];
+  let applied: FileAppliedEvents | undefined;
   // One evaluation at a time: they share runtimes and the ledger files.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -158,7 +159,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
     name: 'evaluator',
     bindings: [binding],
     async start() {
-      const applied = await FileAppliedEvents.open(join(root, 'applied-events.log'));
+      applied = await FileAppliedEvents.open(join(root, 'applied-events.log'));
       subscriptions.push(
         await consumeEvents(deps.bus, 'modelUpdated', {
           group: 'evaluator',
@@ -182,6 +183,8 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close();
+      await applied?.close();
+      applied = undefined;
       await queue;
     },
     async matrix(modelId: string) {

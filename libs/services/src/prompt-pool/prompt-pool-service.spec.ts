@@ -1,10 +1,9 @@
 import { PromptPoolServiceClient, type PoolRef } from '@mneme/contracts';
-import { MnemeError } from '@mneme/errors';
 import { unary } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceDeps } from '../runtime/service-module.js';
-import { removeDir, serve, tempDataDir, testDeps, type Served } from '../replay-memory/service-harness.test-util.js';
+import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from '../replay-memory/service-harness.test-util.js';
 import { aligned } from '../replay-memory/feature-rows.js';
 import { f32 } from '../replay-memory/wire-samples.test-util.js';
 import { createPromptPoolService } from './prompt-pool-service.js';
@@ -12,15 +11,6 @@ import { createPromptPoolService } from './prompt-pool-service.js';
 const H = 4;
 const POOL: PoolRef = { modelId: 'm', tenant: 'acme' };
 const spec = { poolSize: 3, promptLength: 2, topN: 2, hiddenSize: H, seed: 5 };
-
-async function failure(call: Promise<unknown>): Promise<MnemeError> {
-  const outcome = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(MnemeError);
-  return outcome as MnemeError;
-}
 
 describe('prompt-pool service over gRPC', () => {
   let dir: string;

@@ -1,13 +1,13 @@
 import { MemoryPolicy, ReplayMemoryServiceClient, type ModelRef } from '@mneme/contracts';
 import { ParameterStore } from '@mneme/execution';
-import { MnemeError, NotFoundError } from '@mneme/errors';
+import { NotFoundError } from '@mneme/errors';
 import { buildMlp, withCrossEntropyLoss } from '@mneme/models';
 import { unary } from '@mneme/rpc';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceDeps } from '../runtime/service-module.js';
 import type { ClassifierSource } from './classifier-source.js';
 import { createReplayMemoryService } from './replay-memory-service.js';
-import { removeDir, serve, tempDataDir, testDeps, type Served } from './service-harness.test-util.js';
+import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from './service-harness.test-util.js';
 import { f32, featureSample, memorySample } from './wire-samples.test-util.js';
 
 const D = 4;
@@ -23,16 +23,6 @@ const classifiers: ClassifierSource = {
 const row = (i: number) => [Math.sin(i), Math.cos(i), (i % 5) / 5, 1 - (i % 3) / 3];
 const samples = (from: number, to: number, label: (i: number) => string, experience = 0) =>
   Array.from({ length: to - from }, (_, k) => memorySample(`s${from + k}`, label(from + k), row(from + k), experience));
-
-/** Resolves with the MnemeError a call failed with (fails the test when it succeeds). */
-async function failure(call: Promise<unknown>): Promise<MnemeError> {
-  const outcome = await call.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(outcome).toBeInstanceOf(MnemeError);
-  return outcome as MnemeError;
-}
 
 describe('replay-memory service over gRPC', () => {
   let dir: string;

@@ -8,6 +8,8 @@ import { createClient, type ClientConstructor, type Logger } from '@mneme/rpc';
 import { hostServices, type HostedServices } from '../runtime/host-services.js';
 import { ServiceMetrics } from '../runtime/service-metrics.js';
 import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
+import { MnemeError } from '@mneme/errors';
+import { expect } from 'vitest';
 
 /** A generated gRPC client (the grpc-js type, named without importing grpc-js here). */
 type Client = ReturnType<typeof createClient>;
@@ -51,4 +53,14 @@ export async function serve<C extends Client>(module: ServiceModule, deps: Servi
       await host.stop();
     },
   };
+}
+
+/** Resolves with the MnemeError a call failed with (fails the test when it succeeds). */
+export async function failure(call: Promise<unknown>): Promise<MnemeError> {
+  const outcome = await call.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(outcome).toBeInstanceOf(MnemeError);
+  return outcome as MnemeError;
 }

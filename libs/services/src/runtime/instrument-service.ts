@@ -14,7 +14,8 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
       handlers[key] = handler as (...args: never[]) => unknown;
       continue;
     }
-    const labels = { service: binding.name, method: method.originalName ?? key };
+    // The wire method name (`CreateModel`), as gRPC tooling and dashboards show it.
+    const labels = { service: binding.name, method: method.path.slice(method.path.lastIndexOf('/') + 1) };
     handlers[key] = (async (...args: unknown[]) => {
       const stop = metrics.latency.startTimer(labels);
       try {

@@ -46,7 +46,7 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
   });
   afterAll(async () => {
     for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
-  });
+  }, 120_000); // Kafka consumers leave their groups one by one
 
   it('streams Split-MNIST through Kafka to the trainer (ER-MIR): the accuracy matrix equals the embedded run; a malformed event is dead-lettered and the stream goes on', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mneme-kafka-stack-'));

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { createDistillerService } from '../distiller/index.js';
 import { createEncoderService } from '../encoder/index.js';
 import { createEvaluatorService } from '../evaluator/index.js';
 import { createPromptPoolService } from '../prompt-pool/index.js';
+import { StoreClassifiers } from '../models/store-classifiers.js';
 import { createReplayMemoryService } from '../replay-memory/index.js';
 import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
 import { createTrainerService } from '../trainer/index.js';
@@ -14,7 +16,8 @@ export const SERVICE_FACTORIES: Readonly<Record<string, ServiceFactory>> = Objec
   trainer: (deps) => createTrainerService(deps),
   evaluator: (deps) => createEvaluatorService(deps),
   encoder: (deps) => createEncoderService(deps),
-  'replay-memory': (deps) => createReplayMemoryService(deps),
+  // MIR retrieval scores with model versions from the shared model store.
+  'replay-memory': (deps) => createReplayMemoryService(deps, { classifiers: new StoreClassifiers(deps.dataDir, deps.executor, deps.modelsDir ?? join(deps.dataDir, 'models')) }),
   'prompt-pool': (deps) => createPromptPoolService(deps),
   distiller: (deps) => createDistillerService(deps),
 });

@@ -45,6 +45,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const samplesPerEvent = options.samplesPerEvent ?? 500;
   const trainers = new Map<string, Promise<ModelTrainer>>();
   const subscriptions: Subscription[] = [];
+  let applied: FileAppliedEvents | undefined;
 
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     await publishEvent(deps.bus, 'modelUpdated', {
@@ -198,7 +199,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     name: 'trainer',
     bindings: [binding],
     async start() {
-      const applied = await FileAppliedEvents.open(join(trainerDir, 'applied-events.log'));
+      applied = await FileAppliedEvents.open(join(trainerDir, 'applied-events.log'));
       const unknownModel = async (modelId: string) => {
         if ((await store.findModel(modelId)) === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
       };
@@ -235,6 +236,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close();
+      await applied?.close();
+      applied = undefined;
       for (const t of trainers.values()) await (await t.catch(() => undefined))?.close();
       trainers.clear();
     },
