@@ -106,7 +106,9 @@ def check(docs, topics, problems):
         for claim in claims:
             if claim not in pvcs:
                 problems.append(f"Deployment/{name}: PersistentVolumeClaim {claim} is not rendered")
-        if claims:
+        # Only ReadWriteOnce claims pin a Deployment to one pod; shared (ReadWriteMany) ones do not.
+        single_writer = [c for c in claims if "ReadWriteOnce" in ((pvcs.get(c) or {}).get("spec") or {}).get("accessModes", [])]
+        if single_writer:
             if (spec.get("strategy") or {}).get("type") != "Recreate":
                 problems.append(f"Deployment/{name}: owns a ReadWriteOnce volume, strategy must be Recreate")
             if spec.get("replicas", 1) != 1 or name in hpa_targets:
