@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
@@ -250,7 +251,6 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
 }
 
 async function hasTrainerState(dir: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
   return access(join(dir, 'samples.log')).then(
     () => true,
     () => false,
