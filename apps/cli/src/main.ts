@@ -20,6 +20,7 @@ program
   .requiredOption('--benchmark <name>', `benchmark: ${Object.keys(BENCHMARKS).sort().join(', ')}`)
   .requiredOption('--strategy <name>', `strategy: ${Object.keys(STRATEGIES).sort().join(', ')}`)
   .option('--seeds <n>', 'number of seeds (runs); seeds 0..n-1', '1')
+  .option('--first-seed <k>', 'start the seeds at k (seeds k..k+n-1), to split long runs into one process per seed', '0')
   .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
   .option('--lr <rate>', "learning rate (default: the benchmark's)")
   .option('--epochs <n>', 'passes over each experience (default: 1 for online benchmarks)')

@@ -14,6 +14,7 @@ export interface RunCommandOptions {
   benchmark: string;
   strategy: string;
   seeds: string;
+  firstSeed?: string;
   out?: string;
   lr?: string;
   epochs?: string;
@@ -69,7 +70,10 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   if (batchSize !== undefined) Object.assign(settings, { batchSize });
   const engine = await Engine.create();
   const executor = createExecutor(engine);
-  const seeds = [...Array(seedCount).keys()];
+  // Seeds first..first+n-1, so long runs can be split into one process per seed.
+  const firstSeed = o.firstSeed === undefined ? 0 : Number(o.firstSeed);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new InvalidArgumentError(`--first-seed must be a non-negative integer, got '${o.firstSeed}'`);
+  const seeds = [...Array(seedCount).keys()].map((k) => firstSeed + k);
   const started = performance.now();
   const bar = new SingleBar({
     format: `{seedLabel} |{bar}| {percentage}% · {value}/{total} batches · experience {experience}`,
