@@ -22,7 +22,7 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { argmaxRows, Distiller, distilledSetToBytes, type DistillMethod, type DistillNetwork } from '@mneme/methods';
-import { buildCnn, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
+import { buildCnn, buildConvNet, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 
@@ -31,7 +31,11 @@ const seed = Number(env('MNEME_BENCH_SEED', '0'));
 const models = env('MNEME_DISTILL_MODELS', 'mlp,cnn').split(',');
 const budgets = env('MNEME_DISTILL_IPC', '1,10').split(',').map(Number);
 const method = env('MNEME_DISTILL_METHOD', 'second-order') as DistillMethod;
-const outerSteps: Record<string, number> = { mlp: Number(env('MNEME_DISTILL_STEPS_MLP', '200')), cnn: Number(env('MNEME_DISTILL_STEPS_CNN', '50')) };
+const outerSteps: Record<string, number> = {
+  mlp: Number(env('MNEME_DISTILL_STEPS_MLP', '200')),
+  cnn: Number(env('MNEME_DISTILL_STEPS_CNN', '50')),
+  convnet: Number(env('MNEME_DISTILL_STEPS_CONVNET', env('MNEME_DISTILL_STEPS_CNN', '50'))),
+};
 const realBatch = Number(env('MNEME_DISTILL_REAL_BATCH', '128'));
 const innerSteps = Number(env('MNEME_DISTILL_INNER_STEPS', '1'));
 const innerLr = Number(env('MNEME_DISTILL_INNER_LR', '1'));
@@ -54,6 +58,7 @@ const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumT
 const NETWORKS: Record<string, DistillNetwork> = {
   mlp: { name: 'mlp-784-400-400-10', inputShape: [784], classes: 10, build: (s) => buildMlp({ sizes: [784, 400, 400, 10], seed: s }) },
   cnn: { name: 'cnn-1x28x28-32-64-128-10', inputShape: [1, 28, 28], classes: 10, build: (s) => buildCnn({ input: [1, 28, 28], classes: 10, seed: s }) },
+  convnet: { name: 'convnet-32x3-instancenorm', inputShape: [1, 28, 28], classes: 10, build: (s) => buildConvNet({ input: [1, 28, 28], classes: 10, seed: s }) },
 };
 
 const log = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'distill-mnist', ...record }));

@@ -4,7 +4,7 @@
  */
 import { appendGradients } from '@mneme/autodiff';
 import { createTensor, DType, GraphBuilder, specializeModel as specialize, type Model, type TensorValue } from '@mneme/graph';
-import { buildBertEncoder, buildCnn, buildMlp, ENCODER_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
+import { buildBertEncoder, buildCnn, buildConvNet, buildMlp, ENCODER_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { describe, expect, it } from 'vitest';
 import { checkGradients, toFloat64 } from './gradcheck.js';
@@ -85,5 +85,29 @@ describe('whole-model gradients', () => {
     const feeds = { x: rand(Rng.seeded(10), [3, 4]), labels: createTensor(DType.int64, [3], [2, 0, 1]) };
     const result = await checkGradients(model, { loss: 'objective', wrt: ['x', 'fc1.weight'], feeds });
     expect(result.worst).toBeLessThan(1e-6);
+  });
+
+  it('ConvNet with instance norm: gradient wrt conv, norm and dense weights and the input', async () => {
+    const net = withCrossEntropyLoss(buildConvNet({ input: [1, 8, 8], classes: 3, width: 3, depth: 2, seed: 11 }));
+    // Conv and AveragePool have no double CPU kernels: they run in float32 between casts, the
+    // instance norm (the new part) in float64.
+    const model = toFloat64(specialize(net, { batch: 2 }), ['Conv', 'AveragePool']);
+    const feeds = { x: rand(Rng.seeded(12), [2, 1, 8, 8]), labels: createTensor(DType.int64, [2], [0, 2]) };
+    const result = await checkGradients(model, { loss: 'loss', wrt: ['block0.conv.weight', 'block0.norm.scale', 'block1.norm.shift', 'fc.weight', 'x'], feeds, eps: 1e-3 });
+    expect(result.worst).toBeLessThan(1e-3);
+  });
+
+  it('second order through the ConvNet: d/dx of Σ (dL/dW ⊙ R) (gradient matching differentiates this)', async () => {
+    const net = toFloat64(specialize(withCrossEntropyLoss(buildConvNet({ input: [1, 4, 4], classes: 2, width: 2, depth: 1, seed: 13 })), { batch: 2 }), ['Conv', 'ConvTranspose', 'AveragePool']);
+    const b = GraphBuilder.from(net);
+    const grads = appendGradients(b, { loss: 'loss', wrt: ['block0.conv.weight'] });
+    const r = b.constant(rand(Rng.seeded(14), [2, 1, 3, 3]));
+    const objective = b.op('ReduceSum', [b.mul(grads.get('block0.conv.weight')!, r)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] })[0]!;
+    b.output(objective, DType.float64, []);
+    const built = b.build();
+    const model = { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };
+    const feeds = { x: rand(Rng.seeded(15), [2, 1, 4, 4]), labels: createTensor(DType.int64, [2], [1, 0]) };
+    const result = await checkGradients(model, { loss: 'objective', wrt: ['x', 'fc.weight'], feeds, eps: 1e-3 });
+    expect(result.worst).toBeLessThan(1e-3);
   });
 });

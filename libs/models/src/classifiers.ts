@@ -1,6 +1,6 @@
 import { Attr, DType, GraphBuilder, type Dim, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
-import { initBias, initWeight, type InitScheme } from './init.js';
+import { filled, initBias, initWeight, type InitScheme } from './init.js';
 
 /** Names every classifier graph uses, so strategies and the engine can rely on them. */
 export const CLASSIFIER_IO = Object.freeze({
@@ -117,5 +117,73 @@ export function withCrossEntropyLoss(model: Model): Model {
   b.op('ReduceMean', [perSample], { keepdims: Attr.int(0) }, { outputs: [CLASSIFIER_IO.loss] });
   b.output(CLASSIFIER_IO.loss, DType.float32, []);
   b.output(CLASSIFIER_IO.sampleLoss, DType.float32, [batch]);
+  return b.build();
+}
+
+/** Options of {@link buildConvNet}. */
+export interface ConvNetOptions {
+  /** Input [channels, height, width], e.g. [1, 28, 28]. */
+  input: readonly [number, number, number];
+  classes: number;
+  /** Channels of every conv block. @default 32 */
+  width?: number;
+  /** Conv blocks (each halves height and width). @default 3 */
+  depth?: number;
+  /** Per-block normalisation. @default 'instance' */
+  norm?: 'instance' | 'none';
+  /** @default 0 */
+  seed?: number;
+  /** @default 'torch-default' */
+  init?: InitScheme;
+  /** @default 'batch' */
+  batch?: Dim;
+}
+
+/** Added to the variance in instance norm, as PyTorch's GroupNorm does. */
+const NORM_EPS = 1e-5;
+
+/**
+ * The ConvNet of the dataset-condensation literature (Zhao, Mopuri & Bilen 2021): `depth` blocks of
+ * 3×3 conv (pad 1) → instance norm (per sample and channel over height and width, with a learned
+ * per-channel scale `block{i}.norm.scale` and shift `block{i}.norm.shift`, 1-D [width]) → ReLU →
+ * 2×2 average pool, then one dense layer `fc.weight` [features, classes]. Instance norm is written
+ * in elementary ops (ReduceMean, Sub, Mul, Sqrt, Div) so the autodiff differentiates it twice, as
+ * gradient matching and bi-level distillation need. Input `x` is [batch, C, H, W].
+ */
+export function buildConvNet(options: ConvNetOptions): Model {
+  const [c, height, width] = options.input;
+  const channels = options.width ?? 32;
+  const depth = options.depth ?? 3;
+  const norm = options.norm ?? 'instance';
+  if (!Number.isInteger(depth) || depth < 1 || height >> depth < 1 || width >> depth < 1) {
+    throw new RangeError(`ConvNet depth ${depth} does not fit a ${height}×${width} input (each block halves both)`);
+  }
+  const rng = Rng.seeded(options.seed ?? 0);
+  const scheme = options.init ?? 'torch-default';
+  const batch = options.batch ?? 'batch';
+  const b = new GraphBuilder({ name: `convnet-${channels}x${depth}` });
+  let h = b.input(CLASSIFIER_IO.input, DType.float32, [batch, c, height, width]);
+  let [hh, ww, cin] = [height, width, c];
+  for (let i = 0; i < depth; i++) {
+    const fanIn = cin * 9;
+    const w = b.initializer(`block${i}.conv.weight`, initWeight(rng, [channels, cin, 3, 3], fanIn, channels * 9, scheme));
+    const bias = b.initializer(`block${i}.conv.bias`, initBias(rng, channels, fanIn, scheme));
+    h = b.op('Conv', [h, w, bias], { kernel_shape: Attr.ints([3, 3]), pads: Attr.ints([1, 1, 1, 1]) });
+    if (norm === 'instance') {
+      const centred = b.sub(h, b.reduceMean(h, [2, 3], true));
+      const deviation = b.sqrt(b.add(b.reduceMean(b.mul(centred, centred), [2, 3], true), b.scalar(NORM_EPS)));
+      const scale = b.reshape(b.initializer(`block${i}.norm.scale`, filled([channels], () => 1)), [channels, 1, 1]);
+      const shift = b.reshape(b.initializer(`block${i}.norm.shift`, filled([channels], () => 0)), [channels, 1, 1]);
+      h = b.add(b.mul(b.div(centred, deviation), scale), shift);
+    }
+    h = b.op('AveragePool', [b.relu(h)], { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) });
+    [hh, ww, cin] = [hh >> 1, ww >> 1, channels];
+  }
+  const features = channels * hh * ww;
+  h = b.flatten(h, 1);
+  const w = b.initializer('fc.weight', initWeight(rng, [features, options.classes], features, options.classes, scheme));
+  const bias = b.initializer('fc.bias', initBias(rng, options.classes, features, scheme));
+  h = b.op('Gemm', [h, w, bias], {}, { outputs: [CLASSIFIER_IO.logits] })[0]!;
+  b.output(h, DType.float32, [batch, options.classes]);
   return b.build();
 }

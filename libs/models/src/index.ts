@@ -1,6 +1,6 @@
 /** Model builders (MLP, small CNN, BERT-family encoders), the BERT importer and the WordPiece tokenizer. */
-export { buildMlp, buildCnn, withCrossEntropyLoss, CLASSIFIER_IO } from './classifiers.js';
-export type { MlpOptions, CnnOptions } from './classifiers.js';
+export { buildMlp, buildCnn, buildConvNet, withCrossEntropyLoss, CLASSIFIER_IO } from './classifiers.js';
+export type { MlpOptions, CnnOptions, ConvNetOptions } from './classifiers.js';
 export { initWeight, initBias, filled } from './init.js';
 export type { InitScheme } from './init.js';
 export { MINILM_L6_SHAPE, validateBertConfig } from './bert-config.js';
