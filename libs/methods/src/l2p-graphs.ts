@@ -30,8 +30,18 @@ export const L2P_IO = Object.freeze({
   headBias: 'l2p.head.bias',
 });
 
-/** What the pooled representation is. */
-export type L2pPooling = 'sentence' | 'prompt';
+/** "To the end" for Slice. */
+const INT64_MAX = 2 ** 62;
+
+/**
+ * What the pooled representation is: `sentence`, the encoder's own pooling over prompts and tokens;
+ * `prompt`, the mean of the prompt positions' outputs (L2P's); `input`, the mean of the input
+ * tokens' outputs only (prompts act through attention, as in prefix tuning).
+ */
+export type L2pPooling = 'sentence' | 'prompt' | 'input';
+
+/** How the head scores classes: an affine map, or scaled cosine similarity (no bias). */
+export type L2pHead = 'linear' | 'cosine';
 
 /** Options of {@link buildL2pGraph}. */
 export interface L2pGraphSpec {
@@ -46,8 +56,12 @@ export interface L2pGraphSpec {
    * where the encoder is the identity on a one-token sequence (the documented degenerate case).
    */
   readonly encoder?: { readonly model: Model; readonly pooledOutput: string };
-  /** `sentence`: the encoder's own pooling over prompts and tokens; `prompt`: mean of the prompt positions (L2P's). */
+  /** See {@link L2pPooling}. */
   readonly pooling: L2pPooling;
+  /** `linear` (logits = pooled·W + b) or `cosine` (logits = scale · cos(pooled, W's column)). @default 'linear' */
+  readonly headKind?: L2pHead;
+  /** Logit scale of the cosine head. @default 16 */
+  readonly scale?: number;
   /** L2-normalise the pooled representation (sentence-transformers models do). */
   readonly normalize: boolean;
   /** What the graph computes: `predict` (pooled, logits), `classify` (+ loss) or `contrastive` (+ in-batch-negatives loss). */
@@ -81,14 +95,20 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     const mask = b.input(L2P_IO.mask, DType.int64, ['batch', 'span']);
     const x = prompts === undefined ? embeds : b.concat([prompts, embeds], 1);
     const enc = inlineGraph(b, spec.encoder.model.graph, new Map([[ENCODER_IO.inputsEmbeds, x], [ENCODER_IO.attentionMask, mask]]), 'enc/');
-    pooled =
-      spec.pooling === 'prompt' && p > 0
-        ? b.reduceMean(b.slice(enc.get(ENCODER_IO.lastHiddenState)!, [0], [p], [1]), [1], false)
-        : enc.get(spec.encoder.pooledOutput)!;
+    const last = enc.get(ENCODER_IO.lastHiddenState)!;
+    if (spec.pooling === 'prompt' && p > 0) pooled = b.reduceMean(b.slice(last, [0], [p], [1]), [1], false);
+    else if (spec.pooling === 'input' && p > 0) {
+      // Masked mean over the input positions (after the p prompt positions).
+      const m = b.unsqueeze(b.cast(b.slice(mask, [p], [INT64_MAX], [1]), DType.float32), [2]);
+      const sum = b.reduceSum(b.mul(b.slice(last, [p], [INT64_MAX], [1]), m), [1], false);
+      pooled = b.div(sum, b.op('Max', [b.reduceSum(m, [1], false), f(1e-9)]));
+    } else pooled = enc.get(spec.encoder.pooledOutput)!;
   } else {
     // Identity encoder on a one-token sequence: the feature row is the token, prompts precede it.
     const x = prompts === undefined ? b.unsqueeze(embeds, [1]) : b.concat([prompts, b.unsqueeze(embeds, [1])], 1);
-    pooled = spec.pooling === 'prompt' && prompts !== undefined ? b.reduceMean(prompts, [1], false) : b.reduceMean(x, [1], false);
+    if (spec.pooling === 'prompt' && prompts !== undefined) pooled = b.reduceMean(prompts, [1], false);
+    else if (spec.pooling === 'input') pooled = embeds;
+    else pooled = b.reduceMean(x, [1], false);
   }
   const l2 = (v: string, axis: number) => b.div(v, b.sqrt(b.add(b.reduceSum(b.mul(v, v), [axis], true), f(1e-12))));
   if (spec.normalize) pooled = l2(pooled, -1);
@@ -99,8 +119,15 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   if (spec.classes > 0) {
     const c = spec.classes;
     const weight = b.initializer(L2P_IO.headWeight, createTensor(DType.float32, [h, c], spec.head?.weight ?? new Float32Array(h * c)));
-    const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.head?.bias ?? new Float32Array(c)));
-    logits = b.op('Identity', [b.add(b.matMul(pooled, weight), bias)], {}, { outputs: [L2P_IO.logits] })[0]!;
+    let scores: string;
+    if (spec.headKind === 'cosine') {
+      // Normalised features and class columns: new classes cannot win by growing their norms.
+      scores = b.mul(b.matMul(l2(pooled, -1), l2(weight, 0)), f(spec.scale ?? 16));
+    } else {
+      const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.head?.bias ?? new Float32Array(c)));
+      scores = b.add(b.matMul(pooled, weight), bias);
+    }
+    logits = b.op('Identity', [scores], {}, { outputs: [L2P_IO.logits] })[0]!;
     b.output(logits, DType.float32, ['batch', c]);
   }
   if (spec.objective === 'predict') return b.build();

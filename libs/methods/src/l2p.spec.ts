@@ -169,4 +169,34 @@ describe('l2p on token inputs (tiny random BERT)', () => {
     // fixture resolves only its own rows, so predict covers exactly them.
     expect(predicted.length).toBe(SAMPLES);
   });
+
+  it('with head=cosine, trains no bias and scores by scaled cosine (logit norms cannot favour new classes)', async () => {
+    const s = l2p(context({ head: 'cosine', scale: '10' }));
+    await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });
+    const before = s.saveState().params;
+    requests.length = 0;
+    const batch = batchOf(fixture.features, fixture.labels, [0, 1, 2, 3, 4, 5]);
+    await s.learn(batch);
+    expect(requests.map((r) => [...r.wrt].sort())).toEqual([[L2P_IO.headWeight, L2P_IO.prompts, L2P_IO.keys].sort()]);
+    expect(s.saveState().params.get(L2P_IO.headBias).data).toEqual(before.get(L2P_IO.headBias).data);
+    // Scaling a class's column changes nothing: predictions depend on directions only.
+    const state = s.saveState();
+    const predicted = await s.predict(fixture.features);
+    const weight = state.params.get(L2P_IO.headWeight).data;
+    for (let d = 0; d < TINY.hiddenSize; d++) weight[d * CLASSES + 2] = weight[d * CLASSES + 2]! * 50;
+    const scaled = l2p(context({ head: 'cosine', scale: '10' }));
+    scaled.restoreState(state);
+    expect(await scaled.predict(fixture.features)).toEqual(predicted);
+  });
+
+  it('with pooling=input, pools the input tokens only and still trains the prompts through attention', async () => {
+    const s = l2p(context({ pooling: 'input', lambda: '0' }));
+    await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });
+    const before = s.saveState().params;
+    const batch = batchOf(fixture.features, fixture.labels, [0, 1, 2, 3, 4, 5]);
+    await s.learn(batch);
+    const after = s.saveState().params;
+    expect(after.get(POOL_PARAMS.prompts).data).not.toEqual(before.get(POOL_PARAMS.prompts).data);
+    expect(() => l2p({ ...context(), options: { pooling: 'tokens' } })).toThrow(/pooling must be one of sentence, prompt, input/);
+  });
 });

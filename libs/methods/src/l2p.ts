@@ -19,7 +19,8 @@
  * the classes seen so far (in task-incremental use, over the task's classes).
  *
  * Options (CLI `--set key=value`): size (M, 10), length (L, 5), select (N, 5), lambda (0.1),
- * diversity (off|on), mask (current|seen|none), pooling (sentence|prompt), promptLr (the lr),
+ * diversity (off|on), mask (current|seen|none), pooling (sentence|prompt|input), head (linear|cosine),
+ * scale (cosine logit scale, 16), promptLr (the lr),
  * maxTokens (64), evalBatch (64), input (auto|features|tokens).
  */
 import { InvalidArgumentError } from '@mneme/errors';
@@ -29,7 +30,7 @@ import { ENCODER_IO, initBias, initWeight } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, checkLabels } from './classifier.js';
-import { buildL2pGraph, L2P_IO, type L2pPooling } from './l2p-graphs.js';
+import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
 import { OptionReader } from './option-reader.js';
 import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
@@ -53,8 +54,12 @@ export interface L2pOptions {
   readonly diversity: boolean;
   /** `current`: L2P's train mask (only the current experience's classes); `seen`: classes seen so far; `none`. @default 'current' */
   readonly mask: L2pMask;
-  /** `sentence`: the encoder's pooling over prompts and tokens; `prompt`: mean of the prompt outputs. @default 'sentence' */
+  /** `sentence`: the encoder's pooling over prompts and tokens; `prompt`: mean of the prompt outputs; `input`: mean of the input tokens' outputs. @default 'sentence' */
   readonly pooling: L2pPooling;
+  /** `linear` head (L2P's) or `cosine` (scaled cosine, no bias: no recency bias from row norms). @default 'linear' */
+  readonly head: L2pHead;
+  /** Logit scale of the cosine head. @default 16 */
+  readonly scale: number;
   /** Learning rate of prompts and keys. @default the context's learning rate */
   readonly promptLr: number;
   /** Token cap per text (`[CLS]`/`[SEP]` included). @default 64 */
@@ -79,7 +84,9 @@ export function l2pOptions(ctx: StrategyContext): L2pOptions {
     lambda: r.number('lambda', L2P_DEFAULTS.lambda, { min: 0 }),
     diversity: r.choice('diversity', 'off', ['off', 'on'] as const) === 'on',
     mask: r.choice('mask', 'current', ['current', 'seen', 'none'] as const),
-    pooling: r.choice('pooling', 'sentence', ['sentence', 'prompt'] as const),
+    pooling: r.choice('pooling', 'sentence', ['sentence', 'prompt', 'input'] as const),
+    head: r.choice('head', 'linear', ['linear', 'cosine'] as const),
+    scale: r.number('scale', 16, { min: 0, exclusiveMin: true }),
     promptLr: r.number('promptLr', ctx.learningRate, { min: 0, exclusiveMin: true }),
     maxTokens: r.number('maxTokens', L2P_DEFAULTS.maxTokens, { min: 2, integer: true }),
     evalBatch: r.number('evalBatch', L2P_DEFAULTS.evalBatch, { min: 1, integer: true }),
@@ -135,6 +142,8 @@ export function l2p(ctx: StrategyContext): Strategy {
       selected: o.size > 0 ? o.select : 0,
       ...(text === undefined ? {} : { encoder: { model: text.encoder, pooledOutput: text.pooled } }),
       pooling: o.pooling,
+      headKind: o.head,
+      scale: o.scale,
       normalize: text?.normalize ?? false,
       objective,
       classes,
@@ -158,7 +167,7 @@ export function l2p(ctx: StrategyContext): Strategy {
   const headStore = (): ParameterStore => {
     const s = new ParameterStore();
     s.set(L2P_IO.headWeight, store.get(L2P_IO.headWeight));
-    s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
+    if (o.head === 'linear') s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
     return s;
   };
 
@@ -219,11 +228,11 @@ export function l2p(ctx: StrategyContext): Strategy {
     feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
     trainModel ??= graph('classify');
-    const wrt = [L2P_IO.headWeight, L2P_IO.headBias, ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
+    const wrt = [L2P_IO.headWeight, ...(o.head === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
     const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
     const grad = (name: string) => Float32Array.from(result.gradients.get(name)!.data as Float32Array);
     const gw = grad(L2P_IO.headWeight);
-    const gb = grad(L2P_IO.headBias);
+    const gb = o.head === 'linear' ? grad(L2P_IO.headBias) : new Float32Array(classes);
     let pool: { prompts: ReturnType<typeof scatterAddRows>; keys: ReturnType<typeof scatterAddRows> } | undefined;
     if (o.size > 0) {
       // Only the real rows' selections carry gradient (padding rows have weight 0) and count.
@@ -237,7 +246,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     clipGlobalNorm([gw, gb, ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])], ctx.optimizer.clipGradNorm);
     store.step += 1;
     sparseUpdate(store, L2P_IO.headWeight, gw, ctx.optimizer, ctx.learningRate, store.step);
-    sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
+    if (o.head === 'linear') sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
     if (pool !== undefined) {
       sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, { size: o.length * d, touched: pool.prompts.touched });
       sparseUpdate(store, POOL_PARAMS.keys, pool.keys.grad, ctx.optimizer, o.promptLr, store.step, { size: d, touched: pool.keys.touched });
