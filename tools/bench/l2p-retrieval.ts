@@ -18,7 +18,8 @@
  *     --pairs-per-class 5 --pairs 16 --lr 0.01 --out results/l2p-retrieval.json --cost-out results/l2p-cost.json
  *
  * Flags: --size/--length/--select (M, L, N; 10/5/5), --lambda (0.1), --temperature (0.05),
- * --pairs-per-class, --pairs (pairs per batch), --lr, --epochs (1), --seed (0), --test-per-class
+ * --pairs-per-class, --pairs (pairs per batch), --lr, --epochs (1), --seed (0), --pooling
+ * (sentence|prompt|input, default sentence), --test-per-class
  * (gallery: the first k test utterances per intent; 30 = all), --reps (cost repetitions, 3), --skip-cost,
  * --skip-retrieval. Env: MNEME_BENCH_THREADS (ORT intra-op threads, default 1).
  */
@@ -49,9 +50,12 @@ const pairsPerBatch = Number(flag('pairs', '16'));
 const lr = Number(flag('lr', '0.01'));
 const epochs = Number(flag('epochs', '1'));
 const seed = Number(flag('seed', '0'));
+const pooling = flag('pooling', 'sentence');
+if (pooling !== 'sentence' && pooling !== 'prompt' && pooling !== 'input') throw new Error(`--pooling must be sentence, prompt or input, got '${pooling}'`);
 const out = flag('out', 'results/l2p-retrieval.json');
 const costOut = flag('cost-out', 'results/l2p-cost.json');
 const threads = Number(process.env['MNEME_BENCH_THREADS'] ?? 1);
+const POOLING_WHAT = { sentence: 'mean over prompts and tokens', prompt: 'mean over the prompt positions', input: 'mean over the input tokens; prompts act through attention' } as const;
 const MAX_TOKENS = 64;
 const EVAL_BATCH = 64;
 
@@ -102,8 +106,8 @@ async function promptedFeeds(ex: Executor, text: TextInputs, pool: ParameterStor
 }
 
 const encoderSpec = { model: store.encoder, pooledOutput: text.pooled };
-const predictGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling: 'sentence', normalize: true, objective: 'predict', classes: 0, lambda });
-const trainGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling: 'sentence', normalize: true, objective: 'contrastive', classes: 0, lambda, temperature });
+const predictGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling, normalize: true, objective: 'predict', classes: 0, lambda });
+const trainGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling, normalize: true, objective: 'contrastive', classes: 0, lambda, temperature });
 
 /** Prompted, normalised embeddings of `ids` (length-sorted runs of EVAL_BATCH, the last padded). */
 async function embedPrompted(pool: ParameterStore, ids: readonly number[]): Promise<Float32Array> {
@@ -288,7 +292,7 @@ if (!args.includes('--skip-retrieval')) {
   const report: Record<string, unknown> = {
     benchmark: 'CLINC150 dense retrieval: query = a test utterance, relevant = other test utterances of its intent, gallery = test set minus the query',
     gallery: testIds.length,
-    settings: { M, L, N, lambda, temperature, test_per_class: testPerClass, pairs_per_class: pairsPerClass, pairs_per_batch: pairsPerBatch, lr, optimizer: 'adam (lazy rows)', epochs, seed, pooling: 'sentence (mean over prompts and tokens), normalised', threads },
+    settings: { M, L, N, lambda, temperature, test_per_class: testPerClass, pairs_per_class: pairsPerClass, pairs_per_batch: pairsPerBatch, lr, optimizer: 'adam (lazy rows)', epochs, seed, pooling: `${pooling} (${POOLING_WHAT[pooling]}), normalised`, threads },
     command: `node --conditions=@mneme/source --import tsx tools/bench/l2p-retrieval.ts ${args.join(' ')}`,
     frozen: retrievalMetrics(testIds, frozen),
   };

@@ -19,6 +19,8 @@ export type { DomainIncrementalOptions } from './domain-incremental.js';
 export type { ExperienceSizes } from './experience-parts.js';
 export { FASHION_MNIST_CLASS_NAMES, loadFashionMnist } from './fashion-mnist.js';
 export { holdoutSplit } from './holdout-split.js';
+export { augmentImages, transformPlane, DC_AUGMENT } from './image-augment.js';
+export type { AugmentOptions, Transform } from './image-augment.js';
 export type { HoldoutOptions } from './holdout-split.js';
 export type { ImageLoadOptions } from './image-package.js';
 export { checkImageSet, imageCount } from './image-set.js';
