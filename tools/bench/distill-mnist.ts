@@ -115,6 +115,8 @@ interface SyntheticSet {
   readonly lr: number;
   readonly trace: readonly number[];
   readonly seconds: number | undefined;
+  /** How an artefact was made (its own record), when read back. */
+  readonly spec?: Readonly<Record<string, unknown>>;
 }
 
 async function distil(network: DistillNetwork, kind: string, ipc: number): Promise<SyntheticSet> {
@@ -143,7 +145,7 @@ async function distil(network: DistillNetwork, kind: string, ipc: number): Promi
 
 async function loadArtefact(path: string): Promise<SyntheticSet> {
   const set = distilledSetFromBytes(new Uint8Array(await readFile(path)));
-  return { inputs: set.inputs.data, labels: set.labels, lr: set.lr, trace: [], seconds: undefined };
+  return { inputs: set.inputs.data, labels: set.labels, lr: set.lr, trace: [], seconds: undefined, spec: set.spec };
 }
 
 /** A greyscale PNG (8-bit) of `images` (n × 28·28 in [0, 1]) laid out `cols` per row, 1-pixel gaps. */
@@ -224,12 +226,12 @@ for (const kind of models) {
       network: network.name,
       ipc,
       method,
-      outer_steps: outerSteps[kind],
-      inner_steps: innerSteps,
-      real_batch: realBatch,
+      outer_steps: result.spec?.['outerSteps'] ?? outerSteps[kind],
+      inner_steps: result.spec?.['innerSteps'] ?? innerSteps,
+      real_batch: result.spec?.['realBatch'] ?? realBatch,
       learned_lr: Number(result.lr.toFixed(5)),
       distill_s: result.seconds === undefined ? null : Number(result.seconds.toFixed(1)),
-      ...(from === undefined ? {} : { evaluated_from: `${name}.mnds` }),
+      ...(from === undefined ? {} : { evaluated_from: `${name}.mnds`, artefact_spec: result.spec }),
       outer_loss_first10: result.trace.length === 0 ? null : Number(mean(result.trace.slice(0, 10) as number[]).toFixed(4)),
       outer_loss_last10: result.trace.length === 0 ? null : Number(mean(result.trace.slice(-10) as number[]).toFixed(4)),
       eval_models: evalModels,

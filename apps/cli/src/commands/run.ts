@@ -101,7 +101,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
       if (seed !== currentSeed) {
         if (currentSeed >= 0) bar.stop();
         currentSeed = seed;
-        bar.start(total, 0, { seedLabel: `seed ${seed + 1}/${seedCount}`, experience: 0 });
+        bar.start(total, 0, { seedLabel: `seed ${seed} (${seed - firstSeed + 1}/${seedCount})`, experience: 0 });
       }
       if (event.kind === 'batch') bar.increment(1, { experience: event.experience });
     },
