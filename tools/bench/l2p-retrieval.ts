@@ -279,7 +279,13 @@ if (!args.includes('--skip-cost')) {
     samples: timings,
     command: `node --conditions=@mneme/source --import tsx tools/bench/l2p-retrieval.ts ${args.join(' ')}`,
   };
-  log(`cost ${JSON.stringify(medians)}`);
+
+  // One JSON object per line, as every bench:<area> script prints.
+  const line = (metric: string, value: number, ratio: number, ratioTo: string) => console.log(JSON.stringify({ bench: 'l2p', metric, value: Number(value.toFixed(3)), unit: 'ms', ratio: Number(ratio.toFixed(3)), ratio_to: ratioTo }));
+  line('train_step_ms', medians['l2p_train_step_ms']!, cost.train_step_ratio, 'head-only train step (linear head on frozen features)');
+  line('head_only_train_step_ms', medians['head_only_train_step_ms']!, 1, 'itself');
+  line('inference_1_query_ms', medians['prompted_encoder_1_ms']!, cost.inference_ratio_1, 'plain encoder, 1 query');
+  line('inference_32_queries_ms', medians['prompted_encoder_32_ms']!, cost.inference_ratio_32, 'plain encoder, 32 queries');
   mkdirSync(dirname(costOut), { recursive: true });
   writeFileSync(costOut, `${JSON.stringify(cost, null, 2)}\n`);
   log(`wrote ${costOut}`);
