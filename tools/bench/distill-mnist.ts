@@ -242,20 +242,23 @@ for (const kind of models) {
     };
     log(record);
     results.push(record);
-    await atomicWrite(`results/${out}-${kind}-ipc${ipc}.png`, pngGrid(result.inputs, result.labels.length, Math.max(10, ipc)));
-    if (from === undefined) await atomicWrite(
-      `results/distilled/${name}.mnds`,
-      distilledSetToBytes({
-        experience: 0,
-        version: 1,
-        method,
-        spec: { dataset: 'mnist-8000', network: network.name, ipc, outerSteps: outerSteps[kind]!, innerSteps, realBatch, innerLr, outerLr, seed },
-        labels: result.labels,
-        inputs: { data: result.inputs, shape: [result.labels.length, ...network.inputShape] },
-        lr: result.lr,
-        created: new Date().toISOString(),
-      }),
-    );
+    // A set read back from an artefact already has its picture and file (from the run that distilled it).
+    if (from === undefined) {
+      await atomicWrite(`results/${out}-${kind}-ipc${ipc}.png`, pngGrid(result.inputs, result.labels.length, Math.max(10, ipc)));
+      await atomicWrite(
+        `results/distilled/${name}.mnds`,
+        distilledSetToBytes({
+          experience: 0,
+          version: 1,
+          method,
+          spec: { dataset: 'mnist-8000', network: network.name, ipc, outerSteps: outerSteps[kind]!, innerSteps, realBatch, innerLr, outerLr, seed },
+          labels: result.labels,
+          inputs: { data: result.inputs, shape: [result.labels.length, ...network.inputShape] },
+          lr: result.lr,
+          created: new Date().toISOString(),
+        }),
+      );
+    }
     await atomicWrite(`results/${out}.json`, `${JSON.stringify({ bench: 'distill-mnist', protocol: 'see tools/bench/distill-mnist.ts', results }, null, 2)}\n`);
   }
 }

@@ -157,7 +157,8 @@ export function l2p(ctx: StrategyContext): Strategy {
     const s = new ParameterStore();
     if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ 0x12f);
     s.set(L2P_IO.headWeight, tensor('float32', [d, classes], head.weight.slice()));
-    s.set(L2P_IO.headBias, tensor('float32', [classes], head.bias.slice()));
+    // The cosine head has no bias: it scores by direction alone.
+    if (o.head === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], head.bias.slice()));
     return s;
   };
   let store = fresh();
@@ -232,7 +233,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
     const grad = (name: string) => Float32Array.from(result.gradients.get(name)!.data as Float32Array);
     const gw = grad(L2P_IO.headWeight);
-    const gb = o.head === 'linear' ? grad(L2P_IO.headBias) : new Float32Array(classes);
+    const gb = o.head === 'linear' ? grad(L2P_IO.headBias) : undefined;
     let pool: { prompts: ReturnType<typeof scatterAddRows>; keys: ReturnType<typeof scatterAddRows> } | undefined;
     if (o.size > 0) {
       // Only the real rows' selections carry gradient (padding rows have weight 0) and count.
@@ -243,10 +244,10 @@ export function l2p(ctx: StrategyContext): Strategy {
       };
       for (const m of real) data.current[m]! += 1;
     }
-    clipGlobalNorm([gw, gb, ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])], ctx.optimizer.clipGradNorm);
+    clipGlobalNorm([gw, ...(gb === undefined ? [] : [gb]), ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])], ctx.optimizer.clipGradNorm);
     store.step += 1;
     sparseUpdate(store, L2P_IO.headWeight, gw, ctx.optimizer, ctx.learningRate, store.step);
-    if (o.head === 'linear') sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
+    if (gb !== undefined) sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
     if (pool !== undefined) {
       sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, { size: o.length * d, touched: pool.prompts.touched });
       sparseUpdate(store, POOL_PARAMS.keys, pool.keys.grad, ctx.optimizer, o.promptLr, store.step, { size: d, touched: pool.keys.touched });
