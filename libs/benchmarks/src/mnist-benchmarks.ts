@@ -33,6 +33,26 @@ export const splitMnist: Benchmark = {
 };
 
 /**
+ * Split-MNIST mini: Split-MNIST's protocol scaled down to 200 training and 100 test samples per
+ * experience and an MLP 784-100-10 — a run of any strategy in seconds, for smoke tests and for
+ * checking the services against `mneme run`.
+ */
+export const splitMnistMini: Benchmark = {
+  name: 'split-mnist-mini',
+  description: 'Split-MNIST scaled down for smoke tests: 5 digit pairs, 200 train / 100 test samples each, class-incremental, batch 10, one pass, MLP 784-100-10, SGD 0.1',
+  defaults: { ...splitMnist.defaults, hidden: [100] },
+  async build({ seed, settings }: BuildOptions): Promise<BuiltBenchmark> {
+    const scenario = classIncremental(await mnistDataset(seed), { seed, experiences: 5, classOrder: MNIST_CLASS_NAMES, trainPerExperience: 200, testPerExperience: 100 });
+    return {
+      plan: planScenario(scenario, settings.batchSize),
+      classifier: { inputSize: 784, hidden: settings.hidden, classes: 10 },
+      classNames: scenario.classes,
+      kind: scenario.kind,
+    };
+  },
+};
+
+/**
  * Permuted-MNIST, online: 10 experiences, each a fixed seeded pixel permutation of the digits,
  * 1,000 training samples each, same MLP, SGD at lr 0.05, batches of 10, one pass (domain-incremental).
  */

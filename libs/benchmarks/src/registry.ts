@@ -1,11 +1,12 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Benchmark } from './benchmark.js';
 import { clinc150Benchmark, clinc150TaskBenchmark, clinc150ValidationBenchmark, textBenchmark } from './clinc150-benchmark.js';
-import { permutedMnistBenchmark, splitMnist } from './mnist-benchmarks.js';
+import { permutedMnistBenchmark, splitMnist, splitMnistMini } from './mnist-benchmarks.js';
 
 /** Every benchmark by its CLI name. */
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
   [splitMnist.name]: splitMnist,
+  [splitMnistMini.name]: splitMnistMini,
   [permutedMnistBenchmark.name]: permutedMnistBenchmark,
   [clinc150Benchmark.name]: clinc150Benchmark,
   [clinc150TaskBenchmark.name]: clinc150TaskBenchmark,

@@ -85,7 +85,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     scenario = built.kind;
     const strategy = factory({
       executor: options.executor,
-      classifier: built.classifier,
+      // No label is declared up front: the head grows as classes arrive, as in a deployed model.
+      classifier: { ...built.classifier, classes: 0 },
       optimizer: settings.optimizer,
       learningRate: settings.learningRate,
       batchSize: settings.batchSize,

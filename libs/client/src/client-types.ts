@@ -10,7 +10,7 @@ export interface VersionInfo {
   /** Last experience trained on; undefined for the untrained version 1. */
   readonly trainedThrough: number | undefined;
   readonly samplesSeen: number;
-  /** Label names in head order. */
+  /** Label names in class order: the classes this version learned. */
   readonly labels: readonly string[];
   readonly createdAt: Date;
 }
@@ -22,7 +22,7 @@ export type ModelInput = Float32Array | readonly number[] | string;
 export interface SampleInput {
   /** Unique within the model; repeats are dropped by the trainer, not retrained. */
   readonly id: string;
-  /** Class label name (one of the model's labels). */
+  /** Class label name; a label the model has not seen adds a class (≤ 256 UTF-8 bytes). */
   readonly label: string;
   readonly features?: Float32Array | readonly number[];
   readonly text?: string;
@@ -37,8 +37,8 @@ export interface CreateModelOptions {
   readonly modelId: string;
   /** A builder such as `mlp:784-400-400`, or an encoder of the model store such as `all-MiniLM-L6-v2`. */
   readonly base: string;
-  /** At least two label names. */
-  readonly labels: readonly string[];
+  /** Label names known up front, in class order; optional: labels that arrive with samples add classes. @default [] */
+  readonly labels?: readonly string[];
   /** Strategy name (`naive`, `er`, `mir`, ...) with its options as text. @default naive */
   readonly strategy?: string | { readonly name: string; readonly options?: Readonly<Record<string, string>> };
   /** @default 'class-incremental' */

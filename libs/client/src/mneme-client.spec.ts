@@ -63,7 +63,7 @@ describe('MnemeClient against real services on loopback', () => {
   });
 
   it('creates a model, ingests two experiences, closes them, predicts and lists the versions', async () => {
-    const v1 = await mneme.createModel({ modelId: 'demo', base: 'mlp:4-8', labels: ['a', 'b'], strategy: 'naive', seed: 3 });
+    const v1 = await mneme.createModel({ modelId: 'demo', base: 'mlp:4-8', labels: ['a', 'b'], strategy: { name: 'naive', options: { lr: '0.5' } }, seed: 3 });
     expect(v1).toMatchObject({ modelId: 'demo', version: 1, trainedThrough: undefined, labels: ['a', 'b'] });
     const first = await mneme.ingest('demo', [...samples(0, 30), ...samples(1, 20)]);
     expect(first).toEqual({ accepted: 50, duplicateIds: [] });
@@ -108,7 +108,7 @@ describe('MnemeClient against real services on loopback', () => {
   it('reports domain errors as MnemeError with the status kind', async () => {
     expect(await failure(mneme.trainingStatus('missing'))).toMatchObject({ kind: 'not-found' });
     expect(await failure(mneme.predict('missing', [[1, 2, 3, 4]]))).toMatchObject({ kind: 'not-found' });
-    expect(await failure(mneme.createModel({ modelId: 'bad', base: 'mlp:4-8', labels: ['only'] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('at least 2 labels') });
+    expect(await failure(mneme.createModel({ modelId: 'bad', base: 'mlp:4-8', labels: ['ok', ''] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('spec.labels[1]: the label is empty') });
     expect(await failure(mneme.ingest('demo', [{ id: 'x', label: 'a', experience: 0 }]))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('exactly one of features and text') });
     expect(await failure(mneme.promote('demo', 0))).toMatchObject({ kind: 'invalid-argument' });
   });

@@ -82,7 +82,7 @@ export class MnemeClient {
       this.trainer.createModel.bind(this.trainer),
       {
         modelId: options.modelId,
-        spec: { base: options.base, scenario: SCENARIOS[options.scenario ?? 'class-incremental'], strategy, labels: [...options.labels], seed: options.seed ?? 0 },
+        spec: { base: options.base, scenario: SCENARIOS[options.scenario ?? 'class-incremental'], strategy, labels: [...(options.labels ?? [])], seed: options.seed ?? 0 },
       },
       this.settings,
     );

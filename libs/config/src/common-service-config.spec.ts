@@ -17,6 +17,9 @@ const ALL_VARIABLES = [
   'MNEME_KAFKA_SESSION_TIMEOUT',
   'MNEME_DATA_DIR',
   'MNEME_MODELS_DIR',
+  'MNEME_MAX_LABELS',
+  'MNEME_DISTILLER_ADDRESS',
+  'MNEME_DISTILL_TIMEOUT',
   'MNEME_METRICS_PORT',
 ];
 
@@ -34,6 +37,9 @@ describe('commonServiceConfig', () => {
       readonly kafkaSessionTimeout: number;
       readonly dataDir: string;
       readonly modelsDir: string | undefined;
+      readonly maxLabels: number;
+      readonly distillerAddress: string | undefined;
+      readonly distillTimeout: number;
       readonly metricsPort: number | undefined;
     }>();
   });
@@ -51,6 +57,9 @@ describe('commonServiceConfig', () => {
       kafkaSessionTimeout: 30_000,
       dataDir: '.mneme',
       modelsDir: undefined,
+      maxLabels: 10_000,
+      distillerAddress: undefined,
+      distillTimeout: 600_000,
       metricsPort: undefined,
     });
   });
@@ -68,6 +77,9 @@ describe('commonServiceConfig', () => {
       MNEME_KAFKA_SESSION_TIMEOUT: '10s',
       MNEME_DATA_DIR: '/var/lib/mneme',
       MNEME_MODELS_DIR: '/app/.mneme/models',
+      MNEME_MAX_LABELS: '500',
+      MNEME_DISTILLER_ADDRESS: 'distiller:50051',
+      MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_METRICS_PORT: '9464',
     });
     expect(warnings).toEqual([]);
@@ -83,6 +95,9 @@ describe('commonServiceConfig', () => {
       kafkaSessionTimeout: 10_000,
       dataDir: '/var/lib/mneme',
       modelsDir: '/app/.mneme/models',
+      maxLabels: 500,
+      distillerAddress: 'distiller:50051',
+      distillTimeout: 120_000,
       metricsPort: 9464,
     });
   });

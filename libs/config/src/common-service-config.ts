@@ -2,7 +2,7 @@ import { bytes } from './bytes-field.js';
 import { type ConfigSchema, type Infer } from './define-config.js';
 import { duration } from './duration-field.js';
 import { hostPort, list } from './list-field.js';
-import { port } from './number-fields.js';
+import { int, port } from './number-fields.js';
 import { oneOf } from './one-of-field.js';
 import { str } from './string-field.js';
 
@@ -82,6 +82,25 @@ export const commonServiceConfig = {
   modelsDir: str({
     env: 'MNEME_MODELS_DIR',
     doc: 'Folder of the frozen encoders (the model store `mneme import-model` writes); unset means `<data dir>/models`.',
+  }),
+  /** @default 10000 */
+  maxLabels: int({
+    env: 'MNEME_MAX_LABELS',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Most labels (classes) one model may learn; a sample or held-out set that would add more is refused.',
+  }),
+  /** Optional: unset means `distill` models distil in the trainer's process. */
+  distillerAddress: str({
+    env: 'MNEME_DISTILLER_ADDRESS',
+    doc: 'host:port of the distiller service the trainer asks for synthetic sets; unset distils in the trainer process.',
+  }),
+  /** @default '10m' */
+  distillTimeout: duration({
+    env: 'MNEME_DISTILL_TIMEOUT',
+    default: '10m',
+    doc: 'Longest wait of a trainer for a synthetic set; after it the experience closes without one.',
   }),
   /** Optional: unset disables the metrics endpoint. */
   metricsPort: port({ env: 'MNEME_METRICS_PORT', doc: 'Port of the Prometheus metrics endpoint; unset disables it.' }),

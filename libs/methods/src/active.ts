@@ -94,11 +94,11 @@ const SELECTOR_SEED_SALT = 0x5e1ec7ed;
 export function active(ctx: StrategyContext): ActiveStrategy {
   const options = activeOptions(ctx.options, ctx.batchSize);
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, classes: ctx.classifier.classes, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
   let rng = Rng.seeded(ctx.seed ^ SELECTOR_SEED_SALT);
   let used = 0;
   const log: ActiveRound[] = [];
@@ -108,7 +108,7 @@ export function active(ctx: StrategyContext): ActiveStrategy {
     // Random selection needs no forward pass; its draws come from the strategy's own seeded stream.
     if (options.acquisition === 'random') return rng.sample(candidates.length, quota).map((i) => candidates[i]!);
     const logits = await net.logits(pool.gather(candidates).features);
-    return Array.from(topK(acquisitionScores(logits, ctx.classifier.classes, options.acquisition), quota), (i) => candidates[i]!);
+    return Array.from(topK(acquisitionScores(logits, net.classes, options.acquisition), quota), (i) => candidates[i]!);
   };
 
   const trainOn = async (rows: readonly number[]) => {
@@ -149,13 +149,15 @@ export function active(ctx: StrategyContext): ActiveStrategy {
     options,
     beginExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkBatch(batch.features, batch.labels, ctx.classifier);
+      checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
       checkIds(batch);
       pool.add(batch);
     },
     endExperience: async (info: ExperienceInfo) => {
       await learnExperience(info.index);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     labelsUsed: () => used,
     rounds: () => log,
@@ -173,7 +175,6 @@ export function active(ctx: StrategyContext): ActiveStrategy {
       }
       if (snapshot !== null) memory?.restore(snapshot);
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
       pool = nextPool;
       rng = Rng.fromState(state.data['rng'] as number[]);
       used = state.data['labelsUsed'] as number;

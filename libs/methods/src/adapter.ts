@@ -33,6 +33,8 @@ import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { BlockHead, HEAD_KINDS, l2Normalize, type BlockHeadSnapshot } from './block-head.js';
 import { gatherRows } from './experience-pool.js';
+import { savedClassCount } from './class-count.js';
+import { noClass } from './classifier.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
@@ -92,6 +94,7 @@ export function adapter(ctx: StrategyContext): Strategy {
   if (rows === 'mean' && !setfit && adapt !== 'none') throw new InvalidArgumentError('adapter: with rows=mean only SetFit trains the adapter; set setfit=true or adapt=none');
 
   const d = ctx.classifier.inputSize;
+  let classes = ctx.classifier.classes;
   const head = new BlockHead(ctx.executor, { inputSize: d, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate, adapter: bottleneck });
   let blockExperience: number[] = [];
   let firstExperience: number | undefined;
@@ -195,7 +198,7 @@ export function adapter(ctx: StrategyContext): Strategy {
       collected = { features: [], labels: [], ids: [] };
     },
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: d, classes });
       if (batch.labels.length === 0) return;
       openBlock(batch.experience, batch.labels);
       if (setfit) {
@@ -218,13 +221,17 @@ export function adapter(ctx: StrategyContext): Strategy {
       if (trainable.length === 0) return;
       await head.train(batch.features, batch.labels, allBlocks(), trainable);
     },
+    growClasses: (count: number) => {
+      classes = Math.max(classes, count);
+    },
+    classCount: () => classes,
     predict: async (features: Float32Array, _options?: PredictOptions) => {
       const logits = await head.logits(features);
       const columns = head.columns;
       const n = columns.length === 0 ? features.length / d : logits.length / columns.length;
+      // Before any class has a row no class can be predicted.
+      if (columns.length === 0) return noClass(n);
       const out = new Int32Array(n);
-      // Before any class is seen no class can be preferred: every prediction is class 0.
-      if (columns.length === 0) return out;
       for (let r = 0; r < n; r++) {
         let best = 0;
         for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
@@ -240,6 +247,7 @@ export function adapter(ctx: StrategyContext): Strategy {
         firstExperience: firstExperience ?? null,
         collected: { features: [...collected.features], labels: [...collected.labels], ids: [...collected.ids] },
         rng: rng.state(),
+        classes,
       },
     }),
     restoreState: (state: StrategyState) => {
@@ -247,12 +255,14 @@ export function adapter(ctx: StrategyContext): Strategy {
       if (c === undefined || c.features.length !== c.labels.length * d || c.ids.length !== c.labels.length) {
         throw new InvalidArgumentError('adapter state: collected samples are missing or inconsistent');
       }
+      const saved = savedClassCount(state, ctx.classifier.classes);
       head.restore(state.params, state.data['head'] as BlockHeadSnapshot);
       blockExperience = [...(state.data['blockExperience'] as number[])];
       const first = state.data['firstExperience'] as number | null;
       firstExperience = first ?? undefined;
       collected = { features: [...c.features], labels: [...c.labels], ids: [...c.ids] };
       rng = Rng.fromState(state.data['rng'] as number[]);
+      classes = saved;
     },
   };
 }

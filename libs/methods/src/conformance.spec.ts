@@ -2,14 +2,16 @@
  * The conformance suite every strategy passes (river's `check_estimator` idea): each strategy in
  * STRATEGIES — so also strategies added later — is run on a tiny class-incremental problem with the
  * real ONNX Runtime engine and must be deterministic per seed, round-trip its state bit-exactly,
- * keep its memory within capacity, predict before learning, and reject bad input with an
- * InvalidArgumentError without changing its memory or parameters.
+ * keep its memory within capacity, predict before learning, grow its classes as labels arrive
+ * (from none declared), and reject bad input with an InvalidArgumentError without changing its
+ * memory or parameters.
  */
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor, ParameterStore } from '@mneme/execution';
 import { Rng } from '@mneme/random';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { growToFit } from './class-index.js';
 import { STRATEGIES } from './registry.js';
 import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
@@ -74,6 +76,8 @@ function tinyProblem(): Problem {
 
 async function play(strategy: Strategy, events: readonly StreamEvent[], after?: () => void): Promise<void> {
   for (const event of events) {
+    // As the loops do: the strategy grows before the first batch (or boundary) holding a new class.
+    growToFit(strategy, event.kind === 'learn' ? event.batch.labels : event.info.classes);
     if (event.kind === 'learn') await strategy.learn(event.batch);
     else if (event.kind === 'begin') await strategy.beginExperience(event.info);
     else await strategy.endExperience(event.info);
@@ -123,10 +127,10 @@ describe('strategy conformance', () => {
     problem = tinyProblem();
   });
 
-  const build = (name: string): Strategy => {
+  const build = (name: string, classes = CLASSES): Strategy => {
     const ctx: StrategyContext = {
       executor,
-      classifier: { inputSize: INPUT, hidden: [16], classes: CLASSES },
+      classifier: { inputSize: INPUT, hidden: [16], classes },
       optimizer: { kind: 'sgd' },
       learningRate: 0.1,
       batchSize: BATCH,
@@ -138,11 +142,49 @@ describe('strategy conformance', () => {
   };
 
   describe.each(Object.keys(STRATEGIES))('%s', (name) => {
-    it('predicts valid class indices before any learning', async () => {
+    it('predicts valid class indices (or −1, no class) before any learning', async () => {
       const predicted = await build(name).predict(problem.testFeatures);
       expect(predicted).toBeInstanceOf(Int32Array);
       expect(predicted.length).toBe(problem.testFeatures.length / INPUT);
-      expect([...predicted].every((c) => Number.isInteger(c) && c >= 0 && c < CLASSES)).toBe(true);
+      expect([...predicted].every((c) => Number.isInteger(c) && c >= -1 && c < CLASSES)).toBe(true);
+      // With no label declared there is no class to name.
+      const empty = build(name, 0);
+      expect(empty.classCount()).toBe(0);
+      expect([...(await empty.predict(problem.testFeatures))].every((c) => c === -1)).toBe(true);
+    });
+
+    it('grows its classes as labels arrive, and a saved state restores its classes into a fresh instance', async () => {
+      const grown = build(name, 0);
+      await play(grown, problem.events.slice(0, problem.middle));
+      // Through experience 1 the stream held classes 0–3.
+      expect(grown.classCount()).toBe(4);
+      const saved = grown.saveState();
+      const predicted = await grown.predict(problem.testFeatures);
+      expect([...predicted].every((c) => c >= -1 && c < 4)).toBe(true);
+      // Growing to a count it has, or fewer, changes nothing.
+      grown.growClasses(2);
+      grown.growClasses(4);
+      expect(stateFingerprint(grown.saveState())).toEqual(stateFingerprint(saved));
+      // Restored into an instance created with no class (as the evaluator and encoder build models).
+      const restored = build(name, 0);
+      restored.restoreState({ params: saved.params, data: JSON.parse(JSON.stringify(saved.data)) as Record<string, unknown> });
+      expect(restored.classCount()).toBe(4);
+      expect(await restored.predict(problem.testFeatures)).toEqual(predicted);
+      await play(grown, problem.events.slice(problem.middle));
+      await play(restored, problem.events.slice(problem.middle));
+      expect(grown.classCount()).toBe(CLASSES);
+      expect(stateFingerprint(restored.saveState())).toEqual(stateFingerprint(grown.saveState()));
+      // One instance restores versions of any class count in any order (the evaluator and encoder do).
+      const later = grown.saveState();
+      const viewer = build(name, 0);
+      for (const state of [later, saved, later, saved]) viewer.restoreState({ params: state.params, data: JSON.parse(JSON.stringify(state.data)) as Record<string, unknown> });
+      expect(viewer.classCount()).toBe(4);
+      expect(await viewer.predict(problem.testFeatures)).toEqual(predicted);
+      const final = await grown.predict(problem.testFeatures);
+      expect([...final].every((c) => c >= 0 && c < CLASSES)).toBe(true);
+      // It learned: most test samples of the tiny separable problem are named right.
+      const testLabels = Array.from({ length: CLASSES * TEST_PER_CLASS }, (_, i) => i % CLASSES);
+      expect(testLabels.filter((l, i) => final[i] === l).length).toBeGreaterThan(0);
     });
 
     it('gives identical predictions and parameters for the same seed, and keeps memory within capacity', async () => {

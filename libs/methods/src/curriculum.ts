@@ -124,18 +124,18 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
   const options = curriculumOptions(ctx.options, ctx.batchSize);
   const pace = pacingFunction(options.pacing, options);
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, classes: ctx.classifier.classes, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
   let rng = Rng.seeded(ctx.seed ^ SAMPLER_SEED_SALT);
   const log: CurriculumStep[] = [];
 
   /** Row order of a labelled set, easiest first under the current model (or shuffled for `random`). */
   const rank = async (features: Float32Array, labels: Int32Array): Promise<Int32Array> => {
     if (options.order === 'random') return Int32Array.from(rng.shuffle([...labels.keys()]));
-    const scores = difficultyScores(await net.logits(features), labels, ctx.classifier.classes);
+    const scores = difficultyScores(await net.logits(features), labels, net.classes);
     const difficulty = difficultyOf(scores, options.scoring);
     return easyFirstOrder(options.order === 'hard-first' ? difficulty.map((x) => -x) : difficulty);
   };
@@ -181,13 +181,15 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
     options,
     beginExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkBatch(batch.features, batch.labels, ctx.classifier);
+      checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
       checkIds(batch);
       pool.add(batch);
     },
     endExperience: async (info: ExperienceInfo) => {
       await train(info.index);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     progress: () => log,
     describe: (): StrategyDescription => ({ memorySize: memory?.size ?? 0, memoryCapacity: options.memory }),
@@ -204,7 +206,6 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
       }
       if (snapshot !== null) memory?.restore(snapshot);
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
       pool = nextPool;
       rng = Rng.fromState(state.data['rng'] as number[]);
     },

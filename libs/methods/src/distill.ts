@@ -17,11 +17,12 @@
  * frozen encoder; the default on text benchmarks, which give `ctx.text`) or `features`, `tokens`
  * positions per synthetic text sample (16).
  */
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { buildMlp } from '@mneme/models';
 import { Classifier } from './classifier.js';
 import type { DistillInputSpace, DistillNetwork } from './distill-network.js';
+import { localDistillPort } from './distill-port.js';
 import { textInputSpace } from './distill-text-space.js';
 import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } from './distillation.js';
 import type { DistilledSet, DistillMethod } from './distilled-set.js';
@@ -53,6 +54,14 @@ export interface DistillExtras {
 export interface DistillStrategy extends Strategy {
   /** The sets held now, one per closed experience (latest version). */
   distilledSets(): readonly DistilledSet[];
+  /** Experiences closed without a set because their distillation could not run, with why. */
+  failedDistillations(): readonly DistillFailure[];
+}
+
+/** An experience whose distillation could not run (it closed without a synthetic set). */
+export interface DistillFailure {
+  readonly experience: number;
+  readonly reason: string;
 }
 
 /** Offsets the distillation and replay random streams from the weight initialisation's. */
@@ -116,16 +125,26 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
   const inputSpace = extras.inputSpace ?? (space === 'tokens' && ctx.text !== undefined ? textInputSpace(ctx.text, ctx.executor, tokens) : undefined);
 
   const spec = ctx.classifier;
-  const sizes = [spec.inputSize, ...spec.hidden, spec.classes];
-  const network: DistillNetwork = { name: `mlp-${sizes.join('-')}`, inputShape: [spec.inputSize], classes: spec.classes, build: (seed) => buildMlp({ sizes, seed }) };
-  const distiller = new Distiller(ctx.executor, network, inputSpace?.featureMap);
   const net = new Classifier(ctx.executor, spec, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, spec.inputSize);
+  // The distilling network's head has the classes known when an experience is summarised.
+  let distilling: { classes: number; network: DistillNetwork; distiller: Distiller } | undefined;
+  const distillerNow = () => {
+    const classes = Math.max(1, net.classes);
+    if (distilling?.classes !== classes) {
+      const sizes = [spec.inputSize, ...spec.hidden, classes];
+      const network: DistillNetwork = { name: `mlp-${sizes.join('-')}`, inputShape: [spec.inputSize], classes, build: (seed) => buildMlp({ sizes, seed }) };
+      distilling = { classes, network, distiller: new Distiller(ctx.executor, network, inputSpace?.featureMap) };
+    }
+    return distilling;
+  };
+  const port = ctx.distiller ?? localDistillPort(ctx.executor);
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, spec.inputSize);
   const now = extras.now ?? (() => new Date().toISOString());
-  const capacity = k * spec.classes;
+  const capacity = () => k * net.classes;
 
   let buffer: Buffer = { features: [], labels: [], ids: [] };
   let sets: DistilledSet[] = [];
+  let failures: DistillFailure[] = [];
   let rng = Rng.seeded(ctx.seed ^ REPLAY_SEED_SALT);
 
   /** Replay rows: every set's samples as the classifier sees them. */
@@ -147,6 +166,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     const ids = buffer.ids;
     const version = (sets.find((s) => s.experience === info.index)?.version ?? 0) + 1;
     const base = { experience: info.index, version, created: now() };
+    const { network, distiller } = distillerNow();
     const shapeOf = (n: number) => [n, ...distiller.sampleShape];
     if (source === 'random') {
       // k random real samples per label: the same budget as the distilled set.
@@ -182,15 +202,19 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
       ...(extras.onStep === undefined ? {} : { onStep: (step: number, objective: number) => extras.onStep!(info.index, step, objective) }),
     };
     const space = inputSpace;
-    const result = await distiller.distil(
-      {
-        inputs,
-        labels,
-        ...(space === undefined ? {} : { samplesOf: (rows: readonly number[]) => space.samplesOf(rows.map((r) => ids[r]!)) }),
-        ...(space?.noise === undefined ? {} : { noise: (r: Rng, count: number) => space.noise!(r, count) }),
-      },
-      options,
-    );
+    const result =
+      space === undefined
+        ? // Feature space: through the port (the distiller service when deployed), same rows, network and options.
+          await port.distil({ experience: info.index, inputs, labels, sizes: [spec.inputSize, ...spec.hidden, network.classes], options }, options.onStep)
+        : await distiller.distil(
+            {
+              inputs,
+              labels,
+              samplesOf: (rows: readonly number[]) => space.samplesOf(rows.map((r) => ids[r]!)),
+              ...(space.noise === undefined ? {} : { noise: (r: Rng, count: number) => space.noise!(r, count) }),
+            },
+            options,
+          );
     const n = result.labels.length;
     return {
       ...base,
@@ -207,7 +231,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     name: 'distill',
     beginExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, spec);
+      checkReplayBatch(batch, { inputSize: spec.inputSize, classes: net.classes });
       if (batch.labels.length === 0) return;
       const held = memory();
       const picked = rng.sample(held.labels.length, Math.min(replay, held.labels.length));
@@ -220,13 +244,24 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     },
     endExperience: async (info: ExperienceInfo) => {
       if (buffer.labels.length === 0) return;
-      const set = await summarise(info);
-      sets = [...sets.filter((s) => s.experience !== info.index), set];
+      try {
+        const set = await summarise(info);
+        sets = [...sets.filter((s) => s.experience !== info.index), set];
+      } catch (err) {
+        // A distillation that could not run (the distiller is down, failed or timed out) still
+        // closes the experience, without a set; any other error is a bug and propagates.
+        const kind = err instanceof MnemeError ? err.kind : 'internal';
+        if (kind !== 'unavailable' && kind !== 'deadline-exceeded') throw err;
+        failures = [...failures, { experience: info.index, reason: MnemeError.from(err).message }];
+      }
       // The real data of a closed experience is not kept: only its synthetic summary.
       buffer = { features: [], labels: [], ids: [] };
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array) => net.predict(features),
     distilledSets: () => sets,
+    failedDistillations: () => failures,
     saveState: (): StrategyState => ({
       params: net.store.clone(),
       data: {
@@ -246,6 +281,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
           }),
         ),
         rng: rng.state(),
+        failures: failures.map((f) => ({ ...f })),
       },
     }),
     restoreState: (state: StrategyState) => {
@@ -264,9 +300,9 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
       }));
       buffer = { features: [...data.buffer.features], labels: [...data.buffer.labels], ids: [...data.buffer.ids] };
       rng = Rng.fromState(data.rng);
+      failures = [...((state.data['failures'] as DistillFailure[] | undefined) ?? [])];
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
     },
-    describe: (): StrategyDescription => ({ memorySize: sets.reduce((n, s) => n + s.labels.length, 0), memoryCapacity: capacity }),
+    describe: (): StrategyDescription => ({ memorySize: sets.reduce((n, s) => n + s.labels.length, 0), memoryCapacity: capacity() }),
   };
 }

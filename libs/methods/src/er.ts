@@ -44,8 +44,8 @@ export function er(ctx: StrategyContext): Strategy {
   read.done();
 
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const memory = new ReservoirMemory({ capacity, inputSize: ctx.classifier.inputSize, classes: ctx.classifier.classes, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
+  const memory = new ReservoirMemory({ capacity, inputSize: ctx.classifier.inputSize, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
   const offered = new OncePerExperience(ctx.classifier.inputSize);
 
@@ -55,13 +55,15 @@ export function er(ctx: StrategyContext): Strategy {
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes: net.classes });
       if (batch.labels.length === 0) return;
       const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
       await trainer.step(batch, replayed);
       const fresh = offered.fresh(batch);
       if (fresh.labels.length > 0) memory.add(fresh);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
     restoreState: (state: StrategyState) => {
@@ -70,7 +72,6 @@ export function er(ctx: StrategyContext): Strategy {
       memory.restore(state.data['memory'] as MemorySnapshot);
       restoreOffered();
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
   };

@@ -21,6 +21,8 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import { BlockHead, HEAD_KINDS, type BlockHeadSnapshot } from './block-head.js';
+import { savedClassCount } from './class-count.js';
+import { noClass } from './classifier.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
@@ -48,6 +50,7 @@ export function expandingHead(ctx: StrategyContext): Strategy {
   read.done();
   if (rows === 'mean' && kind !== 'cosine') throw new InvalidArgumentError('expanding-head: rows=mean needs head=cosine (a class mean is a direction, not an affine score)');
 
+  let classes = ctx.classifier.classes;
   const head = new BlockHead(ctx.executor, { inputSize: ctx.classifier.inputSize, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate });
   // Experience index of each block: a block is opened by its experience's first sight of a new class.
   let blockExperience: number[] = [];
@@ -71,7 +74,7 @@ export function expandingHead(ctx: StrategyContext): Strategy {
     },
     endExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes });
       if (batch.labels.length === 0) return;
       // Classes the experience did not announce get rows too (in its block).
       openBlock(batch.experience, batch.labels);
@@ -86,13 +89,17 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       if (trainable.length === 0) return;
       await head.train(batch.features, batch.labels, all, trainable);
     },
+    growClasses: (count: number) => {
+      classes = Math.max(classes, count);
+    },
+    classCount: () => classes,
     predict: async (features: Float32Array, _options?: PredictOptions) => {
       const logits = await head.logits(features);
       const columns = head.columns;
       const n = columns.length === 0 ? features.length / ctx.classifier.inputSize : logits.length / columns.length;
+      // Before any class has a row no class can be predicted.
+      if (columns.length === 0) return noClass(n);
       const out = new Int32Array(n);
-      // Before any class is seen no class can be preferred: every prediction is class 0.
-      if (columns.length === 0) return out;
       for (let r = 0; r < n; r++) {
         let best = 0;
         for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
@@ -100,10 +107,12 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       }
       return out;
     },
-    saveState: (): StrategyState => ({ params: head.store.clone(), data: { head: head.snapshot(), blockExperience: [...blockExperience] } }),
+    saveState: (): StrategyState => ({ params: head.store.clone(), data: { head: head.snapshot(), blockExperience: [...blockExperience], classes } }),
     restoreState: (state: StrategyState) => {
+      const saved = savedClassCount(state, ctx.classifier.classes);
       head.restore(state.params, state.data['head'] as BlockHeadSnapshot);
       blockExperience = [...(state.data['blockExperience'] as number[])];
+      classes = saved;
     },
   };
 }

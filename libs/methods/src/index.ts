@@ -1,5 +1,7 @@
 /** Continual-learning strategies, one file per method (paper cited), one interface, and the experiment loop. */
-export { Classifier, argmaxRows, checkBatch, checkFeatures, checkLabels } from './classifier.js';
+export { Classifier, argmaxRows, checkBatch, checkFeatures, checkLabels, noClass } from './classifier.js';
+export { ClassIndex, growToFit } from './class-index.js';
+export { savedClassCount } from './class-count.js';
 export { naive } from './naive.js';
 export { joint } from './joint.js';
 export { er, ER_DEFAULTS } from './er.js';
@@ -38,7 +40,9 @@ export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 export type { TouchedRows } from './sparse-update.js';
 export type { TextInputs } from './text-inputs.js';
 export { createDistill, distill, DISTILL_STRATEGY_DEFAULTS } from './distill.js';
-export type { DistillExtras, DistillStrategy } from './distill.js';
+export type { DistillExtras, DistillFailure, DistillStrategy } from './distill.js';
+export { localDistillPort, mlpDistillNetwork } from './distill-port.js';
+export type { DistillPort, DistillRequest } from './distill-port.js';
 export { AdamVector, buildBilevelGraph, checkDistillOptions, DISTILL_DEFAULTS, DISTILL_IO, DISTILL_METHODS, Distiller, featureMapModel, syntheticClassifier } from './distillation.js';
 export type { BilevelGraph, DistillData, DistillOptions, DistillResult } from './distillation.js';
 export { networkWeights } from './distill-network.js';
@@ -56,6 +60,7 @@ export { STRATEGIES, strategyFactory } from './registry.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperiencePlan, ExperimentResult, ProgressEvent, RunOptions } from './run-experiment.js';
 export type {
+  BatchShape,
   ClassifierSpec,
   ExperienceInfo,
   LabelledBatch,

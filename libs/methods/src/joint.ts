@@ -39,13 +39,15 @@ export function joint(ctx: StrategyContext): Strategy {
     beginExperience: () => Promise.resolve(),
     // Joint defers all training to the experience's end, on everything seen so far.
     learn: async (batch: LabelledBatch) => {
-      checkBatch(batch.features, batch.labels, ctx.classifier);
+      checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
       features.push(batch.features.slice());
       labels.push(...batch.labels);
     },
     endExperience: async (_info: ExperienceInfo) => {
       await retrain();
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (x: Float32Array) => net.predict(x),
     saveState: (): StrategyState => ({
       params: net.store.clone(),

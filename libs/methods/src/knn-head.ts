@@ -18,7 +18,7 @@
 import type { ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
-import { argmaxRows, checkFeatures, Classifier } from './classifier.js';
+import { argmaxRows, checkFeatures, Classifier, noClass } from './classifier.js';
 import { softmaxRows } from './difficulty.js';
 import { readKnnOptions } from './knn.js';
 import { KnnMemory, type KnnMemoryBatch, type KnnMemorySnapshot } from './knn-memory.js';
@@ -55,13 +55,11 @@ export function knnHead(ctx: StrategyContext): Strategy {
   const localLr = read.number('local-lr', KNN_HEAD_DEFAULTS.localLr, { min: 0, exclusiveMin: true });
   read.done();
 
-  const classes = ctx.classifier.classes;
   const d = ctx.classifier.inputSize;
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, d);
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
   const memory = new KnnMemory({
     inputSize: d,
-    classes,
     capacity,
     seed: ctx.seed ^ MEMORY_SEED_SALT,
     ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }),
@@ -69,6 +67,7 @@ export function knnHead(ctx: StrategyContext): Strategy {
 
   /** The head's distribution per row, each row from a copy of the head adapted on its neighbours. */
   const locallyAdapted = async (features: Float32Array, rows: number): Promise<Float32Array> => {
+    const classes = net.classes;
     const context = memory.neighbours(features, k);
     const scratch = net.store.clone();
     const runner: TrainStepRunner = ctx.executor.trainStep({ model: net.model, loss: CLASSIFIER_IO.loss, store: scratch, optimizer: { kind: 'sgd' }, lr: localLr });
@@ -93,7 +92,7 @@ export function knnHead(ctx: StrategyContext): Strategy {
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: d, classes: net.classes });
       memory.rowNorms(batch.features);
       const kept = withoutForgotten(batch, memory, d);
       const replayed = replay > 0 ? memory.sample(replay) : undefined;
@@ -102,10 +101,14 @@ export function knnHead(ctx: StrategyContext): Strategy {
       }
       memory.add(kept);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: async (features: Float32Array, _options?: PredictOptions) => {
       const rows = checkFeatures(features, d);
+      const classes = net.classes;
+      if (classes === 0) return noClass(rows);
       const head = localSteps > 0 && memory.size > 0 ? await locallyAdapted(features, rows) : softmaxRows(await net.logits(features), classes);
-      const votes = memory.vote(features, { k, temperature });
+      const votes = memory.vote(features, { k, temperature, classes });
       const mixed = new Float32Array(rows * classes);
       for (let i = 0; i < mixed.length; i++) mixed[i] = lambda * votes[i]! + (1 - lambda) * head[i]!;
       return argmaxRows(mixed, classes);
@@ -114,7 +117,6 @@ export function knnHead(ctx: StrategyContext): Strategy {
     restoreState: (state: StrategyState) => {
       memory.restore(state.data['memory'] as KnnMemorySnapshot);
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
     forget: (ids: Iterable<number>) => memory.forget(ids),

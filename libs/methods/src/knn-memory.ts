@@ -14,8 +14,6 @@ import { ExactIndex } from './exact-index.js';
 export interface KnnMemoryOptions {
   /** Feature width. */
   readonly inputSize: number;
-  /** Classes of the head (labels lie in [0, classes)). */
-  readonly classes: number;
   /** Most samples held; beyond it, reservoir sampling (Vitter's algorithm R) decides. @default Infinity */
   readonly capacity?: number;
   /** Seed of the reservoir's random stream. */
@@ -56,6 +54,8 @@ export interface VoteOptions {
    * majority vote.
    */
   readonly temperature: number;
+  /** Classes voted for: the width of each row (labels lie below it). */
+  readonly classes: number;
 }
 
 /** Rows of neighbours, as {@link KnnMemory.neighbours} returns them. */
@@ -172,7 +172,7 @@ export class KnnMemory {
    * @throws InvalidArgumentError for a wrong width or non-finite values
    */
   vote(features: Float32Array, options: VoteOptions): Float32Array {
-    const classes = this.options.classes;
+    const classes = options.classes;
     const rows = checkFeatures(features, this.options.inputSize);
     const out = new Float32Array(rows * classes);
     if (this.size === 0 || rows === 0) return out;
@@ -184,7 +184,10 @@ export class KnnMemory {
       let total = 0;
       const weights = Array.from(h.distances, (dist) => Math.exp((1 - dist - best) / options.temperature));
       weights.forEach((w) => (total += w));
-      weights.forEach((w, i) => (out[r * classes + h.labels[i]!]! += w / total));
+      // A held label at or above `classes` (none, when the caller grows first) has no column to vote in.
+      weights.forEach((w, i) => {
+        if (h.labels[i]! < classes) out[r * classes + h.labels[i]!]! += w / total;
+      });
     });
     return out;
   }
@@ -257,8 +260,8 @@ export class KnnMemory {
     if (snapshot.labels.length !== n || snapshot.norms.length !== n || snapshot.vectors.length !== n * d) {
       problems.push(`snapshot arrays disagree: ${n} ids, ${snapshot.labels.length} labels, ${snapshot.norms.length} norms, ${snapshot.vectors.length} vector values (width ${d})`);
     }
-    const badLabel = snapshot.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= this.options.classes);
-    if (badLabel !== undefined) problems.push(`snapshot label ${badLabel} is outside the ${this.options.classes} classes`);
+    const badLabel = snapshot.labels.find((l) => !Number.isInteger(l) || l < 0);
+    if (badLabel !== undefined) problems.push(`snapshot label ${badLabel} is not a class index (a non-negative integer)`);
     if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `knn memory: ${p}`));
     const index = this.factory(d);
     if (n > 0) index.add(snapshot.ids, Float32Array.from(snapshot.vectors), snapshot.labels);

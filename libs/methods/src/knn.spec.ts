@@ -33,10 +33,10 @@ describe('ExactIndex', () => {
 
 describe('KnnMemory', () => {
   it('votes by softmax-weighted neighbours, rows summing to 1', () => {
-    const memory = new KnnMemory({ inputSize: D, classes: CLASSES, seed: 1 });
+    const memory = new KnnMemory({ inputSize: D, seed: 1 });
     const train = blobs(10, 1);
     memory.add(train);
-    const votes = memory.vote(blobs(2, 2).features, { k: 5, temperature: 0.1 });
+    const votes = memory.vote(blobs(2, 2).features, { k: 5, temperature: 0.1, classes: CLASSES });
     for (let r = 0; r < 8; r++) {
       const row = votes.subarray(r * CLASSES, (r + 1) * CLASSES);
       expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -45,7 +45,7 @@ describe('KnnMemory', () => {
   });
 
   it('stays within capacity by reservoir sampling, skips repeated ids, and forgets for good', () => {
-    const memory = new KnnMemory({ inputSize: D, classes: CLASSES, capacity: 12, seed: 3 });
+    const memory = new KnnMemory({ inputSize: D, capacity: 12, seed: 3 });
     const batch = blobs(10, 3);
     memory.add(batch);
     memory.add(batch);
@@ -60,9 +60,9 @@ describe('KnnMemory', () => {
   });
 
   it('restores a snapshot bit-exactly into a fresh memory', () => {
-    const a = new KnnMemory({ inputSize: D, classes: CLASSES, capacity: 20, seed: 4 });
+    const a = new KnnMemory({ inputSize: D, capacity: 20, seed: 4 });
     a.add(blobs(8, 4));
-    const b = new KnnMemory({ inputSize: D, classes: CLASSES, capacity: 20, seed: 4 });
+    const b = new KnnMemory({ inputSize: D, capacity: 20, seed: 4 });
     b.restore(JSON.parse(JSON.stringify(a.snapshot())) as ReturnType<KnnMemory['snapshot']>);
     expect(b.snapshot()).toEqual(a.snapshot());
     const next = blobs(5, 5, 1000);

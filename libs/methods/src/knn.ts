@@ -11,7 +11,8 @@
  * beyond it (default: all). The index is `ctx.indexFactory` (HNSW from the CLI) or exact search.
  */
 import { ParameterStore } from '@mneme/execution';
-import { argmaxRows } from './classifier.js';
+import { argmaxRows, checkFeatures, noClass } from './classifier.js';
+import { savedClassCount } from './class-count.js';
 import { KnnMemory, type KnnMemorySnapshot } from './knn-memory.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch } from './replay-trainer.js';
@@ -48,9 +49,9 @@ export function knn(ctx: StrategyContext): Strategy {
   const read = new OptionReader('knn', ctx.options);
   const { k, temperature, capacity } = readKnnOptions(read);
   read.done();
+  let classes = ctx.classifier.classes;
   const memory = new KnnMemory({
     inputSize: ctx.classifier.inputSize,
-    classes: ctx.classifier.classes,
     capacity,
     seed: ctx.seed ^ MEMORY_SEED_SALT,
     ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }),
@@ -65,18 +66,24 @@ export function knn(ctx: StrategyContext): Strategy {
     endExperience: () => Promise.resolve(),
     // Async so that bad input rejects the promise rather than throwing at the call.
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes });
       memory.add(batch);
       params.step++;
       return Promise.resolve();
     },
-    // Before any learning the votes are all zero and arg-max picks class 0: defined, if useless.
+    growClasses: (count: number) => {
+      classes = Math.max(classes, count);
+    },
+    classCount: () => classes,
+    // With classes but an empty memory the votes are all zero and arg-max picks class 0: defined, if useless.
     predict: async (features: Float32Array, _options?: PredictOptions) =>
-      Promise.resolve(argmaxRows(memory.vote(features, { k, temperature }), ctx.classifier.classes)),
-    saveState: (): StrategyState => ({ params: params.clone(), data: { memory: memory.snapshot() } }),
+      Promise.resolve(classes === 0 ? noClass(checkFeatures(features, ctx.classifier.inputSize)) : argmaxRows(memory.vote(features, { k, temperature, classes }), classes)),
+    saveState: (): StrategyState => ({ params: params.clone(), data: { memory: memory.snapshot(), classes } }),
     restoreState: (state: StrategyState) => {
+      const saved = savedClassCount(state, ctx.classifier.classes);
       memory.restore(state.data['memory'] as KnnMemorySnapshot);
       params = state.params.clone();
+      classes = saved;
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
     forget: (ids: Iterable<number>) => memory.forget(ids),

@@ -26,10 +26,10 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
-import { ENCODER_IO, initBias, initWeight } from '@mneme/models';
-import { Rng } from '@mneme/random';
+import { ENCODER_IO } from '@mneme/models';
 import { tensor, type Tensor } from '@mneme/tensor';
-import { argmaxRows, checkFeatures, checkLabels } from './classifier.js';
+import { classColumns, widenClassParam } from './class-columns.js';
+import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
 import { OptionReader } from './option-reader.js';
 import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
@@ -123,18 +123,16 @@ interface Chunk {
   readonly padded: number;
 }
 
+/** Salt of the head's per-class initialisation stream. */
+const HEAD_SALT = 0x12b;
+
 /** The `l2p` strategy (see the file comment). */
 export function l2p(ctx: StrategyContext): Strategy {
   const o = l2pOptions(ctx);
   const d = ctx.classifier.inputSize;
-  const classes = ctx.classifier.classes;
+  let classes = ctx.classifier.classes;
   const text: TextInputs | undefined = o.size > 0 && o.input !== 'features' ? ctx.text : undefined;
   const promptTokens = o.size > 0 ? o.select * o.length : 0;
-  const rng = Rng.seeded(ctx.seed);
-  const head = {
-    weight: Float32Array.from(initWeight(rng, [d, classes], d, classes, 'torch-default').data as Float32Array),
-    bias: Float32Array.from(initBias(rng, classes, d, 'torch-default').data as Float32Array),
-  };
   const graph = (objective: 'predict' | 'classify'): Model =>
     buildL2pGraph({
       hidden: d,
@@ -148,17 +146,19 @@ export function l2p(ctx: StrategyContext): Strategy {
       objective,
       classes,
       lambda: o.lambda,
-      head,
+      head: { weight: store.get(L2P_IO.headWeight).data, bias: o.head === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
     });
   let trainModel: Model | undefined;
   let predictModel: Model | undefined;
 
   const fresh = (): ParameterStore => {
+    // Head columns are drawn per class, so the head can grow as classes arrive.
+    const initialHead = classColumns(ctx.seed, HEAD_SALT, d, 0, classes);
     const s = new ParameterStore();
     if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ 0x12f);
-    s.set(L2P_IO.headWeight, tensor('float32', [d, classes], head.weight.slice()));
+    s.set(L2P_IO.headWeight, tensor('float32', [d, classes], initialHead.weight.slice()));
     // The cosine head has no bias: it scores by direction alone.
-    if (o.head === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], head.bias.slice()));
+    if (o.head === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], initialHead.bias.slice()));
     return s;
   };
   let store = fresh();
@@ -276,6 +276,17 @@ export function l2p(ctx: StrategyContext): Strategy {
       if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
       return Promise.resolve();
     },
+    growClasses: (count: number) => {
+      if (count <= classes) return;
+      const added = classColumns(ctx.seed, HEAD_SALT, d, classes, count);
+      widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
+      if (o.head === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      classes = count;
+      // The graphs bake the head's width.
+      trainModel = undefined;
+      predictModel = undefined;
+    },
+    classCount: () => classes,
     learn: async (batch: LabelledBatch) => {
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
@@ -294,6 +305,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       // Classes not seen yet were never trained (their logits are the random initial ones, and the
       // train mask keeps them so), so like an expanding head they cannot be predicted.
       const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      if (classes === 0) return noClass(checkFeatures(features, d));
       return argmaxRows(await logits(features), classes, allowed);
     },
     saveState: (): StrategyState => ({ params: store.clone(), data: structuredClone(data) as unknown as Record<string, unknown> }),
@@ -302,6 +314,10 @@ export function l2p(ctx: StrategyContext): Strategy {
       const missing = [...fresh().names()].filter((n) => !restored.has(n));
       if (missing.length > 0) throw new InvalidArgumentError(`l2p: the state lacks ${missing.join(', ')} (saved with other options?)`);
       store = restored;
+      // The head's width is the saved class count.
+      classes = restored.get(L2P_IO.headWeight).shape[1]!;
+      trainModel = undefined;
+      predictModel = undefined;
       data = structuredClone(state.data) as unknown as L2pData;
     },
   };

@@ -20,7 +20,8 @@
  * its `experience`, as the reference code's `exclude_task`, or `none`).
  */
 import { InvalidArgumentError } from '@mneme/errors';
-import type { VirtualStepRunner } from '@mneme/execution';
+import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
+import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
@@ -73,12 +74,12 @@ export function mir(ctx: StrategyContext): Strategy {
 
   const d = ctx.classifier.inputSize;
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const memory = new ReservoirMemory({ capacity, inputSize: d, classes: ctx.classifier.classes, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
-  const trainer = new ReplayTrainer(ctx.executor, net.model, net.store, ctx.optimizer, ctx.learningRate, d);
+  const memory = new ReservoirMemory({ capacity, inputSize: d, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
   // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
   const offered = new OncePerExperience(d);
-  // Bound to the current parameter store; rebuilt after a restore replaces it.
-  let virtual: VirtualStepRunner | undefined;
+  // Bound to the classifier's graph and store; rebuilt when a class arrives or a restore replaces the store.
+  let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
   const labelled = (features: Float32Array, labels: Int32Array) => ({
     [CLASSIFIER_IO.input]: tensor('float32', [labels.length, d], features),
@@ -89,8 +90,10 @@ export function mir(ctx: StrategyContext): Strategy {
     const filter = exclusionFilter(exclude, batch);
     if (memory.eligible(filter) < candidates) return NO_REPLAY;
     const pool: MemorySample = memory.sample(candidates, filter);
-    virtual ??= ctx.executor.virtualStep({ model: net.model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store: net.store });
-    const { before, after } = await virtual.run(labelled(batch.features, batch.labels), labelled(pool.features, pool.labels), ctx.learningRate);
+    if (virtual?.model !== net.model || virtual.store !== net.store) {
+      virtual = { model: net.model, store: net.store, runner: ctx.executor.virtualStep({ model: net.model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store: net.store }) };
+    }
+    const { before, after } = await virtual.runner.run(labelled(batch.features, batch.labels), labelled(pool.features, pool.labels), ctx.learningRate);
     const scores = after.map((a, i) => a - before[i]!);
     const chosen = topKIndices(scores, topK);
     const features = new Float32Array(chosen.length * d);
@@ -104,12 +107,14 @@ export function mir(ctx: StrategyContext): Strategy {
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: d, classes: net.classes });
       if (batch.labels.length === 0) return;
       await trainer.step(batch, await retrieve(batch));
       const fresh = offered.fresh(batch);
       if (fresh.labels.length > 0) memory.add(fresh);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
     restoreState: (state: StrategyState) => {
@@ -118,8 +123,6 @@ export function mir(ctx: StrategyContext): Strategy {
       memory.restore(state.data['memory'] as MemorySnapshot);
       restoreOffered();
       net.setStore(state.params.clone());
-      trainer.setStore(net.store);
-      virtual = undefined;
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
   };

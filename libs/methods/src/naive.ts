@@ -16,6 +16,8 @@ export function naive(ctx: StrategyContext): Strategy {
     learn: async (batch: LabelledBatch) => {
       await net.train(batch.features, batch.labels);
     },
+    growClasses: (count: number) => net.growClasses(count),
+    classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     saveState: (): StrategyState => ({ params: net.store.clone(), data: {} }),
     restoreState: (state: StrategyState) => net.setStore(state.params.clone()),

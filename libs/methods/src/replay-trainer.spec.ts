@@ -34,7 +34,7 @@ describe('ReplayTrainer', () => {
       return Number(out[CLASSIFIER_IO.loss]!.data[0]);
     };
     const expected = (await meanLoss(incoming)) + (await meanLoss(replay));
-    const trainer = new ReplayTrainer(executor, model, store, { kind: 'sgd' }, 0.1, D);
+    const trainer = new ReplayTrainer(executor, { model, store }, { kind: 'sgd' }, 0.1, D);
     expect(await trainer.step(incoming, replay)).toBeCloseTo(expected, 5);
     // Without replay it is the plain mean over the incoming batch.
     const alone = await meanLoss(incoming);

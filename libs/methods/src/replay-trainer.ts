@@ -12,7 +12,7 @@ import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { checkBatch } from './classifier.js';
 import type { MemoryBatch, SampleFilter } from './reservoir-memory.js';
-import type { ClassifierSpec, LabelledBatch } from './strategy.js';
+import type { BatchShape, LabelledBatch } from './strategy.js';
 
 /** Names the replay objective adds to a classifier-with-loss graph. */
 export const REPLAY_IO = Object.freeze({
@@ -43,30 +43,26 @@ export interface LabelledRows {
   readonly labels: Int32Array;
 }
 
+/** What replay steps train: a classifier-with-loss graph and its parameters (a {@link Classifier}). */
+export interface TrainedClassifier {
+  readonly model: Model;
+  readonly store: ParameterStore;
+}
+
 /**
- * Runs replay updates on a parameter store. The compiled step is bound to one store: call
- * {@link ReplayTrainer.setStore} after replacing it (e.g. on restore).
+ * Runs replay updates on a classifier's parameters. The compiled step follows the classifier: it is
+ * rebuilt when the classifier's graph changes (a class arrived) or its store is replaced (a restore).
  */
 export class ReplayTrainer {
-  private readonly model: Model;
-  private runner: TrainStepRunner | undefined;
+  private bound: { model: Model; weighted: Model; store: ParameterStore; runner: TrainStepRunner } | undefined;
 
   constructor(
     private readonly executor: Executor,
-    classifierWithLoss: Model,
-    private store: ParameterStore,
+    private readonly net: TrainedClassifier,
     private readonly optimizer: OptimizerSpec,
     private readonly learningRate: number,
     private readonly inputSize: number,
-  ) {
-    this.model = withSampleWeights(classifierWithLoss);
-  }
-
-  /** Binds later steps to `store`. */
-  setStore(store: ParameterStore): void {
-    this.store = store;
-    this.runner = undefined;
-  }
+  ) {}
 
   /**
    * One step on `incoming` and `replay` (either may be empty, not both); returns the objective
@@ -87,13 +83,21 @@ export class ReplayTrainer {
     const weights = new Float32Array(n);
     weights.fill(nIn === 0 ? 0 : 1 / nIn, 0, nIn);
     weights.fill(nRe === 0 ? 0 : 1 / nRe, nIn);
-    this.runner ??= this.executor.trainStep({ model: this.model, loss: REPLAY_IO.loss, store: this.store, optimizer: this.optimizer, lr: this.learningRate });
-    const result = await this.runner.step({
+    const result = await this.runner().step({
       [CLASSIFIER_IO.input]: tensor('float32', [n, this.inputSize], features),
       [CLASSIFIER_IO.labels]: tensor('int64', [n], labels),
       [REPLAY_IO.weights]: tensor('float32', [n], weights),
     });
     return result.loss;
+  }
+
+  private runner(): TrainStepRunner {
+    const { model, store } = this.net;
+    if (this.bound?.model !== model || this.bound.store !== store) {
+      const weighted = this.bound?.model === model ? this.bound.weighted : withSampleWeights(model);
+      this.bound = { model, weighted, store, runner: this.executor.trainStep({ model: weighted, loss: REPLAY_IO.loss, store, optimizer: this.optimizer, lr: this.learningRate }) };
+    }
+    return this.bound.runner;
   }
 }
 
@@ -120,7 +124,7 @@ export function exclusionFilter(mode: ReplayExclusion, batch: { readonly labels:
  *
  * @throws InvalidArgumentError saying what is wrong
  */
-export function checkReplayBatch(batch: LabelledBatch, spec: ClassifierSpec): void {
+export function checkReplayBatch(batch: LabelledBatch, spec: BatchShape): void {
   checkBatch(batch.features, batch.labels, spec);
   if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} sample ids for ${batch.labels.length} labels; give one id per sample`);
   if (!Number.isInteger(batch.experience) || batch.experience < 0) throw new InvalidArgumentError(`experience must be a non-negative integer, got ${batch.experience}`);

@@ -1,4 +1,5 @@
 import { accuracyMatrix, averageFinalAccuracy, averageForgetting, backwardTransfer, forwardTransfer, type MetricValue } from '@mneme/metrics';
+import { ClassIndex, growToFit } from './class-index.js';
 import type { Strategy } from './strategy.js';
 
 /** One experience of a feature-level scenario, as the loop consumes it. */
@@ -39,19 +40,26 @@ export interface ExperimentResult {
 }
 
 /**
- * Runs a strategy through a scenario: for each experience, the strategy is told the boundary,
- * learns every batch (for `epochs` passes), and is then evaluated on every experience's test set
- * (earlier ones for forgetting, later ones for forward transfer). The untrained strategy is
- * evaluated first, for FWT's b_j. Task ids reach `predict` only in task-incremental plans.
+ * Runs a strategy through a scenario: for each experience, the strategy learns every batch (for
+ * `epochs` passes) and is then evaluated on every experience's test set (earlier ones for
+ * forgetting, later ones for forward transfer). The untrained strategy is evaluated first, for
+ * FWT's b_j. Task ids reach `predict` only in task-incremental plans.
+ *
+ * The loop drives the strategy exactly as the trainer service's stream loop does, so a benchmark
+ * streamed through the services trains the same model: classes are indexed in order of first
+ * arrival and the strategy grows before the first batch that holds a new one; an experience begins
+ * at its first batch, told the classes of that batch, and ends told every class it held. A test
+ * sample whose class has not arrived yet counts as wrong (the model cannot name it).
  */
 export async function runExperiment(strategy: Strategy, plan: readonly ExperiencePlan[], options: RunOptions = {}): Promise<ExperimentResult> {
   const epochs = options.epochs ?? 1;
+  const classes = new ClassIndex<number>();
   const evaluate = async (): Promise<number[]> => {
     const row: number[] = [];
     for (const e of plan) {
       const predicted = await strategy.predict(e.test.features, e.taskId === undefined ? {} : { taskId: e.taskId });
       let correct = 0;
-      predicted.forEach((p, i) => (correct += p === e.test.labels[i] ? 1 : 0));
+      predicted.forEach((p, i) => (correct += p >= 0 && p === classes.get(e.test.labels[i]!) ? 1 : 0));
       row.push(e.test.labels.length === 0 ? 0 : correct / e.test.labels.length);
     }
     return row;
@@ -60,16 +68,26 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
   const rows: number[][] = [];
   let samplesSeen = 0;
   for (const e of plan) {
-    const info = { index: e.index, classes: e.classes, ...(e.taskId === undefined ? {} : { taskId: e.taskId }) };
-    await strategy.beginExperience(info);
+    const task = e.taskId === undefined ? {} : { taskId: e.taskId };
+    const held = new Set<number>();
+    let begun = false;
     let batchNo = 0;
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const b of e.batches()) {
-        await strategy.learn({ ...b, experience: e.index, ...(e.taskId === undefined ? {} : { taskId: e.taskId }) });
+        const labels = Int32Array.from(b.labels, (l) => classes.add(l));
+        growToFit(strategy, labels);
+        for (const c of labels) held.add(c);
+        if (!begun) {
+          await strategy.beginExperience({ index: e.index, classes: [...new Set(labels)].sort((x, y) => x - y), ...task });
+          begun = true;
+        }
+        await strategy.learn({ ...b, labels, experience: e.index, ...task });
         samplesSeen += b.labels.length;
         options.onProgress?.({ kind: 'batch', experience: e.index, batch: batchNo++, samples: b.labels.length });
       }
     }
+    const info = { index: e.index, classes: [...held].sort((x, y) => x - y), ...task };
+    if (!begun) await strategy.beginExperience(info);
     await strategy.endExperience(info);
     const row = await evaluate();
     rows.push(row);

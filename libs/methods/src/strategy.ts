@@ -1,4 +1,5 @@
 import type { Executor, NearestNeighbourIndexFactory, OptimizerSpec, ParameterStore } from '@mneme/execution';
+import type { DistillPort } from './distill-port.js';
 import type { TextInputs } from './text-inputs.js';
 
 /** The start or end of an experience, as a boundary-aware strategy learns of it. */
@@ -47,10 +48,19 @@ export interface Strategy {
   /** The CLI name (`naive`, `joint`, `er`, ...). */
   readonly name: string;
   beginExperience(info: ExperienceInfo): Promise<void>;
-  /** Learns from one incoming batch (online: each batch is seen once). */
+  /** Learns from one incoming batch (online: each batch is seen once); every label is below {@link classCount}. */
   learn(batch: LabelledBatch): Promise<void>;
+  /**
+   * Makes room for `count` classes: the new ones are the class indices from {@link classCount} up.
+   * A deployed model learns its labels as they arrive, so the loop calls this before the first batch
+   * (or experience start) that holds a new class; heads grow a column, memories a class. A count
+   * at or below {@link classCount} changes nothing.
+   */
+  growClasses(count: number): void;
+  /** Classes the strategy knows now (it never predicts a class at or above this; −1 is "no class"). */
+  classCount(): number;
   endExperience(info: ExperienceInfo): Promise<void>;
-  /** Class index per sample of `features` (`count × inputSize`). */
+  /** Class index per sample of `features` (`count × inputSize`); −1 while the strategy knows no class. */
   predict(features: Float32Array, options?: PredictOptions): Promise<Int32Array>;
   /** A deep copy of the strategy's state. */
   saveState(): StrategyState;
@@ -83,6 +93,13 @@ export interface ClassifierSpec {
   readonly inputSize: number;
   /** Hidden layer widths; `[]` is a linear head. */
   readonly hidden: readonly number[];
+  /** Classes the strategy starts with (labels declared up front, often 0); more arrive through {@link Strategy.growClasses}. */
+  readonly classes: number;
+}
+
+/** What a batch is checked against: its row width and the classes known now. */
+export interface BatchShape {
+  readonly inputSize: number;
   readonly classes: number;
 }
 
@@ -107,6 +124,11 @@ export interface StrategyContext {
    * strategies fall back to a pure exact-search index (fine for small sets and tests).
    */
   readonly indexFactory?: NearestNeighbourIndexFactory;
+  /**
+   * Where the `distill` strategy condenses an experience in feature space. In-process when absent
+   * (`mneme run`); the trainer service binds the distiller service.
+   */
+  readonly distiller?: DistillPort;
 }
 
 /** Builds a strategy for a context. */

@@ -16,6 +16,8 @@
  * (default 16). The context's `hidden` is not used.
  */
 import { blockSoftmaxMax, BlockHead, HEAD_KINDS, type BlockHeadSnapshot } from './block-head.js';
+import { savedClassCount } from './class-count.js';
+import { noClass } from './classifier.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
@@ -38,6 +40,7 @@ export function taskHeads(ctx: StrategyContext): Strategy {
   const scale = read.number('scale', TASK_HEADS_DEFAULTS.scale, { min: 0, exclusiveMin: true });
   read.done();
 
+  let classes = ctx.classifier.classes;
   const head = new BlockHead(ctx.executor, { inputSize: ctx.classifier.inputSize, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate });
   // Task id of each block.
   let blockTask: number[] = [];
@@ -61,19 +64,23 @@ export function taskHeads(ctx: StrategyContext): Strategy {
     },
     endExperience: () => Promise.resolve(),
     learn: async (batch: LabelledBatch) => {
-      checkReplayBatch(batch, ctx.classifier);
+      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes });
       if (batch.labels.length === 0) return;
       const k = headOf(batch.taskId ?? batch.experience, batch.labels);
       await head.train(batch.features, batch.labels, [k], head.blockParams(k));
     },
+    growClasses: (count: number) => {
+      classes = Math.max(classes, count);
+    },
+    classCount: () => classes,
     predict: async (features: Float32Array, options?: PredictOptions) => {
       const logits = await head.logits(features);
       const columns = head.columns;
       const width = columns.length;
       const n = width === 0 ? features.length / ctx.classifier.inputSize : logits.length / width;
+      // Before any head exists no class can be predicted.
+      if (width === 0) return noClass(n);
       const out = new Int32Array(n);
-      // Before any head exists no class can be preferred: every prediction is class 0.
-      if (width === 0) return out;
       // Column range of each non-empty head.
       const ranges: { from: number; to: number; task: number }[] = [];
       let offset = 0;
@@ -95,10 +102,12 @@ export function taskHeads(ctx: StrategyContext): Strategy {
       }
       return out;
     },
-    saveState: (): StrategyState => ({ params: head.store.clone(), data: { head: head.snapshot(), blockTask: [...blockTask] } }),
+    saveState: (): StrategyState => ({ params: head.store.clone(), data: { head: head.snapshot(), blockTask: [...blockTask], classes } }),
     restoreState: (state: StrategyState) => {
+      const saved = savedClassCount(state, ctx.classifier.classes);
       head.restore(state.params, state.data['head'] as BlockHeadSnapshot);
       blockTask = [...(state.data['blockTask'] as number[])];
+      classes = saved;
     },
   };
 }

@@ -71,7 +71,7 @@ export class FileModelStore {
   async saveVersion(
     modelId: string,
     state: StrategyState,
-    info: { trainedThrough: number; samplesSeen: number; version?: number },
+    info: { trainedThrough: number; samplesSeen: number; version?: number; labels?: readonly string[] },
   ): Promise<VersionRecord> {
     const model = await this.getModel(modelId);
     const versions = await this.listVersions(modelId);
@@ -91,7 +91,7 @@ export class FileModelStore {
       artifactUri: `store://models/${modelId}/${next}`,
       trainedThrough: info.trainedThrough,
       samplesSeen: info.samplesSeen,
-      labels: [...model.labels],
+      labels: [...(info.labels ?? model.labels)],
       createdAt: Date.now(),
     };
     await writeFileAtomic(join(dir, VERSION_FILE), JSON.stringify(record, null, 2));

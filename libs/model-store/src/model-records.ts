@@ -8,7 +8,7 @@ export interface ModelRecord {
   readonly base: string;
   readonly scenario: ScenarioKind;
   readonly strategy: { readonly name: string; readonly options: Readonly<Record<string, string>> };
-  /** Label names; a label's class index is its position. */
+  /** Label names declared at creation (often none); a label's class index is its position. Labels that arrive later follow, in order of first arrival. */
   readonly labels: readonly string[];
   readonly seed: number;
   /** Milliseconds since the epoch. */
@@ -29,6 +29,7 @@ export interface VersionRecord {
   /** Last experience trained on; -1 for the untrained version. */
   readonly trainedThrough: number;
   readonly samplesSeen: number;
+  /** Label names by class index: the classes this version has learned (its head's width). */
   readonly labels: readonly string[];
   readonly createdAt: number;
 }

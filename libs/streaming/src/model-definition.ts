@@ -11,6 +11,8 @@ export interface StreamSettings {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly optimizer: OptimizerSpec;
+  /** Passes of strategies that train offline at an experience's end (joint, curriculum, active, SetFit adapters). @default 1 */
+  readonly epochs: number;
 }
 
 /** What a model record resolves to: how to read inputs, what to train, and with what settings. */
@@ -24,7 +26,7 @@ export interface ModelDefinition {
 }
 
 /** Option keys the loop reads; every other option goes to the strategy. */
-export const TRAINING_OPTION_KEYS = ['batch-size', 'lr', 'optimizer'] as const;
+export const TRAINING_OPTION_KEYS = ['batch-size', 'lr', 'optimizer', 'epochs'] as const;
 
 const MLP_BASE = /^mlp:(\d+)((?:-\d+)*)$/;
 
@@ -33,7 +35,7 @@ const MLP_BASE = /^mlp:(\d+)((?:-\d+)*)$/;
  * MLP with those hidden widths; the defaults of Split-MNIST: batch 10, SGD at lr 0.1) or an encoder
  * name from the model store (text embedded by the frozen encoder, a linear head; the defaults of
  * CLINC150: batch 32, Adam at lr 1e-3). Options `batch-size`, `lr`, `optimizer` (sgd, adam, adamw)
- * override the defaults. Every problem is reported at once.
+ * and `epochs` (passes of strategies that train offline at an experience's end) override the defaults. Every problem is reported at once.
  */
 export function defineModel(base: string, options: Readonly<Record<string, string>>): ModelDefinition {
   const problems: string[] = [];
@@ -51,8 +53,9 @@ export function defineModel(base: string, options: Readonly<Record<string, strin
     input = { kind: 'features', size: 1 };
   }
   const defaults: StreamSettings =
-    input.kind === 'features' ? { batchSize: 10, learningRate: 0.1, optimizer: { kind: 'sgd' } } : { batchSize: 32, learningRate: 1e-3, optimizer: { kind: 'adam' } };
+    input.kind === 'features' ? { batchSize: 10, learningRate: 0.1, optimizer: { kind: 'sgd' }, epochs: 1 } : { batchSize: 32, learningRate: 1e-3, optimizer: { kind: 'adam' }, epochs: 1 };
   const batchSize = readNumber(options, 'batch-size', defaults.batchSize, problems, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
+  const epochs = readNumber(options, 'epochs', defaults.epochs, problems, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]');
   const learningRate = readNumber(options, 'lr', defaults.learningRate, problems, (v) => v > 0 && v < 100, 'a number in (0, 100)');
   const optimizerName = options['optimizer'] ?? defaults.optimizer.kind;
   if (!['sgd', 'adam', 'adamw'].includes(optimizerName)) problems.push(`option optimizer must be sgd, adam or adamw, got '${optimizerName}'`);
@@ -61,7 +64,7 @@ export function defineModel(base: string, options: Readonly<Record<string, strin
   return {
     input,
     hidden,
-    settings: { batchSize, learningRate, optimizer: { kind: optimizerName as 'sgd' | 'adam' | 'adamw' } },
+    settings: { batchSize, learningRate, optimizer: { kind: optimizerName as 'sgd' | 'adam' | 'adamw' }, epochs },
     strategyOptions,
   };
 }

@@ -9,6 +9,14 @@ class RecordingStrategy implements Strategy {
   readonly name = 'recording';
   calls: string[] = [];
   learned: number[] = [];
+  classes = 0;
+  growClasses(count: number) {
+    if (count > this.classes) this.calls.push(`grow ${count}`);
+    this.classes = Math.max(this.classes, count);
+  }
+  classCount() {
+    return this.classes;
+  }
   async beginExperience(info: ExperienceInfo) {
     this.calls.push(`begin ${info.index} [${info.classes.join(',')}]`);
   }
@@ -23,11 +31,12 @@ class RecordingStrategy implements Strategy {
     return new Int32Array(features.length);
   }
   saveState(): StrategyState {
-    return { params: new ParameterStore(), data: { calls: [...this.calls], learned: [...this.learned] } };
+    return { params: new ParameterStore(), data: { calls: [...this.calls], learned: [...this.learned], classes: this.classes } };
   }
   restoreState(state: StrategyState) {
     this.calls = [...(state.data['calls'] as string[])];
     this.learned = [...(state.data['learned'] as number[])];
+    this.classes = state.data['classes'] as number;
   }
 }
 
@@ -45,19 +54,20 @@ async function run(records: StreamRecord[], batchSize = 2) {
 describe('StreamTrainingLoop', () => {
   it('learns full batches, ends an experience at its announced count with its tail, and begins the next lazily', async () => {
     const { strategy, loop, ended } = await run([sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3), sample(4, 1), sample(5, 1)]);
-    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0,1', 'learn e0 ids 2', 'end 0', 'begin 1 [1]', 'learn e1 ids 4,5']);
+    // The strategy grows before the first batch holding a new class (labels are learned as they arrive).
+    expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0,1', 'learn e0 ids 2', 'end 0', 'grow 2', 'begin 1 [1]', 'learn e1 ids 4,5']);
     expect(ended.map((e) => e.experience)).toEqual([0]);
     expect(loop.state).toMatchObject({ position: 6, current: 1, open: true, samplesTrained: 5, steps: 3, closedThrough: 0 });
   });
 
   it('waits for samples announced by a close that arrived early (closes and samples travel on different topics)', async () => {
     const { strategy } = await run([sample(0, 0), close(1, 0, 3), sample(2, 0), sample(3, 0)]);
-    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0,2', 'learn e0 ids 3', 'end 0']);
+    expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0,2', 'learn e0 ids 3', 'end 0']);
   });
 
   it('ends an experience when a sample of a later one arrives, and ignores repeated or stale closes', async () => {
     const { strategy, loop } = await run([sample(0, 0), sample(1, 1), close(2, 0, 1), sample(3, 1), close(4, 1, 2)]);
-    expect(strategy.calls).toEqual(['begin 0 [0]', 'learn e0 ids 0', 'end 0', 'begin 1 [1]', 'learn e1 ids 1,3', 'end 1']);
+    expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0', 'end 0', 'grow 2', 'begin 1 [1]', 'learn e1 ids 1,3', 'end 1']);
     expect(loop.state.closedThrough).toBe(1);
   });
 

@@ -1,4 +1,4 @@
-import type { ExperienceInfo, Strategy } from '@mneme/methods';
+import { growToFit, type ExperienceInfo, type Strategy } from '@mneme/methods';
 import type { CloseRecord, SampleRecord, StreamRecord } from './stream-records.js';
 
 /** The loop's progress: JSON-safe, saved beside the strategy's state in every checkpoint. */
@@ -155,6 +155,9 @@ export class StreamTrainingLoop {
   private async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
+    const labels = Int32Array.from(batch, (r) => r.label);
+    // Labels are learned as they arrive: the strategy grows before the first batch holding a new class.
+    growToFit(this.strategy, labels);
     if (!this.begun) {
       // Classes known at the start: those of the first batch (a stream does not announce them).
       await this.strategy.beginExperience(this.info());
@@ -166,7 +169,7 @@ export class StreamTrainingLoop {
     const taskId = batch[0]!.taskId;
     await this.strategy.learn({
       features,
-      labels: Int32Array.from(batch, (r) => r.label),
+      labels,
       ids: Int32Array.from(batch, (r) => r.position),
       experience: this.s.current,
       ...(taskId === undefined ? {} : { taskId }),

@@ -7,11 +7,24 @@ import { aligned } from '../replay-memory/feature-rows.js';
 import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from '../replay-memory/service-harness.test-util.js';
 import { featureSample } from '../replay-memory/wire-samples.test-util.js';
 import type { ServiceDeps } from '../runtime/service-module.js';
-import { fromWire } from '@mneme/wire';
+import { tensor } from '@mneme/tensor';
+import { fromWire, toWire } from '@mneme/wire';
 import { createDistillerService } from './distiller-service.js';
 import { mlpNetworks } from './network-source.js';
 
-const spec = { samplesPerLabel: 2, method: DistillationMethod.DISTILLATION_METHOD_BILEVEL, innerSteps: 1, outerSteps: 3, innerLearningRate: 0.05, initFromReal: true, seed: 4 };
+const spec = {
+  samplesPerLabel: 2,
+  method: DistillationMethod.DISTILLATION_METHOD_BILEVEL,
+  innerSteps: 1,
+  outerSteps: 3,
+  innerLearningRate: 0.05,
+  initFromReal: true,
+  seed: 4,
+  // 0: the documented defaults.
+  realBatch: 0,
+  outerLearningRate: 0,
+  initsPerStep: 0,
+};
 
 /** 24 samples of width 4 in two separable labels, for experience `experienceIndex`. */
 function trainingSamples(experienceIndex: number): TrainingSample[] {
@@ -67,7 +80,8 @@ describe('distiller service over gRPC', () => {
     expect(Number.isFinite(job.outerLoss)).toBe(true);
     const { set } = await unary(c.getSyntheticSet.bind(c), { set: { experience: { modelId: 'm', experienceIndex: 0 }, version: 0 } });
     expect(set!.samples.map((s) => s.label)).toEqual(['even', 'even', 'odd', 'odd']);
-    expect(set!.spec).toEqual(spec);
+    // Stored with the documented defaults filled in.
+    expect(set!.spec).toEqual({ ...spec, realBatch: 128, outerLearningRate: 0.01, initsPerStep: 1 });
     expect(set!.learnedLearningRate).toBeGreaterThan(0);
     const first = set!.samples[0]!.input!.kind;
     expect(first?.$case).toBe('features');
@@ -109,6 +123,15 @@ describe('distiller service over gRPC', () => {
     const nothing = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec }));
     expect(nothing.kind).toBe('failed-precondition');
     expect(nothing.message).toContain("no samples of model 'm' experience 5");
+    // Inline samples (as a trainer sends them) are checked against the network they are distilled for.
+    const real = { rows: toWire(tensor('float32', [2, 4], Float32Array.of(1, 0, 0, 0, 0, 1, 0, Number.NaN))), labels: ['a', 'z'] };
+    const inline = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec, real, network: { sizes: [3, 2], labels: ['a', 'b', 'b'] } }));
+    expect(inline.kind).toBe('invalid-argument');
+    expect(inline.message).toMatch(/real\.rows .*non-finite/);
+    const net = await failure(
+      unary(c.startDistillation.bind(c), { experience, model: undefined, spec, real: { ...real, rows: toWire(tensor('float32', [2, 4], new Float32Array(8))) }, network: { sizes: [3, 2], labels: ['a', 'b', 'b'] } }),
+    );
+    expect(net.message).toMatch(/starts at 3, but the rows are 4 wide[\s\S]*ends at 2 classes, but network\.labels names 3[\s\S]*repeats 'b'[\s\S]*no output for: z/);
     const badId = await failure(unary(c.startDistillation.bind(c), { experience: { modelId: '', experienceIndex: 0 }, model: undefined, spec }));
     expect(badId.kind).toBe('invalid-argument');
     expect((await failure(unary(c.getDistillationJob.bind(c), { jobId: 'nope' }))).kind).toBe('not-found');

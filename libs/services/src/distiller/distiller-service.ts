@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DistillerServiceService, JobState, type DistillationSpec, type ExperienceRef, type ModelRef } from '@mneme/contracts';
+import { DistillerServiceService, JobState, type DistillationSpec, type DistillNetworkSpec, type ExperienceRef, type ModelRef, type RealSamples } from '@mneme/contracts';
 import { consumeEvents, FileAppliedEvents, type Subscription } from '@mneme/events';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
-import { Distiller, type DistilledSet } from '@mneme/methods';
-import { modelIdProblem } from '@mneme/model-store';
+import { Distiller, mlpDistillNetwork, type DistilledSet } from '@mneme/methods';
+import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
-import { distillOptions, specWithDefaults } from './distill-spec.js';
+import { distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
 import { DistillJobs, type JobRecord } from './distill-jobs.js';
 import { mlpNetworks, type NetworkSource } from './network-source.js';
 import { SampleBuffer } from './sample-buffer.js';
@@ -28,8 +28,9 @@ const CLOSED_EVENT_ATTEMPTS = 20;
 
 /**
  * The distiller service (distiller.proto). Consumes `samples` (group `distiller`) into a durable
- * buffer per model and experience, and on `experience-closed` distils that experience; the RPCs
- * start, watch and fetch runs over the same buffer. Jobs run in the background one at a time;
+ * buffer per model and experience, and on `experience-closed` distils that experience (except for
+ * `distill` models, whose trainer starts the job itself with the experience's rows, its network and
+ * its settings, and replays the set); the RPCs start, watch and fetch runs. Jobs run in the background one at a time;
  * synthetic sets are versioned artefacts under `<dataDir>/distiller/sets/`.
  */
 export async function createDistillerService(deps: ServiceDeps, options: DistillerOptions = {}): Promise<ServiceModule> {
@@ -38,28 +39,37 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   const sets = new SetFiles(join(root, 'sets'));
   const jobs = await DistillJobs.open(join(root, 'jobs'));
   const networks = options.networks ?? mlpNetworks([100]);
+  const models = new FileModelStore(join(deps.dataDir, 'models-store'));
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
 
   /** Validates a request, then queues its job; returns at once. */
-  const startJob = async (experience: ExperienceRef | undefined, model: ModelRef | undefined, requested: DistillationSpec | undefined, jobId: string): Promise<JobRecord> => {
+  const startJob = async (
+    experience: ExperienceRef | undefined,
+    model: ModelRef | undefined,
+    requested: DistillationSpec | undefined,
+    jobId: string,
+    inline: { real?: RealSamples | undefined; network?: DistillNetworkSpec | undefined } = {},
+  ): Promise<JobRecord> => {
     const modelId = experience?.modelId ?? '';
     const problems = [modelIdProblem(modelId)].filter((p) => p !== undefined);
     if (model !== undefined && model.modelId !== '' && model.modelId !== modelId) problems.push(`model.model_id '${model.modelId}' differs from experience.model_id '${modelId}'`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const index = experience!.experienceIndex;
-    const data = await buffer.read(modelId, index);
+    // A trainer sends its experience's rows (in training order) and its own network; otherwise the buffer's samples.
+    const data = inline.real === undefined ? await buffer.read(modelId, index) : realSamplesOf(inline.real);
     const spec = specWithDefaults(requested);
     const run = distillOptions(spec, data.labels.length);
     if (data.labels.length === 0) throw new MnemeError('failed-precondition', `no samples of model '${modelId}' experience ${index} reached the distiller (it reads the samples topic)`);
-    const labelNames = [...new Set(data.labels)].sort();
+    const requestedNetwork = inline.network === undefined ? undefined : networkSpecOf(inline.network, data.width, data.labels);
+    const labelNames = requestedNetwork?.labels ?? [...new Set(data.labels)].sort();
     const ref: ModelRef = { modelId, version: model?.version ?? 0 };
     const record: JobRecord = {
       modelId,
       job: { jobId, experience: { modelId, experienceIndex: index }, state: JobState.JOB_STATE_QUEUED, stepsDone: 0, stepsTotal: spec.outerSteps, outerLoss: 0, result: undefined, error: '' },
     };
     return jobs.submit(record, async (onStep) => {
-      const network = await networks(ref, data.width, labelNames.length);
+      const network = requestedNetwork === undefined ? await networks(ref, data.width, labelNames.length) : mlpDistillNetwork(requestedNetwork.sizes);
       const labels = Int32Array.from(data.labels, (l) => labelNames.indexOf(l));
       const result = await new Distiller(deps.executor, network).distil({ inputs: data.rows, labels }, { ...run, onStep });
       const version = ((await sets.versions(modelId, index)).at(-1) ?? 0) + 1;
@@ -79,7 +89,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   };
 
   const binding = defineService(DistillerServiceService, {
-    startDistillation: async (req) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID())).job }),
+    startDistillation: async (req) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID(), { real: req.real, network: req.network })).job }),
     getDistillationJob: async (req) => {
       const record = jobs.get(req.jobId);
       if (record === undefined) throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
@@ -138,6 +148,8 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             // The job id derives from the event id, so a redelivered event never starts a second job.
             const jobId = `experience-closed-${event.header!.eventId}`;
             if (jobs.get(jobId) !== undefined) return;
+            // A `distill` model's trainer asks for its set itself, with its own network and settings.
+            if ((await models.findModel(event.header!.modelId).catch(() => undefined))?.strategy.name === 'distill') return;
             // The samples topic is consumed independently: wait (by redelivery) until its events caught up.
             const buffered = (await buffer.read(event.header!.modelId, event.experience?.experienceIndex ?? 0)).labels.length;
             if (buffered < event.sampleCount) {

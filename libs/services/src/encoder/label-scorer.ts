@@ -27,17 +27,21 @@ const SINGLE_HEAD = new Set(['naive', 'joint', 'er', 'mir', 'curriculum', 'activ
  * any task-restricted prediction, falls back to `strategy.predict`: the predicted label with
  * probability 1 (documented on the Predict response as uncalibrated).
  */
-export function labelScorer(runtime: ModelRuntime, state: StrategyState, executor: Executor): LabelScorer {
-  const classes = runtime.record.labels.length;
+export function labelScorer(runtime: ModelRuntime, state: StrategyState, labels: readonly string[], executor: Executor): LabelScorer {
+  // The version's labels: the classes it learned, which may be more than were declared.
+  const classes = labels.length;
   const head = SINGLE_HEAD.has(runtime.record.strategy.name) ? classifierFor(runtime, state, executor) : undefined;
   return {
     async score(features, taskId) {
-      if (head !== undefined && taskId === undefined) {
+      if (head !== undefined && taskId === undefined && head.classes === classes) {
         return { probabilities: softmaxRows(await head.logits(features), classes), calibrated: true };
       }
       const predicted = await runtime.strategy.predict(features, taskId === undefined ? {} : { taskId });
       const probabilities = new Float32Array(predicted.length * classes);
-      predicted.forEach((c, row) => (probabilities[row * classes + c] = 1));
+      // −1 (no class learned yet) leaves the row at zero.
+      predicted.forEach((c, row) => {
+        if (c >= 0 && c < classes) probabilities[row * classes + c] = 1;
+      });
       return { probabilities, calibrated: false };
     },
   };
@@ -46,12 +50,17 @@ export function labelScorer(runtime: ModelRuntime, state: StrategyState, executo
 /** The strategy's classifier rebuilt on the saved parameters, or undefined if they do not fit it. */
 function classifierFor(runtime: ModelRuntime, state: StrategyState, executor: Executor): Classifier | undefined {
   const settings = runtime.definition.settings;
-  const net = new Classifier(executor, classifierOf(runtime.definition, runtime.featurizer.width, runtime.record.labels.length), settings.optimizer, settings.learningRate, runtime.record.seed);
-  // Only when every parameter of the head is in the saved state with the same shape.
-  const fits = net.store.names().every((n) => state.params.has(n) && sameShape(state.params.get(n).shape, net.store.get(n).shape));
+  const net = new Classifier(executor, classifierOf(runtime.definition, runtime.featurizer.width, 0), settings.optimizer, settings.learningRate, runtime.record.seed);
+  // Only when every hidden parameter of the classifier is in the saved state with the same shape
+  // (the output layer's width is the saved class count).
+  const fits = net.store.names().every((n) => state.params.has(n) && (n.startsWith(`fc${runtime.definition.hidden.length}.`) || sameShape(state.params.get(n).shape, net.store.get(n).shape)));
   if (!fits) return undefined;
-  net.setStore(state.params.clone());
-  return net;
+  try {
+    net.setStore(state.params.clone());
+  } catch {
+    return undefined;
+  }
+  return net.classes === 0 ? undefined : net;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -94,7 +94,8 @@ export class LoadedVersion {
       features.set(await encoder.embed(texts));
     }
     const { probabilities } = await this.scorer.score(features, taskId);
-    const labels = this.runtime.record.labels;
+    // The version's own labels: a label is served from the first version trained on it.
+    const labels = this.record.labels;
     let row = 0;
     return jobs.map((j) => {
       const out = Array.from({ length: j.count }, (_, k) => topLabels(probabilities, row + k, labels, j.topK));

@@ -127,7 +127,7 @@ export class ServingModels {
     runtime.strategy.restoreState(state);
     const encoder = runtime.definition.input.kind === 'text' ? await encoders.get(runtime.definition.input.encoder) : undefined;
     this.deps.logger.info('loaded model version', { model: modelId, version: record.version, strategy: model.strategy.name });
-    return new LoadedVersion(record, runtime, labelScorer(runtime, state, executor), encoder, this.deps.batching);
+    return new LoadedVersion(record, runtime, labelScorer(runtime, state, record.labels, executor), encoder, this.deps.batching);
   }
 
   /** Drops least recently used versions beyond the capacity, never one serving version 0. */

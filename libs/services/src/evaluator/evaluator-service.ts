@@ -3,12 +3,13 @@ import { EvaluatorServiceService, type AccuracyRow, type ContinualMetrics, type 
 import { InvalidArgumentError } from '@mneme/errors';
 import { consumeEvents, FileAppliedEvents, newEventHeader, publishEvent, type Subscription } from '@mneme/events';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
-import { FileModelStore, modelIdProblem, writeFileAtomic, type ModelRecord, type VersionRecord } from '@mneme/model-store';
+import { FileModelStore, modelIdProblem, writeFileAtomic, type VersionRecord } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/streaming';
 import { readFile } from 'node:fs/promises';
 import { buildModelRuntime, type ModelRuntime } from '../models/model-runtime.js';
-import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
+import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
+import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '../runtime/service-module.js';
 import { HeldOutSets } from './held-out-sets.js';
 
 /** Options of the evaluator beyond the shared service deps. */
@@ -29,7 +30,7 @@ interface ModelEvaluation {
   ledger: AccuracyLedger;
   evaluated: Record<string, number[]>;
   /** Featurized held-out sets by experience (dropped when a set grows). */
-  readonly cache: Map<number, { features: Float32Array; labels: Int32Array }>;
+  readonly cache: Map<number, { features: Float32Array; labels: readonly string[] }>;
 }
 
 /**
@@ -41,6 +42,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const store = new FileModelStore(join(deps.dataDir, 'models-store'));
   const modelsDir = options.modelsDir ?? deps.modelsDir ?? join(deps.dataDir, 'models');
   const root = join(deps.dataDir, 'evaluator');
+  const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const models = new Map<string, Promise<ModelEvaluation>>();
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
@@ -85,7 +87,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
     if (hit === undefined) {
       const samples = await m.heldOut.samples(experience);
       const features = await m.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), `held-out sample of experience ${experience}`);
-      hit = { features, labels: Int32Array.from(samples, (s) => m.runtime.labelIndex.get(s.sample?.label ?? '') ?? -1) };
+      hit = { features, labels: samples.map((s) => s.sample?.label ?? '') };
       m.cache.set(experience, hit);
     }
     return hit;
@@ -101,11 +103,13 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       m.runtime.strategy.restoreState(await store.loadVersionState(version.modelId, version.version));
       const row: number[] = [];
       const taskIncremental = m.runtime.record.scenario === 'task-incremental';
+      // Classes are the version's labels: a held-out label the version has not learned is never predicted.
+      const classOf = new Map(version.labels.map((l, c) => [l, c]));
       for (const e of experiences) {
         const { features, labels } = await heldOutBatch(m, e);
         const predicted = await m.runtime.strategy.predict(features, taskIncremental ? { taskId: e } : {});
         let correct = 0;
-        predicted.forEach((p, i) => (correct += p === labels[i] ? 1 : 0));
+        predicted.forEach((p, i) => (correct += p >= 0 && p === classOf.get(labels[i]!) ? 1 : 0));
         row.push(labels.length === 0 ? 0 : correct / labels.length);
       }
       if (version.trainedThrough < 0) m.ledger.setRandomInit(row);
@@ -125,7 +129,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       const ref = req.experience;
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
       const m = await open(ref.modelId);
-      checkHeldOut(req.samples, m.runtime.record);
+      checkHeldOut(req.samples, await m.heldOut.labels(), maxLabels);
       await m.runtime.featurizer.featurize(req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input), 'held-out sample');
       const total = await serial(async () => {
         m.cache.delete(ref.experienceIndex);
@@ -194,14 +198,20 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   };
 }
 
-function checkHeldOut(samples: readonly EvaluationSample[], record: ModelRecord): void {
+/**
+ * Held-out samples may name labels the model has not learned yet (it may learn them later); their
+ * names must be valid, and all held-out sets together name at most `maxLabels` labels.
+ */
+function checkHeldOut(samples: readonly EvaluationSample[], known: ReadonlySet<string>, maxLabels: number): void {
   const problems: string[] = [];
   if (samples.length === 0) problems.push('samples is empty');
-  const labels = new Set(record.labels);
   samples.forEach((s, i) => {
-    if (!labels.has(s.sample?.label ?? '')) problems.push(`samples[${i}]: label '${s.sample?.label ?? ''}' is not one of model '${record.modelId}''s labels`);
+    const problem = labelNameProblem(s.sample?.label ?? '');
+    if (problem !== undefined) problems.push(`samples[${i}]: ${problem}`);
     if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
   });
+  const limit = labelLimitProblem(known, samples.map((s) => s.sample?.label ?? ''), maxLabels);
+  if (limit !== undefined) problems.push(`held-out sets: ${limit}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
 }
 

@@ -8,7 +8,20 @@ import { writeFileAtomic } from '@mneme/model-store';
  * file `<experience>-<n>.pb` holding the encoded request, written atomically.
  */
 export class HeldOutSets {
+  /** Label names of every set, read once and kept up to date by {@link add}. */
+  private labelNames: Set<string> | undefined;
+
   constructor(private readonly dir: string) {}
+
+  /** Every label named by any held-out sample of the model. */
+  async labels(): Promise<ReadonlySet<string>> {
+    if (this.labelNames === undefined) {
+      const names = new Set<string>();
+      for (const e of await this.experiences()) for (const s of await this.samples(e)) names.add(s.sample?.label ?? '');
+      this.labelNames = names;
+    }
+    return this.labelNames;
+  }
 
   /** Adds samples to an experience's held-out set; returns the set's new size. */
   async add(experience: number, samples: readonly EvaluationSample[]): Promise<number> {
@@ -16,6 +29,7 @@ export class HeldOutSets {
     const n = files.filter((f) => f.experience === experience).length;
     const bytes = RegisterHeldOutRequest.encode({ experience: { modelId: '', experienceIndex: experience }, samples: [...samples] }).finish();
     await writeFileAtomic(join(this.dir, `${experience}-${n}.pb`), bytes);
+    if (this.labelNames !== undefined) for (const s of samples) this.labelNames.add(s.sample?.label ?? '');
     return (await this.samples(experience)).length;
   }
 

@@ -1,6 +1,6 @@
 import type { Executor } from '@mneme/execution';
 import { InvalidArgumentError } from '@mneme/errors';
-import { strategyFactory, type Strategy } from '@mneme/methods';
+import { strategyFactory, type DistillPort, type Strategy } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { classifierOf, defineModel, type ModelDefinition } from '@mneme/streaming';
 import { InputFeaturizer } from './input-featurizer.js';
@@ -10,23 +10,27 @@ export interface ModelRuntime {
   readonly record: ModelRecord;
   readonly definition: ModelDefinition;
   readonly featurizer: InputFeaturizer;
+  /** Built with the declared labels as its classes; a restored version brings its own. */
   readonly strategy: Strategy;
-  /** Class index of each label name. */
-  readonly labelIndex: ReadonlyMap<string, number>;
 }
 
-/** Strategies that need token-level inputs, which the services do not stream yet. */
+/** Where a trainer's strategies reach other services; absent ports run in-process. */
+export interface StrategyPorts {
+  readonly distiller?: DistillPort;
+}
+
+/** Strategies that need token-level inputs when their model takes text, which the services do not stream yet. */
 const TOKEN_LEVEL = new Set(['l2p']);
 
 /**
  * Builds a model's strategy as the trainer, evaluator and encoder all build it: the same record
  * gives the same untrained state (seeded), so a saved version restores into it exactly.
  */
-export async function buildModelRuntime(record: ModelRecord, executor: Executor, modelsDir: string): Promise<ModelRuntime> {
-  if (TOKEN_LEVEL.has(record.strategy.name)) {
-    throw new InvalidArgumentError(`strategy '${record.strategy.name}' needs token-level text inputs, which the services do not stream yet; run it with \`mneme run\``);
-  }
+export async function buildModelRuntime(record: ModelRecord, executor: Executor, modelsDir: string, ports: StrategyPorts = {}): Promise<ModelRuntime> {
   const definition = defineModel(record.base, record.strategy.options);
+  if (TOKEN_LEVEL.has(record.strategy.name) && definition.input.kind === 'text') {
+    throw new InvalidArgumentError(`strategy '${record.strategy.name}' on a text model needs token-level text inputs, which the services do not stream yet; run it with \`mneme run\`, or on a feature model (base mlp:...)`);
+  }
   const featurizer = await InputFeaturizer.create(definition.input, executor, modelsDir);
   const factory = strategyFactory(record.strategy.name);
   const strategy = factory({
@@ -35,9 +39,10 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
     optimizer: definition.settings.optimizer,
     learningRate: definition.settings.learningRate,
     batchSize: definition.settings.batchSize,
-    epochs: 1,
+    epochs: definition.settings.epochs,
     seed: record.seed,
     options: definition.strategyOptions,
+    ...(ports.distiller === undefined ? {} : { distiller: ports.distiller }),
   });
-  return { record, definition, featurizer, strategy, labelIndex: new Map(record.labels.map((l, i) => [l, i])) };
+  return { record, definition, featurizer, strategy };
 }

@@ -30,4 +30,24 @@ export interface ServiceDeps {
   readonly executor: Executor;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
+  /** Limits on what callers may ask for. @default {@link DEFAULT_SERVICE_LIMITS} */
+  readonly limits?: ServiceLimits;
+  /** Addresses of the other services this one calls, resolved when first needed (they may start after it). */
+  readonly peers?: PeerAddresses;
+  /** Longest wait of a trainer for a distilled set before the experience closes without one (ms). @default 600000 */
+  readonly distillTimeoutMs?: number;
 }
+
+/** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */
+export interface PeerAddresses {
+  readonly distiller?: () => string | undefined;
+}
+
+/** Limits on what callers may ask for (from MNEME_* variables in a service process). */
+export interface ServiceLimits {
+  /** Most labels (classes) one model may learn (MNEME_MAX_LABELS). */
+  readonly maxLabels: number;
+}
+
+/** The limits when none are configured (the defaults of the MNEME_* variables). */
+export const DEFAULT_SERVICE_LIMITS: ServiceLimits = Object.freeze({ maxLabels: 10_000 });

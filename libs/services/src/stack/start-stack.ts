@@ -3,7 +3,7 @@ import type { Executor } from '@mneme/execution';
 import type { Logger } from '@mneme/rpc';
 import { hostServices, type HostedServices } from '../runtime/host-services.js';
 import { ServiceMetrics } from '../runtime/service-metrics.js';
-import type { ServiceModule } from '../runtime/service-module.js';
+import type { PeerAddresses, ServiceDeps, ServiceLimits, ServiceModule } from '../runtime/service-module.js';
 import { SERVICE_FACTORIES, serviceFactory } from './service-factories.js';
 
 /** Options of {@link startStack}. */
@@ -24,6 +24,12 @@ export interface StackOptions {
   readonly metricsPort?: number;
   readonly maxMessageBytes?: number;
   readonly shutdownGraceMs?: number;
+  /** Limits on what callers may ask for. @default DEFAULT_SERVICE_LIMITS */
+  readonly limits?: ServiceLimits;
+  /** Services of other processes this stack calls (a hosted distiller is called on this stack's own address). */
+  readonly peers?: PeerAddresses;
+  /** Longest wait of a trainer for a distilled set (ms). @default 600000 */
+  readonly distillTimeoutMs?: number;
 }
 
 /** Services running in this process, by name. */
@@ -39,7 +45,20 @@ export interface RunningStack extends HostedServices {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const names = options.services ?? Object.keys(SERVICE_FACTORIES);
   const metrics = options.metrics ?? new ServiceMetrics();
-  const deps = { dataDir: options.dataDir, ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }), bus: options.bus, executor: options.executor, metrics, logger: options.logger };
+  // The services call each other over gRPC, as deployed; those hosted here are on this server's address.
+  const own: { address: string | undefined } = { address: undefined };
+  const peers: PeerAddresses = { distiller: () => (names.includes('distiller') ? own.address : options.peers?.distiller?.()) };
+  const deps: ServiceDeps = {
+    dataDir: options.dataDir,
+    ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }),
+    bus: options.bus,
+    executor: options.executor,
+    metrics,
+    logger: options.logger,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    peers,
+    ...(options.distillTimeoutMs === undefined ? {} : { distillTimeoutMs: options.distillTimeoutMs }),
+  };
   const modules: Record<string, ServiceModule> = {};
   for (const name of names) modules[name] = await serviceFactory(name)(deps);
   const hosted = await hostServices({
@@ -52,5 +71,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
   });
+  own.address = hosted.address;
   return { ...hosted, modules, metrics };
 }

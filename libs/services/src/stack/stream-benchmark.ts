@@ -57,7 +57,8 @@ export interface StreamBenchmarkResult {
 
 /**
  * Runs a benchmark through the services, as an integrator would: creates the model on the trainer,
- * registers each experience's held-out set with the evaluator, ingests the training stream over gRPC
+ * declaring no labels (they arrive with the samples), registers each experience's held-out set with
+ * the evaluator, ingests the training stream over gRPC
  * in the benchmark's order, closes each experience with its sample count, and waits until the
  * evaluator has the whole accuracy matrix. With the same seed it trains exactly what `mneme run`
  * trains, so the two matrices agree.
@@ -82,9 +83,17 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
         scenario: built.kind.startsWith('task') ? ScenarioKind.SCENARIO_KIND_TASK_INCREMENTAL : built.kind.startsWith('domain') ? ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL : ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
         strategy: {
           name: options.strategy,
-          options: { ...options.options, 'batch-size': String(settings.batchSize), lr: String(settings.learningRate), optimizer: settings.optimizer.kind },
+          options: {
+            ...options.options,
+            'batch-size': String(settings.batchSize),
+            lr: String(settings.learningRate),
+            optimizer: settings.optimizer.kind,
+            // As `mneme run`: joint retrains for its own epochs; other offline trainers take the benchmark's.
+            epochs: String(options.strategy === 'joint' ? settings.jointEpochs : settings.epochs),
+          },
         },
-        labels,
+        // No labels declared: the model learns its classes as samples with new labels arrive.
+        labels: [],
         seed: options.seed,
       },
     });

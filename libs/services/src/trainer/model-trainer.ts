@@ -2,11 +2,15 @@ import { join } from 'node:path';
 import type { TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
+import type { DistillFailure, DistillStrategy } from '@mneme/methods';
 import { SampleLog, type FileModelStore, type LoggedSample, type VersionRecord } from '@mneme/model-store';
 import type { Logger } from '@mneme/rpc';
 import { StreamTrainingLoop, type LoopState } from '@mneme/streaming';
 import { buildModelRuntime, type ModelRuntime } from '../models/model-runtime.js';
 import type { ServiceMetrics } from '../runtime/service-metrics.js';
+import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
+import { LabelTable } from './label-table.js';
+import { remoteDistillPort, type DistillationWaitState } from './remote-distill-port.js';
 import { TrainerCheckpoints } from './trainer-checkpoint.js';
 
 /** What a model trainer is built with. */
@@ -21,6 +25,12 @@ export interface ModelTrainerDeps {
   readonly logger: Logger;
   /** Learn steps between checkpoints (experience ends always checkpoint). */
   readonly checkpointEvery: number;
+  /** Most labels the model may learn. */
+  readonly maxLabels: number;
+  /** `host:port` of the distiller service, if one is reachable (else `distill` models distil in-process). */
+  readonly distillerAddress?: () => string | undefined;
+  /** Longest wait for a distilled set before the experience closes without one. */
+  readonly distillTimeoutMs: number;
   /** Announces a saved version (model-updated); must be idempotent per version. */
   readonly announce: (version: VersionRecord, reason: string) => Promise<void>;
 }
@@ -43,13 +53,30 @@ export class ModelTrainer {
     private readonly log: SampleLog,
     private readonly loop: StreamTrainingLoop,
     private readonly checkpoints: TrainerCheckpoints,
+    /** The model's label names in class order (declared, then by first arrival). */
+    readonly labels: LabelTable,
+    private readonly distilling: { readonly wait: DistillationWaitState | undefined },
     private readonly deps: ModelTrainerDeps,
   ) {}
 
   /** Opens a model's trainer: restores the latest checkpoint (or starts fresh) and resumes the log. */
   static async open(modelId: string, deps: ModelTrainerDeps): Promise<ModelTrainer> {
     const record = await deps.store.getModel(modelId);
-    const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir);
+    const labels = await LabelTable.open(join(deps.dir, 'labels.json'), record.labels);
+    const waiting: { wait: DistillationWaitState | undefined } = { wait: undefined };
+    const distillerAddress = deps.distillerAddress?.();
+    const distiller =
+      distillerAddress === undefined
+        ? undefined
+        : remoteDistillPort({
+            address: () => distillerAddress,
+            modelId,
+            labels: () => labels.labels,
+            timeoutMs: deps.distillTimeoutMs,
+            onWait: (wait) => void (waiting.wait = wait),
+            logger: deps.logger,
+          });
+    const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, distiller === undefined ? {} : { distiller });
     const log = await SampleLog.open(join(deps.dir, 'samples.log'));
     const checkpoints = new TrainerCheckpoints(join(deps.dir, 'checkpoints'));
     // The loop's hook needs the trainer, which needs the loop: a holder breaks the cycle.
@@ -67,17 +94,24 @@ export class ModelTrainer {
       runtime.strategy.restoreState(saved.strategy);
       loop.restore(saved.loop);
     }
-    const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, deps);
+    const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, deps);
     self.trainer = trainer;
     deps.logger.info('trainer opened model', { model: modelId, resumedAt: loop.state.position, logged: log.length });
     trainer.pump();
     return trainer;
   }
 
-  /** Progress of the loop and the log. */
-  status(): { loop: LoopState; logged: number; backlog: number } {
+  /** Progress of the loop and the log, and any wait for a distilled set (with past failures). */
+  status(): { loop: LoopState; logged: number; backlog: number; distillation: DistillationWaitState | undefined; distillationFailures: readonly DistillFailure[] } {
     const loop = this.loop.state;
-    return { loop, logged: this.log.length, backlog: this.log.length - loop.position };
+    const strategy = this.runtime.strategy as Partial<DistillStrategy>;
+    return {
+      loop,
+      logged: this.log.length,
+      backlog: this.log.length - loop.position,
+      distillation: this.distilling.wait,
+      distillationFailures: strategy.failedDistillations?.() ?? [],
+    };
   }
 
   /** Whether a sample id was logged already. */
@@ -95,20 +129,24 @@ export class ModelTrainer {
     samples.forEach((s, i) => {
       const id = s.sample?.sampleId ?? '';
       if (id === '') problems.push(`sample ${i}: sample_id is empty`);
-      const label = s.sample?.label ?? '';
-      if (!this.runtime.labelIndex.has(label)) problems.push(`sample ${i} ('${id}'): label '${label}' is not one of the model's ${this.runtime.record.labels.length} labels`);
+      const labelProblem = labelNameProblem(s.sample?.label ?? '');
+      if (labelProblem !== undefined) problems.push(`sample ${i} ('${id}'): ${labelProblem}`);
       const model = s.experience?.modelId ?? '';
       if (model !== this.modelId) problems.push(`sample ${i} ('${id}'): experience.model_id '${model}' is not '${this.modelId}'`);
     });
+    const limit = labelLimitProblem(this.labels, samples.map((s) => s.sample!.label), this.deps.maxLabels);
+    if (limit !== undefined) problems.push(limit);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const features = await this.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), 'sample');
+    // New labels become classes, in order of first arrival, durably before the log uses them.
+    const classes = await this.labels.assign(samples.map((s) => s.sample!.label));
     const width = this.runtime.featurizer.width;
     const records: LoggedSample[] = samples.map((s, i) => ({
       kind: 'sample',
       id: s.sample!.sampleId,
       experience: s.experience!.experienceIndex,
       ...(s.taskId === undefined ? {} : { taskId: s.taskId }),
-      label: this.runtime.labelIndex.get(s.sample!.label)!,
+      label: classes[i]!,
       features: features.slice(i * width, (i + 1) * width),
     }));
     const result = await this.log.append(records);
@@ -178,7 +216,8 @@ export class ModelTrainer {
     // A replay after a crash finds the version it saved before (same experience, same samples)
     // and announces it again instead of saving a second one.
     const saved = (await this.deps.store.listVersions(this.modelId)).find((v) => v.trainedThrough === experience && v.samplesSeen === state.samplesTrained);
-    const version = saved ?? (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), { trainedThrough: experience, samplesSeen: state.samplesTrained }));
+    const labels = this.labels.labels.slice(0, this.runtime.strategy.classCount());
+    const version = saved ?? (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), { trainedThrough: experience, samplesSeen: state.samplesTrained, labels }));
     await this.deps.announce(version, `experience ${experience} ended`);
     await this.checkpoint(state);
   }

@@ -24,9 +24,17 @@ describe('trainer service', () => {
   let stack: RunningStack;
   let client: TrainerServiceClient;
 
-  const start = async () => {
+  const start = async (maxLabels?: number) => {
     bus = new InProcessBus();
-    stack = await startStack({ services: ['trainer'], dataDir: dir, bus, executor, logger: jsonLogger('test', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      services: ['trainer'],
+      dataDir: dir,
+      bus,
+      executor,
+      logger: jsonLogger('test', 'error'),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+      ...(maxLabels === undefined ? {} : { limits: { maxLabels } }),
+    });
     client = createClient(TrainerServiceClient, stack.address);
   };
   const stop = async () => {
@@ -64,8 +72,17 @@ describe('trainer service', () => {
       unary(client.createModel.bind(client), { modelId: 'x y', spec: { base: 'mlp:2', scenario: 0, strategy: { name: 'nope', options: {} }, labels: ['a', 'a'], seed: 0 } }),
     ).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/model id[\s\S]*repeats 'a'/) });
     await expect(
-      unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s1', 'zebra', [1, 2]), sample('s2', 'a', [Number.NaN, 0]), sample('s3', 'a', [1, 2, 3])] }),
-    ).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/label 'zebra'/) });
+      unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s1', '', [1, 2]), sample('s2', 'a', [Number.NaN, 0]), sample('s3', 'a', [1, 2, 3])] }),
+    ).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/samples\[0\]: the label is empty/) });
+    for (const [label, problem] of [
+      ['x'.repeat(257), /257 bytes long; the limit is 256/],
+      ['bad\uFFFD', /not valid UTF-8/],
+    ] as const) {
+      await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s9', label, [1, 2])] })).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(problem) });
+    }
+    await expect(
+      unary(client.createModel.bind(client), { modelId: 'long', spec: { base: 'mlp:2', scenario: 0, strategy: { name: 'naive', options: {} }, labels: ['ok', ''], seed: 0 } }),
+    ).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/spec\.labels\[1\]: the label is empty/) });
     await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s2', 'a', [Number.NaN, 0])] })).rejects.toMatchObject({
       kind: 'invalid-argument',
       message: expect.stringMatching(/non-finite|NaN/i),
@@ -103,5 +120,68 @@ describe('trainer service', () => {
     ]);
     const promoted = await unary(client.promoteModelVersion.bind(client), { model: { modelId: 'm', version: 2 } });
     expect(promoted.version?.state).toBe(2);
+  });
+
+  it('learns labels as they arrive: each version names the classes it learned, in order of first arrival', async () => {
+    await unary(client.createModel.bind(client), {
+      modelId: 'g',
+      spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
+    });
+    const of = (s: TrainingSample): TrainingSample => ({ ...s, experience: { modelId: 'g', experienceIndex: s.experience!.experienceIndex } });
+    await unary(client.ingest.bind(client), { modelId: 'g', samples: [of(sample('g1', 'dog', [1, 0])), of(sample('g2', 'cat', [0, 1]))] });
+    await unary(client.closeExperience.bind(client), { experience: { modelId: 'g', experienceIndex: 0 }, sampleCount: 2 });
+    await unary(client.ingest.bind(client), { modelId: 'g', samples: [of(sample('g3', 'owl', [1, 1], 1)), of(sample('g4', 'dog', [0.9, 0], 1))] });
+    await unary(client.closeExperience.bind(client), { experience: { modelId: 'g', experienceIndex: 1 }, sampleCount: 2 });
+    let versions = (await unary(client.listModelVersions.bind(client), { modelId: 'g' })).versions;
+    for (let i = 0; i < 200 && versions.length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      versions = (await unary(client.listModelVersions.bind(client), { modelId: 'g' })).versions;
+    }
+    expect(versions.map((v) => v.labels)).toEqual([['dog', 'cat', 'owl'], ['dog', 'cat'], []]);
+  });
+
+  it('refuses labels beyond MNEME_MAX_LABELS with INVALID_ARGUMENT naming the limit, and accepts nothing of the request', async () => {
+    await stop();
+    await start(3);
+    await expect(
+      unary(client.createModel.bind(client), { modelId: 'big', spec: { base: 'mlp:2', scenario: 0, strategy: { name: 'naive', options: {} }, labels: ['p', 'q', 'r', 's'], seed: 0 } }),
+    ).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/4 labels; the limit is 3 \(MNEME_MAX_LABELS\)/) });
+    // Model m declared a and b: one new label fits, two do not.
+    await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('n1', 'c', [1, 0]), sample('n2', 'd', [0, 1])] })).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/would have 4 labels \(2 known, 2 new: c, d\); the limit is 3 \(MNEME_MAX_LABELS\)/),
+    });
+    expect(Number((await status()).backlog)).toBe(0);
+    expect(await unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('n1', 'c', [1, 0])] })).toMatchObject({ accepted: 1 });
+  });
+
+  it('closes a distill experience without a set when the distiller is down or too slow, and says why in the status', async () => {
+    const cases = [
+      { services: ['trainer'], peers: { distiller: () => '127.0.0.1:1' }, timeoutMs: 60_000, reason: /UNAVAILABLE|connect|No connection/i },
+      { services: ['trainer', 'distiller'], peers: {}, timeoutMs: 1, reason: /did not finish within 0\.001 s \(MNEME_DISTILL_TIMEOUT\)/ },
+    ];
+    for (const [i, c] of cases.entries()) {
+      await stop();
+      bus = new InProcessBus();
+      stack = await startStack({ services: c.services, dataDir: dir, bus, executor, logger: jsonLogger('test', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }), peers: c.peers, distillTimeoutMs: c.timeoutMs });
+      client = createClient(TrainerServiceClient, stack.address);
+      const modelId = `d${i}`;
+      await unary(client.createModel.bind(client), {
+        modelId,
+        spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'distill', options: { 'batch-size': '2', k: '1', 'outer-steps': '200' } }, labels: [], seed: 1 },
+      });
+      const of = (id: string, label: string, x: number[]): TrainingSample => ({ ...sample(id, label, x), experience: { modelId, experienceIndex: 0 } });
+      await unary(client.ingest.bind(client), { modelId, samples: [of('a1', 'a', [1, 0]), of('b1', 'b', [0, 1]), of('a2', 'a', [0.9, 0]), of('b2', 'b', [0, 0.9])] });
+      await unary(client.closeExperience.bind(client), { experience: { modelId, experienceIndex: 0 }, sampleCount: 4 });
+      let status = await unary(client.getTrainingStatus.bind(client), { modelId });
+      for (let k = 0; k < 400 && status.distillationFailures.length === 0; k++) {
+        await new Promise((r) => setTimeout(r, 25));
+        status = await unary(client.getTrainingStatus.bind(client), { modelId });
+      }
+      // The experience closed (a version was saved) and the status names the failure.
+      expect(status.distillationFailures).toEqual([{ experience: { modelId, experienceIndex: 0 }, reason: expect.stringMatching(c.reason) }]);
+      expect(status.distillation).toBeUndefined();
+      expect(Number(status.samplesTrained)).toBe(4);
+    }
   });
 });

@@ -6,7 +6,8 @@ import { consumeEvents, FileAppliedEvents, newEventHeader, publishEvent, type Su
 import { FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import { buildModelRuntime } from '../models/model-runtime.js';
-import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
+import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
+import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '../runtime/service-module.js';
 import { ModelTrainer } from './model-trainer.js';
 import { versionToWire } from './version-wire.js';
 
@@ -44,6 +45,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const modelsDir = options.modelsDir ?? deps.modelsDir ?? join(deps.dataDir, 'models');
   const trainerDir = join(deps.dataDir, 'trainer');
   const samplesPerEvent = options.samplesPerEvent ?? 500;
+  const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const trainers = new Map<string, Promise<ModelTrainer>>();
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
@@ -68,6 +70,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         metrics: deps.metrics,
         logger: deps.logger,
         checkpointEvery: options.checkpointEvery ?? 100,
+        maxLabels,
+        ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
+        distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
         announce,
       });
       hit.catch(() => trainers.delete(modelId));
@@ -88,11 +93,17 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     const idProblem = modelIdProblem(req.modelId);
     if (idProblem !== undefined) problems.push(idProblem);
     if (spec === undefined) problems.push('spec is required');
+    // Labels are optional: a model learns its classes as samples with new labels arrive.
     const labels = spec?.labels ?? [];
-    if (labels.length < 2) problems.push(`spec.labels needs at least 2 labels, got ${labels.length}`);
-    const dup = labels.find((l, i) => labels.indexOf(l) !== i);
-    if (dup !== undefined) problems.push(`spec.labels repeats '${dup}'`);
-    if (labels.some((l) => l === '')) problems.push('spec.labels has an empty label');
+    if (labels.length > maxLabels) problems.push(`spec.labels holds ${labels.length} labels; the limit is ${maxLabels} (MNEME_MAX_LABELS)`);
+    else {
+      labels.forEach((l, i) => {
+        const problem = labelNameProblem(l);
+        if (problem !== undefined) problems.push(`spec.labels[${i}]: ${problem}`);
+      });
+      const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+      if (dup !== undefined) problems.push(`spec.labels repeats '${dup}'`);
+    }
     if ((spec?.strategy?.name ?? '') === '') problems.push('spec.strategy.name is required (e.g. mir, er, naive)');
     const scenario = spec === undefined ? undefined : SCENARIOS[spec.scenario];
     if (spec !== undefined && scenario === undefined) problems.push(`spec.scenario ${spec.scenario} is not a known scenario kind`);
@@ -124,23 +135,26 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const binding = defineService(TrainerServiceService, {
     createModel,
     ingest: async (req) => {
-      const record = await requireModel(req.modelId);
+      await requireModel(req.modelId);
       const problems: string[] = [];
       if (req.samples.length === 0 || req.samples.length > MAX_INGEST) problems.push(`samples must hold 1..${MAX_INGEST} samples, got ${req.samples.length}`);
-      const labels = new Set(record.labels);
       const ids = new Set<string>();
       req.samples.forEach((s, i) => {
         const id = s.sample?.sampleId ?? '';
         if (id === '') problems.push(`samples[${i}]: sample_id is empty`);
         else if (ids.has(id)) problems.push(`samples[${i}]: sample_id '${id}' repeats within the request`);
         ids.add(id);
-        if (!labels.has(s.sample?.label ?? '')) problems.push(`samples[${i}]: label '${s.sample?.label ?? ''}' is not one of the model's labels (${record.labels.slice(0, 10).join(', ')}${record.labels.length > 10 ? ', ...' : ''})`);
+        const labelProblem = labelNameProblem(s.sample?.label ?? '');
+        if (labelProblem !== undefined) problems.push(`samples[${i}]: ${labelProblem}`);
         if (s.experience?.modelId !== req.modelId) problems.push(`samples[${i}]: experience.model_id must be '${req.modelId}'`);
         if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
       });
       if (problems.length > 0) throw new InvalidArgumentError(problems);
-      // Inputs are checked in full (shape, finiteness) before anything is published.
       const trainer = await trainerOf(req.modelId);
+      // New labels add classes, up to the limit.
+      const limit = labelLimitProblem(trainer.labels, req.samples.map((s) => s.sample!.label), maxLabels);
+      if (limit !== undefined) throw new InvalidArgumentError(limit);
+      // Inputs are checked in full (shape, finiteness) before anything is published.
       await trainer.runtime.featurizer.featurize(
         req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input),
         'sample',
@@ -165,7 +179,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     getTrainingStatus: async (req) => {
       const record = await requireModel(req.modelId);
       const trainer = await trainerOf(req.modelId);
-      const { loop, backlog } = trainer.status();
+      const { loop, backlog, distillation, distillationFailures } = trainer.status();
       const versions = await store.listVersions(req.modelId);
       return {
         modelId: req.modelId,
@@ -174,6 +188,17 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         samplesTrained: loop.samplesTrained,
         optimizerSteps: loop.steps,
         backlog,
+        ...(distillation === undefined
+          ? {}
+          : {
+              distillation: {
+                experience: { modelId: req.modelId, experienceIndex: distillation.experience },
+                jobId: distillation.jobId,
+                since: distillation.since / 1000,
+                timeout: distillation.timeoutMs / 1000,
+              },
+            }),
+        distillationFailures: distillationFailures.map((f) => ({ experience: { modelId: req.modelId, experienceIndex: f.experience }, reason: f.reason })),
         ...(versions[0] === undefined ? {} : { latestVersion: versionToWire(versions[0]) }),
       };
     },

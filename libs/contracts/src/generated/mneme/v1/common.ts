@@ -294,7 +294,10 @@ export interface ModelVersion {
     | undefined;
   /** Training samples consumed up to this version. */
   samplesSeen: number;
-  /** Label names in head order. */
+  /**
+   * Label names in class order: the classes this version learned (declared ones first, then in
+   * order of first arrival). A label is served from the first version trained on it.
+   */
   labels: string[];
   /** Seconds since the Unix epoch. */
   createdAt: number;

@@ -18,7 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { ExperienceRef, ModelRef, PageRequest, Sample } from "./common.js";
+import { ExperienceRef, ModelRef, PageRequest, Sample, Tensor } from "./common.js";
 
 export const protobufPackage = "mneme.v1";
 
@@ -131,6 +131,30 @@ export interface DistillationSpec {
   /** Start from random real samples (true) or from noise / random vocabulary embeddings (false). */
   initFromReal: boolean;
   seed: number;
+  /** Real samples per outer step. Default 128 (at most the experience's samples). */
+  realBatch: number;
+  /** Adam rate of the synthetic samples. Default 0.01. */
+  outerLearningRate: number;
+  /** Fresh network initialisations per outer step. Default 1. */
+  initsPerStep: number;
+}
+
+/** The real samples of an experience as a trainer sends them (its own stream, in training order). */
+export interface RealSamples {
+  /** float32 [n, width]: the feature rows the model trains on. */
+  rows?:
+    | Tensor
+    | undefined;
+  /** The label of each row (n labels, each one of the network's labels). */
+  labels: string[];
+}
+
+/** The network a synthetic set is optimised for: an MLP over feature rows. */
+export interface DistillNetworkSpec {
+  /** Layer widths, input first; the last is the number of classes (1..10000 each, 2..8 layers). */
+  sizes: number[];
+  /** The label of each output, in class order (as many as the last width). */
+  labels: string[];
 }
 
 /** Request of StartDistillation. */
@@ -140,7 +164,15 @@ export interface StartDistillationRequest {
     | undefined;
   /** The model whose architecture the synthetic set is optimised for. */
   model?: ModelRef | undefined;
-  spec?: DistillationSpec | undefined;
+  spec?:
+    | DistillationSpec
+    | undefined;
+  /** The samples to distil; unset means those the distiller buffered from the samples topic. */
+  real?:
+    | RealSamples
+    | undefined;
+  /** The network to optimise for; unset means an MLP with one hidden layer of 100 over the rows. */
+  network?: DistillNetworkSpec | undefined;
 }
 
 /** Response of StartDistillation. */
@@ -230,6 +262,9 @@ function createBaseDistillationSpec(): DistillationSpec {
     innerLearningRate: 0,
     initFromReal: false,
     seed: 0,
+    realBatch: 0,
+    outerLearningRate: 0,
+    initsPerStep: 0,
   };
 }
 
@@ -255,6 +290,15 @@ export const DistillationSpec: MessageFns<DistillationSpec> = {
     }
     if (message.seed !== 0) {
       writer.uint32(56).uint64(message.seed);
+    }
+    if (message.realBatch !== 0) {
+      writer.uint32(64).uint32(message.realBatch);
+    }
+    if (message.outerLearningRate !== 0) {
+      writer.uint32(73).double(message.outerLearningRate);
+    }
+    if (message.initsPerStep !== 0) {
+      writer.uint32(80).uint32(message.initsPerStep);
     }
     return writer;
   },
@@ -328,6 +372,30 @@ export const DistillationSpec: MessageFns<DistillationSpec> = {
             message.seed = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.realBatch = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.outerLearningRate = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.initsPerStep = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -369,6 +437,21 @@ export const DistillationSpec: MessageFns<DistillationSpec> = {
         ? globalThis.Boolean(object.init_from_real)
         : false,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      realBatch: isSet(object.realBatch)
+        ? globalThis.Number(object.realBatch)
+        : isSet(object.real_batch)
+        ? globalThis.Number(object.real_batch)
+        : 0,
+      outerLearningRate: isSet(object.outerLearningRate)
+        ? globalThis.Number(object.outerLearningRate)
+        : isSet(object.outer_learning_rate)
+        ? globalThis.Number(object.outer_learning_rate)
+        : 0,
+      initsPerStep: isSet(object.initsPerStep)
+        ? globalThis.Number(object.initsPerStep)
+        : isSet(object.inits_per_step)
+        ? globalThis.Number(object.inits_per_step)
+        : 0,
     };
   },
 
@@ -395,6 +478,15 @@ export const DistillationSpec: MessageFns<DistillationSpec> = {
     if (message.seed !== 0) {
       obj.seed = Math.round(message.seed);
     }
+    if (message.realBatch !== 0) {
+      obj.realBatch = Math.round(message.realBatch);
+    }
+    if (message.outerLearningRate !== 0) {
+      obj.outerLearningRate = floatToJson(message.outerLearningRate);
+    }
+    if (message.initsPerStep !== 0) {
+      obj.initsPerStep = Math.round(message.initsPerStep);
+    }
     return obj;
   },
 
@@ -410,12 +502,199 @@ export const DistillationSpec: MessageFns<DistillationSpec> = {
     message.innerLearningRate = object.innerLearningRate ?? 0;
     message.initFromReal = object.initFromReal ?? false;
     message.seed = object.seed ?? 0;
+    message.realBatch = object.realBatch ?? 0;
+    message.outerLearningRate = object.outerLearningRate ?? 0;
+    message.initsPerStep = object.initsPerStep ?? 0;
+    return message;
+  },
+};
+
+function createBaseRealSamples(): RealSamples {
+  return { rows: undefined, labels: [] };
+}
+
+export const RealSamples: MessageFns<RealSamples> = {
+  encode(message: RealSamples, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rows !== undefined) {
+      Tensor.encode(message.rows, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.labels) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RealSamples {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRealSamples();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rows = Tensor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RealSamples {
+    return {
+      rows: isSet(object.rows) ? Tensor.fromJSON(object.rows) : undefined,
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: RealSamples): unknown {
+    const obj: any = {};
+    if (message.rows !== undefined) {
+      obj.rows = Tensor.toJSON(message.rows);
+    }
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RealSamples>, I>>(base?: I): RealSamples {
+    return RealSamples.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RealSamples>, I>>(object: I): RealSamples {
+    const message = createBaseRealSamples();
+    message.rows = (object.rows !== undefined && object.rows !== null) ? Tensor.fromPartial(object.rows) : undefined;
+    message.labels = object.labels?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDistillNetworkSpec(): DistillNetworkSpec {
+  return { sizes: [], labels: [] };
+}
+
+export const DistillNetworkSpec: MessageFns<DistillNetworkSpec> = {
+  encode(message: DistillNetworkSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sizes.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.sizes) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.labels) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DistillNetworkSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDistillNetworkSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.sizes.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.sizes.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labels.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DistillNetworkSpec {
+    return {
+      sizes: globalThis.Array.isArray(object?.sizes) ? object.sizes.map((e: any) => globalThis.Number(e)) : [],
+      labels: globalThis.Array.isArray(object?.labels) ? object.labels.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: DistillNetworkSpec): unknown {
+    const obj: any = {};
+    if (message.sizes?.length) {
+      obj.sizes = message.sizes.map((e) => Math.round(e));
+    }
+    if (message.labels?.length) {
+      obj.labels = message.labels;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DistillNetworkSpec>, I>>(base?: I): DistillNetworkSpec {
+    return DistillNetworkSpec.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DistillNetworkSpec>, I>>(object: I): DistillNetworkSpec {
+    const message = createBaseDistillNetworkSpec();
+    message.sizes = object.sizes?.map((e) => e) || [];
+    message.labels = object.labels?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseStartDistillationRequest(): StartDistillationRequest {
-  return { experience: undefined, model: undefined, spec: undefined };
+  return { experience: undefined, model: undefined, spec: undefined, real: undefined, network: undefined };
 }
 
 export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
@@ -428,6 +707,12 @@ export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
     }
     if (message.spec !== undefined) {
       DistillationSpec.encode(message.spec, writer.uint32(26).fork()).join();
+    }
+    if (message.real !== undefined) {
+      RealSamples.encode(message.real, writer.uint32(34).fork()).join();
+    }
+    if (message.network !== undefined) {
+      DistillNetworkSpec.encode(message.network, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -469,6 +754,22 @@ export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
             message.spec = DistillationSpec.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.real = RealSamples.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.network = DistillNetworkSpec.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -486,6 +787,8 @@ export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
       experience: isSet(object.experience) ? ExperienceRef.fromJSON(object.experience) : undefined,
       model: isSet(object.model) ? ModelRef.fromJSON(object.model) : undefined,
       spec: isSet(object.spec) ? DistillationSpec.fromJSON(object.spec) : undefined,
+      real: isSet(object.real) ? RealSamples.fromJSON(object.real) : undefined,
+      network: isSet(object.network) ? DistillNetworkSpec.fromJSON(object.network) : undefined,
     };
   },
 
@@ -499,6 +802,12 @@ export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
     }
     if (message.spec !== undefined) {
       obj.spec = DistillationSpec.toJSON(message.spec);
+    }
+    if (message.real !== undefined) {
+      obj.real = RealSamples.toJSON(message.real);
+    }
+    if (message.network !== undefined) {
+      obj.network = DistillNetworkSpec.toJSON(message.network);
     }
     return obj;
   },
@@ -516,6 +825,12 @@ export const StartDistillationRequest: MessageFns<StartDistillationRequest> = {
       : undefined;
     message.spec = (object.spec !== undefined && object.spec !== null)
       ? DistillationSpec.fromPartial(object.spec)
+      : undefined;
+    message.real = (object.real !== undefined && object.real !== null)
+      ? RealSamples.fromPartial(object.real)
+      : undefined;
+    message.network = (object.network !== undefined && object.network !== null)
+      ? DistillNetworkSpec.fromPartial(object.network)
       : undefined;
     return message;
   },

@@ -42,7 +42,11 @@ export interface ModelSpec {
   strategy?:
     | StrategyConfig
     | undefined;
-  /** Label names known up front (the head grows as new labels arrive). */
+  /**
+   * Optional label names known up front, in class order. A sample with a label the model has not
+   * seen adds a class (in order of first arrival); heads and memories grow. Each name is non-empty,
+   * at most 256 bytes of valid UTF-8; a model learns at most the trainer's MNEME_MAX_LABELS labels.
+   */
   labels: string[];
   seed: number;
 }
@@ -106,7 +110,32 @@ export interface GetTrainingStatusResponse {
   optimizerSteps: number;
   /** Samples ingested but not trained yet. */
   backlog: number;
+  /** The distiller this model waits on (a `distill` model closing an experience), if any. */
+  distillation?:
+    | DistillationWait
+    | undefined;
+  /** Experiences that closed without a synthetic set because distillation failed or timed out. */
+  distillationFailures: DistillationFailure[];
   latestVersion?: ModelVersion | undefined;
+}
+
+/** A trainer waiting for the distiller's synthetic set of a closed experience. */
+export interface DistillationWait {
+  experience?:
+    | ExperienceRef
+    | undefined;
+  /** The distiller's job. */
+  jobId: string;
+  /** Seconds since the Unix epoch when the wait began. */
+  since: number;
+  /** Seconds the trainer waits at most (MNEME_DISTILL_TIMEOUT) before closing the experience without a set. */
+  timeout: number;
+}
+
+/** An experience that closed without a synthetic set, and why. */
+export interface DistillationFailure {
+  experience?: ExperienceRef | undefined;
+  reason: string;
 }
 
 /** Request of ListModelVersions. */
@@ -850,6 +879,8 @@ function createBaseGetTrainingStatusResponse(): GetTrainingStatusResponse {
     samplesTrained: 0,
     optimizerSteps: 0,
     backlog: 0,
+    distillation: undefined,
+    distillationFailures: [],
     latestVersion: undefined,
   };
 }
@@ -873,6 +904,12 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     }
     if (message.backlog !== 0) {
       writer.uint32(48).uint64(message.backlog);
+    }
+    if (message.distillation !== undefined) {
+      DistillationWait.encode(message.distillation, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.distillationFailures) {
+      DistillationFailure.encode(v!, writer.uint32(74).fork()).join();
     }
     if (message.latestVersion !== undefined) {
       ModelVersion.encode(message.latestVersion, writer.uint32(58).fork()).join();
@@ -941,6 +978,22 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
             message.backlog = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.distillation = DistillationWait.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.distillationFailures.push(DistillationFailure.decode(reader, reader.uint32()));
+            continue;
+          }
           case 7: {
             if (tag !== 58) {
               break;
@@ -985,6 +1038,12 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
         ? globalThis.Number(object.optimizer_steps)
         : 0,
       backlog: isSet(object.backlog) ? globalThis.Number(object.backlog) : 0,
+      distillation: isSet(object.distillation) ? DistillationWait.fromJSON(object.distillation) : undefined,
+      distillationFailures: globalThis.Array.isArray(object?.distillationFailures)
+        ? object.distillationFailures.map((e: any) => DistillationFailure.fromJSON(e))
+        : globalThis.Array.isArray(object?.distillation_failures)
+        ? object.distillation_failures.map((e: any) => DistillationFailure.fromJSON(e))
+        : [],
       latestVersion: isSet(object.latestVersion)
         ? ModelVersion.fromJSON(object.latestVersion)
         : isSet(object.latest_version)
@@ -1013,6 +1072,12 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     if (message.backlog !== 0) {
       obj.backlog = Math.round(message.backlog);
     }
+    if (message.distillation !== undefined) {
+      obj.distillation = DistillationWait.toJSON(message.distillation);
+    }
+    if (message.distillationFailures?.length) {
+      obj.distillationFailures = message.distillationFailures.map((e) => DistillationFailure.toJSON(e));
+    }
     if (message.latestVersion !== undefined) {
       obj.latestVersion = ModelVersion.toJSON(message.latestVersion);
     }
@@ -1034,9 +1099,223 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     message.samplesTrained = object.samplesTrained ?? 0;
     message.optimizerSteps = object.optimizerSteps ?? 0;
     message.backlog = object.backlog ?? 0;
+    message.distillation = (object.distillation !== undefined && object.distillation !== null)
+      ? DistillationWait.fromPartial(object.distillation)
+      : undefined;
+    message.distillationFailures = object.distillationFailures?.map((e) => DistillationFailure.fromPartial(e)) || [];
     message.latestVersion = (object.latestVersion !== undefined && object.latestVersion !== null)
       ? ModelVersion.fromPartial(object.latestVersion)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseDistillationWait(): DistillationWait {
+  return { experience: undefined, jobId: "", since: 0, timeout: 0 };
+}
+
+export const DistillationWait: MessageFns<DistillationWait> = {
+  encode(message: DistillationWait, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experience !== undefined) {
+      ExperienceRef.encode(message.experience, writer.uint32(10).fork()).join();
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.since !== 0) {
+      writer.uint32(25).double(message.since);
+    }
+    if (message.timeout !== 0) {
+      writer.uint32(33).double(message.timeout);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DistillationWait {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDistillationWait();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.experience = ExperienceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.since = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.timeout = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DistillationWait {
+    return {
+      experience: isSet(object.experience) ? ExperienceRef.fromJSON(object.experience) : undefined,
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      since: isSet(object.since) ? globalThis.Number(object.since) : 0,
+      timeout: isSet(object.timeout) ? globalThis.Number(object.timeout) : 0,
+    };
+  },
+
+  toJSON(message: DistillationWait): unknown {
+    const obj: any = {};
+    if (message.experience !== undefined) {
+      obj.experience = ExperienceRef.toJSON(message.experience);
+    }
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.since !== 0) {
+      obj.since = floatToJson(message.since);
+    }
+    if (message.timeout !== 0) {
+      obj.timeout = floatToJson(message.timeout);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DistillationWait>, I>>(base?: I): DistillationWait {
+    return DistillationWait.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DistillationWait>, I>>(object: I): DistillationWait {
+    const message = createBaseDistillationWait();
+    message.experience = (object.experience !== undefined && object.experience !== null)
+      ? ExperienceRef.fromPartial(object.experience)
+      : undefined;
+    message.jobId = object.jobId ?? "";
+    message.since = object.since ?? 0;
+    message.timeout = object.timeout ?? 0;
+    return message;
+  },
+};
+
+function createBaseDistillationFailure(): DistillationFailure {
+  return { experience: undefined, reason: "" };
+}
+
+export const DistillationFailure: MessageFns<DistillationFailure> = {
+  encode(message: DistillationFailure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experience !== undefined) {
+      ExperienceRef.encode(message.experience, writer.uint32(10).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DistillationFailure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDistillationFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.experience = ExperienceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DistillationFailure {
+    return {
+      experience: isSet(object.experience) ? ExperienceRef.fromJSON(object.experience) : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DistillationFailure): unknown {
+    const obj: any = {};
+    if (message.experience !== undefined) {
+      obj.experience = ExperienceRef.toJSON(message.experience);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DistillationFailure>, I>>(base?: I): DistillationFailure {
+    return DistillationFailure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DistillationFailure>, I>>(object: I): DistillationFailure {
+    const message = createBaseDistillationFailure();
+    message.experience = (object.experience !== undefined && object.experience !== null)
+      ? ExperienceRef.fromPartial(object.experience)
+      : undefined;
+    message.reason = object.reason ?? "";
     return message;
   },
 };
@@ -1560,6 +1839,10 @@ export const TrainerServiceClient = makeGenericClientConstructor(
   service: typeof TrainerServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

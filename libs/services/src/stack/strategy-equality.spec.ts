@@ -1,0 +1,57 @@
+/**
+ * Every strategy through the services equals `mneme run`: for each strategy of the registry, the
+ * small Split-MNIST benchmark is streamed through the embedded stack (in-process bus) as an
+ * integrator would stream it, and the evaluator's accuracy matrix must equal the embedded run's
+ * with the same seed, to 1e-6. Strategies added later are covered automatically.
+ * (`MNEME_EQUALITY_ONLY=<strategy>` runs one, with info logs.)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createExecutor, Engine } from '@mneme/engine';
+import { InProcessBus } from '@mneme/events';
+import type { Executor } from '@mneme/execution';
+import { STRATEGIES } from '@mneme/methods';
+import { DistillerServiceClient } from '@mneme/contracts';
+import { createClient, jsonLogger, unary } from '@mneme/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceMetrics } from '../runtime/service-metrics.js';
+import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded } from './equality.test-util.js';
+import { startStack, type RunningStack } from './start-stack.js';
+import { streamBenchmark } from './stream-benchmark.js';
+
+const SEED = 2;
+const ONLY = process.env['MNEME_EQUALITY_ONLY'];
+
+describe(`every strategy streamed through the embedded stack equals \`mneme run\` (${EQUALITY_BENCHMARK}, seed ${SEED})`, () => {
+  let dir: string;
+  let executor: Executor;
+  let bus: InProcessBus;
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mneme-equality-'));
+    executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
+    bus = new InProcessBus();
+    stack = await startStack({ dataDir: dir, bus, executor, logger: jsonLogger('test', ONLY === undefined ? 'error' : 'info'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await bus?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(Object.keys(STRATEGIES).filter((s) => (ONLY ?? s) === s))('%s', async (strategy) => {
+    const options = EQUALITY_OPTIONS[strategy] ?? {};
+    const streamed = await streamBenchmark({ benchmark: EQUALITY_BENCHMARK, strategy, options, seed: SEED, trainerAddress: stack.address, executor, timeoutMs: 120_000 });
+    expect(streamed.samples).toBe(1000);
+    await expectEqualToEmbedded(streamed, strategy, SEED, executor);
+    if (strategy === 'distill') {
+      // The sets it replayed are the distiller service's: one per closed experience.
+      const distiller = createClient(DistillerServiceClient, stack.address);
+      const { sets } = await unary(distiller.listSyntheticSets.bind(distiller), { modelId: streamed.modelId, page: undefined });
+      distiller.close();
+      expect(sets.map((s) => s.experience?.experienceIndex).sort()).toEqual([0, 1, 2, 3, 4]);
+    }
+  }, 300_000);
+});
