@@ -162,6 +162,10 @@ export function active(ctx: StrategyContext): ActiveStrategy {
     labelsUsed: () => used,
     rounds: () => log,
     describe: (): StrategyDescription => ({ memorySize: memory?.size ?? 0, memoryCapacity: options.memory }),
+    forget: (ids: Iterable<number>) => {
+      const doomed = [...ids];
+      return pool.remove(doomed) + (memory?.delete(doomed) ?? 0);
+    },
     saveState: (): StrategyState => ({
       params: net.store.clone(),
       data: { pool: pool.toState(), memory: memory?.snapshot() ?? null, rng: rng.state(), labelsUsed: used },

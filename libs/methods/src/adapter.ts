@@ -239,6 +239,17 @@ export function adapter(ctx: StrategyContext): Strategy {
       }
       return out;
     },
+    forget: (ids: Iterable<number>) => {
+      const doomed = new Set(ids);
+      const keep = collected.ids.flatMap((id, i) => (doomed.has(id) ? [] : [i]));
+      const removed = collected.ids.length - keep.length;
+      collected = {
+        features: keep.flatMap((i) => collected.features.slice(i * d, (i + 1) * d)),
+        labels: keep.map((i) => collected.labels[i]!),
+        ids: keep.map((i) => collected.ids[i]!),
+      };
+      return removed;
+    },
     saveState: (): StrategyState => ({
       params: head.store.clone(),
       data: {

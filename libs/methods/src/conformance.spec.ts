@@ -222,6 +222,32 @@ describe('strategy conformance', () => {
       expect(await resumed.predict(problem.testFeatures)).toEqual(atEnd.predicted);
     });
 
+    it('forgets samples by id: they leave its memories, a second request removes nothing, and the state still round-trips', async () => {
+      const s = build(name);
+      await play(s, problem.events.slice(0, problem.middle));
+      if (s.forget === undefined) {
+        expect(s.unlearning ?? 'excluded').toBe('excluded');
+        return;
+      }
+      const learned = problem.events.slice(0, problem.middle).flatMap((e) => (e.kind === 'learn' ? [...e.batch.ids] : []));
+      const doomed = learned.filter((_, i) => i % 3 === 0);
+      const before = s.describe?.().memorySize;
+      const removed = s.forget(doomed);
+      expect(removed).toBeGreaterThanOrEqual(0);
+      expect(removed).toBeLessThanOrEqual(doomed.length);
+      // Removed from the memory, or from pools and distillation sources that describe() does not count.
+      if (before !== undefined) {
+        expect(s.describe!().memorySize).toBeLessThanOrEqual(before);
+        expect(s.describe!().memorySize).toBeGreaterThanOrEqual(before - removed);
+      }
+      expect(s.forget(doomed)).toBe(0);
+      const saved = s.saveState();
+      const resumed = build(name);
+      resumed.restoreState({ params: saved.params, data: JSON.parse(JSON.stringify(saved.data)) as Record<string, unknown> });
+      expect(stateFingerprint(resumed.saveState())).toEqual(stateFingerprint(saved));
+      expect(resumed.forget!(doomed)).toBe(0);
+    });
+
     it('rejects bad input with a clear InvalidArgumentError and changes nothing', async () => {
       const s = build(name);
       await play(s, problem.events.slice(0, problem.middle));

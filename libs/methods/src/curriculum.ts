@@ -193,6 +193,10 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     progress: () => log,
     describe: (): StrategyDescription => ({ memorySize: memory?.size ?? 0, memoryCapacity: options.memory }),
+    forget: (ids: Iterable<number>) => {
+      const doomed = [...ids];
+      return pool.remove(doomed) + (memory?.delete(doomed) ?? 0);
+    },
     saveState: (): StrategyState => ({
       params: net.store.clone(),
       data: { pool: pool.toState(), memory: memory?.snapshot() ?? null, rng: rng.state() },

@@ -260,6 +260,15 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,
     predict: (features: Float32Array) => net.predict(features),
+    // The current experience's real samples are the source of its synthetic set: forgotten ones leave it.
+    forget: (ids: Iterable<number>) => {
+      const doomed = new Set(ids);
+      const keep = buffer.ids.flatMap((id, i) => (doomed.has(id) ? [] : [i]));
+      const removed = buffer.ids.length - keep.length;
+      const d = spec.inputSize;
+      buffer = { features: keep.flatMap((i) => buffer.features.slice(i * d, (i + 1) * d)), labels: keep.map((i) => buffer.labels[i]!), ids: keep.map((i) => buffer.ids[i]!) };
+      return removed;
+    },
     distilledSets: () => sets,
     failedDistillations: () => failures,
     saveState: (): StrategyState => ({

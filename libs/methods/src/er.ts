@@ -74,5 +74,6 @@ export function er(ctx: StrategyContext): Strategy {
       net.setStore(state.params.clone());
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
+    forget: (ids: Iterable<number>) => memory.delete(ids),
   };
 }

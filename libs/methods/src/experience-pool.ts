@@ -87,6 +87,17 @@ export class ExperiencePool {
     return { features, labels, ids };
   }
 
+  /** Removes the rows with these ids (a data-deletion request); returns how many were held. */
+  remove(ids: Iterable<number>): number {
+    const doomed = new Set([...ids].filter((id) => this.held.has(id)));
+    if (doomed.size === 0) return 0;
+    const keep = [...this.idList.keys()].filter((r) => !doomed.has(this.idList[r]!));
+    const kept = this.gather(keep);
+    this.clear();
+    this.add(kept);
+    return doomed.size;
+  }
+
   /** Empties the pool (at the end of an experience). */
   clear(): void {
     this.labelList = [];

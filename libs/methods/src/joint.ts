@@ -13,6 +13,7 @@ export function joint(ctx: StrategyContext): Strategy {
   const d = ctx.classifier.inputSize;
   let features: Float32Array[] = [];
   let labels: number[] = [];
+  let ids: number[] = [];
   let rng = Rng.seeded(ctx.seed ^ 0x5eed);
 
   const retrain = async () => {
@@ -42,7 +43,28 @@ export function joint(ctx: StrategyContext): Strategy {
       checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
       features.push(batch.features.slice());
       labels.push(...batch.labels);
+      ids.push(...batch.ids);
     },
+    // Every version is retrained from its initialisation on the data kept: the next one never saw them.
+    forget: (forgotten: Iterable<number>) => {
+      const doomed = new Set(forgotten);
+      const keep = ids.flatMap((id, r) => (doomed.has(id) ? [] : [r]));
+      const removed = ids.length - keep.length;
+      if (removed === 0) return 0;
+      const all = new Float32Array(features.reduce((n, f) => n + f.length, 0));
+      let offset = 0;
+      for (const f of features) {
+        all.set(f, offset);
+        offset += f.length;
+      }
+      const kept = new Float32Array(keep.length * d);
+      keep.forEach((r, i) => kept.set(all.subarray(r * d, (r + 1) * d), i * d));
+      features = [kept];
+      labels = keep.map((r) => labels[r]!);
+      ids = keep.map((r) => ids[r]!);
+      return removed;
+    },
+    unlearning: 'retrained',
     endExperience: async (_info: ExperienceInfo) => {
       await retrain();
     },
@@ -51,12 +73,13 @@ export function joint(ctx: StrategyContext): Strategy {
     predict: (x: Float32Array) => net.predict(x),
     saveState: (): StrategyState => ({
       params: net.store.clone(),
-      data: { features: features.map((f) => Array.from(f)), labels: [...labels], rng: rng.state() },
+      data: { features: features.map((f) => Array.from(f)), labels: [...labels], ids: [...ids], rng: rng.state() },
     }),
     restoreState: (state: StrategyState) => {
       net.setStore(state.params.clone());
       features = (state.data['features'] as number[][]).map((f) => Float32Array.from(f));
       labels = [...(state.data['labels'] as number[])];
+      ids = [...((state.data['ids'] as number[] | undefined) ?? labels.map(() => -1))];
       rng = Rng.fromState(state.data['rng'] as number[]);
     },
   };

@@ -87,5 +87,7 @@ export function knn(ctx: StrategyContext): Strategy {
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
     forget: (ids: Iterable<number>) => memory.forget(ids),
+    // The memory is all it learns: a forgotten sample leaves no trace.
+    unlearning: 'exact',
   };
 }

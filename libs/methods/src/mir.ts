@@ -125,5 +125,6 @@ export function mir(ctx: StrategyContext): Strategy {
       net.setStore(state.params.clone());
     },
     describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
+    forget: (ids: Iterable<number>) => memory.delete(ids),
   };
 }

@@ -73,11 +73,18 @@ export interface Strategy {
   describe?(): StrategyDescription;
   /**
    * Forgets samples by id (a data-deletion request): removes them from the strategy's index and
-   * from every memory that holds them, and keeps them out if the stream offers them again; returns
-   * how many held samples were removed. Weights already trained on them are not unlearned.
-   * Optional: strategies that keep no samples may leave it out.
+   * from every memory, pool and distillation source that holds them; returns how many held samples
+   * were removed. The loop never offers forgotten samples again. How far the model unlearns them is
+   * {@link unlearning}. Optional: strategies that keep no samples may leave it out.
    */
   forget?(ids: Iterable<number>): number;
+  /**
+   * How far {@link forget} unlearns: `exact` (nothing kept depends on the samples: a kNN memory),
+   * `retrained` (the next version is retrained from its initialisation without them: joint), or
+   * `excluded` (the default: never replayed or trained on again, but weights already trained on
+   * them keep what those steps learned).
+   */
+  readonly unlearning?: 'exact' | 'retrained' | 'excluded';
 }
 
 /** A strategy's self-description (see {@link Strategy.describe}); every field is optional. */

@@ -71,7 +71,7 @@ export class FileModelStore {
   async saveVersion(
     modelId: string,
     state: StrategyState,
-    info: { trainedThrough: number; samplesSeen: number; version?: number; labels?: readonly string[] },
+    info: { trainedThrough: number; samplesSeen: number; version?: number; labels?: readonly string[]; logThrough?: number },
   ): Promise<VersionRecord> {
     const model = await this.getModel(modelId);
     const versions = await this.listVersions(modelId);
@@ -92,6 +92,7 @@ export class FileModelStore {
       trainedThrough: info.trainedThrough,
       samplesSeen: info.samplesSeen,
       labels: [...(info.labels ?? model.labels)],
+      logThrough: info.logThrough ?? 0,
       createdAt: Date.now(),
     };
     await writeFileAtomic(join(dir, VERSION_FILE), JSON.stringify(record, null, 2));

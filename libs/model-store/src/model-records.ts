@@ -31,5 +31,7 @@ export interface VersionRecord {
   readonly samplesSeen: number;
   /** Label names by class index: the classes this version has learned (its head's width). */
   readonly labels: readonly string[];
+  /** Sample-log records this version was trained through (it saw every sample logged before); 0 for the untrained version. */
+  readonly logThrough?: number;
   readonly createdAt: number;
 }

@@ -16,11 +16,28 @@ describe('SampleLog', () => {
     expect(await log.append([sample('a'), sample('b', 1), sample('a')])).toEqual({ appended: 2, duplicates: ['a'] });
     expect(await log.append([sample('b'), { kind: 'close', experience: 0, sampleCount: 2 }])).toEqual({ appended: 1, duplicates: ['b'] });
     const entries = await log.read(0);
-    expect(entries.map((e) => (e.kind === 'sample' ? e.id : `close ${e.sampleCount}`))).toEqual(['a', 'b', 'close 2']);
+    expect(entries.map((e) => (e.kind === 'sample' ? e.id : e.kind === 'close' ? `close ${e.sampleCount}` : 'forget'))).toEqual(['a', 'b', 'close 2']);
     expect(entries.map((e) => e.position)).toEqual([0, 1, 2]);
     expect(Array.from((entries[1] as LoggedSample).features)).toEqual([1, 0.5, -1]);
     expect((await log.read(1, 2)).map((e) => e.position)).toEqual([1]);
     await log.close();
+  });
+
+  it('tombstones forgotten samples durably: still known (a re-send is a duplicate), reported as forgotten after a reopen', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([sample('a'), sample('b'), sample('c')]);
+    await log.append([{ kind: 'forget', ids: ['b'] }]);
+    expect(log.isForgotten('b')).toBe(true);
+    expect(log.isForgotten('a')).toBe(false);
+    expect(log.positionOf('c')).toBe(2);
+    await log.close();
+    const again = await SampleLog.open(path);
+    expect(again.isForgotten('b')).toBe(true);
+    expect(again.positionOf('b')).toBe(1);
+    expect(await again.append([sample('b')])).toEqual({ appended: 0, duplicates: ['b'] });
+    expect((await again.read(3)).map((e) => e.kind)).toEqual(['forget']);
+    await again.close();
   });
 
   it('keeps concurrent appends whole and in order of their calls', async () => {

@@ -21,8 +21,17 @@ export interface LoggedClose {
   readonly sampleCount: number;
 }
 
+/** A data-deletion request: the samples with these ids are never trained on again. */
+export interface LoggedForget {
+  readonly kind: 'forget';
+  readonly ids: readonly string[];
+}
+
+/** What the log holds. */
+export type LoggedRecord = LoggedSample | LoggedClose | LoggedForget;
+
 /** A record with its position in the log. */
-export type LogEntry = (LoggedSample | LoggedClose) & { readonly position: number };
+export type LogEntry = LoggedRecord & { readonly position: number };
 
 // Record layout: u32 body length | u32 crc32(body) | body; body = u32 header length | header JSON |
 // float32 features (little-endian). A torn tail (short or failing its checksum) is cut off on open.
@@ -32,10 +41,14 @@ const PREFIX = 8;
  * A model's durable, append-only stream log: what a trainer has accepted, in order, fsynced before
  * the append resolves. Sample ids are unique: a repeated id is not appended again (at-least-once
  * delivery never trains a sample twice). The trainer's loop reads it from its checkpointed position.
+ * Forget records are tombstones: their ids stay known (a re-sent sample is still a duplicate) but
+ * are reported as forgotten, so no replay trains on them.
  */
 export class SampleLog {
   private readonly offsets: number[] = [];
-  private readonly ids = new Set<string>();
+  /** Position of each logged sample id. */
+  private readonly ids = new Map<string, number>();
+  private readonly forgotten = new Set<string>();
   private end = 0;
 
   private constructor(
@@ -62,11 +75,21 @@ export class SampleLog {
     return this.ids.has(id);
   }
 
+  /** The log position of a logged sample id. */
+  positionOf(id: string): number | undefined {
+    return this.ids.get(id);
+  }
+
+  /** Whether a logged sample was forgotten (a forget record names it). */
+  isForgotten(id: string): boolean {
+    return this.forgotten.has(id);
+  }
+
   /**
    * Appends records and fsyncs once. Samples whose id is already logged (or repeated within the
    * call) are skipped; their ids are returned as duplicates.
    */
-  append(records: readonly (LoggedSample | LoggedClose)[]): Promise<{ appended: number; duplicates: string[] }> {
+  append(records: readonly LoggedRecord[]): Promise<{ appended: number; duplicates: string[] }> {
     // Appends run one at a time: each computes its offsets from the end the previous one left.
     const run = this.appending.then(() => this.appendNow(records));
     this.appending = run.catch(() => undefined);
@@ -75,10 +98,11 @@ export class SampleLog {
 
   private appending: Promise<unknown> = Promise.resolve();
 
-  private async appendNow(records: readonly (LoggedSample | LoggedClose)[]): Promise<{ appended: number; duplicates: string[] }> {
+  private async appendNow(records: readonly LoggedRecord[]): Promise<{ appended: number; duplicates: string[] }> {
     const chunks: Buffer[] = [];
     const duplicates: string[] = [];
-    const fresh = new Set<string>();
+    const fresh = new Map<string, number>();
+    const forgets: string[] = [];
     const offsets: number[] = [];
     let at = this.end;
     for (const r of records) {
@@ -87,8 +111,8 @@ export class SampleLog {
           duplicates.push(r.id);
           continue;
         }
-        fresh.add(r.id);
-      }
+        fresh.set(r.id, this.offsets.length + offsets.length);
+      } else if (r.kind === 'forget') forgets.push(...r.ids);
       const bytes = encode(r);
       offsets.push(at);
       chunks.push(bytes);
@@ -98,7 +122,8 @@ export class SampleLog {
       await this.handle.write(Buffer.concat(chunks), 0, undefined, this.end);
       await this.handle.sync();
       this.offsets.push(...offsets);
-      for (const id of fresh) this.ids.add(id);
+      for (const [id, position] of fresh) this.ids.set(id, position);
+      for (const id of forgets) this.forgotten.add(id);
       this.end = at;
     }
     return { appended: chunks.length, duplicates };
@@ -136,7 +161,8 @@ export class SampleLog {
       const body = buf.subarray(at + PREFIX, at + PREFIX + len);
       if (crc32(body) !== buf.readUInt32LE(at + 4)) break;
       const record = decode(body);
-      if (record.kind === 'sample') this.ids.add(record.id);
+      if (record.kind === 'sample') this.ids.set(record.id, this.offsets.length);
+      else if (record.kind === 'forget') for (const id of record.ids) this.forgotten.add(id);
       this.offsets.push(at);
       at += PREFIX + len;
     }
@@ -145,7 +171,7 @@ export class SampleLog {
   }
 }
 
-function encode(record: LoggedSample | LoggedClose): Buffer {
+function encode(record: LoggedRecord): Buffer {
   const { features, ...header } = record.kind === 'sample' ? record : { ...record, features: new Float32Array(0) };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const body = Buffer.alloc(4 + json.byteLength + features.byteLength);
@@ -158,10 +184,10 @@ function encode(record: LoggedSample | LoggedClose): Buffer {
   return Buffer.concat([prefix, body]);
 }
 
-function decode(body: Buffer): LoggedSample | LoggedClose {
+function decode(body: Buffer): LoggedRecord {
   const jsonLength = body.readUInt32LE(0);
-  const header = JSON.parse(body.subarray(4, 4 + jsonLength).toString('utf8')) as Omit<LoggedSample, 'features'> | LoggedClose;
-  if (header.kind === 'close') return header;
+  const header = JSON.parse(body.subarray(4, 4 + jsonLength).toString('utf8')) as Omit<LoggedSample, 'features'> | LoggedClose | LoggedForget;
+  if (header.kind === 'close' || header.kind === 'forget') return header;
   const count = (body.byteLength - 4 - jsonLength) / 4;
   const features = new Float32Array(count);
   for (let i = 0; i < count; i++) features[i] = body.readFloatLE(4 + jsonLength + 4 * i);

@@ -10,6 +10,8 @@ export { instrumentService } from './runtime/instrument-service.js';
 export { startMetricsEndpoint } from './runtime/metrics-endpoint.js';
 export type { MetricsEndpoint } from './runtime/metrics-endpoint.js';
 export { ServiceMetrics } from './runtime/service-metrics.js';
+export { requestCounts } from './runtime/request-counts.js';
+export type { ServiceRequestCounts } from './runtime/request-counts.js';
 export type { ServiceDeps, ServiceModule } from './runtime/service-module.js';
 export { createTrainerService, versionToWire } from './trainer/index.js';
 export type { TrainerModule, TrainerOptions } from './trainer/index.js';

@@ -8,6 +8,8 @@ export interface SampleRecord {
   /** Class index (the label's position in the model's labels). */
   readonly label: number;
   readonly features: Float32Array;
+  /** A sample named by a forget request: it counts toward its experience but is never trained. */
+  readonly forgotten?: boolean;
 }
 
 /** The producer's word that an experience is over after `sampleCount` samples (0: after what has arrived). */
@@ -18,5 +20,13 @@ export interface CloseRecord {
   readonly sampleCount: number;
 }
 
+/** A data-deletion request: the strategy forgets the samples at these log positions. */
+export interface ForgetRecord {
+  readonly kind: 'forget';
+  readonly position: number;
+  /** Log positions (the strategies' sample ids) of the forgotten samples. */
+  readonly positions: readonly number[];
+}
+
 /** What a model's log holds. */
-export type StreamRecord = SampleRecord | CloseRecord;
+export type StreamRecord = SampleRecord | CloseRecord | ForgetRecord;

@@ -9,6 +9,11 @@ class RecordingStrategy implements Strategy {
   readonly name = 'recording';
   calls: string[] = [];
   learned: number[] = [];
+  forgot: number[][] = [];
+  forget(ids: Iterable<number>) {
+    this.forgot.push([...ids]);
+    return 0;
+  }
   classes = 0;
   growClasses(count: number) {
     if (count > this.classes) this.calls.push(`grow ${count}`);
@@ -69,6 +74,15 @@ describe('StreamTrainingLoop', () => {
     const { strategy, loop } = await run([sample(0, 0), sample(1, 1), close(2, 0, 1), sample(3, 1), close(4, 1, 2)]);
     expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0', 'end 0', 'grow 2', 'begin 1 [1]', 'learn e1 ids 1,3', 'end 1']);
     expect(loop.state.closedThrough).toBe(1);
+  });
+
+  it('never trains a forgotten sample: a tombstoned one is skipped, a buffered one dropped, and both count toward the close', async () => {
+    const forget = (position: number, positions: number[]): StreamRecord => ({ kind: 'forget', position, positions });
+    const forgotten = (position: number, experience: number): StreamRecord => ({ ...(sample(position, experience) as Extract<StreamRecord, { kind: 'sample' }>), forgotten: true });
+    const { strategy, loop } = await run([sample(0, 0), forgotten(1, 0), sample(2, 0), sample(3, 0), forget(4, [3]), close(5, 0, 4), sample(6, 1)]);
+    expect(strategy.learned).toEqual([0, 2]);
+    expect(strategy.forgot).toEqual([[3]]);
+    expect(loop.state).toMatchObject({ closedThrough: 0, samplesTrained: 2 });
   });
 
   it('trains a sample sent after its experience ended with the current one, and counts it', async () => {

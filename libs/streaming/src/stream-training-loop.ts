@@ -1,5 +1,5 @@
 import { growToFit, type ExperienceInfo, type Strategy } from '@mneme/methods';
-import type { CloseRecord, SampleRecord, StreamRecord } from './stream-records.js';
+import type { CloseRecord, ForgetRecord, SampleRecord, StreamRecord } from './stream-records.js';
 
 /** The loop's progress: JSON-safe, saved beside the strategy's state in every checkpoint. */
 export interface LoopState {
@@ -13,6 +13,8 @@ export interface LoopState {
   readonly classes: readonly number[];
   /** Samples of the current experience learned so far. */
   readonly learnedInExperience: number;
+  /** Samples of the current experience forgotten before they were learned (they count toward its size). */
+  readonly skippedInExperience?: number;
   /** Announced closes not yet reached: experience → sample count. */
   readonly pendingCloses: Readonly<Record<string, number>>;
   readonly samplesTrained: number;
@@ -34,6 +36,8 @@ export interface StreamTrainingLoopOptions {
   readonly onExperienceEnd?: ExperienceEndHook;
   /** Called after each learn step with the samples it used. */
   readonly onStep?: (samples: number) => void;
+  /** Called when a forget record was applied, with the samples the strategy removed. */
+  readonly onForget?: (applied: { position: number; removed: number }) => void;
 }
 
 export const INITIAL_LOOP_STATE: LoopState = Object.freeze({
@@ -42,6 +46,7 @@ export const INITIAL_LOOP_STATE: LoopState = Object.freeze({
   open: false,
   classes: [],
   learnedInExperience: 0,
+  skippedInExperience: 0,
   pendingCloses: {},
   samplesTrained: 0,
   steps: 0,
@@ -98,9 +103,10 @@ export class StreamTrainingLoop {
   async apply(record: StreamRecord): Promise<void> {
     if (record.position < this.next) return; // already applied (a replay after resuming)
     this.next = record.position + 1;
-    this.applying = { position: record.position, consumed: record.kind === 'close' };
+    this.applying = { position: record.position, consumed: record.kind !== 'sample' };
     if (record.kind === 'sample') await this.applySample(record);
-    else await this.applyClose(record);
+    else if (record.kind === 'close') await this.applyClose(record);
+    else await this.applyForget(record);
     if (this.isClean()) this.s = { ...this.s, position: record.position + 1 };
   }
 
@@ -115,12 +121,19 @@ export class StreamTrainingLoop {
       // The producer sent more than it announced: train it with the current experience, count it.
       this.s = { ...this.s, lateSamples: this.s.lateSamples + 1 };
       experience = this.s.open ? this.s.current : this.s.closedThrough;
-      if (!this.s.open) this.s = { ...this.s, current: experience, open: true, learnedInExperience: 0 };
+      if (!this.s.open) this.s = { ...this.s, current: experience, open: true, learnedInExperience: 0, skippedInExperience: 0 };
     } else if (experience !== this.s.current || !this.s.open) {
       if (this.s.open) await this.endExperience();
       this.classes.clear();
-      this.s = { ...this.s, current: experience, open: true, learnedInExperience: 0 };
+      this.s = { ...this.s, current: experience, open: true, learnedInExperience: 0, skippedInExperience: 0 };
       this.begun = false;
+    }
+    if (record.forgotten === true) {
+      // Never trained, but the producer counted it in the experience's announced size.
+      this.s = { ...this.s, skippedInExperience: (this.s.skippedInExperience ?? 0) + 1 };
+      this.applying = { position: record.position, consumed: true };
+      await this.closeIfDue();
+      return;
     }
     this.buffer.push(record);
     this.applying = { position: record.position, consumed: true };
@@ -136,9 +149,21 @@ export class StreamTrainingLoop {
     await this.closeIfDue();
   }
 
-  /** Samples of `experience` learned or buffered. */
+  /** Samples of `experience` learned, buffered or forgotten. */
   private arrived(experience: number): number {
-    return this.s.open && this.s.current === experience ? this.s.learnedInExperience + this.buffer.length : 0;
+    return this.s.open && this.s.current === experience ? this.s.learnedInExperience + this.buffer.length + (this.s.skippedInExperience ?? 0) : 0;
+  }
+
+  /** Forgets samples: buffered ones are dropped untrained, and the strategy removes the rest from its memories. */
+  private async applyForget(record: ForgetRecord): Promise<void> {
+    const doomed = new Set(record.positions);
+    const kept = this.buffer.filter((r) => !doomed.has(r.position));
+    const dropped = this.buffer.length - kept.length;
+    this.buffer = kept;
+    if (dropped > 0) this.s = { ...this.s, skippedInExperience: (this.s.skippedInExperience ?? 0) + dropped };
+    const removed = this.strategy.forget?.(record.positions) ?? 0;
+    this.options.onForget?.({ position: record.position, removed: removed + dropped });
+    await this.closeIfDue();
   }
 
   private async closeIfDue(): Promise<void> {
@@ -188,7 +213,7 @@ export class StreamTrainingLoop {
     const pendingCloses = Object.fromEntries(Object.entries(this.s.pendingCloses).filter(([e]) => Number(e) > experience));
     // Nothing is buffered now: every record up to the one being applied (if it is in) is reflected.
     const position = this.applying.consumed ? this.applying.position + 1 : this.applying.position;
-    this.s = { ...this.s, position: Math.max(this.s.position, position), open: false, closedThrough: Math.max(this.s.closedThrough, experience), pendingCloses, learnedInExperience: 0 };
+    this.s = { ...this.s, position: Math.max(this.s.position, position), open: false, closedThrough: Math.max(this.s.closedThrough, experience), pendingCloses, learnedInExperience: 0, skippedInExperience: 0 };
     this.begun = false;
     await this.options.onExperienceEnd?.({ experience, state: this.state });
   }

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
 import { strategyFactory } from '@mneme/methods';
 import { jsonLogger } from '@mneme/rpc';
-import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/services';
+import { requestCounts, SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/services';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 
 /** Options of `mneme up`, as commander parses them. */
@@ -94,7 +94,18 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     console.log(formatStackReport(o, result));
     if (o.out !== undefined) {
       mkdirSync(dirname(o.out), { recursive: true });
-      const report = { command: 'mneme up', benchmark: o.benchmark, strategy: o.strategy, options, seed, transport: brokers.length > 0 ? 'kafka' : 'in-process', ...result, samples_per_s: result.samples / result.seconds };
+      const report = {
+        command: 'mneme up',
+        benchmark: o.benchmark,
+        strategy: o.strategy,
+        options,
+        seed,
+        transport: brokers.length > 0 ? 'kafka' : 'in-process',
+        ...result,
+        samples_per_s: result.samples / result.seconds,
+        // gRPC calls each service answered during the run (from the services' metrics registry).
+        services: await requestCounts(stack.metrics),
+      };
       writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
       const svg = `${o.out.replace(/\.json$/i, '')}.heatmap.svg`;
       writeFileSync(svg, heatmapSvg(result.matrix, `${o.benchmark} · ${o.strategy} via services · ACC ${(100 * result.acc).toFixed(1)}%`));

@@ -15,6 +15,7 @@ import { STRATEGIES } from '@mneme/methods';
 import { DistillerServiceClient } from '@mneme/contracts';
 import { createClient, jsonLogger, unary } from '@mneme/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestCounts } from '../runtime/request-counts.js';
 import { ServiceMetrics } from '../runtime/service-metrics.js';
 import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded } from './equality.test-util.js';
 import { startStack, type RunningStack } from './start-stack.js';
@@ -52,6 +53,9 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
       const { sets } = await unary(distiller.listSyntheticSets.bind(distiller), { modelId: streamed.modelId, page: undefined });
       distiller.close();
       expect(sets.map((s) => s.experience?.experienceIndex).sort()).toEqual([0, 1, 2, 3, 4]);
+      // The services' own request counts show the distiller took part.
+      const counts = await requestCounts(stack.metrics);
+      expect(counts['mneme.v1.DistillerService']?.methods['StartDistillation']).toBeGreaterThanOrEqual(5);
     }
   }, 300_000);
 });

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { TrainingSample } from '@mneme/contracts';
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
 import type { DistillFailure, DistillStrategy } from '@mneme/methods';
-import { SampleLog, type FileModelStore, type LoggedSample, type VersionRecord } from '@mneme/model-store';
+import { SampleLog, type FileModelStore, type LogEntry, type LoggedSample, type VersionRecord } from '@mneme/model-store';
 import type { Logger } from '@mneme/rpc';
-import { StreamTrainingLoop, type LoopState } from '@mneme/streaming';
+import { StreamTrainingLoop, type LoopState, type StreamRecord } from '@mneme/streaming';
 import { buildModelRuntime, type ModelRuntime } from '../models/model-runtime.js';
 import type { ServiceMetrics } from '../runtime/service-metrics.js';
 import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
@@ -88,6 +88,7 @@ export class ModelTrainer {
         deps.metrics.samplesTrained.inc({ model: modelId }, samples);
       },
       onExperienceEnd: (ended) => self.trainer!.experienceEnded(ended.experience, ended.state),
+      onForget: (applied) => self.trainer!.forgetApplied(applied.position, applied.removed),
     });
     const saved = await checkpoints.load();
     if (saved !== undefined) {
@@ -181,6 +182,8 @@ export class ModelTrainer {
   private pump(): void {
     this.pumping = this.pumping.then(() => this.applyLog()).catch((err: unknown) => {
       this.failed = err;
+      for (const waiter of this.forgetWaiters.values()) waiter.reject(err);
+      this.forgetWaiters.clear();
       this.deps.logger.error('training failed; the model stops training until restarted', { model: this.modelId, error: err instanceof Error ? err.message : String(err) });
     });
   }
@@ -195,11 +198,7 @@ export class ModelTrainer {
       const entries = await this.log.read(next, Math.min(next + chunk, this.log.length));
       for (const e of entries) {
         const before = this.loop.state.steps;
-        await this.loop.apply(
-          e.kind === 'sample'
-            ? { kind: 'sample', position: e.position, experience: e.experience, label: e.label, features: e.features, ...(e.taskId === undefined ? {} : { taskId: e.taskId }) }
-            : { kind: 'close', position: e.position, experience: e.experience, sampleCount: e.sampleCount },
-        );
+        await this.loop.apply(this.streamRecord(e));
         this.stepsSinceCheckpoint += this.loop.state.steps - before;
         if (this.loop.isClean() && this.stepsSinceCheckpoint >= this.deps.checkpointEvery) await this.checkpoint();
       }
@@ -207,6 +206,50 @@ export class ModelTrainer {
       this.readUpTo = next;
     }
     this.deps.metrics.queueDepth.set({ service: 'trainer', queue: `backlog:${this.modelId}` }, this.log.length - this.loop.state.position);
+  }
+
+  /** A log entry as the loop takes it: forgotten samples are marked, forget records name log positions. */
+  private streamRecord(e: LogEntry): StreamRecord {
+    if (e.kind === 'close') return { kind: 'close', position: e.position, experience: e.experience, sampleCount: e.sampleCount };
+    if (e.kind === 'forget') return { kind: 'forget', position: e.position, positions: e.ids.map((id) => this.log.positionOf(id)!) };
+    return {
+      kind: 'sample',
+      position: e.position,
+      experience: e.experience,
+      label: e.label,
+      features: e.features,
+      ...(e.taskId === undefined ? {} : { taskId: e.taskId }),
+      ...(this.log.isForgotten(e.id) ? { forgotten: true } : {}),
+    };
+  }
+
+  /**
+   * Forgets logged samples (a data-deletion request): tombstones them in the log (durably) and waits
+   * until the loop has applied the tombstone (buffered ones dropped, the strategy's memories purged).
+   * Every id must be a sample the log holds; nothing changes otherwise.
+   *
+   * @throws NotFoundError naming the ids the model never received
+   */
+  async forget(ids: readonly string[]): Promise<{ removed: number; positions: number[]; fresh: string[] }> {
+    this.throwIfFailed();
+    const unknown = ids.filter((id) => !this.log.has(id));
+    if (unknown.length > 0) throw new NotFoundError(`model '${this.modelId}' never received sample${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 10).map((id) => `'${id}'`).join(', ')}${unknown.length > 10 ? `, … (${unknown.length} in all)` : ''}`);
+    const fresh = [...new Set(ids)].filter((id) => !this.log.isForgotten(id));
+    const positions = fresh.map((id) => this.log.positionOf(id)!);
+    if (fresh.length === 0) return { removed: 0, positions, fresh };
+    const at = this.log.length;
+    const applied = new Promise<number>((resolve, reject) => this.forgetWaiters.set(at, { resolve, reject }));
+    await this.log.append([{ kind: 'forget', ids: fresh }]);
+    this.pump();
+    return { removed: await applied, positions, fresh };
+  }
+
+  /** Forget records being applied, by log position. */
+  private readonly forgetWaiters = new Map<number, { resolve: (removed: number) => void; reject: (err: unknown) => void }>();
+
+  private forgetApplied(position: number, removed: number): void {
+    this.forgetWaiters.get(position)?.resolve(removed);
+    this.forgetWaiters.delete(position);
   }
 
   /** Log position after the last record handed to the loop (including buffered ones). */
@@ -217,7 +260,7 @@ export class ModelTrainer {
     // and announces it again instead of saving a second one.
     const saved = (await this.deps.store.listVersions(this.modelId)).find((v) => v.trainedThrough === experience && v.samplesSeen === state.samplesTrained);
     const labels = this.labels.labels.slice(0, this.runtime.strategy.classCount());
-    const version = saved ?? (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), { trainedThrough: experience, samplesSeen: state.samplesTrained, labels }));
+    const version = saved ?? (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), { trainedThrough: experience, samplesSeen: state.samplesTrained, labels, logThrough: state.position }));
     await this.deps.announce(version, `experience ${experience} ended`);
     await this.checkpoint(state);
   }

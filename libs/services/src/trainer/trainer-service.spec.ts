@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScenarioKind, TrainerServiceClient, type TrainingSample } from '@mneme/contracts';
+import { ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
@@ -183,5 +183,62 @@ describe('trainer service', () => {
       expect(status.distillation).toBeUndefined();
       expect(Number(status.samplesTrained)).toBe(4);
     }
+  });
+
+  it('forgets samples: memories purged, tombstoned so no restart trains them, the versions that saw them named; bad requests change nothing', async () => {
+    await unary(client.createModel.bind(client), {
+      modelId: 'k',
+      spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'knn', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
+    });
+    const of = (id: string, label: string, x: number[], experience = 0): TrainingSample => ({ ...sample(id, label, x), experience: { modelId: 'k', experienceIndex: experience } });
+    const statusOf = () => unary(client.getTrainingStatus.bind(client), { modelId: 'k' });
+    await unary(client.ingest.bind(client), { modelId: 'k', samples: [of('k1', 'a', [1, 0]), of('k2', 'b', [0, 1]), of('k3', 'a', [0.9, 0.1]), of('k4', 'b', [0.1, 0.9])] });
+    await unary(client.closeExperience.bind(client), { experience: { modelId: 'k', experienceIndex: 0 }, sampleCount: 4 });
+    let versions = (await unary(client.listModelVersions.bind(client), { modelId: 'k' })).versions;
+    for (let i = 0; i < 200 && versions.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      versions = (await unary(client.listModelVersions.bind(client), { modelId: 'k' })).versions;
+    }
+    expect(Number(versions[0]!.logThrough)).toBe(5);
+    // One sample of experience 1 waits in a partial batch when it is forgotten.
+    await unary(client.ingest.bind(client), { modelId: 'k', samples: [of('k5', 'a', [1, 0.1], 1)] });
+
+    let before = await statusOf();
+    for (let i = 0; i < 200 && before.currentExperience?.experienceIndex !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      before = await statusOf();
+    }
+    const refused = async (req: { modelId: string; sampleIds: string[] }, kind: string, message: RegExp) =>
+      expect(unary(client.forgetSamples.bind(client), req)).rejects.toMatchObject({ kind, message: expect.stringMatching(message) });
+    await refused({ modelId: 'ghost', sampleIds: ['k1'] }, 'not-found', /ghost/);
+    await refused({ modelId: 'k', sampleIds: ['k1', 'nope', 'never'] }, 'not-found', /never received samples 'nope', 'never'/);
+    await refused({ modelId: 'k', sampleIds: [] }, 'invalid-argument', /sample_ids must hold 1\.\.10000 ids, got 0/);
+    await refused({ modelId: 'k', sampleIds: Array.from({ length: 10_001 }, (_, i) => `x${i}`) }, 'invalid-argument', /got 10001/);
+    await refused({ modelId: 'k', sampleIds: ['k1', ''] }, 'invalid-argument', /sample_ids\[1\] is empty/);
+    expect(await statusOf()).toEqual(before);
+
+    const forgotten = await unary(client.forgetSamples.bind(client), { modelId: 'k', sampleIds: ['k1', 'k2', 'k5'] });
+    expect(forgotten).toEqual({
+      forgottenIds: ['k1', 'k2', 'k5'],
+      versionsTrainedOnThem: [{ modelId: 'k', version: 2 }],
+      unlearning: Unlearning.UNLEARNING_EXACT,
+      // k1 and k2 from the kNN memory, k5 from the partial batch.
+      removedFromMemory: 3,
+    });
+    // Idempotent: nothing more to remove.
+    expect((await unary(client.forgetSamples.bind(client), { modelId: 'k', sampleIds: ['k1'] })).removedFromMemory).toBe(0);
+
+    await stop();
+    await start();
+    await unary(client.ingest.bind(client), { modelId: 'k', samples: [of('k6', 'b', [0, 1], 1)] });
+    // The producer counts the forgotten k5 in the experience: it closes all the same, with k6 alone trained.
+    await unary(client.closeExperience.bind(client), { experience: { modelId: 'k', experienceIndex: 1 }, sampleCount: 2 });
+    let status = await statusOf();
+    for (let i = 0; i < 200 && Number(status.backlog) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await statusOf();
+    }
+    expect(Number(status.samplesTrained)).toBe(5);
+    expect(status.latestVersion?.trainedThrough?.experienceIndex).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ScenarioKind, TrainerServiceService, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
+import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import { consumeEvents, FileAppliedEvents, newEventHeader, publishEvent, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
@@ -28,6 +28,7 @@ export interface TrainerModule extends ServiceModule {
 }
 
 const MAX_INGEST = 10_000;
+const UNLEARNING = { exact: Unlearning.UNLEARNING_EXACT, retrained: Unlearning.UNLEARNING_RETRAINED, excluded: Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT } as const;
 const SCENARIOS: Readonly<Partial<Record<ScenarioKind, StoreScenario>>> = {
   [ScenarioKind.SCENARIO_KIND_UNSPECIFIED]: 'class-incremental',
   [ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL]: 'class-incremental',
@@ -210,6 +211,24 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       if (!(Number.isInteger(start) && start >= 0)) throw new InvalidArgumentError(`page_token '${req.page?.pageToken}' is not one this service issued`);
       const page = all.slice(start, start + size);
       return { versions: page.map(versionToWire), nextPageToken: start + size < all.length ? String(start + size) : '' };
+    },
+    forgetSamples: async (req) => {
+      await requireModel(req.modelId);
+      const problems: string[] = [];
+      if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_INGEST) problems.push(`sample_ids must hold 1..${MAX_INGEST} ids, got ${req.sampleIds.length}`);
+      const empty = req.sampleIds.findIndex((id) => id === '');
+      if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
+      const trainer = await trainerOf(req.modelId);
+      const { removed, positions } = await trainer.forget(req.sampleIds);
+      // A version saw a sample when it was trained through a log position past it.
+      const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
+      return {
+        forgottenIds: [...new Set(req.sampleIds)],
+        versionsTrainedOnThem: saw.map((v) => ({ modelId: req.modelId, version: v.version })),
+        unlearning: UNLEARNING[trainer.runtime.strategy.unlearning ?? 'excluded'],
+        removedFromMemory: removed,
+      };
     },
     promoteModelVersion: async (req) => {
       const ref = req.model;

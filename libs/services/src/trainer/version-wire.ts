@@ -16,6 +16,7 @@ export function versionToWire(v: VersionRecord): ModelVersion {
     ...(v.trainedThrough >= 0 ? { trainedThrough: { modelId: v.modelId, experienceIndex: v.trainedThrough } } : {}),
     samplesSeen: v.samplesSeen,
     labels: [...v.labels],
+    logThrough: v.logThrough ?? 0,
     createdAt: v.createdAt / 1000,
   };
 }

@@ -301,6 +301,11 @@ export interface ModelVersion {
   labels: string[];
   /** Seconds since the Unix epoch. */
   createdAt: number;
+  /**
+   * The model's sample-log records this version was trained through: it saw every sample logged
+   * before this position (and no forgotten one after its forget request).
+   */
+  logThrough: number;
 }
 
 /** One row of the accuracy matrix: accuracies of one model version on every seen experience. */
@@ -1478,6 +1483,7 @@ function createBaseModelVersion(): ModelVersion {
     samplesSeen: 0,
     labels: [],
     createdAt: 0,
+    logThrough: 0,
   };
 }
 
@@ -1503,6 +1509,9 @@ export const ModelVersion: MessageFns<ModelVersion> = {
     }
     if (message.createdAt !== 0) {
       writer.uint32(57).double(message.createdAt);
+    }
+    if (message.logThrough !== 0) {
+      writer.uint32(64).uint64(message.logThrough);
     }
     return writer;
   },
@@ -1576,6 +1585,14 @@ export const ModelVersion: MessageFns<ModelVersion> = {
             message.createdAt = reader.double();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.logThrough = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1615,6 +1632,11 @@ export const ModelVersion: MessageFns<ModelVersion> = {
         : isSet(object.created_at)
         ? globalThis.Number(object.created_at)
         : 0,
+      logThrough: isSet(object.logThrough)
+        ? globalThis.Number(object.logThrough)
+        : isSet(object.log_through)
+        ? globalThis.Number(object.log_through)
+        : 0,
     };
   },
 
@@ -1641,6 +1663,9 @@ export const ModelVersion: MessageFns<ModelVersion> = {
     if (message.createdAt !== 0) {
       obj.createdAt = floatToJson(message.createdAt);
     }
+    if (message.logThrough !== 0) {
+      obj.logThrough = Math.round(message.logThrough);
+    }
     return obj;
   },
 
@@ -1660,6 +1685,7 @@ export const ModelVersion: MessageFns<ModelVersion> = {
     message.samplesSeen = object.samplesSeen ?? 0;
     message.labels = object.labels?.map((e) => e) || [];
     message.createdAt = object.createdAt ?? 0;
+    message.logThrough = object.logThrough ?? 0;
     return message;
   },
 };

@@ -34,6 +34,54 @@ export const protobufPackage = "mneme.v1";
 
 export const protobufFileName = "mneme/v1/trainer.proto";
 
+/** How far a model's strategy unlearns forgotten samples. */
+export enum Unlearning {
+  UNLEARNING_UNSPECIFIED = 0,
+  /** UNLEARNING_EXACT - Exactly: nothing the model keeps depends on them any more (a kNN memory learns nothing else). */
+  UNLEARNING_EXACT = 1,
+  /** UNLEARNING_RETRAINED - The next version is retrained from its initialisation without them (joint training). */
+  UNLEARNING_RETRAINED = 2,
+  /**
+   * UNLEARNING_EXCLUDED_FROM_NEXT - They leave every memory and are never trained on again, so the next version excludes them;
+   * weights already trained on them keep what those steps learned.
+   */
+  UNLEARNING_EXCLUDED_FROM_NEXT = 3,
+}
+
+export function unlearningFromJSON(object: any): Unlearning {
+  switch (object) {
+    case 0:
+    case "UNLEARNING_UNSPECIFIED":
+      return Unlearning.UNLEARNING_UNSPECIFIED;
+    case 1:
+    case "UNLEARNING_EXACT":
+      return Unlearning.UNLEARNING_EXACT;
+    case 2:
+    case "UNLEARNING_RETRAINED":
+      return Unlearning.UNLEARNING_RETRAINED;
+    case 3:
+    case "UNLEARNING_EXCLUDED_FROM_NEXT":
+      return Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Unlearning");
+  }
+}
+
+export function unlearningToJSON(object: Unlearning): string {
+  switch (object) {
+    case Unlearning.UNLEARNING_UNSPECIFIED:
+      return "UNLEARNING_UNSPECIFIED";
+    case Unlearning.UNLEARNING_EXACT:
+      return "UNLEARNING_EXACT";
+    case Unlearning.UNLEARNING_RETRAINED:
+      return "UNLEARNING_RETRAINED";
+    case Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT:
+      return "UNLEARNING_EXCLUDED_FROM_NEXT";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Unlearning");
+  }
+}
+
 /** What a model is built from. */
 export interface ModelSpec {
   /** Base encoder: a model-store name such as "all-MiniLM-L6-v2", or a builder such as "mlp:784-400-400". */
@@ -159,6 +207,24 @@ export interface PromoteModelVersionRequest {
 /** Response of PromoteModelVersion. */
 export interface PromoteModelVersionResponse {
   version?: ModelVersion | undefined;
+}
+
+/** Request of ForgetSamples. */
+export interface ForgetSamplesRequest {
+  modelId: string;
+  /** 1..10000 ids of samples the model was sent; an id it never received is refused (NOT_FOUND). */
+  sampleIds: string[];
+}
+
+/** Response of ForgetSamples. */
+export interface ForgetSamplesResponse {
+  /** The ids now forgotten (ids forgotten before are included: the call is idempotent). */
+  forgottenIds: string[];
+  /** Versions whose training saw at least one of them (trained through a log position past it). */
+  versionsTrainedOnThem: ModelRef[];
+  unlearning: Unlearning;
+  /** Samples removed from the strategy's memories by this call. */
+  removedFromMemory: number;
 }
 
 function createBaseModelSpec(): ModelSpec {
@@ -1640,6 +1706,228 @@ export const PromoteModelVersionResponse: MessageFns<PromoteModelVersionResponse
   },
 };
 
+function createBaseForgetSamplesRequest(): ForgetSamplesRequest {
+  return { modelId: "", sampleIds: [] };
+}
+
+export const ForgetSamplesRequest: MessageFns<ForgetSamplesRequest> = {
+  encode(message: ForgetSamplesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== "") {
+      writer.uint32(10).string(message.modelId);
+    }
+    for (const v of message.sampleIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetSamplesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetSamplesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sampleIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetSamplesRequest {
+    return {
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      sampleIds: globalThis.Array.isArray(object?.sampleIds)
+        ? object.sampleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.sample_ids)
+        ? object.sample_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ForgetSamplesRequest): unknown {
+    const obj: any = {};
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.sampleIds?.length) {
+      obj.sampleIds = message.sampleIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetSamplesRequest>, I>>(base?: I): ForgetSamplesRequest {
+    return ForgetSamplesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetSamplesRequest>, I>>(object: I): ForgetSamplesRequest {
+    const message = createBaseForgetSamplesRequest();
+    message.modelId = object.modelId ?? "";
+    message.sampleIds = object.sampleIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseForgetSamplesResponse(): ForgetSamplesResponse {
+  return { forgottenIds: [], versionsTrainedOnThem: [], unlearning: 0, removedFromMemory: 0 };
+}
+
+export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
+  encode(message: ForgetSamplesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.forgottenIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.versionsTrainedOnThem) {
+      ModelRef.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.unlearning !== 0) {
+      writer.uint32(24).int32(message.unlearning);
+    }
+    if (message.removedFromMemory !== 0) {
+      writer.uint32(32).uint32(message.removedFromMemory);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetSamplesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetSamplesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.forgottenIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.versionsTrainedOnThem.push(ModelRef.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unlearning = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.removedFromMemory = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetSamplesResponse {
+    return {
+      forgottenIds: globalThis.Array.isArray(object?.forgottenIds)
+        ? object.forgottenIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.forgotten_ids)
+        ? object.forgotten_ids.map((e: any) => globalThis.String(e))
+        : [],
+      versionsTrainedOnThem: globalThis.Array.isArray(object?.versionsTrainedOnThem)
+        ? object.versionsTrainedOnThem.map((e: any) => ModelRef.fromJSON(e))
+        : globalThis.Array.isArray(object?.versions_trained_on_them)
+        ? object.versions_trained_on_them.map((e: any) => ModelRef.fromJSON(e))
+        : [],
+      unlearning: isSet(object.unlearning) ? unlearningFromJSON(object.unlearning) : 0,
+      removedFromMemory: isSet(object.removedFromMemory)
+        ? globalThis.Number(object.removedFromMemory)
+        : isSet(object.removed_from_memory)
+        ? globalThis.Number(object.removed_from_memory)
+        : 0,
+    };
+  },
+
+  toJSON(message: ForgetSamplesResponse): unknown {
+    const obj: any = {};
+    if (message.forgottenIds?.length) {
+      obj.forgottenIds = message.forgottenIds;
+    }
+    if (message.versionsTrainedOnThem?.length) {
+      obj.versionsTrainedOnThem = message.versionsTrainedOnThem.map((e) => ModelRef.toJSON(e));
+    }
+    if (message.unlearning !== 0) {
+      obj.unlearning = unlearningToJSON(message.unlearning);
+    }
+    if (message.removedFromMemory !== 0) {
+      obj.removedFromMemory = Math.round(message.removedFromMemory);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetSamplesResponse>, I>>(base?: I): ForgetSamplesResponse {
+    return ForgetSamplesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetSamplesResponse>, I>>(object: I): ForgetSamplesResponse {
+    const message = createBaseForgetSamplesResponse();
+    message.forgottenIds = object.forgottenIds?.map((e) => e) || [];
+    message.versionsTrainedOnThem = object.versionsTrainedOnThem?.map((e) => ModelRef.fromPartial(e)) || [];
+    message.unlearning = object.unlearning ?? 0;
+    message.removedFromMemory = object.removedFromMemory ?? 0;
+    return message;
+  },
+};
+
 /**
  * Runs a strategy over the incoming stream of a model, checkpoints, and publishes versions.
  * Ingested samples are published to the samples topic (keyed by model) and trained on by the
@@ -1715,6 +2003,21 @@ export const TrainerServiceService = {
       Buffer.from(PromoteModelVersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PromoteModelVersionResponse => PromoteModelVersionResponse.decode(value),
   },
+  /**
+   * Forgets samples (a data-deletion request): they leave the strategy's memories, kNN indexes and
+   * distillation sources, are tombstoned in the sample log so that no restart or replay trains on
+   * them again, and the response names the versions whose training saw them.
+   */
+  forgetSamples: {
+    path: "/mneme.v1.TrainerService/ForgetSamples" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ForgetSamplesRequest): Buffer => Buffer.from(ForgetSamplesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ForgetSamplesRequest => ForgetSamplesRequest.decode(value),
+    responseSerialize: (value: ForgetSamplesResponse): Buffer =>
+      Buffer.from(ForgetSamplesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ForgetSamplesResponse => ForgetSamplesResponse.decode(value),
+  },
 } as const;
 
 export interface TrainerServiceServer extends UntypedServiceImplementation {
@@ -1730,6 +2033,12 @@ export interface TrainerServiceServer extends UntypedServiceImplementation {
   listModelVersions: handleUnaryCall<ListModelVersionsRequest, ListModelVersionsResponse>;
   /** Makes a version the served one (version 0); the previous promoted version is retired. */
   promoteModelVersion: handleUnaryCall<PromoteModelVersionRequest, PromoteModelVersionResponse>;
+  /**
+   * Forgets samples (a data-deletion request): they leave the strategy's memories, kNN indexes and
+   * distillation sources, are tombstoned in the sample log so that no restart or replay trains on
+   * them again, and the response names the versions whose training saw them.
+   */
+  forgetSamples: handleUnaryCall<ForgetSamplesRequest, ForgetSamplesResponse>;
 }
 
 export interface TrainerServiceClient extends Client {
@@ -1828,6 +2137,26 @@ export interface TrainerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PromoteModelVersionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Forgets samples (a data-deletion request): they leave the strategy's memories, kNN indexes and
+   * distillation sources, are tombstoned in the sample log so that no restart or replay trains on
+   * them again, and the response names the versions whose training saw them.
+   */
+  forgetSamples(
+    request: ForgetSamplesRequest,
+    callback: (error: ServiceError | null, response: ForgetSamplesResponse) => void,
+  ): ClientUnaryCall;
+  forgetSamples(
+    request: ForgetSamplesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ForgetSamplesResponse) => void,
+  ): ClientUnaryCall;
+  forgetSamples(
+    request: ForgetSamplesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ForgetSamplesResponse) => void,
   ): ClientUnaryCall;
 }
 
