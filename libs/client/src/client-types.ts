@@ -72,6 +72,17 @@ export interface EmbedResult {
   readonly vectors: readonly Float32Array[];
 }
 
+/** What a forget request did (see {@link MnemeClient.forget}). */
+export interface ForgetResult {
+  readonly forgottenIds: readonly string[];
+  /** Versions whose training saw at least one of the samples. */
+  readonly versionsTrainedOnThem: readonly number[];
+  /** `exact`: nothing kept depends on them; `retrained`: the next version never saw them; `excluded`: never trained on again. */
+  readonly unlearning: 'exact' | 'retrained' | 'excluded';
+  /** Samples removed from the model's memories by this call. */
+  readonly removedFromMemory: number;
+}
+
 /** Progress of a model's trainer. */
 export interface TrainingStatus {
   readonly modelId: string;

@@ -5,6 +5,7 @@ export type {
   AccuracyMatrix,
   CreateModelOptions,
   EmbedResult,
+  ForgetResult,
   LabelScore,
   ModelInput,
   PredictResult,

@@ -94,6 +94,9 @@ describe('MnemeClient against real services on loopback', () => {
     expect(pinned.servedBy.version).toBe(3);
     const matrix = await mneme.accuracyMatrix('demo');
     expect(Array.isArray(matrix.rows)).toBe(true);
+    // A data-deletion request names the versions that saw the sample (naive keeps no memory).
+    const forgotten = await mneme.forget('demo', [samples(0, 30)[0]!.id]);
+    expect(forgotten).toEqual({ forgottenIds: [samples(0, 30)[0]!.id], versionsTrainedOnThem: [3, 2], unlearning: 'excluded', removedFromMemory: 0 });
   });
 
   it('embeds features of a feature model, normalised by default', async () => {

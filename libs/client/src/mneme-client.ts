@@ -1,4 +1,4 @@
-import { EncoderServiceClient, EvaluatorServiceClient, Pooling, TrainerServiceClient } from '@mneme/contracts';
+import { EncoderServiceClient, EvaluatorServiceClient, Pooling, TrainerServiceClient, Unlearning } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { createClient, unary, type CallSettings } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
@@ -6,6 +6,7 @@ import type {
   AccuracyMatrix,
   CreateModelOptions,
   EmbedResult,
+  ForgetResult,
   ModelInput,
   PredictResult,
   SampleInput,
@@ -15,6 +16,12 @@ import type {
 } from './client-types.js';
 import { ExperienceCounts } from './experience-counts.js';
 import { SCENARIOS, toInput, toTrainingSample, versionInfo } from './wire-conversions.js';
+
+const UNLEARNING: Readonly<Partial<Record<Unlearning, ForgetResult['unlearning']>>> = {
+  [Unlearning.UNLEARNING_EXACT]: 'exact',
+  [Unlearning.UNLEARNING_RETRAINED]: 'retrained',
+  [Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT]: 'excluded',
+};
 
 /** Where the services listen, as `host:port`; one address may serve all of them (`mneme up`). */
 export type ServiceAddresses = string | { readonly trainer: string; readonly encoder: string; readonly evaluator: string };
@@ -206,6 +213,21 @@ export class MnemeClient {
     if (!(Number.isInteger(version) && version >= 1)) throw new InvalidArgumentError(`promote needs a version number ≥ 1, got ${version}`);
     const res = await unary(this.trainer.promoteModelVersion.bind(this.trainer), { model: { modelId, version } }, this.settings);
     return versionInfo(res.version!);
+  }
+
+  /**
+   * Forgets samples by id (a data-deletion request): they leave the model's memories and are never
+   * trained on again. Returns the versions whose training saw them and how far the model unlearns
+   * them (`exact`, `retrained` by the next version, or `excluded` from then on).
+   */
+  async forget(modelId: string, sampleIds: readonly string[]): Promise<ForgetResult> {
+    const res = await unary(this.trainer.forgetSamples.bind(this.trainer), { modelId, sampleIds: [...sampleIds] }, this.settings);
+    return {
+      forgottenIds: [...res.forgottenIds],
+      versionsTrainedOnThem: res.versionsTrainedOnThem.map((v) => Number(v.version)),
+      unlearning: UNLEARNING[res.unlearning] ?? 'excluded',
+      removedFromMemory: res.removedFromMemory,
+    };
   }
 
   /** Closes the connections; calls after this fail. */
