@@ -50,6 +50,40 @@ describe('encoder service over gRPC', () => {
     expect(pinned.servedBy).toEqual({ modelId: 'm', version: 1 });
   });
 
+  it('serves a label from the first version trained on it: a model created with no labels grows them', async () => {
+    stack = await startStack(dir);
+    const t = stack.trainer;
+    await unary(t.createModel.bind(t), {
+      modelId: 'g',
+      spec: { base: 'mlp:4-8', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
+    });
+    const ingest = (experience: number, rows: [string, number[]][]) =>
+      unary(t.ingest.bind(t), {
+        modelId: 'g',
+        samples: rows.map(([label, x], i) => ({
+          sample: { sampleId: `g${experience}-${i}`, label, input: features(x), metadata: {} },
+          experience: { modelId: 'g', experienceIndex: experience },
+        })),
+      });
+    const closed = async (experience: number, count: number, versions: number) => {
+      await unary(t.closeExperience.bind(t), { experience: { modelId: 'g', experienceIndex: experience }, sampleCount: count });
+      for (let i = 0; i < 400; i++) {
+        if ((await unary(t.listModelVersions.bind(t), { modelId: 'g' })).versions.length >= versions) return;
+        await sleep(25);
+      }
+    };
+    await ingest(0, [['cat', [1, 0, 0, 0]], ['dog', [0, 1, 0, 0]]]);
+    await closed(0, 2, 2);
+    await ingest(1, [['owl', [0, 0, 1, 0]], ['owl', [0, 0, 0.9, 0]]]);
+    await closed(1, 2, 3);
+    const { predict } = api(stack);
+    const labelsOf = async (version: number) =>
+      (await predict({ model: { modelId: 'g', version }, inputs: [features([0, 0, 1, 0])] })).predictions[0]!.scores.map((s) => s.label).sort();
+    expect(await labelsOf(1)).toEqual([]);
+    expect(await labelsOf(2)).toEqual(['cat', 'dog']);
+    expect(await labelsOf(3)).toEqual(['cat', 'dog', 'owl']);
+  });
+
   it('rejects bad requests with INVALID_ARGUMENT or NOT_FOUND naming the problem', async () => {
     stack = await startStack(dir);
     await createMlpModel(stack, 'm');
