@@ -2,7 +2,7 @@ import { DeadLetterEvent, EVENT_SCHEMA_VERSION, SamplesEvent, TOPICS, type Model
 import { InvalidArgumentError } from '@mneme/errors';
 import { describe, expect, it } from 'vitest';
 import { InMemoryAppliedEvents } from './applied-events.js';
-import { consumeEvents, type EventContext } from './consume-events.js';
+import { consumeEvents, consumeEventsTogether, type EventContext } from './consume-events.js';
 import { newEventHeader } from './event-header.js';
 import { silentEventLogger } from './event-logger.js';
 import { samplesEvent, textOf } from './events.test-util.js';
@@ -204,6 +204,26 @@ describe('publishEvent + consumeEvents', () => {
     await bus.whenIdle();
     expect(got.map((l) => l.sourceOffset)).toEqual(['7']);
     expect(bus.retained(TOPICS.deadLetter)).toBe(0);
+    await bus.close();
+  });
+
+  it('consumes several topics in one subscription, each message to its topic\'s handler', async () => {
+    const bus = newBus();
+    const got: string[] = [];
+    const subscription = await consumeEventsTogether(
+      bus,
+      {
+        samples: async (e, ctx) => void got.push(`samples:${ctx.key}:${textOf(e)}`),
+        experienceClosed: async (e, ctx) => void got.push(`closed:${ctx.key}:${e.sampleCount}`),
+      },
+      { group: 'trainer', ...quiet },
+    );
+    expect(subscription.topic).toBe(`${TOPICS.samples}+${TOPICS.experienceClosed}`);
+    await publishEvent(bus, 'samples', samplesEvent('m', 'one'));
+    await publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'test' }), experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 1, dataUri: '' });
+    await bus.whenIdle();
+    expect(got.sort()).toEqual(['closed:m:1', 'samples:m:one']);
+    await expect(consumeEventsTogether(bus, {}, { group: 'g' })).rejects.toThrow(/no topic handler/);
     await bus.close();
   });
 

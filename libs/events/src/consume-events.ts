@@ -55,7 +55,15 @@ export interface ConsumeEventsOptions<K extends TopicKey> {
   readonly logger?: EventLogger;
   /** Where a new group starts; see SubscribeOptions. @default true */
   readonly fromBeginning?: boolean;
+  /** Told this member's partitions after each assignment; see SubscribeOptions. */
+  readonly onAssigned?: (partitions: readonly number[]) => void;
 }
+
+/** A handler per topic, for {@link consumeEventsTogether}. */
+export type TopicHandlers = { readonly [K in TopicKey]?: EventHandler<K> };
+
+/** Options of {@link consumeEventsTogether}: those of consumeEvents, without the one handler. */
+export type ConsumeTogetherOptions = Omit<ConsumeEventsOptions<TopicKey>, 'handler'>;
 
 /**
  * Subscribes a typed, idempotent consumer to topic `topicKey` of TOPICS. For every message it:
@@ -69,14 +77,48 @@ export async function consumeEvents<K extends TopicKey>(
   topicKey: K,
   options: ConsumeEventsOptions<K>,
 ): Promise<Subscription> {
-  const spec = EVENT_TOPICS[topicKey];
+  return consumeEventsTogether(bus, { [topicKey]: options.handler } as TopicHandlers, options);
+}
+
+/**
+ * {@link consumeEvents} for several topics in one co-partitioned subscription (one consumer group,
+ * see EventBus.subscribe): each message goes to its topic's handler. For a consumer that must
+ * see every event of a key, whatever its topic, while it owns the key (the trainer: samples and
+ * experience closes of a model).
+ */
+export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandlers, options: ConsumeTogetherOptions): Promise<Subscription> {
+  const keys = (Object.keys(handlers) as TopicKey[]).filter((k) => handlers[k] !== undefined);
   const maxAttempts = options.maxAttempts ?? Infinity;
   const problems: string[] = [];
+  if (keys.length === 0) problems.push('no topic handler given');
   if (options.group === '') problems.push('group is empty');
   if (!(maxAttempts >= 1)) problems.push(`maxAttempts must be at least 1, got ${maxAttempts}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
-  const { group, handler } = options;
   const applied = options.applied ?? new InMemoryAppliedEvents();
+  const byTopic = new Map<string, (message: BusMessage) => Promise<void>>(keys.map((k) => [EVENT_TOPICS[k].topic, messageHandler(bus, k, handlers[k] as EventHandler<typeof k>, applied, maxAttempts, options)]));
+  const topics = [...byTopic.keys()];
+  return bus.subscribe(
+    topics.length === 1 ? topics[0]! : topics,
+    options.group,
+    async (message) => {
+      const handle = byTopic.get(message.topic);
+      if (handle === undefined) throw new InvalidArgumentError(`a message of topic '${message.topic}' reached a subscription to ${topics.join(', ')}`);
+      await handle(message);
+    },
+    { fromBeginning: options.fromBeginning ?? true, ...(options.onAssigned === undefined ? {} : { onAssigned: options.onAssigned }) },
+  );
+}
+
+/** Decodes, deduplicates, dead-letters and hands one topic's messages to its handler. */
+function messageHandler<K extends TopicKey>(
+  bus: EventBus,
+  topicKey: K,
+  handler: EventHandler<K>,
+  applied: AppliedEvents,
+  maxAttempts: number,
+  options: ConsumeTogetherOptions,
+): (message: BusMessage) => Promise<void> {
+  const { group } = options;
   const logger = options.logger ?? defaultEventLogger;
   const producer = options.producer ?? group;
 
@@ -98,38 +140,33 @@ export async function consumeEvents<K extends TopicKey>(
     });
   };
 
-  return bus.subscribe(
-    spec.topic,
-    group,
-    async (message) => {
-      const decoded = decodeEvent(topicKey, message.value, message.key);
-      if (!decoded.ok) return deadLetter(message, decoded.reason);
-      const { event, header } = decoded;
-      if (await applied.has(header.eventId)) {
-        logger.debug('duplicate event skipped', { topic: message.topic, group, eventId: header.eventId, offset: message.offset });
-        return;
-      }
-      const context: EventContext = {
-        topic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-        key: message.key,
-        attempt: message.attempt,
-        header,
-      };
-      try {
-        await handler(event, context);
-      } catch (err) {
-        const rejected = err instanceof MnemeError && err.kind === 'invalid-argument';
-        if (!rejected && message.attempt < maxAttempts) throw err;
-        const why = err instanceof Error ? err.message : String(err);
-        return deadLetter(
-          message,
-          rejected ? `rejected by the handler: ${why}` : `handler still failing after ${message.attempt} attempts: ${why}`,
-        );
-      }
-      await applied.mark(header.eventId);
-    },
-    { fromBeginning: options.fromBeginning ?? true },
-  );
+  return async (message) => {
+    const decoded = decodeEvent(topicKey, message.value, message.key);
+    if (!decoded.ok) return deadLetter(message, decoded.reason);
+    const { event, header } = decoded;
+    if (await applied.has(header.eventId)) {
+      logger.debug('duplicate event skipped', { topic: message.topic, group, eventId: header.eventId, offset: message.offset });
+      return;
+    }
+    const context: EventContext = {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key,
+      attempt: message.attempt,
+      header,
+    };
+    try {
+      await handler(event, context);
+    } catch (err) {
+      const rejected = err instanceof MnemeError && err.kind === 'invalid-argument';
+      if (!rejected && message.attempt < maxAttempts) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      return deadLetter(
+        message,
+        rejected ? `rejected by the handler: ${why}` : `handler still failing after ${message.attempt} attempts: ${why}`,
+      );
+    }
+    await applied.mark(header.eventId);
+  };
 }

@@ -34,11 +34,20 @@ export interface SubscribeOptions {
    * @default true
    */
   readonly fromBeginning?: boolean;
+  /**
+   * Told the partitions this member owns each time its group assigns them: on Kafka after every
+   * rebalance (the first time before `subscribe` resolves), with one list for all the topics of a
+   * co-partitioned subscription (they share partition numbers). The in-process bus never calls it:
+   * it has no rebalances, and a member alone in its group gets every key. kafkajs offers no hook
+   * before a partition is taken away, so a consumer that keeps per-partition state must fence it
+   * itself (the trainer does, with per-model epochs in its store).
+   */
+  readonly onAssigned?: (partitions: readonly number[]) => void;
 }
 
 /** A running subscription of one consumer (a member of a consumer group). */
 export interface Subscription {
-  /** The topic subscribed to. */
+  /** The topic subscribed to; the topics joined with `+` for a subscription to several. */
   readonly topic: string;
   /** The consumer group this subscription is a member of. */
   readonly group: string;
@@ -66,8 +75,11 @@ export interface EventBus {
   /**
    * Joins consumer group `group` on `topic` and delivers messages to `handler` (see
    * {@link MessageHandler} for the commit contract). Resolves once the subscription is running.
+   * Several topics make one co-partitioned subscription: on Kafka they must have the same number
+   * of partitions, and partition p of every one of them goes to the same member, so a consumer
+   * sees every event of a key (whatever its topic) while it owns the key's partition.
    */
-  subscribe(topic: string, group: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  subscribe(topic: string | readonly string[], group: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
   /** Closes every subscription and connection of this bus. Safe to call twice. */
   close(): Promise<void>;
 }

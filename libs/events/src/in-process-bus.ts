@@ -80,10 +80,24 @@ export class InProcessBus implements EventBus {
     return Promise.resolve();
   }
 
-  subscribe(topic: string, group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  subscribe(topic: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     if (this.#closed) return Promise.reject(new InvalidArgumentError('the in-process bus is closed'));
-    const problems = [...(topic === '' ? ['topic is empty'] : []), ...(group === '' ? ['consumer group is empty'] : [])];
+    const topics = typeof topic === 'string' ? [topic] : [...topic];
+    const problems = [
+      ...(topics.length === 0 ? ['no topic given'] : []),
+      ...(topics.some((t) => t === '') ? ['topic is empty'] : []),
+      ...(new Set(topics).size !== topics.length ? [`topics repeat: ${topics.join(', ')}`] : []),
+      ...(group === '' ? ['consumer group is empty'] : []),
+    ];
     if (problems.length > 0) return Promise.reject(new InvalidArgumentError(problems));
+    if (topics.length === 1) return Promise.resolve(this.#subscribeOne(topics[0]!, group, handler, options));
+    // Several topics: one member per topic. Nothing to co-partition here: a member alone in its
+    // group (the embedded stack's one trainer) gets every key of every topic anyway.
+    const parts = topics.map((t) => this.#subscribeOne(t, group, handler, options));
+    return Promise.resolve({ topic: topics.join('+'), group, close: async () => void (await Promise.all(parts.map((p) => p.close()))) });
+  }
+
+  #subscribeOne(topic: string, group: string, handler: MessageHandler, options: SubscribeOptions): Subscription {
     const t = this.#topic(topic);
     let g = t.groups.get(group);
     if (g === undefined) {
@@ -112,7 +126,7 @@ export class InProcessBus implements EventBus {
         if (tt && gg && !this.#closed) for (const p of tt.partitions) this.#startWorker(tt, gg, p);
       },
     };
-    return Promise.resolve(subscription);
+    return subscription;
   }
 
   /**

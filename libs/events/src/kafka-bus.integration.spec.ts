@@ -37,6 +37,12 @@ const busOptions: KafkaBusOptions = {
   closeGraceMs: 1_000,
 };
 
+/** One message with `key` on each of the two co-partitioned topics. */
+async function publishBoth(bus: KafkaBus, key: string): Promise<void> {
+  await bus.publish(TOPICS.samples, key, new Uint8Array([1]));
+  await bus.publish(TOPICS.experienceClosed, key, new Uint8Array([2]));
+}
+
 describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
   const buses: KafkaBus[] = [];
   const newBus = () => {
@@ -100,6 +106,52 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
       expect(samples.sort()).toEqual(closes.sort());
     },
     TIMEOUT,
+  );
+
+  it(
+    'a co-partitioned subscription hands partition p of every topic to one member, reports assignments, and moves them when a member leaves',
+    async () => {
+      const group = `copart-${randomUUID()}`;
+      const tag = randomUUID().slice(0, 8);
+      // One key per partition, found with the producer's own hash.
+      const keys = [0, 1, 2].map((p) => {
+        for (let i = 0; ; i += 1) if (KafkaBus.partitionOf(`${tag}-${i}`, 3) === p) return `${tag}-${i}`;
+      });
+      const members = [0, 1].map(() => ({ bus: newBus(), assigned: [] as number[][], got: [] as { topic: string; key: string; partition: number }[] }));
+      const subscriptions: Subscription[] = [];
+      for (const m of members) {
+        subscriptions.push(
+          await m.bus.subscribe([TOPICS.samples, TOPICS.experienceClosed], group, async (msg) => void (msg.key.startsWith(tag) && m.got.push(msg)), {
+            onAssigned: (ps) => void m.assigned.push([...ps]),
+          }),
+        );
+      }
+      // Once both are in, their latest assignments split the three partitions between them.
+      await eventually(() => members.every((m) => m.assigned.length > 0) && members.flatMap((m) => m.assigned.at(-1)!).length === 3, 'a settled assignment', 60_000);
+      const [a, b] = members.map((m) => m.assigned.at(-1)!);
+      expect([...a!, ...b!].sort()).toEqual([0, 1, 2]);
+      for (const key of keys) {
+        await publishBoth(members[0]!.bus, key);
+      }
+      await eventually(() => members.flatMap((m) => m.got).length >= 6, 'both topics of every key', 60_000);
+      for (const key of keys) {
+        const owners = members.filter((m) => m.got.some((g) => g.key === key));
+        expect(owners).toHaveLength(1); // both topics of a key at one member
+        const got = owners[0]!.got.filter((g) => g.key === key);
+        expect(got.map((g) => g.topic).sort()).toEqual([TOPICS.experienceClosed, TOPICS.samples].sort());
+        expect(got.every((g) => g.partition === KafkaBus.partitionOf(key, 3))).toBe(true);
+        expect(owners[0]!.assigned.at(-1)).toContain(KafkaBus.partitionOf(key, 3));
+      }
+      // The second member leaves: the first is told it owns everything.
+      await subscriptions[1]!.close();
+      await eventually(() => members[0]!.assigned.at(-1)!.length === 3, 'the survivor to own every partition', 60_000);
+      // Topics of different partition counts cannot be co-partitioned: refused up front.
+      const odd = `odd-${tag}`;
+      await admin.ensureTopics([odd], { partitions: 2 });
+      await expect(members[0]!.bus.subscribe([TOPICS.samples, odd], `${group}-odd`, async () => undefined)).rejects.toThrow(/same number of partitions.*3.*2/);
+      await admin.deleteTopics([odd]);
+    },
+    TIMEOUT * 2,
   );
 
   it(

@@ -1,5 +1,6 @@
 import { MnemeError, InvalidArgumentError } from '@mneme/errors';
 import kafkajs, { type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { ALL_EVENT_TOPICS } from './event-topics.js';
@@ -158,9 +159,37 @@ export class KafkaBus implements EventBus {
     });
   }
 
-  /** The Kafka consumer group id of logical group `group` on logical topic `topic`. */
-  kafkaGroupId(group: string, topic: string): string {
-    return `${this.#options.topicPrefix}${group}.${topic}`;
+  /** The Kafka consumer group id of logical group `group` on logical topic `topic` (several: joined with `+`). */
+  kafkaGroupId(group: string, topic: string | readonly string[]): string {
+    return `${this.#options.topicPrefix}${group}.${typeof topic === 'string' ? topic : topic.join('+')}`;
+  }
+
+  /** The partition the producer sends `key` to on a topic of `partitions` partitions (kafkajs's murmur2, as Java clients). */
+  static partitionOf(key: string, partitions: number): number {
+    if (!Number.isSafeInteger(partitions) || partitions < 1) throw new InvalidArgumentError(`partitions must be a positive integer, got ${partitions}`);
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    return Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata, message: { key, value: null } });
+  }
+
+  /** Partition counts of existing topics (logical names); a missing topic is absent from the map. */
+  async partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    const admin = this.#kafka.admin();
+    try {
+      await admin.connect();
+    } catch (err) {
+      throw unavailable('reading topic metadata', this.#options.brokers, err);
+    }
+    try {
+      const existing = new Set(await admin.listTopics());
+      const wanted = topics.filter((t) => existing.has(this.wireTopic(t)));
+      const counts = new Map<string, number>();
+      if (wanted.length === 0) return counts;
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics: wanted.map((t) => this.wireTopic(t)) });
+      for (const m of meta) counts.set(m.name.slice(this.#options.topicPrefix.length), m.partitions.length);
+      return counts;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** The wire name of a logical topic (with the prefix). */
@@ -232,21 +261,47 @@ export class KafkaBus implements EventBus {
     });
   }
 
-  async subscribe(topic: string, group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe(topics: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new InvalidArgumentError('the Kafka bus is closed');
-    const problems = [...(topic === '' ? ['topic is empty'] : []), ...(group === '' ? ['consumer group is empty'] : [])];
+    const list = typeof topics === 'string' ? [topics] : [...topics];
+    const topic = list.join('+');
+    const problems = [
+      ...(list.length === 0 ? ['no topic given'] : []),
+      ...(list.some((t) => t === '') ? ['topic is empty'] : []),
+      ...(new Set(list).size !== list.length ? [`topics repeat: ${list.join(', ')}`] : []),
+      ...(group === '' ? ['consumer group is empty'] : []),
+    ];
     if (problems.length > 0) throw new InvalidArgumentError(problems);
+    const coPartitioned = list.length > 1;
+    if (coPartitioned) {
+      // A key lands on the same partition number only in topics of the same partition count.
+      const counts = await this.partitionCounts(list);
+      const missing = list.filter((t) => !counts.has(t));
+      if (missing.length > 0) throw new InvalidArgumentError(`topics ${missing.join(', ')} do not exist; create them first (ensureTopics)`);
+      if (new Set(counts.values()).size > 1)
+        throw new InvalidArgumentError(`co-partitioned topics need the same number of partitions, got ${list.map((t) => `${t}: ${counts.get(t)}`).join(', ')}`);
+    }
     const { logger, sessionTimeoutMs } = this.#options;
     const consumer = this.#kafka.consumer({
-      // One Kafka group per (group, topic): a group's members must share one subscription, or the
+      // One Kafka group per (group, topics): a group's members must share one subscription, or the
       // assignor hands partitions of one topic to a member subscribed to another, which never reads
       // them. The prefix keeps environments sharing a cluster apart, as it does for topics.
-      groupId: this.kafkaGroupId(group, topic),
+      groupId: this.kafkaGroupId(group, list),
       allowAutoTopicCreation: false,
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
       rebalanceTimeout: Math.max(sessionTimeoutMs, 10_000),
+      ...(coPartitioned ? { partitionAssigners: [coPartitionedAssigner] } : {}),
     });
+    const { onAssigned } = options;
+    if (onAssigned !== undefined) {
+      // Every join (each rebalance) ends with this member's assignment.
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        const partitions = new Set<number>();
+        for (const ps of Object.values(event.payload.memberAssignment)) for (const p of ps) partitions.add(p);
+        onAssigned([...partitions].sort((a, b) => a - b));
+      });
+    }
     consumer.on(consumer.events.CRASH, (event) => {
       logger.error('Kafka consumer crashed; kafkajs restarts it from the last committed offset', {
         topic,
@@ -265,12 +320,13 @@ export class KafkaBus implements EventBus {
     let joinTimer: NodeJS.Timeout | undefined;
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.wireTopic(topic)], fromBeginning: options.fromBeginning ?? true });
+      await consumer.subscribe({ topics: list.map((t) => this.wireTopic(t)), fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.#eachBatch(topic, group, handler, control, payload),
+        // Messages carry the logical topic: the wire name without the prefix.
+        eachBatch: (payload) => this.#eachBatch(payload.batch.topic.slice(this.#options.topicPrefix.length), group, handler, control, payload),
       });
       await Promise.race([
         joined,
