@@ -50,4 +50,11 @@ describe('FileModelStore', () => {
     await expect(store.getVersion('m1', 7)).rejects.toMatchObject({ kind: 'not-found' });
     await expect(store.getModel('nope')).rejects.toMatchObject({ kind: 'not-found' });
   });
+
+  it('gives services a state folder inside the model folder, and refuses names that could escape it', async () => {
+    expect(store.stateDir('m1', 'trainer')).toBe(join(store.root, 'm1', 'trainer'));
+    expect(() => store.stateDir('m1', '../x')).toThrow(/cannot name a state folder/);
+    expect(() => store.stateDir('m1', 'versions')).toThrow(/not 'versions'/);
+    expect(() => store.stateDir('../m', 'trainer')).toThrow(/model id/);
+  });
 });

@@ -147,6 +147,18 @@ export class FileModelStore {
     return updated;
   }
 
+  /**
+   * A folder inside the model's own folder for a service's state about it (the trainer keeps its
+   * sample log, checkpoints and ownership epochs in `trainer`), so that state moves with the model
+   * between replicas sharing the store.
+   */
+  stateDir(modelId: string, service: string): string {
+    const problem = modelIdProblem(modelId);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    if (!/^[a-z][a-z0-9-]*$/.test(service) || service === 'versions') throw new InvalidArgumentError(`'${service}' cannot name a state folder (lower-case letters, digits, '-'; not 'versions')`);
+    return join(this.modelDir(modelId), service);
+  }
+
   private modelDir(modelId: string): string {
     return join(this.root, modelId);
   }

@@ -4,4 +4,6 @@ export { FileModelStore, modelIdProblem } from './file-model-store.js';
 export type { ModelRecord, ScenarioKind, VersionRecord, VersionState } from './model-records.js';
 export { loadStrategyState, saveStrategyState } from './strategy-state-files.js';
 export { SampleLog } from './sample-log.js';
-export type { LogEntry, LoggedClose, LoggedForget, LoggedRecord, LoggedSample } from './sample-log.js';
+export type { LogEntry, LoggedClose, LoggedForget, LoggedRecord, LoggedSample, SampleLogOpenOptions } from './sample-log.js';
+export { SegmentedLog, segmentPath } from './segmented-log.js';
+export type { SealedSegment } from './segmented-log.js';

@@ -75,4 +75,36 @@ describe('SampleLog', () => {
     expect((await again.read(0)).map((e) => (e.kind === 'sample' ? e.id : ''))).toEqual(['a', 'b']);
     await again.close();
   });
+
+  it('marks whole events on their last record, also after a reopen', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([sample('a'), sample('b')], 'event-1');
+    await log.append([sample('a')], 'event-2'); // nothing new: nothing to mark it on
+    await log.append([{ kind: 'close', experience: 0, sampleCount: 2 }], 'event-3');
+    expect([log.hasEvent('event-1'), log.hasEvent('event-2'), log.hasEvent('event-3')]).toEqual([true, false, true]);
+    expect((await log.read(0)).map((e) => e.event)).toEqual([undefined, 'event-1', 'event-3']);
+    await log.close();
+    const again = await SampleLog.open(path);
+    expect([again.hasEvent('event-1'), again.hasEvent('event-3')]).toEqual([true, true]);
+    await again.close();
+  });
+
+  it('opens read-only up to a record count: never cuts a tail another writer may still be writing, and says when records are missing', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([sample('a'), sample('b'), sample('c')]);
+    await log.close();
+    await appendFile(path, Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+    const size = (await stat(path)).size;
+    const reader = await SampleLog.open(path, { readOnly: true, limit: 2 });
+    expect(reader.length).toBe(2);
+    expect([reader.has('b'), reader.has('c')]).toEqual([true, false]);
+    await expect(reader.append([sample('d')])).rejects.toThrow(/read-only/);
+    await reader.close();
+    expect((await stat(path)).size).toBe(size);
+    expect(await SampleLog.count(path)).toBe(3);
+    expect(await SampleLog.count(join(dir, 'none.log'))).toBe(0);
+    await expect(SampleLog.open(path, { readOnly: true, limit: 4 })).rejects.toThrow(/holds 3 whole records, 4 were recorded/);
+  });
 });

@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 
 /** A labelled sample as the log keeps it. */
 export interface LoggedSample {
@@ -12,6 +13,8 @@ export interface LoggedSample {
   /** Class index. */
   readonly label: number;
   readonly features: Float32Array;
+  /** Id of the event this record completed (set on the last record of an appended event). */
+  readonly event?: string;
 }
 
 /** An announced end of an experience. */
@@ -19,12 +22,27 @@ export interface LoggedClose {
   readonly kind: 'close';
   readonly experience: number;
   readonly sampleCount: number;
+  /** Id of the event this record completed. */
+  readonly event?: string;
 }
 
 /** A data-deletion request: the samples with these ids are never trained on again. */
 export interface LoggedForget {
   readonly kind: 'forget';
   readonly ids: readonly string[];
+  /** Id of the event this record completed. */
+  readonly event?: string;
+}
+
+/** How {@link SampleLog.open} opens a log. */
+export interface SampleLogOpenOptions {
+  /**
+   * Read the log, never write it: for a segment another process wrote (or may still be writing).
+   * A torn tail is ignored, not cut off. @default false
+   */
+  readonly readOnly?: boolean;
+  /** Read only the first `limit` records; fewer whole records than that is an error. @default all */
+  readonly limit?: number;
 }
 
 /** What the log holds. */
@@ -49,20 +67,43 @@ export class SampleLog {
   /** Position of each logged sample id. */
   private readonly ids = new Map<string, number>();
   private readonly forgotten = new Set<string>();
+  private readonly events = new Set<string>();
   private end = 0;
 
   private constructor(
     readonly path: string,
     private readonly handle: FileHandle,
+    readonly readOnly: boolean,
   ) {}
 
-  /** Opens (or creates) the log at `path`, dropping a torn tail left by a crash. */
-  static async open(path: string): Promise<SampleLog> {
-    await mkdir(dirname(path), { recursive: true });
-    const handle = await open(path, 'a+');
-    const log = new SampleLog(path, handle);
-    await log.scan();
+  /** Opens (or creates) the log at `path`, dropping a torn tail left by a crash (see the options). */
+  static async open(path: string, options: SampleLogOpenOptions = {}): Promise<SampleLog> {
+    const readOnly = options.readOnly ?? false;
+    const limit = options.limit ?? Infinity;
+    if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 0))) throw new InvalidArgumentError(`limit must be a whole number of records, got ${limit}`);
+    if (!readOnly) await mkdir(dirname(path), { recursive: true });
+    const handle = await open(path, readOnly ? 'r' : 'a+');
+    const log = new SampleLog(path, handle, readOnly);
+    try {
+      await log.scan(limit);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
     return log;
+  }
+
+  /** Whole records in the log at `path` (read-only; 0 when there is no file). */
+  static async count(path: string): Promise<number> {
+    let log: SampleLog;
+    try {
+      log = await SampleLog.open(path, { readOnly: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    await log.close();
+    return log.length;
   }
 
   /** Records in the log. */
@@ -85,34 +126,47 @@ export class SampleLog {
     return this.forgotten.has(id);
   }
 
+  /** Whether an appended event (`append`'s `event`) is whole in the log. */
+  hasEvent(id: string): boolean {
+    return this.events.has(id);
+  }
+
   /**
    * Appends records and fsyncs once. Samples whose id is already logged (or repeated within the
-   * call) are skipped; their ids are returned as duplicates.
+   * call) are skipped; their ids are returned as duplicates. `event` names the event the records
+   * come from: it is written on the last record, so the log itself says which events it holds
+   * whole (a torn append leaves the event unmarked, and its redelivery fills in what is missing).
    */
-  append(records: readonly LoggedRecord[]): Promise<{ appended: number; duplicates: string[] }> {
+  append(records: readonly LoggedRecord[], event?: string): Promise<{ appended: number; duplicates: string[] }> {
+    if (this.readOnly) return Promise.reject(new InvalidArgumentError(`sample log ${this.path} is open read-only`));
     // Appends run one at a time: each computes its offsets from the end the previous one left.
-    const run = this.appending.then(() => this.appendNow(records));
+    const run = this.appending.then(() => this.appendNow(records, event));
     this.appending = run.catch(() => undefined);
     return run;
   }
 
   private appending: Promise<unknown> = Promise.resolve();
 
-  private async appendNow(records: readonly LoggedRecord[]): Promise<{ appended: number; duplicates: string[] }> {
-    const chunks: Buffer[] = [];
+  private async appendNow(records: readonly LoggedRecord[], event: string | undefined): Promise<{ appended: number; duplicates: string[] }> {
+    const kept: LoggedRecord[] = [];
     const duplicates: string[] = [];
     const fresh = new Map<string, number>();
     const forgets: string[] = [];
-    const offsets: number[] = [];
-    let at = this.end;
     for (const r of records) {
       if (r.kind === 'sample') {
         if (this.ids.has(r.id) || fresh.has(r.id)) {
           duplicates.push(r.id);
           continue;
         }
-        fresh.set(r.id, this.offsets.length + offsets.length);
+        fresh.set(r.id, this.offsets.length + kept.length);
       } else if (r.kind === 'forget') forgets.push(...r.ids);
+      kept.push(r);
+    }
+    if (event !== undefined && kept.length > 0) kept[kept.length - 1] = { ...kept[kept.length - 1]!, event };
+    const chunks: Buffer[] = [];
+    const offsets: number[] = [];
+    let at = this.end;
+    for (const r of kept) {
       const bytes = encode(r);
       offsets.push(at);
       chunks.push(bytes);
@@ -124,6 +178,7 @@ export class SampleLog {
       this.offsets.push(...offsets);
       for (const [id, position] of fresh) this.ids.set(id, position);
       for (const id of forgets) this.forgotten.add(id);
+      if (event !== undefined) this.events.add(event);
       this.end = at;
     }
     return { appended: chunks.length, duplicates };
@@ -150,12 +205,12 @@ export class SampleLog {
     await this.handle.close();
   }
 
-  private async scan(): Promise<void> {
+  private async scan(limit: number): Promise<void> {
     const { size } = await this.handle.stat();
     const buf = Buffer.alloc(size);
     if (size > 0) await this.handle.read(buf, 0, size, 0);
     let at = 0;
-    while (at + PREFIX <= size) {
+    while (at + PREFIX <= size && this.offsets.length < limit) {
       const len = buf.readUInt32LE(at);
       if (at + PREFIX + len > size) break;
       const body = buf.subarray(at + PREFIX, at + PREFIX + len);
@@ -163,10 +218,13 @@ export class SampleLog {
       const record = decode(body);
       if (record.kind === 'sample') this.ids.set(record.id, this.offsets.length);
       else if (record.kind === 'forget') for (const id of record.ids) this.forgotten.add(id);
+      if (record.event !== undefined) this.events.add(record.event);
       this.offsets.push(at);
       at += PREFIX + len;
     }
-    if (at < size) await this.handle.truncate(at); // a torn tail from a crash mid-append
+    if (limit !== Infinity && this.offsets.length < limit)
+      throw new MnemeError('internal', `sample log ${this.path} holds ${this.offsets.length} whole records, ${limit} were recorded as written`);
+    if (at < size && !this.readOnly) await this.handle.truncate(at); // a torn tail from a crash mid-append
     this.end = at;
   }
 }
