@@ -18,10 +18,10 @@ export class LabelTable {
   }
 
   /**
-   * Opens the table at `path`, or starts one from the declared labels. A saved table must begin
-   * with the declared labels.
+   * Opens the table at `path`, or starts one from `start` (the declared labels, or a predecessor's
+   * table). A saved or started table must begin with the declared labels.
    */
-  static async open(path: string, declared: readonly string[]): Promise<LabelTable> {
+  static async open(path: string, declared: readonly string[], start: readonly string[] = declared): Promise<LabelTable> {
     const saved = await readFile(path, 'utf8').then(
       (text) => (JSON.parse(text) as { labels: string[] }).labels,
       (err: NodeJS.ErrnoException) => {
@@ -29,10 +29,11 @@ export class LabelTable {
         throw err;
       },
     );
-    if (saved !== undefined && !declared.every((l, i) => saved[i] === l)) {
+    const labels = saved ?? start;
+    if (!declared.every((l, i) => labels[i] === l)) {
       throw new InvalidArgumentError(`the label table ${path} does not begin with the model's declared labels`);
     }
-    return new LabelTable(path, saved ?? declared);
+    return new LabelTable(path, labels);
   }
 
   /** Label names by class index. */

@@ -1,14 +1,19 @@
-import { access } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
-import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
-import { consumeEvents, FileAppliedEvents, newEventHeader, publishEvent, type Subscription } from '@mneme/events';
+import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
+import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents, type EventContext, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
+import { defineModel } from '@mneme/streaming';
+import { InputFeaturizer } from '../models/input-featurizer.js';
 import { buildModelRuntime } from '../models/model-runtime.js';
 import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '../runtime/service-module.js';
 import { ModelTrainer } from './model-trainer.js';
+import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
 import { versionToWire } from './version-wire.js';
 
 /** Options of the trainer beyond the shared service deps. */
@@ -19,12 +24,21 @@ export interface TrainerOptions {
   readonly checkpointEvery?: number;
   /** Samples per published samples event. @default 500 */
   readonly samplesPerEvent?: number;
+  /**
+   * How long a replica taking a model over waits for its previous owner, while that one is alive,
+   * to checkpoint and release it; then it fences it. @default 10000
+   */
+  readonly handoffTimeoutMs?: number;
+  /** Period of this replica's heartbeat in the store; 3 missed beats mean dead. @default 1000 */
+  readonly heartbeatMs?: number;
 }
 
 /** The trainer as hosted: its module plus handles tests and the embedded stack use. */
 export interface TrainerModule extends ServiceModule {
   /** Resolves when every logged record of the model has been trained on. */
   drained(modelId: string): Promise<void>;
+  /** Ids of the models this replica trains now, sorted. */
+  owned(): string[];
 }
 
 const MAX_INGEST = 10_000;
@@ -36,20 +50,48 @@ const SCENARIOS: Readonly<Partial<Record<ScenarioKind, StoreScenario>>> = {
   [ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL]: 'domain-incremental',
 };
 
+// Idempotence lives in each model's log (the event ids it holds whole, see SampleLog.append), which
+// moves with the model between replicas; consumeEvents' own per-process record is switched off.
+const LOGGED_WITH_THE_MODEL: AppliedEvents = { has: async () => false, mark: async () => undefined, close: async () => undefined };
+
 /**
  * The trainer: creates models, accepts samples (published to the samples topic, keyed by model),
  * consumes them into each model's durable log, trains with the model's strategy, and publishes
  * model-updated for every version (the untrained one and one per ended experience).
+ *
+ * Replicas scale out over Kafka: they share one co-partitioned consumer group on the samples and
+ * experience-closed topics, and each trains the models of the partitions it is assigned. A
+ * model's state (log segments, checkpoints, ownership epochs) lives with the model in the shared
+ * store; a replica taking a model over claims its next epoch (fencing the old owner), continues
+ * its log and resumes from its best checkpoint. On the in-process bus the one replica owns every
+ * model, as before.
  */
 export async function createTrainerService(deps: ServiceDeps, options: TrainerOptions = {}): Promise<TrainerModule> {
   const store = new FileModelStore(join(deps.dataDir, 'models-store'));
   const modelsDir = options.modelsDir ?? deps.modelsDir ?? join(deps.dataDir, 'models');
-  const trainerDir = join(deps.dataDir, 'trainer');
   const samplesPerEvent = options.samplesPerEvent ?? 500;
   const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
+  const handoffTimeoutMs = options.handoffTimeoutMs ?? 10_000;
+  const heartbeatMs = options.heartbeatMs ?? 1_000;
+  // Shared by the replicas, beside the models (a '.' name is never a model id).
+  const replicasDir = join(store.root, '.trainer', 'replicas');
+  const partitionsDir = join(store.root, '.trainer', 'partitions');
+  // Unique per process: a restarted pod is a new replica, and its dead predecessor is not waited for.
+  const replica = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const trainers = new Map<string, Promise<ModelTrainer>>();
-  const subscriptions: Subscription[] = [];
-  let applied: FileAppliedEvents | undefined;
+  /** Revoked trainers still checkpointing and releasing; a reopen waits for them. */
+  const closing = new Map<string, Promise<void>>();
+  const featurizers = new Map<string, Promise<InputFeaturizer>>();
+  /** Partitions this replica owns; undefined while the bus reports none (in-process: it owns every model). */
+  let assigned: ReadonlySet<number> | undefined;
+  /** The samples partition of each model this replica opened, to release it when the partition goes. */
+  const partitionOf = new Map<string, number>();
+  /** Models another replica took over since the last assignment: not reclaimed before the next one. */
+  const fenced = new Set<string>();
+  let reconciling: Promise<void> = Promise.resolve();
+  let subscription: Subscription | undefined;
+  let heartbeat: ReplicaHeartbeat | undefined;
+  let stopping = false;
 
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     await publishEvent(deps.bus, 'modelUpdated', {
@@ -60,14 +102,44 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     });
   };
 
-  const trainerOf = (modelId: string): Promise<ModelTrainer> => {
-    let hit = trainers.get(modelId);
-    if (hit === undefined) {
-      hit = ModelTrainer.open(modelId, {
+  /** Waits, before taking a model over, until its previous owner released it or is gone. */
+  const handoff = async (modelId: string, previous: EpochClaim): Promise<void> => {
+    if (previous.replica === replica) return;
+    const dir = store.stateDir(modelId, 'trainer');
+    const started = Date.now();
+    while (!(await ModelLease.isReleased(dir, previous.epoch)) && (await ReplicaHeartbeat.alive(replicasDir, previous.replica, 3 * heartbeatMs))) {
+      if (Date.now() - started > handoffTimeoutMs) {
+        deps.logger.warn('the previous owner is alive but did not release the model in time; fencing it', { model: modelId, previous: previous.replica, epoch: previous.epoch });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /**
+   * The open trainer of a model, opening it (claiming the model's next epoch) when needed. With
+   * partitions (Kafka) only a model of an owned partition is opened: `partition` comes from the
+   * event being handled, or from the partition index when resuming.
+   */
+  const trainerOf = (modelId: string, partition?: number): Promise<ModelTrainer> => {
+    const hit = trainers.get(modelId);
+    if (hit !== undefined) return hit;
+    if (stopping) return Promise.reject(new MnemeError('unavailable', 'the trainer is stopping; the model moves to another replica'));
+    if (assigned !== undefined) {
+      if (fenced.has(modelId)) return Promise.reject(new MnemeError('unavailable', `model '${modelId}' was taken over by another trainer replica; waiting for the next partition assignment`));
+      if (partition === undefined || !assigned.has(partition)) return Promise.reject(new MnemeError('failed-precondition', `model '${modelId}' is not on a partition this trainer replica owns`));
+      partitionOf.set(modelId, partition);
+    }
+    const opened = (async () => {
+      await closing.get(modelId);
+      if (assigned !== undefined && partition !== undefined) await indexPartition(partition, modelId);
+      const dir = store.stateDir(modelId, 'trainer');
+      const lease = await ModelLease.acquire(modelId, dir, replica, (previous) => handoff(modelId, previous));
+      return ModelTrainer.open(modelId, {
         store,
         executor: deps.executor,
         modelsDir,
-        dir: join(trainerDir, modelId),
+        lease,
         metrics: deps.metrics,
         logger: deps.logger,
         checkpointEvery: options.checkpointEvery ?? 100,
@@ -75,12 +147,83 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
         announce,
+        onFenced: (id) => {
+          fenced.add(id);
+          void release(id, false);
+        },
       });
-      hit.catch(() => trainers.delete(modelId));
-      trainers.set(modelId, hit);
+    })();
+    opened.catch(() => trainers.get(modelId) === opened && trainers.delete(modelId));
+    trainers.set(modelId, opened);
+    return opened;
+  };
+
+  /** Closes a model's trainer (a last checkpoint; with `handOver`, a release for the next owner). */
+  const release = (modelId: string, handOver: boolean): Promise<void> => {
+    const hit = trainers.get(modelId);
+    if (hit === undefined) return closing.get(modelId) ?? Promise.resolve();
+    trainers.delete(modelId);
+    const done = (async () => {
+      const trainer = await hit.catch(() => undefined);
+      await trainer?.close({ release: handOver });
+    })()
+      .catch((err: unknown) => deps.logger.error('closing a model failed', { model: modelId, error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => closing.get(modelId) === done && closing.delete(modelId));
+    closing.set(modelId, done);
+    return done;
+  };
+
+  /** Records that a model's events arrive on `partition`, so that the partition's next owner resumes it. */
+  const indexPartition = async (partition: number, modelId: string): Promise<void> => {
+    const marker = join(partitionsDir, String(partition), modelId);
+    if (await exists(marker)) return;
+    await mkdir(join(partitionsDir, String(partition)), { recursive: true });
+    await writeFile(marker, '');
+  };
+
+  /** Applies a new assignment: releases the models of partitions gone elsewhere, resumes those of new ones. */
+  const reconcile = async (previous: ReadonlySet<number> | undefined, next: ReadonlySet<number>): Promise<void> => {
+    const gone = [...partitionOf].filter(([modelId, p]) => !next.has(p) && trainers.has(modelId)).map(([modelId]) => modelId);
+    for (const modelId of gone) partitionOf.delete(modelId);
+    await Promise.all(gone.map((modelId) => release(modelId, true)));
+    const added = [...next].filter((p) => !previous?.has(p));
+    const models = (await Promise.all(added.map(async (p) => (await readdir(join(partitionsDir, String(p))).catch(() => [] as string[])).map((m) => [m, p] as const)))).flat();
+    // A few at a time: each open reads its log and checkpoint and builds the model.
+    for (let at = 0; at < models.length; at += 4) {
+      await Promise.all(
+        models.slice(at, at + 4).map(([modelId, p]) =>
+          assigned?.has(p) === true && !trainers.has(modelId)
+            ? trainerOf(modelId, p).catch((err: unknown) => deps.logger.warn('resuming a model failed; its next event retries', { model: modelId, error: err instanceof Error ? err.message : String(err) }))
+            : undefined,
+        ),
+      );
+    }
+  };
+
+  const onAssigned = (partitions: readonly number[]): void => {
+    const previous = assigned;
+    const next = new Set(partitions);
+    assigned = next;
+    fenced.clear();
+    deps.logger.info('trainer partitions assigned', { replica, partitions });
+    reconciling = reconciling.then(() => reconcile(previous, next)).catch((err: unknown) => deps.logger.error('applying a partition assignment failed', { error: err instanceof Error ? err.message : String(err) }));
+  };
+
+  /** The open trainer if this replica trains the model; every model is opened when it owns them all. */
+  const localTrainer = async (modelId: string): Promise<ModelTrainer | undefined> => (assigned === undefined ? trainerOf(modelId) : trainers.get(modelId)?.catch(() => undefined));
+
+  /** A featurizer for validating a model's inputs on a replica that does not train it. */
+  const featurizerOf = (record: ModelRecord): Promise<InputFeaturizer> => {
+    let hit = featurizers.get(record.modelId);
+    if (hit === undefined) {
+      hit = InputFeaturizer.create(defineModel(record.base, record.strategy.options).input, deps.executor, modelsDir);
+      hit.catch(() => featurizers.delete(record.modelId));
+      featurizers.set(record.modelId, hit);
     }
     return hit;
   };
+
+  const partitionFor = (ctx: EventContext): number | undefined => (assigned === undefined ? undefined : ctx.partition);
 
   const requireModel = async (modelId: string): Promise<ModelRecord> => {
     const problem = modelIdProblem(modelId);
@@ -136,7 +279,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const binding = defineService(TrainerServiceService, {
     createModel,
     ingest: async (req) => {
-      await requireModel(req.modelId);
+      const record = await requireModel(req.modelId);
       const problems: string[] = [];
       if (req.samples.length === 0 || req.samples.length > MAX_INGEST) problems.push(`samples must hold 1..${MAX_INGEST} samples, got ${req.samples.length}`);
       const ids = new Set<string>();
@@ -151,17 +294,20 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
       });
       if (problems.length > 0) throw new InvalidArgumentError(problems);
-      const trainer = await trainerOf(req.modelId);
-      // New labels add classes, up to the limit.
-      const limit = labelLimitProblem(trainer.labels, req.samples.map((s) => s.sample!.label), maxLabels);
+      const trainer = await localTrainer(req.modelId);
+      // New labels add classes, up to the limit (the stored table when another replica trains the model).
+      const known = trainer?.labels ?? (await ModelTrainer.storedLabels(store.stateDir(req.modelId, 'trainer'), record.labels));
+      const limit = labelLimitProblem(known, req.samples.map((s) => s.sample!.label), maxLabels);
       if (limit !== undefined) throw new InvalidArgumentError(limit);
       // Inputs are checked in full (shape, finiteness) before anything is published.
-      await trainer.runtime.featurizer.featurize(
+      const featurizer = trainer?.runtime.featurizer ?? (await featurizerOf(record));
+      await featurizer.featurize(
         req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input),
         'sample',
       );
-      const duplicates = req.samples.filter((s) => trainer.hasSample(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
-      const fresh = req.samples.filter((s) => !trainer.hasSample(s.sample!.sampleId));
+      // Repeats are told apart here when this replica trains the model; otherwise its owner drops them from the log.
+      const duplicates = trainer === undefined ? [] : req.samples.filter((s) => trainer.hasSample(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
+      const fresh = trainer === undefined ? req.samples : req.samples.filter((s) => !trainer.hasSample(s.sample!.sampleId));
       await publishSamples(req.modelId, fresh);
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
@@ -179,8 +325,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     },
     getTrainingStatus: async (req) => {
       const record = await requireModel(req.modelId);
-      const trainer = await trainerOf(req.modelId);
-      const { loop, backlog, distillation, distillationFailures } = trainer.status();
+      const trainer = await localTrainer(req.modelId);
+      // Another replica trains it: report the stored progress (its owner's last checkpoint).
+      const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? { ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))), distillation: undefined, distillationFailures: [] };
       const versions = await store.listVersions(req.modelId);
       return {
         modelId: req.modelId,
@@ -219,7 +366,12 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const empty = req.sampleIds.findIndex((id) => id === '');
       if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
       if (problems.length > 0) throw new InvalidArgumentError(problems);
-      const trainer = await trainerOf(req.modelId);
+      const trainer = await localTrainer(req.modelId);
+      if (trainer === undefined) {
+        // The tombstone must go into the owner's log; this replica may not write it.
+        const owner = (await ModelLease.latest(store.stateDir(req.modelId, 'trainer')))?.replica ?? 'none yet';
+        throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
+      }
       const { removed, positions } = await trainer.forget(req.sampleIds);
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
@@ -244,58 +396,69 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     name: 'trainer',
     bindings: [binding],
     async start() {
-      applied = await FileAppliedEvents.open(join(trainerDir, 'applied-events.log'));
+      heartbeat = await ReplicaHeartbeat.start(replicasDir, replica, heartbeatMs);
       const unknownModel = async (modelId: string) => {
         if ((await store.findModel(modelId)) === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
       };
-      subscriptions.push(
-        await consumeEvents(deps.bus, 'samples', {
-          group: 'trainer',
-          applied,
-          producer: 'trainer',
-          handler: async (event, ctx) => {
+      // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
+      subscription = await consumeEventsTogether(
+        deps.bus,
+        {
+          samples: async (event, ctx) => {
             await unknownModel(ctx.key);
-            const trainer = await trainerOf(ctx.key);
-            const { appended, duplicates } = await trainer.appendSamples(event.samples);
+            const trainer = await trainerOf(ctx.key, partitionFor(ctx));
+            if (trainer.hasEvent(ctx.header.eventId)) {
+              deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
+              return;
+            }
+            const { appended, duplicates } = await trainer.appendSamples(event.samples, ctx.header.eventId);
             deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'applied' });
             if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
           },
-        }),
-        await consumeEvents(deps.bus, 'experienceClosed', {
-          group: 'trainer',
-          applied,
-          producer: 'trainer',
-          handler: async (event, ctx) => {
+          experienceClosed: async (event, ctx) => {
             await unknownModel(ctx.key);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
-            await (await trainerOf(ctx.key)).appendClose(ref.experienceIndex, Number(event.sampleCount));
+            const trainer = await trainerOf(ctx.key, partitionFor(ctx));
+            if (trainer.hasEvent(ctx.header.eventId)) {
+              deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'duplicate' });
+              return;
+            }
+            await trainer.appendClose(ref.experienceIndex, Number(event.sampleCount), ctx.header.eventId);
             deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'applied' });
           },
-        }),
+        },
+        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned },
       );
-      // Resume models that have a log here: their pumps continue from their checkpoints.
-      for (const modelId of await store.listModels()) {
-        if (await hasTrainerState(join(trainerDir, modelId))) await trainerOf(modelId);
+      // No partitions reported: this replica owns every model; resume those with trainer state.
+      if (assigned === undefined) {
+        for (const modelId of await store.listModels()) {
+          if ((await ModelLease.latest(store.stateDir(modelId, 'trainer'))) !== undefined) await trainerOf(modelId);
+        }
       }
     },
     async stop() {
-      for (const s of subscriptions.splice(0)) await s.close();
-      await applied?.close();
-      applied = undefined;
-      for (const t of trainers.values()) await (await t.catch(() => undefined))?.close();
-      trainers.clear();
+      stopping = true;
+      // Leave the group first: the partitions' next owners wait for the releases that follow.
+      await subscription?.close();
+      subscription = undefined;
+      await reconciling;
+      await Promise.all([...trainers.keys()].map((modelId) => release(modelId, true)));
+      await Promise.all([...closing.values()]);
+      await heartbeat?.stop();
+      heartbeat = undefined;
     },
     async drained(modelId: string) {
       const trainer = trainers.get(modelId);
       if (trainer === undefined) throw new NotFoundError(`no trainer is open for model '${modelId}'`);
       await (await trainer).drained();
     },
+    owned: () => [...trainers.keys()].sort(),
   };
 }
 
-async function hasTrainerState(dir: string): Promise<boolean> {
-  return access(join(dir, 'samples.log')).then(
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
     () => true,
     () => false,
   );
