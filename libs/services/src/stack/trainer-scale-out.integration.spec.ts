@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchmarkByName, runBenchmark } from '@mneme/benchmarks';
+import { TrainerServiceClient } from '@mneme/contracts';
+import { createExecutor, Engine } from '@mneme/engine';
+import { ALL_EVENT_TOPICS, BROKER_REQUIRED, brokerAnswers, KafkaBus, silentEventLogger, SKIP_MESSAGE, TEST_BROKERS } from '@mneme/events';
+import type { Executor } from '@mneme/execution';
+import { FileModelStore } from '@mneme/model-store';
+import { createClient, jsonLogger, unary } from '@mneme/rpc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceMetrics } from '../runtime/service-metrics.js';
+import { ModelLease } from '../trainer/trainer-lease.js';
+import { startStack } from './start-stack.js';
+import { streamBenchmark } from './stream-benchmark.js';
+import { startTrainerProcess, type TrainerProcess } from './trainer-process.js';
+
+const available = await brokerAnswers();
+if (!available) {
+  if (BROKER_REQUIRED) throw new Error(SKIP_MESSAGE.replace('SKIPPED', 'REQUIRED but unavailable'));
+  console.warn(SKIP_MESSAGE);
+}
+
+const PARTITIONS = 4;
+const SEEDS = [21, 22, 23, 24];
+const logger = jsonLogger('trainer-scale-out-test', 'warn');
+
+/** One model id per seed, each on its own partition of the samples topic (the producer's hash). */
+function modelsOnOwnPartitions(tag: string): { seed: number; modelId: string; partition: number }[] {
+  const taken = new Set<number>();
+  return SEEDS.map((seed) => {
+    for (let i = 0; ; i++) {
+      const modelId = `scale-${tag}-${seed}-${i}`;
+      const partition = KafkaBus.partitionOf(modelId, PARTITIONS);
+      if (!taken.has(partition)) {
+        taken.add(partition);
+        return { seed, modelId, partition };
+      }
+    }
+  });
+}
+
+/** The partitions a trainer process last logged as assigned to it (undefined before its first assignment). */
+function lastAssignment(trainer: TrainerProcess): number[] | undefined {
+  const lines = trainer.logs().split('\n').filter((l) => l.includes('"trainer partitions assigned"'));
+  const last = lines.at(-1);
+  return last === undefined ? undefined : (JSON.parse(last) as { partitions: number[] }).partitions;
+}
+
+async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(',')}`, () => {
+  let executor: Executor;
+  const cleanup: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    executor = createExecutor(await Engine.create());
+  });
+  afterAll(async () => {
+    for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+  }, 120_000);
+
+  it('two trainer processes share four models (one partition each); one is killed (SIGKILL) mid-stream; the other takes its models over and every accuracy matrix equals the uninterrupted embedded run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mneme-scale-out-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const prefix = `test-${randomUUID().slice(0, 8)}.`;
+    const bus = new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: prefix, logger: silentEventLogger, retry: { initialMs: 50, maxMs: 500 }, sessionTimeoutMs: 6_000, closeGraceMs: 1_000 });
+    cleanup.push(() => bus.close());
+    await bus.ensureTopics(ALL_EVENT_TOPICS, { partitions: PARTITIONS });
+    cleanup.push(() => bus.deleteTopics(ALL_EVENT_TOPICS));
+    const models = modelsOnOwnPartitions(prefix.slice(5, 13));
+    expect(new Set(models.map((m) => m.partition)).size).toBe(PARTITIONS);
+
+    const evaluator = await startStack({ services: ['evaluator'], dataDir: dir, bus, executor, logger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    cleanup.push(() => evaluator.stop());
+    const env = {
+      MNEME_KAFKA_BROKERS: TEST_BROKERS.join(','),
+      MNEME_KAFKA_TOPIC_PREFIX: prefix,
+      MNEME_KAFKA_SESSION_TIMEOUT: '6s',
+      MNEME_DATA_DIR: dir,
+      MNEME_DEVICE: 'cpu',
+      MNEME_LOG_LEVEL: 'info',
+    };
+    const [doomed, survivor] = await Promise.all([startTrainerProcess(env), startTrainerProcess(env)]);
+    cleanup.push(() => doomed!.stop('SIGKILL'), () => survivor!.stop('SIGKILL'));
+    // The group settles with two partitions each.
+    await until(
+      'both trainers to own two partitions',
+      () => lastAssignment(doomed!)?.length === 2 && lastAssignment(survivor!)?.length === 2,
+      60_000,
+    );
+    const doomedPartitions = new Set(lastAssignment(doomed!));
+    expect([...doomedPartitions, ...lastAssignment(survivor!)!].sort()).toEqual([0, 1, 2, 3]);
+    const doomedModels = models.filter((m) => doomedPartitions.has(m.partition));
+
+    // The four models stream at once, through the trainer that stays up (any replica takes ingests).
+    const runs = models.map((m) =>
+      streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: m.seed, modelId: m.modelId, trainerAddress: survivor!.address, evaluatorAddress: evaluator.address, executor, timeoutMs: 240_000 }),
+    );
+    for (const r of runs) r.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+    const doomedClient = createClient(TrainerServiceClient, doomed!.address);
+    const trainedOnDoomed = async () =>
+      Promise.all(
+        doomedModels.map((m) =>
+          unary(doomedClient.getTrainingStatus.bind(doomedClient), { modelId: m.modelId }).then(
+            (s) => Number(s.samplesTrained),
+            (err: { kind?: string }) => (err.kind === 'not-found' ? 0 : Promise.reject(err as Error)), // not created yet
+          ),
+        ),
+      );
+    // Mid-stream, at a random point: the doomed trainer has trained part of its models' samples.
+    const killAt = 500 + Math.floor(Math.random() * 3000);
+    await until(`the doomed trainer to train ${killAt} samples of a model`, async () => (await trainedOnDoomed()).some((n) => n >= killAt), 180_000);
+    const before = await trainedOnDoomed();
+    doomedClient.close();
+    await doomed!.stop('SIGKILL');
+    expect(before.every((n) => n < 5000)).toBe(true);
+
+    const streamed = await Promise.all(runs);
+    // The survivor took the doomed trainer's models over (their next epoch is its claim) and trained every sample once.
+    const store = new FileModelStore(join(dir, 'models-store'));
+    const client = createClient(TrainerServiceClient, survivor!.address);
+    for (const m of models) {
+      const status = await unary(client.getTrainingStatus.bind(client), { modelId: m.modelId });
+      expect([Number(status.samplesTrained), Number(status.optimizerSteps), Number(status.backlog)]).toEqual([5000, 500, 0]);
+      const claim = await ModelLease.latest(store.stateDir(m.modelId, 'trainer'));
+      expect(claim?.replica).toContain(`-${survivor!.child.pid}-`);
+      if (doomedPartitions.has(m.partition)) expect(claim!.epoch).toBeGreaterThanOrEqual(2);
+    }
+    client.close();
+    // And each model is the uninterrupted one: its accuracy matrix equals the embedded run's.
+    for (const [i, m] of models.entries()) {
+      const embedded = await runBenchmark({ benchmark: benchmarkByName('split-mnist'), strategy: 'mir', seeds: [m.seed], executor });
+      const got = streamed[i]!;
+      expect(got.samples).toBe(5000);
+      expect(got.randomInit).toEqual(embedded.random_init[0]);
+      const expected = embedded.matrix[0]!;
+      expect(got.matrix.length).toBe(expected.length);
+      got.matrix.forEach((row, r) => row.forEach((a, c) => expect(a).toBeCloseTo(expected[r]![c]!, 6)));
+    }
+    console.info(`trainer killed (SIGKILL) after ${before.join(', ')} of 5000 samples of its models ${doomedModels.map((m) => m.modelId).join(', ')}; the survivor finished them`);
+  }, 300_000);
+});
