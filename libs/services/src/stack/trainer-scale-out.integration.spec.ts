@@ -67,7 +67,7 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
     for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
   }, 120_000);
 
-  it('two trainer processes share four models (one partition each); one is killed (SIGKILL) mid-stream; the other takes its models over and every accuracy matrix equals the uninterrupted embedded run', async () => {
+  it('four models (one partition each) stream at once; a second trainer process joins mid-stream and takes two over, then is killed (SIGKILL); the first takes them back, and every accuracy matrix equals the uninterrupted embedded run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mneme-scale-out-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const prefix = `test-${randomUUID().slice(0, 8)}.`;
@@ -88,51 +88,59 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
       MNEME_DEVICE: 'cpu',
       MNEME_LOG_LEVEL: 'info',
     };
-    const [doomed, survivor] = await Promise.all([startTrainerProcess(env), startTrainerProcess(env)]);
-    cleanup.push(() => doomed!.stop('SIGKILL'), () => survivor!.stop('SIGKILL'));
-    // The group settles with two partitions each.
-    await until(
-      'both trainers to own two partitions',
-      () => lastAssignment(doomed!)?.length === 2 && lastAssignment(survivor!)?.length === 2,
-      60_000,
-    );
-    const doomedPartitions = new Set(lastAssignment(doomed!));
-    expect([...doomedPartitions, ...lastAssignment(survivor!)!].sort()).toEqual([0, 1, 2, 3]);
-    const doomedModels = models.filter((m) => doomedPartitions.has(m.partition));
-
-    // The four models stream at once, through the trainer that stays up (any replica takes ingests).
+    // One trainer first: it owns all four partitions, and the four models stream at once through it.
+    const survivor = await startTrainerProcess(env);
+    cleanup.push(() => survivor.stop('SIGKILL'));
+    await until('the first trainer to own every partition', () => lastAssignment(survivor)?.length === PARTITIONS, 60_000);
     const runs = models.map((m) =>
-      streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: m.seed, modelId: m.modelId, trainerAddress: survivor!.address, evaluatorAddress: evaluator.address, executor, timeoutMs: 240_000 }),
+      streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: m.seed, modelId: m.modelId, trainerAddress: survivor.address, evaluatorAddress: evaluator.address, executor, timeoutMs: 240_000 }),
     );
     for (const r of runs) r.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
-    const doomedClient = createClient(TrainerServiceClient, doomed!.address);
-    const trainedOnDoomed = async () =>
-      Promise.all(
-        doomedModels.map((m) =>
-          unary(doomedClient.getTrainingStatus.bind(doomedClient), { modelId: m.modelId }).then(
+    const trained = (trainer: TrainerProcess, of: typeof models) => {
+      const client = createClient(TrainerServiceClient, trainer.address);
+      return Promise.all(
+        of.map((m) =>
+          unary(client.getTrainingStatus.bind(client), { modelId: m.modelId }).then(
             (s) => Number(s.samplesTrained),
             (err: { kind?: string }) => (err.kind === 'not-found' ? 0 : Promise.reject(err as Error)), // not created yet
           ),
         ),
-      );
-    // Mid-stream, at a random point: the doomed trainer has trained part of its models' samples.
+      ).finally(() => client.close());
+    };
+    await until('the first trainer to train', async () => (await trained(survivor, models)).some((n) => n >= 200), 120_000);
+
+    // A second trainer joins mid-stream: the group gives it two partitions, whose models the first
+    // trainer checkpoints and releases (a graceful handoff) before the newcomer resumes them.
+    const doomed = await startTrainerProcess(env);
+    cleanup.push(() => doomed.stop('SIGKILL'));
+    await until('both trainers to own two partitions', () => lastAssignment(doomed)?.length === 2 && lastAssignment(survivor)?.length === 2, 60_000);
+    const doomedPartitions = new Set(lastAssignment(doomed));
+    expect([...doomedPartitions, ...lastAssignment(survivor)!].sort()).toEqual([0, 1, 2, 3]);
+    const doomedModels = models.filter((m) => doomedPartitions.has(m.partition));
+    const store = new FileModelStore(join(dir, 'models-store'));
+    const trainerDir = (modelId: string) => store.stateDir(modelId, 'trainer');
+    await until('the newcomer to claim its models', async () => (await Promise.all(doomedModels.map(async (m) => (await ModelLease.latest(trainerDir(m.modelId)))?.replica.includes(`-${doomed.child.pid}-`) === true))).every(Boolean), 60_000);
+    for (const m of doomedModels) expect(await ModelLease.isReleased(trainerDir(m.modelId), 1)).toBe(true);
+
+    // Then it is killed (SIGKILL) at a random point mid-stream: the first trainer takes its models back.
     const killAt = 500 + Math.floor(Math.random() * 3000);
-    await until(`the doomed trainer to train ${killAt} samples of a model`, async () => (await trainedOnDoomed()).some((n) => n >= killAt), 180_000);
-    const before = await trainedOnDoomed();
-    doomedClient.close();
-    await doomed!.stop('SIGKILL');
+    await until(`the second trainer to train ${killAt} samples of a model`, async () => (await trained(doomed, doomedModels)).some((n) => n >= killAt), 180_000);
+    const before = await trained(doomed, doomedModels);
+    await doomed.stop('SIGKILL');
     expect(before.every((n) => n < 5000)).toBe(true);
 
     const streamed = await Promise.all(runs);
-    // The survivor took the doomed trainer's models over (their next epoch is its claim) and trained every sample once.
-    const store = new FileModelStore(join(dir, 'models-store'));
-    const client = createClient(TrainerServiceClient, survivor!.address);
+    // The first trainer holds every model again (the killed one's under a later epoch, unreleased), and trained every sample once.
+    const client = createClient(TrainerServiceClient, survivor.address);
     for (const m of models) {
       const status = await unary(client.getTrainingStatus.bind(client), { modelId: m.modelId });
       expect([Number(status.samplesTrained), Number(status.optimizerSteps), Number(status.backlog)]).toEqual([5000, 500, 0]);
-      const claim = await ModelLease.latest(store.stateDir(m.modelId, 'trainer'));
-      expect(claim?.replica).toContain(`-${survivor!.child.pid}-`);
-      if (doomedPartitions.has(m.partition)) expect(claim!.epoch).toBeGreaterThanOrEqual(2);
+      const claim = await ModelLease.latest(trainerDir(m.modelId));
+      expect(claim?.replica).toContain(`-${survivor.child.pid}-`);
+      if (doomedPartitions.has(m.partition)) {
+        expect(claim!.epoch).toBe(3);
+        expect(await ModelLease.isReleased(trainerDir(m.modelId), 2)).toBe(false);
+      }
     }
     client.close();
     // And each model is the uninterrupted one: its accuracy matrix equals the embedded run's.
@@ -145,6 +153,6 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
       expect(got.matrix.length).toBe(expected.length);
       got.matrix.forEach((row, r) => row.forEach((a, c) => expect(a).toBeCloseTo(expected[r]![c]!, 6)));
     }
-    console.info(`trainer killed (SIGKILL) after ${before.join(', ')} of 5000 samples of its models ${doomedModels.map((m) => m.modelId).join(', ')}; the survivor finished them`);
+    console.info(`second trainer killed (SIGKILL) after ${before.join(', ')} of 5000 samples of its models ${doomedModels.map((m) => m.modelId).join(', ')}; the first finished them`);
   }, 300_000);
 });
