@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Checks the rules of deploy/README.md on rendered kustomize output, beyond what the Kubernetes
 schemas can say: hardened pods, gRPC probes, requests and limits, PVC-backed services that cannot
-run two writers, GPU requests only with the CUDA image, Kafka topics equal to libs/contracts, and
-that the Strimzi resources are consistent with each other.
+run two writers, GPU requests only with the CUDA image, Kafka topics equal to libs/contracts, the
+trainer's co-partitioned topics and replicas, and that the Strimzi resources are consistent with
+each other.
 
 Usage: check-rendered.py TOPICS_TS RENDERED.yaml...   (exit 1 and every problem listed if any)
 """
@@ -18,6 +19,9 @@ GPU = "nvidia.com/gpu"
 GPU_SERVICES = {"encoder", "trainer"}
 PART_OF = "app.kubernetes.io/part-of"
 STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic"}
+WORKLOADS = ("Deployment", "StatefulSet")
+# The trainer consumes these two topics in one co-partitioned group (libs/events consumeEventsTogether).
+CO_PARTITIONED = ("mneme.samples.v1", "mneme.experience-closed.v1")
 
 
 def contract_topics(topics_ts):
@@ -82,39 +86,52 @@ def check(docs, topics, problems):
                     "and the network policies select the mneme services by it)"
                 )
     pvcs = by_kind.get("PersistentVolumeClaim", {})
+    services = by_kind.get("Service", {})
     hpa_targets = {h["spec"]["scaleTargetRef"]["name"] for h in by_kind.get("HorizontalPodAutoscaler", {}).values()}
-    for name, d in by_kind.get("Deployment", {}).items():
-        spec = d["spec"]
-        pod = spec["template"]["spec"]
-        psc = pod.get("securityContext") or {}
-        if psc.get("runAsNonRoot") is not True:
-            problems.append(f"Deployment/{name}: pod securityContext.runAsNonRoot must be true")
-        if (psc.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
-            problems.append(f"Deployment/{name}: pod seccompProfile must be RuntimeDefault")
-        if pod.get("automountServiceAccountToken") is not False:
-            problems.append(f"Deployment/{name}: automountServiceAccountToken must be false")
-        sa = pod.get("serviceAccountName")
-        if sa not in by_kind.get("ServiceAccount", {}):
-            problems.append(f"Deployment/{name}: ServiceAccount {sa!r} is not rendered")
-        if name not in by_kind.get("Service", {}):
-            problems.append(f"Deployment/{name}: no Service of the same name")
-        for c in pod.get("containers") or []:
-            check_container(f"Deployment/{name} container {c.get('name')}", c, problems)
-            if GPU in ((c.get("resources") or {}).get("limits") or {}) and name not in GPU_SERVICES:
-                problems.append(f"Deployment/{name}: only {sorted(GPU_SERVICES)} may request {GPU}")
-        claims = [v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")]
-        for claim in claims:
-            if claim not in pvcs:
-                problems.append(f"Deployment/{name}: PersistentVolumeClaim {claim} is not rendered")
-        # Only ReadWriteOnce claims pin a Deployment to one pod; shared (ReadWriteMany) ones do not.
-        single_writer = [c for c in claims if "ReadWriteOnce" in ((pvcs.get(c) or {}).get("spec") or {}).get("accessModes", [])]
-        if single_writer:
-            if (spec.get("strategy") or {}).get("type") != "Recreate":
-                problems.append(f"Deployment/{name}: owns a ReadWriteOnce volume, strategy must be Recreate")
-            if spec.get("replicas", 1) != 1 or name in hpa_targets:
-                problems.append(f"Deployment/{name}: owns a ReadWriteOnce volume, must run exactly one replica")
-        if name in hpa_targets and "replicas" in spec:
-            problems.append(f"Deployment/{name}: scaled by an HPA, so spec.replicas must be absent")
+    for kind in WORKLOADS:
+        for name, d in by_kind.get(kind, {}).items():
+            where = f"{kind}/{name}"
+            spec = d["spec"]
+            pod = spec["template"]["spec"]
+            psc = pod.get("securityContext") or {}
+            if psc.get("runAsNonRoot") is not True:
+                problems.append(f"{where}: pod securityContext.runAsNonRoot must be true")
+            if (psc.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
+                problems.append(f"{where}: pod seccompProfile must be RuntimeDefault")
+            if pod.get("automountServiceAccountToken") is not False:
+                problems.append(f"{where}: automountServiceAccountToken must be false")
+            sa = pod.get("serviceAccountName")
+            if sa not in by_kind.get("ServiceAccount", {}):
+                problems.append(f"{where}: ServiceAccount {sa!r} is not rendered")
+            if name not in services:
+                problems.append(f"{where}: no Service of the same name")
+            if kind == "StatefulSet":
+                governing = services.get(spec.get("serviceName"))
+                if governing is None or governing["spec"].get("clusterIP") != "None":
+                    problems.append(f"{where}: serviceName must name a rendered headless Service (clusterIP: None)")
+            for c in pod.get("containers") or []:
+                check_container(f"{where} container {c.get('name')}", c, problems)
+                if GPU in ((c.get("resources") or {}).get("limits") or {}) and name not in GPU_SERVICES:
+                    problems.append(f"{where}: only {sorted(GPU_SERVICES)} may request {GPU}")
+            claims = [v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")]
+            for claim in claims:
+                if claim not in pvcs:
+                    problems.append(f"{where}: PersistentVolumeClaim {claim} is not rendered")
+            # Only ReadWriteOnce claims pin a workload to one pod; shared (ReadWriteMany) ones do not.
+            single_writer = [c for c in claims if "ReadWriteOnce" in ((pvcs.get(c) or {}).get("spec") or {}).get("accessModes", [])]
+            if single_writer:
+                if kind == "Deployment" and (spec.get("strategy") or {}).get("type") != "Recreate":
+                    problems.append(f"{where}: owns a ReadWriteOnce volume, strategy must be Recreate")
+                if spec.get("replicas", 1) != 1 or name in hpa_targets:
+                    problems.append(f"{where}: owns a ReadWriteOnce volume, must run exactly one replica")
+            if name in hpa_targets and "replicas" in spec:
+                problems.append(f"{where}: scaled by an HPA, so spec.replicas must be absent")
+    trainer = by_kind.get("StatefulSet", {}).get("trainer")
+    if trainer is not None:
+        mounts = {v.get("name"): v for v in trainer["spec"]["template"]["spec"].get("volumes") or []}
+        claim = ((mounts.get("model-store") or {}).get("persistentVolumeClaim") or {}).get("claimName")
+        if "ReadWriteMany" not in ((pvcs.get(claim) or {}).get("spec") or {}).get("accessModes", []):
+            problems.append("StatefulSet/trainer: its replicas share the model store, which must be a ReadWriteMany claim")
     for name in hpa_targets - set(by_kind.get("Deployment", {})):
         problems.append(f"HorizontalPodAutoscaler: target Deployment/{name} is not rendered")
     for name, s in by_kind.get("Service", {}).items():
@@ -146,6 +163,13 @@ def check(docs, topics, problems):
             for name, t in kafka_topics.items():
                 if t["spec"].get("replicas", 1) > nodes:
                     problems.append(f"KafkaTopic/{name}: {t['spec']['replicas']} replicas but only {nodes} brokers")
+        partitions = {t["spec"].get("topicName", name): t["spec"].get("partitions") for name, t in kafka_topics.items()}
+        counts = {partitions.get(t) for t in CO_PARTITIONED}
+        if len(counts) != 1:
+            problems.append(f"KafkaTopic: {' and '.join(CO_PARTITIONED)} must have the same partitions (the trainer reads them co-partitioned), got {[partitions.get(t) for t in CO_PARTITIONED]}")
+        replicas = (trainer or {}).get("spec", {}).get("replicas", 1)
+        if trainer is not None and isinstance(partitions.get(CO_PARTITIONED[0]), int) and replicas > partitions[CO_PARTITIONED[0]]:
+            problems.append(f"StatefulSet/trainer: {replicas} replicas but {CO_PARTITIONED[0]} has {partitions[CO_PARTITIONED[0]]} partitions; the rest would idle")
         rendered = {t["spec"].get("topicName", name) for name, t in kafka_topics.items()}
         if rendered != topics:
             problems.append(
