@@ -30,7 +30,7 @@ describe('SegmentedLog', () => {
     expect(ids(await second.read(1, 3))).toEqual(['1:b', '2:zombie']);
     await second.close();
     // Epoch 4 (epoch 3 claimed and died before writing) continues the whole chain.
-    const fourth = await SegmentedLog.open(dir, [{ epoch: 1, records: 2 }, { epoch: 2, records: 2 }], 4);
+    const fourth = await SegmentedLog.open(dir, [{ epoch: 1, records: 2 }, { epoch: 2, records: 2 }, { epoch: 3, records: 0 }], 4);
     await fourth.append([{ kind: 'close', experience: 0, sampleCount: 4 }], 'e4');
     expect(ids(await fourth.read(0))).toEqual(['0:a', '1:b', '2:zombie', '3:c', '4:close']);
     expect(await SampleLog.count(segmentPath(dir, 1))).toBe(3);

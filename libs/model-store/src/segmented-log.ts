@@ -53,7 +53,8 @@ export class SegmentedLog {
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const opened: SampleLog[] = [];
     try {
-      for (const s of sealed) opened.push(await SampleLog.open(segmentPath(dir, s.epoch), { readOnly: true, limit: s.records }));
+      // An epoch that logged nothing may have left no file at all.
+      for (const s of sealed) if (s.records > 0) opened.push(await SampleLog.open(segmentPath(dir, s.epoch), { readOnly: true, limit: s.records }));
       const current = await SampleLog.open(segmentPath(dir, epoch));
       return new SegmentedLog(opened, current, epoch);
     } catch (err) {
