@@ -57,6 +57,8 @@ export interface ConsumeEventsOptions<K extends TopicKey> {
   readonly fromBeginning?: boolean;
   /** Told this member's partitions after each assignment; see SubscribeOptions. */
   readonly onAssigned?: (partitions: readonly number[]) => void;
+  /** Partitions handled at the same time; see SubscribeOptions. */
+  readonly concurrency?: number;
 }
 
 /** A handler per topic, for {@link consumeEventsTogether}. */
@@ -105,7 +107,11 @@ export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandle
       if (handle === undefined) throw new InvalidArgumentError(`a message of topic '${message.topic}' reached a subscription to ${topics.join(', ')}`);
       await handle(message);
     },
-    { fromBeginning: options.fromBeginning ?? true, ...(options.onAssigned === undefined ? {} : { onAssigned: options.onAssigned }) },
+    {
+      fromBeginning: options.fromBeginning ?? true,
+      ...(options.onAssigned === undefined ? {} : { onAssigned: options.onAssigned }),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    },
   );
 }
 

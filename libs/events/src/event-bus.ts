@@ -43,6 +43,12 @@ export interface SubscribeOptions {
    * itself (the trainer does, with per-model epochs in its store).
    */
   readonly onAssigned?: (partitions: readonly number[]) => void;
+  /**
+   * Partitions whose messages are handled at the same time (order stays per partition), for a
+   * consumer whose handler waits on I/O per message (the trainer's fsync). The in-process bus
+   * always handles keys concurrently. @default the bus's setting (KafkaBus: 1)
+   */
+  readonly concurrency?: number;
 }
 
 /** A running subscription of one consumer (a member of a consumer group). */

@@ -35,6 +35,19 @@ describe('KafkaBus without a broker', () => {
     await expect(bus.publish('t', 'k', new Uint8Array([1]))).rejects.toThrow(/closed/);
   });
 
+  it('refuses a bad subscription before it connects', async () => {
+    const bus = new KafkaBus({ brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200, clientRetries: 0, logger: silentEventLogger });
+    await expect(bus.subscribe(['t', 't', ''], '', async () => undefined, { concurrency: 0 })).rejects.toMatchObject({
+      problems: ['topic is empty', 'topics repeat: t, t, ', 'consumer group is empty', 'concurrency must be a positive integer, got 0'],
+    });
+    await bus.close();
+  });
+
+  it('hashes keys over every partition (that they match the producer is checked against a broker)', () => {
+    expect(new Set(Array.from({ length: 200 }, (_, i) => KafkaBus.partitionOf(`m-${i}`, 4)))).toEqual(new Set([0, 1, 2, 3]));
+    expect(() => KafkaBus.partitionOf('m', 0)).toThrow(/positive integer/);
+  });
+
   it('prefixes wire topic names', () => {
     expect(new KafkaBus({ brokers: ['127.0.0.1:19092'], topicPrefix: 'staging.' }).wireTopic('mneme.samples.v1')).toBe(
       'staging.mneme.samples.v1',

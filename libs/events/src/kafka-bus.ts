@@ -271,6 +271,8 @@ export class KafkaBus implements EventBus {
       ...(new Set(list).size !== list.length ? [`topics repeat: ${list.join(', ')}`] : []),
       ...(group === '' ? ['consumer group is empty'] : []),
     ];
+    const concurrency = options.concurrency ?? this.#options.partitionsConsumedConcurrently;
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) problems.push(`concurrency must be a positive integer, got ${concurrency}`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const coPartitioned = list.length > 1;
     if (coPartitioned) {
@@ -324,7 +326,7 @@ export class KafkaBus implements EventBus {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
+        partitionsConsumedConcurrently: concurrency,
         // Messages carry the logical topic: the wire name without the prefix.
         eachBatch: (payload) => this.#eachBatch(payload.batch.topic.slice(this.#options.topicPrefix.length), group, handler, control, payload),
       });

@@ -31,6 +31,11 @@ export interface TrainerOptions {
   readonly handoffTimeoutMs?: number;
   /** Period of this replica's heartbeat in the store; 3 missed beats mean dead. @default 1000 */
   readonly heartbeatMs?: number;
+  /**
+   * Partitions whose events are logged at the same time (Kafka): each event waits for its fsync to
+   * the store, so one replica's partitions overlap their waits. @default 8
+   */
+  readonly concurrentPartitions?: number;
 }
 
 /** The trainer as hosted: its module plus handles tests and the embedded stack use. */
@@ -92,6 +97,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   let subscription: Subscription | undefined;
   let heartbeat: ReplicaHeartbeat | undefined;
   let stopping = false;
+  /** Models known to exist (never deleted), so an event does not read the model's record again. */
+  const known = new Set<string>();
 
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     await publishEvent(deps.bus, 'modelUpdated', {
@@ -398,7 +405,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     async start() {
       heartbeat = await ReplicaHeartbeat.start(replicasDir, replica, heartbeatMs);
       const unknownModel = async (modelId: string) => {
+        if (known.has(modelId)) return;
         if ((await store.findModel(modelId)) === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
+        known.add(modelId);
       };
       // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
       subscription = await consumeEventsTogether(
@@ -428,7 +437,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'applied' });
           },
         },
-        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned },
+        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned, concurrency: options.concurrentPartitions ?? 8 },
       );
       // No partitions reported: this replica owns every model; resume those with trainer state.
       if (assigned === undefined) {
