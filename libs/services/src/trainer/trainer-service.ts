@@ -66,7 +66,7 @@ const LOGGED_WITH_THE_MODEL: AppliedEvents = { has: async () => false, mark: asy
  *
  * Replicas scale out over Kafka: they share one co-partitioned consumer group on the samples and
  * experience-closed topics, and each trains the models of the partitions it is assigned. A
- * model's state (log segments, checkpoints, ownership epochs) lives with the model in the shared
+ * model's state (log segments, checkpoints, label tables, ownership epochs) lives with it in the shared
  * store; a replica taking a model over claims its next epoch (fencing the old owner), continues
  * its log and resumes from its best checkpoint. On the in-process bus the one replica owns every
  * model, as before.
