@@ -121,6 +121,14 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
     const trainerDir = (modelId: string) => store.stateDir(modelId, 'trainer');
     await until('the newcomer to claim its models', async () => (await Promise.all(doomedModels.map(async (m) => (await ModelLease.latest(trainerDir(m.modelId)))?.replica.includes(`-${doomed.child.pid}-`) === true))).every(Boolean), 60_000);
     for (const m of doomedModels) expect(await ModelLease.isReleased(trainerDir(m.modelId), 1)).toBe(true);
+    // The first trainer no longer trains them: it reports their stored progress, and refuses a forget (the owner's log takes it).
+    const first = createClient(TrainerServiceClient, survivor.address);
+    expect(Number((await unary(first.getTrainingStatus.bind(first), { modelId: doomedModels[0]!.modelId })).samplesTrained)).toBeGreaterThan(0);
+    await expect(unary(first.forgetSamples.bind(first), { modelId: doomedModels[0]!.modelId, sampleIds: ['train-0-0'] })).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringContaining(`-${doomed.child.pid}-`),
+    });
+    first.close();
 
     // Then it is killed (SIGKILL) at a random point mid-stream: the first trainer takes its models back.
     const killAt = 500 + Math.floor(Math.random() * 3000);
