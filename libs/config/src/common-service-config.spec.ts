@@ -20,6 +20,7 @@ const ALL_VARIABLES = [
   'MNEME_MAX_LABELS',
   'MNEME_DISTILLER_ADDRESS',
   'MNEME_DISTILL_TIMEOUT',
+  'MNEME_CHECKPOINT_EVERY',
   'MNEME_METRICS_PORT',
 ];
 
@@ -40,6 +41,7 @@ describe('commonServiceConfig', () => {
       readonly maxLabels: number;
       readonly distillerAddress: string | undefined;
       readonly distillTimeout: number;
+      readonly checkpointEvery: number;
       readonly metricsPort: number | undefined;
     }>();
   });
@@ -60,6 +62,7 @@ describe('commonServiceConfig', () => {
       maxLabels: 10_000,
       distillerAddress: undefined,
       distillTimeout: 600_000,
+      checkpointEvery: 100,
       metricsPort: undefined,
     });
   });
@@ -80,6 +83,7 @@ describe('commonServiceConfig', () => {
       MNEME_MAX_LABELS: '500',
       MNEME_DISTILLER_ADDRESS: 'distiller:50051',
       MNEME_DISTILL_TIMEOUT: '2m',
+      MNEME_CHECKPOINT_EVERY: '1000',
       MNEME_METRICS_PORT: '9464',
     });
     expect(warnings).toEqual([]);
@@ -98,6 +102,7 @@ describe('commonServiceConfig', () => {
       maxLabels: 500,
       distillerAddress: 'distiller:50051',
       distillTimeout: 120_000,
+      checkpointEvery: 1000,
       metricsPort: 9464,
     });
   });

@@ -102,6 +102,14 @@ export const commonServiceConfig = {
     default: '10m',
     doc: 'Longest wait of a trainer for a synthetic set; after it the experience closes without one.',
   }),
+  /** @default 100 */
+  checkpointEvery: int({
+    env: 'MNEME_CHECKPOINT_EVERY',
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    doc: 'Training steps between a trainer\'s checkpoints of a model (experience ends always checkpoint); fewer checkpoints write less, a takeover replays more.',
+  }),
   /** Optional: unset disables the metrics endpoint. */
   metricsPort: port({ env: 'MNEME_METRICS_PORT', doc: 'Port of the Prometheus metrics endpoint; unset disables it.' }),
 } as const satisfies ConfigSchema;

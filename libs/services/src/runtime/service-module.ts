@@ -36,6 +36,8 @@ export interface ServiceDeps {
   readonly peers?: PeerAddresses;
   /** Longest wait of a trainer for a distilled set before the experience closes without one (ms). @default 600000 */
   readonly distillTimeoutMs?: number;
+  /** Training steps between a trainer's checkpoints of a model (MNEME_CHECKPOINT_EVERY). @default 100 */
+  readonly checkpointEvery?: number;
 }
 
 /** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */

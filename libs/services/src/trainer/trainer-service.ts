@@ -149,7 +149,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         lease,
         metrics: deps.metrics,
         logger: deps.logger,
-        checkpointEvery: options.checkpointEvery ?? 100,
+        checkpointEvery: options.checkpointEvery ?? deps.checkpointEvery ?? 100,
         maxLabels,
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
