@@ -38,7 +38,8 @@ export class StoreClassifiers implements ClassifierSource {
     const net = new Classifier(this.executor, classifierOf(definition, featurizer.width, version.labels.length), definition.settings.optimizer, definition.settings.learningRate, record.seed);
     const state = await this.store.loadVersionState(ref.modelId, version.version);
     const missing = net.store.names().filter((n) => !state.params.has(n) || state.params.get(n).data.length !== net.store.get(n).data.length);
-    if (missing.length > 0 || version.labels.length === 0) {
+    if (version.labels.length === 0) throw new MnemeError('failed-precondition', `model '${ref.modelId}' version ${version.version} has learned no label yet: MIR has nothing to score with`);
+    if (missing.length > 0) {
       throw new MnemeError('failed-precondition', `model '${ref.modelId}' (strategy ${record.strategy.name}) has no single classifier MIR can score with (missing ${missing.join(', ')})`);
     }
     return { model: net.model, params: state.params, labels: version.labels };

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { benchmarkByName, runBenchmark } from '@mneme/benchmarks';
 import { DeadLetterEvent, TOPICS, TrainerServiceClient } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
@@ -14,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceMetrics } from '../runtime/service-metrics.js';
 import { startStack } from './start-stack.js';
 import { streamBenchmark } from './stream-benchmark.js';
+import { freePort, startTrainerProcess } from './trainer-process.js';
 
 const available = await brokerAnswers();
 if (!available) {
@@ -21,7 +20,6 @@ if (!available) {
   console.warn(SKIP_MESSAGE);
 }
 
-const WORKSPACE = resolve(import.meta.dirname, '../../../..');
 const logger = jsonLogger('kafka-stack-test', 'warn');
 const kafkaBus = (prefix: string) =>
   new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: prefix, logger: silentEventLogger, retry: { initialMs: 50, maxMs: 500 }, sessionTimeoutMs: 6_000, closeGraceMs: 1_000 });
@@ -81,16 +79,14 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
     cleanup.push(() => evaluator.stop());
     const port = await freePort();
     const env = {
-      ...process.env,
       MNEME_KAFKA_BROKERS: TEST_BROKERS.join(','),
       MNEME_KAFKA_TOPIC_PREFIX: prefix,
       MNEME_KAFKA_SESSION_TIMEOUT: '6s',
       MNEME_DATA_DIR: dir,
-      MNEME_GRPC_PORT: String(port),
       MNEME_LOG_LEVEL: 'warn',
     };
-    let trainer = await startTrainer(env, port);
-    cleanup.push(async () => trainer.kill('SIGKILL'));
+    let trainer = await startTrainerProcess(env, { port, timeoutMs: 60_000 });
+    cleanup.push(() => trainer.stop('SIGKILL'));
     const allClosed = deferred();
     const run = streamBenchmark({
       benchmark: 'split-mnist',
@@ -106,14 +102,13 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
     await new Promise((r) => setTimeout(r, Math.random() * 1500)); // a random point of the training
     const client = createClient(TrainerServiceClient, `127.0.0.1:${port}`);
     const before = await unary(client.getTrainingStatus.bind(client), { modelId: 'split-mnist-mir-6' });
-    trainer.kill('SIGKILL');
-    await new Promise((r) => trainer.once('exit', r));
+    await trainer.stop('SIGKILL');
     expect(Number(before.samplesTrained)).toBeLessThan(5000); // the kill landed mid-stream
-    trainer = await startTrainer(env, port);
+    trainer = await startTrainerProcess(env, { port, timeoutMs: 60_000 });
     const streamed = await run;
     const after = await unary(client.getTrainingStatus.bind(client), { modelId: 'split-mnist-mir-6' });
     client.close();
-    trainer.kill('SIGTERM');
+    await trainer.stop('SIGTERM');
     // Counted: every sample trained exactly once, in batches of 10, nothing waiting.
     expect(Number(after.samplesTrained)).toBe(5000);
     expect(Number(after.optimizerSteps)).toBe(500);
@@ -125,40 +120,6 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
     console.info(`trainer killed after ${before.samplesTrained} of 5000 samples; resumed and finished with 5000 trained once`);
   }, 300_000);
 });
-
-/** Starts the trainer service as its own process (the app's entry point) and waits until it serves. */
-async function startTrainer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--conditions=@mneme/source', '--import', 'tsx', 'apps/trainer/src/main.ts'], { cwd: WORKSPACE, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
-  const deadline = Date.now() + 60_000;
-  const client = createClient(TrainerServiceClient, `127.0.0.1:${port}`);
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`trainer exited with ${child.exitCode}: ${stderr}`);
-      const up = await unary(client.listModelVersions.bind(client), { modelId: 'probe' }, { timeoutMs: 1000 }).then(
-        () => true,
-        (err: { kind?: string }) => err.kind === 'not-found',
-      );
-      if (up) return child;
-      if (Date.now() > deadline) throw new Error(`trainer did not start within 60 s: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    client.close();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 function deferred() {
   let resolveIt!: () => void;

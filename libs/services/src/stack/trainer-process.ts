@@ -21,12 +21,13 @@ export interface TrainerProcess {
 }
 
 /**
- * Starts `apps/trainer` with `env` (MNEME_* variables; the gRPC and metrics ports are picked here)
+ * Starts `apps/trainer` with `env` (MNEME_* variables; the gRPC port is `options.port` or a free one, the metrics port a free one)
  * and resolves once it serves gRPC. The process is node itself, not an npx wrapper, so a signal
  * reaches the trainer (SIGKILL kills it, not a parent).
  */
-export async function startTrainerProcess(env: Readonly<Record<string, string>>, options: { timeoutMs?: number } = {}): Promise<TrainerProcess> {
-  const port = await freePort();
+export async function startTrainerProcess(env: Readonly<Record<string, string>>, options: { timeoutMs?: number; port?: number } = {}): Promise<TrainerProcess> {
+  // A restarted trainer may keep its port, so clients of the first one reach it again.
+  const port = options.port ?? (await freePort());
   const metricsPort = await freePort();
   const child = spawn(process.execPath, ['--conditions=@mneme/source', '--import', 'tsx', 'apps/trainer/src/main.ts'], {
     cwd: WORKSPACE,

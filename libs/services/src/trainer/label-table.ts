@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@mneme/errors';
+import { ClassIndex } from '@mneme/methods';
 import { writeFileAtomic } from '@mneme/model-store';
 
 /**
@@ -8,13 +9,14 @@ import { writeFileAtomic } from '@mneme/model-store';
  * record that uses a new class, so a restart reads back the same indices the log was written with.
  */
 export class LabelTable {
-  private readonly index = new Map<string, number>();
+  // The same first-arrival indexing `mneme run` uses, made durable here.
+  private readonly index: ClassIndex<string>;
 
   private constructor(
     private readonly path: string,
     labels: readonly string[],
   ) {
-    labels.forEach((l, i) => this.index.set(l, i));
+    this.index = new ClassIndex(labels);
   }
 
   /**
@@ -38,7 +40,7 @@ export class LabelTable {
 
   /** Label names by class index. */
   get labels(): string[] {
-    return [...this.index.keys()];
+    return this.index.labels();
   }
 
   get size(): number {
@@ -46,16 +48,16 @@ export class LabelTable {
   }
 
   has(label: string): boolean {
-    return this.index.has(label);
+    return this.index.get(label) !== undefined;
   }
 
   /** The class of each label, adding unseen labels (in order of first appearance) durably first. */
   async assign(labels: readonly string[]): Promise<Int32Array> {
-    const added = [...new Set(labels.filter((l) => !this.index.has(l)))];
+    const added = [...new Set(labels.filter((l) => !this.has(l)))];
     if (added.length > 0) {
       // Durable before it is used; the table changes only once the file has.
       await writeFileAtomic(this.path, JSON.stringify({ labels: [...this.labels, ...added] }));
-      for (const label of added) this.index.set(label, this.index.size);
+      for (const label of added) this.index.add(label);
     }
     return Int32Array.from(labels, (l) => this.index.get(l)!);
   }
