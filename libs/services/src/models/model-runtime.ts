@@ -1,6 +1,6 @@
 import type { Executor } from '@mneme/execution';
 import { InvalidArgumentError } from '@mneme/errors';
-import { strategyFactory, type DistillPort, type Strategy } from '@mneme/methods';
+import { strategyFactory, type DistillPort, type MemoryPort, type Strategy } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { classifierOf, defineModel, type ModelDefinition } from '@mneme/streaming';
 import { InputFeaturizer } from './input-featurizer.js';
@@ -17,6 +17,8 @@ export interface ModelRuntime {
 /** Where a trainer's strategies reach other services; absent ports run in-process. */
 export interface StrategyPorts {
   readonly distiller?: DistillPort;
+  /** Where kept samples live (the trainer binds the replay-memory service). */
+  readonly memory?: MemoryPort;
 }
 
 /** Strategies that need token-level inputs when their model takes text, which the services do not stream yet. */
@@ -43,6 +45,7 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
     seed: record.seed,
     options: definition.strategyOptions,
     ...(ports.distiller === undefined ? {} : { distiller: ports.distiller }),
+    ...(ports.memory === undefined ? {} : { memory: ports.memory }),
   });
   return { record, definition, featurizer, strategy };
 }

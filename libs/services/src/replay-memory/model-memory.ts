@@ -5,7 +5,8 @@ import { Rng } from '@mneme/random';
 import { memoryRow, sampleProblems } from './feature-rows.js';
 
 /** Which samples a full memory keeps. */
-export type MemoryPolicyName = 'reservoir' | 'class-balanced';
+/** `replica`: the writer (a trainer's strategy) chooses; every sample sent is held, nothing is evicted. */
+export type MemoryPolicyName = 'reservoir' | 'class-balanced' | 'replica';
 
 /** How a model's memory was created. */
 export interface MemoryConfig {
@@ -110,6 +111,12 @@ export class ModelMemory {
   add(samples: readonly WireMemorySample[]): { stored: string[]; evicted: string[] } {
     const offered = this.validateAdd(samples);
     if (offered.length === 0) return { stored: [], evicted: [] };
+    if (this.config.policy === 'replica' && this.size + offered.length > this.config.capacity) {
+      throw new MnemeError(
+        'failed-precondition',
+        `the replica memory of '${this.modelId}' holds ${this.size} of ${this.config.capacity} samples and cannot take ${offered.length} more; its writer must delete (evict) first`,
+      );
+    }
     const width = offered[0]!.row.length;
     this.reservoir ??= this.newReservoir(width);
     const before = new Set(this.records.keys());

@@ -43,6 +43,8 @@ export interface ServiceDeps {
 /** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */
 export interface PeerAddresses {
   readonly distiller?: () => string | undefined;
+  /** The replay-memory service a trainer replicates its models' memories to. */
+  readonly replayMemory?: () => string | undefined;
 }
 
 /** Limits on what callers may ask for (from MNEME_* variables in a service process). */

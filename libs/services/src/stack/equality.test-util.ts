@@ -10,7 +10,13 @@ export const EQUALITY_BENCHMARK = 'split-mnist-mini';
 export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   distill: { 'outer-steps': '3', k: '2' },
   l2p: { size: '4', length: '2', select: '2' },
+  // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
+  curriculum: { memory: '100' },
+  active: { memory: '100' },
 };
+
+/** Strategies whose memory (with EQUALITY_OPTIONS) holds samples, replicated to the replay-memory service. */
+export const KEEPS_SAMPLES: ReadonlySet<string> = new Set(['er', 'mir', 'knn', 'knn-head', 'curriculum', 'active']);
 
 /** Runs `strategy` embedded (`mneme run`) and asserts the streamed run's accuracy matrix equals it to 1e-6. */
 export async function expectEqualToEmbedded(streamed: StreamBenchmarkResult, strategy: string, seed: number, executor: Executor): Promise<void> {

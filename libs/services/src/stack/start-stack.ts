@@ -47,7 +47,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const metrics = options.metrics ?? new ServiceMetrics();
   // The services call each other over gRPC, as deployed; those hosted here are on this server's address.
   const own: { address: string | undefined } = { address: undefined };
-  const peers: PeerAddresses = { distiller: () => (names.includes('distiller') ? own.address : options.peers?.distiller?.()) };
+  const hostedOr = (name: string, peer: (() => string | undefined) | undefined) => () => (names.includes(name) ? own.address : peer?.());
+  const peers: PeerAddresses = { distiller: hostedOr('distiller', options.peers?.distiller), replayMemory: hostedOr('replay-memory', options.peers?.replayMemory) };
   const deps: ServiceDeps = {
     dataDir: options.dataDir,
     ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }),

@@ -31,6 +31,12 @@ export enum MemoryPolicy {
   MEMORY_POLICY_RESERVOIR = 1,
   /** MEMORY_POLICY_CLASS_BALANCED - Equal share per label; within a label, reservoir. */
   MEMORY_POLICY_CLASS_BALANCED = 2,
+  /**
+   * MEMORY_POLICY_REPLICA - The writer (a trainer's strategy) chooses what is held: the service stores every sample it is
+   * sent and never evicts; an AddSamples that would exceed the capacity fails with
+   * FAILED_PRECONDITION and stores nothing.
+   */
+  MEMORY_POLICY_REPLICA = 3,
 }
 
 export function memoryPolicyFromJSON(object: any): MemoryPolicy {
@@ -44,6 +50,9 @@ export function memoryPolicyFromJSON(object: any): MemoryPolicy {
     case 2:
     case "MEMORY_POLICY_CLASS_BALANCED":
       return MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED;
+    case 3:
+    case "MEMORY_POLICY_REPLICA":
+      return MemoryPolicy.MEMORY_POLICY_REPLICA;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum MemoryPolicy");
   }
@@ -57,6 +66,8 @@ export function memoryPolicyToJSON(object: MemoryPolicy): string {
       return "MEMORY_POLICY_RESERVOIR";
     case MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED:
       return "MEMORY_POLICY_CLASS_BALANCED";
+    case MemoryPolicy.MEMORY_POLICY_REPLICA:
+      return "MEMORY_POLICY_REPLICA";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum MemoryPolicy");
   }
@@ -81,6 +92,11 @@ export interface CreateMemoryRequest {
   policy: MemoryPolicy;
   /** Seed of the reservoir's random choices. */
   seed: number;
+  /**
+   * Empties the memory first, whatever it holds (a trainer re-sending its whole replica after a
+   * restore or a lost update).
+   */
+  replace: boolean;
 }
 
 /** Response of CreateMemory. */
@@ -298,7 +314,7 @@ export const MemorySample: MessageFns<MemorySample> = {
 };
 
 function createBaseCreateMemoryRequest(): CreateMemoryRequest {
-  return { modelId: "", capacity: 0, policy: 0, seed: 0 };
+  return { modelId: "", capacity: 0, policy: 0, seed: 0, replace: false };
 }
 
 export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
@@ -314,6 +330,9 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     }
     if (message.seed !== 0) {
       writer.uint32(32).uint64(message.seed);
+    }
+    if (message.replace !== false) {
+      writer.uint32(40).bool(message.replace);
     }
     return writer;
   },
@@ -363,6 +382,14 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
             message.seed = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -385,6 +412,7 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
       policy: isSet(object.policy) ? memoryPolicyFromJSON(object.policy) : 0,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      replace: isSet(object.replace) ? globalThis.Boolean(object.replace) : false,
     };
   },
 
@@ -402,6 +430,9 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     if (message.seed !== 0) {
       obj.seed = Math.round(message.seed);
     }
+    if (message.replace !== false) {
+      obj.replace = message.replace;
+    }
     return obj;
   },
 
@@ -414,6 +445,7 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     message.capacity = object.capacity ?? 0;
     message.policy = object.policy ?? 0;
     message.seed = object.seed ?? 0;
+    message.replace = object.replace ?? false;
     return message;
   },
 };
@@ -1896,11 +1928,14 @@ export const MemoryStats_LabelCountsEntry: MessageFns<MemoryStats_LabelCountsEnt
 /**
  * Keeps one bounded replay memory per model (reservoir or class-balanced), durable across
  * restarts, and retrieves the stored samples a virtual update would interfere with most (MIR,
- * Aljundi et al. 2019).
+ * Aljundi et al. 2019). A trainer's model keeps its replay memory here as a replica
+ * (MEMORY_POLICY_REPLICA): the trainer's strategy runs the policy next to the live weights and
+ * sends every change of its held set, so other clients read, describe and delete what the model
+ * really replays.
  */
 export type ReplayMemoryServiceService = typeof ReplayMemoryServiceService;
 export const ReplayMemoryServiceService = {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory: {
     path: "/mneme.v1.ReplayMemoryService/CreateMemory" as const,
     requestStream: false as const,
@@ -1973,7 +2008,7 @@ export const ReplayMemoryServiceService = {
 } as const;
 
 export interface ReplayMemoryServiceServer extends UntypedServiceImplementation {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory: handleUnaryCall<CreateMemoryRequest, CreateMemoryResponse>;
   /** Offers samples to the memory; the policy decides which are kept and which are evicted. */
   addSamples: handleUnaryCall<AddSamplesRequest, AddSamplesResponse>;
@@ -1991,7 +2026,7 @@ export interface ReplayMemoryServiceServer extends UntypedServiceImplementation 
 }
 
 export interface ReplayMemoryServiceClient extends Client {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory(
     request: CreateMemoryRequest,
     callback: (error: ServiceError | null, response: CreateMemoryResponse) => void,
