@@ -31,7 +31,7 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     await create('m', 'mir');
     await unary(memory.createMemory.bind(memory), { modelId: 'm', capacity: 20, policy: 0, seed: 1, replace: false });
     const row = (i: number) => [Math.sin(i), Math.cos(i), (i % 5) / 5, 1];
-    await unary(memory.addSamples.bind(memory), { modelId: 'm', samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))) });
+    await unary(memory.addSamples.bind(memory), { modelId: 'm', samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))), removeIds: [] });
     const res = await unary(memory.retrieveInterfered.bind(memory), {
       model: { modelId: 'm', version: 1 },
       parameters: {},
@@ -45,7 +45,7 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     expect(res.interference.every((v, i) => i === 0 || v <= res.interference[i - 1]!)).toBe(true);
     await create('k', 'knn');
     await unary(memory.createMemory.bind(memory), { modelId: 'k', capacity: 5, policy: 0, seed: 1, replace: false });
-    await unary(memory.addSamples.bind(memory), { modelId: 'k', samples: [memorySample('x', 'a', row(1))] });
+    await unary(memory.addSamples.bind(memory), { modelId: 'k', samples: [memorySample('x', 'a', row(1))], removeIds: [] });
     await expect(
       unary(memory.retrieveInterfered.bind(memory), { model: { modelId: 'k', version: 1 }, parameters: {}, incoming: [featureSample('n', 'b', row(2))], learningRate: 0.1, candidates: 4, topK: 1, seed: 0 }),
     ).rejects.toMatchObject({ kind: 'failed-precondition', message: expect.stringMatching(/no single classifier/) });

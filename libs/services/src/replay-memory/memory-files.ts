@@ -11,12 +11,12 @@ const JOURNAL = 'memory.log';
 export const DEFAULT_COMPACT_BYTES = 1 << 20;
 
 /** A mutation as the journal records it (replaying it on the memory it followed repeats it exactly). */
-export type JournalOp = { readonly op: 'add'; readonly samples: readonly WireMemorySample[] } | { readonly op: 'delete'; readonly ids: readonly string[] };
+export type JournalOp = { readonly op: 'add'; readonly samples: readonly WireMemorySample[]; readonly remove: readonly string[] } | { readonly op: 'delete'; readonly ids: readonly string[] };
 
 interface JournalLine {
   readonly seq: number;
   readonly op: 'add' | 'delete';
-  /** base64 of an AddSamplesRequest holding the samples. */
+  /** base64 of an AddSamplesRequest holding the samples and the ids removed first. */
   readonly samples?: string;
   readonly ids?: readonly string[];
 }
@@ -80,7 +80,7 @@ export class MemoryFiles {
     const files = this.filesOf(memory.modelId);
     const line: JournalLine =
       op.op === 'add'
-        ? { seq: files.seq + 1, op: 'add', samples: Buffer.from(AddSamplesRequest.encode({ modelId: '', samples: [...op.samples] }).finish()).toString('base64') }
+        ? { seq: files.seq + 1, op: 'add', samples: Buffer.from(AddSamplesRequest.encode({ modelId: '', samples: [...op.samples], removeIds: [...op.remove] }).finish()).toString('base64') }
         : { seq: files.seq + 1, op: 'delete', ids: op.ids };
     const text = `${JSON.stringify(line)}\n`;
     if (files.journal === undefined) {
@@ -148,7 +148,10 @@ export class MemoryFiles {
       }
       if (line.seq <= files.seq) continue;
       if (line.seq !== files.seq + 1) throw new MnemeError('internal', `the replay-memory journal of '${model}' skips from mutation ${files.seq} to ${line.seq}`);
-      if (line.op === 'add') memory.add(AddSamplesRequest.decode(Buffer.from(line.samples ?? '', 'base64')).samples);
+      if (line.op === 'add') {
+        const request = AddSamplesRequest.decode(Buffer.from(line.samples ?? '', 'base64'));
+        memory.add(request.samples, request.removeIds);
+      }
       else memory.delete(line.ids ?? []);
       files.seq = line.seq;
       replayed++;

@@ -102,21 +102,24 @@ export class ModelMemory {
   }
 
   /**
-   * Offers samples to the reservoir in order. Samples whose id is held already are skipped
-   * (a retried request stores nothing twice).
+   * Deletes the held samples named in `remove` (ids not held are ignored), then offers `samples`
+   * to the reservoir in order. Samples whose id is held already are skipped (a retried request
+   * stores nothing twice).
    *
-   * @returns ids of offered samples now held, ids of held samples evicted
+   * @returns ids of offered samples now held, ids of held samples evicted or removed
    * @throws InvalidArgumentError listing every bad sample; nothing changes then
    */
-  add(samples: readonly WireMemorySample[]): { stored: string[]; evicted: string[] } {
-    const offered = this.validateAdd(samples);
-    if (offered.length === 0) return { stored: [], evicted: [] };
-    if (this.config.policy === 'replica' && this.size + offered.length > this.config.capacity) {
+  add(samples: readonly WireMemorySample[], remove: readonly string[] = []): { stored: string[]; evicted: string[] } {
+    const removing = new Set(remove.filter((id) => this.idsBySample.has(id)));
+    const offered = this.validateAdd(samples, removing);
+    if (this.config.policy === 'replica' && this.size - removing.size + offered.length > this.config.capacity) {
       throw new MnemeError(
         'failed-precondition',
-        `the replica memory of '${this.modelId}' holds ${this.size} of ${this.config.capacity} samples and cannot take ${offered.length} more; its writer must delete (evict) first`,
+        `the replica memory of '${this.modelId}' holds ${this.size - removing.size} of ${this.config.capacity} samples and cannot take ${offered.length} more; its writer must delete (evict) first`,
       );
     }
+    const removed = this.delete([...removing]).deleted;
+    if (offered.length === 0) return { stored: [], evicted: removed };
     const width = offered[0]!.row.length;
     this.reservoir ??= this.newReservoir(width);
     const before = new Set(this.records.keys());
@@ -140,7 +143,7 @@ export class ModelMemory {
       if (before.has(id)) evicted.push(this.records.get(id)!.sample!.sampleId);
       this.forget(id);
     }
-    return { stored, evicted };
+    return { stored, evicted: [...removed, ...evicted] };
   }
 
   /**
@@ -191,7 +194,8 @@ export class ModelMemory {
     return new ReservoirMemory({ capacity, inputSize, seed, balanced: policy === 'class-balanced' });
   }
 
-  private validateAdd(samples: readonly WireMemorySample[]): { message: WireMemorySample; row: Float32Array }[] {
+  /** Valid samples to offer (not held, or held but about to be removed); every problem is thrown at once. */
+  private validateAdd(samples: readonly WireMemorySample[], removing: ReadonlySet<string>): { message: WireMemorySample; row: Float32Array }[] {
     const problems: string[] = [];
     const seen = new Set<string>();
     const offered: { message: WireMemorySample; row: Float32Array }[] = [];
@@ -213,7 +217,7 @@ export class ModelMemory {
       if (id !== '' && seen.has(id)) own.push(`${what}.sample_id '${id}' appears twice in the request`);
       seen.add(id);
       problems.push(...own);
-      if (own.length === 0 && row !== undefined && !this.idsBySample.has(id)) offered.push({ message, row });
+      if (own.length === 0 && row !== undefined && (!this.idsBySample.has(id) || removing.has(id))) offered.push({ message, row });
     });
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     return offered;

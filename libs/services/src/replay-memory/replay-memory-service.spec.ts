@@ -37,7 +37,7 @@ describe('replay-memory service over gRPC', () => {
     const c = served.client;
     return {
       create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace }),
-      add: (batch: ReturnType<typeof samples>, modelId = 'm') => unary(c.addSamples.bind(c), { modelId, samples: batch }),
+      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) => unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds }),
       describe: async (modelId = 'm') => (await unary(c.describeMemory.bind(c), { modelId })).stats!,
       sample: (count: number, seed: number, excludeLabels: string[] = []) => unary(c.sampleMemory.bind(c), { modelId: 'm', count, seed, excludeLabels }),
       remove: (sampleIds: string[]) => unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds }),
@@ -106,6 +106,10 @@ describe('replay-memory service over gRPC', () => {
     await api.remove(['s0']);
     await api.add(samples(3, 5, () => 'b'));
     expect((await api.describe()).labelCounts).toEqual({ a: 2, b: 2 });
+    // A full replica's evictions travel with the samples that replaced them: one mutation.
+    const swap = await api.add(samples(5, 7, () => 'c'), 'm', ['s1', 's3', 'never-held']);
+    expect(swap).toMatchObject({ storedIds: ['s5', 's6'], evictedIds: ['s1', 's3'] });
+    expect((await api.describe()).labelCounts).toEqual({ a: 1, b: 1, c: 2 });
     // Reconfiguring a non-empty memory needs `replace`, which empties it.
     expect((await failure(api.create(8, MemoryPolicy.MEMORY_POLICY_REPLICA))).message).toContain('or set replace');
     expect((await api.create(8, MemoryPolicy.MEMORY_POLICY_REPLICA, true)).stats).toMatchObject({ size: 0, capacity: 8 });

@@ -92,7 +92,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
     addSamples: async (req) => {
-      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples }, (m) => m.add(req.samples));
+      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => m.add(req.samples, req.removeIds));
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
     sampleMemory: async (req) => {

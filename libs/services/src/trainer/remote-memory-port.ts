@@ -21,6 +21,11 @@ export interface RemoteMemoryOptions {
   readonly chunk?: number;
   /** First delay before retrying after the service failed; it doubles up to 5 s. @default 100 */
   readonly retryMs?: number;
+  /**
+   * How long changes gather before a sync goes out (as a Kafka producer's linger): training steps
+   * change a few samples each, and one request per step would cost more than the step. @default 25
+   */
+  readonly lingerMs?: number;
 }
 
 /** How far the service's copy is behind the strategy's memory. */
@@ -77,6 +82,8 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
   let lastError: string | undefined;
   let syncing: Promise<void> | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const lingerMs = options.lingerMs ?? 25;
   let retryDelay = options.retryMs ?? 100;
   let closed = false;
   const waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -141,21 +148,21 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
       await unary(c.createMemory.bind(c), { modelId: options.modelId, capacity, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: options.seed >>> 0, replace: true });
       for (let i = 0; i < ids.length; i += chunk) {
         const part = ids.slice(i, i + chunk).filter((id) => held.has(id));
-        if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire) });
+        if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: [] });
       }
       return;
     }
-    const removals = [...pendingRemovals];
+    // Removals travel with the first chunk of stores: one request, one journalled mutation, and
+    // the copy never holds more than the capacity.
+    let removals = [...pendingRemovals].map((id) => options.sampleIdAt(id) ?? '');
     pendingRemovals.clear();
     const stores = [...pendingStores];
     pendingStores.clear();
-    for (let i = 0; i < removals.length; i += chunk) {
-      await unary(c.deleteSamples.bind(c), { modelId: options.modelId, sampleIds: removals.slice(i, i + chunk).map((id) => options.sampleIdAt(id) ?? '') });
-    }
-    for (let i = 0; i < stores.length; i += chunk) {
+    for (let i = 0; i < stores.length || removals.length > 0; i += chunk) {
       // A row removed while earlier chunks were in flight is not sent (its removal is pending).
       const part = stores.slice(i, i + chunk).filter((id) => held.has(id));
-      if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire) });
+      await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: removals });
+      removals = [];
     }
   };
 
@@ -165,9 +172,19 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
     else w.reject(err);
   };
 
-  function schedule(): void {
+  /** Starts a sync after the linger (at once when someone waits for the copy). */
+  function schedule(now = false): void {
     if (closed || syncing !== undefined || retryTimer !== undefined || memory === undefined) return;
     if (idle()) return settle();
+    if (!now && waiters.length === 0) {
+      lingerTimer ??= setTimeout(() => {
+        lingerTimer = undefined;
+        schedule(true);
+      }, lingerMs).unref();
+      return;
+    }
+    if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+    lingerTimer = undefined;
     syncing = (async () => {
       try {
         while (!closed && !idle()) await sync();
@@ -186,7 +203,7 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
         if (!closed) {
           retryTimer = setTimeout(() => {
             retryTimer = undefined;
-            schedule();
+            schedule(true);
           }, retryDelay);
           retryTimer.unref();
           retryDelay = Math.min(5000, retryDelay * 2);
@@ -194,6 +211,8 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
       } finally {
         syncing = undefined;
       }
+      // Changes or waiters that arrived as the loop ended get their own sync.
+      if (waiters.length > 0 || !idle()) schedule(waiters.length > 0);
     })();
   }
 
@@ -212,13 +231,14 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
         if (memory === undefined || (idle() && syncing === undefined)) return Promise.resolve();
         return new Promise<void>((resolve, reject) => {
           waiters.push({ resolve, reject });
-          schedule();
+          schedule(true);
         });
       },
       close: async () => {
         closed = true;
         if (retryTimer !== undefined) clearTimeout(retryTimer);
-        retryTimer = undefined;
+        if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+        retryTimer = lingerTimer = undefined;
         await syncing?.catch(() => undefined);
         settle(new MnemeError('unavailable', `the replay memory of '${options.modelId}' was closed`));
         client?.close();

@@ -108,13 +108,18 @@ export interface CreateMemoryResponse {
 export interface AddSamplesRequest {
   modelId: string;
   samples: MemorySample[];
+  /**
+   * Held samples to delete first, in the same mutation (a replica's evictions travel with the
+   * samples that replaced them); ids not held are ignored.
+   */
+  removeIds: string[];
 }
 
 /** Response of AddSamples. */
 export interface AddSamplesResponse {
   /** Ids of the offered samples that were stored. */
   storedIds: string[];
-  /** Ids of previously stored samples evicted to make room. */
+  /** Ids of previously stored samples evicted to make room (or removed by remove_ids). */
   evictedIds: string[];
   stats?: MemoryStats | undefined;
 }
@@ -520,7 +525,7 @@ export const CreateMemoryResponse: MessageFns<CreateMemoryResponse> = {
 };
 
 function createBaseAddSamplesRequest(): AddSamplesRequest {
-  return { modelId: "", samples: [] };
+  return { modelId: "", samples: [], removeIds: [] };
 }
 
 export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
@@ -530,6 +535,9 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     }
     for (const v of message.samples) {
       MemorySample.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.removeIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -563,6 +571,14 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
             message.samples.push(MemorySample.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removeIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -585,6 +601,11 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
       samples: globalThis.Array.isArray(object?.samples)
         ? object.samples.map((e: any) => MemorySample.fromJSON(e))
         : [],
+      removeIds: globalThis.Array.isArray(object?.removeIds)
+        ? object.removeIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.remove_ids)
+        ? object.remove_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -596,6 +617,9 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     if (message.samples?.length) {
       obj.samples = message.samples.map((e) => MemorySample.toJSON(e));
     }
+    if (message.removeIds?.length) {
+      obj.removeIds = message.removeIds;
+    }
     return obj;
   },
 
@@ -606,6 +630,7 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     const message = createBaseAddSamplesRequest();
     message.modelId = object.modelId ?? "";
     message.samples = object.samples?.map((e) => MemorySample.fromPartial(e)) || [];
+    message.removeIds = object.removeIds?.map((e) => e) || [];
     return message;
   },
 };
