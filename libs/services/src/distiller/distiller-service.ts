@@ -23,6 +23,8 @@ export interface DistillerOptions {
 }
 
 const DEFAULT_PAGE = 100;
+/** Most ids in one ForgetSourceSamples (as the trainer's ForgetSamples). */
+const MAX_FORGET = 10_000;
 /** Deliveries of an experience-closed event while its samples are still arriving (≈ 2 min of backoff). */
 const CLOSED_EVENT_ATTEMPTS = 20;
 
@@ -106,6 +108,19 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
         throw new NotFoundError(`model '${modelId}' experience ${experience} has no synthetic set${req.set!.version === 0 ? '' : ` version ${req.set!.version}`}`);
       }
       return { set: syntheticSetToWire(await sets.load({ modelId, experience, version })) };
+    },
+    forgetSourceSamples: async (req) => {
+      const problems = [modelIdProblem(req.modelId)].filter((p) => p !== undefined);
+      if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_FORGET) problems.push(`sample_ids must hold 1..${MAX_FORGET} ids, got ${req.sampleIds.length}`);
+      const empty = req.sampleIds.findIndex((id) => id === '');
+      if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
+      const removed = await buffer.forget(req.modelId, req.sampleIds);
+      const distilled = (await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)))).filter((s) => removed.has(s.experience));
+      return {
+        removedFromBuffers: [...removed.values()].reduce((a, b) => a + b, 0),
+        setsDistilledFromThem: distilled.map((s) => ({ experience: { modelId: req.modelId, experienceIndex: s.experience }, version: s.version })),
+      };
     },
     listSyntheticSets: async (req) => {
       const problem = modelIdProblem(req.modelId);

@@ -12,6 +12,7 @@ import { InputFeaturizer } from '../models/input-featurizer.js';
 import { buildModelRuntime } from '../models/model-runtime.js';
 import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '../runtime/service-module.js';
+import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
 import { versionToWire } from './version-wire.js';
@@ -383,6 +384,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.() });
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
       return {
@@ -390,6 +392,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         versionsTrainedOnThem: saw.map((v) => ({ modelId: req.modelId, version: v.version })),
         unlearning: UNLEARNING[trainer.runtime.strategy.unlearning ?? 'excluded'],
         removedFromMemory: removed,
+        syntheticSetsFromThem: sets,
       };
     },
     promoteModelVersion: async (req) => {
