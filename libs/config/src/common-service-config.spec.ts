@@ -19,6 +19,7 @@ const ALL_VARIABLES = [
   'MNEME_MODELS_DIR',
   'MNEME_MAX_LABELS',
   'MNEME_DISTILLER_ADDRESS',
+  'MNEME_PROMPT_POOL_ADDRESS',
   'MNEME_DISTILL_TIMEOUT',
   'MNEME_CHECKPOINT_EVERY',
   'MNEME_METRICS_PORT',
@@ -40,6 +41,7 @@ describe('commonServiceConfig', () => {
       readonly modelsDir: string | undefined;
       readonly maxLabels: number;
       readonly distillerAddress: string | undefined;
+      readonly promptPoolAddress: string | undefined;
       readonly distillTimeout: number;
       readonly checkpointEvery: number;
       readonly metricsPort: number | undefined;
@@ -61,6 +63,7 @@ describe('commonServiceConfig', () => {
       modelsDir: undefined,
       maxLabels: 10_000,
       distillerAddress: undefined,
+      promptPoolAddress: undefined,
       distillTimeout: 600_000,
       checkpointEvery: 100,
       metricsPort: undefined,
@@ -82,6 +85,7 @@ describe('commonServiceConfig', () => {
       MNEME_MODELS_DIR: '/app/.mneme/models',
       MNEME_MAX_LABELS: '500',
       MNEME_DISTILLER_ADDRESS: 'distiller:50051',
+      MNEME_PROMPT_POOL_ADDRESS: 'prompt-pool:50051',
       MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_CHECKPOINT_EVERY: '1000',
       MNEME_METRICS_PORT: '9464',
@@ -101,6 +105,7 @@ describe('commonServiceConfig', () => {
       modelsDir: '/app/.mneme/models',
       maxLabels: 500,
       distillerAddress: 'distiller:50051',
+      promptPoolAddress: 'prompt-pool:50051',
       distillTimeout: 120_000,
       checkpointEvery: 1000,
       metricsPort: 9464,

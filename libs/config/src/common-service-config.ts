@@ -96,6 +96,11 @@ export const commonServiceConfig = {
     env: 'MNEME_DISTILLER_ADDRESS',
     doc: 'host:port of the distiller service the trainer asks for synthetic sets; unset distils in the trainer process.',
   }),
+  /** Optional: unset means L2P pools are neither published nor read from the prompt-pool service. */
+  promptPoolAddress: str({
+    env: 'MNEME_PROMPT_POOL_ADDRESS',
+    doc: 'host:port of the prompt-pool service: trainers publish L2P pools there, the encoder and evaluator predict with them; unset uses each version’s own pool.',
+  }),
   /** @default '10m' */
   distillTimeout: duration({
     env: 'MNEME_DISTILL_TIMEOUT',

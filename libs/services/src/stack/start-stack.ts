@@ -26,7 +26,7 @@ export interface StackOptions {
   readonly shutdownGraceMs?: number;
   /** Limits on what callers may ask for. @default DEFAULT_SERVICE_LIMITS */
   readonly limits?: ServiceLimits;
-  /** Services of other processes this stack calls (a hosted distiller is called on this stack's own address). */
+  /** Services of other processes this stack calls (hosted ones are called on this stack's own address). */
   readonly peers?: PeerAddresses;
   /** Longest wait of a trainer for a distilled set (ms). @default 600000 */
   readonly distillTimeoutMs?: number;
@@ -47,7 +47,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const metrics = options.metrics ?? new ServiceMetrics();
   // The services call each other over gRPC, as deployed; those hosted here are on this server's address.
   const own: { address: string | undefined } = { address: undefined };
-  const peers: PeerAddresses = { distiller: () => (names.includes('distiller') ? own.address : options.peers?.distiller?.()) };
+  const peers: PeerAddresses = {
+    distiller: () => (names.includes('distiller') ? own.address : options.peers?.distiller?.()),
+    promptPool: () => (names.includes('prompt-pool') ? own.address : options.peers?.promptPool?.()),
+  };
   const deps: ServiceDeps = {
     dataDir: options.dataDir,
     ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }),
