@@ -37,6 +37,8 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
   const tokens = TOKEN_LEVEL_STRATEGIES.has(record.strategy.name) && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
   const strategy = factory({
     executor,
+    // Batch ids are log positions: the trainer fills `tokens` as its loop reads the log.
+    ...(tokens === undefined ? {} : { text: serviceTextInputs(featurizer.encoder!, (ids) => tokens.tokensOf(ids)) }),
     classifier: classifierOf(definition, featurizer.width, record.labels.length),
     optimizer: definition.settings.optimizer,
     learningRate: definition.settings.learningRate,
@@ -45,7 +47,6 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
     seed: record.seed,
     options: definition.strategyOptions,
     ...(ports.distiller === undefined ? {} : { distiller: ports.distiller }),
-    ...(tokens === undefined ? {} : { text: serviceTextInputs(featurizer.encoder!, (ids) => tokens.tokensOf(ids)) }),
   });
   return { record, definition, featurizer, strategy, ...(tokens === undefined ? {} : { tokens }) };
 }

@@ -39,13 +39,17 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
   let client: PromptPoolServiceClient | undefined;
   /** Versions published by this process (skips a lookup when a version is announced again). */
   const published = new Set<string>();
+  /** Whether each model seen is an L2P one (records never change): other models cost one read, once. */
+  const isL2p = new Map<string, boolean>();
   return {
     async publish(version) {
       const key = `${version.modelId}@${version.version}`;
       if (published.has(key)) return;
       const address = options.address?.();
       if (address === undefined) return;
+      if (isL2p.get(version.modelId) === false) return;
       const record = await options.store.getModel(version.modelId);
+      isL2p.set(version.modelId, record.strategy.name === 'l2p');
       if (record.strategy.name !== 'l2p') return;
       const pool = poolOfState(record, await options.store.loadVersionState(version.modelId, version.version));
       if (pool === undefined) return;
