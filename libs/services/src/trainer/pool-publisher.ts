@@ -4,7 +4,7 @@ import type { FileModelStore, VersionRecord } from '@mneme/model-store';
 import { createClient, unary, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
-import { poolOfState } from '../models/model-pool.js';
+import { poolOfState, type ModelPool } from '../models/model-pool.js';
 
 /** Publishes the prompt pool of every saved version of an L2P model. */
 export interface PoolPublisher {
@@ -22,10 +22,14 @@ export interface PoolPublisherOptions {
   readonly address: (() => string | undefined) | undefined;
   readonly store: FileModelStore;
   readonly logger: Logger;
+  /** How long an unreachable service is retried before the publish fails. @default 60000 */
+  readonly retryForMs?: number;
 }
 
 /** Tries of an update that lost a race with another writer of the pool (ABORTED). */
 const TRIES = 5;
+/** Errors a later try may not see (the service restarting). */
+const TRANSIENT: ReadonlySet<string> = new Set(['unavailable', 'deadline-exceeded']);
 
 /**
  * The trainer's pool publisher: an L2P model's pool (prompts, keys, selection counts) goes to the
@@ -55,35 +59,19 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
       if (pool === undefined) return;
       client ??= createClient(PromptPoolServiceClient, address);
       const c = client;
-      const ref: PoolRef = { modelId: version.modelId, tenant: '' };
-      const exists = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: version.version }).then(
-        () => true,
-        (err: unknown) => {
-          if (MnemeError.from(err).kind === 'not-found') return false;
-          throw err;
-        },
-      );
-      if (!exists) {
-        await unary(c.createPool.bind(c), { pool: ref, spec: pool.spec });
-        const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
-        for (let attempt = 1; ; attempt++) {
-          const latest = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: 0 });
-          // Counts are cumulative in the model's state: send what the pool does not hold yet.
-          const deltas = pool.selectionCounts.map((n, i) => Math.max(0, n - (latest.selectionCounts[i] ?? 0)));
-          try {
-            const { pool: info } = await unary(c.applyUpdate.bind(c), {
-              pool: ref,
-              baseVersion: latest.info!.version,
-              prompts: toWire(tensor('float32', [m, l, h], pool.prompts)),
-              keys: toWire(tensor('float32', [m, h], pool.keys)),
-              selectionCountDeltas: deltas,
-              modelVersion: version.version,
-            });
-            options.logger.info('published the prompt pool of a model version', { model: version.modelId, version: version.version, poolVersion: info?.version });
-            break;
-          } catch (err) {
-            if (MnemeError.from(err).kind !== 'aborted' || attempt >= TRIES) throw err;
+      // A restarting prompt-pool service is waited for: the version is announced only once its pool is in.
+      const deadline = Date.now() + (options.retryForMs ?? 60_000);
+      for (let delay = 100; ; delay = Math.min(5_000, delay * 2)) {
+        try {
+          await publishPool(c, version, pool, options.logger);
+          break;
+        } catch (err) {
+          const e = MnemeError.from(err);
+          if (!TRANSIENT.has(e.kind) || Date.now() + delay > deadline) {
+            throw new MnemeError(e.kind, `could not publish the prompt pool of model '${version.modelId}' version ${version.version} to the prompt-pool service at ${address}: ${e.message}`, { cause: err });
           }
+          options.logger.warn('the prompt-pool service is unreachable; retrying', { model: version.modelId, version: version.version, error: e.message, retryInMs: delay });
+          await new Promise((r) => setTimeout(r, delay));
         }
       }
       published.add(key);
@@ -93,4 +81,42 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
       client = undefined;
     },
   };
+}
+
+/**
+ * Publishes one version's pool unless the service has one for it already: creates the pool on first
+ * use, then adds a pool version tied to the model version on top of the latest (retrying when
+ * another writer got in between).
+ */
+async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, pool: ModelPool, logger: Logger): Promise<void> {
+  const ref: PoolRef = { modelId: version.modelId, tenant: '' };
+  const exists = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: version.version }).then(
+    () => true,
+    (err: unknown) => {
+      if (MnemeError.from(err).kind === 'not-found') return false;
+      throw err;
+    },
+  );
+  if (exists) return;
+  await unary(c.createPool.bind(c), { pool: ref, spec: pool.spec });
+  const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
+  for (let attempt = 1; ; attempt++) {
+    const latest = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: 0 });
+    // Counts are cumulative in the model's state: send what the pool does not hold yet.
+    const deltas = pool.selectionCounts.map((n, i) => Math.max(0, n - (latest.selectionCounts[i] ?? 0)));
+    try {
+      const { pool: info } = await unary(c.applyUpdate.bind(c), {
+        pool: ref,
+        baseVersion: latest.info!.version,
+        prompts: toWire(tensor('float32', [m, l, h], pool.prompts)),
+        keys: toWire(tensor('float32', [m, h], pool.keys)),
+        selectionCountDeltas: deltas,
+        modelVersion: version.version,
+      });
+      logger.info('published the prompt pool of a model version', { model: version.modelId, version: version.version, poolVersion: info?.version });
+      return;
+    } catch (err) {
+      if (MnemeError.from(err).kind !== 'aborted' || attempt >= TRIES) throw err;
+    }
+  }
 }
