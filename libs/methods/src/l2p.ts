@@ -335,13 +335,17 @@ function truncate(ids: readonly number[], max: number): readonly number[] {
 }
 
 /**
- * Prediction runs of `size` rows (the last padded), in token-length order when tokens are known so
- * each run pads only to its own longest text.
+ * Prediction runs of at most `size` rows, in token-length order when tokens are known so each run
+ * pads only to its own longest text. A run is padded to a power of two (at most `size`): few shapes
+ * are compiled, and a small request (one served query) does not pay for `size` rows.
  */
 function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): Chunk[] {
   const order = [...Array(n).keys()];
   if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
   const out: Chunk[] = [];
-  for (let start = 0; start < n; start += size) out.push({ rows: order.slice(start, start + size), padded: size });
+  for (let start = 0; start < n; start += size) {
+    const rows = order.slice(start, start + size);
+    out.push({ rows, padded: Math.min(size, 2 ** Math.ceil(Math.log2(rows.length))) });
+  }
   return out;
 }
