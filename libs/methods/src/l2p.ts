@@ -65,7 +65,7 @@ export interface L2pOptions {
   readonly promptLr: number;
   /** Token cap per text (`[CLS]`/`[SEP]` included). @default 64 */
   readonly maxTokens: number;
-  /** Rows per prediction run. @default 64 */
+  /** Most rows per prediction run (a run is padded to a power of two up to it). @default 64 */
   readonly evalBatch: number;
   /** `tokens` needs the context's text inputs; `auto` uses them when present. @default 'auto' */
   readonly input: 'auto' | 'features' | 'tokens';
