@@ -73,7 +73,9 @@ export interface StreamBenchmarkResult {
  * the evaluator, ingests the training stream over gRPC
  * in the benchmark's order, closes each experience with its sample count, and waits until the
  * evaluator has the whole accuracy matrix. With the same seed it trains exactly what `mneme run`
- * trains, so the two matrices agree.
+ * trains, so the two matrices agree (the stream is one pass: compare benchmarks of several epochs,
+ * such as the text ones, with `settings: { epochs: 1 }` on both sides). Text benchmarks stream
+ * their texts, so the services embed them (and token-level strategies tokenise them) themselves.
  */
 export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<StreamBenchmarkResult> {
   const benchmark = benchmarkByName(options.benchmark);
