@@ -19,6 +19,7 @@ const ALL_VARIABLES = [
   'MNEME_MODELS_DIR',
   'MNEME_MAX_LABELS',
   'MNEME_DISTILLER_ADDRESS',
+  'MNEME_REPLAY_MEMORY_ADDRESS',
   'MNEME_PROMPT_POOL_ADDRESS',
   'MNEME_DISTILL_TIMEOUT',
   'MNEME_CHECKPOINT_EVERY',
@@ -41,6 +42,7 @@ describe('commonServiceConfig', () => {
       readonly modelsDir: string | undefined;
       readonly maxLabels: number;
       readonly distillerAddress: string | undefined;
+      readonly replayMemoryAddress: string | undefined;
       readonly promptPoolAddress: string | undefined;
       readonly distillTimeout: number;
       readonly checkpointEvery: number;
@@ -63,6 +65,7 @@ describe('commonServiceConfig', () => {
       modelsDir: undefined,
       maxLabels: 10_000,
       distillerAddress: undefined,
+      replayMemoryAddress: undefined,
       promptPoolAddress: undefined,
       distillTimeout: 600_000,
       checkpointEvery: 100,
@@ -85,6 +88,7 @@ describe('commonServiceConfig', () => {
       MNEME_MODELS_DIR: '/app/.mneme/models',
       MNEME_MAX_LABELS: '500',
       MNEME_DISTILLER_ADDRESS: 'distiller:50051',
+      MNEME_REPLAY_MEMORY_ADDRESS: 'replay-memory:50051',
       MNEME_PROMPT_POOL_ADDRESS: 'prompt-pool:50051',
       MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_CHECKPOINT_EVERY: '1000',
@@ -105,6 +109,7 @@ describe('commonServiceConfig', () => {
       modelsDir: '/app/.mneme/models',
       maxLabels: 500,
       distillerAddress: 'distiller:50051',
+      replayMemoryAddress: 'replay-memory:50051',
       promptPoolAddress: 'prompt-pool:50051',
       distillTimeout: 120_000,
       checkpointEvery: 1000,

@@ -96,6 +96,11 @@ export const commonServiceConfig = {
     env: 'MNEME_DISTILLER_ADDRESS',
     doc: 'host:port of the distiller service the trainer asks for synthetic sets; unset distils in the trainer process.',
   }),
+  /** Optional: unset means the trainer keeps its models' replay memories in its checkpoints only. */
+  replayMemoryAddress: str({
+    env: 'MNEME_REPLAY_MEMORY_ADDRESS',
+    doc: 'host:port of the replay-memory service the trainer replicates its models\' replay memories to; unset keeps them in the trainer only.',
+  }),
   /** Optional: unset means L2P pools are neither published nor read from the prompt-pool service. */
   promptPoolAddress: str({
     env: 'MNEME_PROMPT_POOL_ADDRESS',

@@ -19,7 +19,8 @@ import { checkBatch, Classifier } from './classifier.js';
 import { OptionReader } from './option-reader.js';
 import { checkIds, ExperiencePool, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer } from './replay-trainer.js';
-import { ReservoirMemory, type MemorySnapshot } from './reservoir-memory.js';
+import { memoryPortOf } from './memory-port.js';
+import type { MemorySnapshot } from './reservoir-memory.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /**
@@ -98,7 +99,7 @@ export function active(ctx: StrategyContext): ActiveStrategy {
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0 ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
   let rng = Rng.seeded(ctx.seed ^ SELECTOR_SEED_SALT);
   let used = 0;
   const log: ActiveRound[] = [];

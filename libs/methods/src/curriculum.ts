@@ -23,7 +23,8 @@ import { OptionReader } from './option-reader.js';
 import { PACING_NAMES, pacingFunction, releasedCount, type PacingName } from './pacing.js';
 import { checkIds, ExperiencePool, gatherRows, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer, type LabelledRows } from './replay-trainer.js';
-import { ReservoirMemory, type MemorySnapshot } from './reservoir-memory.js';
+import { memoryPortOf } from './memory-port.js';
+import type { MemorySnapshot } from './reservoir-memory.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** How the buffered samples are ordered before pacing. */
@@ -128,7 +129,7 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? new ReservoirMemory({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0 ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
   let rng = Rng.seeded(ctx.seed ^ SAMPLER_SEED_SALT);
   const log: CurriculumStep[] = [];
 

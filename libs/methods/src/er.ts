@@ -14,7 +14,8 @@
 import { Classifier } from './classifier.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
-import { ReservoirMemory, type MemorySnapshot } from './reservoir-memory.js';
+import { memoryPortOf } from './memory-port.js';
+import type { MemorySnapshot } from './reservoir-memory.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** ER's defaults. */
@@ -44,7 +45,7 @@ export function er(ctx: StrategyContext): Strategy {
   read.done();
 
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const memory = new ReservoirMemory({ capacity, inputSize: ctx.classifier.inputSize, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: ctx.classifier.inputSize, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
   const offered = new OncePerExperience(ctx.classifier.inputSize);

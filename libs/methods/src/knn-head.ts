@@ -21,7 +21,8 @@ import { tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, Classifier, noClass } from './classifier.js';
 import { softmaxRows } from './difficulty.js';
 import { readKnnOptions } from './knn.js';
-import { KnnMemory, type KnnMemoryBatch, type KnnMemorySnapshot } from './knn-memory.js';
+import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.js';
+import { memoryPortOf } from './memory-port.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
@@ -58,7 +59,7 @@ export function knnHead(ctx: StrategyContext): Strategy {
   const d = ctx.classifier.inputSize;
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
-  const memory = new KnnMemory({
+  const memory = memoryPortOf(ctx).knn({
     inputSize: d,
     capacity,
     seed: ctx.seed ^ MEMORY_SEED_SALT,

@@ -9,6 +9,7 @@ import type { NearestNeighbourIndex, NearestNeighbourIndexFactory } from '@mneme
 import { Rng } from '@mneme/random';
 import { checkFeatures } from './classifier.js';
 import { ExactIndex } from './exact-index.js';
+import { HeldSetChange, type HeldRows, type MemoryListener } from './memory-listener.js';
 
 /** Options of {@link KnnMemory}. */
 export interface KnnMemoryOptions {
@@ -20,6 +21,8 @@ export interface KnnMemoryOptions {
   readonly seed: number;
   /** Makes the index. @default the pure exact index */
   readonly indexFactory?: NearestNeighbourIndexFactory;
+  /** Told every change of the held set (the deployed memory port's replica). */
+  readonly listener?: MemoryListener;
 }
 
 /** A labelled batch the memory stores (validated by the caller). */
@@ -117,6 +120,7 @@ export class KnnMemory {
     const n = batch.labels.length;
     const norms = this.rowNorms(batch.features);
     const batchIds = new Set<number>();
+    const change = this.options.listener === undefined ? undefined : new HeldSetChange();
     for (let i = 0; i < n; i++) {
       const id = batch.ids[i]!;
       if (this.position.has(id) || this.forgotten.has(id) || batchIds.has(id)) continue;
@@ -127,12 +131,46 @@ export class KnnMemory {
         const j = this.rng.int(this.seen);
         if (j >= this.capacity) continue;
         slot = j;
+        change?.left(this.held[slot]!);
         this.remove(this.held[slot]!);
       }
       this.index.add([id], batch.features.subarray(i * d, (i + 1) * d), [batch.labels[i]!]);
       this.norms.set(id, Math.fround(norms[i]!));
       this.insertAt(slot, id);
+      change?.entered(id);
     }
+    if (change !== undefined) this.report(change, batch);
+  }
+
+  /** Hands an add's net change to the listener (stored rows as the batch gave them). */
+  private report(change: HeldSetChange, batch: KnnMemoryBatch): void {
+    const listener = this.options.listener!;
+    const removed = change.removed();
+    if (removed.length > 0) listener.removed(removed);
+    const stored = change.stored();
+    if (stored.size === 0) return;
+    const d = this.options.inputSize;
+    const rows = [...batch.ids.keys()].filter((i) => stored.delete(batch.ids[i]!));
+    const features = new Float32Array(rows.length * d);
+    rows.forEach((r, k) => features.set(batch.features.subarray(r * d, (r + 1) * d), k * d));
+    listener.stored({
+      features,
+      labels: Int32Array.from(rows, (r) => batch.labels[r]!),
+      ids: Int32Array.from(rows, (r) => batch.ids[r]!),
+      experiences: new Int32Array(rows.length),
+    });
+  }
+
+  /** Every held sample in slot order, features restored to their stored norms. */
+  heldRows(): HeldRows {
+    const entries = this.index.get(this.held);
+    const d = this.options.inputSize;
+    const features = new Float32Array(this.held.length * d);
+    this.held.forEach((id, i) => {
+      const norm = this.norms.get(id)!;
+      for (let j = 0; j < d; j++) features[i * d + j] = entries.vectors[i * d + j]! * norm;
+    });
+    return { features, labels: Int32Array.from(entries.labels), ids: Int32Array.from(this.held), experiences: new Int32Array(this.held.length) };
   }
 
   /**
@@ -154,15 +192,16 @@ export class KnnMemory {
 
   /** Forgets these ids: removes those held and keeps all of them out for good; returns how many were held. */
   forget(ids: Iterable<number>): number {
-    let removed = 0;
+    const removed: number[] = [];
     for (const id of ids) {
       this.forgotten.add(id);
       if (this.position.has(id)) {
         this.removeAndCompact(id);
-        removed++;
+        removed.push(id);
       }
     }
-    return removed;
+    if (removed.length > 0) this.options.listener?.removed(removed);
+    return removed.length;
   }
 
   /**
@@ -274,6 +313,7 @@ export class KnnMemory {
     this.forgotten = new Set(snapshot.forgotten);
     this.seen = snapshot.seen;
     this.rng = Rng.fromState(snapshot.rng);
+    this.options.listener?.replaced(this.heldRows());
   }
 
   /** Removes a held id from the index, leaving its reservoir slot to be refilled in place. */

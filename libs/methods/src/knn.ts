@@ -13,7 +13,8 @@
 import { ParameterStore } from '@mneme/execution';
 import { argmaxRows, checkFeatures, noClass } from './classifier.js';
 import { savedClassCount } from './class-count.js';
-import { KnnMemory, type KnnMemorySnapshot } from './knn-memory.js';
+import type { KnnMemorySnapshot } from './knn-memory.js';
+import { memoryPortOf } from './memory-port.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
@@ -50,7 +51,7 @@ export function knn(ctx: StrategyContext): Strategy {
   const { k, temperature, capacity } = readKnnOptions(read);
   read.done();
   let classes = ctx.classifier.classes;
-  const memory = new KnnMemory({
+  const memory = memoryPortOf(ctx).knn({
     inputSize: ctx.classifier.inputSize,
     capacity,
     seed: ctx.seed ^ MEMORY_SEED_SALT,

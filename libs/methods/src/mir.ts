@@ -22,12 +22,12 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
-import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
+import { interferenceRunner, mostInterfered } from './interference.js';
 import { OptionReader } from './option-reader.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
-import { ReservoirMemory, type MemorySample, type MemorySnapshot } from './reservoir-memory.js';
+import { memoryPortOf } from './memory-port.js';
+import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
@@ -48,16 +48,6 @@ const MEMORY_SEED_SALT = 0x3a1d;
 const NO_REPLAY: LabelledRows = Object.freeze({ features: new Float32Array(0), labels: new Int32Array(0) });
 
 /**
- * Indices of the `k` largest scores, largest first; ties go to the lower index so the choice is
- * deterministic.
- */
-export function topKIndices(scores: ArrayLike<number>, k: number): number[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k);
-}
-
-/**
  * Builds an ER-MIR learner.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
@@ -74,28 +64,21 @@ export function mir(ctx: StrategyContext): Strategy {
 
   const d = ctx.classifier.inputSize;
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const memory = new ReservoirMemory({ capacity, inputSize: d, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: d, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
   // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
   const offered = new OncePerExperience(d);
   // Bound to the classifier's graph and store; rebuilt when a class arrives or a restore replaces the store.
   let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
-  const labelled = (features: Float32Array, labels: Int32Array) => ({
-    [CLASSIFIER_IO.input]: tensor('float32', [labels.length, d], features),
-    [CLASSIFIER_IO.labels]: tensor('int64', [labels.length], BigInt64Array.from(labels, (l) => BigInt(l))),
-  });
-
   const retrieve = async (batch: LabelledBatch): Promise<LabelledRows> => {
     const filter = exclusionFilter(exclude, batch);
     if (memory.eligible(filter) < candidates) return NO_REPLAY;
     const pool: MemorySample = memory.sample(candidates, filter);
     if (virtual?.model !== net.model || virtual.store !== net.store) {
-      virtual = { model: net.model, store: net.store, runner: ctx.executor.virtualStep({ model: net.model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store: net.store }) };
+      virtual = { model: net.model, store: net.store, runner: interferenceRunner(ctx.executor, net.model, net.store) };
     }
-    const { before, after } = await virtual.runner.run(labelled(batch.features, batch.labels), labelled(pool.features, pool.labels), ctx.learningRate);
-    const scores = after.map((a, i) => a - before[i]!);
-    const chosen = topKIndices(scores, topK);
+    const { chosen } = await mostInterfered(virtual.runner, d, batch, pool, ctx.learningRate, topK);
     const features = new Float32Array(chosen.length * d);
     chosen.forEach((c, i) => features.set(pool.features.subarray(c * d, (c + 1) * d), i * d));
     return { features, labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };

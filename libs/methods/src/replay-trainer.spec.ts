@@ -6,7 +6,8 @@ import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { er } from './er.js';
-import { mir, topKIndices } from './mir.js';
+import { topKIndices } from './interference.js';
+import { mir } from './mir.js';
 import { exclusionFilter, OncePerExperience, ReplayTrainer } from './replay-trainer.js';
 
 const D = 5;

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
+import { HeldSetChange, type MemoryListener } from './memory-listener.js';
 
 /** Options of {@link ReservoirMemory}. */
 export interface ReservoirMemoryOptions {
@@ -20,7 +21,12 @@ export interface ReservoirMemoryOptions {
   readonly balanced?: boolean;
   /** When given, labels must lie in [0, classes). @default any non-negative integer */
   readonly classes?: number;
+  /** Told every change of the held set (the deployed memory port's replica). */
+  readonly listener?: MemoryListener;
 }
+
+/** Rows allocated before the first growth: memories fill gradually, so capacity is not paid up front. */
+const INITIAL_ROWS = 64;
 
 /** Samples to store: `features` is `count × inputSize`, row-major. */
 export interface MemoryBatch {
@@ -83,6 +89,9 @@ export class ReservoirMemory {
   // Insertion order matters: the class-balanced shares hand remainders to the earliest classes.
   private seenPerClass = new Map<number, number>();
   private rng: Rng;
+  private readonly listener: MemoryListener | undefined;
+  // The held-set change of the operation in progress (only while a listener is attached).
+  private change: HeldSetChange | undefined;
 
   /** @throws InvalidArgumentError listing every bad option */
   constructor(options: ReservoirMemoryOptions) {
@@ -98,10 +107,12 @@ export class ReservoirMemory {
     this.inputSize = options.inputSize;
     this.balanced = options.balanced ?? false;
     this.classes = options.classes;
-    this.features = new Float32Array(this.capacity * this.inputSize);
-    this.labels = new Int32Array(this.capacity);
-    this.ids = new Int32Array(this.capacity);
-    this.experiences = new Int32Array(this.capacity);
+    this.listener = options.listener;
+    const rows = Math.min(this.capacity, INITIAL_ROWS);
+    this.features = new Float32Array(rows * this.inputSize);
+    this.labels = new Int32Array(rows);
+    this.ids = new Int32Array(rows);
+    this.experiences = new Int32Array(rows);
     this.rng = Rng.seeded(options.seed);
   }
 
@@ -131,6 +142,7 @@ export class ReservoirMemory {
   add(batch: MemoryBatch): void {
     const n = this.validate(batch);
     const d = this.inputSize;
+    this.change = this.listener === undefined ? undefined : new HeldSetChange();
     for (let i = 0; i < n; i++) {
       const label = batch.labels[i]!;
       const slot = this.balanced ? this.balancedSlot(label) : this.reservoirSlot();
@@ -139,7 +151,9 @@ export class ReservoirMemory {
       this.labels[slot] = label;
       this.ids[slot] = batch.ids[i]!;
       this.experiences[slot] = batch.experience;
+      this.change?.entered(batch.ids[i]!);
     }
+    this.report();
   }
 
   /** Samples `filter` admits. */
@@ -173,12 +187,15 @@ export class ReservoirMemory {
   delete(ids: Iterable<number>): number {
     const doomed = new Set(ids);
     let removed = 0;
+    this.change = this.listener === undefined ? undefined : new HeldSetChange();
     for (let s = this.count - 1; s >= 0; s--) {
       if (!doomed.has(this.ids[s]!)) continue;
+      this.change?.left(this.ids[s]!);
       this.moveSlot(this.count - 1, s);
       this.count--;
       removed++;
     }
+    this.report();
     return removed;
   }
 
@@ -218,26 +235,64 @@ export class ReservoirMemory {
       problems.push(`snapshot arrays disagree: ${used} labels, ${snapshot.ids.length} ids, ${snapshot.experiences.length} experiences, ${snapshot.features.length} feature values`);
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);
-    this.features = new Float32Array(this.capacity * this.inputSize);
+    const rows = Math.max(used, Math.min(this.capacity, INITIAL_ROWS));
+    this.features = new Float32Array(rows * this.inputSize);
     this.features.set(snapshot.features);
-    this.labels = new Int32Array(this.capacity);
+    this.labels = new Int32Array(rows);
     this.labels.set(snapshot.labels);
-    this.ids = new Int32Array(this.capacity);
+    this.ids = new Int32Array(rows);
     this.ids.set(snapshot.ids);
-    this.experiences = new Int32Array(this.capacity);
+    this.experiences = new Int32Array(rows);
     this.experiences.set(snapshot.experiences);
     this.count = used;
     this.seen = snapshot.seen;
     this.seenPerClass = new Map(snapshot.seenPerClass.map(([label, n]) => [label, n]));
     this.rng = Rng.fromState(snapshot.rng);
+    this.listener?.replaced(this.all());
   }
 
   /** Algorithm R: the slot sample number `seen` goes to, or −1 when it is not kept. */
   private reservoirSlot(): number {
     this.seen++;
-    if (this.count < this.capacity) return this.count++;
+    if (this.count < this.capacity) return this.grow();
     const j = this.rng.int(this.seen);
-    return j < this.capacity ? j : -1;
+    if (j >= this.capacity) return -1;
+    this.change?.left(this.ids[j]!);
+    return j;
+  }
+
+  /** A new slot at the end, growing the arrays (doubling, up to the capacity) when they are full. */
+  private grow(): number {
+    const rows = this.labels.length;
+    if (this.count === rows) {
+      const grown = Math.min(this.capacity, Math.max(rows * 2, 1));
+      const features = new Float32Array(grown * this.inputSize);
+      features.set(this.features);
+      this.features = features;
+      const widen = (a: Int32Array) => {
+        const b = new Int32Array(grown);
+        b.set(a);
+        return b;
+      };
+      this.labels = widen(this.labels);
+      this.ids = widen(this.ids);
+      this.experiences = widen(this.experiences);
+    }
+    return this.count++;
+  }
+
+  /** Hands the operation's net change to the listener. */
+  private report(): void {
+    const change = this.change;
+    this.change = undefined;
+    if (change === undefined || this.listener === undefined) return;
+    const removed = change.removed();
+    if (removed.length > 0) this.listener.removed(removed);
+    const stored = change.stored();
+    if (stored.size === 0) return;
+    const slots: number[] = [];
+    for (let s = 0; s < this.count; s++) if (stored.has(this.ids[s]!)) slots.push(s);
+    this.listener.stored(this.gather(slots));
   }
 
   /**
@@ -255,10 +310,12 @@ export class ReservoirMemory {
     const slots = this.slotsOf(label);
     if (slots.length < share) {
       // Free space exists: shrinking guarantees the total of shares never exceeds the capacity.
-      return this.count++;
+      return this.grow();
     }
     const j = this.rng.int(classSeen);
-    return j < slots.length ? slots[j]! : -1;
+    if (j >= slots.length) return -1;
+    this.change?.left(this.ids[slots[j]!]!);
+    return slots[j]!;
   }
 
   private shareOf(label: number): number {
@@ -279,6 +336,7 @@ export class ReservoirMemory {
         .map((i) => slots[i]!)
         .sort((a, b) => b - a);
       for (const s of doomed) {
+        this.change?.left(this.ids[s]!);
         this.moveSlot(this.count - 1, s);
         this.count--;
       }

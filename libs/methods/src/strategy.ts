@@ -1,5 +1,6 @@
 import type { Executor, NearestNeighbourIndexFactory, OptimizerSpec, ParameterStore } from '@mneme/execution';
 import type { DistillPort } from './distill-port.js';
+import type { MemoryPort } from './memory-port.js';
 import type { TextInputs } from './text-inputs.js';
 
 /** The start or end of an experience, as a boundary-aware strategy learns of it. */
@@ -142,6 +143,11 @@ export interface StrategyContext {
    * (`mneme run`); the trainer service binds the distiller service.
    */
   readonly distiller?: DistillPort;
+  /**
+   * Where the strategy's kept samples live (see memory-port.ts). In-process when absent
+   * (`mneme run`); the trainer service binds the replay-memory service.
+   */
+  readonly memory?: MemoryPort;
 }
 
 /** Builds a strategy for a context. */

@@ -68,6 +68,8 @@ export class SampleLog {
   private readonly offsets: number[] = [];
   /** Position of each logged sample id. */
   private readonly ids = new Map<string, number>();
+  /** Sample id at each position (undefined for close and forget records). */
+  private readonly idsByPosition: (string | undefined)[] = [];
   private readonly forgotten = new Set<string>();
   private readonly events = new Set<string>();
   private end = 0;
@@ -121,6 +123,11 @@ export class SampleLog {
   /** The log position of a logged sample id. */
   positionOf(id: string): number | undefined {
     return this.ids.get(id);
+  }
+
+  /** The sample id logged at a position (undefined for a close or forget record, or past the end). */
+  idAt(position: number): string | undefined {
+    return this.idsByPosition[position];
   }
 
   /** Whether a logged sample was forgotten (a forget record names it). */
@@ -178,7 +185,11 @@ export class SampleLog {
       await this.handle.write(Buffer.concat(chunks), 0, undefined, this.end);
       await this.handle.sync();
       this.offsets.push(...offsets);
-      for (const [id, position] of fresh) this.ids.set(id, position);
+      for (const [id, position] of fresh) {
+        this.ids.set(id, position);
+        this.idsByPosition[position] = id;
+      }
+      this.idsByPosition.length = this.offsets.length;
       for (const id of forgets) this.forgotten.add(id);
       if (event !== undefined) this.events.add(event);
       this.end = at;
@@ -218,7 +229,10 @@ export class SampleLog {
       const body = buf.subarray(at + PREFIX, at + PREFIX + len);
       if (crc32(body) !== buf.readUInt32LE(at + 4)) break;
       const record = decode(body);
-      if (record.kind === 'sample') this.ids.set(record.id, this.offsets.length);
+      if (record.kind === 'sample') {
+        this.ids.set(record.id, this.offsets.length);
+        this.idsByPosition[this.offsets.length] = record.id;
+      }
       else if (record.kind === 'forget') for (const id of record.ids) this.forgotten.add(id);
       if (record.event !== undefined) this.events.add(record.event);
       this.offsets.push(at);
@@ -226,6 +240,7 @@ export class SampleLog {
     }
     if (limit !== Infinity && this.offsets.length < limit)
       throw new MnemeError('internal', `sample log ${this.path} holds ${this.offsets.length} whole records, ${limit} were recorded as written`);
+    this.idsByPosition.length = this.offsets.length;
     if (at < size && !this.readOnly) await this.handle.truncate(at); // a torn tail from a crash mid-append
     this.end = at;
   }

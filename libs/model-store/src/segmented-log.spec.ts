@@ -37,7 +37,7 @@ describe('SegmentedLog', () => {
     await fourth.close();
   });
 
-  it('places ids and forget tombstones across segments', async () => {
+  it('places ids and forget tombstones across segments, and names the id at a position', async () => {
     const first = await SegmentedLog.open(dir, [], 1);
     await first.append([sample('a'), sample('b')]);
     await first.close();
@@ -45,7 +45,13 @@ describe('SegmentedLog', () => {
     await second.append([sample('c'), { kind: 'forget', ids: ['a'] }]);
     expect([second.positionOf('a'), second.positionOf('c'), second.positionOf('z')]).toEqual([0, 2, undefined]);
     expect([second.isForgotten('a'), second.isForgotten('b')]).toEqual([true, false]);
+    // And back: the id at each position (none for the forget record or past the end).
+    expect([0, 1, 2, 3, 4].map((p) => second.idAt(p))).toEqual(['a', 'b', 'c', undefined, undefined]);
     await second.close();
+    // A reopen rebuilds the positions from the files.
+    const third = await SegmentedLog.open(dir, [{ epoch: 1, records: 2 }, { epoch: 2, records: 2 }], 3);
+    expect([0, 1, 2, 3].map((p) => third.idAt(p))).toEqual(['a', 'b', 'c', undefined]);
+    await third.close();
   });
 
   it('refuses a chain that does not rise, or a sealed segment that lost records', async () => {

@@ -88,6 +88,13 @@ export class SegmentedLog {
     return undefined;
   }
 
+  /** The sample id logged at a chain position (undefined for a close or forget record, or past the end). */
+  idAt(position: number): string | undefined {
+    const segments = [...this.sealed, this.current];
+    for (let i = segments.length - 1; i >= 0; i--) if (position >= this.starts[i]!) return segments[i]!.idAt(position - this.starts[i]!);
+    return undefined;
+  }
+
   /** Whether a logged sample was forgotten (a forget record in any segment names it). */
   isForgotten(id: string): boolean {
     return this.current.isForgotten(id) || this.sealed.some((s) => s.isForgotten(id));

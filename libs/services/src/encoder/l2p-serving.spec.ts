@@ -89,6 +89,15 @@ describe.skipIf(!HAVE_MINILM)('L2P text models through the trainer, prompt-pool 
   it('publishes each version’s pool, and Predict selects from it, equal to the trainer-side strategy', async () => {
     const { trainer, encoder, pools } = await start(['trainer', 'encoder', 'prompt-pool']);
     await train(trainer);
+    // The version is saved, then its pool published, then it is announced: wait for the pool.
+    for (let i = 0; i < 400; i++) {
+      const found = await unary(pools.getPool.bind(pools), { pool: { modelId: MODEL, tenant: '' }, version: 0, modelVersion: 2 }).then(
+        () => true,
+        () => false,
+      );
+      if (found) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     // The pool published for version 2 is the version's own pool.
     const store = new FileModelStore(join(dir, 'models-store'));
     const state = await store.loadVersionState(MODEL, 2);

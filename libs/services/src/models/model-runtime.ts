@@ -1,5 +1,5 @@
 import type { Executor } from '@mneme/execution';
-import { strategyFactory, type DistillPort, type Strategy } from '@mneme/methods';
+import { strategyFactory, type DistillPort, type MemoryPort, type Strategy } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { classifierOf, defineModel, type ModelDefinition } from '@mneme/streaming';
 import { InputFeaturizer } from './input-featurizer.js';
@@ -23,6 +23,8 @@ export interface ModelRuntime {
 /** Where a trainer's strategies reach other services; absent ports run in-process. */
 export interface StrategyPorts {
   readonly distiller?: DistillPort;
+  /** Where kept samples live (the trainer binds the replay-memory service). */
+  readonly memory?: MemoryPort;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
     seed: record.seed,
     options: definition.strategyOptions,
     ...(ports.distiller === undefined ? {} : { distiller: ports.distiller }),
+    ...(ports.memory === undefined ? {} : { memory: ports.memory }),
   });
   return { record, definition, featurizer, strategy, ...(tokens === undefined ? {} : { tokens }) };
 }

@@ -1,9 +1,8 @@
 import type { RetrieveInterferedRequest, MemorySample as WireMemorySample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { ParameterStore, type Executor } from '@mneme/execution';
-import { topKIndices } from '@mneme/methods';
+import { interferenceRunner, mostInterfered } from '@mneme/methods';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
 import { fromWire } from '@mneme/wire';
 import type { ResolvedClassifier } from './classifier-source.js';
 import { aligned, sampleProblems, sampleRow } from './feature-rows.js';
@@ -20,8 +19,8 @@ export interface Retrieved {
 
 /**
  * Maximally Interfered Retrieval (Aljundi et al. 2019) over a model's memory: C random candidates
- * not of the incoming batch's labels, a virtual SGD step on the incoming batch on the executor
- * (one graph, nothing committed), candidates ranked by loss after minus loss before.
+ * not of the incoming batch's labels, scored by the `mir` strategy's own scoring
+ * (`mostInterfered` of libs/methods: a virtual SGD step, loss after minus loss before).
  *
  * @throws InvalidArgumentError listing every problem with the request
  */
@@ -35,13 +34,13 @@ export async function retrieveInterfered(executor: Executor, classifier: Resolve
   if (req.incoming.length === 0) problems.push('incoming is empty: send the batch the virtual step trains on');
   if (memory.inputSize !== undefined && memory.inputSize !== width) problems.push(`the memory holds rows of ${memory.inputSize} values but the model takes ${width}`);
   const rows = new Float32Array(req.incoming.length * width);
-  const labels = new BigInt64Array(req.incoming.length);
+  const labels = new Int32Array(req.incoming.length);
   req.incoming.forEach((sample, i) => {
     const what = `incoming[${i}]`;
     problems.push(...sampleProblems(sample, what));
     const label = classifier.labels.indexOf(sample.label);
     if (sample.label !== '' && label < 0) problems.push(`${what}.label '${sample.label}' is not one of the model's ${classifier.labels.length} labels (${classifier.labels.join(', ')})`);
-    labels[i] = BigInt(Math.max(label, 0));
+    labels[i] = Math.max(label, 0);
     try {
       const row = sampleRow(sample, what);
       if (row.length === width) rows.set(row, i * width);
@@ -57,17 +56,11 @@ export async function retrieveInterfered(executor: Executor, classifier: Resolve
   const known = new Set(classifier.labels);
   const pool = memory.draw(candidates, req.seed % 2 ** 32, (label) => known.has(label) && !excluded.has(label));
   if (pool.samples.length === 0) return { samples: [], interference: [] };
-  const feeds = (x: Float32Array, y: BigInt64Array) => ({
-    [CLASSIFIER_IO.input]: tensor('float32', [y.length, width], x),
-    [CLASSIFIER_IO.labels]: tensor('int64', [y.length], y),
-  });
-  const poolLabels = BigInt64Array.from(pool.labels, (l) => BigInt(classifier.labels.indexOf(l)));
+  const poolLabels = Int32Array.from(pool.labels, (l) => classifier.labels.indexOf(l));
   // A fresh runner per call: the parameters may differ per request and the runner reads its store.
-  const runner = executor.virtualStep({ model: classifier.model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store });
-  const { before, after } = await runner.run(feeds(rows, labels), feeds(pool.rows, poolLabels), req.learningRate);
-  const scores = Array.from(after, (a, i) => a - before[i]!);
-  const chosen = topKIndices(scores, Math.min(topK, scores.length));
-  return { samples: chosen.map((c) => pool.samples[c]!), interference: chosen.map((c) => scores[c]!) };
+  const runner = interferenceRunner(executor, classifier.model, store);
+  const { chosen, scores } = await mostInterfered(runner, width, { features: rows, labels }, { features: pool.rows, labels: poolLabels }, req.learningRate, topK);
+  return { samples: chosen.map((c) => pool.samples[c]!), interference: scores };
 }
 
 /** Width of the classifier's input rows (`x` is `[batch, width]`). */

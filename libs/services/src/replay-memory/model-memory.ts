@@ -5,7 +5,8 @@ import { Rng } from '@mneme/random';
 import { memoryRow, sampleProblems } from './feature-rows.js';
 
 /** Which samples a full memory keeps. */
-export type MemoryPolicyName = 'reservoir' | 'class-balanced';
+/** `replica`: the writer (a trainer's strategy) chooses; every sample sent is held, nothing is evicted. */
+export type MemoryPolicyName = 'reservoir' | 'class-balanced' | 'replica';
 
 /** How a model's memory was created. */
 export interface MemoryConfig {
@@ -44,6 +45,8 @@ export interface ModelMemorySnapshot {
   readonly reservoir: MemorySnapshot | null;
   /** [reservoir id, base64 of the encoded MemorySample]. */
   readonly records: readonly (readonly [number, string])[];
+  /** The newest writer epoch that created the memory (0: unfenced). */
+  readonly writerEpoch?: number;
 }
 
 /**
@@ -63,6 +66,8 @@ export class ModelMemory {
     readonly modelId: string,
     readonly config: MemoryConfig,
     snapshot?: ModelMemorySnapshot,
+    /** Writes from an older epoch are refused (see {@link checkWriter}). */
+    readonly writerEpoch = snapshot?.writerEpoch ?? 0,
   ) {
     this.labels = [...(snapshot?.labels ?? [])];
     this.nextId = snapshot?.nextId ?? 1;
@@ -73,15 +78,32 @@ export class ModelMemory {
     for (const [id, base64] of snapshot?.records ?? []) this.hold(id, WireMemorySample.decode(Buffer.from(base64, 'base64')));
   }
 
-  /** An empty memory. */
-  static create(modelId: string, config: MemoryConfig): ModelMemory {
-    return new ModelMemory(modelId, config);
+  /** An empty memory, created by a writer of `writerEpoch` (0: unfenced). */
+  static create(modelId: string, config: MemoryConfig, writerEpoch = 0): ModelMemory {
+    return new ModelMemory(modelId, config, undefined, writerEpoch);
+  }
+
+  /**
+   * Refuses a write from an epoch older than the memory's writer: a trainer that lost the model to
+   * another replica must not overwrite the new owner's copy.
+   *
+   * @throws MnemeError failed-precondition naming both epochs
+   */
+  checkWriter(epoch: number): void {
+    if (epoch < this.writerEpoch) {
+      throw new MnemeError('failed-precondition', `the memory of '${this.modelId}' is written by epoch ${this.writerEpoch}; a write from epoch ${epoch} (a replaced owner) is refused`);
+    }
   }
 
   /** A memory restored from {@link ModelMemory.snapshot}'s output (bit-exact). */
   static restore(snapshot: ModelMemorySnapshot): ModelMemory {
     if (snapshot.format !== 1) throw new MnemeError('internal', `replay memory of '${snapshot.modelId}' has unknown format ${String(snapshot.format)}`);
     return new ModelMemory(snapshot.modelId, snapshot.config, snapshot);
+  }
+
+  /** The same memory with a newer writer epoch. */
+  withWriter(epoch: number): ModelMemory {
+    return ModelMemory.restore({ ...this.snapshot(), writerEpoch: Math.max(epoch, this.writerEpoch) });
   }
 
   /** Width of the stored feature rows; undefined until the first sample. */
@@ -101,15 +123,24 @@ export class ModelMemory {
   }
 
   /**
-   * Offers samples to the reservoir in order. Samples whose id is held already are skipped
-   * (a retried request stores nothing twice).
+   * Deletes the held samples named in `remove` (ids not held are ignored), then offers `samples`
+   * to the reservoir in order. Samples whose id is held already are skipped (a retried request
+   * stores nothing twice).
    *
-   * @returns ids of offered samples now held, ids of held samples evicted
+   * @returns ids of offered samples now held, ids of held samples evicted or removed
    * @throws InvalidArgumentError listing every bad sample; nothing changes then
    */
-  add(samples: readonly WireMemorySample[]): { stored: string[]; evicted: string[] } {
-    const offered = this.validateAdd(samples);
-    if (offered.length === 0) return { stored: [], evicted: [] };
+  add(samples: readonly WireMemorySample[], remove: readonly string[] = []): { stored: string[]; evicted: string[] } {
+    const removing = new Set(remove.filter((id) => this.idsBySample.has(id)));
+    const offered = this.validateAdd(samples, removing);
+    if (this.config.policy === 'replica' && this.size - removing.size + offered.length > this.config.capacity) {
+      throw new MnemeError(
+        'failed-precondition',
+        `the replica memory of '${this.modelId}' holds ${this.size - removing.size} of ${this.config.capacity} samples and cannot take ${offered.length} more; its writer must delete (evict) first`,
+      );
+    }
+    const removed = this.delete([...removing]).deleted;
+    if (offered.length === 0) return { stored: [], evicted: removed };
     const width = offered[0]!.row.length;
     this.reservoir ??= this.newReservoir(width);
     const before = new Set(this.records.keys());
@@ -133,7 +164,7 @@ export class ModelMemory {
       if (before.has(id)) evicted.push(this.records.get(id)!.sample!.sampleId);
       this.forget(id);
     }
-    return { stored, evicted };
+    return { stored, evicted: [...removed, ...evicted] };
   }
 
   /**
@@ -176,6 +207,7 @@ export class ModelMemory {
       nextId: this.nextId,
       reservoir: this.reservoir?.snapshot() ?? null,
       records: [...this.records].map(([id, m]) => [id, Buffer.from(WireMemorySample.encode(m).finish()).toString('base64')] as const),
+      writerEpoch: this.writerEpoch,
     };
   }
 
@@ -184,7 +216,8 @@ export class ModelMemory {
     return new ReservoirMemory({ capacity, inputSize, seed, balanced: policy === 'class-balanced' });
   }
 
-  private validateAdd(samples: readonly WireMemorySample[]): { message: WireMemorySample; row: Float32Array }[] {
+  /** Valid samples to offer (not held, or held but about to be removed); every problem is thrown at once. */
+  private validateAdd(samples: readonly WireMemorySample[], removing: ReadonlySet<string>): { message: WireMemorySample; row: Float32Array }[] {
     const problems: string[] = [];
     const seen = new Set<string>();
     const offered: { message: WireMemorySample; row: Float32Array }[] = [];
@@ -206,7 +239,7 @@ export class ModelMemory {
       if (id !== '' && seen.has(id)) own.push(`${what}.sample_id '${id}' appears twice in the request`);
       seen.add(id);
       problems.push(...own);
-      if (own.length === 0 && row !== undefined && !this.idsBySample.has(id)) offered.push({ message, row });
+      if (own.length === 0 && row !== undefined && (!this.idsBySample.has(id) || removing.has(id))) offered.push({ message, row });
     });
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     return offered;

@@ -1,3 +1,5 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MemoryPolicy, ReplayMemoryServiceClient, type ModelRef } from '@mneme/contracts';
 import { ParameterStore } from '@mneme/execution';
 import { NotFoundError } from '@mneme/errors';
@@ -30,11 +32,12 @@ describe('replay-memory service over gRPC', () => {
   let served: Served<ReplayMemoryServiceClient> | undefined;
 
   const start = async () => {
-    served = await serve(await createReplayMemoryService(deps, { classifiers }), deps, ReplayMemoryServiceClient);
+    // A small compaction threshold, so the durability test folds journals into snapshots many times.
+    served = await serve(await createReplayMemoryService(deps, { classifiers, compactBytes: 4096 }), deps, ReplayMemoryServiceClient);
     const c = served.client;
     return {
-      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7 }),
-      add: (batch: ReturnType<typeof samples>, modelId = 'm') => unary(c.addSamples.bind(c), { modelId, samples: batch }),
+      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace, writerEpoch: 0 }),
+      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) => unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds, writerEpoch: 0 }),
       describe: async (modelId = 'm') => (await unary(c.describeMemory.bind(c), { modelId })).stats!,
       sample: (count: number, seed: number, excludeLabels: string[] = []) => unary(c.sampleMemory.bind(c), { modelId: 'm', count, seed, excludeLabels }),
       remove: (sampleIds: string[]) => unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds }),
@@ -90,6 +93,50 @@ describe('replay-memory service over gRPC', () => {
     const again = (await api.sample(4, 99, ['a'])).samples;
     expect(again).toEqual(draw);
     expect(again.every((s) => s.sample!.label !== 'a' && s.experienceIndex === 1 && s.sample!.metadata['source'] === 'test')).toBe(true);
+  });
+
+  it('keeps a replica exactly as sent: no eviction, an overflowing add refused whole; replace empties it', async () => {
+    const api = await start();
+    await api.create(4, MemoryPolicy.MEMORY_POLICY_REPLICA);
+    expect((await api.add(samples(0, 3, () => 'a'))).evictedIds).toEqual([]);
+    const over = await failure(api.add(samples(3, 5, () => 'b')));
+    expect(over.kind).toBe('failed-precondition');
+    expect(over.message).toContain('holds 3 of 4 samples and cannot take 2 more');
+    expect(await api.describe()).toMatchObject({ size: 3, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, labelCounts: { a: 3 } });
+    await api.remove(['s0']);
+    await api.add(samples(3, 5, () => 'b'));
+    expect((await api.describe()).labelCounts).toEqual({ a: 2, b: 2 });
+    // A full replica's evictions travel with the samples that replaced them: one mutation.
+    const swap = await api.add(samples(5, 7, () => 'c'), 'm', ['s1', 's3', 'never-held']);
+    expect(swap).toMatchObject({ storedIds: ['s5', 's6'], evictedIds: ['s1', 's3'] });
+    expect((await api.describe()).labelCounts).toEqual({ a: 1, b: 1, c: 2 });
+    // Reconfiguring a non-empty memory needs `replace`, which empties it.
+    expect((await failure(api.create(8, MemoryPolicy.MEMORY_POLICY_REPLICA))).message).toContain('or set replace');
+    expect((await api.create(8, MemoryPolicy.MEMORY_POLICY_REPLICA, true)).stats).toMatchObject({ size: 0, capacity: 8 });
+  });
+
+  it('journals every mutation: a restart after many small adds and deletes (past a compaction) and a torn journal line loses nothing answered', async () => {
+    let api = await start();
+    await api.create(400, MemoryPolicy.MEMORY_POLICY_REPLICA);
+    // ~800 journalled mutations of wide rows: the journal outgrows the snapshot and is folded into it.
+    const wide = (i: number) => Array.from({ length: 4 }, (_, j) => Math.sin(i * 7 + j));
+    for (let i = 0; i < 400; i++) {
+      await api.add([memorySample(`w${i}`, LABELS[i % 3]!, wide(i), Math.floor(i / 100))]);
+      if (i % 2 === 1) await api.remove([`w${i - 1}`]);
+    }
+    const stats = await api.describe();
+    expect(stats.size).toBe(200);
+    const draw = (await api.sample(50, 5)).samples;
+    await served!.stop();
+    served = undefined;
+    // A crash mid-append leaves a torn last line: its mutation was never answered, so it is dropped.
+    await appendFile(join(dir, 'replay-memory', 'm', 'memory.log'), '{"seq":99999,"op":"add","sam');
+    api = await start();
+    expect(await api.describe()).toEqual(stats);
+    expect((await api.sample(50, 5)).samples).toEqual(draw);
+    await api.add([memorySample('after', 'a', wide(1000))]);
+    api = await restart();
+    expect((await api.describe()).size).toBe(201);
   });
 
   it('deletes by sample id and reports the absent ids', async () => {

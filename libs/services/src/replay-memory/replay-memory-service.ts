@@ -5,7 +5,7 @@ import { modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import type { ServiceDeps, ServiceModule } from '../runtime/service-module.js';
 import type { ClassifierSource } from './classifier-source.js';
-import { loadMemories, saveMemory } from './memory-files.js';
+import { MemoryFiles, type JournalOp } from './memory-files.js';
 import { retrieveInterfered } from './mir-retrieval.js';
 import { ModelMemory, type MemoryConfig, type MemoryPolicyName } from './model-memory.js';
 
@@ -16,26 +16,32 @@ export interface ReplayMemoryOptions {
    * fails with FAILED_PRECONDITION (the other RPCs need no model).
    */
   readonly classifiers?: ClassifierSource;
+  /** Journal bytes past which a memory's journal is folded into its snapshot (and twice the snapshot). @default 1 MiB */
+  readonly compactBytes?: number;
 }
 
 const POLICIES: Readonly<Record<number, MemoryPolicyName>> = Object.freeze({
   [MemoryPolicy.MEMORY_POLICY_UNSPECIFIED]: 'reservoir',
   [MemoryPolicy.MEMORY_POLICY_RESERVOIR]: 'reservoir',
   [MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED]: 'class-balanced',
+  [MemoryPolicy.MEMORY_POLICY_REPLICA]: 'replica',
 });
 const WIRE_POLICIES: Readonly<Record<MemoryPolicyName, MemoryPolicy>> = Object.freeze({
   reservoir: MemoryPolicy.MEMORY_POLICY_RESERVOIR,
   'class-balanced': MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED,
+  replica: MemoryPolicy.MEMORY_POLICY_REPLICA,
 });
 
 /**
  * The replay-memory service (replay_memory.proto): one bounded memory per model, kept under
- * `<dataDir>/replay-memory/<model>/memory.json` and written atomically before each mutating call
- * answers; memories are reloaded when the service is created.
+ * `<dataDir>/replay-memory/<model>/` as a snapshot plus a journal of mutations (MemoryFiles); each
+ * mutating call is journalled (fsynced) before it answers, and memories are reloaded when the
+ * service is created.
  */
 export async function createReplayMemoryService(deps: ServiceDeps, options: ReplayMemoryOptions = {}): Promise<ServiceModule> {
   const root = join(deps.dataDir, 'replay-memory');
-  const memories = await loadMemories(root);
+  const files = new MemoryFiles(root, options.compactBytes);
+  const memories = await files.loadAll();
   // Mutations are serialised: each one changes the memory, persists it, or rolls it back.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -50,19 +56,24 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
     if (memory === undefined) throw new NotFoundError(`model '${modelId}' has no replay memory; call CreateMemory first`);
     return memory;
   };
-  /** Applies `change` to a model's memory and persists it; on any failure the memory is as before. */
-  const mutate = <T>(modelId: string, change: (memory: ModelMemory) => T): Promise<T> =>
+  /**
+   * Applies `change` to a model's memory and journals `op`. A change validates the whole request
+   * before it changes anything; when the journal write fails, the memory is reloaded from disk, so
+   * memory and disk never disagree about an unanswered mutation.
+   */
+  const mutate = <T>(modelId: string, op: JournalOp, change: (memory: ModelMemory) => T): Promise<T> =>
     serially(async () => {
       const memory = memoryOf(modelId);
-      const before = memory.snapshot();
+      const result = change(memory);
       try {
-        const result = change(memory);
-        await saveMemory(root, memory);
-        return result;
+        await files.append(memory, op);
       } catch (err) {
-        memories.set(modelId, ModelMemory.restore(before));
+        const reloaded = await files.reload(modelId);
+        if (reloaded === undefined) memories.delete(modelId);
+        else memories.set(modelId, reloaded);
         throw err;
       }
+      return result;
     });
 
   const binding = defineService(ReplayMemoryServiceService, {
@@ -70,18 +81,22 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       serially(async () => {
         const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
         const existing = memories.get(req.modelId);
-        if (existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
-          throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first`);
+        existing?.checkWriter(req.writerEpoch);
+        if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
+          throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`);
         }
-        if (existing === undefined || !sameConfig(existing.config, config)) {
-          const memory = ModelMemory.create(req.modelId, config);
-          await saveMemory(root, memory);
+        if (req.replace || existing === undefined || !sameConfig(existing.config, config) || req.writerEpoch > existing.writerEpoch) {
+          const memory = req.replace || existing === undefined || existing.size === 0 ? ModelMemory.create(req.modelId, config, req.writerEpoch) : existing.withWriter(req.writerEpoch);
+          await files.save(memory);
           memories.set(req.modelId, memory);
         }
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
     addSamples: async (req) => {
-      const { stored, evicted } = await mutate(req.modelId, (m) => m.add(req.samples));
+      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
+        m.checkWriter(req.writerEpoch);
+        return m.add(req.samples, req.removeIds);
+      });
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
     sampleMemory: async (req) => {
@@ -96,7 +111,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       return { retrieved: [...samples], interference: [...interference] };
     },
     deleteSamples: async (req) => {
-      const { deleted, missing } = await mutate(req.modelId, (m) => m.delete(req.sampleIds));
+      const { deleted, missing } = await mutate(req.modelId, { op: 'delete', ids: req.sampleIds }, (m) => m.delete(req.sampleIds));
       return { deletedIds: deleted, missingIds: missing };
     },
     describeMemory: async (req) => ({ stats: statsOf(memoryOf(req.modelId)) }),
@@ -108,6 +123,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
     // Every answered mutation is on disk already; wait for the one in flight.
     stop: async () => {
       await queue;
+      await files.close();
     },
   };
 }

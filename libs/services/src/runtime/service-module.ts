@@ -43,6 +43,8 @@ export interface ServiceDeps {
 /** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */
 export interface PeerAddresses {
   readonly distiller?: () => string | undefined;
+  /** The replay-memory service a trainer replicates its models' memories to. */
+  readonly replayMemory?: () => string | undefined;
   /** The prompt-pool service: trainers publish L2P pools there, the encoder and evaluator read them. */
   readonly promptPool?: () => string | undefined;
 }

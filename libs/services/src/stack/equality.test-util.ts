@@ -14,7 +14,13 @@ export const EQUALITY_BENCHMARK = 'split-mnist-mini';
 export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   distill: { 'outer-steps': '3', k: '2' },
   l2p: { size: '4', length: '2', select: '2' },
+  // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
+  curriculum: { memory: '100' },
+  active: { memory: '100' },
 };
+
+/** Strategies whose memory (with EQUALITY_OPTIONS) holds samples, replicated to the replay-memory service. */
+export const KEEPS_SAMPLES: ReadonlySet<string> = new Set(['er', 'mir', 'knn', 'knn-head', 'curriculum', 'active']);
 
 /** What both runs of an equality case share beyond the strategy and seed. */
 export interface EqualitySetup {

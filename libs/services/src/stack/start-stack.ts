@@ -47,9 +47,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const metrics = options.metrics ?? new ServiceMetrics();
   // The services call each other over gRPC, as deployed; those hosted here are on this server's address.
   const own: { address: string | undefined } = { address: undefined };
+  const hostedOr = (name: string, peer: (() => string | undefined) | undefined) => () => (names.includes(name) ? own.address : peer?.());
   const peers: PeerAddresses = {
-    distiller: () => (names.includes('distiller') ? own.address : options.peers?.distiller?.()),
-    promptPool: () => (names.includes('prompt-pool') ? own.address : options.peers?.promptPool?.()),
+    distiller: hostedOr('distiller', options.peers?.distiller),
+    replayMemory: hostedOr('replay-memory', options.peers?.replayMemory),
+    promptPool: hostedOr('prompt-pool', options.peers?.promptPool),
   };
   const deps: ServiceDeps = {
     dataDir: options.dataDir,

@@ -14,12 +14,12 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import { STRATEGIES } from '@mneme/methods';
-import { DistillerServiceClient, PromptPoolServiceClient } from '@mneme/contracts';
+import { DistillerServiceClient, PromptPoolServiceClient, ReplayMemoryServiceClient, TrainerServiceClient } from '@mneme/contracts';
 import { createClient, jsonLogger, unary } from '@mneme/rpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestCounts } from '../runtime/request-counts.js';
 import { ServiceMetrics } from '../runtime/service-metrics.js';
-import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded, hasTextEncoder, MODELS_DIR, streamSetup, writeTinyTextSet, type EqualitySetup } from './equality.test-util.js';
+import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded, hasTextEncoder, KEEPS_SAMPLES, MODELS_DIR, streamSetup, writeTinyTextSet, type EqualitySetup } from './equality.test-util.js';
 import { startStack, type RunningStack } from './start-stack.js';
 import { streamBenchmark } from './stream-benchmark.js';
 
@@ -49,6 +49,7 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
     const streamed = await streamBenchmark({ benchmark: EQUALITY_BENCHMARK, strategy, options, seed: SEED, trainerAddress: stack.address, executor, timeoutMs: 120_000 });
     expect(streamed.samples).toBe(1000);
     await expectEqualToEmbedded(streamed, strategy, SEED, executor);
+    await expectReplicatedMemory(stack, streamed.modelId, KEEPS_SAMPLES.has(strategy));
     if (strategy === 'distill') {
       // The sets it replayed are the distiller service's: one per closed experience.
       const distiller = createClient(DistillerServiceClient, stack.address);
@@ -93,3 +94,34 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
     expect(versions.map((v) => v.modelVersion).filter((m) => m > 0).sort()).toEqual([1, 2, 3]);
   }, 120_000);
 });
+
+/**
+ * A strategy that keeps samples reached the replay-memory service through its memory port: once
+ * replication settles, the service's copy holds as many samples as the trainer's strategy.
+ */
+async function expectReplicatedMemory(stack: RunningStack, modelId: string, keepsSamples: boolean): Promise<void> {
+  const trainer = createClient(TrainerServiceClient, stack.address);
+  const memory = createClient(ReplayMemoryServiceClient, stack.address);
+  try {
+    const deadline = Date.now() + 30_000;
+    let replication = (await unary(trainer.getTrainingStatus.bind(trainer), { modelId })).replayMemory;
+    while (replication !== undefined && (replication.pending > 0 || replication.resync) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      replication = (await unary(trainer.getTrainingStatus.bind(trainer), { modelId })).replayMemory;
+    }
+    if (!keepsSamples) {
+      expect(replication).toBeUndefined();
+      return;
+    }
+    expect(replication).toMatchObject({ pending: 0, resync: false, lastError: '' });
+    expect(replication!.held).toBeGreaterThan(0);
+    const { stats } = await unary(memory.describeMemory.bind(memory), { modelId });
+    expect(stats!.size).toBe(replication!.held);
+    expect(Object.values(stats!.labelCounts).reduce((a, b) => a + b, 0)).toBe(replication!.held);
+    const counts = await requestCounts(stack.metrics);
+    expect(counts['mneme.v1.ReplayMemoryService']?.methods['AddSamples']).toBeGreaterThan(0);
+  } finally {
+    trainer.close();
+    memory.close();
+  }
+}

@@ -11,6 +11,7 @@ import type { ServiceMetrics } from '../runtime/service-metrics.js';
 import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
 import { LabelTable } from './label-table.js';
 import { remoteDistillPort, type DistillationWaitState } from './remote-distill-port.js';
+import { remoteMemoryPort, type MemoryReplication } from './remote-memory-port.js';
 import { TrainerCheckpoints, type CheckpointPointer } from './trainer-checkpoint.js';
 import { FencedError, ModelLease, trainerPaths } from './trainer-lease.js';
 
@@ -32,6 +33,8 @@ export interface ModelTrainerDeps {
   readonly distillerAddress?: () => string | undefined;
   /** Longest wait for a distilled set before the experience closes without one. */
   readonly distillTimeoutMs: number;
+  /** `host:port` of the replay-memory service, if one is reachable (else memories stay in the trainer only). */
+  readonly replayMemoryAddress?: () => string | undefined;
   /** Announces a saved version (model-updated); must be idempotent per version. */
   readonly announce: (version: VersionRecord, reason: string) => Promise<void>;
   /** Told when another replica took the model over (this trainer stopped and must be dropped). */
@@ -62,6 +65,8 @@ export class ModelTrainer {
     /** The model's label names in class order (declared, then by first arrival). */
     readonly labels: LabelTable,
     private readonly distilling: { readonly wait: DistillationWaitState | undefined },
+    /** Replication of the strategy's memory to the replay-memory service, when bound. */
+    readonly memoryReplication: MemoryReplication | undefined,
     private readonly deps: ModelTrainerDeps,
   ) {}
 
@@ -86,8 +91,19 @@ export class ModelTrainer {
             onWait: (wait) => void (waiting.wait = wait),
             logger: deps.logger,
           });
-    const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, distiller === undefined ? {} : { distiller });
+    // The memory names samples by their logged ids; the log opens after the runtime is built.
+    const opened: { log?: SegmentedLog } = {};
+    const memoryAddress = deps.replayMemoryAddress;
+    const remoteMemory =
+      memoryAddress?.() === undefined
+        ? undefined
+        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger });
+    const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
+      ...(distiller === undefined ? {} : { distiller }),
+      ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),
+    });
     const log = await SegmentedLog.open(paths.log, claim.sealed, claim.epoch);
+    opened.log = log;
     const checkpoints = new TrainerCheckpoints(paths.checkpoints(claim.epoch));
     // The loop's hook needs the trainer, which needs the loop: a holder breaks the cycle.
     const self: { trainer?: ModelTrainer } = {};
@@ -104,7 +120,7 @@ export class ModelTrainer {
       runtime.strategy.restoreState(await TrainerCheckpoints.strategyAt(paths.checkpoints(at.epoch), at.sequence));
       loop.restore(at.loop);
     });
-    const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, deps);
+    const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, remoteMemory?.replication, deps);
     self.trainer = trainer;
     deps.logger.info('trainer opened model', { model: modelId, epoch: claim.epoch, resumedAt: loop.state.position, fromEpoch: restored?.epoch, logged: log.length });
     trainer.pump();
@@ -228,6 +244,7 @@ export class ModelTrainer {
       if (this.failed === undefined && this.loop.isClean() && this.stepsSinceCheckpoint > 0 && (await this.deps.lease.isCurrent())) await this.checkpoint();
       if (options.release === true && this.failed === undefined) await this.deps.lease.release();
     } finally {
+      await this.memoryReplication?.close();
       await this.log.close();
     }
   }

@@ -156,6 +156,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         checkpointEvery: options.checkpointEvery ?? deps.checkpointEvery ?? 100,
         maxLabels,
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
+        ...(deps.peers?.replayMemory === undefined ? {} : { replayMemoryAddress: deps.peers.replayMemory }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
         announce,
         onFenced: (id) => {
@@ -340,6 +341,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       // Another replica trains it: report the stored progress (its owner's last checkpoint).
       const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? { ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))), distillation: undefined, distillationFailures: [] };
       const versions = await store.listVersions(req.modelId);
+      const replication = trainer?.memoryReplication?.status();
       return {
         modelId: req.modelId,
         strategy: { name: record.strategy.name, options: { ...record.strategy.options } },
@@ -359,6 +361,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             }),
         distillationFailures: distillationFailures.map((f) => ({ experience: { modelId: req.modelId, experienceIndex: f.experience }, reason: f.reason })),
         ...(versions[0] === undefined ? {} : { latestVersion: versionToWire(versions[0]) }),
+        ...(replication === undefined ? {} : { replayMemory: { held: replication.held, pending: replication.pending, resync: replication.resync, lastError: replication.lastError ?? '' } }),
       };
     },
     listModelVersions: async (req) => {

@@ -31,6 +31,12 @@ export enum MemoryPolicy {
   MEMORY_POLICY_RESERVOIR = 1,
   /** MEMORY_POLICY_CLASS_BALANCED - Equal share per label; within a label, reservoir. */
   MEMORY_POLICY_CLASS_BALANCED = 2,
+  /**
+   * MEMORY_POLICY_REPLICA - The writer (a trainer's strategy) chooses what is held: the service stores every sample it is
+   * sent and never evicts; an AddSamples that would exceed the capacity fails with
+   * FAILED_PRECONDITION and stores nothing.
+   */
+  MEMORY_POLICY_REPLICA = 3,
 }
 
 export function memoryPolicyFromJSON(object: any): MemoryPolicy {
@@ -44,6 +50,9 @@ export function memoryPolicyFromJSON(object: any): MemoryPolicy {
     case 2:
     case "MEMORY_POLICY_CLASS_BALANCED":
       return MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED;
+    case 3:
+    case "MEMORY_POLICY_REPLICA":
+      return MemoryPolicy.MEMORY_POLICY_REPLICA;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum MemoryPolicy");
   }
@@ -57,6 +66,8 @@ export function memoryPolicyToJSON(object: MemoryPolicy): string {
       return "MEMORY_POLICY_RESERVOIR";
     case MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED:
       return "MEMORY_POLICY_CLASS_BALANCED";
+    case MemoryPolicy.MEMORY_POLICY_REPLICA:
+      return "MEMORY_POLICY_REPLICA";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum MemoryPolicy");
   }
@@ -81,6 +92,18 @@ export interface CreateMemoryRequest {
   policy: MemoryPolicy;
   /** Seed of the reservoir's random choices. */
   seed: number;
+  /**
+   * Empties the memory first, whatever it holds (a trainer re-sending its whole replica after a
+   * restore or a lost update).
+   */
+  replace: boolean;
+  /**
+   * The writer's ownership epoch (a trainer replica's lease epoch on the model; 0 = unfenced). A
+   * memory remembers the newest epoch that created it and refuses CreateMemory and AddSamples from
+   * older ones with FAILED_PRECONDITION, so a trainer that lost the model cannot overwrite the copy
+   * of the one that took it over.
+   */
+  writerEpoch: number;
 }
 
 /** Response of CreateMemory. */
@@ -92,13 +115,20 @@ export interface CreateMemoryResponse {
 export interface AddSamplesRequest {
   modelId: string;
   samples: MemorySample[];
+  /**
+   * Held samples to delete first, in the same mutation (a replica's evictions travel with the
+   * samples that replaced them); ids not held are ignored.
+   */
+  removeIds: string[];
+  /** The writer's ownership epoch (see CreateMemoryRequest.writer_epoch). */
+  writerEpoch: number;
 }
 
 /** Response of AddSamples. */
 export interface AddSamplesResponse {
   /** Ids of the offered samples that were stored. */
   storedIds: string[];
-  /** Ids of previously stored samples evicted to make room. */
+  /** Ids of previously stored samples evicted to make room (or removed by remove_ids). */
   evictedIds: string[];
   stats?: MemoryStats | undefined;
 }
@@ -298,7 +328,7 @@ export const MemorySample: MessageFns<MemorySample> = {
 };
 
 function createBaseCreateMemoryRequest(): CreateMemoryRequest {
-  return { modelId: "", capacity: 0, policy: 0, seed: 0 };
+  return { modelId: "", capacity: 0, policy: 0, seed: 0, replace: false, writerEpoch: 0 };
 }
 
 export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
@@ -314,6 +344,12 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     }
     if (message.seed !== 0) {
       writer.uint32(32).uint64(message.seed);
+    }
+    if (message.replace !== false) {
+      writer.uint32(40).bool(message.replace);
+    }
+    if (message.writerEpoch !== 0) {
+      writer.uint32(48).uint64(message.writerEpoch);
     }
     return writer;
   },
@@ -363,6 +399,22 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
             message.seed = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.replace = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.writerEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -385,6 +437,12 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
       policy: isSet(object.policy) ? memoryPolicyFromJSON(object.policy) : 0,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      replace: isSet(object.replace) ? globalThis.Boolean(object.replace) : false,
+      writerEpoch: isSet(object.writerEpoch)
+        ? globalThis.Number(object.writerEpoch)
+        : isSet(object.writer_epoch)
+        ? globalThis.Number(object.writer_epoch)
+        : 0,
     };
   },
 
@@ -402,6 +460,12 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     if (message.seed !== 0) {
       obj.seed = Math.round(message.seed);
     }
+    if (message.replace !== false) {
+      obj.replace = message.replace;
+    }
+    if (message.writerEpoch !== 0) {
+      obj.writerEpoch = Math.round(message.writerEpoch);
+    }
     return obj;
   },
 
@@ -414,6 +478,8 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     message.capacity = object.capacity ?? 0;
     message.policy = object.policy ?? 0;
     message.seed = object.seed ?? 0;
+    message.replace = object.replace ?? false;
+    message.writerEpoch = object.writerEpoch ?? 0;
     return message;
   },
 };
@@ -488,7 +554,7 @@ export const CreateMemoryResponse: MessageFns<CreateMemoryResponse> = {
 };
 
 function createBaseAddSamplesRequest(): AddSamplesRequest {
-  return { modelId: "", samples: [] };
+  return { modelId: "", samples: [], removeIds: [], writerEpoch: 0 };
 }
 
 export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
@@ -498,6 +564,12 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     }
     for (const v of message.samples) {
       MemorySample.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.removeIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.writerEpoch !== 0) {
+      writer.uint32(32).uint64(message.writerEpoch);
     }
     return writer;
   },
@@ -531,6 +603,22 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
             message.samples.push(MemorySample.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removeIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.writerEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -553,6 +641,16 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
       samples: globalThis.Array.isArray(object?.samples)
         ? object.samples.map((e: any) => MemorySample.fromJSON(e))
         : [],
+      removeIds: globalThis.Array.isArray(object?.removeIds)
+        ? object.removeIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.remove_ids)
+        ? object.remove_ids.map((e: any) => globalThis.String(e))
+        : [],
+      writerEpoch: isSet(object.writerEpoch)
+        ? globalThis.Number(object.writerEpoch)
+        : isSet(object.writer_epoch)
+        ? globalThis.Number(object.writer_epoch)
+        : 0,
     };
   },
 
@@ -564,6 +662,12 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     if (message.samples?.length) {
       obj.samples = message.samples.map((e) => MemorySample.toJSON(e));
     }
+    if (message.removeIds?.length) {
+      obj.removeIds = message.removeIds;
+    }
+    if (message.writerEpoch !== 0) {
+      obj.writerEpoch = Math.round(message.writerEpoch);
+    }
     return obj;
   },
 
@@ -574,6 +678,8 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     const message = createBaseAddSamplesRequest();
     message.modelId = object.modelId ?? "";
     message.samples = object.samples?.map((e) => MemorySample.fromPartial(e)) || [];
+    message.removeIds = object.removeIds?.map((e) => e) || [];
+    message.writerEpoch = object.writerEpoch ?? 0;
     return message;
   },
 };
@@ -1896,11 +2002,14 @@ export const MemoryStats_LabelCountsEntry: MessageFns<MemoryStats_LabelCountsEnt
 /**
  * Keeps one bounded replay memory per model (reservoir or class-balanced), durable across
  * restarts, and retrieves the stored samples a virtual update would interfere with most (MIR,
- * Aljundi et al. 2019).
+ * Aljundi et al. 2019). A trainer's model keeps its replay memory here as a replica
+ * (MEMORY_POLICY_REPLICA): the trainer's strategy runs the policy next to the live weights and
+ * sends every change of its held set, so other clients read, describe and delete what the model
+ * really replays.
  */
 export type ReplayMemoryServiceService = typeof ReplayMemoryServiceService;
 export const ReplayMemoryServiceService = {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory: {
     path: "/mneme.v1.ReplayMemoryService/CreateMemory" as const,
     requestStream: false as const,
@@ -1973,7 +2082,7 @@ export const ReplayMemoryServiceService = {
 } as const;
 
 export interface ReplayMemoryServiceServer extends UntypedServiceImplementation {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory: handleUnaryCall<CreateMemoryRequest, CreateMemoryResponse>;
   /** Offers samples to the memory; the policy decides which are kept and which are evicted. */
   addSamples: handleUnaryCall<AddSamplesRequest, AddSamplesResponse>;
@@ -1991,7 +2100,7 @@ export interface ReplayMemoryServiceServer extends UntypedServiceImplementation 
 }
 
 export interface ReplayMemoryServiceClient extends Client {
-  /** Creates (or reconfigures, when empty) a model's memory. */
+  /** Creates (or reconfigures, when empty or when `replace` is set) a model's memory. */
   createMemory(
     request: CreateMemoryRequest,
     callback: (error: ServiceError | null, response: CreateMemoryResponse) => void,

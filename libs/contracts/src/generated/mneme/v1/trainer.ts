@@ -164,7 +164,26 @@ export interface GetTrainingStatusResponse {
     | undefined;
   /** Experiences that closed without a synthetic set because distillation failed or timed out. */
   distillationFailures: DistillationFailure[];
-  latestVersion?: ModelVersion | undefined;
+  latestVersion?:
+    | ModelVersion
+    | undefined;
+  /**
+   * The replication of the model's replay memory to the replay-memory service (absent when the
+   * strategy keeps no samples, no replay-memory service is configured, or another replica trains it).
+   */
+  replayMemory?: MemoryReplication | undefined;
+}
+
+/** How far the replay-memory service's copy of a model's memory is behind the strategy's own. */
+export interface MemoryReplication {
+  /** Samples the strategy's memory holds. */
+  held: number;
+  /** Changes (stored and removed samples) the service has not acknowledged yet. */
+  pending: number;
+  /** Whether the next sync re-sends the whole memory (after a restore or a failed sync). */
+  resync: boolean;
+  /** Why the last sync failed, until one succeeds (empty when it did not fail). */
+  lastError: string;
 }
 
 /** A trainer waiting for the distiller's synthetic set of a closed experience. */
@@ -948,6 +967,7 @@ function createBaseGetTrainingStatusResponse(): GetTrainingStatusResponse {
     distillation: undefined,
     distillationFailures: [],
     latestVersion: undefined,
+    replayMemory: undefined,
   };
 }
 
@@ -979,6 +999,9 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     }
     if (message.latestVersion !== undefined) {
       ModelVersion.encode(message.latestVersion, writer.uint32(58).fork()).join();
+    }
+    if (message.replayMemory !== undefined) {
+      MemoryReplication.encode(message.replayMemory, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -1068,6 +1091,14 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
             message.latestVersion = ModelVersion.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.replayMemory = MemoryReplication.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1115,6 +1146,11 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
         : isSet(object.latest_version)
         ? ModelVersion.fromJSON(object.latest_version)
         : undefined,
+      replayMemory: isSet(object.replayMemory)
+        ? MemoryReplication.fromJSON(object.replayMemory)
+        : isSet(object.replay_memory)
+        ? MemoryReplication.fromJSON(object.replay_memory)
+        : undefined,
     };
   },
 
@@ -1147,6 +1183,9 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     if (message.latestVersion !== undefined) {
       obj.latestVersion = ModelVersion.toJSON(message.latestVersion);
     }
+    if (message.replayMemory !== undefined) {
+      obj.replayMemory = MemoryReplication.toJSON(message.replayMemory);
+    }
     return obj;
   },
 
@@ -1172,6 +1211,130 @@ export const GetTrainingStatusResponse: MessageFns<GetTrainingStatusResponse> = 
     message.latestVersion = (object.latestVersion !== undefined && object.latestVersion !== null)
       ? ModelVersion.fromPartial(object.latestVersion)
       : undefined;
+    message.replayMemory = (object.replayMemory !== undefined && object.replayMemory !== null)
+      ? MemoryReplication.fromPartial(object.replayMemory)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMemoryReplication(): MemoryReplication {
+  return { held: 0, pending: 0, resync: false, lastError: "" };
+}
+
+export const MemoryReplication: MessageFns<MemoryReplication> = {
+  encode(message: MemoryReplication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.held !== 0) {
+      writer.uint32(8).uint32(message.held);
+    }
+    if (message.pending !== 0) {
+      writer.uint32(16).uint32(message.pending);
+    }
+    if (message.resync !== false) {
+      writer.uint32(24).bool(message.resync);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(34).string(message.lastError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemoryReplication {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemoryReplication();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.held = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pending = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resync = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemoryReplication {
+    return {
+      held: isSet(object.held) ? globalThis.Number(object.held) : 0,
+      pending: isSet(object.pending) ? globalThis.Number(object.pending) : 0,
+      resync: isSet(object.resync) ? globalThis.Boolean(object.resync) : false,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+    };
+  },
+
+  toJSON(message: MemoryReplication): unknown {
+    const obj: any = {};
+    if (message.held !== 0) {
+      obj.held = Math.round(message.held);
+    }
+    if (message.pending !== 0) {
+      obj.pending = Math.round(message.pending);
+    }
+    if (message.resync !== false) {
+      obj.resync = message.resync;
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemoryReplication>, I>>(base?: I): MemoryReplication {
+    return MemoryReplication.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemoryReplication>, I>>(object: I): MemoryReplication {
+    const message = createBaseMemoryReplication();
+    message.held = object.held ?? 0;
+    message.pending = object.pending ?? 0;
+    message.resync = object.resync ?? false;
+    message.lastError = object.lastError ?? "";
     return message;
   },
 };
