@@ -149,7 +149,10 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
           group: 'distiller',
           applied,
           handler: async (event) => {
-            const { skipped } = await buffer.append(event.header!.modelId, event.samples);
+            // A text model's samples carry texts, not rows: nothing to buffer, nothing to warn about.
+            const rows = event.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text');
+            if (rows.length === 0) return;
+            const { skipped } = await buffer.append(event.header!.modelId, rows);
             if (skipped.length > 0) deps.logger.warn('samples not buffered for distillation', { modelId: event.header!.modelId, skipped });
           },
         }),
@@ -164,7 +167,10 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             const jobId = `experience-closed-${event.header!.eventId}`;
             if (jobs.get(jobId) !== undefined) return;
             // A `distill` model's trainer asks for its set itself, with its own network and settings.
-            if ((await models.findModel(event.header!.modelId).catch(() => undefined))?.strategy.name === 'distill') return;
+            const record = await models.findModel(event.header!.modelId).catch(() => undefined);
+            if (record?.strategy.name === 'distill') return;
+            // A text model's samples were never buffered (see above): there is nothing to distil.
+            if (record !== undefined && !record.base.startsWith('mlp:')) return;
             // The samples topic is consumed independently: wait (by redelivery) until its events caught up.
             const buffered = (await buffer.read(event.header!.modelId, event.experience?.experienceIndex ?? 0)).labels.length;
             if (buffered < event.sampleCount) {

@@ -14,6 +14,7 @@ import { labelLimitProblem, labelNameProblem } from '../models/label-names.js';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '../runtime/service-module.js';
 import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
+import { remotePoolPublisher } from './pool-publisher.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
 import { versionToWire } from './version-wire.js';
 
@@ -101,7 +102,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   /** Models known to exist (never deleted), so an event does not read the model's record again. */
   const known = new Set<string>();
 
+  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
+    // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
+    await pools.publish(version);
     await publishEvent(deps.bus, 'modelUpdated', {
       // A deterministic id: announcing the same version again (after a crash) is a duplicate.
       header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}` }),
@@ -462,6 +466,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       await Promise.all([...closing.values()]);
       await heartbeat?.stop();
       heartbeat = undefined;
+      pools.close();
     },
     async drained(modelId: string) {
       const trainer = trainers.get(modelId);
