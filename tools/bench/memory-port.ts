@@ -10,7 +10,8 @@
  * compiles the graphs), up to the moment the service holds what the strategy holds (the final
  * `settled()` is inside the timed span), so the replication's whole cost is counted.
  * Prints JSON lines: mir_step_ms per mode (median of the rounds) with its ratio to in_process
- * (goal ≤ 1.25), and the process CPU per step.
+ * (goal ≤ 1.25), the process CPU per step, and the replay-memory process's write throughput
+ * (AddSamples per second from 32 concurrent replica writers; the capacity plan's figure).
  *
  * Env: MNEME_BENCH_SEED (default 0), MNEME_BENCH_ROUNDS (default 3), MNEME_BENCH_THREADS (ORT
  * intra-op threads, default 1).
@@ -19,12 +20,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ReplayMemoryServiceClient } from '@mneme/contracts';
+import { MemoryPolicy, ReplayMemoryServiceClient } from '@mneme/contracts';
 import { classIncremental, holdoutSplit, imageDataset, loadMnist, MNIST_CLASS_NAMES, onlineStream } from '@mneme/data';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
 import { mir, type LabelledBatch, type MemoryPort, type StrategyContext } from '@mneme/methods';
 import { createClient, unary, type Logger } from '@mneme/rpc';
+import { tensor } from '@mneme/tensor';
+import { toWire } from '@mneme/wire';
 import { createReplayMemoryService, freePort, hostServices, remoteMemoryPort, ServiceMetrics, type MemoryReplication } from '@mneme/services';
 
 const seed = Number(process.env['MNEME_BENCH_SEED'] ?? 0);
@@ -73,6 +76,8 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
+const service = await serviceThroughput(processAddress);
+
 child.kill('SIGTERM');
 await embedded.stop();
 await rm(dataDir, { recursive: true, force: true });
@@ -91,9 +96,42 @@ for (const mode of MODES) {
   const cpu = median(results[mode].cpu);
   console.log(JSON.stringify({ bench: 'memory', metric: `mir_step_ms_${mode}`, value: round3(ms), unit: 'ms', ratio: round3(ms / base), ratio_to: 'mir_step_ms_in_process', cpu_ms: round3(cpu), cpu_ratio: round3(cpu / baseCpu), ...common }));
 }
+console.log(
+  JSON.stringify({ bench: 'memory', metric: 'replay_memory_add_requests_per_s', value: Math.round(service.requestsPerSecond), unit: 'requests/s', ratio: 1, ratio_to: 'replay_memory_add_requests_per_s', writers: service.writers, ...common }),
+);
 for (const mode of ['grpc_embedded', 'grpc_process'] as const) {
   const ratio = median(results[mode].ms) / base;
   console.log(JSON.stringify({ bench: 'memory', metric: `mir_grpc_over_in_process_${mode.slice(5)}`, value: round3(ratio), unit: 'x', ratio: round3(ratio / GOAL), ratio_to: `goal-${GOAL}`, ...common }));
+}
+
+/**
+ * The replay-memory process's write throughput: WRITERS replica memories (one per model, capacity
+ * 500) written at once, each request one new 784-float sample plus one removal once full (a trainer's
+ * steady state after its linger), for THROUGHPUT_SECONDS. Every request is journalled and fsynced.
+ */
+async function serviceThroughput(address: string): Promise<{ requestsPerSecond: number; writers: number }> {
+  const WRITERS = 32;
+  const THROUGHPUT_SECONDS = 5;
+  const client = createClient(ReplayMemoryServiceClient, address);
+  const row = toWire(tensor('float32', [784], Float32Array.from({ length: 784 }, (_, i) => (i % 17) / 17)));
+  const sample = (model: number, i: number) => ({ sample: { sampleId: `w${model}-${i}`, label: String(i % 10), metadata: {}, input: { kind: { $case: 'features' as const, value: row } } }, experienceIndex: 0, features: undefined });
+  let requests = 0;
+  const deadline = { at: 0 };
+  const writer = async (model: number) => {
+    const modelId = `throughput-${model}`;
+    await unary(client.createMemory.bind(client), { modelId, capacity: 500, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: 1, replace: true, writerEpoch: 1 });
+    for (let i = 0; Date.now() < deadline.at; i++) {
+      await unary(client.addSamples.bind(client), { modelId, samples: [sample(model, i)], removeIds: i >= 500 ? [`w${model}-${i - 500}`] : [], writerEpoch: 1 });
+      requests++;
+    }
+  };
+  deadline.at = Date.now() + THROUGHPUT_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: WRITERS }, (_, m) => writer(m)));
+  const seconds = (performance.now() - started) / 1000;
+  client.close();
+  process.stderr.write(`replay-memory process: ${requests} AddSamples in ${seconds.toFixed(1)} s from ${WRITERS} writers\n`);
+  return { requestsPerSecond: requests / seconds, writers: WRITERS };
 }
 
 /** One pass over the stream with the memory bound as `mode`; wall and CPU ms per timed step. */

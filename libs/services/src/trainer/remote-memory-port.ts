@@ -232,6 +232,7 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
       status: () => (memory === undefined ? undefined : { held: held.size, pending: pendingStores.size + pendingRemovals.size, resync, lastError }),
       settled: () => {
         if (memory === undefined || (idle() && syncing === undefined)) return Promise.resolve();
+        if (closed) return Promise.reject(new MnemeError('unavailable', `the replay memory of '${options.modelId}' was closed before its copy caught up`));
         return new Promise<void>((resolve, reject) => {
           waiters.push({ resolve, reject });
           schedule(true);
