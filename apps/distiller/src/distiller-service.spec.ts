@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DistillationMethod, DistillerServiceClient, JobState, type DistillationJob, type TrainingSample } from '@mneme/contracts';
 import { InProcessBus, newEventHeader, publishEvent, silentEventLogger } from '@mneme/events';
@@ -9,6 +10,7 @@ import { featureSample } from '@mneme/testing';
 import type { ServiceDeps } from '@mneme/service-runtime';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
+import { SampleBuffer } from './sample-buffer.js';
 import { createDistillerService } from './distiller-service.js';
 import { mlpNetworks } from './network-source.js';
 
@@ -112,6 +114,28 @@ describe('distiller service over gRPC', () => {
     expect((await unary(c.getDistillationJob.bind(c), { jobId: again.jobId })).job!.state).toBe(JobState.JOB_STATE_SUCCEEDED);
     const v1 = await unary(c.getSyntheticSet.bind(c), { set: { experience, version: 1 } });
     expect(v1.set!.ref).toEqual({ experience, version: 1 });
+  });
+
+  it('forgets source samples for good: later distillations never read them, the sets distilled from them are named', async () => {
+    let c = await start();
+    await publishEvent(bus, 'samples', { header: newEventHeader({ modelId: 'm', producer: 'test' }), samples: trainingSamples(0) });
+    const header = newEventHeader({ modelId: 'm', producer: 'test' });
+    await publishEvent(bus, 'experienceClosed', { header, experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 24, dataUri: '' });
+    await finished(c, `experience-closed-${header.eventId}`);
+    const forget = (sampleIds: string[]) => unary(c.forgetSourceSamples.bind(c), { modelId: 'm', sampleIds });
+    expect(await forget(['e0-0', 'e0-1', 'never-sent'])).toEqual({ removedFromBuffers: 2, setsDistilledFromThem: [{ experience: { modelId: 'm', experienceIndex: 0 }, version: 1 }] });
+    const buffer = new SampleBuffer(join(dir, 'distiller', 'buffers'));
+    expect((await buffer.read('m', 0)).labels).toHaveLength(22);
+    // Idempotent, durable across a restart, and a redelivered sample stays forgotten.
+    await served!.stop();
+    c = await start();
+    await publishEvent(bus, 'samples', { header: newEventHeader({ modelId: 'm', producer: 'test' }), samples: trainingSamples(0).slice(0, 2) });
+    expect((await forget(['e0-0'])).removedFromBuffers).toBe(0);
+    expect((await buffer.read('m', 0)).labels).toHaveLength(22);
+    const bad = await failure(unary(c.forgetSourceSamples.bind(c), { modelId: '../x', sampleIds: [] }));
+    expect(bad.kind).toBe('invalid-argument');
+    expect(bad.message).toContain('sample_ids must hold 1..10000 ids, got 0');
+    expect((await failure(forget(['a', '']))).message).toContain('sample_ids[1] is empty');
   });
 
   it('rejects bad requests with the reason', async () => {

@@ -23,6 +23,8 @@ export interface DistillerOptions {
 }
 
 const DEFAULT_PAGE = 100;
+/** Most ids in one ForgetSourceSamples (as the trainer's ForgetSamples). */
+const MAX_FORGET = 10_000;
 /** Deliveries of an experience-closed event while its samples are still arriving (≈ 2 min of backoff). */
 const CLOSED_EVENT_ATTEMPTS = 20;
 
@@ -107,6 +109,19 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
       }
       return { set: syntheticSetToWire(await sets.load({ modelId, experience, version })) };
     },
+    forgetSourceSamples: async (req) => {
+      const problems = [modelIdProblem(req.modelId)].filter((p) => p !== undefined);
+      if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_FORGET) problems.push(`sample_ids must hold 1..${MAX_FORGET} ids, got ${req.sampleIds.length}`);
+      const empty = req.sampleIds.findIndex((id) => id === '');
+      if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
+      const removed = await buffer.forget(req.modelId, req.sampleIds);
+      const distilled = (await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)))).filter((s) => removed.has(s.experience));
+      return {
+        removedFromBuffers: [...removed.values()].reduce((a, b) => a + b, 0),
+        setsDistilledFromThem: distilled.map((s) => ({ experience: { modelId: req.modelId, experienceIndex: s.experience }, version: s.version })),
+      };
+    },
     listSyntheticSets: async (req) => {
       const problem = modelIdProblem(req.modelId);
       if (problem !== undefined) throw new InvalidArgumentError(problem);
@@ -134,7 +149,10 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
           group: 'distiller',
           applied,
           handler: async (event) => {
-            const { skipped } = await buffer.append(event.header!.modelId, event.samples);
+            // A text model's samples carry texts, not rows: nothing to buffer, nothing to warn about.
+            const rows = event.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text');
+            if (rows.length === 0) return;
+            const { skipped } = await buffer.append(event.header!.modelId, rows);
             if (skipped.length > 0) deps.logger.warn('samples not buffered for distillation', { modelId: event.header!.modelId, skipped });
           },
         }),
@@ -149,7 +167,10 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             const jobId = `experience-closed-${event.header!.eventId}`;
             if (jobs.get(jobId) !== undefined) return;
             // A `distill` model's trainer asks for its set itself, with its own network and settings.
-            if ((await models.findModel(event.header!.modelId).catch(() => undefined))?.strategy.name === 'distill') return;
+            const record = await models.findModel(event.header!.modelId).catch(() => undefined);
+            if (record?.strategy.name === 'distill') return;
+            // A text model's samples were never buffered (see above): there is nothing to distil.
+            if (record !== undefined && !record.base.startsWith('mlp:')) return;
             // The samples topic is consumed independently: wait (by redelivery) until its events caught up.
             const buffered = (await buffer.read(event.header!.modelId, event.experience?.experienceIndex ?? 0)).labels.length;
             if (buffered < event.sampleCount) {

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TrainingSample } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
@@ -12,6 +12,9 @@ export interface ExperienceData {
   /** Label name of each row. */
   readonly labels: readonly string[];
 }
+
+/** Ids forgotten on request, one JSON string per line. */
+const FORGOTTEN = 'forgotten.jsonl';
 
 interface BufferedLine {
   readonly id: string;
@@ -62,8 +65,43 @@ export class SampleBuffer {
     return next;
   }
 
-  /** Every distinct buffered sample of an experience (empty when none arrived). */
+  /**
+   * Forgets samples for good (a data-deletion request): their ids go into the model's durable
+   * tombstone file, so no later read returns them, whenever they arrived.
+   *
+   * @returns per experience, how many of its buffered samples were forgotten now
+   */
+  forget(modelId: string, ids: readonly string[]): Promise<Map<number, number>> {
+    const work = async () => {
+      const doomed = new Set(ids);
+      const already = await this.forgotten(modelId);
+      const removed = new Map<number, number>();
+      for (const experience of await this.experiences(modelId)) {
+        const held = [...(await this.lines(modelId, experience)).keys()].filter((id) => doomed.has(id) && !already.has(id));
+        if (held.length > 0) removed.set(experience, held.length);
+      }
+      const fresh = [...doomed].filter((id) => !already.has(id));
+      if (fresh.length > 0) await appendDurably(join(this.root, modelId, FORGOTTEN), `${fresh.map((id) => JSON.stringify(id)).join('\n')}\n`);
+      return removed;
+    };
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Every distinct buffered sample of an experience that was not forgotten (empty when none arrived). */
   async read(modelId: string, experience: number): Promise<ExperienceData> {
+    const forgotten = await this.forgotten(modelId);
+    const lines = [...(await this.lines(modelId, experience)).values()].filter((l) => !forgotten.has(l.id));
+    const width = lines[0]?.row.length ?? 0;
+    const usable = lines.filter((l) => l.row.length === width);
+    const rows = new Float32Array(usable.length * width);
+    usable.forEach((l, i) => rows.set(l.row, i * width));
+    return { rows, width, labels: usable.map((l) => l.label) };
+  }
+
+  /** The buffered lines of an experience by id (a redelivered sample counts once). */
+  private async lines(modelId: string, experience: number): Promise<Map<string, BufferedLine>> {
     let text = '';
     try {
       text = await readFile(this.fileOf(modelId, experience), 'utf8');
@@ -76,12 +114,37 @@ export class SampleBuffer {
       const parsed = parseLine(line);
       if (parsed !== undefined) byId.set(parsed.id, parsed);
     }
-    const lines = [...byId.values()];
-    const width = lines[0]?.row.length ?? 0;
-    const usable = lines.filter((l) => l.row.length === width);
-    const rows = new Float32Array(usable.length * width);
-    usable.forEach((l, i) => rows.set(l.row, i * width));
-    return { rows, width, labels: usable.map((l) => l.label) };
+    return byId;
+  }
+
+  /** Experiences with a buffer file. */
+  private async experiences(modelId: string): Promise<number[]> {
+    try {
+      return (await readdir(join(this.root, modelId))).filter((f) => /^\d+\.jsonl$/.test(f)).map((f) => Number(f.slice(0, -'.jsonl'.length)));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  /** Ids forgotten for the model (whole lines of its tombstone file). */
+  private async forgotten(modelId: string): Promise<Set<string>> {
+    let text = '';
+    try {
+      text = await readFile(join(this.root, modelId, FORGOTTEN), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    const ids = new Set<string>();
+    for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+      if (line === '') continue;
+      try {
+        ids.add(JSON.parse(line) as string);
+      } catch {
+        // A torn line from a crash mid-append: its request was never answered.
+      }
+    }
+    return ids;
   }
 
   private fileOf(modelId: string, experience: number): string {

@@ -1,25 +1,15 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { EncoderServiceClient, ScenarioKind, TrainerServiceClient, type Input } from '@mneme/contracts';
-import { DEFAULT_MODEL } from '@mneme/encoders';
+import { EncoderServiceClient, ScenarioKind, TrainerServiceClient } from '@mneme/contracts';
 import type { Executor } from '@mneme/execution';
 import { createClient, unary, type Logger } from '@mneme/rpc';
 import { hostServices, type HostedServices } from '@mneme/service-runtime';
 import type { ServiceDeps } from '@mneme/service-runtime';
 import { createTrainerService } from '@mneme/trainer';
 import { testDeps } from '@mneme/testing';
-import { f32 } from '@mneme/testing';
+import { features, HAVE_MINILM, MODELS_DIR, text } from '@mneme/testing';
 import { createEncoderService, type EncoderModule, type EncoderOptions } from './encoder-service.js';
 
-/** The encoder model store of this checkout (`npx mneme import-model` fills it). */
-export const MODELS_DIR = resolve(import.meta.dirname, '../../../.mneme/models');
-/** Whether the default text encoder was imported here; text tests skip without it. */
-export const HAVE_MINILM = existsSync(join(MODELS_DIR, DEFAULT_MODEL, 'mneme-model.json'));
-
-/** A feature input. */
-export const features = (values: readonly number[]): Input => ({ kind: { $case: 'features', value: f32(values) } });
-/** A text input. */
-export const text = (value: string): Input => ({ kind: { $case: 'text', value } });
+// The model store, and feature and text inputs, are the harness's (trainer tests use them too).
+export { features, HAVE_MINILM, MODELS_DIR, text };
 
 /**
  * An executor that counts forward runs on the way to the real one, so tests can see how many

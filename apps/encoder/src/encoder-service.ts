@@ -14,6 +14,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { consumeEvents, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
+import { ServedPools } from '@mneme/service-runtime';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { versionToWire } from '@mneme/service-runtime';
 import { Embedder } from './embedder.js';
@@ -46,7 +47,8 @@ export interface EncoderHandlers {
   embed(req: EmbedRequest): Promise<EmbedResponse>;
   /**
    * Label probabilities per input. Strategies with one softmax classifier head (naive, joint, er,
-   * mir, curriculum, active) return the softmax of its logits; the others (and any prediction
+   * mir, curriculum, active) return the softmax of its logits; the others (l2p, which selects its
+   * prompts from the version's pool in the prompt-pool service, and any prediction
    * restricted by `task_id`) only name a class, so the predicted label comes back with
    * probability 1 and the rest with 0.
    */
@@ -76,7 +78,8 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   });
   // One forward pass per batch: the encoder's chunk is the batch bound.
   const encoders = new SentenceEncoders(modelsDir, deps.executor, maxBatch);
-  const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
+  const pools = new ServedPools(deps.peers?.promptPool);
+  const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
   const embedder = new Embedder(models, encoders, options.defaultEncoder ?? DEFAULT_MODEL, batching('embed'));
   const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };
   const subscriptions: Subscription[] = [];
@@ -128,6 +131,7 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
     },
     async stop() {
       for (const s of subscriptions.splice(0)) await s.close();
+      pools.close();
     },
   };
 }

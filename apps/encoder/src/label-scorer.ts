@@ -10,7 +10,7 @@ export interface LabelScorer {
    * `rows × classes` probabilities. `calibrated` is false when the strategy only names a class:
    * the predicted class then has probability 1 and every other 0.
    */
-  score(features: Float32Array, taskId: number | undefined): Promise<{ probabilities: Float32Array; calibrated: boolean }>;
+  score(features: Float32Array, taskId: number | undefined, tokens?: readonly (readonly number[])[]): Promise<{ probabilities: Float32Array; calibrated: boolean }>;
 }
 
 /**
@@ -32,11 +32,11 @@ export function labelScorer(runtime: ModelRuntime, state: StrategyState, labels:
   const classes = labels.length;
   const head = SINGLE_HEAD.has(runtime.record.strategy.name) ? classifierFor(runtime, state, executor) : undefined;
   return {
-    async score(features, taskId) {
+    async score(features, taskId, tokens) {
       if (head !== undefined && taskId === undefined && head.classes === classes) {
         return { probabilities: softmaxRows(await head.logits(features), classes), calibrated: true };
       }
-      const predicted = await runtime.strategy.predict(features, taskId === undefined ? {} : { taskId });
+      const predicted = await runtime.strategy.predict(features, { ...(taskId === undefined ? {} : { taskId }), ...(tokens === undefined ? {} : { tokens }) });
       const probabilities = new Float32Array(predicted.length * classes);
       // −1 (no class learned yet) leaves the row at zero.
       predicted.forEach((c, row) => {

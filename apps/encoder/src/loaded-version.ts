@@ -93,7 +93,9 @@ export class LoadedVersion {
       const texts = jobs.flatMap((j) => j.texts!.map((text) => ({ text, pooling: encoder.modelPooling, normalize: encoder.modelNormalizes })));
       features.set(await encoder.embed(texts));
     }
-    const { probabilities } = await this.scorer.score(features, taskId);
+    // Token-level strategies (l2p) run the frozen encoder on the texts' tokens themselves.
+    const tokens = this.runtime.tokens === undefined ? undefined : this.runtime.featurizer.tokenize(jobs.flatMap((j) => j.texts!.map((text) => ({ kind: { $case: 'text' as const, value: text } }))));
+    const { probabilities } = await this.scorer.score(features, taskId, tokens);
     // The version's own labels: a label is served from the first version trained on it.
     const labels = this.record.labels;
     let row = 0;

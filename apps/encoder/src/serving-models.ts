@@ -2,6 +2,7 @@ import type { Executor } from '@mneme/execution';
 import type { FileModelStore } from '@mneme/model-store';
 import type { Logger } from '@mneme/rpc';
 import { buildModelRuntime } from '@mneme/service-runtime';
+import type { ServedPools } from '@mneme/service-runtime';
 import { labelScorer } from './label-scorer.js';
 import { LoadedVersion, type BatchSettings } from './loaded-version.js';
 import type { SentenceEncoders } from './sentence-encoder.js';
@@ -15,6 +16,8 @@ export interface ServingModelsDeps {
   readonly encoders: SentenceEncoders;
   readonly batching: BatchSettings;
   readonly logger: Logger;
+  /** The prompt pools L2P versions predict with. */
+  readonly pools: ServedPools;
   /** Loaded versions kept beyond the ones serving version 0. @default 4 */
   readonly cachedVersions?: number;
 }
@@ -123,7 +126,8 @@ export class ServingModels {
     const record = await store.getVersion(modelId, version);
     const model = await store.getModel(modelId);
     const runtime = await buildModelRuntime(model, executor, modelsDir);
-    const state = await store.loadVersionState(modelId, record.version);
+    // An L2P version selects prompts from the pool the prompt-pool service holds for it.
+    const state = await this.deps.pools.apply(model, record.version, await store.loadVersionState(modelId, record.version));
     runtime.strategy.restoreState(state);
     const encoder = runtime.definition.input.kind === 'text' ? await encoders.get(runtime.definition.input.encoder) : undefined;
     this.deps.logger.info('loaded model version', { model: modelId, version: record.version, strategy: model.strategy.name });

@@ -9,6 +9,7 @@ import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/
 import { readFile } from 'node:fs/promises';
 import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
+import { ServedPools } from '@mneme/service-runtime';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
 import { HeldOutSets } from './held-out-sets.js';
 
@@ -29,8 +30,8 @@ interface ModelEvaluation {
   readonly heldOut: HeldOutSets;
   ledger: AccuracyLedger;
   evaluated: Record<string, number[]>;
-  /** Featurized held-out sets by experience (dropped when a set grows). */
-  readonly cache: Map<number, { features: Float32Array; labels: readonly string[] }>;
+  /** Featurized held-out sets by experience, with token ids for token-level strategies (dropped when a set grows). */
+  readonly cache: Map<number, { features: Float32Array; tokens: number[][] | undefined; labels: readonly string[] }>;
 }
 
 /**
@@ -44,6 +45,8 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const root = join(deps.dataDir, 'evaluator');
   const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const models = new Map<string, Promise<ModelEvaluation>>();
+  // L2P versions are evaluated with the pool the prompt-pool service serves for them.
+  const pools = new ServedPools(deps.peers?.promptPool);
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
   // One evaluation at a time: they share runtimes and the ledger files.
@@ -86,8 +89,10 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
     let hit = m.cache.get(experience);
     if (hit === undefined) {
       const samples = await m.heldOut.samples(experience);
-      const features = await m.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), `held-out sample of experience ${experience}`);
-      hit = { features, labels: samples.map((s) => s.sample?.label ?? '') };
+      const inputs = samples.map((s) => s.sample?.input);
+      const features = await m.runtime.featurizer.featurize(inputs, `held-out sample of experience ${experience}`);
+      const tokens = m.runtime.tokens === undefined ? undefined : m.runtime.featurizer.tokenize(inputs);
+      hit = { features, tokens, labels: samples.map((s) => s.sample?.label ?? '') };
       m.cache.set(experience, hit);
     }
     return hit;
@@ -100,14 +105,14 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       const known = m.evaluated[String(version.version)];
       // Versions are immutable: a row is reused unless held-out sets were added since.
       if (!again && known !== undefined && known.length === experiences.length) return { row: known, metrics: m.ledger.metrics() };
-      m.runtime.strategy.restoreState(await store.loadVersionState(version.modelId, version.version));
+      m.runtime.strategy.restoreState(await pools.apply(m.runtime.record, version.version, await store.loadVersionState(version.modelId, version.version)));
       const row: number[] = [];
       const taskIncremental = m.runtime.record.scenario === 'task-incremental';
       // Classes are the version's labels: a held-out label the version has not learned is never predicted.
       const classOf = new Map(version.labels.map((l, c) => [l, c]));
       for (const e of experiences) {
-        const { features, labels } = await heldOutBatch(m, e);
-        const predicted = await m.runtime.strategy.predict(features, taskIncremental ? { taskId: e } : {});
+        const { features, tokens, labels } = await heldOutBatch(m, e);
+        const predicted = await m.runtime.strategy.predict(features, { ...(taskIncremental ? { taskId: e } : {}), ...(tokens === undefined ? {} : { tokens }) });
         let correct = 0;
         predicted.forEach((p, i) => (correct += p >= 0 && p === classOf.get(labels[i]!) ? 1 : 0));
         row.push(labels.length === 0 ? 0 : correct / labels.length);
@@ -190,6 +195,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       await applied?.close();
       applied = undefined;
       await queue;
+      pools.close();
     },
     async matrix(modelId: string) {
       const m = await open(modelId);

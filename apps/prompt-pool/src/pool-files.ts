@@ -10,6 +10,8 @@ interface PoolVersionFile {
   readonly spec: ResolvedSpec;
   readonly version: number;
   readonly selectionCounts: readonly number[];
+  /** Absent in files written before pools were tied to model versions. */
+  readonly modelVersion?: number;
   readonly createdAt: number;
   /** Little-endian float32 bytes, base64 (exact and a third the size of JSON numbers). */
   readonly prompts: string;
@@ -17,6 +19,8 @@ interface PoolVersionFile {
 }
 
 const fileName = (version: number) => `v${String(version).padStart(8, '0')}.json`;
+/** Per pool: model version → the newest pool version published for it. */
+const MODEL_VERSIONS = 'model-versions.json';
 const VERSION_FILE = /^v(\d{8})\.json$/;
 
 const toBase64 = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
@@ -37,6 +41,7 @@ export class PoolFiles {
       spec: pool.spec,
       version: pool.version,
       selectionCounts: pool.selectionCounts,
+      modelVersion: pool.modelVersion,
       createdAt: pool.createdAt,
       prompts: toBase64(pool.prompts),
       keys: toBase64(pool.keys),
@@ -48,7 +53,36 @@ export class PoolFiles {
   async load(key: string, version: number): Promise<PoolVersion> {
     const file = JSON.parse(await readFile(join(this.root, key, fileName(version)), 'utf8')) as PoolVersionFile;
     if (file.format !== 1) throw new MnemeError('internal', `pool ${key} version ${version} has unknown format ${String(file.format)}`);
-    return { ref: file.ref, spec: file.spec, version: file.version, selectionCounts: file.selectionCounts, createdAt: file.createdAt, prompts: fromBase64(file.prompts), keys: fromBase64(file.keys) };
+    return {
+      ref: file.ref,
+      spec: file.spec,
+      version: file.version,
+      selectionCounts: file.selectionCounts,
+      modelVersion: file.modelVersion ?? 0,
+      createdAt: file.createdAt,
+      prompts: fromBase64(file.prompts),
+      keys: fromBase64(file.keys),
+    };
+  }
+
+  /**
+   * Writes a pool's model-version index (model version → pool version), after the version files it
+   * names: a crash in between only leaves a version the index does not name yet, which its
+   * publisher finds missing and publishes again.
+   */
+  async saveModelVersions(key: string, byModelVersion: ReadonlyMap<number, number>): Promise<void> {
+    await writeFileAtomic(join(this.root, key, MODEL_VERSIONS), JSON.stringify(Object.fromEntries(byModelVersion)));
+  }
+
+  /** A pool's model-version index (empty when none was written). */
+  async loadModelVersions(key: string): Promise<Map<number, number>> {
+    try {
+      const saved = JSON.parse(await readFile(join(this.root, key, MODEL_VERSIONS), 'utf8')) as Record<string, number>;
+      return new Map(Object.entries(saved).map(([m, v]) => [Number(m), v]));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+      throw err;
+    }
   }
 
   /** Version numbers of every pool, by pool key, ascending. */

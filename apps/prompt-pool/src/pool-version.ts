@@ -16,6 +16,8 @@ export interface PoolVersion {
   readonly keys: Float32Array;
   /** How often each prompt was selected in training, length M. */
   readonly selectionCounts: readonly number[];
+  /** The model version these prompts and keys belong to (0 = none). */
+  readonly modelVersion: number;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
 }

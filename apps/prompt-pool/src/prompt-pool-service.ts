@@ -17,14 +17,21 @@ const DEFAULT_PAGE = 100;
 /**
  * The prompt-pool service (prompt_pool.proto): versioned L2P prompt pools per model and tenant,
  * each version an immutable file under `<dataDir>/prompt-pool/<model>/<tenant>/`, written before
- * the call answers. ApplyUpdate is optimistic: it succeeds only from the latest version.
+ * the call answers. ApplyUpdate is optimistic: it succeeds only from the latest version. A version
+ * may be tied to a model version (the trainer publishes one per saved model version); GetPool and
+ * SelectPrompts find the newest one tied to a model version through a per-pool index.
  */
 export async function createPromptPoolService(deps: ServiceDeps): Promise<ServiceModule> {
   const files = new PoolFiles(join(deps.dataDir, 'prompt-pool'));
   const versions = await files.index();
   // The latest version of each pool stays in memory; older ones are read on demand.
   const latest = new Map<string, PoolVersion>();
-  for (const [key, list] of versions) latest.set(key, await files.load(key, list.at(-1)!));
+  /** Per pool: model version → newest pool version published for it. */
+  const byModelVersion = new Map<string, Map<number, number>>();
+  for (const [key, list] of versions) {
+    latest.set(key, await files.load(key, list.at(-1)!));
+    byModelVersion.set(key, await files.loadModelVersions(key));
+  }
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
     const next = queue.then(work, work);
@@ -32,10 +39,16 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
     return next;
   };
 
-  const find = async (ref: Parameters<typeof poolKey>[0], version: number): Promise<PoolVersion> => {
+  const find = async (ref: Parameters<typeof poolKey>[0], version: number, modelVersion = 0): Promise<PoolVersion> => {
     const { key } = poolKey(ref);
+    if (version !== 0 && modelVersion !== 0) throw new InvalidArgumentError(`set version (${version}) or model_version (${modelVersion}), not both`);
     const current = latest.get(key);
     if (current === undefined) throw new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
+    if (modelVersion !== 0) {
+      const tied = byModelVersion.get(key)?.get(modelVersion);
+      if (tied === undefined) throw new NotFoundError(`pool '${key}' has no version published for model version ${modelVersion}`);
+      version = tied;
+    }
     if (version === 0 || version === current.version) return current;
     if (!versions.get(key)!.includes(version)) throw new NotFoundError(`pool '${key}' has no version ${version} (latest is ${current.version})`);
     return files.load(key, version);
@@ -44,6 +57,12 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
     await files.save(key, pool);
     latest.set(key, pool);
     versions.set(key, [...(versions.get(key) ?? []), pool.version]);
+    if (pool.modelVersion !== 0) {
+      const index = new Map(byModelVersion.get(key));
+      index.set(pool.modelVersion, pool.version);
+      await files.saveModelVersions(key, index);
+      byModelVersion.set(key, index);
+    }
   };
 
   const binding = defineService(PromptPoolServiceService, {
@@ -65,18 +84,19 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
           prompts: store.get(POOL_PARAMS.prompts).data,
           keys: store.get(POOL_PARAMS.keys).data,
           selectionCounts: new Array<number>(spec.poolSize).fill(0),
+          modelVersion: 0,
           createdAt: Date.now(),
         };
         await publish(key, pool);
         return { pool: infoOf(pool) };
       }),
     getPool: async (req) => {
-      const pool = await find(req.pool, req.version);
+      const pool = await find(req.pool, req.version, req.modelVersion);
       const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
       return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts] };
     },
     selectPrompts: async (req) => {
-      const pool = await find(req.pool, req.version);
+      const pool = await find(req.pool, req.version, req.modelVersion);
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
       const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
@@ -108,6 +128,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
           prompts: prompts!,
           keys: keys!,
           selectionCounts: base.selectionCounts.map((c, i) => c + (deltas[i] ?? 0)),
+          modelVersion: req.modelVersion,
           createdAt: Date.now(),
         };
         await publish(key, pool);
@@ -136,7 +157,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
 }
 
 function infoOf(pool: PoolVersion): PoolInfo {
-  return { pool: { ...pool.ref }, spec: { ...pool.spec }, version: pool.version };
+  return { pool: { ...pool.ref }, spec: { ...pool.spec }, version: pool.version, modelVersion: pool.modelVersion };
 }
 
 function f32Wire(data: Float32Array, shape: number[]): WireTensor {

@@ -80,7 +80,7 @@ export class MemoryFiles {
     const files = this.filesOf(memory.modelId);
     const line: JournalLine =
       op.op === 'add'
-        ? { seq: files.seq + 1, op: 'add', samples: Buffer.from(AddSamplesRequest.encode({ modelId: '', samples: [...op.samples], removeIds: [...op.remove] }).finish()).toString('base64') }
+        ? { seq: files.seq + 1, op: 'add', samples: Buffer.from(AddSamplesRequest.encode({ modelId: '', samples: [...op.samples], removeIds: [...op.remove], writerEpoch: 0 }).finish()).toString('base64') }
         : { seq: files.seq + 1, op: 'delete', ids: op.ids };
     const text = `${JSON.stringify(line)}\n`;
     if (files.journal === undefined) {

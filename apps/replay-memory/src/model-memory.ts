@@ -45,6 +45,8 @@ export interface ModelMemorySnapshot {
   readonly reservoir: MemorySnapshot | null;
   /** [reservoir id, base64 of the encoded MemorySample]. */
   readonly records: readonly (readonly [number, string])[];
+  /** The newest writer epoch that created the memory (0: unfenced). */
+  readonly writerEpoch?: number;
 }
 
 /**
@@ -64,6 +66,8 @@ export class ModelMemory {
     readonly modelId: string,
     readonly config: MemoryConfig,
     snapshot?: ModelMemorySnapshot,
+    /** Writes from an older epoch are refused (see {@link checkWriter}). */
+    readonly writerEpoch = snapshot?.writerEpoch ?? 0,
   ) {
     this.labels = [...(snapshot?.labels ?? [])];
     this.nextId = snapshot?.nextId ?? 1;
@@ -74,15 +78,32 @@ export class ModelMemory {
     for (const [id, base64] of snapshot?.records ?? []) this.hold(id, WireMemorySample.decode(Buffer.from(base64, 'base64')));
   }
 
-  /** An empty memory. */
-  static create(modelId: string, config: MemoryConfig): ModelMemory {
-    return new ModelMemory(modelId, config);
+  /** An empty memory, created by a writer of `writerEpoch` (0: unfenced). */
+  static create(modelId: string, config: MemoryConfig, writerEpoch = 0): ModelMemory {
+    return new ModelMemory(modelId, config, undefined, writerEpoch);
+  }
+
+  /**
+   * Refuses a write from an epoch older than the memory's writer: a trainer that lost the model to
+   * another replica must not overwrite the new owner's copy.
+   *
+   * @throws MnemeError failed-precondition naming both epochs
+   */
+  checkWriter(epoch: number): void {
+    if (epoch < this.writerEpoch) {
+      throw new MnemeError('failed-precondition', `the memory of '${this.modelId}' is written by epoch ${this.writerEpoch}; a write from epoch ${epoch} (a replaced owner) is refused`);
+    }
   }
 
   /** A memory restored from {@link ModelMemory.snapshot}'s output (bit-exact). */
   static restore(snapshot: ModelMemorySnapshot): ModelMemory {
     if (snapshot.format !== 1) throw new MnemeError('internal', `replay memory of '${snapshot.modelId}' has unknown format ${String(snapshot.format)}`);
     return new ModelMemory(snapshot.modelId, snapshot.config, snapshot);
+  }
+
+  /** The same memory with a newer writer epoch. */
+  withWriter(epoch: number): ModelMemory {
+    return ModelMemory.restore({ ...this.snapshot(), writerEpoch: Math.max(epoch, this.writerEpoch) });
   }
 
   /** Width of the stored feature rows; undefined until the first sample. */
@@ -186,6 +207,7 @@ export class ModelMemory {
       nextId: this.nextId,
       reservoir: this.reservoir?.snapshot() ?? null,
       records: [...this.records].map(([id, m]) => [id, Buffer.from(WireMemorySample.encode(m).finish()).toString('base64')] as const),
+      writerEpoch: this.writerEpoch,
     };
   }
 

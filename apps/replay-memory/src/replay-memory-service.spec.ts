@@ -36,8 +36,8 @@ describe('replay-memory service over gRPC', () => {
     served = await serve(await createReplayMemoryService(deps, { classifiers, compactBytes: 4096 }), deps, ReplayMemoryServiceClient);
     const c = served.client;
     return {
-      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace }),
-      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) => unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds }),
+      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace, writerEpoch: 0 }),
+      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) => unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds, writerEpoch: 0 }),
       describe: async (modelId = 'm') => (await unary(c.describeMemory.bind(c), { modelId })).stats!,
       sample: (count: number, seed: number, excludeLabels: string[] = []) => unary(c.sampleMemory.bind(c), { modelId: 'm', count, seed, excludeLabels }),
       remove: (sampleIds: string[]) => unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds }),

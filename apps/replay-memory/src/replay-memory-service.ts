@@ -81,18 +81,22 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       serially(async () => {
         const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
         const existing = memories.get(req.modelId);
+        existing?.checkWriter(req.writerEpoch);
         if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
           throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`);
         }
-        if (req.replace || existing === undefined || !sameConfig(existing.config, config)) {
-          const memory = ModelMemory.create(req.modelId, config);
+        if (req.replace || existing === undefined || !sameConfig(existing.config, config) || req.writerEpoch > existing.writerEpoch) {
+          const memory = req.replace || existing === undefined || existing.size === 0 ? ModelMemory.create(req.modelId, config, req.writerEpoch) : existing.withWriter(req.writerEpoch);
           await files.save(memory);
           memories.set(req.modelId, memory);
         }
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
     addSamples: async (req) => {
-      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => m.add(req.samples, req.removeIds));
+      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
+        m.checkWriter(req.writerEpoch);
+        return m.add(req.samples, req.removeIds);
+      });
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
     sampleMemory: async (req) => {

@@ -97,7 +97,7 @@ export class ModelTrainer {
     const remoteMemory =
       memoryAddress?.() === undefined
         ? undefined
-        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, logger: deps.logger });
+        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger });
     const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
       ...(distiller === undefined ? {} : { distiller }),
       ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),
@@ -190,6 +190,8 @@ export class ModelTrainer {
     if (limit !== undefined) problems.push(limit);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const features = await this.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), 'sample');
+    // Token-level strategies learn from token ids: they go into the log, so replays have them too.
+    const tokens = this.runtime.tokens === undefined ? undefined : this.runtime.featurizer.tokenize(samples.map((s) => s.sample?.input));
     await this.fence();
     // New labels become classes, in order of first arrival, durably before the log uses them.
     const classes = await this.labels.assign(samples.map((s) => s.sample!.label));
@@ -201,6 +203,7 @@ export class ModelTrainer {
       ...(s.taskId === undefined ? {} : { taskId: s.taskId }),
       label: classes[i]!,
       features: features.slice(i * width, (i + 1) * width),
+      ...(tokens === undefined ? {} : { tokens: tokens[i]! }),
     }));
     await this.fence();
     const result = await this.log.append(records, event);
@@ -288,6 +291,7 @@ export class ModelTrainer {
   private streamRecord(e: LogEntry): StreamRecord {
     if (e.kind === 'close') return { kind: 'close', position: e.position, experience: e.experience, sampleCount: e.sampleCount };
     if (e.kind === 'forget') return { kind: 'forget', position: e.position, positions: e.ids.map((id) => this.log.positionOf(id)!) };
+    this.runtime.tokens?.remember(e.position, e.tokens);
     return {
       kind: 'sample',
       position: e.position,

@@ -43,8 +43,8 @@ describe('the trainer memory port, replicated to a real replay-memory service ov
     host = undefined;
   };
   /** The strategy `name` with its memory bound to the service (capacity 20). */
-  const build = (name: string, options: Record<string, string>): { strategy: Strategy; replication: MemoryReplication } => {
-    const { port, replication } = remoteMemoryPort({ address: () => host?.address, modelId: 'm', labels: () => LABELS, sampleIdAt: idOf, seed: 3, logger: quietLogger, chunk: 7, retryMs: 20 });
+  const build = (name: string, options: Record<string, string>, writerEpoch = 1): { strategy: Strategy; replication: MemoryReplication } => {
+    const { port, replication } = remoteMemoryPort({ address: () => host?.address, modelId: 'm', labels: () => LABELS, sampleIdAt: idOf, seed: 3, writerEpoch, logger: quietLogger, chunk: 7, retryMs: 20 });
     replications.push(replication);
     const ctx: StrategyContext = {
       executor: deps.executor,
@@ -134,6 +134,27 @@ describe('the trainer memory port, replicated to a real replay-memory service ov
     for (const batch of batches.slice(4)) await second.strategy.learn(batch);
     await second.replication.settled();
     expect(await served()).toEqual(heldBy(second.strategy));
+  });
+
+  it("a replaced owner (an older writer epoch) cannot overwrite the new owner's copy", async () => {
+    const zombie = build('er', { memory: '20' }, 1);
+    const batches = stream(12);
+    for (const batch of batches.slice(0, 3)) await zombie.strategy.learn(batch);
+    await zombie.replication.settled();
+    // Another replica takes the model over (epoch 2) and restores the same checkpoint.
+    const owner = build('er', { memory: '20' }, 2);
+    owner.strategy.restoreState(zombie.strategy.saveState());
+    for (const batch of batches.slice(3, 6)) await owner.strategy.learn(batch);
+    await owner.replication.settled();
+    const ownersCopy = await served();
+    // The old owner, not yet aware it was fenced, trains on and tries to replicate.
+    for (const batch of batches.slice(6, 9)) await zombie.strategy.learn(batch);
+    const refused = await zombie.replication.settled().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(String(refused)).toContain('is written by epoch 2; a write from epoch 1 (a replaced owner) is refused');
+    expect(await served()).toEqual(ownersCopy);
   });
 
   it('replicates a kNN memory (every sample, no capacity) the same way', async () => {

@@ -16,6 +16,8 @@ export interface RemoteMemoryOptions {
   readonly sampleIdAt: (position: number) => string | undefined;
   /** Seed recorded with the memory (the model's seed). */
   readonly seed: number;
+  /** This trainer's ownership epoch of the model: the service refuses writes of older epochs. @default 0 */
+  readonly writerEpoch?: number;
   readonly logger: Logger;
   /** Samples per AddSamples request (requests stay bounded). @default 256 */
   readonly chunk?: number;
@@ -72,6 +74,7 @@ interface Row {
  */
 export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPort; replication: MemoryReplication } {
   const chunk = options.chunk ?? 256;
+  const writerEpoch = options.writerEpoch ?? 0;
   let client: ReplayMemoryServiceClient | undefined;
   let memory: MemoryDescription | undefined;
   // The held set as the strategy's memory reports it, and what the service has not acknowledged.
@@ -145,10 +148,10 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
       pendingStores.clear();
       pendingRemovals.clear();
       const capacity = Number.isFinite(memory!.capacity) ? memory!.capacity : 2 ** 32 - 1;
-      await unary(c.createMemory.bind(c), { modelId: options.modelId, capacity, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: options.seed >>> 0, replace: true });
+      await unary(c.createMemory.bind(c), { modelId: options.modelId, capacity, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: options.seed >>> 0, replace: true, writerEpoch });
       for (let i = 0; i < ids.length; i += chunk) {
         const part = ids.slice(i, i + chunk).filter((id) => held.has(id));
-        if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: [] });
+        if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: [], writerEpoch });
       }
       return;
     }
@@ -161,7 +164,7 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
     for (let i = 0; i < stores.length || removals.length > 0; i += chunk) {
       // A row removed while earlier chunks were in flight is not sent (its removal is pending).
       const part = stores.slice(i, i + chunk).filter((id) => held.has(id));
-      await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: removals });
+      await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: removals, writerEpoch });
       removals = [];
     }
   };

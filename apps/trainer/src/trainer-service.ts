@@ -12,7 +12,9 @@ import { InputFeaturizer } from '@mneme/service-runtime';
 import { buildModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
+import { remotePoolPublisher } from './pool-publisher.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
 import { versionToWire } from '@mneme/service-runtime';
 
@@ -100,7 +102,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   /** Models known to exist (never deleted), so an event does not read the model's record again. */
   const known = new Set<string>();
 
+  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
+    // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
+    await pools.publish(version);
     await publishEvent(deps.bus, 'modelUpdated', {
       // A deterministic id: announcing the same version again (after a crash) is a duplicate.
       header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}` }),
@@ -383,6 +388,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.() });
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
       return {
@@ -390,6 +396,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         versionsTrainedOnThem: saw.map((v) => ({ modelId: req.modelId, version: v.version })),
         unlearning: UNLEARNING[trainer.runtime.strategy.unlearning ?? 'excluded'],
         removedFromMemory: removed,
+        syntheticSetsFromThem: sets,
       };
     },
     promoteModelVersion: async (req) => {
@@ -459,6 +466,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       await Promise.all([...closing.values()]);
       await heartbeat?.stop();
       heartbeat = undefined;
+      pools.close();
     },
     async drained(modelId: string) {
       const trainer = trainers.get(modelId);

@@ -24,6 +24,8 @@ export interface BuiltBenchmark {
   readonly kind: string;
   /** Token-level view of a text benchmark's samples, handed to strategies as `StrategyContext.text`. */
   readonly text?: TextInputs;
+  /** A text benchmark's texts by data-set index (the plan's sample ids), for streaming them as text. */
+  readonly texts?: readonly string[];
 }
 
 /** Options every benchmark builder accepts. */

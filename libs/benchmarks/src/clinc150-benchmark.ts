@@ -38,6 +38,7 @@ function clinc150(variant: Clinc150Variant): Benchmark {
         classNames: scenario.classes,
         kind: variant.evaluateOn === 'validation' ? `${scenario.kind} (validation parts)` : scenario.kind,
         text: textInputs(store, set.texts, features, store.manifest.dimension),
+        texts: set.texts,
       };
     },
   };
@@ -102,6 +103,7 @@ export const textBenchmark: Benchmark = {
       classNames: scenario.classes,
       kind: scenario.kind,
       text: textInputs(store, set.texts, features, store.manifest.dimension),
+      texts: set.texts,
     };
   },
 };

@@ -15,7 +15,7 @@ export function planScenario(scenario: Scenario<Float32Array>, batchSize: number
       classes: e.classes,
       ...(taskId === undefined ? {} : { taskId }),
       batches: () => [...onlineStream(e.train, { batchSize })].map((b) => ({ features: b.inputs, labels: b.labels, ids: b.indices })),
-      test: { features: test.inputs, labels: test.labels },
+      test: { features: test.inputs, labels: test.labels, ids: test.indices },
     };
   });
 }

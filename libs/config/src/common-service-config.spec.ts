@@ -20,6 +20,7 @@ const ALL_VARIABLES = [
   'MNEME_MAX_LABELS',
   'MNEME_DISTILLER_ADDRESS',
   'MNEME_REPLAY_MEMORY_ADDRESS',
+  'MNEME_PROMPT_POOL_ADDRESS',
   'MNEME_DISTILL_TIMEOUT',
   'MNEME_CHECKPOINT_EVERY',
   'MNEME_METRICS_PORT',
@@ -42,6 +43,7 @@ describe('commonServiceConfig', () => {
       readonly maxLabels: number;
       readonly distillerAddress: string | undefined;
       readonly replayMemoryAddress: string | undefined;
+      readonly promptPoolAddress: string | undefined;
       readonly distillTimeout: number;
       readonly checkpointEvery: number;
       readonly metricsPort: number | undefined;
@@ -64,6 +66,7 @@ describe('commonServiceConfig', () => {
       maxLabels: 10_000,
       distillerAddress: undefined,
       replayMemoryAddress: undefined,
+      promptPoolAddress: undefined,
       distillTimeout: 600_000,
       checkpointEvery: 100,
       metricsPort: undefined,
@@ -86,6 +89,7 @@ describe('commonServiceConfig', () => {
       MNEME_MAX_LABELS: '500',
       MNEME_DISTILLER_ADDRESS: 'distiller:50051',
       MNEME_REPLAY_MEMORY_ADDRESS: 'replay-memory:50051',
+      MNEME_PROMPT_POOL_ADDRESS: 'prompt-pool:50051',
       MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_CHECKPOINT_EVERY: '1000',
       MNEME_METRICS_PORT: '9464',
@@ -106,6 +110,7 @@ describe('commonServiceConfig', () => {
       maxLabels: 500,
       distillerAddress: 'distiller:50051',
       replayMemoryAddress: 'replay-memory:50051',
+      promptPoolAddress: 'prompt-pool:50051',
       distillTimeout: 120_000,
       checkpointEvery: 1000,
       metricsPort: 9464,

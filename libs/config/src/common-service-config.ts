@@ -101,6 +101,11 @@ export const commonServiceConfig = {
     env: 'MNEME_REPLAY_MEMORY_ADDRESS',
     doc: 'host:port of the replay-memory service the trainer replicates its models\' replay memories to; unset keeps them in the trainer only.',
   }),
+  /** Optional: unset means L2P pools are neither published nor read from the prompt-pool service. */
+  promptPoolAddress: str({
+    env: 'MNEME_PROMPT_POOL_ADDRESS',
+    doc: 'host:port of the prompt-pool service: trainers publish L2P pools there, the encoder and evaluator predict with them; unset uses each version’s own pool.',
+  }),
   /** @default '10m' */
   distillTimeout: duration({
     env: 'MNEME_DISTILL_TIMEOUT',

@@ -36,7 +36,7 @@ export { adapter, ADAPTER_DEFAULTS, PAIR_IO } from './adapter.js';
 export type { AdaptMode } from './adapter.js';
 export { ADAPTER_PARAMS, BlockHead, blockSoftmaxMax, HEAD_KINDS, l2Normalize } from './block-head.js';
 export type { BlockHeadOptions, BlockHeadSnapshot, HeadKind } from './block-head.js';
-export { l2p, l2pOptions, L2P_DEFAULTS } from './l2p.js';
+export { l2p, l2pOptions, L2P_DEFAULTS, L2P_POOL_SALT } from './l2p.js';
 export type { L2pMask, L2pOptions } from './l2p.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';

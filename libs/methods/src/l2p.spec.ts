@@ -170,6 +170,19 @@ describe('l2p on token inputs (tiny random BERT)', () => {
     expect(predicted.length).toBe(SAMPLES);
   });
 
+  it('predicts from token ids passed in PredictOptions.tokens as from the rows mapped back to tokens, and checks their count', async () => {
+    const s = l2p(context());
+    await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });
+    await s.learn(batchOf(fixture.features, fixture.labels, [0, 1, 2, 3, 4, 5]));
+    const mapped = await s.predict(fixture.features);
+    const tokens = fixture.text.tokensOfIds(Int32Array.from({ length: SAMPLES }, (_, i) => i));
+    // A text view that cannot map rows back (the services'): the tokens passed are what it uses.
+    const services = l2p({ ...context(), text: { ...fixture.text, tokensOfFeatures: () => { throw new Error('rows are not mapped back when tokens are passed'); } } });
+    services.restoreState(s.saveState());
+    expect(await services.predict(fixture.features, { tokens })).toEqual(mapped);
+    await expect(services.predict(fixture.features, { tokens: tokens.slice(1) })).rejects.toThrow(`l2p: ${SAMPLES - 1} token sequences for ${SAMPLES} feature rows`);
+  });
+
   it('with head=cosine, trains no bias and scores by scaled cosine (logit norms cannot favour new classes)', async () => {
     const s = l2p(context({ head: 'cosine', scale: '10' }));
     await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });

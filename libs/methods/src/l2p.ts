@@ -9,8 +9,9 @@
  * forward. Optional diversity: during training, distances are multiplied by each prompt's
  * normalised selection frequency in earlier experiences (the paper's Section 4.2).
  *
- * Inputs. With {@link StrategyContext.text} (text benchmarks), token mode: batch ids and predicted
- * feature rows are mapped to their tokens, embeddings come from the store's embeddings graph, the
+ * Inputs. With {@link StrategyContext.text} (text benchmarks, text models in the services), token
+ * mode: batch ids and predicted feature rows are mapped to their tokens (or predict takes them from
+ * {@link PredictOptions.tokens}), embeddings come from the store's embeddings graph, the
  * prompted sequence runs through the inlined encoder and gradients reach prompts and keys as input
  * gradients. Without it (any feature benchmark, the conformance suite), feature mode — the
  * documented degenerate case: the encoder is the identity on a one-token sequence (the feature row),
@@ -64,7 +65,7 @@ export interface L2pOptions {
   readonly promptLr: number;
   /** Token cap per text (`[CLS]`/`[SEP]` included). @default 64 */
   readonly maxTokens: number;
-  /** Rows per prediction run. @default 64 */
+  /** Most rows per prediction run (a run is padded to a power of two up to it). @default 64 */
   readonly evalBatch: number;
   /** `tokens` needs the context's text inputs; `auto` uses them when present. @default 'auto' */
   readonly input: 'auto' | 'features' | 'tokens';
@@ -126,6 +127,9 @@ interface Chunk {
 /** Salt of the head's per-class initialisation stream. */
 const HEAD_SALT = 0x12b;
 
+/** Salt of the prompt pool's initialisation: the pool is drawn from `seed ^ L2P_POOL_SALT`. */
+export const L2P_POOL_SALT = 0x12f;
+
 /** The `l2p` strategy (see the file comment). */
 export function l2p(ctx: StrategyContext): Strategy {
   const o = l2pOptions(ctx);
@@ -155,7 +159,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     // Head columns are drawn per class, so the head can grow as classes arrive.
     const initialHead = classColumns(ctx.seed, HEAD_SALT, d, 0, classes);
     const s = new ParameterStore();
-    if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ 0x12f);
+    if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ L2P_POOL_SALT);
     s.set(L2P_IO.headWeight, tensor('float32', [d, classes], initialHead.weight.slice()));
     // The cosine head has no bias: it scores by direction alone.
     if (o.head === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], initialHead.bias.slice()));
@@ -173,7 +177,7 @@ export function l2p(ctx: StrategyContext): Strategy {
   };
 
   /** Feeds of the prompted forward for `rows` of a batch padded to `padded` rows (padding repeats row 0). */
-  const inputFeeds = async (features: Float32Array, tokens: number[][] | undefined, rows: readonly number[], padded: number, training: boolean, frequency?: Float32Array): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
+  const inputFeeds = async (features: Float32Array, tokens: readonly (readonly number[])[] | undefined, rows: readonly number[], padded: number, training: boolean, frequency?: Float32Array): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
     const all = Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!);
     const queries = new Float32Array(padded * d);
     all.forEach((r, i) => queries.set(features.subarray(r * d, (r + 1) * d), i * d));
@@ -254,9 +258,11 @@ export function l2p(ctx: StrategyContext): Strategy {
     }
   };
 
-  const logits = async (features: Float32Array): Promise<Float32Array> => {
+  const logits = async (features: Float32Array, given: PredictOptions['tokens']): Promise<Float32Array> => {
     const n = checkFeatures(features, d);
-    const tokens = text === undefined ? undefined : text.tokensOfFeatures(features);
+    if (given !== undefined && given.length !== n) throw new InvalidArgumentError(`l2p: ${given.length} token sequences for ${n} feature rows`);
+    // Tokens the caller passes win (the services have the texts); `mneme run` matches rows back.
+    const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
     predictModel ??= graph('predict');
     const out = new Float32Array(n * classes);
     for (const chunk of chunks(n, o.evalBatch, tokens)) {
@@ -306,7 +312,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       // train mask keeps them so), so like an expanding head they cannot be predicted.
       const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
       if (classes === 0) return noClass(checkFeatures(features, d));
-      return argmaxRows(await logits(features), classes, allowed);
+      return argmaxRows(await logits(features, options?.tokens), classes, allowed);
     },
     saveState: (): StrategyState => ({ params: store.clone(), data: structuredClone(data) as unknown as Record<string, unknown> }),
     restoreState: (state: StrategyState) => {
@@ -329,13 +335,17 @@ function truncate(ids: readonly number[], max: number): readonly number[] {
 }
 
 /**
- * Prediction runs of `size` rows (the last padded), in token-length order when tokens are known so
- * each run pads only to its own longest text.
+ * Prediction runs of at most `size` rows, in token-length order when tokens are known so each run
+ * pads only to its own longest text. A run is padded to a power of two (at most `size`): few shapes
+ * are compiled, and a small request (one served query) does not pay for `size` rows.
  */
-function chunks(n: number, size: number, tokens: number[][] | undefined): Chunk[] {
+function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): Chunk[] {
   const order = [...Array(n).keys()];
   if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
   const out: Chunk[] = [];
-  for (let start = 0; start < n; start += size) out.push({ rows: order.slice(start, start + size), padded: size });
+  for (let start = 0; start < n; start += size) {
+    const rows = order.slice(start, start + size);
+    out.push({ rows, padded: Math.min(size, 2 ** Math.ceil(Math.log2(rows.length))) });
+  }
   return out;
 }

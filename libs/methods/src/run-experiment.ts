@@ -9,8 +9,8 @@ export interface ExperiencePlan {
   readonly taskId?: number;
   /** The training batches, in order, for each pass (called once per epoch). */
   readonly batches: () => Iterable<{ features: Float32Array; labels: Int32Array; ids: Int32Array }>;
-  /** Held-out test samples of the experience (a column of the accuracy matrix). */
-  readonly test: { features: Float32Array; labels: Int32Array };
+  /** Held-out test samples of the experience (a column of the accuracy matrix); `ids` are their data-set indices, when known. */
+  readonly test: { features: Float32Array; labels: Int32Array; ids?: Int32Array };
 }
 
 /** Options of {@link runExperiment}. */

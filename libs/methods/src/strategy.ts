@@ -30,6 +30,12 @@ export interface LabelledBatch {
 export interface PredictOptions {
   /** Task id for task-incremental prediction (restricts to that task's classes). */
   readonly taskId?: number;
+  /**
+   * Token ids (`[CLS] … [SEP]`) of each row's text, for token-level strategies (l2p) on text
+   * models: the services pass them (they have the texts); without them such strategies map rows
+   * back to tokens through {@link TextInputs.tokensOfFeatures} (`mneme run`). Others ignore them.
+   */
+  readonly tokens?: readonly (readonly number[])[];
 }
 
 /**

@@ -2,8 +2,10 @@ import type { Model } from '@mneme/graph';
 
 /**
  * The token-level view of a text benchmark, for strategies that run the frozen encoder themselves
- * (l2p prepends prompts to token embeddings). Text benchmarks fill {@link StrategyContext.text};
- * elsewhere it is absent and such strategies fall back to their feature-level form.
+ * (l2p prepends prompts to token embeddings). Text benchmarks fill {@link StrategyContext.text}, and
+ * so do the services for such strategies on text models (batch ids are then log positions, and
+ * predictions pass `PredictOptions.tokens`); elsewhere it is absent and such strategies fall back to
+ * their feature-level form.
  *
  * Contract: every feature row the loop passes (in batches and to `predict`) is the `pooled` output
  * of `encoder` on its sample's tokens (sentence embeddings, possibly L2-normalised), so a strategy

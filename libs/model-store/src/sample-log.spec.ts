@@ -23,6 +23,19 @@ describe('SampleLog', () => {
     await log.close();
   });
 
+  it('keeps a sample\'s token ids beside its features, across a reopen', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    await log.append([{ ...sample('t'), tokens: [101, 2054, 102] }, sample('f')]);
+    await log.close();
+    const again = await SampleLog.open(path);
+    const [withTokens, without] = (await again.read(0)) as LoggedSample[];
+    expect(withTokens!.tokens).toEqual([101, 2054, 102]);
+    expect(Array.from(withTokens!.features)).toEqual([0, 0.5, -1]);
+    expect(without!.tokens).toBeUndefined();
+    await again.close();
+  });
+
   it('tombstones forgotten samples durably: still known (a re-send is a duplicate), reported as forgotten after a reopen', async () => {
     const path = join(dir, 'samples.log');
     const log = await SampleLog.open(path);

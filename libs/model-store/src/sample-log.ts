@@ -13,6 +13,8 @@ export interface LoggedSample {
   /** Class index. */
   readonly label: number;
   readonly features: Float32Array;
+  /** Token ids of the sample's text, for models whose strategy reads tokens (l2p on text). */
+  readonly tokens?: readonly number[];
   /** Id of the event this record completed (set on the last record of an appended event). */
   readonly event?: string;
 }

@@ -26,7 +26,7 @@ export interface StackOptions {
   readonly shutdownGraceMs?: number;
   /** Limits on what callers may ask for. @default DEFAULT_SERVICE_LIMITS */
   readonly limits?: ServiceLimits;
-  /** Services of other processes this stack calls (a hosted distiller is called on this stack's own address). */
+  /** Services of other processes this stack calls (hosted ones are called on this stack's own address). */
   readonly peers?: PeerAddresses;
   /** Longest wait of a trainer for a distilled set (ms). @default 600000 */
   readonly distillTimeoutMs?: number;
@@ -48,7 +48,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // The services call each other over gRPC, as deployed; those hosted here are on this server's address.
   const own: { address: string | undefined } = { address: undefined };
   const hostedOr = (name: string, peer: (() => string | undefined) | undefined) => () => (names.includes(name) ? own.address : peer?.());
-  const peers: PeerAddresses = { distiller: hostedOr('distiller', options.peers?.distiller), replayMemory: hostedOr('replay-memory', options.peers?.replayMemory) };
+  const peers: PeerAddresses = {
+    distiller: hostedOr('distiller', options.peers?.distiller),
+    replayMemory: hostedOr('replay-memory', options.peers?.replayMemory),
+    promptPool: hostedOr('prompt-pool', options.peers?.promptPool),
+  };
   const deps: ServiceDeps = {
     dataDir: options.dataDir,
     ...(options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir }),

@@ -29,9 +29,9 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     const create = (modelId: string, strategy: string) =>
       unary(trainer.createModel.bind(trainer), { modelId, spec: { base: 'mlp:4-8', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: strategy, options: {} }, labels: ['a', 'b', 'c'], seed: 2 } });
     await create('m', 'mir');
-    await unary(memory.createMemory.bind(memory), { modelId: 'm', capacity: 20, policy: 0, seed: 1, replace: false });
+    await unary(memory.createMemory.bind(memory), { modelId: 'm', capacity: 20, policy: 0, seed: 1, replace: false, writerEpoch: 0 });
     const row = (i: number) => [Math.sin(i), Math.cos(i), (i % 5) / 5, 1];
-    await unary(memory.addSamples.bind(memory), { modelId: 'm', samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))), removeIds: [] });
+    await unary(memory.addSamples.bind(memory), { modelId: 'm', samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))), removeIds: [], writerEpoch: 0 });
     const res = await unary(memory.retrieveInterfered.bind(memory), {
       model: { modelId: 'm', version: 1 },
       parameters: {},
@@ -44,8 +44,8 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     expect(res.retrieved.length).toBe(3);
     expect(res.interference.every((v, i) => i === 0 || v <= res.interference[i - 1]!)).toBe(true);
     await create('k', 'knn');
-    await unary(memory.createMemory.bind(memory), { modelId: 'k', capacity: 5, policy: 0, seed: 1, replace: false });
-    await unary(memory.addSamples.bind(memory), { modelId: 'k', samples: [memorySample('x', 'a', row(1))], removeIds: [] });
+    await unary(memory.createMemory.bind(memory), { modelId: 'k', capacity: 5, policy: 0, seed: 1, replace: false, writerEpoch: 0 });
+    await unary(memory.addSamples.bind(memory), { modelId: 'k', samples: [memorySample('x', 'a', row(1))], removeIds: [], writerEpoch: 0 });
     await expect(
       unary(memory.retrieveInterfered.bind(memory), { model: { modelId: 'k', version: 1 }, parameters: {}, incoming: [featureSample('n', 'b', row(2))], learningRate: 0.1, candidates: 4, topK: 1, seed: 0 }),
     ).rejects.toMatchObject({ kind: 'failed-precondition', message: expect.stringMatching(/no single classifier/) });

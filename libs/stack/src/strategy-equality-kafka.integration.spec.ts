@@ -13,7 +13,7 @@ import type { Executor } from '@mneme/execution';
 import { jsonLogger } from '@mneme/rpc';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ServiceMetrics } from '@mneme/service-runtime';
-import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded } from './equality.test-util.js';
+import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, expectEqualToEmbedded, expectReplicatedMemory, KEEPS_SAMPLES } from './equality.test-util.js';
 import { startStack, type RunningStack } from './start-stack.js';
 import { streamBenchmark } from './stream-benchmark.js';
 
@@ -47,5 +47,6 @@ describe.skipIf(!available)(`er, mir, l2p and distill over Kafka at ${TEST_BROKE
   it.each(['er', 'mir', 'l2p', 'distill'])('%s', async (strategy) => {
     const streamed = await streamBenchmark({ benchmark: EQUALITY_BENCHMARK, strategy, options: EQUALITY_OPTIONS[strategy] ?? {}, seed: SEED, trainerAddress: stack.address, executor, timeoutMs: 180_000 });
     await expectEqualToEmbedded(streamed, strategy, SEED, executor);
+    await expectReplicatedMemory(stack, streamed.modelId, KEEPS_SAMPLES.has(strategy));
   }, 300_000);
 });

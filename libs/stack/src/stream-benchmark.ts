@@ -1,9 +1,11 @@
-import { benchmarkByName, type BenchmarkSettings } from '@mneme/benchmarks';
+import { basename } from 'node:path';
+import { benchmarkByName, DEFAULT_ENCODER, type BenchmarkSettings } from '@mneme/benchmarks';
 import {
   EvaluatorServiceClient,
   ScenarioKind,
   TrainerServiceClient,
   type GetAccuracyMatrixResponse,
+  type Input,
   type TrainingSample,
 } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
@@ -14,8 +16,18 @@ import { toWire } from '@mneme/wire';
 
 /** Options of {@link streamBenchmark}. */
 export interface StreamBenchmarkOptions {
-  /** A feature-level benchmark (split-mnist, permuted-mnist). */
+  /**
+   * A feature-level benchmark (split-mnist, permuted-mnist), or a text one (clinc150, text), whose
+   * samples are streamed as texts to a model on the benchmark's frozen encoder.
+   */
   readonly benchmark: string;
+  /** Overrides of the benchmark's settings (batch size, epochs, ...), as `runBenchmark` takes them. */
+  readonly settings?: Partial<BenchmarkSettings>;
+  /** Text encoder folder of text benchmarks; the services' models folder must hold the same encoder. @default DEFAULT_ENCODER */
+  readonly encoderDir?: string;
+  /** For the generic text benchmark: the folder of JSONL/CSV files and the number of experiences. */
+  readonly textData?: string;
+  readonly experiences?: number;
   readonly strategy: string;
   readonly options?: Readonly<Record<string, string>>;
   readonly seed: number;
@@ -61,25 +73,41 @@ export interface StreamBenchmarkResult {
  * the evaluator, ingests the training stream over gRPC
  * in the benchmark's order, closes each experience with its sample count, and waits until the
  * evaluator has the whole accuracy matrix. With the same seed it trains exactly what `mneme run`
- * trains, so the two matrices agree.
+ * trains, so the two matrices agree (the stream is one pass: compare benchmarks of several epochs,
+ * such as the text ones, with `settings: { epochs: 1 }` on both sides). Text benchmarks stream
+ * their texts, so the services embed them (and token-level strategies tokenise them) themselves.
  */
 export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<StreamBenchmarkResult> {
   const benchmark = benchmarkByName(options.benchmark);
-  const settings = benchmark.defaults;
-  const built = await benchmark.build({ seed: options.seed, settings, executor: options.executor });
-  if (built.text !== undefined || built.classifier.inputSize <= 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is not a feature-level benchmark`);
+  const settings: BenchmarkSettings = { ...benchmark.defaults, ...options.settings };
+  const built = await benchmark.build({
+    seed: options.seed,
+    settings,
+    executor: options.executor,
+    ...(options.encoderDir === undefined ? {} : { encoderDir: options.encoderDir }),
+    ...(options.textData === undefined ? {} : { textData: options.textData }),
+    ...(options.experiences === undefined ? {} : { experiences: options.experiences }),
+  });
+  const texts = built.texts;
+  if (built.classifier.inputSize <= 0 || (built.text !== undefined && texts === undefined)) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is neither a feature-level nor a text benchmark`);
+  if (texts !== undefined && settings.hidden.length > 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}': a text model is a linear head on its encoder; hidden layers (${settings.hidden.join(', ')}) cannot be streamed`);
   const modelId = options.modelId ?? `${options.benchmark}-${options.strategy}-${options.seed}`;
   const trainer = createClient(TrainerServiceClient, options.trainerAddress);
   const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress);
   const chunk = options.ingestChunk ?? 100;
   const labels = [...built.classNames];
   const width = built.classifier.inputSize;
-  const row = (features: Float32Array, i: number) => toWire(tensor('float32', [width], features.slice(i * width, (i + 1) * width)));
+  // Text benchmarks stream each sample's text (the services embed it); others its feature row.
+  const input = (features: Float32Array, ids: Int32Array | undefined, i: number): Input => {
+    if (texts === undefined) return { kind: { $case: 'features', value: toWire(tensor('float32', [width], features.slice(i * width, (i + 1) * width))) } };
+    if (ids === undefined) throw new InvalidArgumentError(`benchmark '${options.benchmark}' does not name its test samples, so their texts are unknown`);
+    return { kind: { $case: 'text', value: texts[ids[i]!]! } };
+  };
   try {
     await unary(trainer.createModel.bind(trainer), {
       modelId,
       spec: {
-        base: `mlp:${[width, ...settings.hidden].join('-')}`,
+        base: texts === undefined ? `mlp:${[width, ...settings.hidden].join('-')}` : basename(options.encoderDir ?? DEFAULT_ENCODER),
         scenario: built.kind.startsWith('task') ? ScenarioKind.SCENARIO_KIND_TASK_INCREMENTAL : built.kind.startsWith('domain') ? ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL : ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
         strategy: {
           name: options.strategy,
@@ -101,7 +129,7 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       const n = e.test.labels.length;
       for (let at = 0; at < n; at += 2000) {
         const samples = Array.from({ length: Math.min(2000, n - at) }, (_, k) => ({
-          sample: { sampleId: `test-${e.index}-${at + k}`, input: { kind: { $case: 'features' as const, value: row(e.test.features, at + k) } }, label: labels[e.test.labels[at + k]!]!, metadata: {} },
+          sample: { sampleId: `test-${e.index}-${at + k}`, input: input(e.test.features, e.test.ids, at + k), label: labels[e.test.labels[at + k]!]!, metadata: {} },
         }));
         await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId, experienceIndex: e.index }, samples });
       }
@@ -122,7 +150,7 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       for (const b of e.batches()) {
         for (let i = 0; i < b.labels.length; i++) {
           pending.push({
-            sample: { sampleId: `train-${e.index}-${b.ids[i]}`, input: { kind: { $case: 'features', value: row(b.features, i) } }, label: labels[b.labels[i]!]!, metadata: {} },
+            sample: { sampleId: `train-${e.index}-${b.ids[i]}`, input: input(b.features, b.ids, i), label: labels[b.labels[i]!]!, metadata: {} },
             experience: { modelId, experienceIndex: e.index },
             ...(e.taskId === undefined ? {} : { taskId: e.taskId }),
           });

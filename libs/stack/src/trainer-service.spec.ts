@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
+import { ReplayMemoryServiceClient, ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
@@ -27,7 +27,8 @@ describe('trainer service', () => {
   const start = async (maxLabels?: number) => {
     bus = new InProcessBus();
     stack = await startStack({
-      services: ['trainer'],
+      // With the replay-memory service, so models that keep samples replicate them as deployed.
+      services: ['trainer', 'replay-memory'],
       dataDir: dir,
       bus,
       executor,
@@ -224,7 +225,15 @@ describe('trainer service', () => {
       unlearning: Unlearning.UNLEARNING_EXACT,
       // k1 and k2 from the kNN memory, k5 from the partial batch.
       removedFromMemory: 3,
+      // The distiller buffered no features for this model's experiences: no set came from them.
+      syntheticSetsFromThem: [],
     });
+    // The replay-memory service's copy of the kNN memory no longer holds them when the call answers.
+    const memory = createClient(ReplayMemoryServiceClient, stack.address);
+    const held = (await unary(memory.sampleMemory.bind(memory), { modelId: 'k', count: 100, excludeLabels: [], seed: 1 })).samples.map((m) => m.sample!.sampleId);
+    memory.close();
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.filter((id) => ['k1', 'k2', 'k5'].includes(id))).toEqual([]);
     // Idempotent: nothing more to remove.
     expect((await unary(client.forgetSamples.bind(client), { modelId: 'k', sampleIds: ['k1'] })).removedFromMemory).toBe(0);
 

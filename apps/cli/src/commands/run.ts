@@ -32,7 +32,8 @@ export interface RunCommandOptions {
   quiet?: boolean;
 }
 
-const positive = (name: string, value: string | undefined, integer = true): number | undefined => {
+/** A positive number from flag `--name` (undefined when not given). @throws InvalidArgumentError naming the flag */
+export const positive = (name: string, value: string | undefined, integer = true): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { benchmarkByName } from '@mneme/benchmarks';
+import { basename, dirname, join, resolve } from 'node:path';
+import { benchmarkByName, DEFAULT_ENCODER, type BenchmarkSettings } from '@mneme/benchmarks';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
@@ -9,6 +9,7 @@ import { jsonLogger } from '@mneme/rpc';
 import { requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
+import { positive } from './run.js';
 
 /** Options of `mneme up`, as commander parses them. */
 export interface UpCommandOptions {
@@ -18,6 +19,11 @@ export interface UpCommandOptions {
   dataDir?: string;
   modelsDir: string;
   benchmark: string;
+  /** Text benchmark: folder of .jsonl/.csv files, and its number of experiences. */
+  data?: string;
+  experiences?: string;
+  epochs?: string;
+  batchSize?: string;
   strategy: string;
   seed: string;
   memory?: string;
@@ -54,6 +60,12 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${pair}'`);
     options[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  const settings: Partial<BenchmarkSettings> = {};
+  const epochs = positive('epochs', o.epochs);
+  const batchSize = positive('batch-size', o.batchSize);
+  if (epochs !== undefined) Object.assign(settings, { epochs, jointEpochs: epochs });
+  if (batchSize !== undefined) Object.assign(settings, { batchSize });
+  const experiences = positive('experiences', o.experiences);
   // A fresh folder per run unless one is given, so a run never resumes an older run's models.
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
@@ -81,6 +93,11 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   try {
     const result = await streamBenchmark({
       benchmark: o.benchmark,
+      settings,
+      // Text benchmarks embed with the encoder the services load from --models-dir.
+      encoderDir: join(resolve(o.modelsDir), basename(DEFAULT_ENCODER)),
+      ...(o.data === undefined ? {} : { textData: o.data }),
+      ...(experiences === undefined ? {} : { experiences }),
       strategy: o.strategy,
       options,
       seed,

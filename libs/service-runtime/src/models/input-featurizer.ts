@@ -18,7 +18,8 @@ export class InputFeaturizer {
     /** Width of a feature row. */
     readonly width: number,
     private readonly executor: Executor,
-    private readonly encoder: EncoderStore | undefined,
+    /** The frozen text encoder of text models (undefined for feature models). */
+    readonly encoder: EncoderStore | undefined,
   ) {}
 
   /** Prepares a featurizer; text models load their encoder from `modelsDir/<encoder>`. */
@@ -59,6 +60,24 @@ export class InputFeaturizer {
       texts.forEach((t, i) => out.set(vectors[i]!, t.row * this.width));
     }
     return out;
+  }
+
+  /**
+   * Token ids (`[CLS] … [SEP]`, the encoder's length cap) of text inputs, as text benchmarks
+   * tokenise them for token-level strategies. Call after {@link featurize} accepted the inputs.
+   *
+   * @throws InvalidArgumentError for a feature model or an input that is not a text
+   */
+  tokenize(inputs: readonly (Input | undefined)[]): number[][] {
+    if (this.encoder === undefined) throw new InvalidArgumentError('this model takes feature tensors, which have no token ids');
+    const problems: string[] = [];
+    const ids = inputs.map((input, row) => {
+      if (input?.kind?.$case === 'text') return this.encoder!.tokenizer.encodeIds(input.kind.value);
+      problems.push(`input ${row}: this model takes text, got ${input?.kind?.$case ?? 'nothing'}`);
+      return [];
+    });
+    if (problems.length > 0) throw new InvalidArgumentError(problems);
+    return ids;
   }
 }
 

@@ -1,9 +1,9 @@
 import type { Executor } from '@mneme/execution';
-import { InvalidArgumentError } from '@mneme/errors';
 import { strategyFactory, type DistillPort, type MemoryPort, type Strategy } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { classifierOf, defineModel, type ModelDefinition } from '@mneme/streaming';
 import { InputFeaturizer } from './input-featurizer.js';
+import { LoggedTokens, serviceTextInputs, TOKEN_LEVEL_STRATEGIES } from './logged-tokens.js';
 
 /** A model made runnable: its definition, input featurizer and a fresh strategy. */
 export interface ModelRuntime {
@@ -12,6 +12,12 @@ export interface ModelRuntime {
   readonly featurizer: InputFeaturizer;
   /** Built with the declared labels as its classes; a restored version brings its own. */
   readonly strategy: Strategy;
+  /**
+   * For a token-level strategy (l2p) on a text model: the token ids of the samples the trainer's loop
+   * read, which the strategy looks its batches up in (its predictions take `PredictOptions.tokens`).
+   * Undefined for every other model.
+   */
+  readonly tokens?: LoggedTokens;
 }
 
 /** Where a trainer's strategies reach other services; absent ports run in-process. */
@@ -21,22 +27,20 @@ export interface StrategyPorts {
   readonly memory?: MemoryPort;
 }
 
-/** Strategies that need token-level inputs when their model takes text, which the services do not stream yet. */
-const TOKEN_LEVEL = new Set(['l2p']);
-
 /**
  * Builds a model's strategy as the trainer, evaluator and encoder all build it: the same record
  * gives the same untrained state (seeded), so a saved version restores into it exactly.
  */
 export async function buildModelRuntime(record: ModelRecord, executor: Executor, modelsDir: string, ports: StrategyPorts = {}): Promise<ModelRuntime> {
   const definition = defineModel(record.base, record.strategy.options);
-  if (TOKEN_LEVEL.has(record.strategy.name) && definition.input.kind === 'text') {
-    throw new InvalidArgumentError(`strategy '${record.strategy.name}' on a text model needs token-level text inputs, which the services do not stream yet; run it with \`mneme run\`, or on a feature model (base mlp:...)`);
-  }
   const featurizer = await InputFeaturizer.create(definition.input, executor, modelsDir);
   const factory = strategyFactory(record.strategy.name);
+  // Only token-level strategies on text models see text inputs: the others stay feature-level, as before.
+  const tokens = TOKEN_LEVEL_STRATEGIES.has(record.strategy.name) && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
   const strategy = factory({
     executor,
+    // Batch ids are log positions: the trainer fills `tokens` as its loop reads the log.
+    ...(tokens === undefined ? {} : { text: serviceTextInputs(featurizer.encoder!, (ids) => tokens.tokensOf(ids)) }),
     classifier: classifierOf(definition, featurizer.width, record.labels.length),
     optimizer: definition.settings.optimizer,
     learningRate: definition.settings.learningRate,
@@ -47,5 +51,5 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
     ...(ports.distiller === undefined ? {} : { distiller: ports.distiller }),
     ...(ports.memory === undefined ? {} : { memory: ports.memory }),
   });
-  return { record, definition, featurizer, strategy };
+  return { record, definition, featurizer, strategy, ...(tokens === undefined ? {} : { tokens }) };
 }

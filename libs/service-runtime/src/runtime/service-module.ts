@@ -45,6 +45,8 @@ export interface PeerAddresses {
   readonly distiller?: () => string | undefined;
   /** The replay-memory service a trainer replicates its models' memories to. */
   readonly replayMemory?: () => string | undefined;
+  /** The prompt-pool service: trainers publish L2P pools there, the encoder and evaluator read them. */
+  readonly promptPool?: () => string | undefined;
 }
 
 /** Limits on what callers may ask for (from MNEME_* variables in a service process). */

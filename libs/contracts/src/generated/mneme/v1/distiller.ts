@@ -253,6 +253,24 @@ export interface ListSyntheticSetsResponse {
   nextPageToken: string;
 }
 
+/** Request of ForgetSourceSamples. */
+export interface ForgetSourceSamplesRequest {
+  modelId: string;
+  /** 1..10000 sample ids; ids never buffered are fine (nothing to remove). */
+  sampleIds: string[];
+}
+
+/** Response of ForgetSourceSamples. */
+export interface ForgetSourceSamplesResponse {
+  /** Buffered samples removed (each id counts once per experience buffer that held it). */
+  removedFromBuffers: number;
+  /**
+   * Synthetic sets distilled from a buffer that held one of the samples (they keep what they
+   * learned from them; a new distillation of the experience excludes them).
+   */
+  setsDistilledFromThem: SyntheticSetRef[];
+}
+
 function createBaseDistillationSpec(): DistillationSpec {
   return {
     samplesPerLabel: 0,
@@ -1805,6 +1823,192 @@ export const ListSyntheticSetsResponse: MessageFns<ListSyntheticSetsResponse> = 
   },
 };
 
+function createBaseForgetSourceSamplesRequest(): ForgetSourceSamplesRequest {
+  return { modelId: "", sampleIds: [] };
+}
+
+export const ForgetSourceSamplesRequest: MessageFns<ForgetSourceSamplesRequest> = {
+  encode(message: ForgetSourceSamplesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.modelId !== "") {
+      writer.uint32(10).string(message.modelId);
+    }
+    for (const v of message.sampleIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetSourceSamplesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetSourceSamplesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.modelId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sampleIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetSourceSamplesRequest {
+    return {
+      modelId: isSet(object.modelId)
+        ? globalThis.String(object.modelId)
+        : isSet(object.model_id)
+        ? globalThis.String(object.model_id)
+        : "",
+      sampleIds: globalThis.Array.isArray(object?.sampleIds)
+        ? object.sampleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.sample_ids)
+        ? object.sample_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ForgetSourceSamplesRequest): unknown {
+    const obj: any = {};
+    if (message.modelId !== "") {
+      obj.modelId = message.modelId;
+    }
+    if (message.sampleIds?.length) {
+      obj.sampleIds = message.sampleIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetSourceSamplesRequest>, I>>(base?: I): ForgetSourceSamplesRequest {
+    return ForgetSourceSamplesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetSourceSamplesRequest>, I>>(object: I): ForgetSourceSamplesRequest {
+    const message = createBaseForgetSourceSamplesRequest();
+    message.modelId = object.modelId ?? "";
+    message.sampleIds = object.sampleIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseForgetSourceSamplesResponse(): ForgetSourceSamplesResponse {
+  return { removedFromBuffers: 0, setsDistilledFromThem: [] };
+}
+
+export const ForgetSourceSamplesResponse: MessageFns<ForgetSourceSamplesResponse> = {
+  encode(message: ForgetSourceSamplesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.removedFromBuffers !== 0) {
+      writer.uint32(8).uint32(message.removedFromBuffers);
+    }
+    for (const v of message.setsDistilledFromThem) {
+      SyntheticSetRef.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ForgetSourceSamplesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForgetSourceSamplesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.removedFromBuffers = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.setsDistilledFromThem.push(SyntheticSetRef.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ForgetSourceSamplesResponse {
+    return {
+      removedFromBuffers: isSet(object.removedFromBuffers)
+        ? globalThis.Number(object.removedFromBuffers)
+        : isSet(object.removed_from_buffers)
+        ? globalThis.Number(object.removed_from_buffers)
+        : 0,
+      setsDistilledFromThem: globalThis.Array.isArray(object?.setsDistilledFromThem)
+        ? object.setsDistilledFromThem.map((e: any) => SyntheticSetRef.fromJSON(e))
+        : globalThis.Array.isArray(object?.sets_distilled_from_them)
+        ? object.sets_distilled_from_them.map((e: any) => SyntheticSetRef.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ForgetSourceSamplesResponse): unknown {
+    const obj: any = {};
+    if (message.removedFromBuffers !== 0) {
+      obj.removedFromBuffers = Math.round(message.removedFromBuffers);
+    }
+    if (message.setsDistilledFromThem?.length) {
+      obj.setsDistilledFromThem = message.setsDistilledFromThem.map((e) => SyntheticSetRef.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ForgetSourceSamplesResponse>, I>>(base?: I): ForgetSourceSamplesResponse {
+    return ForgetSourceSamplesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ForgetSourceSamplesResponse>, I>>(object: I): ForgetSourceSamplesResponse {
+    const message = createBaseForgetSourceSamplesResponse();
+    message.removedFromBuffers = object.removedFromBuffers ?? 0;
+    message.setsDistilledFromThem = object.setsDistilledFromThem?.map((e) => SyntheticSetRef.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Distils closed experiences into versioned synthetic sets by bi-level optimisation, and serves
  * them as a replay source. Usually triggered by the experience-closed event; the RPCs let users
@@ -1860,6 +2064,21 @@ export const DistillerServiceService = {
       Buffer.from(ListSyntheticSetsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListSyntheticSetsResponse => ListSyntheticSetsResponse.decode(value),
   },
+  /**
+   * Forgets samples (a data-deletion request, sent by the trainer's ForgetSamples): they leave the
+   * buffers later distillations read, for good, and the sets already distilled from them are named.
+   */
+  forgetSourceSamples: {
+    path: "/mneme.v1.DistillerService/ForgetSourceSamples" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ForgetSourceSamplesRequest): Buffer =>
+      Buffer.from(ForgetSourceSamplesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ForgetSourceSamplesRequest => ForgetSourceSamplesRequest.decode(value),
+    responseSerialize: (value: ForgetSourceSamplesResponse): Buffer =>
+      Buffer.from(ForgetSourceSamplesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ForgetSourceSamplesResponse => ForgetSourceSamplesResponse.decode(value),
+  },
 } as const;
 
 export interface DistillerServiceServer extends UntypedServiceImplementation {
@@ -1871,6 +2090,11 @@ export interface DistillerServiceServer extends UntypedServiceImplementation {
   getSyntheticSet: handleUnaryCall<GetSyntheticSetRequest, GetSyntheticSetResponse>;
   /** Lists a model's synthetic sets, newest first. */
   listSyntheticSets: handleUnaryCall<ListSyntheticSetsRequest, ListSyntheticSetsResponse>;
+  /**
+   * Forgets samples (a data-deletion request, sent by the trainer's ForgetSamples): they leave the
+   * buffers later distillations read, for good, and the sets already distilled from them are named.
+   */
+  forgetSourceSamples: handleUnaryCall<ForgetSourceSamplesRequest, ForgetSourceSamplesResponse>;
 }
 
 export interface DistillerServiceClient extends Client {
@@ -1937,6 +2161,25 @@ export interface DistillerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListSyntheticSetsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Forgets samples (a data-deletion request, sent by the trainer's ForgetSamples): they leave the
+   * buffers later distillations read, for good, and the sets already distilled from them are named.
+   */
+  forgetSourceSamples(
+    request: ForgetSourceSamplesRequest,
+    callback: (error: ServiceError | null, response: ForgetSourceSamplesResponse) => void,
+  ): ClientUnaryCall;
+  forgetSourceSamples(
+    request: ForgetSourceSamplesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ForgetSourceSamplesResponse) => void,
+  ): ClientUnaryCall;
+  forgetSourceSamples(
+    request: ForgetSourceSamplesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ForgetSourceSamplesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -61,6 +61,11 @@ export interface PoolInfo {
   pool?: PoolRef | undefined;
   spec?: PoolSpec | undefined;
   version: number;
+  /**
+   * The model version whose prompts and keys these are (0 = not tied to one: CreatePool's version 1,
+   * or an update sent without model_version).
+   */
+  modelVersion: number;
 }
 
 /** Request of GetPool. */
@@ -68,8 +73,13 @@ export interface GetPoolRequest {
   pool?:
     | PoolRef
     | undefined;
-  /** 0 = latest. */
+  /** 0 = latest (or, with model_version, the one published for it). */
   version: number;
+  /**
+   * Non-zero: the newest pool version published for this model version; NOT_FOUND when none was.
+   * Set at most one of version and model_version.
+   */
+  modelVersion: number;
 }
 
 /** Response of GetPool. */
@@ -94,8 +104,10 @@ export interface SelectPromptsRequest {
   pool?:
     | PoolRef
     | undefined;
-  /** 0 = latest. */
+  /** 0 = latest (or, with model_version, the one published for it). */
   version: number;
+  /** Non-zero: select from the newest pool version published for this model version, as GetPool. */
+  modelVersion: number;
   /** float32 [batch, hidden]: the frozen encoder's pooled output for each raw input. */
   queries?:
     | Tensor
@@ -138,6 +150,8 @@ export interface ApplyUpdateRequest {
     | undefined;
   /** Selections made while training on the batches behind this update, added to the counts. */
   selectionCountDeltas: number[];
+  /** The model version these values belong to (0 = none); GetPool can then find them by it. */
+  modelVersion: number;
 }
 
 /** Response of ApplyUpdate. */
@@ -548,7 +562,7 @@ export const CreatePoolResponse: MessageFns<CreatePoolResponse> = {
 };
 
 function createBasePoolInfo(): PoolInfo {
-  return { pool: undefined, spec: undefined, version: 0 };
+  return { pool: undefined, spec: undefined, version: 0, modelVersion: 0 };
 }
 
 export const PoolInfo: MessageFns<PoolInfo> = {
@@ -561,6 +575,9 @@ export const PoolInfo: MessageFns<PoolInfo> = {
     }
     if (message.version !== 0) {
       writer.uint32(24).uint64(message.version);
+    }
+    if (message.modelVersion !== 0) {
+      writer.uint32(32).uint64(message.modelVersion);
     }
     return writer;
   },
@@ -602,6 +619,14 @@ export const PoolInfo: MessageFns<PoolInfo> = {
             message.version = longToNumber(reader.uint64());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.modelVersion = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -619,6 +644,11 @@ export const PoolInfo: MessageFns<PoolInfo> = {
       pool: isSet(object.pool) ? PoolRef.fromJSON(object.pool) : undefined,
       spec: isSet(object.spec) ? PoolSpec.fromJSON(object.spec) : undefined,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      modelVersion: isSet(object.modelVersion)
+        ? globalThis.Number(object.modelVersion)
+        : isSet(object.model_version)
+        ? globalThis.Number(object.model_version)
+        : 0,
     };
   },
 
@@ -633,6 +663,9 @@ export const PoolInfo: MessageFns<PoolInfo> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.modelVersion !== 0) {
+      obj.modelVersion = Math.round(message.modelVersion);
+    }
     return obj;
   },
 
@@ -644,12 +677,13 @@ export const PoolInfo: MessageFns<PoolInfo> = {
     message.pool = (object.pool !== undefined && object.pool !== null) ? PoolRef.fromPartial(object.pool) : undefined;
     message.spec = (object.spec !== undefined && object.spec !== null) ? PoolSpec.fromPartial(object.spec) : undefined;
     message.version = object.version ?? 0;
+    message.modelVersion = object.modelVersion ?? 0;
     return message;
   },
 };
 
 function createBaseGetPoolRequest(): GetPoolRequest {
-  return { pool: undefined, version: 0 };
+  return { pool: undefined, version: 0, modelVersion: 0 };
 }
 
 export const GetPoolRequest: MessageFns<GetPoolRequest> = {
@@ -659,6 +693,9 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
     }
     if (message.version !== 0) {
       writer.uint32(16).uint64(message.version);
+    }
+    if (message.modelVersion !== 0) {
+      writer.uint32(24).uint64(message.modelVersion);
     }
     return writer;
   },
@@ -692,6 +729,14 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
             message.version = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.modelVersion = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -708,6 +753,11 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
     return {
       pool: isSet(object.pool) ? PoolRef.fromJSON(object.pool) : undefined,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      modelVersion: isSet(object.modelVersion)
+        ? globalThis.Number(object.modelVersion)
+        : isSet(object.model_version)
+        ? globalThis.Number(object.model_version)
+        : 0,
     };
   },
 
@@ -719,6 +769,9 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.modelVersion !== 0) {
+      obj.modelVersion = Math.round(message.modelVersion);
+    }
     return obj;
   },
 
@@ -729,6 +782,7 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
     const message = createBaseGetPoolRequest();
     message.pool = (object.pool !== undefined && object.pool !== null) ? PoolRef.fromPartial(object.pool) : undefined;
     message.version = object.version ?? 0;
+    message.modelVersion = object.modelVersion ?? 0;
     return message;
   },
 };
@@ -871,7 +925,7 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
 };
 
 function createBaseSelectPromptsRequest(): SelectPromptsRequest {
-  return { pool: undefined, version: 0, queries: undefined, includePrompts: false };
+  return { pool: undefined, version: 0, modelVersion: 0, queries: undefined, includePrompts: false };
 }
 
 export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
@@ -881,6 +935,9 @@ export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
     }
     if (message.version !== 0) {
       writer.uint32(16).uint64(message.version);
+    }
+    if (message.modelVersion !== 0) {
+      writer.uint32(40).uint64(message.modelVersion);
     }
     if (message.queries !== undefined) {
       Tensor.encode(message.queries, writer.uint32(26).fork()).join();
@@ -920,6 +977,14 @@ export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
             message.version = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.modelVersion = longToNumber(reader.uint64());
+            continue;
+          }
           case 3: {
             if (tag !== 26) {
               break;
@@ -952,6 +1017,11 @@ export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
     return {
       pool: isSet(object.pool) ? PoolRef.fromJSON(object.pool) : undefined,
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      modelVersion: isSet(object.modelVersion)
+        ? globalThis.Number(object.modelVersion)
+        : isSet(object.model_version)
+        ? globalThis.Number(object.model_version)
+        : 0,
       queries: isSet(object.queries) ? Tensor.fromJSON(object.queries) : undefined,
       includePrompts: isSet(object.includePrompts)
         ? globalThis.Boolean(object.includePrompts)
@@ -969,6 +1039,9 @@ export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
+    if (message.modelVersion !== 0) {
+      obj.modelVersion = Math.round(message.modelVersion);
+    }
     if (message.queries !== undefined) {
       obj.queries = Tensor.toJSON(message.queries);
     }
@@ -985,6 +1058,7 @@ export const SelectPromptsRequest: MessageFns<SelectPromptsRequest> = {
     const message = createBaseSelectPromptsRequest();
     message.pool = (object.pool !== undefined && object.pool !== null) ? PoolRef.fromPartial(object.pool) : undefined;
     message.version = object.version ?? 0;
+    message.modelVersion = object.modelVersion ?? 0;
     message.queries = (object.queries !== undefined && object.queries !== null)
       ? Tensor.fromPartial(object.queries)
       : undefined;
@@ -1218,7 +1292,14 @@ export const SelectPromptsResponse: MessageFns<SelectPromptsResponse> = {
 };
 
 function createBaseApplyUpdateRequest(): ApplyUpdateRequest {
-  return { pool: undefined, baseVersion: 0, prompts: undefined, keys: undefined, selectionCountDeltas: [] };
+  return {
+    pool: undefined,
+    baseVersion: 0,
+    prompts: undefined,
+    keys: undefined,
+    selectionCountDeltas: [],
+    modelVersion: 0,
+  };
 }
 
 export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
@@ -1241,6 +1322,9 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
         writer.uint64(v);
       }
       writer.join();
+    }
+    if (message.modelVersion !== 0) {
+      writer.uint32(48).uint64(message.modelVersion);
     }
     return writer;
   },
@@ -1308,6 +1392,14 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
 
             break;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.modelVersion = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1335,6 +1427,11 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
         : globalThis.Array.isArray(object?.selection_count_deltas)
         ? object.selection_count_deltas.map((e: any) => globalThis.Number(e))
         : [],
+      modelVersion: isSet(object.modelVersion)
+        ? globalThis.Number(object.modelVersion)
+        : isSet(object.model_version)
+        ? globalThis.Number(object.model_version)
+        : 0,
     };
   },
 
@@ -1355,6 +1452,9 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
     if (message.selectionCountDeltas?.length) {
       obj.selectionCountDeltas = message.selectionCountDeltas.map((e) => Math.round(e));
     }
+    if (message.modelVersion !== 0) {
+      obj.modelVersion = Math.round(message.modelVersion);
+    }
     return obj;
   },
 
@@ -1370,6 +1470,7 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
       : undefined;
     message.keys = (object.keys !== undefined && object.keys !== null) ? Tensor.fromPartial(object.keys) : undefined;
     message.selectionCountDeltas = object.selectionCountDeltas?.map((e) => e) || [];
+    message.modelVersion = object.modelVersion ?? 0;
     return message;
   },
 };
@@ -1619,7 +1720,9 @@ export const ListPoolVersionsResponse: MessageFns<ListPoolVersionsResponse> = {
 
 /**
  * Holds versioned prompt pools per model and tenant: M prompts of L token embeddings, one key per
- * prompt. Selection picks the N keys with the highest cosine similarity to each query.
+ * prompt. Selection picks the N keys with the highest cosine similarity to each query. The trainer
+ * publishes an L2P model's pool with every model version it saves (ApplyUpdate with
+ * `model_version`), and the encoder and evaluator read the pool of the version they serve.
  */
 export type PromptPoolServiceService = typeof PromptPoolServiceService;
 export const PromptPoolServiceService = {
@@ -1633,7 +1736,10 @@ export const PromptPoolServiceService = {
     responseSerialize: (value: CreatePoolResponse): Buffer => Buffer.from(CreatePoolResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreatePoolResponse => CreatePoolResponse.decode(value),
   },
-  /** Returns a pool version's prompts, keys and selection statistics. */
+  /**
+   * Returns a pool version's prompts, keys and selection statistics: by pool version, or the one
+   * published for a model version.
+   */
   getPool: {
     path: "/mneme.v1.PromptPoolService/GetPool" as const,
     requestStream: false as const,
@@ -1684,7 +1790,10 @@ export const PromptPoolServiceService = {
 export interface PromptPoolServiceServer extends UntypedServiceImplementation {
   /** Creates a pool with freshly initialised prompts and keys (version 1). */
   createPool: handleUnaryCall<CreatePoolRequest, CreatePoolResponse>;
-  /** Returns a pool version's prompts, keys and selection statistics. */
+  /**
+   * Returns a pool version's prompts, keys and selection statistics: by pool version, or the one
+   * published for a model version.
+   */
   getPool: handleUnaryCall<GetPoolRequest, GetPoolResponse>;
   /** Selects prompts for a batch of queries (the frozen encoder's pooled outputs). */
   selectPrompts: handleUnaryCall<SelectPromptsRequest, SelectPromptsResponse>;
@@ -1714,7 +1823,10 @@ export interface PromptPoolServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreatePoolResponse) => void,
   ): ClientUnaryCall;
-  /** Returns a pool version's prompts, keys and selection statistics. */
+  /**
+   * Returns a pool version's prompts, keys and selection statistics: by pool version, or the one
+   * published for a model version.
+   */
   getPool(
     request: GetPoolRequest,
     callback: (error: ServiceError | null, response: GetPoolResponse) => void,

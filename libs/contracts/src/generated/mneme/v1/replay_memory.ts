@@ -97,6 +97,13 @@ export interface CreateMemoryRequest {
    * restore or a lost update).
    */
   replace: boolean;
+  /**
+   * The writer's ownership epoch (a trainer replica's lease epoch on the model; 0 = unfenced). A
+   * memory remembers the newest epoch that created it and refuses CreateMemory and AddSamples from
+   * older ones with FAILED_PRECONDITION, so a trainer that lost the model cannot overwrite the copy
+   * of the one that took it over.
+   */
+  writerEpoch: number;
 }
 
 /** Response of CreateMemory. */
@@ -113,6 +120,8 @@ export interface AddSamplesRequest {
    * samples that replaced them); ids not held are ignored.
    */
   removeIds: string[];
+  /** The writer's ownership epoch (see CreateMemoryRequest.writer_epoch). */
+  writerEpoch: number;
 }
 
 /** Response of AddSamples. */
@@ -319,7 +328,7 @@ export const MemorySample: MessageFns<MemorySample> = {
 };
 
 function createBaseCreateMemoryRequest(): CreateMemoryRequest {
-  return { modelId: "", capacity: 0, policy: 0, seed: 0, replace: false };
+  return { modelId: "", capacity: 0, policy: 0, seed: 0, replace: false, writerEpoch: 0 };
 }
 
 export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
@@ -338,6 +347,9 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     }
     if (message.replace !== false) {
       writer.uint32(40).bool(message.replace);
+    }
+    if (message.writerEpoch !== 0) {
+      writer.uint32(48).uint64(message.writerEpoch);
     }
     return writer;
   },
@@ -395,6 +407,14 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
             message.replace = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.writerEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -418,6 +438,11 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
       policy: isSet(object.policy) ? memoryPolicyFromJSON(object.policy) : 0,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
       replace: isSet(object.replace) ? globalThis.Boolean(object.replace) : false,
+      writerEpoch: isSet(object.writerEpoch)
+        ? globalThis.Number(object.writerEpoch)
+        : isSet(object.writer_epoch)
+        ? globalThis.Number(object.writer_epoch)
+        : 0,
     };
   },
 
@@ -438,6 +463,9 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     if (message.replace !== false) {
       obj.replace = message.replace;
     }
+    if (message.writerEpoch !== 0) {
+      obj.writerEpoch = Math.round(message.writerEpoch);
+    }
     return obj;
   },
 
@@ -451,6 +479,7 @@ export const CreateMemoryRequest: MessageFns<CreateMemoryRequest> = {
     message.policy = object.policy ?? 0;
     message.seed = object.seed ?? 0;
     message.replace = object.replace ?? false;
+    message.writerEpoch = object.writerEpoch ?? 0;
     return message;
   },
 };
@@ -525,7 +554,7 @@ export const CreateMemoryResponse: MessageFns<CreateMemoryResponse> = {
 };
 
 function createBaseAddSamplesRequest(): AddSamplesRequest {
-  return { modelId: "", samples: [], removeIds: [] };
+  return { modelId: "", samples: [], removeIds: [], writerEpoch: 0 };
 }
 
 export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
@@ -538,6 +567,9 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     }
     for (const v of message.removeIds) {
       writer.uint32(26).string(v!);
+    }
+    if (message.writerEpoch !== 0) {
+      writer.uint32(32).uint64(message.writerEpoch);
     }
     return writer;
   },
@@ -579,6 +611,14 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
             message.removeIds.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.writerEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -606,6 +646,11 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
         : globalThis.Array.isArray(object?.remove_ids)
         ? object.remove_ids.map((e: any) => globalThis.String(e))
         : [],
+      writerEpoch: isSet(object.writerEpoch)
+        ? globalThis.Number(object.writerEpoch)
+        : isSet(object.writer_epoch)
+        ? globalThis.Number(object.writer_epoch)
+        : 0,
     };
   },
 
@@ -620,6 +665,9 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     if (message.removeIds?.length) {
       obj.removeIds = message.removeIds;
     }
+    if (message.writerEpoch !== 0) {
+      obj.writerEpoch = Math.round(message.writerEpoch);
+    }
     return obj;
   },
 
@@ -631,6 +679,7 @@ export const AddSamplesRequest: MessageFns<AddSamplesRequest> = {
     message.modelId = object.modelId ?? "";
     message.samples = object.samples?.map((e) => MemorySample.fromPartial(e)) || [];
     message.removeIds = object.removeIds?.map((e) => e) || [];
+    message.writerEpoch = object.writerEpoch ?? 0;
     return message;
   },
 };

@@ -29,6 +29,7 @@ import {
   StrategyConfig,
   TrainingSample,
 } from "./common.js";
+import { SyntheticSetRef } from "./distiller.js";
 
 export const protobufPackage = "mneme.v1";
 
@@ -244,6 +245,11 @@ export interface ForgetSamplesResponse {
   unlearning: Unlearning;
   /** Samples removed from the strategy's memories by this call. */
   removedFromMemory: number;
+  /**
+   * Synthetic sets the distiller had distilled from buffers that held the samples (the buffers no
+   * longer hold them; a set distilled before keeps what it learned from them).
+   */
+  syntheticSetsFromThem: SyntheticSetRef[];
 }
 
 function createBaseModelSpec(): ModelSpec {
@@ -1963,7 +1969,13 @@ export const ForgetSamplesRequest: MessageFns<ForgetSamplesRequest> = {
 };
 
 function createBaseForgetSamplesResponse(): ForgetSamplesResponse {
-  return { forgottenIds: [], versionsTrainedOnThem: [], unlearning: 0, removedFromMemory: 0 };
+  return {
+    forgottenIds: [],
+    versionsTrainedOnThem: [],
+    unlearning: 0,
+    removedFromMemory: 0,
+    syntheticSetsFromThem: [],
+  };
 }
 
 export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
@@ -1979,6 +1991,9 @@ export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
     }
     if (message.removedFromMemory !== 0) {
       writer.uint32(32).uint32(message.removedFromMemory);
+    }
+    for (const v of message.syntheticSetsFromThem) {
+      SyntheticSetRef.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -2028,6 +2043,14 @@ export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
             message.removedFromMemory = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.syntheticSetsFromThem.push(SyntheticSetRef.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2058,6 +2081,11 @@ export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
         : isSet(object.removed_from_memory)
         ? globalThis.Number(object.removed_from_memory)
         : 0,
+      syntheticSetsFromThem: globalThis.Array.isArray(object?.syntheticSetsFromThem)
+        ? object.syntheticSetsFromThem.map((e: any) => SyntheticSetRef.fromJSON(e))
+        : globalThis.Array.isArray(object?.synthetic_sets_from_them)
+        ? object.synthetic_sets_from_them.map((e: any) => SyntheticSetRef.fromJSON(e))
+        : [],
     };
   },
 
@@ -2075,6 +2103,9 @@ export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
     if (message.removedFromMemory !== 0) {
       obj.removedFromMemory = Math.round(message.removedFromMemory);
     }
+    if (message.syntheticSetsFromThem?.length) {
+      obj.syntheticSetsFromThem = message.syntheticSetsFromThem.map((e) => SyntheticSetRef.toJSON(e));
+    }
     return obj;
   },
 
@@ -2087,6 +2118,7 @@ export const ForgetSamplesResponse: MessageFns<ForgetSamplesResponse> = {
     message.versionsTrainedOnThem = object.versionsTrainedOnThem?.map((e) => ModelRef.fromPartial(e)) || [];
     message.unlearning = object.unlearning ?? 0;
     message.removedFromMemory = object.removedFromMemory ?? 0;
+    message.syntheticSetsFromThem = object.syntheticSetsFromThem?.map((e) => SyntheticSetRef.fromPartial(e)) || [];
     return message;
   },
 };

@@ -1,0 +1,53 @@
+import type { PoolSpec } from '@mneme/contracts';
+import { MnemeError } from '@mneme/errors';
+import { L2P_DEFAULTS, L2P_POOL_SALT, POOL_PARAMS, type StrategyState } from '@mneme/methods';
+import type { ModelRecord } from '@mneme/model-store';
+import { tensor } from '@mneme/tensor';
+
+/** The prompt pool a model version holds: what the trainer publishes and the encoder serves. */
+export interface ModelPool {
+  readonly spec: Required<PoolSpec>;
+  /** float32 `[M, L, hidden]`. */
+  readonly prompts: Float32Array;
+  /** float32 `[M, hidden]`. */
+  readonly keys: Float32Array;
+  /** Selections per prompt over the experiences the version ended (L2P's diversity history), length M. */
+  readonly selectionCounts: readonly number[];
+}
+
+/**
+ * The prompt pool of an L2P model's saved state, or undefined for a model without one (another
+ * strategy, or l2p with `size=0`). The spec's seed is the one the strategy draws its untrained pool
+ * from, so the pool service's CreatePool version 1 is that untrained pool.
+ */
+export function poolOfState(record: ModelRecord, state: StrategyState): ModelPool | undefined {
+  if (record.strategy.name !== 'l2p' || !state.params.has(POOL_PARAMS.prompts) || !state.params.has(POOL_PARAMS.keys)) return undefined;
+  const prompts = state.params.get(POOL_PARAMS.prompts);
+  const [m, l, hidden] = prompts.shape as [number, number, number];
+  const select = record.strategy.options['select'];
+  const counts = (state.data as { counts?: unknown }).counts;
+  return {
+    spec: { poolSize: m, promptLength: l, topN: select === undefined ? Math.min(L2P_DEFAULTS.select, m) : Number(select), hiddenSize: hidden, seed: (record.seed ^ L2P_POOL_SALT) >>> 0 },
+    prompts: prompts.data,
+    keys: state.params.get(POOL_PARAMS.keys).data,
+    selectionCounts: Array.isArray(counts) && counts.length === m ? counts.map(Number) : new Array<number>(m).fill(0),
+  };
+}
+
+/**
+ * `state` with its prompt pool replaced by a served one (same geometry), so the strategy selects and
+ * prompts with the pool the prompt-pool service holds for the version.
+ *
+ * @throws MnemeError (internal) when the served pool's geometry is not the state's
+ */
+export function withPool(state: StrategyState, served: { prompts: Float32Array; keys: Float32Array }, what: string): StrategyState {
+  const params = state.params.clone();
+  const prompts = params.get(POOL_PARAMS.prompts);
+  const keys = params.get(POOL_PARAMS.keys);
+  if (served.prompts.length !== prompts.data.length || served.keys.length !== keys.data.length) {
+    throw new MnemeError('internal', `${what}: the served pool holds ${served.prompts.length} prompt and ${served.keys.length} key values, the version's state ${prompts.data.length} and ${keys.data.length}`);
+  }
+  params.set(POOL_PARAMS.prompts, tensor('float32', [...prompts.shape], served.prompts.slice()));
+  params.set(POOL_PARAMS.keys, tensor('float32', [...keys.shape], served.keys.slice()));
+  return { params, data: state.data };
+}
