@@ -8,7 +8,7 @@ import type { Logger } from '@mneme/rpc';
 import { INITIAL_LOOP_STATE, StreamTrainingLoop, type LoopState, type StreamRecord } from '@mneme/streaming';
 import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
 import type { ServiceMetrics } from '@mneme/service-runtime';
-import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
+import { labelLimitProblem } from '@mneme/service-runtime';
 import { LabelTable } from './label-table.js';
 import { remoteDistillPort, type DistillationWaitState } from './remote-distill-port.js';
 import { remoteMemoryPort, type MemoryReplication } from './remote-memory-port.js';
@@ -172,24 +172,17 @@ export class ModelTrainer {
   }
 
   /**
-   * Validates and logs samples (durably) as event `event`; returns ids dropped as repeats. Every
-   * problem is reported at once and nothing is logged when any sample is bad.
+   * Logs samples of the samples topic (durably) as event `event`; returns ids dropped as repeats. The
+   * topic is the trainer's own: Ingest checked every sample, so they are featurised here once, as
+   * they are, and the feature rows (with token ids for token-level strategies) are what is logged.
+   * Only the label limit is checked again, against the label table at log time (ingests that each
+   * passed it may add too many labels together); nothing is logged when it fails.
    */
   async appendSamples(samples: readonly TrainingSample[], event?: string): Promise<{ appended: number; duplicates: string[] }> {
     this.throwIfFailed();
-    const problems: string[] = [];
-    samples.forEach((s, i) => {
-      const id = s.sample?.sampleId ?? '';
-      if (id === '') problems.push(`sample ${i}: sample_id is empty`);
-      const labelProblem = labelNameProblem(s.sample?.label ?? '');
-      if (labelProblem !== undefined) problems.push(`sample ${i} ('${id}'): ${labelProblem}`);
-      const model = s.experience?.modelId ?? '';
-      if (model !== this.modelId) problems.push(`sample ${i} ('${id}'): experience.model_id '${model}' is not '${this.modelId}'`);
-    });
     const limit = labelLimitProblem(this.labels, samples.map((s) => s.sample!.label), this.deps.maxLabels);
-    if (limit !== undefined) problems.push(limit);
-    if (problems.length > 0) throw new InvalidArgumentError(problems);
-    const features = await this.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), 'sample');
+    if (limit !== undefined) throw new InvalidArgumentError(limit);
+    const features = await this.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), 'sample', { checked: true });
     // Token-level strategies learn from token ids: they go into the log, so replays have them too.
     const tokens = this.runtime.tokens === undefined ? undefined : this.runtime.featurizer.tokenize(samples.map((s) => s.sample?.input));
     await this.fence();

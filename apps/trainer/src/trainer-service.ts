@@ -312,12 +312,11 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const known = trainer?.labels ?? (await ModelTrainer.storedLabels(store.stateDir(req.modelId, 'trainer'), record.labels));
       const limit = labelLimitProblem(known, req.samples.map((s) => s.sample!.label), maxLabels);
       if (limit !== undefined) throw new InvalidArgumentError(limit);
-      // Inputs are checked in full (shape, finiteness) before anything is published.
+      // Every input is checked here, in full (kind, shape, finiteness, empty texts), before anything is
+      // published: the samples topic is the trainer's own, and its consumer trusts it (it featurises
+      // each sample once, and logs the feature rows).
       const featurizer = trainer?.runtime.featurizer ?? (await featurizerOf(record));
-      await featurizer.featurize(
-        req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input),
-        'sample',
-      );
+      featurizer.check(req.samples.map((s) => s.sample?.input), 'sample');
       // Repeats are told apart here when this replica trains the model; otherwise its owner drops them from the log.
       const duplicates = trainer === undefined ? [] : req.samples.filter((s) => trainer.hasSample(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
       const fresh = trainer === undefined ? req.samples : req.samples.filter((s) => !trainer.hasSample(s.sample!.sampleId));

@@ -92,6 +92,12 @@ describe('trainer service', () => {
       kind: 'invalid-argument',
       message: expect.stringMatching(/3 features, the model takes 2/),
     });
+    // Ingest checks every input (texts too) before publishing: its samples topic is trusted by its consumer.
+    const texts: TrainingSample[] = ['hello', ' '].map((value, i) => ({ ...sample(`t${i}`, 'a', [1, 2]), sample: { ...sample(`t${i}`, 'a', [1, 2]).sample!, input: { kind: { $case: 'text', value } } } }));
+    await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: texts })).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/sample 0: this model takes feature tensors[\s\S]*sample 1: this model takes feature tensors/),
+    });
     await expect(unary(client.ingest.bind(client), { modelId: 'ghost', samples: [sample('s1', 'a', [1, 2])] })).rejects.toMatchObject({ kind: 'not-found' });
     expect(Number((await status()).samplesTrained)).toBe(0);
   });

@@ -30,8 +30,32 @@ export class InputFeaturizer {
   }
 
   /** `inputs.length × width` features, row-major. @throws InvalidArgumentError naming every bad input */
-  async featurize(inputs: readonly (Input | undefined)[], what = 'input'): Promise<Float32Array> {
+  async featurize(inputs: readonly (Input | undefined)[], what = 'input', options: { checked?: boolean } = {}): Promise<Float32Array> {
     const out = new Float32Array(inputs.length * this.width);
+    const texts = this.read(inputs, what, options.checked === true, out);
+    if (texts.length > 0) {
+      const { vectors } = await embedSentences(this.executor, this.encoder!, texts.map((t) => t.text), { batchSize: 32 });
+      texts.forEach((t, i) => out.set(vectors[i]!, t.row * this.width));
+    }
+    return out;
+  }
+
+  /**
+   * Checks inputs as {@link featurize} does (kind, dtype, width, finite values, non-empty texts)
+   * without featurising them: no text is embedded. Inputs it accepted are featurised later with
+   * `featurize(inputs, what, { checked: true })`, which trusts them.
+   *
+   * @throws InvalidArgumentError naming every bad input
+   */
+  check(inputs: readonly (Input | undefined)[], what = 'input'): void {
+    this.read(inputs, what, false, undefined);
+  }
+
+  /**
+   * Copies feature tensors into `out` (when given) and returns the texts to embed; checks every
+   * input unless `checked` (then feature values are not scanned for finiteness again).
+   */
+  private read(inputs: readonly (Input | undefined)[], what: string, checked: boolean, out: Float32Array | undefined): { row: number; text: string }[] {
     const problems: string[] = [];
     const texts: { row: number; text: string }[] = [];
     inputs.forEach((input, row) => {
@@ -42,9 +66,9 @@ export class InputFeaturizer {
           return;
         }
         try {
-          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}` });
+          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}`, allowNonFinite: checked });
           if (t.data.length !== this.width) throw new InvalidArgumentError(`${what} ${row} has ${t.data.length} features, the model takes ${this.width}`);
-          out.set(t.data, row * this.width);
+          out?.set(t.data, row * this.width);
         } catch (err) {
           problems.push(err instanceof Error ? err.message : String(err));
         }
@@ -55,11 +79,7 @@ export class InputFeaturizer {
       else texts.push({ row, text: kind.value });
     });
     if (problems.length > 0) throw new InvalidArgumentError(problems);
-    if (texts.length > 0) {
-      const { vectors } = await embedSentences(this.executor, this.encoder!, texts.map((t) => t.text), { batchSize: 32 });
-      texts.forEach((t, i) => out.set(vectors[i]!, t.row * this.width));
-    }
-    return out;
+    return texts;
   }
 
   /**
