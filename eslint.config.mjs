@@ -15,38 +15,62 @@ const allBut = (owner) =>
     .filter(([name]) => name !== owner)
     .flatMap(([, pkgs]) => pkgs);
 
+/** The services, each an app tagged `scope:<name>`: one service never depends on another. */
+const SERVICES = ['trainer', 'evaluator', 'encoder', 'replay-memory', 'prompt-pool', 'distiller'];
+
 /**
  * The import rules. `forTests` lets test files of core libraries wire a real adapter (a core
- * strategy's tests run on the real ONNX Runtime engine); production code never may.
+ * strategy's tests run on the real ONNX Runtime engine), test files of a service host another
+ * service as a peer, and test files use the harness of libs/testing; production code never may.
  */
-const boundaries = (forTests) => [
-  'error',
-  {
-    enforceBuildableLibDependency: true,
-    banTransitiveDependencies: true,
-    checkDynamicDependenciesExceptions: [],
-    allow: [],
-    depConstraints: [
-      // Layers: contracts <- core <- adapter <- app; e2e tests may reach everything.
-      { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
-      {
-        sourceTag: 'layer:core',
-        onlyDependOnLibsWithTags: forTests ? ['layer:core', 'layer:contracts', 'layer:adapter'] : ['layer:core', 'layer:contracts'],
-      },
-      { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
-      { sourceTag: 'layer:app', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
-      { sourceTag: 'layer:e2e', onlyDependOnLibsWithTags: ['layer:app', 'layer:adapter', 'layer:core', 'layer:contracts'] },
-      // Pure domain code (autodiff, methods, metrics) never sees wire types.
-      { sourceTag: 'purity:domain', notDependOnLibsWithTags: ['layer:contracts'] },
-      // One owner per engine: io:<engine> may import that engine and no other; io:none imports none.
-      { sourceTag: 'io:none', bannedExternalImports: allBut(null) },
-      { sourceTag: 'io:onnxruntime', bannedExternalImports: allBut('onnxruntime') },
-      { sourceTag: 'io:kafka', bannedExternalImports: allBut('kafka') },
-      { sourceTag: 'io:grpc', bannedExternalImports: allBut('grpc') },
-      { sourceTag: 'io:ann', bannedExternalImports: allBut('ann') },
-    ],
-  },
-];
+const boundaries = (forTests) => {
+  /** Tags test files may also depend on: the harness, and `extra`. */
+  const testing = (extra) => (forTests ? ['layer:testing', ...extra] : []);
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: true,
+      banTransitiveDependencies: true,
+      checkDynamicDependenciesExceptions: [],
+      allow: [],
+      depConstraints: [
+        // Layers: contracts <- core <- adapter <- service <- stack <- app; e2e tests may reach everything.
+        // A service (apps/<name>) is its handlers, consumers and domain glue over the adapters; the
+        // stack (libs/stack) is the one composition root that hosts every service's public factory.
+        // The test harness (libs/testing) is for test files only.
+        { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: ['layer:contracts'] },
+        {
+          sourceTag: 'layer:core',
+          onlyDependOnLibsWithTags: forTests ? ['layer:core', 'layer:contracts', 'layer:adapter'] : ['layer:core', 'layer:contracts'],
+        },
+        // Tests of adapters may host real services (a client's tests talk to served services).
+        { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: [...testing(['layer:service']), 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
+        // Services sit side by side; the scope rules below keep them apart.
+        { sourceTag: 'layer:service', onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        { sourceTag: 'layer:stack', onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        { sourceTag: 'layer:app', onlyDependOnLibsWithTags: [...testing([]), 'layer:stack', 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        {
+          sourceTag: 'layer:e2e',
+          onlyDependOnLibsWithTags: ['layer:app', 'layer:stack', 'layer:service', 'layer:testing', 'layer:adapter', 'layer:core', 'layer:contracts'],
+        },
+        // Scope: one service's production code never depends on another service. Its tests may host
+        // another service as a peer, through that service's public index (package exports hide the rest).
+        ...(forTests
+          ? []
+          : SERVICES.map((name) => ({ sourceTag: `scope:${name}`, notDependOnLibsWithTags: SERVICES.filter((s) => s !== name).map((s) => `scope:${s}`) }))),
+        // Pure domain code (autodiff, methods, metrics) never sees wire types.
+        { sourceTag: 'purity:domain', notDependOnLibsWithTags: ['layer:contracts'] },
+        // One owner per engine: io:<engine> may import that engine and no other; io:none imports none.
+        { sourceTag: 'io:none', bannedExternalImports: allBut(null) },
+        { sourceTag: 'io:onnxruntime', bannedExternalImports: allBut('onnxruntime') },
+        { sourceTag: 'io:kafka', bannedExternalImports: allBut('kafka') },
+        { sourceTag: 'io:grpc', bannedExternalImports: allBut('grpc') },
+        { sourceTag: 'io:ann', bannedExternalImports: allBut('ann') },
+      ],
+    },
+  ];
+};
 
 export default [
   ...nx.configs['flat/base'],

@@ -22,7 +22,8 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import { createClient, unary, type Logger } from '@mneme/rpc';
-import { createEncoderService, hostServices, ServiceMetrics } from '@mneme/services';
+import { createEncoderService } from '@mneme/encoder';
+import { hostServices, ServiceMetrics } from '@mneme/service-runtime';
 
 const CONCURRENCY = [1, 8, 64];
 const seconds = Number(process.env['MNEME_BENCH_SERVING_SECONDS'] ?? 8);

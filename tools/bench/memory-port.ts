@@ -26,9 +26,12 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
 import { mir, type LabelledBatch, type MemoryPort, type StrategyContext } from '@mneme/methods';
 import { createClient, unary, type Logger } from '@mneme/rpc';
+import { createReplayMemoryService } from '@mneme/replay-memory';
+import { hostServices, ServiceMetrics } from '@mneme/service-runtime';
 import { tensor } from '@mneme/tensor';
+import { freePort } from '@mneme/testing';
+import { remoteMemoryPort, type MemoryReplication } from '@mneme/trainer';
 import { toWire } from '@mneme/wire';
-import { createReplayMemoryService, freePort, hostServices, remoteMemoryPort, ServiceMetrics, type MemoryReplication } from '@mneme/services';
 
 const seed = Number(process.env['MNEME_BENCH_SEED'] ?? 0);
 const rounds = Number(process.env['MNEME_BENCH_ROUNDS'] ?? 3);

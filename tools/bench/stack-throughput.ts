@@ -26,7 +26,9 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { DataType, SamplesEvent } from '@mneme/contracts';
 import { ALL_EVENT_TOPICS, brokerAnswers, InProcessBus, KafkaBus, silentEventLogger, TEST_BROKERS, type EventBus } from '@mneme/events';
 import { jsonLogger } from '@mneme/rpc';
-import { modelCounter, ServiceMetrics, startStack, startTrainerProcess, streamBenchmark, type StreamBenchmarkResult, type TrainerProcess } from '@mneme/services';
+import { ServiceMetrics } from '@mneme/service-runtime';
+import { startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
+import { modelCounter, startTrainerProcess, type TrainerProcess } from '@mneme/testing';
 
 const argument = (name: string): string | undefined => {
   const at = process.argv.indexOf(name);

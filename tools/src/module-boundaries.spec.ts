@@ -47,6 +47,24 @@ describe('module boundaries', () => {
     expect(await boundaryErrors('libs/tensor', probe)).toEqual([expect.stringContaining('layer:')]);
   });
 
+  it('one service never depends on another; the stack composes them all', async () => {
+    const probe = "import { createTrainerService } from '@mneme/trainer';\nexport { createTrainerService };\n";
+    expect(await boundaryErrors('apps/encoder', probe)).toEqual([expect.stringContaining('scope:')]);
+    expect(await boundaryErrors('apps/evaluator', probe)).toEqual([expect.stringContaining('scope:')]);
+    expect(await boundaryErrors('libs/stack', probe)).toEqual([]);
+    // Adapters host services only in their tests; the command line reaches them through the stack.
+    expect(await boundaryErrors('libs/client', probe)).toEqual([expect.stringContaining('layer:')]);
+    expect(await boundaryErrors('apps/cli', probe)).toEqual([expect.stringContaining('layer:')]);
+    const stack = "import { startStack } from '@mneme/stack';\nexport { startStack };\n";
+    expect(await boundaryErrors('apps/cli', stack)).toEqual([]);
+  });
+
+  it('only test files use the test harness', async () => {
+    const probe = "import { testExecutor } from '@mneme/testing';\nexport { testExecutor };\n";
+    expect(await boundaryErrors('apps/trainer', probe)).toEqual([expect.stringContaining('layer:')]);
+    expect(await boundaryErrors('libs/stack', probe)).toEqual([expect.stringContaining('layer:')]);
+  });
+
   it('pure domain libraries never see wire types', async () => {
     const probe = "import { Tensor } from '@mneme/contracts';\nexport { Tensor };\n";
     expect(await boundaryErrors('libs/autodiff', probe)).not.toEqual([]);

@@ -7,7 +7,7 @@ import { importModelCommand } from './commands/import-model.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { upCommand } from './commands/up.js';
-import { SERVICE_FACTORIES } from '@mneme/services';
+import { SERVICE_FACTORIES } from '@mneme/stack';
 
 const program = new Command()
   .name('mneme')

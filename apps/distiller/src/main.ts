@@ -1,4 +1,5 @@
 /** Process entry of the mneme distiller service: config from the environment, gRPC server, graceful stop. */
-import { createDistillerService, startServiceProcess } from '@mneme/services';
+import { startServiceProcess } from '@mneme/service-runtime';
+import { createDistillerService } from './index.js';
 
 await startServiceProcess('distiller', (deps) => createDistillerService(deps));

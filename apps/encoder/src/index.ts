@@ -1,2 +1,5 @@
-/** The mneme encoder service: process entry point (config, gRPC server, event consumers). */
-export {};
+/** The encoder (inference) service: embeddings and predictions with dynamic batching and hot reload. */
+export { createEncoderService } from './encoder-service.js';
+export type { EncoderHandlers, EncoderModule, EncoderOptions } from './encoder-service.js';
+export { DynamicBatcher } from './dynamic-batcher.js';
+export type { DynamicBatcherOptions } from './dynamic-batcher.js';

@@ -10,7 +10,8 @@
  * it gracefully on SIGTERM/SIGINT. The encoder's own knobs are below.
  */
 import { int, str, defineConfig } from '@mneme/config';
-import { createEncoderService, startServiceProcess } from '@mneme/services';
+import { startServiceProcess } from '@mneme/service-runtime';
+import { createEncoderService } from './index.js';
 
 const encoderConfig = defineConfig(
   {

@@ -1,2 +1,3 @@
-/** The mneme evaluator service: process entry point (config, gRPC server, event consumers). */
-export {};
+/** The evaluator service: keeps held-out sets and evaluates every announced version on all of them (ACC, BWT, FWT, forgetting). */
+export { createEvaluatorService } from './evaluator-service.js';
+export type { EvaluatorModule, EvaluatorOptions } from './evaluator-service.js';

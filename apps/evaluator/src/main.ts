@@ -6,6 +6,7 @@
  *
  * Configured by the common service variables, read and checked by `startServiceProcess`.
  */
-import { createEvaluatorService, startServiceProcess } from '@mneme/services';
+import { startServiceProcess } from '@mneme/service-runtime';
+import { createEvaluatorService } from './index.js';
 
 await startServiceProcess('evaluator', (deps) => createEvaluatorService(deps));

@@ -1,2 +1,2 @@
-/** The mneme prompt-pool service: process entry point (config, gRPC server, event consumers). */
-export {};
+/** The prompt-pool service: versioned Learning-to-Prompt pools per model and tenant. */
+export { createPromptPoolService } from './prompt-pool-service.js';

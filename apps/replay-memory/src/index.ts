@@ -1,2 +1,3 @@
-/** The mneme replay-memory service: process entry point (config, gRPC server, event consumers). */
-export {};
+/** The replay-memory service: bounded per-model memories and Maximally Interfered Retrieval. */
+export { createReplayMemoryService } from './replay-memory-service.js';
+export type { ReplayMemoryOptions } from './replay-memory-service.js';

@@ -7,6 +7,7 @@
  * Configured by the common service variables (MNEME_GRPC_PORT, MNEME_DATA_DIR, MNEME_KAFKA_BROKERS,
  * MNEME_DEVICE, ...), read and checked by `startServiceProcess`.
  */
-import { createTrainerService, startServiceProcess } from '@mneme/services';
+import { startServiceProcess } from '@mneme/service-runtime';
+import { createTrainerService } from './index.js';
 
 await startServiceProcess('trainer', (deps) => createTrainerService(deps));

@@ -5,7 +5,10 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { MnemeError } from '@mneme/errors';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
 import type { Logger } from '@mneme/rpc';
-import { createEncoderService, createEvaluatorService, createTrainerService, hostServices, ServiceMetrics, type HostedServices, type ServiceDeps } from '@mneme/services';
+import { createEncoderService } from '@mneme/encoder';
+import { createEvaluatorService } from '@mneme/evaluator';
+import { hostServices, ServiceMetrics, type HostedServices, type ServiceDeps } from '@mneme/service-runtime';
+import { createTrainerService } from '@mneme/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type MnemeClient, type SampleInput } from './index.js';
 

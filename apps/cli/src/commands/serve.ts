@@ -1,4 +1,5 @@
-import { serviceFactory, startServiceProcess } from '@mneme/services';
+import { startServiceProcess } from '@mneme/service-runtime';
+import { serviceFactory } from '@mneme/stack';
 
 /**
  * `mneme serve <name>`: one service in this process, configured from the environment

@@ -6,7 +6,8 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
 import { strategyFactory } from '@mneme/methods';
 import { jsonLogger } from '@mneme/rpc';
-import { requestCounts, SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/services';
+import { requestCounts } from '@mneme/service-runtime';
+import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
 

@@ -1,0 +1,130 @@
+import { PromptPoolServiceClient, type PoolRef } from '@mneme/contracts';
+import { unary } from '@mneme/rpc';
+import { fromWire } from '@mneme/wire';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ServiceDeps } from '@mneme/service-runtime';
+import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from '@mneme/testing';
+import { aligned } from '@mneme/service-runtime';
+import { f32 } from '@mneme/testing';
+import { createPromptPoolService } from './prompt-pool-service.js';
+
+const H = 4;
+const POOL: PoolRef = { modelId: 'm', tenant: 'acme' };
+const spec = { poolSize: 3, promptLength: 2, topN: 2, hiddenSize: H, seed: 5 };
+
+describe('prompt-pool service over gRPC', () => {
+  let dir: string;
+  let deps: ServiceDeps;
+  let served: Served<PromptPoolServiceClient> | undefined;
+
+  const start = async () => {
+    served = await serve(await createPromptPoolService(deps), deps, PromptPoolServiceClient);
+    return served.client;
+  };
+
+  beforeEach(async () => {
+    dir = await tempDataDir();
+    deps = await testDeps(dir);
+  });
+  afterEach(async () => {
+    await served?.stop();
+    served = undefined;
+    await removeDir(dir);
+  });
+
+  it('creates version 1, selects the most cosine-similar keys, and returns the prompts to prepend', async () => {
+    const c = await start();
+    const created = await unary(c.createPool.bind(c), { pool: POOL, spec });
+    expect(created.pool).toEqual({ pool: POOL, spec, version: 1, modelVersion: 0 });
+    const got = await unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 0 });
+    const keys = fromWire(aligned(got.keys!), { expectDtype: 'float32' });
+    expect(keys.shape).toEqual([3, H]);
+    expect(got.selectionCounts).toEqual([0, 0, 0]);
+    // Query 0 is key 1 itself, so key 1 comes first with similarity 1.
+    const query = [...keys.data.subarray(H, 2 * H), ...keys.data.subarray(0, H)];
+    const sel = await unary(c.selectPrompts.bind(c), { pool: POOL, version: 0, modelVersion: 0, queries: f32(query, [2, H]), includePrompts: true });
+    expect(sel.selections).toHaveLength(2);
+    expect(sel.selections[0]!.promptIndices[0]).toBe(1);
+    expect(sel.selections[0]!.similarities[0]).toBeCloseTo(1, 5);
+    expect(sel.selections[1]!.promptIndices[0]).toBe(0);
+    const prompts = fromWire(aligned(sel.prompts!), { expectDtype: 'float32' });
+    expect(prompts.shape).toEqual([2, 2 * 2, H]);
+    const all = fromWire(aligned(got.prompts!), { expectDtype: 'float32' }).data;
+    expect(Array.from(prompts.data.subarray(0, 2 * H))).toEqual(Array.from(all.subarray(2 * H, 4 * H)));
+  });
+
+  it('versions every update, aborts stale ones, lists newest first with pages, and survives a restart', async () => {
+    let c = await start();
+    await unary(c.createPool.bind(c), { pool: POOL, spec });
+    const prompts = f32(new Array<number>(3 * 2 * H).fill(0.5), [3, 2, H]);
+    const keys = f32(new Array<number>(3 * H).fill(1), [3, H]);
+    const v2 = await unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 1, prompts, keys, selectionCountDeltas: [1, 0, 2], modelVersion: 0 });
+    expect(v2.pool!.version).toBe(2);
+    const stale = await failure(unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 1, prompts, keys, selectionCountDeltas: [], modelVersion: 0 }));
+    expect(stale.kind).toBe('aborted');
+    expect(stale.message).toContain('is at version 2, the update was computed from 1');
+    await unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 2, prompts, keys, selectionCountDeltas: [1, 1, 1], modelVersion: 0 });
+    const page1 = await unary(c.listPoolVersions.bind(c), { pool: POOL, page: { pageSize: 2, pageToken: '' } });
+    expect(page1.versions.map((v) => v.version)).toEqual([3, 2]);
+    const page2 = await unary(c.listPoolVersions.bind(c), { pool: POOL, page: { pageSize: 2, pageToken: page1.nextPageToken } });
+    expect(page2).toEqual({ versions: [{ pool: POOL, spec, version: 1, modelVersion: 0 }], nextPageToken: '' });
+
+    await served!.stop();
+    c = await start();
+    const latest = await unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 0 });
+    expect(latest.info!.version).toBe(3);
+    expect(latest.selectionCounts).toEqual([2, 1, 3]);
+    const first = await unary(c.getPool.bind(c), { pool: POOL, version: 1, modelVersion: 0 });
+    expect(first.selectionCounts).toEqual([0, 0, 0]);
+  });
+
+  it('ties versions to model versions: GetPool and SelectPrompts find the newest one published for a model version, also after a restart', async () => {
+    let c = await start();
+    await unary(c.createPool.bind(c), { pool: POOL, spec });
+    const values = (v: number) => ({ prompts: f32(new Array<number>(3 * 2 * H).fill(v), [3, 2, H]), keys: f32(new Array<number>(3 * H).fill(v), [3, H]) });
+    await unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 1, ...values(1), selectionCountDeltas: [], modelVersion: 1 });
+    await unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 2, ...values(2), selectionCountDeltas: [], modelVersion: 2 });
+    // A republished model version (after a trainer crash) is found at its newest pool version.
+    const v4 = await unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 3, ...values(3), selectionCountDeltas: [], modelVersion: 1 });
+    expect(v4.pool).toEqual({ pool: POOL, spec, version: 4, modelVersion: 1 });
+    await served!.stop();
+    c = await start();
+    const forModel2 = await unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 2 });
+    expect(forModel2.info).toEqual({ pool: POOL, spec, version: 3, modelVersion: 2 });
+    expect(fromWire(aligned(forModel2.keys!), { expectDtype: 'float32' }).data[0]).toBe(2);
+    expect((await unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 1 })).info!.version).toBe(4);
+    const sel = await unary(c.selectPrompts.bind(c), { pool: POOL, version: 0, modelVersion: 2, queries: f32([1, 1, 1, 1], [1, H]), includePrompts: false });
+    expect(sel.info!.version).toBe(3);
+    const missing = await failure(unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 9 }));
+    expect(missing.kind).toBe('not-found');
+    expect(missing.message).toContain("pool 'm/acme' has no version published for model version 9");
+    const both = await failure(unary(c.getPool.bind(c), { pool: POOL, version: 2, modelVersion: 2 }));
+    expect(both.kind).toBe('invalid-argument');
+    expect(both.message).toContain('set version (2) or model_version (2), not both');
+  });
+
+  it('rejects bad input with INVALID_ARGUMENT or NOT_FOUND and keeps the pool unchanged', async () => {
+    const c = await start();
+    const noWidth = await failure(unary(c.createPool.bind(c), { pool: POOL, spec: { ...spec, hiddenSize: 0, topN: 9 } }));
+    expect(noWidth.kind).toBe('invalid-argument');
+    expect(noWidth.message).toContain('spec.hidden_size must be positive');
+    expect(noWidth.message).toContain('spec.top_n (9) must not exceed spec.pool_size (3)');
+    expect((await failure(unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 0 }))).kind).toBe('not-found');
+    await unary(c.createPool.bind(c), { pool: POOL, spec });
+    const wrongWidth = await failure(unary(c.selectPrompts.bind(c), { pool: POOL, version: 0, modelVersion: 0, queries: f32([1, 2, 3], [1, 3]), includePrompts: false }));
+    expect(wrongWidth.kind).toBe('invalid-argument');
+    expect(wrongWidth.message).toContain('queries');
+    const nan = new Array<number>(3 * H).fill(0);
+    nan[2] = Number.NaN;
+    const bad = await failure(
+      unary(c.applyUpdate.bind(c), { pool: POOL, baseVersion: 1, prompts: f32([1, 2], [2]), keys: f32(nan, [3, H]), selectionCountDeltas: [1], modelVersion: 0 }),
+    );
+    expect(bad.kind).toBe('invalid-argument');
+    expect(bad.message).toContain('non-finite');
+    expect(bad.message).toContain('selection_count_deltas has 1 entries');
+    expect((await unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 0 })).info!.version).toBe(1);
+    expect((await failure(unary(c.getPool.bind(c), { pool: POOL, version: 7, modelVersion: 0 }))).message).toContain('has no version 7 (latest is 1)');
+    const badId = await failure(unary(c.getPool.bind(c), { pool: { modelId: '../x', tenant: '' }, version: 0, modelVersion: 0 }));
+    expect(badId.kind).toBe('invalid-argument');
+  });
+});

@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import { PromptPoolServiceService, type PageRequest, type PoolInfo, type Tensor as WireTensor } from '@mneme/contracts';
+import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
+import { ParameterStore } from '@mneme/execution';
+import { initPromptPool, POOL_PARAMS } from '@mneme/methods';
+import { defineService } from '@mneme/rpc';
+import { tensor } from '@mneme/tensor';
+import { fromWire, toWire } from '@mneme/wire';
+import { aligned } from '@mneme/service-runtime';
+import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import { PoolFiles } from './pool-files.js';
+import { poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
+import { gatherPrompts, selectFor } from './prompt-selection.js';
+
+const DEFAULT_PAGE = 100;
+
+/**
+ * The prompt-pool service (prompt_pool.proto): versioned L2P prompt pools per model and tenant,
+ * each version an immutable file under `<dataDir>/prompt-pool/<model>/<tenant>/`, written before
+ * the call answers. ApplyUpdate is optimistic: it succeeds only from the latest version. A version
+ * may be tied to a model version (the trainer publishes one per saved model version); GetPool and
+ * SelectPrompts find the newest one tied to a model version through a per-pool index.
+ */
+export async function createPromptPoolService(deps: ServiceDeps): Promise<ServiceModule> {
+  const files = new PoolFiles(join(deps.dataDir, 'prompt-pool'));
+  const versions = await files.index();
+  // The latest version of each pool stays in memory; older ones are read on demand.
+  const latest = new Map<string, PoolVersion>();
+  /** Per pool: model version → newest pool version published for it. */
+  const byModelVersion = new Map<string, Map<number, number>>();
+  for (const [key, list] of versions) {
+    latest.set(key, await files.load(key, list.at(-1)!));
+    byModelVersion.set(key, await files.loadModelVersions(key));
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const find = async (ref: Parameters<typeof poolKey>[0], version: number, modelVersion = 0): Promise<PoolVersion> => {
+    const { key } = poolKey(ref);
+    if (version !== 0 && modelVersion !== 0) throw new InvalidArgumentError(`set version (${version}) or model_version (${modelVersion}), not both`);
+    const current = latest.get(key);
+    if (current === undefined) throw new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
+    if (modelVersion !== 0) {
+      const tied = byModelVersion.get(key)?.get(modelVersion);
+      if (tied === undefined) throw new NotFoundError(`pool '${key}' has no version published for model version ${modelVersion}`);
+      version = tied;
+    }
+    if (version === 0 || version === current.version) return current;
+    if (!versions.get(key)!.includes(version)) throw new NotFoundError(`pool '${key}' has no version ${version} (latest is ${current.version})`);
+    return files.load(key, version);
+  };
+  const publish = async (key: string, pool: PoolVersion) => {
+    await files.save(key, pool);
+    latest.set(key, pool);
+    versions.set(key, [...(versions.get(key) ?? []), pool.version]);
+    if (pool.modelVersion !== 0) {
+      const index = new Map(byModelVersion.get(key));
+      index.set(pool.modelVersion, pool.version);
+      await files.saveModelVersions(key, index);
+      byModelVersion.set(key, index);
+    }
+  };
+
+  const binding = defineService(PromptPoolServiceService, {
+    createPool: (req) =>
+      serially(async () => {
+        const { ref, key } = poolKey(req.pool);
+        const spec = resolveSpec(req.spec);
+        const existing = latest.get(key);
+        if (existing !== undefined) {
+          if (!sameSpec(existing.spec, spec)) throw new MnemeError('already-exists', `pool '${key}' exists with another spec`);
+          return { pool: infoOf(existing) };
+        }
+        const store = new ParameterStore();
+        initPromptPool(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
+        const pool: PoolVersion = {
+          ref,
+          spec,
+          version: 1,
+          prompts: store.get(POOL_PARAMS.prompts).data,
+          keys: store.get(POOL_PARAMS.keys).data,
+          selectionCounts: new Array<number>(spec.poolSize).fill(0),
+          modelVersion: 0,
+          createdAt: Date.now(),
+        };
+        await publish(key, pool);
+        return { pool: infoOf(pool) };
+      }),
+    getPool: async (req) => {
+      const pool = await find(req.pool, req.version, req.modelVersion);
+      const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
+      return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts] };
+    },
+    selectPrompts: async (req) => {
+      const pool = await find(req.pool, req.version, req.modelVersion);
+      const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
+      if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
+      const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
+      const selection = selectFor(pool, queries.data);
+      const batch = queries.shape[0]!;
+      const selections = Array.from({ length: batch }, (_, r) => ({
+        promptIndices: Array.from(selection.indices.subarray(r * n, (r + 1) * n)),
+        similarities: Array.from(selection.similarities.subarray(r * n, (r + 1) * n)),
+      }));
+      return { info: infoOf(pool), selections, prompts: req.includePrompts ? f32Wire(gatherPrompts(pool, selection), [batch, n * l, h]) : undefined };
+    },
+    applyUpdate: (req) =>
+      serially(async () => {
+        const { key } = poolKey(req.pool);
+        const base = await find(req.pool, 0);
+        if (req.baseVersion !== base.version) {
+          throw new MnemeError('aborted', `pool '${key}' is at version ${base.version}, the update was computed from ${req.baseVersion}; reload and retry`);
+        }
+        const { poolSize: m, promptLength: l, hiddenSize: h } = base.spec;
+        const problems: string[] = [];
+        const prompts = decode(req.prompts, 'prompts', [m, l, h], problems);
+        const keys = decode(req.keys, 'keys', [m, h], problems);
+        const deltas = req.selectionCountDeltas;
+        if (deltas.length !== 0 && deltas.length !== m) problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
+        if (problems.length > 0) throw new InvalidArgumentError(problems);
+        const pool: PoolVersion = {
+          ...base,
+          version: base.version + 1,
+          prompts: prompts!,
+          keys: keys!,
+          selectionCounts: base.selectionCounts.map((c, i) => c + (deltas[i] ?? 0)),
+          modelVersion: req.modelVersion,
+          createdAt: Date.now(),
+        };
+        await publish(key, pool);
+        return { pool: infoOf(pool) };
+      }),
+    listPoolVersions: async (req) => {
+      const { key } = poolKey(req.pool);
+      const all = versions.get(key);
+      if (all === undefined) throw new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
+      const { size, from } = page(req.page);
+      const newestFirst = all.filter((v) => v <= from).reverse();
+      const shown = newestFirst.slice(0, size);
+      const infos = await Promise.all(shown.map((v) => find(req.pool, v).then(infoOf)));
+      const next = newestFirst[size];
+      return { versions: infos, nextPageToken: next === undefined ? '' : String(next) };
+    },
+  });
+
+  return {
+    name: 'prompt-pool',
+    bindings: [binding],
+    stop: async () => {
+      await queue;
+    },
+  };
+}
+
+function infoOf(pool: PoolVersion): PoolInfo {
+  return { pool: { ...pool.ref }, spec: { ...pool.spec }, version: pool.version, modelVersion: pool.modelVersion };
+}
+
+function f32Wire(data: Float32Array, shape: number[]): WireTensor {
+  return toWire(tensor('float32', shape, data));
+}
+
+/** A float32 tensor of exactly `shape`, or undefined with the problem recorded. */
+function decode(wire: WireTensor | undefined, what: string, shape: number[], problems: string[]): Float32Array | undefined {
+  if (wire === undefined) {
+    problems.push(`${what} is missing: send float32 [${shape.join(', ')}]`);
+    return undefined;
+  }
+  try {
+    return fromWire(aligned(wire), { what, expectDtype: 'float32', expectShape: shape, copy: true }).data;
+  } catch (err) {
+    problems.push(MnemeError.from(err).message);
+    return undefined;
+  }
+}
+
+/** Page size and the newest version to include (the token is the next version number). */
+function page(request: PageRequest | undefined): { size: number; from: number } {
+  const size = request?.pageSize || DEFAULT_PAGE;
+  const token = request?.pageToken ?? '';
+  if (token === '') return { size, from: Number.POSITIVE_INFINITY };
+  if (!/^\d+$/.test(token)) throw new InvalidArgumentError(`page_token '${token}' is not one this service issued`);
+  return { size, from: Number(token) };
+}

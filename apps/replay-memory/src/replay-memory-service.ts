@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { MemoryPolicy, ReplayMemoryServiceService, type MemoryStats } from '@mneme/contracts';
+import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
+import { modelIdProblem } from '@mneme/model-store';
+import { defineService } from '@mneme/rpc';
+import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import type { ClassifierSource } from '@mneme/service-runtime';
+import { MemoryFiles, type JournalOp } from './memory-files.js';
+import { retrieveInterfered } from './mir-retrieval.js';
+import { ModelMemory, type MemoryConfig, type MemoryPolicyName } from './model-memory.js';
+
+/** Options of {@link createReplayMemoryService}. */
+export interface ReplayMemoryOptions {
+  /**
+   * Resolves the model versions RetrieveInterfered scores with. Without one, RetrieveInterfered
+   * fails with FAILED_PRECONDITION (the other RPCs need no model).
+   */
+  readonly classifiers?: ClassifierSource;
+  /** Journal bytes past which a memory's journal is folded into its snapshot (and twice the snapshot). @default 1 MiB */
+  readonly compactBytes?: number;
+}
+
+const POLICIES: Readonly<Record<number, MemoryPolicyName>> = Object.freeze({
+  [MemoryPolicy.MEMORY_POLICY_UNSPECIFIED]: 'reservoir',
+  [MemoryPolicy.MEMORY_POLICY_RESERVOIR]: 'reservoir',
+  [MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED]: 'class-balanced',
+  [MemoryPolicy.MEMORY_POLICY_REPLICA]: 'replica',
+});
+const WIRE_POLICIES: Readonly<Record<MemoryPolicyName, MemoryPolicy>> = Object.freeze({
+  reservoir: MemoryPolicy.MEMORY_POLICY_RESERVOIR,
+  'class-balanced': MemoryPolicy.MEMORY_POLICY_CLASS_BALANCED,
+  replica: MemoryPolicy.MEMORY_POLICY_REPLICA,
+});
+
+/**
+ * The replay-memory service (replay_memory.proto): one bounded memory per model, kept under
+ * `<dataDir>/replay-memory/<model>/` as a snapshot plus a journal of mutations (MemoryFiles); each
+ * mutating call is journalled (fsynced) before it answers, and memories are reloaded when the
+ * service is created.
+ */
+export async function createReplayMemoryService(deps: ServiceDeps, options: ReplayMemoryOptions = {}): Promise<ServiceModule> {
+  const root = join(deps.dataDir, 'replay-memory');
+  const files = new MemoryFiles(root, options.compactBytes);
+  const memories = await files.loadAll();
+  // Mutations are serialised: each one changes the memory, persists it, or rolls it back.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const memoryOf = (modelId: string): ModelMemory => {
+    const problem = modelIdProblem(modelId);
+    if (problem !== undefined) throw new InvalidArgumentError(problem);
+    const memory = memories.get(modelId);
+    if (memory === undefined) throw new NotFoundError(`model '${modelId}' has no replay memory; call CreateMemory first`);
+    return memory;
+  };
+  /**
+   * Applies `change` to a model's memory and journals `op`. A change validates the whole request
+   * before it changes anything; when the journal write fails, the memory is reloaded from disk, so
+   * memory and disk never disagree about an unanswered mutation.
+   */
+  const mutate = <T>(modelId: string, op: JournalOp, change: (memory: ModelMemory) => T): Promise<T> =>
+    serially(async () => {
+      const memory = memoryOf(modelId);
+      const result = change(memory);
+      try {
+        await files.append(memory, op);
+      } catch (err) {
+        const reloaded = await files.reload(modelId);
+        if (reloaded === undefined) memories.delete(modelId);
+        else memories.set(modelId, reloaded);
+        throw err;
+      }
+      return result;
+    });
+
+  const binding = defineService(ReplayMemoryServiceService, {
+    createMemory: (req) =>
+      serially(async () => {
+        const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
+        const existing = memories.get(req.modelId);
+        existing?.checkWriter(req.writerEpoch);
+        if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
+          throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`);
+        }
+        if (req.replace || existing === undefined || !sameConfig(existing.config, config) || req.writerEpoch > existing.writerEpoch) {
+          const memory = req.replace || existing === undefined || existing.size === 0 ? ModelMemory.create(req.modelId, config, req.writerEpoch) : existing.withWriter(req.writerEpoch);
+          await files.save(memory);
+          memories.set(req.modelId, memory);
+        }
+        return { stats: statsOf(memories.get(req.modelId)!) };
+      }),
+    addSamples: async (req) => {
+      const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
+        m.checkWriter(req.writerEpoch);
+        return m.add(req.samples, req.removeIds);
+      });
+      return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
+    },
+    sampleMemory: async (req) => {
+      const exclude = new Set(req.excludeLabels);
+      return { samples: [...memoryOf(req.modelId).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
+    },
+    retrieveInterfered: async (req) => {
+      const memory = memoryOf(req.model?.modelId ?? '');
+      if (options.classifiers === undefined) throw new MnemeError('failed-precondition', 'this replay-memory service has no model source configured, so it cannot score candidates');
+      const classifier = await options.classifiers.resolve(req.model!);
+      const { samples, interference } = await retrieveInterfered(deps.executor, classifier, memory, req);
+      return { retrieved: [...samples], interference: [...interference] };
+    },
+    deleteSamples: async (req) => {
+      const { deleted, missing } = await mutate(req.modelId, { op: 'delete', ids: req.sampleIds }, (m) => m.delete(req.sampleIds));
+      return { deletedIds: deleted, missingIds: missing };
+    },
+    describeMemory: async (req) => ({ stats: statsOf(memoryOf(req.modelId)) }),
+  });
+
+  return {
+    name: 'replay-memory',
+    bindings: [binding],
+    // Every answered mutation is on disk already; wait for the one in flight.
+    stop: async () => {
+      await queue;
+      await files.close();
+    },
+  };
+}
+
+/** @throws InvalidArgumentError listing every bad field of a CreateMemory request */
+function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number): MemoryConfig {
+  const problems: string[] = [];
+  const idProblem = modelIdProblem(modelId);
+  if (idProblem !== undefined) problems.push(idProblem);
+  if (!(capacity > 0)) problems.push(`capacity must be positive, got ${capacity}`);
+  const name = POLICIES[policy];
+  if (name === undefined) problems.push(`policy ${String(policy)} is not a known MemoryPolicy`);
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  return { capacity, policy: name!, seed: seed % 2 ** 32 };
+}
+
+function sameConfig(a: MemoryConfig, b: MemoryConfig): boolean {
+  return a.capacity === b.capacity && a.policy === b.policy && a.seed === b.seed;
+}
+
+function statsOf(memory: ModelMemory): MemoryStats {
+  const o = memory.occupancy();
+  return { modelId: memory.modelId, size: o.size, capacity: o.capacity, policy: WIRE_POLICIES[o.policy], seen: o.seen, labelCounts: { ...o.labelCounts } };
+}

@@ -1,0 +1,7 @@
+/** The composition root: every service by name (the embedded stack of `mneme up`, `mneme serve <name>`) and the stream benchmark that drives it. */
+export { SERVICE_FACTORIES, serviceFactory } from './service-factories.js';
+export type { ServiceFactory } from './service-factories.js';
+export { startStack } from './start-stack.js';
+export type { RunningStack, StackOptions } from './start-stack.js';
+export { streamBenchmark } from './stream-benchmark.js';
+export type { StreamBenchmarkOptions, StreamBenchmarkResult, StreamProgress } from './stream-benchmark.js';
