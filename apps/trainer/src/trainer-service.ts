@@ -451,7 +451,11 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       // No partitions reported: this replica owns every model; resume those with trainer state.
       if (assigned === undefined) {
         for (const modelId of await store.listModels()) {
-          if ((await ModelLease.latest(store.stateDir(modelId, 'trainer'))) !== undefined) await trainerOf(modelId);
+          if ((await ModelLease.latest(store.stateDir(modelId, 'trainer'))) === undefined) continue;
+          // A model whose state is damaged stops alone (its calls answer why); the others train.
+          await trainerOf(modelId).catch((err: unknown) =>
+            deps.logger.error('model not resumed: its stored state is damaged; it stays stopped until repaired', { model: modelId, reason: MnemeError.from(err).message }),
+          );
         }
       }
     },

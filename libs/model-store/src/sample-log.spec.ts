@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,6 +87,31 @@ describe('SampleLog', () => {
     await again.append([sample('b')]);
     expect((await again.read(0)).map((e) => (e.kind === 'sample' ? e.id : ''))).toEqual(['a', 'b']);
     await again.close();
+  });
+
+  it('refuses to open a log damaged before its end, naming the file, the record and the byte, and changes nothing', async () => {
+    const path = join(dir, 'samples.log');
+    const log = await SampleLog.open(path);
+    for (let i = 0; i < 5; i++) await log.append([sample(`s${i}`)]);
+    await log.close();
+    const size = (await stat(path)).size;
+    const bytes = await readFile(path);
+    const record = size / 5;
+    // One flipped byte inside the third record's features.
+    bytes[2 * record + record - 2]! ^= 0xff;
+    await writeFile(path, bytes);
+    await expect(SampleLog.open(path)).rejects.toMatchObject({
+      kind: 'failed-precondition',
+      message: expect.stringContaining(`sample log ${path} is damaged: record 2 at byte ${2 * record} fails its checksum`),
+    });
+    expect((await stat(path)).size).toBe(size);
+    // A damaged last record is a torn append: cut, as before.
+    bytes[2 * record + record - 2]! ^= 0xff;
+    bytes[size - 2]! ^= 0xff;
+    await writeFile(path, bytes);
+    const cut = await SampleLog.open(path);
+    expect(cut.length).toBe(4);
+    await cut.close();
   });
 
   it('marks whole events on their last record, also after a reopen', async () => {

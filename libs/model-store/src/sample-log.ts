@@ -54,7 +54,9 @@ export type LoggedRecord = LoggedSample | LoggedClose | LoggedForget;
 export type LogEntry = LoggedRecord & { readonly position: number };
 
 // Record layout: u32 body length | u32 crc32(body) | body; body = u32 header length | header JSON |
-// float32 features (little-endian). A torn tail (short or failing its checksum) is cut off on open.
+// float32 features (little-endian). A torn tail (a short last record, or a last record failing its
+// checksum) is cut off on open; a record failing its checksum with records after it is damage, and
+// opening the log fails with where it is and how to recover.
 const PREFIX = 8;
 
 /**
@@ -227,7 +229,11 @@ export class SampleLog {
       const len = buf.readUInt32LE(at);
       if (at + PREFIX + len > size) break;
       const body = buf.subarray(at + PREFIX, at + PREFIX + len);
-      if (crc32(body) !== buf.readUInt32LE(at + 4)) break;
+      if (crc32(body) !== buf.readUInt32LE(at + 4)) {
+        // The last record may be a torn append (cut below); a bad record with more after it is damage.
+        if (at + PREFIX + len === size) break;
+        throw corruptRecord(this.path, at, this.offsets.length, size);
+      }
       const record = decode(body);
       if (record.kind === 'sample') {
         this.ids.set(record.id, this.offsets.length);
@@ -244,6 +250,16 @@ export class SampleLog {
     if (at < size && !this.readOnly) await this.handle.truncate(at); // a torn tail from a crash mid-append
     this.end = at;
   }
+}
+
+/** A record that fails its checksum with records after it: damage, never cut silently. */
+function corruptRecord(path: string, offset: number, index: number, size: number): MnemeError {
+  return new MnemeError(
+    'failed-precondition',
+    `sample log ${path} is damaged: record ${index} at byte ${offset} fails its checksum and ${size - offset} bytes of later records follow, so it is not a torn tail; ` +
+      `the model stops here instead of dropping them. Recover by restoring the file from a backup (or re-sending the model's samples from Kafka), ` +
+      `or accept the loss by truncating the file to ${offset} bytes (records ${index} onwards are then gone)`,
+  );
 }
 
 function encode(record: LoggedRecord): Buffer {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayMemoryServiceClient, ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
@@ -100,6 +100,30 @@ describe('trainer service', () => {
     });
     await expect(unary(client.ingest.bind(client), { modelId: 'ghost', samples: [sample('s1', 'a', [1, 2])] })).rejects.toMatchObject({ kind: 'not-found' });
     expect(Number((await status()).samplesTrained)).toBe(0);
+  });
+
+  it("a sample log damaged before its end stops that model with a status naming the file and byte, while other models train", async () => {
+    const samples = Array.from({ length: 8 }, (_, i) => sample(`s${i}`, i % 2 === 0 ? 'a' : 'b', [i % 2, 1 - (i % 2)]));
+    await unary(client.ingest.bind(client), { modelId: 'm', samples });
+    await until({ samplesTrained: 8 });
+    await stop();
+    const logs = (await readdir(dir, { recursive: true })).filter((f) => /models-store\/m\/.*\.log$/.test(f) && !f.includes('replay-memory'));
+    expect(logs).toHaveLength(1);
+    const path = join(dir, logs[0]!);
+    const bytes = await readFile(path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    await writeFile(path, bytes);
+    await start();
+    await expect(status()).rejects.toMatchObject({ kind: 'failed-precondition', message: expect.stringMatching(/sample log .*m\/trainer\/log\/1\.log is damaged: record \d+ at byte \d+ fails its checksum/) });
+    // The file is left as it was, for the operator to restore or truncate.
+    expect(Buffer.compare(await readFile(path), bytes)).toBe(0);
+    await unary(client.createModel.bind(client), {
+      modelId: 'other',
+      spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
+    });
+    await unary(client.ingest.bind(client), { modelId: 'other', samples: samples.slice(0, 2).map((x) => ({ ...x, experience: { modelId: 'other', experienceIndex: 0 } })) });
+    for (let i = 0; i < 200 && Number((await unary(client.getTrainingStatus.bind(client), { modelId: 'other' })).samplesTrained) < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(Number((await unary(client.getTrainingStatus.bind(client), { modelId: 'other' })).samplesTrained)).toBe(2);
   });
 
   it('trains ingested samples once (repeats are reported), versions each closed experience, and resumes after a restart', async () => {
