@@ -116,10 +116,16 @@ export class ModelTrainer {
       onExperienceEnd: (ended) => self.trainer!.experienceEnded(ended.experience, ended.state),
       onForget: (applied) => self.trainer!.forgetApplied(applied.position, applied.removed),
     });
-    const restored = await restoreBest(dir, claim.sealed, async (at) => {
-      runtime.strategy.restoreState(await TrainerCheckpoints.strategyAt(paths.checkpoints(at.epoch), at.sequence));
-      loop.restore(at.loop);
-    });
+    const restored = await restoreBest(
+      dir,
+      claim.sealed,
+      async (at) => {
+        runtime.strategy.restoreState(await TrainerCheckpoints.strategyAt(paths.checkpoints(at.epoch), at.sequence));
+        loop.restore(at.loop);
+      },
+      (epoch, err) =>
+        deps.logger.warn('checkpoint damaged; resuming from an older one or from the start of the log', { model: modelId, epoch, folder: paths.checkpoints(epoch), reason: MnemeError.from(err).message }),
+    );
     const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, remoteMemory?.replication, deps);
     self.trainer = trainer;
     deps.logger.info('trainer opened model', { model: modelId, epoch: claim.epoch, resumedAt: loop.state.position, fromEpoch: restored?.epoch, logged: log.length });
@@ -370,25 +376,41 @@ interface Candidate extends CheckpointPointer {
  * An epoch's checkpoint counts only up to the records its successor sealed: one written past them
  * (an owner writing on after it was fenced) reflects records this log does not hold.
  */
-async function bestCheckpoints(dir: string, chain: readonly SealedSegment[]): Promise<Candidate[]> {
+async function bestCheckpoints(dir: string, chain: readonly SealedSegment[], onDamaged?: (epoch: number, err: unknown) => void): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   let end = 0;
   for (const s of chain) {
     end += s.records;
-    const pointer = await TrainerCheckpoints.pointer(trainerPaths(dir).checkpoints(s.epoch));
+    let pointer: CheckpointPointer | undefined;
+    try {
+      pointer = await TrainerCheckpoints.pointer(trainerPaths(dir).checkpoints(s.epoch));
+    } catch (err) {
+      // An unreadable pointer is a damaged checkpoint: an older one, or the log from its start, stands in.
+      onDamaged?.(s.epoch, err);
+      continue;
+    }
     if (pointer !== undefined && pointer.loop.position <= end) candidates.push({ ...pointer, epoch: s.epoch });
   }
   return candidates.sort((a, b) => b.loop.position - a.loop.position || b.epoch - a.epoch);
 }
 
-/** Restores the best checkpoint that still loads (a fenced owner may be replacing its own). */
-async function restoreBest(dir: string, sealed: readonly SealedSegment[], restore: (at: Candidate) => Promise<void>): Promise<Candidate | undefined> {
-  for (const candidate of await bestCheckpoints(dir, sealed)) {
+/**
+ * Restores the best checkpoint that still loads (a fenced owner may be replacing its own). A damaged
+ * one (a checksum or parse failure) is reported and skipped: the next best, or the log replayed from
+ * its start, gives the same state, because the log holds every record.
+ */
+async function restoreBest(
+  dir: string,
+  sealed: readonly SealedSegment[],
+  restore: (at: Candidate) => Promise<void>,
+  onDamaged: (epoch: number, err: unknown) => void,
+): Promise<Candidate | undefined> {
+  for (const candidate of await bestCheckpoints(dir, sealed, onDamaged)) {
     try {
       await restore(candidate);
       return candidate;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onDamaged(candidate.epoch, err);
     }
   }
   return undefined;

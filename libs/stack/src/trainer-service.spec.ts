@@ -126,6 +126,29 @@ describe('trainer service', () => {
     expect(Number((await unary(client.getTrainingStatus.bind(client), { modelId: 'other' })).samplesTrained)).toBe(2);
   });
 
+  it('a damaged checkpoint is skipped: the model resumes from the log with the same progress and versions', async () => {
+    const samples = Array.from({ length: 6 }, (_, i) => sample(`s${i}`, i % 2 === 0 ? 'a' : 'b', [i % 2, 1 - (i % 2)]));
+    await unary(client.ingest.bind(client), { modelId: 'm', samples });
+    await unary(client.closeExperience.bind(client), { experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 6 });
+    let versions: unknown[] = [];
+    for (let i = 0; i < 200 && versions.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      versions = (await unary(client.listModelVersions.bind(client), { modelId: 'm' })).versions;
+    }
+    const before = await status();
+    await stop();
+    const checkpoints = (await readdir(dir, { recursive: true })).filter((f) => /models-store\/m\/.*checkpoints.*params\.ckpt$/.test(f));
+    expect(checkpoints.length).toBeGreaterThan(0);
+    for (const file of checkpoints) {
+      const bytes = await readFile(join(dir, file));
+      bytes[bytes.length - 3]! ^= 0xff;
+      await writeFile(join(dir, file), bytes);
+    }
+    await start();
+    await until({ samplesTrained: Number(before.samplesTrained), optimizerSteps: Number(before.optimizerSteps), backlog: 0 });
+    expect((await unary(client.listModelVersions.bind(client), { modelId: 'm' })).versions).toHaveLength(versions.length);
+  });
+
   it('trains ingested samples once (repeats are reported), versions each closed experience, and resumes after a restart', async () => {
     expect(await unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s1', 'a', [1, 0]), sample('s2', 'a', [0.9, 0.1]), sample('s3', 'a', [1, 0.2])] })).toMatchObject({ accepted: 3 });
     await until({ samplesTrained: 2, backlog: 1 }); // one full batch; the third sample waits for its batch
