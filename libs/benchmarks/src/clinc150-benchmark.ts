@@ -78,8 +78,35 @@ export const clinc150ValidationBenchmark: Benchmark = clinc150({
   evaluateOn: 'validation',
 });
 
+/** The folder's entries; a missing folder is the caller's mistake, said in one line. */
+async function listFolder(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InvalidArgumentError(`--data ${folder}: no such folder; give the folder that holds the data set's .jsonl or .csv files`);
+    throw err;
+  }
+}
+
 /**
- * Any folder of JSONL or CSV files (`text`, `label`, optional `split`; rows without a split train):
+ * Refuses a set that cannot give an honest result: no test rows (every score would be over nothing)
+ * or fewer than two classes (nothing to tell apart).
+ */
+function checkEvaluable(set: { readonly labels: readonly string[]; readonly splits: readonly string[] }, folder: string): void {
+  const problems: string[] = [];
+  if (!set.splits.includes('test')) {
+    problems.push(
+      `${folder} has no test rows: give rows a \`split\` field or column (train, validation or test), or name the files by split (train.csv, val.csv, test.csv)`,
+    );
+  }
+  const classes = new Set(set.labels).size;
+  if (classes < 2) problems.push(`${folder} has ${classes} class${classes === 1 ? '' : 'es'}; continual classification needs at least 2`);
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+}
+
+/**
+ * Any folder of JSONL or CSV files (`text`, `label`, optional `split`; rows without one take the split their file's name says, e.g. `test.csv`, else train):
  * classes split evenly into `--experiences` experiences in a seeded order, on the frozen default
  * encoder's features with a linear head — so users can run their own data.
  */
@@ -90,9 +117,10 @@ export const textBenchmark: Benchmark = {
   async build(options: BuildOptions): Promise<BuiltBenchmark> {
     if (options.textData === undefined) throw new InvalidArgumentError('the text benchmark needs --data <folder of .jsonl or .csv files>');
     const experiences = options.experiences ?? 5;
-    const files = (await readdir(options.textData)).filter((f) => /\.(jsonl|ndjson|csv)$/i.test(f)).sort();
+    const files = (await listFolder(options.textData)).filter((f) => /\.(jsonl|ndjson|csv)$/i.test(f)).sort();
     if (files.length === 0) throw new InvalidArgumentError(`${options.textData} holds no .jsonl or .csv files`);
     const set = await loadTextSet(files.map((f) => join(options.textData!, f)));
+    checkEvaluable(set, options.textData);
     const store = await encoderStore(options.encoderDir);
     const features = await datasetFeatures(options.executor, store, set.texts, (l) => process.stderr.write(`text: ${l}\n`));
     const dataset = featureDataset(textDataset('text', set), features, store.manifest.dimension);

@@ -27,7 +27,7 @@ export { checkImageSet, imageCount } from './image-set.js';
 export type { ImageSet } from './image-set.js';
 export { parseJsonlText } from './jsonl-text.js';
 export type { ParsedTextFile } from './jsonl-text.js';
-export { loadTextSet, parseTextFile } from './load-text-set.js';
+export { loadTextSet, parseTextFile, splitOfFileName } from './load-text-set.js';
 export type { TextFormat, TextSource } from './load-text-set.js';
 export { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
 export { onlineStream, scenarioStream } from './online-stream.js';

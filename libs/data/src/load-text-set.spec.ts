@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
 import { describe, expect, it } from 'vitest';
-import { loadTextSet, MAX_LISTED_PROBLEMS, parseTextFile, textLabelNames } from './index.js';
+import { loadTextSet, MAX_LISTED_PROBLEMS, parseTextFile, splitOfFileName, textLabelNames } from './index.js';
 import { tempFiles } from './synthetic.test-util.js';
 
 const jsonl = (...rows: unknown[]): string => rows.map((row) => (typeof row === 'string' ? row : JSON.stringify(row))).join('\n') + '\n';
@@ -33,6 +33,18 @@ describe('loadTextSet', () => {
     const dir = await tempFiles({ 'a.jsonl': jsonl({ text: 'x', label: 'l' }), 'b.jsonl': jsonl({ text: 'y', label: 'l' }) });
     const set = await loadTextSet([join(dir, 'a.jsonl'), { path: join(dir, 'b.jsonl'), split: 'test' }]);
     expect(set.splits).toEqual(['train', 'test']);
+  });
+
+  it("takes a row's split from its file's name when the row names none (the usual train.csv / test.csv layout)", async () => {
+    const dir = await tempFiles({
+      'train.csv': 'text,label\nhello,greet\nbye,leave\n',
+      'snips_dev.csv': 'text,label\nhi,greet\n',
+      'test.csv': 'text,label\nsee you,leave\nhey,greet\n',
+      'extra.csv': 'text,label,split\nlater,leave,test\n',
+    });
+    const set = await loadTextSet(['train.csv', 'snips_dev.csv', 'test.csv', 'extra.csv'].map((f) => join(dir, f)));
+    expect(set.splits).toEqual(['train', 'train', 'validation', 'test', 'test', 'test']);
+    expect([splitOfFileName('a/train-part1.jsonl'), splitOfFileName('valid.csv'), splitOfFileName('data.csv'), splitOfFileName('train_test.csv')]).toEqual(['train', 'validation', undefined, undefined]);
   });
 
   it('names file and line for a missing field, empty text, bad JSON and an unknown split', async () => {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
 import { parseCsvText } from './csv-text.js';
 import { type ParsedTextFile, parseJsonlText } from './jsonl-text.js';
-import type { SplitName } from './split-name.js';
+import { parseSplitName, type SplitName } from './split-name.js';
 import { textSetFromRows, throwRowProblems, type TextSet } from './text-set.js';
 import type { RowProblem, TextRow } from './text-row.js';
 
@@ -14,7 +14,7 @@ export type TextFormat = 'jsonl' | 'csv';
 export interface TextSource {
   /** Path of the file; relative paths resolve against the process's working directory. */
   readonly path: string;
-  /** Split of rows that name none. @default 'train' */
+  /** Split of rows that name none. @default the split the file name says (`train.csv`, `dev.jsonl`, `snips_test.csv`), else 'train' */
   readonly split?: SplitName;
   /** File format. @default from the extension: `.jsonl`/`.ndjson` → jsonl, `.csv` → csv */
   readonly format?: TextFormat;
@@ -27,7 +27,7 @@ export interface TextSource {
  */
 export function parseTextFile(content: string, source: TextSource): ParsedTextFile {
   const format = source.format ?? formatOf(source.path);
-  const split = source.split ?? 'train';
+  const split = source.split ?? splitOfFileName(source.path) ?? 'train';
   return format === 'csv' ? parseCsvText(content, source.path, split) : parseJsonlText(content, source.path, split);
 }
 
@@ -50,6 +50,17 @@ export async function loadTextSet(sources: readonly (string | TextSource)[]): Pr
   }
   throwRowProblems(problems);
   return textSetFromRows(rows);
+}
+
+/**
+ * The split a file's name says: one of its words (separated by `.`, `_`, `-` or spaces) is a split
+ * name (`train`, `val`, `valid`, `dev`, `validation`, `test`, ...), and no other word names a
+ * different split. Undefined otherwise.
+ */
+export function splitOfFileName(path: string): SplitName | undefined {
+  const stem = basename(path, extname(path));
+  const named = new Set(stem.split(/[._\-\s]+/).map(parseSplitName).filter((s) => s !== undefined));
+  return named.size === 1 ? [...named][0] : undefined;
 }
 
 function formatOf(path: string, given?: TextFormat): TextFormat {
