@@ -6,9 +6,12 @@
  */
 import { Rng } from '@mneme/random';
 import { checkBatch, Classifier } from './classifier.js';
+import { OptionReader } from './option-reader.js';
 import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 export function joint(ctx: StrategyContext): Strategy {
+  // Joint takes no options: any given one is a mistake, refused rather than ignored.
+  new OptionReader('joint', ctx.options).done();
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const d = ctx.classifier.inputSize;
   let features: Float32Array[] = [];

@@ -4,9 +4,12 @@
  * baseline of Lopez-Paz & Ranzato 2017, GEM, and "fine-tune" in Aljundi et al. 2019, MIR).
  */
 import { Classifier } from './classifier.js';
+import { OptionReader } from './option-reader.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 export function naive(ctx: StrategyContext): Strategy {
+  // Naive takes no options: any given one is a mistake, refused rather than ignored.
+  new OptionReader('naive', ctx.options).done();
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   return {
     name: 'naive',

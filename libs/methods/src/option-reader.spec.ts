@@ -11,6 +11,11 @@ describe('OptionReader', () => {
     expect(() => r.done()).not.toThrow();
   });
 
+  it('refuses any option given to a strategy that takes none (naive, joint), saying so', () => {
+    expect(() => new OptionReader('naive', { memory: '200' }).done()).toThrow("naive: unknown option 'memory'; it takes no options");
+    expect(() => new OptionReader('joint', {}).done()).not.toThrow();
+  });
+
   it('collects bad values and unknown keys, then throws once', () => {
     const r = new OptionReader('x', { budget: '0', rounds: '1.5', acquisition: 'bald', typo: '1' });
     r.number('budget', 0.2, { min: 0, exclusiveMin: true, max: 1 });

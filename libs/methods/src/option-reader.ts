@@ -58,7 +58,10 @@ export class OptionReader {
    */
   done(): void {
     for (const key of Object.keys(this.options)) {
-      if (!this.known.has(key)) this.problems.push(`${this.strategy}: unknown option '${key}'; valid options: ${[...this.known].sort().join(', ')}`);
+      if (!this.known.has(key)) {
+        const valid = this.known.size === 0 ? 'it takes no options' : `valid options: ${[...this.known].sort().join(', ')}`;
+        this.problems.push(`${this.strategy}: unknown option '${key}'; ${valid}`);
+      }
     }
     if (this.problems.length > 0) throw new InvalidArgumentError(this.problems);
   }
