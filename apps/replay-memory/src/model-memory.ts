@@ -153,7 +153,8 @@ export class ModelMemory {
       this.reservoir.add({ features, labels, ids: Int32Array.from(ids), experience: run[0]!.message.experienceIndex });
       run.forEach((s, i) => this.records.set(ids[i]!, s.message));
     }
-    const held = new Set(this.reservoir.all().ids);
+    // Ids only: gathering every held row per request would cost capacity × width copies.
+    const held = new Set(this.reservoir.heldIds());
     const stored: string[] = [];
     const evicted: string[] = [];
     for (const id of [...this.records.keys()]) {

@@ -42,11 +42,14 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
   const root = join(deps.dataDir, 'replay-memory');
   const files = new MemoryFiles(root, options.compactBytes);
   const memories = await files.loadAll();
-  // Mutations are serialised: each one changes the memory, persists it, or rolls it back.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
+  // A model's mutations are serialised (each changes the memory and journals it); different
+  // models' run side by side, so their journal fsyncs overlap instead of queueing behind each other.
+  const queues = new Map<string, Promise<unknown>>();
+  const serially = <T>(modelId: string, work: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(modelId) ?? Promise.resolve()).then(work, work);
+    const tail = next.catch(() => undefined);
+    queues.set(modelId, tail);
+    void tail.then(() => queues.get(modelId) === tail && queues.delete(modelId));
     return next;
   };
   const memoryOf = (modelId: string): ModelMemory => {
@@ -62,7 +65,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
    * memory and disk never disagree about an unanswered mutation.
    */
   const mutate = <T>(modelId: string, op: JournalOp, change: (memory: ModelMemory) => T): Promise<T> =>
-    serially(async () => {
+    serially(modelId, async () => {
       const memory = memoryOf(modelId);
       const result = change(memory);
       try {
@@ -78,7 +81,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
 
   const binding = defineService(ReplayMemoryServiceService, {
     createMemory: (req) =>
-      serially(async () => {
+      serially(req.modelId, async () => {
         const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
         const existing = memories.get(req.modelId);
         existing?.checkWriter(req.writerEpoch);
@@ -120,9 +123,9 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
   return {
     name: 'replay-memory',
     bindings: [binding],
-    // Every answered mutation is on disk already; wait for the one in flight.
+    // Every answered mutation is on disk already; wait for those in flight.
     stop: async () => {
-      await queue;
+      await Promise.all(queues.values());
       await files.close();
     },
   };

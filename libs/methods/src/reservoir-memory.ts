@@ -175,6 +175,11 @@ export class ReservoirMemory {
     return this.gather(picked);
   }
 
+  /** Ids of the samples held, in slot order (a copy; no features are gathered). */
+  heldIds(): Int32Array {
+    return this.ids.slice(0, this.count);
+  }
+
   /** Every sample held, in slot order (copies). */
   all(): MemorySample {
     return this.gather([...Array(this.count).keys()]);
