@@ -35,6 +35,8 @@ export interface ModelTrainerDeps {
   readonly distillTimeoutMs: number;
   /** `host:port` of the replay-memory service, if one is reachable (else memories stay in the trainer only). */
   readonly replayMemoryAddress?: () => string | undefined;
+  /** How long memory changes gather before they are replicated. @default 25 ms */
+  readonly replayMemoryLingerMs?: number;
   /** Announces a saved version (model-updated); must be idempotent per version. */
   readonly announce: (version: VersionRecord, reason: string) => Promise<void>;
   /** Told when another replica took the model over (this trainer stopped and must be dropped). */
@@ -97,7 +99,7 @@ export class ModelTrainer {
     const remoteMemory =
       memoryAddress?.() === undefined
         ? undefined
-        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger });
+        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
     const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
       ...(distiller === undefined ? {} : { distiller }),
       ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),

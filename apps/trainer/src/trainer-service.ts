@@ -155,6 +155,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         metrics: deps.metrics,
         logger: deps.logger,
         checkpointEvery: options.checkpointEvery ?? deps.checkpointEvery ?? 100,
+        ...(deps.replayMemoryLingerMs === undefined ? {} : { replayMemoryLingerMs: deps.replayMemoryLingerMs }),
         maxLabels,
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
         ...(deps.peers?.replayMemory === undefined ? {} : { replayMemoryAddress: deps.peers.replayMemory }),

@@ -21,6 +21,7 @@ const ALL_VARIABLES = [
   'MNEME_DISTILLER_ADDRESS',
   'MNEME_REPLAY_MEMORY_ADDRESS',
   'MNEME_PROMPT_POOL_ADDRESS',
+  'MNEME_REPLAY_MEMORY_LINGER',
   'MNEME_DISTILL_TIMEOUT',
   'MNEME_CHECKPOINT_EVERY',
   'MNEME_METRICS_PORT',
@@ -44,6 +45,7 @@ describe('commonServiceConfig', () => {
       readonly distillerAddress: string | undefined;
       readonly replayMemoryAddress: string | undefined;
       readonly promptPoolAddress: string | undefined;
+      readonly replayMemoryLinger: number;
       readonly distillTimeout: number;
       readonly checkpointEvery: number;
       readonly metricsPort: number | undefined;
@@ -67,6 +69,7 @@ describe('commonServiceConfig', () => {
       distillerAddress: undefined,
       replayMemoryAddress: undefined,
       promptPoolAddress: undefined,
+      replayMemoryLinger: 25,
       distillTimeout: 600_000,
       checkpointEvery: 100,
       metricsPort: undefined,
@@ -90,6 +93,7 @@ describe('commonServiceConfig', () => {
       MNEME_DISTILLER_ADDRESS: 'distiller:50051',
       MNEME_REPLAY_MEMORY_ADDRESS: 'replay-memory:50051',
       MNEME_PROMPT_POOL_ADDRESS: 'prompt-pool:50051',
+      MNEME_REPLAY_MEMORY_LINGER: '10s',
       MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_CHECKPOINT_EVERY: '1000',
       MNEME_METRICS_PORT: '9464',
@@ -111,6 +115,7 @@ describe('commonServiceConfig', () => {
       distillerAddress: 'distiller:50051',
       replayMemoryAddress: 'replay-memory:50051',
       promptPoolAddress: 'prompt-pool:50051',
+      replayMemoryLinger: 10_000,
       distillTimeout: 120_000,
       checkpointEvery: 1000,
       metricsPort: 9464,

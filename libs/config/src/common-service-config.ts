@@ -106,6 +106,12 @@ export const commonServiceConfig = {
     env: 'MNEME_PROMPT_POOL_ADDRESS',
     doc: 'host:port of the prompt-pool service: trainers publish L2P pools there, the encoder and evaluator predict with them; unset uses each version’s own pool.',
   }),
+  /** @default '25ms' */
+  replayMemoryLinger: duration({
+    env: 'MNEME_REPLAY_MEMORY_LINGER',
+    default: '25ms',
+    doc: 'How long a trainer gathers a model\'s replay-memory changes into one request to the replay-memory service; longer means fewer requests and a staler copy.',
+  }),
   /** @default '10m' */
   distillTimeout: duration({
     env: 'MNEME_DISTILL_TIMEOUT',

@@ -38,6 +38,8 @@ export interface ServiceDeps {
   readonly distillTimeoutMs?: number;
   /** Training steps between a trainer's checkpoints of a model (MNEME_CHECKPOINT_EVERY). @default 100 */
   readonly checkpointEvery?: number;
+  /** How long a trainer gathers a model's memory changes before replicating them (MNEME_REPLAY_MEMORY_LINGER, ms). @default 25 */
+  readonly replayMemoryLingerMs?: number;
 }
 
 /** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */

@@ -31,7 +31,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery };
+  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
