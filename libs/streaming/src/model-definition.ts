@@ -30,6 +30,20 @@ export const TRAINING_OPTION_KEYS = ['batch-size', 'lr', 'optimizer', 'epochs'] 
 
 const MLP_BASE = /^mlp:(\d+)((?:-\d+)*)$/;
 
+/** Bounds of an `mlp:` base a caller may ask for: checked before anything is allocated. */
+export const MLP_LIMITS = Object.freeze({ width: 65_536, layers: 16, weights: 100_000_000 });
+
+/** Problems with the widths of an `mlp:` base (the output layer grows with labels, so it is not counted). */
+function mlpSizeProblems(base: string, widths: readonly number[]): string[] {
+  const problems: string[] = [];
+  const bad = widths.find((w) => !(Number.isInteger(w) && w >= 1 && w <= MLP_LIMITS.width));
+  if (bad !== undefined) problems.push(`base '${base}': layer widths must be whole numbers in 1..${MLP_LIMITS.width}, got ${bad}`);
+  if (widths.length > MLP_LIMITS.layers) problems.push(`base '${base}': at most ${MLP_LIMITS.layers} layers, got ${widths.length}`);
+  const weights = widths.slice(1).reduce((n, w, i) => n + w * widths[i]!, 0);
+  if (weights > MLP_LIMITS.weights) problems.push(`base '${base}': the layers would hold ${weights} weights; the limit is ${MLP_LIMITS.weights}`);
+  return problems;
+}
+
 /**
  * Resolves a model's base and options. Bases: `mlp:<in>-<hidden>...` (features of width `in`, an
  * MLP with those hidden widths; the defaults of Split-MNIST: batch 10, SGD at lr 0.1) or an encoder
@@ -45,7 +59,7 @@ export function defineModel(base: string, options: Readonly<Record<string, strin
   if (mlp !== null) {
     input = { kind: 'features', size: Number(mlp[1]) };
     hidden = (mlp[2] ?? '').split('-').filter((w) => w !== '').map(Number);
-    if (input.size < 1 || hidden.some((w) => w < 1)) problems.push(`base '${base}': widths must be positive`);
+    problems.push(...mlpSizeProblems(base, [input.size, ...hidden]));
   } else if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(base)) {
     input = { kind: 'text', encoder: base };
   } else {
