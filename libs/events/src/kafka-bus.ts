@@ -253,12 +253,18 @@ export class KafkaBus implements EventBus {
   async publish(topic: string, key: string, value: Uint8Array): Promise<void> {
     if (this.#closed) throw new InvalidArgumentError('the Kafka bus is closed');
     if (topic === '') throw new InvalidArgumentError('topic is empty');
-    const producer = await this.#connectedProducer();
-    await producer.send({
-      topic: this.wireTopic(topic),
-      acks: -1,
-      messages: [{ key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) }],
-    });
+    try {
+      const producer = await this.#connectedProducer();
+      await producer.send({
+        topic: this.wireTopic(topic),
+        acks: -1,
+        messages: [{ key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) }],
+      });
+    } catch (err) {
+      // The brokers did not take the event (unreachable, no leader, timed out): the caller may retry.
+      if (err instanceof MnemeError) throw err;
+      throw new MnemeError('unavailable', `Kafka did not acknowledge the event on ${this.wireTopic(topic)}: ${err instanceof Error ? err.message : String(err)}; retry`, { cause: err });
+    }
   }
 
   async subscribe(topics: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
