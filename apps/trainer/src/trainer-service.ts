@@ -16,6 +16,7 @@ import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
 import { remotePoolPublisher } from './pool-publisher.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
+import { IngestIds } from './ingest-ids.js';
 import { versionToWire } from '@mneme/service-runtime';
 
 /** Options of the trainer beyond the shared service deps. */
@@ -101,6 +102,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   let stopping = false;
   /** Models known to exist (never deleted), so an event does not read the model's record again. */
   const known = new Set<string>();
+  const ingestIds = new IngestIds();
 
   const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
@@ -318,10 +320,13 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       // each sample once, and logs the feature rows).
       const featurizer = trainer?.runtime.featurizer ?? (await featurizerOf(record));
       featurizer.check(req.samples.map((s) => s.sample?.input), 'sample');
-      // Repeats are told apart here when this replica trains the model; otherwise its owner drops them from the log.
-      const duplicates = trainer === undefined ? [] : req.samples.filter((s) => trainer.hasSample(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
-      const fresh = trainer === undefined ? req.samples : req.samples.filter((s) => !trainer.hasSample(s.sample!.sampleId));
-      await publishSamples(req.modelId, fresh);
+      // Repeats are told apart here: logged ones when this replica trains the model, and ones this
+      // process took in recently or still has in flight; the log's owner drops any other repeat.
+      const repeated = (id: string) => (trainer?.hasSample(id) ?? false) || ingestIds.has(req.modelId, id);
+      const duplicates = req.samples.filter((s) => repeated(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
+      const fresh = req.samples.filter((s) => !repeated(s.sample!.sampleId));
+      // Answers once the samples are durable: logged by the trainer (in-process bus) or acknowledged by Kafka.
+      await ingestIds.track(req.modelId, fresh.map((s) => s.sample!.sampleId), () => publishSamples(req.modelId, fresh));
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
     closeExperience: async (req) => {
@@ -447,7 +452,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'applied' });
           },
         },
-        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned, concurrency: options.concurrentPartitions ?? 8 },
+        // persists: the trainer logs samples and closes durably, so in-process Ingest waits for it.
+        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned, concurrency: options.concurrentPartitions ?? 8, persists: true },
       );
       // No partitions reported: this replica owns every model; resume those with trainer state.
       if (assigned === undefined) {

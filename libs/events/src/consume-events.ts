@@ -2,7 +2,7 @@ import { type EventHeader, type TopicKey } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { InMemoryAppliedEvents, type AppliedEvents } from './applied-events.js';
 import { publishDeadLetter } from './dead-letter.js';
-import { type BusMessage, type EventBus, type Subscription } from './event-bus.js';
+import { type BusMessage, type EventBus, type MessageHandler, type RefusedMessage, type Subscription } from './event-bus.js';
 import { decodeEvent } from './event-codec.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { EVENT_TOPICS, type EventOf } from './event-topics.js';
@@ -59,6 +59,8 @@ export interface ConsumeEventsOptions<K extends TopicKey> {
   readonly onAssigned?: (partitions: readonly number[]) => void;
   /** Partitions handled at the same time; see SubscribeOptions. */
   readonly concurrency?: number;
+  /** The handler makes events durable: in-process publishes wait for it; see SubscribeOptions. */
+  readonly persists?: boolean;
 }
 
 /** A handler per topic, for {@link consumeEventsTogether}. */
@@ -97,7 +99,7 @@ export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandle
   if (!(maxAttempts >= 1)) problems.push(`maxAttempts must be at least 1, got ${maxAttempts}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   const applied = options.applied ?? new InMemoryAppliedEvents();
-  const byTopic = new Map<string, (message: BusMessage) => Promise<void>>(keys.map((k) => [EVENT_TOPICS[k].topic, messageHandler(bus, k, handlers[k] as EventHandler<typeof k>, applied, maxAttempts, options)]));
+  const byTopic = new Map<string, MessageHandler>(keys.map((k) => [EVENT_TOPICS[k].topic, messageHandler(bus, k, handlers[k] as EventHandler<typeof k>, applied, maxAttempts, options)]));
   const topics = [...byTopic.keys()];
   return bus.subscribe(
     topics.length === 1 ? topics[0]! : topics,
@@ -105,12 +107,13 @@ export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandle
     async (message) => {
       const handle = byTopic.get(message.topic);
       if (handle === undefined) throw new InvalidArgumentError(`a message of topic '${message.topic}' reached a subscription to ${topics.join(', ')}`);
-      await handle(message);
+      return handle(message);
     },
     {
       fromBeginning: options.fromBeginning ?? true,
       ...(options.onAssigned === undefined ? {} : { onAssigned: options.onAssigned }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.persists === undefined ? {} : { persists: options.persists }),
     },
   );
 }
@@ -123,16 +126,16 @@ function messageHandler<K extends TopicKey>(
   applied: AppliedEvents,
   maxAttempts: number,
   options: ConsumeTogetherOptions,
-): (message: BusMessage) => Promise<void> {
+): MessageHandler {
   const { group } = options;
   const logger = options.logger ?? defaultEventLogger;
   const producer = options.producer ?? group;
 
-  const deadLetter = async (message: BusMessage, reason: string): Promise<void> => {
+  const deadLetter = async (message: BusMessage, reason: string): Promise<RefusedMessage> => {
     if (topicKey === 'deadLetter') {
       // Dead-lettering a dead letter would feed the topic to itself; report it and move on.
       logger.error('malformed dead letter dropped', { group, partition: message.partition, offset: message.offset, reason });
-      return;
+      return { refused: reason };
     }
     const letter = await publishDeadLetter(bus, message, { reason, group, producer });
     logger.warn('event dead-lettered', {
@@ -144,9 +147,10 @@ function messageHandler<K extends TopicKey>(
       reason,
       deadLetterId: letter.header!.eventId,
     });
+    return { refused: reason };
   };
 
-  return async (message) => {
+  return async (message): Promise<void | RefusedMessage> => {
     const decoded = decodeEvent(topicKey, message.value, message.key);
     if (!decoded.ok) return deadLetter(message, decoded.reason);
     const { event, header } = decoded;

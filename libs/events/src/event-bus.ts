@@ -18,11 +18,20 @@ export interface BusMessage {
 }
 
 /**
- * Handles one message. Resolving means "my state for this message is durable": only then does the
- * bus commit past it. Rejecting means "not handled": the bus delivers the same message again
- * (after a backoff) before any later message of the same partition.
+ * What a handler did with a message it will never apply (dead-lettered it): the bus commits past
+ * it, and a publisher still waiting on a persisting group is told why (see SubscribeOptions.persists).
  */
-export type MessageHandler = (message: BusMessage) => Promise<void>;
+export interface RefusedMessage {
+  readonly refused: string;
+}
+
+/**
+ * Handles one message. Resolving means "my state for this message is durable": only then does the
+ * bus commit past it; resolving with a {@link RefusedMessage} means "handled by setting it aside".
+ * Rejecting means "not handled": the bus delivers the same message again (after a backoff) before
+ * any later message of the same partition.
+ */
+export type MessageHandler = (message: BusMessage) => Promise<void | RefusedMessage>;
 
 /** How a subscription starts and behaves. */
 export interface SubscribeOptions {
@@ -49,6 +58,15 @@ export interface SubscribeOptions {
    * always handles keys concurrently. @default the bus's setting (KafkaBus: 1)
    */
   readonly concurrency?: number;
+  /**
+   * This group makes each message durable in its own store (the trainer fsyncs its sample log).
+   * The in-process bus keeps messages in memory only, so there `publish` resolves only once every
+   * persisting group with members has handled the message: an acknowledged publish then survives
+   * a crash of the process. A persisting group's refusal or failure rejects the publish (failures
+   * are still retried: re-sending is safe for idempotent consumers). Kafka ignores it: the brokers
+   * make a message durable before they acknowledge it. @default false
+   */
+  readonly persists?: boolean;
 }
 
 /** A running subscription of one consumer (a member of a consumer group). */
@@ -74,8 +92,9 @@ export interface Subscription {
  */
 export interface EventBus {
   /**
-   * Appends one message to `topic`. Resolves once the bus has it durably (Kafka: acknowledged by
-   * all in-sync replicas); messages with the same key keep their order.
+   * Appends one message to `topic`. Resolves once the message is durable: on Kafka, acknowledged by
+   * all in-sync replicas; in-process, handled by every persisting group (SubscribeOptions.persists).
+   * Messages with the same key keep their order.
    */
   publish(topic: string, key: string, value: Uint8Array): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { backoffDelay, resolveRetryBackoff, sleep, type ResolvedRetryBackoff, type RetryBackoff } from './retry-backoff.js';
@@ -19,6 +19,15 @@ interface Partition {
   /** Offset of messages[0]; grows as messages every group consumed are dropped. */
   base: number;
   readonly messages: Uint8Array[];
+  /** Publishes waiting for persisting groups, by offset. */
+  readonly waiting: Map<number, Durability>;
+}
+
+// A publish waiting until each persisting group has handled its message.
+interface Durability {
+  readonly groups: Set<string>;
+  readonly resolve: () => void;
+  readonly reject: (err: MnemeError) => void;
 }
 
 interface Member {
@@ -28,6 +37,9 @@ interface Member {
 }
 
 interface Group {
+  readonly name: string;
+  /** Some member subscribed with `persists`: publishes wait for this group. */
+  persists: boolean;
   readonly members: Member[];
   /** Next offset to deliver, per partition index; a missing entry means the partition's base. */
   readonly cursors: Map<number, number>;
@@ -48,7 +60,9 @@ interface Topic {
  * group each key's queue is served by one member at a time (key queues are spread over members);
  * a message is delivered again, after a backoff, until a handler resolves for it, and later
  * messages of the same key wait for it. A message is dropped once every group that has subscribed
- * to its topic has consumed it. Handlers never run inside `publish`.
+ * to its topic has consumed it. Handlers never run inside `publish`. Messages live in memory only, so
+ * `publish` resolves once every group subscribed with `persists` (the trainer, which fsyncs its
+ * sample log) has handled the message: what was acknowledged survives a crash of the process.
  */
 export class InProcessBus implements EventBus {
   readonly #topics = new Map<string, Topic>();
@@ -70,14 +84,20 @@ export class InProcessBus implements EventBus {
     const t = this.#topic(topic);
     let partition = t.byKey.get(key);
     if (partition === undefined) {
-      partition = { index: t.partitions.length, key, base: 0, messages: [] };
+      partition = { index: t.partitions.length, key, base: 0, messages: [], waiting: new Map() };
       t.partitions.push(partition);
       t.byKey.set(key, partition);
     }
     // Copy: the publisher may reuse its buffer, and delivered bytes must not change under a handler.
     partition.messages.push(value.slice());
+    const offset = partition.base + partition.messages.length - 1;
+    const persisting = [...t.groups.values()].filter((g) => g.persists && g.members.length > 0).map((g) => g.name);
+    const durable =
+      persisting.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => partition.waiting.set(offset, { groups: new Set(persisting), resolve, reject }));
     for (const group of t.groups.values()) this.#startWorker(t, group, partition);
-    return Promise.resolve();
+    return durable;
   }
 
   subscribe(topic: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
@@ -101,7 +121,7 @@ export class InProcessBus implements EventBus {
     const t = this.#topic(topic);
     let g = t.groups.get(group);
     if (g === undefined) {
-      g = { members: [], cursors: new Map(), workers: new Set() };
+      g = { name: group, persists: false, members: [], cursors: new Map(), workers: new Set() };
       if (options.fromBeginning === false) {
         for (const p of t.partitions) g.cursors.set(p.index, p.base + p.messages.length);
       }
@@ -109,6 +129,7 @@ export class InProcessBus implements EventBus {
     }
     const member: Member = { handler, closed: false, inFlight: new Set() };
     g.members.push(member);
+    if (options.persists === true) g.persists = true;
     for (const p of t.partitions) this.#startWorker(t, g, p);
     const members = g.members;
     const subscription: Subscription = {
@@ -148,9 +169,13 @@ export class InProcessBus implements EventBus {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort();
-    for (const t of this.#topics.values())
-      for (const g of t.groups.values())
-        for (const m of g.members.splice(0)) m.closed = true;
+    for (const t of this.#topics.values()) {
+      for (const g of t.groups.values()) for (const m of g.members.splice(0)) m.closed = true;
+      for (const p of t.partitions) {
+        for (const waiter of p.waiting.values()) waiter.reject(new MnemeError('unavailable', 'the in-process bus closed before the message was durable; send it again'));
+        p.waiting.clear();
+      }
+    }
     await Promise.allSettled([...this.#workers]);
   }
 
@@ -206,10 +231,13 @@ export class InProcessBus implements EventBus {
       const delivery = Promise.resolve().then(() => member.handler(message));
       member.inFlight.add(delivery);
       try {
-        await delivery;
+        const outcome = await delivery;
         g.cursors.set(p.index, offset + 1);
+        this.#settle(p, offset, g, outcome === undefined ? undefined : new InvalidArgumentError(`not accepted by ${g.name}: ${outcome.refused}`));
         this.#trim(t, p);
       } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.#settle(p, offset, g, new MnemeError('unavailable', `not yet durable: ${g.name} failed to handle it (${why}); it is retried, and sending it again is safe`, { cause: err }));
         const delay = backoffDelay(this.#retry, attempt);
         this.#logger.warn('event handler failed; delivering the message again', {
           topic: t.name,
@@ -217,13 +245,28 @@ export class InProcessBus implements EventBus {
           offset: message.offset,
           attempt,
           retryInMs: delay,
-          error: err instanceof Error ? err.message : String(err),
+          error: why,
         });
         await sleep(delay, this.#abort.signal);
       } finally {
         member.inFlight.delete(delivery);
       }
     }
+  }
+
+  /** Tells the publish waiting on `offset` that group `g` handled it (or why it did not). */
+  #settle(p: Partition, offset: number, g: Group, failure: MnemeError | undefined): void {
+    const waiter = p.waiting.get(offset);
+    if (waiter === undefined || !waiter.groups.has(g.name)) return;
+    if (failure !== undefined) {
+      p.waiting.delete(offset);
+      waiter.reject(failure);
+      return;
+    }
+    waiter.groups.delete(g.name);
+    if (waiter.groups.size > 0) return;
+    p.waiting.delete(offset);
+    waiter.resolve();
   }
 
   #trim(t: Topic, p: Partition): void {

@@ -176,6 +176,17 @@ describe('trainer service', () => {
     expect(promoted.version?.state).toBe(2);
   });
 
+  it('answers Ingest once the samples are logged, and reports a batch re-sent while the first is in flight as duplicates', async () => {
+    const batch = Array.from({ length: 40 }, (_, i) => sample(`p${i}`, i % 2 ? 'a' : 'b', [i, 1]));
+    const [first, second] = await Promise.all([unary(client.ingest.bind(client), { modelId: 'm', samples: batch }), unary(client.ingest.bind(client), { modelId: 'm', samples: batch })]);
+    // Together exactly once: whichever came second found the ids in flight or logged.
+    expect(first.accepted + second.accepted).toBe(40);
+    expect([...first.duplicateIds, ...second.duplicateIds].sort()).toEqual(batch.map((s) => s.sample!.sampleId).sort());
+    // Acknowledged means logged: the status counts them at once, no waiting for the bus.
+    const now = await status();
+    expect(Number(now.samplesTrained) + Number(now.backlog)).toBe(40);
+  });
+
   it('learns labels as they arrive: each version names the classes it learned, in order of first arrival', async () => {
     await unary(client.createModel.bind(client), {
       modelId: 'g',
