@@ -16,7 +16,7 @@ export const EQUALITY_BENCHMARK = 'split-mnist-mini';
 
 /** Options that keep the slowest strategies to seconds here; the same options go to both runs. */
 export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  distill: { 'outer-steps': '3', k: '2' },
+  distill: { 'outer-steps': '3', k: '2', method: 'first-order', 'real-batch': '32' },
   l2p: { size: '4', length: '2', select: '2' },
   // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
   curriculum: { memory: '100' },
