@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/pro
 import { join } from 'node:path';
 import { AddSamplesRequest, type MemorySample as WireMemorySample } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
-import { writeFileAtomic } from '@mneme/model-store';
+import { writeFileAtomic, writeFully } from '@mneme/model-store';
 import { ModelMemory, type ModelMemorySnapshot } from './model-memory.js';
 
 const SNAPSHOT = 'memory.json';
@@ -87,8 +87,15 @@ export class MemoryFiles {
       await mkdir(join(this.root, memory.modelId), { recursive: true });
       files.journal = await open(join(this.root, memory.modelId, JOURNAL), 'a');
     }
-    await files.journal.write(text);
-    await files.journal.datasync();
+    // A short append (the disk filled up) must not leave half a line that later lines follow.
+    const before = (await files.journal.stat()).size;
+    try {
+      await writeFully(files.journal, Buffer.from(text));
+      await files.journal.datasync();
+    } catch (err) {
+      await files.journal.truncate(before).catch(() => undefined);
+      throw err;
+    }
     files.seq++;
     files.journalBytes += text.length;
     if (files.journalBytes > Math.max(this.compactBytes, 2 * files.snapshotBytes)) await this.save(memory);

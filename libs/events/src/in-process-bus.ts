@@ -237,7 +237,9 @@ export class InProcessBus implements EventBus {
         this.#trim(t, p);
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
-        this.#settle(p, offset, g, new MnemeError('unavailable', `not yet durable: ${g.name} failed to handle it (${why}); it is retried, and sending it again is safe`, { cause: err }));
+        // A full disk stays RESOURCE_EXHAUSTED for the caller; any other failure is worth a retry.
+        const kind = err instanceof MnemeError && err.kind === 'resource-exhausted' ? err.kind : 'unavailable';
+        this.#settle(p, offset, g, new MnemeError(kind, `not yet durable: ${g.name} failed to handle it (${why}); it is retried, and sending it again is safe`, { cause: err }));
         const delay = backoffDelay(this.#retry, attempt);
         this.#logger.warn('event handler failed; delivering the message again', {
           topic: t.name,

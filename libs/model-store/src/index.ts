@@ -6,4 +6,5 @@ export { loadStrategyState, saveStrategyState } from './strategy-state-files.js'
 export { SampleLog } from './sample-log.js';
 export type { LogEntry, LoggedClose, LoggedForget, LoggedRecord, LoggedSample, SampleLogOpenOptions } from './sample-log.js';
 export { SegmentedLog, segmentPath } from './segmented-log.js';
+export { writeFully } from './write-fully.js';
 export type { SealedSegment } from './segmented-log.js';

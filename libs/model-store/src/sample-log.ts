@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFully } from './write-fully.js';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 
 /** A labelled sample as the log keeps it. */
@@ -184,8 +185,15 @@ export class SampleLog {
       at += bytes.byteLength;
     }
     if (chunks.length > 0) {
-      await this.handle.write(Buffer.concat(chunks), 0, undefined, this.end);
-      await this.handle.sync();
+      try {
+        await writeFully(this.handle, Buffer.concat(chunks), this.end);
+        await this.handle.sync();
+      } catch (err) {
+        // Nothing of a failed append counts: cut what part of it reached the file, so the next
+        // append starts at the same end and a reopen finds no half record.
+        await this.handle.truncate(this.end).catch(() => undefined);
+        throw writeFailure(this.path, err);
+      }
       this.offsets.push(...offsets);
       for (const [id, position] of fresh) {
         this.ids.set(id, position);
@@ -283,4 +291,13 @@ function decode(body: Buffer): LoggedRecord {
   const features = new Float32Array(count);
   for (let i = 0; i < count; i++) features[i] = body.readFloatLE(4 + jsonLength + 4 * i);
   return { ...header, features };
+}
+
+/** A failed write as the caller should see it: a full disk is a quota to free, not a bug. */
+function writeFailure(path: string, err: unknown): MnemeError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new MnemeError('resource-exhausted', `no space left on the disk holding sample log ${path} (${code}): nothing of this append was kept; free space, then send the samples again`, { cause: err });
+  }
+  return new MnemeError('unavailable', `could not write sample log ${path}: ${(err as Error).message}; nothing of this append was kept; send the samples again`, { cause: err });
 }
