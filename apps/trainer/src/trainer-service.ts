@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents, type EventContext, type Subscription } from '@mneme/events';
-import { FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
+import { DamagedStateError, FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import { defineModel } from '@mneme/streaming';
 import { InputFeaturizer } from '@mneme/service-runtime';
@@ -292,6 +292,18 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     }
   };
 
+  /**
+   * A model whose stored state is damaged stops alone: its events are dead-lettered with the
+   * reason (to replay after the repair) instead of being retried, which on Kafka would hold back
+   * every other model of the partition.
+   */
+  const setAsideIfDamaged =
+    (modelId: string) =>
+    (err: unknown): never => {
+      if (err instanceof DamagedStateError) throw new InvalidArgumentError(`model '${modelId}' is stopped until its stored state is repaired, so this event is set aside (replay it from the dead-letter topic after the repair): ${err.message}`);
+      throw err;
+    };
+
   const binding = defineService(TrainerServiceService, {
     createModel,
     ingest: async (req) => {
@@ -430,7 +442,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         {
           samples: async (event, ctx) => {
             await unknownModel(ctx.key);
-            const trainer = await trainerOf(ctx.key, partitionFor(ctx));
+            const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
               return;
@@ -443,7 +455,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             await unknownModel(ctx.key);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
-            const trainer = await trainerOf(ctx.key, partitionFor(ctx));
+            const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'duplicate' });
               return;

@@ -3,7 +3,7 @@ export { syncDir, writeFileAtomic } from './atomic-file.js';
 export { FileModelStore, modelIdProblem } from './file-model-store.js';
 export type { ModelRecord, ScenarioKind, VersionRecord, VersionState } from './model-records.js';
 export { loadStrategyState, saveStrategyState } from './strategy-state-files.js';
-export { SampleLog } from './sample-log.js';
+export { DamagedStateError, SampleLog } from './sample-log.js';
 export type { LogEntry, LoggedClose, LoggedForget, LoggedRecord, LoggedSample, SampleLogOpenOptions } from './sample-log.js';
 export { SegmentedLog, segmentPath } from './segmented-log.js';
 export { writeFully } from './write-fully.js';

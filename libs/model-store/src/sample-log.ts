@@ -260,10 +260,19 @@ export class SampleLog {
   }
 }
 
+/**
+ * Stored state that cannot be read as written (a sample log damaged before its end): the model it
+ * belongs to stops until an operator repairs it; other models go on.
+ */
+export class DamagedStateError extends MnemeError {
+  constructor(message: string) {
+    super('failed-precondition', message);
+  }
+}
+
 /** A record that fails its checksum with records after it: damage, never cut silently. */
 function corruptRecord(path: string, offset: number, index: number, size: number): MnemeError {
-  return new MnemeError(
-    'failed-precondition',
+  return new DamagedStateError(
     `sample log ${path} is damaged: record ${index} at byte ${offset} fails its checksum and ${size - offset} bytes of later records follow, so it is not a torn tail; ` +
       `the model stops here instead of dropping them. Recover by restoring the file from a backup (or re-sending the model's samples from Kafka), ` +
       `or accept the loss by truncating the file to ${offset} bytes (records ${index} onwards are then gone)`,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayMemoryServiceClient, ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
-import { InProcessBus } from '@mneme/events';
+import { InProcessBus, newEventHeader, publishEvent } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import { createClient, jsonLogger, unary } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
@@ -117,6 +117,13 @@ describe('trainer service', () => {
     await expect(status()).rejects.toMatchObject({ kind: 'failed-precondition', message: expect.stringMatching(/sample log .*m\/trainer\/log\/1\.log is damaged: record \d+ at byte \d+ fails its checksum/) });
     // The file is left as it was, for the operator to restore or truncate.
     expect(Buffer.compare(await readFile(path), bytes)).toBe(0);
+    // Ingest refuses the model's samples; an event that reaches the topic anyway (another replica,
+    // a producer of its own) is set aside with the reason, not retried ahead of other models.
+    await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('late', 'a', [1, 0])] })).rejects.toMatchObject({ kind: 'failed-precondition' });
+    await expect(publishEvent(bus, 'samples', { header: newEventHeader({ modelId: 'm', producer: 'test' }), samples: [sample('late', 'a', [1, 0])] })).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/model 'm' is stopped until its stored state is repaired, so this event is set aside/),
+    });
     await unary(client.createModel.bind(client), {
       modelId: 'other',
       spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
