@@ -97,9 +97,9 @@ export class MnemeClient {
   }
 
   /**
-   * Sends samples for training, in calls of at most 10,000. Samples the trainer already has (same
-   * id) are dropped and listed in `duplicateIds` (a repeat of a sample sent moments ago may still be
-   * reported accepted: the trainer drops it when it logs it). Distinct accepted ids are counted per
+   * Sends samples for training, in calls of at most 10,000, each answered once its samples are
+   * durable. Samples the trainer already has or has in flight (same id) are dropped and listed in
+   * `duplicateIds`. Distinct accepted ids are counted per
    * experience for {@link closeExperience}. On a failed call, earlier chunks stay ingested (a retry of the same
    * samples is safe: repeats are dropped).
    */

@@ -5,3 +5,5 @@ export { startStack } from './start-stack.js';
 export type { RunningStack, StackOptions } from './start-stack.js';
 export { streamBenchmark } from './stream-benchmark.js';
 export type { StreamBenchmarkOptions, StreamBenchmarkResult, StreamProgress } from './stream-benchmark.js';
+export { runLoad } from './load-run.js';
+export type { LoadOptions, LoadResult, RpcLoad } from './load-run.js';
