@@ -16,12 +16,14 @@
 #   MNEME_KAFKA_START_TIMEOUT    seconds to wait for the broker    (default 90)
 #   MNEME_KAFKA_STOP_TIMEOUT     seconds before a stop is a kill   (default 30)
 #   MNEME_KAFKA_HEAP             JVM heap flags                    (default -Xms256m -Xmx512m)
+#   MNEME_KAFKA_HOME             data, config and pid folder       (default .mneme/kafka; jars stay there)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 POM="$ROOT/tools/kafka/pom.xml"
-HOME_DIR="$ROOT/.mneme/kafka"
-LIBS="$HOME_DIR/libs"
+# MNEME_KAFKA_HOME gives a second broker (own data, config and pid) for a probe that stops it.
+HOME_DIR="${MNEME_KAFKA_HOME:-$ROOT/.mneme/kafka}"
+LIBS="$ROOT/.mneme/kafka/libs"
 DATA="$HOME_DIR/data"
 CONFIG="$HOME_DIR/server.properties"
 LOG4J_CONFIG="$HOME_DIR/log4j2.properties"

@@ -41,6 +41,13 @@ export interface KafkaBusOptions {
   readonly clientRetries?: number;
   /** How long `subscribe` waits for the consumer to join its group, in milliseconds. @default 60000 */
   readonly joinTimeoutMs?: number;
+  /**
+   * How long `publish` waits for the brokers' acknowledgement before it answers UNAVAILABLE, in
+   * milliseconds: during an outage a caller learns to retry well before a typical deadline, instead
+   * of waiting on kafkajs' own retries. (The send may still land later; consumers drop repeats.)
+   * @default 10000
+   */
+  readonly publishTimeoutMs?: number;
 }
 
 /** How {@link KafkaBus.ensureTopics} creates missing topics. */
@@ -63,6 +70,7 @@ interface ResolvedOptions {
   readonly partitionsConsumedConcurrently: number;
   readonly clientRetries: number;
   readonly joinTimeoutMs: number;
+  readonly publishTimeoutMs: number;
 }
 
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
@@ -84,6 +92,7 @@ function resolveOptions(options: KafkaBusOptions): ResolvedOptions {
   const sessionTimeoutMs = positive('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
   const connectionTimeoutMs = positive('connectionTimeoutMs', options.connectionTimeoutMs, 3_000);
   const joinTimeoutMs = positive('joinTimeoutMs', options.joinTimeoutMs, 60_000);
+  const publishTimeoutMs = positive('publishTimeoutMs', options.publishTimeoutMs, 10_000);
   const partitionsConsumedConcurrently = positive('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1);
   const clientRetries = options.clientRetries ?? 5;
   if (!Number.isSafeInteger(clientRetries) || clientRetries < 0) problems.push(`clientRetries must be an integer >= 0, got ${clientRetries}`);
@@ -107,6 +116,7 @@ function resolveOptions(options: KafkaBusOptions): ResolvedOptions {
     partitionsConsumedConcurrently,
     clientRetries,
     joinTimeoutMs,
+    publishTimeoutMs,
   };
 }
 
@@ -254,12 +264,25 @@ export class KafkaBus implements EventBus {
     if (this.#closed) throw new InvalidArgumentError('the Kafka bus is closed');
     if (topic === '') throw new InvalidArgumentError('topic is empty');
     try {
-      const producer = await this.#connectedProducer();
-      await producer.send({
-        topic: this.wireTopic(topic),
-        acks: -1,
-        messages: [{ key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) }],
+      const timeoutMs = this.#options.publishTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new MnemeError('unavailable', `Kafka did not acknowledge the event on ${this.wireTopic(topic)} within ${timeoutMs} ms (brokers unreachable?); retry: repeats are dropped`)), timeoutMs);
       });
+      const sent = (async () => {
+        const producer = await this.#connectedProducer();
+        await producer.send({
+          topic: this.wireTopic(topic),
+          acks: -1,
+          messages: [{ key, value: Buffer.from(value.buffer, value.byteOffset, value.byteLength) }],
+        });
+      })();
+      sent.catch(() => undefined); // after a timeout nobody awaits it
+      try {
+        await Promise.race([sent, timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       // The brokers did not take the event (unreachable, no leader, timed out): the caller may retry.
       if (err instanceof MnemeError) throw err;
