@@ -14,6 +14,12 @@ export interface ProjectTestOptions {
   root: string;
   /** Per-test timeout in milliseconds. @default 30000 */
   testTimeout?: number;
+  /**
+   * Spec files run at once. vitest's default is the core count less one (one file at a time on
+   * this 2-core machine); a project whose files mostly wait (on a broker, on child processes) or
+   * run single-threaded sessions finishes sooner with two. @default vitest's
+   */
+  maxWorkers?: number;
 }
 
 export function projectTestConfig(options: ProjectTestOptions): ViteUserConfig {
@@ -30,6 +36,7 @@ export function projectTestConfig(options: ProjectTestOptions): ViteUserConfig {
       // A freshly scaffolded project has no tests yet; the summary line still counts every test.
       passWithNoTests: true,
       pool: 'forks',
+      ...(options.maxWorkers === undefined ? {} : { maxWorkers: options.maxWorkers }),
     },
   });
 }
