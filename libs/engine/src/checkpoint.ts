@@ -90,13 +90,15 @@ export async function saveCheckpoint(path: string, store: ParameterStore): Promi
   const dataStart = align(PREAMBLE + headerBytes.byteLength);
 
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // The whole file in one buffer (padding stays zero), written by writeFile, which writes every
+  // byte or fails: a positional write may stop short on a full disk without an error.
+  const file = Buffer.alloc(dataStart + dataBytes);
+  file.set(preamble, 0);
+  file.set(headerBytes, PREAMBLE);
+  for (const { entry, bytes } of tensors) file.set(bytes, dataStart + entry.offset);
   const handle = await open(temp, 'wx');
   try {
-    await handle.write(preamble, 0, preamble.length, 0);
-    await handle.write(headerBytes, 0, headerBytes.length, PREAMBLE);
-    for (const { entry, bytes } of tensors) await handle.write(bytes, 0, bytes.byteLength, dataStart + entry.offset);
-    // Padding between entries is left as the zero-filled hole; make sure the file reaches its full size.
-    await handle.truncate(dataStart + dataBytes);
+    await handle.writeFile(file);
     await handle.sync();
     await handle.close();
     await rename(temp, path);

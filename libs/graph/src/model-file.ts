@@ -1,6 +1,6 @@
 /** Model files on disk, with ONNX external data for large initializers. */
 import { readFileSync, realpathSync } from 'node:fs';
-import { lstat, open, readFile, realpath, writeFile } from 'node:fs/promises';
+import { lstat, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { ExternalDataError } from './errors.js';
 import { ModelProto } from './generated/onnx/onnx.js';
@@ -130,12 +130,11 @@ export async function saveModel(model: Model, path: string, options: SaveModelOp
   });
   if (chunks.length > 0) {
     await assertWritableInside(modelDir, dataPath, location);
-    const handle = await open(dataPath, 'w');
-    try {
-      for (const c of chunks) await handle.write(tensorBytes(c.tensor), 0, c.tensor.data.byteLength, c.offset);
-    } finally {
-      await handle.close();
-    }
+    // One buffer, one writeFile: it writes every byte or fails (a positional write may stop short
+    // on a full disk without an error).
+    const data = Buffer.alloc(offset);
+    for (const c of chunks) data.set(tensorBytes(c.tensor).subarray(0, c.tensor.data.byteLength), c.offset);
+    await writeFile(dataPath, data);
   }
   await writeFile(path, ModelProto.encode(proto).finish());
 }
