@@ -1,6 +1,8 @@
-import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Server, type ChannelOptions } from '@grpc/grpc-js';
+import { MnemeError } from '@mneme/errors';
 import { HealthImplementation } from 'grpc-health-check';
 import { jsonLogger, type Logger } from './logger.js';
+import { isLoopbackHost, serverCredentials, type ServerTls } from './tls.js';
 import { toGrpcImplementation, type CallTracker, type ServiceBinding } from './service.js';
 
 /** Options of {@link startServer}. */
@@ -17,6 +19,14 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** @default a JSON logger to stderr */
   logger?: Logger;
+  /** Serve TLS with this certificate (mTLS when it has a client CA); plaintext when absent. */
+  tls?: ServerTls;
+  /**
+   * Allow plaintext on a non-loopback `host` (MNEME_INSECURE=1), e.g. behind a mesh that encrypts;
+   * a warning is logged. Without it such a server refuses to start.
+   * @default false
+   */
+  allowInsecure?: boolean;
 }
 
 /** A started server. */
@@ -47,6 +57,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const graceMs = options.shutdownGraceMs ?? 10_000;
   const logger = options.logger ?? jsonLogger('rpc');
+  const plaintextExposed = options.tls === undefined && !isLoopbackHost(host);
+  if (plaintextExposed && options.allowInsecure !== true) {
+    throw new MnemeError(
+      'failed-precondition',
+      `refusing to serve plaintext gRPC on ${host}, which is not a loopback address: give a certificate and key (MNEME_TLS_CERT and MNEME_TLS_KEY), bind 127.0.0.1, or set MNEME_INSECURE=1 to serve plaintext anyway (e.g. behind a mesh that encrypts)`,
+    );
+  }
   const channelOptions: ChannelOptions = {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
@@ -63,12 +80,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${host}:${options.port ?? 0}`, serverCredentials(options.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });
   const address = `${host}:${port}`;
-  logger.info('grpc server listening', { address, services: options.services.map((s) => s.name) });
+  const transport = options.tls === undefined ? 'plaintext' : options.tls.clientCa === undefined ? 'tls' : 'mtls';
+  if (plaintextExposed) logger.warn('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1): calls and their data are readable and forgeable on the network', { address });
+  logger.info('grpc server listening', { address, transport, services: options.services.map((s) => s.name) });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
