@@ -10,9 +10,14 @@
 #   bash tools/kafka/kafka.sh reset    # stop and delete the broker's data (keeps the jars)
 #
 # Everything it writes lives under .mneme/kafka (gitignored). It only ever binds 127.0.0.1.
+# Besides the plaintext listener there is a SASL_PLAINTEXT one where clients authenticate with
+# SCRAM-SHA-512 as the test user below (the Kafka bus's SASL tests use it). The user is created
+# when the storage is formatted; storage formatted before this listener existed runs without it
+# until `kafka.sh reset`.
 # Environment (all optional):
 #   MNEME_KAFKA_PORT             broker port                       (default 19092)
 #   MNEME_KAFKA_CONTROLLER_PORT  KRaft controller port             (default 19093)
+#   MNEME_KAFKA_SASL_PORT        SASL_PLAINTEXT (SCRAM-SHA-512) port (default 19094)
 #   MNEME_KAFKA_START_TIMEOUT    seconds to wait for the broker    (default 90)
 #   MNEME_KAFKA_STOP_TIMEOUT     seconds before a stop is a kill   (default 30)
 #   MNEME_KAFKA_HEAP             JVM heap flags                    (default -Xms256m -Xmx512m)
@@ -31,6 +36,12 @@ PID_FILE="$HOME_DIR/kafka.pid"
 HOST=127.0.0.1
 PORT="${MNEME_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${MNEME_KAFKA_CONTROLLER_PORT:-19093}"
+SASL_PORT="${MNEME_KAFKA_SASL_PORT:-19094}"
+# Test-only credentials on a loopback broker; libs/events/src/kafka-test-broker.ts holds the same.
+SCRAM_USER=mneme-test
+SCRAM_PASSWORD=mneme-test-secret
+# Written when the storage was formatted with the SCRAM user.
+SCRAM_MARKER="$DATA/.scram-user"
 START_TIMEOUT="${MNEME_KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${MNEME_KAFKA_STOP_TIMEOUT:-30}"
 HEAP="${MNEME_KAFKA_HEAP:--Xms256m -Xmx512m}"
@@ -69,16 +80,27 @@ cmd_fetch() {
 
 write_config() {
   mkdir -p "$DATA"
+  # The SASL listener only where its user exists (fresh storage gets it when formatted).
+  local listeners="PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT"
+  local advertised="PLAINTEXT://$HOST:$PORT"
+  if [[ -f "$SCRAM_MARKER" || ! -f "$DATA/meta.properties" ]]; then
+    listeners+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+    advertised+=",SASL_PLAINTEXT://$HOST:$SASL_PORT"
+  else
+    log "no SASL listener: the storage predates it; 'kafka.sh reset' re-formats it with the SCRAM user"
+  fi
   cat >"$CONFIG" <<EOF
 # Written by tools/kafka/kafka.sh on every start; edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$DATA
 num.partitions=1
 default.replication.factor=1
@@ -168,13 +190,18 @@ cmd_start() {
   if port_open "$PORT"; then
     die "$HOST:$PORT is taken by another process; stop it or set MNEME_KAFKA_PORT"
   fi
+  if port_open "$SASL_PORT"; then
+    die "$HOST:$SASL_PORT is taken by another process; stop it or set MNEME_KAFKA_SASL_PORT"
+  fi
   cmd_fetch
   write_config
   local started=$SECONDS
   if [[ ! -f "$DATA/meta.properties" ]]; then
     log "formatting KRaft storage in ${DATA#"$ROOT"/} (cluster id $CLUSTER_ID)"
     java_cmd kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONFIG" --ignore-formatted \
+      --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]" \
       >"$HOME_DIR/format.log" 2>&1 || { tail -n 30 "$HOME_DIR/format.log" >&2; die "formatting storage failed"; }
+    touch "$SCRAM_MARKER"
   fi
   log "starting the broker on $HOST:$PORT (log: ${SERVER_LOG#"$ROOT"/})"
   # setsid: the broker outlives this script and is not hit by a Ctrl-C sent to the caller's group.

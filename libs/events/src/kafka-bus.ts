@@ -4,6 +4,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { ALL_EVENT_TOPICS } from './event-topics.js';
+import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
 import { backoffDelay, resolveRetryBackoff, sleep, type ResolvedRetryBackoff, type RetryBackoff } from './retry-backoff.js';
 
 // kafkajs is CommonJS: take its runtime values from the default export.
@@ -41,6 +42,8 @@ export interface KafkaBusOptions {
   readonly clientRetries?: number;
   /** How long `subscribe` waits for the consumer to join its group, in milliseconds. @default 60000 */
   readonly joinTimeoutMs?: number;
+  /** TLS and SASL to the brokers (services load it with `loadKafkaSecurity`). @default plaintext, no SASL */
+  readonly security?: KafkaSecurity;
 }
 
 /** How {@link KafkaBus.ensureTopics} creates missing topics. */
@@ -63,6 +66,7 @@ interface ResolvedOptions {
   readonly partitionsConsumedConcurrently: number;
   readonly clientRetries: number;
   readonly joinTimeoutMs: number;
+  readonly security: KafkaSecurity | undefined;
 }
 
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
@@ -107,6 +111,7 @@ function resolveOptions(options: KafkaBusOptions): ResolvedOptions {
     partitionsConsumedConcurrently,
     clientRetries,
     joinTimeoutMs,
+    security: options.security,
   };
 }
 
@@ -141,6 +146,7 @@ export class KafkaBus implements EventBus {
     this.#kafka = new Kafka({
       clientId: this.#options.clientId,
       brokers: this.#options.brokers,
+      ...kafkajsSecurity(this.#options.security),
       connectionTimeout: this.#options.connectionTimeoutMs,
       retry: { retries: this.#options.clientRetries },
       logLevel: KafkaLogLevel.INFO,

@@ -10,9 +10,18 @@ export const TEST_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_BROKERS
 /** Set (to anything but "" or "0") where a missing broker must fail the tests instead of skipping them: CI. */
 export const BROKER_REQUIRED = !['', '0', undefined].includes(process.env['MNEME_KAFKA_REQUIRED']);
 
-/** Whether a TCP connection to the first broker opens within `timeoutMs`. */
-export function brokerAnswers(timeoutMs = 2_000): Promise<boolean> {
-  const [host, port] = splitHostPort(TEST_BROKERS[0] ?? '');
+/** The same broker's SASL_PLAINTEXT listener (SCRAM-SHA-512): MNEME_KAFKA_SASL_TEST_BROKERS, else the tools/kafka one. */
+export const TEST_SASL_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_SASL_TEST_BROKERS'] ?? '127.0.0.1:19094')
+  .split(',')
+  .map((b) => b.trim())
+  .filter((b) => b !== '');
+
+/** The SCRAM-SHA-512 user tools/kafka/kafka.sh creates on its test broker (loopback only, test data). */
+export const TEST_SASL_USER = Object.freeze({ username: 'mneme-test', password: 'mneme-test-secret' });
+
+/** Whether a TCP connection to the first of `brokers` opens within `timeoutMs`. */
+export function brokerAnswers(timeoutMs = 2_000, brokers: readonly string[] = TEST_BROKERS): Promise<boolean> {
+  const [host, port] = splitHostPort(brokers[0] ?? '');
   if (host === '' || !(port > 0)) return Promise.resolve(false);
   return new Promise((resolve) => {
     const socket = connect({ host, port });
@@ -36,3 +45,9 @@ export const SKIP_MESSAGE =
   `Kafka integration tests SKIPPED: no broker answers at ${TEST_BROKERS.join(',')}. ` +
   'Start one with `bash tools/kafka/kafka.sh start` (or point MNEME_KAFKA_BROKERS at one); ' +
   'MNEME_KAFKA_REQUIRED=1 turns this skip into a failure.';
+
+/** The message printed when the SASL tests are skipped. */
+export const SASL_SKIP_MESSAGE =
+  `Kafka SASL tests SKIPPED: no SASL listener answers at ${TEST_SASL_BROKERS.join(',')}. ` +
+  'tools/kafka/kafka.sh opens one on storage it formatted (`bash tools/kafka/kafka.sh reset` then `start` re-formats), ' +
+  'or point MNEME_KAFKA_SASL_TEST_BROKERS at one; MNEME_KAFKA_REQUIRED=1 turns this skip into a failure.';
