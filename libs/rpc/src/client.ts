@@ -23,7 +23,7 @@ export interface ClientFactoryOptions {
   /** Largest message sent or accepted, in bytes. @default 64 MiB */
   maxMessageBytes?: number;
   /** TLS settings (CA to trust, client certificate for mTLS); plaintext when absent (loopback, or a mesh that encrypts). */
-  tls?: ClientTls;
+  tls?: ClientTls | undefined;
   /** Credentials built by the caller; override `tls`. */
   credentials?: ChannelCredentials;
 }
