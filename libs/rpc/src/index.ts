@@ -2,7 +2,7 @@
  * The one owner of gRPC plumbing: server bootstrap with grpc.health.v1, graceful shutdown,
  * message-size limits and deadlines, the error-to-status mapping, and a client factory.
  */
-export { startServer, shutdownOnSignals, DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
+export { startServer, shutdownOnSignals, plaintextRefusal, DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export { defineService, serviceNameOf } from './service.js';
 export type {

@@ -57,13 +57,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const graceMs = options.shutdownGraceMs ?? 10_000;
   const logger = options.logger ?? jsonLogger('rpc');
+  const refusal = plaintextRefusal(host, options.tls !== undefined, options.allowInsecure === true);
+  if (refusal !== undefined) throw refusal;
   const plaintextExposed = options.tls === undefined && !isLoopbackHost(host);
-  if (plaintextExposed && options.allowInsecure !== true) {
-    throw new MnemeError(
-      'failed-precondition',
-      `refusing to serve plaintext gRPC on ${host}, which is not a loopback address: give a certificate and key (MNEME_TLS_CERT and MNEME_TLS_KEY), bind 127.0.0.1, or set MNEME_INSECURE=1 to serve plaintext anyway (e.g. behind a mesh that encrypts)`,
-    );
-  }
   const channelOptions: ChannelOptions = {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
@@ -114,6 +110,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     setServing: (service, serving) => health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING'),
     shutdown,
   };
+}
+
+/**
+ * Why a server on `host` must not start: plaintext on a non-loopback address without
+ * `allowInsecure` (MNEME_INSECURE=1); undefined when it may. Checked by {@link startServer}, and
+ * by processes that want to refuse before they build anything.
+ */
+export function plaintextRefusal(host: string, tls: boolean, allowInsecure: boolean): MnemeError | undefined {
+  if (tls || allowInsecure || isLoopbackHost(host)) return undefined;
+  return new MnemeError(
+    'failed-precondition',
+    `refusing to serve plaintext gRPC on ${host}, which is not a loopback address: give a certificate and key (MNEME_TLS_CERT and MNEME_TLS_KEY), bind 127.0.0.1, or set MNEME_INSECURE=1 to serve plaintext anyway (e.g. behind a mesh that encrypts)`,
+  );
 }
 
 /** Shuts the server down on SIGTERM and SIGINT (what Kubernetes and Ctrl-C send). */

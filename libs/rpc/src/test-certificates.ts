@@ -18,6 +18,8 @@ export interface TestCertificates {
   /** For `localhost` and 127.0.0.1. */
   readonly server: CertificateFiles;
   readonly client: CertificateFiles;
+  /** For `stack.mneme.test` only (no loopback name or address), server and client use. */
+  readonly named: CertificateFiles;
   /** A CA nobody trusts, and a client certificate it signed. */
   readonly otherCa: string;
   readonly otherClient: CertificateFiles;
@@ -58,6 +60,7 @@ export function testCertificates(): TestCertificates {
     ca: caCert,
     server: leaf('localhost', 'test-ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth'),
     client: leaf('test-client', 'test-ca', 'extendedKeyUsage=clientAuth'),
+    named: leaf('stack.mneme.test', 'test-ca', 'subjectAltName=DNS:stack.mneme.test\nextendedKeyUsage=serverAuth,clientAuth'),
     otherCa,
     otherClient: leaf('other-client', 'other-ca', 'extendedKeyUsage=clientAuth'),
     pem: (path) => readFileSync(path),

@@ -3,7 +3,7 @@ import { commonServiceConfig, defineConfig, EX_CONFIG, kafkaSecurityConfig, tran
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
-import { jsonLogger, loadTransportSecurity, type TransportSecurity } from '@mneme/rpc';
+import { jsonLogger, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
 import type { ServiceDeps, ServiceModule } from './service-module.js';
@@ -70,28 +70,38 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
 }
 
 /**
- * Reads the certificate, key and password files the configuration names, once; a problem (an
- * unreadable file, a key without its certificate) is a configuration error: it is printed with
- * the variable and the fix, and the process exits with EX_CONFIG, as for a bad variable.
+ * Reads the certificate, key and password files the configuration names, once, and refuses
+ * plaintext on a non-loopback MNEME_GRPC_HOST without MNEME_INSECURE=1, before anything is built.
+ * A problem is a configuration error: printed with the variable and the fix, and the process exits
+ * with EX_CONFIG, as for a bad variable.
  */
 function loadSecurityOrExit(config: ServiceConfig): { tls: TransportSecurity; kafka: KafkaSecurity } {
-  try {
-    return {
-      tls: loadTransportSecurity({ cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa, ca: config.tlsCa, serverName: config.tlsServerName }),
-      kafka: loadKafkaSecurity({
-        tls: config.kafkaTls,
-        tlsCa: config.kafkaTlsCa,
-        tlsCert: config.kafkaTlsCert,
-        tlsKey: config.kafkaTlsKey,
-        saslMechanism: config.kafkaSaslMechanism,
-        saslUsername: config.kafkaSaslUsername,
-        saslPasswordFile: config.kafkaSaslPasswordFile,
-      }),
-    };
-  } catch (err) {
-    if (!(err instanceof InvalidArgumentError)) throw err;
-    const count = err.problems.length === 1 ? '1 problem' : `${err.problems.length} problems`;
-    process.stderr.write(`Invalid configuration: ${count}\n${err.problems.map((p) => `  - ${p}\n`).join('')}`);
-    return process.exit(EX_CONFIG);
-  }
+  const problems: string[] = [];
+  // Every problem in one round: each loader's, then the plaintext rule.
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const tls = attempt(() => loadTransportSecurity({ cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa, ca: config.tlsCa, serverName: config.tlsServerName }));
+  const kafka = attempt(() =>
+    loadKafkaSecurity({
+      tls: config.kafkaTls,
+      tlsCa: config.kafkaTlsCa,
+      tlsCert: config.kafkaTlsCert,
+      tlsKey: config.kafkaTlsKey,
+      saslMechanism: config.kafkaSaslMechanism,
+      saslUsername: config.kafkaSaslUsername,
+      saslPasswordFile: config.kafkaSaslPasswordFile,
+    }),
+  );
+  const refusal = tls === undefined ? undefined : plaintextRefusal(config.grpcHost, tls.server !== undefined, config.insecure);
+  if (refusal !== undefined) problems.push(`MNEME_GRPC_HOST=${config.grpcHost}: ${refusal.message}`);
+  if (tls !== undefined && kafka !== undefined && problems.length === 0) return { tls, kafka };
+  process.stderr.write(`Invalid configuration: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+  return process.exit(EX_CONFIG);
 }
