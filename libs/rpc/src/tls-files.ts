@@ -68,7 +68,7 @@ export function loadTransportSecurity(settings: TlsSettings, names: TlsSettingNa
   };
   if (given(settings.cert) !== given(settings.key)) {
     const [set, unset] = given(settings.cert) ? [names.cert, names.key] : [names.key, names.cert];
-    problems.push(`${set} is set but ${unset} is not: a server needs both its certificate and its private key; set ${unset} too, or unset ${set} to serve plaintext`);
+    problems.push(`${set} is set but ${unset} is not: a certificate goes with its private key; set ${unset} too, or unset ${set}`);
   }
   if (given(settings.clientCa) && !given(settings.cert)) {
     problems.push(`${names.clientCa} is set but ${names.cert} is not: client certificates (mTLS) are only checked over TLS; set ${names.cert} and ${names.key}`);
@@ -93,6 +93,30 @@ export function loadTransportSecurity(settings: TlsSettings, names: TlsSettingNa
       ? undefined
       : { ...(ca === undefined ? {} : { ca }), ...(server === undefined ? {} : { cert: server.cert, key: server.key }), ...(serverName === undefined ? {} : { serverName }) };
   return { server, client };
+}
+
+/** Paths of the PEM files of a client (unset: not given). */
+export interface ClientTlsFiles {
+  /** CA bundle the server certificate must chain to; unset trusts the system roots. */
+  readonly ca?: string | undefined;
+  /** Client certificate chain for mTLS, with `key`. */
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
+  /** Name checked in the server certificate instead of the host dialled. */
+  readonly serverName?: string | undefined;
+}
+
+/**
+ * The TLS settings of a client from PEM files: the CA to trust and, for mTLS, its own certificate
+ * and key (the same variables a service reads, MNEME_TLS_CA, MNEME_TLS_CERT and MNEME_TLS_KEY, name
+ * them in errors unless `names` says otherwise).
+ * @throws InvalidArgumentError listing every problem, each naming its setting and the fix
+ */
+export function loadClientTls(files: ClientTlsFiles, names: TlsSettingNames = TLS_ENV_NAMES): ClientTls {
+  const security = loadTransportSecurity({ ca: files.ca, cert: files.cert, key: files.key, serverName: files.serverName }, names);
+  // Without any file, TLS with the system roots: a client asked for TLS gets it.
+  const serverName = files.serverName?.trim();
+  return security.client ?? (serverName ? { serverName } : {});
 }
 
 /**
