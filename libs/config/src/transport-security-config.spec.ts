@@ -13,6 +13,7 @@ describe('transport security config', () => {
       tlsClientCa: undefined,
       tlsCa: undefined,
       tlsServerName: undefined,
+      healthPort: undefined,
       insecure: false,
       kafkaTls: false,
       kafkaTlsCa: undefined,

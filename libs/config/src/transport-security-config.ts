@@ -1,5 +1,6 @@
 import { bool } from './bool-field.js';
 import { type ConfigSchema, type Infer } from './define-config.js';
+import { port } from './number-fields.js';
 import { oneOf } from './one-of-field.js';
 import { str } from './string-field.js';
 
@@ -29,6 +30,11 @@ export const transportSecurityConfig = {
   tlsServerName: str({
     env: 'MNEME_TLS_SERVER_NAME',
     doc: 'Name checked in the certificates of the services this one calls, instead of the host dialled (for an IP or a name the certificate does not list).',
+  }),
+  /** Optional: unset serves health on the gRPC port only. */
+  healthPort: port({
+    env: 'MNEME_HEALTH_PORT',
+    doc: 'Port of a plaintext server carrying grpc.health.v1 only (the serving status, no data), for probes that cannot speak TLS such as Kubernetes gRPC probes; unset: none.',
   }),
   /** @default false */
   insecure: bool({

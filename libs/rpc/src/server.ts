@@ -27,6 +27,12 @@ export interface ServerOptions {
    * @default false
    */
   allowInsecure?: boolean;
+  /**
+   * Also serve grpc.health.v1, and nothing else, in plaintext on this port of `host` (MNEME_HEALTH_PORT;
+   * 0 picks one): for probes that cannot speak TLS, such as Kubernetes' gRPC probes. It shows the
+   * serving status only. @default none
+   */
+  healthPort?: number;
 }
 
 /** A started server. */
@@ -34,6 +40,8 @@ export interface RunningServer {
   /** `host:port` actually bound. */
   readonly address: string;
   readonly port: number;
+  /** Port of the plaintext health-only server, when one was asked for. */
+  readonly healthPort: number | undefined;
   /** Calls being served right now. */
   inFlight(): number;
   /** Marks a service (or '' for the whole server) SERVING or NOT_SERVING in grpc.health.v1. */
@@ -81,9 +89,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     );
   });
   const address = `${host}:${port}`;
+  // The same health statuses on a second, plaintext server that carries no other service.
+  const healthServer = options.healthPort === undefined ? undefined : new Server();
+  let healthPort: number | undefined;
+  if (healthServer !== undefined) {
+    health.addToServer(healthServer);
+    try {
+      healthPort = await new Promise<number>((resolve, reject) => {
+        healthServer.bindAsync(`${host}:${options.healthPort}`, serverCredentials(undefined), (err, bound) => (err ? reject(err) : resolve(bound)));
+      });
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
+  }
   const transport = options.tls === undefined ? 'plaintext' : options.tls.clientCa === undefined ? 'tls' : 'mtls';
   if (plaintextExposed) logger.warn('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1): calls and their data are readable and forgeable on the network', { address });
-  logger.info('grpc server listening', { address, transport, services: options.services.map((s) => s.name) });
+  logger.info('grpc server listening', { address, transport, healthPort, services: options.services.map((s) => s.name) });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -96,6 +118,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }, graceMs);
       server.tryShutdown(() => {
         clearTimeout(timer);
+        // Probes saw NOT_SERVING while the calls drained; now they see nothing.
+        healthServer?.forceShutdown();
         logger.info('grpc server stopped', { address });
         resolve();
       });
@@ -106,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     address,
     port,
+    healthPort,
     inFlight: () => inFlight,
     setServing: (service, serving) => health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING'),
     shutdown,

@@ -164,3 +164,27 @@ describe('plaintext off loopback', () => {
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([]);
   });
 });
+
+describe('the plaintext health-only port', () => {
+  it('shows the statuses of a TLS server, serves no other service, and follows shutdown', async () => {
+    const pki = HAVE_OPENSSL ? testCertificates() : undefined;
+    const tls = pki === undefined ? undefined : { cert: pki.pem(pki.server.cert), key: pki.pem(pki.server.key) };
+    const server = await startServer({ services: [encoder], logger: memoryLogger(), healthPort: 0, ...(tls === undefined ? {} : { tls }) });
+    const probe = healthClient(`127.0.0.1:${server.healthPort}`);
+    const other = createClient(EncoderServiceClient, `127.0.0.1:${server.healthPort}`);
+    try {
+      expect(await probe.check('')).toBe('SERVING');
+      expect(await probe.check('mneme.v1.EncoderService')).toBe('SERVING');
+      // UNIMPLEMENTED: the port carries no other service.
+      await expect(unary(other.describeServing.bind(other), { modelId: 'm' })).rejects.toMatchObject({ cause: { code: 12 } });
+      server.setServing('mneme.v1.EncoderService', false);
+      expect(await probe.check('mneme.v1.EncoderService')).toBe('NOT_SERVING');
+    } finally {
+      await server.shutdown();
+      other.close();
+    }
+    await expect(probe.check('', 1_000)).rejects.toMatchObject({ code: 14 });
+    probe.close();
+    pki?.remove();
+  });
+});

@@ -52,11 +52,15 @@ describe.skipIf(!HAVE_OPENSSL)('a service process: TLS and the plaintext rule fr
     return client.check('', 3_000).finally(() => client.close());
   };
 
-  it('serves mTLS with MNEME_TLS_CERT, MNEME_TLS_KEY and MNEME_TLS_CLIENT_CA', async () => {
-    const port = await start({ MNEME_TLS_CERT: pki.server.cert, MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CLIENT_CA: pki.ca });
+  it('serves mTLS with MNEME_TLS_CERT, MNEME_TLS_KEY and MNEME_TLS_CLIENT_CA, and plaintext health only on MNEME_HEALTH_PORT', async () => {
+    const healthPort = await freePort();
+    const port = await start({ MNEME_TLS_CERT: pki.server.cert, MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CLIENT_CA: pki.ca, MNEME_HEALTH_PORT: String(healthPort) });
     expect(await health(port, { ca: pki.pem(pki.ca), cert: pki.pem(pki.client.cert), key: pki.pem(pki.client.key) })).toBe('SERVING');
     await expect(health(port, { ca: pki.pem(pki.ca) })).rejects.toMatchObject({ code: 14 });
     await expect(health(port)).rejects.toMatchObject({ code: 14 });
+    // What a Kubernetes gRPC probe sees; nothing but health is served there.
+    expect(await health(healthPort)).toBe('SERVING');
+    expect(running!.hosted.server.healthPort).toBe(healthPort);
   });
 
   it('refuses plaintext on 0.0.0.0 before building anything, as a configuration error', async () => {

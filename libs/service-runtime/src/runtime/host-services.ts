@@ -21,6 +21,8 @@ export interface HostOptions {
   readonly tls?: ServerTls | undefined;
   /** Allow plaintext on a non-loopback host, with a warning (MNEME_INSECURE=1). @default false */
   readonly allowInsecure?: boolean;
+  /** Port of a plaintext grpc.health.v1-only server, for probes that cannot speak TLS (MNEME_HEALTH_PORT). */
+  readonly healthPort?: number | undefined;
 }
 
 /** Services running in this process. */
@@ -48,6 +50,7 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.allowInsecure === undefined ? {} : { allowInsecure: options.allowInsecure }),
+    ...(options.healthPort === undefined ? {} : { healthPort: options.healthPort }),
   });
   const started: ServiceModule[] = [];
   let metricsEndpoint: MetricsEndpoint | undefined;

@@ -45,6 +45,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
     shutdownGraceMs: config.shutdownGrace,
     tls: tls.server,
     allowInsecure: config.insecure,
+    healthPort: config.healthPort,
     ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
   });
   let stopping: Promise<void> | undefined;
