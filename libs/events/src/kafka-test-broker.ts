@@ -1,5 +1,7 @@
 /** Where integration tests (of this and other projects) find a Kafka broker, and whether they must. */
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { resolve } from 'node:path';
 
 /** Brokers the integration tests use: MNEME_KAFKA_BROKERS, else the tools/kafka broker. */
 export const TEST_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_BROKERS'] ?? '127.0.0.1:19092')
@@ -10,11 +12,17 @@ export const TEST_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_BROKERS
 /** Set (to anything but "" or "0") where a missing broker must fail the tests instead of skipping them: CI. */
 export const BROKER_REQUIRED = !['', '0', undefined].includes(process.env['MNEME_KAFKA_REQUIRED']);
 
-/** The same broker's SASL_PLAINTEXT listener (SCRAM-SHA-512): MNEME_KAFKA_SASL_TEST_BROKERS, else the tools/kafka one. */
+/** The same broker's SASL_SSL listener (TLS + SCRAM-SHA-512): MNEME_KAFKA_SASL_TEST_BROKERS, else the tools/kafka one. */
 export const TEST_SASL_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_SASL_TEST_BROKERS'] ?? '127.0.0.1:19094')
   .split(',')
   .map((b) => b.trim())
   .filter((b) => b !== '');
+
+/** The CA of that listener's certificate: MNEME_KAFKA_SASL_TEST_CA, else the one tools/kafka/kafka.sh made. */
+export const TEST_SASL_CA: string = process.env['MNEME_KAFKA_SASL_TEST_CA'] ?? resolve(import.meta.dirname, '../../../.mneme/kafka/tls/ca.crt');
+
+/** Whether the CA file of the SASL_SSL listener is there. */
+export const saslCaPresent = (): boolean => existsSync(TEST_SASL_CA);
 
 /** The SCRAM-SHA-512 user tools/kafka/kafka.sh creates on its test broker (loopback only, test data). */
 export const TEST_SASL_USER = Object.freeze({ username: 'mneme-test', password: 'mneme-test-secret' });
@@ -48,6 +56,6 @@ export const SKIP_MESSAGE =
 
 /** The message printed when the SASL tests are skipped. */
 export const SASL_SKIP_MESSAGE =
-  `Kafka SASL tests SKIPPED: no SASL listener answers at ${TEST_SASL_BROKERS.join(',')}. ` +
+  `Kafka TLS/SASL tests SKIPPED: no SASL_SSL listener answers at ${TEST_SASL_BROKERS.join(',')}, or its CA ${TEST_SASL_CA} is missing. ` +
   'tools/kafka/kafka.sh opens one on storage it formatted (`bash tools/kafka/kafka.sh reset` then `start` re-formats), ' +
-  'or point MNEME_KAFKA_SASL_TEST_BROKERS at one; MNEME_KAFKA_REQUIRED=1 turns this skip into a failure.';
+  'or point MNEME_KAFKA_SASL_TEST_BROKERS and MNEME_KAFKA_SASL_TEST_CA at one; MNEME_KAFKA_REQUIRED=1 turns this skip into a failure.';
