@@ -48,7 +48,7 @@ describe.skipIf(!HAVE_OPENSSL)('connect over mTLS to a real trainer on loopback'
   });
 
   it('a plaintext client is unavailable; so is a client without a certificate', async () => {
-    const plain = connect(host.address, { readyTimeoutMs: 1_500 });
+    const plain = connect(host.address, { readyTimeoutMs: 500 });
     await expect(plain).rejects.toBeInstanceOf(MnemeError);
     await expect(plain).rejects.toMatchObject({ kind: 'unavailable' });
     const anonymous = await connect(host.address, { tls: loadClientTls({ ca: pki.ca }), readyTimeoutMs: 0, timeoutMs: 5_000 });
