@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks the rules of deploy/README.md on rendered kustomize output, beyond what the Kubernetes
-schemas can say: hardened pods, gRPC probes, requests and limits, PVC-backed services that cannot
-run two writers, GPU requests only with the CUDA image, Kafka topics equal to libs/contracts, the
-trainer's co-partitioned topics and replicas, and that the Strimzi resources are consistent with
-each other.
+schemas can say: hardened pods, gRPC probes on the plaintext health port, requests and limits,
+PVC-backed services that cannot run two writers, GPU requests only with the CUDA image, TLS from a
+mounted Secret or an explicit MNEME_INSECURE=1, Kafka topics equal to libs/contracts, the trainer's
+co-partitioned topics and replicas, that the Strimzi resources are consistent with each other, and
+that every service reaches Kafka through the listener's TLS and SCRAM with its own KafkaUser.
 
 Usage: check-rendered.py TOPICS_TS RENDERED.yaml...   (exit 1 and every problem listed if any)
 """
@@ -14,11 +15,15 @@ import sys
 import yaml
 
 GRPC_PORT = 50051
+# Kubernetes gRPC probes cannot speak TLS: they use the plaintext health-only port (MNEME_HEALTH_PORT).
+HEALTH_PORT = 50052
 METRICS_PORT = 9464
 GPU = "nvidia.com/gpu"
 GPU_SERVICES = {"encoder", "trainer"}
 PART_OF = "app.kubernetes.io/part-of"
-STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic"}
+STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
+TRUE_WORDS = {"1", "true", "yes"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 WORKLOADS = ("Deployment", "StatefulSet")
 # The trainer consumes these two topics in one co-partitioned group (libs/events consumeEventsTogether).
 CO_PARTITIONED = ("mneme.samples.v1", "mneme.experience-closed.v1")
@@ -28,6 +33,40 @@ def contract_topics(topics_ts):
     """Topic names declared in libs/contracts/src/topics.ts."""
     with open(topics_ts, encoding="utf-8") as f:
         return set(re.findall(r"'(mneme\.[a-z0-9.-]+)'", f.read()))
+
+
+def effective_env(c, common):
+    """The container's variables as the service sees them: mneme-common, then its own env on top."""
+    env = dict(common)
+    env.update({e.get("name"): e.get("value") for e in c.get("env") or [] if "value" in e})
+    return env
+
+
+def mounted_secret(pod, c, path):
+    """The Secret mounted (read-only) in a folder holding `path`, or None."""
+    secrets = {v.get("name"): (v.get("secret") or {}).get("secretName") for v in pod.get("volumes") or [] if v.get("secret")}
+    for m in c.get("volumeMounts") or []:
+        mount = m.get("mountPath", "").rstrip("/") + "/"
+        if path.startswith(mount) and m.get("name") in secrets and m.get("readOnly") is True:
+            return secrets[m["name"]]
+    return None
+
+
+def check_transport(where, pod, c, env, problems):
+    """A service off loopback serves TLS from a mounted Secret, or says MNEME_INSECURE=1."""
+    if env.get("MNEME_GRPC_HOST", "127.0.0.1") in LOOPBACK_HOSTS:
+        return
+    cert, key = env.get("MNEME_TLS_CERT"), env.get("MNEME_TLS_KEY")
+    if cert and key:
+        for var in ("MNEME_TLS_CERT", "MNEME_TLS_KEY", "MNEME_TLS_CA", "MNEME_TLS_CLIENT_CA"):
+            if env.get(var) and mounted_secret(pod, c, env[var]) is None:
+                problems.append(f"{where}: {var}={env[var]} is not in a read-only Secret mount")
+        if str(env.get("MNEME_HEALTH_PORT")) != str(HEALTH_PORT):
+            problems.append(f"{where}: serves TLS, so MNEME_HEALTH_PORT must be {HEALTH_PORT} (the probes' plaintext health port)")
+    elif str(env.get("MNEME_INSECURE", "")).lower() not in TRUE_WORDS:
+        problems.append(f"{where}: binds {env.get('MNEME_GRPC_HOST')} without MNEME_TLS_CERT and MNEME_TLS_KEY; mount a TLS Secret or set MNEME_INSECURE=1 (the insecure component)")
+    elif cert or key:
+        problems.append(f"{where}: MNEME_TLS_CERT and MNEME_TLS_KEY go together")
 
 
 def check_container(where, c, problems):
@@ -45,13 +84,13 @@ def check_container(where, c, problems):
                 problems.append(f"{where}: resources.{side}.{r} is missing")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         grpc = (c.get(probe) or {}).get("grpc")
-        if not grpc or grpc.get("port") != GRPC_PORT:
-            problems.append(f"{where}: {probe} must be a native gRPC probe on port {GRPC_PORT}")
+        if not grpc or grpc.get("port") != HEALTH_PORT:
+            problems.append(f"{where}: {probe} must be a native gRPC probe on the health port {HEALTH_PORT}")
     if not ((c.get("readinessProbe") or {}).get("grpc") or {}).get("service"):
         problems.append(f"{where}: readinessProbe.grpc.service must name the service's gRPC service")
     ports = {p.get("name"): p.get("containerPort") for p in c.get("ports") or []}
-    if ports.get("grpc") != GRPC_PORT or ports.get("metrics") != METRICS_PORT:
-        problems.append(f"{where}: container ports must be grpc={GRPC_PORT} and metrics={METRICS_PORT}")
+    if ports.get("grpc") != GRPC_PORT or ports.get("metrics") != METRICS_PORT or ports.get("health") != HEALTH_PORT:
+        problems.append(f"{where}: container ports must be grpc={GRPC_PORT}, health={HEALTH_PORT} and metrics={METRICS_PORT}")
     mounts = {m.get("mountPath") for m in c.get("volumeMounts") or []}
     for path in ("/tmp", "/data"):
         if path not in mounts:
@@ -88,6 +127,8 @@ def check(docs, topics, problems):
     pvcs = by_kind.get("PersistentVolumeClaim", {})
     services = by_kind.get("Service", {})
     hpa_targets = {h["spec"]["scaleTargetRef"]["name"] for h in by_kind.get("HorizontalPodAutoscaler", {}).values()}
+    common = (by_kind.get("ConfigMap", {}).get("mneme-common", {}).get("data") or {})
+    kafka_clients = []
     for kind in WORKLOADS:
         for name, d in by_kind.get(kind, {}).items():
             where = f"{kind}/{name}"
@@ -111,6 +152,9 @@ def check(docs, topics, problems):
                     problems.append(f"{where}: serviceName must name a rendered headless Service (clusterIP: None)")
             for c in pod.get("containers") or []:
                 check_container(f"{where} container {c.get('name')}", c, problems)
+                env = effective_env(c, common)
+                check_transport(f"{where} container {c.get('name')}", pod, c, env, problems)
+                kafka_clients.append((f"{where} container {c.get('name')}", pod, c, env))
                 if GPU in ((c.get("resources") or {}).get("limits") or {}) and name not in GPU_SERVICES:
                     problems.append(f"{where}: only {sorted(GPU_SERVICES)} may request {GPU}")
             claims = [v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes") or [] if v.get("persistentVolumeClaim")]
@@ -147,11 +191,12 @@ def check(docs, topics, problems):
             problems.append(f"Kafka: expected exactly one Kafka cluster, found {len(kafkas)}")
         else:
             (cluster, kafka), = kafkas.items()
-            plain = [l for l in kafka["spec"]["kafka"].get("listeners") or [] if l.get("tls") is False]
-            expected = {f"{cluster}-kafka-bootstrap:{l['port']}" for l in plain}
-            if brokers not in expected:
-                problems.append(f"ConfigMap/mneme-common: MNEME_KAFKA_BROKERS={brokers!r}, expected one of {sorted(expected)}")
-            for kind in ("KafkaNodePool", "KafkaTopic"):
+            listeners = {f"{cluster}-kafka-bootstrap:{l['port']}": l for l in kafka["spec"]["kafka"].get("listeners") or []}
+            if brokers not in listeners:
+                problems.append(f"ConfigMap/mneme-common: MNEME_KAFKA_BROKERS={brokers!r}, expected one of {sorted(listeners)}")
+            else:
+                check_kafka_clients(cluster, kafka, listeners[brokers], by_kind.get("KafkaUser", {}), kafka_clients, problems)
+            for kind in ("KafkaNodePool", "KafkaTopic", "KafkaUser"):
                 for name, d in by_kind.get(kind, {}).items():
                     if (d["metadata"].get("labels") or {}).get("strimzi.io/cluster") != cluster:
                         problems.append(f"{kind}/{name}: label strimzi.io/cluster must be {cluster}")
@@ -175,6 +220,35 @@ def check(docs, topics, problems):
             problems.append(
                 f"KafkaTopic: topics {sorted(rendered)} differ from libs/contracts {sorted(topics)}"
             )
+
+
+def check_kafka_clients(cluster, kafka, listener, users, clients, problems):
+    """Every service speaks the listener's TLS and SASL, as its own KafkaUser, with mounted credentials."""
+    tls = listener.get("tls") is True
+    mechanism = (listener.get("authentication") or {}).get("type")
+    if mechanism not in (None, "scram-sha-512"):
+        problems.append(f"Kafka/{cluster}: listener {listener.get('name')} authenticates with {mechanism}; the services speak scram-sha-512")
+    if mechanism and (kafka["spec"]["kafka"].get("authorization") or {}).get("type") != "simple":
+        problems.append(f"Kafka/{cluster}: authorization must be simple so the KafkaUsers' ACLs apply")
+    seen = set()
+    for where, pod, c, env in clients:
+        if tls and not (env.get("MNEME_KAFKA_TLS_CA") or str(env.get("MNEME_KAFKA_TLS", "")).lower() in TRUE_WORDS):
+            problems.append(f"{where}: the Kafka listener is TLS; set MNEME_KAFKA_TLS_CA (the cluster CA)")
+        if env.get("MNEME_KAFKA_TLS_CA") and mounted_secret(pod, c, env["MNEME_KAFKA_TLS_CA"]) != f"{cluster}-cluster-ca-cert":
+            problems.append(f"{where}: MNEME_KAFKA_TLS_CA must be in a read-only mount of Secret {cluster}-cluster-ca-cert")
+        if mechanism is None:
+            continue
+        user = env.get("MNEME_KAFKA_SASL_USERNAME")
+        if env.get("MNEME_KAFKA_SASL_MECHANISM") != mechanism:
+            problems.append(f"{where}: MNEME_KAFKA_SASL_MECHANISM must be {mechanism}")
+        if user not in users or ((users[user]["spec"].get("authentication") or {}).get("type") != mechanism):
+            problems.append(f"{where}: MNEME_KAFKA_SASL_USERNAME={user!r} must name a rendered {mechanism} KafkaUser")
+        elif user in seen:
+            problems.append(f"{where}: KafkaUser {user} is shared; every service has its own")
+        seen.add(user)
+        password = env.get("MNEME_KAFKA_SASL_PASSWORD_FILE") or ""
+        if user is not None and mounted_secret(pod, c, password) != user:
+            problems.append(f"{where}: MNEME_KAFKA_SASL_PASSWORD_FILE={password!r} must be in a read-only mount of Secret {user} (the KafkaUser's)")
 
 
 def main(argv):

@@ -107,6 +107,21 @@ render() { # name kustomization-dir
 render base deploy/kustomize/base
 render overlay-dev deploy/kustomize/overlays/dev
 render overlay-prod deploy/kustomize/overlays/prod
+# The insecure component (plaintext on purpose) on the base, and with Kafka.
+for extra in "" kafka; do
+  dir="$OUT/combinations/insecure${extra:++$extra}"
+  mkdir -p "$dir"
+  {
+    echo "apiVersion: kustomize.config.k8s.io/v1beta1"
+    echo "kind: Kustomization"
+    echo "namespace: mneme"
+    echo "resources: [../../../../deploy/kustomize/base]"
+    echo "components:"
+    [[ -n "$extra" ]] && echo "  - ../../../../deploy/kustomize/components/$extra"
+    echo "  - ../../../../deploy/kustomize/components/insecure"
+  } > "$dir/kustomization.yaml"
+  render "base${extra:++$extra}+insecure" "$dir"
+done
 # Every non-empty subset of the components on the base (the empty one is the base itself).
 components=(gpu kafka network-policies hpa)
 for ((mask = 1; mask < 1 << ${#components[@]}; mask++)); do
@@ -130,10 +145,10 @@ for ((mask = 1; mask < 1 << ${#components[@]}; mask++)); do
 done
 
 # Strimzi publishes its CRDs in no package registry (no npm, PyPI, Go or Maven package carries the
-# CRD YAML), so its three kinds are skipped by exact group/version/kind; check-rendered.py checks
+# CRD YAML), so its four kinds are skipped by exact group/version/kind; check-rendered.py checks
 # them instead. Any other kind without a schema fails.
 strimzi=kafka.strimzi.io/v1beta2
-skip="$strimzi/Kafka,$strimzi/KafkaNodePool,$strimzi/KafkaTopic"
+skip="$strimzi/Kafka,$strimzi/KafkaNodePool,$strimzi/KafkaTopic,$strimzi/KafkaUser"
 for k8s in $KUBERNETES_VERSIONS; do
   echo "==> kubeconform $KUBECONFORM_VERSION: Kubernetes $k8s schemas, strict"
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \

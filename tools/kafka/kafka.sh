@@ -10,9 +10,15 @@
 #   bash tools/kafka/kafka.sh reset    # stop and delete the broker's data (keeps the jars)
 #
 # Everything it writes lives under .mneme/kafka (gitignored). It only ever binds 127.0.0.1.
+# Besides the plaintext listener there is a SASL_SSL one: TLS with a certificate of a CA made here
+# with openssl (.mneme/kafka/tls/ca.crt), and SCRAM-SHA-512 as the test user below (the Kafka bus's
+# TLS and SASL tests use it). The user is created when the storage is formatted; storage formatted
+# before this listener existed, or a machine without openssl, runs without it (`kafka.sh reset`
+# re-formats).
 # Environment (all optional):
 #   MNEME_KAFKA_PORT             broker port                       (default 19092)
 #   MNEME_KAFKA_CONTROLLER_PORT  KRaft controller port             (default 19093)
+#   MNEME_KAFKA_SASL_PORT        SASL_SSL (TLS + SCRAM-SHA-512) port (default 19094)
 #   MNEME_KAFKA_START_TIMEOUT    seconds to wait for the broker    (default 90)
 #   MNEME_KAFKA_STOP_TIMEOUT     seconds before a stop is a kill   (default 30)
 #   MNEME_KAFKA_HEAP             JVM heap flags                    (default -Xms256m -Xmx512m)
@@ -33,6 +39,15 @@ PID_FILE="$HOME_DIR/kafka.pid"
 HOST=127.0.0.1
 PORT="${MNEME_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${MNEME_KAFKA_CONTROLLER_PORT:-19093}"
+SASL_PORT="${MNEME_KAFKA_SASL_PORT:-19094}"
+# Test-only credentials on a loopback broker; libs/events/src/kafka-test-broker.ts holds the same.
+SCRAM_USER=mneme-test
+SCRAM_PASSWORD=mneme-test-secret
+# Written when the storage was formatted with the SCRAM user.
+SCRAM_MARKER="$DATA/.scram-user"
+# The SASL_SSL listener's CA and keystore (test-only, loopback).
+TLS_DIR="$HOME_DIR/tls"
+KEYSTORE_PASSWORD=mneme-test-keystore
 START_TIMEOUT="${MNEME_KAFKA_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${MNEME_KAFKA_STOP_TIMEOUT:-30}"
 HEAP="${MNEME_KAFKA_HEAP:--Xms256m -Xmx512m}"
@@ -69,18 +84,50 @@ cmd_fetch() {
   log "fetched $(find "$LIBS" -name '*.jar' | wc -l) jars in $((SECONDS - started)) s"
 }
 
+# A CA and a broker certificate for 127.0.0.1 and localhost (EC P-256, ten years: test data that
+# lives with the storage), made once; the broker reads them as a PKCS#12 keystore.
+make_tls() {
+  [[ -f "$TLS_DIR/broker.p12" ]] && return 0
+  command -v openssl >/dev/null 2>&1 || return 1
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj /CN=mneme-test-kafka-ca -keyout ca.key -out ca.crt
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout broker.key -out broker.csr
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >broker.ext
+    openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile broker.ext -out broker.crt
+    openssl pkcs12 -export -in broker.crt -inkey broker.key -name broker -out broker.p12.tmp -passout "pass:$KEYSTORE_PASSWORD"
+    mv broker.p12.tmp broker.p12
+  ) >"$HOME_DIR/tls.log" 2>&1 || { tail -n 20 "$HOME_DIR/tls.log" >&2; die "making the SASL_SSL listener's certificates failed"; }
+}
+
 write_config() {
   mkdir -p "$DATA"
+  # The SASL listener only where its user exists (fresh storage gets it when formatted).
+  local listeners="PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT"
+  local advertised="PLAINTEXT://$HOST:$PORT"
+  local sasl=false
+  if [[ -f "$SCRAM_MARKER" || ! -f "$DATA/meta.properties" ]]; then
+    if make_tls; then
+      sasl=true
+      listeners+=",SASL_SSL://$HOST:$SASL_PORT"
+      advertised+=",SASL_SSL://$HOST:$SASL_PORT"
+    else
+      log "no SASL_SSL listener: openssl is missing (Debian: apt-get install openssl)"
+    fi
+  else
+    log "no SASL_SSL listener: the storage predates it; 'kafka.sh reset' re-formats it with the SCRAM user"
+  fi
   cat >"$CONFIG" <<EOF
 # Written by tools/kafka/kafka.sh on every start; edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
 log.dirs=$DATA
 num.partitions=1
 default.replication.factor=1
@@ -97,6 +144,16 @@ auto.create.topics.enable=false
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 EOF
+  if [[ "$sasl" == true ]]; then
+    cat >>"$CONFIG" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$KEYSTORE_PASSWORD
+listener.name.sasl_ssl.ssl.key.password=$KEYSTORE_PASSWORD
+EOF
+  fi
   cat >"$LOG4J_CONFIG" <<'EOF'
 # Broker logging to stdout (redirected to server.log by kafka.sh); the request and controller
 # chatter stays at WARN so the log tail printed on a failed start shows what matters.
@@ -170,13 +227,18 @@ cmd_start() {
   if port_open "$PORT"; then
     die "$HOST:$PORT is taken by another process; stop it or set MNEME_KAFKA_PORT"
   fi
+  if port_open "$SASL_PORT"; then
+    die "$HOST:$SASL_PORT is taken by another process; stop it or set MNEME_KAFKA_SASL_PORT"
+  fi
   cmd_fetch
   write_config
   local started=$SECONDS
   if [[ ! -f "$DATA/meta.properties" ]]; then
     log "formatting KRaft storage in ${DATA#"$ROOT"/} (cluster id $CLUSTER_ID)"
     java_cmd kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONFIG" --ignore-formatted \
+      --add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$SCRAM_PASSWORD]" \
       >"$HOME_DIR/format.log" 2>&1 || { tail -n 30 "$HOME_DIR/format.log" >&2; die "formatting storage failed"; }
+    touch "$SCRAM_MARKER"
   fi
   log "starting the broker on $HOST:$PORT (log: ${SERVER_LOG#"$ROOT"/})"
   # setsid: the broker outlives this script and is not hit by a Ctrl-C sent to the caller's group.

@@ -4,7 +4,7 @@ import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
 import type { DistillFailure, DistillStrategy } from '@mneme/methods';
 import { SampleLog, SegmentedLog, segmentPath, type FileModelStore, type LogEntry, type LoggedSample, type SealedSegment, type VersionRecord } from '@mneme/model-store';
-import type { Logger } from '@mneme/rpc';
+import type { ClientTls, Logger } from '@mneme/rpc';
 import { INITIAL_LOOP_STATE, StreamTrainingLoop, type LoopState, type StreamRecord } from '@mneme/streaming';
 import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
 import type { ServiceMetrics } from '@mneme/service-runtime';
@@ -35,6 +35,8 @@ export interface ModelTrainerDeps {
   readonly distillTimeoutMs: number;
   /** `host:port` of the replay-memory service, if one is reachable (else memories stay in the trainer only). */
   readonly replayMemoryAddress?: () => string | undefined;
+  /** TLS of the connections to the distiller and replay-memory services; plaintext when absent. */
+  readonly peerTls?: ClientTls;
   /** How long memory changes gather before they are replicated. @default 25 ms */
   readonly replayMemoryLingerMs?: number;
   /** Announces a saved version (model-updated); must be idempotent per version. */
@@ -87,6 +89,7 @@ export class ModelTrainer {
         ? undefined
         : remoteDistillPort({
             address: () => distillerAddress,
+            tls: deps.peerTls,
             modelId,
             labels: () => labels.labels,
             timeoutMs: deps.distillTimeoutMs,
@@ -99,7 +102,7 @@ export class ModelTrainer {
     const remoteMemory =
       memoryAddress?.() === undefined
         ? undefined
-        : remoteMemoryPort({ address: memoryAddress, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
+        : remoteMemoryPort({ address: memoryAddress, tls: deps.peerTls, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
     const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
       ...(distiller === undefined ? {} : { distiller }),
       ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),

@@ -1,7 +1,7 @@
 import { PromptPoolServiceClient, type PoolRef } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import type { FileModelStore, VersionRecord } from '@mneme/model-store';
-import { createClient, unary, type Logger } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
 import { poolOfState, type ModelPool } from '@mneme/service-runtime';
@@ -20,6 +20,8 @@ export interface PoolPublisher {
 export interface PoolPublisherOptions {
   /** `host:port` of the prompt-pool service, resolved at the first publish (undefined: none). */
   readonly address: (() => string | undefined) | undefined;
+  /** TLS of the connection to the service; plaintext when absent. */
+  readonly tls?: ClientTls | undefined;
   readonly store: FileModelStore;
   readonly logger: Logger;
   /** How long an unreachable service is retried before the publish fails. @default 60000 */
@@ -57,7 +59,7 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
       if (record.strategy.name !== 'l2p') return;
       const pool = poolOfState(record, await options.store.loadVersionState(version.modelId, version.version));
       if (pool === undefined) return;
-      client ??= createClient(PromptPoolServiceClient, address);
+      client ??= createClient(PromptPoolServiceClient, address, { tls: options.tls });
       const c = client;
       // A restarting prompt-pool service is waited for: the version is announced only once its pool is in.
       const deadline = Date.now() + (options.retryForMs ?? 60_000);

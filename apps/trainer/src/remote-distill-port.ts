@@ -1,7 +1,7 @@
 import { DistillationMethod, DistillerServiceClient, JobState, type DistillationSpec } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import type { DistillMethod, DistillPort, DistillRequest } from '@mneme/methods';
-import { createClient, unary, type Logger } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
 
@@ -18,6 +18,8 @@ export interface DistillationWaitState {
 export interface RemoteDistillOptions {
   /** `host:port` of the distiller service (resolved when the first distillation starts). */
   readonly address: () => string;
+  /** TLS of the connection to the distiller; plaintext when absent. */
+  readonly tls?: ClientTls | undefined;
   readonly modelId: string;
   /** The model's label names by class index. */
   readonly labels: () => readonly string[];
@@ -47,7 +49,7 @@ export function remoteDistillPort(options: RemoteDistillOptions): DistillPort {
   let client: DistillerServiceClient | undefined;
   return {
     async distil(request: DistillRequest, onStep) {
-      client ??= createClient(DistillerServiceClient, options.address());
+      client ??= createClient(DistillerServiceClient, options.address(), { tls: options.tls });
       const started = performance.now();
       const names = options.labels();
       const classes = request.sizes.at(-1)!;

@@ -1,7 +1,7 @@
 import { MemoryPolicy, ReplayMemoryServiceClient, type MemorySample as WireMemorySample } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import { listenedMemoryPort, type HeldRows, type MemoryDescription, type MemoryListener, type MemoryPort } from '@mneme/methods';
-import { createClient, unary, type Logger } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
 
@@ -9,6 +9,8 @@ import { toWire } from '@mneme/wire';
 export interface RemoteMemoryOptions {
   /** `host:port` of the replay-memory service (resolved again after a failure: the service may have moved). */
   readonly address: () => string | undefined;
+  /** TLS of the connection to the service; plaintext when absent. */
+  readonly tls?: ClientTls | undefined;
   readonly modelId: string;
   /** The model's label names by class index. */
   readonly labels: () => readonly string[];
@@ -138,7 +140,7 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
     if (client === undefined) {
       const address = options.address();
       if (address === undefined) throw new MnemeError('unavailable', 'no replay-memory service address is configured');
-      client = createClient(ReplayMemoryServiceClient, address);
+      client = createClient(ReplayMemoryServiceClient, address, { tls: options.tls });
     }
     const c = client;
     if (resync) {

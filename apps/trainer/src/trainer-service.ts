@@ -104,7 +104,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const known = new Set<string>();
   const ingestIds = new IngestIds();
 
-  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
+  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, tls: deps.peerTls, store, logger: deps.logger });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
     await pools.publish(version);
@@ -161,6 +161,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         maxLabels,
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
         ...(deps.peers?.replayMemory === undefined ? {} : { replayMemoryAddress: deps.peers.replayMemory }),
+        ...(deps.peerTls === undefined ? {} : { peerTls: deps.peerTls }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
         announce,
         onFenced: (id) => {
@@ -405,7 +406,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
-      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.() });
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.(), tls: deps.peerTls });
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
       return {

@@ -16,3 +16,5 @@ export type {
   VersionStateName,
 } from './client-types.js';
 export { MnemeError } from '@mneme/errors';
+export { loadClientTls } from '@mneme/rpc';
+export type { ClientTls, ClientTlsFiles } from '@mneme/rpc';

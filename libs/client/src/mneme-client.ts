@@ -1,6 +1,6 @@
 import { EncoderServiceClient, EvaluatorServiceClient, Pooling, TrainerServiceClient, Unlearning } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
-import { createClient, unary, type CallSettings } from '@mneme/rpc';
+import { createClient, unary, type CallSettings, type ClientTls } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import type {
   AccuracyMatrix,
@@ -34,6 +34,12 @@ export interface ConnectOptions {
   readonly readyTimeoutMs?: number;
   /** Largest message sent or accepted. @default 64 MiB */
   readonly maxMessageBytes?: number;
+  /**
+   * Connect over TLS: the CA to trust (else the system roots), a client certificate and key for
+   * mTLS, the name to check in the server certificate; PEM contents, e.g. from {@link loadClientTls}
+   * with the paths `mneme up` takes (--tls-ca, or MNEME_TLS_CA). Plaintext when absent.
+   */
+  readonly tls?: ClientTls;
 }
 
 /** Most samples the trainer takes per Ingest call. */
@@ -46,7 +52,7 @@ export const MAX_INGEST_CHUNK = 10_000;
  */
 export async function connect(addresses: ServiceAddresses, options: ConnectOptions = {}): Promise<MnemeClient> {
   const at = typeof addresses === 'string' ? { trainer: addresses, encoder: addresses, evaluator: addresses } : addresses;
-  const factory = options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes };
+  const factory = { ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }), tls: options.tls };
   const client = new MnemeClient(
     createClient(TrainerServiceClient, at.trainer, factory),
     createClient(EncoderServiceClient, at.encoder, factory),

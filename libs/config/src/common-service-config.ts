@@ -28,7 +28,7 @@ export const commonServiceConfig = {
   grpcHost: str({
     env: 'MNEME_GRPC_HOST',
     default: '127.0.0.1',
-    doc: 'Address the gRPC server binds to; loopback by default so a dev machine exposes nothing, 0.0.0.0 in containers.',
+    doc: 'Address the gRPC server binds to; loopback by default so a dev machine exposes nothing, 0.0.0.0 in containers. Off loopback a service serves TLS (MNEME_TLS_CERT, MNEME_TLS_KEY) or refuses to start unless MNEME_INSECURE=1.',
   }),
   /** @default 50051 */
   grpcPort: port({ env: 'MNEME_GRPC_PORT', default: 50_051, doc: 'Port the gRPC server listens on.' }),

@@ -31,3 +31,5 @@ export type { OneOfOptions } from './one-of-field.js';
 export { str } from './string-field.js';
 export type { StrOptions } from './string-field.js';
 export type { ConfigWarning } from './unknown-variables.js';
+export { KAFKA_SASL_MECHANISMS, kafkaSecurityConfig, transportSecurityConfig } from './transport-security-config.js';
+export type { KafkaSaslMechanism, KafkaSecurityConfig, TransportSecurityConfig } from './transport-security-config.js';

@@ -4,6 +4,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.js';
 import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { ALL_EVENT_TOPICS } from './event-topics.js';
+import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
 import { backoffDelay, resolveRetryBackoff, sleep, type ResolvedRetryBackoff, type RetryBackoff } from './retry-backoff.js';
 
 // kafkajs is CommonJS: take its runtime values from the default export.
@@ -48,6 +49,8 @@ export interface KafkaBusOptions {
    * @default 10000
    */
   readonly publishTimeoutMs?: number;
+  /** TLS and SASL to the brokers (services load it with `loadKafkaSecurity`). @default plaintext, no SASL */
+  readonly security?: KafkaSecurity;
 }
 
 /** How {@link KafkaBus.ensureTopics} creates missing topics. */
@@ -71,6 +74,7 @@ interface ResolvedOptions {
   readonly clientRetries: number;
   readonly joinTimeoutMs: number;
   readonly publishTimeoutMs: number;
+  readonly security: KafkaSecurity | undefined;
 }
 
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
@@ -117,6 +121,7 @@ function resolveOptions(options: KafkaBusOptions): ResolvedOptions {
     clientRetries,
     joinTimeoutMs,
     publishTimeoutMs,
+    security: options.security,
   };
 }
 
@@ -151,6 +156,7 @@ export class KafkaBus implements EventBus {
     this.#kafka = new Kafka({
       clientId: this.#options.clientId,
       brokers: this.#options.brokers,
+      ...kafkajsSecurity(this.#options.security),
       connectionTimeout: this.#options.connectionTimeoutMs,
       retry: { retries: this.#options.clientRetries },
       logLevel: KafkaLogLevel.INFO,

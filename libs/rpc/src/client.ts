@@ -1,5 +1,4 @@
 import {
-  credentials,
   Metadata,
   type CallOptions,
   type ChannelCredentials,
@@ -9,6 +8,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
+import { channelCredentials, serverNameOptions, type ClientTls } from './tls.js';
 import { fromGrpcError } from './status.js';
 
 /** A generated client class (e.g. `EncoderServiceClient`). */
@@ -22,7 +22,9 @@ export type ClientConstructor<C extends Client> = new (
 export interface ClientFactoryOptions {
   /** Largest message sent or accepted, in bytes. @default 64 MiB */
   maxMessageBytes?: number;
-  /** TLS credentials; plaintext when absent (loopback and in-cluster with a mesh). */
+  /** TLS settings (CA to trust, client certificate for mTLS); plaintext when absent (loopback, or a mesh that encrypts). */
+  tls?: ClientTls | undefined;
+  /** Credentials built by the caller; override `tls`. */
   credentials?: ChannelCredentials;
 }
 
@@ -33,9 +35,10 @@ export function createClient<C extends Client>(
   options: ClientFactoryOptions = {},
 ): C {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  return new Ctor(address, options.credentials ?? credentials.createInsecure(), {
+  return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    ...serverNameOptions(options.tls),
   });
 }
 

@@ -1,14 +1,18 @@
-import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import { makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { channelCredentials, serverNameOptions, type ClientTls } from './tls.js';
 
 const HealthClient = makeGenericClientConstructor(
   healthService as Parameters<typeof makeGenericClientConstructor>[0],
   'grpc.health.v1.Health',
 );
 
-/** A minimal grpc.health.v1 client: `check(service)` resolves with the serving status name. */
-export function healthClient(address: string): { check(service?: string, timeoutMs?: number): Promise<string>; close(): void } {
-  const client = new HealthClient(address, credentials.createInsecure()) as unknown as Client & {
+/**
+ * A minimal grpc.health.v1 client: `check(service)` resolves with the serving status name.
+ * @param tls TLS settings of the channel; plaintext when absent
+ */
+export function healthClient(address: string, tls?: ClientTls): { check(service?: string, timeoutMs?: number): Promise<string>; close(): void } {
+  const client = new HealthClient(address, channelCredentials(tls), serverNameOptions(tls)) as unknown as Client & {
     check(req: { service: string }, options: { deadline: number }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
   };
   return {

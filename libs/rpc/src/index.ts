@@ -2,7 +2,7 @@
  * The one owner of gRPC plumbing: server bootstrap with grpc.health.v1, graceful shutdown,
  * message-size limits and deadlines, the error-to-status mapping, and a client factory.
  */
-export { startServer, shutdownOnSignals, DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
+export { startServer, shutdownOnSignals, plaintextRefusal, DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export { defineService, serviceNameOf } from './service.js';
 export type {
@@ -20,3 +20,9 @@ export type { GrpcStatus } from './status.js';
 export { jsonLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { healthClient } from './health-client.js';
+export { channelCredentials, isLoopbackHost, serverCredentials } from './tls.js';
+export type { ClientTls, ServerTls } from './tls.js';
+export { certificateName, loadClientTls, loadTransportSecurity, TLS_ENV_NAMES } from './tls-files.js';
+export type { ClientTlsFiles, TlsSettingNames, TlsSettings, TransportSecurity } from './tls-files.js';
+export { HAVE_OPENSSL, OPENSSL_SKIP_MESSAGE, testCertificates } from './test-certificates.js';
+export type { CertificateFiles, TestCertificates } from './test-certificates.js';

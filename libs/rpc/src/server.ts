@@ -1,6 +1,8 @@
-import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Server, type ChannelOptions } from '@grpc/grpc-js';
+import { MnemeError } from '@mneme/errors';
 import { HealthImplementation } from 'grpc-health-check';
 import { jsonLogger, type Logger } from './logger.js';
+import { isLoopbackHost, serverCredentials, type ServerTls } from './tls.js';
 import { toGrpcImplementation, type CallTracker, type ServiceBinding } from './service.js';
 
 /** Options of {@link startServer}. */
@@ -17,6 +19,20 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** @default a JSON logger to stderr */
   logger?: Logger;
+  /** Serve TLS with this certificate (mTLS when it has a client CA); plaintext when absent. */
+  tls?: ServerTls;
+  /**
+   * Allow plaintext on a non-loopback `host` (MNEME_INSECURE=1), e.g. behind a mesh that encrypts;
+   * a warning is logged. Without it such a server refuses to start.
+   * @default false
+   */
+  allowInsecure?: boolean;
+  /**
+   * Also serve grpc.health.v1, and nothing else, in plaintext on this port of `host` (MNEME_HEALTH_PORT;
+   * 0 picks one): for probes that cannot speak TLS, such as Kubernetes' gRPC probes. It shows the
+   * serving status only. @default none
+   */
+  healthPort?: number;
 }
 
 /** A started server. */
@@ -24,6 +40,8 @@ export interface RunningServer {
   /** `host:port` actually bound. */
   readonly address: string;
   readonly port: number;
+  /** Port of the plaintext health-only server, when one was asked for. */
+  readonly healthPort: number | undefined;
   /** Calls being served right now. */
   inFlight(): number;
   /** Marks a service (or '' for the whole server) SERVING or NOT_SERVING in grpc.health.v1. */
@@ -47,6 +65,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const graceMs = options.shutdownGraceMs ?? 10_000;
   const logger = options.logger ?? jsonLogger('rpc');
+  const refusal = plaintextRefusal(host, options.tls !== undefined, options.allowInsecure === true);
+  if (refusal !== undefined) throw refusal;
+  const plaintextExposed = options.tls === undefined && !isLoopbackHost(host);
   const channelOptions: ChannelOptions = {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
@@ -63,12 +84,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${host}:${options.port ?? 0}`, serverCredentials(options.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });
   const address = `${host}:${port}`;
-  logger.info('grpc server listening', { address, services: options.services.map((s) => s.name) });
+  // The same health statuses on a second, plaintext server that carries no other service.
+  const healthServer = options.healthPort === undefined ? undefined : new Server();
+  let healthPort: number | undefined;
+  if (healthServer !== undefined) {
+    health.addToServer(healthServer);
+    try {
+      healthPort = await new Promise<number>((resolve, reject) => {
+        healthServer.bindAsync(`${host}:${options.healthPort}`, serverCredentials(undefined), (err, bound) => (err ? reject(err) : resolve(bound)));
+      });
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
+  }
+  const transport = options.tls === undefined ? 'plaintext' : options.tls.clientCa === undefined ? 'tls' : 'mtls';
+  if (plaintextExposed) logger.warn('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1): calls and their data are readable and forgeable on the network', { address });
+  logger.info('grpc server listening', { address, transport, healthPort, services: options.services.map((s) => s.name) });
 
   let stopping: Promise<void> | undefined;
   const shutdown = () => {
@@ -81,6 +118,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }, graceMs);
       server.tryShutdown(() => {
         clearTimeout(timer);
+        // Probes saw NOT_SERVING while the calls drained; now they see nothing.
+        healthServer?.forceShutdown();
         logger.info('grpc server stopped', { address });
         resolve();
       });
@@ -91,10 +130,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     address,
     port,
+    healthPort,
     inFlight: () => inFlight,
     setServing: (service, serving) => health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING'),
     shutdown,
   };
+}
+
+/**
+ * Why a server on `host` must not start: plaintext on a non-loopback address without
+ * `allowInsecure` (MNEME_INSECURE=1); undefined when it may. Checked by {@link startServer}, and
+ * by processes that want to refuse before they build anything.
+ */
+export function plaintextRefusal(host: string, tls: boolean, allowInsecure: boolean): MnemeError | undefined {
+  if (tls || allowInsecure || isLoopbackHost(host)) return undefined;
+  return new MnemeError(
+    'failed-precondition',
+    `refusing to serve plaintext gRPC on ${host}, which is not a loopback address: give a certificate and key (MNEME_TLS_CERT and MNEME_TLS_KEY), bind 127.0.0.1, or set MNEME_INSECURE=1 to serve plaintext anyway (e.g. behind a mesh that encrypts)`,
+  );
 }
 
 /** Shuts the server down on SIGTERM and SIGINT (what Kubernetes and Ctrl-C send). */

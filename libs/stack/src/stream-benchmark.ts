@@ -10,7 +10,7 @@ import {
 } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
-import { createClient, unary } from '@mneme/rpc';
+import { createClient, unary, type ClientTls } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
 
@@ -28,6 +28,8 @@ export interface StreamBenchmarkOptions {
   /** For the generic text benchmark: the folder of JSONL/CSV files and the number of experiences. */
   readonly textData?: string;
   readonly experiences?: number;
+  /** TLS of the connections to the services; plaintext when absent. */
+  readonly tls?: ClientTls | undefined;
   readonly strategy: string;
   readonly options?: Readonly<Record<string, string>>;
   readonly seed: number;
@@ -92,8 +94,8 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
   if (built.classifier.inputSize <= 0 || (built.text !== undefined && texts === undefined)) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is neither a feature-level nor a text benchmark`);
   if (texts !== undefined && settings.hidden.length > 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}': a text model is a linear head on its encoder; hidden layers (${settings.hidden.join(', ')}) cannot be streamed`);
   const modelId = options.modelId ?? `${options.benchmark}-${options.strategy}-${options.seed}`;
-  const trainer = createClient(TrainerServiceClient, options.trainerAddress);
-  const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress);
+  const trainer = createClient(TrainerServiceClient, options.trainerAddress, { tls: options.tls });
+  const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress, { tls: options.tls });
   const chunk = options.ingestChunk ?? 100;
   const labels = [...built.classNames];
   const width = built.classifier.inputSize;

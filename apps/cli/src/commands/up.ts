@@ -10,10 +10,13 @@ import { requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
+import { upSecurity, type SecurityFlags } from './up-security.js';
 
 /** Options of `mneme up`, as commander parses them. */
-export interface UpCommandOptions {
+export interface UpCommandOptions extends SecurityFlags {
   kafka?: string;
+  /** Address the gRPC server binds. */
+  host: string;
   port: string;
   metricsPort?: string;
   dataDir?: string;
@@ -66,11 +69,12 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   if (epochs !== undefined) Object.assign(settings, { epochs, jointEpochs: epochs });
   if (batchSize !== undefined) Object.assign(settings, { batchSize });
   const experiences = positive('experiences', o.experiences);
+  const security = upSecurity(o);
   // A fresh folder per run unless one is given, so a run never resumes an older run's models.
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
   const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
-  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up' }) : new InProcessBus();
+  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up', security: security.kafka }) : new InProcessBus();
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create();
   const executor = createExecutor(engine);
@@ -81,7 +85,11 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     bus,
     executor,
     logger,
+    host: o.host,
     port: port('port', o.port),
+    tls: security.tls.server,
+    peerTls: security.tls.client,
+    allowInsecure: security.insecure,
     ...(o.metricsPort === undefined ? {} : { metricsPort: port('metrics-port', o.metricsPort) }),
   });
   const stop = async () => {
@@ -89,7 +97,8 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     await bus.close();
     await engine.dispose();
   };
-  console.error(`mneme up: ${services.join(', ')} on ${stack.address} over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}`);
+  const transport = security.tls.server === undefined ? 'plaintext' : security.tls.server.clientCa === undefined ? 'TLS' : 'mTLS';
+  console.error(`mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}`);
   try {
     const result = await streamBenchmark({
       benchmark: o.benchmark,
@@ -101,7 +110,8 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
       strategy: o.strategy,
       options,
       seed,
-      trainerAddress: stack.address,
+      trainerAddress: stack.localAddress,
+      tls: stack.clientTls,
       executor,
       modelId: `${o.benchmark}-${o.strategy}-${seed}`,
       onProgress: (e) => {

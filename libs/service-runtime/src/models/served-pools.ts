@@ -2,7 +2,7 @@ import { PromptPoolServiceClient } from '@mneme/contracts';
 import { MnemeError, NotFoundError } from '@mneme/errors';
 import type { StrategyState } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
-import { createClient, unary } from '@mneme/rpc';
+import { createClient, unary, type ClientTls } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import { aligned } from '../wire/feature-rows.js';
 import { poolOfState, withPool } from './model-pool.js';
@@ -26,10 +26,12 @@ export class ServedPools {
   /**
    * @param address `host:port` of the prompt-pool service, resolved at the first fetch (undefined: none)
    * @param capacity pool versions kept
+   * @param tls TLS of the connection to the service; plaintext when absent
    */
   constructor(
     private readonly address: (() => string | undefined) | undefined,
     private readonly capacity = 16,
+    private readonly tls?: ClientTls,
   ) {}
 
   /**
@@ -63,7 +65,7 @@ export class ServedPools {
   }
 
   private async fetch(address: string, modelId: string, version: number): Promise<ServedPool> {
-    this.client ??= createClient(PromptPoolServiceClient, address);
+    this.client ??= createClient(PromptPoolServiceClient, address, { tls: this.tls });
     const client = this.client;
     try {
       const res = await unary(client.getPool.bind(client), { pool: { modelId, tenant: '' }, version: 0, modelVersion: version });

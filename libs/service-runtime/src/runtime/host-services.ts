@@ -1,4 +1,4 @@
-import { startServer, type Logger, type RunningServer } from '@mneme/rpc';
+import { startServer, type Logger, type RunningServer, type ServerTls } from '@mneme/rpc';
 import { instrumentService } from './instrument-service.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import type { ServiceMetrics } from './service-metrics.js';
@@ -17,6 +17,12 @@ export interface HostOptions {
   readonly metricsPort?: number;
   readonly maxMessageBytes?: number;
   readonly shutdownGraceMs?: number;
+  /** Serve TLS with this certificate (mTLS with a client CA); plaintext when absent. */
+  readonly tls?: ServerTls | undefined;
+  /** Allow plaintext on a non-loopback host, with a warning (MNEME_INSECURE=1). @default false */
+  readonly allowInsecure?: boolean;
+  /** Port of a plaintext grpc.health.v1-only server, for probes that cannot speak TLS (MNEME_HEALTH_PORT). */
+  readonly healthPort?: number | undefined;
 }
 
 /** Services running in this process. */
@@ -42,6 +48,9 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
     port: options.port ?? 0,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.allowInsecure === undefined ? {} : { allowInsecure: options.allowInsecure }),
+    ...(options.healthPort === undefined ? {} : { healthPort: options.healthPort }),
   });
   const started: ServiceModule[] = [];
   let metricsEndpoint: MetricsEndpoint | undefined;

@@ -1,6 +1,6 @@
 import type { EventBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
-import type { Logger, ServiceBinding } from '@mneme/rpc';
+import type { ClientTls, Logger, ServiceBinding } from '@mneme/rpc';
 import type { ServiceMetrics } from './service-metrics.js';
 
 /**
@@ -34,6 +34,8 @@ export interface ServiceDeps {
   readonly limits?: ServiceLimits;
   /** Addresses of the other services this one calls, resolved when first needed (they may start after it). */
   readonly peers?: PeerAddresses;
+  /** TLS of this service's clients of its peers (MNEME_TLS_CA, and MNEME_TLS_CERT/KEY for mTLS); plaintext when absent. */
+  readonly peerTls?: ClientTls;
   /** Longest wait of a trainer for a distilled set before the experience closes without one (ms). @default 600000 */
   readonly distillTimeoutMs?: number;
   /** Training steps between a trainer's checkpoints of a model (MNEME_CHECKPOINT_EVERY). @default 100 */

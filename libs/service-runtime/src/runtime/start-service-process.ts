@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
-import { commonServiceConfig, defineConfig, type EnvSource } from '@mneme/config';
+import { commonServiceConfig, defineConfig, EX_CONFIG, kafkaSecurityConfig, transportSecurityConfig, type EnvSource } from '@mneme/config';
 import { createExecutor, Engine } from '@mneme/engine';
-import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
-import { jsonLogger } from '@mneme/rpc';
+import { InvalidArgumentError } from '@mneme/errors';
+import { InProcessBus, KafkaBus, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
+import { jsonLogger, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
 import type { ServiceDeps, ServiceModule } from './service-module.js';
 
-const serviceConfig = defineConfig({ ...commonServiceConfig });
+const serviceConfig = defineConfig({ ...commonServiceConfig, ...transportSecurityConfig, ...kafkaSecurityConfig });
+type ServiceConfig = ReturnType<typeof serviceConfig.load>['config'];
 
 /** A running service process and how to stop it (what SIGTERM and SIGINT call). */
 export interface ServiceProcess {
@@ -24,14 +26,15 @@ export interface ServiceProcess {
  */
 export async function startServiceProcess(name: string, create: (deps: ServiceDeps) => Promise<ServiceModule>, env: EnvSource = process.env): Promise<ServiceProcess> {
   const config = serviceConfig.loadOrExit(env);
+  const { tls, kafka } = loadSecurityOrExit(config);
   const logger = jsonLogger(name, config.logLevel);
   const brokers = config.kafkaBrokers ?? [];
-  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: `mneme-${name}`, topicPrefix: config.kafkaTopicPrefix, sessionTimeoutMs: config.kafkaSessionTimeout }) : new InProcessBus();
+  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: `mneme-${name}`, topicPrefix: config.kafkaTopicPrefix, sessionTimeoutMs: config.kafkaSessionTimeout, security: kafka }) : new InProcessBus();
   // Topics are created up front (idempotent), so consumers never join a topic that does not exist.
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger };
+  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }) };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
@@ -40,6 +43,9 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
     port: config.grpcPort,
     maxMessageBytes: config.grpcMaxMessageBytes,
     shutdownGraceMs: config.shutdownGrace,
+    tls: tls.server,
+    allowInsecure: config.insecure,
+    healthPort: config.healthPort,
     ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
   });
   let stopping: Promise<void> | undefined;
@@ -62,4 +68,41 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   return { hosted, stop };
+}
+
+/**
+ * Reads the certificate, key and password files the configuration names, once, and refuses
+ * plaintext on a non-loopback MNEME_GRPC_HOST without MNEME_INSECURE=1, before anything is built.
+ * A problem is a configuration error: printed with the variable and the fix, and the process exits
+ * with EX_CONFIG, as for a bad variable.
+ */
+function loadSecurityOrExit(config: ServiceConfig): { tls: TransportSecurity; kafka: KafkaSecurity } {
+  const problems: string[] = [];
+  // Every problem in one round: each loader's, then the plaintext rule.
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const tls = attempt(() => loadTransportSecurity({ cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa, ca: config.tlsCa, serverName: config.tlsServerName }));
+  const kafka = attempt(() =>
+    loadKafkaSecurity({
+      tls: config.kafkaTls,
+      tlsCa: config.kafkaTlsCa,
+      tlsCert: config.kafkaTlsCert,
+      tlsKey: config.kafkaTlsKey,
+      saslMechanism: config.kafkaSaslMechanism,
+      saslUsername: config.kafkaSaslUsername,
+      saslPasswordFile: config.kafkaSaslPasswordFile,
+    }),
+  );
+  const refusal = tls === undefined ? undefined : plaintextRefusal(config.grpcHost, tls.server !== undefined, config.insecure);
+  if (refusal !== undefined) problems.push(`MNEME_GRPC_HOST=${config.grpcHost}: ${refusal.message}`);
+  if (tls !== undefined && kafka !== undefined && problems.length === 0) return { tls, kafka };
+  process.stderr.write(`Invalid configuration: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+  return process.exit(EX_CONFIG);
 }
