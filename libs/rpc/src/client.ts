@@ -8,6 +8,7 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { bearerInterceptor } from './auth/bearer-interceptor.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
 import { fromGrpcError } from './status.js';
 
@@ -24,6 +25,8 @@ export interface ClientFactoryOptions {
   maxMessageBytes?: number;
   /** TLS credentials; plaintext when absent (loopback and in-cluster with a mesh). */
   credentials?: ChannelCredentials;
+  /** Bearer token sent on every call (`authorization` metadata); none when absent (open servers). */
+  token?: string;
 }
 
 /** Creates a generated client for `address` with mneme's channel settings. */
@@ -36,6 +39,7 @@ export function createClient<C extends Client>(
   return new Ctor(address, options.credentials ?? credentials.createInsecure(), {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    ...(options.token ? { interceptors: [bearerInterceptor(options.token)] } : {}),
   });
 }
 

@@ -1,5 +1,7 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { AccessControl } from './auth/access-control.js';
+import { scopeOf } from './auth/method-scopes.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { toGrpcImplementation, type CallTracker, type ServiceBinding } from './service.js';
 
@@ -17,6 +19,11 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** @default a JSON logger to stderr */
   logger?: Logger;
+  /**
+   * Who may call what (bearer tokens, scopes, per-tenant limits); grpc.health.v1 is always open.
+   * @default open: every caller may call everything, as the default tenant
+   */
+  access?: AccessControl;
 }
 
 /** A started server. */
@@ -55,10 +62,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let inFlight = 0;
   const tracker: CallTracker = { begin: () => void inFlight++, end: () => void inFlight-- };
 
+  const access = options.access ?? new AccessControl();
+  // A method nobody decided a scope for is a bug to catch at start, not a call to let through.
+  const unscoped = options.services.flatMap((b) => Object.values(b.definition).map((m) => m.path)).filter((path) => scopeOf(path) === undefined);
+  if (unscoped.length > 0) throw new Error(`methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
+
+  // Health is added directly, outside the access control: probes carry no token.
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   for (const binding of options.services) {
-    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker }));
+    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker, access }));
     health.setStatus(binding.name, 'SERVING');
   }
 
