@@ -33,3 +33,4 @@ export { METHOD_SCOPES, RATE_LIMITED_METHODS, scopeOf } from './auth/method-scop
 export { SCOPES, DEFAULT_TENANT, TENANT_METADATA_KEY, isTenantName } from './auth/principal.js';
 export type { Principal, Scope } from './auth/principal.js';
 export { bearerInterceptor } from './auth/bearer-interceptor.js';
+export { tokenFromEnv } from './auth/token-from-env.js';

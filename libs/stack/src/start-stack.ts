@@ -1,6 +1,6 @@
 import type { EventBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
-import type { Logger } from '@mneme/rpc';
+import type { AccessControl, Logger } from '@mneme/rpc';
 import { hostServices, type HostedServices } from '@mneme/service-runtime';
 import { ServiceMetrics } from '@mneme/service-runtime';
 import type { PeerAddresses, ServiceDeps, ServiceLimits, ServiceModule } from '@mneme/service-runtime';
@@ -30,6 +30,10 @@ export interface StackOptions {
   readonly peers?: PeerAddresses;
   /** Longest wait of a trainer for a distilled set (ms). @default 600000 */
   readonly distillTimeoutMs?: number;
+  /** Who may call what; open when absent (logged at start). */
+  readonly access?: AccessControl;
+  /** Token (scope `service`) the services send when they call each other; needed when `access` requires tokens. */
+  readonly serviceToken?: string;
 }
 
 /** Services running in this process, by name. */
@@ -63,6 +67,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     peers,
     ...(options.distillTimeoutMs === undefined ? {} : { distillTimeoutMs: options.distillTimeoutMs }),
+    ...(options.serviceToken === undefined ? {} : { serviceToken: options.serviceToken }),
   };
   const modules: Record<string, ServiceModule> = {};
   for (const name of names) modules[name] = await serviceFactory(name)(deps);
@@ -75,6 +80,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+    ...(options.access === undefined ? {} : { access: options.access }),
   });
   own.address = hosted.address;
   return { ...hosted, modules, metrics };

@@ -10,9 +10,10 @@ import { requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
+import { upAuth, type UpAuthOptions } from './up-auth.js';
 
 /** Options of `mneme up`, as commander parses them. */
-export interface UpCommandOptions {
+export interface UpCommandOptions extends UpAuthOptions {
   kafka?: string;
   port: string;
   metricsPort?: string;
@@ -68,6 +69,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const experiences = positive('experiences', o.experiences);
   // A fresh folder per run unless one is given, so a run never resumes an older run's models.
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+  const auth = upAuth(o);
   const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
   const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up' }) : new InProcessBus();
@@ -82,6 +84,8 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     executor,
     logger,
     port: port('port', o.port),
+    access: auth.access,
+    ...(auth.serviceToken === undefined ? {} : { serviceToken: auth.serviceToken }),
     ...(o.metricsPort === undefined ? {} : { metricsPort: port('metrics-port', o.metricsPort) }),
   });
   const stop = async () => {
@@ -89,7 +93,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     await bus.close();
     await engine.dispose();
   };
-  console.error(`mneme up: ${services.join(', ')} on ${stack.address} over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}`);
+  console.error(`mneme up: ${services.join(', ')} on ${stack.address} over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}; ${auth.access.open ? 'auth OFF (any caller may call anything)' : 'bearer tokens required'}`);
   try {
     const result = await streamBenchmark({
       benchmark: o.benchmark,
@@ -102,6 +106,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
       options,
       seed,
       trainerAddress: stack.address,
+      ...(auth.clientToken === undefined ? {} : { token: auth.clientToken }),
       executor,
       modelId: `${o.benchmark}-${o.strategy}-${seed}`,
       onProgress: (e) => {

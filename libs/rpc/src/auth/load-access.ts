@@ -1,6 +1,6 @@
 import { AccessControl } from './access-control.js';
 import { JwtVerifier } from './jwt-verifier.js';
-import { StaticTokens } from './static-tokens.js';
+import { StaticTokens, type StaticTokenEntry } from './static-tokens.js';
 
 /** Where a process finds its auth configuration (the MNEME_AUTH_* variables). */
 export interface AccessConfig {
@@ -16,6 +16,8 @@ export interface AccessConfig {
   readonly tenantClaim?: string | undefined;
   /** Per-tenant in-flight limit on Ingest and Predict (MNEME_TENANT_MAX_IN_FLIGHT). */
   readonly maxInFlightPerTenant?: number | undefined;
+  /** Tokens accepted besides the file's, when auth is on (an embedded stack's own service token). */
+  readonly extraTokens?: readonly StaticTokenEntry[] | undefined;
 }
 
 /**
@@ -23,13 +25,15 @@ export interface AccessConfig {
  * JWKS is given. Throws naming the file or setting at fault, so a bad secret stops start-up.
  */
 export function loadAccess(config: AccessConfig): AccessControl {
-  const tokens = config.tokensFile ? StaticTokens.fromFile(config.tokensFile) : undefined;
+  let tokens = config.tokensFile ? StaticTokens.fromFile(config.tokensFile) : undefined;
   let jwt: JwtVerifier | undefined;
   if (config.jwksFile) {
     // Without both, a token minted for another service by the same issuer would be accepted here.
     if (!config.issuer || !config.audience) throw new Error('MNEME_AUTH_JWKS needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE');
     jwt = JwtVerifier.fromFile(config.jwksFile, { issuer: config.issuer, audience: config.audience, ...(config.tenantClaim ? { tenantClaim: config.tenantClaim } : {}) });
   }
+  // Extra tokens never turn auth on by themselves: an open stack stays open.
+  if ((tokens || jwt) && config.extraTokens?.length) tokens = (tokens ?? new StaticTokens([])).with(config.extraTokens);
   return new AccessControl({
     ...(tokens ? { tokens } : {}),
     ...(jwt ? { jwt } : {}),

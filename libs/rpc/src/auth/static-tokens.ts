@@ -32,8 +32,10 @@ export function hashToken(token: string): string {
  */
 export class StaticTokens {
   private readonly entries: readonly { digest: Buffer; grant: StaticTokenGrant }[];
+  private readonly source: readonly StaticTokenEntry[];
 
   constructor(entries: readonly StaticTokenEntry[]) {
+    this.source = entries;
     this.entries = entries.map((entry, i) => ({ digest: Buffer.from(checkEntry(entry, i).sha256, 'hex'), grant: grantOf(entry) }));
   }
 
@@ -48,6 +50,11 @@ export class StaticTokens {
     } catch (err) {
       throw new Error(`token file ${path}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** These tokens and `more` (e.g. a service token minted at start for an embedded stack). */
+  with(more: readonly StaticTokenEntry[]): StaticTokens {
+    return new StaticTokens([...this.source, ...more]);
   }
 
   /** Number of tokens held. */

@@ -1,4 +1,4 @@
-import { startServer, type Logger, type RunningServer } from '@mneme/rpc';
+import { AccessControl, startServer, type Logger, type RunningServer } from '@mneme/rpc';
 import { instrumentService } from './instrument-service.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import type { ServiceMetrics } from './service-metrics.js';
@@ -17,6 +17,8 @@ export interface HostOptions {
   readonly metricsPort?: number;
   readonly maxMessageBytes?: number;
   readonly shutdownGraceMs?: number;
+  /** Who may call what; open (every caller, tenant "default") when absent, which is logged. */
+  readonly access?: AccessControl;
 }
 
 /** Services running in this process. */
@@ -35,9 +37,13 @@ export interface HostedServices {
  */
 export async function hostServices(options: HostOptions): Promise<HostedServices> {
   const bindings = options.modules.flatMap((m) => m.bindings.map((b) => instrumentService(b, options.metrics)));
+  const access = options.access ?? new AccessControl();
+  // One line, so an operator sees at start that nobody is asked who they are.
+  if (access.open) options.logger.warn('auth is off: every caller may call every RPC as tenant "default"; set MNEME_AUTH_TOKENS or MNEME_AUTH_JWKS to require bearer tokens');
   const server = await startServer({
     services: bindings,
     logger: options.logger,
+    access,
     ...(options.host === undefined ? {} : { host: options.host }),
     port: options.port ?? 0,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { commonServiceConfig, defineConfig, type EnvSource } from '@mneme/config';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
-import { jsonLogger } from '@mneme/rpc';
+import { jsonLogger, loadAccess } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
 import type { ServiceDeps, ServiceModule } from './service-module.js';
@@ -25,13 +26,16 @@ export interface ServiceProcess {
 export async function startServiceProcess(name: string, create: (deps: ServiceDeps) => Promise<ServiceModule>, env: EnvSource = process.env): Promise<ServiceProcess> {
   const config = serviceConfig.loadOrExit(env);
   const logger = jsonLogger(name, config.logLevel);
+  // A bad token file or JWKS stops start-up here, before anything listens.
+  const access = loadAccess({ tokensFile: config.authTokens, jwksFile: config.authJwks, issuer: config.authIssuer, audience: config.authAudience, tenantClaim: config.authTenantClaim, maxInFlightPerTenant: config.tenantMaxInFlight });
+  const serviceToken = config.serviceTokenFile === undefined ? undefined : readFileSync(config.serviceTokenFile, 'utf8').trim();
   const brokers = config.kafkaBrokers ?? [];
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: `mneme-${name}`, topicPrefix: config.kafkaTopicPrefix, sessionTimeoutMs: config.kafkaSessionTimeout }) : new InProcessBus();
   // Topics are created up front (idempotent), so consumers never join a topic that does not exist.
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger };
+  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(serviceToken ? { serviceToken } : {}) };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
@@ -40,6 +44,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
     port: config.grpcPort,
     maxMessageBytes: config.grpcMaxMessageBytes,
     shutdownGraceMs: config.shutdownGrace,
+    access,
     ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
   });
   let stopping: Promise<void> | undefined;
