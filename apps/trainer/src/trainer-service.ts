@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents, type EventContext, type Subscription } from '@mneme/events';
-import { FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
-import { defineService } from '@mneme/rpc';
+import { FileModelStore, modelIdProblem, modelNotFound, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
+import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
 import { defineModel } from '@mneme/streaming';
 import { InputFeaturizer } from '@mneme/service-runtime';
 import { buildModelRuntime } from '@mneme/service-runtime';
@@ -99,16 +99,17 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   let subscription: Subscription | undefined;
   let heartbeat: ReplicaHeartbeat | undefined;
   let stopping = false;
-  /** Models known to exist (never deleted), so an event does not read the model's record again. */
-  const known = new Set<string>();
+  /** Owners of the models known to exist (never deleted), so an event does not read the model's record again. */
+  const known = new Map<string, string>();
 
   const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
     await pools.publish(version);
+    const owner = (await store.findModel(version.modelId))?.tenant;
     await publishEvent(deps.bus, 'modelUpdated', {
       // A deterministic id: announcing the same version again (after a crash) is a duplicate.
-      header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}` }),
+      header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}`, ...(owner === undefined ? {} : { tenant: owner }) }),
       version: versionToWire(version),
       reason,
     });
@@ -239,13 +240,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
 
   const partitionFor = (ctx: EventContext): number | undefined => (assigned === undefined ? undefined : ctx.partition);
 
-  const requireModel = async (modelId: string): Promise<ModelRecord> => {
+  /** The model's record if `tenant` owns it; another tenant's model is not found, exactly like a missing one. */
+  const requireModel = async (modelId: string, tenant: string): Promise<ModelRecord> => {
     const problem = modelIdProblem(modelId);
     if (problem !== undefined) throw new InvalidArgumentError(problem);
-    return store.getModel(modelId);
+    const record = await store.findModel(modelId);
+    if (record === undefined || ownerOf(record) !== tenant) throw modelNotFound(modelId);
+    return record;
   };
 
-  const createModel = async (req: CreateModelRequest) => {
+  const createModel = async (req: CreateModelRequest, tenant: string) => {
     const spec = req.spec;
     const problems: string[] = [];
     const idProblem = modelIdProblem(req.modelId);
@@ -274,6 +278,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       labels: [...labels],
       seed: Number(spec!.seed),
       createdAt: Date.now(),
+      // The default tenant is left implicit, so records of an open stack stay as they were.
+      ...(tenant === DEFAULT_TENANT ? {} : { tenant }),
     };
     // Build first: a bad base, strategy or option fails here, before anything is stored.
     const runtime = await buildModelRuntime(record, deps.executor, modelsDir);
@@ -284,16 +290,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     return { version: versionToWire(version) };
   };
 
-  const publishSamples = async (modelId: string, samples: readonly TrainingSample[]) => {
+  const publishSamples = async (record: ModelRecord, samples: readonly TrainingSample[]) => {
     for (let at = 0; at < samples.length; at += samplesPerEvent) {
-      await publishEvent(deps.bus, 'samples', { header: newEventHeader({ modelId, producer: 'trainer' }), samples: samples.slice(at, at + samplesPerEvent) });
+      await publishEvent(deps.bus, 'samples', { header: newEventHeader({ modelId: record.modelId, producer: 'trainer', tenant: ownerOf(record) }), samples: samples.slice(at, at + samplesPerEvent) });
     }
   };
 
   const binding = defineService(TrainerServiceService, {
-    createModel,
-    ingest: async (req) => {
-      const record = await requireModel(req.modelId);
+    createModel: (req, ctx) => createModel(req, ctx.principal.tenant),
+    ingest: async (req, ctx) => {
+      const record = await requireModel(req.modelId, ctx.principal.tenant);
       const problems: string[] = [];
       if (req.samples.length === 0 || req.samples.length > MAX_INGEST) problems.push(`samples must hold 1..${MAX_INGEST} samples, got ${req.samples.length}`);
       const ids = new Set<string>();
@@ -321,23 +327,23 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       // Repeats are told apart here when this replica trains the model; otherwise its owner drops them from the log.
       const duplicates = trainer === undefined ? [] : req.samples.filter((s) => trainer.hasSample(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
       const fresh = trainer === undefined ? req.samples : req.samples.filter((s) => !trainer.hasSample(s.sample!.sampleId));
-      await publishSamples(req.modelId, fresh);
+      await publishSamples(record, fresh);
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
-    closeExperience: async (req) => {
+    closeExperience: async (req, ctx) => {
       const ref = req.experience;
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
-      await requireModel(ref.modelId);
+      const record = await requireModel(ref.modelId, ctx.principal.tenant);
       await publishEvent(deps.bus, 'experienceClosed', {
-        header: newEventHeader({ modelId: ref.modelId, producer: 'trainer' }),
+        header: newEventHeader({ modelId: ref.modelId, producer: 'trainer', tenant: ownerOf(record) }),
         experience: ref,
         sampleCount: req.sampleCount,
         dataUri: '',
       });
       return { sampleCount: req.sampleCount };
     },
-    getTrainingStatus: async (req) => {
-      const record = await requireModel(req.modelId);
+    getTrainingStatus: async (req, ctx) => {
+      const record = await requireModel(req.modelId, ctx.principal.tenant);
       const trainer = await localTrainer(req.modelId);
       // Another replica trains it: report the stored progress (its owner's last checkpoint).
       const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? { ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))), distillation: undefined, distillationFailures: [] };
@@ -365,8 +371,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         ...(replication === undefined ? {} : { replayMemory: { held: replication.held, pending: replication.pending, resync: replication.resync, lastError: replication.lastError ?? '' } }),
       };
     },
-    listModelVersions: async (req) => {
-      await requireModel(req.modelId);
+    listModelVersions: async (req, ctx) => {
+      await requireModel(req.modelId, ctx.principal.tenant);
       const all = await store.listVersions(req.modelId);
       const size = req.page?.pageSize || 50;
       const start = req.page?.pageToken ? Number(req.page.pageToken) : 0;
@@ -374,8 +380,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const page = all.slice(start, start + size);
       return { versions: page.map(versionToWire), nextPageToken: start + size < all.length ? String(start + size) : '' };
     },
-    forgetSamples: async (req) => {
-      await requireModel(req.modelId);
+    forgetSamples: async (req, ctx) => {
+      await requireModel(req.modelId, ctx.principal.tenant);
       const problems: string[] = [];
       if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_INGEST) problems.push(`sample_ids must hold 1..${MAX_INGEST} ids, got ${req.sampleIds.length}`);
       const empty = req.sampleIds.findIndex((id) => id === '');
@@ -399,10 +405,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         syntheticSetsFromThem: sets,
       };
     },
-    promoteModelVersion: async (req) => {
+    promoteModelVersion: async (req, ctx) => {
       const ref = req.model;
       if (ref === undefined) throw new InvalidArgumentError('model is required');
-      await requireModel(ref.modelId);
+      await requireModel(ref.modelId, ctx.principal.tenant);
       const promoted = await store.promote(ref.modelId, Number(ref.version));
       await announce(promoted, 'promoted');
       return { version: versionToWire(promoted) };
@@ -414,17 +420,24 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     bindings: [binding],
     async start() {
       heartbeat = await ReplicaHeartbeat.start(replicasDir, replica, heartbeatMs);
-      const unknownModel = async (modelId: string) => {
-        if (known.has(modelId)) return;
-        if ((await store.findModel(modelId)) === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
-        known.add(modelId);
+      /** Checks that the event's model exists and that the event's tenant owns it (else it is dead-lettered). */
+      const unknownModel = async (modelId: string, header: EventContext['header']) => {
+        let owner = known.get(modelId);
+        if (owner === undefined) {
+          const record = await store.findModel(modelId);
+          if (record === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
+          owner = ownerOf(record);
+          known.set(modelId, owner);
+        }
+        const tenant = header.tenant === '' ? DEFAULT_TENANT : header.tenant;
+        if (tenant !== owner) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
       };
       // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
       subscription = await consumeEventsTogether(
         deps.bus,
         {
           samples: async (event, ctx) => {
-            await unknownModel(ctx.key);
+            await unknownModel(ctx.key, ctx.header);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
@@ -435,7 +448,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
           },
           experienceClosed: async (event, ctx) => {
-            await unknownModel(ctx.key);
+            await unknownModel(ctx.key, ctx.header);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx));
@@ -479,6 +492,11 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     },
     owned: () => [...trainers.keys()].sort(),
   };
+}
+
+/** The tenant that owns a model (records without one predate tenants: the default tenant's). */
+function ownerOf(record: ModelRecord): string {
+  return record.tenant ?? DEFAULT_TENANT;
 }
 
 function exists(path: string): Promise<boolean> {
