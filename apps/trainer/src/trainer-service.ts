@@ -16,7 +16,7 @@ import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
 import { remotePoolPublisher } from './pool-publisher.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
-import { versionToWire } from '@mneme/service-runtime';
+import { eventTenant, ownerOf, versionToWire } from '@mneme/service-runtime';
 
 /** Options of the trainer beyond the shared service deps. */
 export interface TrainerOptions {
@@ -429,7 +429,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
           owner = ownerOf(record);
           known.set(modelId, owner);
         }
-        const tenant = header.tenant === '' ? DEFAULT_TENANT : header.tenant;
+        const tenant = eventTenant(header);
         if (tenant !== owner) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
       };
       // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
@@ -492,11 +492,6 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     },
     owned: () => [...trainers.keys()].sort(),
   };
-}
-
-/** The tenant that owns a model (records without one predate tenants: the default tenant's). */
-function ownerOf(record: ModelRecord): string {
-  return record.tenant ?? DEFAULT_TENANT;
 }
 
 function exists(path: string): Promise<boolean> {

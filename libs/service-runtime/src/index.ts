@@ -26,3 +26,4 @@ export { ServedPools } from './models/served-pools.js';
 export type { ClassifierSource, ResolvedClassifier } from './models/classifier-source.js';
 export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire/feature-rows.js';
 export { versionToWire } from './wire/version-wire.js';
+export { eventTenant, ModelOwners, ownerOf } from './models/model-owners.js';
