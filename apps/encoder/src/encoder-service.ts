@@ -78,7 +78,7 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   });
   // One forward pass per batch: the encoder's chunk is the batch bound.
   const encoders = new SentenceEncoders(modelsDir, deps.executor, maxBatch);
-  const pools = new ServedPools(deps.peers?.promptPool);
+  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.serviceToken);
   const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
   const embedder = new Embedder(models, encoders, options.defaultEncoder ?? DEFAULT_MODEL, batching('embed'));
   const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };

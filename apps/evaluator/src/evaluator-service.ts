@@ -46,7 +46,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const models = new Map<string, Promise<ModelEvaluation>>();
   // L2P versions are evaluated with the pool the prompt-pool service serves for them.
-  const pools = new ServedPools(deps.peers?.promptPool);
+  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.serviceToken);
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
   // One evaluation at a time: they share runtimes and the ledger files.

@@ -102,7 +102,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   /** Owners of the models known to exist (never deleted), so an event does not read the model's record again. */
   const known = new Map<string, string>();
 
-  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger });
+  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, store, logger: deps.logger, token: deps.serviceToken });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
     await pools.publish(version);
@@ -161,6 +161,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         ...(deps.peers?.distiller === undefined ? {} : { distillerAddress: deps.peers.distiller }),
         ...(deps.peers?.replayMemory === undefined ? {} : { replayMemoryAddress: deps.peers.replayMemory }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
+        ...(deps.serviceToken === undefined ? {} : { serviceToken: deps.serviceToken }),
         announce,
         onFenced: (id) => {
           fenced.add(id);
@@ -394,7 +395,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
-      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.() });
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.(), peer: { token: deps.serviceToken, tenant: ctx.principal.tenant } });
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
       return {

@@ -26,7 +26,20 @@ export interface ClientFactoryOptions {
   /** TLS credentials; plaintext when absent (loopback and in-cluster with a mesh). */
   credentials?: ChannelCredentials;
   /** Bearer token sent on every call (`authorization` metadata); none when absent (open servers). */
-  token?: string;
+  token?: string | undefined;
+  /**
+   * Tenant every call acts for (`x-mneme-tenant` metadata): what a service sets when it calls a
+   * peer on behalf of a model's owner. Only `service` tokens (or open servers) honour it.
+   */
+  tenant?: string | undefined;
+}
+
+/** Who a service's calls to a peer act for: the owner's tenant, with the service's own token. */
+export interface PeerIdentity {
+  /** The service's token (scope `service`); undefined when the peers run open. */
+  readonly token?: string | undefined;
+  /** The tenant the calls act for (the owner of the model they concern). */
+  readonly tenant: string;
 }
 
 /** Creates a generated client for `address` with mneme's channel settings. */
@@ -39,7 +52,7 @@ export function createClient<C extends Client>(
   return new Ctor(address, options.credentials ?? credentials.createInsecure(), {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
-    ...(options.token ? { interceptors: [bearerInterceptor(options.token)] } : {}),
+    ...(options.token || options.tenant ? { interceptors: [bearerInterceptor(options.token || undefined, options.tenant)] } : {}),
   });
 }
 

@@ -14,7 +14,7 @@ export type {
   ClientStreamHandler,
 } from './service.js';
 export { createClient, unary } from './client.js';
-export type { ClientConstructor, ClientFactoryOptions, UnaryMethod, CallSettings } from './client.js';
+export type { ClientConstructor, ClientFactoryOptions, UnaryMethod, CallSettings, PeerIdentity } from './client.js';
 export { toGrpcStatus, fromGrpcError, INTERNAL_DETAILS } from './status.js';
 export type { GrpcStatus } from './status.js';
 export { jsonLogger } from './logger.js';
