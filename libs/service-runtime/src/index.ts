@@ -27,3 +27,4 @@ export type { ClassifierSource, ResolvedClassifier } from './models/classifier-s
 export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire/feature-rows.js';
 export { versionToWire } from './wire/version-wire.js';
 export { eventTenant, ModelOwners, ownerOf } from './models/model-owners.js';
+export { ResourceOwners } from './runtime/resource-owners.js';
