@@ -17,6 +17,15 @@ export class ResourceOwners {
   /** @param dirOf the folder of the resource with this id */
   constructor(private readonly dirOf: (id: string) => string) {}
 
+  /** True when an owner was recorded for the resource. */
+  async recorded(id: string): Promise<boolean> {
+    if (this.cache.has(id)) return true;
+    return readFile(join(this.dirOf(id), OWNER_FILE)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** The resource's owner: the recorded tenant, else the default tenant. */
   async ownerOf(id: string): Promise<string> {
     const hit = this.cache.get(id);
