@@ -23,6 +23,8 @@ import { startStack, type RunningStack } from './start-stack.js';
 
 const TOKENS = { acme: 'acme-token', globex: 'globex-token' } as const;
 type Tenant = keyof typeof TOKENS;
+/** A generated gRPC client (the grpc-js type, named without importing grpc-js here). */
+type GrpcClient = ReturnType<typeof createClient>;
 
 /**
  * Every resource kind (model, memory, pool, synthetic set) created by one tenant is, for another
@@ -33,7 +35,7 @@ describe('tenants on the embedded stack with auth on', () => {
   let bus: InProcessBus;
   let stack: RunningStack;
   const opened: { close(): void }[] = [];
-  const as = <C extends { close(): void }>(Ctor: ClientConstructor<C & import('@grpc/grpc-js').Client>, tenant: Tenant): C => {
+  const as = <C extends GrpcClient>(Ctor: ClientConstructor<C>, tenant: Tenant): C => {
     const client = createClient(Ctor, stack.address, { token: TOKENS[tenant] });
     opened.push(client);
     return client;
