@@ -108,7 +108,7 @@ render base deploy/kustomize/base
 render overlay-dev deploy/kustomize/overlays/dev
 render overlay-prod deploy/kustomize/overlays/prod
 # Every non-empty subset of the components on the base (the empty one is the base itself).
-components=(gpu kafka network-policies hpa)
+components=(gpu kafka network-policies hpa auth)
 for ((mask = 1; mask < 1 << ${#components[@]}; mask++)); do
   name=base
   dir="$OUT/combinations/$mask"
