@@ -99,6 +99,25 @@ describe('tenants on the embedded stack with auth on', () => {
     expect((await unary(acme.describeMemory.bind(acme), { modelId: 'acme-memory' })).stats?.capacity).toBe(4);
   });
 
+  it("service-to-service: the trainer replicates a model's memory with its service token, as the model's owner", async () => {
+    const trainer = as(TrainerServiceClient, 'acme');
+    const spec = { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'er', options: { memory: '8' } }, labels: ['a', 'b'], seed: 0 };
+    await unary(trainer.createModel.bind(trainer), { modelId: 'acme-er', spec });
+    const samples = Array.from({ length: 6 }, (_, i) => ({
+      sample: { sampleId: `s${i}`, label: i % 2 === 0 ? 'a' : 'b', metadata: {}, input: { kind: { $case: 'features' as const, value: toWire(tensor('float32', [2], Float32Array.of(i % 2, 1 - (i % 2)))) } } },
+      experience: { modelId: 'acme-er', experienceIndex: 0 },
+      taskId: undefined,
+    }));
+    await unary(trainer.ingest.bind(trainer), { modelId: 'acme-er', samples });
+    await unary(trainer.closeExperience.bind(trainer), { experience: { modelId: 'acme-er', experienceIndex: 0 }, sampleCount: 6 });
+    // Without the stack's service token (or with the wrong tenant) the replication is refused and this never fills.
+    const acme = as(ReplayMemoryServiceClient, 'acme');
+    const size = async () => unary(acme.describeMemory.bind(acme), { modelId: 'acme-er' }).then((r) => r.stats?.size ?? 0, () => -1);
+    await expect.poll(size, { timeout: 10_000 }).toBeGreaterThan(0);
+    const globex = as(ReplayMemoryServiceClient, 'globex');
+    await sameAsMissing((id) => unary(globex.describeMemory.bind(globex), { modelId: id }), 'acme-er', 'no-such-memory');
+  });
+
   it('pools: GetPool and ListPoolVersions of another tenant’s pool are NOT_FOUND', async () => {
     const acme = as(PromptPoolServiceClient, 'acme');
     const pool = { modelId: 'acme-pool', tenant: '' };
