@@ -147,3 +147,24 @@ describe('tenants on the embedded stack with auth on', () => {
     expect((await unary(acme.listSyntheticSets.bind(acme), { modelId: 'acme-sets', page: undefined })).sets).toHaveLength(1);
   });
 });
+
+describe('open mode', () => {
+  it('says so in one warning line at start, and not when tokens are required', async () => {
+    const dir = await tempDataDir();
+    const bus = new InProcessBus({ logger: silentEventLogger });
+    const warnings: string[] = [];
+    const logger = { ...quietLogger, warn: (message: string) => void warnings.push(message) };
+    try {
+      const open = await startStack({ services: ['prompt-pool'], dataDir: dir, bus, executor: await testExecutor(), logger });
+      await open.stop();
+      expect(warnings.filter((w) => w.startsWith('auth is off'))).toHaveLength(1);
+      await writeFile(join(dir, 'tokens.jsonl'), JSON.stringify({ sha256: hashToken('t'), tenant: 'acme', scopes: ['read'] }));
+      const closed = await startStack({ services: ['prompt-pool'], dataDir: dir, bus, executor: await testExecutor(), logger, access: loadAccess({ tokensFile: join(dir, 'tokens.jsonl') }) });
+      await closed.stop();
+      expect(warnings.filter((w) => w.startsWith('auth is off'))).toHaveLength(1);
+    } finally {
+      await bus.close();
+      await removeDir(dir);
+    }
+  });
+});
