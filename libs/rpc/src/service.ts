@@ -22,7 +22,7 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The caller's deadline, if it set one. */
   readonly deadline: Date | undefined;
-  /** Request metadata, first value per key. */
+  /** Request metadata, first value per key, without `authorization` (the token stays in the access control). */
   readonly metadata: Readonly<Record<string, string>>;
   /** Full method path, e.g. `/mneme.v1.EncoderService/Embed`. */
   readonly method: string;
@@ -128,6 +128,8 @@ function metadataOf(call: AnyCall): Record<string, string> {
 async function admit(call: AnyCall, path: string, access: AccessControl): Promise<{ ctx: CallContext; release: () => void }> {
   const metadata = metadataOf(call);
   const { principal, release } = await access.admit(path, metadata);
+  // Handlers never see the token: nothing they log or forward can leak it.
+  delete metadata['authorization'];
   const controller = new AbortController();
   if (call.cancelled) controller.abort();
   else (call as NodeJS.EventEmitter).once('cancelled', () => controller.abort());

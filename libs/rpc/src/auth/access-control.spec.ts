@@ -34,6 +34,7 @@ describe('scope table', () => {
 
 // The handler reports who called, so tests can see the tenant the server established.
 const seen: CallContext['principal'][] = [];
+const seenMetadata: CallContext['metadata'][] = [];
 let gate: Promise<void> = Promise.resolve();
 const encoder: AsyncService<typeof EncoderServiceService> = {
   async embed() {
@@ -46,6 +47,7 @@ const encoder: AsyncService<typeof EncoderServiceService> = {
   },
   async describeServing(_req, ctx) {
     seen.push(ctx.principal);
+    seenMetadata.push(ctx.metadata);
     return DescribeServingResponse.fromPartial({ executionProvider: ctx.principal.tenant });
   },
 };
@@ -108,6 +110,9 @@ describe('access control on a real gRPC server', () => {
   it('lets a service token act for the tenant named in metadata, and only with one named', async () => {
     expect((await describeAs(tokens.service, { 'x-mneme-tenant': 'globex' })).executionProvider).toBe('globex');
     expect(seen.at(-1)).toMatchObject({ tenant: 'globex', delegated: true, subject: 'trainer' });
+    // The token itself never reaches a handler.
+    expect(seenMetadata.at(-1)).not.toHaveProperty('authorization');
+    expect(seenMetadata.at(-1)).toHaveProperty('x-mneme-tenant', 'globex');
     expect(await failure(describeAs(tokens.service))).toMatch(/^permission-denied: a service token must name the tenant/);
   });
 
@@ -118,6 +123,8 @@ describe('access control on a real gRPC server', () => {
     const wrongAudience = await new SignJWT({ tenant: 'acme', scope: 'read' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://issuer.test').setAudience('other').setExpirationTime('5m').sign(jwks.privateKey);
     expect(await failure(describeAs(wrongAudience))).toBe('unauthenticated: token claim "aud" is not accepted');
     expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'predict' }, jwks.privateKey)))).toMatch(/^permission-denied/);
+    // A JWT cannot grant `service` (acting for any tenant): only the operator's token file can.
+    expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'service' }, jwks.privateKey), { 'x-mneme-tenant': 'globex' }))).toMatch(/^permission-denied: token lacks the "read" scope/);
   });
 
   it('answers RESOURCE_EXHAUSTED past the tenant in-flight limit on Predict, and frees the slot after', async () => {

@@ -32,7 +32,8 @@ const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 /**
  * Verifies JWTs (signature against a JWKS file, expiry, issuer, audience) with `jose`. Scopes
  * come from the OAuth `scope` claim (space-separated) or a `scopes` array; unknown scopes are
- * ignored so an identity provider may issue scopes of other systems too.
+ * ignored so an identity provider may issue scopes of other systems too. `service` is never taken
+ * from a JWT: it acts for any tenant, so it is granted only by the token file the operator controls.
  */
 export class JwtVerifier {
   private readonly keys: ReturnType<typeof createLocalJWKSet>;
@@ -77,7 +78,7 @@ export class JwtVerifier {
 function scopesOf(payload: JWTPayload): ReadonlySet<Scope> {
   const raw = payload['scope'];
   const list = typeof raw === 'string' ? raw.split(' ') : Array.isArray(payload['scopes']) ? (payload['scopes'] as unknown[]) : [];
-  return new Set(list.filter((s): s is Scope => typeof s === 'string' && isScope(s)));
+  return new Set(list.filter((s): s is Scope => typeof s === 'string' && isScope(s) && s !== 'service'));
 }
 
 function reasonOf(err: unknown): string {
