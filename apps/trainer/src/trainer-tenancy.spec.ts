@@ -60,6 +60,14 @@ describe('trainer: models belong to the tenant that created them', () => {
     }
   });
 
+  it('counts refused calls in the request metrics, by code', async () => {
+    const anonymous = createClient(TrainerServiceClient, host.address);
+    clients.push(anonymous);
+    expect((await failure(unary(anonymous.getTrainingStatus.bind(anonymous), { modelId: 'owned' }))).kind).toBe('unauthenticated');
+    const text = await deps.metrics.registry.getSingleMetricAsString('mneme_grpc_requests_total');
+    expect(text).toMatch(/mneme_grpc_requests_total\{service="mneme\.v1\.TrainerService",method="GetTrainingStatus",code="unauthenticated"\} 1/);
+  });
+
   it('serves the owner, and refuses a re-create of the id by another tenant without showing its definition', async () => {
     const acme = as('acme');
     const status = await unary(acme.getTrainingStatus.bind(acme), { modelId: 'owned' });

@@ -1,5 +1,6 @@
 import { Server, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import type { MnemeError } from '@mneme/errors';
 import { AccessControl } from './auth/access-control.js';
 import { scopeOf } from './auth/method-scopes.js';
 import { jsonLogger, type Logger } from './logger.js';
@@ -24,6 +25,8 @@ export interface ServerOptions {
    * @default open: every caller may call everything, as the default tenant
    */
   access?: AccessControl;
+  /** Told of each call the access control refused (its handler never ran), e.g. to count it. */
+  onRefused?: (method: string, error: MnemeError) => void;
 }
 
 /** A started server. */
@@ -71,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   for (const binding of options.services) {
-    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker, access }));
+    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker, access, ...(options.onRefused ? { onRefused: options.onRefused } : {}) }));
     health.setStatus(binding.name, 'SERVING');
   }
 

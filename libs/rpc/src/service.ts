@@ -10,6 +10,7 @@ import {
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { MnemeError } from '@mneme/errors';
 import { AccessControl } from './auth/access-control.js';
 import type { Principal } from './auth/principal.js';
 import { NOTHING_TO_RELEASE } from './auth/tenant-limiter.js';
@@ -92,6 +93,8 @@ export interface AdapterDeps {
   tracker: CallTracker;
   /** Authenticates, authorises and rate-limits each call before its handler runs. @default open */
   access?: AccessControl;
+  /** Told of each call the access control refused (its handler never ran), e.g. to count it. */
+  onRefused?: (method: string, error: MnemeError) => void;
 }
 
 /**
@@ -125,9 +128,16 @@ function metadataOf(call: AnyCall): Record<string, string> {
 }
 
 /** Admits the call (auth, scope, tenant limit), then builds its context; `release` ends the admission. */
-async function admit(call: AnyCall, path: string, access: AccessControl): Promise<{ ctx: CallContext; release: () => void }> {
+async function admit(call: AnyCall, path: string, deps: AdapterDeps): Promise<{ ctx: CallContext; release: () => void }> {
   const metadata = metadataOf(call);
-  const { principal, release } = await access.admit(path, metadata);
+  let admission: Awaited<ReturnType<AccessControl['admit']>>;
+  try {
+    admission = await (deps.access ?? OPEN).admit(path, metadata);
+  } catch (err) {
+    deps.onRefused?.(path, MnemeError.from(err));
+    throw err;
+  }
+  const { principal, release } = admission;
   // Handlers never see the token: nothing they log or forward can leak it.
   delete metadata['authorization'];
   const controller = new AbortController();
@@ -153,13 +163,12 @@ function asServiceError(err: unknown, logger: Logger, path: string): Partial<Ser
 
 function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: unknown[]) => unknown, deps: AdapterDeps): UntypedHandleCall {
   const { logger, tracker } = deps;
-  const access = deps.access ?? OPEN;
   const path = method.path;
   if (!method.requestStream && !method.responseStream) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
       let release = NOTHING_TO_RELEASE;
-      admit(call, path, access)
+      admit(call, path, deps)
         .then((admitted) => {
           release = admitted.release;
           return handler(call.request, admitted.ctx);
@@ -179,7 +188,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
       tracker.begin();
       let release = NOTHING_TO_RELEASE;
       const run = async () => {
-        const admitted = await admit(call, path, access);
+        const admitted = await admit(call, path, deps);
         release = admitted.release;
         for await (const item of handler(call.request, admitted.ctx) as AsyncIterable<unknown>) {
           if (call.cancelled) return;
@@ -199,7 +208,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
     return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
       let release = NOTHING_TO_RELEASE;
-      admit(call, path, access)
+      admit(call, path, deps)
         .then((admitted) => {
           release = admitted.release;
           return handler(call as AsyncIterable<unknown>, admitted.ctx);

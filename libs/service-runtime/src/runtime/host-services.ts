@@ -44,6 +44,12 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
     services: bindings,
     logger: options.logger,
     access,
+    // Refused calls count like served ones (code unauthenticated, permission-denied, resource-exhausted).
+    onRefused: (path, error) => {
+      const slash = path.lastIndexOf('/');
+      options.metrics.requests.inc({ service: path.slice(1, slash), method: path.slice(slash + 1), code: error.kind });
+      options.logger.debug('call refused', { method: path, kind: error.kind, reason: error.message });
+    },
     ...(options.host === undefined ? {} : { host: options.host }),
     port: options.port ?? 0,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
