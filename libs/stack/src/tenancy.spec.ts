@@ -12,8 +12,11 @@ import {
   ReplayMemoryServiceClient,
   ScenarioKind,
   TrainerServiceClient,
+  DeadLetterEvent,
+  ModelUpdatedEvent,
+  TOPICS,
 } from '@mneme/contracts';
-import { InProcessBus, silentEventLogger } from '@mneme/events';
+import { InProcessBus, newEventHeader, publishEvent, silentEventLogger } from '@mneme/events';
 import { createClient, hashToken, loadAccess, unary, type ClientConstructor } from '@mneme/rpc';
 import { failure, quietLogger, removeDir, tempDataDir, testExecutor } from '@mneme/testing';
 import { tensor } from '@mneme/tensor';
@@ -87,6 +90,15 @@ describe('tenants on the embedded stack with auth on', () => {
     expect((await unary(own.predict.bind(own), { model: { modelId: 'acme-model', version: 0 }, inputs: [input], topK: 1, taskId: undefined })).predictions).toHaveLength(1);
     const listed = await unary(encoder.describeServing.bind(encoder), { modelId: '' });
     expect(listed.versions.map((v) => v.model?.modelId)).not.toContain('acme-model');
+  });
+
+  it("consumers dead-letter a model-updated event whose tenant does not own the model, naming both", async () => {
+    const letters: DeadLetterEvent[] = [];
+    await bus.subscribe(TOPICS.deadLetter, 'dlq-watch', async (m) => void letters.push(DeadLetterEvent.decode(m.value)));
+    const header = newEventHeader({ modelId: 'acme-model', producer: 'intruder', tenant: 'globex' });
+    await publishEvent(bus, 'modelUpdated', ModelUpdatedEvent.fromPartial({ header, version: { model: { modelId: 'acme-model', version: 1 } }, reason: 'forged' }));
+    await expect.poll(() => letters.map((l) => l.consumerGroup.replace(/-[0-9a-f]+$/, '')).sort(), { timeout: 5_000 }).toEqual(['encoder', 'evaluator']);
+    for (const l of letters) expect(l.reason).toContain(`event ${header.eventId} acts for tenant 'globex', which does not own model 'acme-model'`);
   });
 
   it('memories: DescribeMemory, SampleMemory and DeleteSamples of another tenant’s memory are NOT_FOUND', async () => {
