@@ -151,7 +151,7 @@ function kafkaBytesPerSample(): number {
     sample: { sampleId: `train-0-${10_000 + i}`, input: { kind: { $case: 'features' as const, value: { dtype: DataType.DATA_TYPE_FLOAT32, shape: [784], data: new Uint8Array(784 * 4) } } }, label: '7', metadata: {} },
     experience: { modelId: 'split-mnist-mir-0-0', experienceIndex: 3 },
   }));
-  const event = { header: { eventId: randomUUID(), schemaVersion: 1, producer: 'trainer', modelId: 'split-mnist-mir-0-0' }, samples };
+  const event = { header: { eventId: randomUUID(), schemaVersion: 1, producer: 'trainer', modelId: 'split-mnist-mir-0-0', tenant: '' }, samples };
   return SamplesEvent.encode(event).finish().byteLength / samples.length;
 }
 

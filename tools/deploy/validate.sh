@@ -123,7 +123,7 @@ for extra in "" kafka; do
   render "base${extra:++$extra}+insecure" "$dir"
 done
 # Every non-empty subset of the components on the base (the empty one is the base itself).
-components=(gpu kafka network-policies hpa)
+components=(gpu kafka network-policies hpa auth)
 for ((mask = 1; mask < 1 << ${#components[@]}; mask++)); do
   name=base
   dir="$OUT/combinations/$mask"

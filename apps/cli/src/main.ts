@@ -2,7 +2,7 @@
 import { BENCHMARKS } from '@mneme/benchmarks';
 import { MnemeError } from '@mneme/errors';
 import { STRATEGIES } from '@mneme/methods';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { importModelCommand } from './commands/import-model.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -76,6 +76,12 @@ program
   .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
   .option('--serve', 'keep serving after the benchmark until SIGTERM/SIGINT')
   .option('--log-level <level>', 'debug, info, warn or error', 'warn')
+  .addOption(new Option('--auth-tokens <file>', 'require bearer tokens: file of token SHA-256 hashes with tenant and scopes').env('MNEME_AUTH_TOKENS'))
+  .addOption(new Option('--auth-jwks <file>', 'require bearer tokens: accept JWTs signed by a key of this JWKS file').env('MNEME_AUTH_JWKS'))
+  .addOption(new Option('--auth-issuer <iss>', 'the iss claim JWTs must carry').env('MNEME_AUTH_ISSUER'))
+  .addOption(new Option('--auth-audience <aud>', 'the aud value JWTs must carry').env('MNEME_AUTH_AUDIENCE'))
+  .addOption(new Option('--tenant-max-in-flight <n>', 'Ingest (and Predict) calls one tenant may have in flight; 0 disables (default 32)').env('MNEME_TENANT_MAX_IN_FLIGHT'))
+  .option('--token <token>', 'bearer token of the benchmark client (default: MNEME_TOKEN, or the file MNEME_TOKEN_FILE)')
   .action(upCommand);
 
 program

@@ -7,6 +7,8 @@ import { writeFileAtomic } from '@mneme/model-store';
 /** A job as persisted: the wire job plus the model it belongs to. */
 export interface JobRecord {
   readonly modelId: string;
+  /** The tenant that started the job; absent (jobs from before tenants) means the default tenant. */
+  readonly tenant?: string;
   job: DistillationJob;
 }
 

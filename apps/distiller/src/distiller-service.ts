@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DistillerServiceService, JobState, type DistillationSpec, type DistillNetworkSpec, type ExperienceRef, type ModelRef, type RealSamples } from '@mneme/contracts';
+import { DistillerServiceService, JobState, type DistillationSpec, type EventHeader, type DistillNetworkSpec, type ExperienceRef, type ModelRef, type RealSamples } from '@mneme/contracts';
 import { consumeEvents, FileAppliedEvents, type Subscription } from '@mneme/events';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { Distiller, mlpDistillNetwork, type DistilledSet } from '@mneme/methods';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
-import { defineService } from '@mneme/rpc';
-import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
+import { eventTenant, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
 import { distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
 import { DistillJobs, type JobRecord } from './distill-jobs.js';
 import { mlpNetworks, type NetworkSource } from './network-source.js';
@@ -44,6 +44,16 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   const models = new FileModelStore(join(deps.dataDir, 'models-store'));
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
+  // A model's synthetic sets belong to the tenant that first distilled for it (for a trainer: the
+  // model's owner it acts for); other tenants see none of them, as for a model never distilled.
+  const owners = new ResourceOwners((modelId) => join(root, 'owners', modelId));
+  const modelOwners = new ModelOwners(models);
+  const owns = async (modelId: string, tenant: string): Promise<boolean> => (await owners.ownerOf(modelId)) === tenant;
+  /** Dead-letters (invalid-argument) an event whose tenant does not own its model, when the model store knows the model. */
+  const checkEventTenant = async (header: EventHeader): Promise<void> => {
+    const owner = await modelOwners.ownerOf(header.modelId).catch(() => undefined);
+    if (owner !== undefined && owner !== eventTenant(header)) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${eventTenant(header)}', which does not own model '${header.modelId}'`);
+  };
 
   /** Validates a request, then queues its job; returns at once. */
   const startJob = async (
@@ -51,12 +61,15 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     model: ModelRef | undefined,
     requested: DistillationSpec | undefined,
     jobId: string,
+    tenant: string,
     inline: { real?: RealSamples | undefined; network?: DistillNetworkSpec | undefined } = {},
   ): Promise<JobRecord> => {
     const modelId = experience?.modelId ?? '';
     const problems = [modelIdProblem(modelId)].filter((p) => p !== undefined);
     if (model !== undefined && model.modelId !== '' && model.modelId !== modelId) problems.push(`model.model_id '${model.modelId}' differs from experience.model_id '${modelId}'`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
+    // Sets from before owners were recorded are the default tenant's.
+    await owners.claim(modelId, tenant, (await owners.recorded(modelId)) || (await sets.all(modelId)).length > 0);
     const index = experience!.experienceIndex;
     // A trainer sends its experience's rows (in training order) and its own network; otherwise the buffer's samples.
     const data = inline.real === undefined ? await buffer.read(modelId, index) : realSamplesOf(inline.real);
@@ -68,6 +81,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     const ref: ModelRef = { modelId, version: model?.version ?? 0 };
     const record: JobRecord = {
       modelId,
+      ...(tenant === DEFAULT_TENANT ? {} : { tenant }),
       job: { jobId, experience: { modelId, experienceIndex: index }, state: JobState.JOB_STATE_QUEUED, stepsDone: 0, stepsTotal: spec.outerSteps, outerLoss: 0, result: undefined, error: '' },
     };
     return jobs.submit(record, async (onStep) => {
@@ -91,30 +105,32 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   };
 
   const binding = defineService(DistillerServiceService, {
-    startDistillation: async (req) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID(), { real: req.real, network: req.network })).job }),
-    getDistillationJob: async (req) => {
+    startDistillation: async (req, ctx) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID(), ctx.principal.tenant, { real: req.real, network: req.network })).job }),
+    getDistillationJob: async (req, ctx) => {
       const record = jobs.get(req.jobId);
-      if (record === undefined) throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
+      if (record === undefined || (record.tenant ?? DEFAULT_TENANT) !== ctx.principal.tenant) throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
       return { job: record.job };
     },
-    getSyntheticSet: async (req) => {
+    getSyntheticSet: async (req, ctx) => {
       const modelId = req.set?.experience?.modelId ?? '';
       const problem = modelIdProblem(modelId);
       if (problem !== undefined) throw new InvalidArgumentError(problem);
       const experience = req.set!.experience!.experienceIndex;
-      const versions = await sets.versions(modelId, experience);
+      const versions = (await owns(modelId, ctx.principal.tenant)) ? await sets.versions(modelId, experience) : [];
       const version = req.set!.version === 0 ? versions.at(-1) : req.set!.version;
       if (version === undefined || !versions.includes(version)) {
         throw new NotFoundError(`model '${modelId}' experience ${experience} has no synthetic set${req.set!.version === 0 ? '' : ` version ${req.set!.version}`}`);
       }
       return { set: syntheticSetToWire(await sets.load({ modelId, experience, version })) };
     },
-    forgetSourceSamples: async (req) => {
+    forgetSourceSamples: async (req, ctx) => {
       const problems = [modelIdProblem(req.modelId)].filter((p) => p !== undefined);
       if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_FORGET) problems.push(`sample_ids must hold 1..${MAX_FORGET} ids, got ${req.sampleIds.length}`);
       const empty = req.sampleIds.findIndex((id) => id === '');
       if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
       if (problems.length > 0) throw new InvalidArgumentError(problems);
+      // Another tenant's model: nothing of it is touched, as for a model never seen.
+      if (!(await owns(req.modelId, ctx.principal.tenant))) return { removedFromBuffers: 0, setsDistilledFromThem: [] };
       const removed = await buffer.forget(req.modelId, req.sampleIds);
       const distilled = (await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)))).filter((s) => removed.has(s.experience));
       return {
@@ -122,13 +138,14 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
         setsDistilledFromThem: distilled.map((s) => ({ experience: { modelId: req.modelId, experienceIndex: s.experience }, version: s.version })),
       };
     },
-    listSyntheticSets: async (req) => {
+    listSyntheticSets: async (req, ctx) => {
       const problem = modelIdProblem(req.modelId);
       if (problem !== undefined) throw new InvalidArgumentError(problem);
       const token = req.page?.pageToken ?? '';
       if (token !== '' && !/^\d+$/.test(token)) throw new InvalidArgumentError(`page_token '${token}' is not one this service issued`);
       const size = req.page?.pageSize || DEFAULT_PAGE;
-      const loaded = await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)));
+      const mine = await owns(req.modelId, ctx.principal.tenant);
+      const loaded = mine ? await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a))) : [];
       const newestFirst = loaded.sort((a, b) => b.created.localeCompare(a.created) || b.version - a.version);
       const from = Number(token || '0');
       const page = newestFirst.slice(from, from + size);
@@ -149,6 +166,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
           group: 'distiller',
           applied,
           handler: async (event) => {
+            await checkEventTenant(event.header!);
             // A text model's samples carry texts, not rows: nothing to buffer, nothing to warn about.
             const rows = event.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text');
             if (rows.length === 0) return;
@@ -166,6 +184,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             // The job id derives from the event id, so a redelivered event never starts a second job.
             const jobId = `experience-closed-${event.header!.eventId}`;
             if (jobs.get(jobId) !== undefined) return;
+            await checkEventTenant(event.header!);
             // A `distill` model's trainer asks for its set itself, with its own network and settings.
             const record = await models.findModel(event.header!.modelId).catch(() => undefined);
             if (record?.strategy.name === 'distill') return;
@@ -177,7 +196,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
               throw new MnemeError('unavailable', `${buffered} of the experience's ${event.sampleCount} samples are buffered so far`);
             }
             try {
-              const { job } = await startJob(event.experience, { modelId: event.header!.modelId, version: 0 }, eventSpec, jobId);
+              const { job } = await startJob(event.experience, { modelId: event.header!.modelId, version: 0 }, eventSpec, jobId, eventTenant(event.header!));
               deps.logger.info('distillation started', { jobId: job.jobId, modelId: event.header!.modelId, experience: event.experience?.experienceIndex });
             } catch (err) {
               const kind = MnemeError.from(err).kind;

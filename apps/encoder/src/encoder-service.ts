@@ -14,7 +14,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { consumeEvents, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import { ServedPools } from '@mneme/service-runtime';
+import { ModelOwners, ServedPools } from '@mneme/service-runtime';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { versionToWire } from '@mneme/service-runtime';
 import { Embedder } from './embedder.js';
@@ -78,11 +78,12 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   });
   // One forward pass per batch: the encoder's chunk is the batch bound.
   const encoders = new SentenceEncoders(modelsDir, deps.executor, maxBatch);
-  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls);
+  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
   const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
   const embedder = new Embedder(models, encoders, options.defaultEncoder ?? DEFAULT_MODEL, batching('embed'));
   const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };
   const subscriptions: Subscription[] = [];
+  const owners = new ModelOwners(store);
 
   const handlers: EncoderHandlers = {
     embed: (req) => embedder.embed(req),
@@ -106,7 +107,28 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
 
   return {
     name: 'encoder',
-    bindings: [defineService(EncoderServiceService, { embed: handlers.embed, predict: handlers.predict, describeServing: handlers.describeServing })],
+    // Over gRPC a caller reaches its own tenant's models only: another tenant's model is NOT_FOUND.
+    bindings: [
+      defineService(EncoderServiceService, {
+        embed: async (req, ctx) => {
+          // Embedding with a model's encoder reads that model.
+          if (req.model !== undefined && req.model.modelId !== '') await owners.require(req.model.modelId, ctx.principal.tenant);
+          return handlers.embed(req);
+        },
+        predict: async (req, ctx) => {
+          await owners.require(checkModelRef(req.model).modelId, ctx.principal.tenant);
+          return handlers.predict(req);
+        },
+        describeServing: async (req, ctx) => {
+          const tenant = ctx.principal.tenant;
+          if (req.modelId !== '') await owners.require(req.modelId, tenant);
+          const all = await handlers.describeServing(req);
+          // Without a model id it lists what is loaded: the caller's own models only.
+          const owned = await Promise.all(all.versions.map(async (v) => (await owners.ownerOf(v.model?.modelId ?? '')) === tenant));
+          return { ...all, versions: all.versions.filter((_, i) => owned[i]) };
+        },
+      }),
+    ],
     handlers,
     async start() {
       subscriptions.push(
@@ -118,6 +140,8 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
           // Versions are read from the store on first use, so history before start is not needed.
           fromBeginning: false,
           handler: async (_event, ctx) => {
+            // An announcement for a model its tenant does not own is dead-lettered, not served.
+            await owners.checkEvent(ctx.key, ctx.header);
             try {
               await models.refresh(ctx.key);
               deps.metrics.events.inc({ service: 'encoder', topic: 'model-updated', outcome: 'applied' });

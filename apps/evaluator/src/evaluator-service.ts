@@ -9,7 +9,7 @@ import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/
 import { readFile } from 'node:fs/promises';
 import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
-import { ServedPools } from '@mneme/service-runtime';
+import { ModelOwners, ServedPools } from '@mneme/service-runtime';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
 import { HeldOutSets } from './held-out-sets.js';
 
@@ -46,7 +46,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const models = new Map<string, Promise<ModelEvaluation>>();
   // L2P versions are evaluated with the pool the prompt-pool service serves for them.
-  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls);
+  const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
   // One evaluation at a time: they share runtimes and the ledger files.
@@ -129,10 +129,13 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       return { row, metrics };
     });
 
+  // A model's held-out sets and accuracies are its tenant's: another tenant gets NOT_FOUND.
+  const owners = new ModelOwners(store);
   const binding = defineService(EvaluatorServiceService, {
-    registerHeldOut: async (req) => {
+    registerHeldOut: async (req, ctx) => {
       const ref = req.experience;
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
+      await owners.require(ref.modelId, ctx.principal.tenant);
       const m = await open(ref.modelId);
       checkHeldOut(req.samples, await m.heldOut.labels(), maxLabels);
       await m.runtime.featurizer.featurize(req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input), 'held-out sample');
@@ -145,15 +148,17 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       for (const v of Object.keys(m.evaluated)) await evaluate(await store.getVersion(ref.modelId, Number(v)), true);
       return { total };
     },
-    evaluateVersion: async (req) => {
+    evaluateVersion: async (req, ctx) => {
       const ref = req.model;
       if (ref === undefined) throw new InvalidArgumentError('model is required');
+      await owners.require(ref.modelId, ctx.principal.tenant);
       await open(ref.modelId);
       const version = await store.getVersion(ref.modelId, Number(ref.version));
       const { row, metrics } = await evaluate(version);
       return { row: rowToWire(version, row), ...(metrics === undefined ? {} : { metrics: metricsToWire(metrics) }) };
     },
-    getAccuracyMatrix: async (req) => {
+    getAccuracyMatrix: async (req, ctx) => {
+      await owners.require(req.modelId, ctx.principal.tenant);
       const m = await open(req.modelId);
       const metrics = m.ledger.metrics();
       return {
@@ -177,12 +182,13 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
           handler: async (event, ctx) => {
             const ref = event.version?.model;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`model-updated names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
+            await owners.checkEvent(ref.modelId, ctx.header);
             const version = await store.getVersion(ref.modelId, Number(ref.version));
             const { row, metrics } = await evaluate(version);
             deps.metrics.events.inc({ service: 'evaluator', topic: 'model-updated', outcome: 'applied' });
             if (version.trainedThrough < 0) return; // the untrained version gives b_j, not a row
             await publishEvent(deps.bus, 'evaluationCompleted', {
-              header: newEventHeader({ modelId: ref.modelId, producer: 'evaluator', eventId: `evaluation-completed:${ref.modelId}:${version.version}` }),
+              header: newEventHeader({ modelId: ref.modelId, producer: 'evaluator', eventId: `evaluation-completed:${ref.modelId}:${version.version}`, tenant: ctx.header.tenant }),
               row: rowToWire(version, row),
               ...(metrics === undefined ? {} : { metrics: metricsToWire(metrics) }),
             });

@@ -6,7 +6,7 @@ import { initPromptPool, POOL_PARAMS } from '@mneme/methods';
 import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
-import { aligned } from '@mneme/service-runtime';
+import { aligned, ResourceOwners } from '@mneme/service-runtime';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { PoolFiles } from './pool-files.js';
 import { poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
@@ -22,7 +22,15 @@ const DEFAULT_PAGE = 100;
  * SelectPrompts find the newest one tied to a model version through a per-pool index.
  */
 export async function createPromptPoolService(deps: ServiceDeps): Promise<ServiceModule> {
-  const files = new PoolFiles(join(deps.dataDir, 'prompt-pool'));
+  const root = join(deps.dataDir, 'prompt-pool');
+  const files = new PoolFiles(root);
+  // A pool belongs to the tenant that created it (for a trainer: the model's owner it acts for).
+  const owners = new ResourceOwners((key) => join(root, key));
+  /** Throws the missing-pool error unless `tenant` owns the pool, so other tenants' pools look missing. */
+  const requireOwned = async (ref: Parameters<typeof poolKey>[0], tenant: string): Promise<void> => {
+    const { key } = poolKey(ref);
+    await owners.require(key, tenant, () => poolNotFound(key));
+  };
   const versions = await files.index();
   // The latest version of each pool stays in memory; older ones are read on demand.
   const latest = new Map<string, PoolVersion>();
@@ -43,7 +51,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
     const { key } = poolKey(ref);
     if (version !== 0 && modelVersion !== 0) throw new InvalidArgumentError(`set version (${version}) or model_version (${modelVersion}), not both`);
     const current = latest.get(key);
-    if (current === undefined) throw new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
+    if (current === undefined) throw poolNotFound(key);
     if (modelVersion !== 0) {
       const tied = byModelVersion.get(key)?.get(modelVersion);
       if (tied === undefined) throw new NotFoundError(`pool '${key}' has no version published for model version ${modelVersion}`);
@@ -66,11 +74,13 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
   };
 
   const binding = defineService(PromptPoolServiceService, {
-    createPool: (req) =>
+    createPool: (req, ctx) =>
       serially(async () => {
         const { ref, key } = poolKey(req.pool);
         const spec = resolveSpec(req.spec);
         const existing = latest.get(key);
+        // Claimed before the first version is written: a pool never exists without its owner.
+        await owners.claim(key, ctx.principal.tenant, existing !== undefined);
         if (existing !== undefined) {
           if (!sameSpec(existing.spec, spec)) throw new MnemeError('already-exists', `pool '${key}' exists with another spec`);
           return { pool: infoOf(existing) };
@@ -90,12 +100,14 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         await publish(key, pool);
         return { pool: infoOf(pool) };
       }),
-    getPool: async (req) => {
+    getPool: async (req, ctx) => {
+      await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
       return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts] };
     },
-    selectPrompts: async (req) => {
+    selectPrompts: async (req, ctx) => {
+      await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
@@ -108,8 +120,9 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       }));
       return { info: infoOf(pool), selections, prompts: req.includePrompts ? f32Wire(gatherPrompts(pool, selection), [batch, n * l, h]) : undefined };
     },
-    applyUpdate: (req) =>
+    applyUpdate: (req, ctx) =>
       serially(async () => {
+        await requireOwned(req.pool, ctx.principal.tenant);
         const { key } = poolKey(req.pool);
         const base = await find(req.pool, 0);
         if (req.baseVersion !== base.version) {
@@ -134,10 +147,11 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         await publish(key, pool);
         return { pool: infoOf(pool) };
       }),
-    listPoolVersions: async (req) => {
+    listPoolVersions: async (req, ctx) => {
+      await requireOwned(req.pool, ctx.principal.tenant);
       const { key } = poolKey(req.pool);
       const all = versions.get(key);
-      if (all === undefined) throw new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
+      if (all === undefined) throw poolNotFound(key);
       const { size, from } = page(req.page);
       const newestFirst = all.filter((v) => v <= from).reverse();
       const shown = newestFirst.slice(0, size);
@@ -185,4 +199,9 @@ function page(request: PageRequest | undefined): { size: number; from: number } 
   if (token === '') return { size, from: Number.POSITIVE_INFINITY };
   if (!/^\d+$/.test(token)) throw new InvalidArgumentError(`page_token '${token}' is not one this service issued`);
   return { size, from: Number(token) };
+}
+
+/** The error for a missing pool; also sent for another tenant's, so the two cannot be told apart. */
+function poolNotFound(key: string): NotFoundError {
+  return new NotFoundError(`pool '${key}' does not exist; call CreatePool first`);
 }

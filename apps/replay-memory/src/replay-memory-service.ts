@@ -4,7 +4,7 @@ import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
-import type { ClassifierSource } from '@mneme/service-runtime';
+import { ResourceOwners, type ClassifierSource } from '@mneme/service-runtime';
 import { MemoryFiles, type JournalOp } from './memory-files.js';
 import { retrieveInterfered } from './mir-retrieval.js';
 import { ModelMemory, type MemoryConfig, type MemoryPolicyName } from './model-memory.js';
@@ -56,7 +56,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
     const problem = modelIdProblem(modelId);
     if (problem !== undefined) throw new InvalidArgumentError(problem);
     const memory = memories.get(modelId);
-    if (memory === undefined) throw new NotFoundError(`model '${modelId}' has no replay memory; call CreateMemory first`);
+    if (memory === undefined) throw memoryNotFound(modelId);
     return memory;
   };
   /**
@@ -79,11 +79,21 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       return result;
     });
 
+  // A memory belongs to the tenant that created it (for a trainer: the model's owner it acts for).
+  const owners = new ResourceOwners((modelId) => join(root, modelId));
+  /** The memory if `tenant` owns it; another tenant's is not found, exactly like a missing one. */
+  const ownedMemory = async (modelId: string, tenant: string): Promise<ModelMemory> => {
+    const memory = memoryOf(modelId);
+    await owners.require(modelId, tenant, () => memoryNotFound(modelId));
+    return memory;
+  };
+
   const binding = defineService(ReplayMemoryServiceService, {
-    createMemory: (req) =>
+    createMemory: (req, ctx) =>
       serially(req.modelId, async () => {
         const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
         const existing = memories.get(req.modelId);
+        if (existing !== undefined) await owners.claim(req.modelId, ctx.principal.tenant, true);
         existing?.checkWriter(req.writerEpoch);
         if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
           throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`);
@@ -91,33 +101,36 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
         if (req.replace || existing === undefined || !sameConfig(existing.config, config) || req.writerEpoch > existing.writerEpoch) {
           const memory = req.replace || existing === undefined || existing.size === 0 ? ModelMemory.create(req.modelId, config, req.writerEpoch) : existing.withWriter(req.writerEpoch);
           await files.save(memory);
+          if (existing === undefined) await owners.claim(req.modelId, ctx.principal.tenant, false);
           memories.set(req.modelId, memory);
         }
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
-    addSamples: async (req) => {
+    addSamples: async (req, ctx) => {
+      await ownedMemory(req.modelId, ctx.principal.tenant);
       const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
         m.checkWriter(req.writerEpoch);
         return m.add(req.samples, req.removeIds);
       });
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
-    sampleMemory: async (req) => {
+    sampleMemory: async (req, ctx) => {
       const exclude = new Set(req.excludeLabels);
-      return { samples: [...memoryOf(req.modelId).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
+      return { samples: [...(await ownedMemory(req.modelId, ctx.principal.tenant)).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
     },
-    retrieveInterfered: async (req) => {
-      const memory = memoryOf(req.model?.modelId ?? '');
+    retrieveInterfered: async (req, ctx) => {
+      const memory = await ownedMemory(req.model?.modelId ?? '', ctx.principal.tenant);
       if (options.classifiers === undefined) throw new MnemeError('failed-precondition', 'this replay-memory service has no model source configured, so it cannot score candidates');
       const classifier = await options.classifiers.resolve(req.model!);
       const { samples, interference } = await retrieveInterfered(deps.executor, classifier, memory, req);
       return { retrieved: [...samples], interference: [...interference] };
     },
-    deleteSamples: async (req) => {
+    deleteSamples: async (req, ctx) => {
+      await ownedMemory(req.modelId, ctx.principal.tenant);
       const { deleted, missing } = await mutate(req.modelId, { op: 'delete', ids: req.sampleIds }, (m) => m.delete(req.sampleIds));
       return { deletedIds: deleted, missingIds: missing };
     },
-    describeMemory: async (req) => ({ stats: statsOf(memoryOf(req.modelId)) }),
+    describeMemory: async (req, ctx) => ({ stats: statsOf(await ownedMemory(req.modelId, ctx.principal.tenant)) }),
   });
 
   return {
@@ -132,6 +145,11 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
 }
 
 /** @throws InvalidArgumentError listing every bad field of a CreateMemory request */
+/** The error for a missing memory; also sent for another tenant's, so the two cannot be told apart. */
+function memoryNotFound(modelId: string): NotFoundError {
+  return new NotFoundError(`model '${modelId}' has no replay memory; call CreateMemory first`);
+}
+
 function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number): MemoryConfig {
   const problems: string[] = [];
   const idProblem = modelIdProblem(modelId);

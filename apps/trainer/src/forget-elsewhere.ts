@@ -1,6 +1,6 @@
 import { DistillerServiceClient, type SyntheticSetRef } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
-import { createClient, unary, type ClientTls } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type PeerIdentity } from '@mneme/rpc';
 import type { MemoryReplication } from './remote-memory-port.js';
 
 /** Longest wait of a ForgetSamples for the services that hold copies of the samples. */
@@ -13,7 +13,7 @@ const FORGET_WAIT_MS = 15_000;
  * failure is UNAVAILABLE: the model has forgotten them (tombstoned, purged from its memories) and the
  * copies converge when the service is back; a retry of ForgetSamples is idempotent and confirms it.
  */
-export async function forgetElsewhere(modelId: string, sampleIds: readonly string[], services: { replication?: MemoryReplication | undefined; distillerAddress?: string | undefined; tls?: ClientTls | undefined }): Promise<SyntheticSetRef[]> {
+export async function forgetElsewhere(modelId: string, sampleIds: readonly string[], services: { replication?: MemoryReplication | undefined; distillerAddress?: string | undefined; tls?: ClientTls | undefined; peer?: PeerIdentity }): Promise<SyntheticSetRef[]> {
   const failures: string[] = [];
   if (services.replication !== undefined) {
     await withTimeout(services.replication.settled(), FORGET_WAIT_MS, 'the replay-memory service did not confirm within 15 s').catch((err: unknown) =>
@@ -22,7 +22,7 @@ export async function forgetElsewhere(modelId: string, sampleIds: readonly strin
   }
   let sets: SyntheticSetRef[] = [];
   if (services.distillerAddress !== undefined) {
-    const client = createClient(DistillerServiceClient, services.distillerAddress, { tls: services.tls });
+    const client = createClient(DistillerServiceClient, services.distillerAddress, { ...(services.peer ?? {}), tls: services.tls });
     try {
       sets = (await unary(client.forgetSourceSamples.bind(client), { modelId, sampleIds: [...sampleIds] }, { timeoutMs: FORGET_WAIT_MS })).setsDistilledFromThem;
     } catch (err) {

@@ -6,7 +6,7 @@ import type { DistillFailure, DistillStrategy } from '@mneme/methods';
 import { SampleLog, SegmentedLog, segmentPath, type FileModelStore, type LogEntry, type LoggedSample, type SealedSegment, type VersionRecord } from '@mneme/model-store';
 import type { ClientTls, Logger } from '@mneme/rpc';
 import { INITIAL_LOOP_STATE, StreamTrainingLoop, type LoopState, type StreamRecord } from '@mneme/streaming';
-import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
+import { buildModelRuntime, ownerOf, type ModelRuntime } from '@mneme/service-runtime';
 import type { ServiceMetrics } from '@mneme/service-runtime';
 import { labelLimitProblem } from '@mneme/service-runtime';
 import { LabelTable } from './label-table.js';
@@ -43,6 +43,8 @@ export interface ModelTrainerDeps {
   readonly announce: (version: VersionRecord, reason: string) => Promise<void>;
   /** Told when another replica took the model over (this trainer stopped and must be dropped). */
   readonly onFenced: (modelId: string) => void;
+  /** Token (scope `service`) for calls to the distiller and replay-memory services, which act for the model's owner. */
+  readonly serviceToken?: string;
 }
 
 /**
@@ -83,6 +85,8 @@ export class ModelTrainer {
     // later labels go with records past the seal, which nobody reads).
     const labels = await LabelTable.open(paths.labels(claim.epoch), record.labels, await inheritedLabels(dir, claim.sealed));
     const waiting: { wait: DistillationWaitState | undefined } = { wait: undefined };
+    // Calls to peers act for the model's owner, so what they store is that tenant's.
+    const peer = { token: deps.serviceToken, tenant: ownerOf(record) };
     const distillerAddress = deps.distillerAddress?.();
     const distiller =
       distillerAddress === undefined
@@ -95,6 +99,7 @@ export class ModelTrainer {
             timeoutMs: deps.distillTimeoutMs,
             onWait: (wait) => void (waiting.wait = wait),
             logger: deps.logger,
+            peer,
           });
     // The memory names samples by their logged ids; the log opens after the runtime is built.
     const opened: { log?: SegmentedLog } = {};
@@ -102,7 +107,7 @@ export class ModelTrainer {
     const remoteMemory =
       memoryAddress?.() === undefined
         ? undefined
-        : remoteMemoryPort({ address: memoryAddress, tls: deps.peerTls, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
+        : remoteMemoryPort({ address: memoryAddress, tls: deps.peerTls, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, peer, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
     const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
       ...(distiller === undefined ? {} : { distiller }),
       ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),

@@ -1,10 +1,10 @@
 import { PromptPoolServiceClient, type PoolRef } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import type { FileModelStore, VersionRecord } from '@mneme/model-store';
-import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
+import { createClient, TENANT_METADATA_KEY, unary, type CallSettings, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
-import { poolOfState, type ModelPool } from '@mneme/service-runtime';
+import { ownerOf, poolOfState, type ModelPool } from '@mneme/service-runtime';
 
 /** Publishes the prompt pool of every saved version of an L2P model. */
 export interface PoolPublisher {
@@ -26,6 +26,8 @@ export interface PoolPublisherOptions {
   readonly logger: Logger;
   /** How long an unreachable service is retried before the publish fails. @default 60000 */
   readonly retryForMs?: number;
+  /** The trainer's service token; undefined when the prompt-pool service runs open. */
+  readonly token?: string | undefined;
 }
 
 /** Tries of an update that lost a race with another writer of the pool (ABORTED). */
@@ -59,13 +61,15 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
       if (record.strategy.name !== 'l2p') return;
       const pool = poolOfState(record, await options.store.loadVersionState(version.modelId, version.version));
       if (pool === undefined) return;
-      client ??= createClient(PromptPoolServiceClient, address, { tls: options.tls });
+      client ??= createClient(PromptPoolServiceClient, address, { tls: options.tls, token: options.token });
       const c = client;
+      // The pool is the model owner's: the calls act for that tenant.
+      const as: CallSettings = { metadata: { [TENANT_METADATA_KEY]: ownerOf(record) } };
       // A restarting prompt-pool service is waited for: the version is announced only once its pool is in.
       const deadline = Date.now() + (options.retryForMs ?? 60_000);
       for (let delay = 100; ; delay = Math.min(5_000, delay * 2)) {
         try {
-          await publishPool(c, version, pool, options.logger);
+          await publishPool(c, version, pool, options.logger, as);
           break;
         } catch (err) {
           const e = MnemeError.from(err);
@@ -90,9 +94,9 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
  * use, then adds a pool version tied to the model version on top of the latest (retrying when
  * another writer got in between).
  */
-async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, pool: ModelPool, logger: Logger): Promise<void> {
+async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, pool: ModelPool, logger: Logger, as: CallSettings): Promise<void> {
   const ref: PoolRef = { modelId: version.modelId, tenant: '' };
-  const exists = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: version.version }).then(
+  const exists = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: version.version }, as).then(
     () => true,
     (err: unknown) => {
       if (MnemeError.from(err).kind === 'not-found') return false;
@@ -100,10 +104,10 @@ async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, p
     },
   );
   if (exists) return;
-  await unary(c.createPool.bind(c), { pool: ref, spec: pool.spec });
+  await unary(c.createPool.bind(c), { pool: ref, spec: pool.spec }, as);
   const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
   for (let attempt = 1; ; attempt++) {
-    const latest = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: 0 });
+    const latest = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: 0 }, as);
     // Counts are cumulative in the model's state: send what the pool does not hold yet.
     const deltas = pool.selectionCounts.map((n, i) => Math.max(0, n - (latest.selectionCounts[i] ?? 0)));
     try {
@@ -114,7 +118,7 @@ async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, p
         keys: toWire(tensor('float32', [m, h], pool.keys)),
         selectionCountDeltas: deltas,
         modelVersion: version.version,
-      });
+      }, as);
       logger.info('published the prompt pool of a model version', { model: version.modelId, version: version.version, poolVersion: info?.version });
       return;
     } catch (err) {

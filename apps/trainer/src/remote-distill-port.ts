@@ -1,7 +1,7 @@
 import { DistillationMethod, DistillerServiceClient, JobState, type DistillationSpec } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import type { DistillMethod, DistillPort, DistillRequest } from '@mneme/methods';
-import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type Logger, type PeerIdentity } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
 
@@ -30,6 +30,8 @@ export interface RemoteDistillOptions {
   readonly logger: Logger;
   /** First delay between job polls; it doubles up to 1 s. @default 20 */
   readonly pollMs?: number;
+  /** Who the calls act for: the model's owner, with the trainer's service token. */
+  readonly peer?: PeerIdentity;
 }
 
 const METHODS: Readonly<Record<DistillMethod, DistillationMethod>> = {
@@ -49,7 +51,7 @@ export function remoteDistillPort(options: RemoteDistillOptions): DistillPort {
   let client: DistillerServiceClient | undefined;
   return {
     async distil(request: DistillRequest, onStep) {
-      client ??= createClient(DistillerServiceClient, options.address(), { tls: options.tls });
+      client ??= createClient(DistillerServiceClient, options.address(), { ...(options.peer ?? {}), tls: options.tls });
       const started = performance.now();
       const names = options.labels();
       const classes = request.sizes.at(-1)!;

@@ -1,7 +1,7 @@
 import { MemoryPolicy, ReplayMemoryServiceClient, type MemorySample as WireMemorySample } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
 import { listenedMemoryPort, type HeldRows, type MemoryDescription, type MemoryListener, type MemoryPort } from '@mneme/methods';
-import { createClient, unary, type ClientTls, type Logger } from '@mneme/rpc';
+import { createClient, unary, type ClientTls, type Logger, type PeerIdentity } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
 
@@ -21,6 +21,8 @@ export interface RemoteMemoryOptions {
   /** This trainer's ownership epoch of the model: the service refuses writes of older epochs. @default 0 */
   readonly writerEpoch?: number;
   readonly logger: Logger;
+  /** Who the calls act for: the model's owner, with the trainer's service token. */
+  readonly peer?: PeerIdentity;
   /** Samples per AddSamples request (requests stay bounded). @default 256 */
   readonly chunk?: number;
   /** First delay before retrying after the service failed; it doubles up to 5 s. @default 100 */
@@ -140,7 +142,7 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
     if (client === undefined) {
       const address = options.address();
       if (address === undefined) throw new MnemeError('unavailable', 'no replay-memory service address is configured');
-      client = createClient(ReplayMemoryServiceClient, address, { tls: options.tls });
+      client = createClient(ReplayMemoryServiceClient, address, { ...(options.peer ?? {}), tls: options.tls });
     }
     const c = client;
     if (resync) {

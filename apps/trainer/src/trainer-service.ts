@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents, type EventContext, type Subscription } from '@mneme/events';
-import { DamagedStateError, FileModelStore, modelIdProblem, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
-import { defineService } from '@mneme/rpc';
+import { DamagedStateError, FileModelStore, modelIdProblem, modelNotFound, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
+import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
 import { defineModel } from '@mneme/streaming';
 import { InputFeaturizer } from '@mneme/service-runtime';
 import { buildModelRuntime } from '@mneme/service-runtime';
@@ -17,7 +17,7 @@ import { ModelTrainer } from './model-trainer.js';
 import { remotePoolPublisher } from './pool-publisher.js';
 import { ModelLease, ReplicaHeartbeat, type EpochClaim } from './trainer-lease.js';
 import { IngestIds } from './ingest-ids.js';
-import { versionToWire } from '@mneme/service-runtime';
+import { eventTenant, ownerOf, versionToWire } from '@mneme/service-runtime';
 
 /** Options of the trainer beyond the shared service deps. */
 export interface TrainerOptions {
@@ -100,17 +100,18 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   let subscription: Subscription | undefined;
   let heartbeat: ReplicaHeartbeat | undefined;
   let stopping = false;
-  /** Models known to exist (never deleted), so an event does not read the model's record again. */
-  const known = new Set<string>();
+  /** Owners of the models known to exist (never deleted), so an event does not read the model's record again. */
+  const known = new Map<string, string>();
   const ingestIds = new IngestIds();
 
-  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, tls: deps.peerTls, store, logger: deps.logger });
+  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, tls: deps.peerTls, store, logger: deps.logger, token: deps.serviceToken });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
     await pools.publish(version);
+    const owner = (await store.findModel(version.modelId))?.tenant;
     await publishEvent(deps.bus, 'modelUpdated', {
       // A deterministic id: announcing the same version again (after a crash) is a duplicate.
-      header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}` }),
+      header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}`, ...(owner === undefined ? {} : { tenant: owner }) }),
       version: versionToWire(version),
       reason,
     });
@@ -163,6 +164,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         ...(deps.peers?.replayMemory === undefined ? {} : { replayMemoryAddress: deps.peers.replayMemory }),
         ...(deps.peerTls === undefined ? {} : { peerTls: deps.peerTls }),
         distillTimeoutMs: deps.distillTimeoutMs ?? 600_000,
+        ...(deps.serviceToken === undefined ? {} : { serviceToken: deps.serviceToken }),
         announce,
         onFenced: (id) => {
           fenced.add(id);
@@ -242,13 +244,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
 
   const partitionFor = (ctx: EventContext): number | undefined => (assigned === undefined ? undefined : ctx.partition);
 
-  const requireModel = async (modelId: string): Promise<ModelRecord> => {
+  /** The model's record if `tenant` owns it; another tenant's model is not found, exactly like a missing one. */
+  const requireModel = async (modelId: string, tenant: string): Promise<ModelRecord> => {
     const problem = modelIdProblem(modelId);
     if (problem !== undefined) throw new InvalidArgumentError(problem);
-    return store.getModel(modelId);
+    const record = await store.findModel(modelId);
+    if (record === undefined || ownerOf(record) !== tenant) throw modelNotFound(modelId);
+    return record;
   };
 
-  const createModel = async (req: CreateModelRequest) => {
+  const createModel = async (req: CreateModelRequest, tenant: string) => {
     const spec = req.spec;
     const problems: string[] = [];
     const idProblem = modelIdProblem(req.modelId);
@@ -277,6 +282,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       labels: [...labels],
       seed: Number(spec!.seed),
       createdAt: Date.now(),
+      // The default tenant is left implicit, so records of an open stack stay as they were.
+      ...(tenant === DEFAULT_TENANT ? {} : { tenant }),
     };
     // Build first: a bad base, strategy or option fails here, before anything is stored.
     const runtime = await buildModelRuntime(record, deps.executor, modelsDir);
@@ -287,9 +294,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     return { version: versionToWire(version) };
   };
 
-  const publishSamples = async (modelId: string, samples: readonly TrainingSample[]) => {
+  const publishSamples = async (record: ModelRecord, samples: readonly TrainingSample[]) => {
     for (let at = 0; at < samples.length; at += samplesPerEvent) {
-      await publishEvent(deps.bus, 'samples', { header: newEventHeader({ modelId, producer: 'trainer' }), samples: samples.slice(at, at + samplesPerEvent) });
+      await publishEvent(deps.bus, 'samples', { header: newEventHeader({ modelId: record.modelId, producer: 'trainer', tenant: ownerOf(record) }), samples: samples.slice(at, at + samplesPerEvent) });
     }
   };
 
@@ -306,9 +313,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     };
 
   const binding = defineService(TrainerServiceService, {
-    createModel,
-    ingest: async (req) => {
-      const record = await requireModel(req.modelId);
+    createModel: (req, ctx) => createModel(req, ctx.principal.tenant),
+    ingest: async (req, ctx) => {
+      const record = await requireModel(req.modelId, ctx.principal.tenant);
       const problems: string[] = [];
       if (req.samples.length === 0 || req.samples.length > MAX_INGEST) problems.push(`samples must hold 1..${MAX_INGEST} samples, got ${req.samples.length}`);
       const ids = new Set<string>();
@@ -339,23 +346,23 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const duplicates = req.samples.filter((s) => repeated(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
       const fresh = req.samples.filter((s) => !repeated(s.sample!.sampleId));
       // Answers once the samples are durable: logged by the trainer (in-process bus) or acknowledged by Kafka.
-      await ingestIds.track(req.modelId, fresh.map((s) => s.sample!.sampleId), () => publishSamples(req.modelId, fresh));
+      await ingestIds.track(req.modelId, fresh.map((s) => s.sample!.sampleId), () => publishSamples(record, fresh));
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
-    closeExperience: async (req) => {
+    closeExperience: async (req, ctx) => {
       const ref = req.experience;
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
-      await requireModel(ref.modelId);
+      const record = await requireModel(ref.modelId, ctx.principal.tenant);
       await publishEvent(deps.bus, 'experienceClosed', {
-        header: newEventHeader({ modelId: ref.modelId, producer: 'trainer' }),
+        header: newEventHeader({ modelId: ref.modelId, producer: 'trainer', tenant: ownerOf(record) }),
         experience: ref,
         sampleCount: req.sampleCount,
         dataUri: '',
       });
       return { sampleCount: req.sampleCount };
     },
-    getTrainingStatus: async (req) => {
-      const record = await requireModel(req.modelId);
+    getTrainingStatus: async (req, ctx) => {
+      const record = await requireModel(req.modelId, ctx.principal.tenant);
       const trainer = await localTrainer(req.modelId);
       // Another replica trains it: report the stored progress (its owner's last checkpoint).
       const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? { ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))), distillation: undefined, distillationFailures: [] };
@@ -383,8 +390,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         ...(replication === undefined ? {} : { replayMemory: { held: replication.held, pending: replication.pending, resync: replication.resync, lastError: replication.lastError ?? '' } }),
       };
     },
-    listModelVersions: async (req) => {
-      await requireModel(req.modelId);
+    listModelVersions: async (req, ctx) => {
+      await requireModel(req.modelId, ctx.principal.tenant);
       const all = await store.listVersions(req.modelId);
       const size = req.page?.pageSize || 50;
       const start = req.page?.pageToken ? Number(req.page.pageToken) : 0;
@@ -392,8 +399,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const page = all.slice(start, start + size);
       return { versions: page.map(versionToWire), nextPageToken: start + size < all.length ? String(start + size) : '' };
     },
-    forgetSamples: async (req) => {
-      await requireModel(req.modelId);
+    forgetSamples: async (req, ctx) => {
+      await requireModel(req.modelId, ctx.principal.tenant);
       const problems: string[] = [];
       if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_INGEST) problems.push(`sample_ids must hold 1..${MAX_INGEST} ids, got ${req.sampleIds.length}`);
       const empty = req.sampleIds.findIndex((id) => id === '');
@@ -406,7 +413,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
-      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.(), tls: deps.peerTls });
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.(), tls: deps.peerTls, peer: { token: deps.serviceToken, tenant: ctx.principal.tenant } });
       // A version saw a sample when it was trained through a log position past it.
       const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
       return {
@@ -417,10 +424,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         syntheticSetsFromThem: sets,
       };
     },
-    promoteModelVersion: async (req) => {
+    promoteModelVersion: async (req, ctx) => {
       const ref = req.model;
       if (ref === undefined) throw new InvalidArgumentError('model is required');
-      await requireModel(ref.modelId);
+      await requireModel(ref.modelId, ctx.principal.tenant);
       const promoted = await store.promote(ref.modelId, Number(ref.version));
       await announce(promoted, 'promoted');
       return { version: versionToWire(promoted) };
@@ -432,17 +439,24 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     bindings: [binding],
     async start() {
       heartbeat = await ReplicaHeartbeat.start(replicasDir, replica, heartbeatMs);
-      const unknownModel = async (modelId: string) => {
-        if (known.has(modelId)) return;
-        if ((await store.findModel(modelId)) === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
-        known.add(modelId);
+      /** Checks that the event's model exists and that the event's tenant owns it (else it is dead-lettered). */
+      const unknownModel = async (modelId: string, header: EventContext['header']) => {
+        let owner = known.get(modelId);
+        if (owner === undefined) {
+          const record = await store.findModel(modelId);
+          if (record === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
+          owner = ownerOf(record);
+          known.set(modelId, owner);
+        }
+        const tenant = eventTenant(header);
+        if (tenant !== owner) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
       };
       // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
       subscription = await consumeEventsTogether(
         deps.bus,
         {
           samples: async (event, ctx) => {
-            await unknownModel(ctx.key);
+            await unknownModel(ctx.key, ctx.header);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
@@ -453,7 +467,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
           },
           experienceClosed: async (event, ctx) => {
-            await unknownModel(ctx.key);
+            await unknownModel(ctx.key, ctx.header);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));

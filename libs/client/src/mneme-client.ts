@@ -1,6 +1,6 @@
 import { EncoderServiceClient, EvaluatorServiceClient, Pooling, TrainerServiceClient, Unlearning } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
-import { createClient, unary, type CallSettings, type ClientTls } from '@mneme/rpc';
+import { createClient, tokenFromEnv, unary, type CallSettings, type ClientTls } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import type {
   AccuracyMatrix,
@@ -40,6 +40,11 @@ export interface ConnectOptions {
    * with the paths `mneme up` takes (--tls-ca, or MNEME_TLS_CA). Plaintext when absent.
    */
   readonly tls?: ClientTls;
+  /**
+   * Bearer token sent on every call; its tenant owns the models this client creates.
+   * @default the MNEME_TOKEN variable, else the contents of the MNEME_TOKEN_FILE file, else none (open servers)
+   */
+  readonly token?: string;
 }
 
 /** Most samples the trainer takes per Ingest call. */
@@ -52,7 +57,8 @@ export const MAX_INGEST_CHUNK = 10_000;
  */
 export async function connect(addresses: ServiceAddresses, options: ConnectOptions = {}): Promise<MnemeClient> {
   const at = typeof addresses === 'string' ? { trainer: addresses, encoder: addresses, evaluator: addresses } : addresses;
-  const factory = { ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }), tls: options.tls };
+  const token = options.token ?? tokenFromEnv();
+  const factory = { ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }), tls: options.tls, ...(token ? { token } : {}) };
   const client = new MnemeClient(
     createClient(TrainerServiceClient, at.trainer, factory),
     createClient(EncoderServiceClient, at.encoder, factory),

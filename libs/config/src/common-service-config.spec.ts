@@ -24,6 +24,13 @@ const ALL_VARIABLES = [
   'MNEME_REPLAY_MEMORY_LINGER',
   'MNEME_DISTILL_TIMEOUT',
   'MNEME_CHECKPOINT_EVERY',
+  'MNEME_AUTH_TOKENS',
+  'MNEME_AUTH_JWKS',
+  'MNEME_AUTH_ISSUER',
+  'MNEME_AUTH_AUDIENCE',
+  'MNEME_AUTH_TENANT_CLAIM',
+  'MNEME_SERVICE_TOKEN_FILE',
+  'MNEME_TENANT_MAX_IN_FLIGHT',
   'MNEME_METRICS_PORT',
 ];
 
@@ -48,6 +55,13 @@ describe('commonServiceConfig', () => {
       readonly replayMemoryLinger: number;
       readonly distillTimeout: number;
       readonly checkpointEvery: number;
+      readonly authTokens: string | undefined;
+      readonly authJwks: string | undefined;
+      readonly authIssuer: string | undefined;
+      readonly authAudience: string | undefined;
+      readonly authTenantClaim: string;
+      readonly serviceTokenFile: string | undefined;
+      readonly tenantMaxInFlight: number;
       readonly metricsPort: number | undefined;
     }>();
   });
@@ -72,6 +86,13 @@ describe('commonServiceConfig', () => {
       replayMemoryLinger: 25,
       distillTimeout: 600_000,
       checkpointEvery: 100,
+      authTokens: undefined,
+      authJwks: undefined,
+      authIssuer: undefined,
+      authAudience: undefined,
+      authTenantClaim: 'tenant',
+      serviceTokenFile: undefined,
+      tenantMaxInFlight: 32,
       metricsPort: undefined,
     });
   });
@@ -96,6 +117,13 @@ describe('commonServiceConfig', () => {
       MNEME_REPLAY_MEMORY_LINGER: '10s',
       MNEME_DISTILL_TIMEOUT: '2m',
       MNEME_CHECKPOINT_EVERY: '1000',
+      MNEME_AUTH_TOKENS: '/etc/mneme/auth/tokens.jsonl',
+      MNEME_AUTH_JWKS: '/etc/mneme/auth/jwks.json',
+      MNEME_AUTH_ISSUER: 'https://id.example',
+      MNEME_AUTH_AUDIENCE: 'mneme',
+      MNEME_AUTH_TENANT_CLAIM: 'org',
+      MNEME_SERVICE_TOKEN_FILE: '/etc/mneme/service/token',
+      MNEME_TENANT_MAX_IN_FLIGHT: '8',
       MNEME_METRICS_PORT: '9464',
     });
     expect(warnings).toEqual([]);
@@ -118,6 +146,13 @@ describe('commonServiceConfig', () => {
       replayMemoryLinger: 10_000,
       distillTimeout: 120_000,
       checkpointEvery: 1000,
+      authTokens: '/etc/mneme/auth/tokens.jsonl',
+      authJwks: '/etc/mneme/auth/jwks.json',
+      authIssuer: 'https://id.example',
+      authAudience: 'mneme',
+      authTenantClaim: 'org',
+      serviceTokenFile: '/etc/mneme/service/token',
+      tenantMaxInFlight: 8,
       metricsPort: 9464,
     });
   });

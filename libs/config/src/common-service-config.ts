@@ -126,6 +126,35 @@ export const commonServiceConfig = {
     max: 1_000_000,
     doc: 'Training steps between a trainer\'s checkpoints of a model (experience ends always checkpoint); fewer checkpoints write less, a takeover replays more.',
   }),
+  /** Optional: with neither this nor authJwks set, the service runs open (and logs so). */
+  authTokens: str({
+    env: 'MNEME_AUTH_TOKENS',
+    doc: 'File of accepted bearer tokens, as SHA-256 hashes with tenant and scopes (JSON array or one JSON object per line); unset with MNEME_AUTH_JWKS unset runs without auth.',
+  }),
+  /** Optional: JWTs are accepted only when set. */
+  authJwks: str({
+    env: 'MNEME_AUTH_JWKS',
+    doc: 'JWKS file (public keys) JWT bearer tokens are verified against; needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE.',
+  }),
+  /** Optional: required with authJwks. */
+  authIssuer: str({ env: 'MNEME_AUTH_ISSUER', doc: 'The iss claim a JWT must carry.' }),
+  /** Optional: required with authJwks. */
+  authAudience: str({ env: 'MNEME_AUTH_AUDIENCE', doc: 'An aud value a JWT must carry.' }),
+  /** @default 'tenant' */
+  authTenantClaim: str({ env: 'MNEME_AUTH_TENANT_CLAIM', default: 'tenant', doc: 'The JWT claim naming the caller\'s tenant.' }),
+  /** Optional: unset means calls to other services carry no token (they must run open then). */
+  serviceTokenFile: str({
+    env: 'MNEME_SERVICE_TOKEN_FILE',
+    doc: 'File holding the token (scope service) this service sends when it calls other services on behalf of a tenant.',
+  }),
+  /** @default 32 */
+  tenantMaxInFlight: int({
+    env: 'MNEME_TENANT_MAX_IN_FLIGHT',
+    default: 32,
+    min: 0,
+    max: 100_000,
+    doc: 'Most Ingest (and, separately, Predict) calls one tenant may have in flight on one process; more get RESOURCE_EXHAUSTED. 0 disables the limit.',
+  }),
   /** Optional: unset disables the metrics endpoint. */
   metricsPort: port({ env: 'MNEME_METRICS_PORT', doc: 'Port of the Prometheus metrics endpoint; unset disables it.' }),
 } as const satisfies ConfigSchema;

@@ -15,6 +15,10 @@ export type ErrorKind =
   | 'aborted'
   /** A capacity or quota is exhausted. */
   | 'resource-exhausted'
+  /** The caller did not prove who it is (no token, or a token that is invalid or expired). */
+  | 'unauthenticated'
+  /** The caller is known but its token lacks the scope the operation needs. */
+  | 'permission-denied'
   /** A dependency is temporarily unreachable; retry later. */
   | 'unavailable'
   /** The operation ran out of time. */

@@ -35,7 +35,7 @@ describe('publishEvent + consumeEvents', () => {
 
   it('refuses to publish an event without a valid header, listing every problem', async () => {
     const bus = newBus();
-    const event: ModelUpdatedEvent = { header: { eventId: '', schemaVersion: 9, producer: 'x', modelId: '' }, reason: 'r' };
+    const event: ModelUpdatedEvent = { header: { eventId: '', schemaVersion: 9, producer: 'x', modelId: '', tenant: '' }, reason: 'r' };
     const error = await publishEvent(bus, 'modelUpdated', event).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).problems).toHaveLength(3);

@@ -25,6 +25,8 @@ export function deadLetterFor(message: BusMessage, info: DeadLetterInfo): DeadLe
       occurredAt: new Date(),
       producer: info.producer,
       modelId,
+      // The source's bytes are untrusted, so its tenant is not repeated here; operators read it from the payload.
+      tenant: '',
     },
     sourceTopic: message.topic,
     sourcePartition: message.partition,

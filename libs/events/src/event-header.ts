@@ -18,6 +18,8 @@ export interface NewEventHeader {
   readonly eventId?: string;
   /** When it happened. @default now */
   readonly occurredAt?: Date;
+  /** The tenant the event acts for (the owner of the model); consumers enforce it. @default '' (the default tenant) */
+  readonly tenant?: string;
 }
 
 /** A complete EventHeader: a fresh UUID (unless given), the current schema version and the time. */
@@ -28,6 +30,7 @@ export function newEventHeader(options: NewEventHeader): EventHeader {
     occurredAt: options.occurredAt ?? new Date(),
     producer: options.producer,
     modelId: options.modelId,
+    tenant: options.tenant ?? '',
   };
   const problems = headerProblems(header);
   if (problems.length > 0) throw new InvalidArgumentError(problems);

@@ -10,6 +10,14 @@ const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const MODEL_FILE = 'model.json';
 const VERSION_FILE = 'version.json';
 
+/**
+ * The error for a model that does not exist; also sent for another tenant's model, so that the
+ * two cannot be told apart.
+ */
+export function modelNotFound(modelId: string): NotFoundError {
+  return new NotFoundError(`model '${modelId}' does not exist; create it first`);
+}
+
 /** Checks a model id: it names folders and Kafka keys, so it is kept to a safe alphabet. */
 export function modelIdProblem(modelId: string): string | undefined {
   return MODEL_ID.test(modelId) ? undefined : `model id '${modelId}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`;
@@ -51,7 +59,7 @@ export class FileModelStore {
   /** The model's record. @throws NotFoundError */
   async getModel(modelId: string): Promise<ModelRecord> {
     const model = await this.findModel(modelId);
-    if (model === undefined) throw new NotFoundError(`model '${modelId}' does not exist; create it first`);
+    if (model === undefined) throw modelNotFound(modelId);
     return model;
   }
 

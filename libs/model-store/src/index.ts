@@ -1,6 +1,6 @@
 /** Versioned model artefacts on a file store: strategy checkpoints, versions, promotion. */
 export { syncDir, writeFileAtomic } from './atomic-file.js';
-export { FileModelStore, modelIdProblem } from './file-model-store.js';
+export { FileModelStore, modelIdProblem, modelNotFound } from './file-model-store.js';
 export type { ModelRecord, ScenarioKind, VersionRecord, VersionState } from './model-records.js';
 export { loadStrategyState, saveStrategyState } from './strategy-state-files.js';
 export { DamagedStateError, SampleLog } from './sample-log.js';

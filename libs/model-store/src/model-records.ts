@@ -13,6 +13,8 @@ export interface ModelRecord {
   readonly seed: number;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /** The tenant that created the model and alone may see it; absent means the default tenant (open mode, or created before owners were recorded). */
+  readonly tenant?: string;
 }
 
 /** Lifecycle of a version: trained (candidate), served (promoted), replaced (retired). */

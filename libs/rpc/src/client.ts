@@ -7,6 +7,7 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { bearerInterceptor } from './auth/bearer-interceptor.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
 import { channelCredentials, serverNameOptions, type ClientTls } from './tls.js';
 import { fromGrpcError } from './status.js';
@@ -26,6 +27,21 @@ export interface ClientFactoryOptions {
   tls?: ClientTls | undefined;
   /** Credentials built by the caller; override `tls`. */
   credentials?: ChannelCredentials;
+  /** Bearer token sent on every call (`authorization` metadata); none when absent (open servers). */
+  token?: string | undefined;
+  /**
+   * Tenant every call acts for (`x-mneme-tenant` metadata): what a service sets when it calls a
+   * peer on behalf of a model's owner. Only `service` tokens (or open servers) honour it.
+   */
+  tenant?: string | undefined;
+}
+
+/** Who a service's calls to a peer act for: the owner's tenant, with the service's own token. */
+export interface PeerIdentity {
+  /** The service's token (scope `service`); undefined when the peers run open. */
+  readonly token?: string | undefined;
+  /** The tenant the calls act for (the owner of the model they concern). */
+  readonly tenant: string;
 }
 
 /** Creates a generated client for `address` with mneme's channel settings. */
@@ -39,6 +55,7 @@ export function createClient<C extends Client>(
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
     ...serverNameOptions(options.tls),
+    ...(options.token || options.tenant ? { interceptors: [bearerInterceptor(options.token || undefined, options.tenant)] } : {}),
   });
 }
 

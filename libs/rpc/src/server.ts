@@ -1,6 +1,8 @@
 import { Server, type ChannelOptions } from '@grpc/grpc-js';
 import { MnemeError } from '@mneme/errors';
 import { HealthImplementation } from 'grpc-health-check';
+import { AccessControl } from './auth/access-control.js';
+import { scopeOf } from './auth/method-scopes.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { isLoopbackHost, serverCredentials, type ServerTls } from './tls.js';
 import { toGrpcImplementation, type CallTracker, type ServiceBinding } from './service.js';
@@ -33,6 +35,13 @@ export interface ServerOptions {
    * serving status only. @default none
    */
   healthPort?: number;
+  /**
+   * Who may call what (bearer tokens, scopes, per-tenant limits); grpc.health.v1 is always open.
+   * @default open: every caller may call everything, as the default tenant
+   */
+  access?: AccessControl;
+  /** Told of each call the access control refused (its handler never ran), e.g. to count it. */
+  onRefused?: (method: string, error: MnemeError) => void;
 }
 
 /** A started server. */
@@ -76,10 +85,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let inFlight = 0;
   const tracker: CallTracker = { begin: () => void inFlight++, end: () => void inFlight-- };
 
+  const access = options.access ?? new AccessControl();
+  // A method nobody decided a scope for is a bug to catch at start, not a call to let through.
+  const unscoped = options.services.flatMap((b) => Object.values(b.definition).map((m) => m.path)).filter((path) => scopeOf(path) === undefined);
+  if (unscoped.length > 0) throw new Error(`methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
+
+  // Health is added directly, outside the access control: probes carry no token.
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   for (const binding of options.services) {
-    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker }));
+    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker, access, ...(options.onRefused ? { onRefused: options.onRefused } : {}) }));
     health.setStatus(binding.name, 'SERVING');
   }
 

@@ -10,6 +10,10 @@ import {
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { MnemeError } from '@mneme/errors';
+import { AccessControl } from './auth/access-control.js';
+import type { Principal } from './auth/principal.js';
+import { NOTHING_TO_RELEASE } from './auth/tenant-limiter.js';
 import type { Logger } from './logger.js';
 import { toGrpcStatus } from './status.js';
 
@@ -19,10 +23,12 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The caller's deadline, if it set one. */
   readonly deadline: Date | undefined;
-  /** Request metadata, first value per key. */
+  /** Request metadata, first value per key, without `authorization` (the token stays in the access control). */
   readonly metadata: Readonly<Record<string, string>>;
   /** Full method path, e.g. `/mneme.v1.EncoderService/Embed`. */
   readonly method: string;
+  /** Who is calling, established before the handler runs; resources belong to `principal.tenant`. */
+  readonly principal: Principal;
 }
 
 /** A unary handler: one request in, one response out. */
@@ -81,11 +87,21 @@ export function defineService<D extends ServiceDefinition>(definition: D, implem
   return { name, definition, handlers: implementation as ServiceBinding['handlers'] };
 }
 
-/** Adapts a binding's async handlers to grpc-js; every error goes through `toGrpcStatus`. */
-export function toGrpcImplementation(
-  binding: ServiceBinding,
-  deps: { logger: Logger; tracker: CallTracker },
-): UntypedServiceImplementation {
+/** What {@link toGrpcImplementation} needs besides the binding. */
+export interface AdapterDeps {
+  logger: Logger;
+  tracker: CallTracker;
+  /** Authenticates, authorises and rate-limits each call before its handler runs. @default open */
+  access?: AccessControl;
+  /** Told of each call the access control refused (its handler never ran), e.g. to count it. */
+  onRefused?: (method: string, error: MnemeError) => void;
+}
+
+/**
+ * Adapts a binding's async handlers to grpc-js: each call is admitted by the access control
+ * first, and every error goes through `toGrpcStatus`.
+ */
+export function toGrpcImplementation(binding: ServiceBinding, deps: AdapterDeps): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [key, method] of Object.entries(binding.definition)) {
     implementation[key] = adapt(method, binding.handlers[key] as (...args: unknown[]) => unknown, deps);
@@ -105,50 +121,76 @@ type AnyCall =
   | ServerWritableStream<unknown, unknown>
   | ServerReadableStream<unknown, unknown>;
 
-function contextOf(call: AnyCall, path: string): CallContext {
+function metadataOf(call: AnyCall): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, values] of Object.entries(call.metadata.getMap())) metadata[key] = String(values);
+  return metadata;
+}
+
+/** Admits the call (auth, scope, tenant limit), then builds its context; `release` ends the admission. */
+async function admit(call: AnyCall, path: string, deps: AdapterDeps): Promise<{ ctx: CallContext; release: () => void }> {
+  const metadata = metadataOf(call);
+  let admission: Awaited<ReturnType<AccessControl['admit']>>;
+  try {
+    admission = await (deps.access ?? OPEN).admit(path, metadata);
+  } catch (err) {
+    deps.onRefused?.(path, MnemeError.from(err));
+    throw err;
+  }
+  const { principal, release } = admission;
+  // Handlers never see the token: nothing they log or forward can leak it.
+  delete metadata['authorization'];
   const controller = new AbortController();
   if (call.cancelled) controller.abort();
   else (call as NodeJS.EventEmitter).once('cancelled', () => controller.abort());
   const deadline = call.getDeadline();
-  const metadata: Record<string, string> = {};
-  for (const [key, values] of Object.entries(call.metadata.getMap())) metadata[key] = String(values);
-  return {
+  const ctx: CallContext = {
     signal: controller.signal,
     deadline: deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined,
     metadata,
     method: path,
+    principal,
   };
+  return { ctx, release };
 }
+
+const OPEN = new AccessControl();
 
 function asServiceError(err: unknown, logger: Logger, path: string): Partial<ServiceError> {
   const { code, details } = toGrpcStatus(err, logger, path);
   return { code, details, metadata: new Metadata() };
 }
 
-function adapt(
-  method: MethodDefinition<unknown, unknown>,
-  handler: (...args: unknown[]) => unknown,
-  deps: { logger: Logger; tracker: CallTracker },
-): UntypedHandleCall {
+function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: unknown[]) => unknown, deps: AdapterDeps): UntypedHandleCall {
   const { logger, tracker } = deps;
   const path = method.path;
   if (!method.requestStream && !method.responseStream) {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
-      Promise.resolve()
-        .then(() => handler(call.request, contextOf(call, path)))
+      let release = NOTHING_TO_RELEASE;
+      admit(call, path, deps)
+        .then((admitted) => {
+          release = admitted.release;
+          return handler(call.request, admitted.ctx);
+        })
         .then(
           (response) => callback(null, response),
           (err: unknown) => callback(asServiceError(err, logger, path)),
         )
-        .finally(() => tracker.end());
+        .finally(() => {
+          release();
+          tracker.end();
+        });
     };
   }
   if (!method.requestStream && method.responseStream) {
     return (call: ServerWritableStream<unknown, unknown>) => {
       tracker.begin();
+      let release = NOTHING_TO_RELEASE;
       const run = async () => {
-        for await (const item of handler(call.request, contextOf(call, path)) as AsyncIterable<unknown>) {
+        const admitted = await admit(call, path, deps);
+        release = admitted.release;
+        for await (const item of handler(call.request, admitted.ctx) as AsyncIterable<unknown>) {
           if (call.cancelled) return;
           call.write(item);
         }
@@ -156,19 +198,29 @@ function adapt(
       };
       run()
         .catch((err: unknown) => call.destroy(Object.assign(new Error('call failed'), asServiceError(err, logger, path))))
-        .finally(() => tracker.end());
+        .finally(() => {
+          release();
+          tracker.end();
+        });
     };
   }
   if (method.requestStream && !method.responseStream) {
     return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
-      Promise.resolve()
-        .then(() => handler(call as AsyncIterable<unknown>, contextOf(call, path)))
+      let release = NOTHING_TO_RELEASE;
+      admit(call, path, deps)
+        .then((admitted) => {
+          release = admitted.release;
+          return handler(call as AsyncIterable<unknown>, admitted.ctx);
+        })
         .then(
           (response) => callback(null, response),
           (err: unknown) => callback(asServiceError(err, logger, path)),
         )
-        .finally(() => tracker.end());
+        .finally(() => {
+          release();
+          tracker.end();
+        });
     };
   }
   throw new Error(`${path}: bidirectional streaming is not supported by bindService`);

@@ -13,6 +13,8 @@ const KIND_TO_CODE: Readonly<Record<ErrorKind, Status>> = Object.freeze({
   'failed-precondition': Status.FAILED_PRECONDITION,
   aborted: Status.ABORTED,
   'resource-exhausted': Status.RESOURCE_EXHAUSTED,
+  unauthenticated: Status.UNAUTHENTICATED,
+  'permission-denied': Status.PERMISSION_DENIED,
   unavailable: Status.UNAVAILABLE,
   'deadline-exceeded': Status.DEADLINE_EXCEEDED,
   internal: Status.INTERNAL,

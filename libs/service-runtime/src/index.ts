@@ -26,3 +26,5 @@ export { ServedPools } from './models/served-pools.js';
 export type { ClassifierSource, ResolvedClassifier } from './models/classifier-source.js';
 export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire/feature-rows.js';
 export { versionToWire } from './wire/version-wire.js';
+export { eventTenant, ModelOwners, ownerOf } from './models/model-owners.js';
+export { ResourceOwners } from './runtime/resource-owners.js';

@@ -1,6 +1,6 @@
 import type { EventBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
-import { certificateName, type ClientTls, type Logger, type ServerTls } from '@mneme/rpc';
+import { certificateName, type AccessControl, type ClientTls, type Logger, type ServerTls } from '@mneme/rpc';
 import { hostServices, type HostedServices } from '@mneme/service-runtime';
 import { ServiceMetrics } from '@mneme/service-runtime';
 import type { PeerAddresses, ServiceDeps, ServiceLimits, ServiceModule } from '@mneme/service-runtime';
@@ -43,6 +43,10 @@ export interface StackOptions {
   readonly peerTls?: ClientTls | undefined;
   /** Allow plaintext on a non-loopback host, with a warning (MNEME_INSECURE=1). @default false */
   readonly allowInsecure?: boolean;
+  /** Who may call what; open when absent (logged at start). */
+  readonly access?: AccessControl;
+  /** Token (scope `service`) the services send when they call each other; needed when `access` requires tokens. */
+  readonly serviceToken?: string;
 }
 
 /** Services running in this process, by name. */
@@ -85,6 +89,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     peers,
     ...(options.distillTimeoutMs === undefined ? {} : { distillTimeoutMs: options.distillTimeoutMs }),
     ...(peerTls === undefined ? {} : { peerTls }),
+    ...(options.serviceToken === undefined ? {} : { serviceToken: options.serviceToken }),
   };
   const modules: Record<string, ServiceModule> = {};
   for (const name of names) modules[name] = await serviceFactory(name)(deps);
@@ -99,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     tls: options.tls,
     ...(options.allowInsecure === undefined ? {} : { allowInsecure: options.allowInsecure }),
+    ...(options.access === undefined ? {} : { access: options.access }),
   });
   // A wildcard bind is dialled on loopback: the hosted services' calls never leave the machine.
   own.address = WILDCARDS.has(options.host ?? '127.0.0.1') ? `127.0.0.1:${hosted.server.port}` : hosted.address;

@@ -36,6 +36,8 @@ export interface StreamBenchmarkOptions {
   /** `host:port` of the trainer and evaluator (the embedded stack serves both on one). */
   readonly trainerAddress: string;
   readonly evaluatorAddress?: string;
+  /** Bearer token of the streaming client (scopes admin, ingest, read); none for an open stack. */
+  readonly token?: string;
   /** Builds the scenario (the benchmark's executor; no training runs here). */
   readonly executor: Executor;
   /** @default `<benchmark>-<strategy>-<seed>` */
@@ -94,8 +96,9 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
   if (built.classifier.inputSize <= 0 || (built.text !== undefined && texts === undefined)) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is neither a feature-level nor a text benchmark`);
   if (texts !== undefined && settings.hidden.length > 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}': a text model is a linear head on its encoder; hidden layers (${settings.hidden.join(', ')}) cannot be streamed`);
   const modelId = options.modelId ?? `${options.benchmark}-${options.strategy}-${options.seed}`;
-  const trainer = createClient(TrainerServiceClient, options.trainerAddress, { tls: options.tls });
-  const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress, { tls: options.tls });
+  const auth = { tls: options.tls, ...(options.token === undefined ? {} : { token: options.token }) };
+  const trainer = createClient(TrainerServiceClient, options.trainerAddress, auth);
+  const evaluator = createClient(EvaluatorServiceClient, options.evaluatorAddress ?? options.trainerAddress, auth);
   const chunk = options.ingestChunk ?? 100;
   const labels = [...built.classNames];
   const width = built.classifier.inputSize;

@@ -10,10 +10,11 @@ import { requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
+import { upAuth, type UpAuthOptions } from './up-auth.js';
 import { upSecurity, type SecurityFlags } from './up-security.js';
 
 /** Options of `mneme up`, as commander parses them. */
-export interface UpCommandOptions extends SecurityFlags {
+export interface UpCommandOptions extends SecurityFlags, UpAuthOptions {
   kafka?: string;
   /** Address the gRPC server binds. */
   host: string;
@@ -72,6 +73,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const security = upSecurity(o);
   // A fresh folder per run unless one is given, so a run never resumes an older run's models.
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
+  const auth = upAuth(o);
   const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
   const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up', security: security.kafka }) : new InProcessBus();
@@ -90,6 +92,8 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     tls: security.tls.server,
     peerTls: security.tls.client,
     allowInsecure: security.insecure,
+    access: auth.access,
+    ...(auth.serviceToken === undefined ? {} : { serviceToken: auth.serviceToken }),
     ...(o.metricsPort === undefined ? {} : { metricsPort: port('metrics-port', o.metricsPort) }),
   });
   const stop = async () => {
@@ -98,7 +102,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     await engine.dispose();
   };
   const transport = security.tls.server === undefined ? 'plaintext' : security.tls.server.clientCa === undefined ? 'TLS' : 'mTLS';
-  console.error(`mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}`);
+  console.error(`mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}; ${auth.access.open ? 'auth OFF (any caller may call anything)' : 'bearer tokens required'}`);
   try {
     const result = await streamBenchmark({
       benchmark: o.benchmark,
@@ -112,6 +116,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
       seed,
       trainerAddress: stack.localAddress,
       tls: stack.clientTls,
+      ...(auth.clientToken === undefined ? {} : { token: auth.clientToken }),
       executor,
       modelId: `${o.benchmark}-${o.strategy}-${seed}`,
       onProgress: (e) => {

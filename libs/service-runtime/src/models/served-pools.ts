@@ -2,9 +2,10 @@ import { PromptPoolServiceClient } from '@mneme/contracts';
 import { MnemeError, NotFoundError } from '@mneme/errors';
 import type { StrategyState } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
-import { createClient, unary, type ClientTls } from '@mneme/rpc';
+import { createClient, TENANT_METADATA_KEY, unary, type ClientTls } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import { aligned } from '../wire/feature-rows.js';
+import { ownerOf } from './model-owners.js';
 import { poolOfState, withPool } from './model-pool.js';
 
 /** A pool version's tensors as served. */
@@ -27,11 +28,13 @@ export class ServedPools {
    * @param address `host:port` of the prompt-pool service, resolved at the first fetch (undefined: none)
    * @param capacity pool versions kept
    * @param tls TLS of the connection to the service; plaintext when absent
+   * @param token this service's token (scope `service`); undefined when the prompt-pool service runs open
    */
   constructor(
     private readonly address: (() => string | undefined) | undefined,
     private readonly capacity = 16,
     private readonly tls?: ClientTls,
+    private readonly token?: string,
   ) {}
 
   /**
@@ -47,7 +50,7 @@ export class ServedPools {
     const key = `${record.modelId}@${version}`;
     let hit = this.cache.get(key);
     if (hit === undefined) {
-      hit = this.fetch(address, record.modelId, version);
+      hit = this.fetch(address, record.modelId, version, ownerOf(record));
       hit.catch(() => this.cache.get(key) === hit && this.cache.delete(key));
     } else this.cache.delete(key); // re-inserted below: most recently used last
     this.cache.set(key, hit);
@@ -64,11 +67,11 @@ export class ServedPools {
     this.client = undefined;
   }
 
-  private async fetch(address: string, modelId: string, version: number): Promise<ServedPool> {
-    this.client ??= createClient(PromptPoolServiceClient, address, { tls: this.tls });
+  private async fetch(address: string, modelId: string, version: number, owner: string): Promise<ServedPool> {
+    this.client ??= createClient(PromptPoolServiceClient, address, { tls: this.tls, token: this.token });
     const client = this.client;
     try {
-      const res = await unary(client.getPool.bind(client), { pool: { modelId, tenant: '' }, version: 0, modelVersion: version });
+      const res = await unary(client.getPool.bind(client), { pool: { modelId, tenant: '' }, version: 0, modelVersion: version }, { metadata: { [TENANT_METADATA_KEY]: owner } });
       if (res.prompts === undefined || res.keys === undefined) throw new MnemeError('internal', `the prompt-pool service sent pool '${modelId}' without prompts or keys`);
       return {
         prompts: fromWire(aligned(res.prompts), { what: 'served prompts', expectDtype: 'float32', copy: true }).data as Float32Array,

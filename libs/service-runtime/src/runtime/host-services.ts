@@ -1,4 +1,4 @@
-import { startServer, type Logger, type RunningServer, type ServerTls } from '@mneme/rpc';
+import { AccessControl, startServer, type Logger, type RunningServer, type ServerTls } from '@mneme/rpc';
 import { instrumentService } from './instrument-service.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
 import type { ServiceMetrics } from './service-metrics.js';
@@ -23,6 +23,8 @@ export interface HostOptions {
   readonly allowInsecure?: boolean;
   /** Port of a plaintext grpc.health.v1-only server, for probes that cannot speak TLS (MNEME_HEALTH_PORT). */
   readonly healthPort?: number | undefined;
+  /** Who may call what; open (every caller, tenant "default") when absent, which is logged. */
+  readonly access?: AccessControl;
 }
 
 /** Services running in this process. */
@@ -41,9 +43,19 @@ export interface HostedServices {
  */
 export async function hostServices(options: HostOptions): Promise<HostedServices> {
   const bindings = options.modules.flatMap((m) => m.bindings.map((b) => instrumentService(b, options.metrics)));
+  const access = options.access ?? new AccessControl();
+  // One line, so an operator sees at start that nobody is asked who they are.
+  if (access.open) options.logger.warn('auth is off: every caller may call every RPC as tenant "default"; set MNEME_AUTH_TOKENS or MNEME_AUTH_JWKS to require bearer tokens');
   const server = await startServer({
     services: bindings,
     logger: options.logger,
+    access,
+    // Refused calls count like served ones (code unauthenticated, permission-denied, resource-exhausted).
+    onRefused: (path, error) => {
+      const slash = path.lastIndexOf('/');
+      options.metrics.requests.inc({ service: path.slice(1, slash), method: path.slice(slash + 1), code: error.kind });
+      options.logger.debug('call refused', { method: path, kind: error.kind, reason: error.message });
+    },
     ...(options.host === undefined ? {} : { host: options.host }),
     port: options.port ?? 0,
     ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),

@@ -42,6 +42,11 @@ export interface ServiceDeps {
   readonly checkpointEvery?: number;
   /** How long a trainer gathers a model's memory changes before replicating them (MNEME_REPLAY_MEMORY_LINGER, ms). @default 25 */
   readonly replayMemoryLingerMs?: number;
+  /**
+   * Bearer token (scope `service`) sent on calls to peers, each naming the tenant it acts for
+   * (MNEME_SERVICE_TOKEN_FILE); undefined when the peers run open.
+   */
+  readonly serviceToken?: string;
 }
 
 /** `host:port` of services a service calls; undefined when there is none (the caller then works in-process). */

@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { commonServiceConfig, defineConfig, EX_CONFIG, kafkaSecurityConfig, transportSecurityConfig, type EnvSource } from '@mneme/config';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
-import { jsonLogger, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
+import { jsonLogger, loadAccess, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
 import type { ServiceDeps, ServiceModule } from './service-module.js';
@@ -28,13 +29,16 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
   const config = serviceConfig.loadOrExit(env);
   const { tls, kafka } = loadSecurityOrExit(config);
   const logger = jsonLogger(name, config.logLevel);
+  // A bad token file or JWKS stops start-up here, before anything listens.
+  const access = loadAccess({ tokensFile: config.authTokens, jwksFile: config.authJwks, issuer: config.authIssuer, audience: config.authAudience, tenantClaim: config.authTenantClaim, maxInFlightPerTenant: config.tenantMaxInFlight });
+  const serviceToken = config.serviceTokenFile === undefined ? undefined : readFileSync(config.serviceTokenFile, 'utf8').trim();
   const brokers = config.kafkaBrokers ?? [];
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: `mneme-${name}`, topicPrefix: config.kafkaTopicPrefix, sessionTimeoutMs: config.kafkaSessionTimeout, security: kafka }) : new InProcessBus();
   // Topics are created up front (idempotent), so consumers never join a topic that does not exist.
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }) };
+  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }), ...(serviceToken ? { serviceToken } : {}) };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
@@ -46,6 +50,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
     tls: tls.server,
     allowInsecure: config.insecure,
     healthPort: config.healthPort,
+    access,
     ...(config.metricsPort === undefined ? {} : { metricsPort: config.metricsPort }),
   });
   let stopping: Promise<void> | undefined;

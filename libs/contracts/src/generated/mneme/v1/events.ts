@@ -26,6 +26,11 @@ export interface EventHeader {
   producer: string;
   /** The partition key: every event is keyed by its model id. */
   modelId: string;
+  /**
+   * The tenant the event acts for: consumers dead-letter an event whose tenant does not own
+   * the model. Empty means the default tenant (open mode, or a producer that predates tenants).
+   */
+  tenant: string;
 }
 
 /** Topic `mneme.samples.v1`: labelled samples to train on, in order. */
@@ -76,7 +81,7 @@ export interface DeadLetterEvent {
 }
 
 function createBaseEventHeader(): EventHeader {
-  return { eventId: "", schemaVersion: 0, occurredAt: undefined, producer: "", modelId: "" };
+  return { eventId: "", schemaVersion: 0, occurredAt: undefined, producer: "", modelId: "", tenant: "" };
 }
 
 export const EventHeader: MessageFns<EventHeader> = {
@@ -95,6 +100,9 @@ export const EventHeader: MessageFns<EventHeader> = {
     }
     if (message.modelId !== "") {
       writer.uint32(42).string(message.modelId);
+    }
+    if (message.tenant !== "") {
+      writer.uint32(50).string(message.tenant);
     }
     return writer;
   },
@@ -152,6 +160,14 @@ export const EventHeader: MessageFns<EventHeader> = {
             message.modelId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tenant = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -187,6 +203,7 @@ export const EventHeader: MessageFns<EventHeader> = {
         : isSet(object.model_id)
         ? globalThis.String(object.model_id)
         : "",
+      tenant: isSet(object.tenant) ? globalThis.String(object.tenant) : "",
     };
   },
 
@@ -207,6 +224,9 @@ export const EventHeader: MessageFns<EventHeader> = {
     if (message.modelId !== "") {
       obj.modelId = message.modelId;
     }
+    if (message.tenant !== "") {
+      obj.tenant = message.tenant;
+    }
     return obj;
   },
 
@@ -220,6 +240,7 @@ export const EventHeader: MessageFns<EventHeader> = {
     message.occurredAt = object.occurredAt ?? undefined;
     message.producer = object.producer ?? "";
     message.modelId = object.modelId ?? "";
+    message.tenant = object.tenant ?? "";
     return message;
   },
 };
