@@ -80,7 +80,8 @@ describe('trainer: models belong to the tenant that created them', () => {
     const letters: DeadLetterEvent[] = [];
     await bus.subscribe(TOPICS.deadLetter, 'dlq-watch', async (m) => void letters.push(DeadLetterEvent.decode(m.value)));
     const foreign = newEventHeader({ modelId: 'owned', producer: 'test', tenant: 'globex' });
-    await publishEvent(bus, 'samples', { header: foreign, samples: [sample('x1', 'a')] });
+    // The in-process bus waits for the trainer (it persists), so the refusal reaches the publisher too.
+    await expect(publishEvent(bus, 'samples', { header: foreign, samples: [sample('x1', 'a')] })).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining("which does not own model 'owned'") });
     const acme = as('acme');
     expect((await unary(acme.ingest.bind(acme), { modelId: 'owned', samples: [sample('s2', 'b')] })).accepted).toBe(1);
     await unary(acme.closeExperience.bind(acme), { experience: { modelId: 'owned', experienceIndex: 0 }, sampleCount: 1 });
