@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   DataType,
   DescribeServingResponse,
@@ -151,6 +152,25 @@ describe('gRPC server round trip on 127.0.0.1', () => {
       unnormalized: false,
     });
     await expect(call).rejects.toMatchObject({ kind: 'resource-exhausted' });
+    client.close();
+  });
+
+  it('answers INVALID_ARGUMENT, naming the decoder’s reason, to a request whose bytes do not decode', async () => {
+    const { server, client } = await start();
+    const raw = new Client(server.address, credentials.createInsecure());
+    const send = (bytes: Buffer) =>
+      new Promise<ServiceError | null>((resolve) =>
+        raw.makeUnaryRequest('/mneme.v1.EncoderService/Embed', (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 5_000 }, (err) => resolve(err)),
+      );
+    // Field 1 (model) says 100 bytes follow, and two do.
+    const truncated = await send(Buffer.from([0x0a, 100, 0x0a, 0x00]));
+    expect(truncated).toMatchObject({ code: 3, details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message') });
+    // A wire type that does not exist (7).
+    expect(await send(Buffer.from([0x0f]))).toMatchObject({ code: 3 });
+    // The service is unharmed, and logged no error for the caller's mistake.
+    await expect(unary(client.embed.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [{ kind: { $case: 'text', value: 'ok' } }], pooling: 0, unnormalized: false })).resolves.toBeDefined();
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    raw.close();
     client.close();
   });
 

@@ -12,6 +12,7 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from './logger.js';
 import { toGrpcStatus } from './status.js';
+import { decodedOrThrow, tolerantDefinition } from './undecodable.js';
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -78,7 +79,7 @@ export function defineService<D extends ServiceDefinition>(definition: D, implem
       throw new Error(`${name}: no handler for ${method.path}`);
     }
   }
-  return { name, definition, handlers: implementation as ServiceBinding['handlers'] };
+  return { name, definition: tolerantDefinition(definition), handlers: implementation as ServiceBinding['handlers'] };
 }
 
 /** Adapts a binding's async handlers to grpc-js; every error goes through `toGrpcStatus`. */
@@ -136,7 +137,7 @@ function adapt(
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
       Promise.resolve()
-        .then(() => handler(call.request, contextOf(call, path)))
+        .then(() => handler(decodedOrThrow(call.request, path), contextOf(call, path)))
         .then(
           (response) => callback(null, response),
           (err: unknown) => callback(asServiceError(err, logger, path)),
@@ -148,7 +149,7 @@ function adapt(
     return (call: ServerWritableStream<unknown, unknown>) => {
       tracker.begin();
       const run = async () => {
-        for await (const item of handler(call.request, contextOf(call, path)) as AsyncIterable<unknown>) {
+        for await (const item of handler(decodedOrThrow(call.request, path), contextOf(call, path)) as AsyncIterable<unknown>) {
           if (call.cancelled) return;
           call.write(item);
         }
@@ -163,7 +164,7 @@ function adapt(
     return (call: ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       tracker.begin();
       Promise.resolve()
-        .then(() => handler(call as AsyncIterable<unknown>, contextOf(call, path)))
+        .then(() => handler(decodedStream(call as AsyncIterable<unknown>, path), contextOf(call, path)))
         .then(
           (response) => callback(null, response),
           (err: unknown) => callback(asServiceError(err, logger, path)),
@@ -172,4 +173,9 @@ function adapt(
     };
   }
   throw new Error(`${path}: bidirectional streaming is not supported by bindService`);
+}
+
+/** A client stream whose undecodable messages end the call with INVALID_ARGUMENT. */
+async function* decodedStream(requests: AsyncIterable<unknown>, path: string): AsyncIterable<unknown> {
+  for await (const request of requests) yield decodedOrThrow(request, path);
 }
