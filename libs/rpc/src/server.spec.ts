@@ -41,6 +41,7 @@ function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
 /** A small encoder: embeds each text as [length, word count]; fails on purpose for some inputs. */
 const encoder: AsyncService<typeof EncoderServiceService> = {
   async embed(req: EmbedRequest) {
+    if (req.model?.modelId.startsWith('echo:')) throw new InvalidArgumentError(`model id '${req.model.modelId}' is not valid`);
     if (req.model?.modelId === 'missing') throw new NotFoundError(`model "missing" does not exist`);
     if (req.inputs.length === 0) throw new InvalidArgumentError('inputs is empty: send 1..1024 inputs');
     const texts = req.inputs.map((i) => (i.kind?.$case === 'text' ? i.kind.value : ''));
@@ -107,6 +108,16 @@ describe('gRPC server round trip on 127.0.0.1', () => {
     await expect(
       unary(client.embed.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [], pooling: 0, unnormalized: false }),
     ).rejects.toMatchObject({ kind: 'invalid-argument', cause: expect.objectContaining({ code: 3 }) });
+    client.close();
+  });
+
+  it('cuts a long status message, which would overflow the trailers and leave the caller waiting for its deadline', async () => {
+    const { client } = await start();
+    const started = Date.now();
+    const call = unary(client.embed.bind(client), { model: { modelId: `echo:${'ü'.repeat(200_000)}`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
+    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
+    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:ü+… \(199\d{3} more characters\)$/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
     client.close();
   });
 

@@ -28,6 +28,13 @@ export interface GrpcStatus {
   details: string;
 }
 
+/**
+ * Longest status message sent, in characters. Details travel in the call's trailers, and a message
+ * that echoes an oversize field (a 200 KB id) would overflow the peer's header-list limit: the
+ * client then never sees the status and waits for its deadline.
+ */
+export const MAX_DETAILS_CHARS = 1_000;
+
 /** Sent instead of the message of an unexpected error, which may hold internals. */
 export const INTERNAL_DETAILS = 'internal error; the server logged the cause';
 
@@ -41,7 +48,13 @@ export function toGrpcStatus(err: unknown, logger: Logger, method: string): Grpc
     logger.error('handler failed', { method, error: describeCause(err) });
     return { code: Status.INTERNAL, details: INTERNAL_DETAILS };
   }
-  return { code: KIND_TO_CODE[domain.kind], details: domain.message };
+  return { code: KIND_TO_CODE[domain.kind], details: boundedDetails(domain.message) };
+}
+
+/** `message`, cut to {@link MAX_DETAILS_CHARS} with a note of how much was left out. */
+export function boundedDetails(message: string): string {
+  if (message.length <= MAX_DETAILS_CHARS) return message;
+  return `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
 }
 
 /** Turns a client-side gRPC failure back into a domain error of the matching kind. */
