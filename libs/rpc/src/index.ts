@@ -20,3 +20,5 @@ export type { GrpcStatus } from './status.js';
 export { jsonLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { healthClient } from './health-client.js';
+export { rawClient } from './raw-client.js';
+export type { RawClient, RawOutcome } from './raw-client.js';

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
   DataType,
   DescribeServingResponse,
@@ -14,6 +13,7 @@ import {
   defineService,
   healthClient,
   INTERNAL_DETAILS,
+  rawClient,
   startServer,
   unary,
   type AsyncService,
@@ -168,14 +168,11 @@ describe('gRPC server round trip on 127.0.0.1', () => {
 
   it('answers INVALID_ARGUMENT, naming the decoder’s reason, to a request whose bytes do not decode', async () => {
     const { server, client } = await start();
-    const raw = new Client(server.address, credentials.createInsecure());
-    const send = (bytes: Buffer) =>
-      new Promise<ServiceError | null>((resolve) =>
-        raw.makeUnaryRequest('/mneme.v1.EncoderService/Embed', (b: Buffer) => b, (b: Buffer) => b, bytes, new Metadata(), { deadline: Date.now() + 5_000 }, (err) => resolve(err)),
-      );
+    const raw = rawClient(server.address);
+    const send = (bytes: Buffer) => raw.call('/mneme.v1.EncoderService/Embed', bytes, 5_000);
     // Field 1 (model) says 100 bytes follow, and two do.
     const truncated = await send(Buffer.from([0x0a, 100, 0x0a, 0x00]));
-    expect(truncated).toMatchObject({ code: 3, details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message') });
+    expect(truncated).toMatchObject({ code: 3, status: 'INVALID_ARGUMENT', details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message') });
     // A wire type that does not exist (7).
     expect(await send(Buffer.from([0x0f]))).toMatchObject({ code: 3 });
     // The service is unharmed, and logged no error for the caller's mistake.
