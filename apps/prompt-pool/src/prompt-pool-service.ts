@@ -7,7 +7,8 @@ import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
 import { aligned } from '@mneme/service-runtime';
-import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, countProblems, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { limitProblem } from '@mneme/config';
 import { PoolFiles } from './pool-files.js';
 import { poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
 import { gatherPrompts, selectFor } from './prompt-selection.js';
@@ -23,6 +24,7 @@ const DEFAULT_PAGE = 100;
  */
 export async function createPromptPoolService(deps: ServiceDeps): Promise<ServiceModule> {
   const files = new PoolFiles(join(deps.dataDir, 'prompt-pool'));
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const versions = await files.index();
   // The latest version of each pool stays in memory; older ones are read on demand.
   const latest = new Map<string, PoolVersion>();
@@ -69,7 +71,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
     createPool: (req) =>
       serially(async () => {
         const { ref, key } = poolKey(req.pool);
-        const spec = resolveSpec(req.spec);
+        const spec = resolveSpec(req.spec, limits);
         const existing = latest.get(key);
         if (existing !== undefined) {
           if (!sameSpec(existing.spec, spec)) throw new MnemeError('already-exists', `pool '${key}' exists with another spec`);
@@ -100,6 +102,11 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
       const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
+      // The answer is sized before it is made: batch selections, and with prompts batch × N × L × hidden floats.
+      const problems = countProblems('queries', queries.shape[0]!, 'maxSamplesPerRequest', limits);
+      const answer = req.includePrompts ? limitProblem('queries × top_n × prompt_length × hidden_size (the prompts answered)', queries.shape[0]! * n * l * h, 'maxPoolFloats', limits) : undefined;
+      if (answer !== undefined) problems.push(answer);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const selection = selectFor(pool, queries.data);
       const batch = queries.shape[0]!;
       const selections = Array.from({ length: batch }, (_, r) => ({

@@ -3,7 +3,9 @@ import { MemoryPolicy, ReplayMemoryServiceService, type MemoryStats } from '@mne
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, idListProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
+import { limitProblem } from '@mneme/config';
+import { checkAddSamples, checkRetrieveInterfered, checkSampleMemory } from './request-checks.js';
 import type { ClassifierSource } from '@mneme/service-runtime';
 import { MemoryFiles, type JournalOp } from './memory-files.js';
 import { retrieveInterfered } from './mir-retrieval.js';
@@ -41,6 +43,7 @@ const WIRE_POLICIES: Readonly<Record<MemoryPolicyName, MemoryPolicy>> = Object.f
 export async function createReplayMemoryService(deps: ServiceDeps, options: ReplayMemoryOptions = {}): Promise<ServiceModule> {
   const root = join(deps.dataDir, 'replay-memory');
   const files = new MemoryFiles(root, options.compactBytes);
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const memories = await files.loadAll();
   // A model's mutations are serialised (each changes the memory and journals it); different
   // models' run side by side, so their journal fsyncs overlap instead of queueing behind each other.
@@ -82,7 +85,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
   const binding = defineService(ReplayMemoryServiceService, {
     createMemory: (req) =>
       serially(req.modelId, async () => {
-        const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
+        const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed, limits);
         const existing = memories.get(req.modelId);
         existing?.checkWriter(req.writerEpoch);
         if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
@@ -96,6 +99,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
     addSamples: async (req) => {
+      checkAddSamples(req, limits, memoryOf(req.modelId).knownLabels());
       const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
         m.checkWriter(req.writerEpoch);
         return m.add(req.samples, req.removeIds);
@@ -103,17 +107,21 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
     sampleMemory: async (req) => {
+      checkSampleMemory(req, limits);
       const exclude = new Set(req.excludeLabels);
       return { samples: [...memoryOf(req.modelId).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
     },
     retrieveInterfered: async (req) => {
       const memory = memoryOf(req.model?.modelId ?? '');
+      checkRetrieveInterfered(req, limits);
       if (options.classifiers === undefined) throw new MnemeError('failed-precondition', 'this replay-memory service has no model source configured, so it cannot score candidates');
       const classifier = await options.classifiers.resolve(req.model!);
       const { samples, interference } = await retrieveInterfered(deps.executor, classifier, memory, req);
       return { retrieved: [...samples], interference: [...interference] };
     },
     deleteSamples: async (req) => {
+      const problems = idListProblems('sample_ids', req.sampleIds, limits);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const { deleted, missing } = await mutate(req.modelId, { op: 'delete', ids: req.sampleIds }, (m) => m.delete(req.sampleIds));
       return { deletedIds: deleted, missingIds: missing };
     },
@@ -132,11 +140,13 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
 }
 
 /** @throws InvalidArgumentError listing every bad field of a CreateMemory request */
-function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number): MemoryConfig {
+function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number, limits: ServiceLimits): MemoryConfig {
   const problems: string[] = [];
   const idProblem = modelIdProblem(modelId);
   if (idProblem !== undefined) problems.push(idProblem);
   if (!(capacity > 0)) problems.push(`capacity must be positive, got ${capacity}`);
+  const over = limitProblem('capacity', capacity, 'maxMemoryCapacity', limits);
+  if (over !== undefined) problems.push(over);
   const name = POLICIES[policy];
   if (name === undefined) problems.push(`policy ${String(policy)} is not a known MemoryPolicy`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);

@@ -26,5 +26,5 @@ export { ServedPools } from './models/served-pools.js';
 export type { ClassifierSource, ResolvedClassifier } from './models/classifier-source.js';
 export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire/feature-rows.js';
 export { versionToWire } from './wire/version-wire.js';
-export { countProblems, experienceIndexProblems, idListProblems, idProblems, inputBoundProblems, numberProblems, sampleBoundProblems } from './wire/request-bounds.js';
+export { countProblems, experienceIndexProblems, featureVectorProblems, idListProblems, idProblems, inputBoundProblems, numberProblems, sampleBoundProblems } from './wire/request-bounds.js';
 export type { NumberRange } from './wire/request-bounds.js';

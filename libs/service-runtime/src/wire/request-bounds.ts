@@ -1,5 +1,5 @@
 import { limitProblem } from '@mneme/config';
-import type { Input, Sample } from '@mneme/contracts';
+import { DataType, type Input, type Sample, type Tensor as WireTensor } from '@mneme/contracts';
 import type { ServiceLimits } from '../runtime/service-module.js';
 
 /**
@@ -76,4 +76,20 @@ export function numberProblems(what: string, value: number, range: NumberRange =
   }
   if (range.max !== undefined && value > range.max) return [`${what} must be ≤ ${range.max}, got ${value}`];
   return [];
+}
+
+/**
+ * A feature vector where the contract is float32 `[width]`: the dtype (float64 is refused, not
+ * narrowed), the shape (rank 1, not an element count that happens to match) and the width limit.
+ */
+export function featureVectorProblems(what: string, tensor: WireTensor | undefined, limits: ServiceLimits): string[] {
+  if (tensor === undefined) return [`${what} is missing: send float32 [width]`];
+  const problems: string[] = [];
+  if (tensor.dtype !== DataType.DATA_TYPE_FLOAT32) problems.push(`${what} has dtype ${DataType[tensor.dtype] ?? tensor.dtype}; send DATA_TYPE_FLOAT32`);
+  if (tensor.shape.length !== 1) problems.push(`${what} has shape [${tensor.shape.join(', ')}]; send a vector, [width]`);
+  else {
+    const over = limitProblem(`${what} width`, tensor.shape[0]!, 'maxFeatureWidth', limits);
+    if (over !== undefined) problems.push(over);
+  }
+  return problems;
 }
