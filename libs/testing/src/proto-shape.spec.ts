@@ -38,13 +38,13 @@ describe('malformedRequests', () => {
   const shape = inferShape(TrainerServiceService.ingest.requestDeserialize);
 
   it('is the same for the same seed and differs for another', () => {
-    const a = malformedRequests(shape, 20, 7).map((r) => r.bytes.toString('hex'));
-    expect(malformedRequests(shape, 20, 7).map((r) => r.bytes.toString('hex'))).toEqual(a);
-    expect(malformedRequests(shape, 20, 8).map((r) => r.bytes.toString('hex'))).not.toEqual(a);
+    const a = [...malformedRequests(shape, 20, 7)].map((r) => r.bytes.toString('hex'));
+    expect([...malformedRequests(shape, 20, 7)].map((r) => r.bytes.toString('hex'))).toEqual(a);
+    expect([...malformedRequests(shape, 20, 8)].map((r) => r.bytes.toString('hex'))).not.toEqual(a);
   });
 
   it('mixes undecodable and decodable requests of every kind', () => {
-    const requests = malformedRequests(shape, 40, 1, { knownIds: ['m'] });
+    const requests = [...malformedRequests(shape, 40, 1, { knownIds: ['m'] })];
     expect(requests).toHaveLength(40);
     expect(new Set(requests.map((r) => r.kind))).toEqual(new Set(['empty', 'random-bytes', 'truncated', 'wrong-wire-types', 'structured']));
     const decodes = requests.map((r) => {
