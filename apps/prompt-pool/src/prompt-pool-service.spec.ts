@@ -133,7 +133,7 @@ describe('prompt-pool service over gRPC', () => {
     // The probe's pool: 4096 × 64 × 4096 floats (4 GiB) took 8 GiB and 30 s before it was bounded.
     const started = Date.now();
     const huge = await failure(unary(c.createPool.bind(c), { pool: POOL, spec: { poolSize: 4096, promptLength: 64, topN: 5, hiddenSize: 4096, seed: 0 } }));
-    expect(huge).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('is 1073741824, over the limit of 16777216 (MNEME_MAX_POOL_FLOATS)') });
+    expect(huge).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('is 1073741824, over the limit of 8388608 (MNEME_MAX_POOL_FLOATS)') });
     expect(Date.now() - started).toBeLessThan(1_000);
     // Every factor at its uint32 maximum is refused the same way.
     const max = 4_294_967_295;

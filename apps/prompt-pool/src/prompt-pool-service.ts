@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PromptPoolServiceService, type PageRequest, type PoolInfo, type Tensor as WireTensor } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
-import { initPromptPool, POOL_PARAMS } from '@mneme/methods';
+import { initPromptPoolYielding, POOL_PARAMS } from '@mneme/methods';
 import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
@@ -78,7 +78,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
           return { pool: infoOf(existing) };
         }
         const store = new ParameterStore();
-        initPromptPool(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
+        await initPromptPoolYielding(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
         const pool: PoolVersion = {
           ref,
           spec,

@@ -25,9 +25,9 @@ export const REQUEST_LIMITS = {
   },
   maxPoolFloats: {
     env: 'MNEME_MAX_POOL_FLOATS',
-    default: 16_777_216,
+    default: 8_388_608,
     max: 536_870_912,
-    doc: 'Most float32 values of one prompt pool (pool_size × prompt_length × hidden_size; 16Mi = 64 MiB).',
+    doc: 'Most float32 values of one prompt pool (pool_size × prompt_length × hidden_size; 8Mi = 32 MiB, so that GetPool answers within the default 64 MiB message limit).',
   },
   maxMemoryCapacity: {
     env: 'MNEME_MAX_MEMORY_CAPACITY',
