@@ -27,3 +27,11 @@ describe('request limits', () => {
     expect(limitProblem('x', Number.NaN, 'maxIdBytes', DEFAULT_REQUEST_LIMITS)).toMatch(/x is NaN, over the limit of 256/);
   });
 });
+
+describe('the README', () => {
+  it('lists every request limit with its variable and default', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    for (const spec of Object.values(REQUEST_LIMITS)) expect(readme).toContain(`| \`${spec.env}\` | ${spec.default.toLocaleString('en-US')}`);
+  });
+});
