@@ -121,6 +121,17 @@ describe('gRPC server round trip on 127.0.0.1', () => {
     client.close();
   });
 
+  it('sends a status whose message quotes a lone surrogate (grpc-js cannot percent-encode one)', async () => {
+    const { client } = await start();
+    const started = Date.now();
+    // The cut at 1,000 characters also falls between the two halves of a pair here.
+    const call = unary(client.embed.bind(client), { model: { modelId: `echo:\ud800${'x'.repeat(981)}😀😀`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
+    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
+    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:\uFFFDx+😀\uFFFD… \(\d+ more characters\)$/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    client.close();
+  });
+
   it('maps an unknown model to NOT_FOUND', async () => {
     const { client } = await start();
     const call = unary(client.embed.bind(client), { model: { modelId: 'missing', version: 0 }, inputs: [], pooling: 0, unnormalized: false });

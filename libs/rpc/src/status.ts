@@ -51,11 +51,18 @@ export function toGrpcStatus(err: unknown, logger: Logger, method: string): Grpc
   return { code: KIND_TO_CODE[domain.kind], details: boundedDetails(domain.message) };
 }
 
-/** `message`, cut to {@link MAX_DETAILS_CHARS} with a note of how much was left out. */
+/**
+ * `message`, cut to {@link MAX_DETAILS_CHARS} with a note of how much was left out, and with lone
+ * surrogates (a caller's malformed text, or a pair the cut split) replaced by U+FFFD: grpc-js
+ * percent-encodes the details with encodeURI, which throws on them, and the status is then never
+ * sent (the caller waits for its deadline).
+ */
 export function boundedDetails(message: string): string {
-  if (message.length <= MAX_DETAILS_CHARS) return message;
-  return `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
+  const cut = message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
+  return cut.replace(LONE_SURROGATE, '\uFFFD');
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Turns a client-side gRPC failure back into a domain error of the matching kind. */
 export function fromGrpcError(err: ServiceError): MnemeError {
