@@ -104,7 +104,8 @@ describe('fuzzing every RPC with malformed requests', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const rssBefore = process.memoryUsage().rss;
+    const before = process.memoryUsage();
+    const rssBefore = before.rss;
     const unclean: string[] = [];
     const codes = new Map<string, number>();
     const accepted = new Map<string, number>();
@@ -130,7 +131,10 @@ describe('fuzzing every RPC with malformed requests', () => {
     checking = false;
     await healthLoop;
     health.close();
-    const grownMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    const after = process.memoryUsage();
+    const grownMb = (after.rss - rssBefore) / 2 ** 20;
+    const mb = (k: keyof NodeJS.MemoryUsage) => `${k} +${((after[k] - before[k]) / 2 ** 20).toFixed(1)}`;
+    console.log(`rpc fuzz memory: ${(['heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map(mb).join(', ')} MB`);
     console.log(`rpc fuzz: ${calls} calls, statuses ${JSON.stringify(Object.fromEntries(codes))}, rss +${grownMb.toFixed(1)} MB; accepted ${JSON.stringify(Object.fromEntries(accepted))}`);
     expect(unclean, `seed ${SEED}`).toEqual([]);
     expect(healthFailures, `seed ${SEED}`).toEqual([]);
