@@ -20,6 +20,8 @@ const CALL_BUDGET_MS = 1_000;
 const UNCLEAN = new Set(['INTERNAL', 'UNKNOWN', 'DEADLINE_EXCEEDED']);
 // Ids that exist in the stack, so that requests get past the not-found checks into the real work.
 const KNOWN_IDS = ['fuzz', 'fuzz-model'];
+// Words of the services' own vocabulary, so that some requests are nearly valid: small and degenerate bases, strategies, labels.
+const WORDS = ['mlp:4-8', 'mlp:4-0', 'mlp:0', 'mlp:4', 'naive', 'er', 'mir', 'knn', 'l2p', 'distill', 'a', 'b', 'memory', '0', '-1', 'NaN'];
 // Oversize strings and bytes go past every byte limit (the largest, texts, is 64 KiB) and no further:
 // bigger ones would only churn the heap the RSS bound watches.
 const MAX_BLOB = 96 * 1024;
@@ -112,7 +114,7 @@ describe('fuzzing every RPC with malformed requests', () => {
     let calls = 0;
     for (const [service, methods] of serviceDefinitions()) {
       for (const method of Object.values(methods)) {
-        const requests = malformedRequests(inferShape(method.requestDeserialize), REQUESTS_PER_RPC, seedFor(method.path), { knownIds: KNOWN_IDS, maxBlob: MAX_BLOB });
+        const requests = malformedRequests(inferShape(method.requestDeserialize), REQUESTS_PER_RPC, seedFor(method.path), { knownIds: KNOWN_IDS, words: WORDS, maxBlob: MAX_BLOB });
         let i = -1;
         for (const request of requests) {
           i++;

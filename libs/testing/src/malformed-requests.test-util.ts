@@ -11,6 +11,8 @@ export interface MalformedRequest {
 export interface MalformedOptions {
   /** Ids that exist in the stack under test, so that some requests get past the not-found checks. */
   readonly knownIds?: readonly string[];
+  /** Other strings the services understand (bases, strategy names, labels), to reach past the first checks. */
+  readonly words?: readonly string[];
   /** Largest string or bytes value, in bytes. @default 256 KiB */
   readonly maxBlob?: number;
 }
@@ -83,7 +85,7 @@ class RequestBuilder {
     options: MalformedOptions,
   ) {
     this.maxBlob = options.maxBlob ?? 256 * 1024;
-    this.knownIds = options.knownIds ?? [];
+    this.knownIds = [...(options.knownIds ?? []), ...(options.words ?? [])];
   }
 
   randomBytes(n: number): Buffer {
