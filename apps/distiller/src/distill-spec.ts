@@ -63,10 +63,12 @@ export function distillOptions(spec: DistillationSpec, realSamples: number): Dis
  *
  * @throws InvalidArgumentError naming every problem
  */
-export function checkSpecBounds(spec: DistillationSpec, labels: number, limits: ServiceLimits): void {
+export function checkSpecBounds(requested: DistillationSpec | undefined, spec: DistillationSpec, labels: number, limits: ServiceLimits): void {
+  // As sent: 0 asks for the default, and NaN must not pass for 0 (`NaN || 0.01` is 0.01).
+  const rate = (what: string, value: number | undefined) => (value === undefined || value === 0 ? [] : numberProblems(what, value, { min: 0, exclusiveMin: true }));
   const problems = [
-    ...numberProblems('spec.inner_learning_rate', spec.innerLearningRate, { min: 0, exclusiveMin: true }),
-    ...numberProblems('spec.outer_learning_rate', spec.outerLearningRate, { min: 0, exclusiveMin: true }),
+    ...rate('spec.inner_learning_rate', requested?.innerLearningRate),
+    ...rate('spec.outer_learning_rate', requested?.outerLearningRate),
     limitProblem('spec.outer_steps × inner_steps × inits_per_step', spec.outerSteps * spec.innerSteps * spec.initsPerStep, 'maxDistillSteps', limits),
     limitProblem(`spec.samples_per_label × ${labels} labels`, spec.samplesPerLabel * labels, 'maxSyntheticSamples', limits),
   ].filter((p) => p !== undefined);

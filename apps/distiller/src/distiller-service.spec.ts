@@ -172,6 +172,8 @@ describe('distiller service over gRPC', () => {
       unary(c.startDistillation.bind(c), { experience, model: undefined, spec: { ...spec, innerLearningRate: -1, outerLearningRate: Infinity, outerSteps: 4_000_000_000, samplesPerLabel: 4_000_000_000 }, real: rows }),
     );
     expect(wild.message).toMatch(/inner_learning_rate must be > 0, got -1[\s\S]*outer_learning_rate must be a finite number[\s\S]*\(MNEME_MAX_DISTILL_STEPS\)[\s\S]*\(MNEME_MAX_SYNTHETIC_SAMPLES\)/);
+    const nan = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec: { ...spec, innerLearningRate: Number.NaN }, real: rows }));
+    expect(nan.message).toContain('spec.inner_learning_rate must be a finite number, got NaN');
     const huge = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec, real: { rows: { ...rows.rows, shape: [20_000_000, 4] }, labels: [] } }));
     expect(huge.message).toContain('real.rows count is 20000000, over the limit of 10000000 (MNEME_MAX_EXPERIENCE_SAMPLES)');
   });

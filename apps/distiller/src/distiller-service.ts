@@ -63,7 +63,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     // A trainer sends its experience's rows (in training order) and its own network; otherwise the buffer's samples.
     const data = inline.real === undefined ? await buffer.read(modelId, index) : realSamplesOf(inline.real, limits);
     const spec = specWithDefaults(requested);
-    checkSpecBounds(spec, inline.network?.labels.length || new Set(data.labels).size, limits);
+    checkSpecBounds(requested, spec, inline.network?.labels.length || new Set(data.labels).size, limits);
     const run = distillOptions(spec, data.labels.length);
     if (data.labels.length === 0) throw new MnemeError('failed-precondition', `no samples of model '${modelId}' experience ${index} reached the distiller (it reads the samples topic)`);
     const requestedNetwork = inline.network === undefined ? undefined : networkSpecOf(inline.network, data.width, data.labels);
