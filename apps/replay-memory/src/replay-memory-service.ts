@@ -145,7 +145,9 @@ function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, s
   const idProblem = modelIdProblem(modelId);
   if (idProblem !== undefined) problems.push(idProblem);
   if (!(capacity > 0)) problems.push(`capacity must be positive, got ${capacity}`);
-  const over = limitProblem('capacity', capacity, 'maxMemoryCapacity', limits);
+  // A replica's capacity is its trainer's (2^32 − 1 for a memory that keeps everything, as kNN's):
+  // it holds only what its writer sends, each request bounded; storage grows with what is held.
+  const over = policy === MemoryPolicy.MEMORY_POLICY_REPLICA ? undefined : limitProblem('capacity', capacity, 'maxMemoryCapacity', limits);
   if (over !== undefined) problems.push(over);
   const name = POLICIES[policy];
   if (name === undefined) problems.push(`policy ${String(policy)} is not a known MemoryPolicy`);

@@ -445,6 +445,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
               return;
             }
+            const far = event.samples.flatMap((s, i) => experienceIndexProblems(`samples[${i}].experience.experience_index`, s.experience?.experienceIndex ?? 0, limits)).slice(0, 5);
+            if (far.length > 0) throw new InvalidArgumentError(far);
             const { appended, duplicates } = await trainer.appendSamples(event.samples, ctx.header.eventId);
             deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'applied' });
             if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
@@ -453,6 +455,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             await unknownModel(ctx.key);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
+            // A foreign producer is bounded as CloseExperience is (the event is dead-lettered, not logged).
+            const far = [...experienceIndexProblems('experience_index', ref.experienceIndex, limits), ...[limitProblem('sample_count', Number(event.sampleCount), 'maxExperienceSamples', limits)].filter((p) => p !== undefined)];
+            if (far.length > 0) throw new InvalidArgumentError(far);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'duplicate' });

@@ -33,7 +33,7 @@ export const REQUEST_LIMITS = {
     env: 'MNEME_MAX_MEMORY_CAPACITY',
     default: 1_000_000,
     max: 100_000_000,
-    doc: 'Largest capacity (samples) of one replay memory.',
+    doc: 'Largest capacity (samples) of one reservoir or class-balanced replay memory (a replica holds what its trainer sends).',
   },
   maxFeatureWidth: {
     env: 'MNEME_MAX_FEATURE_WIDTH',

@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplayMemoryServiceClient, ScenarioKind, TrainerServiceClient, Unlearning, type Tensor, type TrainingSample } from '@mneme/contracts';
+import { DeadLetterEvent, ReplayMemoryServiceClient, ScenarioKind, TOPICS, TrainerServiceClient, Unlearning, type Tensor, type TrainingSample } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
-import { InProcessBus } from '@mneme/events';
+import { InProcessBus, newEventHeader, publishEvent } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import { createClient, jsonLogger, unary } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
@@ -109,6 +109,12 @@ describe('trainer service', () => {
       message: expect.stringMatching(/sample_count is 9007199254740991, over the limit of 10000000 \(MNEME_MAX_EXPERIENCE_SAMPLES\)/),
     });
     await expect(unary(client.closeExperience.bind(client), { experience: { modelId: 'm', experienceIndex: 99_999_999 }, sampleCount: 0 })).rejects.toMatchObject({ message: expect.stringMatching(/MNEME_MAX_EXPERIENCE_INDEX/) });
+    // A foreign producer's close past the limits is dead-lettered with the reason, not logged.
+    const letters: DeadLetterEvent[] = [];
+    await bus.subscribe(TOPICS.deadLetter, 'test-dead-letters', async (m) => void letters.push(DeadLetterEvent.decode(m.value)));
+    await publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'foreign' }), experience: { modelId: 'm', experienceIndex: 4_294_967_295 }, sampleCount: 2 ** 53 - 1, dataUri: '' });
+    for (let i = 0; i < 100 && letters.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(letters[0]?.reason).toMatch(/experience_index is 4294967295, over the limit of 100000[\s\S]*sample_count is 9007199254740991/);
     // Ingest checks every input (texts too) before publishing: its samples topic is trusted by its consumer.
     const texts: TrainingSample[] = ['hello', ' '].map((value, i) => ({ ...sample(`t${i}`, 'a', [1, 2]), sample: { ...sample(`t${i}`, 'a', [1, 2]).sample!, input: { kind: { $case: 'text', value } } } }));
     await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: texts })).rejects.toMatchObject({
