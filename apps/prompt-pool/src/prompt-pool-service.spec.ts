@@ -148,5 +148,12 @@ describe('prompt-pool service over gRPC', () => {
     expect((await unary(small.selectPrompts.bind(small), { pool: POOL, version: 0, modelVersion: 0, queries, includePrompts: false })).selections).toHaveLength(10);
     const answer = await failure(unary(small.selectPrompts.bind(small), { pool: POOL, version: 0, modelVersion: 0, queries, includePrompts: true }));
     expect(answer.message).toContain('(the prompts answered) is 160, over the limit of 100 (MNEME_MAX_POOL_FLOATS)');
+    // A uint64 past 2^53 − 1 does not decode (INVALID_ARGUMENT), and counts may not add up past it.
+    const pool = await unary(small.getPool.bind(small), { pool: POOL, version: 0, modelVersion: 0 });
+    const update = (deltas: number[], baseVersion: number) => unary(small.applyUpdate.bind(small), { pool: POOL, baseVersion, prompts: pool.prompts, keys: pool.keys, selectionCountDeltas: deltas, modelVersion: 0 });
+    expect(await failure(update([2 ** 60, 0, 0], 1))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('is not a valid /mneme.v1.PromptPoolService/ApplyUpdate message') });
+    await update([Number.MAX_SAFE_INTEGER, 0, 0], 1);
+    expect((await failure(update([1, 0, 0], 2))).message).toContain('selection_count_deltas would take a count past 2^53 − 1');
+    expect((await unary(small.getPool.bind(small), { pool: POOL, version: 0, modelVersion: 0 })).info!.version).toBe(2);
   });
 });

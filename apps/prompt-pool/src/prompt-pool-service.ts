@@ -128,6 +128,9 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         const keys = decode(req.keys, 'keys', [m, h], problems);
         const deltas = req.selectionCountDeltas;
         if (deltas.length !== 0 && deltas.length !== m) problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
+        // Each value decodes within 2^53 − 1 (the decoder refuses more), but a sum may not: past it a
+        // count is no longer exact, and the answers that carry it could fail to serialise.
+        if (!base.selectionCounts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0)))) problems.push('selection_count_deltas would take a count past 2^53 − 1');
         if (problems.length > 0) throw new InvalidArgumentError(problems);
         const pool: PoolVersion = {
           ...base,
