@@ -134,7 +134,7 @@ describe('distiller service over gRPC', () => {
     expect((await buffer.read('m', 0)).labels).toHaveLength(22);
     const bad = await failure(unary(c.forgetSourceSamples.bind(c), { modelId: '../x', sampleIds: [] }));
     expect(bad.kind).toBe('invalid-argument');
-    expect(bad.message).toContain('sample_ids must hold 1..10000 ids, got 0');
+    expect(bad.message).toContain('sample_ids is empty');
     expect((await failure(forget(['a', '']))).message).toContain('sample_ids[1] is empty');
   });
 
@@ -162,5 +162,19 @@ describe('distiller service over gRPC', () => {
     const noSet = await failure(unary(c.getSyntheticSet.bind(c), { set: { experience, version: 0 } }));
     expect(noSet.kind).toBe('not-found');
     expect(noSet.message).toContain("model 'm' experience 5 has no synthetic set");
+    // Path-shaped and oversize ids answer at once, naming what is wrong.
+    for (const jobId of ['.', '..', '../x', 'a/b', '']) expect((await failure(unary(c.getDistillationJob.bind(c), { jobId }))).kind).toBe('invalid-argument');
+    expect((await failure(unary(c.getDistillationJob.bind(c), { jobId: 'j'.repeat(100_000) }))).message).toContain('over the limit of 256 (MNEME_MAX_ID_BYTES)');
+    expect((await failure(unary(c.startDistillation.bind(c), { experience: { modelId: 'm', experienceIndex: 4_294_967_295 }, model: undefined, spec }))).message).toContain('(MNEME_MAX_EXPERIENCE_INDEX)');
+    // Every number of the spec is finite, positive and within the limits; nothing is queued otherwise.
+    const rows = { rows: toWire(tensor('float32', [2, 4], new Float32Array(8))), labels: ['a', 'b'] };
+    const wild = await failure(
+      unary(c.startDistillation.bind(c), { experience, model: undefined, spec: { ...spec, innerLearningRate: -1, outerLearningRate: Infinity, outerSteps: 4_000_000_000, samplesPerLabel: 4_000_000_000 }, real: rows }),
+    );
+    expect(wild.message).toMatch(/inner_learning_rate must be > 0, got -1[\s\S]*outer_learning_rate must be a finite number[\s\S]*\(MNEME_MAX_DISTILL_STEPS\)[\s\S]*\(MNEME_MAX_SYNTHETIC_SAMPLES\)/);
+    const nan = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec: { ...spec, innerLearningRate: Number.NaN }, real: rows }));
+    expect(nan.message).toContain('spec.inner_learning_rate must be a finite number, got NaN');
+    const huge = await failure(unary(c.startDistillation.bind(c), { experience, model: undefined, spec, real: { rows: { ...rows.rows, shape: [20_000_000, 4] }, labels: [] } }));
+    expect(huge.message).toContain('real.rows count is 20000000, over the limit of 10000000 (MNEME_MAX_EXPERIENCE_SAMPLES)');
   });
 });

@@ -6,8 +6,8 @@ import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { Distiller, mlpDistillNetwork, type DistilledSet } from '@mneme/methods';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
-import { eventTenant, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
-import { distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
+import { DEFAULT_SERVICE_LIMITS, eventTenant, experienceIndexProblems, idListProblems, idProblems, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { checkSpecBounds, distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
 import { DistillJobs, type JobRecord } from './distill-jobs.js';
 import { mlpNetworks, type NetworkSource } from './network-source.js';
 import { SampleBuffer } from './sample-buffer.js';
@@ -23,8 +23,8 @@ export interface DistillerOptions {
 }
 
 const DEFAULT_PAGE = 100;
-/** Most ids in one ForgetSourceSamples (as the trainer's ForgetSamples). */
-const MAX_FORGET = 10_000;
+// Job ids this service issues: a UUID, or `experience-closed-<event id>`.
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 /** Deliveries of an experience-closed event while its samples are still arriving (≈ 2 min of backoff). */
 const CLOSED_EVENT_ATTEMPTS = 20;
 
@@ -42,6 +42,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   const jobs = await DistillJobs.open(join(root, 'jobs'));
   const networks = options.networks ?? mlpNetworks([100]);
   const models = new FileModelStore(join(deps.dataDir, 'models-store'));
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const subscriptions: Subscription[] = [];
   let applied: FileAppliedEvents | undefined;
   // A model's synthetic sets belong to the tenant that first distilled for it (for a trainer: the
@@ -67,13 +68,15 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     const modelId = experience?.modelId ?? '';
     const problems = [modelIdProblem(modelId)].filter((p) => p !== undefined);
     if (model !== undefined && model.modelId !== '' && model.modelId !== modelId) problems.push(`model.model_id '${model.modelId}' differs from experience.model_id '${modelId}'`);
+    problems.push(...experienceIndexProblems('experience.experience_index', experience?.experienceIndex ?? 0, limits));
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     // Sets from before owners were recorded are the default tenant's.
     await owners.claim(modelId, tenant, (await owners.recorded(modelId)) || (await sets.all(modelId)).length > 0);
     const index = experience!.experienceIndex;
     // A trainer sends its experience's rows (in training order) and its own network; otherwise the buffer's samples.
-    const data = inline.real === undefined ? await buffer.read(modelId, index) : realSamplesOf(inline.real);
+    const data = inline.real === undefined ? await buffer.read(modelId, index) : realSamplesOf(inline.real, limits);
     const spec = specWithDefaults(requested);
+    checkSpecBounds(requested, spec, inline.network?.labels.length || new Set(data.labels).size, limits);
     const run = distillOptions(spec, data.labels.length);
     if (data.labels.length === 0) throw new MnemeError('failed-precondition', `no samples of model '${modelId}' experience ${index} reached the distiller (it reads the samples topic)`);
     const requestedNetwork = inline.network === undefined ? undefined : networkSpecOf(inline.network, data.width, data.labels);
@@ -107,6 +110,9 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   const binding = defineService(DistillerServiceService, {
     startDistillation: async (req, ctx) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID(), ctx.principal.tenant, { real: req.real, network: req.network })).job }),
     getDistillationJob: async (req, ctx) => {
+      const problems = idProblems('job_id', req.jobId, limits);
+      if (problems.length === 0 && (!JOB_ID.test(req.jobId) || req.jobId.includes('..'))) problems.push(`job_id '${req.jobId}' is not one this service issues (a UUID or experience-closed-<event id>)`);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const record = jobs.get(req.jobId);
       if (record === undefined || (record.tenant ?? DEFAULT_TENANT) !== ctx.principal.tenant) throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
       return { job: record.job };
@@ -116,6 +122,8 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
       const problem = modelIdProblem(modelId);
       if (problem !== undefined) throw new InvalidArgumentError(problem);
       const experience = req.set!.experience!.experienceIndex;
+      const far = experienceIndexProblems('set.experience.experience_index', experience, limits);
+      if (far.length > 0) throw new InvalidArgumentError(far);
       const versions = (await owns(modelId, ctx.principal.tenant)) ? await sets.versions(modelId, experience) : [];
       const version = req.set!.version === 0 ? versions.at(-1) : req.set!.version;
       if (version === undefined || !versions.includes(version)) {
@@ -125,9 +133,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     },
     forgetSourceSamples: async (req, ctx) => {
       const problems = [modelIdProblem(req.modelId)].filter((p) => p !== undefined);
-      if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_FORGET) problems.push(`sample_ids must hold 1..${MAX_FORGET} ids, got ${req.sampleIds.length}`);
-      const empty = req.sampleIds.findIndex((id) => id === '');
-      if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
+      problems.push(...idListProblems('sample_ids', req.sampleIds, limits));
       if (problems.length > 0) throw new InvalidArgumentError(problems);
       // Another tenant's model: nothing of it is touched, as for a model never seen.
       if (!(await owns(req.modelId, ctx.principal.tenant))) return { removedFromBuffers: 0, setsDistilledFromThem: [] };
@@ -190,6 +196,12 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             if (record?.strategy.name === 'distill') return;
             // A text model's samples were never buffered (see above): there is nothing to distil.
             if (record !== undefined && !record.base.startsWith('mlp:')) return;
+            // A count or index past the limits never comes true: waiting for it would hold the model's later events back.
+            const far = [...experienceIndexProblems('experience_index', event.experience?.experienceIndex ?? 0, limits), ...(event.sampleCount > limits.maxExperienceSamples ? [`sample_count ${event.sampleCount} is over MNEME_MAX_EXPERIENCE_SAMPLES (${limits.maxExperienceSamples})`] : [])];
+            if (far.length > 0) {
+              deps.logger.warn('experience not distilled', { modelId: event.header!.modelId, reason: far.join('; ') });
+              return;
+            }
             // The samples topic is consumed independently: wait (by redelivery) until its events caught up.
             const buffered = (await buffer.read(event.header!.modelId, event.experience?.experienceIndex ?? 0)).labels.length;
             if (buffered < event.sampleCount) {

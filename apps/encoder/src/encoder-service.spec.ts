@@ -93,7 +93,7 @@ describe('encoder service over gRPC', () => {
     expect(nan.kind).toBe('invalid-argument');
     expect(nan.message).toMatch(/input 1.*(NaN|finite)/is);
     const width = await failure(predict({ inputs: [features([1, 2, 3])] }));
-    expect(width).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('3 features, the model takes 4') });
+    expect(width).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('shape [3] but [4] was expected') });
     expect(await failure(predict({ inputs: [text('hello')] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('feature tensors') });
     expect(await failure(predict({ model: { modelId: 'nope', version: 0 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'not-found' });
     expect(await failure(predict({ model: { modelId: 'm', version: 9 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'not-found', message: expect.stringContaining('no version 9') });
@@ -101,6 +101,10 @@ describe('encoder service over gRPC', () => {
     expect(await failure(predict({ inputs: [features([1, 2, 3, 4])], taskId: 0 }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('task-incremental') });
     expect(await failure(embed({ inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('only text') });
     expect(await failure(embed({ model: { modelId: 'm', version: 0 }, inputs: [] }))).toMatchObject({ kind: 'invalid-argument' });
+    // A text is bounded in bytes before anything tokenises it.
+    const long = text('ü'.repeat(40_000));
+    expect(await failure(embed({ inputs: [long] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('inputs[0].text length in bytes is 80000, over the limit of 65536 (MNEME_MAX_TEXT_BYTES)') });
+    expect(await failure(predict({ inputs: [long] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('(MNEME_MAX_TEXT_BYTES)') });
   });
 
   it('coalesces concurrent predictions into shared forward passes, and a bad request fails alone', async () => {

@@ -14,12 +14,12 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { consumeEvents, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import { ModelOwners, ServedPools } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, ModelOwners, ServedPools } from '@mneme/service-runtime';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { versionToWire } from '@mneme/service-runtime';
 import { Embedder } from './embedder.js';
 import type { BatchSettings } from './loaded-version.js';
-import { checkInputCount, checkModelRef } from './request-checks.js';
+import { checkInputBounds, checkInputCount, checkModelRef } from './request-checks.js';
 import { SentenceEncoders } from './sentence-encoder.js';
 import { ServingModels } from './serving-models.js';
 
@@ -80,16 +80,21 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   const encoders = new SentenceEncoders(modelsDir, deps.executor, maxBatch);
   const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
   const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const embedder = new Embedder(models, encoders, options.defaultEncoder ?? DEFAULT_MODEL, batching('embed'));
   const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };
   const subscriptions: Subscription[] = [];
   const owners = new ModelOwners(store);
 
   const handlers: EncoderHandlers = {
-    embed: (req) => embedder.embed(req),
+    embed: async (req) => {
+      checkInputBounds(req.inputs, limits);
+      return embedder.embed(req);
+    },
     predict: async (req) => {
       const ref = checkModelRef(req.model);
       checkInputCount(req.inputs);
+      checkInputBounds(req.inputs, limits);
       const loaded = await models.resolve(ref.modelId, ref.version);
       const predictions = await loaded.predict(req.inputs, req.topK, req.taskId);
       return { servedBy: { modelId: ref.modelId, version: loaded.version }, predictions };

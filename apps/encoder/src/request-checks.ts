@@ -1,6 +1,7 @@
 import type { Input, ModelRef } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
 import { modelIdProblem } from '@mneme/model-store';
+import { inputBoundProblems, type ServiceLimits } from '@mneme/service-runtime';
 
 /** Most inputs one Embed or Predict request may carry (the proto's bound). */
 export const MAX_INPUTS = 1024;
@@ -10,6 +11,12 @@ export function checkInputCount(inputs: readonly Input[]): void {
   if (inputs.length === 0 || inputs.length > MAX_INPUTS) {
     throw new InvalidArgumentError(`inputs must hold 1..${MAX_INPUTS} inputs, got ${inputs.length}`);
   }
+}
+
+/** Throws unless every text is within MNEME_MAX_TEXT_BYTES (checked before anything is tokenised). */
+export function checkInputBounds(inputs: readonly Input[], limits: ServiceLimits): void {
+  const problems = inputs.flatMap((input, i) => inputBoundProblems(`inputs[${i}]`, input, limits)).slice(0, 20);
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
 }
 
 /** The texts of `inputs`. @throws InvalidArgumentError naming every input that is not a non-blank text */

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { ModelOwners, ServedPools } from '@mneme/service-runtime';
-import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { countProblems, DEFAULT_SERVICE_LIMITS, experienceIndexProblems, sampleBoundProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
 import { HeldOutSets } from './held-out-sets.js';
 
 /** Options of the evaluator beyond the shared service deps. */
@@ -43,7 +43,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
   const store = new FileModelStore(join(deps.dataDir, 'models-store'));
   const modelsDir = options.modelsDir ?? deps.modelsDir ?? join(deps.dataDir, 'models');
   const root = join(deps.dataDir, 'evaluator');
-  const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const models = new Map<string, Promise<ModelEvaluation>>();
   // L2P versions are evaluated with the pool the prompt-pool service serves for them.
   const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
@@ -137,7 +137,9 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
       await owners.require(ref.modelId, ctx.principal.tenant);
       const m = await open(ref.modelId);
-      checkHeldOut(req.samples, await m.heldOut.labels(), maxLabels);
+      const far = experienceIndexProblems('experience.experience_index', ref.experienceIndex, limits);
+      if (far.length > 0) throw new InvalidArgumentError(far);
+      checkHeldOut(req.samples, await m.heldOut.labels(), limits);
       await m.runtime.featurizer.featurize(req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input), 'held-out sample');
       const total = await serial(async () => {
         m.cache.delete(ref.experienceIndex);
@@ -214,17 +216,18 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
  * Held-out samples may name labels the model has not learned yet (it may learn them later); their
  * names must be valid, and all held-out sets together name at most `maxLabels` labels.
  */
-function checkHeldOut(samples: readonly EvaluationSample[], known: ReadonlySet<string>, maxLabels: number): void {
-  const problems: string[] = [];
-  if (samples.length === 0) problems.push('samples is empty');
+function checkHeldOut(samples: readonly EvaluationSample[], known: ReadonlySet<string>, limits: ServiceLimits): void {
+  const problems = countProblems('samples', samples.length, 'maxSamplesPerRequest', limits);
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
   samples.forEach((s, i) => {
+    problems.push(...sampleBoundProblems(`samples[${i}].sample`, s.sample, limits));
     const problem = labelNameProblem(s.sample?.label ?? '');
     if (problem !== undefined) problems.push(`samples[${i}]: ${problem}`);
     if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
   });
-  const limit = labelLimitProblem(known, samples.map((s) => s.sample?.label ?? ''), maxLabels);
+  const limit = labelLimitProblem(known, samples.map((s) => s.sample?.label ?? ''), limits.maxLabels);
   if (limit !== undefined) problems.push(`held-out sets: ${limit}`);
-  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, 20));
 }
 
 function rowToWire(version: VersionRecord, row: number[]): AccuracyRow {

@@ -1,6 +1,8 @@
 import type { PoolRef, PoolSpec } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
+import { limitProblem } from '@mneme/config';
 import { modelIdProblem } from '@mneme/model-store';
+import type { ServiceLimits } from '@mneme/service-runtime';
 
 /** A pool's geometry with the proto defaults applied (M = 10, L = 5, N = 5). */
 export type ResolvedSpec = Readonly<PoolSpec>;
@@ -33,11 +35,12 @@ export function poolKey(ref: PoolRef | undefined): { ref: PoolRef; key: string }
 }
 
 /**
- * Applies the proto's defaults and checks the geometry.
+ * Applies the proto's defaults and checks the geometry, its size against `maxPoolFloats` included,
+ * before anything is allocated.
  *
  * @throws InvalidArgumentError listing every bad field
  */
-export function resolveSpec(spec: PoolSpec | undefined): ResolvedSpec {
+export function resolveSpec(spec: PoolSpec | undefined, limits: ServiceLimits): ResolvedSpec {
   const resolved: PoolSpec = {
     poolSize: spec?.poolSize || 10,
     promptLength: spec?.promptLength || 5,
@@ -48,6 +51,10 @@ export function resolveSpec(spec: PoolSpec | undefined): ResolvedSpec {
   const problems: string[] = [];
   if (resolved.hiddenSize < 1) problems.push('spec.hidden_size must be positive: the width of the encoder’s token embeddings');
   if (resolved.topN > resolved.poolSize) problems.push(`spec.top_n (${resolved.topN}) must not exceed spec.pool_size (${resolved.poolSize})`);
+  // Each factor is below 2^32, so the product is exact enough to compare.
+  const floats = resolved.poolSize * resolved.promptLength * Math.max(1, resolved.hiddenSize);
+  const over = limitProblem('spec.pool_size × spec.prompt_length × spec.hidden_size', floats, 'maxPoolFloats', limits);
+  if (over !== undefined) problems.push(over);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return Object.freeze(resolved);
 }

@@ -2,7 +2,7 @@ import { PromptPoolServiceClient, type PoolRef } from '@mneme/contracts';
 import { unary } from '@mneme/rpc';
 import { fromWire } from '@mneme/wire';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceDeps } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, type ServiceDeps } from '@mneme/service-runtime';
 import { failure, tempDataDir, removeDir, serve, type Served, testDeps } from '@mneme/testing';
 import { aligned } from '@mneme/service-runtime';
 import { f32 } from '@mneme/testing';
@@ -126,5 +126,34 @@ describe('prompt-pool service over gRPC', () => {
     expect((await failure(unary(c.getPool.bind(c), { pool: POOL, version: 7, modelVersion: 0 }))).message).toContain('has no version 7 (latest is 1)');
     const badId = await failure(unary(c.getPool.bind(c), { pool: { modelId: '../x', tenant: '' }, version: 0, modelVersion: 0 }));
     expect(badId.kind).toBe('invalid-argument');
+  });
+
+  it('refuses a pool over MNEME_MAX_POOL_FLOATS before allocating it, and answers at once', async () => {
+    const c = await start();
+    // The probe's pool: 4096 × 64 × 4096 floats (4 GiB) took 8 GiB and 30 s before it was bounded.
+    const started = Date.now();
+    const huge = await failure(unary(c.createPool.bind(c), { pool: POOL, spec: { poolSize: 4096, promptLength: 64, topN: 5, hiddenSize: 4096, seed: 0 } }));
+    expect(huge).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('is 1073741824, over the limit of 8388608 (MNEME_MAX_POOL_FLOATS)') });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Every factor at its uint32 maximum is refused the same way.
+    const max = 4_294_967_295;
+    expect((await failure(unary(c.createPool.bind(c), { pool: POOL, spec: { poolSize: max, promptLength: max, topN: 1, hiddenSize: max, seed: 0 } }))).message).toContain('MNEME_MAX_POOL_FLOATS');
+    expect((await failure(unary(c.getPool.bind(c), { pool: POOL, version: 0, modelVersion: 0 }))).kind).toBe('not-found');
+    // An answer with prompts is sized before it is made: 10 queries × 2 × 2 × 4 floats over a limit of 100.
+    await served!.stop();
+    deps = { ...deps, limits: { ...DEFAULT_SERVICE_LIMITS, maxPoolFloats: 100 } };
+    const small = await start();
+    await unary(small.createPool.bind(small), { pool: POOL, spec });
+    const queries = f32(new Array<number>(10 * H).fill(1), [10, H]);
+    expect((await unary(small.selectPrompts.bind(small), { pool: POOL, version: 0, modelVersion: 0, queries, includePrompts: false })).selections).toHaveLength(10);
+    const answer = await failure(unary(small.selectPrompts.bind(small), { pool: POOL, version: 0, modelVersion: 0, queries, includePrompts: true }));
+    expect(answer.message).toContain('(the prompts answered) is 160, over the limit of 100 (MNEME_MAX_POOL_FLOATS)');
+    // A uint64 past 2^53 − 1 does not decode (INVALID_ARGUMENT), and counts may not add up past it.
+    const pool = await unary(small.getPool.bind(small), { pool: POOL, version: 0, modelVersion: 0 });
+    const update = (deltas: number[], baseVersion: number) => unary(small.applyUpdate.bind(small), { pool: POOL, baseVersion, prompts: pool.prompts, keys: pool.keys, selectionCountDeltas: deltas, modelVersion: 0 });
+    expect(await failure(update([2 ** 60, 0, 0], 1))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('is not a valid /mneme.v1.PromptPoolService/ApplyUpdate message') });
+    await update([Number.MAX_SAFE_INTEGER, 0, 0], 1);
+    expect((await failure(update([1, 0, 0], 2))).message).toContain('selection_count_deltas would take a count past 2^53 − 1');
+    expect((await unary(small.getPool.bind(small), { pool: POOL, version: 0, modelVersion: 0 })).info!.version).toBe(2);
   });
 });

@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { PromptPoolServiceService, type PageRequest, type PoolInfo, type Tensor as WireTensor } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
-import { initPromptPool, POOL_PARAMS } from '@mneme/methods';
+import { initPromptPoolYielding, POOL_PARAMS } from '@mneme/methods';
 import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
 import { aligned, ResourceOwners } from '@mneme/service-runtime';
-import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, countProblems, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { limitProblem } from '@mneme/config';
 import { PoolFiles } from './pool-files.js';
 import { poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
 import { gatherPrompts, selectFor } from './prompt-selection.js';
@@ -24,6 +25,7 @@ const DEFAULT_PAGE = 100;
 export async function createPromptPoolService(deps: ServiceDeps): Promise<ServiceModule> {
   const root = join(deps.dataDir, 'prompt-pool');
   const files = new PoolFiles(root);
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   // A pool belongs to the tenant that created it (for a trainer: the model's owner it acts for).
   const owners = new ResourceOwners((key) => join(root, key));
   /** Throws the missing-pool error unless `tenant` owns the pool, so other tenants' pools look missing. */
@@ -77,7 +79,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
     createPool: (req, ctx) =>
       serially(async () => {
         const { ref, key } = poolKey(req.pool);
-        const spec = resolveSpec(req.spec);
+        const spec = resolveSpec(req.spec, limits);
         const existing = latest.get(key);
         // Claimed before the first version is written: a pool never exists without its owner.
         await owners.claim(key, ctx.principal.tenant, existing !== undefined);
@@ -86,7 +88,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
           return { pool: infoOf(existing) };
         }
         const store = new ParameterStore();
-        initPromptPool(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
+        await initPromptPoolYielding(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
         const pool: PoolVersion = {
           ref,
           spec,
@@ -112,6 +114,11 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
       const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
+      // The answer is sized before it is made: batch selections, and with prompts batch × N × L × hidden floats.
+      const problems = countProblems('queries', queries.shape[0]!, 'maxSamplesPerRequest', limits);
+      const answer = req.includePrompts ? limitProblem('queries × top_n × prompt_length × hidden_size (the prompts answered)', queries.shape[0]! * n * l * h, 'maxPoolFloats', limits) : undefined;
+      if (answer !== undefined) problems.push(answer);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const selection = selectFor(pool, queries.data);
       const batch = queries.shape[0]!;
       const selections = Array.from({ length: batch }, (_, r) => ({
@@ -134,6 +141,9 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         const keys = decode(req.keys, 'keys', [m, h], problems);
         const deltas = req.selectionCountDeltas;
         if (deltas.length !== 0 && deltas.length !== m) problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
+        // Each value decodes within 2^53 − 1 (the decoder refuses more), but a sum may not: past it a
+        // count is no longer exact, and the answers that carry it could fail to serialise.
+        if (!base.selectionCounts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0)))) problems.push('selection_count_deltas would take a count past 2^53 − 1');
         if (problems.length > 0) throw new InvalidArgumentError(problems);
         const pool: PoolVersion = {
           ...base,

@@ -106,6 +106,11 @@ export class ModelMemory {
     return ModelMemory.restore({ ...this.snapshot(), writerEpoch: Math.max(epoch, this.writerEpoch) });
   }
 
+  /** The label names this memory has seen (held or not), for the label limit. */
+  knownLabels(): ReadonlySet<string> {
+    return new Set(this.labels);
+  }
+
   /** Width of the stored feature rows; undefined until the first sample. */
   get inputSize(): number | undefined {
     return this.reservoir?.inputSize;

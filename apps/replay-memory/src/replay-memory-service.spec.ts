@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MemoryPolicy, ReplayMemoryServiceClient, type ModelRef } from '@mneme/contracts';
+import { DataType, MemoryPolicy, ReplayMemoryServiceClient, type ModelRef } from '@mneme/contracts';
 import { ParameterStore } from '@mneme/execution';
 import { NotFoundError } from '@mneme/errors';
 import { buildMlp, withCrossEntropyLoss } from '@mneme/models';
@@ -163,6 +163,32 @@ describe('replay-memory service over gRPC', () => {
     expect(await api.describe()).toEqual(before);
     const text = { sample: { sampleId: 't', label: 'a', input: { kind: { $case: 'text' as const, value: 'hi' } }, metadata: {} }, experienceIndex: 0, features: undefined };
     expect((await failure(api.add([text]))).message).toContain('text inputs need cached features');
+    // float32 is the contract: float64 is refused, not narrowed; a vector is [width], not [2, 2].
+    const f64 = memorySample('x4', 'a', row(4));
+    f64.features = { dtype: DataType.DATA_TYPE_FLOAT64, shape: [4], data: new Uint8Array(new Float64Array(4).buffer) };
+    const square = memorySample('x5', 'a', row(4));
+    square.features = { ...f32(row(4), [2, 2]) };
+    const badLabel = memorySample('x6', 'l'.repeat(300), row(4));
+    const refused = await failure(api.add([f64, square, badLabel]));
+    expect(refused.message).toContain('samples[0].features has dtype DATA_TYPE_FLOAT64; send DATA_TYPE_FLOAT32');
+    expect(refused.message).toContain('samples[1].features has shape [2, 2]; send a vector, [width]');
+    expect(refused.message).toContain('samples[2].sample: label');
+    expect((await failure(api.add([]))).message).toContain('samples and remove_ids are both empty');
+    const far = memorySample('x7', 'a', row(4));
+    far.experienceIndex = 4_294_967_295;
+    expect((await failure(api.add([far]))).message).toContain('over the limit of 100000 (MNEME_MAX_EXPERIENCE_INDEX)');
+    expect(await api.describe()).toEqual(before);
+  });
+
+  it('bounds capacities, draws and id lists by the request limits, naming each', async () => {
+    const api = await start();
+    expect((await failure(api.create(1_000_001))).message).toContain('capacity is 1000001, over the limit of 1000000 (MNEME_MAX_MEMORY_CAPACITY)');
+    await api.create(10);
+    const c = served!.client;
+    const draw = await failure(unary(c.sampleMemory.bind(c), { modelId: 'm', count: 10_001, excludeLabels: [], seed: 0 }));
+    expect(draw.message).toContain('count is 10001, over the limit of 10000 (MNEME_MAX_SAMPLES_PER_REQUEST)');
+    const ids = await failure(unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds: Array.from({ length: 10_001 }, (_, i) => `s${i}`) }));
+    expect(ids.message).toContain('(MNEME_MAX_IDS_PER_REQUEST)');
   });
 
   it('answers NOT_FOUND for a model without a memory and INVALID_ARGUMENT for bad create options', async () => {

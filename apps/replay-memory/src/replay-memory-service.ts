@@ -3,8 +3,10 @@ import { MemoryPolicy, ReplayMemoryServiceService, type MemoryStats } from '@mne
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
-import { ResourceOwners, type ClassifierSource } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, idListProblems, ResourceOwners, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
+import { limitProblem } from '@mneme/config';
+import { checkAddSamples, checkRetrieveInterfered, checkSampleMemory } from './request-checks.js';
+import type { ClassifierSource } from '@mneme/service-runtime';
 import { MemoryFiles, type JournalOp } from './memory-files.js';
 import { retrieveInterfered } from './mir-retrieval.js';
 import { ModelMemory, type MemoryConfig, type MemoryPolicyName } from './model-memory.js';
@@ -41,6 +43,7 @@ const WIRE_POLICIES: Readonly<Record<MemoryPolicyName, MemoryPolicy>> = Object.f
 export async function createReplayMemoryService(deps: ServiceDeps, options: ReplayMemoryOptions = {}): Promise<ServiceModule> {
   const root = join(deps.dataDir, 'replay-memory');
   const files = new MemoryFiles(root, options.compactBytes);
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const memories = await files.loadAll();
   // A model's mutations are serialised (each changes the memory and journals it); different
   // models' run side by side, so their journal fsyncs overlap instead of queueing behind each other.
@@ -91,7 +94,7 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
   const binding = defineService(ReplayMemoryServiceService, {
     createMemory: (req, ctx) =>
       serially(req.modelId, async () => {
-        const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed);
+        const config = memoryConfig(req.modelId, req.capacity, req.policy, req.seed, limits);
         const existing = memories.get(req.modelId);
         if (existing !== undefined) await owners.claim(req.modelId, ctx.principal.tenant, true);
         existing?.checkWriter(req.writerEpoch);
@@ -107,7 +110,9 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
         return { stats: statsOf(memories.get(req.modelId)!) };
       }),
     addSamples: async (req, ctx) => {
-      await ownedMemory(req.modelId, ctx.principal.tenant);
+      // Ownership first: another tenant's memory is missing, whatever else is wrong with the request.
+      const owned = await ownedMemory(req.modelId, ctx.principal.tenant);
+      checkAddSamples(req, limits, owned.knownLabels());
       const { stored, evicted } = await mutate(req.modelId, { op: 'add', samples: req.samples, remove: req.removeIds }, (m) => {
         m.checkWriter(req.writerEpoch);
         return m.add(req.samples, req.removeIds);
@@ -115,11 +120,13 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
       return { storedIds: stored, evictedIds: evicted, stats: statsOf(memoryOf(req.modelId)) };
     },
     sampleMemory: async (req, ctx) => {
+      checkSampleMemory(req, limits);
       const exclude = new Set(req.excludeLabels);
       return { samples: [...(await ownedMemory(req.modelId, ctx.principal.tenant)).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
     },
     retrieveInterfered: async (req, ctx) => {
       const memory = await ownedMemory(req.model?.modelId ?? '', ctx.principal.tenant);
+      checkRetrieveInterfered(req, limits);
       if (options.classifiers === undefined) throw new MnemeError('failed-precondition', 'this replay-memory service has no model source configured, so it cannot score candidates');
       const classifier = await options.classifiers.resolve(req.model!);
       const { samples, interference } = await retrieveInterfered(deps.executor, classifier, memory, req);
@@ -127,6 +134,8 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
     },
     deleteSamples: async (req, ctx) => {
       await ownedMemory(req.modelId, ctx.principal.tenant);
+      const problems = idListProblems('sample_ids', req.sampleIds, limits);
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const { deleted, missing } = await mutate(req.modelId, { op: 'delete', ids: req.sampleIds }, (m) => m.delete(req.sampleIds));
       return { deletedIds: deleted, missingIds: missing };
     },
@@ -150,11 +159,15 @@ function memoryNotFound(modelId: string): NotFoundError {
   return new NotFoundError(`model '${modelId}' has no replay memory; call CreateMemory first`);
 }
 
-function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number): MemoryConfig {
+function memoryConfig(modelId: string, capacity: number, policy: MemoryPolicy, seed: number, limits: ServiceLimits): MemoryConfig {
   const problems: string[] = [];
   const idProblem = modelIdProblem(modelId);
   if (idProblem !== undefined) problems.push(idProblem);
   if (!(capacity > 0)) problems.push(`capacity must be positive, got ${capacity}`);
+  // A replica's capacity is its trainer's (2^32 − 1 for a memory that keeps everything, as kNN's):
+  // it holds only what its writer sends, each request bounded; storage grows with what is held.
+  const over = policy === MemoryPolicy.MEMORY_POLICY_REPLICA ? undefined : limitProblem('capacity', capacity, 'maxMemoryCapacity', limits);
+  if (over !== undefined) problems.push(over);
   const name = POLICIES[policy];
   if (name === undefined) problems.push(`policy ${String(policy)} is not a known MemoryPolicy`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);

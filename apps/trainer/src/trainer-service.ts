@@ -11,6 +11,8 @@ import { defineModel } from '@mneme/streaming';
 import { InputFeaturizer } from '@mneme/service-runtime';
 import { buildModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
+import { countProblems, experienceIndexProblems, idListProblems, sampleBoundProblems } from '@mneme/service-runtime';
+import { limitProblem } from '@mneme/config';
 import { DEFAULT_SERVICE_LIMITS, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
 import { forgetElsewhere } from './forget-elsewhere.js';
 import { ModelTrainer } from './model-trainer.js';
@@ -49,7 +51,6 @@ export interface TrainerModule extends ServiceModule {
   owned(): string[];
 }
 
-const MAX_INGEST = 10_000;
 const UNLEARNING = { exact: Unlearning.UNLEARNING_EXACT, retrained: Unlearning.UNLEARNING_RETRAINED, excluded: Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT } as const;
 const SCENARIOS: Readonly<Partial<Record<ScenarioKind, StoreScenario>>> = {
   [ScenarioKind.SCENARIO_KIND_UNSPECIFIED]: 'class-incremental',
@@ -78,7 +79,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const store = new FileModelStore(join(deps.dataDir, 'models-store'));
   const modelsDir = options.modelsDir ?? deps.modelsDir ?? join(deps.dataDir, 'models');
   const samplesPerEvent = options.samplesPerEvent ?? 500;
-  const { maxLabels } = deps.limits ?? DEFAULT_SERVICE_LIMITS;
+  const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
+  const { maxLabels } = limits;
   const handoffTimeoutMs = options.handoffTimeoutMs ?? 10_000;
   const heartbeatMs = options.heartbeatMs ?? 1_000;
   // Shared by the replicas, beside the models (a '.' name is never a model id).
@@ -267,7 +269,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         const problem = labelNameProblem(l);
         if (problem !== undefined) problems.push(`spec.labels[${i}]: ${problem}`);
       });
-      const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+      // A set, not indexOf: quadratic in the label count, 10,000 labels took seconds.
+      const seen = new Set<string>();
+      const dup = labels.find((l) => seen.has(l) || !seen.add(l));
       if (dup !== undefined) problems.push(`spec.labels repeats '${dup}'`);
     }
     if ((spec?.strategy?.name ?? '') === '') problems.push('spec.strategy.name is required (e.g. mir, er, naive)');
@@ -317,19 +321,22 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     ingest: async (req, ctx) => {
       const record = await requireModel(req.modelId, ctx.principal.tenant);
       const problems: string[] = [];
-      if (req.samples.length === 0 || req.samples.length > MAX_INGEST) problems.push(`samples must hold 1..${MAX_INGEST} samples, got ${req.samples.length}`);
+      problems.push(...countProblems('samples', req.samples.length, 'maxSamplesPerRequest', limits));
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
       const ids = new Set<string>();
       req.samples.forEach((s, i) => {
         const id = s.sample?.sampleId ?? '';
-        if (id === '') problems.push(`samples[${i}]: sample_id is empty`);
-        else if (ids.has(id)) problems.push(`samples[${i}]: sample_id '${id}' repeats within the request`);
+        problems.push(...sampleBoundProblems(`samples[${i}].sample`, s.sample, limits));
+        problems.push(...experienceIndexProblems(`samples[${i}].experience.experience_index`, s.experience?.experienceIndex ?? 0, limits));
+        if (id !== '' && ids.has(id)) problems.push(`samples[${i}]: sample_id '${id}' repeats within the request`);
         ids.add(id);
         const labelProblem = labelNameProblem(s.sample?.label ?? '');
         if (labelProblem !== undefined) problems.push(`samples[${i}]: ${labelProblem}`);
         if (s.experience?.modelId !== req.modelId) problems.push(`samples[${i}]: experience.model_id must be '${req.modelId}'`);
         if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
       });
-      if (problems.length > 0) throw new InvalidArgumentError(problems);
+      // The first problems are enough to fix a request; a list of 10,000 would only be cut.
+      if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, 20));
       const trainer = await localTrainer(req.modelId);
       // New labels add classes, up to the limit (the stored table when another replica trains the model).
       const known = trainer?.labels ?? (await ModelTrainer.storedLabels(store.stateDir(req.modelId, 'trainer'), record.labels));
@@ -353,6 +360,17 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const ref = req.experience;
       if (ref === undefined) throw new InvalidArgumentError('experience is required');
       const record = await requireModel(ref.modelId, ctx.principal.tenant);
+      const sampleCount = Number(req.sampleCount);
+      const problems = [
+        ...experienceIndexProblems('experience.experience_index', ref.experienceIndex, limits),
+        ...[limitProblem('sample_count', sampleCount, 'maxExperienceSamples', limits)].filter((p) => p !== undefined),
+      ];
+      if (problems.length > 0) throw new InvalidArgumentError(problems);
+      // Where this replica trains the model it knows which experiences ended: a repeated close (a
+      // retry) is answered without announcing the experience again, so the distiller does not distil
+      // it twice or wait for samples that will never come.
+      const loop = (await localTrainer(ref.modelId))?.status().loop;
+      if (loop !== undefined && ref.experienceIndex <= loop.closedThrough && !(loop.open && ref.experienceIndex === loop.current)) return { sampleCount: req.sampleCount };
       await publishEvent(deps.bus, 'experienceClosed', {
         header: newEventHeader({ modelId: ref.modelId, producer: 'trainer', tenant: ownerOf(record) }),
         experience: ref,
@@ -401,10 +419,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     },
     forgetSamples: async (req, ctx) => {
       await requireModel(req.modelId, ctx.principal.tenant);
-      const problems: string[] = [];
-      if (req.sampleIds.length === 0 || req.sampleIds.length > MAX_INGEST) problems.push(`sample_ids must hold 1..${MAX_INGEST} ids, got ${req.sampleIds.length}`);
-      const empty = req.sampleIds.findIndex((id) => id === '');
-      if (empty >= 0) problems.push(`sample_ids[${empty}] is empty`);
+      const problems = idListProblems('sample_ids', req.sampleIds, limits);
       if (problems.length > 0) throw new InvalidArgumentError(problems);
       const trainer = await localTrainer(req.modelId);
       if (trainer === undefined) {
@@ -462,6 +477,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
               return;
             }
+            const far = event.samples.flatMap((s, i) => experienceIndexProblems(`samples[${i}].experience.experience_index`, s.experience?.experienceIndex ?? 0, limits)).slice(0, 5);
+            if (far.length > 0) throw new InvalidArgumentError(far);
             const { appended, duplicates } = await trainer.appendSamples(event.samples, ctx.header.eventId);
             deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'applied' });
             if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
@@ -470,6 +487,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
             await unknownModel(ctx.key, ctx.header);
             const ref = event.experience;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
+            // A foreign producer is bounded as CloseExperience is (the event is dead-lettered, not logged).
+            const far = [...experienceIndexProblems('experience_index', ref.experienceIndex, limits), ...[limitProblem('sample_count', Number(event.sampleCount), 'maxExperienceSamples', limits)].filter((p) => p !== undefined)];
+            if (far.length > 0) throw new InvalidArgumentError(far);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));
             if (trainer.hasEvent(ctx.header.eventId)) {
               deps.metrics.events.inc({ service: 'trainer', topic: 'experience-closed', outcome: 'duplicate' });

@@ -3,6 +3,7 @@ import { commonServiceConfig, type CommonServiceConfig } from './common-service-
 import { ConfigError } from './config-error.js';
 import { defineConfig } from './define-config.js';
 import { int } from './number-fields.js';
+import { DEFAULT_REQUEST_LIMITS, REQUEST_LIMITS, type RequestLimitName } from './request-limits.js';
 
 const common = defineConfig(commonServiceConfig);
 const ALL_VARIABLES = [
@@ -17,7 +18,7 @@ const ALL_VARIABLES = [
   'MNEME_KAFKA_SESSION_TIMEOUT',
   'MNEME_DATA_DIR',
   'MNEME_MODELS_DIR',
-  'MNEME_MAX_LABELS',
+  ...Object.values(REQUEST_LIMITS).map((l) => l.env),
   'MNEME_DISTILLER_ADDRESS',
   'MNEME_REPLAY_MEMORY_ADDRESS',
   'MNEME_PROMPT_POOL_ADDRESS',
@@ -36,7 +37,7 @@ const ALL_VARIABLES = [
 
 describe('commonServiceConfig', () => {
   it('has the documented types', () => {
-    expectTypeOf<CommonServiceConfig>().toEqualTypeOf<{
+    expectTypeOf<Omit<CommonServiceConfig, RequestLimitName>>().toEqualTypeOf<{
       readonly grpcHost: string;
       readonly grpcPort: number;
       readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -48,7 +49,6 @@ describe('commonServiceConfig', () => {
       readonly kafkaSessionTimeout: number;
       readonly dataDir: string;
       readonly modelsDir: string | undefined;
-      readonly maxLabels: number;
       readonly distillerAddress: string | undefined;
       readonly replayMemoryAddress: string | undefined;
       readonly promptPoolAddress: string | undefined;
@@ -79,7 +79,7 @@ describe('commonServiceConfig', () => {
       kafkaSessionTimeout: 30_000,
       dataDir: '.mneme',
       modelsDir: undefined,
-      maxLabels: 10_000,
+      ...DEFAULT_REQUEST_LIMITS,
       distillerAddress: undefined,
       replayMemoryAddress: undefined,
       promptPoolAddress: undefined,
@@ -139,6 +139,7 @@ describe('commonServiceConfig', () => {
       kafkaSessionTimeout: 10_000,
       dataDir: '/var/lib/mneme',
       modelsDir: '/app/.mneme/models',
+      ...DEFAULT_REQUEST_LIMITS,
       maxLabels: 500,
       distillerAddress: 'distiller:50051',
       replayMemoryAddress: 'replay-memory:50051',

@@ -4,6 +4,7 @@ import { duration } from './duration-field.js';
 import { hostPort, list } from './list-field.js';
 import { int, port } from './number-fields.js';
 import { oneOf } from './one-of-field.js';
+import { requestLimitsConfig } from './request-limits.js';
 import { str } from './string-field.js';
 
 /** Log levels, least to most severe. */
@@ -83,14 +84,8 @@ export const commonServiceConfig = {
     env: 'MNEME_MODELS_DIR',
     doc: 'Folder of the frozen encoders (the model store `mneme import-model` writes); unset means `<data dir>/models`.',
   }),
-  /** @default 10000 */
-  maxLabels: int({
-    env: 'MNEME_MAX_LABELS',
-    default: 10_000,
-    min: 1,
-    max: 1_000_000,
-    doc: 'Most labels (classes) one model may learn; a sample or held-out set that would add more is refused.',
-  }),
+  /** Limits on what callers may ask for (see REQUEST_LIMITS). */
+  ...requestLimitsConfig,
   /** Optional: unset means `distill` models distil in the trainer's process. */
   distillerAddress: str({
     env: 'MNEME_DISTILLER_ADDRESS',

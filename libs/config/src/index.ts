@@ -28,6 +28,8 @@ export { int, num, port } from './number-fields.js';
 export type { NumberOptions, PortOptions } from './number-fields.js';
 export { oneOf } from './one-of-field.js';
 export type { OneOfOptions } from './one-of-field.js';
+export { DEFAULT_REQUEST_LIMITS, limitProblem, REQUEST_LIMITS, requestLimitsConfig } from './request-limits.js';
+export type { RequestLimitName, RequestLimitSpec, RequestLimitsConfig, RequestLimitValues } from './request-limits.js';
 export { str } from './string-field.js';
 export type { StrOptions } from './string-field.js';
 export type { ConfigWarning } from './unknown-variables.js';

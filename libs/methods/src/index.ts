@@ -40,7 +40,7 @@ export { l2p, l2pOptions, L2P_DEFAULTS, L2P_POOL_SALT } from './l2p.js';
 export type { L2pMask, L2pOptions } from './l2p.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
-export { gatherRows as gatherPoolRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
+export { gatherRows as gatherPoolRows, initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 export type { PromptPoolShape } from './prompt-pool.js';
 export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 export type { TouchedRows } from './sparse-update.js';

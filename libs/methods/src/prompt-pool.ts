@@ -28,10 +28,40 @@ export interface PromptPoolShape {
  * (`nn.init.uniform_(-1, 1)` for prompts and keys), seeded.
  */
 export function initPromptPool(store: ParameterStore, shape: PromptPoolShape, seed: number): void {
-  const rng = Rng.seeded(seed);
-  const draw = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-  store.set(POOL_PARAMS.prompts, tensor('float32', [shape.size, shape.length, shape.dim], draw(shape.size * shape.length * shape.dim)));
-  store.set(POOL_PARAMS.keys, tensor('float32', [shape.size, shape.dim], draw(shape.size * shape.dim)));
+  const { prompts, keys, rng } = poolArrays(shape, seed);
+  fillUniform(rng, prompts, 0, prompts.length);
+  fillUniform(rng, keys, 0, keys.length);
+  setPool(store, shape, prompts, keys);
+}
+
+/**
+ * {@link initPromptPool} for a server: the same values, drawn in slices with a turn of the event
+ * loop between them, so that a large pool (tens of millions of values, seconds of drawing) never
+ * holds up health checks and other calls of the process.
+ */
+export async function initPromptPoolYielding(store: ParameterStore, shape: PromptPoolShape, seed: number, slice = 1 << 18): Promise<void> {
+  const { prompts, keys, rng } = poolArrays(shape, seed);
+  for (const values of [prompts, keys]) {
+    for (let at = 0; at < values.length; at += slice) {
+      fillUniform(rng, values, at, Math.min(values.length, at + slice));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  setPool(store, shape, prompts, keys);
+}
+
+function poolArrays(shape: PromptPoolShape, seed: number): { prompts: Float32Array; keys: Float32Array; rng: Rng } {
+  return { prompts: new Float32Array(shape.size * shape.length * shape.dim), keys: new Float32Array(shape.size * shape.dim), rng: Rng.seeded(seed) };
+}
+
+/** U(−1, 1) into `values[from..to)`, in order (prompts first, then keys: the draw order is the seed's contract). */
+function fillUniform(rng: Rng, values: Float32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) values[i] = rng.uniform(-1, 1);
+}
+
+function setPool(store: ParameterStore, shape: PromptPoolShape, prompts: Float32Array, keys: Float32Array): void {
+  store.set(POOL_PARAMS.prompts, tensor('float32', [shape.size, shape.length, shape.dim], prompts));
+  store.set(POOL_PARAMS.keys, tensor('float32', [shape.size, shape.dim], keys));
 }
 
 /**

@@ -40,3 +40,5 @@ export { SCOPES, DEFAULT_TENANT, TENANT_METADATA_KEY, isTenantName } from './aut
 export type { Principal, Scope } from './auth/principal.js';
 export { bearerInterceptor } from './auth/bearer-interceptor.js';
 export { tokenFromEnv } from './auth/token-from-env.js';
+export { rawClient } from './raw-client.js';
+export type { RawClient, RawOutcome } from './raw-client.js';

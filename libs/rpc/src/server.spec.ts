@@ -13,6 +13,7 @@ import {
   defineService,
   healthClient,
   INTERNAL_DETAILS,
+  rawClient,
   startServer,
   unary,
   type AsyncService,
@@ -40,6 +41,7 @@ function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
 /** A small encoder: embeds each text as [length, word count]; fails on purpose for some inputs. */
 const encoder: AsyncService<typeof EncoderServiceService> = {
   async embed(req: EmbedRequest) {
+    if (req.model?.modelId.startsWith('echo:')) throw new InvalidArgumentError(`model id '${req.model.modelId}' is not valid`);
     if (req.model?.modelId === 'missing') throw new NotFoundError(`model "missing" does not exist`);
     if (req.inputs.length === 0) throw new InvalidArgumentError('inputs is empty: send 1..1024 inputs');
     const texts = req.inputs.map((i) => (i.kind?.$case === 'text' ? i.kind.value : ''));
@@ -109,6 +111,27 @@ describe('gRPC server round trip on 127.0.0.1', () => {
     client.close();
   });
 
+  it('cuts a long status message, which would overflow the trailers and leave the caller waiting for its deadline', async () => {
+    const { client } = await start();
+    const started = Date.now();
+    const call = unary(client.embed.bind(client), { model: { modelId: `echo:${'ü'.repeat(200_000)}`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
+    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
+    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:ü+… \(199\d{3} more characters\)$/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    client.close();
+  });
+
+  it('sends a status whose message quotes a lone surrogate (grpc-js cannot percent-encode one)', async () => {
+    const { client } = await start();
+    const started = Date.now();
+    // The cut at 1,000 characters also falls between the two halves of a pair here.
+    const call = unary(client.embed.bind(client), { model: { modelId: `echo:\ud800${'x'.repeat(981)}😀😀`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
+    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
+    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:\uFFFDx+😀\uFFFD… \(\d+ more characters\)$/) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    client.close();
+  });
+
   it('maps an unknown model to NOT_FOUND', async () => {
     const { client } = await start();
     const call = unary(client.embed.bind(client), { model: { modelId: 'missing', version: 0 }, inputs: [], pooling: 0, unnormalized: false });
@@ -151,6 +174,22 @@ describe('gRPC server round trip on 127.0.0.1', () => {
       unnormalized: false,
     });
     await expect(call).rejects.toMatchObject({ kind: 'resource-exhausted' });
+    client.close();
+  });
+
+  it('answers INVALID_ARGUMENT, naming the decoder’s reason, to a request whose bytes do not decode', async () => {
+    const { server, client } = await start();
+    const raw = rawClient(server.address);
+    const send = (bytes: Buffer) => raw.call('/mneme.v1.EncoderService/Embed', bytes, 5_000);
+    // Field 1 (model) says 100 bytes follow, and two do.
+    const truncated = await send(Buffer.from([0x0a, 100, 0x0a, 0x00]));
+    expect(truncated).toMatchObject({ code: 3, status: 'INVALID_ARGUMENT', details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message') });
+    // A wire type that does not exist (7).
+    expect(await send(Buffer.from([0x0f]))).toMatchObject({ code: 3 });
+    // The service is unharmed, and logged no error for the caller's mistake.
+    await expect(unary(client.embed.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [{ kind: { $case: 'text', value: 'ok' } }], pooling: 0, unnormalized: false })).resolves.toBeDefined();
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    raw.close();
     client.close();
   });
 

@@ -16,6 +16,7 @@ import type { Principal } from './auth/principal.js';
 import { NOTHING_TO_RELEASE } from './auth/tenant-limiter.js';
 import type { Logger } from './logger.js';
 import { toGrpcStatus } from './status.js';
+import { decodedOrThrow, tolerantDefinition } from './undecodable.js';
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -84,7 +85,7 @@ export function defineService<D extends ServiceDefinition>(definition: D, implem
       throw new Error(`${name}: no handler for ${method.path}`);
     }
   }
-  return { name, definition, handlers: implementation as ServiceBinding['handlers'] };
+  return { name, definition: tolerantDefinition(definition), handlers: implementation as ServiceBinding['handlers'] };
 }
 
 /** What {@link toGrpcImplementation} needs besides the binding. */
@@ -171,7 +172,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
       admit(call, path, deps)
         .then((admitted) => {
           release = admitted.release;
-          return handler(call.request, admitted.ctx);
+          return handler(decodedOrThrow(call.request, path), admitted.ctx);
         })
         .then(
           (response) => callback(null, response),
@@ -190,7 +191,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
       const run = async () => {
         const admitted = await admit(call, path, deps);
         release = admitted.release;
-        for await (const item of handler(call.request, admitted.ctx) as AsyncIterable<unknown>) {
+        for await (const item of handler(decodedOrThrow(call.request, path), admitted.ctx) as AsyncIterable<unknown>) {
           if (call.cancelled) return;
           call.write(item);
         }
@@ -211,7 +212,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
       admit(call, path, deps)
         .then((admitted) => {
           release = admitted.release;
-          return handler(call as AsyncIterable<unknown>, admitted.ctx);
+          return handler(decodedStream(call as AsyncIterable<unknown>, path), admitted.ctx);
         })
         .then(
           (response) => callback(null, response),
@@ -224,4 +225,9 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
     };
   }
   throw new Error(`${path}: bidirectional streaming is not supported by bindService`);
+}
+
+/** A client stream whose undecodable messages end the call with INVALID_ARGUMENT. */
+async function* decodedStream(requests: AsyncIterable<unknown>, path: string): AsyncIterable<unknown> {
+  for await (const request of requests) yield decodedOrThrow(request, path);
 }

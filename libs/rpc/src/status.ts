@@ -30,6 +30,13 @@ export interface GrpcStatus {
   details: string;
 }
 
+/**
+ * Longest status message sent, in characters. Details travel in the call's trailers, and a message
+ * that echoes an oversize field (a 200 KB id) would overflow the peer's header-list limit: the
+ * client then never sees the status and waits for its deadline.
+ */
+export const MAX_DETAILS_CHARS = 1_000;
+
 /** Sent instead of the message of an unexpected error, which may hold internals. */
 export const INTERNAL_DETAILS = 'internal error; the server logged the cause';
 
@@ -43,8 +50,21 @@ export function toGrpcStatus(err: unknown, logger: Logger, method: string): Grpc
     logger.error('handler failed', { method, error: describeCause(err) });
     return { code: Status.INTERNAL, details: INTERNAL_DETAILS };
   }
-  return { code: KIND_TO_CODE[domain.kind], details: domain.message };
+  return { code: KIND_TO_CODE[domain.kind], details: boundedDetails(domain.message) };
 }
+
+/**
+ * `message`, cut to {@link MAX_DETAILS_CHARS} with a note of how much was left out, and with lone
+ * surrogates (a caller's malformed text, or a pair the cut split) replaced by U+FFFD: grpc-js
+ * percent-encodes the details with encodeURI, which throws on them, and the status is then never
+ * sent (the caller waits for its deadline).
+ */
+export function boundedDetails(message: string): string {
+  const cut = message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
+  return cut.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Turns a client-side gRPC failure back into a domain error of the matching kind. */
 export function fromGrpcError(err: ServiceError): MnemeError {

@@ -11,7 +11,7 @@ export type { MetricsEndpoint } from './runtime/metrics-endpoint.js';
 export { ServiceMetrics } from './runtime/service-metrics.js';
 export { requestCounts } from './runtime/request-counts.js';
 export type { ServiceRequestCounts } from './runtime/request-counts.js';
-export { DEFAULT_SERVICE_LIMITS } from './runtime/service-module.js';
+export { DEFAULT_SERVICE_LIMITS, limitsFromEnv, limitsOf } from './runtime/service-module.js';
 export type { PeerAddresses, ServiceDeps, ServiceLimits, ServiceModule } from './runtime/service-module.js';
 export { startServiceProcess } from './runtime/start-service-process.js';
 export type { ServiceProcess } from './runtime/start-service-process.js';
@@ -28,3 +28,5 @@ export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire
 export { versionToWire } from './wire/version-wire.js';
 export { eventTenant, ModelOwners, ownerOf } from './models/model-owners.js';
 export { ResourceOwners } from './runtime/resource-owners.js';
+export { countProblems, experienceIndexProblems, featureVectorProblems, idListProblems, idProblems, inputBoundProblems, numberProblems, sampleBoundProblems } from './wire/request-bounds.js';
+export type { NumberRange } from './wire/request-bounds.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReplayMemoryServiceClient, ScenarioKind, TrainerServiceClient, Unlearning, type TrainingSample } from '@mneme/contracts';
+import { DeadLetterEvent, ReplayMemoryServiceClient, ScenarioKind, TOPICS, TrainerServiceClient, Unlearning, type Tensor, type TrainingSample } from '@mneme/contracts';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, newEventHeader, publishEvent } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
@@ -9,7 +9,7 @@ import { createClient, jsonLogger, unary } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceMetrics } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, ServiceMetrics } from '@mneme/service-runtime';
 import { startStack, type RunningStack } from './start-stack.js';
 
 const sample = (id: string, label: string, features: number[], experience = 0): TrainingSample => ({
@@ -34,7 +34,7 @@ describe('trainer service', () => {
       executor,
       logger: jsonLogger('test', 'error'),
       metrics: new ServiceMetrics({ defaultMetrics: false }),
-      ...(maxLabels === undefined ? {} : { limits: { maxLabels } }),
+      ...(maxLabels === undefined ? {} : { limits: { ...DEFAULT_SERVICE_LIMITS, maxLabels } }),
     });
     client = createClient(TrainerServiceClient, stack.address);
   };
@@ -90,8 +90,31 @@ describe('trainer service', () => {
     });
     await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [sample('s3', 'a', [1, 2, 3])] })).rejects.toMatchObject({
       kind: 'invalid-argument',
-      message: expect.stringMatching(/3 features, the model takes 2/),
+      message: expect.stringMatching(/shape \[3\] but \[2\]/),
     });
+    // By shape, not element count: [1, 2] holds 2 values but is not a row of 2.
+    const square = sample('s4', 'a', [1, 2]);
+    square.sample!.input = { kind: { $case: 'features', value: { ...(square.sample!.input!.kind as { value: Tensor }).value, shape: [1, 2] } } };
+    await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [square] })).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/shape \[1, 2\] \(rank 2\) but \[2\] \(rank 1\)/) });
+    // Every size is bounded, each refusal naming its limit: ids, metadata, texts, experience indexes.
+    const big = sample('x'.repeat(257), 'a', [1, 2]);
+    big.sample!.metadata = { note: 'y'.repeat(20_000) };
+    big.experience!.experienceIndex = 4_294_967_295;
+    await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: [big] })).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/sample_id length in bytes is 257, over the limit of 256 \(MNEME_MAX_ID_BYTES\).*metadata size in bytes is 20004, over the limit of 16384 \(MNEME_MAX_METADATA_BYTES\).*experience_index is 4294967295, over the limit of 100000 \(MNEME_MAX_EXPERIENCE_INDEX\)/),
+    });
+    await expect(unary(client.closeExperience.bind(client), { experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 2 ** 53 - 1 })).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/sample_count is 9007199254740991, over the limit of 10000000 \(MNEME_MAX_EXPERIENCE_SAMPLES\)/),
+    });
+    await expect(unary(client.closeExperience.bind(client), { experience: { modelId: 'm', experienceIndex: 99_999_999 }, sampleCount: 0 })).rejects.toMatchObject({ message: expect.stringMatching(/MNEME_MAX_EXPERIENCE_INDEX/) });
+    // A foreign producer's close past the limits is dead-lettered with the reason, not logged.
+    const letters: DeadLetterEvent[] = [];
+    await bus.subscribe(TOPICS.deadLetter, 'test-dead-letters', async (m) => void letters.push(DeadLetterEvent.decode(m.value)));
+    await publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'foreign' }), experience: { modelId: 'm', experienceIndex: 4_294_967_295 }, sampleCount: 2 ** 53 - 1, dataUri: '' });
+    for (let i = 0; i < 100 && letters.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(letters[0]?.reason).toMatch(/experience_index is 4294967295, over the limit of 100000[\s\S]*sample_count is 9007199254740991/);
     // Ingest checks every input (texts too) before publishing: its samples topic is trusted by its consumer.
     const texts: TrainingSample[] = ['hello', ' '].map((value, i) => ({ ...sample(`t${i}`, 'a', [1, 2]), sample: { ...sample(`t${i}`, 'a', [1, 2]).sample!, input: { kind: { $case: 'text', value } } } }));
     await expect(unary(client.ingest.bind(client), { modelId: 'm', samples: texts })).rejects.toMatchObject({
@@ -284,8 +307,8 @@ describe('trainer service', () => {
       expect(unary(client.forgetSamples.bind(client), req)).rejects.toMatchObject({ kind, message: expect.stringMatching(message) });
     await refused({ modelId: 'ghost', sampleIds: ['k1'] }, 'not-found', /ghost/);
     await refused({ modelId: 'k', sampleIds: ['k1', 'nope', 'never'] }, 'not-found', /never received samples 'nope', 'never'/);
-    await refused({ modelId: 'k', sampleIds: [] }, 'invalid-argument', /sample_ids must hold 1\.\.10000 ids, got 0/);
-    await refused({ modelId: 'k', sampleIds: Array.from({ length: 10_001 }, (_, i) => `x${i}`) }, 'invalid-argument', /got 10001/);
+    await refused({ modelId: 'k', sampleIds: [] }, 'invalid-argument', /sample_ids is empty/);
+    await refused({ modelId: 'k', sampleIds: Array.from({ length: 10_001 }, (_, i) => `x${i}`) }, 'invalid-argument', /the number of sample_ids is 10001, over the limit of 10000 \(MNEME_MAX_IDS_PER_REQUEST\)/);
     await refused({ modelId: 'k', sampleIds: ['k1', ''] }, 'invalid-argument', /sample_ids\[1\] is empty/);
     expect(await statusOf()).toEqual(before);
 

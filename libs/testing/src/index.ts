@@ -5,3 +5,7 @@ export { f32, featureSample, memorySample } from './wire-samples.test-util.js';
 export { features, HAVE_MINILM, MODELS_DIR, text } from './model-inputs.test-util.js';
 export { freePort, modelCounter, startTrainerProcess } from './trainer-process.js';
 export type { TrainerProcess } from './trainer-process.js';
+export { inferShape } from './proto-shape.test-util.js';
+export type { FieldKind, FieldShape, MessageShape } from './proto-shape.test-util.js';
+export { malformedRequests } from './malformed-requests.test-util.js';
+export type { MalformedOptions, MalformedRequest } from './malformed-requests.test-util.js';

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
 import { strategyFactory } from '@mneme/methods';
 import { jsonLogger } from '@mneme/rpc';
-import { requestCounts } from '@mneme/service-runtime';
+import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
@@ -88,6 +88,8 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     executor,
     logger,
     host: o.host,
+    // The same MNEME_MAX_* limits a service process reads.
+    limits: limitsFromEnv(),
     port: port('port', o.port),
     tls: security.tls.server,
     peerTls: security.tls.client,

@@ -17,7 +17,7 @@ describe('input featurizer', () => {
     expect(() => featurizer.check([features([1, 2]), text('hello'), features([1, 2, 3]), features([Number.NaN, 0]), undefined], 'sample')).toThrow(
       expect.objectContaining({
         kind: 'invalid-argument',
-        message: expect.stringMatching(/sample 1: this model takes feature tensors[\s\S]*sample 2 has 3 features[\s\S]*sample 3[\s\S]*sample 4: this model takes feature tensors \(float32, width 2\), got nothing/),
+        message: expect.stringMatching(/sample 1: this model takes feature tensors[\s\S]*sample 2 has shape \[3\] but \[2\] was expected[\s\S]*sample 3[\s\S]*sample 4: this model takes feature tensors \(float32, width 2\), got nothing/),
       }),
     );
   });

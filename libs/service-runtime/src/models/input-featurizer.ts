@@ -66,7 +66,9 @@ export class InputFeaturizer {
           return;
         }
         try {
-          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}`, allowNonFinite: checked });
+          // By shape, not element count: [2, 2] is not a row of 4. Inputs checked before (the trainer's
+          // own samples topic) are only sized, so events already published keep their meaning.
+          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}`, allowNonFinite: checked, ...(checked ? {} : { expectShape: [this.width] }) });
           if (t.data.length !== this.width) throw new InvalidArgumentError(`${what} ${row} has ${t.data.length} features, the model takes ${this.width}`);
           out?.set(t.data, row * this.width);
         } catch (err) {

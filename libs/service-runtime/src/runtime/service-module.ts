@@ -1,3 +1,4 @@
+import { DEFAULT_REQUEST_LIMITS, defineConfig, REQUEST_LIMITS, requestLimitsConfig, type EnvSource, type RequestLimitName, type RequestLimitValues } from '@mneme/config';
 import type { EventBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import type { ClientTls, Logger, ServiceBinding } from '@mneme/rpc';
@@ -58,11 +59,23 @@ export interface PeerAddresses {
   readonly promptPool?: () => string | undefined;
 }
 
-/** Limits on what callers may ask for (from MNEME_* variables in a service process). */
-export interface ServiceLimits {
-  /** Most labels (classes) one model may learn (MNEME_MAX_LABELS). */
-  readonly maxLabels: number;
+/** Limits on what callers may ask for (from the MNEME_MAX_* variables; see REQUEST_LIMITS in libs/config). */
+export type ServiceLimits = RequestLimitValues;
+
+/** The limits when none are configured (the defaults of the MNEME_MAX_* variables). */
+export const DEFAULT_SERVICE_LIMITS: ServiceLimits = DEFAULT_REQUEST_LIMITS;
+
+/** The request limits of a loaded config (which holds other options too). */
+export function limitsOf(config: RequestLimitValues): ServiceLimits {
+  return Object.freeze(Object.fromEntries(Object.keys(REQUEST_LIMITS).map((name) => [name, config[name as RequestLimitName]])) as unknown as ServiceLimits);
 }
 
-/** The limits when none are configured (the defaults of the MNEME_* variables). */
-export const DEFAULT_SERVICE_LIMITS: ServiceLimits = Object.freeze({ maxLabels: 10_000 });
+const limitsOnly = defineConfig(requestLimitsConfig, { prefix: 'MNEME_MAX_' });
+
+/**
+ * The request limits from the environment alone (for `mneme up`, which reads no other service
+ * option from it); a bad value ends the process with EX_CONFIG, as a service's start-up does.
+ */
+export function limitsFromEnv(env: EnvSource = process.env): ServiceLimits {
+  return limitsOf(limitsOnly.loadOrExit(env));
+}

@@ -7,7 +7,7 @@ import { InProcessBus, KafkaBus, loadKafkaSecurity, type EventBus, type KafkaSec
 import { jsonLogger, loadAccess, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
-import type { ServiceDeps, ServiceModule } from './service-module.js';
+import { limitsOf, type ServiceDeps, type ServiceModule } from './service-module.js';
 
 const serviceConfig = defineConfig({ ...commonServiceConfig, ...transportSecurityConfig, ...kafkaSecurityConfig });
 type ServiceConfig = ReturnType<typeof serviceConfig.load>['config'];
@@ -38,7 +38,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: { maxLabels: config.maxLabels }, peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }), ...(serviceToken ? { serviceToken } : {}) };
+  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: limitsOf(config), peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }), ...(serviceToken ? { serviceToken } : {}) };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,

@@ -1,0 +1,39 @@
+import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { InvalidArgumentError } from '@mneme/errors';
+
+/**
+ * A request whose bytes did not decode. grpc-js answers INTERNAL when a method's deserializer
+ * throws (it hard-codes that status), which tells a caller the server is broken; so the
+ * deserializer hands this placeholder to the handler instead, and the adapter turns it into
+ * INVALID_ARGUMENT with the decoder's reason.
+ */
+export class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/** `definition` with every request deserializer made total: bad bytes become an {@link UndecodableRequest}. */
+export function tolerantDefinition<D extends ServiceDefinition>(definition: D): D {
+  const out: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const [key, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
+    const decode = method.requestDeserialize;
+    out[key] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return decode(bytes);
+        } catch (err) {
+          return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+        }
+      },
+    };
+  }
+  return out as D;
+}
+
+/** The request itself, or an InvalidArgumentError when its bytes did not decode. */
+export function decodedOrThrow<T>(request: T | UndecodableRequest, method: string): T {
+  if (request instanceof UndecodableRequest) {
+    throw new InvalidArgumentError(`the request is not a valid ${method} message: ${request.reason}`);
+  }
+  return request;
+}
