@@ -112,7 +112,10 @@ describe('trainer service', () => {
     // A foreign producer's close past the limits is dead-lettered with the reason, not logged.
     const letters: DeadLetterEvent[] = [];
     await bus.subscribe(TOPICS.deadLetter, 'test-dead-letters', async (m) => void letters.push(DeadLetterEvent.decode(m.value)));
-    await publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'foreign' }), experience: { modelId: 'm', experienceIndex: 4_294_967_295 }, sampleCount: 2 ** 53 - 1, dataUri: '' });
+    // (The in-process bus waits for the trainer, which persists: the refusal reaches the publisher too.)
+    await expect(
+      publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'foreign' }), experience: { modelId: 'm', experienceIndex: 4_294_967_295 }, sampleCount: 2 ** 53 - 1, dataUri: '' }),
+    ).rejects.toMatchObject({ kind: 'invalid-argument' });
     for (let i = 0; i < 100 && letters.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(letters[0]?.reason).toMatch(/experience_index is 4294967295, over the limit of 100000[\s\S]*sample_count is 9007199254740991/);
     // Ingest checks every input (texts too) before publishing: its samples topic is trusted by its consumer.
