@@ -7,3 +7,5 @@ export { streamBenchmark } from './stream-benchmark.js';
 export type { StreamBenchmarkOptions, StreamBenchmarkResult, StreamProgress } from './stream-benchmark.js';
 export { runLoad } from './load-run.js';
 export type { LoadOptions, LoadResult, RpcLoad } from './load-run.js';
+export { runBrokerOutage } from './broker-outage-run.js';
+export type { BrokerOutageOptions, BrokerOutageResult } from './broker-outage-run.js';
