@@ -26,6 +26,6 @@ export { KafkaBus } from './kafka-bus.js';
 export type { EnsureTopicsOptions, KafkaBusOptions } from './kafka-bus.js';
 export { publishEvent } from './publish-event.js';
 export type { RetryBackoff } from './retry-backoff.js';
-export { KAFKA_SECURITY_ENV_NAMES, kafkajsSecurity, loadKafkaSecurity } from './kafka-security.js';
-export type { KafkaSaslMechanismName, KafkaSecurity, KafkaSecuritySettings } from './kafka-security.js';
+export { KAFKA_SECURITY_ENV_NAMES, kafkajsSecurity, kafkaSecuritySettings, loadKafkaSecurity } from './kafka-security.js';
+export type { KafkaSaslMechanismName, KafkaSecurity, KafkaSecurityConfigFields, KafkaSecuritySettings } from './kafka-security.js';
 export { BROKER_REQUIRED, brokerAnswers, saslCaPresent, SASL_SKIP_MESSAGE, SKIP_MESSAGE, TEST_BROKERS, TEST_SASL_BROKERS, TEST_SASL_CA, TEST_SASL_USER } from './kafka-test-broker.js';

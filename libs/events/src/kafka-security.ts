@@ -25,6 +25,30 @@ export interface KafkaSecuritySettings {
   readonly saslPasswordFile?: string | undefined;
 }
 
+/** The settings under the names the service config gives them (`kafkaSecurityConfig` of libs/config). */
+export interface KafkaSecurityConfigFields {
+  readonly kafkaTls?: boolean | undefined;
+  readonly kafkaTlsCa?: string | undefined;
+  readonly kafkaTlsCert?: string | undefined;
+  readonly kafkaTlsKey?: string | undefined;
+  readonly kafkaSaslMechanism?: KafkaSaslMechanismName | undefined;
+  readonly kafkaSaslUsername?: string | undefined;
+  readonly kafkaSaslPasswordFile?: string | undefined;
+}
+
+/** {@link KafkaSecuritySettings} from the config's fields (one mapping for services and `mneme up`). */
+export function kafkaSecuritySettings(config: KafkaSecurityConfigFields): KafkaSecuritySettings {
+  return {
+    tls: config.kafkaTls,
+    tlsCa: config.kafkaTlsCa,
+    tlsCert: config.kafkaTlsCert,
+    tlsKey: config.kafkaTlsKey,
+    saslMechanism: config.kafkaSaslMechanism,
+    saslUsername: config.kafkaSaslUsername,
+    saslPasswordFile: config.kafkaSaslPasswordFile,
+  };
+}
+
 /** The environment variables of the settings, for error messages. */
 export const KAFKA_SECURITY_ENV_NAMES: { readonly [K in keyof KafkaSecuritySettings]-?: string } = Object.freeze({
   tls: 'MNEME_KAFKA_TLS',

@@ -1,6 +1,6 @@
 import { ConfigError, defineConfig, kafkaSecurityConfig, transportSecurityConfig, type EnvSource } from '@mneme/config';
 import { InvalidArgumentError } from '@mneme/errors';
-import { loadKafkaSecurity, type KafkaSecurity } from '@mneme/events';
+import { kafkaSecuritySettings, loadKafkaSecurity, type KafkaSecurity } from '@mneme/events';
 import { loadTransportSecurity, TLS_ENV_NAMES, type TlsSettingNames, type TransportSecurity } from '@mneme/rpc';
 
 /** The transport-security flags of `mneme up`; each falls back to its service variable. */
@@ -50,14 +50,6 @@ export function upSecurity(flags: SecurityFlags, env: EnvSource = process.env): 
     },
     NAMES,
   );
-  const kafka = loadKafkaSecurity({
-    tls: config.kafkaTls,
-    tlsCa: config.kafkaTlsCa,
-    tlsCert: config.kafkaTlsCert,
-    tlsKey: config.kafkaTlsKey,
-    saslMechanism: config.kafkaSaslMechanism,
-    saslUsername: config.kafkaSaslUsername,
-    saslPasswordFile: config.kafkaSaslPasswordFile,
-  });
+  const kafka = loadKafkaSecurity(kafkaSecuritySettings(config));
   return { tls, insecure: flags.insecure === true || config.insecure, kafka };
 }

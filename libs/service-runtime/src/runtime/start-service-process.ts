@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { commonServiceConfig, defineConfig, EX_CONFIG, kafkaSecurityConfig, transportSecurityConfig, type EnvSource } from '@mneme/config';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
-import { InProcessBus, KafkaBus, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
+import { InProcessBus, KafkaBus, kafkaSecuritySettings, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
 import { jsonLogger, loadAccess, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -94,17 +94,7 @@ function loadSecurityOrExit(config: ServiceConfig): { tls: TransportSecurity; ka
     }
   };
   const tls = attempt(() => loadTransportSecurity({ cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa, ca: config.tlsCa, serverName: config.tlsServerName }));
-  const kafka = attempt(() =>
-    loadKafkaSecurity({
-      tls: config.kafkaTls,
-      tlsCa: config.kafkaTlsCa,
-      tlsCert: config.kafkaTlsCert,
-      tlsKey: config.kafkaTlsKey,
-      saslMechanism: config.kafkaSaslMechanism,
-      saslUsername: config.kafkaSaslUsername,
-      saslPasswordFile: config.kafkaSaslPasswordFile,
-    }),
-  );
+  const kafka = attempt(() => loadKafkaSecurity(kafkaSecuritySettings(config)));
   const refusal = tls === undefined ? undefined : plaintextRefusal(config.grpcHost, tls.server !== undefined, config.insecure);
   if (refusal !== undefined) problems.push(`MNEME_GRPC_HOST=${config.grpcHost}: ${refusal.message}`);
   if (tls !== undefined && kafka !== undefined && problems.length === 0) return { tls, kafka };
