@@ -3,7 +3,7 @@ export { classGroups } from './class-groups.js';
 export type { ClassGroupOptions } from './class-groups.js';
 export { classIncremental, taskIncremental } from './class-incremental.js';
 export type { ClassSplitOptions } from './class-incremental.js';
-export { loadClinc150 } from './clinc150.js';
+export { BUNDLED_CLINC150, loadClinc150 } from './clinc150.js';
 export type { Clinc150, Clinc150Options } from './clinc150.js';
 export { parseCsv } from './csv.js';
 export type { CsvParse, CsvRecord } from './csv.js';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { InvalidArgumentError } from '@mneme/errors';
 import { parseCsvText } from './csv-text.js';
 import { type ParsedTextFile, parseJsonlText } from './jsonl-text.js';
@@ -44,7 +45,7 @@ export async function loadTextSet(sources: readonly (string | TextSource)[]): Pr
   for (const entry of sources) {
     const source = typeof entry === 'string' ? { path: entry } : entry;
     formatOf(source.path, source.format);
-    const parsed = parseTextFile(await readFile(source.path, 'utf8'), source);
+    const parsed = parseTextFile(await readText(source.path), source);
     rows.push(...parsed.rows);
     problems.push(...parsed.problems);
   }
@@ -63,9 +64,18 @@ export function splitOfFileName(path: string): SplitName | undefined {
   return named.size === 1 ? [...named][0] : undefined;
 }
 
+/** A file's text; a `.gz` file is gunzipped first (the bundled data sets are shipped compressed). */
+async function readText(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  return (isGzipped(path) ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+const isGzipped = (path: string): boolean => path.toLowerCase().endsWith('.gz');
+
 function formatOf(path: string, given?: TextFormat): TextFormat {
   if (given !== undefined) return given;
-  const ext = extname(path).toLowerCase();
+  // `train.jsonl.gz` is a compressed `train.jsonl`.
+  const ext = extname(isGzipped(path) ? path.slice(0, -3) : path).toLowerCase();
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.csv') return 'csv';
   throw new InvalidArgumentError(`${path}: cannot tell the format from the extension "${ext}"; pass format: 'jsonl' or 'csv'`);

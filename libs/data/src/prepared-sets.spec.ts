@@ -12,7 +12,7 @@ describe('prepared data sets', () => {
     const empty = await tempFiles({});
     const err: unknown = await loadClinc150({ dataDir: empty }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect((err as Error).message).toMatch(/clinc150 not found .*set MNEME_DATA_DIR/);
+    expect((err as Error).message).toMatch(/clinc150 not found .*set MNEME_DATA_DIR.*or unset it to use the copy bundled with mneme/);
     await expect(loadSnips({ dataDir: empty })).rejects.toThrow(/snips not found/);
   });
 
@@ -33,6 +33,20 @@ describe('prepared data sets', () => {
 
     const withOos = await loadClinc150({ includeOutOfScope: true });
     expect(counts(withOos.set.splits)).toEqual([15_100, 3_100, 5_500]);
+  });
+
+  it('CLINC150 ships with mneme: with no data directory holding it, the bundled copy loads, the same rows as the prepared one', async () => {
+    const nowhere = { env: {}, cwd: await tempFiles({}) }; // no MNEME_DATA_DIR, no ../shared/data above
+    const bundled = await loadClinc150({ ...nowhere, includeOutOfScope: true });
+    expect(counts(bundled.set.splits)).toEqual([15_100, 3_100, 5_500]);
+    expect(textDataset('clinc150', bundled.set).classes).toHaveLength(151);
+    expect(Object.values(bundled.domains).flat()).toHaveLength(150);
+    if (clinc.exists) {
+      const prepared = await loadClinc150({ includeOutOfScope: true });
+      expect(bundled.set.texts).toEqual(prepared.set.texts);
+      expect(bundled.set.labels).toEqual(prepared.set.labels);
+      expect(bundled.domains).toEqual(prepared.domains);
+    }
   });
 
   it.skipIf(!snips.exists)(`SNIPS loads its standard split${snips.exists ? '' : ` (skipped: ${snips.missingMessage})`}`, async () => {
