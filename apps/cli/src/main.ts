@@ -35,6 +35,7 @@ program
   .option('--data <dir>', 'text benchmark: a folder of .jsonl/.csv files (text, label, optional split)')
   .option('--experiences <n>', 'text benchmark: number of experiences (classes split evenly)')
   .option('--encoder <dir>', 'frozen text encoder in the model store', '.mneme/models/all-MiniLM-L6-v2')
+  .option('--tune', 'score on the validation split instead of test, to choose settings (report results without it)')
   .option('--quiet', 'no progress bar')
   .action(runCommand);
 

@@ -43,6 +43,11 @@ export interface BuildOptions {
   readonly textData?: string;
   /** For the generic text benchmark: number of experiences. */
   readonly experiences?: number;
+  /**
+   * Which part of each experience scores the run: `test`, or `validation` to choose settings without
+   * looking at test (`mneme run --tune`). @default the benchmark's own (test, or validation for clinc150-val)
+   */
+  readonly evaluateOn?: 'test' | 'validation';
 }
 
 /** A named benchmark: its protocol in words, its defaults, and how to build it. */

@@ -32,11 +32,12 @@ function clinc150(variant: Clinc150Variant): Benchmark {
       const dataset = featureDataset(textDataset('clinc150', set), features, store.manifest.dimension);
       const split = { seed: options.seed, experiences: 15, classOrder: Object.values(domains).flat() };
       const scenario = variant.scenario === 'task' ? taskIncremental(dataset, split) : classIncremental(dataset, split);
+      const evaluateOn = options.evaluateOn ?? variant.evaluateOn;
       return {
-        plan: planScenario(scenario, options.settings.batchSize, variant.evaluateOn),
+        plan: planScenario(scenario, options.settings.batchSize, evaluateOn),
         classifier: { inputSize: store.manifest.dimension, hidden: options.settings.hidden, classes: scenario.classes.length },
         classNames: scenario.classes,
-        kind: variant.evaluateOn === 'validation' ? `${scenario.kind} (validation parts)` : scenario.kind,
+        kind: evaluateOn === 'validation' ? `${scenario.kind} (validation parts)` : scenario.kind,
         text: textInputs(store, set.texts, features, store.manifest.dimension),
         texts: set.texts,
       };
@@ -93,8 +94,11 @@ async function listFolder(folder: string): Promise<string[]> {
  * Refuses a set that cannot give an honest result: no test rows (every score would be over nothing)
  * or fewer than two classes (nothing to tell apart).
  */
-function checkEvaluable(set: { readonly labels: readonly string[]; readonly splits: readonly string[] }, folder: string): void {
+function checkEvaluable(set: { readonly labels: readonly string[]; readonly splits: readonly string[] }, folder: string, evaluateOn: 'test' | 'validation'): void {
   const problems: string[] = [];
+  if (evaluateOn === 'validation' && !set.splits.includes('validation')) {
+    problems.push(`--tune scores on validation rows, and ${folder} has none: give rows a \`split\` of validation (or add a val.csv / dev.jsonl file), or run without --tune`);
+  }
   if (!set.splits.includes('test')) {
     problems.push(
       `${folder} has no test rows: give rows a \`split\` field or column (train, validation or test), or name the files by split (train.csv, val.csv, test.csv)`,
@@ -120,16 +124,17 @@ export const textBenchmark: Benchmark = {
     const files = (await listFolder(options.textData)).filter((f) => /\.(jsonl|ndjson|csv)$/i.test(f)).sort();
     if (files.length === 0) throw new InvalidArgumentError(`${options.textData} holds no .jsonl or .csv files`);
     const set = await loadTextSet(files.map((f) => join(options.textData!, f)));
-    checkEvaluable(set, options.textData);
+    const evaluateOn = options.evaluateOn ?? 'test';
+    checkEvaluable(set, options.textData, evaluateOn);
     const store = await encoderStore(options.encoderDir);
     const features = await datasetFeatures(options.executor, store, set.texts, (l) => process.stderr.write(`text: ${l}\n`));
     const dataset = featureDataset(textDataset('text', set), features, store.manifest.dimension);
     const scenario = classIncremental(dataset, { seed: options.seed, experiences });
     return {
-      plan: planScenario(scenario, options.settings.batchSize),
+      plan: planScenario(scenario, options.settings.batchSize, evaluateOn),
       classifier: { inputSize: store.manifest.dimension, hidden: options.settings.hidden, classes: scenario.classes.length },
       classNames: scenario.classes,
-      kind: scenario.kind,
+      kind: evaluateOn === 'validation' ? `${scenario.kind} (validation parts)` : scenario.kind,
       text: textInputs(store, set.texts, features, store.manifest.dimension),
       texts: set.texts,
     };

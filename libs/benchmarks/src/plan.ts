@@ -1,4 +1,5 @@
 import { onlineStream, type Scenario } from '@mneme/data';
+import { InvalidArgumentError } from '@mneme/errors';
 import type { ExperiencePlan } from '@mneme/methods';
 
 /**
@@ -7,6 +8,15 @@ import type { ExperiencePlan } from '@mneme/methods';
  * or, with `evaluateOn: 'validation'`, its validation part (for tuning without touching the test set).
  */
 export function planScenario(scenario: Scenario<Float32Array>, batchSize: number, evaluateOn: 'test' | 'validation' = 'test'): ExperiencePlan[] {
+  // An empty part would score 0 % (or NaN) for nothing: refuse instead.
+  const empty = scenario.experiences.filter((e) => e[evaluateOn].size === 0).map((e) => e.index);
+  if (empty.length > 0) {
+    throw new InvalidArgumentError(
+      evaluateOn === 'validation'
+        ? `--tune scores on validation rows, and experience${empty.length > 1 ? 's' : ''} ${empty.join(', ')} of ${scenario.dataset} ha${empty.length > 1 ? 've' : 's'} none: give rows a validation split (a split column, or a val/dev file), or run without --tune`
+        : `experience${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ha${empty.length > 1 ? 've' : 's'} no test rows, so there is nothing to score`,
+    );
+  }
   return scenario.experiences.map((e) => {
     const test = e[evaluateOn].batch();
     const taskId = 'taskId' in e.train ? e.train.taskId : undefined;

@@ -20,6 +20,8 @@ export interface RunBenchmarkOptions {
   /** Generic text benchmark: data folder and number of experiences. */
   readonly textData?: string;
   readonly experiences?: number;
+  /** Score on the validation parts instead of test (`mneme run --tune`); see BuildOptions.evaluateOn. */
+  readonly evaluateOn?: 'test' | 'validation';
   /** Progress of each seed's run. */
   readonly onProgress?: (seed: number, event: ProgressEvent, totalBatches: number) => void;
   /** Nearest-neighbour index for retrieval strategies (knn, knn-head). @default their exact fallback */
@@ -81,6 +83,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       ...(options.encoderDir === undefined ? {} : { encoderDir: options.encoderDir }),
       ...(options.textData === undefined ? {} : { textData: options.textData }),
       ...(options.experiences === undefined ? {} : { experiences: options.experiences }),
+      ...(options.evaluateOn === undefined ? {} : { evaluateOn: options.evaluateOn }),
     });
     scenario = built.kind;
     const strategy = factory({

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { textBenchmark } from './clinc150-benchmark.js';
 
 // Every refusal comes before the encoder runs, so no executor is needed.
-const build = (textData: string) => textBenchmark.build({ seed: 0, settings: textBenchmark.defaults, executor: undefined as unknown as Executor, textData });
+const build = (textData: string, evaluateOn?: 'validation') =>
+  textBenchmark.build({ seed: 0, settings: textBenchmark.defaults, executor: undefined as unknown as Executor, textData, ...(evaluateOn === undefined ? {} : { evaluateOn }) });
 
 describe('text benchmark input checks', () => {
   let dir: string;
@@ -27,5 +28,11 @@ describe('text benchmark input checks', () => {
     await writeFile(join(dir, 'train.csv'), 'text,label\nhello,greet\nhi,greet\n');
     await writeFile(join(dir, 'test.csv'), 'text,label\nhey,greet\n');
     await expect(build(dir)).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('has 1 class; continual classification needs at least 2') });
+  });
+
+  it('refuses --tune on a set without validation rows, naming the fix (it would score nothing)', async () => {
+    await writeFile(join(dir, 'train.csv'), 'text,label\nhello,greet\nbye,leave\n');
+    await writeFile(join(dir, 'test.csv'), 'text,label\nhey,greet\nsee you,leave\n');
+    await expect(build(dir, 'validation')).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('--tune scores on validation rows, and') });
   });
 });

@@ -30,6 +30,8 @@ export interface RunCommandOptions {
   experiences?: string;
   encoder?: string;
   quiet?: boolean;
+  /** Score on the validation parts, not test (choosing settings). */
+  tune?: boolean;
 }
 
 /** A positive number from flag `--name` (undefined when not given). @throws InvalidArgumentError naming the flag */
@@ -97,6 +99,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     ...(o.data === undefined ? {} : { textData: o.data }),
     ...(o.encoder === undefined ? {} : { encoderDir: o.encoder }),
     ...(o.experiences === undefined ? {} : { experiences: positive('experiences', o.experiences)! }),
+    ...(o.tune === true ? { evaluateOn: 'validation' as const } : {}),
     onProgress: (seed, event, total) => {
       if (o.quiet) return;
       if (seed !== currentSeed) {
