@@ -13,7 +13,7 @@ export function planScenario(scenario: Scenario<Float32Array>, batchSize: number
   if (empty.length > 0) {
     throw new InvalidArgumentError(
       evaluateOn === 'validation'
-        ? `--tune scores on validation rows, and experience${empty.length > 1 ? 's' : ''} ${empty.join(', ')} of ${scenario.dataset} ha${empty.length > 1 ? 've' : 's'} none: give rows a validation split (a split column, or a val/dev file), or run without --tune`
+        ? `--tune scores on validation rows, and experience${empty.length > 1 ? 's' : ''} ${empty.join(', ')} of ${scenario.dataset} ha${empty.length > 1 ? 've' : 's'} none: run without --tune, or, for your own data, give rows a validation split (a split column, or a val/dev file)`
         : `experience${empty.length > 1 ? 's' : ''} ${empty.join(', ')} ha${empty.length > 1 ? 've' : 's'} no test rows, so there is nothing to score`,
     );
   }
