@@ -8,8 +8,7 @@
  *
  * Run: npm run bench:load [-- --seconds 60]
  */
-import { writeFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutor, Engine } from '@mneme/engine';

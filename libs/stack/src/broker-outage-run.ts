@@ -6,7 +6,7 @@ import type { Executor } from '@mneme/execution';
 import { KafkaBus, silentEventLogger } from '@mneme/events';
 import { jsonLogger } from '@mneme/rpc';
 import { ServiceMetrics } from '@mneme/service-runtime';
-import { startStack } from './start-stack.js';
+import { startStack, type RunningStack } from './start-stack.js';
 
 /** Options of {@link runBrokerOutage}. */
 export interface BrokerOutageOptions {
@@ -47,12 +47,11 @@ const samplesOf = (ids: readonly string[]) => ids.map((id, i) => ({ id, label: i
 export async function runBrokerOutage(options: BrokerOutageOptions): Promise<BrokerOutageResult> {
   const dir = await mkdtemp(join(tmpdir(), 'mneme-outage-'));
   const bus = new KafkaBus({ brokers: [options.broker], topicPrefix: 'outage.', logger: silentEventLogger, retry: { initialMs: 100, maxMs: 1000 } });
+  let stack: RunningStack | undefined;
   let client: MnemeClient | undefined;
-  const stack = await (async () => {
-    await bus.ensureTopics();
-    return startStack({ services: ['trainer'], dataDir: dir, bus, executor: options.executor, logger: jsonLogger('outage', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
-  })();
   try {
+    await bus.ensureTopics();
+    stack = await startStack({ services: ['trainer'], dataDir: dir, bus, executor: options.executor, logger: jsonLogger('outage', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
     client = await connect(stack.address, { timeoutMs: 15_000 });
     const c = client;
     await c.createModel({ modelId: 'm', base: 'mlp:2-4', strategy: { name: 'naive', options: { 'batch-size': '5' } }, labels: ['a', 'b'], seed: 1 });
@@ -114,7 +113,7 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Bro
     };
   } finally {
     client?.close();
-    await stack.stop();
+    await stack?.stop();
     await bus.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -14,7 +15,7 @@ export interface PrivateBroker {
 }
 
 /** Whether the broker's jars are here (`bash tools/kafka/kafka.sh fetch`; CI fetches them). */
-export const HAVE_KAFKA_JARS: boolean = spawnSync('test', ['-f', join(ROOT, '.mneme/kafka/libs/.complete')]).status === 0;
+export const HAVE_KAFKA_JARS: boolean = existsSync(join(ROOT, '.mneme/kafka/libs/.complete'));
 
 /** A private broker on `port` (controller `port + 1`, SASL listener `port + 2`), not started yet. */
 export function privateBroker(name: string, port: number): PrivateBroker {
