@@ -30,6 +30,8 @@ const SEED = 7;
 const SUITE_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   er: { memory: '16', replay: '4' },
   mir: { memory: '16', candidates: '6', topK: '3' },
+  // A projection the size of the tiny problem, and fold blocks smaller than the stream.
+  ranpac: { projection: '32', fold: '16' },
 };
 
 /** One step of a run: an experience boundary or an incoming batch. */

@@ -77,3 +77,8 @@ export type {
   StrategyFactory,
   StrategyState,
 } from './strategy.js';
+export { gcvScore, ranpac, RANPAC_DEFAULTS, ranpacProjection } from './ranpac.js';
+export { choleskyInPlace, DenseSolver, lowerInverse } from './dense-solve.js';
+export type { CholeskyWithInverse } from './dense-solve.js';
+export { GramStatistics } from './gram-statistics.js';
+export type { GramPrecision, GramSnapshot } from './gram-statistics.js';

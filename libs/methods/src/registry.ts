@@ -11,6 +11,7 @@ import { knnHead } from './knn-head.js';
 import { l2p } from './l2p.js';
 import { mir } from './mir.js';
 import { naive } from './naive.js';
+import { ranpac } from './ranpac.js';
 import type { StrategyFactory } from './strategy.js';
 import { taskHeads } from './task-heads.js';
 
@@ -29,6 +30,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory>> = Object.free
   distill,
   knn,
   'knn-head': knnHead,
+  ranpac,
 });
 
 /** The factory of a strategy name; an unknown name lists the valid ones. */

@@ -100,6 +100,8 @@ export interface StrategyDescription {
   readonly memorySize?: number;
   /** Most samples the memory may hold. */
   readonly memoryCapacity?: number;
+  /** Settings the strategy chose itself (e.g. a ridge strength chosen by cross-validation), for the report. */
+  readonly choices?: Readonly<Record<string, number | string>>;
 }
 
 /** The architecture a strategy trains: an MLP from `inputSize` through `hidden` to `classes`. */

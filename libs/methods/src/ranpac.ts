@@ -1,0 +1,374 @@
+/**
+ * RanPAC: random projection + closed-form ridge classifier on frozen features (McDonnell et al.
+ * 2023, "RanPAC: Random Projections and Pre-trained Models for Continual Learning", NeurIPS), the
+ * streaming form of analytic continual learning (Zhuang et al. 2022, "ACIL: Analytic
+ * Class-Incremental Learning with Absolute Memorization and Privacy Protection", NeurIPS).
+ *
+ * Each feature row x goes through a fixed, seeded random ReLU projection h = max(0, x·R) to M
+ * dimensions (M = 0: h = x, plain ridge). The learner keeps only second-order statistics of the
+ * stream, in float64: G = Σ hhᵀ and Q = Σ h·onehot(y)ᵀ. The head is W = (G + λI)⁻¹Q, solved when a
+ * prediction or a saved version needs it, never per step. No gradient step is taken, so nothing is
+ * forgotten by interference: after any stream W equals joint ridge regression on everything seen.
+ *
+ * λ is chosen without test data by generalised cross-validation on the statistics (Golub, Heath &
+ * Wahba 1979): GCV(λ) = n·RSS(λ) / (n − df(λ))², with RSS from G, Q and W alone and
+ * df = M − λ·tr((G + λI)⁻¹); the grid spans 10⁻⁶…10¹ times G's mean diagonal, refined by half
+ * decades around the best. `describe()` reports the choice.
+ *
+ * Forgetting samples is exact: the learner keeps each sample's input row (d floats) so that a
+ * deletion request downdates G and Q, and the next solve equals ridge on the stream without them.
+ *
+ * Options (`ctx.options`): `projection` M (default 2048; 0 for plain ridge), `lambda` a fixed
+ * ridge strength (default 0: chosen by GCV), `fold` rows per Gram update GEMM (default 256),
+ * `precision` of that GEMM, `exact` (float64) or `fast` (float32; see gram-statistics.ts).
+ */
+import { ParameterStore } from '@mneme/execution';
+import { DType, GraphBuilder, createTensor, type Model } from '@mneme/graph';
+import { Rng } from '@mneme/random';
+import { tensor } from '@mneme/tensor';
+import { argmaxRows, checkFeatures, noClass } from './classifier.js';
+import { savedClassCount } from './class-count.js';
+import { DenseSolver } from './dense-solve.js';
+import { fromBase64, GramStatistics, toBase64, type GramPrecision, type GramSnapshot } from './gram-statistics.js';
+import { OptionReader } from './option-reader.js';
+import { checkReplayBatch } from './replay-trainer.js';
+import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+
+/** RanPAC's defaults. */
+export const RANPAC_DEFAULTS = Object.freeze({
+  /** Random ReLU features M (0: ridge on the input features themselves). */
+  projection: 2048,
+  /** Fixed ridge strength; 0 chooses it by GCV at each solve. */
+  lambda: 0,
+  /** Rows per Gram update GEMM. */
+  fold: 256,
+  /** Precision of the Gram update GEMM. */
+  precision: 'exact' as GramPrecision,
+});
+
+/** Decades of λ / mean(diag G) searched by GCV before refining around the best. */
+const GCV_DECADES = [-6, -5, -4, -3, -2, -1, 0, 1];
+
+/** Offsets the projection's random stream from other streams of the same run seed. */
+const PROJECTION_SEED_SALT = 0x7a4bac;
+
+/** The head solved for one state of the statistics. */
+interface Solution {
+  /** W (M × classes, float32 for prediction). */
+  readonly weights: Float32Array;
+  readonly classes: number;
+  /** The ridge strength used (undefined while there is nothing to fit). */
+  readonly lambda: number | undefined;
+  readonly chosenBy: 'gcv' | 'fixed' | 'none';
+}
+
+/** One sample kept for exact unlearning. */
+interface KeptSample {
+  readonly features: Float32Array;
+  readonly label: number;
+}
+
+/**
+ * Builds a RanPAC learner.
+ *
+ * @throws InvalidArgumentError listing every bad or unknown option
+ */
+export function ranpac(ctx: StrategyContext): Strategy {
+  const read = new OptionReader('ranpac', ctx.options);
+  const projection = read.number('projection', RANPAC_DEFAULTS.projection, { min: 0, max: 65536, integer: true });
+  const fixedLambda = read.number('lambda', RANPAC_DEFAULTS.lambda, { min: 0 });
+  const fold = read.number('fold', RANPAC_DEFAULTS.fold, { min: 1, max: 65536, integer: true });
+  const precision = read.choice('precision', RANPAC_DEFAULTS.precision, ['exact', 'fast']);
+  read.done();
+
+  const d = ctx.classifier.inputSize;
+  const width = projection === 0 ? d : projection;
+  const head = headModel(d, projection, ctx.seed ^ PROJECTION_SEED_SALT);
+  const solver = new DenseSolver(ctx.executor);
+  let classes = ctx.classifier.classes;
+  let stats = new GramStatistics(ctx.executor, width, fold, precision);
+  stats.growClasses(classes);
+  let kept = new Map<number, KeptSample[]>();
+  let removals: { features: Float32Array; labels: Int32Array } | undefined;
+  // Counts changes to the statistics; a solution is current when solved at the latest revision.
+  let revision = 0;
+  let solution: (Solution & { readonly revision: number }) | undefined;
+  // Whether `solution` was solved at an experience's end: only then is it part of the saved state
+  // (a version carries its head), so that predictions never change what a state holds.
+  let solvedAtBoundary = false;
+  // The λ of the last experience's end (what `describe` reports; predictions in between do not change it).
+  let boundaryChoice: Pick<Solution, 'lambda' | 'chosenBy'> = { lambda: undefined, chosenBy: 'none' };
+  let params = new ParameterStore();
+  // Learning, solving and prediction change or read the statistics across awaits: one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const project = async (features: Float32Array, rows: number): Promise<Float32Array> => {
+    if (projection === 0) return features;
+    const out = await ctx.executor.forward(head.projection, { [HEAD_IO.input]: tensor('float32', [rows, d], features) });
+    return out[HEAD_IO.projected]!.data as Float32Array;
+  };
+
+  /** Applies removals pending since the last batch to the statistics (in stream order, so deterministic). */
+  const applyRemovals = async () => {
+    if (removals === undefined) return;
+    const { features, labels } = removals;
+    removals = undefined;
+    await stats.remove(await project(features, labels.length), labels);
+  };
+
+  const solve = async (): Promise<Solution> => {
+    const settled = await stats.settled(removals === undefined ? undefined : { features: await project(removals.features, removals.labels.length), labels: removals.labels });
+    const c = settled.classes;
+    if (c === 0 || settled.count === 0) return { weights: new Float32Array(width * c), classes: c, lambda: undefined, chosenBy: 'none' };
+    const scale = settled.meanDiagonal();
+    if (!(scale > 0)) return { weights: new Float32Array(width * c), classes: c, lambda: undefined, chosenBy: 'none' };
+    const fit = async (lambda: number) => {
+      const { gram, targets } = settled.regularised(lambda);
+      const factors = await solver.choleskyWithInverse(gram, width);
+      if (factors === undefined) return undefined;
+      const { u, w } = await solver.solveWithInverse(factors.inverse, targets, width, c);
+      return { lambda, w, gcv: gcvScore(settled.count, width, lambda, factors.inverse, u, w) };
+    };
+    if (fixedLambda > 0) {
+      // A fixed λ too small for float64 is raised until the factorisation holds, and reported as used.
+      for (let lambda = fixedLambda; ; lambda *= 10) {
+        const result = await fit(lambda);
+        if (result !== undefined) return { weights: Float32Array.from(result.w), classes: c, lambda, chosenBy: 'fixed' };
+      }
+    }
+    let best: { lambda: number; w: Float64Array; gcv: number } | undefined;
+    const consider = (result: { lambda: number; w: Float64Array; gcv: number } | undefined) => {
+      if (result !== undefined && Number.isFinite(result.gcv) && (best === undefined || result.gcv < best.gcv)) best = result;
+    };
+    for (const decade of GCV_DECADES) consider(await fit(scale * 10 ** decade));
+    if (best !== undefined) {
+      const around = best.lambda;
+      consider(await fit(around * Math.sqrt(10)));
+      consider(await fit(around / Math.sqrt(10)));
+    }
+    // Nothing fitted (every factorisation failed): the strongest ridge of the grid, raised until it holds.
+    for (let lambda = scale * 10 ** (GCV_DECADES.at(-1)! + 1); best === undefined; lambda *= 10) {
+      const result = await fit(lambda);
+      if (result !== undefined) best = { ...result, gcv: Number.NaN };
+    }
+    return { weights: Float32Array.from(best.w), classes: c, lambda: best.lambda, chosenBy: 'gcv' };
+  };
+
+  const current = async (): Promise<Solution> => {
+    if (solution === undefined || solution.revision !== revision) {
+      const at = revision;
+      solution = { ...(await solve()), revision: at };
+      solvedAtBoundary = false;
+    }
+    return solution;
+  };
+
+  return {
+    name: 'ranpac',
+    beginExperience: () => Promise.resolve(),
+    // A version is saved after each experience: solve now so that it carries its head.
+    endExperience: () =>
+      serially(async () => {
+        const solved = await current();
+        solvedAtBoundary = true;
+        boundaryChoice = { lambda: solved.lambda, chosenBy: solved.chosenBy };
+      }),
+    learn: (batch: LabelledBatch) =>
+      serially(async () => {
+        checkReplayBatch(batch, { inputSize: d, classes });
+        const rows = batch.labels.length;
+        if (rows === 0) return;
+        await applyRemovals();
+        const projected = await project(batch.features, rows);
+        await stats.add(projected, batch.labels);
+        for (let r = 0; r < rows; r++) {
+          const id = batch.ids[r]!;
+          const sample = { features: batch.features.slice(r * d, (r + 1) * d), label: batch.labels[r]! };
+          kept.set(id, [...(kept.get(id) ?? []), sample]);
+        }
+        revision++;
+        params.step++;
+      }),
+    growClasses: (count: number) => {
+      if (count <= classes) return;
+      classes = count;
+      stats.growClasses(count);
+      revision++;
+    },
+    classCount: () => classes,
+    predict: (features: Float32Array, _options?: PredictOptions) =>
+      serially(async () => {
+        const rows = checkFeatures(features, d);
+        if (classes === 0) return noClass(rows);
+        const solved = await current();
+        const out = await ctx.executor.forward(head.scores, {
+          [HEAD_IO.input]: tensor('float32', [rows, d], features),
+          [HEAD_IO.weights]: tensor('float32', [width, solved.classes], solved.weights),
+        });
+        return argmaxRows(out[HEAD_IO.scores]!.data as Float32Array, solved.classes);
+      }),
+    saveState: (): StrategyState => {
+      const ids: number[] = [];
+      const labels: number[] = [];
+      const rows: Float32Array[] = [];
+      for (const [id, samples] of kept) {
+        for (const s of samples) {
+          ids.push(id);
+          labels.push(s.label);
+          rows.push(s.features);
+        }
+      }
+      const current = solvedAtBoundary && solution !== undefined && solution.revision === revision ? solution : undefined;
+      return {
+        params: params.clone(),
+        data: {
+          classes,
+          revision,
+          statistics: stats.snapshot(),
+          kept: { ids, labels, features: toBase64(concat(rows, d)) },
+          choice: { lambda: boundaryChoice.lambda ?? null, chosenBy: boundaryChoice.chosenBy },
+          removals: removals === undefined ? null : { labels: [...removals.labels], features: toBase64(removals.features) },
+          solution:
+            current === undefined
+              ? null
+              : { weights: toBase64(current.weights), classes: current.classes, lambda: current.lambda ?? null, chosenBy: current.chosenBy },
+        },
+      };
+    },
+    restoreState: (state: StrategyState) => {
+      const saved = savedClassCount(state, ctx.classifier.classes);
+      const data = state.data;
+      const restored = new GramStatistics(ctx.executor, width, fold, precision);
+      restored.restore(data['statistics'] as GramSnapshot);
+      const keptData = data['kept'] as { ids: number[]; labels: number[]; features: string };
+      const keptFeatures = fromBase64(keptData.features, Float32Array);
+      const nextKept = new Map<number, KeptSample[]>();
+      keptData.ids.forEach((id, i) => nextKept.set(id, [...(nextKept.get(id) ?? []), { features: keptFeatures.slice(i * d, (i + 1) * d), label: keptData.labels[i]! }]));
+      const removed = data['removals'] as { labels: number[]; features: string } | null;
+      const solved = data['solution'] as { weights: string; classes: number; lambda: number | null; chosenBy: Solution['chosenBy'] } | null;
+      stats = restored;
+      kept = nextKept;
+      removals = removed === null ? undefined : { labels: Int32Array.from(removed.labels), features: fromBase64(removed.features, Float32Array) };
+      classes = saved;
+      revision = data['revision'] as number;
+      solution =
+        solved === null
+          ? undefined
+          : { weights: fromBase64(solved.weights, Float32Array), classes: solved.classes, lambda: solved.lambda ?? undefined, chosenBy: solved.chosenBy, revision };
+      solvedAtBoundary = solution !== undefined;
+      const choice = data['choice'] as { lambda: number | null; chosenBy: Solution['chosenBy'] } | undefined;
+      boundaryChoice = choice === undefined ? { lambda: undefined, chosenBy: 'none' } : { lambda: choice.lambda ?? undefined, chosenBy: choice.chosenBy };
+      params = state.params.clone();
+    },
+    describe: (): StrategyDescription => ({
+      choices: {
+        projection,
+        lambda: boundaryChoice.lambda ?? Number.NaN,
+        lambdaChosenBy: boundaryChoice.chosenBy,
+        samples: stats.count - (removals?.labels.length ?? 0),
+      },
+    }),
+    forget: (ids: Iterable<number>) => {
+      const gone: KeptSample[] = [];
+      for (const id of new Set(ids)) {
+        const samples = kept.get(id);
+        if (samples === undefined) continue;
+        gone.push(...samples);
+        kept.delete(id);
+      }
+      if (gone.length === 0) return 0;
+      const features = concat(
+        gone.map((s) => s.features),
+        d,
+      );
+      const labels = Int32Array.from(gone, (s) => s.label);
+      removals =
+        removals === undefined
+          ? { features, labels }
+          : { features: concat([removals.features, features], d), labels: Int32Array.from([...removals.labels, ...labels]) };
+      revision++;
+      return gone.length;
+    },
+    // The statistics are downdated: the next solve equals ridge on the stream without the samples.
+    unlearning: 'exact',
+  };
+}
+
+/**
+ * GCV(λ) = n·RSS / (n − df)² for multi-output ridge with one-hot targets, from the statistics: with
+ * T = L⁻¹ (L·Lᵀ = G + λI), U = T·Q and W = Tᵀ·U, RSS = n − ‖U‖² − λ‖W‖² (since tr(WᵀQ) = ‖U‖² and
+ * G·W = Q − λW) and df = M − λ·‖T‖²_F.
+ */
+export function gcvScore(n: number, width: number, lambda: number, inverse: Float64Array, u: Float64Array, w: Float64Array): number {
+  const traceInverse = sumOfSquares(inverse);
+  const df = width - lambda * traceInverse;
+  const rss = n - sumOfSquares(u) - lambda * sumOfSquares(w);
+  const residualDf = n - df;
+  if (!(residualDf > 0)) return Number.POSITIVE_INFINITY;
+  return (n * Math.max(rss, 0)) / (residualDf * residualDf);
+}
+
+function sumOfSquares(values: Float64Array): number {
+  let s = 0;
+  for (const v of values) s += v * v;
+  return s;
+}
+
+function concat(rows: readonly Float32Array[], d: number): Float32Array {
+  const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+  let offset = 0;
+  for (const r of rows) {
+    out.set(r, offset);
+    offset += r.length;
+  }
+  return out.length % d === 0 ? out : out.subarray(0, out.length - (out.length % d));
+}
+
+/** Names of the RanPAC head graphs' inputs and outputs. */
+export const HEAD_IO = Object.freeze({
+  /** float32 [batch, d]: frozen features. */
+  input: 'ranpac/x',
+  /** float32 [batch, M]: max(0, x·R). */
+  projected: 'ranpac/h',
+  /** float32 [M, classes]: the solved ridge weights. */
+  weights: 'ranpac/w',
+  /** float32 [batch, classes]. */
+  scores: 'ranpac/scores',
+});
+
+/** RanPAC's R for a learner built with `seed`: d × M (row-major), N(0, 1) entries. */
+export function ranpacProjection(d: number, projection: number, seed: number): Float32Array {
+  return randomProjection(d, projection, seed ^ PROJECTION_SEED_SALT);
+}
+
+function randomProjection(d: number, projection: number, seed: number): Float32Array {
+  const rng = Rng.seeded(seed);
+  return Float32Array.from({ length: d * projection }, () => rng.normal(0, 1));
+}
+
+/**
+ * The projection graph (x → max(0, x·R)) and the scoring graph (x → h·W) with the seeded Gaussian
+ * R (d × M, N(0, 1) entries as in RanPAC) as an initializer of both; with M = 0, h = x.
+ */
+function headModel(d: number, projection: number, seed: number): { projection: Model; scores: Model } {
+  const r = projection === 0 ? undefined : randomProjection(d, projection, seed);
+  const build = (withScores: boolean): Model => {
+    const b = new GraphBuilder({ name: withScores ? 'ranpac_scores' : 'ranpac_projection' });
+    const x = b.input(HEAD_IO.input, DType.float32, ['batch', d]);
+    const width = projection === 0 ? d : projection;
+    const h = r === undefined ? x : b.relu(b.matMul(x, b.initializer('ranpac/r', createTensor(DType.float32, [d, projection], r))));
+    if (withScores) {
+      const w = b.input(HEAD_IO.weights, DType.float32, [width, 'classes']);
+      b.output(b.op('Identity', [b.matMul(h, w)], undefined, { outputs: [HEAD_IO.scores] })[0]!, DType.float32);
+    } else {
+      b.output(b.op('Identity', [h], undefined, { outputs: [HEAD_IO.projected] })[0]!, DType.float32);
+    }
+    return b.build();
+  };
+  return { projection: build(false), scores: build(true) };
+}
