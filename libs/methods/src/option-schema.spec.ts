@@ -67,6 +67,8 @@ describe('option help', () => {
   it('renders ranges', () => {
     expect(X.specs.budget && rangeText(X.specs.budget)).toBe('number in (0, 1]');
     expect(rangeText(X.specs.rounds)).toBe('integer ≥ 1');
+    expect(rangeText(number(1, { min: 0, exclusiveMin: true }, ''))).toBe('number in (0, ∞)');
+    expect(rangeText(number(1, {}, ''))).toBe('number');
     expect(rangeText(X.specs.acquisition)).toBe('entropy|margin');
     expect(rangeText(X.specs.balanced)).toBe('true|false');
   });

@@ -150,14 +150,16 @@ export function defaultText(spec: OptionSpec): string {
 
 const bound = (x: number): string => (x === Number.POSITIVE_INFINITY ? '∞' : x === Number.NEGATIVE_INFINITY ? '-∞' : String(x));
 
-/** The values a spec takes as help shows them, e.g. `integer ≥ 1`, `number in (0, 1]`, `linear|cosine`. */
+/** The values a spec takes as help shows them, e.g. `integer ≥ 1`, `number in (0, ∞)`, `number in (0, 1]`, `linear|cosine`. */
 export function rangeText(spec: OptionSpec): string {
   if (spec.kind === 'boolean') return 'true|false';
   if (spec.kind === 'choice') return spec.values.join('|');
   const { min, max } = spec;
-  const lower = min === undefined ? undefined : `${spec.exclusiveMin === true ? '>' : '≥'} ${bound(min)}`;
-  if (min !== undefined && max !== undefined) return `${spec.kind} in ${spec.exclusiveMin === true ? '(' : '['}${bound(min)}, ${bound(max)}]`;
-  if (lower !== undefined) return `${spec.kind} ${lower}`;
+  // An open lower bound is written as an interval: `<number > 0>` would read as a closed bracket.
+  if (min !== undefined && (max !== undefined || spec.exclusiveMin === true)) {
+    return `${spec.kind} in ${spec.exclusiveMin === true ? '(' : '['}${bound(min)}, ${max === undefined ? '∞)' : `${bound(max)}]`}`;
+  }
+  if (min !== undefined) return `${spec.kind} ≥ ${bound(min)}`;
   if (max !== undefined) return `${spec.kind} ≤ ${bound(max)}`;
   return spec.kind;
 }
