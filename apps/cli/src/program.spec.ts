@@ -4,6 +4,7 @@ import { STRATEGIES, STRATEGY_OPTIONS } from '@mneme/methods';
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from './program.js';
+import { strategyDefaultsLines } from './report/format-report.js';
 
 /** What `mneme <args>` writes to stdout when it only prints help. */
 async function helpOf(...args: string[]): Promise<string> {
@@ -46,5 +47,14 @@ describe('mneme help', () => {
     lines.length = 0;
     await buildProgram().parseAsync(['node', 'mneme', 'strategies', 'er']);
     expect(lines.join('\n')).toMatch(/^er:\n {2}memory=<integer ≥ 1> +default 500 /);
+  });
+});
+
+describe('the report line of applied strategy defaults', () => {
+  it('spells them as flags, with where they were chosen and what the command line overrode', () => {
+    expect(strategyDefaultsLines('clinc150', undefined)).toEqual([]);
+    expect(strategyDefaultsLines('clinc150', { strategy: 'er', settings: { learningRate: 0.01 }, options: {}, overridden: ['set memory'], chosenOn: 'clinc150-val' })).toEqual([
+      "clinc150's defaults for er: --lr 0.01 (chosen on clinc150-val); overridden: set memory",
+    ]);
   });
 });
