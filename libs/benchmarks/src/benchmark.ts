@@ -50,10 +50,25 @@ export interface BuildOptions {
   readonly evaluateOn?: 'test' | 'validation';
 }
 
+/**
+ * Defaults of one strategy on one benchmark, chosen on the benchmark's validation split (never on
+ * test). They apply over the benchmark's defaults and under the CLI's flags and `--set` options.
+ */
+export interface StrategyDefaults {
+  /** Settings that differ from the benchmark's defaults for this strategy (e.g. its learning rate). */
+  readonly settings?: Partial<BenchmarkSettings>;
+  /** Strategy options (`--set key=value`) that differ from the strategy's own defaults. */
+  readonly options?: Readonly<Record<string, string>>;
+  /** Where the values were chosen, e.g. `clinc150-val, seeds 0-1, ACC (results/....json)`. */
+  readonly chosenOn: string;
+}
+
 /** A named benchmark: its protocol in words, its defaults, and how to build it. */
 export interface Benchmark {
   readonly name: string;
   readonly description: string;
   readonly defaults: BenchmarkSettings;
+  /** Per-strategy defaults chosen on this benchmark's validation split, by strategy name. */
+  readonly strategyDefaults?: Readonly<Record<string, StrategyDefaults>>;
   build(options: BuildOptions): Promise<BuiltBenchmark>;
 }

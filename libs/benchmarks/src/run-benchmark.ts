@@ -2,6 +2,7 @@ import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent } from '@mneme/methods';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
+import { resolveRun, type AppliedStrategyDefaults } from './strategy-defaults.js';
 
 /** Options of {@link runBenchmark}. */
 export interface RunBenchmarkOptions {
@@ -10,9 +11,9 @@ export interface RunBenchmarkOptions {
   /** Seeds to run (one full run each). */
   readonly seeds: readonly number[];
   readonly executor: Executor;
-  /** Overrides of the benchmark's settings. */
+  /** Overrides of the benchmark's settings (over its defaults and its defaults for the strategy). */
   readonly settings?: Partial<BenchmarkSettings>;
-  /** Strategy options (memory size, C, k, ...). */
+  /** Strategy options (memory size, C, k, ...), over the benchmark's defaults for the strategy. */
   readonly options?: Readonly<Record<string, string>>;
   readonly dataDir?: string;
   /** Text encoder folder in the model store (text benchmarks). */
@@ -41,8 +42,12 @@ export interface BenchmarkReport {
   readonly benchmark: string;
   readonly strategy: string;
   readonly seeds: readonly number[];
+  /** Settings the runs used (benchmark defaults < its defaults for the strategy < overrides). */
   readonly settings: BenchmarkSettings;
+  /** Strategy options the runs used (the benchmark's defaults for the strategy < overrides). */
   readonly options: Readonly<Record<string, string>>;
+  /** The benchmark's defaults for this strategy that were applied (absent when it has none). */
+  readonly strategy_defaults?: AppliedStrategyDefaults;
   readonly scenario: string;
   readonly acc: SeedStatistic;
   readonly bwt: SeedStatistic;
@@ -69,7 +74,11 @@ export function seedStatistic(values: readonly MetricValue[]): SeedStatistic {
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkReport> {
   const { benchmark } = options;
   const factory = strategyFactory(options.strategy);
-  const settings: BenchmarkSettings = { ...benchmark.defaults, ...options.settings };
+  const resolved = resolveRun(benchmark, options.strategy, {
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+    ...(options.options === undefined ? {} : { options: options.options }),
+  });
+  const { settings } = resolved;
   const results: ExperimentResult[] = [];
   const wall: number[] = [];
   let scenario = '';
@@ -95,7 +104,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       batchSize: settings.batchSize,
       epochs: options.strategy === 'joint' ? settings.jointEpochs : settings.epochs,
       seed,
-      options: options.options ?? {},
+      options: resolved.options,
       ...(built.text === undefined ? {} : { text: built.text }),
       ...(options.indexFactory === undefined ? {} : { indexFactory: options.indexFactory }),
     });
@@ -113,7 +122,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     strategy: options.strategy,
     seeds: options.seeds,
     settings,
-    options: options.options ?? {},
+    options: resolved.options,
+    ...(resolved.strategyDefaults === undefined ? {} : { strategy_defaults: resolved.strategyDefaults }),
     scenario,
     acc: seedStatistic(results.map((r) => r.acc)),
     bwt: seedStatistic(results.map((r) => r.bwt)),

@@ -16,7 +16,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { ACQUISITION_NAMES, acquisitionScores, topK, type AcquisitionName } from './acquisition.js';
 import { checkBatch, Classifier } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { checkIds, ExperiencePool, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
@@ -60,22 +60,26 @@ export interface ActiveStrategy extends Strategy {
   readonly options: ActiveOptions;
 }
 
+/** The active strategy's options (`--set key=value`). */
+export const ACTIVE_OPTIONS = defineOptions('active', {
+  budget: number(0.2, { min: 0, exclusiveMin: true, max: 1 }, 'fraction of each experience labelled'),
+  acquisition: choice(ACQUISITION_NAMES, 'least-confidence', 'which samples are labelled'),
+  rounds: integer(4, { min: 1 }, 'selection rounds per experience'),
+  memory: integer(0, { min: 0 }, 'replay reservoir of labelled samples (0: none)'),
+  replayBatch: integer(
+    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'active')),
+    { min: 1 },
+    'memory samples replayed per step',
+  ),
+});
+
 /**
  * Parses and validates the active strategy's options.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function activeOptions(options: Readonly<Record<string, string>>, batchSize: number): ActiveOptions {
-  const r = new OptionReader('active', options);
-  const parsed: ActiveOptions = {
-    budget: r.number('budget', 0.2, { min: 0, exclusiveMin: true, max: 1 }),
-    acquisition: r.choice('acquisition', 'least-confidence', ACQUISITION_NAMES),
-    rounds: r.number('rounds', 4, { min: 1, integer: true }),
-    memory: r.number('memory', 0, { min: 0, integer: true }),
-    replayBatch: r.number('replayBatch', batchSize, { min: 1, integer: true }),
-  };
-  r.done();
-  return parsed;
+  return ACTIVE_OPTIONS.read(options, { batchSize });
 }
 
 /** Labels an experience of `n` samples may use at a budget: round(budget·n), at least 1 when n > 0. */

@@ -35,7 +35,7 @@ import { BlockHead, HEAD_KINDS, l2Normalize, type BlockHeadSnapshot } from './bl
 import { gatherRows } from './experience-pool.js';
 import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { boolean, choice, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
@@ -52,6 +52,17 @@ export const ADAPTER_DEFAULTS = Object.freeze({
 
 /** In which experiences the adapter trains. */
 export type AdaptMode = 'first' | 'all' | 'none';
+
+/** The adapter's options (`--set key=value`). */
+export const ADAPTER_OPTIONS = defineOptions('adapter', {
+  bottleneck: integer(ADAPTER_DEFAULTS.bottleneck, { min: 1 }, 'adapter width r'),
+  adapt: choice(['first', 'all', 'none'], ADAPTER_DEFAULTS.adapt, 'experiences in which the adapter trains'),
+  setfit: boolean(ADAPTER_DEFAULTS.setfit, 'SetFit contrastive tuning of the adapter in the first experience'),
+  pairs: integer(ADAPTER_DEFAULTS.pairs, { min: 1 }, 'SetFit iterations'),
+  head: choice(HEAD_KINDS, ADAPTER_DEFAULTS.head, 'scaled cosine head or linear head'),
+  scale: number(ADAPTER_DEFAULTS.scale, { min: 0, exclusiveMin: true }, 'cosine logit scale s'),
+  rows: choice(['trained', 'mean'], ADAPTER_DEFAULTS.rows, 'rows trained, or imprinted as class means of adapted features (cosine only)'),
+});
 
 /** Names of the SetFit pair graph. */
 export const PAIR_IO = Object.freeze({
@@ -81,15 +92,7 @@ interface Collected {
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function adapter(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('adapter', ctx.options);
-  const bottleneck = read.number('bottleneck', ADAPTER_DEFAULTS.bottleneck, { min: 1, integer: true });
-  const adapt = read.choice('adapt', ADAPTER_DEFAULTS.adapt, ['first', 'all', 'none']);
-  const setfit = read.choice('setfit', String(ADAPTER_DEFAULTS.setfit) as 'true' | 'false', ['true', 'false']) === 'true';
-  const pairs = read.number('pairs', ADAPTER_DEFAULTS.pairs, { min: 1, integer: true });
-  const kind = read.choice('head', ADAPTER_DEFAULTS.head, HEAD_KINDS);
-  const scale = read.number('scale', ADAPTER_DEFAULTS.scale, { min: 0, exclusiveMin: true });
-  const rows = read.choice('rows', ADAPTER_DEFAULTS.rows, ['trained', 'mean']);
-  read.done();
+  const { bottleneck, adapt, setfit, pairs, head: kind, scale, rows } = ADAPTER_OPTIONS.read(ctx.options);
   if (rows === 'mean' && kind !== 'cosine') throw new InvalidArgumentError('adapter: rows=mean needs head=cosine');
   if (rows === 'mean' && !setfit && adapt !== 'none') throw new InvalidArgumentError('adapter: with rows=mean only SetFit trains the adapter; set setfit=true or adapt=none');
 

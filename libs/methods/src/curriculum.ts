@@ -19,7 +19,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { checkBatch, Classifier } from './classifier.js';
 import { difficultyOf, difficultyScores, easyFirstOrder, SCORING_RULES, type ScoringRule } from './difficulty.js';
-import { OptionReader } from './option-reader.js';
+import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { PACING_NAMES, pacingFunction, releasedCount, type PacingName } from './pacing.js';
 import { checkIds, ExperiencePool, gatherRows, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer, type LabelledRows } from './replay-trainer.js';
@@ -89,27 +89,31 @@ export interface CurriculumStrategy extends Strategy {
   readonly options: CurriculumOptions;
 }
 
+/** The curriculum's options (`--set key=value`). */
+export const CURRICULUM_OPTIONS = defineOptions('curriculum', {
+  pacing: choice(PACING_NAMES, 'linear', 'pacing function g(t): fraction of the ordered experience released at progress t'),
+  scoring: choice(SCORING_RULES, 'confidence', 'difficulty score of a sample under the model trained so far'),
+  order: choice(CURRICULUM_ORDERS, 'easy-first', 'order of the buffered samples before pacing'),
+  start: number(0.2, { min: 0, exclusiveMin: true, max: 1 }, 'fraction released at t = 0'),
+  full: number(0.8, { min: 0, exclusiveMin: true, max: 1 }, 'progress at which everything is released'),
+  steps: integer(4, { min: 1 }, "step pacing's increments"),
+  power: number(2, { min: 1 }, "root pacing's degree"),
+  memory: integer(0, { min: 0 }, 'replay reservoir size in samples (0: no replay)'),
+  replayBatch: integer(
+    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'curriculum')),
+    { min: 1 },
+    'memory samples replayed per step',
+  ),
+  rescore: choice(['never', 'epoch'], 'never', 're-score with the training model at each epoch (self-paced)'),
+});
+
 /**
  * Parses and validates the curriculum's options.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function curriculumOptions(options: Readonly<Record<string, string>>, batchSize: number): CurriculumOptions {
-  const r = new OptionReader('curriculum', options);
-  const parsed: CurriculumOptions = {
-    pacing: r.choice('pacing', 'linear', PACING_NAMES),
-    scoring: r.choice('scoring', 'confidence', SCORING_RULES),
-    order: r.choice('order', 'easy-first', CURRICULUM_ORDERS),
-    start: r.number('start', 0.2, { min: 0, exclusiveMin: true, max: 1 }),
-    full: r.number('full', 0.8, { min: 0, exclusiveMin: true, max: 1 }),
-    steps: r.number('steps', 4, { min: 1, integer: true }),
-    power: r.number('power', 2, { min: 1 }),
-    memory: r.number('memory', 0, { min: 0, integer: true }),
-    replayBatch: r.number('replayBatch', batchSize, { min: 1, integer: true }),
-    rescore: r.choice('rescore', 'never', ['never', 'epoch'] as const),
-  };
-  r.done();
-  return parsed;
+  return CURRICULUM_OPTIONS.read(options, { batchSize });
 }
 
 /** Offsets the memory's random stream from the weight initialisation's and the sampler's (same run seed). */

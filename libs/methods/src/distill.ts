@@ -25,8 +25,8 @@ import type { DistillInputSpace, DistillNetwork } from './distill-network.js';
 import { localDistillPort } from './distill-port.js';
 import { textInputSpace } from './distill-text-space.js';
 import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } from './distillation.js';
-import type { DistilledSet, DistillMethod } from './distilled-set.js';
-import { OptionReader } from './option-reader.js';
+import type { DistilledSet } from './distilled-set.js';
+import { choice, computed, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -38,6 +38,27 @@ export const DISTILL_STRATEGY_DEFAULTS = Object.freeze({
   /** Token positions of a synthetic text sample (space=tokens). */
   tokens: 16,
   ...DISTILL_DEFAULTS,
+});
+
+/** The `distill` strategy's options (`--set key=value`). */
+export const DISTILL_OPTIONS = defineOptions('distill', {
+  k: integer(DISTILL_STRATEGY_DEFAULTS.k, { min: 1 }, 'samples per label kept for replay'),
+  source: choice(['distilled', 'random'], DISTILL_STRATEGY_DEFAULTS.source, 'synthetic (distilled) samples, or random real ones (the baseline)'),
+  replay: integer(DISTILL_STRATEGY_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
+  method: choice(DISTILL_METHODS, DISTILL_STRATEGY_DEFAULTS.method, 'distillation objective'),
+  init: choice(['real', 'noise'], DISTILL_STRATEGY_DEFAULTS.init, 'initial synthetic samples'),
+  'outer-steps': integer(DISTILL_STRATEGY_DEFAULTS.outerSteps, { min: 0 }, 'outer (sample update) steps'),
+  'inner-steps': integer(DISTILL_STRATEGY_DEFAULTS.innerSteps, { min: 1 }, 'unrolled inner SGD steps'),
+  inits: integer(DISTILL_STRATEGY_DEFAULTS.initsPerStep, { min: 1 }, 'weight initialisations drawn per outer step'),
+  'real-batch': integer(DISTILL_STRATEGY_DEFAULTS.realBatch, { min: 1 }, 'real samples per outer step'),
+  'outer-lr': number(DISTILL_STRATEGY_DEFAULTS.outerLr, { min: 0, exclusiveMin: true }, 'Adam step on the synthetic samples'),
+  'inner-lr': number(DISTILL_STRATEGY_DEFAULTS.innerLr, { min: 0, exclusiveMin: true }, 'initial inner learning rate'),
+  space: choice(
+    ['features', 'tokens'],
+    computed('tokens on text benchmarks, features elsewhere', (ctx) => (ctx.text === undefined ? 'features' : 'tokens')),
+    'distil token-input embeddings through the frozen encoder, or classifier features',
+  ),
+  tokens: integer(DISTILL_STRATEGY_DEFAULTS.tokens, { min: 2 }, 'token positions per synthetic text sample (space=tokens)'),
 });
 
 /** Wiring beyond the CLI options (for programmatic use, e.g. text benchmarks and the distiller app). */
@@ -101,22 +122,13 @@ export function distill(ctx: StrategyContext): DistillStrategy {
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}): DistillStrategy {
-  const read = new OptionReader('distill', ctx.options);
-  const d = DISTILL_STRATEGY_DEFAULTS;
-  const k = read.number('k', d.k, { min: 1, integer: true });
-  const source = read.choice('source', d.source, ['distilled', 'random']);
-  const replay = read.number('replay', d.replay, { min: 0, integer: true });
-  const method = read.choice<DistillMethod>('method', d.method, DISTILL_METHODS);
-  const init = read.choice('init', d.init, ['real', 'noise']);
-  const outerSteps = read.number('outer-steps', d.outerSteps, { min: 0, integer: true });
-  const innerSteps = read.number('inner-steps', d.innerSteps, { min: 1, integer: true });
-  const inits = read.number('inits', d.initsPerStep, { min: 1, integer: true });
-  const realBatch = read.number('real-batch', d.realBatch, { min: 1, integer: true });
-  const outerLr = read.number('outer-lr', d.outerLr, { min: 0, exclusiveMin: true });
-  const innerLr = read.number('inner-lr', d.innerLr, { min: 0, exclusiveMin: true });
-  const space = read.choice('space', ctx.text === undefined ? 'features' : 'tokens', ['features', 'tokens']);
-  const tokens = read.number('tokens', d.tokens, { min: 2, integer: true });
-  read.done();
+  const o = DISTILL_OPTIONS.read(ctx.options, ctx);
+  const { k, source, replay, method, init, inits, space, tokens } = o;
+  const outerSteps = o['outer-steps'];
+  const innerSteps = o['inner-steps'];
+  const realBatch = o['real-batch'];
+  const outerLr = o['outer-lr'];
+  const innerLr = o['inner-lr'];
   if (space === 'tokens' && ctx.text === undefined && extras.inputSpace === undefined) {
     throw new InvalidArgumentError('distill: space=tokens needs a text benchmark (token-level inputs); use space=features');
   }

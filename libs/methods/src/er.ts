@@ -12,7 +12,7 @@
  * `experience`; default none, as Chaudhry et al.).
  */
 import { Classifier } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { boolean, choice, defineOptions, integer } from './option-schema.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
@@ -28,6 +28,14 @@ export const ER_DEFAULTS = Object.freeze({
   exclude: 'none' as ReplayExclusion,
 });
 
+/** ER's options (`--set key=value`). */
+export const ER_OPTIONS = defineOptions('er', {
+  memory: integer(ER_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
+  replay: integer(ER_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
+  balanced: boolean(ER_DEFAULTS.balanced, 'class-balanced reservoir'),
+  exclude: choice(REPLAY_EXCLUSIONS, ER_DEFAULTS.exclude, 'memory samples replay may not draw: of the incoming batch\'s classes, of its experience, or none'),
+});
+
 /** Offsets the memory's random stream from the weight initialisation's (same run seed). */
 const MEMORY_SEED_SALT = 0x5e1ec7;
 
@@ -37,12 +45,7 @@ const MEMORY_SEED_SALT = 0x5e1ec7;
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function er(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('er', ctx.options);
-  const capacity = read.number('memory', ER_DEFAULTS.memory, { min: 1, integer: true });
-  const replay = read.number('replay', ER_DEFAULTS.replay, { min: 0, integer: true });
-  const balanced = read.choice('balanced', String(ER_DEFAULTS.balanced) as 'true' | 'false', ['true', 'false']) === 'true';
-  const exclude = read.choice('exclude', ER_DEFAULTS.exclude, REPLAY_EXCLUSIONS);
-  read.done();
+  const { memory: capacity, replay, balanced, exclude } = ER_OPTIONS.read(ctx.options);
 
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: ctx.classifier.inputSize, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });

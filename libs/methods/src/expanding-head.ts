@@ -23,7 +23,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { BlockHead, HEAD_KINDS, type BlockHeadSnapshot } from './block-head.js';
 import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { choice, defineOptions, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
@@ -36,18 +36,21 @@ export const EXPANDING_HEAD_DEFAULTS = Object.freeze({
   rows: 'trained' as 'trained' | 'mean',
 });
 
+/** The expanding head's options (`--set key=value`). */
+export const EXPANDING_HEAD_OPTIONS = defineOptions('expanding-head', {
+  head: choice(HEAD_KINDS, EXPANDING_HEAD_DEFAULTS.head, 'scaled cosine head or linear head'),
+  scale: number(EXPANDING_HEAD_DEFAULTS.scale, { min: 0, exclusiveMin: true }, 'cosine logit scale s'),
+  old: choice(['frozen', 'trained'], EXPANDING_HEAD_DEFAULTS.old, "earlier experiences' rows stay frozen or keep training"),
+  rows: choice(['trained', 'mean'], EXPANDING_HEAD_DEFAULTS.rows, 'rows trained, or imprinted as class means (cosine only)'),
+});
+
 /**
  * Builds an expanding-head learner.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function expandingHead(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('expanding-head', ctx.options);
-  const kind = read.choice('head', EXPANDING_HEAD_DEFAULTS.head, HEAD_KINDS);
-  const scale = read.number('scale', EXPANDING_HEAD_DEFAULTS.scale, { min: 0, exclusiveMin: true });
-  const old = read.choice('old', EXPANDING_HEAD_DEFAULTS.old, ['frozen', 'trained']);
-  const rows = read.choice('rows', EXPANDING_HEAD_DEFAULTS.rows, ['trained', 'mean']);
-  read.done();
+  const { head: kind, scale, old, rows } = EXPANDING_HEAD_OPTIONS.read(ctx.options);
   if (rows === 'mean' && kind !== 'cosine') throw new InvalidArgumentError('expanding-head: rows=mean needs head=cosine (a class mean is a direction, not an affine score)');
 
   let classes = ctx.classifier.classes;

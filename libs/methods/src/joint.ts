@@ -6,12 +6,15 @@
  */
 import { Rng } from '@mneme/random';
 import { checkBatch, Classifier } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { defineOptions } from './option-schema.js';
 import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
+
+/** Joint takes no options. */
+export const JOINT_OPTIONS = defineOptions('joint', {});
 
 export function joint(ctx: StrategyContext): Strategy {
   // Joint takes no options: any given one is a mistake, refused rather than ignored.
-  new OptionReader('joint', ctx.options).done();
+  JOINT_OPTIONS.read(ctx.options);
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const d = ctx.classifier.inputSize;
   let features: Float32Array[] = [];

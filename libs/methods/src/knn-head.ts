@@ -20,10 +20,10 @@ import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, Classifier, noClass } from './classifier.js';
 import { softmaxRows } from './difficulty.js';
-import { readKnnOptions } from './knn.js';
+import { KNN_OPTION_SPECS } from './knn.js';
 import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.js';
 import { memoryPortOf } from './memory-port.js';
-import { OptionReader } from './option-reader.js';
+import { defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -39,6 +39,15 @@ export const KNN_HEAD_DEFAULTS = Object.freeze({
   localLr: 0.1,
 });
 
+/** kNN + head's options (`--set key=value`): kNN's, then its own. */
+export const KNN_HEAD_OPTIONS = defineOptions('knn-head', {
+  ...KNN_OPTION_SPECS,
+  lambda: number(KNN_HEAD_DEFAULTS.lambda, { min: 0, max: 1 }, 'weight of the kNN distribution (1: pure kNN, 0: the head alone)'),
+  replay: integer(KNN_HEAD_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch (0: plain fine-tuning)'),
+  'local-steps': integer(KNN_HEAD_DEFAULTS.localSteps, { min: 0 }, 'MbPA++ local adaptation steps per query (0: off)'),
+  'local-lr': number(KNN_HEAD_DEFAULTS.localLr, { min: 0, exclusiveMin: true }, 'SGD learning rate of the local adaptation'),
+});
+
 /** Offsets the memory's random stream from the weight initialisation's (same run seed). */
 const MEMORY_SEED_SALT = 0x6b6e6e48;
 
@@ -48,13 +57,10 @@ const MEMORY_SEED_SALT = 0x6b6e6e48;
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function knnHead(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('knn-head', ctx.options);
-  const { k, temperature, capacity } = readKnnOptions(read);
-  const lambda = read.number('lambda', KNN_HEAD_DEFAULTS.lambda, { min: 0, max: 1 });
-  const replay = read.number('replay', KNN_HEAD_DEFAULTS.replay, { min: 0, integer: true });
-  const localSteps = read.number('local-steps', KNN_HEAD_DEFAULTS.localSteps, { min: 0, integer: true });
-  const localLr = read.number('local-lr', KNN_HEAD_DEFAULTS.localLr, { min: 0, exclusiveMin: true });
-  read.done();
+  const o = KNN_HEAD_OPTIONS.read(ctx.options);
+  const { k, temperature, capacity, lambda, replay } = o;
+  const localSteps = o['local-steps'];
+  const localLr = o['local-lr'];
 
   const d = ctx.classifier.inputSize;
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);

@@ -15,7 +15,8 @@ import { argmaxRows, checkFeatures, noClass } from './classifier.js';
 import { savedClassCount } from './class-count.js';
 import type { KnnMemorySnapshot } from './knn-memory.js';
 import { memoryPortOf } from './memory-port.js';
-import { OptionReader } from './option-reader.js';
+import type { OptionReader } from './option-reader.js';
+import { defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -32,13 +33,19 @@ export const KNN_DEFAULTS = Object.freeze({
 /** Offsets the memory's random stream from other streams of the same run seed. */
 const MEMORY_SEED_SALT = 0x6b6e6e;
 
+/** The options kNN and kNN + head share (kNN + head spreads them into its own schema). */
+export const KNN_OPTION_SPECS = Object.freeze({
+  k: integer(KNN_DEFAULTS.k, { min: 1 }, 'neighbours consulted per query'),
+  temperature: number(KNN_DEFAULTS.temperature, { min: 0, exclusiveMin: true }, 'vote softmax temperature over cosine similarities'),
+  capacity: integer(KNN_DEFAULTS.capacity, { min: 1 }, 'most samples held, reservoir-sampled beyond (Infinity: all)'),
+});
+
+/** kNN's options (`--set key=value`). */
+export const KNN_OPTIONS = defineOptions('knn', KNN_OPTION_SPECS);
+
 /** Reads the options kNN and kNN + head share; the caller adds its own and calls `done`. */
 export function readKnnOptions(read: OptionReader): { k: number; temperature: number; capacity: number } {
-  return {
-    k: read.number('k', KNN_DEFAULTS.k, { min: 1, integer: true }),
-    temperature: read.number('temperature', KNN_DEFAULTS.temperature, { min: 0, exclusiveMin: true }),
-    capacity: read.number('capacity', KNN_DEFAULTS.capacity, { min: 1, integer: true }),
-  };
+  return KNN_OPTIONS.readWith(read);
 }
 
 /**
@@ -47,9 +54,7 @@ export function readKnnOptions(read: OptionReader): { k: number; temperature: nu
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function knn(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('knn', ctx.options);
-  const { k, temperature, capacity } = readKnnOptions(read);
-  read.done();
+  const { k, temperature, capacity } = KNN_OPTIONS.read(ctx.options);
   let classes = ctx.classifier.classes;
   const memory = memoryPortOf(ctx).knn({
     inputSize: ctx.classifier.inputSize,

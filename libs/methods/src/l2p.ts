@@ -32,7 +32,7 @@ import { tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
-import { OptionReader } from './option-reader.js';
+import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
@@ -74,26 +74,36 @@ export interface L2pOptions {
 /** L2P's defaults (M = 10, N = 5, L = 5). */
 export const L2P_DEFAULTS = Object.freeze({ size: 10, length: 5, select: 5, lambda: 0.1, maxTokens: 64, evalBatch: 64 });
 
+/** L2P's options (`--set key=value`); see {@link L2pOptions}. */
+export const L2P_OPTIONS = defineOptions('l2p', {
+  size: integer(L2P_DEFAULTS.size, { min: 0 }, 'prompts in the pool, M (0: head only)'),
+  length: integer(L2P_DEFAULTS.length, { min: 1 }, 'token embeddings per prompt, L'),
+  select: integer(
+    computed(`${L2P_DEFAULTS.select}, at most max(size, 1)`, (_ctx, earlier) => Math.min(L2P_DEFAULTS.select, Math.max(earlier['size'] as number, 1))),
+    { min: 1 },
+    'prompts selected per input, N (≤ size)',
+  ),
+  lambda: number(L2P_DEFAULTS.lambda, { min: 0 }, 'weight of the key-query surrogate loss'),
+  diversity: choice(['off', 'on'], 'off', 'penalise prompts often chosen in earlier experiences (training only)'),
+  mask: choice(['current', 'seen', 'none'], 'current', "logits the training loss sees: the current experience's classes, all seen, or all"),
+  pooling: choice(['sentence', 'prompt', 'input'], 'sentence', "pooled representation: the encoder's pooling, prompt outputs, or input tokens' outputs"),
+  head: choice(['linear', 'cosine'], 'linear', 'linear head (L2P) or scaled cosine head'),
+  scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
+  promptLr: number(
+    computed('the learning rate', (ctx) => needed(ctx, 'learningRate', 'l2p')),
+    { min: 0, exclusiveMin: true },
+    'learning rate of prompts and keys',
+  ),
+  maxTokens: integer(L2P_DEFAULTS.maxTokens, { min: 2 }, 'token cap per text ([CLS]/[SEP] included)'),
+  evalBatch: integer(L2P_DEFAULTS.evalBatch, { min: 1 }, 'most rows per prediction run'),
+  input: choice(['auto', 'features', 'tokens'], 'auto', 'tokens needs a text benchmark; auto uses tokens when there is one'),
+});
+
 /** Reads and validates L2P's options (every problem at once). */
 export function l2pOptions(ctx: StrategyContext): L2pOptions {
-  const r = new OptionReader('l2p', ctx.options);
-  const size = r.number('size', L2P_DEFAULTS.size, { min: 0, integer: true });
-  const options: L2pOptions = {
-    size,
-    length: r.number('length', L2P_DEFAULTS.length, { min: 1, integer: true }),
-    select: r.number('select', Math.min(L2P_DEFAULTS.select, Math.max(size, 1)), { min: 1, integer: true }),
-    lambda: r.number('lambda', L2P_DEFAULTS.lambda, { min: 0 }),
-    diversity: r.choice('diversity', 'off', ['off', 'on'] as const) === 'on',
-    mask: r.choice('mask', 'current', ['current', 'seen', 'none'] as const),
-    pooling: r.choice('pooling', 'sentence', ['sentence', 'prompt', 'input'] as const),
-    head: r.choice('head', 'linear', ['linear', 'cosine'] as const),
-    scale: r.number('scale', 16, { min: 0, exclusiveMin: true }),
-    promptLr: r.number('promptLr', ctx.learningRate, { min: 0, exclusiveMin: true }),
-    maxTokens: r.number('maxTokens', L2P_DEFAULTS.maxTokens, { min: 2, integer: true }),
-    evalBatch: r.number('evalBatch', L2P_DEFAULTS.evalBatch, { min: 1, integer: true }),
-    input: r.choice('input', 'auto', ['auto', 'features', 'tokens'] as const),
-  };
-  r.done();
+  const read = L2P_OPTIONS.read(ctx.options, ctx);
+  const size = read.size;
+  const options: L2pOptions = { ...read, diversity: read.diversity === 'on' };
   const problems: string[] = [];
   if (size > 0 && options.select > size) problems.push(`l2p: option select (${options.select}) must not exceed size (${size})`);
   if (options.input === 'tokens' && ctx.text === undefined) problems.push('l2p: input=tokens needs a text benchmark (the context has no text inputs)');

@@ -24,7 +24,7 @@ import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { Classifier } from './classifier.js';
 import { interferenceRunner, mostInterfered } from './interference.js';
-import { OptionReader } from './option-reader.js';
+import { boolean, choice, defineOptions, integer } from './option-schema.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
@@ -42,6 +42,15 @@ export const MIR_DEFAULTS = Object.freeze({
   exclude: 'classes' as ReplayExclusion,
 });
 
+/** MIR's options (`--set key=value`). */
+export const MIR_OPTIONS = defineOptions('mir', {
+  memory: integer(MIR_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
+  candidates: integer(MIR_DEFAULTS.candidates, { min: 1 }, 'random memory candidates scored per incoming batch (C)'),
+  topK: integer(MIR_DEFAULTS.topK, { min: 1 }, 'most interfered candidates replayed (k ≤ C)'),
+  balanced: boolean(MIR_DEFAULTS.balanced, 'class-balanced reservoir'),
+  exclude: choice(REPLAY_EXCLUSIONS, MIR_DEFAULTS.exclude, 'memory samples that may not be candidates: of the incoming batch\'s classes, of its experience, or none'),
+});
+
 /** Offsets the memory's random stream from the weight initialisation's (same run seed). */
 const MEMORY_SEED_SALT = 0x3a1d;
 
@@ -53,13 +62,7 @@ const NO_REPLAY: LabelledRows = Object.freeze({ features: new Float32Array(0), l
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function mir(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('mir', ctx.options);
-  const capacity = read.number('memory', MIR_DEFAULTS.memory, { min: 1, integer: true });
-  const candidates = read.number('candidates', MIR_DEFAULTS.candidates, { min: 1, integer: true });
-  const topK = read.number('topK', MIR_DEFAULTS.topK, { min: 1, integer: true });
-  const balanced = read.choice('balanced', String(MIR_DEFAULTS.balanced) as 'true' | 'false', ['true', 'false']) === 'true';
-  const exclude = read.choice('exclude', MIR_DEFAULTS.exclude, REPLAY_EXCLUSIONS);
-  read.done();
+  const { memory: capacity, candidates, topK, balanced, exclude } = MIR_OPTIONS.read(ctx.options);
   if (topK > candidates) throw new InvalidArgumentError(`mir: topK (${topK}) must not exceed candidates (${candidates})`);
 
   const d = ctx.classifier.inputSize;

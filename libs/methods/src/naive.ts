@@ -4,12 +4,15 @@
  * baseline of Lopez-Paz & Ranzato 2017, GEM, and "fine-tune" in Aljundi et al. 2019, MIR).
  */
 import { Classifier } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { defineOptions } from './option-schema.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+
+/** Naive takes no options. */
+export const NAIVE_OPTIONS = defineOptions('naive', {});
 
 export function naive(ctx: StrategyContext): Strategy {
   // Naive takes no options: any given one is a mistake, refused rather than ignored.
-  new OptionReader('naive', ctx.options).done();
+  NAIVE_OPTIONS.read(ctx.options);
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   return {
     name: 'naive',

@@ -30,7 +30,7 @@ import { argmaxRows, checkFeatures, noClass } from './classifier.js';
 import { savedClassCount } from './class-count.js';
 import { DenseSolver } from './dense-solve.js';
 import { fromBase64, GramStatistics, toBase64, type GramPrecision, type GramSnapshot } from './gram-statistics.js';
-import { OptionReader } from './option-reader.js';
+import { choice, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -44,6 +44,14 @@ export const RANPAC_DEFAULTS = Object.freeze({
   fold: 256,
   /** Precision of the Gram update GEMM. */
   precision: 'exact' as GramPrecision,
+});
+
+/** RanPAC's options (`--set key=value`). */
+export const RANPAC_OPTIONS = defineOptions('ranpac', {
+  projection: integer(RANPAC_DEFAULTS.projection, { min: 0, max: 65536 }, 'random ReLU features M (0: ridge on the input features)'),
+  lambda: number(RANPAC_DEFAULTS.lambda, { min: 0 }, 'fixed ridge strength; 0 chooses it by generalised cross-validation at each solve'),
+  fold: integer(RANPAC_DEFAULTS.fold, { min: 1, max: 65536 }, 'rows per Gram-matrix update GEMM'),
+  precision: choice(['exact', 'fast'] as const, RANPAC_DEFAULTS.precision, 'Gram update GEMM: exact (float64) or fast (float32 partial sums, float64 running sum)'),
 });
 
 /** Decades of λ / mean(diag G) searched by GCV before refining around the best. */
@@ -74,12 +82,7 @@ interface KeptSample {
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function ranpac(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('ranpac', ctx.options);
-  const projection = read.number('projection', RANPAC_DEFAULTS.projection, { min: 0, max: 65536, integer: true });
-  const fixedLambda = read.number('lambda', RANPAC_DEFAULTS.lambda, { min: 0 });
-  const fold = read.number('fold', RANPAC_DEFAULTS.fold, { min: 1, max: 65536, integer: true });
-  const precision = read.choice('precision', RANPAC_DEFAULTS.precision, ['exact', 'fast']);
-  read.done();
+  const { projection, lambda: fixedLambda, fold, precision } = RANPAC_OPTIONS.read(ctx.options);
 
   const d = ctx.classifier.inputSize;
   const width = projection === 0 ? d : projection;

@@ -18,7 +18,7 @@
 import { blockSoftmaxMax, BlockHead, HEAD_KINDS, type BlockHeadSnapshot } from './block-head.js';
 import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
-import { OptionReader } from './option-reader.js';
+import { choice, defineOptions, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
@@ -29,16 +29,19 @@ export const TASK_HEADS_DEFAULTS = Object.freeze({
   scale: 16,
 });
 
+/** The task heads' options (`--set key=value`). */
+export const TASK_HEADS_OPTIONS = defineOptions('task-heads', {
+  head: choice(HEAD_KINDS, TASK_HEADS_DEFAULTS.head, 'scaled cosine head or linear head'),
+  scale: number(TASK_HEADS_DEFAULTS.scale, { min: 0, exclusiveMin: true }, 'cosine logit scale s'),
+});
+
 /**
  * Builds a task-heads learner.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function taskHeads(ctx: StrategyContext): Strategy {
-  const read = new OptionReader('task-heads', ctx.options);
-  const kind = read.choice('head', TASK_HEADS_DEFAULTS.head, HEAD_KINDS);
-  const scale = read.number('scale', TASK_HEADS_DEFAULTS.scale, { min: 0, exclusiveMin: true });
-  read.done();
+  const { head: kind, scale } = TASK_HEADS_OPTIONS.read(ctx.options);
 
   let classes = ctx.classifier.classes;
   const head = new BlockHead(ctx.executor, { inputSize: ctx.classifier.inputSize, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate });

@@ -88,6 +88,10 @@ export async function expectEqualToEmbedded(streamed: StreamBenchmarkResult, str
     ...(setup.experiences === undefined ? {} : { experiences: setup.experiences }),
   });
   const expected = embedded.matrix[0]!;
+  // Both resolved the same layers of defaults (the benchmark's, its defaults for the strategy, the overrides).
+  expect(streamed.settings).toEqual(embedded.settings);
+  expect(streamed.options).toEqual(embedded.options);
+  expect(streamed.strategyDefaults).toEqual(embedded.strategy_defaults);
   expect(streamed.randomInit).toEqual(embedded.random_init[0]);
   expect(streamed.matrix.length).toBe(expected.length);
   streamed.matrix.forEach((row, i) => row.forEach((a, j) => expect(Math.abs(a - expected[i]![j]!), `a[${i}][${j}]`).toBeLessThanOrEqual(1e-6)));

@@ -4,7 +4,8 @@
  * integrator would stream it, and the evaluator's accuracy matrix must equal the embedded run's
  * with the same seed, to 1e-6. Strategies added later are covered automatically. L2P also runs on
  * text (a tiny JSONL set on the frozen MiniLM encoder): its prompts select from the pools the
- * trainer published to the prompt-pool service.
+ * trainer published to the prompt-pool service. ER and the expanding head also run on text, where
+ * the benchmark's per-strategy defaults apply on both sides.
  * (`MNEME_EQUALITY_ONLY=<strategy>` runs one, with info logs.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -92,5 +93,17 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
     const { versions } = await unary(client.listPoolVersions.bind(client), { pool: { modelId: 'text-l2p', tenant: '' }, page: undefined });
     client.close();
     expect(versions.map((v) => v.modelVersion).filter((m) => m > 0).sort()).toEqual([1, 2, 3]);
+  }, 120_000);
+
+  // The text benchmarks carry per-strategy defaults (ER's lr 1e-2, the expanding head's rows=mean):
+  // the services must train with exactly the settings and options `mneme run` resolves.
+  // (Skipped without the MiniLM encoder in .mneme/models, as the l2p case above.)
+  it.runIf(hasTextEncoder()).each(['er', 'expanding-head'].filter((s) => (ONLY ?? s) === s))('%s on text takes the benchmark\'s strategy defaults on both sides', async (strategy) => {
+    const setup: EqualitySetup = { benchmark: 'text', textData: await writeTinyTextSet(join(dir, `tiny-text-${strategy}`)), experiences: 2, settings: { epochs: 1, batchSize: 4 }, options: {} };
+    const streamed = await streamBenchmark({ ...streamSetup(setup), strategy, seed: SEED, trainerAddress: stack.address, executor, modelId: `text-${strategy}`, timeoutMs: 120_000 });
+    expect(streamed.strategyDefaults?.strategy).toBe(strategy);
+    if (strategy === 'er') expect(streamed.settings.learningRate).toBe(0.01);
+    else expect(streamed.options).toEqual({ rows: 'mean' });
+    await expectEqualToEmbedded(streamed, strategy, SEED, executor, setup);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { benchmarkByName, DEFAULT_ENCODER, type BenchmarkSettings } from '@mneme/benchmarks';
+import { benchmarkByName, DEFAULT_ENCODER, resolveRun, type AppliedStrategyDefaults, type BenchmarkSettings } from '@mneme/benchmarks';
 import {
   EvaluatorServiceClient,
   ScenarioKind,
@@ -69,6 +69,10 @@ export interface StreamBenchmarkResult {
   /** Wall time from the first ingest to the last row of the accuracy matrix, in seconds. */
   readonly seconds: number;
   readonly settings: BenchmarkSettings;
+  /** Strategy options the model was created with (the benchmark's defaults for the strategy < `options`). */
+  readonly options: Readonly<Record<string, string>>;
+  /** The benchmark's defaults for this strategy that were applied, as `runBenchmark` reports them. */
+  readonly strategyDefaults?: AppliedStrategyDefaults;
 }
 
 /**
@@ -83,7 +87,12 @@ export interface StreamBenchmarkResult {
  */
 export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<StreamBenchmarkResult> {
   const benchmark = benchmarkByName(options.benchmark);
-  const settings: BenchmarkSettings = { ...benchmark.defaults, ...options.settings };
+  // The same layers as `mneme run` (runBenchmark): benchmark defaults < its defaults for the strategy < overrides.
+  const resolved = resolveRun(benchmark, options.strategy, {
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
+    ...(options.options === undefined ? {} : { options: options.options }),
+  });
+  const { settings } = resolved;
   const built = await benchmark.build({
     seed: options.seed,
     settings,
@@ -117,7 +126,7 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
         strategy: {
           name: options.strategy,
           options: {
-            ...options.options,
+            ...resolved.options,
             'batch-size': String(settings.batchSize),
             lr: String(settings.learningRate),
             optimizer: settings.optimizer.kind,
@@ -188,6 +197,8 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       samples: total,
       seconds,
       settings,
+      options: resolved.options,
+      ...(resolved.strategyDefaults === undefined ? {} : { strategyDefaults: resolved.strategyDefaults }),
     };
   } finally {
     trainer.close();

@@ -8,6 +8,7 @@ import { strategyFactory } from '@mneme/methods';
 import { jsonLogger } from '@mneme/rpc';
 import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
+import { strategyDefaultsLines } from '../report/format-report.js';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { positive } from './run.js';
 import { upAuth, type UpAuthOptions } from './up-auth.js';
@@ -133,9 +134,9 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
         command: 'mneme up',
         benchmark: o.benchmark,
         strategy: o.strategy,
-        options,
         seed,
         transport: brokers.length > 0 ? 'kafka' : 'in-process',
+        // With the options the model ran with and the benchmark's strategy defaults applied, as `mneme run` reports them.
         ...result,
         samples_per_s: result.samples / result.seconds,
         // gRPC calls each service answered during the run (from the services' metrics registry).
@@ -174,5 +175,6 @@ function formatStackReport(o: UpCommandOptions, r: StreamBenchmarkResult): strin
     '',
     `ACC ${pct(r.acc)} %   BWT ${pct(r.bwt)} %   FWT ${pct(r.fwt)} %   forgetting ${pct(r.forgetting)} %`,
     `${r.samples} samples trained and evaluated in ${r.seconds.toFixed(1)} s (${(r.samples / r.seconds).toFixed(0)} samples/s end to end)`,
+    ...strategyDefaultsLines(o.benchmark, r.strategyDefaults),
   ].join('\n');
 }

@@ -1,4 +1,4 @@
-import type { BenchmarkReport, SeedStatistic } from '@mneme/benchmarks';
+import { strategyDefaultsText, type AppliedStrategyDefaults, type BenchmarkReport, type SeedStatistic } from '@mneme/benchmarks';
 
 const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : (100 * x).toFixed(1).padStart(5));
 const stat = (s: SeedStatistic) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
@@ -26,7 +26,16 @@ export function formatReport(report: BenchmarkReport, extra: { wallS: number; pe
     `FWT         ${stat(report.fwt)} %   (${report.fwt.definition})`,
     `forgetting  ${stat(report.forgetting)} %   (${report.forgetting.definition})`,
     '',
+    ...strategyDefaultsLines(report.benchmark, report.strategy_defaults),
     `wall time ${extra.wallS.toFixed(1)} s · peak RSS ${extra.peakRssMb.toFixed(0)} MB`,
   ];
   return lines.join('\n');
+}
+
+/** The benchmark's defaults for the strategy a run applied, as one line (none when it applied none). */
+export function strategyDefaultsLines(benchmark: string, applied: AppliedStrategyDefaults | undefined): string[] {
+  if (applied === undefined) return [];
+  const flags = strategyDefaultsText(applied);
+  const overridden = applied.overridden.length === 0 ? '' : `; overridden: ${applied.overridden.join(', ')}`;
+  return [`${benchmark}'s defaults for ${applied.strategy}: ${flags === '' ? 'none applied' : flags} (chosen on ${applied.chosenOn})${overridden}`];
 }

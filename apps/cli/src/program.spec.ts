@@ -1,0 +1,60 @@
+/** `mneme run --help`, `mneme up --help` and `mneme strategies` list every strategy's options and the benchmarks' strategy defaults. */
+import { BENCHMARKS } from '@mneme/benchmarks';
+import { STRATEGIES, STRATEGY_OPTIONS } from '@mneme/methods';
+import { CommanderError } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from './program.js';
+import { strategyDefaultsLines } from './report/format-report.js';
+
+/** What `mneme <args>` writes to stdout when it only prints help. */
+async function helpOf(...args: string[]): Promise<string> {
+  let out = '';
+  const program = buildProgram()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (out += s) });
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (out += s) });
+  await expect(program.parseAsync(['node', 'mneme', ...args])).rejects.toBeInstanceOf(CommanderError);
+  return out;
+}
+
+describe('mneme help', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each(['run', 'up'])('mneme %s --help lists, after the options, each strategy with its --set keys and defaults', async (command) => {
+    const help = await helpOf(command, '--help');
+    const options = help.indexOf('Options:');
+    const strategies = help.indexOf('Strategy options (--set key=value');
+    expect(options).toBeGreaterThanOrEqual(0);
+    expect(strategies).toBeGreaterThan(options);
+    for (const [name, schema] of Object.entries(STRATEGY_OPTIONS)) {
+      const block = help.slice(strategies).split('\n\n').find((b) => b.startsWith(`  ${name}:`));
+      expect(block, name).toBeDefined();
+      for (const [key, spec] of Object.entries(schema.specs)) {
+        expect(block).toMatch(new RegExp(`\\n {4}${key.replace(/[-]/g, '\\-')}=<[^>]*> +default ${typeof spec.default === 'object' ? '' : String(spec.default)}`));
+      }
+    }
+    expect(help).toContain('  naive: takes no options');
+    expect(help).toMatch(/ {2}clinc150, clinc150-task, clinc150-val, text:\n {4}er +--lr 0\.01\n/);
+    expect(help).toMatch(/ expanding-head +--set rows=mean\n +chosen on clinc150-val/);
+  });
+
+  it('mneme strategies prints the same blocks; mneme strategies <name> one of them', async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((s: string) => void lines.push(s));
+    await buildProgram().parseAsync(['node', 'mneme', 'strategies']);
+    for (const name of Object.keys(STRATEGIES)) expect(lines.join('\n')).toContain(`  ${name}:`);
+    expect(lines.join('\n')).toContain(Object.keys(BENCHMARKS).filter((b) => BENCHMARKS[b]!.strategyDefaults !== undefined).sort().join(', '));
+    lines.length = 0;
+    await buildProgram().parseAsync(['node', 'mneme', 'strategies', 'er']);
+    expect(lines.join('\n')).toMatch(/^er:\n {2}memory=<integer ≥ 1> +default 500 /);
+  });
+});
+
+describe('the report line of applied strategy defaults', () => {
+  it('spells them as flags, with where they were chosen and what the command line overrode', () => {
+    expect(strategyDefaultsLines('clinc150', undefined)).toEqual([]);
+    expect(strategyDefaultsLines('clinc150', { strategy: 'er', settings: { learningRate: 0.01 }, options: {}, overridden: ['set memory'], chosenOn: 'clinc150-val' })).toEqual([
+      "clinc150's defaults for er: --lr 0.01 (chosen on clinc150-val); overridden: set memory",
+    ]);
+  });
+});
