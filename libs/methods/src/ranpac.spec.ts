@@ -171,6 +171,20 @@ describe('ranpac', () => {
     expect(data.testLabels.filter((l, i) => predicted[i] === l).length / data.testLabels.length).toBeGreaterThan(0.8);
   });
 
+  it('mixes in a kNN memory\'s votes when asked, and forgets from that memory too', async () => {
+    const s = build({ projection: String(M), 'knn-weight': '0.5', k: '5' });
+    await learnAll(s, data.batches);
+    expect(s.describe!().memorySize).toBe(150);
+    const predicted = await s.predict(data.test);
+    expect(data.testLabels.filter((l, i) => predicted[i] === l).length / data.testLabels.length).toBeGreaterThan(0.8);
+    const saved = s.saveState();
+    const restored = build({ projection: String(M), 'knn-weight': '0.5', k: '5' });
+    restored.restoreState({ params: saved.params, data: JSON.parse(JSON.stringify(saved.data)) as Record<string, unknown> });
+    expect(await restored.predict(data.test)).toEqual(predicted);
+    expect(s.forget!([0, 1, 2])).toBe(3);
+    expect(s.describe!().memorySize).toBe(147);
+  });
+
   it('refuses bad options, naming each', () => {
     expect(() => build({ projection: '-1', lambda: 'x', colour: 'red' })).toThrow(/projection[\s\S]*lambda[\s\S]*unknown option 'colour'/);
   });

@@ -20,7 +20,10 @@
  *
  * Options (`ctx.options`): `projection` M (default 2048; 0 for plain ridge), `lambda` a fixed
  * ridge strength (default 0: chosen by GCV), `fold` rows per Gram update GEMM (default 256),
- * `precision` of that GEMM, `exact` (float64) or `fast` (float32; see gram-statistics.ts).
+ * `precision` of that GEMM, `exact` (float64) or `fast` (float32; see gram-statistics.ts);
+ * `knn-weight` w > 0 interpolates, as knn-head does, p = w·p_kNN + (1 − w)·softmax(scores / τ) with
+ * a kNN memory of the raw features (`k`, `temperature`, `capacity` as for knn) and τ =
+ * `score-temperature` (ridge scores are regressions of one-hot targets, so τ ≈ 0.1 makes them peaked).
  */
 import { ParameterStore } from '@mneme/execution';
 import { DType, GraphBuilder, createTensor, type Model } from '@mneme/graph';
@@ -31,6 +34,10 @@ import { savedClassCount } from './class-count.js';
 import { DenseSolver } from './dense-solve.js';
 import { fromBase64, GramStatistics, toBase64, type GramPrecision, type GramSnapshot } from './gram-statistics.js';
 import { choice, defineOptions, integer, number } from './option-schema.js';
+import { softmaxRows } from './difficulty.js';
+import { KNN_OPTION_SPECS } from './knn.js';
+import type { KnnMemorySnapshot } from './knn-memory.js';
+import { memoryPortOf } from './memory-port.js';
 import { checkReplayBatch } from './replay-trainer.js';
 import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
@@ -44,6 +51,10 @@ export const RANPAC_DEFAULTS = Object.freeze({
   fold: 256,
   /** Precision of the Gram update GEMM. */
   precision: 'exact' as GramPrecision,
+  /** Weight of the kNN memory's distribution (0: no memory). */
+  knnWeight: 0,
+  /** Softmax temperature of the ridge scores in the kNN mixture. */
+  scoreTemperature: 0.1,
 });
 
 /** RanPAC's options (`--set key=value`). */
@@ -52,6 +63,9 @@ export const RANPAC_OPTIONS = defineOptions('ranpac', {
   lambda: number(RANPAC_DEFAULTS.lambda, { min: 0 }, 'fixed ridge strength; 0 chooses it by generalised cross-validation at each solve'),
   fold: integer(RANPAC_DEFAULTS.fold, { min: 1, max: 65536 }, 'rows per Gram-matrix update GEMM'),
   precision: choice(['exact', 'fast'] as const, RANPAC_DEFAULTS.precision, 'Gram update GEMM: exact (float64) or fast (float32 partial sums, float64 running sum)'),
+  'knn-weight': number(RANPAC_DEFAULTS.knnWeight, { min: 0, max: 1 }, 'weight of a kNN memory\'s class distribution mixed into the prediction (0: off, no memory kept)'),
+  'score-temperature': number(RANPAC_DEFAULTS.scoreTemperature, { min: 0, exclusiveMin: true }, 'softmax temperature turning ridge scores into a distribution for that mixture'),
+  ...KNN_OPTION_SPECS,
 });
 
 /** Decades of λ / mean(diag G) searched by GCV before refining around the best. */
@@ -59,6 +73,9 @@ const GCV_DECADES = [-6, -5, -4, -3, -2, -1, 0, 1];
 
 /** Offsets the projection's random stream from other streams of the same run seed. */
 const PROJECTION_SEED_SALT = 0x7a4bac;
+
+/** Offsets the kNN memory's random stream (reservoir sampling beyond its capacity). */
+const MEMORY_SEED_SALT = 0x7a4bad;
 
 /** The head solved for one state of the statistics. */
 interface Solution {
@@ -82,7 +99,9 @@ interface KeptSample {
  * @throws InvalidArgumentError listing every bad or unknown option
  */
 export function ranpac(ctx: StrategyContext): Strategy {
-  const { projection, lambda: fixedLambda, fold, precision } = RANPAC_OPTIONS.read(ctx.options);
+  const options = RANPAC_OPTIONS.read(ctx.options);
+  const { projection, lambda: fixedLambda, fold, precision } = options;
+  const knnWeight = options['knn-weight'];
 
   const d = ctx.classifier.inputSize;
   const width = projection === 0 ? d : projection;
@@ -102,6 +121,10 @@ export function ranpac(ctx: StrategyContext): Strategy {
   // The λ of the last experience's end (what `describe` reports; predictions in between do not change it).
   let boundaryChoice: Pick<Solution, 'lambda' | 'chosenBy'> = { lambda: undefined, chosenBy: 'none' };
   let params = new ParameterStore();
+  const memory =
+    knnWeight > 0
+      ? memoryPortOf(ctx).knn({ inputSize: d, capacity: options.capacity, seed: ctx.seed ^ MEMORY_SEED_SALT, ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }) })
+      : undefined;
   // Learning, solving and prediction change or read the statistics across awaits: one at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
@@ -189,6 +212,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
         await applyRemovals();
         const projected = await project(batch.features, rows);
         await stats.add(projected, batch.labels);
+        memory?.add(batch);
         for (let r = 0; r < rows; r++) {
           const id = batch.ids[r]!;
           const sample = { features: batch.features.slice(r * d, (r + 1) * d), label: batch.labels[r]! };
@@ -213,7 +237,15 @@ export function ranpac(ctx: StrategyContext): Strategy {
           [HEAD_IO.input]: tensor('float32', [rows, d], features),
           [HEAD_IO.weights]: tensor('float32', [width, solved.classes], solved.weights),
         });
-        return argmaxRows(out[HEAD_IO.scores]!.data as Float32Array, solved.classes);
+        const scores = out[HEAD_IO.scores]!.data as Float32Array;
+        if (memory === undefined || memory.size === 0) return argmaxRows(scores, solved.classes);
+        const c = solved.classes;
+        const tau = options['score-temperature'];
+        const ridge = softmaxRows(scores.map((v) => v / tau), c);
+        const votes = memory.vote(features, { k: options.k, temperature: options.temperature, classes: c });
+        const mixed = new Float32Array(rows * c);
+        for (let i = 0; i < mixed.length; i++) mixed[i] = knnWeight * votes[i]! + (1 - knnWeight) * ridge[i]!;
+        return argmaxRows(mixed, c);
       }),
     saveState: (): StrategyState => {
       const ids: number[] = [];
@@ -234,6 +266,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
           revision,
           statistics: stats.snapshot(),
           kept: { ids, labels, features: toBase64(concat(rows, d)) },
+          ...(memory === undefined ? {} : { memory: memory.snapshot() }),
           choice: { lambda: boundaryChoice.lambda ?? null, chosenBy: boundaryChoice.chosenBy },
           removals: removals === undefined ? null : { labels: [...removals.labels], features: toBase64(removals.features) },
           solution:
@@ -254,6 +287,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
       keptData.ids.forEach((id, i) => nextKept.set(id, [...(nextKept.get(id) ?? []), { features: keptFeatures.slice(i * d, (i + 1) * d), label: keptData.labels[i]! }]));
       const removed = data['removals'] as { labels: number[]; features: string } | null;
       const solved = data['solution'] as { weights: string; classes: number; lambda: number | null; chosenBy: Solution['chosenBy'] } | null;
+      if (memory !== undefined) memory.restore(data['memory'] as KnnMemorySnapshot);
       stats = restored;
       kept = nextKept;
       removals = removed === null ? undefined : { labels: Int32Array.from(removed.labels), features: fromBase64(removed.features, Float32Array) };
@@ -269,6 +303,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
       params = state.params.clone();
     },
     describe: (): StrategyDescription => ({
+      ...(memory === undefined ? {} : { memorySize: memory.size, memoryCapacity: options.capacity }),
       choices: {
         projection,
         lambda: boundaryChoice.lambda ?? Number.NaN,
@@ -277,13 +312,15 @@ export function ranpac(ctx: StrategyContext): Strategy {
       },
     }),
     forget: (ids: Iterable<number>) => {
+      const unique = new Set(ids);
       const gone: KeptSample[] = [];
-      for (const id of new Set(ids)) {
+      for (const id of unique) {
         const samples = kept.get(id);
         if (samples === undefined) continue;
         gone.push(...samples);
         kept.delete(id);
       }
+      memory?.forget(unique);
       if (gone.length === 0) return 0;
       const features = concat(
         gone.map((s) => s.features),
