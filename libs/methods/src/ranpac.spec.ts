@@ -125,6 +125,15 @@ describe('ranpac', () => {
     });
   }
 
+  it('counts each sample once: a second pass over the stream changes nothing', async () => {
+    const once = build({ projection: String(M), lambda: '0.5', fold: '16' });
+    await learnAll(once, data.batches);
+    const twice = build({ projection: String(M), lambda: '0.5', fold: '16' });
+    await learnAll(twice, [...data.batches, ...data.batches]);
+    expect(twice.describe!().choices!['samples']).toBe(150);
+    expect(solvedWeights(twice).weights).toEqual(solvedWeights(once).weights);
+  });
+
   it('forgets exactly: after a deletion its head equals ridge on the stream without those samples', async () => {
     const s = build({ projection: String(M), lambda: '0.5', fold: '16' });
     await learnAll(s, data.batches);

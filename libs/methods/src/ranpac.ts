@@ -207,19 +207,18 @@ export function ranpac(ctx: StrategyContext): Strategy {
     learn: (batch: LabelledBatch) =>
       serially(async () => {
         checkReplayBatch(batch, { inputSize: d, classes });
-        const rows = batch.labels.length;
+        params.step++;
+        // The statistics count each sample once: another pass over an experience (epochs > 1)
+        // or a re-sent sample adds nothing, so the head stays ridge on the distinct samples seen.
+        const fresh = unseenRows(batch, kept, d);
+        const rows = fresh.labels.length;
         if (rows === 0) return;
         await applyRemovals();
-        const projected = await project(batch.features, rows);
-        await stats.add(projected, batch.labels);
-        memory?.add(batch);
-        for (let r = 0; r < rows; r++) {
-          const id = batch.ids[r]!;
-          const sample = { features: batch.features.slice(r * d, (r + 1) * d), label: batch.labels[r]! };
-          kept.set(id, [...(kept.get(id) ?? []), sample]);
-        }
+        const projected = await project(fresh.features, rows);
+        await stats.add(projected, fresh.labels);
+        memory?.add(fresh);
+        for (let r = 0; r < rows; r++) kept.set(fresh.ids[r]!, [{ features: fresh.features.slice(r * d, (r + 1) * d), label: fresh.labels[r]! }]);
         revision++;
-        params.step++;
       }),
     growClasses: (count: number) => {
       if (count <= classes) return;
@@ -337,6 +336,21 @@ export function ranpac(ctx: StrategyContext): Strategy {
     // The statistics are downdated: the next solve equals ridge on the stream without the samples.
     unlearning: 'exact',
   };
+}
+
+/** The rows of `batch` whose ids are not kept yet (the first of repeats within the batch). */
+function unseenRows(batch: LabelledBatch, kept: ReadonlyMap<number, unknown>, d: number): { features: Float32Array; labels: Int32Array; ids: Int32Array } {
+  const seen = new Set<number>();
+  const rows = [...batch.ids.keys()].filter((r) => {
+    const id = batch.ids[r]!;
+    if (kept.has(id) || seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  if (rows.length === batch.ids.length) return batch;
+  const features = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => features.set(batch.features.subarray(r * d, (r + 1) * d), i * d));
+  return { features, labels: Int32Array.from(rows, (r) => batch.labels[r]!), ids: Int32Array.from(rows, (r) => batch.ids[r]!) };
 }
 
 /**
