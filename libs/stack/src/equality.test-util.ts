@@ -21,10 +21,12 @@ export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, s
   // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
   curriculum: { memory: '100' },
   active: { memory: '100' },
+  // A smaller projection keeps each closed-form solve short; the kNN mixture puts its memory through the port.
+  ranpac: { projection: '256', 'knn-weight': '0.25' },
 };
 
 /** Strategies whose memory (with EQUALITY_OPTIONS) holds samples, replicated to the replay-memory service. */
-export const KEEPS_SAMPLES: ReadonlySet<string> = new Set(['er', 'mir', 'knn', 'knn-head', 'curriculum', 'active']);
+export const KEEPS_SAMPLES: ReadonlySet<string> = new Set(['er', 'mir', 'knn', 'knn-head', 'curriculum', 'active', 'ranpac']);
 
 /** What both runs of an equality case share beyond the strategy and seed. */
 export interface EqualitySetup {
