@@ -12,8 +12,9 @@
  *
  * λ is chosen without test data by generalised cross-validation on the statistics (Golub, Heath &
  * Wahba 1979): GCV(λ) = n·RSS(λ) / (n − df(λ))², with RSS from G, Q and W alone and
- * df = M − λ·tr((G + λI)⁻¹); the grid spans 10⁻⁶…10¹ times G's mean diagonal, refined by half
- * decades around the best. `describe()` reports the choice.
+ * df = M − λ·tr((G + λI)⁻¹). The first solve tries 10⁻⁶…10¹ times G's mean diagonal by decades,
+ * then half decades around the best; later solves walk by half decades from the last experience's
+ * choice (each try is a float64 factorisation, the solve's whole cost). `describe()` reports it.
  *
  * Forgetting samples is exact: the learner keeps each sample's input row (d floats) so that a
  * deletion request downdates G and Q, and the next solve equals ridge on the stream without them.
@@ -68,8 +69,12 @@ export const RANPAC_OPTIONS = defineOptions('ranpac', {
   ...KNN_OPTION_SPECS,
 });
 
-/** Decades of λ / mean(diag G) searched by GCV before refining around the best. */
+/** Decades of λ / mean(diag G) searched by the first GCV solve before refining around the best. */
 const GCV_DECADES = [-6, -5, -4, -3, -2, -1, 0, 1];
+
+/** Bounds of the half-decade walk of later solves (λ / mean(diag G) from 10⁻⁸ to 10³). */
+const MIN_STEP = -16;
+const MAX_STEP = 6;
 
 /** Offsets the projection's random stream from other streams of the same run seed. */
 const PROJECTION_SEED_SALT = 0x7a4bac;
@@ -84,6 +89,8 @@ interface Solution {
   readonly classes: number;
   /** The ridge strength used (undefined while there is nothing to fit). */
   readonly lambda: number | undefined;
+  /** λ over G's mean diagonal, where the next GCV search starts. */
+  readonly relative?: number | undefined;
   readonly chosenBy: 'gcv' | 'fixed' | 'none';
 }
 
@@ -119,7 +126,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
   // (a version carries its head), so that predictions never change what a state holds.
   let solvedAtBoundary = false;
   // The λ of the last experience's end (what `describe` reports; predictions in between do not change it).
-  let boundaryChoice: Pick<Solution, 'lambda' | 'chosenBy'> = { lambda: undefined, chosenBy: 'none' };
+  let boundaryChoice: Pick<Solution, 'lambda' | 'relative' | 'chosenBy'> = { lambda: undefined, chosenBy: 'none' };
   let params = new ParameterStore();
   const memory =
     knnWeight > 0
@@ -167,22 +174,40 @@ export function ranpac(ctx: StrategyContext): Strategy {
         if (result !== undefined) return { weights: Float32Array.from(result.w), classes: c, lambda, chosenBy: 'fixed' };
       }
     }
-    let best: { lambda: number; w: Float64Array; gcv: number } | undefined;
-    const consider = (result: { lambda: number; w: Float64Array; gcv: number } | undefined) => {
-      if (result !== undefined && Number.isFinite(result.gcv) && (best === undefined || result.gcv < best.gcv)) best = result;
+    // λ = scale·10^(k/2): half-decade steps relative to G's mean diagonal.
+    const tried = new Map<number, { lambda: number; w: Float64Array; gcv: number } | undefined>();
+    const at = async (k: number) => {
+      if (!tried.has(k)) tried.set(k, await fit(scale * 10 ** (k / 2)));
+      const result = tried.get(k);
+      return result === undefined || !Number.isFinite(result.gcv) ? Number.POSITIVE_INFINITY : result.gcv;
     };
-    for (const decade of GCV_DECADES) consider(await fit(scale * 10 ** decade));
-    if (best !== undefined) {
-      const around = best.lambda;
-      consider(await fit(around * Math.sqrt(10)));
-      consider(await fit(around / Math.sqrt(10)));
+    const bestStep = () => [...tried.entries()].reduce<number | undefined>((b, [k, r]) => (r !== undefined && Number.isFinite(r.gcv) && (b === undefined || r.gcv < tried.get(b)!.gcv) ? k : b), undefined);
+    const previous = boundaryChoice.relative;
+    if (previous === undefined) {
+      // First solve: every decade of the grid, then the half decades around the best.
+      for (const decade of GCV_DECADES) await at(2 * decade);
+    } else {
+      // Later solves: GCV's minimum moves little as data arrive, so walk from the last choice.
+      const k0 = Math.round(2 * Math.log10(previous));
+      await at(k0 - 1);
+      await at(k0);
+      await at(k0 + 1);
     }
+    for (let k = bestStep(); k !== undefined; ) {
+      const down = (await at(k - 1)) < tried.get(k)!.gcv;
+      const up = (await at(k + 1)) < tried.get(k)!.gcv;
+      const next = bestStep();
+      if ((!down && !up) || next === k || next === undefined || next < MIN_STEP || next > MAX_STEP) break;
+      k = next;
+    }
+    const chosen = bestStep();
+    let best = chosen === undefined ? undefined : tried.get(chosen);
     // Nothing fitted (every factorisation failed): the strongest ridge of the grid, raised until it holds.
     for (let lambda = scale * 10 ** (GCV_DECADES.at(-1)! + 1); best === undefined; lambda *= 10) {
       const result = await fit(lambda);
       if (result !== undefined) best = { ...result, gcv: Number.NaN };
     }
-    return { weights: Float32Array.from(best.w), classes: c, lambda: best.lambda, chosenBy: 'gcv' };
+    return { weights: Float32Array.from(best.w), classes: c, lambda: best.lambda, relative: best.lambda / scale, chosenBy: 'gcv' };
   };
 
   const current = async (): Promise<Solution> => {
@@ -202,7 +227,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
       serially(async () => {
         const solved = await current();
         solvedAtBoundary = true;
-        boundaryChoice = { lambda: solved.lambda, chosenBy: solved.chosenBy };
+        boundaryChoice = { lambda: solved.lambda, relative: solved.relative, chosenBy: solved.chosenBy };
       }),
     learn: (batch: LabelledBatch) =>
       serially(async () => {
@@ -266,7 +291,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
           statistics: stats.snapshot(),
           kept: { ids, labels, features: toBase64(concat(rows, d)) },
           ...(memory === undefined ? {} : { memory: memory.snapshot() }),
-          choice: { lambda: boundaryChoice.lambda ?? null, chosenBy: boundaryChoice.chosenBy },
+          choice: { lambda: boundaryChoice.lambda ?? null, relative: boundaryChoice.relative ?? null, chosenBy: boundaryChoice.chosenBy },
           removals: removals === undefined ? null : { labels: [...removals.labels], features: toBase64(removals.features) },
           solution:
             current === undefined
@@ -297,8 +322,9 @@ export function ranpac(ctx: StrategyContext): Strategy {
           ? undefined
           : { weights: fromBase64(solved.weights, Float32Array), classes: solved.classes, lambda: solved.lambda ?? undefined, chosenBy: solved.chosenBy, revision };
       solvedAtBoundary = solution !== undefined;
-      const choice = data['choice'] as { lambda: number | null; chosenBy: Solution['chosenBy'] } | undefined;
-      boundaryChoice = choice === undefined ? { lambda: undefined, chosenBy: 'none' } : { lambda: choice.lambda ?? undefined, chosenBy: choice.chosenBy };
+      const choice = data['choice'] as { lambda: number | null; relative?: number | null; chosenBy: Solution['chosenBy'] } | undefined;
+      boundaryChoice =
+        choice === undefined ? { lambda: undefined, chosenBy: 'none' } : { lambda: choice.lambda ?? undefined, relative: choice.relative ?? undefined, chosenBy: choice.chosenBy };
       params = state.params.clone();
     },
     describe: (): StrategyDescription => ({
