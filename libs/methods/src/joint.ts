@@ -1,32 +1,75 @@
 /**
  * Joint training: keeps every sample seen and, at the end of each experience, retrains the model
- * from its initialisation on all of them, shuffled, for `epochs` passes — the i.i.d. upper bound
- * that continual methods are measured against (the "iid" reference of Lopez-Paz & Ranzato 2017
- * and Aljundi et al. 2019). With one epoch on an online benchmark it is the "iid one pass" reference.
+ * from its initialisation on all of them — the i.i.d. upper bound that continual methods are
+ * measured against (the "iid" reference of Lopez-Paz & Ranzato 2017 and Aljundi et al. 2019).
+ *
+ * `solver=lbfgs` (the default for a linear head: frozen-feature benchmarks) trains to convergence:
+ * full-batch L-BFGS on cross-entropy + (l2/2)·‖W‖², with l2 chosen on a seeded, stratified held-out
+ * slice of the data seen (`holdout`, default 0.1) unless `l2` fixes it; see full-batch.ts.
+ * `solver=sgd` (the default with hidden layers) shuffles minibatches for `epochs` passes with the
+ * run's optimizer; with one epoch on an online benchmark it is the "iid one pass" reference.
  */
+import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { checkBatch, Classifier } from './classifier.js';
+import { chooseL2, fitLbfgs, selectRows, stratifiedHoldout, type Rows } from './full-batch.js';
 import { OptionReader } from './option-reader.js';
-import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+
+/** Salt of the held-out slice's hash, so it differs from the other seeded streams. */
+const HOLDOUT_SALT = 0x401d0;
 
 export function joint(ctx: StrategyContext): Strategy {
-  // Joint takes no options: any given one is a mistake, refused rather than ignored.
-  new OptionReader('joint', ctx.options).done();
+  const read = new OptionReader('joint', ctx.options);
+  const solver = read.choice('solver', ctx.classifier.hidden.length === 0 ? 'lbfgs' : 'sgd', ['lbfgs', 'sgd'] as const);
+  const l2Option = read.number('l2', Number.NaN, { min: 0 });
+  const fixedL2 = Number.isNaN(l2Option) ? undefined : l2Option;
+  const holdout = read.number('holdout', 0.1, { min: 0, max: 0.5, exclusiveMin: true });
+  const maxIterations = read.number('max-iter', 500, { min: 1, integer: true });
+  read.done();
+  if (solver === 'sgd' && Object.keys(ctx.options).some((k) => k === 'l2' || k === 'holdout' || k === 'max-iter')) {
+    throw new InvalidArgumentError('joint: options l2, holdout and max-iter apply to solver=lbfgs only');
+  }
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const d = ctx.classifier.inputSize;
   let features: Float32Array[] = [];
   let labels: number[] = [];
   let ids: number[] = [];
   let rng = Rng.seeded(ctx.seed ^ 0x5eed);
+  let choices: Record<string, number | string> = { solver };
 
-  const retrain = async () => {
-    net.reset();
+  const concatenated = (): Float32Array => {
     const all = new Float32Array(features.reduce((n, f) => n + f.length, 0));
     let offset = 0;
     for (const f of features) {
       all.set(f, offset);
       offset += f.length;
     }
+    return all;
+  };
+
+  const retrainLbfgs = async () => {
+    net.reset();
+    const rows: Rows = { features: concatenated(), labels: Int32Array.from(labels) };
+    const options = { maxIterations };
+    const held = stratifiedHoldout(labels, ids, holdout, ctx.seed ^ HOLDOUT_SALT);
+    let l2 = fixedL2;
+    let heldOutAccuracy: number | undefined;
+    if (l2 === undefined && held.includes(true)) {
+      const choice = await chooseL2(net, ctx.executor, selectRows(rows, held, d, true), selectRows(rows, held, d), options);
+      l2 = choice.perRow / labels.length;
+      heldOutAccuracy = Math.max(...choice.accuracies);
+    }
+    // Too few rows to hold any out: the middle of the grid (C = 10 in sklearn's terms).
+    l2 ??= 0.1 / labels.length;
+    const fit = await fitLbfgs(net, ctx.executor, rows, l2, options);
+    choices = { solver, l2, iterations: fit.iterations, stop: fit.stop, ...(heldOutAccuracy === undefined ? {} : { heldOutAccuracy }) };
+  };
+
+  const retrain = async () => {
+    if (solver === 'lbfgs') return retrainLbfgs();
+    net.reset();
+    const all = concatenated();
     for (let epoch = 0; epoch < ctx.epochs; epoch++) {
       const order = rng.shuffle([...labels.keys()]);
       for (let start = 0; start < order.length; start += ctx.batchSize) {
@@ -54,12 +97,7 @@ export function joint(ctx: StrategyContext): Strategy {
       const keep = ids.flatMap((id, r) => (doomed.has(id) ? [] : [r]));
       const removed = ids.length - keep.length;
       if (removed === 0) return 0;
-      const all = new Float32Array(features.reduce((n, f) => n + f.length, 0));
-      let offset = 0;
-      for (const f of features) {
-        all.set(f, offset);
-        offset += f.length;
-      }
+      const all = concatenated();
       const kept = new Float32Array(keep.length * d);
       keep.forEach((r, i) => kept.set(all.subarray(r * d, (r + 1) * d), i * d));
       features = [kept];
@@ -74,9 +112,10 @@ export function joint(ctx: StrategyContext): Strategy {
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,
     predict: (x: Float32Array) => net.predict(x),
+    describe: (): StrategyDescription => ({ choices: { ...choices } }),
     saveState: (): StrategyState => ({
       params: net.store.clone(),
-      data: { features: features.map((f) => Array.from(f)), labels: [...labels], ids: [...ids], rng: rng.state() },
+      data: { features: features.map((f) => Array.from(f)), labels: [...labels], ids: [...ids], rng: rng.state(), choices: { ...choices } },
     }),
     restoreState: (state: StrategyState) => {
       net.setStore(state.params.clone());
@@ -84,6 +123,7 @@ export function joint(ctx: StrategyContext): Strategy {
       labels = [...(state.data['labels'] as number[])];
       ids = [...((state.data['ids'] as number[] | undefined) ?? labels.map(() => -1))];
       rng = Rng.fromState(state.data['rng'] as number[]);
+      choices = { ...((state.data['choices'] as Record<string, number | string> | undefined) ?? { solver }) };
     },
   };
 }

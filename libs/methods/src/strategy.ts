@@ -100,6 +100,11 @@ export interface StrategyDescription {
   readonly memorySize?: number;
   /** Most samples the memory may hold. */
   readonly memoryCapacity?: number;
+  /**
+   * Settings the strategy chose itself, for reports (e.g. joint's solver and the L2 strength it
+   * picked on held-out data at its last retrain).
+   */
+  readonly choices?: Readonly<Record<string, number | string>>;
 }
 
 /** The architecture a strategy trains: an MLP from `inputSize` through `hidden` to `classes`. */
