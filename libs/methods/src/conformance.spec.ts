@@ -34,7 +34,7 @@ const SUITE_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> 
 
 /** A strategy's other code paths, run through the same suite under their own names. */
 const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly options: Readonly<Record<string, string>> }>> = {
-  'joint solver=lbfgs': { strategy: 'joint', options: { solver: 'lbfgs' } },
+  'joint solver=lbfgs': { strategy: 'joint', options: { solver: 'lbfgs', 'max-iter': '50' } },
 };
 
 /** One step of a run: an experience boundary or an incoming batch. */

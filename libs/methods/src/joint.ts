@@ -26,9 +26,11 @@ export function joint(ctx: StrategyContext): Strategy {
   const fixedL2 = Number.isNaN(l2Option) ? undefined : l2Option;
   const holdout = read.number('holdout', 0.1, { min: 0, max: 0.5, exclusiveMin: true });
   const maxIterations = read.number('max-iter', 500, { min: 1, integer: true });
+  // Largest absolute gradient entry at convergence: sklearn's default `tol` on the same (mean-loss) objective.
+  const gradientTolerance = read.number('tol', 1e-4, { min: 0 });
   read.done();
-  if (solver === 'sgd' && Object.keys(ctx.options).some((k) => k === 'l2' || k === 'holdout' || k === 'max-iter')) {
-    throw new InvalidArgumentError('joint: options l2, holdout and max-iter apply to solver=lbfgs only');
+  if (solver === 'sgd' && Object.keys(ctx.options).some((k) => ['l2', 'holdout', 'max-iter', 'tol'].includes(k))) {
+    throw new InvalidArgumentError('joint: options l2, holdout, max-iter and tol apply to solver=lbfgs only');
   }
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const d = ctx.classifier.inputSize;
@@ -51,7 +53,7 @@ export function joint(ctx: StrategyContext): Strategy {
   const retrainLbfgs = async () => {
     net.reset();
     const rows: Rows = { features: concatenated(), labels: Int32Array.from(labels) };
-    const options = { maxIterations };
+    const options = { maxIterations, gradientTolerance };
     const held = stratifiedHoldout(labels, ids, holdout, ctx.seed ^ HOLDOUT_SALT);
     let l2 = fixedL2;
     let heldOutAccuracy: number | undefined;
@@ -63,7 +65,7 @@ export function joint(ctx: StrategyContext): Strategy {
     // Too few rows to hold any out: the middle of the grid (C = 10 in sklearn's terms).
     l2 ??= 0.1 / labels.length;
     const fit = await fitLbfgs(net, ctx.executor, rows, l2, options);
-    choices = { solver, l2, iterations: fit.iterations, stop: fit.stop, ...(heldOutAccuracy === undefined ? {} : { heldOutAccuracy }) };
+    choices = { solver, l2, l2PerRow: l2 * labels.length, iterations: fit.iterations, stop: fit.stop, ...(heldOutAccuracy === undefined ? {} : { heldOutAccuracy }) };
   };
 
   const retrain = async () => {
