@@ -107,6 +107,15 @@ describe('joint, solver=lbfgs', () => {
     expect(() => build({ solver: 'adam' })).toThrow(/solver must be one of lbfgs, sgd/);
   });
 
+  it('ends an experience that brought no data at its initialisation, as the minibatch path does', async () => {
+    const s = build({});
+    s.growClasses(2);
+    const before = Array.from(s.saveState().params.get('fc0.weight').data);
+    await s.endExperience({ index: 0, classes: [0, 1] });
+    expect(Array.from(s.saveState().params.get('fc0.weight').data)).toEqual(before);
+    await build({}).endExperience({ index: 0, classes: [] });
+  });
+
   it('reaches a lower training loss than the minibatch path', async () => {
     const lbfgs = build({ l2: '0' });
     const sgd = build({ solver: 'sgd' });

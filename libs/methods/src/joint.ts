@@ -52,6 +52,8 @@ export function joint(ctx: StrategyContext): Strategy {
 
   const retrainLbfgs = async () => {
     net.reset();
+    // Nothing seen yet (or no class): the initialisation, as the minibatch path leaves it.
+    if (labels.length === 0 || net.classes === 0) return;
     const rows: Rows = { features: concatenated(), labels: Int32Array.from(labels) };
     const options = { maxIterations, gradientTolerance };
     const held = stratifiedHoldout(labels, ids, holdout, ctx.seed ^ HOLDOUT_SALT);
