@@ -1,5 +1,5 @@
 import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
-import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent } from '@mneme/methods';
+import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
 import { resolveRun, type AppliedStrategyDefaults } from './strategy-defaults.js';
@@ -59,6 +59,8 @@ export interface BenchmarkReport {
   readonly random_init: number[][];
   /** Wall time of each seed's run, in seconds. */
   readonly seed_wall_s: number[];
+  /** The strategy's self-description at the end of each seed's run (e.g. joint's chosen l2); `{}` when it has none. */
+  readonly strategy_description: StrategyDescription[];
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for one seed) of a metric, with its definition. */
@@ -81,6 +83,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   const { settings } = resolved;
   const results: ExperimentResult[] = [];
   const wall: number[] = [];
+  const descriptions: StrategyDescription[] = [];
   let scenario = '';
   for (const seed of options.seeds) {
     const started = performance.now();
@@ -116,6 +119,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       }),
     );
     wall.push((performance.now() - started) / 1000);
+    descriptions.push(strategy.describe?.() ?? {});
   }
   return {
     benchmark: benchmark.name,
@@ -132,5 +136,6 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     matrix: results.map((r) => r.matrix),
     random_init: results.map((r) => r.randomInit),
     seed_wall_s: wall,
+    strategy_description: descriptions,
   };
 }

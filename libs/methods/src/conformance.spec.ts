@@ -34,6 +34,11 @@ const SUITE_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> 
   ranpac: { projection: '32', fold: '16' },
 };
 
+/** A strategy's other code paths, run through the same suite under their own names. */
+const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly options: Readonly<Record<string, string>> }>> = {
+  'joint solver=lbfgs': { strategy: 'joint', options: { solver: 'lbfgs', 'max-iter': '50' } },
+};
+
 /** One step of a run: an experience boundary or an incoming batch. */
 type StreamEvent = { kind: 'begin' | 'end'; info: ExperienceInfo } | { kind: 'learn'; batch: LabelledBatch };
 
@@ -138,12 +143,12 @@ describe('strategy conformance', () => {
       batchSize: BATCH,
       epochs: 1,
       seed: SEED,
-      options: SUITE_OPTIONS[name] ?? {},
+      options: VARIANTS[name]?.options ?? SUITE_OPTIONS[name] ?? {},
     };
-    return STRATEGIES[name]!(ctx);
+    return STRATEGIES[VARIANTS[name]?.strategy ?? name]!(ctx);
   };
 
-  describe.each(Object.keys(STRATEGIES))('%s', (name) => {
+  describe.each([...Object.keys(STRATEGIES), ...Object.keys(VARIANTS)])('%s', (name) => {
     it('predicts valid class indices (or −1, no class) before any learning', async () => {
       const predicted = await build(name).predict(problem.testFeatures);
       expect(predicted).toBeInstanceOf(Int32Array);

@@ -9,7 +9,7 @@ import { OptionReader, type NumberBounds } from './option-reader.js';
 import type { StrategyContext } from './strategy.js';
 
 /** What a default may depend on: the parts of the strategy context a schema reads. */
-export type OptionContext = Partial<Pick<StrategyContext, 'batchSize' | 'learningRate' | 'text'>>;
+export type OptionContext = Partial<Pick<StrategyContext, 'batchSize' | 'learningRate' | 'text' | 'classifier'>>;
 
 /** A default computed when reading (from the context or options read before it), with its text for help. */
 export interface ComputedDefault<T> {

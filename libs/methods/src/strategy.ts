@@ -100,7 +100,10 @@ export interface StrategyDescription {
   readonly memorySize?: number;
   /** Most samples the memory may hold. */
   readonly memoryCapacity?: number;
-  /** Settings the strategy chose itself (e.g. a ridge strength chosen by cross-validation), for the report. */
+  /**
+   * Settings the strategy chose itself, for reports (e.g. ranpac's ridge strength chosen by
+   * cross-validation, joint's L2 strength picked on held-out data at its last retrain).
+   */
   readonly choices?: Readonly<Record<string, number | string>>;
 }
 

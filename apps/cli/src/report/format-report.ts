@@ -10,6 +10,17 @@ export function meanMatrix(report: BenchmarkReport): number[][] {
   return first.map((row, i) => row.map((_, j) => report.matrix.reduce((a, m) => a + m[i]![j]!, 0) / report.matrix.length));
 }
 
+/** What the strategy chose itself at the end of each seed's run (e.g. joint's l2), one line per seed; none when it chose nothing. */
+function choiceLines(report: BenchmarkReport): string[] {
+  // Reports written before descriptions were recorded have none.
+  const descriptions = report.strategy_description ?? [];
+  return descriptions.flatMap((d, i) => {
+    const entries = Object.entries(d.choices ?? {});
+    if (entries.length === 0) return [];
+    return [`chosen (seed ${report.seeds[i]})  ${entries.map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`];
+  });
+}
+
 /** The accuracy matrix (mean over seeds, in %) and the summary metrics, as terminal text. */
 export function formatReport(report: BenchmarkReport, extra: { wallS: number; peakRssMb: number }): string {
   const matrix = meanMatrix(report);
@@ -25,6 +36,7 @@ export function formatReport(report: BenchmarkReport, extra: { wallS: number; pe
     `BWT         ${stat(report.bwt)} %   (${report.bwt.definition})`,
     `FWT         ${stat(report.fwt)} %   (${report.fwt.definition})`,
     `forgetting  ${stat(report.forgetting)} %   (${report.forgetting.definition})`,
+    ...choiceLines(report),
     '',
     ...strategyDefaultsLines(report.benchmark, report.strategy_defaults),
     `wall time ${extra.wallS.toFixed(1)} s · peak RSS ${extra.peakRssMb.toFixed(0)} MB`,
