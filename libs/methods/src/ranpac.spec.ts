@@ -30,23 +30,21 @@ function stream(): { batches: LabelledBatch[]; test: Float32Array; testLabels: n
   return { batches, test: Float32Array.from(testLabels.flatMap(draw)), testLabels };
 }
 
-/** Joint ridge in float64, straight from the rows: W = (HᵀH + λI)⁻¹HᵀY with H = max(0, X·R). */
+/** Joint ridge in float64, straight from the rows: W = (HᵀH + λI)⁻¹HᵀY with H = [√(d/2)·X, max(0, X·R)]. */
 function jointRidge(batches: readonly LabelledBatch[], lambda: number, projection: number): Float64Array {
   const r = projection === 0 ? undefined : ranpacProjection(D, projection, SEED);
-  const width = projection === 0 ? D : projection;
+  const width = projection === 0 ? D : D + projection;
   const g = new Float64Array(width * width);
   const q = new Float64Array(width * CLASSES);
   for (const batch of batches) {
     for (let row = 0; row < batch.labels.length; row++) {
       const x = batch.features.subarray(row * D, (row + 1) * D);
       const h = new Float64Array(width);
-      for (let j = 0; j < width; j++) {
-        if (r === undefined) h[j] = x[j]!;
-        else {
-          let s = 0;
-          for (let k = 0; k < D; k++) s += x[k]! * r[k * projection + j]!;
-          h[j] = Math.max(0, s);
-        }
+      for (let j = 0; j < D; j++) h[j] = r === undefined ? x[j]! : Math.fround(x[j]! * Math.fround(Math.sqrt(D / 2)));
+      for (let j = 0; r !== undefined && j < projection; j++) {
+        let s = 0;
+        for (let k = 0; k < D; k++) s += x[k]! * r[k * projection + j]!;
+        h[D + j] = Math.max(0, s);
       }
       for (let i = 0; i < width; i++) {
         for (let j = 0; j < width; j++) g[i * width + j]! += h[i]! * h[j]!;

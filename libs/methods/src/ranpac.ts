@@ -4,8 +4,10 @@
  * streaming form of analytic continual learning (Zhuang et al. 2022, "ACIL: Analytic
  * Class-Incremental Learning with Absolute Memorization and Privacy Protection", NeurIPS).
  *
- * Each feature row x goes through a fixed, seeded random ReLU projection h = max(0, x·R) to M
- * dimensions (M = 0: h = x, plain ridge). The learner keeps only second-order statistics of the
+ * Each feature row x goes through a fixed, seeded random ReLU projection max(0, x·R) to M
+ * dimensions, kept beside the (scaled) inputs themselves, h = [√(d/2)·x, max(0, x·R)] (M = 0: h = x,
+ * plain ridge). Keeping the inputs was chosen on clinc150-val: 95.5 against 95.0 % for the random
+ * features alone at M = 2048 (SNIPS validation: equal or better). The learner keeps only second-order statistics of the
  * stream, in float64: G = Σ hhᵀ and Q = Σ h·onehot(y)ᵀ. The head is W = (G + λI)⁻¹Q, solved when a
  * prediction or a saved version needs it, never per step. No gradient step is taken, so nothing is
  * forgotten by interference: after any stream W equals joint ridge regression on everything seen.
@@ -19,7 +21,8 @@
  * Forgetting samples is exact: the learner keeps each sample's input row (d floats) so that a
  * deletion request downdates G and Q, and the next solve equals ridge on the stream without them.
  *
- * Options (`ctx.options`): `projection` M (default 2048; 0 for plain ridge), `lambda` a fixed
+ * Options (`ctx.options`): `projection` M (default 2048; 0 for plain ridge), `inputs` (default
+ * true: keep the inputs beside the random features), `lambda` a fixed
  * ridge strength (default 0: chosen by GCV), `fold` rows per Gram update GEMM (default 256),
  * `precision` of that GEMM, `exact` (float64) or `fast` (float32; see gram-statistics.ts);
  * `knn-weight` w > 0 interpolates, as knn-head does, p = w·p_kNN + (1 − w)·softmax(scores / τ) with
@@ -34,7 +37,7 @@ import { argmaxRows, checkFeatures, noClass } from './classifier.js';
 import { savedClassCount } from './class-count.js';
 import { DenseSolver } from './dense-solve.js';
 import { fromBase64, GramStatistics, toBase64, type GramPrecision, type GramSnapshot } from './gram-statistics.js';
-import { choice, defineOptions, integer, number } from './option-schema.js';
+import { boolean, choice, defineOptions, integer, number } from './option-schema.js';
 import { softmaxRows } from './difficulty.js';
 import { KNN_OPTION_SPECS } from './knn.js';
 import type { KnnMemorySnapshot } from './knn-memory.js';
@@ -46,6 +49,8 @@ import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, Strategy
 export const RANPAC_DEFAULTS = Object.freeze({
   /** Random ReLU features M (0: ridge on the input features themselves). */
   projection: 2048,
+  /** Keep the input features beside the random ones. */
+  inputs: true,
   /** Fixed ridge strength; 0 chooses it by GCV at each solve. */
   lambda: 0,
   /** Rows per Gram update GEMM. */
@@ -61,6 +66,7 @@ export const RANPAC_DEFAULTS = Object.freeze({
 /** RanPAC's options (`--set key=value`). */
 export const RANPAC_OPTIONS = defineOptions('ranpac', {
   projection: integer(RANPAC_DEFAULTS.projection, { min: 0, max: 65536 }, 'random ReLU features M (0: ridge on the input features)'),
+  inputs: boolean(RANPAC_DEFAULTS.inputs, 'keep the input features beside the random ones (scaled by √(d/2))'),
   lambda: number(RANPAC_DEFAULTS.lambda, { min: 0 }, 'fixed ridge strength; 0 chooses it by generalised cross-validation at each solve'),
   fold: integer(RANPAC_DEFAULTS.fold, { min: 1, max: 65536 }, 'rows per Gram-matrix update GEMM'),
   precision: choice(['exact', 'fast'] as const, RANPAC_DEFAULTS.precision, 'Gram update GEMM: exact (float64) or fast (float32 partial sums, float64 running sum)'),
@@ -111,8 +117,8 @@ export function ranpac(ctx: StrategyContext): Strategy {
   const knnWeight = options['knn-weight'];
 
   const d = ctx.classifier.inputSize;
-  const width = projection === 0 ? d : projection;
-  const head = headModel(d, projection, ctx.seed ^ PROJECTION_SEED_SALT);
+  const width = headWidth(d, projection, options.inputs);
+  const head = headModel(d, projection, options.inputs, ctx.seed ^ PROJECTION_SEED_SALT);
   const solver = new DenseSolver(ctx.executor);
   let classes = ctx.classifier.classes;
   let stats = new GramStatistics(ctx.executor, width, fold, precision);
@@ -431,17 +437,36 @@ function randomProjection(d: number, projection: number, seed: number): Float32A
   return Float32Array.from({ length: d * projection }, () => rng.normal(0, 1));
 }
 
+/** Width of a head's feature rows: M random features, plus the d inputs when kept (d alone for M = 0). */
+export function headWidth(d: number, projection: number, inputs: boolean): number {
+  return projection === 0 ? d : inputs && projection > 0 ? d + projection : projection;
+}
+
 /**
- * The projection graph (x → max(0, x·R)) and the scoring graph (x → h·W) with the seeded Gaussian
- * R (d × M, N(0, 1) entries as in RanPAC) as an initializer of both; with M = 0, h = x.
+ * The factor on the inputs kept beside the random features: √(d/2) gives each input feature the
+ * mean square of a random one for inputs of any norm (E[xⱼ²] = ‖x‖²/d, E[max(0, x·r)²] = ‖x‖²/2),
+ * so one ridge strength suits both parts.
  */
-function headModel(d: number, projection: number, seed: number): { projection: Model; scores: Model } {
+export function inputScale(d: number): number {
+  return Math.sqrt(d / 2);
+}
+
+/**
+ * The projection graph (x → h = [√(d/2)·x, max(0, x·R)], or max(0, x·R) alone without the inputs)
+ * and the scoring graph (x → h·W) with the seeded Gaussian R (d × M, N(0, 1) entries as in RanPAC)
+ * as an initializer of both; with M = 0, h = x.
+ */
+function headModel(d: number, projection: number, inputs: boolean, seed: number): { projection: Model; scores: Model } {
   const r = projection === 0 ? undefined : randomProjection(d, projection, seed);
+  const width = headWidth(d, projection, inputs);
   const build = (withScores: boolean): Model => {
     const b = new GraphBuilder({ name: withScores ? 'ranpac_scores' : 'ranpac_projection' });
     const x = b.input(HEAD_IO.input, DType.float32, ['batch', d]);
-    const width = projection === 0 ? d : projection;
-    const h = r === undefined ? x : b.relu(b.matMul(x, b.initializer('ranpac/r', createTensor(DType.float32, [d, projection], r))));
+    let h = x;
+    if (r !== undefined) {
+      const random = b.relu(b.matMul(x, b.initializer('ranpac/r', createTensor(DType.float32, [d, projection], r))));
+      h = inputs ? b.concat([b.mul(x, b.scalar(inputScale(d))), random], 1) : random;
+    }
     if (withScores) {
       const w = b.input(HEAD_IO.weights, DType.float32, [width, 'classes']);
       b.output(b.op('Identity', [b.matMul(h, w)], undefined, { outputs: [HEAD_IO.scores] })[0]!, DType.float32);
