@@ -1,10 +1,11 @@
 /**
  * The cost of RanPAC (`npm run bench:methods`, after MIR's): the per-batch update at M = 2048 random
- * features and batch 32 on 384-d frozen features (MiniLM's width) with 150 classes, as the mean
- * wall time per `learn` over 512 batches (the Gram folds every `fold` rows are included, amortised),
- * for both Gram precisions; and one closed-form solve (GCV over the λ grid, and one fixed λ), timed
- * at the end of the stream. Goal: update ≤ 2 ms. Inputs are random unit vectors: the cost does not
- * depend on their values.
+ * features (plus the 384 inputs kept beside them: rows 2432 wide, the default) and batch 32 on
+ * 384-d frozen features (MiniLM's width) with 150 classes, as the mean wall time per `learn` over
+ * 512 batches (the Gram folds every `fold` rows are included, amortised), for both Gram precisions;
+ * and one closed-form solve (the first GCV search over the λ grid, and one fixed λ), timed at the
+ * end of the stream. Goal: update ≤ 2 ms. Inputs are random unit vectors: the cost does not depend
+ * on their values.
  *
  * Env: MNEME_BENCH_THREADS (ORT intra-op threads, default 2), MNEME_BENCH_BATCHES (default 512).
  */

@@ -229,20 +229,38 @@ export class GramStatistics {
     const out = await this.executor.forward(this.foldModel, { h: tensor('float32', [this.foldRows, this.width], block) });
     const n = this.width;
     const parts = foldParts(n);
-    parts.forEach(([fromI, toI], i) => {
+    for (let i = 0; i < parts.length; i++) {
       for (let j = 0; j <= i; j++) {
-        const [fromJ, toJ] = parts[j]!;
-        const product = out[`g${i}_${j}`]!.data as Float32Array | Float64Array;
-        const cols = toJ - fromJ;
-        for (let r = fromI; r < toI; r++) {
-          const row = r * n;
-          const src = (r - fromI) * cols - fromJ;
-          // On a diagonal block only the part at or left of the diagonal is kept.
-          const last = i === j ? r : toJ - 1;
-          for (let c = fromJ; c <= last; c++) this.gram[row + c]! += sign * product[src + c]!;
-        }
+        const product = out[`g${i}_${j}`]!.data;
+        if (product instanceof Float64Array) addBlock(this.gram, n, product, parts[i]!, parts[j]!, i === j, sign);
+        else addBlock32(this.gram, n, product as Float32Array, parts[i]!, parts[j]!, i === j, sign);
       }
-    });
+    }
+  }
+}
+
+/**
+ * gram[r][c] += sign·block[r − fromI][c − fromJ] over the block's rows and columns, only at or left
+ * of the diagonal on a diagonal block. One copy per element type keeps each loop monomorphic.
+ */
+function addBlock(gram: Float64Array, n: number, block: Float64Array, [fromI, toI]: [number, number], [fromJ, toJ]: [number, number], diagonal: boolean, sign: number): void {
+  const cols = toJ - fromJ;
+  for (let r = fromI; r < toI; r++) {
+    const row = r * n;
+    const src = (r - fromI) * cols - fromJ;
+    const last = diagonal ? r : toJ - 1;
+    for (let c = fromJ; c <= last; c++) gram[row + c] += sign * block[src + c]!;
+  }
+}
+
+/** {@link addBlock} for float32 blocks. */
+function addBlock32(gram: Float64Array, n: number, block: Float32Array, [fromI, toI]: [number, number], [fromJ, toJ]: [number, number], diagonal: boolean, sign: number): void {
+  const cols = toJ - fromJ;
+  for (let r = fromI; r < toI; r++) {
+    const row = r * n;
+    const src = (r - fromI) * cols - fromJ;
+    const last = diagonal ? r : toJ - 1;
+    for (let c = fromJ; c <= last; c++) gram[row + c] += sign * block[src + c]!;
   }
 }
 

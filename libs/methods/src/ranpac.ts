@@ -23,7 +23,7 @@
  *
  * Options (`ctx.options`): `projection` M (default 2048; 0 for plain ridge), `inputs` (default
  * true: keep the inputs beside the random features), `lambda` a fixed
- * ridge strength (default 0: chosen by GCV), `fold` rows per Gram update GEMM (default 256),
+ * ridge strength (default 0: chosen by GCV), `fold` rows per Gram update GEMM (default 1024),
  * `precision` of that GEMM, `exact` (float64) or `fast` (float32; see gram-statistics.ts);
  * `knn-weight` w > 0 interpolates, as knn-head does, p = w·p_kNN + (1 − w)·softmax(scores / τ) with
  * a kNN memory of the raw features (`k`, `temperature`, `capacity` as for knn) and τ =
@@ -54,7 +54,7 @@ export const RANPAC_DEFAULTS = Object.freeze({
   /** Fixed ridge strength; 0 chooses it by GCV at each solve. */
   lambda: 0,
   /** Rows per Gram update GEMM. */
-  fold: 256,
+  fold: 1024,
   /** Precision of the Gram update GEMM. */
   precision: 'exact' as GramPrecision,
   /** Weight of the kNN memory's distribution (0: no memory). */
