@@ -22,7 +22,7 @@ export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, s
   curriculum: { memory: '100' },
   active: { memory: '100' },
   // A smaller projection keeps each closed-form solve short; the kNN mixture puts its memory through the port.
-  ranpac: { projection: '256', 'knn-weight': '0.25' },
+  ranpac: { projection: '128', inputs: 'false', 'knn-weight': '0.25' },
 };
 
 /** Strategies whose memory (with EQUALITY_OPTIONS) holds samples, replicated to the replay-memory service. */
