@@ -11,6 +11,7 @@
 import type { Executor } from '@mneme/execution';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
+import { GraphMemo } from './graph-memo.js';
 
 /** Rows factored directly in JavaScript (below it, GEMM calls cost more than they save). */
 export const DENSE_BLOCK = 128;
@@ -23,7 +24,7 @@ export interface CholeskyWithInverse {
 
 /** Float64 dense solves on an executor; graphs are built once per shape and reused. */
 export class DenseSolver {
-  private readonly graphs = new Map<string, Model>();
+  private readonly graphs = new GraphMemo();
 
   constructor(private readonly executor: Executor) {}
 
@@ -74,17 +75,8 @@ export class DenseSolver {
     return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, t.data as Float64Array]));
   }
 
-  private cached(key: string, build: () => Model): Model {
-    let model = this.graphs.get(key);
-    if (model === undefined) {
-      model = build();
-      this.graphs.set(key, model);
-    }
-    return model;
-  }
-
   private panelGraph(h: number, m: number): Model {
-    return this.cached(`panel ${h} ${m}`, () => {
+    return this.graphs.get(`panel ${h} ${m}`, () => {
       const b = new GraphBuilder({ name: 'cholesky_panel' });
       const a21 = b.input('a21', DType.float64, [m, h]);
       const i11 = b.input('i11', DType.float64, [h, h]);
@@ -97,7 +89,7 @@ export class DenseSolver {
   }
 
   private offDiagonalGraph(h: number, m: number): Model {
-    return this.cached(`offdiag ${h} ${m}`, () => {
+    return this.graphs.get(`offdiag ${h} ${m}`, () => {
       const b = new GraphBuilder({ name: 'cholesky_inverse_block' });
       const i22 = b.input('i22', DType.float64, [m, m]);
       const l21 = b.input('l21', DType.float64, [m, h]);
@@ -108,7 +100,7 @@ export class DenseSolver {
   }
 
   private solveGraph(n: number, c: number): Model {
-    return this.cached(`solve ${n} ${c}`, () => {
+    return this.graphs.get(`solve ${n} ${c}`, () => {
       const b = new GraphBuilder({ name: 'ridge_solve' });
       const t = b.input('t', DType.float64, [n, n]);
       const q = b.input('q', DType.float64, [n, c]);

@@ -23,6 +23,7 @@ import { tensor, type Tensor } from '@mneme/tensor';
 import type { DistillMethod } from './distilled-set.js';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 import { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
+import { GraphMemo } from './graph-memo.js';
 
 /** Options of a distillation run. */
 export interface DistillOptions {
@@ -264,7 +265,7 @@ export function checkDistillOptions(options: DistillOptions): void {
  * them.
  */
 export class Distiller {
-  private readonly graphs = new Map<string, Model>();
+  private readonly graphs = new GraphMemo();
   readonly sampleShape: readonly number[];
 
   constructor(
@@ -304,18 +305,9 @@ export class Distiller {
   async features(inputs: Float32Array): Promise<Float32Array> {
     if (this.featureMap === undefined) return inputs.slice();
     const n = inputs.length / product(this.sampleShape);
-    const model = this.cached(`features:${n}`, () => featureMapModel(this.featureMap!, n, this.network.inputShape));
+    const model = this.graphs.get(`features:${n}`, () => featureMapModel(this.featureMap!, n, this.network.inputShape));
     const out = await this.executor.forward(model, { [CLASSIFIER_IO.input]: tensor('float32', [n, ...this.sampleShape], inputs) });
     return (out['features']!.data as Float32Array).slice();
-  }
-
-  private cached(key: string, build: () => Model): Model {
-    let model = this.graphs.get(key);
-    if (model === undefined) {
-      model = build();
-      this.graphs.set(key, model);
-    }
-    return model;
   }
 
   private async initialSamples(data: DistillData, classes: readonly number[], options: DistillOptions, rng: Rng): Promise<Float32Array> {
@@ -414,7 +406,7 @@ export class Distiller {
   ): Promise<StepResult> {
     const nSyn = ys.shape[0]!;
     const nReal = real.y.shape[0]!;
-    const model = this.cached(`bilevel:${nSyn}:${nReal}:${innerSteps}`, () => buildBilevelGraph(this.network, this.featureMap, nSyn, nReal, innerSteps).model);
+    const model = this.graphs.get(`bilevel:${nSyn}:${nReal}:${innerSteps}`, () => buildBilevelGraph(this.network, this.featureMap, nSyn, nReal, innerSteps).model);
     const out = await this.executor.forward(model, {
       ...Object.fromEntries(w0),
       [DISTILL_IO.synthetic]: xs,
@@ -445,8 +437,8 @@ export class Distiller {
   ): Promise<StepResult> {
     const nSyn = ys.shape[0]!;
     const lr = Math.exp(logLr[0]!);
-    const synModel = this.cached(`syn-classifier:${nSyn}`, () => syntheticClassifier(this.network, this.featureMap, nSyn));
-    const realModel = this.cached('real-classifier', () => withCrossEntropyLoss(this.network.build(0)));
+    const synModel = this.graphs.get(`syn-classifier:${nSyn}`, () => syntheticClassifier(this.network, this.featureMap, nSyn));
+    const realModel = this.graphs.get('real-classifier', () => withCrossEntropyLoss(this.network.build(0)));
     const names = [...w0.keys()];
     const store = (values: ReadonlyMap<string, Float32Array>) => {
       const s = new ParameterStore();
@@ -486,7 +478,7 @@ export class Distiller {
     const s = product(this.sampleShape);
     const rowsOf = classes.map((c) => [...data.labels.keys()].filter((i) => data.labels[i] === c));
     const m = Math.min(options.realBatch, ...rowsOf.map((r) => r.length));
-    const model = this.cached(`matching:${k}:${m}`, () => buildMatchingGraph(this.network, this.featureMap, k, m));
+    const model = this.graphs.get(`matching:${k}:${m}`, () => buildMatchingGraph(this.network, this.featureMap, k, m));
     const adam = new AdamVector(state.inputs.length);
     for (let step = 0; step < options.outerSteps; step++) {
       const grad = new Float64Array(state.inputs.length);

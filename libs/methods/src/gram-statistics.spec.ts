@@ -2,6 +2,7 @@ import { createExecutor, Engine } from '@mneme/engine';
 import type { Executor } from '@mneme/execution';
 import { Rng } from '@mneme/random';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relativeGap } from './numeric.test-util.js';
 import { GramStatistics } from './gram-statistics.js';
 
 const WIDTH = 300; // above the width where folds split G into four column parts
@@ -29,16 +30,6 @@ function direct(parts: readonly { features: Float32Array; labels: Int32Array; si
     }
   }
   return { gram, targets };
-}
-
-function relativeGap(a: Float64Array, b: Float64Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe('streaming Gram statistics', () => {

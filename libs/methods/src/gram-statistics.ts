@@ -12,6 +12,7 @@
  * to that precision) or float32 (`fast`: about twice the speed; each block's partial sums over at
  * most `foldRows` rows carry float32 rounding, ~1e-7 relative).
  */
+import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
@@ -200,7 +201,7 @@ export class GramStatistics {
 
   restore(snapshot: GramSnapshot): void {
     const n = this.width;
-    if (snapshot.width !== n) throw new RangeError(`saved statistics are ${snapshot.width} wide, this head's features are ${n}`);
+    if (snapshot.width !== n) throw new InvalidArgumentError(`saved statistics are ${snapshot.width} wide, this head's feature rows are ${n}: the state was saved with other projection or inputs settings`);
     const lower = fromBase64(snapshot.gramLower, Float64Array);
     this.gram = new Float64Array(n * n);
     let k = 0;
@@ -279,7 +280,7 @@ export function toBase64(values: Float32Array | Float64Array): string {
 /** The typed array whose bytes `text` holds (see {@link toBase64}). */
 export function fromBase64<T extends Float32Array | Float64Array>(text: string, type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.byteLength % type.BYTES_PER_ELEMENT !== 0) throw new RangeError(`saved array of ${bytes.byteLength} bytes is not a whole number of ${type.BYTES_PER_ELEMENT}-byte values`);
+  if (bytes.byteLength % type.BYTES_PER_ELEMENT !== 0) throw new InvalidArgumentError(`saved array of ${bytes.byteLength} bytes is not a whole number of ${type.BYTES_PER_ELEMENT}-byte values`);
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return new type(copy);

@@ -1,7 +1,9 @@
 import { createExecutor, Engine } from '@mneme/engine';
 import type { Executor } from '@mneme/execution';
 import { Rng } from '@mneme/random';
+import { InvalidArgumentError } from '@mneme/errors';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { relativeGap } from './numeric.test-util.js';
 import { choleskyInPlace, lowerInverse } from './dense-solve.js';
 import { fromBase64 } from './gram-statistics.js';
 import { ranpac, ranpacProjection } from './ranpac.js';
@@ -66,16 +68,6 @@ function jointRidge(batches: readonly LabelledBatch[], lambda: number, projectio
 function solvedWeights(s: Strategy): { weights: Float32Array; lambda: number } {
   const solution = s.saveState().data['solution'] as { weights: string; lambda: number };
   return { weights: fromBase64(solution.weights, Float32Array), lambda: solution.lambda };
-}
-
-function relativeGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / scale;
 }
 
 describe('ranpac', () => {
@@ -190,6 +182,14 @@ describe('ranpac', () => {
     expect(await restored.predict(data.test)).toEqual(predicted);
     expect(s.forget!([0, 1, 2])).toBe(3);
     expect(s.describe!().memorySize).toBe(147);
+  });
+
+  it('refuses a saved state of another head width, saying why', async () => {
+    const s = build({ projection: String(M) });
+    await learnAll(s, data.batches.slice(0, 2));
+    const saved = s.saveState();
+    expect(() => build({ projection: '32' }).restoreState(saved)).toThrow(InvalidArgumentError);
+    expect(() => build({ projection: '32' }).restoreState(saved)).toThrow(/saved statistics are 56 wide.*40/);
   });
 
   it('refuses bad options, naming each', () => {

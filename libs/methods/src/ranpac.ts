@@ -78,6 +78,9 @@ export const RANPAC_OPTIONS = defineOptions('ranpac', {
 /** Decades of λ / mean(diag G) searched by the first GCV solve before refining around the best. */
 const GCV_DECADES = [-6, -5, -4, -3, -2, -1, 0, 1];
 
+/** Decades a λ is raised before a factorisation failure is reported as an error. */
+const MAX_RAISES = 20;
+
 /** Bounds of the half-decade walk of later solves (λ / mean(diag G) from 10⁻⁸ to 10³). */
 const MIN_STEP = -16;
 const MAX_STEP = 6;
@@ -173,12 +176,18 @@ export function ranpac(ctx: StrategyContext): Strategy {
       const { u, w } = await solver.solveWithInverse(factors.inverse, targets, width, c);
       return { lambda, w, gcv: gcvScore(settled.count, width, lambda, factors.inverse, u, w) };
     };
-    if (fixedLambda > 0) {
-      // A fixed λ too small for float64 is raised until the factorisation holds, and reported as used.
-      for (let lambda = fixedLambda; ; lambda *= 10) {
+    // A λ too small for float64 is raised a decade at a time until the factorisation holds (the λ
+    // used is the one reported); G + λI is positive definite once λ dominates G's rounding.
+    const firstThatHolds = async (start: number) => {
+      for (let lambda = start, tries = 0; tries < MAX_RAISES; lambda *= 10, tries++) {
         const result = await fit(lambda);
-        if (result !== undefined) return { weights: Float32Array.from(result.w), classes: c, lambda, chosenBy: 'fixed' };
+        if (result !== undefined) return result;
       }
+      throw new Error(`ranpac: G + λI could not be factored for any λ from ${start} to ${start * 10 ** (MAX_RAISES - 1)}; the statistics hold non-finite values`);
+    };
+    if (fixedLambda > 0) {
+      const result = await firstThatHolds(fixedLambda);
+      return { weights: Float32Array.from(result.w), classes: c, lambda: result.lambda, chosenBy: 'fixed' };
     }
     // λ = scale·10^(k/2): half-decade steps relative to G's mean diagonal.
     const tried = new Map<number, { lambda: number; w: Float64Array; gcv: number } | undefined>();
@@ -207,12 +216,8 @@ export function ranpac(ctx: StrategyContext): Strategy {
       k = next;
     }
     const chosen = bestStep();
-    let best = chosen === undefined ? undefined : tried.get(chosen);
-    // Nothing fitted (every factorisation failed): the strongest ridge of the grid, raised until it holds.
-    for (let lambda = scale * 10 ** (GCV_DECADES.at(-1)! + 1); best === undefined; lambda *= 10) {
-      const result = await fit(lambda);
-      if (result !== undefined) best = { ...result, gcv: Number.NaN };
-    }
+    // Nothing fitted (every factorisation failed): above the strongest ridge of the grid.
+    const best = (chosen === undefined ? undefined : tried.get(chosen)) ?? (await firstThatHolds(scale * 10 ** (GCV_DECADES.at(-1)! + 1)));
     return { weights: Float32Array.from(best.w), classes: c, lambda: best.lambda, relative: best.lambda / scale, chosenBy: 'gcv' };
   };
 
@@ -295,7 +300,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
           classes,
           revision,
           statistics: stats.snapshot(),
-          kept: { ids, labels, features: toBase64(concat(rows, d)) },
+          kept: { ids, labels, features: toBase64(concat(rows)) },
           ...(memory === undefined ? {} : { memory: memory.snapshot() }),
           choice: { lambda: boundaryChoice.lambda ?? null, relative: boundaryChoice.relative ?? null, chosenBy: boundaryChoice.chosenBy },
           removals: removals === undefined ? null : { labels: [...removals.labels], features: toBase64(removals.features) },
@@ -353,15 +358,12 @@ export function ranpac(ctx: StrategyContext): Strategy {
       }
       memory?.forget(unique);
       if (gone.length === 0) return 0;
-      const features = concat(
-        gone.map((s) => s.features),
-        d,
-      );
+      const features = concat(gone.map((s) => s.features));
       const labels = Int32Array.from(gone, (s) => s.label);
       removals =
         removals === undefined
           ? { features, labels }
-          : { features: concat([removals.features, features], d), labels: Int32Array.from([...removals.labels, ...labels]) };
+          : { features: concat([removals.features, features]), labels: Int32Array.from([...removals.labels, ...labels]) };
       revision++;
       return gone.length;
     },
@@ -405,14 +407,15 @@ function sumOfSquares(values: Float64Array): number {
   return s;
 }
 
-function concat(rows: readonly Float32Array[], d: number): Float32Array {
+/** The rows one after another. */
+function concat(rows: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
   let offset = 0;
   for (const r of rows) {
     out.set(r, offset);
     offset += r.length;
   }
-  return out.length % d === 0 ? out : out.subarray(0, out.length - (out.length % d));
+  return out;
 }
 
 /** Names of the RanPAC head graphs' inputs and outputs. */
