@@ -6,7 +6,8 @@ export { appendGradients } from './append-gradients.js';
 export type { AppendGradientsOptions } from './append-gradients.js';
 export { gradientGraph } from './gradient-graph.js';
 export type { GradientGraphOptions, GradientModel } from './gradient-graph.js';
-export { inlineGraph } from './inline-graph.js';
+// Moved to @mneme/graph (it is not about gradients); re-exported for existing callers.
+export { inlineGraph } from '@mneme/graph';
 export { GRADIENT_RULES, NON_DIFFERENTIABLE_OPS } from './gradient-rules.js';
 export type { GradContext, GradientRule } from './grad-context.js';
 export { unbroadcast } from './grad-context.js';

@@ -19,4 +19,5 @@ export {
 } from './model-store.js';
 export type { EncoderStore, ImportFolderOptions, ImportResult, ModelSource, StoreManifest, WriteStoreOptions } from './model-store.js';
 export { cosine, embedSentences, l2Normalize } from './sentence-embeddings.js';
+export { SENTENCE_IO, sentenceEmbeddingGraph } from './sentence-graph.js';
 export type { EmbedSentencesOptions, SentenceEmbeddings } from './sentence-embeddings.js';

@@ -93,10 +93,15 @@ describe('model store', () => {
 
     const loaded = await loadEncoderStore(join(store, 'tiny'));
     expect(loaded.tokenizer.encodeIds('Hello, cats!')).toEqual([2, 5, 12, 8, 9, 15, 3]);
-    const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1 }));
+    const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1 });
+    const executor = createExecutor(engine);
     const texts = ['hello world', 'the cats sat.', '', 'a a a a a a a a a a a a'];
     const batched = await embedSentences(executor, loaded, texts, { batchSize: 4 });
     const single = await embedSentences(executor, loaded, texts, { batchSize: 1 });
+    // Five batch shapes so far, one compiled session: batch and sequence stay symbolic.
+    expect(engine.cacheStats()).toMatchObject({ misses: 1, size: 1 });
+    await embedSentences(executor, loaded, [...texts, 'the cat'], { batchSize: 3 });
+    expect(engine.cacheStats()).toMatchObject({ misses: 1, size: 1 });
     expect(batched.ids[3]).toHaveLength(8);
     for (let i = 0; i < texts.length; i++) {
       expect(Math.hypot(...batched.vectors[i]!)).toBeCloseTo(1, 5);

@@ -1,12 +1,14 @@
 /**
  * Sentence embeddings from a stored encoder, the way sentence-transformers computes them: tokenise,
- * embeddings graph, encoder graph, pool (mean or CLS), L2-normalise when the model says so.
+ * then one graph (embeddings, encoder, pooling by mean or CLS, L2 normalisation when the model says
+ * so) per batch, whose one session serves every batch shape.
  * Works on any Executor (tests pass `createExecutor(engine)`).
  */
 import { type Executor } from '@mneme/execution';
-import { ENCODER_IO, padBatch } from '@mneme/models';
+import { padBatch } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 import { type EncoderStore } from './model-store.js';
+import { SENTENCE_IO, sentenceEmbeddingGraph } from './sentence-graph.js';
 
 /** Options of {@link embedSentences}. */
 export interface EmbedSentencesOptions {
@@ -35,20 +37,19 @@ export async function embedSentences(executor: Executor, store: EncoderStore, te
   const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
   const vectors: Float32Array[] = new Array<Float32Array>(texts.length);
   const hidden = store.manifest.dimension;
-  const pooled = store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled;
+  const graph = sentenceEmbeddingGraph(store);
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
     const batch = padBatch(rows.map((r) => ids[r]!), store.tokenizer.specialIds.pad);
     const shape = batch.shape;
-    const { [ENCODER_IO.inputsEmbeds]: embeds } = await executor.forward(store.embeddings, {
-      [ENCODER_IO.inputIds]: tensor('int64', shape, batch.inputIds),
-      [ENCODER_IO.tokenTypeIds]: tensor('int64', shape, batch.tokenTypeIds),
+    const out = await executor.forward(graph, {
+      [SENTENCE_IO.inputIds]: tensor('int64', shape, batch.inputIds),
+      [SENTENCE_IO.tokenTypeIds]: tensor('int64', shape, batch.tokenTypeIds),
+      [SENTENCE_IO.attentionMask]: tensor('int64', shape, batch.attentionMask),
     });
-    const out = await executor.forward(store.encoder, { [ENCODER_IO.inputsEmbeds]: embeds!, [ENCODER_IO.attentionMask]: tensor('int64', shape, batch.attentionMask) }, { fetches: [pooled] });
-    const data = out[pooled]!.data as Float32Array;
+    const data = out[SENTENCE_IO.embedding]!.data as Float32Array;
     rows.forEach((r, b) => {
-      const v = data.slice(b * hidden, (b + 1) * hidden);
-      vectors[r] = store.manifest.normalize ? l2Normalize(v) : v;
+      vectors[r] = data.slice(b * hidden, (b + 1) * hidden);
     });
   }
   return { vectors, ids };

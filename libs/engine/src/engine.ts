@@ -71,6 +71,12 @@ export interface EngineSettings {
 export interface SessionOptions {
   /** Overrides the engine's graph optimisation level for this graph. */
   graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * FLOPs of the runs this session will serve, for a graph with symbolic dims (whose own FLOPs are
+   * unknown): picks the thread count like `smallGraphFlops`, so a symbolic graph gets at most two
+   * sessions, one per thread count. @default estimated from the graph's static shapes
+   */
+  flopsPerRun?: number;
 }
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -126,13 +132,14 @@ export class Engine {
     const { hash, bytes } = this.hashOf(model);
     const inputs = inputSpecs(model);
     const shapes = inputs.map((i) => `${i.name}:${i.dtype}[${(i.shape ?? ['?']).join(',')}]`).join(';');
-    const key = `${hash}|${createHash('sha1').update(shapes).digest('hex').slice(0, 16)}|${level}`;
+    const threads = this.threadsFor(model, options.flopsPerRun);
+    const key = `${hash}|${createHash('sha1').update(shapes).digest('hex').slice(0, 16)}|${level}|t${threads}`;
     return this.cache.get(key, async () => {
       const started = performance.now();
       const data = bytes ?? encodeModel(model);
       let session: InferenceSession;
       try {
-        session = await InferenceSession.create(data, this.ortOptions(level, this.threadsFor(model)));
+        session = await InferenceSession.create(data, this.ortOptions(level, threads));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.logger.error('session creation failed', { key, graph: model.graph.name, inputs: shapes, error: message });
@@ -172,18 +179,20 @@ export class Engine {
   /**
    * Intra-op threads for a graph: one for graphs below `smallGraphFlops` (their ops are too small
    * to split, and waking a second thread costs more than it saves, worse on a shared machine),
-   * the configured count otherwise.
+   * the configured count otherwise (also when the FLOPs are unknown).
    */
-  private threadsFor(model: Model): number {
+  private threadsFor(model: Model, flopsPerRun: number | undefined): number {
     const s = this.settings;
     if (s.intraOpNumThreads === 1 || s.smallGraphFlops <= 0) return s.intraOpNumThreads;
-    let flops: number;
-    try {
-      flops = estimateFlops(model);
-    } catch {
-      return s.intraOpNumThreads;
+    let flops = flopsPerRun;
+    if (flops === undefined) {
+      try {
+        flops = estimateFlops(model);
+      } catch {
+        return s.intraOpNumThreads;
+      }
     }
-    return flops < s.smallGraphFlops ? 1 : s.intraOpNumThreads;
+    return Number.isFinite(flops) && flops < s.smallGraphFlops ? 1 : s.intraOpNumThreads;
   }
 
   private ortOptions(level: GraphOptimizationLevel, intraOpNumThreads: number): InferenceSession.SessionOptions {

@@ -5,13 +5,13 @@ import { inferShapes } from './shape-inference.js';
 const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
 /**
- * Floating-point operations of one run of a static-shape graph, counting only the products that
- * dominate (MatMul, Gemm, Conv, ConvTranspose; 2 per multiply-add). Used to size thread pools:
+ * Floating-point operations of one run of a graph, its symbolic dims bound by `dims`, counting only
+ * the products that dominate (MatMul, Gemm, Conv, ConvTranspose; 2 per multiply-add). Used to size thread pools:
  * small graphs run faster on one thread than on several that must synchronise.
  */
-export function estimateFlops(target: Model | Graph): number {
+export function estimateFlops(target: Model | Graph, dims: Readonly<Record<string, number>> = {}): number {
   const graph = 'graph' in target ? target.graph : target;
-  const types = inferShapes(target);
+  const types = inferShapes(target, { dims });
   const shape = (v: string) => types.get(v)?.shape ?? [];
   let flops = 0;
   for (const node of graph.nodes) {

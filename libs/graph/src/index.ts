@@ -24,6 +24,7 @@ export { loadModel, resolveExternalPath, saveModel } from './model-file.js';
 export type { SaveModelOptions } from './model-file.js';
 export { GraphBuilder } from './builder.js';
 export type { BuildOptions, GemmOptions, GraphBuilderOptions, OpOptions } from './builder.js';
+export { inlineGraph } from './inline-graph.js';
 export { assertValidGraph, sortGraph, topologicalOrder, validateGraph } from './topology.js';
 export { pruneDeadNodes } from './prune.js';
 export type { PruneOptions } from './prune.js';

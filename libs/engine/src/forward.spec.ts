@@ -1,0 +1,49 @@
+import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { tensor } from '@mneme/tensor';
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.js';
+import { forward } from './forward.js';
+
+/** y = x·W + b for x of shape [batch, 3], batch symbolic. */
+function affine(): Model {
+  const b = new GraphBuilder({ name: 'affine' });
+  const x = b.input('x', DType.float32, ['batch', 3]);
+  const w = b.initializer('W', createTensor(DType.float32, [3, 2], [1, 2, 3, 4, 5, 6]));
+  const bias = b.initializer('b', createTensor(DType.float32, [2], [0.5, -0.5]));
+  b.op('Add', [b.matMul(x, w), bias], {}, { outputs: ['y'] });
+  b.output('y', DType.float32, ['batch', 2]);
+  return b.build();
+}
+
+const ones = (rows: number) => ({ x: tensor('float32', [rows, 3], new Float32Array(rows * 3).fill(1)) });
+
+describe('forward', () => {
+  it('serves every batch size from one session: a warm pass compiles nothing', async () => {
+    const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1 });
+    const model = affine();
+    for (const rows of [1, 7, 300]) {
+      const y = (await forward(engine, model, ones(rows)))['y']!;
+      expect(y.shape).toEqual([rows, 2]);
+      expect(Array.from(y.data as Float32Array).slice(0, 2)).toEqual([9.5, 11.5]);
+    }
+    expect(engine.cacheStats()).toMatchObject({ misses: 1, size: 1 });
+    for (const rows of [2, 300, 1]) await forward(engine, model, ones(rows));
+    expect(engine.cacheStats()).toMatchObject({ misses: 1, size: 1 });
+    await engine.dispose();
+  });
+
+  it('keeps at most two sessions of a symbolic graph: one thread for small runs, all threads for large ones', async () => {
+    // 12 FLOPs per row: runs of fewer than 100 rows are "small".
+    const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 2, smallGraphFlops: 1200 });
+    const model = affine();
+    await forward(engine, model, ones(4));
+    expect(engine.cacheStats()).toMatchObject({ misses: 1 });
+    await forward(engine, model, ones(99));
+    expect(engine.cacheStats()).toMatchObject({ misses: 1 });
+    await forward(engine, model, ones(100));
+    expect(engine.cacheStats()).toMatchObject({ misses: 2 });
+    for (const rows of [1, 50, 500, 100]) await forward(engine, model, ones(rows));
+    expect(engine.cacheStats()).toMatchObject({ misses: 2, size: 2 });
+    await engine.dispose();
+  });
+});
