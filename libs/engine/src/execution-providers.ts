@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { InferenceSession, listSupportedBackends, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import { type Logger, silentLogger } from './logger.js';
-import { providerLoadError } from './provider-load-error.js';
+import { cudaFailureCause, ortErrorDetail, providerLoadError } from './provider-errors.js';
 
 /** What the operator asks for (`MNEME_DEVICE`): a provider, or `auto` = the best one that loads. */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
@@ -174,7 +174,7 @@ async function probeOnce(provider: ProviderName): Promise<ProbeResult> {
     if (y?.data[0] !== 1.5) return { available: false, reason: `a test session on ${provider} returned a wrong value` };
     return { available: true, reason: `a test session ran on ${provider} (${packaging})` };
   } catch (error) {
-    let detail = firstLine(error instanceof Error ? error.message : String(error));
+    let detail = ortErrorDetail(error instanceof Error ? error.message : String(error));
     const entry = onnxruntimeEntry();
     if (/Failed to load shared library/i.test(detail) && entry !== undefined) {
       // The thrown error hides the loader's message; ORT logs it, so repeat the load where the log can be read.
@@ -216,32 +216,4 @@ function probeModelBytes(): Uint8Array {
   const x = b.input('x', DType.float32, [1]);
   b.output(b.op('Identity', [x], {}, { name: 'identity', outputs: ['y'] })[0]!, DType.float32, [1]);
   return encodeModel(b.build());
-}
-
-/** ORT messages carry ANSI colour codes and repeat themselves over several lines; keep the gist. */
-function firstLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const useful = lines.find((l) => /Failed to load|cannot open|error/i.test(l)) ?? lines[0] ?? 'unknown error';
-  return useful.length > 400 ? `${useful.slice(0, 400)}…` : useful;
-}
-
-/**
- * The CUDA failures ONNX Runtime reports, each with its cause in words. The provider library links
- * the driver's libcuda.so.1 directly, so without a driver the library itself fails to load; with a
- * driver, the CUDA runtime's own error names the problem.
- */
-const CUDA_FAILURE_CAUSES: readonly (readonly [RegExp, string])[] = [
-  [/libcuda\.so\.1/, 'no NVIDIA driver on this machine (libcuda.so.1, which the driver installs, cannot be loaded)'],
-  [/cudaErrorInsufficientDriver|driver version is insufficient/i, 'the NVIDIA driver is too old for the CUDA 13 runtime (it needs 580 or newer)'],
-  [/cudaErrorNoDevice|no CUDA-capable device/i, 'no CUDA device is visible to this process (check the GPU, CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES)'],
-  [
-    /lib(cudart|cublas|cublasLt|curand|cufft|cudnn|nvrtc|nvJitLink)[\w.-]*\.so[\w.]*: cannot open/,
-    'a CUDA library the provider links is missing beside it (reinstall it: bash tools/setup.sh --cuda)',
-  ],
-];
-
-function cudaFailureCause(detail: string): string | undefined {
-  return CUDA_FAILURE_CAUSES.find(([pattern]) => pattern.test(detail))?.[1];
 }
