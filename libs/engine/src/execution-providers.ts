@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { InferenceSession, listSupportedBackends, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
 import { type Logger, silentLogger } from './logger.js';
+import { cudaFailureCause, ortErrorDetail, providerLoadError } from './provider-errors.js';
 
 /** What the operator asks for (`MNEME_DEVICE`): a provider, or `auto` = the best one that loads. */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
@@ -48,14 +49,12 @@ export const EXECUTION_PROVIDERS: Readonly<Record<ProviderName, ExecutionProvide
   }),
   cuda: Object.freeze({
     name: 'cuda',
-    description: 'ONNX Runtime CUDA execution provider (CUDA 12, cuDNN 9)',
+    description: 'ONNX Runtime CUDA execution provider (CUDA 13, cuDNN 9)',
     installHint:
-      "onnxruntime-node's CUDA provider (libonnxruntime_providers_cuda.so, libonnxruntime_providers_shared.so) is not in " +
-      'the npm package: install it at image build time, with network access, by running the package install script ' +
-      '(`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`, or `npm rebuild ' +
-      'onnxruntime-node` with ONNXRUNTIME_NODE_INSTALL=cuda12 and the script allowed; see the onnxruntime-node README, ' +
-      '"CUDA EP Installation"), on an image with the NVIDIA driver, CUDA 12 and cuDNN 9 libraries, on linux/x64; ' +
-      'or set MNEME_DEVICE=cpu (or auto) to run on the CPU.',
+      "onnxruntime-node's npm package has no CUDA provider: `bash tools/setup.sh --cuda` installs it " +
+      '(libonnxruntime_providers_cuda.so with the CUDA 13 runtime, cuBLAS, cuDNN 9 and the other libraries it links, all ' +
+      'from PyPI wheels) beside libonnxruntime.so.1, on linux/x64. It runs only where an NVIDIA GPU and its driver ' +
+      '(libcuda.so.1, version 580 or newer for CUDA 13) are present; or set MNEME_DEVICE=cpu (or auto) to run on the CPU.',
   }),
 });
 
@@ -135,9 +134,24 @@ export async function resolveDevice(request: DeviceRequest, options: ResolveDevi
 /**
  * The default probe: checks that this onnxruntime-node build knows the provider, then creates and
  * runs a one-node session on it. ONNX Runtime refuses to create a session whose provider library
- * cannot load, so a successful run means the provider really works here.
+ * cannot load, so a successful run means the provider really works here. When the library fails to
+ * load, the reason carries ORT's own error (e.g. which dependency is missing) and its cause in words.
+ *
+ * Each provider is probed once per process and the result reused: whether a provider library loads
+ * does not change while the process runs, and a failed load makes ORT log an error each time.
  */
-export async function probeExecutionProvider(provider: ProviderName): Promise<ProbeResult> {
+export function probeExecutionProvider(provider: ProviderName): Promise<ProbeResult> {
+  let result = probeResults.get(provider);
+  if (result === undefined) {
+    result = probeOnce(provider);
+    probeResults.set(provider, result);
+  }
+  return result;
+}
+
+const probeResults = new Map<ProviderName, Promise<ProbeResult>>();
+
+async function probeOnce(provider: ProviderName): Promise<ProbeResult> {
   const backend = listSupportedBackends().find((b) => b.name === provider);
   if (backend === undefined) {
     return { available: false, reason: `this onnxruntime-node build has no ${provider} backend on ${platform()}/${arch()}` };
@@ -150,29 +164,48 @@ export async function probeExecutionProvider(provider: ProviderName): Promise<Pr
       return { available: false, reason: `the ${provider} provider library is not installed (${packaging}; looked for ${basename(library)} beside the runtime)` };
     }
   }
+  const model = probeModelBytes();
   let session: InferenceSession | undefined;
   try {
     // Fatal-only logging: the failure is reported through the returned reason instead.
-    session = await InferenceSession.create(probeModelBytes(), { executionProviders: [provider], logSeverityLevel: 4 });
+    session = await InferenceSession.create(model, { executionProviders: [provider], logSeverityLevel: 4 });
     const out = await session.run({ x: new OrtTensor('float32', new Float32Array([1.5]), [1]) });
     const y = out['y'];
     if (y?.data[0] !== 1.5) return { available: false, reason: `a test session on ${provider} returned a wrong value` };
     return { available: true, reason: `a test session ran on ${provider} (${packaging})` };
   } catch (error) {
-    const detail = firstLine(error instanceof Error ? error.message : String(error));
-    return { available: false, reason: `creating a session on ${provider} failed (${packaging}): ${detail}` };
+    let detail = ortErrorDetail(error instanceof Error ? error.message : String(error));
+    const entry = onnxruntimeEntry();
+    if (/Failed to load shared library/i.test(detail) && entry !== undefined) {
+      // The thrown error hides the loader's message; ORT logs it, so repeat the load where the log can be read.
+      detail = (await providerLoadError(entry, provider, model)) ?? detail;
+    }
+    const cause = provider === 'cuda' ? cudaFailureCause(detail) : undefined;
+    return {
+      available: false,
+      reason: `creating a session on ${provider} failed (${packaging})${cause === undefined ? '' : `: ${cause}`}; ONNX Runtime said: ${detail}`,
+    };
   } finally {
     await session?.release();
   }
 }
 
-/** Where onnxruntime-node keeps a provider's shared library on this platform, if it can be found. */
-function providerLibraryPath(provider: ProviderName): string | undefined {
-  if (platform() !== 'linux') return undefined;
+/**
+ * Where onnxruntime-node keeps a provider's shared library on this platform (beside
+ * libonnxruntime.so.1, where `bash tools/setup.sh --cuda` puts the CUDA one), or undefined where
+ * that cannot be told (not Linux, or onnxruntime-node not resolvable).
+ */
+export function providerLibraryPath(provider: ProviderName): string | undefined {
+  const entry = onnxruntimeEntry();
+  if (platform() !== 'linux' || entry === undefined) return undefined;
+  const root = entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`));
+  return join(root, 'bin', 'napi-v6', platform(), arch(), `libonnxruntime_providers_${provider}.so`);
+}
+
+/** onnxruntime-node's resolved entry file, if it resolves. */
+function onnxruntimeEntry(): string | undefined {
   try {
-    const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
-    const root = entry.slice(0, entry.lastIndexOf(`${sep}dist${sep}`));
-    return join(root, 'bin', 'napi-v6', platform(), arch(), `libonnxruntime_providers_${provider}.so`);
+    return createRequire(import.meta.url).resolve('onnxruntime-node');
   } catch {
     return undefined;
   }
@@ -183,13 +216,4 @@ function probeModelBytes(): Uint8Array {
   const x = b.input('x', DType.float32, [1]);
   b.output(b.op('Identity', [x], {}, { name: 'identity', outputs: ['y'] })[0]!, DType.float32, [1]);
   return encodeModel(b.build());
-}
-
-/** ORT messages carry ANSI colour codes and repeat themselves over several lines; keep the gist. */
-function firstLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const useful = lines.find((l) => /Failed to load|cannot open|error/i.test(l)) ?? lines[0] ?? 'unknown error';
-  return useful.length > 400 ? `${useful.slice(0, 400)}…` : useful;
 }
