@@ -10,8 +10,9 @@
  *     same-intent training utterances (query and passage each encoded with their own selected
  *     prompts; other pairs of the same intent are masked out as negatives) + λ·surrogate;
  *   - joint: the same pairs, all experiences shuffled together, same number of steps.
- * Cost: one L2P train step (token mode, classification) against the head-only baseline (linear head
- * on frozen features), and inference latency of selection + prompted forward against the plain
+ * Cost: one L2P train step (token mode, classification) against the same step in eager PyTorch
+ * (tools/bench/l2p_torch.py, when MNEME_BENCH_PYTHON has torch) and against the head-only baseline
+ * (linear head on frozen features), and inference latency of selection + prompted forward against the plain
  * encoder (embeddings + encoder), interleaved so machine load hits both alike.
  *
  *   node --conditions=@mneme/source --import tsx tools/bench/l2p-retrieval.ts \
@@ -23,8 +24,10 @@
  * (gallery: the first k test utterances per intent; 30 = all), --reps (cost repetitions, 3), --skip-cost,
  * --skip-retrieval. Env: MNEME_BENCH_THREADS (ORT intra-op threads, default 1).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { datasetFeatures, encoderStore, textInputs } from '@mneme/benchmarks';
 import { loadClinc150 } from '@mneme/data';
 import { createExecutor, Engine } from '@mneme/engine';
@@ -269,11 +272,14 @@ if (!args.includes('--skip-cost')) {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const medians = Object.fromEntries(Object.entries(timings).map(([k, v]) => [`${k}_ms`, median(v)]));
+  const torchStep = pytorchL2pStep(text.tokensOfIds(batchIds), [...batch.labels], classes, reps);
   const cost = {
     what: 'median wall time per call, batch of 32 CLINC150 training utterances (train steps) or test utterances (encoders, 1 and 32 queries); prompted = selection + embeddings + prompted encoder forward; plain = embeddings + encoder forward; head-only = l2p size=0 (linear head on frozen features)',
     settings: { M, L, N, threads, reps, batch: 32 },
     ...medians,
     train_step_ratio: medians['l2p_train_step_ms']! / medians['head_only_train_step_ms']!,
+    pytorch_train_step_ms: torchStep?.ms,
+    train_step_ratio_to_pytorch: torchStep === undefined ? undefined : medians['l2p_train_step_ms']! / torchStep.ms,
     inference_ratio_1: medians['prompted_encoder_1_ms']! / medians['plain_encoder_1_ms']!,
     inference_ratio_32: medians['prompted_encoder_32_ms']! / medians['plain_encoder_32_ms']!,
     samples: timings,
@@ -282,13 +288,41 @@ if (!args.includes('--skip-cost')) {
 
   // One JSON object per line, as every bench:<area> script prints.
   const line = (metric: string, value: number, ratio: number, ratioTo: string) => console.log(JSON.stringify({ bench: 'l2p', metric, value: Number(value.toFixed(3)), unit: 'ms', ratio: Number(ratio.toFixed(3)), ratio_to: ratioTo }));
-  line('train_step_ms', medians['l2p_train_step_ms']!, cost.train_step_ratio, 'head-only train step (linear head on frozen features)');
+  if (torchStep !== undefined) line('train_step_ms', medians['l2p_train_step_ms']!, cost.train_step_ratio_to_pytorch!, 'pytorch-eager (same prompted step, same batch)');
+  line('train_step_over_head_only', medians['l2p_train_step_ms']!, cost.train_step_ratio, 'head-only train step (linear head on frozen features)');
   line('head_only_train_step_ms', medians['head_only_train_step_ms']!, 1, 'itself');
   line('inference_1_query_ms', medians['prompted_encoder_1_ms']!, cost.inference_ratio_1, 'plain encoder, 1 query');
   line('inference_32_queries_ms', medians['prompted_encoder_32_ms']!, cost.inference_ratio_32, 'plain encoder, 32 queries');
   mkdirSync(dirname(costOut), { recursive: true });
   writeFileSync(costOut, `${JSON.stringify(cost, null, 2)}\n`);
   log(`wrote ${costOut}`);
+}
+
+/**
+ * The same prompted train step in eager PyTorch (tools/bench/l2p_torch.py), on the same token rows,
+ * when MNEME_BENCH_PYTHON has torch; undefined (and a note on stderr) otherwise.
+ */
+function pytorchL2pStep(rows: readonly (readonly number[])[], labels: readonly number[], classes: number, reps: number): { ms: number } | undefined {
+  const python = process.env['MNEME_BENCH_PYTHON'] ?? 'python3';
+  if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    log(`PyTorch not importable with ${python}: no PyTorch ratio (set MNEME_BENCH_PYTHON)`);
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mneme-l2p-'));
+  try {
+    const file = join(dir, 'batch.json');
+    const c = store.manifest.config;
+    const truncated = rows.map((t) => (t.length <= MAX_TOKENS ? t : [...t.slice(0, MAX_TOKENS - 1), t.at(-1)!]));
+    writeFileSync(file, JSON.stringify({ rows: truncated, labels, classes, size: M, length: L, select: N, lambda, hidden: D, layers: c.numHiddenLayers, heads: c.numAttentionHeads, ffn: c.intermediateSize, vocab: c.vocabSize, positions: c.maxPositionEmbeddings }));
+    const run = spawnSync(python, [new URL('./l2p_torch.py', import.meta.url).pathname, file, String(threads), String(reps)], { encoding: 'utf8' });
+    if (run.status !== 0) {
+      log(`PyTorch side failed: ${run.stderr}`);
+      return undefined;
+    }
+    return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { ms: number };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (!args.includes('--skip-retrieval')) {

@@ -65,7 +65,7 @@ export interface L2pOptions {
   readonly promptLr: number;
   /** Token cap per text (`[CLS]`/`[SEP]` included). @default 64 */
   readonly maxTokens: number;
-  /** Most rows per prediction run (a run is padded to a power of two up to it). @default 64 */
+  /** Most rows per prediction run. @default 64 */
   readonly evalBatch: number;
   /** `tokens` needs the context's text inputs; `auto` uses them when present. @default 'auto' */
   readonly input: 'auto' | 'features' | 'tokens';
@@ -128,11 +128,6 @@ interface L2pData {
   taskClasses: Record<string, number[]>;
 }
 
-/** Rows sorted into fixed-size runs: indices of real rows and how many rows the run is padded to. */
-interface Chunk {
-  readonly rows: readonly number[];
-  readonly padded: number;
-}
 
 /** Salt of the head's per-class initialisation stream. */
 const HEAD_SALT = 0x12b;
@@ -206,8 +201,10 @@ export function l2p(ctx: StrategyContext): Strategy {
       return { feeds, selection };
     }
     const ids = all.map((r) => truncate(tokens[r]!, o.maxTokens));
-    // Sequence lengths are rounded up to a multiple of 8 so only a few shapes are ever compiled.
-    const t = Math.ceil(Math.max(...ids.map((x) => x.length)) / 8) * 8;
+    const longest = Math.max(...ids.map((x) => x.length));
+    // Forward graphs keep symbolic dims (one session for every length); gradient graphs are compiled
+    // per shape, so training rounds lengths up to a multiple of 8 to compile only a few.
+    const t = training ? Math.ceil(longest / 8) * 8 : longest;
     const inputIds = new BigInt64Array(padded * t).fill(BigInt(text.padId));
     const mask = new BigInt64Array(padded * (promptTokens + t));
     ids.forEach((x, i) => {
@@ -245,7 +242,8 @@ export function l2p(ctx: StrategyContext): Strategy {
     trainModel ??= graph('classify');
     const wrt = [L2P_IO.headWeight, ...(o.head === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
     const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
-    const grad = (name: string) => Float32Array.from(result.gradients.get(name)!.data as Float32Array);
+    // Fresh outputs of the run, owned here: clipped and applied in place, not copied.
+    const grad = (name: string) => result.gradients.get(name)!.data as Float32Array;
     const gw = grad(L2P_IO.headWeight);
     const gb = o.head === 'linear' ? grad(L2P_IO.headBias) : undefined;
     let pool: { prompts: ReturnType<typeof scatterAddRows>; keys: ReturnType<typeof scatterAddRows> } | undefined;
@@ -275,11 +273,11 @@ export function l2p(ctx: StrategyContext): Strategy {
     const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
     predictModel ??= graph('predict');
     const out = new Float32Array(n * classes);
-    for (const chunk of chunks(n, o.evalBatch, tokens)) {
-      const { feeds } = await inputFeeds(features, tokens, chunk.rows, chunk.padded, false);
+    for (const rows of chunks(n, o.evalBatch, tokens)) {
+      const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
       const result = await ctx.executor.forward(predictModel, feeds, { params: headStore(), fetches: [L2P_IO.logits] });
       const values = result[L2P_IO.logits]!.data as Float32Array;
-      chunk.rows.forEach((r, i) => out.set(values.subarray(i * classes, (i + 1) * classes), r * classes));
+      rows.forEach((r, i) => out.set(values.subarray(i * classes, (i + 1) * classes), r * classes));
     }
     return out;
   };
@@ -346,16 +344,13 @@ function truncate(ids: readonly number[], max: number): readonly number[] {
 
 /**
  * Prediction runs of at most `size` rows, in token-length order when tokens are known so each run
- * pads only to its own longest text. A run is padded to a power of two (at most `size`): few shapes
- * are compiled, and a small request (one served query) does not pay for `size` rows.
+ * pads only to its own longest text. Runs are not padded: the prediction graph's batch and length
+ * are symbolic, so one session serves every run.
  */
-function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): Chunk[] {
+function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): number[][] {
   const order = [...Array(n).keys()];
   if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
-  const out: Chunk[] = [];
-  for (let start = 0; start < n; start += size) {
-    const rows = order.slice(start, start + size);
-    out.push({ rows, padded: Math.min(size, 2 ** Math.ceil(Math.log2(rows.length))) });
-  }
+  const out: number[][] = [];
+  for (let start = 0; start < n; start += size) out.push(order.slice(start, start + size));
   return out;
 }
