@@ -54,12 +54,16 @@ describe('InterferedReplayStep', () => {
     expect(result.chosen.indexOf(6)).toBe(result.chosen.indexOf(2) + 1);
   });
 
-  it('updates with ∇L(incoming) + ∇L(replay) and reports mean loss(incoming) + mean loss(replay)', async () => {
+  // Plain SGD takes its own shortcut (w′ − lr·∇L_rep); with momentum the general optimizer update runs.
+  it.each([
+    ['plain sgd', { kind: 'sgd' as const }],
+    ['sgd with momentum', { kind: 'sgd' as const, momentum: 0.9 }],
+  ])('updates with ∇L(incoming) + ∇L(replay) and reports mean loss(incoming) + mean loss(replay) (%s)', async (_name, optimizer) => {
     const store = ParameterStore.fromModel(model);
     const before = store.clone();
     const lr = 0.3;
     const k = 3;
-    const fused = InterferedReplayStep.create(engine, { ...spec, store, optimizer: { kind: 'sgd' }, lr });
+    const fused = InterferedReplayStep.create(engine, { ...spec, store, optimizer, lr });
     const result = await fused.step(feeds(incoming), feeds(candidates), k);
     expect(result.chosen).toHaveLength(k);
     expect(result.step).toBe(1);
@@ -79,6 +83,11 @@ describe('InterferedReplayStep', () => {
       const b = gRep.gradients.get(name)!.data as Float32Array;
       const got = store.get(name).data as Float32Array;
       w.forEach((v, i) => expect(got[i]).toBeCloseTo(v - lr * (a[i]! + b[i]!), 5));
+      // The first momentum buffer is the gradient itself.
+      if (store.stateSlots(name).includes('momentum')) {
+        const buffer = store.getState(name, 'momentum').data as Float32Array;
+        buffer.forEach((m, i) => expect(m).toBeCloseTo(a[i]! + b[i]!, 5));
+      }
     }
   });
 

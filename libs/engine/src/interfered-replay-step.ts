@@ -2,6 +2,7 @@ import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import {
   type Float32Tensor,
+  type OptimizerSpec,
   type InterferedReplayStepResult,
   type InterferedReplayStepRunner,
   type InterferedReplayStepSpec,
@@ -12,7 +13,7 @@ import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.j
 import { EngineError } from './engine-error.js';
 import { instanceValue, modelInstance, sharedWeights } from './model-instances.js';
 import { bindDims, buildWithOutputs, dimsKey, named } from './model-preparation.js';
-import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec, type OptimizerScalars, type OptimizerUpdate } from './optimizers.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
 export interface InterferedReplayStepOptions extends InterferedReplayStepSpec {
@@ -28,6 +29,8 @@ interface CompiledStep {
   scores: string;
   params: Map<string, string>;
   state: Map<string, Record<string, string>>;
+  /** Whether the graph reads the update number (Adam's bias correction; plain SGD has no step input). */
+  readsStep: boolean;
 }
 
 const LR_INPUT = 'mir/lr';
@@ -108,7 +111,8 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     const next = store.step + 1;
     const lr = typeof this.options.lr === 'function' ? this.options.lr(next) : this.options.lr;
     if (!Number.isFinite(lr)) throw new InvalidArgumentError(`learning rate for step ${next} is ${lr}`);
-    const feeds: Record<string, Tensor> = { [LR_INPUT]: scalar('float32', lr), [STEP_INPUT]: scalar('int64', BigInt(next)) };
+    const feeds: Record<string, Tensor> = { [LR_INPUT]: scalar('float32', lr) };
+    if (graph.readsStep) feeds[STEP_INPUT] = scalar('int64', BigInt(next));
     for (const [name, t] of Object.entries(incoming)) feeds[incomingInput(name)] = t;
     for (const [name, t] of Object.entries(candidates)) feeds[candidateInput(name)] = t;
     for (const name of this.trainable) {
@@ -131,6 +135,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
 
   private compile(incoming: Readonly<Record<string, Tensor>>, candidates: Readonly<Record<string, Tensor>>, topK: number): CompiledStep {
     const { model, loss, perSampleLoss, optimizer } = this.options;
+    const plain = isPlainSgd(optimizer);
     const lifted = new Set(this.trainable);
     const incomingDims = bindDims(model, incoming, lifted);
     const candidateDims = bindDims(model, candidates, lifted);
@@ -144,7 +149,6 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('interfered_replay_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
-    const step = b.input(STEP_INPUT, DType.int64, []);
     const shared = sharedWeights(b, model, lifted);
 
     // 1. The virtual step.
@@ -170,19 +174,16 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     const replayLoss = instanceValue(replay, loss, 'loss', model);
 
     // 4. One update on mean loss(incoming) + mean loss(replay).
-    const replayGrads = appendGradients(b, { loss: replayLoss, wrt: this.trainable });
-    const params = this.trainable.map((name) => ({
-      name,
-      grad: b.add(incomingGrads.get(name)!, replayGrads.get(name)!),
-      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...model.graph.initializers.get(name)!.dims])])),
-    }));
-    const update = appendOptimizerUpdate(b, optimizer, { lr, step }, params);
+    const update = plain
+      ? this.plainSgdUpdate(b, lr, moved, replayLoss)
+      : this.optimizerUpdate(b, { lr, step: b.input(STEP_INPUT, DType.int64, []) }, incomingGrads, replayLoss);
     const compiled: CompiledStep = {
       model: undefined as unknown as Model,
       loss: named(b, b.add(incomingLoss, replayLoss), 'mir/loss'),
       chosen: named(b, chosen!, 'mir/chosen'),
       scores: named(b, scores!, 'mir/scores'),
       params: new Map([...update.params].map(([n, v]) => [n, named(b, v, `mir/next/${n}`)])),
+      readsStep: !plain,
       state: new Map([...update.state].map(([n, slots]) => [n, Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `mir/next/${n}/${s}`)]))])),
     };
     compiled.model = buildWithOutputs(b, [
@@ -194,6 +195,29 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     ]);
     this.compiled.set(key, compiled);
     return compiled;
+  }
+
+  /**
+   * Plain SGD's update, w − lr·(∇L_in + ∇L_rep) = w′ − lr·∇L_rep: it starts from the virtual
+   * weights, and lr seeds the replay backward pass (scaling its small cotangents rather than the
+   * weight-sized gradients), so each weight is passed over twice less than by the general update.
+   */
+  private plainSgdUpdate(b: GraphBuilder, lr: string, moved: ReadonlyMap<string, string>, replayLoss: string): OptimizerUpdate {
+    const scaled = appendGradients(b, { cotangents: new Map([[replayLoss, lr]]), wrt: this.trainable });
+    const params = new Map(this.trainable.map((name) => [name, b.sub(moved.get(name)!, scaled.get(name)!)]));
+    return { params, state: new Map(this.trainable.map((name) => [name, {}])), gradNorm: undefined };
+  }
+
+  /** The optimizer's update with the gradient ∇L_in + ∇L_rep. */
+  private optimizerUpdate(b: GraphBuilder, scalars: OptimizerScalars, incomingGrads: ReadonlyMap<string, string>, replayLoss: string): OptimizerUpdate {
+    const replayGrads = appendGradients(b, { loss: replayLoss, wrt: this.trainable });
+    const initializers = this.options.model.graph.initializers;
+    const params = this.trainable.map((name) => ({
+      name,
+      grad: b.add(incomingGrads.get(name)!, replayGrads.get(name)!),
+      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.dims])])),
+    }));
+    return appendOptimizerUpdate(b, this.options.optimizer, scalars, params);
   }
 
   /**
@@ -214,4 +238,10 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     if (fixed.length > 0) throw new InvalidArgumentError(fixed);
     return [...dims];
   }
+}
+
+/** SGD without momentum, weight decay or clipping: the update is w − lr·g and needs no state. */
+function isPlainSgd(spec: OptimizerSpec): boolean {
+  const r = resolveOptimizerSpec(spec);
+  return r.kind === 'sgd' && r.momentum === 0 && r.weightDecay === 0 && r.clipGradNorm === undefined;
 }
