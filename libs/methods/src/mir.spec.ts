@@ -1,9 +1,12 @@
 import { createExecutor, Engine } from '@mneme/engine';
-import type { Executor, ParameterStore } from '@mneme/execution';
+import { ParameterStore, type Executor } from '@mneme/execution';
+import { buildMlp, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { growToFit } from './class-index.js';
+import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 import { mir } from './mir.js';
+import { ReplayTrainer } from './replay-trainer.js';
 import type { LabelledBatch, Strategy } from './strategy.js';
 
 // A tiny Split-MNIST-like stream: 3 experiences of 2 classes of 12-dimensional Gaussian blobs.
@@ -106,5 +109,30 @@ describe('mir', () => {
     const diff = maxParameterDifference(fused.saveState().params, reference.saveState().params);
     expect(diff).toBeLessThan(1e-5);
     expect(fused.saveState().params.step).toBe(reference.saveState().params.step);
+  });
+
+  it('chooses, step by step, the candidates mostInterfered chooses, and updates as the replay train step', async () => {
+    const model = withCrossEntropyLoss(buildMlp({ sizes: [INPUT, 32, 6], seed: 4 }));
+    const fusedNet = { model, store: ParameterStore.fromModel(model) };
+    const referenceNet = { model, store: fusedNet.store.clone() };
+    const fused = new InterferedReplay(executor, fusedNet, { kind: 'sgd' }, 0.2, INPUT);
+    const trainer = new ReplayTrainer(executor, referenceNet, { kind: 'sgd' }, 0.2, INPUT);
+    const rng = Rng.seeded(9);
+    const rows = (n: number) => ({ features: Float32Array.from({ length: n * INPUT }, () => rng.normal()), labels: Int32Array.from({ length: n }, () => rng.int(6)) });
+    for (let step = 0; step < 30; step++) {
+      const incoming = rows(BATCH);
+      const candidates = rows(12);
+      const runner = interferenceRunner(executor, model, referenceNet.store);
+      const expected = await mostInterfered(runner, INPUT, incoming, candidates, 0.2, 4);
+      const replay = { features: new Float32Array(4 * INPUT), labels: Int32Array.from(expected.chosen, (c) => candidates.labels[c]!) };
+      expected.chosen.forEach((c, i) => replay.features.set(candidates.features.subarray(c * INPUT, (c + 1) * INPUT), i * INPUT));
+      await trainer.step(incoming, replay);
+      const got = await fused.step(incoming, candidates, 4);
+      expect(got.chosen).toEqual(expected.chosen);
+      expect(got.scores).toEqual(expected.scores);
+      expect(maxParameterDifference(fusedNet.store, referenceNet.store)).toBeLessThan(1e-6);
+      // Each step starts from the same weights: differences in rounding do not accumulate.
+      for (const name of referenceNet.store.names()) fusedNet.store.set(name, referenceNet.store.get(name));
+    }
   });
 });
