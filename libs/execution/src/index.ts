@@ -1,5 +1,5 @@
 /**
- * The execution interface strategies run on (forward, train steps, virtual steps, gradients),
+ * The execution interface strategies run on (forward, train steps, virtual steps, fused MIR steps, gradients),
  * parameter stores and optimizer specs. libs/engine implements it on ONNX Runtime.
  */
 export { ParameterStore } from './parameter-store.js';
