@@ -36,6 +36,8 @@ export type { LossAndGradients, LossAndGradientsOptions } from './loss-and-gradi
 export { bindDims, liftInitializers, specializeModel } from './model-preparation.js';
 export { TrainStep } from './train-step.js';
 export type { TrainStepOptions } from './train-step.js';
+export { InterferedReplayStep } from './interfered-replay-step.js';
+export type { InterferedReplayStepOptions } from './interfered-replay-step.js';
 export { VirtualStep } from './virtual-step.js';
 export type { VirtualStepOptions } from './virtual-step.js';
 export { createExecutor } from './ort-executor.js';

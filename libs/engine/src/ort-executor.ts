@@ -1,6 +1,7 @@
 import type { Executor } from '@mneme/execution';
 import type { Engine } from './engine.js';
 import { forward } from './forward.js';
+import { InterferedReplayStep } from './interfered-replay-step.js';
 import { lossAndGradients } from './loss-and-gradients.js';
 import { TrainStep } from './train-step.js';
 import { VirtualStep } from './virtual-step.js';
@@ -16,5 +17,6 @@ export function createExecutor(engine: Engine): Executor {
     lossAndGradients: (model, feeds, request) => lossAndGradients(engine, model, feeds, request),
     trainStep: (spec) => TrainStep.create(engine, spec),
     virtualStep: (spec) => VirtualStep.create(engine, spec),
+    interferedReplayStep: (spec) => InterferedReplayStep.create(engine, spec),
   };
 }

@@ -1,9 +1,10 @@
-import { appendGradients, inlineGraph } from '@mneme/autodiff';
+import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import { createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
-import { bindDims, buildWithOutputs, dimsKey, named, specializeModel } from './model-preparation.js';
+import { bindDims, buildWithOutputs, dimsKey, named } from './model-preparation.js';
+import { instanceValue, modelInstance, sharedWeights } from './model-instances.js';
 import { type VirtualStepResult, type VirtualStepRunner, type VirtualStepSpec } from '@mneme/execution';
 
 /** Options of {@link VirtualStep.create}. */
@@ -92,30 +93,14 @@ export class VirtualStep implements VirtualStepRunner {
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('virtual_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
-    const shared = new Map<string, string>();
-    for (const [name, t] of model.graph.initializers) {
-      shared.set(name, trainable.has(name) ? b.input(name, t.dtype, [...t.dims]) : b.initializer(name, t));
-    }
-    const instance = (dims: Record<string, number>, inputName: (n: string) => string, weights: ReadonlyMap<string, string>, prefix: string) => {
-      const graph = specializeModel(model, dims).graph;
-      const bindings = new Map(weights);
-      for (const input of graph.inputs) {
-        if (bindings.has(input.name)) continue;
-        bindings.set(input.name, b.has(inputName(input.name)) ? inputName(input.name) : b.input(inputName(input.name), input.dtype, input.shape ?? []));
-      }
-      return inlineGraph(b, graph, bindings, prefix);
-    };
-    const current = instance(incomingDims, incomingInput, shared, 'incoming/');
-    const incomingLoss = current.get(loss);
-    if (incomingLoss === undefined) throw new InvalidArgumentError(`loss '${loss}' is not a value of graph '${model.graph.name}'`);
+    const shared = sharedWeights(b, model, trainable);
+    const current = modelInstance(b, model, incomingDims, shared, incomingInput, 'incoming/');
+    const incomingLoss = instanceValue(current, loss, 'loss', model);
     const grads = appendGradients(b, { loss: incomingLoss, wrt: this.trainable });
     const moved = new Map(shared);
     for (const name of this.trainable) moved.set(name, b.sub(name, b.mul(lr, grads.get(name)!)));
-    const before = instance(candidateDims, candidateInput, shared, 'before/').get(perSampleLoss);
-    const after = instance(candidateDims, candidateInput, moved, 'after/').get(perSampleLoss);
-    if (before === undefined || after === undefined) {
-      throw new InvalidArgumentError(`per-sample loss '${perSampleLoss}' is not a value of graph '${model.graph.name}'`);
-    }
+    const before = instanceValue(modelInstance(b, model, candidateDims, shared, candidateInput, 'before/'), perSampleLoss, 'per-sample loss', model);
+    const after = instanceValue(modelInstance(b, model, candidateDims, moved, candidateInput, 'after/'), perSampleLoss, 'per-sample loss', model);
     const outputs = { incomingLoss: named(b, incomingLoss, 'virtual/incoming_loss'), before: named(b, before, 'virtual/before'), after: named(b, after, 'virtual/after') };
     const compiled = { model: buildWithOutputs(b, Object.values(outputs)), ...outputs };
     this.compiled.set(key, compiled);

@@ -96,6 +96,44 @@ export interface VirtualStepRunner {
   run(incoming: Feeds, candidates: Feeds, lr: number): Promise<VirtualStepResult>;
 }
 
+/** Options of {@link Executor.interferedReplayStep}. */
+export interface InterferedReplayStepSpec {
+  /** The forward model with its losses; trainable weights are initializers, other inputs are batch-major. */
+  model: Model;
+  /** Scalar mean loss over a batch (of the incoming and of the replayed rows). */
+  loss: string;
+  /** Per-sample loss `[batch]`, scored for the candidates. */
+  perSampleLoss: string;
+  /** Parameters and optimizer state; updated in place by each step. */
+  store: ParameterStore;
+  optimizer: OptimizerSpec;
+  /** Learning rate of the update; the virtual step moves by the same rate. */
+  lr: LearningRate;
+  /** Parameters to train. @default every parameter in `store` */
+  trainable?: readonly string[];
+}
+
+/** What one interfered-replay step returns. */
+export interface InterferedReplayStepResult {
+  /** mean loss(incoming) + mean loss(replay) before the update. */
+  readonly loss: number;
+  /** Positions of the replayed candidates, most interfered first (ties: lower position first). */
+  readonly chosen: readonly number[];
+  /** Their interference, loss(w′) − loss(w). */
+  readonly scores: readonly number[];
+  /** The update number just applied. */
+  readonly step: number;
+}
+
+/**
+ * ER-MIR's whole step as one run (Aljundi et al. 2019): the virtual step on the incoming batch,
+ * candidates scored by loss(w′) − loss(w), the `topK` highest replayed, and one update on
+ * mean loss(incoming) + mean loss(replay) whose incoming gradient is the virtual step's.
+ */
+export interface InterferedReplayStepRunner {
+  step(incoming: Feeds, candidates: Feeds, topK: number): Promise<InterferedReplayStepResult>;
+}
+
 /**
  * What strategies run on: the operations of a training engine, declared here (pure code) and
  * implemented by libs/engine on ONNX Runtime (CPU or CUDA). Strategies never import the runtime.
@@ -111,5 +149,10 @@ export interface Executor {
   trainStep(spec: TrainStepSpec): TrainStepRunner;
   /** A virtual step for Maximally Interfered Retrieval. */
   virtualStep(spec: VirtualStepSpec): VirtualStepRunner;
+  /**
+   * MIR's virtual step, retrieval and update fused into one run. Optional: an executor without it
+   * (a wrapper, a remote engine) leaves callers on {@link virtualStep} followed by {@link trainStep}.
+   */
+  interferedReplayStep?(spec: InterferedReplayStepSpec): InterferedReplayStepRunner;
 }
 

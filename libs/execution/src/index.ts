@@ -1,5 +1,5 @@
 /**
- * The execution interface strategies run on (forward, train steps, virtual steps, gradients),
+ * The execution interface strategies run on (forward, train steps, virtual steps, fused MIR steps, gradients),
  * parameter stores and optimizer specs. libs/engine implements it on ONNX Runtime.
  */
 export { ParameterStore } from './parameter-store.js';
@@ -11,6 +11,9 @@ export type {
   ForwardRequest,
   GradientRequest,
   GradientResult,
+  InterferedReplayStepResult,
+  InterferedReplayStepRunner,
+  InterferedReplayStepSpec,
   LearningRate,
   TrainStepResult,
   TrainStepRunner,

@@ -4,7 +4,7 @@ import { type OpRule } from './rule-context.js';
 import { broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
 import { einsumRule, gemmRule, matMulRule } from './rules/linalg.js';
 import { convRule, convTransposeRule, globalPoolRule, layerNormRule, poolRule, softmaxCrossEntropyRule } from './rules/nn.js';
-import { argMaxRule, reduction, softmaxRule } from './rules/reduce.js';
+import { argMaxRule, reduction, softmaxRule, topKRule } from './rules/reduce.js';
 import {
   concatRule,
   expandRule,
@@ -88,6 +88,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = Object.freeze({
   ReduceProd: reduction(product),
   ReduceLogSumExp: reduction(),
   ArgMax: argMaxRule,
+  TopK: topKRule,
   // Neural-network ops.
   Conv: convRule,
   ConvTranspose: convTransposeRule,

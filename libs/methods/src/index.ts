@@ -6,7 +6,7 @@ export { naive, NAIVE_OPTIONS } from './naive.js';
 export { joint, JOINT_OPTIONS } from './joint.js';
 export { er, ER_DEFAULTS, ER_OPTIONS } from './er.js';
 export { mir, MIR_DEFAULTS, MIR_OPTIONS } from './mir.js';
-export { interferenceRunner, mostInterfered, topKIndices } from './interference.js';
+export { InterferedReplay, interferenceRunner, mostInterfered, topKIndices } from './interference.js';
 export type { Interference, ScoredRows } from './interference.js';
 export { ReservoirMemory } from './reservoir-memory.js';
 export type { MemoryBatch, MemorySample, MemorySnapshot, ReservoirMemoryOptions, SampleFilter } from './reservoir-memory.js';

@@ -2,9 +2,10 @@
  * MIR's scoring (Aljundi et al. 2019), the one implementation the `mir` strategy and the
  * replay-memory service's RetrieveInterfered both run: a virtual SGD step on the incoming batch
  * (one graph on the engine, nothing committed), each candidate scored by its loss after the step
- * minus its loss before, the k highest kept.
+ * minus its loss before, the k highest kept. {@link InterferedReplay} runs the same scoring and the
+ * replay update as one graph where the executor offers it.
  */
-import type { Executor, ParameterStore, VirtualStepRunner } from '@mneme/execution';
+import type { Executor, InterferedReplayStepRunner, OptimizerSpec, ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
@@ -48,6 +49,63 @@ export async function mostInterfered(runner: VirtualStepRunner, width: number, i
   const scores = Array.from(after, (a, i) => a - before[i]!);
   const chosen = topKIndices(scores, Math.min(topK, scores.length));
   return { chosen, scores: chosen.map((c) => scores[c]!) };
+}
+
+/** The graph and parameters a fused MIR step trains (a classifier with its losses). */
+export interface InterferedModel {
+  readonly model: Model;
+  readonly store: ParameterStore;
+}
+
+/**
+ * MIR's whole step — virtual step, scoring, top-k and the update on mean loss(incoming) + mean
+ * loss(replay) — as one run on executors that offer it ({@link Executor.interferedReplayStep}); it
+ * replaces {@link mostInterfered} followed by a replay train step, with the same choice. The runner
+ * follows the classifier: rebuilt when its graph changes (a class arrived) or its store is replaced
+ * (a restore).
+ */
+export class InterferedReplay {
+  private bound: { model: Model; store: ParameterStore; runner: InterferedReplayStepRunner } | undefined;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly net: InterferedModel,
+    private readonly optimizer: OptimizerSpec,
+    private readonly learningRate: number,
+    private readonly width: number,
+  ) {}
+
+  /** Whether the executor runs the fused step (else callers take the two-step path). */
+  static supported(executor: Executor): boolean {
+    return executor.interferedReplayStep !== undefined;
+  }
+
+  /**
+   * One update on `incoming` and the `topK` candidates a virtual step on `incoming` interferes with
+   * most; returns the chosen candidates, most interfered first.
+   */
+  async step(incoming: ScoredRows, candidates: ScoredRows, topK: number): Promise<Interference> {
+    const { chosen, scores } = await this.runner().step(feeds(incoming, this.width), feeds(candidates, this.width), Math.min(topK, candidates.labels.length));
+    return { chosen, scores };
+  }
+
+  private runner(): InterferedReplayStepRunner {
+    const { model, store } = this.net;
+    if (this.bound?.model !== model || this.bound.store !== store) {
+      const make = this.executor.interferedReplayStep;
+      if (make === undefined) throw new Error(`executor '${this.executor.device}' has no fused interfered-replay step; check InterferedReplay.supported first`);
+      const runner = make.call(this.executor, {
+        model,
+        loss: CLASSIFIER_IO.loss,
+        perSampleLoss: CLASSIFIER_IO.sampleLoss,
+        store,
+        optimizer: this.optimizer,
+        lr: this.learningRate,
+      });
+      this.bound = { model, store, runner };
+    }
+    return this.bound.runner;
+  }
 }
 
 function feeds(rows: ScoredRows, width: number) {

@@ -9,10 +9,12 @@
  *    (mean loss(incoming) + mean loss(replay), as the reference code);
  * 5. offer the incoming batch to the reservoir memory (each sample once per experience, however
  *    many epochs pass over it).
- * The virtual step runs on the engine (one graph: forward/backward on the batch, candidates at w
- * and at w′), never as a copy of the weights in JavaScript. Retrieval is skipped (plain training
- * on the incoming batch) while fewer than C eligible samples are held, so the virtual-step graph
- * is compiled for one candidate shape only.
+ * Steps 2–4 run on the engine as one graph where the executor offers it (`interferedReplayStep`:
+ * the update reuses the virtual step's incoming gradient, so the incoming batch is differentiated
+ * once); elsewhere as a virtual-step graph (forward/backward on the batch, candidates at w and at
+ * w′) followed by a replay train step. Either way the weights are never copied in JavaScript and
+ * the same candidates are chosen. Retrieval is skipped (plain training on the incoming batch) while
+ * fewer than C eligible samples are held, so the graphs are compiled for one candidate shape only.
  *
  * Options (`ctx.options`): `memory` capacity in samples (default 500), `candidates` C (default 50),
  * `topK` k (default 10), `balanced` class-balanced reservoir (default false), `exclude` which
@@ -23,7 +25,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { Classifier } from './classifier.js';
-import { interferenceRunner, mostInterfered } from './interference.js';
+import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 import { boolean, choice, defineOptions, integer } from './option-schema.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
@@ -74,10 +76,16 @@ export function mir(ctx: StrategyContext): Strategy {
   // Bound to the classifier's graph and store; rebuilt when a class arrives or a restore replaces the store.
   let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
-  const retrieve = async (batch: LabelledBatch): Promise<LabelledRows> => {
+  // One graph per step where the executor offers it; otherwise the virtual step then the train step.
+  const fused = InterferedReplay.supported(ctx.executor) ? new InterferedReplay(ctx.executor, net, ctx.optimizer, ctx.learningRate, d) : undefined;
+
+  /** C random eligible candidates, or none while fewer are held. */
+  const candidatesFor = (batch: LabelledBatch): MemorySample | undefined => {
     const filter = exclusionFilter(exclude, batch);
-    if (memory.eligible(filter) < candidates) return NO_REPLAY;
-    const pool: MemorySample = memory.sample(candidates, filter);
+    return memory.eligible(filter) < candidates ? undefined : memory.sample(candidates, filter);
+  };
+
+  const retrieve = async (batch: LabelledBatch, pool: MemorySample): Promise<LabelledRows> => {
     if (virtual?.model !== net.model || virtual.store !== net.store) {
       virtual = { model: net.model, store: net.store, runner: interferenceRunner(ctx.executor, net.model, net.store) };
     }
@@ -85,6 +93,13 @@ export function mir(ctx: StrategyContext): Strategy {
     const features = new Float32Array(chosen.length * d);
     chosen.forEach((c, i) => features.set(pool.features.subarray(c * d, (c + 1) * d), i * d));
     return { features, labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
+  };
+
+  const step = async (batch: LabelledBatch): Promise<void> => {
+    const pool = candidatesFor(batch);
+    if (pool === undefined) await trainer.step(batch, NO_REPLAY);
+    else if (fused !== undefined) await fused.step(batch, pool, topK);
+    else await trainer.step(batch, await retrieve(batch, pool));
   };
 
   return {
@@ -95,7 +110,7 @@ export function mir(ctx: StrategyContext): Strategy {
     learn: async (batch: LabelledBatch) => {
       checkReplayBatch(batch, { inputSize: d, classes: net.classes });
       if (batch.labels.length === 0) return;
-      await trainer.step(batch, await retrieve(batch));
+      await step(batch);
       const fresh = offered.fresh(batch);
       if (fresh.labels.length > 0) memory.add(fresh);
     },

@@ -37,6 +37,14 @@ describe('reduction rules', () => {
     expect(lse).toEqual({ dtype: f32, shape: [3, 4] });
   });
 
+  it('types TopK as K values and int64 indices along its axis, K read from a constant', () => {
+    const [values, indices] = inferValues({ x: [DType.float64, [2, 5]] }, (b) => b.op('TopK', ['x', b.ints([3])], {}, { outputs: 2 }));
+    expect(values).toEqual({ dtype: DType.float64, shape: [2, 3] });
+    expect(indices).toEqual({ dtype: DType.int64, shape: [2, 3] });
+    expect(() => inferShapesOf({ x: [f32, [4]] }, (b) => b.op('TopK', ['x', b.ints([5])], {}, { outputs: 2 }))).toThrow(/K \(5\) exceeds the 4 elements/);
+    expect(() => inferShapesOf({ x: [f32, [4]], k: [DType.int64, [1]] }, (b) => b.op('TopK', ['x', 'k'], {}, { outputs: 2 }))).toThrow(/K/);
+  });
+
   it('folds ReduceProd and ReduceSum over small constants', () => {
     expect(
       foldedValues({}, (b) => {

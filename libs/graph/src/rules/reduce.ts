@@ -1,4 +1,4 @@
-/** Rules for reductions (ReduceSum/Mean/Max/Min/Prod/LogSumExp, ArgMax) and Softmax/LogSoftmax. */
+/** Rules for reductions (ReduceSum/Mean/Max/Min/Prod/LogSumExp, ArgMax, TopK) and Softmax/LogSoftmax. */
 import { attrInt, attrInts } from '../attributes.js';
 import { DType } from '../dtype.js';
 import { type OpRule, type RuleContext } from '../rule-context.js';
@@ -75,6 +75,22 @@ export const argMaxRule: OpRule = {
     const x = ctx.input(0);
     const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis', 0), x.shape.length);
     return [{ dtype: DType.int64, shape: reducedShape(ctx, x.shape, [axis]) }];
+  },
+};
+
+/** TopK(x, K) along `axis` (default -1): the K values (type of x) and their int64 indices; K must be a constant. */
+export const topKRule: OpRule = {
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis', -1), x.shape.length);
+    const k = ctx.requireConstant(1, 'K');
+    if (k.length !== 1 || !Number.isInteger(k[0]) || k[0]! < 0) ctx.fail(`K must hold one non-negative integer, got [${k.join(', ')}]`);
+    if (k[0]! > x.shape[axis]!) ctx.fail(`K (${k[0]}) exceeds the ${x.shape[axis]} elements along axis ${axis}`);
+    const shape = x.shape.map((d, i) => (i === axis ? k[0]! : d));
+    return [
+      { dtype: x.dtype, shape },
+      { dtype: DType.int64, shape: [...shape] },
+    ];
   },
 };
 
