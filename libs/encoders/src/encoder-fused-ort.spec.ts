@@ -3,7 +3,7 @@
 // inference types the fused graph. (Here, not in libs/models: core libs may not import the engine.)
 import { createExecutor, Engine } from '@mneme/engine';
 import { type Executor } from '@mneme/execution';
-import { inferShapes, type Model } from '@mneme/graph';
+import { estimateFlops, inferShapes, type Model } from '@mneme/graph';
 import { bertParameterShapes, buildBertEncoder, buildBertEncoderFused, ENCODER_IO, filled, type BertConfig, type BertFusions, type BertWeights } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
@@ -68,6 +68,8 @@ describe('fused forward-only BERT encoder on ONNX Runtime', () => {
     expect(fused.opsetImports).toContainEqual({ domain: 'com.microsoft', version: 1 });
     const types = inferShapes(fused);
     expect(types.get(ENCODER_IO.lastHiddenState)?.shape).toEqual([2, 7, 16]);
+    // The fused kernels do the same products: FLOP estimates (thread-pool sizing) agree.
+    expect(estimateFlops(fused)).toBe(estimateFlops(buildBertEncoder(CONFIG, weights, { batch: 2, sequence: 7 })));
     expect(fused.graph.nodes.filter((n) => n.domain === 'com.microsoft').map((n) => n.opType)).toEqual(expect.arrayContaining(['Attention', 'BiasGelu', 'SkipLayerNormalization']));
   });
 });
