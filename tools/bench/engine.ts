@@ -4,14 +4,26 @@
  * shape, side by side with eager PyTorch in the same run when `import torch` works.
  * Prints one JSON object per line: bench, metric, value, unit, and ratio (mneme / PyTorch).
  *
+ * Encoder cases also print, measured in the same run:
+ * - `<case>/gemm_gflops`: ONNX Runtime MatMul alone on the encoder's own shapes (the chain of one
+ *   layer's [b·s, h]×[h, h] ×4, [b·s, h]×[h, ffn] and [b·s, ffn]×[ffn, h] products): this machine's
+ *   GEMM rate, the ceiling of a GEMM-bound graph. Each case's GFLOP/s line carries
+ *   `fraction_of_gemm` (whole-graph GFLOP/s / that rate).
+ * - `<case>/forward_vs_ort_export_ms`: mneme's forward next to ONNX Runtime running PyTorch's own
+ *   ONNX export of the same model (torch.onnx.export, optimisation level all, same threads), the
+ *   practical limit; `ratio` is mneme / that.
+ * Forward rows use the forward-only graph (`buildBertEncoderFused`, ONNX Runtime's fused kernels),
+ * as the inference path does; `<case>/forward_standard_ops_ms` is the standard-op graph that
+ * gradients are built from. Rows with a target carry `goal` (e.g. "<= 1.0").
+ *
  * Env: MNEME_BENCH_THREADS (default 2), MNEME_BENCH_SECONDS per case (default 3),
  * MNEME_BENCH_PYTHON (default python3), MNEME_BENCH_CASES (comma-separated filter).
  */
 import { spawnSync } from 'node:child_process';
 import { forward, lossAndGradients, Engine, TrainStep } from '@mneme/engine';
 import { ParameterStore } from '@mneme/execution';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
-import { buildBertEncoder, buildMlp, CLASSIFIER_IO, ENCODER_IO, MINILM_L6_SHAPE, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
+import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { buildBertEncoder, buildBertEncoderFused, buildMlp, CLASSIFIER_IO, ENCODER_IO, MINILM_L6_SHAPE, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 
@@ -19,7 +31,15 @@ const threads = Number(process.env['MNEME_BENCH_THREADS'] ?? 2);
 const budgetMs = 1000 * Number(process.env['MNEME_BENCH_SECONDS'] ?? 3);
 const python = process.env['MNEME_BENCH_PYTHON'] ?? 'python3';
 const only = process.env['MNEME_BENCH_CASES']?.split(',');
-const SGEMM_PEAK_GFLOPS = Number(process.env['MNEME_BENCH_PEAK_GFLOPS'] ?? 300);
+
+/** Targets by metric suffix (mneme / reference, or fraction of the GEMM rate). */
+const GOALS: ReadonlyArray<{ match: RegExp; goal: string }> = [
+  { match: /^minilm-.*\/(forward|input_gradient)_gflops$/, goal: 'fraction_of_gemm >= 0.85' },
+  { match: /^minilm-.*\/forward_vs_ort_export_ms$/, goal: 'ratio <= 1.0' },
+  { match: /^bert-h128-.*\/(forward|input_gradient)_ms$/, goal: 'ratio <= 0.7' },
+  { match: /^mlp-.*\/train_step_ms$/, goal: 'ratio <= 1.0' },
+];
+const goalOf = (metric: string) => GOALS.find((g) => g.match.test(metric))?.goal;
 
 interface Line {
   bench: string;
@@ -49,8 +69,8 @@ const rng = Rng.seeded(0);
 const randTensor = (shape: number[], lo = 0, hi = 1): Tensor<'float32'> =>
   tensor('float32', shape, Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.uniform(lo, hi)));
 
-/** Measurements of one case: metric → ms, plus FLOPs where known. */
-type Results = Map<string, { ms: number; flops?: number }>;
+/** Measurements of one case: metric → ms, plus FLOPs where known and the GEMM rate on its shapes. */
+type Results = Map<string, { ms: number; flops?: number; gemmGflops?: number }>;
 
 async function mlpCases(engine: Engine, results: Results): Promise<void> {
   for (const batch of [10, 128]) {
@@ -77,9 +97,31 @@ function encoderFlops(c: BertConfig, batch: number, seq: number): { forward: num
   return { forward: forwardFlops, inputGradient: forwardFlops + c.numHiddenLayers * (linear + 2 * attention) };
 }
 
+/**
+ * GFLOP/s of ONNX Runtime MatMul alone on one encoder layer's linear shapes, chained
+ * (x·Wq·Wk·Wv·Wo·W1·W2), run through the same engine and threads as the encoder itself.
+ */
+async function gemmRate(engine: Engine, config: BertConfig, tokens: number): Promise<number> {
+  const [h, ffn] = [config.hiddenSize, config.intermediateSize];
+  const b = new GraphBuilder({ name: 'gemm-rate' });
+  let x = b.input('x', DType.float32, [tokens, h]);
+  const shapes: [number, number][] = [[h, h], [h, h], [h, h], [h, h], [h, ffn], [ffn, h]];
+  shapes.forEach(([k, n], i) => {
+    const w = b.initializer(`w${i}`, createTensor(DType.float32, [k, n], Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1) / Math.sqrt(k))));
+    x = b.matMul(x, w);
+  });
+  b.output(x, DType.float32, [tokens, h]);
+  const model = b.build();
+  const feeds = { x: randTensor([tokens, h], -1, 1) };
+  const flops = shapes.reduce((sum, [k, n]) => sum + 2 * tokens * k * n, 0);
+  return flops / ((await timed(() => forward(engine, model, feeds), 3, 5)) * 1e6);
+}
+
 async function encoderCase(engine: Engine, results: Results, name: string, config: BertConfig, batch = 16, seq = 64): Promise<void> {
   if (only && !only.some((o) => name.startsWith(o))) return;
-  const encoder = buildBertEncoder(config, randomBertWeights(config, 0));
+  const weights = randomBertWeights(config, 0);
+  const encoder = buildBertEncoder(config, weights);
+  const fused = buildBertEncoderFused(config, weights);
   const b = GraphBuilder.from(encoder);
   b.op('ReduceSum', [ENCODER_IO.meanPooled], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] });
   b.output('objective', DType.float32, []);
@@ -88,9 +130,12 @@ async function encoderCase(engine: Engine, results: Results, name: string, confi
   const mask = tensor('int64', [batch, seq], BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < (seq * 3) / 4 ? 1n : 0n)));
   const feeds = { [ENCODER_IO.inputsEmbeds]: embeds, [ENCODER_IO.attentionMask]: mask };
   const flops = encoderFlops(config, batch, seq);
-  results.set(`${name}/forward`, { ms: await timed(() => forward(engine, encoder, feeds), 2, 3), flops: flops.forward });
+  const gemmGflops = await gemmRate(engine, config, batch * seq);
+  results.set(`${name}/gemm`, { ms: 0, gemmGflops });
+  results.set(`${name}/forward`, { ms: await timed(() => forward(engine, fused, feeds), 2, 3), flops: flops.forward, gemmGflops });
+  results.set(`${name}/forward_standard_ops`, { ms: await timed(() => forward(engine, encoder, feeds), 2, 3), flops: flops.forward, gemmGflops });
   const grad = () => lossAndGradients(engine, withObjective, feeds, { loss: 'objective', wrt: [ENCODER_IO.inputsEmbeds] });
-  results.set(`${name}/input_gradient`, { ms: await timed(grad, 2, 3), flops: flops.inputGradient });
+  results.set(`${name}/input_gradient`, { ms: await timed(grad, 2, 3), flops: flops.inputGradient, gemmGflops });
 }
 
 function torchResults(): Map<string, number> | undefined {
@@ -128,21 +173,41 @@ async function main(): Promise<void> {
   });
   await encoderCase(engine, results, 'minilm-l6-h384/seq-64/batch-16', MINILM_L6_SHAPE);
   const torch = torchResults();
-  for (const [metric, { ms, flops }] of results) {
+  for (const [metric, { ms, flops, gemmGflops }] of results) {
+    if (metric.endsWith('/gemm')) {
+      print({ bench: 'engine', metric: `${metric}_gflops`, value: round(gemmGflops!, 1), unit: 'GFLOP/s', op: 'onnxruntime-matmul', threads });
+      continue;
+    }
     const reference = torch?.get(metric);
-    print({
+    const line: Line = {
       bench: 'engine',
       metric: `${metric}_ms`,
-      value: Number(ms.toFixed(3)),
+      value: round(ms, 3),
       unit: 'ms',
-      ...(reference === undefined ? {} : { ratio: Number((ms / reference).toFixed(3)), ratio_to: 'pytorch-eager', pytorch_ms: Number(reference.toFixed(3)) }),
+      ...(reference === undefined ? {} : { ratio: round(ms / reference, 3), ratio_to: 'pytorch-eager', pytorch_ms: round(reference, 3) }),
       threads,
-    });
-    if (flops !== undefined) {
+    };
+    print(withGoal(line));
+    const ortExport = metric.endsWith('/forward') ? torch?.get(`${metric}_ort_export`) : undefined;
+    if (ortExport !== undefined) {
+      const vs: Line = { bench: 'engine', metric: `${metric}_vs_ort_export_ms`, value: round(ms, 3), unit: 'ms', ratio: round(ms / ortExport, 3), ratio_to: 'onnxruntime-on-pytorch-export', ort_export_ms: round(ortExport, 3), threads };
+      print(withGoal(vs));
+    }
+    if (flops !== undefined && gemmGflops !== undefined) {
       const gflops = flops / (ms * 1e6);
-      print({ bench: 'engine', metric: `${metric}_gflops`, value: Number(gflops.toFixed(1)), unit: 'GFLOP/s', ratio: Number((gflops / SGEMM_PEAK_GFLOPS).toFixed(3)), ratio_to: `sgemm-peak-${SGEMM_PEAK_GFLOPS}-gflops` });
+      const fraction = round(gflops / gemmGflops, 3);
+      print(withGoal({ bench: 'engine', metric: `${metric}_gflops`, value: round(gflops, 1), unit: 'GFLOP/s', ratio: fraction, ratio_to: 'onnxruntime-matmul-same-shapes', fraction_of_gemm: fraction, gemm_gflops: round(gemmGflops, 1) }));
     }
   }
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+function withGoal(line: Line): Line {
+  const goal = goalOf(line.metric);
+  return goal === undefined ? line : { ...line, goal };
 }
 
 await main();

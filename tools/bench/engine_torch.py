@@ -1,19 +1,32 @@
 """PyTorch side of `npm run bench:engine`: times the same computations in eager PyTorch.
 
 Prints one JSON object per line: {"case": ..., "metric": ..., "ms": ...}. Run by
-tools/bench/engine.ts when `import torch` works in the chosen interpreter.
+tools/bench/engine.ts when `import torch` works in the chosen interpreter. When onnxruntime (and
+the exporter's dependencies) import too, each encoder is also exported with torch.onnx.export and
+timed on ONNX Runtime (optimisation level all, same threads): metric "forward_ort_export", the
+practical limit of a forward pass on this machine.
 """
+import contextlib
 import json
 import math
+import os
 import statistics
 import sys
+import tempfile
 import time
+import warnings
 
 import torch
 
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
 torch.manual_seed(0)
 BUDGET_S = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+# The same case filter as the TypeScript side (comma-separated name prefixes).
+ONLY = [c for c in os.environ.get("MNEME_BENCH_CASES", "").split(",") if c]
+
+
+def wanted(case):
+    return not ONLY or any(case.startswith(o) for o in ONLY)
 
 
 def timed(fn, warmup=3, min_iters=5):
@@ -38,6 +51,8 @@ def emit(case, metric, ms):
 mlp = torch.nn.Sequential(torch.nn.Linear(784, 400), torch.nn.ReLU(), torch.nn.Linear(400, 400), torch.nn.ReLU(), torch.nn.Linear(400, 10))
 opt = torch.optim.SGD(mlp.parameters(), lr=0.1)
 for batch in (10, 128):
+    if not wanted(f"mlp-784-400-400-10/batch-{batch}"):
+        continue
     x = torch.rand(batch, 784)
     y = torch.randint(0, 10, (batch,))
 
@@ -77,6 +92,8 @@ class Layer(torch.nn.Module):
 
 
 def encoder_case(name, h, layers, heads, ffn, seq=64, batch=16):
+    if not wanted(name):
+        return
     net = torch.nn.ModuleList(Layer(h, heads, ffn) for _ in range(layers))
     for p in net.parameters():
         p.requires_grad_(False)
@@ -100,6 +117,52 @@ def encoder_case(name, h, layers, heads, ffn, seq=64, batch=16):
 
     emit(name, "forward", timed(fwd))
     emit(name, "input_gradient", timed(grad))
+
+    def run_masked(x, m):
+        b = (1 - m)[:, None, None, :] * torch.finfo(torch.float32).min
+        for layer in net:
+            x = layer(x, b)
+        return (x * m[..., None]).sum(1) / m.sum(1, keepdim=True)
+
+    ort_ms = ort_export_forward(run_masked, emb, mask)
+    if ort_ms is not None:
+        emit(name, "forward_ort_export", ort_ms)
+
+
+class _Wrapped(torch.nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x, mask):
+        return self.fn(x, mask)
+
+
+def ort_export_forward(fn, emb, mask):
+    """Median ms of ONNX Runtime running torch.onnx.export's graph of fn(emb, mask), or None."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        print("onnxruntime not importable: no ORT-on-PyTorch-export rows", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        try:
+            # The exporter reports progress on stdout, which carries this script's results.
+            with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(_Wrapped(fn).eval(), (emb, mask), path, input_names=["x", "mask"], output_names=["pooled"])
+        except Exception as error:  # the exporter's optional dependencies may be missing
+            print(f"torch.onnx.export failed ({error}): no ORT-on-PyTorch-export rows", file=sys.stderr)
+            return None
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        feeds = {"x": emb.numpy(), "mask": mask.numpy()}
+        return timed(lambda: session.run(None, feeds))
 
 
 encoder_case("bert-h128-l2-a2-f512/seq-64/batch-16", 128, 2, 2, 512)

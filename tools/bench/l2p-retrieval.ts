@@ -241,7 +241,7 @@ if (!args.includes('--skip-cost')) {
   initPromptPool(pool, { size: M, length: L, selected: N, dim: D }, seed);
   const plainEncode = async (ids: readonly number[]) => {
     const { feeds } = await promptedFeeds(executor, text, undefined, ids);
-    return executor.forward(store.encoder, { [ENCODER_IO.inputsEmbeds]: feeds[L2P_IO.embeds]!, [ENCODER_IO.attentionMask]: feeds[L2P_IO.mask]! }, { fetches: [text.pooled] });
+    return executor.forward(store.inferenceEncoder, { [ENCODER_IO.inputsEmbeds]: feeds[L2P_IO.embeds]!, [ENCODER_IO.attentionMask]: feeds[L2P_IO.mask]! }, { fetches: [text.pooled] });
   };
   const promptedEncode = async (ids: readonly number[]) => {
     const { feeds } = await promptedFeeds(executor, text, pool, ids);

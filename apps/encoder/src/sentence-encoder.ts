@@ -88,7 +88,7 @@ export class SentenceEncoder {
       });
       const fetches = [ENCODER_IO.meanPooled, ENCODER_IO.cls];
       const result = await this.executor.forward(
-        this.store.encoder,
+        this.store.inferenceEncoder,
         { [ENCODER_IO.inputsEmbeds]: embeds!, [ENCODER_IO.attentionMask]: tensor('int64', batch.shape, batch.attentionMask) },
         { fetches },
       );

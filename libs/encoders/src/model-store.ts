@@ -18,9 +18,11 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
-import { loadModel, saveModel, type Model } from '@mneme/graph';
+import { loadModel, saveModel, type Dim, type Model } from '@mneme/graph';
 import {
+  buildBertEncoderFused,
   buildBertGraphs,
+  ENCODER_IO,
   importHfBert,
   parseVocabText,
   validateBertConfig,
@@ -77,8 +79,17 @@ export interface EncoderStore {
   tokenizer: WordPieceTokenizer;
   /** input_ids (+ token_type_ids) → inputs_embeds. */
   embeddings: Model;
-  /** inputs_embeds + attention_mask → last_hidden_state, cls, mean_pooled. */
+  /**
+   * inputs_embeds + attention_mask → last_hidden_state, cls, mean_pooled, in standard ONNX ops: the
+   * graph gradients are built from (prompt tuning, distillation).
+   */
   encoder: Model;
+  /**
+   * The same encoder for inference only, built at load from `encoder`'s weights with ONNX Runtime's
+   * fused kernels (`buildBertEncoderFused`): same inputs and outputs, faster forward passes, no
+   * gradients. Embedding and serving paths run this one.
+   */
+  inferenceEncoder: Model;
 }
 
 /** sha256 of a file, streamed (weights files are large). */
@@ -252,7 +263,7 @@ export function storeFilesPresent(dir: string, manifest: StoreManifest): boolean
 }
 
 /**
- * Loads a stored encoder: manifest, tokenizer and both graphs.
+ * Loads a stored encoder: manifest, tokenizer, both graphs and the forward-only encoder built from them.
  *
  * @throws InvalidArgumentError when the folder is not a complete mneme model store
  */
@@ -267,5 +278,12 @@ export async function loadEncoderStore(dir: string): Promise<EncoderStore> {
   const { specialTokenIds: _ids, ...settings } = manifest.tokenizer;
   const tokenizer = new WordPieceTokenizer(parseVocabText(await readFile(join(dir, manifest.files.vocab), 'utf8')), settings);
   const [embeddings, encoder] = await Promise.all([loadModel(join(dir, manifest.files.embeddings)), loadModel(join(dir, manifest.files.encoder))]);
-  return { dir, manifest, tokenizer, embeddings, encoder };
+  const inferenceEncoder = buildBertEncoderFused(manifest.config, encoder.graph.initializers, encoderDims(encoder));
+  return { dir, manifest, tokenizer, embeddings, encoder, inferenceEncoder };
+}
+
+/** The batch and sequence dims the stored encoder declares for inputs_embeds (kept by the fused graph). */
+function encoderDims(encoder: Model): { batch?: Dim; sequence?: Dim } {
+  const shape = encoder.graph.inputs.find((i) => i.name === ENCODER_IO.inputsEmbeds)?.shape;
+  return shape === undefined ? {} : { batch: shape[0]!, sequence: shape[1]! };
 }

@@ -42,7 +42,8 @@ export function sentenceEmbeddingGraph(store: EncoderStore): Model {
     new Map([[ENCODER_IO.inputIds, ids], ...(embeddingInputs.has(ENCODER_IO.tokenTypeIds) ? ([[ENCODER_IO.tokenTypeIds, types]] as const) : [])]),
     'embeddings/',
   ).get(ENCODER_IO.inputsEmbeds)!;
-  const encoded = inlineGraph(b, store.encoder.graph, new Map([[ENCODER_IO.inputsEmbeds, embeds], [ENCODER_IO.attentionMask, mask]]), 'encoder/');
+  // The forward-only encoder, on ONNX Runtime's fused kernels (the stored graph is for training).
+  const encoded = inlineGraph(b, store.inferenceEncoder.graph, new Map([[ENCODER_IO.inputsEmbeds, embeds], [ENCODER_IO.attentionMask, mask]]), 'encoder/');
   const pooled = encoded.get(store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled)!;
   const vector = store.manifest.normalize ? l2Normalized(b, pooled) : pooled;
   b.op('Identity', [vector], {}, { outputs: [SENTENCE_IO.embedding] });
@@ -50,7 +51,7 @@ export function sentenceEmbeddingGraph(store: EncoderStore): Model {
   const built = b.build({ validate: false });
   const model: Model = {
     ...built,
-    opsetImports: mergedOpsets([built, store.embeddings, store.encoder]),
+    opsetImports: mergedOpsets([built, store.embeddings, store.inferenceEncoder]),
     graph: pruneDeadNodes(built.graph),
   };
   graphs.set(store, model);

@@ -379,11 +379,19 @@ export class GraphBuilder {
     return cloneGraph(this.graph);
   }
 
-  /** A model of the graph as built so far (a structural copy). Validates unless `validate: false`. */
+  /**
+   * A model of the graph as built so far (a structural copy). Validates unless `validate: false`.
+   * A non-default op domain used by a node and not yet imported is imported at version 1 (the
+   * version of ONNX Runtime's `com.microsoft` contrib ops).
+   */
   build(options: BuildOptions = {}): Model {
+    const opsetImports = this.base.opsetImports.map((o) => ({ ...o }));
+    for (const n of this.graph.nodes) {
+      if (!isDefaultDomain(n.domain) && !opsetImports.some((o) => o.domain === n.domain)) opsetImports.push({ domain: n.domain, version: 1 });
+    }
     return {
       ...this.base,
-      opsetImports: this.base.opsetImports.map((o) => ({ ...o })),
+      opsetImports,
       metadata: { ...this.base.metadata },
       graph: this.buildGraph(options),
     };

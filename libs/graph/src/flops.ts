@@ -6,7 +6,8 @@ const product = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1)
 
 /**
  * Floating-point operations of one run of a graph, its symbolic dims bound by `dims`, counting only
- * the products that dominate (MatMul, Gemm, Conv, ConvTranspose; 2 per multiply-add). Used to size thread pools:
+ * the products that dominate (MatMul, Gemm, Conv, ConvTranspose, the contrib Attention and
+ * MultiHeadAttention; 2 per multiply-add). Used to size thread pools:
  * small graphs run faster on one thread than on several that must synchronise.
  */
 export function estimateFlops(target: Model | Graph, dims: Readonly<Record<string, number>> = {}): number {
@@ -37,6 +38,19 @@ export function estimateFlops(target: Model | Graph, dims: Readonly<Record<strin
         const x = shape(node.inputs[0]!);
         const w = shape(node.inputs[1]!);
         flops += 2 * product(x) * product(w.slice(1));
+        break;
+      }
+      case 'Attention': {
+        // Packed Q/K/V projection, then Q·Kᵀ and P·V.
+        const [x, w] = [shape(node.inputs[0]!), shape(node.inputs[1]!)];
+        const [batch = 1, seq = 1, width = 1] = x;
+        const hidden = (w[1] ?? 0) / 3;
+        flops += 2 * batch * seq * width * 3 * hidden + 4 * batch * seq * seq * hidden;
+        break;
+      }
+      case 'MultiHeadAttention': {
+        const [q, k, v] = [shape(node.inputs[0]!), shape(node.inputs[1]!), shape(node.inputs[2]!)];
+        flops += 2 * (q[0] ?? 1) * (q[1] ?? 1) * (k[1] ?? 1) * ((q[2] ?? 0) + (v[2] ?? 0));
         break;
       }
       default:

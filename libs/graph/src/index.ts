@@ -31,6 +31,7 @@ export type { PruneOptions } from './prune.js';
 export { inferGraph, inferShapes } from './shape-inference.js';
 export type { GraphInference, InferShapesOptions } from './shape-inference.js';
 export type { FoldedValues, TensorType } from './rule-context.js';
-export { isSupportedOp, SUPPORTED_OPS } from './op-rules.js';
+export { isSupportedOp, opRule, SUPPORTED_OPS } from './op-rules.js';
+export { CONTRIB_OP_RULES, MS_DOMAIN } from './rules/contrib.js';
 export { clearSpecializations, specialize, specializeModel } from './specialize.js';
 export { estimateFlops } from './flops.js';

@@ -2,6 +2,7 @@
 import { DType, dtypeInfo } from './dtype.js';
 import { type OpRule } from './rule-context.js';
 import { broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
+import { CONTRIB_OP_RULES, MS_DOMAIN } from './rules/contrib.js';
 import { einsumRule, gemmRule, matMulRule } from './rules/linalg.js';
 import { convRule, convTransposeRule, globalPoolRule, layerNormRule, poolRule, softmaxCrossEntropyRule } from './rules/nn.js';
 import { argMaxRule, reduction, softmaxRule, topKRule } from './rules/reduce.js';
@@ -127,7 +128,13 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = Object.freeze({
 /** Every op type (default ONNX domain) that shape inference supports, sorted. */
 export const SUPPORTED_OPS: readonly string[] = Object.freeze(Object.keys(OP_RULES).sort());
 
+/** The shape rule of an op type in a domain (default ONNX or ONNX Runtime's `com.microsoft`), if any. */
+export function opRule(opType: string, domain = ''): OpRule | undefined {
+  const table = domain === '' || domain === 'ai.onnx' ? OP_RULES : domain === MS_DOMAIN ? CONTRIB_OP_RULES : undefined;
+  return table !== undefined && Object.prototype.hasOwnProperty.call(table, opType) ? table[opType] : undefined;
+}
+
 /** Whether an op type in a domain has a shape rule. */
 export function isSupportedOp(opType: string, domain = ''): boolean {
-  return (domain === '' || domain === 'ai.onnx') && Object.prototype.hasOwnProperty.call(OP_RULES, opType);
+  return opRule(opType, domain) !== undefined;
 }

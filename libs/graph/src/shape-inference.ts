@@ -1,8 +1,8 @@
 /** Static shape and dtype inference over a whole graph, with folding of small constant values. */
 import { DType, dtypeInfo, dtypeName } from './dtype.js';
 import { GraphError, ShapeInferenceError, UnsupportedOpError } from './errors.js';
-import { DEFAULT_OPSET, defaultOpsetVersion, type Graph, isDefaultDomain, MIN_OPSET, type Model, type Node } from './ir.js';
-import { OP_RULES } from './op-rules.js';
+import { DEFAULT_OPSET, defaultOpsetVersion, type Graph, MIN_OPSET, type Model, type Node } from './ir.js';
+import { opRule } from './op-rules.js';
 import { type FoldedValues, type RuleContext, type TensorType } from './rule-context.js';
 import { topologicalOrder } from './topology.js';
 import { elementCount, tensorToNumbers } from './tensor-value.js';
@@ -75,7 +75,7 @@ export function inferGraph(target: Model | Graph, options: InferShapesOptions = 
   if (opset === undefined) throw new ShapeInferenceError('Model imports no default ONNX opset');
   if (opset < MIN_OPSET) throw new ShapeInferenceError(`Opset ${opset} is not supported; mneme needs opset ${MIN_OPSET} or later`);
   for (const node of graph.nodes) {
-    if (!isDefaultDomain(node.domain) || !Object.prototype.hasOwnProperty.call(OP_RULES, node.opType)) {
+    if (opRule(node.opType, node.domain) === undefined) {
       throw new UnsupportedOpError(node.opType, node.name, node.domain);
     }
   }
@@ -102,7 +102,7 @@ export function inferShapes(target: Model | Graph, options: InferShapesOptions =
 }
 
 function inferNode(node: Node, opset: number, types: Map<string, TensorType>, constants: Map<string, FoldedValues>, maxFold: number): void {
-  const rule = OP_RULES[node.opType];
+  const rule = opRule(node.opType, node.domain)!;
   const fail = (message: string): never => {
     throw new ShapeInferenceError(`${node.opType} node '${node.name}': ${message}`, node.name);
   };

@@ -78,7 +78,8 @@ export function randomBertWeights(c: BertConfig, seed = 0): BertWeights {
   return weights;
 }
 
-function checked(c: BertConfig, weights: BertWeights, names: readonly string[]): void {
+/** Throws RangeError listing config problems and missing or mis-shaped `names` in `weights`. */
+export function checkedBertWeights(c: BertConfig, weights: BertWeights, names: readonly string[]): void {
   const problems = validateBertConfig(c);
   const shapes = bertParameterShapes(c);
   for (const name of names) {
@@ -96,7 +97,7 @@ function checked(c: BertConfig, weights: BertWeights, names: readonly string[]):
  */
 export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options: BertGraphOptions = {}): Model {
   const names = [...bertParameterShapes(c).keys()].filter((n) => n.startsWith('embeddings.'));
-  checked(c, weights, names);
+  checkedBertWeights(c, weights, names);
   const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
   const b = new GraphBuilder({ name: 'bert-embeddings' });
   for (const n of names) b.initializer(n, weights.get(n)!);
@@ -120,7 +121,7 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
  */
 export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: BertGraphOptions = {}): Model {
   const names = [...bertParameterShapes(c).keys()].filter((n) => n.startsWith('encoder.'));
-  checked(c, weights, names);
+  checkedBertWeights(c, weights, names);
   const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
   const h = c.hiddenSize;
   const heads = c.numAttentionHeads;

@@ -7,6 +7,8 @@ export { MINILM_L6_SHAPE, validateBertConfig } from './bert-config.js';
 export type { BertConfig } from './bert-config.js';
 export { buildBertEmbeddings, buildBertEncoder, bertParameterShapes, randomBertWeights, ENCODER_IO } from './bert-encoder.js';
 export type { BertWeights, BertGraphOptions } from './bert-encoder.js';
+export { buildBertEncoderFused } from './bert-encoder-fused.js';
+export type { BertFusions, FusedBertGraphOptions } from './bert-encoder-fused.js';
 export { encodeSafetensors, parseSafetensors, SAFETENSORS_DTYPE_BYTES } from './safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
 export { basicTokenize, cleanText, lowerCase, isBertControl, isBertPunctuation, isBertWhitespace, isCjkIdeograph, splitOnPunctuation, stripAccents, whitespaceSplit } from './basic-tokenizer.js';
