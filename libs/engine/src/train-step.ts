@@ -37,6 +37,12 @@ const stateInput = (param: string, slot: string): string => `train/state/${param
  * ONNX graph, so each step is one `session.run`. Parameters and state are fed from the store and
  * the updated tensors swapped back in. Compiled once per batch shape (symbolic dims are bound from
  * the batch and specialised), then served from the engine's session cache.
+ *
+ * Feeding costs no copy (ORT reads the store's buffers in place). The updated tensors are fresh
+ * buffers each step: onnxruntime-node (1.30) copies every output into a new ArrayBuffer even when
+ * given a preallocated one (it writes the preallocated buffer, then copies it out), so reusing
+ * double buffers was measured slower, not faster, and is not done. With plain SGD the update runs
+ * inside the gradient GEMMs ({@link appendScaledSgdUpdate}).
  */
 export class TrainStep implements TrainStepRunner {
   private readonly compiled = new Map<string, CompiledTrainGraph>();
