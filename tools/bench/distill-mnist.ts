@@ -30,7 +30,7 @@ import type { Model } from '@mneme/graph';
 import { argmaxRows, Distiller, distilledSetFromBytes, distilledSetToBytes, type DistillMethod, type DistillNetwork } from '@mneme/methods';
 import { buildCnn, buildConvNet, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const seed = Number(env('MNEME_BENCH_SEED', '0'));
@@ -91,7 +91,7 @@ async function trainFresh(network: DistillNetwork, modelSeed: number, x: Float32
   const model = withCrossEntropyLoss(logits);
   const store = ParameterStore.fromModel(model);
   const n = y.length;
-  const labels = tensor('int64', [n], BigInt64Array.from(y, (l) => BigInt(l)));
+  const labels = tensor('int64', [n], int64FromInt32(y));
   const batch = (inputs: Float32Array) => ({ [CLASSIFIER_IO.input]: tensor('float32', [n, ...network.inputShape], inputs), [CLASSIFIER_IO.labels]: labels });
   if (protocol === 'augmented') {
     const half = evalStepsAugmented / 2;

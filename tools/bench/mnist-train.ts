@@ -9,7 +9,7 @@ import { ParameterStore } from '@mneme/execution';
 import { buildCnn, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import type { Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import { argmaxRows } from '@mneme/methods';
 
 const seed = Number(process.env['MNEME_BENCH_SEED'] ?? 0);
@@ -36,7 +36,7 @@ async function train(name: string, logits: Model, inputShape: number[], epochs: 
       const idx = order.slice(s, s + batch);
       await step.step({
         [CLASSIFIER_IO.input]: tensor('float32', [batch, ...inputShape], data.gather(idx)),
-        [CLASSIFIER_IO.labels]: tensor('int64', [batch], BigInt64Array.from(idx, (i) => BigInt(set.labels[i]!))),
+        [CLASSIFIER_IO.labels]: tensor('int64', [batch], int64FromInt32(Int32Array.from(idx, (i) => set.labels[i]!))),
       });
       steps++;
     }

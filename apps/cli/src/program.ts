@@ -3,6 +3,7 @@ import { BENCHMARKS } from '@mneme/benchmarks';
 import { STRATEGIES } from '@mneme/methods';
 import { SERVICE_FACTORIES } from '@mneme/stack';
 import { Command, Option } from 'commander';
+import { THREADS_HELP } from './commands/engine-options.js';
 import { importModelCommand } from './commands/import-model.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .option('--lr <rate>', "learning rate (default: the benchmark's)")
     .option('--epochs <n>', 'passes over each experience (default: 1 for online benchmarks)')
     .option('--batch-size <n>', "incoming batch size (default: the benchmark's)")
+    .option('--threads <n>', THREADS_HELP)
     .option('--memory <n>', 'replay memory size in samples (er, mir)')
     .option('--candidates <n>', 'MIR: random memory candidates C')
     .option('--top-k <n>', 'MIR: candidates replayed k')
@@ -74,6 +76,7 @@ export function buildProgram(): Command {
     .option('--experiences <n>', 'text benchmark: number of experiences (classes split evenly)')
     .option('--epochs <n>', "passes of offline trainers at an experience's end (default: the benchmark's)")
     .option('--batch-size <n>', "incoming batch size (default: the benchmark's)")
+    .option('--threads <n>', THREADS_HELP)
     .option('--strategy <name>', 'strategy of the streamed model', 'mir')
     .option('--seed <n>', 'seed of the model and the scenario', '0')
     .option('--memory <n>', 'replay memory size in samples (er, mir)')

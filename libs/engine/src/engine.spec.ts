@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { cloneModel, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from './engine.js';
+import { Engine, threadsFromEnv } from './engine.js';
 import { EngineError } from './engine-error.js';
 import { recordingLogger } from './test-helpers.test-util.js';
 
@@ -90,5 +90,24 @@ describe('Engine', () => {
     expect(auto.device.provider).toBe('cpu');
     expect(auto.device.reason).toMatch(/fell back/);
     expect(auto.settings).toMatchObject({ interOpNumThreads: 1, graphOptimizationLevel: 'all', allowSpinning: true });
+  });
+
+  it('reads the thread count from MNEME_THREADS, refusing anything but a positive integer', async () => {
+    expect(threadsFromEnv({})).toBeUndefined();
+    expect(threadsFromEnv({ MNEME_THREADS: ' ' })).toBeUndefined();
+    expect(threadsFromEnv({ MNEME_THREADS: '3' })).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'two', '1e2']) {
+      expect(() => threadsFromEnv({ MNEME_THREADS: bad })).toThrow(new RegExp(`MNEME_THREADS=${bad.replace('.', '\\.')} is not a thread count; set it to a positive integer`));
+    }
+    const saved = process.env['MNEME_THREADS'];
+    process.env['MNEME_THREADS'] = '1';
+    try {
+      expect((await Engine.create({ device: 'cpu' })).settings.intraOpNumThreads).toBe(1);
+      // An explicit option wins over the environment.
+      expect((await Engine.create({ device: 'cpu', intraOpNumThreads: 2 })).settings.intraOpNumThreads).toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env['MNEME_THREADS'];
+      else process.env['MNEME_THREADS'] = saved;
+    }
   });
 });

@@ -28,7 +28,7 @@ export interface EngineOptions {
   probe?: ProviderProbe;
   /** Where the device choice, compiles and failures are logged. @default silentLogger */
   logger?: Logger;
-  /** Threads inside one operator. @default os.availableParallelism() */
+  /** Threads inside one operator. @default `MNEME_THREADS` from the environment, else os.availableParallelism() */
   intraOpNumThreads?: number;
   /** Threads across operators; sessions run sequentially, so more rarely helps. @default 1 */
   interOpNumThreads?: number;
@@ -216,6 +216,21 @@ export function inputSpecs(model: Model): InputSpec[] {
   return g.inputs.map((v) => ({ name: v.name, dtype: dtypeName(v.dtype), shape: v.shape, optional: g.initializers.has(v.name) }));
 }
 
+/**
+ * Parses `MNEME_THREADS`, the intra-op thread count (unset or empty: undefined, every core).
+ *
+ * @throws InvalidArgumentError for anything but a positive integer, saying how to fix it
+ */
+export function threadsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const raw = (env['MNEME_THREADS'] ?? '').trim();
+  if (raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
+    throw new InvalidArgumentError(`MNEME_THREADS=${env['MNEME_THREADS']} is not a thread count; set it to a positive integer (e.g. MNEME_THREADS=1) or unset it to use every core`);
+  }
+  return n;
+}
+
 function resolveSettings(options: EngineOptions): EngineSettings {
   const problems: string[] = [];
   const positiveInt = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -224,7 +239,7 @@ function resolveSettings(options: EngineOptions): EngineSettings {
     return value;
   };
   const settings: EngineSettings = {
-    intraOpNumThreads: positiveInt('intraOpNumThreads', options.intraOpNumThreads, Math.max(1, availableParallelism())),
+    intraOpNumThreads: positiveInt('intraOpNumThreads', options.intraOpNumThreads ?? threadsFromEnv(), Math.max(1, availableParallelism())),
     interOpNumThreads: positiveInt('interOpNumThreads', options.interOpNumThreads, 1),
     graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     allowSpinning: options.allowSpinning ?? true,

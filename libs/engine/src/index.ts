@@ -2,7 +2,7 @@
 export { CheckpointError, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 export { CompiledSession } from './compiled-session.js';
 export type { SessionRunOptions } from './compiled-session.js';
-export { Engine, inputSpecs } from './engine.js';
+export { Engine, inputSpecs, threadsFromEnv } from './engine.js';
 export type { EngineOptions, EngineSettings, GraphOptimizationLevel, SessionOptions } from './engine.js';
 export { EngineError } from './engine-error.js';
 export {

@@ -2,10 +2,12 @@ import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
+import { type CompiledSession } from './compiled-session.js';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
 import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel } from './model-preparation.js';
 import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { appendScaledSgdUpdate, isPlainSgd } from './sgd-update.js';
 import { type Float32Tensor, type TrainStepResult, type TrainStepRunner, type TrainStepSpec } from '@mneme/execution';
 
 /** Options of {@link TrainStep.create}: the executor's spec plus engine settings. */
@@ -22,6 +24,8 @@ interface CompiledTrainGraph {
   params: Map<string, string>;
   state: Map<string, Record<string, string>>;
   keep: Map<string, string>;
+  /** Its session, once created (looked up again if the engine's cache released it). */
+  session?: CompiledSession;
 }
 
 const LR_INPUT = 'train/lr';
@@ -33,6 +37,12 @@ const stateInput = (param: string, slot: string): string => `train/state/${param
  * ONNX graph, so each step is one `session.run`. Parameters and state are fed from the store and
  * the updated tensors swapped back in. Compiled once per batch shape (symbolic dims are bound from
  * the batch and specialised), then served from the engine's session cache.
+ *
+ * Feeding costs no copy (ORT reads the store's buffers in place). The updated tensors are fresh
+ * buffers each step: onnxruntime-node (1.30) copies every output into a new ArrayBuffer even when
+ * given a preallocated one (it writes the preallocated buffer, then copies it out), so reusing
+ * double buffers was measured slower, not faster, and is not done. With plain SGD the update runs
+ * inside the gradient GEMMs ({@link appendScaledSgdUpdate}).
  */
 export class TrainStep implements TrainStepRunner {
   private readonly compiled = new Map<string, CompiledTrainGraph>();
@@ -106,7 +116,9 @@ export class TrainStep implements TrainStepRunner {
       feeds[name] = store.get(name);
       for (const slot of this.slots) feeds[stateInput(name, slot)] = store.getState(name, slot);
     }
-    const session = await this.engine.session(graph.model, this.sessionOptions());
+    // The session is kept with its graph: looking it up hashes the input shapes on every step.
+    if (graph.session === undefined || graph.session.isReleased) graph.session = await this.engine.session(graph.model, this.sessionOptions());
+    const session = graph.session;
     const out = await session.run(feeds);
     for (const [name, fetch] of graph.params) store.set(name, out[fetch] as Float32Tensor);
     for (const [name, slots] of graph.state) for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
@@ -136,14 +148,20 @@ export class TrainStep implements TrainStepRunner {
     const b = GraphBuilder.from(liftInitializers(specializeModel(model, dims), this.trainable));
     const lr = b.input(LR_INPUT, DType.float32, []);
     const step = b.input(STEP_INPUT, DType.int64, []);
-    const grads = appendGradients(b, { loss, wrt: this.trainable });
+    // Plain SGD seeds the backward pass with lr (gradients come out as lr·∇) so the update fuses into
+    // the gradient GEMMs; see appendScaledSgdUpdate.
+    const plainSgd = isPlainSgd(optimizer);
+    const seed = plainSgd ? { cotangents: new Map([[loss, b.op('Expand', [lr, b.op('Shape', [loss])])]]) } : { loss };
+    const grads = appendGradients(b, { ...seed, wrt: this.trainable });
     const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.dims]]));
     const params = this.trainable.map((name) => ({
       name,
       grad: grads.get(name)!,
       state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, shapes.get(name)!)])),
     }));
-    const update = appendOptimizerUpdate(b, optimizer, { lr, step }, params);
+    const update = plainSgd
+      ? { params: appendScaledSgdUpdate(b, params), state: new Map(this.trainable.map((n) => [n, {}])), gradNorm: undefined }
+      : appendOptimizerUpdate(b, optimizer, { lr, step }, params);
     const compiled: CompiledTrainGraph = {
       model: undefined as unknown as Model,
       loss: named(b, loss, 'train/loss'),

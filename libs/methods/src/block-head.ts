@@ -14,7 +14,7 @@ import { ParameterStore, type Executor, type OptimizerSpec, type TrainStepRunner
 import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import { checkFeatures } from './classifier.js';
 
 /** How a block scores classes: an affine map, or scaled cosine similarity. */
@@ -168,11 +168,11 @@ export class BlockHead {
     const n = checkFeatures(features, d, labels.length);
     const cols = blocks.flatMap((k) => this.blockClasses[k] ?? []);
     const index = new Map(cols.map((c, i) => [c, i]));
-    const targets = new BigInt64Array(n);
+    const targets = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const col = index.get(labels[i]!);
       if (col === undefined) throw new InvalidArgumentError(`label ${labels[i]} of sample ${i} is not a class of head blocks [${blocks.join(', ')}]`);
-      targets[i] = BigInt(col);
+      targets[i] = col;
     }
     // Frozen parameters are baked into the compiled step, so a step is rebuilt whenever the set of
     // blocks or trainables changes (only the active step moves parameters, so the bake stays true).
@@ -183,7 +183,7 @@ export class BlockHead {
     }
     const result = await this.runner.step.step({
       [CLASSIFIER_IO.input]: tensor('float32', [n, d], features),
-      [CLASSIFIER_IO.labels]: tensor('int64', [n], targets),
+      [CLASSIFIER_IO.labels]: tensor('int64', [n], int64FromInt32(targets)),
     });
     return result.loss;
   }

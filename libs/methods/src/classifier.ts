@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore, type Executor, type OptimizerSpec, type TrainStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import type { BatchShape, ClassifierSpec } from './strategy.js';
 
@@ -107,7 +107,7 @@ export class Classifier {
     });
     const result = await this.trainer.step({
       [CLASSIFIER_IO.input]: tensor('float32', [n, this.spec.inputSize], features),
-      [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(labels, (l) => BigInt(l))),
+      [CLASSIFIER_IO.labels]: tensor('int64', [n], int64FromInt32(labels)),
     });
     return result.loss;
   }

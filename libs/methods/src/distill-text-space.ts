@@ -10,7 +10,7 @@ import type { Executor } from '@mneme/execution';
 import { createTensor, DType, specializeModel, type GraphBuilder } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import type { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import type { DistillInputSpace } from './distill-network.js';
 import type { TextInputs } from './text-inputs.js';
 
@@ -40,7 +40,7 @@ export function textInputSpace(text: TextInputs, executor: Executor, length: num
   const vocab = text.embeddings.graph.initializers.get('embeddings.word_embeddings.weight')?.dims[0];
   const embed = async (rows: number[][]): Promise<Float32Array> => {
     const n = rows.length;
-    const ids = BigInt64Array.from(rows.flat(), (t) => BigInt(t));
+    const ids = int64FromInt32(rows.flat());
     const out = await executor.forward(text.embeddings, {
       [ENCODER_IO.inputIds]: tensor('int64', [n, length], ids),
       [ENCODER_IO.tokenTypeIds]: tensor('int64', [n, length], new BigInt64Array(n * length)),

@@ -19,7 +19,7 @@ import { ParameterStore, type Executor } from '@mneme/execution';
 import { DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { tensor, type Tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import type { DistillMethod } from './distilled-set.js';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 import { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
@@ -356,7 +356,7 @@ export class Distiller {
     rows.forEach((r, i) => x.set(data.inputs.subarray(r * d, (r + 1) * d), i * d));
     return {
       x: tensor('float32', [rows.length, ...this.network.inputShape], x),
-      y: tensor('int64', [rows.length], BigInt64Array.from(rows, (r) => BigInt(data.labels[r]!))),
+      y: tensor('int64', [rows.length], int64FromInt32(rows.map((r) => data.labels[r]!))),
     };
   }
 
@@ -371,7 +371,7 @@ export class Distiller {
     const nReal = Math.min(options.realBatch, data.labels.length);
     const adamX = new AdamVector(state.inputs.length);
     const adamLr = new AdamVector(1);
-    const synLabels = tensor('int64', [nSyn], BigInt64Array.from(state.labels, (l) => BigInt(l)));
+    const synLabels = tensor('int64', [nSyn], int64FromInt32(state.labels));
     for (let step = 0; step < options.outerSteps; step++) {
       const gradX = new Float64Array(state.inputs.length);
       let gradLr = 0;

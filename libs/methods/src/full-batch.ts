@@ -8,7 +8,7 @@
  */
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor, type Tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import type { Classifier } from './classifier.js';
 import { minimizeLbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
 
@@ -52,7 +52,7 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
       rows: to - from,
       feeds: {
         [CLASSIFIER_IO.input]: tensor('float32', [to - from, d], rows.features.slice(from * d, to * d)),
-        [CLASSIFIER_IO.labels]: tensor('int64', [to - from], BigInt64Array.from(rows.labels.subarray(from, to), (l) => BigInt(l))),
+        [CLASSIFIER_IO.labels]: tensor('int64', [to - from], int64FromInt32(rows.labels.subarray(from, to))),
       },
     });
   }

@@ -8,7 +8,7 @@
 import type { Executor, InterferedReplayStepRunner, OptimizerSpec, ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 
 /** Labelled rows: `features` is `labels.length × width`, row-major; labels are class indices. */
 export interface ScoredRows {
@@ -111,6 +111,6 @@ export class InterferedReplay {
 function feeds(rows: ScoredRows, width: number) {
   return {
     [CLASSIFIER_IO.input]: tensor('float32', [rows.labels.length, width], rows.features),
-    [CLASSIFIER_IO.labels]: tensor('int64', [rows.labels.length], BigInt64Array.from(rows.labels, (l) => BigInt(l))),
+    [CLASSIFIER_IO.labels]: tensor('int64', [rows.labels.length], int64FromInt32(rows.labels)),
   };
 }

@@ -17,7 +17,7 @@
  */
 import type { ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, Classifier, noClass } from './classifier.js';
 import { softmaxRows } from './difficulty.js';
 import { KNN_OPTION_SPECS } from './knn.js';
@@ -84,7 +84,7 @@ export function knnHead(ctx: StrategyContext): Strategy {
       const count = context.counts[r]!;
       resetTo(scratch, net.store);
       const x = tensor('float32', [count, d], context.features.slice(first * d, (first + count) * d));
-      const y = tensor('int64', [count], BigInt64Array.from(context.labels.subarray(first, first + count), (l) => BigInt(l)));
+      const y = tensor('int64', [count], int64FromInt32(context.labels.subarray(first, first + count)));
       for (let step = 0; step < localSteps && count > 0; step++) await runner.step({ [CLASSIFIER_IO.input]: x, [CLASSIFIER_IO.labels]: y });
       first += count;
       const query = tensor('float32', [1, d], features.slice(r * d, (r + 1) * d));

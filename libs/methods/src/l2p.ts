@@ -28,7 +28,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
-import { tensor, type Tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
@@ -236,7 +236,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     const allowed = trainableClasses(labels);
     const bias = new Float32Array(classes).fill(allowed.length === 0 ? 0 : -1e9);
     for (const c of allowed) bias[c] = 0;
-    feeds[L2P_IO.labels] = tensor('int64', [padded], BigInt64Array.from({ length: padded }, (_, i) => BigInt(labels[i] ?? labels[0]!)));
+    feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => labels[i] ?? labels[0]!)));
     feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
     trainModel ??= graph('classify');

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor, OptimizerSpec, ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { tensor } from '@mneme/tensor';
+import { int64FromInt32, tensor } from '@mneme/tensor';
 import { checkBatch } from './classifier.js';
 import type { MemoryBatch, SampleFilter } from './reservoir-memory.js';
 import type { BatchShape, LabelledBatch } from './strategy.js';
@@ -76,16 +76,16 @@ export class ReplayTrainer {
     const features = new Float32Array(n * this.inputSize);
     features.set(incoming.features);
     features.set(replay.features, nIn * this.inputSize);
-    const labels = new BigInt64Array(n);
-    for (let i = 0; i < nIn; i++) labels[i] = BigInt(incoming.labels[i]!);
-    for (let i = 0; i < nRe; i++) labels[nIn + i] = BigInt(replay.labels[i]!);
+    const labels = new Int32Array(n);
+    labels.set(incoming.labels);
+    labels.set(replay.labels, nIn);
     // Each part's weights sum to one: the loss is the sum of the two means.
     const weights = new Float32Array(n);
     weights.fill(nIn === 0 ? 0 : 1 / nIn, 0, nIn);
     weights.fill(nRe === 0 ? 0 : 1 / nRe, nIn);
     const result = await this.runner().step({
       [CLASSIFIER_IO.input]: tensor('float32', [n, this.inputSize], features),
-      [CLASSIFIER_IO.labels]: tensor('int64', [n], labels),
+      [CLASSIFIER_IO.labels]: tensor('int64', [n], int64FromInt32(labels)),
       [REPLAY_IO.weights]: tensor('float32', [n], weights),
     });
     return result.loss;

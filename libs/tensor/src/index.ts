@@ -11,6 +11,7 @@ export { float16ToNumber, numberToFloat16 } from './float16.js';
 export { checkShape, formatShape, shapesEqual, sizeOf, stridesOf } from './shape.js';
 export type { Shape } from './shape.js';
 export { checkBool, fromArray, reshape, scalar, tensor, zeros } from './tensor.js';
+export { int64FromInt32 } from './int64.js';
 export type { AnyTensor, Tensor } from './tensor.js';
 export { TensorError } from './tensor-error.js';
 export type { TensorErrorCode } from './tensor-error.js';

@@ -8,6 +8,7 @@ import { vectorIndexFactory } from '@mneme/vector-index';
 import { SingleBar } from 'cli-progress';
 import { formatReport, meanMatrix } from '../report/format-report.js';
 import { heatmapSvg } from '../report/heatmap-svg.js';
+import { cliEngineOptions } from './engine-options.js';
 
 /** Options of `mneme run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -19,6 +20,8 @@ export interface RunCommandOptions {
   lr?: string;
   epochs?: string;
   batchSize?: string;
+  /** ONNX Runtime intra-op threads (`--threads`). */
+  threads?: string;
   memory?: string;
   candidates?: string;
   topK?: string;
@@ -71,7 +74,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   if (lr !== undefined) Object.assign(settings, { learningRate: lr });
   if (epochs !== undefined) Object.assign(settings, { epochs, jointEpochs: epochs });
   if (batchSize !== undefined) Object.assign(settings, { batchSize });
-  const engine = await Engine.create();
+  const engine = await Engine.create(cliEngineOptions(o.threads));
   const executor = createExecutor(engine);
   // Seeds first..first+n-1, so long runs can be split into one process per seed.
   const firstSeed = o.firstSeed === undefined ? 0 : Number(o.firstSeed);

@@ -10,6 +10,7 @@ import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { strategyDefaultsLines } from '../report/format-report.js';
 import { heatmapSvg } from '../report/heatmap-svg.js';
+import { cliEngineOptions } from './engine-options.js';
 import { positive } from './run.js';
 import { upAuth, type UpAuthOptions } from './up-auth.js';
 import { upSecurity, type SecurityFlags } from './up-security.js';
@@ -29,6 +30,8 @@ export interface UpCommandOptions extends SecurityFlags, UpAuthOptions {
   experiences?: string;
   epochs?: string;
   batchSize?: string;
+  /** ONNX Runtime intra-op threads (`--threads`). */
+  threads?: string;
   strategy: string;
   seed: string;
   memory?: string;
@@ -79,7 +82,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up', security: security.kafka }) : new InProcessBus();
   if (bus instanceof KafkaBus) await bus.ensureTopics();
-  const engine = await Engine.create();
+  const engine = await Engine.create(cliEngineOptions(o.threads));
   const executor = createExecutor(engine);
   const stack = await startStack({
     services,
