@@ -205,12 +205,15 @@ export function l2p(ctx: StrategyContext): Strategy {
     // Forward graphs keep symbolic dims (one session for every length); gradient graphs are compiled
     // per shape, so training rounds lengths up to a multiple of 8 to compile only a few.
     const t = training ? Math.ceil(longest / 8) * 8 : longest;
-    const inputIds = new BigInt64Array(padded * t).fill(BigInt(text.padId));
-    const mask = new BigInt64Array(padded * (promptTokens + t));
+    const span = promptTokens + t;
+    const idWords = new Int32Array(padded * t).fill(text.padId);
+    const maskWords = new Int32Array(padded * span);
     ids.forEach((x, i) => {
-      x.forEach((id, j) => (inputIds[i * t + j] = BigInt(id)));
-      mask.fill(1n, i * (promptTokens + t), i * (promptTokens + t) + promptTokens + x.length);
+      idWords.set(x, i * t);
+      maskWords.fill(1, i * span, i * span + promptTokens + x.length);
     });
+    const inputIds = int64FromInt32(idWords);
+    const mask = int64FromInt32(maskWords);
     const out = await ctx.executor.forward(text.embeddings, {
       [ENCODER_IO.inputIds]: tensor('int64', [padded, t], inputIds),
       [ENCODER_IO.tokenTypeIds]: tensor('int64', [padded, t], new BigInt64Array(padded * t)),

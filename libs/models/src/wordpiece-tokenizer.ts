@@ -3,6 +3,7 @@
  * with a `##` continuation prefix, then `[CLS] … [SEP]`, truncation, padding and attention masks.
  */
 import { InvalidArgumentError } from '@mneme/errors';
+import { int64FromInt32 } from '@mneme/tensor';
 import { basicTokenize } from './basic-tokenizer.js';
 
 /** Every setting of a {@link WordPieceTokenizer}; serialisable (model stores keep it as JSON). */
@@ -233,14 +234,15 @@ export function padBatch(rows: readonly (readonly number[])[], padId: number, le
   const seq = length ?? longest;
   if (longest > seq) throw new InvalidArgumentError(`a row has ${longest} ids, more than the padded length ${seq}`);
   const n = rows.length * seq;
-  const inputIds = new BigInt64Array(n).fill(BigInt(padId));
-  const attentionMask = new BigInt64Array(n);
+  // Built as int32 and widened once: a BigInt per token would cost more than the copy.
+  const ids = new Int32Array(n).fill(padId);
+  const mask = new Int32Array(n);
   rows.forEach((row, b) => {
-    row.forEach((id, j) => {
-      inputIds[b * seq + j] = BigInt(id);
-      attentionMask[b * seq + j] = 1n;
-    });
+    ids.set(row, b * seq);
+    mask.fill(1, b * seq, b * seq + row.length);
   });
+  const inputIds = int64FromInt32(ids);
+  const attentionMask = int64FromInt32(mask);
   return { inputIds, attentionMask, tokenTypeIds: new BigInt64Array(n), shape: [rows.length, seq], lengths: rows.map((r) => r.length) };
 }
 
