@@ -109,7 +109,8 @@ async function promptedFeeds(ex: Executor, text: TextInputs, pool: ParameterStor
 }
 
 const encoderSpec = { model: store.encoder, pooledOutput: text.pooled };
-const predictGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling, normalize: true, objective: 'predict', classes: 0, lambda });
+// Forward-only passes run the fused encoder, as the strategy's predictions do.
+const predictGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: { ...encoderSpec, model: store.inferenceEncoder }, pooling, normalize: true, objective: 'predict', classes: 0, lambda });
 const trainGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling, normalize: true, objective: 'contrastive', classes: 0, lambda, temperature });
 
 /** Prompted, normalised embeddings of `ids` (length-sorted runs of EVAL_BATCH, the last padded). */

@@ -25,6 +25,7 @@ export function textInputs(store: EncoderStore, texts: readonly string[], featur
   return {
     embeddings: store.embeddings,
     encoder: store.encoder,
+    inferenceEncoder: store.inferenceEncoder,
     pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
     normalize: store.manifest.normalize,
     hiddenSize: store.manifest.config.hiddenSize,

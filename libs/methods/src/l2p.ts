@@ -147,7 +147,8 @@ export function l2p(ctx: StrategyContext): Strategy {
       hidden: d,
       promptTokens,
       selected: o.size > 0 ? o.select : 0,
-      ...(text === undefined ? {} : { encoder: { model: text.encoder, pooledOutput: text.pooled } }),
+      // Predictions run the forward-only encoder (fused kernels) when the inputs carry one.
+      ...(text === undefined ? {} : { encoder: { model: objective === 'predict' ? (text.inferenceEncoder ?? text.encoder) : text.encoder, pooledOutput: text.pooled } }),
       pooling: o.pooling,
       headKind: o.head,
       scale: o.scale,

@@ -16,6 +16,11 @@ export interface TextInputs {
   readonly embeddings: Model;
   /** The frozen encoder: `inputs_embeds` + `attention_mask` → `mean_pooled`, `cls`, `last_hidden_state`. */
   readonly encoder: Model;
+  /**
+   * The same encoder for forward passes only (on ONNX Runtime's fused kernels, same inputs and
+   * outputs); prediction graphs use it when given, gradient graphs always use `encoder`.
+   */
+  readonly inferenceEncoder?: Model;
   /** The encoder output that is the sentence embedding (`mean_pooled` or `cls`). */
   readonly pooled: string;
   /** Whether the features are the L2-normalised sentence embedding. */

@@ -59,6 +59,7 @@ export function serviceTextInputs(store: EncoderStore, tokensOfIds: (ids: Int32A
   return {
     embeddings: store.embeddings,
     encoder: store.encoder,
+    inferenceEncoder: store.inferenceEncoder,
     pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
     normalize: store.manifest.normalize,
     hiddenSize: store.manifest.config.hiddenSize,
