@@ -160,6 +160,19 @@ export class Engine {
     return session.run(feeds, options);
   }
 
+  /**
+   * Frees the sessions of `models` (every shape, thread count and optimisation level), for graphs
+   * the caller will not run again. Sessions still running finish first. Returns how many were freed;
+   * running a model later compiles it again.
+   */
+  release(models: readonly Model[]): number {
+    const hashes = new Set(models.map((m) => this.hashes.get(m)).filter((h): h is string => h !== undefined));
+    if (hashes.size === 0) return 0;
+    const freed = this.cache.drop((key) => hashes.has(key.slice(0, key.indexOf('|'))));
+    this.logger.debug('sessions released', { models: models.length, sessions: freed });
+    return freed;
+  }
+
   /** Session cache counters. */
   cacheStats(): SessionCacheStats {
     return this.cache.stats();

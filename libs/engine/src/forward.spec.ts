@@ -1,8 +1,10 @@
 import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { ParameterStore } from '@mneme/execution';
 import { tensor } from '@mneme/tensor';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
 import { forward } from './forward.js';
+import { createExecutor } from './ort-executor.js';
 
 /** y = x·W + b for x of shape [batch, 3], batch symbolic. */
 function affine(): Model {
@@ -47,3 +49,36 @@ describe('forward', () => {
     await engine.dispose();
   });
 });
+
+describe('executor.release', () => {
+  it('frees the sessions of a model and of the graphs derived from it; running it again recompiles', async () => {
+    const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1 });
+    const executor = createExecutor(engine);
+    const model = withSquaredLoss(affine());
+    const other = affine();
+    const store = ParameterStore.fromModel(model);
+    await executor.forward(other, ones(2));
+    await executor.forward(model, { ...ones(2), target: tensor('float32', [2, 2], new Float32Array(4)) }, { params: store, fetches: ['y'] });
+    await executor.lossAndGradients(model, { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) }, { loss: 'loss', wrt: ['W'] });
+    expect(engine.cacheStats()).toMatchObject({ misses: 3, size: 3 });
+    const held = await engine.session(other);
+    await executor.release!(model);
+    // The other model's session stays; the model's forward and gradient sessions are gone.
+    expect(engine.cacheStats().size).toBe(1);
+    expect(held.isReleased).toBe(false);
+    await executor.lossAndGradients(model, { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) }, { loss: 'loss', wrt: ['W'] });
+    expect(engine.cacheStats()).toMatchObject({ size: 2 });
+    expect(engine.release([affine()])).toBe(0);
+    await engine.dispose();
+  });
+});
+
+/** `model` with loss = Σ (y − target)² over a `target` input shaped like y. */
+function withSquaredLoss(model: Model): Model {
+  const b = GraphBuilder.from(model);
+  const target = b.input('target', DType.float32, ['batch', 2]);
+  const d = b.sub('y', target);
+  b.op('ReduceSum', [b.mul(d, d)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['loss'] });
+  b.output('loss', DType.float32, []);
+  return b.build();
+}

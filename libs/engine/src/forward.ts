@@ -14,6 +14,16 @@ export interface ForwardOptions extends ForwardRequest {
 // Derived models per source model (weak: dropped models free them), so repeated calls hit the
 // engine's session cache without re-encoding. Keyed by lifted parameter names and extra fetches.
 const derived = new WeakMap<Model, Map<string, Model>>();
+// FLOPs per source model and bound dims: shape inference runs once per new shape, not per call.
+const flopsMemo = new WeakMap<Model, Map<string, number>>();
+
+/** Forgets the forward graphs derived from `model` and returns them (their sessions are the caller's to free). */
+export function forgetForwardGraphs(model: Model): Model[] {
+  const perModel = derived.get(model);
+  derived.delete(model);
+  flopsMemo.delete(model);
+  return perModel === undefined ? [] : [...perModel.values()];
+}
 
 /**
  * Runs `model` forward on `feeds`. Symbolic dims are bound from the feeds; with `params`, the store's
@@ -54,8 +64,6 @@ export async function forward(
   return session.run(allFeeds, options.fetches === undefined ? {} : { fetches: options.fetches });
 }
 
-// FLOPs per source model and bound dims: shape inference runs once per new shape, not per call.
-const flopsMemo = new WeakMap<Model, Map<string, number>>();
 
 /** FLOPs of one run of `model` at `dims` (NaN when they cannot be estimated). */
 function flopsAt(model: Model, dims: Readonly<Record<string, number>>): number {

@@ -25,6 +25,13 @@ interface CompiledGradients {
 // Gradient graphs per source model (weak: dropped models free them), keyed by dims, wrt and params.
 const compiledByModel = new WeakMap<Model, Map<string, CompiledGradients>>();
 
+/** Forgets the gradient graphs compiled from `model` and returns them (their sessions are the caller's to free). */
+export function forgetGradientGraphs(model: Model): Model[] {
+  const compiled = compiledByModel.get(model);
+  compiledByModel.delete(model);
+  return compiled === undefined ? [] : [...compiled.values()].map((c) => c.model);
+}
+
 /**
  * The loss and its gradients with respect to `wrt`, without changing anything. Gradients with
  * respect to graph inputs (prompt embeddings, distilled samples) work the same as for weights.

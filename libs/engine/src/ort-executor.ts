@@ -1,8 +1,8 @@
 import type { Executor } from '@mneme/execution';
 import type { Engine } from './engine.js';
-import { forward } from './forward.js';
+import { forgetForwardGraphs, forward } from './forward.js';
 import { InterferedReplayStep } from './interfered-replay-step.js';
-import { lossAndGradients } from './loss-and-gradients.js';
+import { forgetGradientGraphs, lossAndGradients } from './loss-and-gradients.js';
 import { TrainStep } from './train-step.js';
 import { VirtualStep } from './virtual-step.js';
 
@@ -17,6 +17,10 @@ export function createExecutor(engine: Engine): Executor {
     lossAndGradients: (model, feeds, request) => lossAndGradients(engine, model, feeds, request),
     trainStep: (spec) => TrainStep.create(engine, spec),
     virtualStep: (spec) => VirtualStep.create(engine, spec),
+    release: (model) => {
+      engine.release([model, ...forgetForwardGraphs(model), ...forgetGradientGraphs(model)]);
+      return Promise.resolve();
+    },
     interferedReplayStep: (spec) => InterferedReplayStep.create(engine, spec),
   };
 }

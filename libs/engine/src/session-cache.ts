@@ -48,6 +48,19 @@ export class SessionCache<V> {
     return pending;
   }
 
+  /**
+   * Drops every value whose key satisfies `matches` through `onEvict` (not counted as evictions:
+   * the owner asked). Returns how many were dropped.
+   */
+  drop(matches: (key: string) => boolean): number {
+    const doomed = [...this.entries].filter(([key]) => matches(key));
+    for (const [key, pending] of doomed) {
+      this.entries.delete(key);
+      void pending.then((v) => this.onEvict(v, key), () => undefined);
+    }
+    return doomed.length;
+  }
+
   /** Whether `key` is cached (without touching its recency). */
   has(key: string): boolean {
     return this.entries.has(key);

@@ -154,5 +154,11 @@ export interface Executor {
    * (a wrapper, a remote engine) leaves callers on {@link virtualStep} followed by {@link trainStep}.
    */
   interferedReplayStep?(spec: InterferedReplayStepSpec): InterferedReplayStepRunner;
+  /**
+   * Frees what was compiled for `model` by {@link forward} and {@link lossAndGradients} (sessions of
+   * every shape), when the caller will not run it again: a strategy replacing a graph whose head
+   * grew. Optional; running the model later compiles it again.
+   */
+  release?(model: Model): Promise<void>;
 }
 

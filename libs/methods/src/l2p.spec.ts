@@ -129,6 +129,20 @@ describe('l2p on token inputs (tiny random BERT)', () => {
     expect(after.get(L2P_IO.headWeight).data).not.toEqual(before.get(L2P_IO.headWeight).data);
   });
 
+  it('frees the executor sessions of the graphs it replaces when its head grows', async () => {
+    const released: unknown[] = [];
+    const s = l2p({ ...context(), executor: { ...executor, release: (m) => (released.push(m), Promise.resolve()) } });
+    await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });
+    await s.learn(batchOf(fixture.features, fixture.labels, [0, 1, 2, 3, 4, 5]));
+    await s.predict(fixture.features);
+    expect(released).toHaveLength(0);
+    s.growClasses(CLASSES + 2);
+    // The train and prediction graphs baked the old width: both are released, and rebuilt on use.
+    expect(released).toHaveLength(2);
+    await s.learn(batchOf(fixture.features, fixture.labels, [0, 1, 2, 3, 4, 5]));
+    expect(s.classCount()).toBe(CLASSES + 2);
+  });
+
   it('pulls the selected keys towards their queries (the surrogate loss)', async () => {
     const s = l2p(context({ lambda: '1' }));
     await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });

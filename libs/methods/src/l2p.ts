@@ -160,6 +160,13 @@ export function l2p(ctx: StrategyContext): Strategy {
     });
   let trainModel: Model | undefined;
   let predictModel: Model | undefined;
+  /** Drops both graphs (they bake the head's width) and frees their sessions in the executor. */
+  const dropGraphs = (): void => {
+    // Freeing is best effort: a failure only leaves memory to the LRU bound.
+    for (const m of [trainModel, predictModel]) if (m !== undefined) void ctx.executor.release?.(m).catch(() => undefined);
+    trainModel = undefined;
+    predictModel = undefined;
+  };
 
   const fresh = (): ParameterStore => {
     // Head columns are drawn per class, so the head can grow as classes arrive.
@@ -300,9 +307,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
       if (o.head === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
       classes = count;
-      // The graphs bake the head's width.
-      trainModel = undefined;
-      predictModel = undefined;
+      dropGraphs();
     },
     classCount: () => classes,
     learn: async (batch: LabelledBatch) => {
@@ -334,8 +339,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       store = restored;
       // The head's width is the saved class count.
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
-      trainModel = undefined;
-      predictModel = undefined;
+      dropGraphs();
       data = structuredClone(state.data) as unknown as L2pData;
     },
   };
