@@ -11,8 +11,8 @@ import { Attr, createGraph, DType, GraphBuilder, type Model } from '@mneme/graph
 import { scalar, type Tensor } from '@mneme/tensor';
 import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
-import { instanceValue, modelInstance, sharedWeights } from './model-instances.js';
-import { bindDims, buildWithOutputs, dimsKey, named } from './model-preparation.js';
+import { appendVirtualUpdate, candidateInput, incomingInput, instanceValue, modelInstance } from './model-instances.js';
+import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
 import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec, type OptimizerScalars, type OptimizerUpdate } from './optimizers.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
@@ -35,8 +35,6 @@ interface CompiledStep {
 
 const LR_INPUT = 'mir/lr';
 const STEP_INPUT = 'mir/step';
-const incomingInput = (name: string): string => `incoming/${name}`;
-const candidateInput = (name: string): string => `candidate/${name}`;
 const stateInput = (param: string, slot: string): string => `mir/state/${param}/${slot}`;
 
 /**
@@ -66,14 +64,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     resolveOptimizerSpec(options.optimizer);
     this.trainable = options.trainable ?? options.store.names();
     this.slots = optimizerStateSlots(options.optimizer);
-    const problems = this.trainable.flatMap((n) => {
-      const found: string[] = [];
-      if (!options.store.has(n)) found.push(`trainable '${n}' is not in the parameter store`);
-      const init = options.model.graph.initializers.get(n);
-      if (init === undefined) found.push(`trainable '${n}' is not an initializer of graph '${options.model.graph.name}'`);
-      else if (init.dtype !== DType.float32) found.push(`trainable '${n}' is not float32`);
-      return found;
-    });
+    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: true });
     if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     options.store.ensureState(this.slots, this.trainable);
@@ -149,18 +140,10 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('interfered_replay_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
-    const shared = sharedWeights(b, model, lifted);
-
-    // 1. The virtual step.
-    const current = modelInstance(b, model, incomingDims, shared, incomingInput, 'incoming/');
-    const incomingLoss = instanceValue(current, loss, 'loss', model);
-    const incomingGrads = appendGradients(b, { loss: incomingLoss, wrt: this.trainable });
-    const moved = new Map(shared);
-    for (const name of this.trainable) moved.set(name, b.sub(name, b.mul(lr, incomingGrads.get(name)!)));
+    // 1. The virtual step, and the candidates' losses at w and w′.
+    const { shared, moved, incomingLoss, incomingGrads, before, after } = appendVirtualUpdate(b, { model, loss, perSampleLoss, trainable: this.trainable, lr }, incomingDims, candidateDims);
 
     // 2. Interference, in float64 (exact for a difference of two float32 values).
-    const before = instanceValue(modelInstance(b, model, candidateDims, shared, candidateInput, 'before/'), perSampleLoss, 'per-sample loss', model);
-    const after = instanceValue(modelInstance(b, model, candidateDims, moved, candidateInput, 'after/'), perSampleLoss, 'per-sample loss', model);
     const interference = b.sub(b.cast(after, DType.float64), b.cast(before, DType.float64));
 
     // 3. The k most interfered candidates; ONNX TopK breaks ties by the lower index.

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { cloneModel, type GraphBuilder, inferShapes, type Model, pruneDeadNodes, specialize } from '@mneme/graph';
+import { cloneModel, DType, type GraphBuilder, inferShapes, type Model, pruneDeadNodes, specialize } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
 import { inputSpecs } from './engine.js';
 import { validateFeeds } from './feed-validation.js';
@@ -80,4 +80,24 @@ export function buildWithOutputs(b: GraphBuilder, outputs: readonly string[]): M
 export function named(b: GraphBuilder, value: string, name: string): string {
   const [out] = b.op('Identity', [value], {}, { outputs: [b.freshName(name)] });
   return out!;
+}
+
+/**
+ * What is wrong with `trainable` as the weights a runner updates: names missing from the store or
+ * from the graph's initializers, and (with `float32`) initializers of another dtype.
+ */
+export function trainableProblems(
+  model: Model,
+  store: { has(name: string): boolean },
+  trainable: readonly string[],
+  options: { float32: boolean },
+): string[] {
+  return trainable.flatMap((n) => {
+    const found: string[] = [];
+    if (!store.has(n)) found.push(`trainable '${n}' is not in the parameter store`);
+    const init = model.graph.initializers.get(n);
+    if (init === undefined) found.push(`trainable '${n}' is not an initializer of graph '${model.graph.name}'`);
+    else if (options.float32 && init.dtype !== DType.float32) found.push(`trainable '${n}' is not float32`);
+    return found;
+  });
 }

@@ -5,7 +5,7 @@ import { scalar, type Tensor } from '@mneme/tensor';
 import { type CompiledSession } from './compiled-session.js';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
-import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel } from './model-preparation.js';
+import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel, trainableProblems } from './model-preparation.js';
 import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
 import { appendScaledSgdUpdate, isPlainSgd } from './sgd-update.js';
 import { type Float32Tensor, type TrainStepResult, type TrainStepRunner, type TrainStepSpec } from '@mneme/execution';
@@ -57,14 +57,7 @@ export class TrainStep implements TrainStepRunner {
     resolveOptimizerSpec(options.optimizer);
     this.trainable = options.trainable ?? options.store.names();
     this.slots = optimizerStateSlots(options.optimizer);
-    const problems = this.trainable.flatMap((n) => {
-      const found: string[] = [];
-      if (!options.store.has(n)) found.push(`trainable '${n}' is not in the parameter store`);
-      const init = options.model.graph.initializers.get(n);
-      if (init === undefined) found.push(`trainable '${n}' is not an initializer of graph '${options.model.graph.name}'`);
-      else if (init.dtype !== DType.float32) found.push(`trainable '${n}' is not float32`);
-      return found;
-    });
+    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: true });
     if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     options.store.ensureState(this.slots, this.trainable);

@@ -1,10 +1,9 @@
-import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import { createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
-import { bindDims, buildWithOutputs, dimsKey, named } from './model-preparation.js';
-import { instanceValue, modelInstance, sharedWeights } from './model-instances.js';
+import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
+import { appendVirtualUpdate, candidateInput, incomingInput } from './model-instances.js';
 import { type VirtualStepResult, type VirtualStepRunner, type VirtualStepSpec } from '@mneme/execution';
 
 /** Options of {@link VirtualStep.create}. */
@@ -21,8 +20,6 @@ interface CompiledVirtualStep {
 }
 
 const LR_INPUT = 'virtual/lr';
-const incomingInput = (name: string): string => `incoming/${name}`;
-const candidateInput = (name: string): string => `candidate/${name}`;
 
 /**
  * The virtual step of MIR (Aljundi et al., "Online Continual Learning with Maximally Interfered
@@ -40,10 +37,7 @@ export class VirtualStep implements VirtualStepRunner {
     private readonly options: VirtualStepOptions,
   ) {
     this.trainable = options.trainable ?? options.store.names();
-    const problems = this.trainable.flatMap((n) => [
-      ...(options.store.has(n) ? [] : [`trainable '${n}' is not in the parameter store`]),
-      ...(options.model.graph.initializers.has(n) ? [] : [`trainable '${n}' is not an initializer of graph '${options.model.graph.name}'`]),
-    ]);
+    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: false });
     if (this.trainable.length === 0) problems.push('nothing to update: the store is empty and no trainable names were given');
     if (problems.length > 0) throw new InvalidArgumentError(problems);
   }
@@ -89,18 +83,10 @@ export class VirtualStep implements VirtualStepRunner {
     const hit = this.compiled.get(key);
     if (hit !== undefined) return hit;
     const { model, loss, perSampleLoss } = this.options;
-    const trainable = new Set(this.trainable);
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('virtual_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
-    const shared = sharedWeights(b, model, trainable);
-    const current = modelInstance(b, model, incomingDims, shared, incomingInput, 'incoming/');
-    const incomingLoss = instanceValue(current, loss, 'loss', model);
-    const grads = appendGradients(b, { loss: incomingLoss, wrt: this.trainable });
-    const moved = new Map(shared);
-    for (const name of this.trainable) moved.set(name, b.sub(name, b.mul(lr, grads.get(name)!)));
-    const before = instanceValue(modelInstance(b, model, candidateDims, shared, candidateInput, 'before/'), perSampleLoss, 'per-sample loss', model);
-    const after = instanceValue(modelInstance(b, model, candidateDims, moved, candidateInput, 'after/'), perSampleLoss, 'per-sample loss', model);
+    const { incomingLoss, before, after } = appendVirtualUpdate(b, { model, loss, perSampleLoss, trainable: this.trainable, lr }, incomingDims, candidateDims);
     const outputs = { incomingLoss: named(b, incomingLoss, 'virtual/incoming_loss'), before: named(b, before, 'virtual/before'), after: named(b, after, 'virtual/after') };
     const compiled = { model: buildWithOutputs(b, Object.values(outputs)), ...outputs };
     this.compiled.set(key, compiled);

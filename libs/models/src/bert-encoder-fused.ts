@@ -5,7 +5,7 @@
  */
 import { Attr, createTensor, DType, GraphBuilder, MS_DOMAIN, type Model, type TensorValue } from '@mneme/graph';
 import { type BertConfig } from './bert-config.js';
-import { bertParameterShapes, checkedBertWeights, ENCODER_IO, type BertGraphOptions, type BertWeights } from './bert-encoder.js';
+import { appendEncoderOutputs, bertParameterShapes, checkedBertWeights, ENCODER_IO, type BertGraphOptions, type BertWeights } from './bert-encoder.js';
 
 /** Which fused kernels the forward-only encoder uses (each measured separately; see the bench). */
 export interface BertFusions {
@@ -107,13 +107,6 @@ export function buildBertEncoderFused(c: BertConfig, weights: BertWeights, optio
     const attended = addNorm(attend(x, p), `${p}.attention.output.dense`, x, `${p}.attention.output.LayerNorm`);
     x = addNorm(gelu(attended, `${p}.intermediate.dense`), `${p}.output.dense`, attended, `${p}.output.LayerNorm`);
   }
-  const last = b.op('Identity', [x], {}, { outputs: [ENCODER_IO.lastHiddenState] })[0]!;
-  const cls = b.op('Gather', [last, b.constant(createTensor(DType.int64, [], [0]))], { axis: Attr.int(1) }, { outputs: [ENCODER_IO.cls] })[0]!;
-  const weighted = b.reduceSum(b.mul(last, b.unsqueeze(maskF, [2])), [1], false);
-  const count = b.op('Clip', [b.reduceSum(maskF, [1], true), f(1e-9)]);
-  const mean = b.op('Div', [weighted, count], {}, { outputs: [ENCODER_IO.meanPooled] })[0]!;
-  b.output(last, DType.float32, [batch, seq, h]);
-  b.output(cls, DType.float32, [batch, h]);
-  b.output(mean, DType.float32, [batch, h]);
+  appendEncoderOutputs(b, x, maskF, [batch, seq, h]);
   return b.build();
 }

@@ -152,13 +152,21 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
     const gelu = b.mul(b.mul(inner, f(0.5)), b.add(f(1), b.op('Erf', [b.mul(inner, f(Math.SQRT1_2))])));
     x = layerNorm(b.add(linear(gelu, `${p}.output.dense`), attended), `${p}.output.LayerNorm`);
   }
+  appendEncoderOutputs(b, x, maskF, [batch, seq, h]);
+  return b.build();
+}
+
+/**
+ * The encoder graphs' outputs from the final states `x` and the float mask: `last_hidden_state`,
+ * `cls` (first token) and `mean_pooled` (masked mean, as sentence-transformers pools).
+ */
+export function appendEncoderOutputs(b: GraphBuilder, x: string, maskF: string, [batch, seq, h]: readonly [Dim, Dim, number]): void {
   const last = b.op('Identity', [x], {}, { outputs: [ENCODER_IO.lastHiddenState] })[0]!;
   const cls = b.op('Gather', [last, b.constant(createTensor(DType.int64, [], [0]))], { axis: Attr.int(1) }, { outputs: [ENCODER_IO.cls] })[0]!;
   const weighted = b.reduceSum(b.mul(last, b.unsqueeze(maskF, [2])), [1], false);
-  const count = b.op('Clip', [b.reduceSum(maskF, [1], true), f(1e-9)]);
+  const count = b.op('Clip', [b.reduceSum(maskF, [1], true), b.scalar(1e-9)]);
   const mean = b.op('Div', [weighted, count], {}, { outputs: [ENCODER_IO.meanPooled] })[0]!;
   b.output(last, DType.float32, [batch, seq, h]);
   b.output(cls, DType.float32, [batch, h]);
   b.output(mean, DType.float32, [batch, h]);
-  return b.build();
 }
