@@ -10,7 +10,7 @@ import {
   type PredictResponse,
 } from '@mneme/contracts';
 import { DEFAULT_MODEL } from '@mneme/encoders';
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import { consumeEvents, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
@@ -81,7 +81,8 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
   const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
   const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
-  const embedder = new Embedder(models, encoders, options.defaultEncoder ?? DEFAULT_MODEL, batching('embed'));
+  const defaultEncoder = options.defaultEncoder ?? DEFAULT_MODEL;
+  const embedder = new Embedder(models, encoders, defaultEncoder, batching('embed'));
   const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };
   const subscriptions: Subscription[] = [];
   const owners = new ModelOwners(store);
@@ -136,6 +137,11 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
     ],
     handlers,
     async start() {
+      // Loading the default encoder now builds its sessions before the first request (see SentenceEncoder.load).
+      await encoders.get(defaultEncoder).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+        deps.logger.info('the default encoder is not imported yet; it loads on first use', { encoder: defaultEncoder });
+      });
       subscriptions.push(
         await consumeEvents(deps.bus, 'modelUpdated', {
           // A group of its own per replica: every replica must see every announcement.

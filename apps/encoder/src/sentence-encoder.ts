@@ -6,23 +6,6 @@ import type { Executor } from '@mneme/execution';
 import { ENCODER_IO, padBatch } from '@mneme/models';
 import { tensor } from '@mneme/tensor';
 
-/**
- * The engine compiles one ONNX Runtime session per input shape (about half a second for MiniLM)
- * and keeps a few, so batches are padded to a small set of shapes: rows to a power of 2, tokens to
- * a multiple of 8 (of 32 or 64 beyond 64 tokens). Padding is masked out (tokens) or discarded
- * (rows), so results do not change; the cost is under 2x rows and a few tokens per row of extra
- * compute on odd batches. A steady load uses a handful of shapes; give the engine's session cache
- * room for them (two graphs per shape).
- */
-const ROW_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-const LENGTH_BUCKETS = [8, 16, 24, 32, 40, 48, 56, 64, 96, 128, 192, 256, 384, 512];
-
-/** The smallest bucket ≥ n, but never more than `cap` (nor less than n). */
-function bucket(n: number, buckets: readonly number[], cap: number): number {
-  const b = buckets.find((x) => x >= n) ?? n;
-  return Math.max(n, Math.min(b, cap));
-}
-
 /** How one text is turned into a vector. */
 export interface TextEmbedding {
   readonly text: string;
@@ -50,7 +33,11 @@ export class SentenceEncoder {
     if (!existsSync(join(dir, MANIFEST_FILE))) {
       throw new NotFoundError(`encoder '${name}' is not in the model store at ${modelsDir}: run \`npx mneme import-model\` first`);
     }
-    return new SentenceEncoder(name, await loadEncoderStore(dir), executor, chunkRows);
+    const encoder = new SentenceEncoder(name, await loadEncoderStore(dir), executor, chunkRows);
+    // ONNX Runtime builds a session synchronously on the event loop (0.3–0.5 s for MiniLM): one
+    // short text here pays that at load time, not in the middle of a request.
+    await encoder.embed([{ text: 'warm-up', pooling: 'mean', normalize: false }]);
+    return encoder;
   }
 
   /** Width of an embedding. */
@@ -78,10 +65,8 @@ export class SentenceEncoder {
     const order = ids.map((_, i) => i).sort((a, b) => ids[a]!.length - ids[b]!.length);
     for (let start = 0; start < order.length; start += this.chunkRows) {
       const rows = order.slice(start, start + this.chunkRows);
-      const longest = Math.max(...rows.map((r) => ids[r]!.length));
-      // Filler rows repeat a real row (a valid input); their outputs are never read.
-      const padded = Array.from({ length: bucket(rows.length, ROW_BUCKETS, this.chunkRows) }, (_, i) => ids[rows[Math.min(i, rows.length - 1)]!]!);
-      const batch = padBatch(padded, this.store.tokenizer.specialIds.pad, bucket(longest, LENGTH_BUCKETS, Math.max(longest, maxLength)));
+      // The engine runs every batch and sequence size on one session, so each pass pads only to its own longest row.
+      const batch = padBatch(rows.map((r) => ids[r]!), this.store.tokenizer.specialIds.pad);
       const { [ENCODER_IO.inputsEmbeds]: embeds } = await this.executor.forward(this.store.embeddings, {
         [ENCODER_IO.inputIds]: tensor('int64', batch.shape, batch.inputIds),
         [ENCODER_IO.tokenTypeIds]: tensor('int64', batch.shape, batch.tokenTypeIds),
