@@ -4,7 +4,7 @@
  */
 import { appendGradients } from '@mneme/autodiff';
 import { createTensor, DType, GraphBuilder, specializeModel as specialize, type Model, type TensorValue } from '@mneme/graph';
-import { buildBertEncoder, buildCnn, buildConvNet, buildMlp, ENCODER_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
+import { buildBertEncoder, buildCnn, buildConvNet, buildMlp, ENCODER_IO, PREFIX_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { describe, expect, it } from 'vitest';
 import { checkGradients, toFloat64 } from './gradcheck.js';
@@ -70,6 +70,21 @@ describe('whole-model gradients', () => {
     });
     // ORT's CPU provider has no double Erf: it runs in float32 between casts, whose rounding
     // (~6e-8 relative) bounds the finite-difference accuracy at eps 1e-3 to about 1e-4.
+    expect(result.worst).toBeLessThan(1e-3);
+  });
+
+  it('prefix-tuned slice of a BERT-shaped encoder: gradient wrt the prefix keys and values and the hidden states', async () => {
+    const slice = buildBertEncoder(tinyBert, randomBertWeights(tinyBert, 8), { layers: [1, 2], prefix: { layers: [1], length: 3 } });
+    const model = projectTo(toFloat64(specialize(slice, { batch: 2, sequence: 4 }), ['Erf']), ENCODER_IO.meanPooled, [2, 8], 9);
+    const rng = Rng.seeded(10);
+    const feeds = {
+      [ENCODER_IO.hiddenStates]: rand(rng, [2, 4, 8]),
+      [ENCODER_IO.attentionMask]: createTensor(DType.int64, [2, 4], [1, 1, 0, 0, 1, 1, 1, 1]),
+      [PREFIX_IO.key(1)]: rand(rng, [2, 3, 8]),
+      [PREFIX_IO.value(1)]: rand(rng, [2, 3, 8]),
+    };
+    const result = await checkGradients(model, { loss: 'objective', wrt: [PREFIX_IO.key(1), PREFIX_IO.value(1), ENCODER_IO.hiddenStates], feeds, probes: 12, eps: 1e-3 });
+    // Same float32 Erf bound as above.
     expect(result.worst).toBeLessThan(1e-3);
   });
 

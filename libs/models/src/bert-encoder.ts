@@ -19,6 +19,17 @@ export const ENCODER_IO = Object.freeze({
   inputIds: 'input_ids',
   /** int64 [batch, seq]: segment ids (embeddings entry point); optional, zeros when absent. */
   tokenTypeIds: 'token_type_ids',
+  /** float32 [batch, seq, hidden]: the states entering the first layer of a slice that starts above layer 0. */
+  hiddenStates: 'hidden_states',
+});
+
+/**
+ * Names of a prefix-tuned layer's inputs (Li & Liang 2021): float32 [batch, length, hidden] key and
+ * value vectors, in the projected space, attended by every token of that layer before its own keys.
+ */
+export const PREFIX_IO = Object.freeze({
+  key: (layer: number) => `prefix_key.${layer}`,
+  value: (layer: number) => `prefix_value.${layer}`,
 });
 
 /**
@@ -34,6 +45,18 @@ export interface BertGraphOptions {
   batch?: Dim;
   /** Sequence dim. @default 'sequence' */
   sequence?: Dim;
+}
+
+/** Which part of the encoder a graph runs, and where it takes prefixes. */
+export interface BertSliceOptions extends BertGraphOptions {
+  /**
+   * Layers `[from, to)` the graph runs. Above layer 0 the input is `hidden_states`, the states
+   * entering layer `from` (the `last_hidden_state` of the slice `[0, from)`), so a frozen lower
+   * part can run once and be cached. @default all layers
+   */
+  layers?: readonly [number, number];
+  /** Prefix-tuned layers (within `layers`) and the prefix length; see {@link PREFIX_IO}. */
+  prefix?: { readonly layers: readonly number[]; readonly length: number };
 }
 
 const layerPrefix = (i: number) => `encoder.layer.${i}`;
@@ -117,35 +140,59 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
 /**
  * The encoder entry point: `inputs_embeds` + `attention_mask` → `last_hidden_state`, `cls` and
  * `mean_pooled` (post-LayerNorm BERT layers with exact GELU). This is the graph prompt tuning and
- * distillation differentiate with respect to `inputs_embeds`.
+ * distillation differentiate with respect to `inputs_embeds`. With `layers`, a slice of the layers
+ * (see {@link BertSliceOptions}); with `prefix`, prefix-tuned layers whose attention also reads the
+ * `prefix_key.<i>` / `prefix_value.<i>` inputs (always attended, whatever the mask).
  */
-export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: BertGraphOptions = {}): Model {
-  const names = [...bertParameterShapes(c).keys()].filter((n) => n.startsWith('encoder.'));
+export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: BertSliceOptions = {}): Model {
+  const [from, to] = options.layers ?? [0, c.numHiddenLayers];
+  const prefixLayers = new Set(options.prefix?.layers ?? []);
+  const problems: string[] = [];
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > c.numHiddenLayers || from >= to) {
+    problems.push(`layers [${from}, ${to}) must be a non-empty range within the encoder's ${c.numHiddenLayers} layers`);
+  }
+  for (const l of prefixLayers) if (!Number.isInteger(l) || l < from || l >= to) problems.push(`prefix layer ${l} is outside the layers [${from}, ${to})`);
+  const prefixLength = options.prefix?.length ?? 0;
+  if (options.prefix !== undefined && (!Number.isInteger(prefixLength) || prefixLength < 1)) problems.push(`prefix length ${prefixLength} must be a positive integer`);
+  if (problems.length > 0) throw new RangeError(`Cannot build the BERT graph: ${problems.join('; ')}`);
+  const inSlice = (n: string) => {
+    const m = /^encoder\.layer\.(\d+)\./.exec(n);
+    return m !== null && Number(m[1]) >= from && Number(m[1]) < to;
+  };
+  const names = [...bertParameterShapes(c).keys()].filter(inSlice);
   checkedBertWeights(c, weights, names);
   const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
   const h = c.hiddenSize;
   const heads = c.numAttentionHeads;
   const headDim = h / heads;
-  const b = new GraphBuilder({ name: 'bert-encoder' });
+  const b = new GraphBuilder({ name: from === 0 && to === c.numHiddenLayers ? 'bert-encoder' : `bert-encoder-${from}-${to}` });
   for (const n of names) b.initializer(n, weights.get(n)!);
   const f = (v: number) => b.scalar(v, DType.float32);
-  const x0 = b.input(ENCODER_IO.inputsEmbeds, DType.float32, [batch, seq, h]);
+  const x0 = b.input(from === 0 ? ENCODER_IO.inputsEmbeds : ENCODER_IO.hiddenStates, DType.float32, [batch, seq, h]);
   const mask = b.input(ENCODER_IO.attentionMask, DType.int64, [batch, seq]);
   const maskF = b.cast(mask, DType.float32);
   // Additive attention bias [batch, 1, 1, seq]: 0 for tokens, the float32 minimum for padding.
   const bias = b.mul(b.sub(f(1), b.unsqueeze(maskF, [1, 2])), f(-3.4028234663852886e38));
+  // Prefix positions are never masked: zeros before the tokens' bias.
+  const prefixBias = prefixLayers.size === 0 ? bias : b.concat([b.expand(f(0), b.concat([b.slice(b.shape(bias), [0], [3]), b.constant(createTensor(DType.int64, [1], [prefixLength]))], 0)), bias], 3);
   const linear = (x: string, name: string) => b.add(b.matMul(x, `${name}.weight`), `${name}.bias`);
   const layerNorm = (x: string, name: string) =>
     b.op('LayerNormalization', [x, `${name}.weight`, `${name}.bias`], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) });
   const splitHeads = (x: string, perm: number[]) => b.transpose(b.reshape(x, [0, 0, heads, headDim]), perm);
 
   let x = x0;
-  for (let i = 0; i < c.numHiddenLayers; i++) {
+  for (let i = from; i < to; i++) {
     const p = layerPrefix(i);
+    let keys = linear(x, `${p}.attention.self.key`);
+    let values = linear(x, `${p}.attention.self.value`);
+    if (prefixLayers.has(i)) {
+      keys = b.concat([b.input(PREFIX_IO.key(i), DType.float32, [batch, prefixLength, h]), keys], 1);
+      values = b.concat([b.input(PREFIX_IO.value(i), DType.float32, [batch, prefixLength, h]), values], 1);
+    }
     const q = splitHeads(linear(x, `${p}.attention.self.query`), [0, 2, 1, 3]);
-    const k = splitHeads(linear(x, `${p}.attention.self.key`), [0, 2, 3, 1]);
-    const v = splitHeads(linear(x, `${p}.attention.self.value`), [0, 2, 1, 3]);
-    const scores = b.add(b.mul(b.matMul(q, k), f(1 / Math.sqrt(headDim))), bias);
+    const k = splitHeads(keys, [0, 2, 3, 1]);
+    const v = splitHeads(values, [0, 2, 1, 3]);
+    const scores = b.add(b.mul(b.matMul(q, k), f(1 / Math.sqrt(headDim))), prefixLayers.has(i) ? prefixBias : bias);
     const context = b.reshape(b.transpose(b.matMul(b.softmax(scores, -1), v), [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(b.add(linear(context, `${p}.attention.output.dense`), x), `${p}.attention.output.LayerNorm`);
     const inner = linear(attended, `${p}.intermediate.dense`);
