@@ -26,6 +26,7 @@ export function textInputs(store: EncoderStore, texts: readonly string[], featur
     embeddings: store.embeddings,
     encoder: store.encoder,
     inferenceEncoder: store.inferenceEncoder,
+    bert: { config: store.manifest.config, weights: store.encoder.graph.initializers },
     pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
     normalize: store.manifest.normalize,
     hiddenSize: store.manifest.config.hiddenSize,

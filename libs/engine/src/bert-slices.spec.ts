@@ -64,7 +64,7 @@ describe('BERT encoder slices and prefixes', () => {
     const values = states.data as Float32Array;
     const extraStates = values.subarray(0, extra * 8);
     const w = (name: string) => WEIGHTS.get(`encoder.layer.1.attention.self.${name}`)!;
-    const prefixed = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 2], prefix: { layers: [1], length: extra } }), {
+    const prefixed = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 2], prefix: [{ layer: 1, length: extra }] }), {
       [ENCODER_IO.hiddenStates]: tensor('float32', [1, tokens, 8], values.slice(extra * 8)),
       [ENCODER_IO.attentionMask]: mask([[1, 1, 0]]),
       [PREFIX_IO.key(1)]: tensor('float32', [1, extra, 8], project(extraStates, w('key.weight'), w('key.bias'))),
@@ -76,7 +76,7 @@ describe('BERT encoder slices and prefixes', () => {
   });
 
   it('rejects a prefix layer outside the slice and an empty slice, naming them', () => {
-    expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3], prefix: { layers: [0], length: 2 } })).toThrow(/prefix layer 0 is outside the layers \[1, 3\)/);
+    expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3], prefix: [{ layer: 0, length: 2 }] })).toThrow(/prefix layer 0 is outside the layers \[1, 3\)/);
     expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [2, 2] })).toThrow(/layers \[2, 2\) must be a non-empty range/);
   });
 });

@@ -74,7 +74,7 @@ describe('whole-model gradients', () => {
   });
 
   it('prefix-tuned slice of a BERT-shaped encoder: gradient wrt the prefix keys and values and the hidden states', async () => {
-    const slice = buildBertEncoder(tinyBert, randomBertWeights(tinyBert, 8), { layers: [1, 2], prefix: { layers: [1], length: 3 } });
+    const slice = buildBertEncoder(tinyBert, randomBertWeights(tinyBert, 8), { layers: [1, 2], prefix: [{ layer: 1, length: 3 }] });
     const model = projectTo(toFloat64(specialize(slice, { batch: 2, sequence: 4 }), ['Erf']), ENCODER_IO.meanPooled, [2, 8], 9);
     const rng = Rng.seeded(10);
     const feeds = {

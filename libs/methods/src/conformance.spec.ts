@@ -37,6 +37,8 @@ const SUITE_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> 
 /** A strategy's other code paths, run through the same suite under their own names. */
 const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly options: Readonly<Record<string, string>> }>> = {
   'joint solver=lbfgs': { strategy: 'joint', options: { solver: 'lbfgs', 'max-iter': '50' } },
+  'dual-prompt head=ridge': { strategy: 'dual-prompt', options: { head: 'ridge', projection: '32' } },
+  'dual-prompt head=class-mean': { strategy: 'dual-prompt', options: { head: 'class-mean' } },
 };
 
 /** One step of a run: an experience boundary or an incoming batch. */

@@ -40,6 +40,9 @@ export { ADAPTER_PARAMS, BlockHead, blockSoftmaxMax, HEAD_KINDS, l2Normalize } f
 export type { BlockHeadOptions, BlockHeadSnapshot, HeadKind } from './block-head.js';
 export { l2p, l2pOptions, L2P_DEFAULTS, L2P_OPTIONS, L2P_POOL_SALT } from './l2p.js';
 export type { L2pMask, L2pOptions } from './l2p.js';
+export { dualPrompt, dualPromptOptions, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
+export type { DualPromptOptions } from './dual-prompt.js';
+export { FrozenStates } from './frozen-states.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
 export { gatherRows as gatherPoolRows, initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';

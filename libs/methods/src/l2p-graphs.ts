@@ -110,36 +110,19 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     else if (spec.pooling === 'input') pooled = embeds;
     else pooled = b.reduceMean(x, [1], false);
   }
-  const l2 = (v: string, axis: number) => b.div(v, b.sqrt(b.add(b.reduceSum(b.mul(v, v), [axis], true), f(1e-12))));
+  const l2 = (v: string, axis: number) => l2NormalizeAxis(b, v, axis);
   if (spec.normalize) pooled = l2(pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [L2P_IO.pooled] })[0]!;
   b.output(pooled, DType.float32, ['batch', h]);
 
-  let logits: string | undefined;
-  if (spec.classes > 0) {
-    const c = spec.classes;
-    const weight = b.initializer(L2P_IO.headWeight, createTensor(DType.float32, [h, c], spec.head?.weight ?? new Float32Array(h * c)));
-    let scores: string;
-    if (spec.headKind === 'cosine') {
-      // Normalised features and class columns: new classes cannot win by growing their norms.
-      scores = b.mul(b.matMul(l2(pooled, -1), l2(weight, 0)), f(spec.scale ?? 16));
-    } else {
-      const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.head?.bias ?? new Float32Array(c)));
-      scores = b.add(b.matMul(pooled, weight), bias);
-    }
-    logits = b.op('Identity', [scores], {}, { outputs: [L2P_IO.logits] })[0]!;
-    b.output(logits, DType.float32, ['batch', c]);
-  }
+  const logits = spec.classes > 0 ? appendClassHead(b, pooled, { hidden: h, classes: spec.classes, kind: spec.headKind ?? 'linear', scale: spec.scale ?? 16, ...(spec.head === undefined ? {} : { init: spec.head }) }) : undefined;
   if (spec.objective === 'predict') return b.build();
 
   const weights = b.input(L2P_IO.weights, DType.float32, [spec.objective === 'contrastive' ? 'pairs' : 'batch']);
   let task: string;
   if (spec.objective === 'classify') {
     if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
-    const labels = b.input(L2P_IO.labels, DType.int64, ['batch']);
-    const logitBias = b.input(L2P_IO.logitBias, DType.float32, [spec.classes]);
-    const perSample = b.op('SoftmaxCrossEntropyLoss', [b.add(logits, logitBias), labels], { reduction: Attr.string('none') });
-    task = b.reduceSum(b.mul(perSample, weights), [0], false);
+    task = appendMaskedCrossEntropy(b, logits, spec.classes, weights);
   } else {
     // Rows 0..pairs−1 are queries, pairs..2·pairs−1 their positives; every other positive is a negative.
     const pairBias = b.input(L2P_IO.pairBias, DType.float32, ['pairs', 'pairs']);
@@ -163,4 +146,51 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   b.op('Identity', [loss], {}, { outputs: [L2P_IO.loss] });
   b.output(L2P_IO.loss, DType.float32, []);
   return b.build();
+}
+
+/** `v / √(Σ v² + 1e-12)` along `axis`. */
+export function l2NormalizeAxis(b: GraphBuilder, v: string, axis: number): string {
+  return b.div(v, b.sqrt(b.add(b.reduceSum(b.mul(v, v), [axis], true), b.scalar(1e-12, DType.float32))));
+}
+
+/** A class head on a pooled representation: its kind, width, logit scale and initial weights. */
+export interface ClassHeadSpec {
+  readonly hidden: number;
+  readonly classes: number;
+  /** `linear` (pooled·W + b) or `cosine` (scale · cos(pooled, W's column), no bias). */
+  readonly kind: L2pHead;
+  readonly scale: number;
+  /** Initial weights [hidden, classes] and bias [classes]. @default zeros */
+  readonly init?: { readonly weight: Float32Array; readonly bias: Float32Array };
+}
+
+/**
+ * Appends a class head (parameters `l2p.head.weight`, and `l2p.head.bias` when linear) and the
+ * `l2p/logits` output [batch, classes]; returns the logits.
+ */
+export function appendClassHead(b: GraphBuilder, pooled: string, spec: ClassHeadSpec): string {
+  const { hidden: h, classes: c } = spec;
+  const weight = b.initializer(L2P_IO.headWeight, createTensor(DType.float32, [h, c], spec.init?.weight ?? new Float32Array(h * c)));
+  let scores: string;
+  if (spec.kind === 'cosine') {
+    // Normalised features and class columns: new classes cannot win by growing their norms.
+    scores = b.mul(b.matMul(l2NormalizeAxis(b, pooled, -1), l2NormalizeAxis(b, weight, 0)), b.scalar(spec.scale, DType.float32));
+  } else {
+    const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.init?.bias ?? new Float32Array(c)));
+    scores = b.add(b.matMul(pooled, weight), bias);
+  }
+  const logits = b.op('Identity', [scores], {}, { outputs: [L2P_IO.logits] })[0]!;
+  b.output(logits, DType.float32, ['batch', c]);
+  return logits;
+}
+
+/**
+ * Σᵢ wᵢ · CE(logitsᵢ + logit_bias, labelᵢ), with the `l2p/labels` [batch] and `l2p/logit_bias`
+ * [classes] inputs (a large negative bias masks logits out: L2P's train mask).
+ */
+export function appendMaskedCrossEntropy(b: GraphBuilder, logits: string, classes: number, weights: string): string {
+  const labels = b.input(L2P_IO.labels, DType.int64, ['batch']);
+  const logitBias = b.input(L2P_IO.logitBias, DType.float32, [classes]);
+  const perSample = b.op('SoftmaxCrossEntropyLoss', [b.add(logits, logitBias), labels], { reduction: Attr.string('none') });
+  return b.reduceSum(b.mul(perSample, weights), [0], false);
 }

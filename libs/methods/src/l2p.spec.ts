@@ -1,69 +1,11 @@
 import { createExecutor, Engine } from '@mneme/engine';
 import type { Executor, GradientRequest } from '@mneme/execution';
-import { buildBertEmbeddings, buildBertEncoder, ENCODER_IO, randomBertWeights, type BertConfig } from '@mneme/models';
-import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { l2p } from './l2p.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { POOL_PARAMS, selectPrompts } from './prompt-pool.js';
-import type { LabelledBatch, StrategyContext } from './strategy.js';
-import type { TextInputs } from './text-inputs.js';
-
-const TINY: BertConfig = {
-  vocabSize: 40,
-  hiddenSize: 16,
-  numHiddenLayers: 1,
-  numAttentionHeads: 2,
-  intermediateSize: 32,
-  maxPositionEmbeddings: 64,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  hiddenAct: 'gelu',
-};
-const SAMPLES = 24;
-const CLASSES = 4;
-
-/** A tiny random BERT text benchmark: token sequences, their mean-pooled normalised features, labels. */
-async function tinyText(executor: Executor): Promise<{ text: TextInputs; features: Float32Array; labels: Int32Array }> {
-  const weights = randomBertWeights(TINY, 3);
-  const embeddings = buildBertEmbeddings(TINY, weights);
-  const encoder = buildBertEncoder(TINY, weights);
-  const rng = Rng.seeded(5);
-  const labels = Int32Array.from({ length: SAMPLES }, (_, i) => i % CLASSES);
-  const tokens = [...labels].map((c) => [1, ...Array.from({ length: 3 + rng.int(4) }, () => 4 + c * 8 + rng.int(8)), 2]);
-  const h = TINY.hiddenSize;
-  const features = new Float32Array(SAMPLES * h);
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = tokens[i]!;
-    const ids = tensor('int64', [1, t.length], BigInt64Array.from(t, BigInt));
-    const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(embeddings, { [ENCODER_IO.inputIds]: ids, [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)) });
-    const out = await executor.forward(encoder, { [ENCODER_IO.inputsEmbeds]: e!, [ENCODER_IO.attentionMask]: tensor('int64', [1, t.length], new BigInt64Array(t.length).fill(1n)) });
-    const v = out[ENCODER_IO.meanPooled]!.data as Float32Array;
-    const norm = Math.hypot(...v);
-    v.forEach((x, d) => (features[i * h + d] = x / norm));
-  }
-  const key = (rows: Float32Array, r: number) => Array.from(rows.subarray(r * h, (r + 1) * h)).join();
-  const byRow = new Map([...Array(SAMPLES).keys()].map((i) => [key(features, i), i]));
-  const text: TextInputs = {
-    embeddings,
-    encoder,
-    pooled: ENCODER_IO.meanPooled,
-    normalize: true,
-    hiddenSize: h,
-    padId: 0,
-    tokensOfIds: (ids) => [...ids].map((id) => tokens[id]!),
-    tokensOfFeatures: (rows) => Array.from({ length: rows.length / h }, (_, r) => tokens[byRow.get(key(rows, r))!]!),
-  };
-  return { text, features, labels };
-}
-
-function batchOf(features: Float32Array, labels: Int32Array, ids: number[]): LabelledBatch {
-  const h = TINY.hiddenSize;
-  const x = new Float32Array(ids.length * h);
-  ids.forEach((id, j) => x.set(features.subarray(id * h, (id + 1) * h), j * h));
-  return { features: x, labels: Int32Array.from(ids, (id) => labels[id]!), ids: Int32Array.from(ids), experience: 0 };
-}
+import type { StrategyContext } from './strategy.js';
+import { batchOf, CLASSES, SAMPLES, TINY, tinyText } from './text-fixture.test-util.js';
 
 describe('selectPrompts', () => {
   it('picks the keys with the highest cosine similarity, best first', () => {

@@ -3,6 +3,7 @@ import { active, ACTIVE_OPTIONS } from './active.js';
 import { adapter, ADAPTER_OPTIONS } from './adapter.js';
 import { curriculum, CURRICULUM_OPTIONS } from './curriculum.js';
 import { distill, DISTILL_OPTIONS } from './distill.js';
+import { dualPrompt, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
 import { er, ER_OPTIONS } from './er.js';
 import { expandingHead, EXPANDING_HEAD_OPTIONS } from './expanding-head.js';
 import { joint, JOINT_OPTIONS } from './joint.js';
@@ -28,6 +29,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory>> = Object.free
   'expanding-head': expandingHead,
   adapter,
   l2p,
+  'dual-prompt': dualPrompt,
   distill,
   knn,
   'knn-head': knnHead,
@@ -49,6 +51,7 @@ export const STRATEGY_OPTIONS: Readonly<Record<string, OptionSchema>> = Object.f
   'expanding-head': EXPANDING_HEAD_OPTIONS,
   adapter: ADAPTER_OPTIONS,
   l2p: L2P_OPTIONS,
+  'dual-prompt': DUAL_PROMPT_OPTIONS,
   distill: DISTILL_OPTIONS,
   knn: KNN_OPTIONS,
   'knn-head': KNN_HEAD_OPTIONS,

@@ -1,4 +1,5 @@
 import type { Model } from '@mneme/graph';
+import type { BertConfig, BertWeights } from '@mneme/models';
 
 /**
  * The token-level view of a text benchmark, for strategies that run the frozen encoder themselves
@@ -21,6 +22,12 @@ export interface TextInputs {
    * outputs); prediction graphs use it when given, gradient graphs always use `encoder`.
    */
   readonly inferenceEncoder?: Model;
+  /**
+   * The encoder's architecture and weights, for strategies that build their own slices of it
+   * (prefix prompts in chosen layers, a cached frozen lower part). Absent for encoders that are not
+   * BERT-shaped; such strategies then say so.
+   */
+  readonly bert?: { readonly config: BertConfig; readonly weights: BertWeights };
   /** The encoder output that is the sentence embedding (`mean_pooled` or `cls`). */
   readonly pooled: string;
   /** Whether the features are the L2-normalised sentence embedding. */

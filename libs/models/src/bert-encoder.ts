@@ -55,8 +55,8 @@ export interface BertSliceOptions extends BertGraphOptions {
    * part can run once and be cached. @default all layers
    */
   layers?: readonly [number, number];
-  /** Prefix-tuned layers (within `layers`) and the prefix length; see {@link PREFIX_IO}. */
-  prefix?: { readonly layers: readonly number[]; readonly length: number };
+  /** Prefix-tuned layers (within `layers`), each with its prefix length; see {@link PREFIX_IO}. */
+  prefix?: readonly { readonly layer: number; readonly length: number }[];
 }
 
 const layerPrefix = (i: number) => `encoder.layer.${i}`;
@@ -146,14 +146,15 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
  */
 export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: BertSliceOptions = {}): Model {
   const [from, to] = options.layers ?? [0, c.numHiddenLayers];
-  const prefixLayers = new Set(options.prefix?.layers ?? []);
+  const prefixLength = new Map((options.prefix ?? []).map((p) => [p.layer, p.length]));
+  const prefixLayers = new Set(prefixLength.keys());
   const problems: string[] = [];
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > c.numHiddenLayers || from >= to) {
     problems.push(`layers [${from}, ${to}) must be a non-empty range within the encoder's ${c.numHiddenLayers} layers`);
   }
   for (const l of prefixLayers) if (!Number.isInteger(l) || l < from || l >= to) problems.push(`prefix layer ${l} is outside the layers [${from}, ${to})`);
-  const prefixLength = options.prefix?.length ?? 0;
-  if (options.prefix !== undefined && (!Number.isInteger(prefixLength) || prefixLength < 1)) problems.push(`prefix length ${prefixLength} must be a positive integer`);
+  if (prefixLength.size !== (options.prefix ?? []).length) problems.push('a prefix layer is listed twice');
+  for (const [l, length] of prefixLength) if (!Number.isInteger(length) || length < 1) problems.push(`prefix length ${length} of layer ${l} must be a positive integer`);
   if (problems.length > 0) throw new RangeError(`Cannot build the BERT graph: ${problems.join('; ')}`);
   const inSlice = (n: string) => {
     const m = /^encoder\.layer\.(\d+)\./.exec(n);
@@ -173,8 +174,17 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
   const maskF = b.cast(mask, DType.float32);
   // Additive attention bias [batch, 1, 1, seq]: 0 for tokens, the float32 minimum for padding.
   const bias = b.mul(b.sub(f(1), b.unsqueeze(maskF, [1, 2])), f(-3.4028234663852886e38));
-  // Prefix positions are never masked: zeros before the tokens' bias.
-  const prefixBias = prefixLayers.size === 0 ? bias : b.concat([b.expand(f(0), b.concat([b.slice(b.shape(bias), [0], [3]), b.constant(createTensor(DType.int64, [1], [prefixLength]))], 0)), bias], 3);
+  // Prefix positions are never masked: zeros before the tokens' bias, one bias per prefix length.
+  const prefixBiases = new Map<number, string>();
+  const biasWithPrefix = (length: number): string => {
+    let hit = prefixBiases.get(length);
+    if (hit === undefined) {
+      const zeros = b.expand(f(0), b.concat([b.slice(b.shape(bias), [0], [3]), b.constant(createTensor(DType.int64, [1], [length]))], 0));
+      hit = b.concat([zeros, bias], 3);
+      prefixBiases.set(length, hit);
+    }
+    return hit;
+  };
   const linear = (x: string, name: string) => b.add(b.matMul(x, `${name}.weight`), `${name}.bias`);
   const layerNorm = (x: string, name: string) =>
     b.op('LayerNormalization', [x, `${name}.weight`, `${name}.bias`], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) });
@@ -185,14 +195,15 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
     const p = layerPrefix(i);
     let keys = linear(x, `${p}.attention.self.key`);
     let values = linear(x, `${p}.attention.self.value`);
-    if (prefixLayers.has(i)) {
-      keys = b.concat([b.input(PREFIX_IO.key(i), DType.float32, [batch, prefixLength, h]), keys], 1);
-      values = b.concat([b.input(PREFIX_IO.value(i), DType.float32, [batch, prefixLength, h]), values], 1);
+    const length = prefixLength.get(i);
+    if (length !== undefined) {
+      keys = b.concat([b.input(PREFIX_IO.key(i), DType.float32, [batch, length, h]), keys], 1);
+      values = b.concat([b.input(PREFIX_IO.value(i), DType.float32, [batch, length, h]), values], 1);
     }
     const q = splitHeads(linear(x, `${p}.attention.self.query`), [0, 2, 1, 3]);
     const k = splitHeads(keys, [0, 2, 3, 1]);
     const v = splitHeads(values, [0, 2, 1, 3]);
-    const scores = b.add(b.mul(b.matMul(q, k), f(1 / Math.sqrt(headDim))), prefixLayers.has(i) ? prefixBias : bias);
+    const scores = b.add(b.mul(b.matMul(q, k), f(1 / Math.sqrt(headDim))), length === undefined ? bias : biasWithPrefix(length));
     const context = b.reshape(b.transpose(b.matMul(b.softmax(scores, -1), v), [0, 2, 1, 3]), [0, 0, h]);
     const attended = layerNorm(b.add(linear(context, `${p}.attention.output.dense`), x), `${p}.attention.output.LayerNorm`);
     const inner = linear(attended, `${p}.intermediate.dense`);

@@ -60,6 +60,7 @@ export function serviceTextInputs(store: EncoderStore, tokensOfIds: (ids: Int32A
     embeddings: store.embeddings,
     encoder: store.encoder,
     inferenceEncoder: store.inferenceEncoder,
+    bert: { config: store.manifest.config, weights: store.encoder.graph.initializers },
     pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
     normalize: store.manifest.normalize,
     hiddenSize: store.manifest.config.hiddenSize,
