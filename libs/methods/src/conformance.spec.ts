@@ -39,6 +39,7 @@ const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly op
   'joint solver=lbfgs': { strategy: 'joint', options: { solver: 'lbfgs', 'max-iter': '50' } },
   'dual-prompt head=ridge': { strategy: 'dual-prompt', options: { head: 'ridge', projection: '32' } },
   'dual-prompt head=class-mean': { strategy: 'dual-prompt', options: { head: 'class-mean' } },
+  'coda-prompt head=cosine': { strategy: 'coda-prompt', options: { head: 'cosine' } },
 };
 
 /** One step of a run: an experience boundary or an incoming batch. */

@@ -43,6 +43,8 @@ export type { L2pMask, L2pOptions } from './l2p.js';
 export { dualPrompt, dualPromptOptions, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
 export type { DualPromptOptions } from './dual-prompt.js';
 export { FrozenStates } from './frozen-states.js';
+export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS } from './coda-prompt.js';
+export type { CodaPromptOptions } from './coda-prompt.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
 export { gatherRows as gatherPoolRows, initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';

@@ -28,6 +28,11 @@ export interface PrefixGraphSpec {
   readonly encoder?: { readonly model: Model; readonly pooledOutput: string };
   /** Prefixed layers and their prefix length (each takes `prefix_key.<i>` and `prefix_value.<i>`). */
   readonly prefixes: readonly { readonly layer: number; readonly length: number }[];
+  /**
+   * Forms the prefixes in the graph (each prefix name → a [batch, length, hidden] value) from
+   * inputs of its own, e.g. CODA-Prompt's weighted components; by default each prefix is an input.
+   */
+  readonly appendPrefixes?: (b: GraphBuilder) => ReadonlyMap<string, string>;
   /** L2-normalise the pooled representation (sentence-transformers models do). */
   readonly normalize: boolean;
   /** `predict`: pooled and logits; `classify`: + the masked cross-entropy `prefix/loss`. */
@@ -48,9 +53,11 @@ export interface PrefixGraphSpec {
 export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   const h = spec.hidden;
   const b = new GraphBuilder({ name: `prefix-${spec.objective}` });
-  const prefixInputs = new Map<string, string>();
-  for (const { layer, length } of spec.prefixes) {
-    for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)]) prefixInputs.set(name, b.input(name, DType.float32, ['batch', length, h]));
+  const prefixInputs = new Map<string, string>(spec.appendPrefixes?.(b) ?? []);
+  if (spec.appendPrefixes === undefined) {
+    for (const { layer, length } of spec.prefixes) {
+      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)]) prefixInputs.set(name, b.input(name, DType.float32, ['batch', length, h]));
+    }
   }
   let pooled: string;
   if (spec.encoder !== undefined) {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { active, ACTIVE_OPTIONS } from './active.js';
 import { adapter, ADAPTER_OPTIONS } from './adapter.js';
+import { codaPrompt, CODA_PROMPT_OPTIONS } from './coda-prompt.js';
 import { curriculum, CURRICULUM_OPTIONS } from './curriculum.js';
 import { distill, DISTILL_OPTIONS } from './distill.js';
 import { dualPrompt, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
@@ -30,6 +31,7 @@ export const STRATEGIES: Readonly<Record<string, StrategyFactory>> = Object.free
   adapter,
   l2p,
   'dual-prompt': dualPrompt,
+  'coda-prompt': codaPrompt,
   distill,
   knn,
   'knn-head': knnHead,
@@ -52,6 +54,7 @@ export const STRATEGY_OPTIONS: Readonly<Record<string, OptionSchema>> = Object.f
   adapter: ADAPTER_OPTIONS,
   l2p: L2P_OPTIONS,
   'dual-prompt': DUAL_PROMPT_OPTIONS,
+  'coda-prompt': CODA_PROMPT_OPTIONS,
   distill: DISTILL_OPTIONS,
   knn: KNN_OPTIONS,
   'knn-head': KNN_HEAD_OPTIONS,

@@ -1,0 +1,382 @@
+/**
+ * What every prefix-prompt strategy (DualPrompt, CODA-Prompt) shares: a frozen encoder whose chosen
+ * layers attend to prompt prefixes, states of the frozen layers below them cached per text, a head
+ * (trained, or fitted in closed form on the prompted features after each experience), the training
+ * step, prediction, and save/restore. A strategy supplies only its {@link PromptSource}: which
+ * parameters make the prefixes, how a row's prefixes are formed from its query, and which of them
+ * an experience trains.
+ */
+import { InvalidArgumentError } from '@mneme/errors';
+import { ParameterStore } from '@mneme/execution';
+import type { GraphBuilder, Model } from '@mneme/graph';
+import { buildBertEncoder } from '@mneme/models';
+import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { classColumns, widenClassParam } from './class-columns.js';
+import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
+import { FrozenStates, packStates } from './frozen-states.js';
+import { fromBase64, toBase64 } from './gram-statistics.js';
+import { L2P_IO } from './l2p-graphs.js';
+import { choice, computed, integer, needed, number } from './option-schema.js';
+import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
+import { fittedHead, type FittedHead } from './prompted-heads.js';
+import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
+import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { TextInputs } from './text-inputs.js';
+
+/** The options every prefix strategy reads (spread into its schema). */
+export const PREFIX_LEARNER_OPTION_SPECS = {
+  head: choice(['linear', 'cosine', 'class-mean', 'ridge'], 'linear', 'trained linear or cosine head, or one fitted on prompted features after each experience'),
+  projection: integer(2048, { min: 0 }, 'random features of the ridge head (0: ridge on the prompted features)'),
+  scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
+  mask: choice(['current', 'seen'], 'current', "logits the training loss sees: the current experience's classes, or all seen"),
+  promptLr: number(
+    computed('the learning rate', (ctx) => needed(ctx, 'learningRate', 'prompts')),
+    { min: 0, exclusiveMin: true },
+    'learning rate of prompts and keys',
+  ),
+  maxTokens: integer(64, { min: 2 }, 'token cap per text ([CLS]/[SEP] included)'),
+  evalBatch: integer(64, { min: 1 }, 'most rows per prediction run'),
+  cacheMb: integer(1024, { min: 0 }, "memory for the frozen layers' states, in MiB"),
+  input: choice(['auto', 'features', 'tokens'], 'auto', 'tokens needs a text benchmark; auto uses tokens when there is one'),
+} as const;
+
+/** The shared options after defaults. */
+export interface PrefixLearnerOptions {
+  readonly head: 'linear' | 'cosine' | 'class-mean' | 'ridge';
+  readonly projection: number;
+  readonly scale: number;
+  readonly mask: 'current' | 'seen';
+  readonly promptLr: number;
+  readonly maxTokens: number;
+  readonly evalBatch: number;
+  readonly cacheMb: number;
+  readonly input: 'auto' | 'features' | 'tokens';
+}
+
+/** A parameter's gradient for the optimizer, with the rows it may move (all when absent). */
+export interface ParameterGradient {
+  readonly grad: Float32Array;
+  readonly rows?: TouchedRows;
+  /** Learning rate: the prompts' (default) or the head's. */
+  readonly lr?: number;
+}
+
+/** Where a strategy's prefixes come from. */
+export interface PromptSource {
+  /** Prefixed layers and their prefix lengths. */
+  readonly prefixes: readonly { readonly layer: number; readonly length: number }[];
+  /** Adds the source's parameters to a fresh store. */
+  init(store: ParameterStore): void;
+  /** Called at each experience start (allocate the experience's prompts). */
+  beginExperience(store: ParameterStore, info: ExperienceInfo): void;
+  /** Appends the graph part that forms the prefixes from the source's own inputs; returns each prefix input's value. */
+  appendPrefixes(b: GraphBuilder): ReadonlyMap<string, string>;
+  /** The source's feeds for `queries` (`rows × hidden`): in training, the current experience's prompts; else chosen per row. */
+  feeds(store: ParameterStore, queries: Float32Array, training: boolean, taskId?: number): Record<string, Tensor>;
+  /** Graph inputs to differentiate in a training step. */
+  wrt(): readonly string[];
+  /** Parameter gradients from the step's input gradients (`n` real rows of `queries`). */
+  gradients(store: ParameterStore, grads: ReadonlyMap<string, Tensor>, queries: Float32Array, n: number): ReadonlyMap<string, ParameterGradient>;
+  /** Called at each experience end. */
+  endExperience(): void;
+  /** JSON-safe bookkeeping, and its restore. */
+  save(): Record<string, unknown>;
+  restore(data: Record<string, unknown>, store: ParameterStore): void;
+  /** Parameters a state must hold, given the source's restored bookkeeping. */
+  requiredParams(): readonly string[];
+}
+
+/** JSON-safe bookkeeping of the learner. */
+interface LearnerData {
+  ended: number;
+  currentClasses: number[];
+  seen: number[];
+  taskClasses: Record<string, number[]>;
+  source?: Record<string, unknown>;
+  head?: Record<string, unknown>;
+  /** The current experience's samples not yet given to the fitted head (base64 float32 rows). */
+  pending?: { ids: number[]; labels: number[]; features: string };
+}
+
+const HEAD_SALT = 0x2d1;
+const fittedParam = (name: string) => `prompts.head/${name}`;
+
+/** Checks shared to every prefix strategy: token mode needs a BERT-shaped encoder as wide as the features, holding the layers asked. */
+export function prefixSetupProblems(name: string, ctx: StrategyContext, o: Pick<PrefixLearnerOptions, 'input'>, highestLayer: number): string[] {
+  const problems: string[] = [];
+  if (o.input === 'tokens' && ctx.text === undefined) problems.push(`${name}: input=tokens needs a text benchmark (the context has no text inputs)`);
+  if (ctx.text !== undefined && o.input !== 'features') {
+    const depth = ctx.text.bert?.config.numHiddenLayers;
+    if (depth === undefined) problems.push(`${name}: the encoder is not BERT-shaped (no architecture in the text inputs); use input=features`);
+    else if (highestLayer >= depth) problems.push(`${name}: layers up to ${highestLayer} asked, the encoder has ${depth} (0–${depth - 1})`);
+    if (ctx.text.hiddenSize !== ctx.classifier.inputSize) problems.push(`${name}: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`);
+  }
+  return problems;
+}
+
+/** A prefix-prompt strategy named `name` over `source` (see the file comment). */
+export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: PrefixLearnerOptions, source: PromptSource): Strategy {
+  const d = ctx.classifier.inputSize;
+  let classes = ctx.classifier.classes;
+  const text = ctx.text !== undefined && o.input !== 'features' ? (ctx.text as TextInputs & { bert: NonNullable<TextInputs['bert']> }) : undefined;
+  const fitted = o.head === 'class-mean' || o.head === 'ridge';
+  // With a fitted head, prompts train through a linear head under the train mask.
+  const trainedHead = o.head === 'cosine' ? 'cosine' : 'linear';
+  const firstPrompted = Math.min(...source.prefixes.map((p) => p.layer));
+  const frozen = text === undefined ? undefined : new FrozenStates(ctx.executor, text, firstPrompted, o.cacheMb * 1024 * 1024);
+  const slice = text === undefined ? undefined : buildBertEncoder(text.bert.config, text.bert.weights, { layers: [firstPrompted, text.bert.config.numHiddenLayers], prefix: source.prefixes });
+  const graph = (objective: 'predict' | 'classify'): Model =>
+    buildPrefixGraph({
+      hidden: d,
+      ...(slice === undefined ? {} : { encoder: { model: slice, pooledOutput: text!.pooled } }),
+      prefixes: source.prefixes,
+      appendPrefixes: (b) => source.appendPrefixes(b),
+      normalize: text?.normalize ?? false,
+      objective,
+      classes: objective === 'predict' && fitted ? 0 : classes,
+      headKind: trainedHead,
+      scale: o.scale,
+      head: { weight: store.get(L2P_IO.headWeight).data, bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
+    });
+  let trainModel: Model | undefined;
+  let predictModel: Model | undefined;
+  /** Drops both graphs (they bake the head's width and the source's shapes) and frees their sessions. */
+  const dropGraphs = (): void => {
+    for (const m of [trainModel, predictModel]) if (m !== undefined) void ctx.executor.release?.(m).catch(() => undefined);
+    trainModel = undefined;
+    predictModel = undefined;
+  };
+
+  const fresh = (): ParameterStore => {
+    const s = new ParameterStore();
+    const initial = classColumns(ctx.seed, HEAD_SALT, d, 0, classes);
+    s.set(L2P_IO.headWeight, tensor('float32', [d, classes], initial.weight.slice()));
+    if (trainedHead === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], initial.bias.slice()));
+    source.init(s);
+    return s;
+  };
+  let store = fresh();
+  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head as 'class-mean' | 'ridge', { ...ctx, classifier: { ...ctx.classifier, classes } }, d, o.projection) : undefined);
+  let head = newHead();
+  let data: LearnerData = { ended: 0, currentClasses: [], seen: [], taskClasses: {} };
+  /** Samples of the current experience by id, for the fitted head at its end. */
+  let pending = new Map<number, { label: number; features: Float32Array }>();
+
+  const headStore = (): ParameterStore => {
+    const s = new ParameterStore();
+    s.set(L2P_IO.headWeight, store.get(L2P_IO.headWeight));
+    if (trainedHead === 'linear') s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
+    return s;
+  };
+
+  /** `rows` of `features` (the queries) packed to `padded` rows, filler rows repeating the first. */
+  const queriesOf = (features: Float32Array, rows: readonly number[], padded: number): Float32Array => {
+    const q = new Float32Array(padded * d);
+    for (let i = 0; i < padded; i++) {
+      const r = rows[i] ?? rows[0]!;
+      q.set(features.subarray(r * d, (r + 1) * d), i * d);
+    }
+    return q;
+  };
+
+  /** The states (token mode) or feature rows (feature mode) of `rows`, packed to `padded` rows. */
+  const stateFeeds = async (queries: Float32Array, tokens: readonly (readonly number[])[] | undefined, rows: readonly number[], padded: number, roundTo: number): Promise<Record<string, Tensor>> => {
+    if (frozen === undefined || tokens === undefined) return { [PREFIX_GRAPH_IO.states]: tensor('float32', [padded, d], queries) };
+    const states = await frozen.states(rows.map((r) => truncate(tokens[r]!, o.maxTokens)));
+    const longest = Math.max(...states.map((s) => s.length / d));
+    const packed = packStates(states, padded, Math.ceil(longest / roundTo) * roundTo, d);
+    return { [PREFIX_GRAPH_IO.states]: packed.states, [PREFIX_GRAPH_IO.mask]: packed.mask };
+  };
+
+  const step = async (batch: LabelledBatch): Promise<void> => {
+    const n = batch.labels.length;
+    if (n === 0) return;
+    const padded = Math.max(n, ctx.batchSize);
+    const rows = [...Array(n).keys()];
+    const queries = queriesOf(batch.features, rows, padded);
+    const tokens = text?.tokensOfIds(batch.ids);
+    // Gradient graphs compile per shape: lengths round up to a multiple of 8 to compile only a few.
+    const feeds = { ...(await stateFeeds(queries, tokens, rows, padded, 8)), ...source.feeds(store, queries, true) };
+    const allowed = new Set([...(o.mask === 'current' ? data.currentClasses : data.seen), ...batch.labels]);
+    const bias = new Float32Array(classes).fill(-1e9);
+    for (const c of allowed) bias[c] = 0;
+    feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => batch.labels[i] ?? batch.labels[0]!)));
+    feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
+    feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
+    trainModel ??= graph('classify');
+    const headNames = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : [])];
+    const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: PREFIX_GRAPH_IO.loss, wrt: [...headNames, ...source.wrt()], params: headStore() });
+    const updates = new Map<string, ParameterGradient>(headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]));
+    for (const [param, g] of source.gradients(store, result.gradients as ReadonlyMap<string, Tensor>, queries, n)) updates.set(param, g);
+    clipGlobalNorm([...updates.values()].map((u) => u.grad), ctx.optimizer.clipGradNorm);
+    store.step += 1;
+    for (const [param, u] of updates) sparseUpdate(store, param, u.grad, ctx.optimizer, u.lr ?? o.promptLr, store.step, u.rows);
+  };
+
+  /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
+  const run = async (features: Float32Array, tokens: PredictOptions['tokens'], sourceFeeds: (queries: Float32Array) => Record<string, Tensor>): Promise<Float32Array> => {
+    const n = features.length / d;
+    predictModel ??= graph('predict');
+    const output = fitted ? PREFIX_GRAPH_IO.pooled : L2P_IO.logits;
+    const width = fitted ? d : classes;
+    const out = new Float32Array(n * width);
+    for (const rows of chunks(n, o.evalBatch, tokens)) {
+      const queries = queriesOf(features, rows, rows.length);
+      const feeds = { ...(await stateFeeds(queries, tokens, rows, rows.length, 1)), ...sourceFeeds(queries) };
+      // With a fitted head the prediction graph has no head parameters.
+      const result = await ctx.executor.forward(predictModel, feeds, { ...(fitted ? {} : { params: headStore() }), fetches: [output] });
+      const values = result[output]!.data as Float32Array;
+      rows.forEach((r, i) => out.set(values.subarray(i * width, (i + 1) * width), r * width));
+    }
+    return out;
+  };
+
+  return {
+    name,
+    beginExperience: (info: ExperienceInfo) => {
+      data.currentClasses = [...info.classes];
+      data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
+      if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
+      // Graphs keep the source's sizes symbolic (a grown pool needs no new graph).
+      source.beginExperience(store, info);
+      pending = new Map();
+      return Promise.resolve();
+    },
+    growClasses: (count: number) => {
+      if (count <= classes) return;
+      const added = classColumns(ctx.seed, HEAD_SALT, d, classes, count);
+      widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
+      if (trainedHead === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      head?.growClasses(count);
+      classes = count;
+      dropGraphs();
+    },
+    classCount: () => classes,
+    learn: async (batch: LabelledBatch) => {
+      checkFeatures(batch.features, d, batch.labels.length);
+      checkLabels(batch.labels, classes);
+      if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      if (head !== undefined) batch.ids.forEach((id, r) => pending.set(id, { label: batch.labels[r]!, features: batch.features.slice(r * d, (r + 1) * d) }));
+      await step(batch);
+    },
+    endExperience: async (info: ExperienceInfo) => {
+      if (head !== undefined && pending.size > 0) {
+        // The experience's distinct samples, through its (now final) prompts as in training.
+        const ids = Int32Array.from(pending.keys());
+        const labels = Int32Array.from(pending.values(), (s) => s.label);
+        const features = new Float32Array(ids.length * d);
+        [...pending.values()].forEach((s, r) => features.set(s.features, r * d));
+        const pooled = await run(features, text?.tokensOfIds(ids), (q) => source.feeds(store, q, true));
+        await head.add(pooled, labels, ids, info.index);
+      }
+      pending = new Map();
+      source.endExperience();
+      data.ended += 1;
+    },
+    predict: async (features: Float32Array, options?: PredictOptions) => {
+      const n = checkFeatures(features, d);
+      if (options?.tokens !== undefined && options.tokens.length !== n) throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
+      const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      if (classes === 0 || data.seen.length === 0) return noClass(n);
+      const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
+      const out = await run(features, tokens, (q) => source.feeds(store, q, false, options?.taskId));
+      return head !== undefined ? head.predict(out, allowed) : argmaxRows(out, classes, allowed);
+    },
+    saveState: (): StrategyState => {
+      const params = store.clone();
+      const nested = head?.save();
+      if (nested !== undefined) for (const p of nested.params.names()) params.set(fittedParam(p), nested.params.get(p));
+      const rows = [...pending.values()];
+      const features = new Float32Array(rows.length * d);
+      rows.forEach((r, i) => features.set(r.features, i * d));
+      const saved: LearnerData = {
+        ...data,
+        source: source.save(),
+        ...(nested === undefined ? {} : { head: nested.data, pending: { ids: [...pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) } }),
+      };
+      return { params, data: structuredClone(saved) as unknown as Record<string, unknown> };
+    },
+    restoreState: (state: StrategyState) => {
+      const restored = new ParameterStore();
+      const headParams = new ParameterStore();
+      for (const p of state.params.names()) {
+        if (p.startsWith(fittedParam(''))) headParams.set(p.slice(fittedParam('').length), state.params.get(p));
+        else restored.set(p, state.params.get(p));
+        for (const slot of state.params.stateSlots(p)) (p.startsWith(fittedParam('')) ? headParams : restored).setState(p.startsWith(fittedParam('')) ? p.slice(fittedParam('').length) : p, slot, state.params.getState(p, slot));
+      }
+      const next = structuredClone(state.data) as unknown as LearnerData;
+      source.restore(next.source ?? {}, restored);
+      const missing = [...fresh().names(), ...source.requiredParams()].filter((p) => !restored.has(p));
+      if (missing.length > 0) throw new InvalidArgumentError(`${name}: the state lacks ${missing.join(', ')} (saved with other options?)`);
+      restored.step = state.params.step;
+      store = restored;
+      classes = restored.get(L2P_IO.headWeight).shape[1]!;
+      head = newHead();
+      if (head !== undefined && next.head !== undefined) head.restore({ params: headParams, data: next.head });
+      dropGraphs();
+      pending = new Map();
+      if (next.pending !== undefined) {
+        const rows = fromBase64(next.pending.features, Float32Array);
+        next.pending.ids.forEach((id, i) => pending.set(id, { label: next.pending!.labels[i]!, features: rows.slice(i * d, (i + 1) * d) }));
+      }
+      data = { ended: next.ended, currentClasses: next.currentClasses, seen: next.seen, taskClasses: next.taskClasses };
+    },
+  };
+}
+
+/** `[CLS] … [SEP]` capped at `max` ids, keeping the final `[SEP]`. */
+function truncate(ids: readonly number[], max: number): readonly number[] {
+  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids.at(-1)!];
+}
+
+/** Prediction runs of at most `size` rows, in token-length order when tokens are known. */
+function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): number[][] {
+  const order = [...Array(n).keys()];
+  if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
+  const out: number[][] = [];
+  for (let start = 0; start < n; start += size) out.push(order.slice(start, start + size));
+  return out;
+}
+
+/** `v / ‖v‖`. */
+export function unit(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const norm = Math.max(Math.sqrt(s), 1e-12);
+  return Float32Array.from(v, (x) => x / norm);
+}
+
+/**
+ * The rows' prefix feeds from per-row prompts laid out [layers, 2 (key, value), length, hidden]:
+ * `prompt(r)` is row r's prompt for `layers`.
+ */
+export function prefixFeedsOf(layers: readonly number[], length: number, hidden: number, rows: number, prompt: (row: number) => Float32Array, keyName: (l: number) => string, valueName: (l: number) => string): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  const per = 2 * length * hidden;
+  layers.forEach((layer, li) => {
+    const keys = new Float32Array(rows * length * hidden);
+    const values = new Float32Array(rows * length * hidden);
+    for (let r = 0; r < rows; r++) {
+      const p = prompt(r);
+      keys.set(p.subarray(li * per, li * per + length * hidden), r * length * hidden);
+      values.set(p.subarray(li * per + length * hidden, (li + 1) * per), r * length * hidden);
+    }
+    feeds[keyName(layer)] = tensor('float32', [rows, length, hidden], keys);
+    feeds[valueName(layer)] = tensor('float32', [rows, length, hidden], values);
+  });
+  return feeds;
+}
+
+/** The inverse of {@link prefixFeedsOf} for gradients: summed over the first `rows` rows, laid out as the prompt. */
+export function promptGradientOf(grads: ReadonlyMap<string, Tensor>, layers: readonly number[], length: number, hidden: number, rows: number, keyName: (l: number) => string, valueName: (l: number) => string): Float32Array {
+  const per = 2 * length * hidden;
+  const out = new Float32Array(layers.length * per);
+  layers.forEach((layer, li) => {
+    for (const [part, input] of [[0, keyName(layer)], [1, valueName(layer)]] as const) {
+      const g = grads.get(input)!.data as Float32Array;
+      const at = li * per + part * length * hidden;
+      for (let r = 0; r < rows; r++) for (let i = 0; i < length * hidden; i++) out[at + i]! += g[r * length * hidden + i]!;
+    }
+  });
+  return out;
+}
