@@ -72,6 +72,10 @@ export class CompiledSession {
   /** Frees the session once no run is in progress (the cache calls this on eviction). */
   async retire(): Promise<void> {
     this.retired = true;
+    // A caller may hold this session from the engine without having started its run yet (it runs
+    // in the continuation of its await): freeing waits a turn of the event loop, so such a run
+    // starts first and frees the session when it ends.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.inFlight === 0) await this.release();
   }
 

@@ -105,7 +105,7 @@ export class Engine {
   ) {
     this.cache = new SessionCache(settings.maxCachedSessions, (session, key) => {
       logger.debug('session evicted', { key });
-      void session.retire();
+      return session.retire();
     });
   }
 

@@ -71,6 +71,19 @@ describe('executor.release', () => {
     expect(engine.release([affine()])).toBe(0);
     await engine.dispose();
   });
+
+  it('lets a run that already holds the session finish before freeing it (a strategy rebuilding its graphs while another call runs)', async () => {
+    const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1 });
+    const model = affine();
+    const session = await engine.session(model);
+    engine.release([model]);
+    // The holder's run starts after the release was asked for, in the same turn: it still runs.
+    const out = await session.run(ones(2));
+    expect(out['y']!.shape).toEqual([2, 2]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(session.isReleased).toBe(true);
+    await engine.dispose();
+  });
 });
 
 /** `model` with loss = Σ (y − target)² over a `target` input shaped like y. */

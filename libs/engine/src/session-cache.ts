@@ -24,7 +24,8 @@ export class SessionCache<V> {
 
   constructor(
     private readonly capacity: number,
-    private readonly onEvict: (value: V, key: string) => void,
+    /** May return a promise: {@link clear} waits for it. */
+    private readonly onEvict: (value: V, key: string) => void | Promise<void>,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`session cache capacity must be a positive integer, got ${capacity}`);
   }
@@ -56,7 +57,7 @@ export class SessionCache<V> {
     const doomed = [...this.entries].filter(([key]) => matches(key));
     for (const [key, pending] of doomed) {
       this.entries.delete(key);
-      void pending.then((v) => this.onEvict(v, key), () => undefined);
+      void pending.then((v) => this.onEvict(v, key)).then(undefined, () => undefined);
     }
     return doomed.length;
   }
@@ -83,7 +84,7 @@ export class SessionCache<V> {
       const [key, oldest] = this.entries.entries().next().value as [string, Promise<V>];
       this.entries.delete(key);
       this.evictions++;
-      void oldest.then((v) => this.onEvict(v, key), () => undefined);
+      void oldest.then((v) => this.onEvict(v, key)).then(undefined, () => undefined);
     }
   }
 }

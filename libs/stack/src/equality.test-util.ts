@@ -18,6 +18,9 @@ export const EQUALITY_BENCHMARK = 'split-mnist-mini';
 export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   distill: { 'outer-steps': '3', k: '2', method: 'first-order', 'real-batch': '32' },
   l2p: { size: '4', length: '2', select: '2' },
+  // Short prefixes in one or two nominal layers; with a fitted head, its statistics go through the services' state too.
+  'dual-prompt': { gEnd: '1', eStart: '1', eEnd: '2', gLength: '2', eLength: '2', head: 'class-mean' },
+  'coda-prompt': { end: '1', length: '2', components: '2' },
   // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
   curriculum: { memory: '100' },
   active: { memory: '100' },
