@@ -4,7 +4,7 @@ import { SessionCache } from './session-cache.js';
 describe('SessionCache', () => {
   it('counts hits and misses, evicts the least recently used, and shares concurrent creations', async () => {
     const evicted: string[] = [];
-    const cache = new SessionCache<string>(2, (_v, key) => evicted.push(key));
+    const cache = new SessionCache<string>(2, (_v, key) => void evicted.push(key));
     let created = 0;
     const make = (v: string) => async () => {
       created++;

@@ -110,7 +110,7 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
   // The prefix-prompt strategies run the encoder on tokens, as l2p: through the services, the trainer
   // looks its batches' tokens up in the log and the evaluator passes each text's tokens.
   it.runIf(hasTextEncoder()).each(['dual-prompt', 'coda-prompt'].filter((s) => (ONLY ?? s) === s))('%s on text (tiny JSONL set, frozen MiniLM, prefixes in layers 4–5)', async (strategy) => {
-    const layers = strategy === 'dual-prompt' ? { gStart: '4', gEnd: '5', eStart: '5', eEnd: '6' } : { start: '4', end: '6', components: '2' };
+    const layers: Record<string, string> = strategy === 'dual-prompt' ? { gStart: '4', gEnd: '5', eStart: '5', eEnd: '6' } : { start: '4', end: '6', components: '2' };
     const setup: EqualitySetup = { benchmark: 'text', textData: await writeTinyTextSet(join(dir, `tiny-text-${strategy}`)), experiences: 2, settings: { epochs: 1, batchSize: 4 }, options: layers };
     const streamed = await streamBenchmark({ ...streamSetup(setup), strategy, seed: SEED, trainerAddress: stack.address, executor, modelId: `text-${strategy}`, timeoutMs: 120_000 });
     await expectEqualToEmbedded(streamed, strategy, SEED, executor, setup);
