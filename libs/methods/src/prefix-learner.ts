@@ -27,6 +27,7 @@ import type { TextInputs } from './text-inputs.js';
 export const PREFIX_LEARNER_OPTION_SPECS = {
   head: choice(['linear', 'cosine', 'class-mean', 'ridge'], 'linear', 'trained linear or cosine head, or one fitted on prompted features after each experience'),
   projection: integer(2048, { min: 0 }, 'random features of the ridge head (0: ridge on the prompted features)'),
+  headInput: choice(['prompted', 'both'], 'prompted', "what a fitted head sees: the prompted features, or them beside the frozen encoder's"),
   scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
   mask: choice(['current', 'seen'], 'current', "logits the training loss sees: the current experience's classes, or all seen"),
   promptLr: number(
@@ -44,6 +45,7 @@ export const PREFIX_LEARNER_OPTION_SPECS = {
 export interface PrefixLearnerOptions {
   readonly head: 'linear' | 'cosine' | 'class-mean' | 'ridge';
   readonly projection: number;
+  readonly headInput: 'prompted' | 'both';
   readonly scale: number;
   readonly mask: 'current' | 'seen';
   readonly promptLr: number;
@@ -156,7 +158,19 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     return s;
   };
   let store = fresh();
-  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head as 'class-mean' | 'ridge', { ...ctx, classifier: { ...ctx.classifier, classes } }, d, o.projection) : undefined);
+  // A fitted head sees the prompted features, or them beside the frozen ones (the queries).
+  const headWidth = o.headInput === 'both' ? 2 * d : d;
+  const headRows = (pooled: Float32Array, queries: Float32Array): Float32Array => {
+    if (o.headInput === 'prompted') return pooled;
+    const n = pooled.length / d;
+    const out = new Float32Array(n * 2 * d);
+    for (let r = 0; r < n; r++) {
+      out.set(queries.subarray(r * d, (r + 1) * d), r * 2 * d);
+      out.set(pooled.subarray(r * d, (r + 1) * d), r * 2 * d + d);
+    }
+    return out;
+  };
+  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head as 'class-mean' | 'ridge', { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined);
   let head = newHead();
   let data: LearnerData = { ended: 0, currentClasses: [], seen: [], taskClasses: {} };
   /** Samples of the current experience by id, for the fitted head at its end. */
@@ -267,7 +281,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
         const features = new Float32Array(ids.length * d);
         [...pending.values()].forEach((s, r) => features.set(s.features, r * d));
         const pooled = await run(features, text?.tokensOfIds(ids), (q) => source.feeds(store, q, true));
-        await head.add(pooled, labels, ids, info.index);
+        await head.add(headRows(pooled, features), labels, ids, info.index);
       }
       pending = new Map();
       source.endExperience();
@@ -280,7 +294,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       if (classes === 0 || data.seen.length === 0) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
       const out = await run(features, tokens, (q) => source.feeds(store, q, false, options?.taskId));
-      return head !== undefined ? head.predict(out, allowed) : argmaxRows(out, classes, allowed);
+      return head !== undefined ? head.predict(headRows(out, features), allowed) : argmaxRows(out, classes, allowed);
     },
     saveState: (): StrategyState => {
       const params = store.clone();
