@@ -101,9 +101,25 @@ describe('dual-prompt on token inputs', () => {
     expect(await fresh.predict(fixture.features, { tokens })).toEqual(predicted);
   });
 
+  it('runs the G-prompt alone (eEnd = eStart), trained in the first experience only with shared=first, under a fitted head', async () => {
+    const s = dualPrompt(ctx({ gStart: '1', gEnd: '3', eStart: '3', eEnd: '3', shared: 'first', head: 'ridge', projection: '32' }));
+    const gAfter: Float32Array[] = [];
+    for (const e of [0, 1]) {
+      const info = { index: e, classes: [2 * e, 2 * e + 1] };
+      await s.beginExperience(info);
+      for (let pass = 0; pass < 3; pass++) await s.learn(batchOf(fixture.features, fixture.labels, experienceIds(e, fixture.labels), e));
+      await s.endExperience(info);
+      gAfter.push(s.saveState().params.get('dual-prompt.g').data.slice() as Float32Array);
+    }
+    expect(gAfter[1]).toEqual(gAfter[0]);
+    expect([...s.saveState().params.names()].some((n) => n.startsWith('dual-prompt.e'))).toBe(false);
+    expect(await accuracy(s)).toBeGreaterThanOrEqual(0.75);
+  });
+
   it('names bad layer settings, all at once', () => {
     expect(() => dualPrompt(ctx({ gStart: '0', gEnd: '2', eStart: '1', eEnd: '3' }))).toThrow(/G layers \[0, 2\) and E layers \[1, 3\) overlap/);
     expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '5' }))).toThrow(/layers up to 4 asked, the encoder has 3/);
-    expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '2' }))).toThrow(/eEnd \(2\) must be above eStart \(2\)/);
+    expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '2' }))).toThrow(/no prompt layers/);
+    expect(() => dualPrompt(ctx({ gEnd: '1', eStart: '2', eEnd: '1' }))).toThrow(/eEnd \(1\) must not be below eStart \(2\)/);
   });
 });

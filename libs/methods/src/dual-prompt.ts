@@ -56,8 +56,8 @@ export const DUAL_PROMPT_OPTIONS = defineOptions('dual-prompt', {
   ),
   eEnd: integer(
     computed('5 of 12 layers, scaled to the encoder (at least eStart + 1)', (ctx, earlier) => Math.max(scaled(5, depthOf(ctx)), (earlier['eStart'] as number) + 1)),
-    { min: 1 },
-    'end (exclusive) of the E-prompt layers',
+    { min: 0 },
+    'end (exclusive) of the E-prompt layers; eEnd = eStart: no E-prompts (the G-prompt alone)',
   ),
   gLength: integer(5, { min: 1 }, 'prefix length of the G-prompt (keys and values each)'),
   eLength: integer(5, { min: 1 }, 'prefix length of each E-prompt (keys and values each)'),
@@ -75,8 +75,9 @@ export function dualPromptOptions(ctx: StrategyContext): DualPromptOptions {
   const o = DUAL_PROMPT_OPTIONS.read(ctx.options, ctx);
   const problems: string[] = [];
   if (o.gEnd < o.gStart) problems.push(`dual-prompt: gEnd (${o.gEnd}) must not be below gStart (${o.gStart})`);
-  if (o.eEnd <= o.eStart) problems.push(`dual-prompt: eEnd (${o.eEnd}) must be above eStart (${o.eStart})`);
-  if (o.gEnd > o.gStart && o.eStart < o.gEnd && o.gStart < o.eEnd) problems.push(`dual-prompt: the G layers [${o.gStart}, ${o.gEnd}) and E layers [${o.eStart}, ${o.eEnd}) overlap`);
+  if (o.eEnd < o.eStart) problems.push(`dual-prompt: eEnd (${o.eEnd}) must not be below eStart (${o.eStart})`);
+  if (o.gEnd === o.gStart && o.eEnd === o.eStart) problems.push('dual-prompt: no prompt layers (gEnd = gStart and eEnd = eStart)');
+  if (o.gEnd > o.gStart && o.eEnd > o.eStart && o.eStart < o.gEnd && o.gStart < o.eEnd) problems.push(`dual-prompt: the G layers [${o.gStart}, ${o.gEnd}) and E layers [${o.eStart}, ${o.eEnd}) overlap`);
   problems.push(...prefixSetupProblems('dual-prompt', ctx, o, Math.max(o.gEnd, o.eEnd) - 1));
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return o;
@@ -129,6 +130,7 @@ class DualPromptSource implements PromptSource {
   }
 
   beginExperience(store: ParameterStore, info: ExperienceInfo): void {
+    if (this.eSize === 0) return;
     const e = this.allocate(store);
     if (info.taskId !== undefined) this.state.taskExpert[String(info.taskId)] = e;
   }
@@ -154,13 +156,13 @@ class DualPromptSource implements PromptSource {
 
   feeds(store: ParameterStore, queries: Float32Array, training: boolean, taskId?: number): Record<string, Tensor> {
     const rows = queries.length / this.d;
-    const experts = training ? new Int32Array(rows).fill(this.activeExpert(store)) : this.select(store, queries, taskId);
+    const experts = this.eSize === 0 ? new Int32Array(rows) : training ? new Int32Array(rows).fill(this.activeExpert(store)) : this.select(store, queries, taskId);
     const feeds: Record<string, Tensor> = {};
     if (this.gSize > 0) {
       const g = store.get(G_PROMPT).data as Float32Array;
       Object.assign(feeds, prefixFeedsOf(this.gLayers, this.o.gLength, this.d, rows, () => g, PREFIX_IO.key, PREFIX_IO.value));
     }
-    Object.assign(feeds, prefixFeedsOf(this.eLayers, this.o.eLength, this.d, rows, (r) => store.get(expertPrompt(experts[r]!)).data as Float32Array, PREFIX_IO.key, PREFIX_IO.value));
+    if (this.eSize > 0) Object.assign(feeds, prefixFeedsOf(this.eLayers, this.o.eLength, this.d, rows, (r) => store.get(expertPrompt(experts[r]!)).data as Float32Array, PREFIX_IO.key, PREFIX_IO.value));
     return feeds;
   }
 
@@ -199,10 +201,12 @@ class DualPromptSource implements PromptSource {
   }
 
   gradients(store: ParameterStore, grads: ReadonlyMap<string, Tensor>, queries: Float32Array, n: number): ReadonlyMap<string, ParameterGradient> {
-    const e = this.activeExpert(store);
     const out = new Map<string, ParameterGradient>();
-    out.set(expertPrompt(e), { grad: promptGradientOf(grads, this.eLayers, this.o.eLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
-    if (this.o.lambda > 0) out.set(expertKey(e), { grad: keyPull(queries, n, store.get(expertKey(e)).data as Float32Array, this.o.lambda) });
+    if (this.eSize > 0) {
+      const e = this.activeExpert(store);
+      out.set(expertPrompt(e), { grad: promptGradientOf(grads, this.eLayers, this.o.eLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
+      if (this.o.lambda > 0) out.set(expertKey(e), { grad: keyPull(queries, n, store.get(expertKey(e)).data as Float32Array, this.o.lambda) });
+    }
     if (this.trainsG()) out.set(G_PROMPT, { grad: promptGradientOf(grads, this.gLayers, this.o.gLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
     return out;
   }

@@ -204,7 +204,8 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
 
   const step = async (batch: LabelledBatch): Promise<void> => {
     const n = batch.labels.length;
-    if (n === 0) return;
+    // Frozen prompts and a fitted head: nothing here is trained by gradient.
+    if (n === 0 || (fitted && source.wrt().length === 0)) return;
     const padded = Math.max(n, ctx.batchSize);
     const rows = [...Array(n).keys()];
     const queries = queriesOf(batch.features, rows, padded);
