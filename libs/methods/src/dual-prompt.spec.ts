@@ -27,9 +27,13 @@ describe('dual-prompt on token inputs', () => {
     text: fixture.text,
   });
 
+  let forwards = 0;
+
   beforeAll(async () => {
-    executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
-    fixture = await tinyText(executor, THREE);
+    const inner = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
+    // Counts runs of the prompted graphs (feature caching must save them; heads run their own).
+    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += args[0].graph.name.startsWith('prefix-') ? 1 : 0), inner.forward(...args)) } as Executor;
+    fixture = await tinyText(inner, THREE);
   });
 
   /** Two experiences of two classes, `epochs` passes each, in batches of 6. */
@@ -112,6 +116,11 @@ describe('dual-prompt on token inputs', () => {
       gAfter.push(s.saveState().params.get('dual-prompt.g').data.slice() as Float32Array);
     }
     expect(gAfter[1]).toEqual(gAfter[0]);
+    // Frozen prompts: a second prediction of the same texts reuses their features, runs no prompted graph.
+    const predicted = await s.predict(fixture.features);
+    const runs = forwards;
+    expect(await s.predict(fixture.features)).toEqual(predicted);
+    expect(forwards).toBe(runs);
     expect([...s.saveState().params.names()].some((n) => n.startsWith('dual-prompt.e'))).toBe(false);
     expect(await accuracy(s)).toBeGreaterThanOrEqual(0.75);
   });

@@ -101,6 +101,8 @@ interface LearnerData {
 }
 
 const HEAD_SALT = 0x2d1;
+/** Most prompted feature rows kept between prompt changes (about 150 MB at 384 wide). */
+const MAX_CACHED_FEATURES = 100_000;
 const fittedParam = (name: string) => `prompts.head/${name}`;
 
 /** Checks shared to every prefix strategy: token mode needs a BERT-shaped encoder as wide as the features, holding the layers asked. */
@@ -226,22 +228,49 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     clipGlobalNorm([...updates.values()].map((u) => u.grad), ctx.optimizer.clipGradNorm);
     store.step += 1;
     for (const [param, u] of updates) sparseUpdate(store, param, u.grad, ctx.optimizer, u.lr ?? o.promptLr, store.step, u.rows);
+    if (source.wrt().length > 0) promptsChanged();
   };
 
   /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
-  const run = async (features: Float32Array, tokens: PredictOptions['tokens'], sourceFeeds: (queries: Float32Array) => Record<string, Tensor>): Promise<Float32Array> => {
+  /**
+   * Prompted features by input while the prompts stay as they are: a frozen encoder and frozen
+   * prompts give a text the same features every time, so evaluations after the prompts stopped
+   * training (`shared=first`, old components) run each text once. Cleared whenever a prompt moves.
+   */
+  let pooledCache = new Map<string, Float32Array>();
+  const promptsChanged = (): void => {
+    if (pooledCache.size > 0) pooledCache = new Map();
+  };
+  const sourceSize = (): number => [...store.names()].reduce((sum, n) => sum + store.get(n).data.length, 0);
+
+  /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
+  const run = async (features: Float32Array, tokens: PredictOptions['tokens'], mode: string, sourceFeeds: (queries: Float32Array) => Record<string, Tensor>): Promise<Float32Array> => {
     const n = features.length / d;
     predictModel ??= graph('predict');
     const output = fitted ? PREFIX_GRAPH_IO.pooled : L2P_IO.logits;
     const width = fitted ? d : classes;
     const out = new Float32Array(n * width);
-    for (const rows of chunks(n, o.evalBatch, tokens)) {
+    // Only the fitted head's features are kept: a trained head moves every step.
+    const keys = fitted ? Array.from({ length: n }, (_, r) => `${mode}|${tokens === undefined ? toBase64(features.subarray(r * d, (r + 1) * d)) : tokens[r]!.join(',')}`) : undefined;
+    const todo: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const hit = keys === undefined ? undefined : pooledCache.get(keys[r]!);
+      if (hit === undefined) todo.push(r);
+      else out.set(hit, r * width);
+    }
+    const order = chunks(todo.length, o.evalBatch, tokens === undefined ? undefined : todo.map((r) => tokens[r]!));
+    for (const chunk of order) {
+      const rows = chunk.map((i) => todo[i]!);
       const queries = queriesOf(features, rows, rows.length);
       const feeds = { ...(await stateFeeds(queries, tokens, rows, rows.length, 1)), ...sourceFeeds(queries) };
       // With a fitted head the prediction graph has no head parameters.
       const result = await ctx.executor.forward(predictModel, feeds, { ...(fitted ? {} : { params: headStore() }), fetches: [output] });
       const values = result[output]!.data as Float32Array;
-      rows.forEach((r, i) => out.set(values.subarray(i * width, (i + 1) * width), r * width));
+      rows.forEach((r, i) => {
+        const row = values.slice(i * width, (i + 1) * width);
+        out.set(row, r * width);
+        if (keys !== undefined && pooledCache.size < MAX_CACHED_FEATURES) pooledCache.set(keys[r]!, row);
+      });
     }
     return out;
   };
@@ -253,7 +282,10 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
       if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
       // Graphs keep the source's sizes symbolic (a grown pool needs no new graph).
+      const before = sourceSize();
       source.beginExperience(store, info);
+      // New prompts (an E-prompt, more components) change what inputs are given.
+      if (sourceSize() !== before) promptsChanged();
       pending = new Map();
       return Promise.resolve();
     },
@@ -281,7 +313,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
         const labels = Int32Array.from(pending.values(), (s) => s.label);
         const features = new Float32Array(ids.length * d);
         [...pending.values()].forEach((s, r) => features.set(s.features, r * d));
-        const pooled = await run(features, text?.tokensOfIds(ids), (q) => source.feeds(store, q, true));
+        const pooled = await run(features, text?.tokensOfIds(ids), 'train', (q) => source.feeds(store, q, true));
         await head.add(headRows(pooled, features), labels, ids, info.index);
       }
       pending = new Map();
@@ -294,7 +326,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
       if (classes === 0 || data.seen.length === 0) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
-      const out = await run(features, tokens, (q) => source.feeds(store, q, false, options?.taskId));
+      const out = await run(features, tokens, `task ${options?.taskId ?? ''}`, (q) => source.feeds(store, q, false, options?.taskId));
       return head !== undefined ? head.predict(headRows(out, features), allowed) : argmaxRows(out, classes, allowed);
     },
     saveState: (): StrategyState => {
@@ -329,6 +361,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       head = newHead();
       if (head !== undefined && next.head !== undefined) head.restore({ params: headParams, data: next.head });
       dropGraphs();
+      promptsChanged();
       pending = new Map();
       if (next.pending !== undefined) {
         const rows = fromBase64(next.pending.features, Float32Array);
