@@ -46,6 +46,13 @@ export const CLINC150_STRATEGY_DEFAULTS: Readonly<Record<string, StrategyDefault
     options: { lambda: '0.25', temperature: '0.1' },
     chosenOn: 'clinc150-val, seed 0, ACC (results/clinc150-knn-head-val-sweep.json)',
   },
+  // Validation ACC (seed 0, 1 epoch; ranpac 95.37): the G-prompt alone in layers 3–5, trained in the
+  // first experience only, under the ridge head 95.50 (layers 0–5: 95.40); E-prompts in layers 3–5
+  // with the ridge head 94.63 (beside the frozen features 92.33), with a trained cosine head lower.
+  'dual-prompt': {
+    options: { gStart: '3', gEnd: '6', eStart: '6', eEnd: '6', shared: 'first', head: 'ridge' },
+    chosenOn: 'clinc150-val, seed 0, ACC (results/step5/val-sweep.md)',
+  },
   // Validation ACC (the growing-head protocol): pacing none 58.8, linear 52.8 (lr 1e-2: 58.0), random order 58.4; naive 58.6.
   curriculum: {
     options: { pacing: 'none' },

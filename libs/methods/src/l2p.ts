@@ -37,6 +37,7 @@ import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAd
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import type { TextInputs } from './text-inputs.js';
+import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
 /** Which logits the training cross-entropy sees. */
 export type L2pMask = 'current' | 'seen' | 'none';
@@ -208,7 +209,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       feeds[L2P_IO.embeds] = tensor('float32', [padded, d], queries);
       return { feeds, selection };
     }
-    const ids = all.map((r) => truncate(tokens[r]!, o.maxTokens));
+    const ids = all.map((r) => truncateIds(tokens[r]!, o.maxTokens));
     const longest = Math.max(...ids.map((x) => x.length));
     // Forward graphs keep symbolic dims (one session for every length); gradient graphs are compiled
     // per shape, so training rounds lengths up to a multiple of 8 to compile only a few.
@@ -284,7 +285,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
     predictModel ??= graph('predict');
     const out = new Float32Array(n * classes);
-    for (const rows of chunks(n, o.evalBatch, tokens)) {
+    for (const rows of lengthOrderedChunks(n, o.evalBatch, tokens)) {
       const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
       const result = await ctx.executor.forward(predictModel, feeds, { params: headStore(), fetches: [L2P_IO.logits] });
       const values = result[L2P_IO.logits]!.data as Float32Array;
@@ -345,20 +346,4 @@ export function l2p(ctx: StrategyContext): Strategy {
   };
 }
 
-/** `[CLS] … [SEP]` capped at `max` ids, keeping the final `[SEP]`. */
-function truncate(ids: readonly number[], max: number): readonly number[] {
-  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids.at(-1)!];
-}
 
-/**
- * Prediction runs of at most `size` rows, in token-length order when tokens are known so each run
- * pads only to its own longest text. Runs are not padded: the prediction graph's batch and length
- * are symbolic, so one session serves every run.
- */
-function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): number[][] {
-  const order = [...Array(n).keys()];
-  if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
-  const out: number[][] = [];
-  for (let start = 0; start < n; start += size) out.push(order.slice(start, start + size));
-  return out;
-}

@@ -22,6 +22,7 @@ import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import type { TextInputs } from './text-inputs.js';
+import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
 /** The options every prefix strategy reads (spread into its schema). */
 export const PREFIX_LEARNER_OPTION_SPECS = {
@@ -198,7 +199,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   /** The states (token mode) or feature rows (feature mode) of `rows`, packed to `padded` rows. */
   const stateFeeds = async (queries: Float32Array, tokens: readonly (readonly number[])[] | undefined, rows: readonly number[], padded: number, roundTo: number): Promise<Record<string, Tensor>> => {
     if (frozen === undefined || tokens === undefined) return { [PREFIX_GRAPH_IO.states]: tensor('float32', [padded, d], queries) };
-    const states = await frozen.states(rows.map((r) => truncate(tokens[r]!, o.maxTokens)));
+    const states = await frozen.states(rows.map((r) => truncateIds(tokens[r]!, o.maxTokens)));
     const longest = Math.max(...states.map((s) => s.length / d));
     const packed = packStates(states, padded, Math.ceil(longest / roundTo) * roundTo, d);
     return { [PREFIX_GRAPH_IO.states]: packed.states, [PREFIX_GRAPH_IO.mask]: packed.mask };
@@ -258,7 +259,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       if (hit === undefined) todo.push(r);
       else out.set(hit, r * width);
     }
-    const order = chunks(todo.length, o.evalBatch, tokens === undefined ? undefined : todo.map((r) => tokens[r]!));
+    const order = lengthOrderedChunks(todo.length, o.evalBatch, tokens === undefined ? undefined : todo.map((r) => tokens[r]!));
     for (const chunk of order) {
       const rows = chunk.map((i) => todo[i]!);
       const queries = queriesOf(features, rows, rows.length);
@@ -372,19 +373,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   };
 }
 
-/** `[CLS] … [SEP]` capped at `max` ids, keeping the final `[SEP]`. */
-function truncate(ids: readonly number[], max: number): readonly number[] {
-  return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids.at(-1)!];
-}
 
-/** Prediction runs of at most `size` rows, in token-length order when tokens are known. */
-function chunks(n: number, size: number, tokens: readonly (readonly number[])[] | undefined): number[][] {
-  const order = [...Array(n).keys()];
-  if (tokens !== undefined) order.sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
-  const out: number[][] = [];
-  for (let start = 0; start < n; start += size) out.push(order.slice(start, start + size));
-  return out;
-}
 
 /** `v / ‖v‖`. */
 export function unit(v: Float32Array): Float32Array {
