@@ -125,6 +125,18 @@ describe('dual-prompt on token inputs', () => {
     expect(await accuracy(s)).toBeGreaterThanOrEqual(0.75);
   });
 
+  it('refuses a state that lacks its prompts, naming them, and changes nothing', async () => {
+    const s = dualPrompt(ctx({ gEnd: '1', eStart: '1', eEnd: '3', head: 'class-mean' }));
+    await play(s, 1);
+    const before = await s.predict(fixture.features);
+    const saved = s.saveState();
+    // Bookkeeping that claims a third E-prompt the parameters do not hold.
+    const source = { ...(saved.data['source'] as Record<string, unknown>), experts: 3 };
+    expect(() => s.restoreState({ params: saved.params, data: { ...saved.data, source } })).toThrow(/lacks dual-prompt\.e2\.prompt, dual-prompt\.e2\.key/);
+    expect(await s.predict(fixture.features)).toEqual(before);
+    expect(s.saveState().data).toEqual(saved.data);
+  });
+
   it('names bad layer settings, all at once', () => {
     expect(() => dualPrompt(ctx({ gStart: '0', gEnd: '2', eStart: '1', eEnd: '3' }))).toThrow(/G layers \[0, 2\) and E layers \[1, 3\) overlap/);
     expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '5' }))).toThrow(/layers up to 4 asked, the encoder has 3/);

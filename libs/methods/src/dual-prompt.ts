@@ -223,8 +223,9 @@ class DualPromptSource implements PromptSource {
     this.state = { experts: 0, active: -1, ended: 0, taskExpert: {}, ...(structuredClone(data) as Partial<typeof this.state>) };
   }
 
-  requiredParams(): readonly string[] {
-    return Array.from({ length: this.state.experts }, (_, e) => [expertPrompt(e), expertKey(e)]).flat();
+  requiredParams(data: Record<string, unknown>): readonly string[] {
+    const experts = typeof data['experts'] === 'number' ? data['experts'] : 0;
+    return Array.from({ length: experts }, (_, e) => [expertPrompt(e), expertKey(e)]).flat();
   }
 }
 

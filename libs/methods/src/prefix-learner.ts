@@ -85,8 +85,8 @@ export interface PromptSource {
   /** JSON-safe bookkeeping, and its restore. */
   save(): Record<string, unknown>;
   restore(data: Record<string, unknown>, store: ParameterStore): void;
-  /** Parameters a state must hold, given the source's restored bookkeeping. */
-  requiredParams(): readonly string[];
+  /** Parameters a state must hold, given the source's saved bookkeeping (read, not restored). */
+  requiredParams(data: Record<string, unknown>): readonly string[];
 }
 
 /** JSON-safe bookkeeping of the learner. */
@@ -99,6 +99,8 @@ interface LearnerData {
   head?: Record<string, unknown>;
   /** The current experience's samples not yet given to the fitted head (base64 float32 rows). */
   pending?: { ids: number[]; labels: number[]; features: string };
+  /** The fitted head's update counter. */
+  headStep?: number;
 }
 
 const HEAD_SALT = 0x2d1;
@@ -340,22 +342,27 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const saved: LearnerData = {
         ...data,
         source: source.save(),
-        ...(nested === undefined ? {} : { head: nested.data, pending: { ids: [...pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) } }),
+        ...(nested === undefined ? {} : { head: nested.data, headStep: nested.params.step, pending: { ids: [...pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) } }),
       };
       return { params, data: structuredClone(saved) as unknown as Record<string, unknown> };
     },
     restoreState: (state: StrategyState) => {
+      const next = structuredClone(state.data) as unknown as LearnerData;
+      // Checked before anything changes: a state saved with other options is refused whole.
+      const missing = [...fresh().names(), ...source.requiredParams(next.source ?? {})].filter((p) => !state.params.has(p));
+      if (missing.length > 0) throw new InvalidArgumentError(`${name}: the state lacks ${missing.join(', ')} (saved with other options?)`);
       const restored = new ParameterStore();
       const headParams = new ParameterStore();
+      const nestedPrefix = fittedParam('');
       for (const p of state.params.names()) {
-        if (p.startsWith(fittedParam(''))) headParams.set(p.slice(fittedParam('').length), state.params.get(p));
-        else restored.set(p, state.params.get(p));
-        for (const slot of state.params.stateSlots(p)) (p.startsWith(fittedParam('')) ? headParams : restored).setState(p.startsWith(fittedParam('')) ? p.slice(fittedParam('').length) : p, slot, state.params.getState(p, slot));
+        const nested = p.startsWith(nestedPrefix);
+        const target = nested ? headParams : restored;
+        const local = nested ? p.slice(nestedPrefix.length) : p;
+        target.set(local, state.params.get(p));
+        for (const slot of state.params.stateSlots(p)) target.setState(local, slot, state.params.getState(p, slot));
       }
-      const next = structuredClone(state.data) as unknown as LearnerData;
+      headParams.step = next.headStep ?? 0;
       source.restore(next.source ?? {}, restored);
-      const missing = [...fresh().names(), ...source.requiredParams()].filter((p) => !restored.has(p));
-      if (missing.length > 0) throw new InvalidArgumentError(`${name}: the state lacks ${missing.join(', ')} (saved with other options?)`);
       restored.step = state.params.step;
       store = restored;
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
