@@ -42,7 +42,6 @@ export { l2p, l2pOptions, L2P_DEFAULTS, L2P_OPTIONS, L2P_POOL_SALT } from './l2p
 export type { L2pMask, L2pOptions } from './l2p.js';
 export { dualPrompt, dualPromptOptions, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
 export type { DualPromptOptions } from './dual-prompt.js';
-export { FrozenStates } from './frozen-states.js';
 export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS } from './coda-prompt.js';
 export type { CodaPromptOptions } from './coda-prompt.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';

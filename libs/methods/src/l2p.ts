@@ -36,6 +36,7 @@ import { choice, computed, defineOptions, integer, needed, number } from './opti
 import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import { BuiltGraphs } from './built-graphs.js';
 import type { TextInputs } from './text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
@@ -159,15 +160,8 @@ export function l2p(ctx: StrategyContext): Strategy {
       lambda: o.lambda,
       head: { weight: store.get(L2P_IO.headWeight).data, bias: o.head === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
     });
-  let trainModel: Model | undefined;
-  let predictModel: Model | undefined;
-  /** Drops both graphs (they bake the head's width) and frees their sessions in the executor. */
-  const dropGraphs = (): void => {
-    // Freeing is best effort: a failure only leaves memory to the LRU bound.
-    for (const m of [trainModel, predictModel]) if (m !== undefined) void ctx.executor.release?.(m).catch(() => undefined);
-    trainModel = undefined;
-    predictModel = undefined;
-  };
+  // Both graphs bake the head's width: dropped when it grows or a state is restored.
+  const graphs = new BuiltGraphs<'classify' | 'predict'>(ctx.executor, graph);
 
   const fresh = (): ParameterStore => {
     // Head columns are drawn per class, so the head can grow as classes arrive.
@@ -251,9 +245,8 @@ export function l2p(ctx: StrategyContext): Strategy {
     feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => labels[i] ?? labels[0]!)));
     feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
-    trainModel ??= graph('classify');
     const wrt = [L2P_IO.headWeight, ...(o.head === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
-    const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
+    const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
     // Fresh outputs of the run, owned here: clipped and applied in place, not copied.
     const grad = (name: string) => result.gradients.get(name)!.data as Float32Array;
     const gw = grad(L2P_IO.headWeight);
@@ -283,11 +276,10 @@ export function l2p(ctx: StrategyContext): Strategy {
     if (given !== undefined && given.length !== n) throw new InvalidArgumentError(`l2p: ${given.length} token sequences for ${n} feature rows`);
     // Tokens the caller passes win (the services have the texts); `mneme run` matches rows back.
     const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
-    predictModel ??= graph('predict');
     const out = new Float32Array(n * classes);
     for (const rows of lengthOrderedChunks(n, o.evalBatch, tokens)) {
       const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
-      const result = await ctx.executor.forward(predictModel, feeds, { params: headStore(), fetches: [L2P_IO.logits] });
+      const result = await ctx.executor.forward(graphs.get('predict'), feeds, { params: headStore(), fetches: [L2P_IO.logits] });
       const values = result[L2P_IO.logits]!.data as Float32Array;
       rows.forEach((r, i) => out.set(values.subarray(i * classes, (i + 1) * classes), r * classes));
     }
@@ -308,7 +300,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
       if (o.head === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
       classes = count;
-      dropGraphs();
+      graphs.drop();
     },
     classCount: () => classes,
     learn: async (batch: LabelledBatch) => {
@@ -340,7 +332,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       store = restored;
       // The head's width is the saved class count.
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
-      dropGraphs();
+      graphs.drop();
       data = structuredClone(state.data) as unknown as L2pData;
     },
   };

@@ -21,6 +21,7 @@ import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import { BuiltGraphs } from './built-graphs.js';
 import type { TextInputs } from './text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
@@ -145,14 +146,8 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       scale: o.scale,
       head: { weight: store.get(L2P_IO.headWeight).data, bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
     });
-  let trainModel: Model | undefined;
-  let predictModel: Model | undefined;
-  /** Drops both graphs (they bake the head's width and the source's shapes) and frees their sessions. */
-  const dropGraphs = (): void => {
-    for (const m of [trainModel, predictModel]) if (m !== undefined) void ctx.executor.release?.(m).catch(() => undefined);
-    trainModel = undefined;
-    predictModel = undefined;
-  };
+  // Both graphs bake the head's width: dropped when it grows or a state is restored.
+  const graphs = new BuiltGraphs<'classify' | 'predict'>(ctx.executor, graph);
 
   const fresh = (): ParameterStore => {
     const s = new ParameterStore();
@@ -223,9 +218,8 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => batch.labels[i] ?? batch.labels[0]!)));
     feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
-    trainModel ??= graph('classify');
     const headNames = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : [])];
-    const result = await ctx.executor.lossAndGradients(trainModel, feeds, { loss: PREFIX_GRAPH_IO.loss, wrt: [...headNames, ...source.wrt()], params: headStore() });
+    const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: PREFIX_GRAPH_IO.loss, wrt: [...headNames, ...source.wrt()], params: headStore() });
     const updates = new Map<string, ParameterGradient>(headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]));
     for (const [param, g] of source.gradients(store, result.gradients as ReadonlyMap<string, Tensor>, queries, n)) updates.set(param, g);
     clipGlobalNorm([...updates.values()].map((u) => u.grad), ctx.optimizer.clipGradNorm);
@@ -249,7 +243,6 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
   const run = async (features: Float32Array, tokens: PredictOptions['tokens'], mode: string, sourceFeeds: (queries: Float32Array) => Record<string, Tensor>): Promise<Float32Array> => {
     const n = features.length / d;
-    predictModel ??= graph('predict');
     const output = fitted ? PREFIX_GRAPH_IO.pooled : L2P_IO.logits;
     const width = fitted ? d : classes;
     const out = new Float32Array(n * width);
@@ -267,7 +260,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const queries = queriesOf(features, rows, rows.length);
       const feeds = { ...(await stateFeeds(queries, tokens, rows, rows.length, 1)), ...sourceFeeds(queries) };
       // With a fitted head the prediction graph has no head parameters.
-      const result = await ctx.executor.forward(predictModel, feeds, { ...(fitted ? {} : { params: headStore() }), fetches: [output] });
+      const result = await ctx.executor.forward(graphs.get('predict'), feeds, { ...(fitted ? {} : { params: headStore() }), fetches: [output] });
       const values = result[output]!.data as Float32Array;
       rows.forEach((r, i) => {
         const row = values.slice(i * width, (i + 1) * width);
@@ -299,7 +292,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       if (trainedHead === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
       head?.growClasses(count);
       classes = count;
-      dropGraphs();
+      graphs.drop();
     },
     classCount: () => classes,
     learn: async (batch: LabelledBatch) => {
@@ -368,7 +361,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
       head = newHead();
       if (head !== undefined && next.head !== undefined) head.restore({ params: headParams, data: next.head });
-      dropGraphs();
+      graphs.drop();
       promptsChanged();
       pending = new Map();
       if (next.pending !== undefined) {
