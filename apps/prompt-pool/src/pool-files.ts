@@ -2,17 +2,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { writeFileAtomic } from '@mneme/model-store';
-import type { PoolVersion, ResolvedSpec } from './pool-version.js';
+import type { PoolMethod, PoolVersion, ResolvedSpec } from './pool-version.js';
 
 interface PoolVersionFile {
   readonly format: 1;
   readonly ref: PoolVersion['ref'];
-  readonly spec: ResolvedSpec;
+  /** `method` is absent in files written before pools named it (L2P pools). */
+  readonly spec: Omit<ResolvedSpec, 'method'> & { readonly method?: PoolMethod };
   readonly version: number;
   readonly selectionCounts: readonly number[];
   /** Absent in files written before pools were tied to model versions. */
   readonly modelVersion?: number;
   readonly createdAt: number;
+  /** The method's shared tensors (float32 bytes, base64); absent in L2P pools and older files. */
+  readonly shared?: readonly { readonly name: string; readonly shape: readonly number[]; readonly data: string }[];
   /** Little-endian float32 bytes, base64 (exact and a third the size of JSON numbers). */
   readonly prompts: string;
   readonly keys: string;
@@ -55,6 +58,7 @@ export class PoolFiles {
       selectionCounts: pool.selectionCounts,
       modelVersion: pool.modelVersion,
       createdAt: pool.createdAt,
+      ...(pool.shared.size === 0 ? {} : { shared: [...pool.shared].map(([name, t]) => ({ name, shape: [...t.shape], data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') })) }),
     };
     // The same JSON as JSON.stringify of the whole file, assembled from pieces: stringifying a pool
     // of 64 MiB took over half a second of the event loop (base64 needs no escaping).
@@ -69,7 +73,9 @@ export class PoolFiles {
     if (file.format !== 1) throw new MnemeError('internal', `pool ${key} version ${version} has unknown format ${String(file.format)}`);
     return {
       ref: file.ref,
-      spec: file.spec,
+      // Files written before pools named their method hold L2P pools.
+      spec: { ...file.spec, method: file.spec.method ?? 'l2p' },
+      shared: new Map((file.shared ?? []).map((t) => [t.name, { shape: t.shape, data: fromBase64(t.data) }])),
       version: file.version,
       selectionCounts: file.selectionCounts,
       modelVersion: file.modelVersion ?? 0,

@@ -4,10 +4,24 @@ import { limitProblem } from '@mneme/config';
 import { modelIdProblem } from '@mneme/model-store';
 import type { ServiceLimits } from '@mneme/service-runtime';
 
-/** A pool's geometry with the proto defaults applied (M = 10, L = 5, N = 5). */
-export type ResolvedSpec = Readonly<PoolSpec>;
+/** A pool's geometry with the proto defaults applied (L2P: M = 10, L = 5, N = 5; method "l2p"). */
+export type ResolvedSpec = Readonly<PoolSpec> & { readonly method: PoolMethod };
 
-/** One version of a pool: its prompts, keys and selection counts. */
+/** Whose prompts a pool holds. */
+export type PoolMethod = 'l2p' | 'dual-prompt' | 'coda-prompt';
+const METHODS: readonly PoolMethod[] = ['l2p', 'dual-prompt', 'coda-prompt'];
+
+/** Whether a method's pool grows by updates (the prefix methods add prompts per experience). */
+export const grows = (method: PoolMethod): boolean => method !== 'l2p';
+
+/** The prompts a method chooses per input from a pool of `m`: DualPrompt's one E-prompt, CODA's every component. */
+export function methodTopN(method: PoolMethod, m: number, requested: number): number {
+  if (method === 'dual-prompt') return Math.min(1, m);
+  if (method === 'coda-prompt') return m;
+  return requested;
+}
+
+/** One version of a pool: its prompts, keys, selection counts and shared tensors. */
 export interface PoolVersion {
   readonly ref: Readonly<PoolRef>;
   readonly spec: ResolvedSpec;
@@ -20,6 +34,8 @@ export interface PoolVersion {
   readonly selectionCounts: readonly number[];
   /** The model version these prompts and keys belong to (0 = none). */
   readonly modelVersion: number;
+  /** The method's shared tensors by name (DualPrompt's G-prompt, CODA's attention vectors); none for L2P. */
+  readonly shared: ReadonlyMap<string, { readonly shape: readonly number[]; readonly data: Float32Array }>;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
 }
@@ -41,14 +57,20 @@ export function poolKey(ref: PoolRef | undefined): { ref: PoolRef; key: string }
  * @throws InvalidArgumentError listing every bad field
  */
 export function resolveSpec(spec: PoolSpec | undefined, limits: ServiceLimits): ResolvedSpec {
-  const resolved: PoolSpec = {
-    poolSize: spec?.poolSize || 10,
+  const problems: string[] = [];
+  const named = spec?.method ?? '';
+  const method = (named === '' ? 'l2p' : named) as PoolMethod;
+  if (!METHODS.includes(method)) problems.push(`spec.method '${named}' is not one of ${METHODS.join(', ')}`);
+  // A prefix method's pool may start empty: its prompts come with its experiences.
+  const poolSize = grows(method) ? (spec?.poolSize ?? 0) : spec?.poolSize || 10;
+  const resolved = {
+    poolSize,
     promptLength: spec?.promptLength || 5,
-    topN: spec?.topN || 5,
+    topN: methodTopN(method, poolSize, spec?.topN || 5),
     hiddenSize: spec?.hiddenSize ?? 0,
     seed: (spec?.seed ?? 0) % 2 ** 32,
+    method,
   };
-  const problems: string[] = [];
   if (resolved.hiddenSize < 1) problems.push('spec.hidden_size must be positive: the width of the encoder’s token embeddings');
   if (resolved.topN > resolved.poolSize) problems.push(`spec.top_n (${resolved.topN}) must not exceed spec.pool_size (${resolved.poolSize})`);
   // Each factor is below 2^32, so the product is exact enough to compare.
@@ -59,7 +81,12 @@ export function resolveSpec(spec: PoolSpec | undefined, limits: ServiceLimits): 
   return Object.freeze(resolved);
 }
 
-/** Equal geometry and seed. */
+/**
+ * Equal method, geometry and seed. A growing pool's size (and so its top N) may differ, and so may
+ * its prompt length while either pool is empty (no prompt has fixed it yet).
+ */
 export function sameSpec(a: ResolvedSpec, b: ResolvedSpec): boolean {
-  return a.poolSize === b.poolSize && a.promptLength === b.promptLength && a.topN === b.topN && a.hiddenSize === b.hiddenSize && a.seed === b.seed;
+  const sized = grows(a.method) || (a.poolSize === b.poolSize && a.topN === b.topN);
+  const length = a.promptLength === b.promptLength || (grows(a.method) && (a.poolSize === 0 || b.poolSize === 0));
+  return a.method === b.method && sized && length && a.hiddenSize === b.hiddenSize && a.seed === b.seed;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { PromptPoolServiceService, type PageRequest, type PoolInfo, type Tensor as WireTensor } from '@mneme/contracts';
+import { PromptPoolServiceService, type PageRequest, type PoolInfo, type SharedTensor, type Tensor as WireTensor } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import { initPromptPoolYielding, POOL_PARAMS } from '@mneme/methods';
@@ -7,16 +7,16 @@ import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
 import { aligned, ResourceOwners } from '@mneme/service-runtime';
-import { DEFAULT_SERVICE_LIMITS, countProblems, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, countProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
 import { limitProblem } from '@mneme/config';
 import { PoolFiles } from './pool-files.js';
-import { poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
+import { grows, methodTopN, poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
 import { gatherPrompts, selectFor } from './prompt-selection.js';
 
 const DEFAULT_PAGE = 100;
 
 /**
- * The prompt-pool service (prompt_pool.proto): versioned L2P prompt pools per model and tenant,
+ * The prompt-pool service (prompt_pool.proto): versioned prompt pools (L2P, DualPrompt, CODA-Prompt) per model and tenant,
  * each version an immutable file under `<dataDir>/prompt-pool/<model>/<tenant>/`, written before
  * the call answers. ApplyUpdate is optimistic: it succeeds only from the latest version. A version
  * may be tied to a model version (the trainer publishes one per saved model version); GetPool and
@@ -88,16 +88,18 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
           return { pool: infoOf(existing) };
         }
         const store = new ParameterStore();
-        await initPromptPoolYielding(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
+        // An empty prefix pool has nothing to draw (its prompts come with experiences).
+        if (spec.poolSize > 0) await initPromptPoolYielding(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
         const pool: PoolVersion = {
           ref,
           spec,
           version: 1,
-          prompts: store.get(POOL_PARAMS.prompts).data,
-          keys: store.get(POOL_PARAMS.keys).data,
+          prompts: spec.poolSize > 0 ? store.get(POOL_PARAMS.prompts).data : new Float32Array(0),
+          keys: spec.poolSize > 0 ? store.get(POOL_PARAMS.keys).data : new Float32Array(0),
           selectionCounts: new Array<number>(spec.poolSize).fill(0),
           modelVersion: 0,
           createdAt: Date.now(),
+          shared: new Map(),
         };
         await publish(key, pool);
         return { pool: infoOf(pool) };
@@ -106,12 +108,14 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
-      return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts] };
+      const shared: SharedTensor[] = [...pool.shared].map(([name, t]) => ({ name, value: f32Wire(t.data, [...t.shape]) }));
+      return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts], shared };
     },
     selectPrompts: async (req, ctx) => {
       await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
+      if (pool.spec.method === 'coda-prompt') throw new MnemeError('failed-precondition', `pool '${poolKey(req.pool).key}' is CODA-Prompt's: it weights every component by the query's attention instead of choosing some; read the components with GetPool`);
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
       const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
       // The answer is sized before it is made: batch selections, and with prompts batch × N × L × hidden floats.
@@ -135,24 +139,36 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         if (req.baseVersion !== base.version) {
           throw new MnemeError('aborted', `pool '${key}' is at version ${base.version}, the update was computed from ${req.baseVersion}; reload and retry`);
         }
-        const { poolSize: m, promptLength: l, hiddenSize: h } = base.spec;
+        const { hiddenSize: h } = base.spec;
         const problems: string[] = [];
+        // A prefix method's pool may grow (an experience adds prompts); the update's row count is its
+        // size, and the first prompts of an empty pool fix its prompt length.
+        const growing = grows(base.spec.method) && req.prompts !== undefined;
+        const m = growing ? growingRows(req.prompts!, base.spec.poolSize, problems) : base.spec.poolSize;
+        const l = growing && base.spec.poolSize === 0 && m > 0 ? (req.prompts!.shape[1] ?? base.spec.promptLength) : base.spec.promptLength;
+        if (l < 1) problems.push(`prompts must hold at least one row per prompt, got shape [${req.prompts!.shape.join(', ')}]`);
         const prompts = decode(req.prompts, 'prompts', [m, l, h], problems);
         const keys = decode(req.keys, 'keys', [m, h], problems);
+        const over = limitProblem('the updated pool (pool_size × prompt_length × hidden_size)', m * l * h, 'maxPoolFloats', limits);
+        if (over !== undefined) problems.push(over);
+        const shared = decodeShared(req.shared, base.spec.method, problems, limits);
         const deltas = req.selectionCountDeltas;
         if (deltas.length !== 0 && deltas.length !== m) problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
+        const counts = Array.from({ length: m }, (_, i) => base.selectionCounts[i] ?? 0);
         // Each value decodes within 2^53 − 1 (the decoder refuses more), but a sum may not: past it a
         // count is no longer exact, and the answers that carry it could fail to serialise.
-        if (!base.selectionCounts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0)))) problems.push('selection_count_deltas would take a count past 2^53 − 1');
+        if (!counts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0)))) problems.push('selection_count_deltas would take a count past 2^53 − 1');
         if (problems.length > 0) throw new InvalidArgumentError(problems);
         const pool: PoolVersion = {
           ...base,
+          spec: m === base.spec.poolSize && l === base.spec.promptLength ? base.spec : Object.freeze({ ...base.spec, poolSize: m, promptLength: l, topN: methodTopN(base.spec.method, m, base.spec.topN) }),
           version: base.version + 1,
           prompts: prompts!,
           keys: keys!,
-          selectionCounts: base.selectionCounts.map((c, i) => c + (deltas[i] ?? 0)),
+          selectionCounts: counts.map((c, i) => c + (deltas[i] ?? 0)),
           modelVersion: req.modelVersion,
           createdAt: Date.now(),
+          shared,
         };
         await publish(key, pool);
         return { pool: infoOf(pool) };
@@ -200,6 +216,37 @@ function decode(wire: WireTensor | undefined, what: string, shape: number[], pro
     problems.push(MnemeError.from(err).message);
     return undefined;
   }
+}
+
+/** The rows of a growing pool's update: its prompts' first dimension, at least the base's `m`. */
+function growingRows(wire: WireTensor, m: number, problems: string[]): number {
+  const rows = wire.shape[0];
+  if (wire.shape.length === 0 || rows === undefined) return m;
+  if (rows < m) {
+    problems.push(`prompts has ${rows} prompts, the pool ${m}: a pool may grow, never shrink`);
+    return m;
+  }
+  return rows;
+}
+
+/** The shared tensors of an update: each named once, float32, non-empty; none for L2P. */
+function decodeShared(list: readonly SharedTensor[], method: string, problems: string[], limits: ServiceLimits): PoolVersion['shared'] {
+  const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  if (method === 'l2p' && list.length > 0) problems.push(`shared tensors (${list.map((t) => `'${t.name}'`).join(', ')}) belong to the prefix methods; an L2P pool has none`);
+  let floats = 0;
+  for (const [i, t] of list.entries()) {
+    if (t.name === '' || out.has(t.name)) {
+      problems.push(t.name === '' ? `shared[${i}] has no name` : `shared tensor '${t.name}' is sent twice`);
+      continue;
+    }
+    const data = decode(t.value, `shared tensor '${t.name}'`, t.value?.shape ?? [], problems);
+    if (data === undefined) continue;
+    floats += data.length;
+    out.set(t.name, { shape: [...(t.value?.shape ?? [])], data });
+  }
+  const over = limitProblem('the shared tensors’ values', floats, 'maxPoolFloats', limits);
+  if (over !== undefined) problems.push(over);
+  return out;
 }
 
 /** Page size and the newest version to include (the token is the next version number). */

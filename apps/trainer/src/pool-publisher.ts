@@ -4,9 +4,9 @@ import type { FileModelStore, VersionRecord } from '@mneme/model-store';
 import { createClient, TENANT_METADATA_KEY, unary, type CallSettings, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
-import { ownerOf, poolOfState, type ModelPool } from '@mneme/service-runtime';
+import { ownerOf, poolOfState, POOL_STRATEGIES, type ModelPool } from '@mneme/service-runtime';
 
-/** Publishes the prompt pool of every saved version of an L2P model. */
+/** Publishes the prompt pool of every saved version of a prompt model (L2P, DualPrompt, CODA-Prompt). */
 export interface PoolPublisher {
   /**
    * Publishes `version`'s pool as a pool version tied to it; idempotent per version (a replay after
@@ -36,7 +36,7 @@ const TRIES = 5;
 const TRANSIENT: ReadonlySet<string> = new Set(['unavailable', 'deadline-exceeded']);
 
 /**
- * The trainer's pool publisher: an L2P model's pool (prompts, keys, selection counts) goes to the
+ * The trainer's pool publisher: a prompt model's pool (prompts, keys, selection counts, shared tensors) goes to the
  * prompt-pool service (per model, default tenant) before the version is announced, so the encoder
  * and evaluator find it when they load the version. The pool is created on first use with the
  * strategy's seed (its version 1 is the untrained pool); each model version then adds a pool
@@ -47,18 +47,18 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
   let client: PromptPoolServiceClient | undefined;
   /** Versions published by this process (skips a lookup when a version is announced again). */
   const published = new Set<string>();
-  /** Whether each model seen is an L2P one (records never change): other models cost one read, once. */
-  const isL2p = new Map<string, boolean>();
+  /** Whether each model seen is a prompt model (records never change): other models cost one read, once. */
+  const prompted = new Map<string, boolean>();
   return {
     async publish(version) {
       const key = `${version.modelId}@${version.version}`;
       if (published.has(key)) return;
       const address = options.address?.();
       if (address === undefined) return;
-      if (isL2p.get(version.modelId) === false) return;
+      if (prompted.get(version.modelId) === false) return;
       const record = await options.store.getModel(version.modelId);
-      isL2p.set(version.modelId, record.strategy.name === 'l2p');
-      if (record.strategy.name !== 'l2p') return;
+      prompted.set(version.modelId, POOL_STRATEGIES.has(record.strategy.name));
+      if (!POOL_STRATEGIES.has(record.strategy.name)) return;
       const pool = poolOfState(record, await options.store.loadVersionState(version.modelId, version.version));
       if (pool === undefined) return;
       client ??= createClient(PromptPoolServiceClient, address, { tls: options.tls, token: options.token });
@@ -118,6 +118,7 @@ async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, p
         keys: toWire(tensor('float32', [m, h], pool.keys)),
         selectionCountDeltas: deltas,
         modelVersion: version.version,
+        shared: [...pool.shared].map(([name, t]) => ({ name, value: toWire(tensor('float32', [...t.shape], t.data)) })),
       }, as);
       logger.info('published the prompt pool of a model version', { model: version.modelId, version: version.version, poolVersion: info?.version });
       return;

@@ -66,7 +66,9 @@ export const CODA_IO = Object.freeze({
 });
 
 /** Parameter names (one tensor each, rows = components; an experience's rows are contiguous). */
-const PARAMS = Object.freeze({ keys: 'coda-prompt.keys', attention: 'coda-prompt.attention', components: 'coda-prompt.components' });
+/** CODA-Prompt's parameter names: per component a key, an attention vector and the prefix rows ([count, hidden] and [count, layers·2·length·hidden]). */
+export const CODA_PROMPT_PARAMS = Object.freeze({ keys: 'coda-prompt.keys', attention: 'coda-prompt.attention', components: 'coda-prompt.components' });
+const PARAMS = CODA_PROMPT_PARAMS;
 const SALT = 0x2e1;
 
 /** The `coda-prompt` strategy (see the file comment). */

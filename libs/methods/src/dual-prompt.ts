@@ -83,9 +83,15 @@ export function dualPromptOptions(ctx: StrategyContext): DualPromptOptions {
   return o;
 }
 
-const G_PROMPT = 'dual-prompt.g';
-const expertPrompt = (e: number) => `dual-prompt.e${e}.prompt`;
-const expertKey = (e: number) => `dual-prompt.e${e}.key`;
+/** DualPrompt's parameter names: the G-prompt and each E-prompt with its key (laid out [layers, 2, length, hidden]). */
+export const DUAL_PROMPT_PARAMS = Object.freeze({
+  g: 'dual-prompt.g',
+  expertPrompt: (e: number) => `dual-prompt.e${e}.prompt`,
+  expertKey: (e: number) => `dual-prompt.e${e}.key`,
+});
+const G_PROMPT = DUAL_PROMPT_PARAMS.g;
+const expertPrompt = DUAL_PROMPT_PARAMS.expertPrompt;
+const expertKey = DUAL_PROMPT_PARAMS.expertKey;
 /** Salts of the seeded initialisation streams. */
 const G_SALT = 0x2d2;
 const E_SALT = 0x2d3;

@@ -40,9 +40,13 @@ export { ADAPTER_PARAMS, BlockHead, blockSoftmaxMax, HEAD_KINDS, l2Normalize } f
 export type { BlockHeadOptions, BlockHeadSnapshot, HeadKind } from './block-head.js';
 export { l2p, l2pOptions, L2P_DEFAULTS, L2P_OPTIONS, L2P_POOL_SALT } from './l2p.js';
 export type { L2pMask, L2pOptions } from './l2p.js';
-export { dualPrompt, dualPromptOptions, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
+export { dualPrompt, dualPromptOptions, DUAL_PROMPT_OPTIONS, DUAL_PROMPT_PARAMS } from './dual-prompt.js';
 export type { DualPromptOptions } from './dual-prompt.js';
-export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS } from './coda-prompt.js';
+export { PromptedRetriever } from './prompted-retriever.js';
+export type { PromptedRetrieverOptions, PromptedRetrieverState, RetrievalPair, RetrievalStep } from './prompted-retriever.js';
+export { PREFIX_POOL_STRATEGIES, prefixPoolOf, withPrefixPool } from './prefix-pools.js';
+export type { PoolTensor, PrefixPool } from './prefix-pools.js';
+export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS, CODA_PROMPT_PARAMS } from './coda-prompt.js';
 export type { CodaPromptOptions } from './coda-prompt.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';

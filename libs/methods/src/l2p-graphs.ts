@@ -124,14 +124,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
     task = appendMaskedCrossEntropy(b, logits, spec.classes, weights);
   } else {
-    // Rows 0..pairs−1 are queries, pairs..2·pairs−1 their positives; every other positive is a negative.
-    const pairBias = b.input(L2P_IO.pairBias, DType.float32, ['pairs', 'pairs']);
-    const halves = b.reshape(pooled, [2, -1, h]);
-    const half = (i: number) => b.gather(halves, b.constant(createTensor(DType.int64, [], [i])), 0);
-    const sim = b.add(b.mul(b.matMul(half(0), b.transpose(half(1), [1, 0])), f(1 / (spec.temperature ?? 0.05))), pairBias);
-    const targets = b.input(L2P_IO.labels, DType.int64, ['pairs']);
-    const perPair = b.op('SoftmaxCrossEntropyLoss', [sim, targets], { reduction: Attr.string('none') });
-    task = b.reduceSum(b.mul(perPair, weights), [0], false);
+    task = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, weights);
   }
   let loss = task;
   if (p > 0 && spec.selected > 0 && spec.lambda > 0) {
@@ -146,6 +139,22 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   b.op('Identity', [loss], {}, { outputs: [L2P_IO.loss] });
   b.output(L2P_IO.loss, DType.float32, []);
   return b.build();
+}
+
+/**
+ * The in-batch-negatives contrastive loss (InfoNCE) on a pooled batch of `2·pairs` rows: rows
+ * 0..pairs−1 are queries, pairs..2·pairs−1 their positives, and every other positive is a negative
+ * unless `L2P_IO.pairBias` [pairs, pairs] masks it (a large negative entry: a same-class pair, a
+ * filler row). Takes `L2P_IO.labels` [pairs] (row i's target, i) and returns Σ weightsᵢ·lossᵢ.
+ */
+export function appendPairContrastive(b: GraphBuilder, pooled: string, hidden: number, temperature: number, weights: string): string {
+  const pairBias = b.input(L2P_IO.pairBias, DType.float32, ['pairs', 'pairs']);
+  const halves = b.reshape(pooled, [2, -1, hidden]);
+  const half = (i: number) => b.gather(halves, b.constant(createTensor(DType.int64, [], [i])), 0);
+  const sim = b.add(b.mul(b.matMul(half(0), b.transpose(half(1), [1, 0])), b.scalar(1 / temperature, DType.float32)), pairBias);
+  const targets = b.input(L2P_IO.labels, DType.int64, ['pairs']);
+  const perPair = b.op('SoftmaxCrossEntropyLoss', [sim, targets], { reduction: Attr.string('none') });
+  return b.reduceSum(b.mul(perPair, weights), [0], false);
 }
 
 /** `v / √(Σ v² + 1e-12)` along `axis`. */

@@ -1,7 +1,7 @@
 import { inlineGraph } from '@mneme/autodiff';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO, PREFIX_IO } from '@mneme/models';
-import { appendClassHead, appendMaskedCrossEntropy, L2P_IO, l2NormalizeAxis, type L2pHead } from './l2p-graphs.js';
+import { appendClassHead, appendMaskedCrossEntropy, appendPairContrastive, L2P_IO, l2NormalizeAxis, type L2pHead } from './l2p-graphs.js';
 
 /** Names of the prefix-prompt graphs' own inputs (labels, weights, logit bias and head are L2P_IO's). */
 export const PREFIX_GRAPH_IO = Object.freeze({
@@ -35,8 +35,14 @@ export interface PrefixGraphSpec {
   readonly appendPrefixes?: (b: GraphBuilder) => ReadonlyMap<string, string>;
   /** L2-normalise the pooled representation (sentence-transformers models do). */
   readonly normalize: boolean;
-  /** `predict`: pooled and logits; `classify`: + the masked cross-entropy `prefix/loss`. */
-  readonly objective: 'predict' | 'classify';
+  /**
+   * `predict`: pooled and logits; `classify`: + the masked cross-entropy `prefix/loss`;
+   * `contrastive`: + the in-batch-negatives loss on pairs (rows 0..pairs−1 queries, then their
+   * positives; see {@link appendPairContrastive}), no head.
+   */
+  readonly objective: 'predict' | 'classify' | 'contrastive';
+  /** Temperature of the contrastive loss. @default 0.05 */
+  readonly temperature?: number;
   /** Classes of the head; 0 = no head (predict only: the pooled representation). */
   readonly classes: number;
   readonly headKind: L2pHead;
@@ -78,9 +84,13 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   b.output(pooled, DType.float32, ['batch', h]);
   const logits = spec.classes > 0 ? appendClassHead(b, pooled, { hidden: h, classes: spec.classes, kind: spec.headKind, scale: spec.scale, ...(spec.head === undefined ? {} : { init: spec.head }) }) : undefined;
   if (spec.objective === 'predict') return b.build();
-  if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
-  const weights = b.input(L2P_IO.weights, DType.float32, ['batch']);
-  const loss = appendMaskedCrossEntropy(b, logits, spec.classes, weights);
+  let loss: string;
+  if (spec.objective === 'contrastive') {
+    loss = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, b.input(L2P_IO.weights, DType.float32, ['pairs']));
+  } else {
+    if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
+    loss = appendMaskedCrossEntropy(b, logits, spec.classes, b.input(L2P_IO.weights, DType.float32, ['batch']));
+  }
   b.op('Identity', [loss], {}, { outputs: [PREFIX_GRAPH_IO.loss] });
   b.output(PREFIX_GRAPH_IO.loss, DType.float32, []);
   return b.build();

@@ -6,16 +6,14 @@ import { createClient, TENANT_METADATA_KEY, unary, type ClientTls } from '@mneme
 import { fromWire } from '@mneme/wire';
 import { aligned } from '../wire/feature-rows.js';
 import { ownerOf } from './model-owners.js';
-import { poolOfState, withPool } from './model-pool.js';
+import { poolOfState, withPool, type ServedPoolValues } from './model-pool.js';
 
 /** A pool version's tensors as served. */
-interface ServedPool {
-  readonly prompts: Float32Array;
-  readonly keys: Float32Array;
-}
+type ServedPool = ServedPoolValues;
 
 /**
- * The prompt pools the encoder and evaluator predict with: for an L2P model version, the pool the
+ * The prompt pools the encoder and evaluator predict with: for a prompt model version (L2P,
+ * DualPrompt, CODA-Prompt), the pool the
  * prompt-pool service holds for that model version (fetched once, kept per version in a small LRU
  * cache), put into the version's state before the strategy restores it. Without a prompt-pool
  * address the version's own pool is used (the stack runs without the service).
@@ -58,7 +56,7 @@ export class ServedPools {
       if (this.cache.size <= this.capacity) break;
       this.cache.delete(old);
     }
-    return withPool(state, await hit, `model '${record.modelId}' version ${version}`);
+    return withPool(record.strategy.name, state, await hit, `model '${record.modelId}' version ${version}`);
   }
 
   /** Stops the client (further calls reconnect). */
@@ -76,6 +74,13 @@ export class ServedPools {
       return {
         prompts: fromWire(aligned(res.prompts), { what: 'served prompts', expectDtype: 'float32', copy: true }).data as Float32Array,
         keys: fromWire(aligned(res.keys), { what: 'served keys', expectDtype: 'float32', copy: true }).data as Float32Array,
+        shared: new Map(
+          res.shared.map((t) => {
+            if (t.value === undefined) throw new MnemeError('internal', `the prompt-pool service sent shared tensor '${t.name}' of pool '${modelId}' without values`);
+            const value = fromWire(aligned(t.value), { what: `served shared tensor '${t.name}'`, expectDtype: 'float32', copy: true });
+            return [t.name, { shape: value.shape, data: value.data as Float32Array }];
+          }),
+        ),
       };
     } catch (err) {
       const e = MnemeError.from(err);

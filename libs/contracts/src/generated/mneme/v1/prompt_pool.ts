@@ -43,6 +43,24 @@ export interface PoolSpec {
   hiddenSize: number;
   /** Seed of the initialisation. */
   seed: number;
+  /**
+   * Whose prompts these are: "l2p" (also when empty), "dual-prompt" or "coda-prompt". L2P's prompts
+   * are token embeddings prepended to the input. The prefix methods' prompts are attention
+   * prefixes, each prompt_length = layers × 2 (key, value) × prefix length rows; their pools start
+   * empty (pool_size 0 allowed) and grow as experiences add prompts (ApplyUpdate may send more
+   * rows than the base version holds, never fewer). top_n is the method's: 1 for DualPrompt's
+   * E-prompts, every component for CODA-Prompt (which weights them instead of choosing).
+   */
+  method?: string | undefined;
+}
+
+/**
+ * A named tensor every input uses, beside the keyed prompts: DualPrompt's G-prompt ("g_prompt"),
+ * CODA-Prompt's per-component attention vectors ("attention").
+ */
+export interface SharedTensor {
+  name: string;
+  value?: Tensor | undefined;
 }
 
 /** Request of CreatePool. */
@@ -97,6 +115,8 @@ export interface GetPoolResponse {
     | undefined;
   /** How often each prompt was selected during training (for the diversity term). */
   selectionCounts: number[];
+  /** The method's shared tensors (none for L2P). */
+  shared: SharedTensor[];
 }
 
 /** Request of SelectPrompts. */
@@ -140,7 +160,7 @@ export interface ApplyUpdateRequest {
     | undefined;
   /** The version the update was computed from. */
   baseVersion: number;
-  /** float32 [M, L, hidden]: the new prompt values. */
+  /** float32 [M, L, hidden]: the new prompt values (a prefix method's pool may grow: M ≥ the base's). */
   prompts?:
     | Tensor
     | undefined;
@@ -152,6 +172,8 @@ export interface ApplyUpdateRequest {
   selectionCountDeltas: number[];
   /** The model version these values belong to (0 = none); GetPool can then find them by it. */
   modelVersion: number;
+  /** The method's shared tensors, all of them (they replace the base version's); none for L2P. */
+  shared: SharedTensor[];
 }
 
 /** Response of ApplyUpdate. */
@@ -261,7 +283,7 @@ export const PoolRef: MessageFns<PoolRef> = {
 };
 
 function createBasePoolSpec(): PoolSpec {
-  return { poolSize: 0, promptLength: 0, topN: 0, hiddenSize: 0, seed: 0 };
+  return { poolSize: 0, promptLength: 0, topN: 0, hiddenSize: 0, seed: 0, method: undefined };
 }
 
 export const PoolSpec: MessageFns<PoolSpec> = {
@@ -280,6 +302,9 @@ export const PoolSpec: MessageFns<PoolSpec> = {
     }
     if (message.seed !== 0) {
       writer.uint32(40).uint64(message.seed);
+    }
+    if (message.method !== undefined) {
+      writer.uint32(50).string(message.method);
     }
     return writer;
   },
@@ -337,6 +362,14 @@ export const PoolSpec: MessageFns<PoolSpec> = {
             message.seed = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -372,6 +405,7 @@ export const PoolSpec: MessageFns<PoolSpec> = {
         ? globalThis.Number(object.hidden_size)
         : 0,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      method: isSet(object.method) ? globalThis.String(object.method) : undefined,
     };
   },
 
@@ -392,6 +426,9 @@ export const PoolSpec: MessageFns<PoolSpec> = {
     if (message.seed !== 0) {
       obj.seed = Math.round(message.seed);
     }
+    if (message.method !== undefined) {
+      obj.method = message.method;
+    }
     return obj;
   },
 
@@ -405,6 +442,94 @@ export const PoolSpec: MessageFns<PoolSpec> = {
     message.topN = object.topN ?? 0;
     message.hiddenSize = object.hiddenSize ?? 0;
     message.seed = object.seed ?? 0;
+    message.method = object.method ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSharedTensor(): SharedTensor {
+  return { name: "", value: undefined };
+}
+
+export const SharedTensor: MessageFns<SharedTensor> = {
+  encode(message: SharedTensor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== undefined) {
+      Tensor.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SharedTensor {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSharedTensor();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Tensor.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SharedTensor {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? Tensor.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: SharedTensor): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== undefined) {
+      obj.value = Tensor.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SharedTensor>, I>>(base?: I): SharedTensor {
+    return SharedTensor.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SharedTensor>, I>>(object: I): SharedTensor {
+    const message = createBaseSharedTensor();
+    message.name = object.name ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? Tensor.fromPartial(object.value)
+      : undefined;
     return message;
   },
 };
@@ -788,7 +913,7 @@ export const GetPoolRequest: MessageFns<GetPoolRequest> = {
 };
 
 function createBaseGetPoolResponse(): GetPoolResponse {
-  return { info: undefined, prompts: undefined, keys: undefined, selectionCounts: [] };
+  return { info: undefined, prompts: undefined, keys: undefined, selectionCounts: [], shared: [] };
 }
 
 export const GetPoolResponse: MessageFns<GetPoolResponse> = {
@@ -808,6 +933,9 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
         writer.uint64(v);
       }
       writer.join();
+    }
+    for (const v of message.shared) {
+      SharedTensor.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -867,6 +995,14 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
 
             break;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.shared.push(SharedTensor.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -889,6 +1025,7 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
         : globalThis.Array.isArray(object?.selection_counts)
         ? object.selection_counts.map((e: any) => globalThis.Number(e))
         : [],
+      shared: globalThis.Array.isArray(object?.shared) ? object.shared.map((e: any) => SharedTensor.fromJSON(e)) : [],
     };
   },
 
@@ -906,6 +1043,9 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
     if (message.selectionCounts?.length) {
       obj.selectionCounts = message.selectionCounts.map((e) => Math.round(e));
     }
+    if (message.shared?.length) {
+      obj.shared = message.shared.map((e) => SharedTensor.toJSON(e));
+    }
     return obj;
   },
 
@@ -920,6 +1060,7 @@ export const GetPoolResponse: MessageFns<GetPoolResponse> = {
       : undefined;
     message.keys = (object.keys !== undefined && object.keys !== null) ? Tensor.fromPartial(object.keys) : undefined;
     message.selectionCounts = object.selectionCounts?.map((e) => e) || [];
+    message.shared = object.shared?.map((e) => SharedTensor.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1299,6 +1440,7 @@ function createBaseApplyUpdateRequest(): ApplyUpdateRequest {
     keys: undefined,
     selectionCountDeltas: [],
     modelVersion: 0,
+    shared: [],
   };
 }
 
@@ -1325,6 +1467,9 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
     }
     if (message.modelVersion !== 0) {
       writer.uint32(48).uint64(message.modelVersion);
+    }
+    for (const v of message.shared) {
+      SharedTensor.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1400,6 +1545,14 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
             message.modelVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.shared.push(SharedTensor.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1432,6 +1585,7 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
         : isSet(object.model_version)
         ? globalThis.Number(object.model_version)
         : 0,
+      shared: globalThis.Array.isArray(object?.shared) ? object.shared.map((e: any) => SharedTensor.fromJSON(e)) : [],
     };
   },
 
@@ -1455,6 +1609,9 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
     if (message.modelVersion !== 0) {
       obj.modelVersion = Math.round(message.modelVersion);
     }
+    if (message.shared?.length) {
+      obj.shared = message.shared.map((e) => SharedTensor.toJSON(e));
+    }
     return obj;
   },
 
@@ -1471,6 +1628,7 @@ export const ApplyUpdateRequest: MessageFns<ApplyUpdateRequest> = {
     message.keys = (object.keys !== undefined && object.keys !== null) ? Tensor.fromPartial(object.keys) : undefined;
     message.selectionCountDeltas = object.selectionCountDeltas?.map((e) => e) || [];
     message.modelVersion = object.modelVersion ?? 0;
+    message.shared = object.shared?.map((e) => SharedTensor.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1719,10 +1877,11 @@ export const ListPoolVersionsResponse: MessageFns<ListPoolVersionsResponse> = {
 };
 
 /**
- * Holds versioned prompt pools per model and tenant: M prompts of L token embeddings, one key per
- * prompt. Selection picks the N keys with the highest cosine similarity to each query. The trainer
- * publishes an L2P model's pool with every model version it saves (ApplyUpdate with
- * `model_version`), and the encoder and evaluator read the pool of the version they serve.
+ * Holds versioned prompt pools per model and tenant: M prompts of L rows of hidden_size values, one
+ * key per prompt, and the method's shared tensors. Selection picks the N keys with the highest
+ * cosine similarity to each query. The trainer publishes a prompt model's pool with every model
+ * version it saves (ApplyUpdate with `model_version`), and the encoder and evaluator read the pool
+ * of the version they serve.
  */
 export type PromptPoolServiceService = typeof PromptPoolServiceService;
 export const PromptPoolServiceService = {
