@@ -162,6 +162,10 @@ describe('prompt-pool service over gRPC', () => {
     const dual = { poolSize: 0, promptLength: 4, topN: 0, hiddenSize: H, seed: 1, method: 'dual-prompt' };
     const created = await unary(c.createPool.bind(c), { pool: POOL, spec: dual });
     expect(created.pool!.spec).toEqual(dual);
+    // Nothing to choose from yet: one empty selection per query.
+    const none = await unary(c.selectPrompts.bind(c), { pool: POOL, version: 0, modelVersion: 0, queries: f32([1, 0, 0, 0, 0, 1, 0, 0], [2, H]), includePrompts: true });
+    expect(none.selections.map((s) => s.promptIndices)).toEqual([[], []]);
+    expect(fromWire(aligned(none.prompts!), { expectDtype: 'float32' }).shape).toEqual([2, 0, H]);
     const g = f32(Array.from({ length: 2 * H }, (_, i) => i / 10), [2, H]);
     /** An update of `m` E-prompts (prompt e filled with e + 1, key e the unit vector e) from `base`. */
     const update = (m: number, base: number, shared = [{ name: 'g_prompt', value: g }]) =>

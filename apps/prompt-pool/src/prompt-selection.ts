@@ -13,6 +13,8 @@ export interface Selection {
 export function selectFor(pool: PoolVersion, queries: Float32Array): Selection {
   const dim = pool.spec.hiddenSize;
   const n = pool.spec.topN;
+  // A prefix pool before its first experience (or DualPrompt's G-prompt alone) has nothing to choose.
+  if (n === 0) return { indices: new Int32Array(0), similarities: new Float32Array(0) };
   const indices = selectPrompts(queries, pool.keys, dim, n);
   const similarities = Float32Array.from(indices, (m, i) => cosine(queries, Math.floor(i / n) * dim, pool.keys, m * dim, dim));
   return { indices, similarities };

@@ -37,7 +37,7 @@ export interface PromptedRetrieverOptions {
   readonly layers?: readonly [number, number];
   /** Prefix length (keys and values each) per layer. @default 5 */
   readonly length?: number;
-  /** Adam's learning rate on the prompt. @default 0.001 */
+  /** Adam's learning rate on the prompt. @default 0.01 (chosen on CLINC150's validation split, with `average`) */
   readonly learningRate?: number;
   /** Contrastive temperature. @default 0.05 */
   readonly temperature?: number;
@@ -45,7 +45,7 @@ export interface PromptedRetrieverOptions {
   readonly pairsPerBatch?: number;
   /** Weight of the pull towards the prompt at the start of each experience. @default 0 */
   readonly anchor?: number;
-  /** Embed with the mean of the prompts at each experience's end (not the latest). @default false */
+  /** Embed with the mean of the prompts at each experience's end (not the latest). @default true */
   readonly average?: boolean;
   /** Global gradient-norm clip. @default 1 */
   readonly clip?: number;
@@ -89,7 +89,7 @@ export interface PromptedRetrieverState {
 }
 
 const PROMPT = 'retriever.prompt';
-const RESOLVED_DEFAULTS = { length: 5, learningRate: 1e-3, temperature: 0.05, pairsPerBatch: 32, anchor: 0, average: false, clip: 1, initScale: 0.02, maxTokens: 64, evalBatch: 64, cacheMb: 1024, seed: 0 };
+const RESOLVED_DEFAULTS = { length: 5, learningRate: 1e-2, temperature: 0.05, pairsPerBatch: 32, anchor: 0, average: true, clip: 1, initScale: 0.02, maxTokens: 64, evalBatch: 64, cacheMb: 1024, seed: 0 };
 
 /** Dense retrieval through a frozen BERT encoder with one continually trained prefix prompt. */
 export class PromptedRetriever {

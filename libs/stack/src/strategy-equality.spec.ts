@@ -110,9 +110,18 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
   // The prefix-prompt strategies run the encoder on tokens, as l2p: through the services, the trainer
   // looks its batches' tokens up in the log and the evaluator passes each text's tokens.
   it.runIf(hasTextEncoder()).each(['dual-prompt', 'coda-prompt'].filter((s) => (ONLY ?? s) === s))('%s on text (tiny JSONL set, frozen MiniLM, prefixes in layers 4–5)', async (strategy) => {
-    const layers: Record<string, string> = strategy === 'dual-prompt' ? { gStart: '4', gEnd: '5', eStart: '5', eEnd: '6' } : { start: '4', end: '6', components: '2' };
+    // The text benchmark's dual-prompt default fits a ridge head; 128 random features keep its solves short.
+    const layers: Record<string, string> = strategy === 'dual-prompt' ? { gStart: '4', gEnd: '5', eStart: '5', eEnd: '6', projection: '128' } : { start: '4', end: '6', components: '2' };
     const setup: EqualitySetup = { benchmark: 'text', textData: await writeTinyTextSet(join(dir, `tiny-text-${strategy}`)), experiences: 2, settings: { epochs: 1, batchSize: 4 }, options: layers };
     const streamed = await streamBenchmark({ ...streamSetup(setup), strategy, seed: SEED, trainerAddress: stack.address, executor, modelId: `text-${strategy}`, timeoutMs: 120_000 });
     await expectEqualToEmbedded(streamed, strategy, SEED, executor, setup);
+    // Their prompts went through the prompt-pool service too: a pool version per model version,
+    // growing by an experience's prompts each time.
+    const client = createClient(PromptPoolServiceClient, stack.address);
+    const { versions } = await unary(client.listPoolVersions.bind(client), { pool: { modelId: `text-${strategy}`, tenant: '' }, page: undefined });
+    client.close();
+    const tied = versions.filter((v) => v.modelVersion > 0).sort((a, b) => a.modelVersion - b.modelVersion);
+    expect(tied.map((v) => v.modelVersion)).toEqual([1, 2, 3]);
+    expect(tied.map((v) => v.spec!.poolSize)).toEqual(strategy === 'dual-prompt' ? [0, 1, 2] : [0, 2, 4]);
   }, 120_000);
 });
