@@ -1,6 +1,6 @@
 /**
  * What the prefix-prompt strategies cost on CLINC150 (step 4's cost benchmark for L2P, for
- * DualPrompt with its validated default and CODA-Prompt with its defaults): a train step against
+ * DualPrompt with its validated default and CODA-Prompt with its validated settings): a train step against
  * the head-only step, and prediction latency for new texts against the plain encoder's pass.
  *
  * - Train step: `learn` on one batch of 32 training utterances in the first experience (the
@@ -10,9 +10,10 @@
  * - Inference: `predict` on 1 and 32 test utterances never seen before (so no cache helps: the
  *   frozen lower layers, the prompted upper layers, the head), against embeddings + the fused
  *   encoder on the same texts (what any strategy on frozen features pays per new text).
- *   Fresh texts per repetition; variants interleaved so machine load hits them alike.
+ *   Fresh texts per repetition, the same for every variant (each keeps its own caches); variants
+ *   interleaved so machine load hits them alike.
  *
- *   MNEME_BENCH_THREADS=2 node --conditions=@mneme/source --import tsx tools/bench/prompt-cost.ts --reps 5 --out results/step5/prompt-cost.json
+ *   MNEME_BENCH_THREADS=2 node --conditions=@mneme/source --import tsx tools/bench/prompt-cost.ts --reps 9 --out results/step5/prompt-cost.json
  *
  * Prints one JSON line per metric (bench, metric, value, unit, ratio, ratio_to).
  */
@@ -30,7 +31,7 @@ const flag = (name: string, fallback: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : fallback;
 };
-const reps = Number(flag('reps', '5'));
+const reps = Number(flag('reps', '9'));
 const out = flag('out', 'results/step5/prompt-cost.json');
 const threads = Number(process.env['MNEME_BENCH_THREADS'] ?? 2);
 const log = (line: string) => process.stderr.write(`prompt-cost: ${line}\n`);
@@ -47,10 +48,12 @@ const labelOf = set.labels.map((l) => intentIndex.get(l)!);
 const trainIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'train' && labelOf[i]! < 10);
 const testIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'test');
 
+const CODA_VALIDATED = { start: '3', end: '6', head: 'cosine' };
 const ctx = (options: Record<string, string>): StrategyContext => ({ executor, classifier: { inputSize: D, hidden: [], classes: 150 }, optimizer: { kind: 'adam' }, learningRate: 1e-3, batchSize: 32, epochs: 1, seed: 0, options, text });
 const variants: Record<string, Strategy> = {
   'dual-prompt': dualPrompt(ctx({ ...CLINC150_STRATEGY_DEFAULTS['dual-prompt']!.options })),
-  'coda-prompt': codaPrompt(ctx({})),
+  // CODA-Prompt as validated (results/step5/val-sweep.md): layers 3–5, cosine head.
+  'coda-prompt': codaPrompt(ctx({ ...CODA_VALIDATED })),
 };
 const headOnly = l2p(ctx({ size: '0' }));
 const batchOf = (ids: readonly number[]): LabelledBatch => ({
@@ -102,7 +105,8 @@ for (let r = 0; r < reps; r++) {
   for (const n of [1, 32]) {
     const ids = fresh(n);
     await time(`plain_encoder_${n}`, () => plainEncode(ids));
-    for (const [name, s] of Object.entries(variants)) await time(`${name}_predict_${n}`, () => predict(s, fresh(n)));
+    // The same new texts for every variant: each keeps its own caches, so none has seen them.
+    for (const [name, s] of Object.entries(variants)) await time(`${name}_predict_${n}`, () => predict(s, ids));
   }
   log(`prediction repetition ${r + 1}/${reps}`);
 }
@@ -120,7 +124,7 @@ writeFileSync(
   `${JSON.stringify(
     {
       what: 'median wall time per call on CLINC150: train step = learn() on one batch of 32 training utterances of the first experience (frozen lower states cached, as after a first epoch); predict = predict() on 1 or 32 test utterances never seen before; plain encoder = embeddings + fused encoder on the same number of new texts',
-      settings: { threads, reps, 'dual-prompt': CLINC150_STRATEGY_DEFAULTS['dual-prompt']!.options, 'coda-prompt': 'defaults' },
+      settings: { threads, reps, 'dual-prompt': CLINC150_STRATEGY_DEFAULTS['dual-prompt']!.options, 'coda-prompt': CODA_VALIDATED },
       medians_ms: medians,
       samples_ms: timings,
       command: `node --conditions=@mneme/source --import tsx tools/bench/prompt-cost.ts ${args.join(' ')}`,

@@ -40,6 +40,8 @@ const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly op
   'dual-prompt head=ridge': { strategy: 'dual-prompt', options: { head: 'ridge', projection: '32' } },
   'dual-prompt head=class-mean': { strategy: 'dual-prompt', options: { head: 'class-mean' } },
   'coda-prompt head=cosine': { strategy: 'coda-prompt', options: { head: 'cosine' } },
+  'l2p head=ridge': { strategy: 'l2p', options: { head: 'ridge', projection: '32' } },
+  'l2p head=class-mean': { strategy: 'l2p', options: { head: 'class-mean' } },
 };
 
 /** One step of a run: an experience boundary or an incoming batch. */

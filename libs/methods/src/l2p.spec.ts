@@ -126,6 +126,41 @@ describe('l2p on token inputs (tiny random BERT)', () => {
     expect(predicted.length).toBe(SAMPLES);
   });
 
+  it('with a fitted head, fits it on the prompted features at each experience’s end (each sample once) and resumes mid-experience', async () => {
+    const ids = [...Array(SAMPLES).keys()];
+    const first = ids.filter((i) => fixture.labels[i]! < 2);
+    const second = ids.filter((i) => fixture.labels[i]! >= 2);
+    for (const kind of ['class-mean', 'ridge']) {
+      const s = l2p(context({ head: kind, projection: '32' }));
+      await s.beginExperience({ index: 0, classes: [0, 1] });
+      // Nothing is fitted before an experience ends.
+      expect([...(await s.predict(fixture.features))].every((c) => c === -1)).toBe(true);
+      // Two epochs of the same samples: the fit counts each once.
+      for (let pass = 0; pass < 2; pass++) await s.learn(batchOf(fixture.features, fixture.labels, first));
+      await s.endExperience({ index: 0, classes: [0, 1] });
+      const afterFirst = await s.predict(fixture.features);
+      expect(new Set(afterFirst)).toEqual(new Set([0, 1]));
+      await s.beginExperience({ index: 1, classes: [2, 3] });
+      await s.learn(batchOf(fixture.features, fixture.labels, second.slice(0, 6)));
+      // Saved with samples waiting for the fit: a fresh instance resumes and ends the same way.
+      const mid = s.saveState();
+      const resumed = l2p(context({ head: kind, projection: '32' }));
+      resumed.restoreState({ params: mid.params, data: JSON.parse(JSON.stringify(mid.data)) as Record<string, unknown> });
+      for (const x of [s, resumed]) {
+        await x.learn(batchOf(fixture.features, fixture.labels, second.slice(6)));
+        await x.endExperience({ index: 1, classes: [2, 3] });
+      }
+      const both = await s.predict(fixture.features);
+      expect(await resumed.predict(fixture.features)).toEqual(both);
+      const accuracy = [...both].filter((c, i) => c === fixture.labels[i]).length / SAMPLES;
+      expect(accuracy, kind).toBeGreaterThan(0.5);
+      // The fitted head's state and the samples waiting for it nest in L2P's.
+      const nested = mid.data as { head?: unknown; pending?: { ids: number[] } };
+      expect(nested.head).toBeDefined();
+      expect(nested.pending!.ids).toEqual(second.slice(0, 6));
+    }
+  });
+
   it('predicts from token ids passed in PredictOptions.tokens as from the rows mapped back to tokens, and checks their count', async () => {
     const s = l2p(context());
     await s.beginExperience({ index: 0, classes: [0, 1, 2, 3] });

@@ -20,8 +20,10 @@
  * the classes seen so far (in task-incremental use, over the task's classes).
  *
  * Options (CLI `--set key=value`): size (M, 10), length (L, 5), select (N, 5), lambda (0.1),
- * diversity (off|on), mask (current|seen|none), pooling (sentence|prompt|input), head (linear|cosine),
- * scale (cosine logit scale, 16), promptLr (the lr),
+ * diversity (off|on), mask (current|seen|none), pooling (sentence|prompt|input), head
+ * (linear|cosine|class-mean|ridge: the last two fitted in closed form on the prompted features after
+ * each experience, the prompts then trained through a linear head; prompted-heads.ts), projection
+ * (the ridge head's random features, 2048), scale (cosine logit scale, 16), promptLr (the lr),
  * maxTokens (64), evalBatch (64), input (auto|features|tokens).
  */
 import { InvalidArgumentError } from '@mneme/errors';
@@ -37,6 +39,8 @@ import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAd
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
+import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
+import { fittedHead, type AnalyticHeadKind, type FittedHead } from './prompted-heads.js';
 import type { TextInputs } from './text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
@@ -59,8 +63,14 @@ export interface L2pOptions {
   readonly mask: L2pMask;
   /** `sentence`: the encoder's pooling over prompts and tokens; `prompt`: mean of the prompt outputs; `input`: mean of the input tokens' outputs. @default 'sentence' */
   readonly pooling: L2pPooling;
-  /** `linear` head (L2P's) or `cosine` (scaled cosine, no bias: no recency bias from row norms). @default 'linear' */
-  readonly head: L2pHead;
+  /**
+   * `linear` head (L2P's), `cosine` (scaled cosine, no bias: no recency bias from row norms), or a
+   * head fitted on the prompted features after each experience (`class-mean`, `ridge`).
+   * @default 'linear'
+   */
+  readonly head: L2pHead | AnalyticHeadKind;
+  /** Random features of the ridge head (0: ridge on the prompted features). @default 2048 */
+  readonly projection: number;
   /** Logit scale of the cosine head. @default 16 */
   readonly scale: number;
   /** Learning rate of prompts and keys. @default the context's learning rate */
@@ -89,7 +99,8 @@ export const L2P_OPTIONS = defineOptions('l2p', {
   diversity: choice(['off', 'on'], 'off', 'penalise prompts often chosen in earlier experiences (training only)'),
   mask: choice(['current', 'seen', 'none'], 'current', "logits the training loss sees: the current experience's classes, all seen, or all"),
   pooling: choice(['sentence', 'prompt', 'input'], 'sentence', "pooled representation: the encoder's pooling, prompt outputs, or input tokens' outputs"),
-  head: choice(['linear', 'cosine'], 'linear', 'linear head (L2P) or scaled cosine head'),
+  head: choice(['linear', 'cosine', 'class-mean', 'ridge'], 'linear', 'linear head (L2P), scaled cosine head, or one fitted on prompted features after each experience'),
+  projection: integer(2048, { min: 0 }, 'random features of the ridge head (0: ridge on the prompted features)'),
   scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
   promptLr: number(
     computed('the learning rate', (ctx) => needed(ctx, 'learningRate', 'l2p')),
@@ -128,11 +139,17 @@ interface L2pData {
   seen: number[];
   /** Classes per task id (task-incremental prediction). */
   taskClasses: Record<string, number[]>;
+  /** The fitted head's part (absent without one). */
+  head?: FittedHeadData['head'];
+  headStep?: FittedHeadData['headStep'];
+  pending?: FittedHeadData['pending'];
 }
 
 
 /** Salt of the head's per-class initialisation stream. */
 const HEAD_SALT = 0x12b;
+/** Names of the fitted head's parameters inside L2P's. */
+const FITTED_PREFIX = 'l2p.fitted/';
 
 /** Salt of the prompt pool's initialisation: the pool is drawn from `seed ^ L2P_POOL_SALT`. */
 export const L2P_POOL_SALT = 0x12f;
@@ -143,6 +160,9 @@ export function l2p(ctx: StrategyContext): Strategy {
   const d = ctx.classifier.inputSize;
   let classes = ctx.classifier.classes;
   const text: TextInputs | undefined = o.size > 0 && o.input !== 'features' ? ctx.text : undefined;
+  const fitted = o.head === 'class-mean' || o.head === 'ridge';
+  // With a fitted head, prompts and keys train through a linear head (as L2P's) under the train mask.
+  const trainedHead: L2pHead = o.head === 'cosine' ? 'cosine' : 'linear';
   const promptTokens = o.size > 0 ? o.select * o.length : 0;
   const graph = (objective: 'predict' | 'classify'): Model =>
     buildL2pGraph({
@@ -152,13 +172,13 @@ export function l2p(ctx: StrategyContext): Strategy {
       // Predictions run the forward-only encoder (fused kernels) when the inputs carry one.
       ...(text === undefined ? {} : { encoder: { model: objective === 'predict' ? (text.inferenceEncoder ?? text.encoder) : text.encoder, pooledOutput: text.pooled } }),
       pooling: o.pooling,
-      headKind: o.head,
+      headKind: trainedHead,
       scale: o.scale,
       normalize: text?.normalize ?? false,
       objective,
       classes,
       lambda: o.lambda,
-      head: { weight: store.get(L2P_IO.headWeight).data, bias: o.head === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
+      head: { weight: store.get(L2P_IO.headWeight).data, bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
     });
   // Both graphs bake the head's width: dropped when it grows or a state is restored.
   const graphs = new BuiltGraphs<'classify' | 'predict'>(ctx.executor, graph);
@@ -170,17 +190,19 @@ export function l2p(ctx: StrategyContext): Strategy {
     if (o.size > 0) initPromptPool(s, { size: o.size, length: o.length, selected: o.select, dim: d }, ctx.seed ^ L2P_POOL_SALT);
     s.set(L2P_IO.headWeight, tensor('float32', [d, classes], initialHead.weight.slice()));
     // The cosine head has no bias: it scores by direction alone.
-    if (o.head === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], initialHead.bias.slice()));
+    if (trainedHead === 'linear') s.set(L2P_IO.headBias, tensor('float32', [classes], initialHead.bias.slice()));
     return s;
   };
   let store = fresh();
   let data: L2pData = { counts: new Array<number>(o.size).fill(0), current: new Array<number>(o.size).fill(0), ended: 0, currentClasses: [], seen: [], taskClasses: {} };
+  const newHead = (): FittedHead => fittedHead(o.head as AnalyticHeadKind, { ...ctx, classifier: { ...ctx.classifier, classes } }, d, o.projection);
+  const head = fitted ? new FittedHeadSlot(newHead(), d, FITTED_PREFIX) : undefined;
 
   /** The head's parameters as a store the graphs read (the pool is fed as inputs instead). */
   const headStore = (): ParameterStore => {
     const s = new ParameterStore();
     s.set(L2P_IO.headWeight, store.get(L2P_IO.headWeight));
-    if (o.head === 'linear') s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
+    if (trainedHead === 'linear') s.set(L2P_IO.headBias, store.get(L2P_IO.headBias));
     return s;
   };
 
@@ -245,12 +267,12 @@ export function l2p(ctx: StrategyContext): Strategy {
     feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => labels[i] ?? labels[0]!)));
     feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
-    const wrt = [L2P_IO.headWeight, ...(o.head === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
+    const wrt = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
     const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
     // Fresh outputs of the run, owned here: clipped and applied in place, not copied.
     const grad = (name: string) => result.gradients.get(name)!.data as Float32Array;
     const gw = grad(L2P_IO.headWeight);
-    const gb = o.head === 'linear' ? grad(L2P_IO.headBias) : undefined;
+    const gb = trainedHead === 'linear' ? grad(L2P_IO.headBias) : undefined;
     let pool: { prompts: ReturnType<typeof scatterAddRows>; keys: ReturnType<typeof scatterAddRows> } | undefined;
     if (o.size > 0) {
       // Only the real rows' selections carry gradient (padding rows have weight 0) and count.
@@ -271,17 +293,19 @@ export function l2p(ctx: StrategyContext): Strategy {
     }
   };
 
-  const logits = async (features: Float32Array, given: PredictOptions['tokens']): Promise<Float32Array> => {
+  /** The prediction graph's `output` per row: `classes` logits, or the `d`-wide pooled representation (a fitted head's input). */
+  const outputs = async (features: Float32Array, given: PredictOptions['tokens'], output: typeof L2P_IO.logits | typeof L2P_IO.pooled): Promise<Float32Array> => {
     const n = checkFeatures(features, d);
     if (given !== undefined && given.length !== n) throw new InvalidArgumentError(`l2p: ${given.length} token sequences for ${n} feature rows`);
     // Tokens the caller passes win (the services have the texts); `mneme run` matches rows back.
     const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
-    const out = new Float32Array(n * classes);
+    const width = output === L2P_IO.logits ? classes : d;
+    const out = new Float32Array(n * width);
     for (const rows of lengthOrderedChunks(n, o.evalBatch, tokens)) {
       const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
-      const result = await ctx.executor.forward(graphs.get('predict'), feeds, { params: headStore(), fetches: [L2P_IO.logits] });
-      const values = result[L2P_IO.logits]!.data as Float32Array;
-      rows.forEach((r, i) => out.set(values.subarray(i * classes, (i + 1) * classes), r * classes));
+      const result = await ctx.executor.forward(graphs.get('predict'), feeds, { params: headStore(), fetches: [output] });
+      const values = result[output]!.data as Float32Array;
+      rows.forEach((r, i) => out.set(values.subarray(i * width, (i + 1) * width), r * width));
     }
     return out;
   };
@@ -292,13 +316,15 @@ export function l2p(ctx: StrategyContext): Strategy {
       data.currentClasses = [...info.classes];
       data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
       if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
+      head?.dropWaiting();
       return Promise.resolve();
     },
     growClasses: (count: number) => {
       if (count <= classes) return;
       const added = classColumns(ctx.seed, HEAD_SALT, d, classes, count);
       widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
-      if (o.head === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      if (trainedHead === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      head?.growClasses(count);
       classes = count;
       graphs.drop();
     },
@@ -308,32 +334,50 @@ export function l2p(ctx: StrategyContext): Strategy {
       checkLabels(batch.labels, classes);
       if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
       const tokens = text === undefined ? undefined : text.tokensOfIds(batch.ids);
+      head?.remember(batch);
       // A batch larger than the configured size runs whole (one more compiled shape).
       await step(batch.features, batch.labels, tokens);
     },
-    endExperience: (_info: ExperienceInfo) => {
+    endExperience: async (info: ExperienceInfo) => {
+      // The experience's distinct samples, through the pool as it ends the experience.
+      await head?.fit((features, ids) => outputs(features, text?.tokensOfIds(ids), L2P_IO.pooled), info.index);
       data.counts = data.counts.map((c, m) => c + data.current[m]!);
       data.current = new Array<number>(o.size).fill(0);
       data.ended += 1;
-      return Promise.resolve();
     },
     predict: async (features: Float32Array, options?: PredictOptions) => {
       // Classes not seen yet were never trained (their logits are the random initial ones, and the
       // train mask keeps them so), so like an expanding head they cannot be predicted.
       const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
       if (classes === 0) return noClass(checkFeatures(features, d));
-      return argmaxRows(await logits(features, options?.tokens), classes, allowed);
+      // A fitted head knows nothing before the first experience ends.
+      if (head !== undefined) return data.ended === 0 ? noClass(checkFeatures(features, d)) : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), allowed);
+      return argmaxRows(await outputs(features, options?.tokens, L2P_IO.logits), classes, allowed);
     },
-    saveState: (): StrategyState => ({ params: store.clone(), data: structuredClone(data) as unknown as Record<string, unknown> }),
+    saveState: (): StrategyState => {
+      const params = store.clone();
+      const saved: L2pData = { ...data, ...head?.save(params) };
+      return { params, data: structuredClone(saved) as unknown as Record<string, unknown> };
+    },
     restoreState: (state: StrategyState) => {
-      const restored = state.params.clone();
-      const missing = [...fresh().names()].filter((n) => !restored.has(n));
+      const missing = [...fresh().names()].filter((n) => !state.params.has(n));
       if (missing.length > 0) throw new InvalidArgumentError(`l2p: the state lacks ${missing.join(', ')} (saved with other options?)`);
+      // The fitted head's parameters are nested under its prefix; the rest are the pool's and head's.
+      const restored = new ParameterStore();
+      for (const p of state.params.names()) {
+        if (p.startsWith(FITTED_PREFIX)) continue;
+        restored.set(p, state.params.get(p));
+        for (const slot of state.params.stateSlots(p)) restored.setState(p, slot, state.params.getState(p, slot));
+      }
+      restored.step = state.params.step;
       store = restored;
       // The head's width is the saved class count.
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
       graphs.drop();
-      data = structuredClone(state.data) as unknown as L2pData;
+      const next = structuredClone(state.data) as unknown as L2pData;
+      head?.restore(newHead(), state.params, next.head === undefined ? undefined : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } });
+      const { head: _h, headStep: _s, pending: _p, ...own } = next;
+      data = own;
     },
   };
 }

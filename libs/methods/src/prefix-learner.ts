@@ -14,10 +14,11 @@ import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { FrozenStates, packStates } from './frozen-states.js';
-import { fromBase64, toBase64 } from './gram-statistics.js';
+import { toBase64 } from './gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { choice, computed, integer, needed, number } from './option-schema.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
+import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
@@ -97,11 +98,10 @@ interface LearnerData {
   seen: number[];
   taskClasses: Record<string, number[]>;
   source?: Record<string, unknown>;
-  head?: Record<string, unknown>;
-  /** The current experience's samples not yet given to the fitted head (base64 float32 rows). */
-  pending?: { ids: number[]; labels: number[]; features: string };
-  /** The fitted head's update counter. */
-  headStep?: number;
+  /** The fitted head's part (absent without one). */
+  head?: FittedHeadData['head'];
+  headStep?: FittedHeadData['headStep'];
+  pending?: FittedHeadData['pending'];
 }
 
 const HEAD_SALT = 0x2d1;
@@ -171,10 +171,8 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     return out;
   };
   const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head as 'class-mean' | 'ridge', { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined);
-  let head = newHead();
+  const head = fitted ? new FittedHeadSlot(newHead()!, d, fittedParam('')) : undefined;
   let data: LearnerData = { ended: 0, currentClasses: [], seen: [], taskClasses: {} };
-  /** Samples of the current experience by id, for the fitted head at its end. */
-  let pending = new Map<number, { label: number; features: Float32Array }>();
 
   const headStore = (): ParameterStore => {
     const s = new ParameterStore();
@@ -282,7 +280,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       source.beginExperience(store, info);
       // New prompts (an E-prompt, more components) change what inputs are given.
       if (sourceSize() !== before) promptsChanged();
-      pending = new Map();
+      head?.dropWaiting();
       return Promise.resolve();
     },
     growClasses: (count: number) => {
@@ -299,20 +297,12 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
       if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
-      if (head !== undefined) batch.ids.forEach((id, r) => pending.set(id, { label: batch.labels[r]!, features: batch.features.slice(r * d, (r + 1) * d) }));
+      head?.remember(batch);
       await step(batch);
     },
     endExperience: async (info: ExperienceInfo) => {
-      if (head !== undefined && pending.size > 0) {
-        // The experience's distinct samples, through its (now final) prompts as in training.
-        const ids = Int32Array.from(pending.keys());
-        const labels = Int32Array.from(pending.values(), (s) => s.label);
-        const features = new Float32Array(ids.length * d);
-        [...pending.values()].forEach((s, r) => features.set(s.features, r * d));
-        const pooled = await run(features, text?.tokensOfIds(ids), 'train', (q) => source.feeds(store, q, true));
-        await head.add(headRows(pooled, features), labels, ids, info.index);
-      }
-      pending = new Map();
+      // The experience's distinct samples, through its (now final) prompts as in training.
+      await head?.fit(async (features, ids) => headRows(await run(features, text?.tokensOfIds(ids), 'train', (q) => source.feeds(store, q, true)), features), info.index);
       source.endExperience();
       data.ended += 1;
     },
@@ -320,23 +310,15 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const n = checkFeatures(features, d);
       if (options?.tokens !== undefined && options.tokens.length !== n) throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
       const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
-      if (classes === 0 || data.seen.length === 0) return noClass(n);
+      // A fitted head knows nothing before the first experience ends.
+      if (classes === 0 || data.seen.length === 0 || (head !== undefined && data.ended === 0)) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
       const out = await run(features, tokens, `task ${options?.taskId ?? ''}`, (q) => source.feeds(store, q, false, options?.taskId));
       return head !== undefined ? head.predict(headRows(out, features), allowed) : argmaxRows(out, classes, allowed);
     },
     saveState: (): StrategyState => {
       const params = store.clone();
-      const nested = head?.save();
-      if (nested !== undefined) for (const p of nested.params.names()) params.set(fittedParam(p), nested.params.get(p));
-      const rows = [...pending.values()];
-      const features = new Float32Array(rows.length * d);
-      rows.forEach((r, i) => features.set(r.features, i * d));
-      const saved: LearnerData = {
-        ...data,
-        source: source.save(),
-        ...(nested === undefined ? {} : { head: nested.data, headStep: nested.params.step, pending: { ids: [...pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) } }),
-      };
+      const saved: LearnerData = { ...data, source: source.save(), ...head?.save(params) };
       return { params, data: structuredClone(saved) as unknown as Record<string, unknown> };
     },
     restoreState: (state: StrategyState) => {
@@ -345,29 +327,19 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const missing = [...fresh().names(), ...source.requiredParams(next.source ?? {})].filter((p) => !state.params.has(p));
       if (missing.length > 0) throw new InvalidArgumentError(`${name}: the state lacks ${missing.join(', ')} (saved with other options?)`);
       const restored = new ParameterStore();
-      const headParams = new ParameterStore();
-      const nestedPrefix = fittedParam('');
+      // The fitted head's parameters are nested under its prefix; the rest are the learner's.
       for (const p of state.params.names()) {
-        const nested = p.startsWith(nestedPrefix);
-        const target = nested ? headParams : restored;
-        const local = nested ? p.slice(nestedPrefix.length) : p;
-        target.set(local, state.params.get(p));
-        for (const slot of state.params.stateSlots(p)) target.setState(local, slot, state.params.getState(p, slot));
+        if (p.startsWith(fittedParam(''))) continue;
+        restored.set(p, state.params.get(p));
+        for (const slot of state.params.stateSlots(p)) restored.setState(p, slot, state.params.getState(p, slot));
       }
-      headParams.step = next.headStep ?? 0;
       source.restore(next.source ?? {}, restored);
       restored.step = state.params.step;
       store = restored;
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
-      head = newHead();
-      if (head !== undefined && next.head !== undefined) head.restore({ params: headParams, data: next.head });
+      head?.restore(newHead()!, state.params, next.head === undefined ? undefined : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } });
       graphs.drop();
       promptsChanged();
-      pending = new Map();
-      if (next.pending !== undefined) {
-        const rows = fromBase64(next.pending.features, Float32Array);
-        next.pending.ids.forEach((id, i) => pending.set(id, { label: next.pending!.labels[i]!, features: rows.slice(i * d, (i + 1) * d) }));
-      }
       data = { ended: next.ended, currentClasses: next.currentClasses, seen: next.seen, taskClasses: next.taskClasses };
     },
   };
