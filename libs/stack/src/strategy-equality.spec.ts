@@ -80,7 +80,8 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
       experiences: 2,
       // One pass (the stream is online), small batches so each experience takes several steps.
       settings: { epochs: 1, batchSize: 4 },
-      options: { size: '4', length: '2', select: '2', maxTokens: '16' },
+      // The text benchmark's l2p default fits a ridge head; 128 random features keep its solves short.
+      options: { size: '4', length: '2', select: '2', maxTokens: '16', projection: '128' },
     };
     const before = (await requestCounts(stack.metrics))['mneme.v1.PromptPoolService']?.total ?? 0;
     const streamed = await streamBenchmark({ ...streamSetup(setup), strategy: 'l2p', seed: SEED, trainerAddress: stack.address, executor, modelId: 'text-l2p', timeoutMs: 120_000 });
