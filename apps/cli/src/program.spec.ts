@@ -1,5 +1,7 @@
 /** `mneme run --help`, `mneme up --help` and `mneme strategies` list every strategy's options and the benchmarks' strategy defaults. */
+import { readFileSync } from 'node:fs';
 import { BENCHMARKS } from '@mneme/benchmarks';
+import { commonServiceConfig } from '@mneme/config';
 import { STRATEGIES, STRATEGY_OPTIONS } from '@mneme/methods';
 import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -36,6 +38,23 @@ describe('mneme help', () => {
     expect(help).toContain('  naive: takes no options');
     expect(help).toMatch(/ {2}clinc150, clinc150-task, clinc150-val, text:\n {4}er +--lr 0\.01\n/);
     expect(help).toMatch(/ expanding-head +--set rows=mean\n +chosen on clinc150-val/);
+  });
+
+  it('mneme --version prints the CLI package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await helpOf('--version')).trim()).toBe(version);
+  });
+
+  it('mneme serve --help lists every variable a service reads, with its default', async () => {
+    const help = await helpOf('serve', '--help');
+    const env = help.slice(help.indexOf('Environment'));
+    for (const field of Object.values(commonServiceConfig)) {
+      expect(env, field.env).toContain(`  ${field.env} (default: ${field.defaultText ?? '(unset)'})`);
+    }
+    expect(env).toContain('MNEME_PROMPT_POOL_ADDRESS');
+    expect(env).toMatch(/MNEME_MAX_POOL_FLOATS \(default: 8388608\)/);
+    expect(env).toContain('MNEME_TLS_CERT');
   });
 
   it('mneme strategies prints the same blocks; mneme strategies <name> one of them', async () => {

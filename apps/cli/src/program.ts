@@ -1,6 +1,8 @@
 /** The `mneme` command tree (built per call, so tests can parse help without running anything). */
+import { readFileSync } from 'node:fs';
 import { BENCHMARKS } from '@mneme/benchmarks';
 import { STRATEGIES } from '@mneme/methods';
+import { describeServiceVariables } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES } from '@mneme/stack';
 import { Command, Option } from 'commander';
 import { THREADS_HELP } from './commands/engine-options.js';
@@ -11,11 +13,20 @@ import { strategiesCommand } from './commands/strategies.js';
 import { upCommand } from './commands/up.js';
 import { strategyHelp } from './help.js';
 
+/** The CLI package's version (apps/cli/package.json). */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** `text` with every line indented by `spaces`. */
+const indent = (text: string, spaces: number): string => text.replace(/^/gm, ' '.repeat(spaces));
+
 /** The `mneme` program: its commands, options and help. */
 export function buildProgram(): Command {
   const program = new Command()
     .name('mneme')
     .description('Continual learning that keeps a deployed model learning without forgetting.')
+    .version(cliVersion(), '-V, --version', "print mneme's version")
     .showHelpAfterError();
 
   program
@@ -103,6 +114,7 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run one service, configured from the environment (the container entry point)')
     .argument('<name>', `service: ${Object.keys(SERVICE_FACTORIES).join(', ')}`)
+    .addHelpText('after', `\nEnvironment (read at start; a bad value stops the service with a message naming it):\n${indent(describeServiceVariables('text'), 2)}\n`)
     .action(serveCommand);
 
   return program;

@@ -13,7 +13,7 @@ export { requestCounts } from './runtime/request-counts.js';
 export type { ServiceRequestCounts } from './runtime/request-counts.js';
 export { DEFAULT_SERVICE_LIMITS, limitsFromEnv, limitsOf } from './runtime/service-module.js';
 export type { PeerAddresses, ServiceDeps, ServiceLimits, ServiceModule } from './runtime/service-module.js';
-export { startServiceProcess } from './runtime/start-service-process.js';
+export { describeServiceVariables, startServiceProcess } from './runtime/start-service-process.js';
 export type { ServiceProcess } from './runtime/start-service-process.js';
 export { buildModelRuntime } from './models/model-runtime.js';
 export type { ModelRuntime } from './models/model-runtime.js';

@@ -12,6 +12,14 @@ import { limitsOf, type ServiceDeps, type ServiceModule } from './service-module
 const serviceConfig = defineConfig({ ...commonServiceConfig, ...transportSecurityConfig, ...kafkaSecurityConfig });
 type ServiceConfig = ReturnType<typeof serviceConfig.load>['config'];
 
+/**
+ * Every variable a service process reads at start (common, request limits, TLS, Kafka security),
+ * with its default, accepted values and doc: `text` for `--help`, `markdown` for documents.
+ */
+export function describeServiceVariables(format: 'text' | 'markdown' = 'text'): string {
+  return serviceConfig.describe(format);
+}
+
 /** A running service process and how to stop it (what SIGTERM and SIGINT call). */
 export interface ServiceProcess {
   readonly hosted: HostedServices;
