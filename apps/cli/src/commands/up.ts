@@ -24,7 +24,8 @@ export interface UpCommandOptions extends SecurityFlags, UpAuthOptions {
   metricsPort?: string;
   dataDir?: string;
   modelsDir: string;
-  benchmark: string;
+  /** Benchmark streamed through the services; absent: split-mnist, or with --serve none (serve only). */
+  benchmark?: string;
   /** Text benchmark: folder of .jsonl/.csv files, and its number of experiences. */
   data?: string;
   experiences?: string;
@@ -50,11 +51,14 @@ const port = (name: string, value: string): number => {
 
 /**
  * `mneme up`: every service in one process on one gRPC port, over the in-process bus (or Kafka
- * with --kafka). It then streams the default benchmark through the services, as a client would,
- * prints and writes the accuracy matrix, and stops — or keeps serving with --serve.
+ * with --kafka). It then streams a benchmark through the services (split-mnist unless named), as a
+ * client would, prints and writes the accuracy matrix, and stops — or keeps serving with --serve,
+ * which streams nothing unless --benchmark is given.
  */
 export async function upCommand(o: UpCommandOptions): Promise<void> {
-  benchmarkByName(o.benchmark);
+  const benchmark = o.benchmark ?? (o.serve === true ? undefined : DEFAULT_BENCHMARK);
+  if (benchmark === undefined && o.out !== undefined) throw new InvalidArgumentError('--out writes a benchmark report, and --serve alone streams none: add --benchmark <name> (e.g. split-mnist)');
+  if (benchmark !== undefined) benchmarkByName(benchmark);
   strategyFactory(o.strategy);
   const seed = Number(o.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${o.seed}'`);
@@ -110,46 +114,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const transport = security.tls.server === undefined ? 'plaintext' : security.tls.server.clientCa === undefined ? 'TLS' : 'mTLS';
   console.error(`mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}; ${auth.access.open ? 'auth OFF (any caller may call anything)' : 'bearer tokens required'}`);
   try {
-    const result = await streamBenchmark({
-      benchmark: o.benchmark,
-      settings,
-      // Text benchmarks embed with the encoder the services load from --models-dir.
-      encoderDir: join(resolve(o.modelsDir), basename(DEFAULT_ENCODER)),
-      ...(o.data === undefined ? {} : { textData: o.data }),
-      ...(experiences === undefined ? {} : { experiences }),
-      strategy: o.strategy,
-      options,
-      seed,
-      trainerAddress: stack.localAddress,
-      tls: stack.clientTls,
-      ...(auth.clientToken === undefined ? {} : { token: auth.clientToken }),
-      executor,
-      modelId: `${o.benchmark}-${o.strategy}-${seed}`,
-      onProgress: (e) => {
-        if (e.kind === 'closed') console.error(`  experience ${e.experience} ingested and closed`);
-        if (e.kind === 'evaluated' && e.rows > 0) console.error(`  evaluated ${e.rows}/${e.of} versions`);
-      },
-    });
-    console.log(formatStackReport(o, result));
-    if (o.out !== undefined) {
-      mkdirSync(dirname(o.out), { recursive: true });
-      const report = {
-        command: 'mneme up',
-        benchmark: o.benchmark,
-        strategy: o.strategy,
-        seed,
-        transport: brokers.length > 0 ? 'kafka' : 'in-process',
-        // With the options the model ran with and the benchmark's strategy defaults applied, as `mneme run` reports them.
-        ...result,
-        samples_per_s: result.samples / result.seconds,
-        // gRPC calls each service answered during the run (from the services' metrics registry).
-        services: await requestCounts(stack.metrics),
-      };
-      writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
-      const svg = `${o.out.replace(/\.json$/i, '')}.heatmap.svg`;
-      writeFileSync(svg, heatmapSvg(result.matrix, `${o.benchmark} · ${o.strategy} via services · ACC ${(100 * result.acc).toFixed(1)}%`));
-      console.log(`wrote ${o.out} and ${svg}`);
-    }
+    if (benchmark !== undefined) await streamAndReport({ ...o, benchmark }, { settings, experiences, options, seed, stack, auth, executor, brokers });
   } catch (err) {
     await stop();
     throw err;
@@ -166,9 +131,69 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   });
 }
 
+/** What {@link streamAndReport} needs from the started stack. */
+interface StreamContext {
+  readonly settings: Partial<BenchmarkSettings>;
+  readonly experiences: number | undefined;
+  readonly options: Record<string, string>;
+  readonly seed: number;
+  readonly stack: Awaited<ReturnType<typeof startStack>>;
+  readonly auth: ReturnType<typeof upAuth>;
+  readonly executor: ReturnType<typeof createExecutor>;
+  readonly brokers: readonly string[];
+}
+
+/** Streams the benchmark through the running stack as a client would, prints and writes the report. */
+async function streamAndReport(o: UpCommandOptions & { benchmark: string }, c: StreamContext): Promise<void> {
+  const { settings, experiences, options, seed, stack, auth, executor, brokers } = c;
+  const result = await streamBenchmark({
+    benchmark: o.benchmark,
+    settings,
+    // Text benchmarks embed with the encoder the services load from --models-dir.
+    encoderDir: join(resolve(o.modelsDir), basename(DEFAULT_ENCODER)),
+    ...(o.data === undefined ? {} : { textData: o.data }),
+    ...(experiences === undefined ? {} : { experiences }),
+    strategy: o.strategy,
+    options,
+    seed,
+    trainerAddress: stack.localAddress,
+    tls: stack.clientTls,
+    ...(auth.clientToken === undefined ? {} : { token: auth.clientToken }),
+    executor,
+    modelId: `${o.benchmark}-${o.strategy}-${seed}`,
+    onProgress: (e) => {
+      if (e.kind === 'closed') console.error(`  experience ${e.experience} ingested and closed`);
+      if (e.kind === 'evaluated' && e.rows > 0) console.error(`  evaluated ${e.rows}/${e.of} versions`);
+    },
+  });
+  console.log(formatStackReport(o, result));
+  if (o.out !== undefined) {
+    mkdirSync(dirname(o.out), { recursive: true });
+    const report = {
+      command: 'mneme up',
+      benchmark: o.benchmark,
+      strategy: o.strategy,
+      seed,
+      transport: brokers.length > 0 ? 'kafka' : 'in-process',
+      // With the options the model ran with and the benchmark's strategy defaults applied, as `mneme run` reports them.
+      ...result,
+      samples_per_s: result.samples / result.seconds,
+      // gRPC calls each service answered during the run (from the services' metrics registry).
+      services: await requestCounts(stack.metrics),
+    };
+    writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
+    const svg = `${o.out.replace(/\.json$/i, '')}.heatmap.svg`;
+    writeFileSync(svg, heatmapSvg(result.matrix, `${o.benchmark} · ${o.strategy} via services · ACC ${(100 * result.acc).toFixed(1)}%`));
+    console.log(`wrote ${o.out} and ${svg}`);
+  }
+}
+
+/** What `mneme up` streams when no --benchmark is given (and --serve is not). */
+const DEFAULT_BENCHMARK = 'split-mnist';
+
 const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1).padStart(5) : '  n/a');
 
-function formatStackReport(o: UpCommandOptions, r: StreamBenchmarkResult): string {
+function formatStackReport(o: UpCommandOptions & { benchmark: string }, r: StreamBenchmarkResult): string {
   return [
     `${o.benchmark} · ${o.strategy} · streamed through the services · seed ${o.seed}`,
     '',
