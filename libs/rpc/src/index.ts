@@ -17,7 +17,7 @@ export { createClient, unary } from './client.js';
 export type { ClientConstructor, ClientFactoryOptions, UnaryMethod, CallSettings, PeerIdentity } from './client.js';
 export { toGrpcStatus, fromGrpcError, INTERNAL_DETAILS } from './status.js';
 export type { GrpcStatus } from './status.js';
-export { jsonLogger } from './logger.js';
+export { jsonLogger, processLogger } from './logger.js';
 export type { Logger, LogLevel } from './logger.js';
 export { healthClient } from './health-client.js';
 export { channelCredentials, isLoopbackHost, serverCredentials } from './tls.js';

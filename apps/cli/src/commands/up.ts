@@ -5,7 +5,7 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, type EventBus } from '@mneme/events';
 import { strategyFactory } from '@mneme/methods';
-import { jsonLogger } from '@mneme/rpc';
+import { processLogger } from '@mneme/rpc';
 import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { strategyDefaultsLines } from '../report/format-report.js';
@@ -82,7 +82,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   // A fresh folder per run unless one is given, so a run never resumes an older run's models.
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const auth = upAuth(o);
-  const logger = jsonLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
+  const logger = processLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
   const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up', security: security.kafka }) : new InProcessBus();
   if (bus instanceof KafkaBus) await bus.ensureTopics();

@@ -4,7 +4,7 @@ import { commonServiceConfig, defineConfig, EX_CONFIG, kafkaSecurityConfig, tran
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InProcessBus, KafkaBus, kafkaSecuritySettings, loadKafkaSecurity, type EventBus, type KafkaSecurity } from '@mneme/events';
-import { jsonLogger, loadAccess, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
+import { loadAccess, processLogger, loadTransportSecurity, plaintextRefusal, type TransportSecurity } from '@mneme/rpc';
 import { hostServices, type HostedServices } from './host-services.js';
 import { ServiceMetrics } from './service-metrics.js';
 import { limitsOf, type ServiceDeps, type ServiceModule } from './service-module.js';
@@ -36,7 +36,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(name: string, create: (deps: ServiceDeps) => Promise<ServiceModule>, env: EnvSource = process.env): Promise<ServiceProcess> {
   const config = serviceConfig.loadOrExit(env);
   const { tls, kafka } = loadSecurityOrExit(config);
-  const logger = jsonLogger(name, config.logLevel);
+  const logger = processLogger(name, config.logLevel);
   // A bad token file or JWKS stops start-up here, before anything listens.
   const access = loadAccess({ tokensFile: config.authTokens, jwksFile: config.authJwks, issuer: config.authIssuer, audience: config.authAudience, tenantClaim: config.authTenantClaim, maxInFlightPerTenant: config.tenantMaxInFlight });
   const serviceToken = config.serviceTokenFile === undefined ? undefined : readFileSync(config.serviceTokenFile, 'utf8').trim();
