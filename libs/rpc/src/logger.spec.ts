@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { jsonLogger, processLogger } from './logger.js';
 
@@ -24,7 +25,7 @@ describe('loggers', () => {
     log.debug('not written');
     log.warn('replica lagging', { model: 'm' });
     // Colour codes aside, one readable line and an indented field; no JSON.
-    const plain = text.replace(/\u001b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(text);
     expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\] WARN: trainer: replica lagging\n {4}model: "m"\n$/);
     expect(plain).not.toContain('not written');
   });
