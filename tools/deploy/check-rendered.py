@@ -111,6 +111,30 @@ def check_container(where, c, problems):
             problems.append(f"{where}: requests a GPU but MNEME_DEVICE is not cuda")
 
 
+def check_disruption(where, workload, budgets, single_writer, problems):
+    """Every workload has a PodDisruptionBudget of one pod at a time; those that scale spread over nodes.
+
+    A budget with maxUnavailable 1 never blocks a drain (minAvailable 1 on one replica would), and
+    caps a drain at one pod of the service. Workloads that may run several replicas (no
+    ReadWriteOnce volume) spread them over hostnames and zones.
+    """
+    labels = workload["spec"]["template"]["metadata"].get("labels") or {}
+    covering = [
+        b for b in budgets.values()
+        if b["spec"].get("selector", {}).get("matchLabels") and all(labels.get(k) == v for k, v in b["spec"]["selector"]["matchLabels"].items())
+    ]
+    if len(covering) != 1:
+        problems.append(f"{where}: must be selected by exactly one PodDisruptionBudget, found {len(covering)}")
+    elif covering[0]["spec"].get("maxUnavailable") != 1 or "minAvailable" in covering[0]["spec"]:
+        problems.append(f"{where}: its PodDisruptionBudget must set maxUnavailable: 1 (minAvailable can block every drain)")
+    if single_writer:
+        return
+    spread = {c.get("topologyKey") for c in workload["spec"]["template"]["spec"].get("topologySpreadConstraints") or [] if (c.get("labelSelector") or {}).get("matchLabels") == {"app.kubernetes.io/name": labels.get("app.kubernetes.io/name")}}
+    for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone"):
+        if key not in spread:
+            problems.append(f"{where}: may run several replicas, so it must spread them over {key} (topologySpreadConstraints selecting its own pods)")
+
+
 def check(docs, topics, problems):
     by_kind = {}
     for d in docs:
@@ -170,6 +194,7 @@ def check(docs, topics, problems):
                     problems.append(f"{where}: owns a ReadWriteOnce volume, must run exactly one replica")
             if name in hpa_targets and "replicas" in spec:
                 problems.append(f"{where}: scaled by an HPA, so spec.replicas must be absent")
+            check_disruption(where, d, by_kind.get("PodDisruptionBudget", {}), single_writer, problems)
     trainer = by_kind.get("StatefulSet", {}).get("trainer")
     if trainer is not None:
         mounts = {v.get("name"): v for v in trainer["spec"]["template"]["spec"].get("volumes") or []}
