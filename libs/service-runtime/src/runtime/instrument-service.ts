@@ -4,7 +4,8 @@ import type { ServiceMetrics } from './service-metrics.js';
 
 /**
  * Wraps every unary handler of `binding` so each call is counted (by outcome: `ok` or the domain
- * error kind) and timed in `metrics`. Streaming handlers pass through untouched.
+ * error kind), timed and, while it runs, counted in flight in `metrics`. Streaming handlers pass
+ * through untouched.
  */
 export function instrumentService(binding: ServiceBinding, metrics: ServiceMetrics): ServiceBinding {
   const handlers: Record<string, (...args: never[]) => unknown> = {};
@@ -18,6 +19,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
     const labels = { service: binding.name, method: method.path.slice(method.path.lastIndexOf('/') + 1) };
     handlers[key] = (async (...args: unknown[]) => {
       const stop = metrics.latency.startTimer(labels);
+      metrics.inFlight.inc({ service: binding.name });
       try {
         const response = await handler(...args);
         metrics.requests.inc({ ...labels, code: 'ok' });
@@ -26,6 +28,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
         metrics.requests.inc({ ...labels, code: MnemeError.from(err).kind });
         throw err;
       } finally {
+        metrics.inFlight.dec({ service: binding.name });
         stop();
       }
     }) as (...args: never[]) => unknown;

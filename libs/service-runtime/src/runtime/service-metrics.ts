@@ -11,6 +11,8 @@ export class ServiceMetrics {
   readonly requests: Counter<'service' | 'method' | 'code'>;
   /** gRPC call latency by service and method. */
   readonly latency: Histogram<'service' | 'method'>;
+  /** Unary gRPC calls being handled now, by service (what the encoder's autoscaler scales on). */
+  readonly inFlight: Gauge<'service'>;
   /** Items waiting to be processed (batcher queue, consumer backlog, ...). */
   readonly queueDepth: Gauge<'service' | 'queue'>;
   /** Optimizer steps (strategy `learn` calls) by model. */
@@ -36,6 +38,7 @@ export class ServiceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
+    this.inFlight = new Gauge({ name: 'mneme_grpc_requests_in_flight', help: 'Unary gRPC calls being handled now.', labelNames: ['service'], registers });
     this.queueDepth = new Gauge({ name: 'mneme_queue_depth', help: 'Items waiting to be processed.', labelNames: ['service', 'queue'], registers });
     this.trainingSteps = new Counter({ name: 'mneme_training_steps_total', help: 'Strategy learn steps.', labelNames: ['model'], registers });
     this.samplesTrained = new Counter({ name: 'mneme_samples_trained_total', help: 'Training samples applied.', labelNames: ['model'], registers });
