@@ -1,7 +1,7 @@
 /**
  * `mneme up --serve` without --benchmark only serves: the real CLI (bin/mneme.mjs, as `npx mneme`
  * runs it) starts the embedded stack, streams nothing, answers gRPC health checks, and a SIGTERM
- * to the wrapper stops the server gracefully (exit 0).
+ * to the wrapper, or to npx in front of it, stops the server gracefully.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +39,29 @@ describe('mneme up --serve', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+  }, 90_000);
+
+  it('started through npx, stops serving when npx gets SIGTERM (npm does not pass it on)', async () => {
+    const child = spawn('npx', ['mneme', 'up', '--serve', '--port', '0', '--services', 'trainer', '--data-dir', join(dir, 'npx-state')], { cwd: resolve(import.meta.dirname, '../../../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!/serving on /.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    const address = /on ([\d.]+:\d+) \(plaintext\)/.exec(out)?.[1];
+    expect(address, out).toBeDefined();
+    child.kill('SIGTERM');
+    // The server behind npx must go too: its health check stops answering within seconds.
+    let serving = true;
+    for (let i = 0; i < 100 && serving; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const health = healthClient(address!);
+      serving = await health.check('', 500).then(
+        () => true,
+        () => false,
+      );
+      health.close();
+    }
+    expect(serving).toBe(false);
   }, 90_000);
 
   it('refuses --out without a benchmark to report, naming the fix, before starting anything', async () => {
