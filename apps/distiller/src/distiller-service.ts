@@ -6,7 +6,7 @@ import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { Distiller, mlpDistillNetwork, type DistilledSet } from '@mneme/methods';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
-import { DEFAULT_SERVICE_LIMITS, eventTenant, experienceIndexProblems, idListProblems, idProblems, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, eventTenant, experienceIndexProblems, idListProblems, idProblems, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule, deadLetterCounter } from '@mneme/service-runtime';
 import { checkSpecBounds, distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
 import { DistillJobs, type JobRecord } from './distill-jobs.js';
 import { mlpNetworks, type NetworkSource } from './network-source.js';
@@ -171,6 +171,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
         await consumeEvents(deps.bus, 'samples', {
           group: 'distiller',
           applied,
+          onDeadLetter: deadLetterCounter(deps.metrics, 'distiller'),
           handler: async (event) => {
             await checkEventTenant(event.header!);
             // A text model's samples carry texts, not rows: nothing to buffer, nothing to warn about.
@@ -183,6 +184,7 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
         await consumeEvents(deps.bus, 'experienceClosed', {
           group: 'distiller',
           applied,
+          onDeadLetter: deadLetterCounter(deps.metrics, 'distiller'),
           // Bounded: samples that never arrive (or carry no features) must not block the topic forever.
           maxAttempts: CLOSED_EVENT_ATTEMPTS,
           handler: async (event) => {

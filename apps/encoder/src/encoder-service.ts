@@ -14,7 +14,7 @@ import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import { consumeEvents, type Subscription } from '@mneme/events';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import { DEFAULT_SERVICE_LIMITS, ModelOwners, ServedPools } from '@mneme/service-runtime';
+import { DEFAULT_SERVICE_LIMITS, ModelOwners, ServedPools, deadLetterCounter } from '@mneme/service-runtime';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { versionToWire } from '@mneme/service-runtime';
 import { Embedder } from './embedder.js';
@@ -148,6 +148,7 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
           group: `encoder-${randomUUID().slice(0, 8)}`,
           producer: 'encoder',
           logger: deps.logger,
+          onDeadLetter: deadLetterCounter(deps.metrics, 'encoder'),
           // Versions are read from the store on first use, so history before start is not needed.
           fromBeginning: false,
           handler: async (_event, ctx) => {

@@ -7,7 +7,7 @@ import { FileModelStore, modelIdProblem, writeFileAtomic, type VersionRecord } f
 import { defineService } from '@mneme/rpc';
 import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/streaming';
 import { readFile } from 'node:fs/promises';
-import { buildModelRuntime, type ModelRuntime } from '@mneme/service-runtime';
+import { buildModelRuntime, type ModelRuntime, deadLetterCounter } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { ModelOwners, ServedPools } from '@mneme/service-runtime';
 import { countProblems, DEFAULT_SERVICE_LIMITS, experienceIndexProblems, sampleBoundProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
@@ -181,6 +181,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
           group: 'evaluator',
           applied,
           producer: 'evaluator',
+          onDeadLetter: deadLetterCounter(deps.metrics, 'evaluator'),
           handler: async (event, ctx) => {
             const ref = event.version?.model;
             if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`model-updated names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);

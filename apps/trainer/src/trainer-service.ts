@@ -8,7 +8,7 @@ import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents
 import { DamagedStateError, FileModelStore, modelIdProblem, modelNotFound, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
 import { defineModel } from '@mneme/streaming';
-import { InputFeaturizer } from '@mneme/service-runtime';
+import { InputFeaturizer, deadLetterCounter } from '@mneme/service-runtime';
 import { buildModelRuntime } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { countProblems, experienceIndexProblems, idListProblems, sampleBoundProblems } from '@mneme/service-runtime';
@@ -500,7 +500,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
           },
         },
         // persists: the trainer logs samples and closes durably, so in-process Ingest waits for it.
-        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onAssigned, concurrency: options.concurrentPartitions ?? 8, persists: true },
+        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onDeadLetter: deadLetterCounter(deps.metrics, 'trainer'), onAssigned, concurrency: options.concurrentPartitions ?? 8, persists: true },
       );
       // No partitions reported: this replica owns every model; resume those with trainer state.
       if (assigned === undefined) {

@@ -48,7 +48,8 @@ describe('publishEvent + consumeEvents', () => {
     const bus = newBus();
     const letters = await deadLetters(bus);
     const got: string[] = [];
-    await consumeEvents(bus, 'samples', { group: 'trainer', ...quiet, handler: async (e) => void got.push(textOf(e)) });
+    const counted: string[] = [];
+    await consumeEvents(bus, 'samples', { group: 'trainer', ...quiet, onDeadLetter: (t, r) => void counted.push(`${t}:${r}`), handler: async (e) => void got.push(textOf(e)) });
     await publishEvent(bus, 'samples', samplesEvent('m', 'before'));
     const garbage = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
     await bus.publish(TOPICS.samples, 'm', garbage);
@@ -56,6 +57,7 @@ describe('publishEvent + consumeEvents', () => {
     await bus.whenIdle();
     expect(got).toEqual(['before', 'after']);
     expect(letters).toHaveLength(1);
+    expect(counted).toEqual(['samples:malformed']);
     expect(letters[0]).toMatchObject({
       sourceTopic: TOPICS.samples,
       sourcePartition: 0,
@@ -149,9 +151,11 @@ describe('publishEvent + consumeEvents', () => {
     const bus = newBus();
     const letters = await deadLetters(bus);
     let calls = 0;
+    const counted: string[] = [];
     await consumeEvents(bus, 'samples', {
       group: 'g',
       ...quiet,
+      onDeadLetter: (t, r) => void counted.push(`${t}:${r}`),
       handler: async () => {
         calls += 1;
         throw new InvalidArgumentError('label "?" is not in the model’s label set');
@@ -161,6 +165,7 @@ describe('publishEvent + consumeEvents', () => {
     await bus.whenIdle();
     expect(calls).toBe(1);
     expect(letters.map((l) => l.reason)).toEqual(['rejected by the handler: label "?" is not in the model’s label set']);
+    expect(counted).toEqual(['samples:rejected']);
     await bus.close();
   });
 
@@ -168,10 +173,12 @@ describe('publishEvent + consumeEvents', () => {
     const bus = newBus();
     const letters = await deadLetters(bus);
     const got: string[] = [];
+    const counted: string[] = [];
     await consumeEvents(bus, 'samples', {
       group: 'g',
       maxAttempts: 3,
       ...quiet,
+      onDeadLetter: (t, r) => void counted.push(`${t}:${r}`),
       handler: async (e) => {
         if (textOf(e) === 'poison') throw new Error('boom');
         got.push(textOf(e));
@@ -182,6 +189,7 @@ describe('publishEvent + consumeEvents', () => {
     await bus.whenIdle();
     expect(got).toEqual(['fine']);
     expect(letters.map((l) => l.reason)).toEqual(['handler still failing after 3 attempts: boom']);
+    expect(counted).toEqual(['samples:exhausted']);
     await bus.close();
   });
 

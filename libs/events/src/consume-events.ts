@@ -53,6 +53,12 @@ export interface ConsumeEventsOptions<K extends TopicKey> {
   readonly producer?: string;
   /** Where dead letters, duplicates and retries are reported. @default defaultEventLogger */
   readonly logger?: EventLogger;
+  /**
+   * Told of every message dead-lettered, with its topic key and why in a word (for a metric:
+   * `malformed` undecodable or with a bad header, `rejected` refused by the handler as invalid,
+   * `exhausted` still failing after maxAttempts deliveries).
+   */
+  readonly onDeadLetter?: (topic: TopicKey, reason: DeadLetterReason) => void;
   /** Where a new group starts; see SubscribeOptions. @default true */
   readonly fromBeginning?: boolean;
   /** Told this member's partitions after each assignment; see SubscribeOptions. */
@@ -62,6 +68,9 @@ export interface ConsumeEventsOptions<K extends TopicKey> {
   /** The handler makes events durable: in-process publishes wait for it; see SubscribeOptions. */
   readonly persists?: boolean;
 }
+
+/** Why a message was dead-lettered, in a word (see ConsumeEventsOptions.onDeadLetter). */
+export type DeadLetterReason = 'malformed' | 'rejected' | 'exhausted';
 
 /** A handler per topic, for {@link consumeEventsTogether}. */
 export type TopicHandlers = { readonly [K in TopicKey]?: EventHandler<K> };
@@ -131,7 +140,8 @@ function messageHandler<K extends TopicKey>(
   const logger = options.logger ?? defaultEventLogger;
   const producer = options.producer ?? group;
 
-  const deadLetter = async (message: BusMessage, reason: string): Promise<RefusedMessage> => {
+  const deadLetter = async (message: BusMessage, reason: string, kind: DeadLetterReason): Promise<RefusedMessage> => {
+    options.onDeadLetter?.(topicKey, kind);
     if (topicKey === 'deadLetter') {
       // Dead-lettering a dead letter would feed the topic to itself; report it and move on.
       logger.error('malformed dead letter dropped', { group, partition: message.partition, offset: message.offset, reason });
@@ -152,7 +162,7 @@ function messageHandler<K extends TopicKey>(
 
   return async (message): Promise<void | RefusedMessage> => {
     const decoded = decodeEvent(topicKey, message.value, message.key);
-    if (!decoded.ok) return deadLetter(message, decoded.reason);
+    if (!decoded.ok) return deadLetter(message, decoded.reason, 'malformed');
     const { event, header } = decoded;
     if (await applied.has(header.eventId)) {
       logger.debug('duplicate event skipped', { topic: message.topic, group, eventId: header.eventId, offset: message.offset });
@@ -175,6 +185,7 @@ function messageHandler<K extends TopicKey>(
       return deadLetter(
         message,
         rejected ? `rejected by the handler: ${why}` : `handler still failing after ${message.attempt} attempts: ${why}`,
+        rejected ? 'rejected' : 'exhausted',
       );
     }
     await applied.mark(header.eventId);

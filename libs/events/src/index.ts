@@ -7,7 +7,7 @@
 export { InMemoryAppliedEvents } from './applied-events.js';
 export type { AppliedEvents, AppliedEventsOptions } from './applied-events.js';
 export { consumeEvents, consumeEventsTogether } from './consume-events.js';
-export type { ConsumeEventsOptions, ConsumeTogetherOptions, EventContext, EventHandler, TopicHandlers } from './consume-events.js';
+export type { ConsumeEventsOptions, ConsumeTogetherOptions, DeadLetterReason, EventContext, EventHandler, TopicHandlers } from './consume-events.js';
 export { deadLetterFor, publishDeadLetter, UNKNOWN_MODEL_ID } from './dead-letter.js';
 export type { DeadLetterInfo } from './dead-letter.js';
 export type { BusMessage, EventBus, MessageHandler, RefusedMessage, SubscribeOptions, Subscription } from './event-bus.js';

@@ -8,7 +8,7 @@ export type { HostedServices, HostOptions } from './runtime/host-services.js';
 export { instrumentService } from './runtime/instrument-service.js';
 export { startMetricsEndpoint } from './runtime/metrics-endpoint.js';
 export type { MetricsEndpoint } from './runtime/metrics-endpoint.js';
-export { ServiceMetrics } from './runtime/service-metrics.js';
+export { deadLetterCounter, ServiceMetrics } from './runtime/service-metrics.js';
 export { requestCounts } from './runtime/request-counts.js';
 export type { ServiceRequestCounts } from './runtime/request-counts.js';
 export { DEFAULT_SERVICE_LIMITS, limitsFromEnv, limitsOf } from './runtime/service-module.js';

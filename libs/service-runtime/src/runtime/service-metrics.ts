@@ -21,6 +21,8 @@ export class ServiceMetrics {
   readonly samplesTrained: Counter<'model'>;
   /** Events handled by topic and outcome (`applied`, `duplicate`, `dead-lettered`). */
   readonly events: Counter<'service' | 'topic' | 'outcome'>;
+  /** Events dead-lettered, by consuming service, topic key and reason (`malformed`, `rejected`, `exhausted`). */
+  readonly deadLetters: Counter<'service' | 'topic' | 'reason'>;
   /** Latest average accuracy (ACC) of a model, from the evaluator. */
   readonly latestAcc: Gauge<'model'>;
   /** Latest average forgetting of a model, from the evaluator. */
@@ -43,7 +45,13 @@ export class ServiceMetrics {
     this.trainingSteps = new Counter({ name: 'mneme_training_steps_total', help: 'Strategy learn steps.', labelNames: ['model'], registers });
     this.samplesTrained = new Counter({ name: 'mneme_samples_trained_total', help: 'Training samples applied.', labelNames: ['model'], registers });
     this.events = new Counter({ name: 'mneme_events_total', help: 'Events handled, by outcome.', labelNames: ['service', 'topic', 'outcome'], registers });
+    this.deadLetters = new Counter({ name: 'mneme_dead_letters_total', help: 'Events sent to the dead-letter topic, by reason.', labelNames: ['service', 'topic', 'reason'], registers });
     this.latestAcc = new Gauge({ name: 'mneme_latest_acc', help: 'Average accuracy (ACC) of the latest evaluated version.', labelNames: ['model'], registers });
     this.latestForgetting = new Gauge({ name: 'mneme_latest_forgetting', help: 'Average forgetting of the latest evaluated version.', labelNames: ['model'], registers });
   }
+}
+
+/** A consumer's `onDeadLetter` that counts its dead letters in `metrics` under `service`. */
+export function deadLetterCounter(metrics: ServiceMetrics, service: string): (topic: string, reason: string) => void {
+  return (topic, reason) => metrics.deadLetters.inc({ service, topic, reason });
 }
