@@ -19,12 +19,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CLINC150_STRATEGY_DEFAULTS, datasetFeatures, encoderStore, textInputs } from '@mneme/benchmarks';
-import { loadClinc150 } from '@mneme/data';
-import { createExecutor, Engine } from '@mneme/engine';
+import { CLINC150_STRATEGY_DEFAULTS } from '@mneme/benchmarks';
 import { codaPrompt, dualPrompt, l2p, type LabelledBatch, type Strategy, type StrategyContext } from '@mneme/methods';
 import { ENCODER_IO } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
+import { clinc150Text } from './clinc150-text.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -36,15 +35,7 @@ const out = flag('out', 'results/step5/prompt-cost.json');
 const threads = Number(process.env['MNEME_BENCH_THREADS'] ?? 2);
 const log = (line: string) => process.stderr.write(`prompt-cost: ${line}\n`);
 
-const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: threads, allowSpinning: false }));
-const { set, domains } = await loadClinc150();
-const store = await encoderStore();
-const D = store.manifest.dimension;
-const features = await datasetFeatures(executor, store, set.texts, log);
-const text = textInputs(store, set.texts, features, D);
-const intents = Object.values(domains).flat();
-const intentIndex = new Map(intents.map((name, i) => [name, i]));
-const labelOf = set.labels.map((l) => intentIndex.get(l)!);
+const { executor, set, store, D, features, text, labelOf } = await clinc150Text(threads, log);
 const trainIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'train' && labelOf[i]! < 10);
 const testIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'test');
 

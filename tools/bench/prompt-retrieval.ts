@@ -24,13 +24,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { datasetFeatures, encoderStore, textInputs } from '@mneme/benchmarks';
-import { loadClinc150 } from '@mneme/data';
-import { createExecutor, Engine } from '@mneme/engine';
 import { mrrAtK, recallAtK, type RankedQuery } from '@mneme/metrics';
 import { PromptedRetriever, type PromptedRetrieverOptions, type RetrievalPair } from '@mneme/methods';
 import { Rng } from '@mneme/random';
 import { VectorIndex } from '@mneme/vector-index';
+import { clinc150Text } from './clinc150-text.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -47,15 +45,7 @@ const log = (line: string) => process.stderr.write(`prompt-retrieval: ${line}\n`
 const num = (name: string): number | undefined => (args.includes(`--${name}`) ? Number(flag(name, '')) : undefined);
 
 const started = performance.now();
-const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: threads, allowSpinning: false }));
-const { set, domains } = await loadClinc150();
-const store = await encoderStore();
-const D = store.manifest.dimension;
-const features = await datasetFeatures(executor, store, set.texts, log);
-const text = textInputs(store, set.texts, features, D);
-const intents = Object.values(domains).flat();
-const intentIndex = new Map(intents.map((name, i) => [name, i]));
-const labelOf = set.labels.map((l) => intentIndex.get(l)!);
+const { executor, set, D, features, text, intents, labelOf } = await clinc150Text(threads, log);
 const EXPERIENCES = 15;
 const PER_EXPERIENCE = intents.length / EXPERIENCES;
 const experienceOf = (label: number) => Math.floor(label / PER_EXPERIENCE);
