@@ -1,5 +1,4 @@
 /** The `mneme` command tree (built per call, so tests can parse help without running anything). */
-import { readFileSync } from 'node:fs';
 import { BENCHMARKS } from '@mneme/benchmarks';
 import { STRATEGIES } from '@mneme/methods';
 import { describeServiceVariables } from '@mneme/service-runtime';
@@ -7,16 +6,14 @@ import { SERVICE_FACTORIES } from '@mneme/stack';
 import { Command, Option } from 'commander';
 import { THREADS_HELP } from './commands/engine-options.js';
 import { importModelCommand } from './commands/import-model.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { strategiesCommand } from './commands/strategies.js';
 import { upCommand } from './commands/up.js';
 import { strategyHelp } from './help.js';
+import { cliVersion } from './version.js';
 
-/** The CLI package's version (apps/cli/package.json). */
-function cliVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 /** `text` with every line indented by `spaces`. */
 const indent = (text: string, spaces: number): string => text.replace(/^/gm, ' '.repeat(spaces));
@@ -36,7 +33,8 @@ export function buildProgram(): Command {
     .requiredOption('--strategy <name>', `strategy: ${Object.keys(STRATEGIES).sort().join(', ')}`)
     .option('--seeds <n>', 'number of seeds (runs); seeds 0..n-1', '1')
     .option('--first-seed <k>', 'start the seeds at k (seeds k..k+n-1), to split long runs into one process per seed', '0')
-    .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
+    .option('--out <file.json>', 'write the run report as JSON (and an SVG heatmap beside it)')
+    .option('--report', 'also write the HTML report beside --out (<name>.html)')
     .option('--lr <rate>', "learning rate (default: the benchmark's)")
     .option('--epochs <n>', 'passes over each experience (default: 1 for online benchmarks)')
     .option('--batch-size <n>', "incoming batch size (default: the benchmark's)")
@@ -92,7 +90,8 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of the model and the scenario', '0')
     .option('--memory <n>', 'replay memory size in samples (er, mir)')
     .option('--set <key=value>', 'any other strategy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--out <file.json>', 'write the report as JSON (and an SVG heatmap beside it)')
+    .option('--out <file.json>', 'write the run report as JSON (and an SVG heatmap beside it)')
+    .option('--report', 'also write the HTML report beside --out (<name>.html)')
     .option('--serve', 'keep serving until SIGTERM/SIGINT (after the benchmark, if --benchmark is given)')
     .option('--log-level <level>', 'debug, info, warn or error', 'warn')
     .addOption(new Option('--auth-tokens <file>', 'require bearer tokens: file of token SHA-256 hashes with tenant and scopes').env('MNEME_AUTH_TOKENS'))
@@ -103,6 +102,14 @@ export function buildProgram(): Command {
     .option('--token <token>', 'bearer token of the benchmark client (default: MNEME_TOKEN, or the file MNEME_TOKEN_FILE)')
     .addHelpText('after', strategyHelp('up'))
     .action(upCommand);
+
+  program
+    .command('report')
+    .description('one self-contained HTML report (charts inline, opens offline) from run reports of mneme run / mneme up --out')
+    .argument('<files...>', 'run reports (JSON); runs of the same configuration are merged over their seeds')
+    .option('--out <file.html>', 'where to write it (default: beside a single input, else mneme-report.html)')
+    .option('--title <text>', 'page title', 'mneme report')
+    .action(reportCommand);
 
   program
     .command('strategies')

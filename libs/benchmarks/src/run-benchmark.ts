@@ -61,6 +61,12 @@ export interface BenchmarkReport {
   readonly seed_wall_s: number[];
   /** The strategy's self-description at the end of each seed's run (e.g. joint's chosen l2); `{}` when it has none. */
   readonly strategy_description: StrategyDescription[];
+  /** Label names; the class ids below index them. */
+  readonly class_names: string[];
+  /** The class ids each experience holds, per seed (the class order can differ between seeds). */
+  readonly experience_classes: number[][][];
+  /** c[i][k]: accuracy on class k after training through experience i, per seed (NaN: no test sample of k). */
+  readonly class_accuracy: number[][][];
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for one seed) of a metric, with its definition. */
@@ -85,6 +91,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   const wall: number[] = [];
   const descriptions: StrategyDescription[] = [];
   let scenario = '';
+  let classNames: readonly string[] = [];
+  const experienceClasses: number[][][] = [];
   for (const seed of options.seeds) {
     const started = performance.now();
     const built = await benchmark.build({
@@ -98,6 +106,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       ...(options.evaluateOn === undefined ? {} : { evaluateOn: options.evaluateOn }),
     });
     scenario = built.kind;
+    classNames = built.classNames;
+    experienceClasses.push(built.plan.map((e) => [...e.classes]));
     const strategy = factory({
       executor: options.executor,
       // No label is declared up front: the head grows as classes arrive, as in a deployed model.
@@ -137,5 +147,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     random_init: results.map((r) => r.randomInit),
     seed_wall_s: wall,
     strategy_description: descriptions,
+    class_names: [...classNames],
+    experience_classes: experienceClasses,
+    class_accuracy: results.map((r) => r.classAccuracy),
   };
 }

@@ -37,6 +37,11 @@ export interface ExperimentResult {
   readonly fwt: MetricValue;
   readonly forgetting: MetricValue;
   readonly samplesSeen: number;
+  /**
+   * c[i][k]: accuracy on the test samples of label k (the plan's label ids) after training through
+   * experience i; NaN for a label with no test sample. Per-class forgetting is read from it.
+   */
+  readonly classAccuracy: number[][];
 }
 
 /**
@@ -54,17 +59,30 @@ export interface ExperimentResult {
 export async function runExperiment(strategy: Strategy, plan: readonly ExperiencePlan[], options: RunOptions = {}): Promise<ExperimentResult> {
   const epochs = options.epochs ?? 1;
   const classes = new ClassIndex<number>();
+  const labelCount = plan.reduce((n, e) => e.test.labels.reduce((m, l) => Math.max(m, l + 1), n), 0);
+  const classAccuracy: number[][] = [];
   const evaluate = async (): Promise<number[]> => {
     const row: number[] = [];
+    const hits = new Float64Array(labelCount);
+    const counts = new Float64Array(labelCount);
     for (const e of plan) {
       const predicted = await strategy.predict(e.test.features, e.taskId === undefined ? {} : { taskId: e.taskId });
       let correct = 0;
-      predicted.forEach((p, i) => (correct += p >= 0 && p === classes.get(e.test.labels[i]!) ? 1 : 0));
+      predicted.forEach((p, i) => {
+        const label = e.test.labels[i]!;
+        const hit = p >= 0 && p === classes.get(label) ? 1 : 0;
+        correct += hit;
+        hits[label]! += hit;
+        counts[label]! += 1;
+      });
       row.push(e.test.labels.length === 0 ? 0 : correct / e.test.labels.length);
     }
+    classAccuracy.push(Array.from(hits, (h, k) => (counts[k] === 0 ? Number.NaN : h / counts[k]!)));
     return row;
   };
   const randomInit = await evaluate();
+  // The untrained model's per-class row is not part of c[i][k], which starts after experience 0.
+  classAccuracy.length = 0;
   const rows: number[][] = [];
   let samplesSeen = 0;
   for (const e of plan) {
@@ -104,5 +122,6 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
     fwt: single ? { value: Number.NaN, definition: 'fwt-lopez-paz-2017' } : forwardTransfer(matrix, randomInit),
     forgetting: single ? { value: Number.NaN, definition: 'forgetting-chaudhry-2018' } : averageForgetting(matrix),
     samplesSeen,
+    classAccuracy,
   };
 }

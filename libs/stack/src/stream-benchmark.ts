@@ -73,6 +73,10 @@ export interface StreamBenchmarkResult {
   readonly options: Readonly<Record<string, string>>;
   /** The benchmark's defaults for this strategy that were applied, as `runBenchmark` reports them. */
   readonly strategyDefaults?: AppliedStrategyDefaults;
+  /** The scenario in words, its label names, and the label ids each experience held (as `runBenchmark` reports them). */
+  readonly scenario: string;
+  readonly classNames: readonly string[];
+  readonly experienceClasses: readonly (readonly number[])[];
 }
 
 /**
@@ -199,6 +203,9 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       settings,
       options: resolved.options,
       ...(resolved.strategyDefaults === undefined ? {} : { strategyDefaults: resolved.strategyDefaults }),
+      scenario: built.kind,
+      classNames: built.classNames,
+      experienceClasses: built.plan.map((e) => e.classes),
     };
   } finally {
     trainer.close();

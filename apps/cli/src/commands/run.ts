@@ -1,13 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { benchmarkByName, runBenchmark, type BenchmarkSettings } from '@mneme/benchmarks';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
 import { strategyFactory } from '@mneme/methods';
 import { vectorIndexFactory } from '@mneme/vector-index';
 import { SingleBar } from 'cli-progress';
-import { formatReport, meanMatrix } from '../report/format-report.js';
-import { heatmapSvg } from '../report/heatmap-svg.js';
+import { formatReport } from '../report/format-report.js';
+import { runReportOfBenchmark } from '../report/run-report-of.js';
+import { writeRunReport } from '../report/write-run-report.js';
 import { cliEngineOptions } from './engine-options.js';
 
 /** Options of `mneme run`, as commander parses them. */
@@ -17,6 +16,8 @@ export interface RunCommandOptions {
   seeds: string;
   firstSeed?: string;
   out?: string;
+  /** Also write the HTML report beside `out`. */
+  report?: boolean;
   lr?: string;
   epochs?: string;
   batchSize?: string;
@@ -66,6 +67,7 @@ function strategyOptions(o: RunCommandOptions): Record<string, string> {
 export async function runCommand(o: RunCommandOptions): Promise<void> {
   const benchmark = benchmarkByName(o.benchmark);
   strategyFactory(o.strategy);
+  if (o.report === true && o.out === undefined) throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
   const seedCount = positive('seeds', o.seeds) ?? 1;
   const settings: Partial<BenchmarkSettings> = {};
   const lr = positive('lr', o.lr, false);
@@ -118,10 +120,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(formatReport(report, { wallS, peakRssMb }));
   if (o.out !== undefined) {
-    mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, `${JSON.stringify({ ...report, device: executor.device, wall_s: wallS, peak_rss_mb: peakRssMb }, null, 2)}\n`);
-    const svg = o.out.replace(/\.json$/i, '') + '.heatmap.svg';
-    writeFileSync(svg, heatmapSvg(meanMatrix(report), `${report.benchmark} · ${report.strategy} · ACC ${(100 * report.acc.mean).toFixed(1)}%`));
-    console.log(`wrote ${o.out} and ${svg}`);
+    const written = await writeRunReport(o.out, runReportOfBenchmark(report, { device: executor.device, wallS, peakRssMb }), { html: o.report === true });
+    console.log(`wrote ${[written.json, written.heatmap, ...(written.html === undefined ? [] : [written.html])].join(', ')}`);
   }
 }

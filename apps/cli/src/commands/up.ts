@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { benchmarkByName, DEFAULT_ENCODER, type BenchmarkSettings } from '@mneme/benchmarks';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
@@ -9,7 +8,8 @@ import { processLogger } from '@mneme/rpc';
 import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { strategyDefaultsLines } from '../report/format-report.js';
-import { heatmapSvg } from '../report/heatmap-svg.js';
+import { runReportOfStream } from '../report/run-report-of.js';
+import { writeRunReport } from '../report/write-run-report.js';
 import { cliEngineOptions } from './engine-options.js';
 import { positive } from './run.js';
 import { upAuth, type UpAuthOptions } from './up-auth.js';
@@ -38,6 +38,8 @@ export interface UpCommandOptions extends SecurityFlags, UpAuthOptions {
   memory?: string;
   set: string[];
   out?: string;
+  /** Also write the HTML report beside `out`. */
+  report?: boolean;
   serve?: boolean;
   services?: string;
   logLevel: string;
@@ -57,6 +59,7 @@ const port = (name: string, value: string): number => {
  */
 export async function upCommand(o: UpCommandOptions): Promise<void> {
   const benchmark = o.benchmark ?? (o.serve === true ? undefined : DEFAULT_BENCHMARK);
+  if (o.report === true && o.out === undefined) throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
   if (benchmark === undefined && o.out !== undefined) throw new InvalidArgumentError('--out writes a benchmark report, and --serve alone streams none: add --benchmark <name> (e.g. split-mnist)');
   if (benchmark !== undefined) benchmarkByName(benchmark);
   strategyFactory(o.strategy);
@@ -168,23 +171,14 @@ async function streamAndReport(o: UpCommandOptions & { benchmark: string }, c: S
   });
   console.log(formatStackReport(o, result));
   if (o.out !== undefined) {
-    mkdirSync(dirname(o.out), { recursive: true });
-    const report = {
-      command: 'mneme up',
-      benchmark: o.benchmark,
-      strategy: o.strategy,
-      seed,
-      transport: brokers.length > 0 ? 'kafka' : 'in-process',
-      // With the options the model ran with and the benchmark's strategy defaults applied, as `mneme run` reports them.
-      ...result,
-      samples_per_s: result.samples / result.seconds,
+    const report = runReportOfStream(
+      { benchmark: o.benchmark, strategy: o.strategy, seed, transport: brokers.length > 0 ? 'kafka' : 'in-process' },
+      result,
       // gRPC calls each service answered during the run (from the services' metrics registry).
-      services: await requestCounts(stack.metrics),
-    };
-    writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
-    const svg = `${o.out.replace(/\.json$/i, '')}.heatmap.svg`;
-    writeFileSync(svg, heatmapSvg(result.matrix, `${o.benchmark} · ${o.strategy} via services · ACC ${(100 * result.acc).toFixed(1)}%`));
-    console.log(`wrote ${o.out} and ${svg}`);
+      { device: executor.device, peakRssMb: process.resourceUsage().maxRSS / 1024, services: await requestCounts(stack.metrics) },
+    );
+    const written = await writeRunReport(o.out, report, { html: o.report === true });
+    console.log(`wrote ${[written.json, written.heatmap, ...(written.html === undefined ? [] : [written.html])].join(', ')}`);
   }
 }
 

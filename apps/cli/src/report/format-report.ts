@@ -1,4 +1,5 @@
 import { strategyDefaultsText, type AppliedStrategyDefaults, type BenchmarkReport, type SeedStatistic } from '@mneme/benchmarks';
+import { DEFINITIONS, type MetricId } from '@mneme/metrics';
 
 const pct = (x: number) => (Number.isNaN(x) ? '  n/a' : (100 * x).toFixed(1).padStart(5));
 const stat = (s: SeedStatistic) => `${(100 * s.mean).toFixed(2)} ± ${(100 * s.std).toFixed(2)}`;
@@ -32,16 +33,33 @@ export function formatReport(report: BenchmarkReport, extra: { wallS: number; pe
     header,
     ...matrix.map((row, i) => `${`e${i}`.padStart(10)} ${row.map(pct).join(' ')}`),
     '',
-    `ACC         ${stat(report.acc)} %   (${report.acc.definition})`,
-    `BWT         ${stat(report.bwt)} %   (${report.bwt.definition})`,
-    `FWT         ${stat(report.fwt)} %   (${report.fwt.definition})`,
-    `forgetting  ${stat(report.forgetting)} %   (${report.forgetting.definition})`,
+    `ACC         ${stat(report.acc)} %`,
+    `BWT         ${stat(report.bwt)} %`,
+    `FWT         ${stat(report.fwt)} %`,
+    `forgetting  ${stat(report.forgetting)} %`,
+    definitionsLine(),
     ...choiceLines(report),
     '',
     ...strategyDefaultsLines(report.benchmark, report.strategy_defaults),
     `wall time ${extra.wallS.toFixed(1)} s · peak RSS ${extra.peakRssMb.toFixed(0)} MB`,
   ];
   return lines.join('\n');
+}
+
+/** The four summary metrics of a run and their definitions. */
+const SUMMARY_METRICS: readonly [string, MetricId][] = [
+  ['ACC', 'acc-lopez-paz-2017'],
+  ['BWT', 'bwt-lopez-paz-2017'],
+  ['FWT', 'fwt-lopez-paz-2017'],
+  ['forgetting', 'forgetting-chaudhry-2018'],
+];
+
+/** Each source cited once for the metrics it defines (formulas are in the JSON and HTML reports). */
+export function definitionsLine(): string {
+  const bySource = new Map<string, string[]>();
+  for (const [name, id] of SUMMARY_METRICS) bySource.set(DEFINITIONS[id].source, [...(bySource.get(DEFINITIONS[id].source) ?? []), name]);
+  const cited = [...bySource.entries()].map(([source, names]) => `${names.join(', ')}: ${source.replace(/, "[^"]*"/, '')}`);
+  return `(${cited.join('; ')}; formulas in the JSON and HTML reports)`;
 }
 
 /** The benchmark's defaults for the strategy a run applied, as one line (none when it applied none). */
