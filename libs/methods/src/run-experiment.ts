@@ -1,6 +1,6 @@
 import { accuracyMatrix, averageFinalAccuracy, averageForgetting, backwardTransfer, forwardTransfer, type MetricValue } from '@mneme/metrics';
 import { ClassIndex, growToFit } from './class-index.js';
-import type { LearnStats, Strategy } from './strategy.js';
+import type { Strategy } from './strategy.js';
 
 /** One experience of a feature-level scenario, as the loop consumes it. */
 export interface ExperiencePlan {
@@ -23,7 +23,7 @@ export interface RunOptions {
 
 /**
  * Progress of a run. A `batch` event carries the `loss` of the step the strategy ran on it (see
- * {@link LearnStats}); it is absent for strategies that train nothing per batch (kNN, fitted heads,
+ * {@link Strategy.learn}); it is absent for strategies that train nothing per batch (kNN, fitted heads,
  * training at experience end). `batch` counts the experience's batches over all its epochs.
  */
 export type ProgressEvent =

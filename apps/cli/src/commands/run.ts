@@ -9,6 +9,7 @@ import { SingleBar } from 'cli-progress';
 import { formatReport, meanMatrix } from '../report/format-report.js';
 import { heatmapSvg } from '../report/heatmap-svg.js';
 import { cliEngineOptions } from './engine-options.js';
+import { runLogsOf } from './run-logs.js';
 
 /** Options of `mneme run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -35,6 +36,10 @@ export interface RunCommandOptions {
   quiet?: boolean;
   /** Score on the validation parts, not test (choosing settings). */
   tune?: boolean;
+  /** Experiment loggers, comma-separated (`csv,tensorboard,jsonl`). */
+  log?: string;
+  /** Where the experiment logs go (a folder per seed inside). */
+  logDir?: string;
 }
 
 /** A positive number from flag `--name` (undefined when not given). @throws InvalidArgumentError naming the flag */
@@ -66,6 +71,7 @@ function strategyOptions(o: RunCommandOptions): Record<string, string> {
 export async function runCommand(o: RunCommandOptions): Promise<void> {
   const benchmark = benchmarkByName(o.benchmark);
   strategyFactory(o.strategy);
+  const logs = runLogsOf(o);
   const seedCount = positive('seeds', o.seeds) ?? 1;
   const settings: Partial<BenchmarkSettings> = {};
   const lr = positive('lr', o.lr, false);
@@ -103,6 +109,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     ...(o.encoder === undefined ? {} : { encoderDir: o.encoder }),
     ...(o.experiences === undefined ? {} : { experiences: positive('experiences', o.experiences)! }),
     ...(o.tune === true ? { evaluateOn: 'validation' as const } : {}),
+    ...(logs === undefined ? {} : { logger: logs.logger }),
     onProgress: (seed, event, total) => {
       if (o.quiet) return;
       if (seed !== currentSeed) {
@@ -112,7 +119,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
       }
       if (event.kind === 'batch') bar.increment(1, { experience: event.experience });
     },
-  });
+  }).finally(() => logs?.logger.close());
   if (!o.quiet) bar.stop();
   const wallS = (performance.now() - started) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -124,4 +131,5 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     writeFileSync(svg, heatmapSvg(meanMatrix(report), `${report.benchmark} · ${report.strategy} · ACC ${(100 * report.acc.mean).toFixed(1)}%`));
     console.log(`wrote ${o.out} and ${svg}`);
   }
+  if (logs !== undefined) console.log(`wrote experiment logs (${logs.names.join(', ')}) to ${logs.dir}, a folder per seed${logs.names.includes('tensorboard') ? ` (tensorboard --logdir ${logs.dir})` : ''}`);
 }
