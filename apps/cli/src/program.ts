@@ -1,5 +1,6 @@
 /** The `mneme` command tree (built per call, so tests can parse help without running anything). */
 import { BENCHMARKS } from '@mneme/benchmarks';
+import { LOGGERS } from '@mneme/experiment-log';
 import { STRATEGIES } from '@mneme/methods';
 import { describeServiceVariables } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES } from '@mneme/stack';
@@ -51,6 +52,8 @@ export function buildProgram(): Command {
     .option('--encoder <dir>', 'frozen text encoder in the model store', '.mneme/models/all-MiniLM-L6-v2')
     .option('--tune', 'score on the validation split instead of test, to choose settings (report results without it)')
     .option('--quiet', 'no progress bar')
+    .option('--log <loggers>', `experiment logs, comma-separated: ${Object.keys(LOGGERS).join(', ')} (a folder per seed: steps with their loss, evaluations, metrics)`)
+    .option('--log-dir <dir>', 'where --log writes (default: beside --out as <name>.logs, else .mneme/logs/<benchmark>-<strategy>-<time>)')
     .addHelpText('after', strategyHelp('run'))
     .action(runCommand);
 

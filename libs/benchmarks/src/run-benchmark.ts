@@ -1,4 +1,5 @@
 import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
+import { meanSeenAccuracy, type ExperimentLogger } from '@mneme/experiment-log';
 import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
@@ -27,6 +28,11 @@ export interface RunBenchmarkOptions {
   readonly onProgress?: (seed: number, event: ProgressEvent, totalBatches: number) => void;
   /** Nearest-neighbour index for retrieval strategies (knn, knn-head). @default their exact fallback */
   readonly indexFactory?: NearestNeighbourIndexFactory;
+  /**
+   * Experiment logs: each seed's run is one logged run (start, every step with its loss, every
+   * evaluation, the run's metrics at its end). The caller closes the logger.
+   */
+  readonly logger?: ExperimentLogger;
 }
 
 /** A metric over seeds. */
@@ -122,13 +128,22 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       ...(options.indexFactory === undefined ? {} : { indexFactory: options.indexFactory }),
     });
     const totalBatches = built.plan.reduce((n, e) => n + [...e.batches()].length, 0) * settings.epochs;
-    results.push(
-      await runExperiment(strategy, built.plan, {
-        epochs: options.strategy === 'joint' ? 1 : settings.epochs,
-        onProgress: (event) => options.onProgress?.(seed, event, totalBatches),
-      }),
-    );
+    const { logger } = options;
+    logger?.runStart({ benchmark: benchmark.name, strategy: options.strategy, seed, settings: { ...settings }, options: resolved.options });
+    let step = 0;
+    const result = await runExperiment(strategy, built.plan, {
+      epochs: options.strategy === 'joint' ? 1 : settings.epochs,
+      onProgress: (event) => {
+        if (event.kind === 'batch') {
+          step += 1;
+          logger?.step({ step, experience: event.experience, batch: event.batch, samples: event.samples, ...(event.loss === undefined ? {} : { loss: event.loss }) });
+        } else logger?.evaluation({ after: event.after, step, accuracy: event.row, meanSeenAccuracy: meanSeenAccuracy(event.row, event.after) });
+        options.onProgress?.(seed, event, totalBatches);
+      },
+    });
+    results.push(result);
     wall.push((performance.now() - started) / 1000);
+    logger?.runEnd({ step, acc: result.acc.value, bwt: result.bwt.value, fwt: result.fwt.value, forgetting: result.forgetting.value, wallS: wall.at(-1)! });
     descriptions.push(strategy.describe?.() ?? {});
   }
   return {

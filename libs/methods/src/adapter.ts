@@ -37,7 +37,7 @@ import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
 import { boolean, choice, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 /** The adapter's defaults. */
 export const ADAPTER_DEFAULTS = Object.freeze({
@@ -200,9 +200,9 @@ export function adapter(ctx: StrategyContext): Strategy {
       await trainCollected(info.index);
       collected = { features: [], labels: [], ids: [] };
     },
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: d, classes });
-      if (batch.labels.length === 0) return;
+      if (batch.labels.length === 0) return undefined;
       openBlock(batch.experience, batch.labels);
       if (setfit) {
         // Later epochs replay the same samples: collect each id once.
@@ -214,15 +214,15 @@ export function adapter(ctx: StrategyContext): Strategy {
           collected.labels.push(label);
           for (const v of batch.features.subarray(i * d, (i + 1) * d)) collected.features.push(v);
         });
-        return;
+        return undefined;
       }
       if (rows === 'mean') {
         await head.imprint(batch.features, batch.labels);
-        return;
+        return undefined;
       }
       const trainable = trainableIn(batch.experience, true);
-      if (trainable.length === 0) return;
-      await head.train(batch.features, batch.labels, allBlocks(), trainable);
+      if (trainable.length === 0) return undefined;
+      return { loss: await head.train(batch.features, batch.labels, allBlocks(), trainable) };
     },
     growClasses: (count: number) => {
       classes = Math.max(classes, count);

@@ -44,6 +44,16 @@ const VARIANTS: Readonly<Record<string, { readonly strategy: string; readonly op
   'l2p head=class-mean': { strategy: 'l2p', options: { head: 'class-mean' } },
 };
 
+/**
+ * The strategies (and variants) that take a gradient step on every incoming batch, so report its
+ * loss from `learn`; the others (memories, fitted heads, training at experience end) report none.
+ */
+const STEPS_PER_BATCH: ReadonlySet<string> = new Set([
+  ...['naive', 'er', 'mir', 'task-heads', 'expanding-head', 'adapter', 'l2p', 'dual-prompt', 'coda-prompt', 'distill', 'knn-head'],
+  // Fitted heads, but the prompts still train by gradient on every batch.
+  ...['dual-prompt head=ridge', 'dual-prompt head=class-mean', 'coda-prompt head=cosine', 'l2p head=ridge', 'l2p head=class-mean'],
+]);
+
 /** One step of a run: an experience boundary or an incoming batch. */
 type StreamEvent = { kind: 'begin' | 'end'; info: ExperienceInfo } | { kind: 'learn'; batch: LabelledBatch };
 
@@ -258,6 +268,24 @@ describe('strategy conformance', () => {
       resumed.restoreState({ params: saved.params, data: JSON.parse(JSON.stringify(saved.data)) as Record<string, unknown> });
       expect(stateFingerprint(resumed.saveState())).toEqual(stateFingerprint(saved));
       expect(resumed.forget!(doomed)).toBe(0);
+    });
+
+    it('reports the loss of each step it trained on a batch (a finite non-negative number), or nothing when it trains none', async () => {
+      const s = build(name);
+      const losses: (number | undefined)[] = [];
+      for (const event of problem.events) {
+        growToFit(s, event.kind === 'learn' ? event.batch.labels : event.info.classes);
+        if (event.kind === 'learn') {
+          const stats = await s.learn(event.batch);
+          losses.push(stats ? stats.loss : undefined);
+        } else if (event.kind === 'begin') await s.beginExperience(event.info);
+        else await s.endExperience(event.info);
+      }
+      for (const loss of losses) if (loss !== undefined) expect(loss).toBeGreaterThanOrEqual(0);
+      for (const loss of losses) if (loss !== undefined) expect(Number.isFinite(loss)).toBe(true);
+      // Strategies that take a gradient step on every incoming batch report every step's loss.
+      if (STEPS_PER_BATCH.has(name)) expect(losses.every((l) => l !== undefined)).toBe(true);
+      else expect(losses.every((l) => l === undefined)).toBe(true);
     });
 
     it('rejects bad input with a clear InvalidArgumentError and changes nothing', async () => {

@@ -28,7 +28,7 @@ import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } fro
 import type { DistilledSet } from './distilled-set.js';
 import { choice, computed, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
-import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** Defaults of the `distill` strategy's options. */
 export const DISTILL_STRATEGY_DEFAULTS = Object.freeze({
@@ -242,17 +242,18 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
   return {
     name: 'distill',
     beginExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: spec.inputSize, classes: net.classes });
-      if (batch.labels.length === 0) return;
+      if (batch.labels.length === 0) return undefined;
       const held = memory();
       const picked = rng.sample(held.labels.length, Math.min(replay, held.labels.length));
       const features = new Float32Array(picked.length * spec.inputSize);
       picked.forEach((r, i) => features.set(held.features.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
-      await trainer.step(batch, { features, labels: Int32Array.from(picked, (r) => held.labels[r]!) });
+      const loss = await trainer.step(batch, { features, labels: Int32Array.from(picked, (r) => held.labels[r]!) });
       buffer.features.push(...batch.features);
       buffer.labels.push(...batch.labels);
       buffer.ids.push(...batch.ids);
+      return { loss };
     },
     endExperience: async (info: ExperienceInfo) => {
       if (buffer.labels.length === 0) return;

@@ -16,7 +16,7 @@ import { boolean, choice, defineOptions, integer } from './option-schema.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
-import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** ER's defaults. */
 export const ER_DEFAULTS = Object.freeze({
@@ -58,13 +58,14 @@ export function er(ctx: StrategyContext): Strategy {
     // ER is boundary-free: the reservoir sees one stream.
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes: net.classes });
-      if (batch.labels.length === 0) return;
+      if (batch.labels.length === 0) return undefined;
       const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
-      await trainer.step(batch, replayed);
+      const loss = await trainer.step(batch, replayed);
       const fresh = offered.fresh(batch);
       if (fresh.labels.length > 0) memory.add(fresh);
+      return { loss };
     },
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,

@@ -25,7 +25,7 @@ import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
 import { choice, defineOptions, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 /** The expanding head's defaults. */
 export const EXPANDING_HEAD_DEFAULTS = Object.freeze({
@@ -76,21 +76,21 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       return Promise.resolve();
     },
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes });
-      if (batch.labels.length === 0) return;
+      if (batch.labels.length === 0) return undefined;
       // Classes the experience did not announce get rows too (in its block).
       openBlock(batch.experience, batch.labels);
       if (rows === 'mean') {
         await head.imprint(batch.features, batch.labels);
-        return;
+        return undefined;
       }
       const all = Array.from({ length: head.blockCount }, (_, k) => k);
       const current = blockExperience.indexOf(batch.experience);
       const trainable = (old === 'trained' ? all : current < 0 ? [] : [current]).filter((k) => head.classesOf(k).length > 0).flatMap((k) => head.blockParams(k));
       // Every class of the batch already has frozen rows: nothing may move.
-      if (trainable.length === 0) return;
-      await head.train(batch.features, batch.labels, all, trainable);
+      if (trainable.length === 0) return undefined;
+      return { loss: await head.train(batch.features, batch.labels, all, trainable) };
     },
     growClasses: (count: number) => {
       classes = Math.max(classes, count);

@@ -80,6 +80,7 @@ export type {
   ClassifierSpec,
   ExperienceInfo,
   LabelledBatch,
+  LearnStats,
   PredictOptions,
   Strategy,
   StrategyContext,

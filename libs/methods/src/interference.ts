@@ -82,11 +82,11 @@ export class InterferedReplay {
 
   /**
    * One update on `incoming` and the `topK` candidates a virtual step on `incoming` interferes with
-   * most; returns the chosen candidates, most interfered first.
+   * most; returns the chosen candidates, most interfered first, and the update's objective before it.
    */
-  async step(incoming: ScoredRows, candidates: ScoredRows, topK: number): Promise<Interference> {
-    const { chosen, scores } = await this.runner().step(feeds(incoming, this.width), feeds(candidates, this.width), Math.min(topK, candidates.labels.length));
-    return { chosen, scores };
+  async step(incoming: ScoredRows, candidates: ScoredRows, topK: number): Promise<Interference & { readonly loss: number }> {
+    const { chosen, scores, loss } = await this.runner().step(feeds(incoming, this.width), feeds(candidates, this.width), Math.min(topK, candidates.labels.length));
+    return { chosen, scores, loss };
   }
 
   private runner(): InterferedReplayStepRunner {

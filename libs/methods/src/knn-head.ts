@@ -25,7 +25,7 @@ import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.
 import { memoryPortOf } from './memory-port.js';
 import { defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
-import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** kNN + head's own defaults (k, temperature and capacity as {@link KNN_DEFAULTS}). */
 export const KNN_HEAD_DEFAULTS = Object.freeze({
@@ -98,15 +98,15 @@ export function knnHead(ctx: StrategyContext): Strategy {
     name: 'knn-head',
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: d, classes: net.classes });
       memory.rowNorms(batch.features);
       const kept = withoutForgotten(batch, memory, d);
       const replayed = replay > 0 ? memory.sample(replay) : undefined;
-      if (kept.labels.length > 0 || (replayed?.labels.length ?? 0) > 0) {
-        await trainer.step(kept, replayed ?? { features: new Float32Array(0), labels: new Int32Array(0) });
-      }
+      const trains = kept.labels.length > 0 || (replayed?.labels.length ?? 0) > 0;
+      const loss = trains ? await trainer.step(kept, replayed ?? { features: new Float32Array(0), labels: new Int32Array(0) }) : undefined;
       memory.add(kept);
+      return loss === undefined ? undefined : { loss };
     },
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,

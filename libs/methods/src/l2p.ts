@@ -37,7 +37,7 @@ import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-grap
 import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { gatherRows, initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type AnalyticHeadKind, type FittedHead } from './prompted-heads.js';
@@ -254,9 +254,10 @@ export function l2p(ctx: StrategyContext): Strategy {
     return [...new Set([...base, ...labels])];
   };
 
-  const step = async (features: Float32Array, labels: Int32Array, tokens: number[][] | undefined): Promise<void> => {
+  /** One update on the batch; returns its loss before the update (undefined for an empty batch). */
+  const step = async (features: Float32Array, labels: Int32Array, tokens: number[][] | undefined): Promise<number | undefined> => {
     const n = labels.length;
-    if (n === 0) return;
+    if (n === 0) return undefined;
     const padded = Math.max(n, ctx.batchSize);
     const rows = [...Array(n).keys()];
     const frequency = o.diversity && o.size > 0 && data.ended > 0 ? normalisedFrequency(data.counts) : undefined;
@@ -291,6 +292,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, { size: o.length * d, touched: pool.prompts.touched });
       sparseUpdate(store, POOL_PARAMS.keys, pool.keys.grad, ctx.optimizer, o.promptLr, store.step, { size: d, touched: pool.keys.touched });
     }
+    return result.loss;
   };
 
   /** The prediction graph's `output` per row: `classes` logits, or the `d`-wide pooled representation (a fitted head's input). */
@@ -329,14 +331,15 @@ export function l2p(ctx: StrategyContext): Strategy {
       graphs.drop();
     },
     classCount: () => classes,
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
       if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
       const tokens = text === undefined ? undefined : text.tokensOfIds(batch.ids);
       head?.remember(batch);
       // A batch larger than the configured size runs whole (one more compiled shape).
-      await step(batch.features, batch.labels, tokens);
+      const loss = await step(batch.features, batch.labels, tokens);
+      return loss === undefined ? undefined : { loss };
     },
     endExperience: async (info: ExperienceInfo) => {
       // The experience's distinct samples, through the pool as it ends the experience.

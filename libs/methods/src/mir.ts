@@ -30,7 +30,7 @@ import { boolean, choice, defineOptions, integer } from './option-schema.js';
 import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
-import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
 export const MIR_DEFAULTS = Object.freeze({
@@ -95,11 +95,12 @@ export function mir(ctx: StrategyContext): Strategy {
     return { features, labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
   };
 
-  const step = async (batch: LabelledBatch): Promise<void> => {
+  /** One update; returns its objective before the update. */
+  const step = async (batch: LabelledBatch): Promise<number> => {
     const pool = candidatesFor(batch);
-    if (pool === undefined) await trainer.step(batch, NO_REPLAY);
-    else if (fused !== undefined) await fused.step(batch, pool, topK);
-    else await trainer.step(batch, await retrieve(batch, pool));
+    if (pool === undefined) return trainer.step(batch, NO_REPLAY);
+    if (fused !== undefined) return (await fused.step(batch, pool, topK)).loss;
+    return trainer.step(batch, await retrieve(batch, pool));
   };
 
   return {
@@ -107,12 +108,13 @@ export function mir(ctx: StrategyContext): Strategy {
     // MIR is boundary-free: candidates are excluded by the incoming batch, not by experience events.
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: d, classes: net.classes });
-      if (batch.labels.length === 0) return;
-      await step(batch);
+      if (batch.labels.length === 0) return undefined;
+      const loss = await step(batch);
       const fresh = offered.fresh(batch);
       if (fresh.labels.length > 0) memory.add(fresh);
+      return { loss };
     },
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,

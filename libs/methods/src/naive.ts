@@ -5,7 +5,7 @@
  */
 import { Classifier } from './classifier.js';
 import { defineOptions } from './option-schema.js';
-import type { LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 /** Naive takes no options. */
 export const NAIVE_OPTIONS = defineOptions('naive', {});
@@ -19,9 +19,7 @@ export function naive(ctx: StrategyContext): Strategy {
     // Naive fine-tuning ignores experience boundaries.
     beginExperience: () => Promise.resolve(),
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
-      await net.train(batch.features, batch.labels);
-    },
+    learn: async (batch: LabelledBatch): Promise<LearnStats> => ({ loss: await net.train(batch.features, batch.labels) }),
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),

@@ -21,7 +21,7 @@ import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import type { TextInputs } from './text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
@@ -200,10 +200,11 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     return { [PREFIX_GRAPH_IO.states]: packed.states, [PREFIX_GRAPH_IO.mask]: packed.mask };
   };
 
-  const step = async (batch: LabelledBatch): Promise<void> => {
+  /** One update on the batch; returns its loss before the update (undefined when nothing is trained by gradient). */
+  const step = async (batch: LabelledBatch): Promise<number | undefined> => {
     const n = batch.labels.length;
     // Frozen prompts and a fitted head: nothing here is trained by gradient.
-    if (n === 0 || (fitted && source.wrt().length === 0)) return;
+    if (n === 0 || (fitted && source.wrt().length === 0)) return undefined;
     const padded = Math.max(n, ctx.batchSize);
     const rows = [...Array(n).keys()];
     const queries = queriesOf(batch.features, rows, padded);
@@ -224,6 +225,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     store.step += 1;
     for (const [param, u] of updates) sparseUpdate(store, param, u.grad, ctx.optimizer, u.lr ?? o.promptLr, store.step, u.rows);
     if (source.wrt().length > 0) promptsChanged();
+    return result.loss;
   };
 
   /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
@@ -293,12 +295,13 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       graphs.drop();
     },
     classCount: () => classes,
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
       if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
       head?.remember(batch);
-      await step(batch);
+      const loss = await step(batch);
+      return loss === undefined ? undefined : { loss };
     },
     endExperience: async (info: ExperienceInfo) => {
       // The experience's distinct samples, through its (now final) prompts as in training.

@@ -104,8 +104,8 @@ class RidgeHead implements FittedHead {
     this.inner = ranpac({ ...rest, classifier: { ...ctx.classifier, inputSize: hidden }, options: { projection: String(projection) } });
   }
 
-  add(features: Float32Array, labels: Int32Array, ids: Int32Array, experience: number): Promise<void> {
-    return this.inner.learn({ features, labels, ids, experience });
+  async add(features: Float32Array, labels: Int32Array, ids: Int32Array, experience: number): Promise<void> {
+    await this.inner.learn({ features, labels, ids, experience });
   }
 
   /** Over every class with statistics: ranpac has no task restriction, so `allowed` is not applied. */

@@ -21,9 +21,13 @@ export interface RunOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
 }
 
-/** Progress of a run. */
+/**
+ * Progress of a run. A `batch` event carries the `loss` of the step the strategy ran on it (see
+ * {@link Strategy.learn}); it is absent for strategies that train nothing per batch (kNN, fitted heads,
+ * training at experience end). `batch` counts the experience's batches over all its epochs.
+ */
 export type ProgressEvent =
-  | { kind: 'batch'; experience: number; batch: number; samples: number }
+  | { kind: 'batch'; experience: number; batch: number; samples: number; loss?: number }
   | { kind: 'evaluated'; after: number; row: readonly number[] };
 
 /** The outcome of one run: the accuracy matrix and its metrics, each naming its definition. */
@@ -99,9 +103,10 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
           await strategy.beginExperience({ index: e.index, classes: [...new Set(labels)].sort((x, y) => x - y), ...task });
           begun = true;
         }
-        await strategy.learn({ ...b, labels, experience: e.index, ...task });
+        const stats = await strategy.learn({ ...b, labels, experience: e.index, ...task });
         samplesSeen += b.labels.length;
-        options.onProgress?.({ kind: 'batch', experience: e.index, batch: batchNo++, samples: b.labels.length });
+        const loss = stats ? stats.loss : undefined;
+        options.onProgress?.({ kind: 'batch', experience: e.index, batch: batchNo++, samples: b.labels.length, ...(loss === undefined ? {} : { loss }) });
       }
     }
     const info = { index: e.index, classes: [...held].sort((x, y) => x - y), ...task };

@@ -26,6 +26,12 @@ export interface LabelledBatch {
   readonly taskId?: number;
 }
 
+/** What one {@link Strategy.learn} call that trained reports, for experiment logs. */
+export interface LearnStats {
+  /** The objective of the step on the batch, before the update, as the train step computed it (no extra forward pass). */
+  readonly loss: number;
+}
+
 /** Options of {@link Strategy.predict}. */
 export interface PredictOptions {
   /** Task id for task-incremental prediction (restricts to that task's classes). */
@@ -55,8 +61,12 @@ export interface Strategy {
   /** The CLI name (`naive`, `joint`, `er`, ...). */
   readonly name: string;
   beginExperience(info: ExperienceInfo): Promise<void>;
-  /** Learns from one incoming batch (online: each batch is seen once); every label is below {@link classCount}. */
-  learn(batch: LabelledBatch): Promise<void>;
+  /**
+   * Learns from one incoming batch (online: each batch is seen once); every label is below {@link classCount}.
+   * Strategies that ran an optimizer step on the batch resolve its {@link LearnStats} (for logs);
+   * those that train nothing per batch (memories, fitted heads, training at experience end) resolve nothing.
+   */
+  learn(batch: LabelledBatch): Promise<LearnStats | void>;
   /**
    * Makes room for `count` classes: the new ones are the class indices from {@link classCount} up.
    * A deployed model learns its labels as they arrive, so the loop calls this before the first batch

@@ -20,7 +20,7 @@ import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
 import { choice, defineOptions, number } from './option-schema.js';
 import { checkReplayBatch } from './replay-trainer.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
+import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 /** The task heads' defaults. */
 export const TASK_HEADS_DEFAULTS = Object.freeze({
@@ -66,11 +66,11 @@ export function taskHeads(ctx: StrategyContext): Strategy {
       return Promise.resolve();
     },
     endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
+    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes });
-      if (batch.labels.length === 0) return;
+      if (batch.labels.length === 0) return undefined;
       const k = headOf(batch.taskId ?? batch.experience, batch.labels);
-      await head.train(batch.features, batch.labels, [k], head.blockParams(k));
+      return { loss: await head.train(batch.features, batch.labels, [k], head.blockParams(k)) };
     },
     growClasses: (count: number) => {
       classes = Math.max(classes, count);

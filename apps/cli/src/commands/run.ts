@@ -8,6 +8,7 @@ import { formatReport } from '../report/format-report.js';
 import { runReportOfBenchmark } from '../report/run-report-of.js';
 import { writeRunReport } from '../report/write-run-report.js';
 import { cliEngineOptions } from './engine-options.js';
+import { runLogsOf } from './run-logs.js';
 
 /** Options of `mneme run`, as commander parses them. */
 export interface RunCommandOptions {
@@ -36,6 +37,10 @@ export interface RunCommandOptions {
   quiet?: boolean;
   /** Score on the validation parts, not test (choosing settings). */
   tune?: boolean;
+  /** Experiment loggers, comma-separated (`csv,tensorboard,jsonl`). */
+  log?: string;
+  /** Where the experiment logs go (a folder per seed inside). */
+  logDir?: string;
 }
 
 /** A positive number from flag `--name` (undefined when not given). @throws InvalidArgumentError naming the flag */
@@ -68,6 +73,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   const benchmark = benchmarkByName(o.benchmark);
   strategyFactory(o.strategy);
   if (o.report === true && o.out === undefined) throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
+  const logs = runLogsOf(o);
   const seedCount = positive('seeds', o.seeds) ?? 1;
   const settings: Partial<BenchmarkSettings> = {};
   const lr = positive('lr', o.lr, false);
@@ -105,6 +111,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     ...(o.encoder === undefined ? {} : { encoderDir: o.encoder }),
     ...(o.experiences === undefined ? {} : { experiences: positive('experiences', o.experiences)! }),
     ...(o.tune === true ? { evaluateOn: 'validation' as const } : {}),
+    ...(logs === undefined ? {} : { logger: logs.logger }),
     onProgress: (seed, event, total) => {
       if (o.quiet) return;
       if (seed !== currentSeed) {
@@ -114,7 +121,7 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
       }
       if (event.kind === 'batch') bar.increment(1, { experience: event.experience });
     },
-  });
+  }).finally(() => logs?.logger.close());
   if (!o.quiet) bar.stop();
   const wallS = (performance.now() - started) / 1000;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -123,4 +130,5 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
     const written = await writeRunReport(o.out, runReportOfBenchmark(report, { device: executor.device, wallS, peakRssMb }), { html: o.report === true });
     console.log(`wrote ${[written.json, written.heatmap, ...(written.html === undefined ? [] : [written.html])].join(', ')}`);
   }
+  if (logs !== undefined) console.log(`wrote experiment logs (${logs.names.join(', ')}) to ${logs.dir}, a folder per seed${logs.names.includes('tensorboard') ? ` (tensorboard --logdir ${logs.dir})` : ''}`);
 }
