@@ -60,7 +60,11 @@ export class ServiceMetrics {
   readonly consumerLag: Gauge<'group' | 'topic'>;
   readonly #lagSources = new Set<ConsumerLagSource>();
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  /**
+   * @param options.defaultMetrics also export Node's process metrics (`mneme_process_*`, `mneme_nodejs_*`). @default true
+   * @param options.consumerLagTimeoutMs longest wait of a scrape for the consumer lag; past it the lag is left out. @default 3000
+   */
+  constructor(options: { defaultMetrics?: boolean; consumerLagTimeoutMs?: number } = {}) {
     this.registry = new Registry();
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'mneme_' });
     const registers = [this.registry];
@@ -84,6 +88,7 @@ export class ServiceMetrics {
     this.sampleLogSamples = new Gauge({ name: 'mneme_sample_log_samples', help: "Records in the model's durable sample log (owning trainer replica).", labelNames: ['model'], registers });
     this.trainingLoss = new Gauge({ name: 'mneme_training_loss', help: "Loss of the model's last training step, when its strategy reports one.", labelNames: ['model'], registers });
     const sources = this.#lagSources;
+    const lagTimeoutMs = options.consumerLagTimeoutMs ?? CONSUMER_LAG_TIMEOUT_MS;
     this.consumerLag = new Gauge({
       name: 'mneme_consumer_lag',
       help: 'Messages not yet handled by the consumer group, per topic.',
@@ -91,7 +96,7 @@ export class ServiceMetrics {
       registers,
       // Read at scrape time: the brokers hold the truth, and a stuck consumer cannot update a gauge.
       async collect() {
-        const reports = await Promise.all([...sources].map((source) => lagWithin(source, CONSUMER_LAG_TIMEOUT_MS)));
+        const reports = await Promise.all([...sources].map((source) => lagWithin(source, lagTimeoutMs)));
         this.reset();
         for (const lag of reports.flat()) this.inc({ group: lag.group, topic: lag.topic }, lag.lag);
       },
