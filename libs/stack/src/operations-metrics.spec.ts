@@ -14,9 +14,9 @@ const REPO = resolve(import.meta.dirname, '../../..');
 const MONITORING = join(REPO, 'deploy/kustomize/components/monitoring');
 
 const input = (features: number[]) => ({ kind: { $case: 'features' as const, value: toWire(tensor('float32', [features.length], Float32Array.from(features))) } });
-const sample = (id: string, label: string, features: number[]): TrainingSample => ({
+const sample = (id: string, label: string, features: number[], experienceIndex = 0): TrainingSample => ({
   sample: { sampleId: id, label, input: input(features), metadata: {} },
-  experience: { modelId: 'm', experienceIndex: 0 },
+  experience: { modelId: 'm', experienceIndex },
 });
 
 /** The value of one series in a Prometheus text scrape, or undefined when it is absent. */
@@ -35,6 +35,7 @@ describe('the metrics the monitoring component needs, scraped from running servi
   let bus: InProcessBus;
   let stack: RunningStack;
   let scrape = '';
+  const scrapeNow = async () => (await fetch(`http://127.0.0.1:${stack.metricsEndpoint!.port}/metrics`)).text();
 
   beforeAll(async () => {
     dir = await tempDataDir();
@@ -45,22 +46,24 @@ describe('the metrics the monitoring component needs, scraped from running servi
     const encoder = createClient(EncoderServiceClient, stack.address);
     try {
       await unary(trainer.createModel.bind(trainer), { modelId: 'm', spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 0 } });
-      await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId: 'm', experienceIndex: 0 }, samples: [{ sample: sample('h1', 'a', [1, 0]).sample }, { sample: sample('h2', 'b', [0, 1]).sample }] });
+      for (const experienceIndex of [0, 1]) {
+        const heldOut = [sample(`h${experienceIndex}a`, 'a', [1, 0]), sample(`h${experienceIndex}b`, 'b', [0, 1])];
+        await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId: 'm', experienceIndex }, samples: heldOut.map((s) => ({ sample: s.sample })) });
+      }
       const samples = [sample('s1', 'a', [1, 0]), sample('s2', 'b', [0, 1]), sample('s3', 'a', [0.9, 0.1]), sample('s4', 'b', [0.1, 0.9])];
       await unary(trainer.ingest.bind(trainer), { modelId: 'm', samples });
       // A repeat is not ingested again.
       await unary(trainer.ingest.bind(trainer), { modelId: 'm', samples: samples.slice(0, 1) });
       await unary(trainer.closeExperience.bind(trainer), { experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 4 });
-      const url = `http://127.0.0.1:${stack.metricsEndpoint!.port}/metrics`;
       // The experience's version is evaluated asynchronously (model-updated), as deployed.
       const deadline = Date.now() + 60_000;
       do {
         await new Promise((r) => setTimeout(r, 50));
-        scrape = await (await fetch(url)).text();
+        scrape = await scrapeNow();
       } while (valueOf(scrape, 'mneme_model_accuracy{model="m",metric="acc"}') === undefined && Date.now() < deadline);
       await unary(encoder.predict.bind(encoder), { model: { modelId: 'm', version: 0 }, inputs: [input([1, 0])], topK: 1 });
       await bus.whenIdle();
-      scrape = await (await fetch(url)).text();
+      scrape = await scrapeNow();
     } finally {
       trainer.close();
       evaluator.close();
@@ -90,6 +93,23 @@ describe('the metrics the monitoring component needs, scraped from running servi
     expect(valueOf(scrape, 'mneme_consumer_lag{group="evaluator",topic="mneme.model-updated.v1"}')).toBe(0);
     // naive resolves no loss yet: the gauge exists without a series.
     expect(scrape).toMatch(/# TYPE mneme_training_loss gauge/);
+  });
+
+  it('follows a new version: published by the trainer, swapped in by the encoder, evaluated, with BWT and forgetting once there are two experiences', async () => {
+    const trainer = createClient(TrainerServiceClient, stack.address);
+    try {
+      await unary(trainer.ingest.bind(trainer), { modelId: 'm', samples: [sample('t1', 'a', [1, 0], 1), sample('t2', 'b', [0, 1], 1)] });
+      await unary(trainer.closeExperience.bind(trainer), { experience: { modelId: 'm', experienceIndex: 1 }, sampleCount: 2 });
+    } finally {
+      trainer.close();
+    }
+    const versions = (text: string) => ['trainer', 'encoder', 'evaluator'].map((service) => valueOf(text, `mneme_model_version{service="${service}",model="m"}`));
+    let now = await scrapeNow();
+    for (const deadline = Date.now() + 60_000; versions(now).some((v) => v !== 3) && Date.now() < deadline; now = await scrapeNow()) await new Promise((r) => setTimeout(r, 50));
+    expect(versions(now)).toEqual([3, 3, 3]);
+    expect(valueOf(now, 'mneme_samples_ingested_total{model="m"}')).toBe(6);
+    expect(valueOf(now, 'mneme_model_accuracy{model="m",metric="forgetting"}')).toBeGreaterThanOrEqual(0);
+    expect(valueOf(now, 'mneme_model_accuracy{model="m",metric="bwt"}')).toBeDefined();
   });
 
   it('every metric the Grafana dashboard and the alert rules use is one the services export', () => {
