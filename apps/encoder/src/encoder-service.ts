@@ -79,7 +79,17 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   // One forward pass per batch: the encoder's chunk is the batch bound.
   const encoders = new SentenceEncoders(modelsDir, deps.executor, maxBatch);
   const pools = new ServedPools(deps.peers?.promptPool, undefined, deps.peerTls, deps.serviceToken);
-  const models = new ServingModels({ store, executor: deps.executor, modelsDir, encoders, batching: batching('predict'), logger: deps.logger, pools, ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }) });
+  const models = new ServingModels({
+    store,
+    executor: deps.executor,
+    modelsDir,
+    encoders,
+    batching: batching('predict'),
+    logger: deps.logger,
+    pools,
+    ...(options.cachedVersions === undefined ? {} : { cachedVersions: options.cachedVersions }),
+    onServing: (model, version) => deps.metrics.modelVersion.set({ service: 'encoder', model }, version),
+  });
   const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const defaultEncoder = options.defaultEncoder ?? DEFAULT_MODEL;
   const embedder = new Embedder(models, encoders, defaultEncoder, batching('embed'));

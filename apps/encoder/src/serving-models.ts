@@ -20,6 +20,8 @@ export interface ServingModelsDeps {
   readonly pools: ServedPools;
   /** Loaded versions kept beyond the ones serving version 0. @default 4 */
   readonly cachedVersions?: number;
+  /** Told each time a version starts serving version 0 of its model (for `mneme_model_version`). */
+  readonly onServing?: (modelId: string, version: number) => void;
 }
 
 const keyOf = (modelId: string, version: number) => `${modelId}@${version}`;
@@ -51,9 +53,12 @@ export class ServingModels {
     if (version !== 0) return this.load(modelId, version);
     let hit = this.serving.get(modelId);
     if (hit === undefined) {
-      hit = this.deps.store.getVersion(modelId, 0).then((record) => {
+      hit = this.deps.store.getVersion(modelId, 0).then(async (record) => {
         this.servingKeys.set(modelId, keyOf(modelId, record.version));
-        return this.load(modelId, record.version);
+        const loaded = await this.load(modelId, record.version);
+        // A refresh may have swapped in a newer one meanwhile: report only what still serves.
+        if (this.servingKeys.get(modelId) === keyOf(modelId, loaded.version)) this.deps.onServing?.(modelId, loaded.version);
+        return loaded;
       });
       hit.catch(() => {
         this.serving.delete(modelId);
@@ -101,6 +106,7 @@ export class ServingModels {
     const fresh = await this.load(modelId, record.version);
     this.servingKeys.set(modelId, keyOf(modelId, fresh.version));
     this.serving.set(modelId, Promise.resolve(fresh));
+    this.deps.onServing?.(modelId, fresh.version);
     this.deps.logger.info('serving a new version', { model: modelId, version: fresh.version, previous: old?.version });
     this.evict();
   }

@@ -7,7 +7,7 @@ import { FileModelStore, modelIdProblem, writeFileAtomic, type VersionRecord } f
 import { defineService } from '@mneme/rpc';
 import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/streaming';
 import { readFile } from 'node:fs/promises';
-import { buildModelRuntime, type ModelRuntime, deadLetterCounter } from '@mneme/service-runtime';
+import { buildModelRuntime, type ContinualMetricName, type ModelRuntime, deadLetterCounter } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { ModelOwners, ServedPools } from '@mneme/service-runtime';
 import { countProblems, DEFAULT_SERVICE_LIMITS, experienceIndexProblems, sampleBoundProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
@@ -55,6 +55,19 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
     const run = queue.then(work, work);
     queue = run.catch(() => undefined);
     return run;
+  };
+
+  /** The newest version evaluated per model, and its metrics (`mneme_model_version`, `mneme_model_accuracy`). */
+  const newestEvaluated = new Map<string, number>();
+  const reportEvaluated = (version: VersionRecord, metrics: LedgerMetrics | undefined): void => {
+    if (version.version > (newestEvaluated.get(version.modelId) ?? -1)) {
+      newestEvaluated.set(version.modelId, version.version);
+      deps.metrics.modelVersion.set({ service: 'evaluator', model: version.modelId }, version.version);
+    }
+    if (metrics === undefined) return;
+    const values: Record<ContinualMetricName, number> = { acc: metrics.acc.value, bwt: metrics.bwt.value, fwt: metrics.fwt.value, forgetting: metrics.forgetting.value };
+    // A metric undefined so far (BWT and forgetting after one experience are NaN) has no series yet.
+    for (const [metric, value] of Object.entries(values)) if (Number.isFinite(value)) deps.metrics.modelAccuracy.set({ model: version.modelId, metric }, value);
   };
 
   const ledgerPath = (modelId: string) => join(root, modelId, 'ledger.json');
@@ -122,10 +135,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       m.evaluated[String(version.version)] = row;
       await writeFileAtomic(ledgerPath(version.modelId), JSON.stringify({ ledger: m.ledger.snapshot(), evaluated: m.evaluated }));
       const metrics = m.ledger.metrics();
-      if (metrics !== undefined) {
-        deps.metrics.latestAcc.set({ model: version.modelId }, metrics.acc.value);
-        if (Number.isFinite(metrics.forgetting.value)) deps.metrics.latestForgetting.set({ model: version.modelId }, metrics.forgetting.value);
-      }
+      reportEvaluated(version, metrics);
       return { row, metrics };
     });
 

@@ -119,9 +119,11 @@ export class ModelTrainer {
     const self: { trainer?: ModelTrainer } = {};
     const loop = new StreamTrainingLoop(runtime.strategy, {
       batchSize: runtime.definition.settings.batchSize,
-      onStep: (samples) => {
+      onStep: (samples, outcome) => {
         deps.metrics.trainingSteps.inc({ model: modelId });
         deps.metrics.samplesTrained.inc({ model: modelId }, samples);
+        // Strategies that report their step loss resolve `learn` to `{ loss }`; the others to nothing.
+        deps.metrics.recordTrainingLoss(modelId, outcome);
       },
       onExperienceEnd: (ended) => self.trainer!.experienceEnded(ended.experience, ended.state),
       onForget: (applied) => self.trainer!.forgetApplied(applied.position, applied.removed),
@@ -139,6 +141,7 @@ export class ModelTrainer {
     const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, remoteMemory?.replication, deps);
     self.trainer = trainer;
     deps.logger.info('trainer opened model', { model: modelId, epoch: claim.epoch, resumedAt: loop.state.position, fromEpoch: restored?.epoch, logged: log.length });
+    trainer.reportLogSize();
     trainer.pump();
     return trainer;
   }
@@ -216,6 +219,7 @@ export class ModelTrainer {
     }));
     await this.fence();
     const result = await this.log.append(records, event);
+    this.reportLogSize();
     this.pump();
     return result;
   }
@@ -225,6 +229,7 @@ export class ModelTrainer {
     this.throwIfFailed();
     await this.fence();
     await this.log.append([{ kind: 'close', experience, sampleCount }], event);
+    this.reportLogSize();
     this.pump();
   }
 
@@ -255,7 +260,20 @@ export class ModelTrainer {
     } finally {
       await this.memoryReplication?.close();
       await this.log.close();
+      this.dropSeries();
     }
+  }
+
+  /** Sets `mneme_sample_log_samples` to the records the model's log holds (samples, and the few closes and forget tombstones). */
+  private reportLogSize(): void {
+    this.deps.metrics.sampleLogSamples.set({ model: this.modelId }, this.log.length);
+  }
+
+  /** Drops this model's per-model gauges: once closed, the replica that trains it next reports them. */
+  private dropSeries(): void {
+    this.deps.metrics.sampleLogSamples.remove({ model: this.modelId });
+    this.deps.metrics.trainingLoss.remove({ model: this.modelId });
+    this.deps.metrics.queueDepth.remove({ service: 'trainer', queue: `backlog:${this.modelId}` });
   }
 
   private pump(): void {
@@ -330,6 +348,7 @@ export class ModelTrainer {
     const at = this.log.length;
     const applied = new Promise<number>((resolve, reject) => this.forgetWaiters.set(at, { resolve, reject }));
     await this.log.append([{ kind: 'forget', ids: fresh }]);
+    this.reportLogSize();
     this.pump();
     return { removed: await applied, positions, fresh };
   }

@@ -106,6 +106,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const known = new Map<string, string>();
   const ingestIds = new IngestIds();
 
+  /** The newest version this replica announced per model (`mneme_model_version{service="trainer"}`). */
+  const newestPublished = new Map<string, number>();
   const pools = remotePoolPublisher({ address: deps.peers?.promptPool, tls: deps.peerTls, store, logger: deps.logger, token: deps.serviceToken });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
@@ -117,6 +119,11 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       version: versionToWire(version),
       reason,
     });
+    // The newest published version: a re-announcement of an older one (a replay, a promotion) does not lower it.
+    if (version.version > (newestPublished.get(version.modelId) ?? -1)) {
+      newestPublished.set(version.modelId, version.version);
+      deps.metrics.modelVersion.set({ service: 'trainer', model: version.modelId }, version.version);
+    }
   };
 
   /** Waits, before taking a model over, until its previous owner released it or is gone. */
@@ -354,6 +361,7 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const fresh = req.samples.filter((s) => !repeated(s.sample!.sampleId));
       // Answers once the samples are durable: logged by the trainer (in-process bus) or acknowledged by Kafka.
       await ingestIds.track(req.modelId, fresh.map((s) => s.sample!.sampleId), () => publishSamples(record, fresh));
+      deps.metrics.samplesIngested.inc({ model: req.modelId }, fresh.length);
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
     closeExperience: async (req, ctx) => {

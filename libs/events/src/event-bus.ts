@@ -83,6 +83,16 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** How far one consumer group is behind on one topic. */
+export interface ConsumerLag {
+  /** The logical consumer group (as given to `subscribe`). */
+  readonly group: string;
+  /** The logical topic. */
+  readonly topic: string;
+  /** Messages published to the topic that the group has not handled yet, over all partitions. */
+  readonly lag: number;
+}
+
 /**
  * mneme's event transport, with at-least-once semantics: every message published to a topic is
  * delivered to one member of every consumer group subscribed to it, in publish order per key, and
@@ -105,6 +115,13 @@ export interface EventBus {
    * sees every event of a key (whatever its topic) while it owns the key's partition.
    */
   subscribe(topic: string | readonly string[], group: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /**
+   * The lag of every consumer group this bus has a live subscription in, per topic (for metrics).
+   * On Kafka it is the whole group's lag, read from the brokers (high watermarks against committed
+   * offsets), whichever member asks; in-process it is what the bus still holds for the group.
+   * Optional: a bus that cannot tell leaves it out.
+   */
+  consumerLag?(): Promise<readonly ConsumerLag[]>;
   /** Closes every subscription and connection of this bus. Safe to call twice. */
   close(): Promise<void>;
 }

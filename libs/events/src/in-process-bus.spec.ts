@@ -127,6 +127,25 @@ describe('InProcessBus', () => {
     await bus.close();
   });
 
+  it('reports each group’s lag per topic: the messages it has not handled, the one in hand included', async () => {
+    const bus = new InProcessBus(fastRetry);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe('t', 'slow', async () => gate);
+    await bus.subscribe('t', 'fast', async () => undefined);
+    await bus.subscribe('u', 'slow', async () => gate);
+    // Publishes resolve at once: no group persists.
+    for (const key of ['k0', 'k0', 'k1']) await bus.publish('t', key, bytes(key));
+    await bus.publish('u', 'k0', bytes('u'));
+    await new Promise((r) => setTimeout(r, 20));
+    const byGroup = async () => Object.fromEntries((await bus.consumerLag()).map((l) => [`${l.group}/${l.topic}`, l.lag]));
+    expect(await byGroup()).toEqual({ 'slow/t': 3, 'fast/t': 0, 'slow/u': 1 });
+    release();
+    await bus.whenIdle();
+    expect(await byGroup()).toEqual({ 'slow/t': 0, 'fast/t': 0, 'slow/u': 0 });
+    await bus.close();
+  });
+
   it('copies published bytes, so a reused buffer does not change a queued message', async () => {
     const bus = new InProcessBus(fastRetry);
     const got: string[] = [];

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
-import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
+import { type BusMessage, type ConsumerLag, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { backoffDelay, resolveRetryBackoff, sleep, type ResolvedRetryBackoff, type RetryBackoff } from './retry-backoff.js';
 
@@ -163,6 +163,19 @@ export class InProcessBus implements EventBus {
   retained(topic: string): number {
     const t = this.#topics.get(topic);
     return t ? t.partitions.reduce((n, p) => n + p.messages.length, 0) : 0;
+  }
+
+  /** Per group with members and topic: messages the bus holds that the group has not handled yet (the one in hand included). */
+  consumerLag(): Promise<readonly ConsumerLag[]> {
+    const out: ConsumerLag[] = [];
+    for (const t of this.#topics.values()) {
+      for (const g of t.groups.values()) {
+        if (g.members.length === 0) continue;
+        const lag = t.partitions.reduce((n, p) => n + Math.max(0, p.base + p.messages.length - Math.max(g.cursors.get(p.index) ?? p.base, p.base)), 0);
+        out.push({ group: g.name, topic: t.name, lag });
+      }
+    }
+    return Promise.resolve(out);
   }
 
   async close(): Promise<void> {

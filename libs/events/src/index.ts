@@ -10,7 +10,7 @@ export { consumeEvents, consumeEventsTogether } from './consume-events.js';
 export type { ConsumeEventsOptions, ConsumeTogetherOptions, DeadLetterReason, EventContext, EventHandler, TopicHandlers } from './consume-events.js';
 export { deadLetterFor, publishDeadLetter, UNKNOWN_MODEL_ID } from './dead-letter.js';
 export type { DeadLetterInfo } from './dead-letter.js';
-export type { BusMessage, EventBus, MessageHandler, RefusedMessage, SubscribeOptions, Subscription } from './event-bus.js';
+export type { BusMessage, ConsumerLag, EventBus, MessageHandler, RefusedMessage, SubscribeOptions, Subscription } from './event-bus.js';
 export { decodeEvent, encodeEvent } from './event-codec.js';
 export type { DecodeResult, EncodedEvent } from './event-codec.js';
 export { headerProblems, MAX_EVENT_ID_LENGTH, newEventHeader } from './event-header.js';

@@ -274,4 +274,36 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
     },
     TIMEOUT,
   );
+  it(
+    'reports a group’s lag from the brokers: uncommitted messages per topic, down to 0 once handled; a bus without subscriptions reports none',
+    async () => {
+      const bus = newBus();
+      // A topic of its own: the shared ones hold other tests' events, which a new group would count.
+      const topic = `lag-${randomUUID().slice(0, 8)}`;
+      await bus.ensureTopics([topic], { partitions: 2 });
+      try {
+        for (let i = 0; i < 5; i += 1) await bus.publish(topic, `key-${i}`, new Uint8Array([i]));
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let handled = 0;
+        const group = `lag-${randomUUID()}`;
+        await bus.subscribe(topic, group, async () => {
+          await gate;
+          handled += 1;
+        });
+        const lagOf = async () => (await bus.consumerLag()).find((l) => l.group === group && l.topic === topic)?.lag;
+        // Nothing is committed while the first message waits at the gate: all five count.
+        expect(await lagOf()).toBe(5);
+        expect(await newBus().consumerLag()).toEqual([]);
+        release();
+        await eventually(() => handled >= 5, 'all five handled', 60_000);
+        const deadline = Date.now() + 30_000;
+        while ((await lagOf()) !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(await lagOf()).toBe(0);
+      } finally {
+        await bus.deleteTopics([topic]);
+      }
+    },
+    TIMEOUT,
+  );
 });

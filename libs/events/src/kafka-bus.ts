@@ -1,7 +1,7 @@
 import { MnemeError, InvalidArgumentError } from '@mneme/errors';
-import kafkajs, { type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import kafkajs, { type Admin, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
-import { type BusMessage, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
+import { type BusMessage, type ConsumerLag, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { ALL_EVENT_TOPICS } from './event-topics.js';
 import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
@@ -148,6 +148,10 @@ export class KafkaBus implements EventBus {
   readonly #kafka: InstanceType<typeof Kafka>;
   #producer: Promise<Producer> | undefined;
   readonly #subscriptions = new Set<Subscription>();
+  /** What each live subscription's lag is read for: its logical group and topics, Kafka group id, start policy. */
+  readonly #lagTargets = new Map<Subscription, { group: string; topics: readonly string[]; groupId: string; fromBeginning: boolean }>();
+  /** The admin client lag is read with, connected on first use and kept (a scrape every few seconds). */
+  #lagAdmin: Promise<Admin> | undefined;
   #closed = false;
 
   constructor(options: KafkaBusOptions) {
@@ -396,19 +400,71 @@ export class KafkaBus implements EventBus {
             clearTimeout(timer);
             control.abort.abort();
             this.#subscriptions.delete(subscription);
+            this.#lagTargets.delete(subscription);
           }
         })();
         return closing;
       },
     };
     this.#subscriptions.add(subscription);
+    this.#lagTargets.set(subscription, { group, topics: list, groupId: this.kafkaGroupId(group, list), fromBeginning: options.fromBeginning ?? true });
     return subscription;
+  }
+
+  /**
+   * The lag of each group this bus has a live subscription in, per topic, from the brokers: the
+   * partitions' high watermarks minus the group's committed offsets. A partition the group never
+   * committed on counts from its earliest retained offset when the group starts from the beginning,
+   * else as 0 (the group starts at the end). Several members of one group in this process count once.
+   */
+  async consumerLag(): Promise<readonly ConsumerLag[]> {
+    const targets = [...new Map([...this.#lagTargets.values()].map((t) => [t.groupId, t])).values()];
+    if (targets.length === 0) return [];
+    const connecting = (this.#lagAdmin ??= (async () => {
+      const admin = this.#kafka.admin();
+      await admin.connect();
+      return admin;
+    })());
+    try {
+      const admin = await connecting;
+      const ends = new Map<string, Promise<{ partition: number; high: string; low: string }[]>>();
+      const endsOf = (wire: string) => {
+        let hit = ends.get(wire);
+        if (hit === undefined) ends.set(wire, (hit = admin.fetchTopicOffsets(wire)));
+        return hit;
+      };
+      const out: ConsumerLag[] = [];
+      for (const target of targets) {
+        const committed = await admin.fetchOffsets({ groupId: target.groupId, topics: target.topics.map((t) => this.wireTopic(t)) });
+        for (const topic of target.topics) {
+          const offsets = new Map((committed.find((c) => c.topic === this.wireTopic(topic))?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+          let lag = 0n;
+          for (const { partition, high, low } of await endsOf(this.wireTopic(topic))) {
+            const at = offsets.get(partition) ?? -1n;
+            const from = at >= 0n ? at : target.fromBeginning ? BigInt(low) : BigInt(high);
+            if (BigInt(high) > from) lag += BigInt(high) - from;
+          }
+          out.push({ group: target.group, topic, lag: Number(lag) });
+        }
+      }
+      return out;
+    } catch (err) {
+      // A broken connection is not reused: the next call connects again.
+      if (this.#lagAdmin === connecting) {
+        this.#lagAdmin = undefined;
+        void connecting.then((a) => a.disconnect()).catch(() => undefined);
+      }
+      throw unavailable('reading consumer lag', this.#options.brokers, err);
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#subscriptions].map((s) => s.close()));
+    const lagAdmin = this.#lagAdmin;
+    this.#lagAdmin = undefined;
+    if (lagAdmin) await lagAdmin.then((a) => a.disconnect()).catch(() => undefined);
     const producer = this.#producer;
     this.#producer = undefined;
     if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);

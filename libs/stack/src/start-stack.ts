@@ -96,6 +96,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const hosted = await hostServices({
     modules: Object.values(modules),
     metrics,
+    bus: options.bus,
     logger: options.logger,
     ...(options.host === undefined ? {} : { host: options.host }),
     port: options.port ?? 0,

@@ -129,6 +129,27 @@ describe('StreamTrainingLoop', () => {
     expect(loop.state.position).toBe(2);
   });
 
+  it("hands each step's sample count and what learn resolved to (a step's loss, when the strategy reports one) to onStep", async () => {
+    // A strategy reporting its step loss, as strategies will once `learn` resolves `{ loss }`.
+    class LossReporting extends RecordingStrategy {
+      override async learn(batch: LabelledBatch) {
+        await super.learn(batch);
+        return { loss: 1 / (1 + batch.ids[0]!) } as unknown as void;
+      }
+    }
+    const steps: [number, unknown][] = [];
+    const loop = new StreamTrainingLoop(new LossReporting(), { batchSize: 2, onStep: (samples, outcome) => void steps.push([samples, outcome]) });
+    for (const r of [sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3)]) await loop.apply(r);
+    expect(steps).toEqual([
+      [2, { loss: 1 }],
+      [1, { loss: 1 / 3 }],
+    ]);
+    const silent: unknown[] = [];
+    const plain = new StreamTrainingLoop(new RecordingStrategy(), { batchSize: 1, onStep: (_, outcome) => void silent.push(outcome) });
+    await plain.apply(sample(0, 0));
+    expect(silent).toEqual([undefined]);
+  });
+
   it('rejects a batch size that is not a positive integer', () => {
     expect(() => new StreamTrainingLoop(new RecordingStrategy(), { batchSize: 0 })).toThrow(/batchSize/);
   });

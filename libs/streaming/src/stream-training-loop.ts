@@ -34,8 +34,11 @@ export interface StreamTrainingLoopOptions {
   readonly batchSize: number;
   /** Called after each experience has ended (save a version, publish it). */
   readonly onExperienceEnd?: ExperienceEndHook;
-  /** Called after each learn step with the samples it used. */
-  readonly onStep?: (samples: number) => void;
+  /**
+   * Called after each learn step with the samples it used and what the strategy's `learn`
+   * resolved to (nothing today; a step's `{ loss }` once strategies report it), for metrics.
+   */
+  readonly onStep?: (samples: number, outcome: unknown) => void;
   /** Called when a forget record was applied, with the samples the strategy removed. */
   readonly onForget?: (applied: { position: number; removed: number }) => void;
 }
@@ -192,7 +195,8 @@ export class StreamTrainingLoop {
     const features = new Float32Array(batch.length * width);
     batch.forEach((r, i) => features.set(r.features, i * width));
     const taskId = batch[0]!.taskId;
-    await this.strategy.learn({
+    // Typed unknown: `learn` resolves nothing today, and a step's `{ loss }` once strategies report it.
+    const outcome: unknown = await this.strategy.learn({
       features,
       labels,
       ids: Int32Array.from(batch, (r) => r.position),
@@ -201,7 +205,7 @@ export class StreamTrainingLoop {
     });
     this.buffer = [];
     this.s = { ...this.s, samplesTrained: this.s.samplesTrained + batch.length, steps: this.s.steps + 1, learnedInExperience: this.s.learnedInExperience + batch.length };
-    this.options.onStep?.(batch.length);
+    this.options.onStep?.(batch.length, outcome);
   }
 
   private async endExperience(): Promise<void> {

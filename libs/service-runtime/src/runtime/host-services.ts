@@ -1,7 +1,7 @@
 import { AccessControl, startServer, type Logger, type RunningServer, type ServerTls } from '@mneme/rpc';
 import { instrumentService } from './instrument-service.js';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint.js';
-import type { ServiceMetrics } from './service-metrics.js';
+import type { ConsumerLagSource, ServiceMetrics } from './service-metrics.js';
 import type { ServiceModule } from './service-module.js';
 
 /** Options of {@link hostServices}. */
@@ -25,6 +25,8 @@ export interface HostOptions {
   readonly healthPort?: number | undefined;
   /** Who may call what; open (every caller, tenant "default") when absent, which is logged. */
   readonly access?: AccessControl;
+  /** The modules' event bus: its consumers' lag is reported in `mneme_consumer_lag` while they run. */
+  readonly bus?: ConsumerLagSource;
 }
 
 /** Services running in this process. */
@@ -66,7 +68,9 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
   });
   const started: ServiceModule[] = [];
   let metricsEndpoint: MetricsEndpoint | undefined;
+  const unobserveLag = options.bus === undefined ? () => undefined : options.metrics.observeConsumerLag(options.bus);
   const stopModules = async () => {
+    unobserveLag();
     for (const m of [...started].reverse()) await m.stop();
     started.length = 0;
   };

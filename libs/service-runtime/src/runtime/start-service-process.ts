@@ -50,6 +50,7 @@ export async function startServiceProcess(name: string, create: (deps: ServiceDe
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
+    bus,
     logger,
     host: config.grpcHost,
     port: config.grpcPort,
