@@ -4,8 +4,8 @@
 // repository's tracked files outside the repository (npm ci, `npm run build:images`,
 // tools/build/prune-production.sh, `mneme import-model` from the bundle on a model store copied from
 // this clone's .mneme/models, so that nothing is downloaded again),
-// then starts every service as the image does (`node dist/apps/cli/bin/mneme.mjs serve <name>`,
-// NODE_ENV=production, MNEME_DEVICE=cpu, its own data directory and the model store) and measures
+// then starts every service as the image does (Dockerfile.cpu's ENTRYPOINT: `node ...
+// dist/apps/cli/bin/mneme.mjs serve <name>`, NODE_ENV=production, MNEME_DEVICE=cpu, its own data directory and the model store) and measures
 // the time from spawn to SERVING on grpc.health.v1, asked on the plaintext health port for the whole
 // server ('', what the start-up probe asks) and for the service's name (what the readiness probe of
 // deploy/kustomize/base asks), and to /metrics answering (it opens once every module has started).
@@ -73,6 +73,19 @@ function freePort() {
       server.close(() => done(port));
     });
   });
+}
+
+/**
+ * The image's entry, from Dockerfile.cpu's ENTRYPOINT (exec form) after tini: node's arguments up to
+ * and including `serve`, so that the check starts exactly what the image starts.
+ */
+function imageEntry() {
+  const file = join(ROOT, 'deploy/docker/Dockerfile.cpu');
+  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  const argv = line === undefined ? undefined : JSON.parse(line.slice('ENTRYPOINT '.length));
+  const node = argv?.indexOf('node') ?? -1;
+  if (node < 0 || argv.at(-1) !== 'serve') fail(`${file}: expected ENTRYPOINT [..., "node", ..., "serve"], got ${line}`);
+  return argv.slice(node + 1);
 }
 
 /** The service name each workload's readiness probe asks for, read from deploy/kustomize/base. */
@@ -155,7 +168,7 @@ function prunedTreeStarter(dir) {
     if (process.env.MNEME_KAFKA_BROKERS) Object.assign(env, { MNEME_KAFKA_BROKERS: process.env.MNEME_KAFKA_BROKERS, MNEME_KAFKA_TOPIC_PREFIX: `prod-entry-check-${process.pid}-` });
     mkdirSync(env.MNEME_DATA_DIR, { recursive: true });
     const started = performance.now();
-    const child = spawn(process.execPath, ['dist/apps/cli/bin/mneme.mjs', 'serve', service], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...imageEntry(), service], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (b) => (output += b));
     child.stderr.on('data', (b) => (output += b));
