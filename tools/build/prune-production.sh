@@ -2,7 +2,7 @@
 # Turns a workspace built with `npm run build:images` into the tree the container images run: drops
 # the devDependencies (`npm prune --omit=dev`; the bundle needs none of them, tsx included) and the
 # files of packages no service reads. Run by deploy/docker/Dockerfile.* in the builder stage and by
-# tools/deploy/check-prod-entry.mjs, so that CI checks the tree the images hold.
+# tools/deploy/check-prod-entry.ts, so that CI checks the tree the images hold.
 #
 # Usage: bash tools/build/prune-production.sh    (in a workspace after `npm ci` and the build)
 set -euo pipefail

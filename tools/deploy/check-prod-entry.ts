@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Checks the container images' entry point where no container engine runs: builds the production
 // tree the way deploy/docker/Dockerfile.cpu's builder stage does, in a temporary copy of the
 // repository's tracked files outside the repository (npm ci, `npm run build:images`,
@@ -19,15 +18,14 @@
 // and each service is started in it instead (`--no-docker` forces the pruned tree, `--docker`
 // requires the engine).
 //
-// Usage: node tools/deploy/check-prod-entry.mjs [--services a,b] [--keep] [--docker | --no-docker]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+// Usage: npm run check:prod-entry -- [--services a,b] [--keep] [--docker | --no-docker]
+import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import { healthClient } from '@mneme/rpc';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SERVICES = ['encoder', 'prompt-pool', 'replay-memory', 'distiller', 'evaluator', 'trainer'];
@@ -42,15 +40,15 @@ const { values: args } = parseArgs({
 const services = args.services === undefined ? SERVICES : args.services.split(',').map((s) => s.trim());
 for (const name of services) if (!SERVICES.includes(name)) fail(`--services: unknown service '${name}' (known: ${SERVICES.join(', ')})`);
 
-function fail(message) {
+function fail(message: string): never {
   console.error(`check-prod-entry: ${message}`);
   process.exit(1);
 }
 
-const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 /** Runs a step in `cwd`, echoing its command, and returns how long it took. */
-function step(title, command, commandArgs, cwd, env = process.env) {
+function step(title: string, command: string, commandArgs: string[], cwd: string, env: SpawnSyncOptions['env'] = process.env): number {
   const started = performance.now();
   console.log(`==> ${title}: ${command} ${commandArgs.join(' ')}`);
   const result = spawnSync(command, commandArgs, { cwd, env, stdio: 'inherit' });
@@ -61,15 +59,15 @@ function step(title, command, commandArgs, cwd, env = process.env) {
 }
 
 /** Bytes under `path` (du, apparent sizes), as MiB text. */
-const mib = (path) => `${(Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]) / 1024 / 1024).toFixed(1)} MiB`;
+const mib = (path: string): string => `${(Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]) / 1024 / 1024).toFixed(1)} MiB`;
 
 /** A port nothing listens on right now, on 127.0.0.1. */
-function freePort() {
+function freePort(): Promise<number> {
   return new Promise((done, reject) => {
     const server = createServer();
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as AddressInfo;
       server.close(() => done(port));
     });
   });
@@ -79,55 +77,80 @@ function freePort() {
  * The image's entry, from Dockerfile.cpu's ENTRYPOINT (exec form) after tini: node's arguments up to
  * and including `serve`, so that the check starts exactly what the image starts.
  */
-function imageEntry() {
+function imageEntry(): string[] {
   const file = join(ROOT, 'deploy/docker/Dockerfile.cpu');
   const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '));
-  const argv = line === undefined ? undefined : JSON.parse(line.slice('ENTRYPOINT '.length));
+  const argv = line === undefined ? undefined : (JSON.parse(line.slice('ENTRYPOINT '.length)) as string[]);
   const node = argv?.indexOf('node') ?? -1;
-  if (node < 0 || argv.at(-1) !== 'serve') fail(`${file}: expected ENTRYPOINT [..., "node", ..., "serve"], got ${line}`);
+  if (argv === undefined || node < 0 || argv.at(-1) !== 'serve') fail(`${file}: expected ENTRYPOINT [..., "node", ..., "serve"], got ${line}`);
   return argv.slice(node + 1);
 }
 
 /** The service name each workload's readiness probe asks for, read from deploy/kustomize/base. */
-function readinessName(service) {
+function readinessName(service: string): string {
   const file = join(ROOT, 'deploy/kustomize/base', service === 'trainer' ? 'trainer-statefulset.yaml' : `${service}-deployment.yaml`);
   const match = /readinessProbe:\s*\n\s*grpc:\s*\n(?:\s*port:.*\n)?\s*service:\s*(\S+)/.exec(readFileSync(file, 'utf8'));
   if (match === null) fail(`${file}: no readinessProbe with a grpc service name`);
-  return match[1];
-}
-
-const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-
-/** The status name grpc.health.v1 reports for `service` at `address`, or the error's text. */
-function healthStatus(client, service) {
-  return new Promise((done) => client.check({ service }, { deadline: Date.now() + 500 }, (err, res) => done(err ? `error: ${err.details || err.message}` : res.status)));
+  return match[1]!;
 }
 
 /** Whether GET `url` answers 200. */
-const answers = (url) => fetch(url, { signal: AbortSignal.timeout(500) }).then((res) => res.status === 200, () => false);
+const answers = (url: string): Promise<boolean> => fetch(url, { signal: AbortSignal.timeout(500) }).then((res) => res.status === 200, () => false);
 
 /**
  * Polls until '' and `name` are both SERVING on `healthAddress` (the gRPC server is up) and
  * `metricsUrl` answers (every module started: the metrics endpoint opens last). Returns ms since
  * `since` of each, undefined where it never came within GIVE_UP_MS or before `gone()`.
  */
-async function waitReady(healthAddress, name, metricsUrl, since, gone) {
-  const client = new HealthClient(healthAddress, credentials.createInsecure());
-  let servingMs;
+async function waitReady(healthAddress: string, name: string, metricsUrl: string, since: number, gone: () => boolean): Promise<{ servingMs?: number; readyMs?: number }> {
+  const health = healthClient(healthAddress);
+  const serving = (service: string) => health.check(service, 500).then((status) => status === 'SERVING', () => false);
+  let servingMs: number | undefined;
   try {
     while (performance.now() - since < GIVE_UP_MS && !gone()) {
-      if (servingMs === undefined && (await healthStatus(client, '')) === 'SERVING' && (await healthStatus(client, name)) === 'SERVING') servingMs = performance.now() - since;
+      if (servingMs === undefined && (await serving('')) && (await serving(name))) servingMs = performance.now() - since;
       if (servingMs !== undefined && (await answers(metricsUrl))) return { servingMs, readyMs: performance.now() - since };
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { servingMs, readyMs: undefined };
+    return servingMs === undefined ? {} : { servingMs };
   } finally {
-    client.close();
+    health.close();
   }
 }
 
+/** Ports a started service listens on (gRPC, plaintext health, metrics). */
+interface Ports {
+  grpcPort: number;
+  healthPort: number;
+  metricsPort: number;
+}
+
+/** A service started by a {@link Starter}. */
+interface Started {
+  /** performance.now() just before the start. */
+  started: number;
+  /** Whether it has exited. */
+  gone(): boolean;
+  /** What it wrote (stdout and stderr), for a failure report. */
+  output(): string;
+  /** SIGTERM, then its exit code (or signal). */
+  stop(): Promise<number | string | null>;
+}
+
+/** Starts one service the way the image does. */
+type Starter = (service: string, ports: Ports) => Promise<Started>;
+
+/** One service's figures: ms to SERVING and to /metrics, and what went wrong. */
+interface Result {
+  service: string;
+  servingMs?: number;
+  readyMs?: number;
+  problems: string[];
+  output: string;
+}
+
 /** The copy: the tracked files of this clone as they are in the working tree (what `docker build`'s context holds). */
-function copyTrackedFiles(dir) {
+function copyTrackedFiles(dir: string): number {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
     .split('\0')
     .filter((f) => f !== '' && existsSync(join(ROOT, f)));
@@ -137,24 +160,25 @@ function copyTrackedFiles(dir) {
 }
 
 /** Starts one service the way the image's entry point does and measures it; returns its figures or a problem. */
-async function checkService(service, start) {
+async function checkService(service: string, start: Starter): Promise<Result> {
   const name = readinessName(service);
   const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const handle = await start(service, { grpcPort, healthPort, metricsPort });
   const { servingMs, readyMs } = await waitReady(`127.0.0.1:${healthPort}`, name, `http://127.0.0.1:${metricsPort}/metrics`, handle.started, handle.gone);
-  const problems = [];
+  const problems: string[] = [];
   if (servingMs === undefined) problems.push(handle.gone() ? 'exited before serving' : `not SERVING after ${seconds(GIVE_UP_MS)}`);
   else if (readyMs === undefined) problems.push(handle.gone() ? 'exited before /metrics answered' : `/metrics not answering after ${seconds(GIVE_UP_MS)}`);
   else if (readyMs > LIMIT_MS) problems.push(`SERVING and /metrics up after ${seconds(readyMs)}, over the ${seconds(LIMIT_MS)} bound`);
   const code = await handle.stop();
   if (code !== 0) problems.push(`exit code ${code} after SIGTERM`);
-  return { service, name, servingMs, readyMs, problems, output: handle.output() };
+  return { service, ...(servingMs === undefined ? {} : { servingMs }), ...(readyMs === undefined ? {} : { readyMs }), problems, output: handle.output() };
 }
 
 /** The pruned tree's entry, as Dockerfile.cpu's ENTRYPOINT runs it, on loopback. */
-function prunedTreeStarter(dir) {
+function prunedTreeStarter(dir: string): Starter {
   return async (service, ports) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MNEME_')));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('MNEME_')));
+    const dataDir = join(dir, 'data', service);
     Object.assign(env, {
       NODE_ENV: 'production',
       MNEME_DEVICE: 'cpu',
@@ -162,17 +186,17 @@ function prunedTreeStarter(dir) {
       MNEME_GRPC_PORT: String(ports.grpcPort),
       MNEME_HEALTH_PORT: String(ports.healthPort),
       MNEME_METRICS_PORT: String(ports.metricsPort),
-      MNEME_DATA_DIR: join(dir, 'data', service),
+      MNEME_DATA_DIR: dataDir,
       MNEME_MODELS_DIR: join(dir, '.mneme/models'),
     });
     if (process.env.MNEME_KAFKA_BROKERS) Object.assign(env, { MNEME_KAFKA_BROKERS: process.env.MNEME_KAFKA_BROKERS, MNEME_KAFKA_TOPIC_PREFIX: `prod-entry-check-${process.pid}-` });
-    mkdirSync(env.MNEME_DATA_DIR, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
     const started = performance.now();
     const child = spawn(process.execPath, [...imageEntry(), service], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (b) => (output += b));
-    child.stderr.on('data', (b) => (output += b));
-    const exited = new Promise((done) => child.on('exit', (code, signal) => done(code ?? signal)));
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const exited = new Promise<number | string | null>((done) => child.on('exit', (code, signal) => done(code ?? signal)));
     return {
       started,
       gone: () => child.exitCode !== null || child.signalCode !== null,
@@ -189,7 +213,7 @@ function prunedTreeStarter(dir) {
 }
 
 /** The CPU image, started with `docker run` (plaintext on purpose: the check has no certificates). */
-function imageStarter() {
+function imageStarter(): Starter {
   return async (service, ports) => {
     const container = `mneme-prod-entry-check-${service}-${process.pid}`;
     const started = performance.now();
@@ -205,7 +229,7 @@ function imageStarter() {
       stop: async () => {
         const wait = spawn('docker', ['wait', container], { stdio: ['ignore', 'pipe', 'ignore'] });
         let code = '';
-        wait.stdout.on('data', (b) => (code += b));
+        wait.stdout.on('data', (b: Buffer) => (code += b.toString()));
         output = spawnSync('docker', ['logs', container], { encoding: 'utf8' }).stdout;
         spawnSync('docker', ['stop', '-t', '15', container]);
         await new Promise((done) => wait.on('exit', done));
@@ -222,11 +246,17 @@ const models = join(ROOT, '.mneme/models');
 if (!dockerAnswers && !existsSync(models)) fail(`${models} is missing: run \`bash tools/setup.sh\` first (it imports the model store this check copies)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'mneme-prod-entry-'));
-const timings = {};
-const results = [];
-try {
+// On every way out, fail() included.
+process.on('exit', () => {
+  if (dockerAnswers) spawnSync('docker', ['image', 'rm', IMAGE], { stdio: 'ignore' });
+  if (args.keep) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+const timings: Record<string, number> = {};
+const results: Result[] = [];
+{
   console.log(`==> copying ${copyTrackedFiles(dir)} tracked files into a temporary directory`);
-  let start;
+  let start: Starter;
   if (dockerAnswers) {
     timings.image = step('image', 'docker', ['build', '-f', 'deploy/docker/Dockerfile.cpu', '-t', IMAGE, '.'], dir);
     start = imageStarter();
@@ -249,10 +279,6 @@ try {
     const figures = result.servingMs === undefined ? 'never SERVING' : `SERVING after ${seconds(result.servingMs)}, /metrics after ${result.readyMs === undefined ? 'never' : seconds(result.readyMs)}`;
     console.log(`    ${service.padEnd(14)} ${figures}${result.problems.length > 0 ? `  FAILED: ${result.problems.join('; ')}` : ''}`);
   }
-} finally {
-  if (dockerAnswers) spawnSync('docker', ['image', 'rm', IMAGE], { stdio: 'ignore' });
-  if (args.keep) console.log(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
 }
 
 const failed = results.filter((r) => r.problems.length > 0);
