@@ -270,6 +270,10 @@ const results: Result[] = [];
     // The image imports the model with the bundle; with the store copied in, that finds it already there.
     cpSync(models, join(dir, '.mneme/models'), { recursive: true });
     timings.importModel = step('model store', process.execPath, ['dist/apps/cli/bin/mneme.mjs', 'import-model'], dir, env);
+    // Without tsx, `npx mneme` (apps/cli/bin/mneme.mjs) must fall back to the bundle.
+    const version = spawnSync('npx', ['--no-install', 'mneme', '--version'], { cwd: dir, env, encoding: 'utf8' });
+    if (version.status !== 0 || version.stdout.trim() === '') fail(`npx mneme --version in the pruned tree failed (exit ${version.status}): ${version.stderr}`);
+    console.log(`    npx mneme --version in the pruned tree: ${version.stdout.trim()}`);
     console.log(`    bundle ${(statSync(join(dir, 'dist/apps/cli/bin/mneme.mjs')).size / 1024 / 1024).toFixed(2)} MiB, pruned node_modules ${mib(join(dir, 'node_modules'))}, model store ${mib(join(dir, '.mneme/models'))}`);
     start = prunedTreeStarter(dir);
   }
