@@ -14,19 +14,45 @@
 // pino-pretty by name, and keeping all of them external means one rule instead of a list.
 //
 // Usage: npm run build:images    (or: node tools/build/bundle-cli.mjs)
-import { cpSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '../..');
 const out = join(root, 'dist/apps/cli');
 const started = performance.now();
 
-/** Bare imports outside the workspace stay imports; @mneme/* resolves to sources and is bundled. */
+/** The folder node would load package `name` from, starting at `from`; null when none. */
+function packageDir(name, from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dir === dirname(dir)) return null;
+  }
+}
+
+/** `ajv/dist/x` → `ajv`, `@scope/pkg/x` → `@scope/pkg`. */
+const packageName = (path) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+
+/**
+ * Bare imports outside the workspace stay imports; @mneme/* resolves to sources and is bundled.
+ * A package that a workspace gets in another version than the root's (npm nests it under the
+ * workspace, e.g. ajv 8 under libs/report while eslint's ajv 6 sits at the root) would load the
+ * root's version from the bundle's folder: that one is bundled from where the importer finds it.
+ */
 const externalPackages = {
   name: 'external-packages',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mneme/') ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@mneme/') || args.path.startsWith('node:')) return undefined;
+      // Only a bundled CommonJS package requires: its dependencies are bundled with it (an ESM
+      // bundle has no require for external packages).
+      if (args.kind === 'require-call') return undefined;
+      const name = packageName(args.path);
+      const here = packageDir(name, args.resolveDir);
+      if (here !== null && here !== packageDir(name, root)) return undefined;
+      return { path: args.path, external: true };
+    });
   },
 };
 

@@ -7,7 +7,6 @@ import { SERVICE_FACTORIES } from '@mneme/stack';
 import { Command, Option } from 'commander';
 import { THREADS_HELP } from './commands/engine-options.js';
 import { importModelCommand } from './commands/import-model.js';
-import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { strategiesCommand } from './commands/strategies.js';
@@ -112,7 +111,8 @@ export function buildProgram(): Command {
     .argument('<files...>', 'run reports (JSON); runs of the same configuration are merged over their seeds')
     .option('--out <file.html>', 'where to write it (default: beside a single input, else mneme-report.html)')
     .option('--title <text>', 'page title', 'mneme report')
-    .action(reportCommand);
+    // Loaded when used: the charting libraries would slow every other command's start-up.
+    .action(async (files: string[], options: { out?: string; title: string }) => (await import('./commands/report.js')).reportCommand(files, options));
 
   program
     .command('strategies')

@@ -1,12 +1,12 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunGroup } from './run-groups.js';
+import { runColour, type RunGroup } from './run-groups.js';
 import { summarize } from './run-report.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const round = (x: number) => Math.round(10 * x) / 10;
 
 /** One bar per run with whiskers of ± 1 std, faceted by metric (each with its own y scale). */
-function barsWithWhiskers(rows: readonly Record<string, unknown>[], title: string, subtitle: string, yTitle: string): TopLevelSpec {
+function barsWithWhiskers(runs: readonly RunGroup[], rows: readonly Record<string, unknown>[], title: string, subtitle: string, yTitle: string): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle, anchor: 'start' },
@@ -16,13 +16,13 @@ function barsWithWhiskers(rows: readonly Record<string, unknown>[], title: strin
     spec: {
       width: { step: 34 },
       height: 200,
-      encoding: { x: { field: 'run', type: 'nominal', title: null, sort: null, axis: { labelAngle: -35, labelLimit: 160 } } },
+      encoding: { x: { field: 'run', type: 'nominal', title: null, scale: { domain: runs.map((r) => r.label) }, axis: { labelAngle: -35, labelLimit: 160 } } },
       layer: [
         {
           mark: 'bar',
           encoding: {
             y: { field: 'mean', type: 'quantitative', title: yTitle },
-            color: { field: 'run', type: 'nominal', legend: null, sort: null },
+            color: runColour(runs, false),
             tooltip: [{ field: 'run' }, { field: 'metric' }, { field: 'mean', title: 'mean' }, { field: 'std', title: 'std' }, { field: 'seeds' }],
           },
         },
@@ -43,7 +43,7 @@ export function strategyComparisonSpec(runs: readonly RunGroup[], title: string)
       return [{ run: run.label, metric: metric === 'acc' ? 'ACC' : metric === 'bwt' ? 'BWT' : 'forgetting', mean: round(m), std: round(s), lo: m - s, hi: m + s, seeds: run.seeds.length }];
     }),
   );
-  return barsWithWhiskers(rows, title, 'mean ± 1 std over seeds (%); higher ACC and BWT, lower forgetting are better', '%');
+  return barsWithWhiskers(runs, rows, title, 'mean ± 1 std over seeds (%); higher ACC and BWT, lower forgetting are better', '%');
 }
 
 /** Wall time per seed (s) and peak memory (MB) of every run, mean ± std. */
@@ -58,5 +58,5 @@ export function resourcesSpec(runs: readonly RunGroup[], title: string): TopLeve
     add('peak memory (MB)', run.environments.map((e) => e.peak_rss_mb));
     return out;
   });
-  return barsWithWhiskers(rows, title, 'mean ± 1 std over seeds (wall time) and over processes (peak resident memory)', 'value');
+  return barsWithWhiskers(runs, rows, title, 'mean ± 1 std over seeds (wall time) and over processes (peak resident memory)', 'value');
 }

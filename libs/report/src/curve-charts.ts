@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { meanMatrix, seenAccuracyCurve } from './matrix-views.js';
-import type { RunGroup } from './run-groups.js';
+import { runColour, type RunGroup } from './run-groups.js';
 import { summarize } from './run-report.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -27,13 +27,13 @@ export function seenAccuracySpec(runs: readonly RunGroup[], title: string): TopL
     width: 420,
     height: 240,
     layer: [
-      { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } }, y2: { field: 'hi' }, color: { field: 'run', type: 'nominal', title: 'run' } } },
+      { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } }, y2: { field: 'hi' }, color: runColour(runs) } },
       {
         mark: { type: 'line', point: true },
         encoding: {
           x,
           y: { field: 'mean', type: 'quantitative', title: 'accuracy (%)' },
-          color: { field: 'run', type: 'nominal', title: 'run' },
+          color: runColour(runs),
           tooltip: [{ field: 'run' }, { field: 'after', title: 'experiences' }, { field: 'mean', title: 'accuracy (%)' }],
         },
       },

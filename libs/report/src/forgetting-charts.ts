@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { classForgetting, experienceForgetting } from './matrix-views.js';
-import type { RunGroup } from './run-groups.js';
+import { runColour, type RunGroup } from './run-groups.js';
 import { summarize } from './run-report.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -25,7 +25,7 @@ export function experienceForgettingSpec(runs: readonly RunGroup[], title: strin
     // With xOffset a step is one bar's width, not one experience's.
     width: { step: Math.max(6, Math.round(40 / Math.max(1, runs.length))) },
     height: 220,
-    encoding: { x, xOffset: { field: 'run', type: 'nominal' }, color: { field: 'run', type: 'nominal', title: 'run' } },
+    encoding: { x, xOffset: { field: 'run', type: 'nominal', scale: { domain: runs.map((r) => r.label) } }, color: runColour(runs) },
     layer: [
       { mark: 'bar', encoding: { y: { field: 'forgetting', type: 'quantitative', title: 'forgetting (points)' }, tooltip: [{ field: 'run' }, { field: 'experience' }, { field: 'forgetting', title: 'forgetting (points)' }] } },
       { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },

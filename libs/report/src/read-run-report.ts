@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@mneme/errors';
-import { Ajv } from 'ajv';
+// ajv is CommonJS: Node's ESM loader (the production bundle) sees only its default export.
+import ajvModule from 'ajv';
 import { upgradeLegacyRun, upgradeLegacyUp } from './legacy-reports.js';
 import { RUN_REPORT_JSON_SCHEMA } from './run-report-schema.js';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.js';
 
+const { Ajv } = ajvModule;
 const validate = new Ajv({ allErrors: false, strict: false }).compile<RunReport>(RUN_REPORT_JSON_SCHEMA);
 
 /**

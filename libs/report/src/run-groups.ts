@@ -72,3 +72,8 @@ export function groupRuns(reports: readonly { readonly file: string; readonly re
     return twins.length < 2 ? g : { ...g, label: `${g.label} #${twins.indexOf(g) + 1}` };
   });
 }
+
+/** The colour channel of charts with one mark per run: the same run has the same colour in every chart. */
+export function runColour(runs: readonly RunGroup[], legend = true) {
+  return { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) }, ...(legend ? {} : { legend: null }) } as const;
+}

@@ -5,8 +5,6 @@ import { strategyFactory } from '@mneme/methods';
 import { vectorIndexFactory } from '@mneme/vector-index';
 import { SingleBar } from 'cli-progress';
 import { formatReport } from '../report/format-report.js';
-import { runReportOfBenchmark } from '../report/run-report-of.js';
-import { writeRunReport } from '../report/write-run-report.js';
 import { cliEngineOptions } from './engine-options.js';
 import { runLogsOf } from './run-logs.js';
 
@@ -127,6 +125,8 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   console.log(formatReport(report, { wallS, peakRssMb }));
   if (o.out !== undefined) {
+    // Loaded here, not at start-up: the report's charting libraries would slow every command.
+    const [{ runReportOfBenchmark }, { writeRunReport }] = await Promise.all([import('../report/run-report-of.js'), import('../report/write-run-report.js')]);
     const written = await writeRunReport(o.out, runReportOfBenchmark(report, { device: executor.device, wallS, peakRssMb }), { html: o.report === true });
     console.log(`wrote ${[written.json, written.heatmap, ...(written.html === undefined ? [] : [written.html])].join(', ')}`);
   }

@@ -8,8 +8,6 @@ import { processLogger } from '@mneme/rpc';
 import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { strategyDefaultsLines } from '../report/format-report.js';
-import { runReportOfStream } from '../report/run-report-of.js';
-import { writeRunReport } from '../report/write-run-report.js';
 import { cliEngineOptions } from './engine-options.js';
 import { positive } from './run.js';
 import { upAuth, type UpAuthOptions } from './up-auth.js';
@@ -171,6 +169,8 @@ async function streamAndReport(o: UpCommandOptions & { benchmark: string }, c: S
   });
   console.log(formatStackReport(o, result));
   if (o.out !== undefined) {
+    // Loaded here, not at start-up: the report's charting libraries would slow every command.
+    const [{ runReportOfStream }, { writeRunReport }] = await Promise.all([import('../report/run-report-of.js'), import('../report/write-run-report.js')]);
     const report = runReportOfStream(
       { benchmark: o.benchmark, strategy: o.strategy, seed, transport: brokers.length > 0 ? 'kafka' : 'in-process' },
       result,
