@@ -21,9 +21,9 @@ const { values } = parseArgs({
 });
 const modelId = values.model ?? `quickstart-${Date.now().toString(36)}`;
 const { address, trainer, encoder, evaluator } = values;
-const given = Object.fromEntries(Object.entries({ address, trainer, encoder, evaluator }).filter(([, at]) => at !== undefined));
-// Passed on as given: connect() names what is wrong (both forms, or a service missing).
-const addresses = (Object.keys(given).length === 0 ? { address: '127.0.0.1:50051' } : given) as ServiceAddresses;
+const perService = trainer !== undefined || encoder !== undefined || evaluator !== undefined;
+// Passed on as given: connect() checks the combination and names what is missing or given twice.
+const addresses = (perService ? { address, trainer, encoder, evaluator } : { address: address ?? '127.0.0.1:50051' }) as unknown as ServiceAddresses;
 
 /** Two well-separated classes; experience 1 shifts the second feature (a mild domain drift). */
 function syntheticSamples(experience: number, count: number): SampleInput[] {

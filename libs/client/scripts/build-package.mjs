@@ -98,7 +98,8 @@ function declarations(dependencies) {
   if (workspace.length > 0) throw new Error(`index.d.ts still imports ${workspace.join(', ')}`);
   const undeclared = imported.filter((s) => !isBuiltin(s) && !(packageOf(s) in dependencies));
   if (undeclared.length > 0) throw new Error(`index.d.ts imports ${undeclared.join(', ')}, which the package does not depend on`);
-  writeFileSync(join(out, 'index.d.ts'), dts);
+  // The declarations name Node's types (Buffer in ClientTls): say so, so a project without @types/node gets a clear error.
+  writeFileSync(join(out, 'index.d.ts'), `/// <reference types="node" />\n${dts}`);
 }
 
 function packageJson(dependencies) {
