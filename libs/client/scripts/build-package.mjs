@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Builds the publishable @mneme/client into dist/npm (or --out <dir>), ready for `npm pack`:
+// Builds the publishable @mneme/client into libs/client/npm-package (or --out <dir>), ready for `npm pack`:
 //   index.js     one ESM bundle (esbuild, node20) with the workspace libraries it uses inlined;
 //                npm packages stay imports and become the package's dependencies
 //   index.d.ts   one declaration file (dts-bundle-generator) that imports no @mneme/* package
 //   package.json generated: not private, no workspace dependencies, versions as the workspace pins them
 //   README.md    the quickstart
 // The workspace package.json stays private with `*` workspace dependencies, so the package is
-// generated into its own folder; dist/ itself is tsc's (the typecheck writes declarations there).
+// generated into a folder of its own: not dist/, which is tsc's (the typecheck writes declarations
+// there, and nx would restore its cached dist/**/*.d.ts over a newer bundle).
 import { builtinModules } from 'node:module';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,7 +20,7 @@ const workspaceRoot = resolve(projectRoot, '../..');
 const WORKSPACE_SCOPE = '@mneme/';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
-const out = resolve(values.out ?? join(projectRoot, 'dist/npm'));
+const out = resolve(values.out ?? join(projectRoot, 'npm-package'));
 
 /** The npm package an import names: `@scope/name` or `name`, without a subpath. */
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
