@@ -75,11 +75,12 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
   let manifest: Record<string, unknown>;
   /** Why the installing tests skip: npm could not reach the registry. */
   let unreachable: string | undefined;
+  let serving: Promise<{ child: ChildProcess; address: string }> | undefined;
   let server: { child: ChildProcess; address: string } | undefined;
 
   beforeAll(async () => {
     // The stack starts while the package is built, packed and installed.
-    const serving = startMnemeUp(join(dir, 'state'));
+    serving = startMnemeUp(join(dir, 'state'));
     serving.catch(() => undefined);
     const packageDir = join(dir, 'package');
     await mustRun(process.execPath, [join(PROJECT, 'scripts/build-package.mjs'), '--out', packageDir], PROJECT);
@@ -98,11 +99,13 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
   }, 600_000);
 
   afterAll(async () => {
-    if (server !== undefined && server.child.exitCode === null) {
-      const exited = new Promise((r) => server!.child.once('exit', r));
-      server.child.kill('SIGTERM');
+    // Stopped also when the build or the install failed while it started.
+    const started = await serving?.catch(() => undefined);
+    if (started !== undefined && started.child.exitCode === null) {
+      const exited = new Promise((r) => started.child.once('exit', r));
+      started.child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      server.child.kill('SIGKILL');
+      started.child.kill('SIGKILL');
     }
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
