@@ -1,3 +1,4 @@
 import base from '../../eslint.config.mjs';
 
-export default [...base];
+// npm-package/ is the generated bundle (scripts/build-package.mjs).
+export default [...base, { ignores: ['npm-package/**'] }];

@@ -3,19 +3,27 @@
  * ingests synthetic samples in two experiences, closes them, waits for the trainer's versions,
  * predicts with the served version and prints the versions.
  *
- * Start the services first: one process serving the trainer, encoder and evaluator on one address
- * (the embedded stack), then, from the repository root:
+ * Start the services first (`npx mneme up --serve`: the trainer, encoder and evaluator on one
+ * address), then, from the repository root:
  *
  *   node --conditions=@mneme/source --import tsx libs/client/examples/quickstart.ts --address 127.0.0.1:50051
  *
- * `--model <id>` picks another model id (default `quickstart-<time>`, so reruns do not collide).
+ * `--trainer`, `--encoder` and `--evaluator` give one address per service instead (all three, and
+ * no --address). `--model <id>` picks another model id (default `quickstart-<time>`, so reruns do
+ * not collide). libs/client/src/packed-client.spec.ts runs this file against the packed package.
  */
 import { parseArgs } from 'node:util';
 // Integrators import from '@mneme/client'; inside its own project the example imports the source.
-import { connect, MnemeError, type SampleInput } from '../src/index.js';
+import { connect, MnemeError, type SampleInput, type ServiceAddresses } from '../src/index.js';
 
-const { values } = parseArgs({ options: { address: { type: 'string', default: '127.0.0.1:50051' }, model: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { address: { type: 'string' }, trainer: { type: 'string' }, encoder: { type: 'string' }, evaluator: { type: 'string' }, model: { type: 'string' } },
+});
 const modelId = values.model ?? `quickstart-${Date.now().toString(36)}`;
+const { address, trainer, encoder, evaluator } = values;
+const perService = trainer !== undefined || encoder !== undefined || evaluator !== undefined;
+// Passed on as given: connect() checks the combination and names what is missing or given twice.
+const addresses = (perService ? { address, trainer, encoder, evaluator } : { address: address ?? '127.0.0.1:50051' }) as unknown as ServiceAddresses;
 
 /** Two well-separated classes; experience 1 shifts the second feature (a mild domain drift). */
 function syntheticSamples(experience: number, count: number): SampleInput[] {
@@ -26,7 +34,7 @@ function syntheticSamples(experience: number, count: number): SampleInput[] {
   });
 }
 
-const mneme = await connect(values.address);
+const mneme = await connect(addresses);
 try {
   const created = await mneme.createModel({ modelId, base: 'mlp:4-8', labels: ['a', 'b'], strategy: 'naive', seed: 1 });
   console.log(`created ${created.modelId} version ${created.version}`);

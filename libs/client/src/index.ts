@@ -1,7 +1,8 @@
 /** Typed gRPC client for integrators: ingest samples, predict, read metrics, list and promote model versions. */
 export { connect, MAX_INGEST_CHUNK, MnemeClient } from './mneme-client.js';
 export { tokenFromEnv } from '@mneme/rpc';
-export type { ConnectOptions, ServiceAddresses } from './mneme-client.js';
+export type { ConnectOptions } from './mneme-client.js';
+export type { PerServiceAddresses, ServiceAddresses, SingleAddress } from './service-addresses.js';
 export type {
   AccuracyMatrix,
   CreateModelOptions,

@@ -15,6 +15,7 @@ import type {
   VersionInfo,
 } from './client-types.js';
 import { ExperienceCounts } from './experience-counts.js';
+import { resolveAddresses, type ResolvedAddresses, type ServiceAddresses } from './service-addresses.js';
 import { SCENARIOS, toInput, toTrainingSample, versionInfo } from './wire-conversions.js';
 
 const UNLEARNING: Readonly<Partial<Record<Unlearning, ForgetResult['unlearning']>>> = {
@@ -22,9 +23,6 @@ const UNLEARNING: Readonly<Partial<Record<Unlearning, ForgetResult['unlearning']
   [Unlearning.UNLEARNING_RETRAINED]: 'retrained',
   [Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT]: 'excluded',
 };
-
-/** Where the services listen, as `host:port`; one address may serve all of them (`mneme up`). */
-export type ServiceAddresses = string | { readonly trainer: string; readonly encoder: string; readonly evaluator: string };
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -51,15 +49,19 @@ export interface ConnectOptions {
 export const MAX_INGEST_CHUNK = 10_000;
 
 /**
- * Connects to a mneme deployment and resolves once every service accepts connections.
+ * Connects to a mneme deployment and resolves once every service accepts connections. Give one
+ * address for every service (the embedded stack of `mneme up`, or a gateway), as a string or
+ * `{ address }`, or one per service as `{ trainer, encoder, evaluator }`.
+ * @throws MnemeError `invalid-argument` naming what is missing or wrong in the addresses
  * @throws MnemeError `unavailable` naming the service that could not be reached
- * @example const mneme = await connect('127.0.0.1:50051');
+ * @example const mneme = await connect({ address: '127.0.0.1:50051' });
+ * @example const mneme = await connect({ trainer: 'trainer:50051', encoder: 'encoder:50051', evaluator: 'evaluator:50051' });
  */
 export async function connect(addresses: ServiceAddresses, options: ConnectOptions = {}): Promise<MnemeClient> {
-  const at = typeof addresses === 'string' ? { trainer: addresses, encoder: addresses, evaluator: addresses } : addresses;
+  const at = resolveAddresses(addresses);
   const token = options.token ?? tokenFromEnv();
   const factory = { ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }), tls: options.tls, ...(token ? { token } : {}) };
-  const client = new MnemeClient(
+  const client = createMnemeClient(
     createClient(TrainerServiceClient, at.trainer, factory),
     createClient(EncoderServiceClient, at.encoder, factory),
     createClient(EvaluatorServiceClient, at.evaluator, factory),
@@ -68,13 +70,33 @@ export async function connect(addresses: ServiceAddresses, options: ConnectOptio
   const readyMs = options.readyTimeoutMs ?? 10_000;
   if (readyMs > 0) {
     try {
-      await client.waitForReady(at, readyMs);
+      await waitForReady(client, at, readyMs);
     } catch (err) {
       client.close();
       throw err;
     }
   }
   return client;
+}
+
+type ServiceClient = TrainerServiceClient | EncoderServiceClient | EvaluatorServiceClient;
+
+/** Set by the class's static block: {@link connect} builds clients while the constructor stays private (out of the public types). */
+let createMnemeClient: (trainer: TrainerServiceClient, encoder: EncoderServiceClient, evaluator: EvaluatorServiceClient, settings: CallSettings) => MnemeClient;
+/** Likewise: the service channels, to wait until each one is connected. */
+let channelsOf: (client: MnemeClient) => Record<keyof ResolvedAddresses, ServiceClient>;
+
+/** Resolves once every service channel is connected. */
+async function waitForReady(client: MnemeClient, at: ResolvedAddresses, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const channels = channelsOf(client);
+  const ready = (name: keyof ResolvedAddresses) =>
+    new Promise<void>((resolve, reject) =>
+      channels[name].waitForReady(deadline, (err) =>
+        err ? reject(new MnemeError('unavailable', `cannot reach the ${name} service at ${at[name]} within ${timeoutMs} ms: ${err.message}`, { cause: err })) : resolve(),
+      ),
+    );
+  await Promise.all([ready('trainer'), ready('encoder'), ready('evaluator')]);
 }
 
 /**
@@ -86,8 +108,13 @@ export async function connect(addresses: ServiceAddresses, options: ConnectOptio
 export class MnemeClient {
   private readonly counts = new ExperienceCounts();
 
-  /** @internal use {@link connect} */
-  constructor(
+  static {
+    createMnemeClient = (trainer, encoder, evaluator, settings) => new MnemeClient(trainer, encoder, evaluator, settings);
+    channelsOf = (client) => ({ trainer: client.trainer, encoder: client.encoder, evaluator: client.evaluator });
+  }
+
+  /** Use {@link connect}. */
+  private constructor(
     private readonly trainer: TrainerServiceClient,
     private readonly encoder: EncoderServiceClient,
     private readonly evaluator: EvaluatorServiceClient,
@@ -247,16 +274,6 @@ export class MnemeClient {
     this.trainer.close();
     this.encoder.close();
     this.evaluator.close();
-  }
-
-  /** @internal Resolves once every service channel is connected. */
-  async waitForReady(at: { trainer: string; encoder: string; evaluator: string }, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const ready = (name: string, client: TrainerServiceClient | EncoderServiceClient | EvaluatorServiceClient, address: string) =>
-      new Promise<void>((resolve, reject) =>
-        client.waitForReady(deadline, (err) => (err ? reject(new MnemeError('unavailable', `cannot reach the ${name} service at ${address} within ${timeoutMs} ms: ${err.message}`, { cause: err })) : resolve())),
-      );
-    await Promise.all([ready('trainer', this.trainer, at.trainer), ready('encoder', this.encoder, at.encoder), ready('evaluator', this.evaluator, at.evaluator)]);
   }
 }
 
