@@ -55,6 +55,8 @@ describe('mneme help', () => {
     expect(env).toContain('MNEME_PROMPT_POOL_ADDRESS');
     expect(env).toMatch(/MNEME_MAX_POOL_FLOATS \(default: 8388608\)/);
     expect(env).toContain('MNEME_TLS_CERT');
+    // A service's own variables too, under its name.
+    expect(env).toMatch(/encoder only:\n {2}MNEME_ENCODER_MAX_BATCH \(default: 64\)/);
   });
 
   it('mneme strategies prints the same blocks; mneme strategies <name> one of them', async () => {

@@ -3,7 +3,7 @@ import { BENCHMARKS } from '@mneme/benchmarks';
 import { LOGGERS } from '@mneme/experiment-log';
 import { STRATEGIES } from '@mneme/methods';
 import { describeServiceVariables } from '@mneme/service-runtime';
-import { SERVICE_FACTORIES } from '@mneme/stack';
+import { describeOwnServiceVariables, SERVICE_FACTORIES } from '@mneme/stack';
 import { Command, Option } from 'commander';
 import { THREADS_HELP } from './commands/engine-options.js';
 import { importModelCommand } from './commands/import-model.js';
@@ -124,7 +124,14 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run one service, configured from the environment (the container entry point)')
     .argument('<name>', `service: ${Object.keys(SERVICE_FACTORIES).join(', ')}`)
-    .addHelpText('after', `\nEnvironment (read at start; a bad value stops the service with a message naming it):\n${indent(describeServiceVariables('text'), 2)}\n`)
+    .addHelpText(
+      'after',
+      [
+        `\nEnvironment (read at start; a bad value stops the service with a message naming it):\n${indent(describeServiceVariables('text'), 2)}`,
+        ...Object.entries(describeOwnServiceVariables('text')).map(([service, text]) => `\n${service} only:\n${indent(text, 2)}`),
+        '',
+      ].join('\n'),
+    )
     .action(serveCommand);
 
   return program;

@@ -1,5 +1,5 @@
 /** The composition root: every service by name (the embedded stack of `mneme up`, `mneme serve <name>`) and the stream benchmark that drives it. */
-export { SERVICE_FACTORIES, serviceFactory } from './service-factories.js';
+export { describeOwnServiceVariables, SERVICE_FACTORIES, serviceFactory } from './service-factories.js';
 export type { ServiceFactory } from './service-factories.js';
 export { startStack } from './start-stack.js';
 export type { RunningStack, StackOptions } from './start-stack.js';

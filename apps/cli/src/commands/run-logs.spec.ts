@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
 import { EVENT_FILE_PREFIX, EVENT_FILE_VERSION, readEventFile, scalarsByTag } from '@mneme/experiment-log';
+import { readRunReport } from '@mneme/report';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../program.js';
 import { defaultLogDir } from './run-logs.js';
@@ -35,7 +36,8 @@ describe('mneme run --log', () => {
     const logs = join(dir, 'results', 'naive.logs');
     expect(printed.join('\n')).toContain(`wrote experiment logs (csv, tensorboard, jsonl) to ${logs}, a folder per seed (tensorboard --logdir ${logs})`);
     expect(readdirSync(logs).sort()).toEqual(['seed-0', 'seed-1']);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { matrix: number[][][]; acc: { mean: number } };
+    const report = readRunReport(out);
+    const matrix = report.seeds[1]!.matrix as number[][];
     const run = join(logs, 'seed-1');
 
     // 5 experiences × 200 samples in batches of 10: 100 steps, each with naive's loss.
@@ -50,7 +52,7 @@ describe('mneme run --log', () => {
     const evaluations = csvRows(join(run, 'evaluations.csv'));
     expect(evaluations[0]).toEqual(['after', 'step', 'mean_seen_accuracy', 'exp_0', 'exp_1', 'exp_2', 'exp_3', 'exp_4']);
     // The rows are the report's accuracy matrix for this seed.
-    expect(evaluations.slice(1).map((r) => r.slice(3).map(Number))).toEqual(report.matrix[1]);
+    expect(evaluations.slice(1).map((r) => r.slice(3).map(Number))).toEqual(matrix);
     expect(evaluations.slice(1).map((r) => Number(r[1]))).toEqual([20, 40, 60, 80, 100]);
     const summary = csvRows(join(run, 'summary.csv'));
     expect(summary[1]!.slice(0, 3)).toEqual(['split-mnist-mini', 'naive', '1']);
@@ -68,7 +70,7 @@ describe('mneme run --log', () => {
     expect(events[0]!.fileVersion).toBe(EVENT_FILE_VERSION);
     const scalars = scalarsByTag(events);
     expect(scalars.get('train/loss')?.map((p) => p.value)).toEqual(losses.map((l) => Math.fround(l)));
-    for (let j = 0; j < 5; j++) expect(scalars.get(`eval/accuracy/exp_${j}`)?.map((p) => p.value)).toEqual(report.matrix[1]!.map((row) => Math.fround(row[j]!)));
+    for (let j = 0; j < 5; j++) expect(scalars.get(`eval/accuracy/exp_${j}`)?.map((p) => p.value)).toEqual(matrix.map((row) => Math.fround(row[j]!)));
     expect(scalars.get('eval/ACC')?.at(-1)).toEqual({ step: 100, value: Math.fround(Number(summary[1]![3])) });
     for (const tag of ['eval/BWT', 'eval/FWT', 'eval/forgetting', 'run/wall_s']) expect(scalars.get(tag), tag).toHaveLength(1);
   }, 120_000);
