@@ -80,11 +80,11 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   if (lr !== undefined) Object.assign(settings, { learningRate: lr });
   if (epochs !== undefined) Object.assign(settings, { epochs, jointEpochs: epochs });
   if (batchSize !== undefined) Object.assign(settings, { batchSize });
-  const engine = await Engine.create(cliEngineOptions(o.threads));
-  const executor = createExecutor(engine);
   // Seeds first..first+n-1, so long runs can be split into one process per seed.
   const firstSeed = o.firstSeed === undefined ? 0 : Number(o.firstSeed);
   if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new InvalidArgumentError(`--first-seed must be a non-negative integer, got '${o.firstSeed}'`);
+  const engine = await Engine.create(cliEngineOptions(o.threads));
+  const executor = createExecutor(engine);
   const seeds = [...Array(seedCount).keys()].map((k) => firstSeed + k);
   const started = performance.now();
   const bar = new SingleBar({
