@@ -69,7 +69,7 @@ function counting(real: Executor): Executor & { forwards: number } {
     },
     lossAndGradients: (...args: Parameters<Executor['lossAndGradients']>) => real.lossAndGradients(...args),
     trainStep: (...args: Parameters<Executor['trainStep']>) => real.trainStep(...args),
-    virtualStep: (...args: Parameters<Executor['virtualStep']>) => real.virtualStep(...args),
+    ...(real.virtualStep === undefined ? {} : { virtualStep: real.virtualStep.bind(real) }),
   };
   return c;
 }

@@ -15,10 +15,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { clinc150Benchmark, seedStatistic } from '@mneme/benchmarks';
+import { clinc150Benchmark, seedStatistic, strategyEpochs } from '@mneme/benchmarks';
 import { createExecutor, Engine } from '@mneme/engine';
 import type { MetricValue } from '@mneme/metrics';
-import { strategyFactory, type ExperiencePlan } from '@mneme/methods';
+import { strategyCapabilities, strategyFactory, type ExperiencePlan } from '@mneme/methods';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -91,13 +91,14 @@ for (const name of strategies) {
     const built = await clinc150Benchmark.build({ seed, settings, executor });
     const d = built.classifier.inputSize;
     const plan = reduce(built.plan, d);
+    const runEpochs = strategyEpochs(strategyCapabilities(base), settings);
     const strategy = strategyFactory(base)({
       executor,
       classifier: built.classifier,
       optimizer: settings.optimizer,
       learningRate: settings.learningRate,
       batchSize,
-      epochs: base === 'joint' ? settings.jointEpochs : settings.epochs,
+      epochs: runEpochs.strategy,
       seed,
       options,
       ...(built.text === undefined ? {} : { text: built.text }),
@@ -110,7 +111,7 @@ for (const name of strategies) {
       const info = { index: e.index, classes: e.classes };
       let t = performance.now();
       await strategy.beginExperience(info);
-      for (let epoch = 0; epoch < (base === 'joint' ? 1 : epochs); epoch++) for (const b of e.batches()) await strategy.learn({ ...b, experience: e.index });
+      for (let epoch = 0; epoch < runEpochs.loop; epoch++) for (const b of e.batches()) await strategy.learn({ ...b, experience: e.index });
       await strategy.endExperience(info);
       trainMs += performance.now() - t;
       t = performance.now();

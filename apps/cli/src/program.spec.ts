@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from './program.js';
 import { strategyDefaultsLines } from './report/format-report.js';
+import { NAMED_STRATEGY_FLAGS, namedFlagOptions, strategiesReading, UP_STRATEGY_FLAGS } from './strategy-flags.js';
 
 /** What `mneme <args>` writes to stdout when it only prints help. */
 async function helpOf(...args: string[]): Promise<string> {
@@ -38,6 +39,28 @@ describe('mneme help', () => {
     expect(help).toContain('  naive: takes no options');
     expect(help).toMatch(/ {2}clinc150, clinc150-task, clinc150-val, text:\n {4}er +--lr 0\.01\n/);
     expect(help).toMatch(/ expanding-head +--set rows=mean\n +chosen on clinc150-val/);
+  });
+
+  it('mneme run --help describes its named strategy flags from the option schemas (the strategies reading each key)', async () => {
+    const help = (await helpOf('run', '--help')).replace(/\s+/g, ' ');
+    for (const { flag, key } of NAMED_STRATEGY_FLAGS) {
+      const readers = strategiesReading(key);
+      expect(readers.length, flag).toBeGreaterThan(0);
+      expect(help).toContain(`--${flag} <`);
+      expect(help).toContain(`--set ${key}=… of ${readers.map(([name]) => name).join(', ')}: ${readers[0]![1].description}`);
+    }
+    expect(help).toContain('--acquisition <least-confidence|margin|entropy|random>');
+    expect(help).toMatch(/--memory <integer> --set memory=… of er, mir, curriculum, active/);
+    const up = (await helpOf('up', '--help')).replace(/\s+/g, ' ');
+    expect(up).toContain('--memory <integer> --set memory=…');
+    expect(up).not.toContain('--top-k');
+    expect(UP_STRATEGY_FLAGS.map((f) => f.flag)).toEqual(['memory']);
+  });
+
+  it('the named strategy flags set the same keys as --set', () => {
+    expect(namedFlagOptions({ memory: '200', topK: '3', acquisition: 'margin' })).toEqual({ memory: '200', topK: '3', acquisition: 'margin' });
+    // `mneme up` reads only --memory.
+    expect(namedFlagOptions({ memory: '200', topK: '3' }, UP_STRATEGY_FLAGS)).toEqual({ memory: '200' });
   });
 
   it('mneme --version prints the CLI package version', async () => {

@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { strategiesCommand } from './commands/strategies.js';
 import { upCommand } from './commands/up.js';
 import { strategyHelp } from './help.js';
+import { namedFlagOption } from './strategy-flags.js';
 import { cliVersion } from './version.js';
 
 
@@ -39,11 +40,12 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'passes over each experience (default: 1 for online benchmarks)')
     .option('--batch-size <n>', "incoming batch size (default: the benchmark's)")
     .option('--threads <n>', THREADS_HELP)
-    .option('--memory <n>', 'replay memory size in samples (er, mir)')
-    .option('--candidates <n>', 'MIR: random memory candidates C')
-    .option('--top-k <n>', 'MIR: candidates replayed k')
-    .option('--budget <fraction>', 'active: labelling budget per experience')
-    .option('--acquisition <name>', 'active: least-confidence, margin, entropy or random')
+    // Aliases of --set kept for existing command lines; their help is read from the option schemas.
+    .option(...namedFlagOption('memory'))
+    .option(...namedFlagOption('candidates'))
+    .option(...namedFlagOption('top-k'))
+    .option(...namedFlagOption('budget'))
+    .option(...namedFlagOption('acquisition'))
     .option('--set <key=value>', 'any other strategy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--data-dir <dir>', 'prepared data sets (default: MNEME_DATA_DIR or ../shared/data)')
     .option('--data <dir>', 'text benchmark: a folder of .jsonl/.csv files (text, label, optional split)')
@@ -90,7 +92,7 @@ export function buildProgram(): Command {
     .option('--threads <n>', THREADS_HELP)
     .option('--strategy <name>', 'strategy of the streamed model', 'mir')
     .option('--seed <n>', 'seed of the model and the scenario', '0')
-    .option('--memory <n>', 'replay memory size in samples (er, mir)')
+    .option(...namedFlagOption('memory'))
     .option('--set <key=value>', 'any other strategy option (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--out <file.json>', 'write the run report as JSON (and an SVG heatmap beside it)')
     .option('--report', 'also write the HTML report beside --out (<name>.html)')

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DistillerServiceService, JobState, type DistillationSpec, type EventHeader, type DistillNetworkSpec, type ExperienceRef, type ModelRef, type RealSamples } from '@mneme/contracts';
 import { consumeEvents, FileAppliedEvents, type Subscription } from '@mneme/events';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
-import { Distiller, mlpDistillNetwork, type DistilledSet } from '@mneme/methods';
+import { Distiller, mlpDistillNetwork, STRATEGY_CAPABILITIES, type DistilledSet } from '@mneme/methods';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
 import { DEFAULT_SERVICE_LIMITS, eventTenant, experienceIndexProblems, idListProblems, idProblems, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule, deadLetterCounter } from '@mneme/service-runtime';
@@ -193,9 +193,9 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             const jobId = `experience-closed-${event.header!.eventId}`;
             if (jobs.get(jobId) !== undefined) return;
             await checkEventTenant(event.header!);
-            // A `distill` model's trainer asks for its set itself, with its own network and settings.
+            // A model whose strategy distils itself (`distill`): its trainer asks for its set, with its own network and settings.
             const record = await models.findModel(event.header!.modelId).catch(() => undefined);
-            if (record?.strategy.name === 'distill') return;
+            if (record !== undefined && STRATEGY_CAPABILITIES[record.strategy.name]?.distillsItself === true) return;
             // A text model's samples were never buffered (see above): there is nothing to distil.
             if (record !== undefined && !record.base.startsWith('mlp:')) return;
             // A count or index past the limits never comes true: waiting for it would hold the model's later events back.

@@ -1,6 +1,6 @@
 import type { Prediction } from '@mneme/contracts';
 import type { Executor } from '@mneme/execution';
-import { Classifier, softmaxRows, type StrategyState } from '@mneme/methods';
+import { Classifier, softmaxRows, strategyCapabilities, type StrategyState } from '@mneme/methods';
 import { classifierOf } from '@mneme/streaming';
 import type { ModelRuntime } from '@mneme/service-runtime';
 
@@ -14,23 +14,16 @@ export interface LabelScorer {
 }
 
 /**
- * Strategies whose whole predictor is one MLP classifier over the features, saved as the state's
- * parameters: their class probabilities are the softmax of that classifier's logits, which is what
- * `predict` takes the arg-max of. The others (task heads, expanding heads, adapters, kNN votes)
- * predict in ways a softmax of one head would misreport.
- */
-const SINGLE_HEAD = new Set(['naive', 'joint', 'er', 'mir', 'curriculum', 'active']);
-
-/**
- * A scorer for a restored version. Single-head strategies get softmax probabilities from the
- * classifier's logits (one forward pass, the same one `predict` runs); every other strategy, and
+ * A scorer for a restored version. Strategies whose whole predictor is one MLP classifier over the
+ * features (the `softmaxHead` capability) get softmax probabilities from the classifier's logits (one forward pass, the same one `predict` runs); every other strategy, and
  * any task-restricted prediction, falls back to `strategy.predict`: the predicted label with
- * probability 1 (documented on the Predict response as uncalibrated).
+ * probability 1 (documented on the Predict response as uncalibrated): task heads, expanding heads,
+ * adapters and kNN votes predict in ways a softmax of one head would misreport.
  */
 export function labelScorer(runtime: ModelRuntime, state: StrategyState, labels: readonly string[], executor: Executor): LabelScorer {
   // The version's labels: the classes it learned, which may be more than were declared.
   const classes = labels.length;
-  const head = SINGLE_HEAD.has(runtime.record.strategy.name) ? classifierFor(runtime, state, executor) : undefined;
+  const head = strategyCapabilities(runtime.record.strategy.name).softmaxHead ? classifierFor(runtime, state, executor) : undefined;
   return {
     async score(features, taskId, tokens) {
       if (head !== undefined && taskId === undefined && head.classes === classes) {

@@ -4,7 +4,7 @@ import type { FileModelStore, VersionRecord } from '@mneme/model-store';
 import { createClient, TENANT_METADATA_KEY, unary, type CallSettings, type ClientTls, type Logger } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
-import { ownerOf, poolOfState, POOL_STRATEGIES, type ModelPool } from '@mneme/service-runtime';
+import { ownerOf, poolOfState, promptPoolOf, type ModelPool } from '@mneme/service-runtime';
 
 /** Publishes the prompt pool of every saved version of a prompt model (L2P, DualPrompt, CODA-Prompt). */
 export interface PoolPublisher {
@@ -57,8 +57,9 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
       if (address === undefined) return;
       if (prompted.get(version.modelId) === false) return;
       const record = await options.store.getModel(version.modelId);
-      prompted.set(version.modelId, POOL_STRATEGIES.has(record.strategy.name));
-      if (!POOL_STRATEGIES.has(record.strategy.name)) return;
+      const hasPool = promptPoolOf(record.strategy.name) !== undefined;
+      prompted.set(version.modelId, hasPool);
+      if (!hasPool) return;
       const pool = poolOfState(record, await options.store.loadVersionState(version.modelId, version.version));
       if (pool === undefined) return;
       client ??= createClient(PromptPoolServiceClient, address, { tls: options.tls, token: options.token });

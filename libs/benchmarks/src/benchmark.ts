@@ -11,7 +11,7 @@ export interface BenchmarkSettings {
   readonly optimizer: OptimizerSpec;
   /** Hidden widths of the trained MLP; `[]` is a linear head. */
   readonly hidden: readonly number[];
-  /** Passes of the joint (i.i.d.) reference over all data seen. */
+  /** Passes of offline strategies (the joint i.i.d. reference) over all data seen, at each experience's end. */
   readonly jointEpochs: number;
 }
 

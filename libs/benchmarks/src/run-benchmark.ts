@@ -1,9 +1,10 @@
 import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { meanSeenAccuracy, type ExperimentLogger } from '@mneme/experiment-log';
-import { runExperiment, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
+import { runExperiment, strategyCapabilities, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
 import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
 import { resolveRun, type AppliedStrategyDefaults } from './strategy-defaults.js';
+import { strategyEpochs } from './strategy-epochs.js';
 
 /** Options of {@link runBenchmark}. */
 export interface RunBenchmarkOptions {
@@ -93,6 +94,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     ...(options.options === undefined ? {} : { options: options.options }),
   });
   const { settings } = resolved;
+  const epochs = strategyEpochs(strategyCapabilities(options.strategy), settings);
   const results: ExperimentResult[] = [];
   const wall: number[] = [];
   const descriptions: StrategyDescription[] = [];
@@ -121,18 +123,18 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       optimizer: settings.optimizer,
       learningRate: settings.learningRate,
       batchSize: settings.batchSize,
-      epochs: options.strategy === 'joint' ? settings.jointEpochs : settings.epochs,
+      epochs: epochs.strategy,
       seed,
       options: resolved.options,
       ...(built.text === undefined ? {} : { text: built.text }),
       ...(options.indexFactory === undefined ? {} : { indexFactory: options.indexFactory }),
     });
-    const totalBatches = built.plan.reduce((n, e) => n + [...e.batches()].length, 0) * settings.epochs;
+    const totalBatches = built.plan.reduce((n, e) => n + [...e.batches()].length, 0) * epochs.loop;
     const { logger } = options;
     logger?.runStart({ benchmark: benchmark.name, strategy: options.strategy, seed, settings: { ...settings }, options: resolved.options });
     let step = 0;
     const result = await runExperiment(strategy, built.plan, {
-      epochs: options.strategy === 'joint' ? 1 : settings.epochs,
+      epochs: epochs.loop,
       onProgress: (event) => {
         if (event.kind === 'batch') {
           step += 1;

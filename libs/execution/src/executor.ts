@@ -82,7 +82,7 @@ export interface VirtualStepSpec {
   trainable?: readonly string[];
 }
 
-/** What a virtual step returns (MIR's interference scores are `after − before`). */
+/** What a virtual step returns (MIR's interference scores, for one, are `after − before`). */
 export interface VirtualStepResult {
   readonly incomingLoss: number;
   /** Per-sample candidate losses at w. */
@@ -147,11 +147,17 @@ export interface Executor {
   lossAndGradients(model: Model, feeds: Feeds, request: GradientRequest): Promise<GradientResult>;
   /** A fused train step (compiled per batch shape on first use). */
   trainStep(spec: TrainStepSpec): TrainStepRunner;
-  /** A virtual step for Maximally Interfered Retrieval. */
-  virtualStep(spec: VirtualStepSpec): VirtualStepRunner;
+  /**
+   * A lookahead compiled as one run: candidates' per-sample losses before and after an SGD step on
+   * an incoming batch, w′ = w − lr·∇L(incoming), never written back (Maximally Interfered Retrieval
+   * scores interference with it). Optional: it computes what {@link lossAndGradients} and two
+   * {@link forward} runs at w and w′ do (libs/methods' `composedVirtualStep`, which callers fall
+   * back to), in one run instead of three.
+   */
+  virtualStep?(spec: VirtualStepSpec): VirtualStepRunner;
   /**
    * MIR's virtual step, retrieval and update fused into one run. Optional: an executor without it
-   * (a wrapper, a remote engine) leaves callers on {@link virtualStep} followed by {@link trainStep}.
+   * (a wrapper, a remote engine) leaves callers on the virtual step followed by {@link trainStep}.
    */
   interferedReplayStep?(spec: InterferedReplayStepSpec): InterferedReplayStepRunner;
   /**

@@ -7,6 +7,7 @@ export { joint, JOINT_OPTIONS } from './joint.js';
 export { er, ER_DEFAULTS, ER_OPTIONS } from './er.js';
 export { mir, MIR_DEFAULTS, MIR_OPTIONS } from './mir.js';
 export { InterferedReplay, interferenceRunner, mostInterfered, topKIndices } from './interference.js';
+export { composedVirtualStep } from './composed-virtual-step.js';
 export type { Interference, ScoredRows } from './interference.js';
 export { ReservoirMemory } from './reservoir-memory.js';
 export type { MemoryBatch, MemorySample, MemorySnapshot, ReservoirMemoryOptions, SampleFilter } from './reservoir-memory.js';
@@ -72,7 +73,9 @@ export { knnHead, KNN_HEAD_DEFAULTS, KNN_HEAD_OPTIONS } from './knn-head.js';
 export { KnnMemory } from './knn-memory.js';
 export type { KnnMemoryBatch, KnnMemoryOptions, KnnMemorySnapshot, NeighbourRows, VoteOptions } from './knn-memory.js';
 export { ExactIndex } from './exact-index.js';
-export { STRATEGIES, STRATEGY_OPTIONS, strategyFactory, strategyOptions, strategyOptionsHelp } from './registry.js';
+export { STRATEGIES, STRATEGY_CAPABILITIES, STRATEGY_OPTIONS, STRATEGY_REGISTRY, strategyCapabilities, strategyFactory, strategyOptions, strategyOptionsHelp, strategyRegistration } from './registry.js';
+export type { StrategyRegistration } from './registry.js';
+export type { PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperiencePlan, ExperimentResult, ProgressEvent, RunOptions } from './run-experiment.js';
 export type {

@@ -1,7 +1,7 @@
 /**
  * MIR's scoring (Aljundi et al. 2019), the one implementation the `mir` strategy and the
  * replay-memory service's RetrieveInterfered both run: a virtual SGD step on the incoming batch
- * (one graph on the engine, nothing committed), each candidate scored by its loss after the step
+ * (one graph on the engine, else composed of generic verbs; nothing committed), each candidate scored by its loss after the step
  * minus its loss before, the k highest kept. {@link InterferedReplay} runs the same scoring and the
  * replay update as one graph where the executor offers it.
  */
@@ -9,6 +9,7 @@ import type { Executor, InterferedReplayStepRunner, OptimizerSpec, ParameterStor
 import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
+import { composedVirtualStep } from './composed-virtual-step.js';
 
 /** Labelled rows: `features` is `labels.length × width`, row-major; labels are class indices. */
 export interface ScoredRows {
@@ -34,9 +35,10 @@ export function topKIndices(scores: ArrayLike<number>, k: number): number[] {
   return order.slice(0, k);
 }
 
-/** The virtual-step runner of a classifier graph over a parameter store. */
+/** The virtual-step runner of a classifier graph over a parameter store: the executor's compiled one, else one composed of its generic verbs. */
 export function interferenceRunner(executor: Executor, model: Model, store: ParameterStore): VirtualStepRunner {
-  return executor.virtualStep({ model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store });
+  const spec = { model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store };
+  return executor.virtualStep?.(spec) ?? composedVirtualStep(executor, spec);
 }
 
 /**

@@ -42,7 +42,7 @@ describe('l2p on token inputs (tiny random BERT)', () => {
   beforeAll(async () => {
     const engine = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
     // Records every gradient request, to check what is differentiated.
-    executor = { ...engine, device: engine.device, forward: engine.forward.bind(engine), trainStep: engine.trainStep.bind(engine), virtualStep: engine.virtualStep.bind(engine), lossAndGradients: (m, f, r) => (requests.push(r), engine.lossAndGradients(m, f, r)) };
+    executor = { ...engine, device: engine.device, forward: engine.forward.bind(engine), trainStep: engine.trainStep.bind(engine), lossAndGradients: (m, f, r) => (requests.push(r), engine.lossAndGradients(m, f, r)) };
     fixture = await tinyText(executor);
   });
 

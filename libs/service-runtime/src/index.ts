@@ -21,7 +21,7 @@ export type { ModelRuntime } from './models/model-runtime.js';
 export { InputFeaturizer } from './models/input-featurizer.js';
 export { labelLimitProblem, labelNameProblem } from './models/label-names.js';
 export { StoreClassifiers } from './models/store-classifiers.js';
-export { POOL_STRATEGIES, poolOfState, withPool } from './models/model-pool.js';
+export { poolOfState, promptPoolOf, withPool } from './models/model-pool.js';
 export type { ModelPool, ServedPoolValues } from './models/model-pool.js';
 export { ServedPools } from './models/served-pools.js';
 export type { ClassifierSource, ResolvedClassifier } from './models/classifier-source.js';

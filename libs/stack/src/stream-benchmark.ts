@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { benchmarkByName, DEFAULT_ENCODER, resolveRun, type AppliedStrategyDefaults, type BenchmarkSettings } from '@mneme/benchmarks';
+import { benchmarkByName, DEFAULT_ENCODER, resolveRun, strategyEpochs, type AppliedStrategyDefaults, type BenchmarkSettings } from '@mneme/benchmarks';
 import {
   EvaluatorServiceClient,
   ScenarioKind,
@@ -10,6 +10,7 @@ import {
 } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
+import { strategyCapabilities } from '@mneme/methods';
 import { createClient, unary, type ClientTls } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { toWire } from '@mneme/wire';
@@ -134,8 +135,8 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
             'batch-size': String(settings.batchSize),
             lr: String(settings.learningRate),
             optimizer: settings.optimizer.kind,
-            // As `mneme run`: joint retrains for its own epochs; other offline trainers take the benchmark's.
-            epochs: String(options.strategy === 'joint' ? settings.jointEpochs : settings.epochs),
+            // As `mneme run`: an offline strategy (joint) retrains for its own epochs; the others take the benchmark's.
+            epochs: String(strategyEpochs(strategyCapabilities(options.strategy), settings).strategy),
           },
         },
         // No labels declared: the model learns its classes as samples with new labels arrive.

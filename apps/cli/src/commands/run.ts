@@ -5,6 +5,7 @@ import { strategyFactory } from '@mneme/methods';
 import { vectorIndexFactory } from '@mneme/vector-index';
 import { SingleBar } from 'cli-progress';
 import { formatReport } from '../report/format-report.js';
+import { namedFlagOptions } from '../strategy-flags.js';
 import { cliEngineOptions } from './engine-options.js';
 import { runLogsOf } from './run-logs.js';
 
@@ -53,11 +54,7 @@ export const positive = (name: string, value: string | undefined, integer = true
 
 /** Strategy options from the named flags and `--set key=value`. */
 function strategyOptions(o: RunCommandOptions): Record<string, string> {
-  const options: Record<string, string> = {};
-  for (const [flag, key] of [['memory', 'memory'], ['candidates', 'candidates'], ['topK', 'topK'], ['budget', 'budget'], ['acquisition', 'acquisition']] as const) {
-    const value = o[flag];
-    if (value !== undefined) options[key] = value;
-  }
+  const options = namedFlagOptions(o);
   for (const pair of o.set) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${pair}'`);

@@ -8,6 +8,7 @@ import { processLogger } from '@mneme/rpc';
 import { limitsFromEnv, requestCounts } from '@mneme/service-runtime';
 import { SERVICE_FACTORIES, startStack, streamBenchmark, type StreamBenchmarkResult } from '@mneme/stack';
 import { strategyDefaultsLines } from '../report/format-report.js';
+import { namedFlagOptions, UP_STRATEGY_FLAGS } from '../strategy-flags.js';
 import { cliEngineOptions } from './engine-options.js';
 import { positive } from './run.js';
 import { upAuth, type UpAuthOptions } from './up-auth.js';
@@ -66,8 +67,7 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const services = o.services === undefined ? Object.keys(SERVICE_FACTORIES) : o.services.split(',').map((s) => s.trim());
   const unknown = services.filter((s) => !(s in SERVICE_FACTORIES));
   if (unknown.length > 0) throw new InvalidArgumentError(`--services: unknown ${unknown.join(', ')}; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
-  const options: Record<string, string> = {};
-  if (o.memory !== undefined) options['memory'] = o.memory;
+  const options = namedFlagOptions(o, UP_STRATEGY_FLAGS);
   for (const pair of o.set) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new InvalidArgumentError(`--set expects key=value, got '${pair}'`);

@@ -3,9 +3,6 @@ import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import type { TextInputs } from '@mneme/methods';
 import { ENCODER_IO } from '@mneme/models';
 
-/** Strategies that run the frozen encoder on token ids themselves when their model takes text. */
-export const TOKEN_LEVEL_STRATEGIES: ReadonlySet<string> = new Set(['l2p', 'dual-prompt', 'coda-prompt']);
-
 /**
  * Token ids of the samples a trainer's loop has read, by log position (the strategies' sample ids).
  * The trainer logs each sample's token ids beside its features and remembers them here as the loop

@@ -1,11 +1,18 @@
 import type { PoolSpec } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
-import { L2P_DEFAULTS, L2P_POOL_SALT, POOL_PARAMS, prefixPoolOf, withPrefixPool, type PoolTensor, type StrategyState } from '@mneme/methods';
+import { L2P_DEFAULTS, L2P_POOL_SALT, POOL_PARAMS, prefixPoolOf, strategyCapabilities, withPrefixPool, type PoolTensor, type PromptPoolMethod, type StrategyState } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { tensor } from '@mneme/tensor';
 
-/** Strategies whose prompts the prompt-pool service holds. */
-export const POOL_STRATEGIES: ReadonlySet<string> = new Set(['l2p', 'dual-prompt', 'coda-prompt']);
+/**
+ * The prompt pool a strategy's state holds, which the prompt-pool service keeps (its declared
+ * `promptPool` capability); undefined for a strategy without one.
+ *
+ * @throws InvalidArgumentError for an unknown strategy name
+ */
+export function promptPoolOf(strategy: string): PromptPoolMethod | undefined {
+  return strategyCapabilities(strategy).promptPool;
+}
 
 /** The prompt pool a model version holds: what the trainer publishes and the encoder serves. */
 export interface ModelPool {
@@ -28,18 +35,19 @@ export interface ModelPool {
  */
 export function poolOfState(record: ModelRecord, state: StrategyState): ModelPool | undefined {
   const name = record.strategy.name;
-  if (name === 'dual-prompt' || name === 'coda-prompt') {
+  const method = promptPoolOf(name);
+  if (method === 'dual-prompt' || method === 'coda-prompt') {
     const pool = prefixPoolOf(name, state);
     if (pool === undefined) return undefined;
     return {
-      spec: { poolSize: pool.size, promptLength: pool.rows, topN: name === 'dual-prompt' ? Math.min(1, pool.size) : pool.size, hiddenSize: pool.hidden, seed: record.seed >>> 0, method: name },
+      spec: { poolSize: pool.size, promptLength: pool.rows, topN: method === 'dual-prompt' ? Math.min(1, pool.size) : pool.size, hiddenSize: pool.hidden, seed: record.seed >>> 0, method },
       prompts: pool.prompts,
       keys: pool.keys,
       selectionCounts: new Array<number>(pool.size).fill(0),
       shared: pool.shared,
     };
   }
-  if (name !== 'l2p' || !state.params.has(POOL_PARAMS.prompts) || !state.params.has(POOL_PARAMS.keys)) return undefined;
+  if (method !== 'l2p' || !state.params.has(POOL_PARAMS.prompts) || !state.params.has(POOL_PARAMS.keys)) return undefined;
   const prompts = state.params.get(POOL_PARAMS.prompts);
   const [m, l, hidden] = prompts.shape as [number, number, number];
   const select = record.strategy.options['select'];
@@ -67,7 +75,7 @@ export interface ServedPoolValues {
  * @throws MnemeError (internal) when the served pool's geometry is not the state's
  */
 export function withPool(strategy: string, state: StrategyState, served: ServedPoolValues, what: string): StrategyState {
-  if (strategy !== 'l2p') {
+  if (promptPoolOf(strategy) !== 'l2p') {
     try {
       return withPrefixPool(strategy, state, served, what);
     } catch (err) {

@@ -1,9 +1,9 @@
 import type { Executor } from '@mneme/execution';
-import { strategyFactory, type DistillPort, type MemoryPort, type Strategy } from '@mneme/methods';
+import { strategyCapabilities, strategyFactory, type DistillPort, type MemoryPort, type Strategy } from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { classifierOf, defineModel, type ModelDefinition } from '@mneme/streaming';
 import { InputFeaturizer } from './input-featurizer.js';
-import { LoggedTokens, serviceTextInputs, TOKEN_LEVEL_STRATEGIES } from './logged-tokens.js';
+import { LoggedTokens, serviceTextInputs } from './logged-tokens.js';
 
 /** A model made runnable: its definition, input featurizer and a fresh strategy. */
 export interface ModelRuntime {
@@ -13,7 +13,7 @@ export interface ModelRuntime {
   /** Built with the declared labels as its classes; a restored version brings its own. */
   readonly strategy: Strategy;
   /**
-   * For a token-level strategy (l2p) on a text model: the token ids of the samples the trainer's loop
+   * For a token-level strategy (`inputs: 'tokens'`: l2p and the prefix-prompt methods) on a text model: the token ids of the samples the trainer's loop
    * read, which the strategy looks its batches up in (its predictions take `PredictOptions.tokens`).
    * Undefined for every other model.
    */
@@ -35,8 +35,8 @@ export async function buildModelRuntime(record: ModelRecord, executor: Executor,
   const definition = defineModel(record.base, record.strategy.options);
   const featurizer = await InputFeaturizer.create(definition.input, executor, modelsDir);
   const factory = strategyFactory(record.strategy.name);
-  // Only token-level strategies on text models see text inputs: the others stay feature-level, as before.
-  const tokens = TOKEN_LEVEL_STRATEGIES.has(record.strategy.name) && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
+  // Only token-level strategies (`inputs: 'tokens'`) on text models see text inputs: the others stay feature-level.
+  const tokens = strategyCapabilities(record.strategy.name).inputs === 'tokens' && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
   const strategy = factory({
     executor,
     // Batch ids are log positions: the trainer fills `tokens` as its loop reads the log.
