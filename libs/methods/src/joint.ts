@@ -127,7 +127,8 @@ export function joint(ctx: StrategyContext): Strategy {
     growClasses: (count: number) => net.growClasses(count),
     classCount: () => net.classes,
     predict: (x: Float32Array) => net.predict(x),
-    describe: (): StrategyDescription => ({ choices: { ...choices } }),
+    // Every sample seen is kept (for the retrains): a memory without a capacity.
+    describe: (): StrategyDescription => ({ memorySize: labels.length, choices: { ...choices } }),
     saveState: (): StrategyState => ({
       params: net.store.clone(),
       data: { features: features.map((f) => Array.from(f)), labels: [...labels], ids: [...ids], rng: rng.state(), choices: { ...choices } },

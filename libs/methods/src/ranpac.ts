@@ -339,7 +339,8 @@ export function ranpac(ctx: StrategyContext): Strategy {
       params = state.params.clone();
     },
     describe: (): StrategyDescription => ({
-      ...(memory === undefined ? {} : { memorySize: memory.size, memoryCapacity: options.capacity }),
+      // Without a kNN memory, the samples kept for exact unlearning (every one seen, by design: no capacity).
+      ...(memory === undefined ? { memorySize: [...kept.values()].reduce((n, s) => n + s.length, 0) } : { memorySize: memory.size, memoryCapacity: options.capacity }),
       choices: {
         projection,
         lambda: boundaryChoice.lambda ?? Number.NaN,

@@ -34,7 +34,10 @@ export interface LearnStats {
 
 /** Options of {@link Strategy.predict}. */
 export interface PredictOptions {
-  /** Task id for task-incremental prediction (restricts to that task's classes). */
+  /**
+   * Task id for task-incremental prediction: strategies that use it (task heads, the prompt
+   * strategies) predict only that task's classes; the others predict the same with or without it.
+   */
   readonly taskId?: number;
   /**
    * Token ids (`[CLS] … [SEP]`) of each row's text, for token-level strategies (l2p) on text

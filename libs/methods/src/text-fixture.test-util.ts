@@ -24,17 +24,17 @@ export const TINY: BertConfig = {
 export const SAMPLES = 24;
 export const CLASSES = 4;
 
-/** The benchmark on a random encoder of `config` (TINY by default). */
-export async function tinyText(executor: Executor, config: BertConfig = TINY): Promise<{ text: TextInputs; features: Float32Array; labels: Int32Array }> {
+/** The benchmark on a random encoder of `config` (TINY by default): `samples` texts (the first {@link SAMPLES} the same whatever the count). */
+export async function tinyText(executor: Executor, config: BertConfig = TINY, samples = SAMPLES): Promise<{ text: TextInputs; features: Float32Array; labels: Int32Array }> {
   const weights = randomBertWeights(config, 3);
   const embeddings = buildBertEmbeddings(config, weights);
   const encoder = buildBertEncoder(config, weights);
   const rng = Rng.seeded(5);
-  const labels = Int32Array.from({ length: SAMPLES }, (_, i) => i % CLASSES);
+  const labels = Int32Array.from({ length: samples }, (_, i) => i % CLASSES);
   const tokens = [...labels].map((c) => [1, ...Array.from({ length: 3 + rng.int(4) }, () => 4 + c * 8 + rng.int(8)), 2]);
   const h = config.hiddenSize;
-  const features = new Float32Array(SAMPLES * h);
-  for (let i = 0; i < SAMPLES; i++) {
+  const features = new Float32Array(samples * h);
+  for (let i = 0; i < samples; i++) {
     const t = tokens[i]!;
     const ids = tensor('int64', [1, t.length], BigInt64Array.from(t, BigInt));
     const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(embeddings, { [ENCODER_IO.inputIds]: ids, [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)) });
@@ -44,7 +44,7 @@ export async function tinyText(executor: Executor, config: BertConfig = TINY): P
     v.forEach((x, d) => (features[i * h + d] = x / norm));
   }
   const key = (rows: Float32Array, r: number) => Array.from(rows.subarray(r * h, (r + 1) * h)).join();
-  const byRow = new Map([...Array(SAMPLES).keys()].map((i) => [key(features, i), i]));
+  const byRow = new Map([...Array(samples).keys()].map((i) => [key(features, i), i]));
   const text: TextInputs = {
     embeddings,
     encoder,
