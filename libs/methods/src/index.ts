@@ -73,6 +73,7 @@ export { KnnMemory } from './knn-memory.js';
 export type { KnnMemoryBatch, KnnMemoryOptions, KnnMemorySnapshot, NeighbourRows, VoteOptions } from './knn-memory.js';
 export { ExactIndex } from './exact-index.js';
 export { STRATEGIES, STRATEGY_OPTIONS, strategyFactory, strategyOptions, strategyOptionsHelp } from './registry.js';
+export { endStep, learnStep } from './experience-steps.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperiencePlan, ExperimentResult, ProgressEvent, RunOptions } from './run-experiment.js';
 export type {
