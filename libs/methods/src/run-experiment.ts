@@ -55,11 +55,17 @@ export interface ExperimentResult {
  * forgetting, later ones for forward transfer). The untrained strategy is evaluated first, for
  * FWT's b_j. Task ids reach `predict` only in task-incremental plans.
  *
- * The loop drives the strategy exactly as the trainer service's stream loop does, so a benchmark
- * streamed through the services trains the same model: classes are indexed in order of first
- * arrival and the strategy grows before the first batch that holds a new one; an experience begins
- * at its first batch, told the classes of that batch, and ends told every class it held. A test
- * sample whose class has not arrived yet counts as wrong (the model cannot name it).
+ * The loop drives the strategy exactly as the trainer service's stream loop does (both take
+ * {@link learnStep} and {@link endStep}), so a benchmark streamed through the services trains the
+ * same model: classes are indexed in order of first arrival and the strategy grows before the first
+ * batch that holds a new one; an experience begins at its first batch, told the classes of that
+ * batch, and ends told every class it held. A test sample whose class has not arrived yet counts as
+ * wrong (the model cannot name it).
+ *
+ * It is not the stream loop over an in-memory source because a stream is one pass: here an
+ * experience is trained for `epochs` passes, each re-batched from its start and giving the same
+ * sample ids (strategies that collect samples dedupe by id), which a log of increasing positions
+ * without pass boundaries cannot express.
  */
 export async function runExperiment(strategy: Strategy, plan: readonly ExperiencePlan[], options: RunOptions = {}): Promise<ExperimentResult> {
   const epochs = options.epochs ?? 1;
