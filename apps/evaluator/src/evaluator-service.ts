@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { EvaluatorServiceService, type AccuracyRow, type ContinualMetrics, type EvaluationSample } from '@mneme/contracts';
 import { InvalidArgumentError } from '@mneme/errors';
 import { consumeEvents, FileAppliedEvents, newEventHeader, publishEvent, type Subscription } from '@mneme/events';
-import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
+import { describeDefinition, rowAccuracy } from '@mneme/metrics';
 import { FileModelStore, modelIdProblem, writeFileAtomic, type VersionRecord } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
 import { AccuracyLedger, type LedgerMetrics, type LedgerSnapshot } from '@mneme/streaming';
@@ -126,9 +126,7 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       for (const e of experiences) {
         const { features, tokens, labels } = await heldOutBatch(m, e);
         const predicted = await m.runtime.strategy.predict(features, { ...(taskIncremental ? { taskId: e } : {}), ...(tokens === undefined ? {} : { tokens }) });
-        let correct = 0;
-        predicted.forEach((p, i) => (correct += p >= 0 && p === classOf.get(labels[i]!) ? 1 : 0));
-        row.push(labels.length === 0 ? 0 : correct / labels.length);
+        row.push(rowAccuracy(predicted, labels, classOf).value);
       }
       if (version.trainedThrough < 0) m.ledger.setRandomInit(row);
       else m.ledger.setRow(version.trainedThrough, row);
@@ -246,15 +244,16 @@ function rowToWire(version: VersionRecord, row: number[]): AccuracyRow {
 }
 
 function metricsToWire(m: LedgerMetrics): ContinualMetrics {
-  const describe = (v: MetricValue) => {
-    const d = DEFINITIONS[v.definition];
-    return `${d.name}: ${d.formula} (${d.source})`;
-  };
   return {
     acc: m.acc.value,
     bwt: m.bwt.value,
     fwt: m.fwt.value,
     forgetting: m.forgetting.value,
-    definitions: { acc: describe(m.acc), bwt: describe(m.bwt), fwt: describe(m.fwt), forgetting: describe(m.forgetting) },
+    definitions: {
+      acc: describeDefinition(m.acc.definition),
+      bwt: describeDefinition(m.bwt.definition),
+      fwt: describeDefinition(m.fwt.definition),
+      forgetting: describeDefinition(m.forgetting.definition),
+    },
   };
 }

@@ -1,7 +1,7 @@
 import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { meanSeenAccuracy, type ExperimentLogger } from '@mneme/experiment-log';
 import { runExperiment, strategyCapabilities, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
-import { DEFINITIONS, type MetricValue } from '@mneme/metrics';
+import { describeDefinition, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
 import { resolveRun, type AppliedStrategyDefaults } from './strategy-defaults.js';
 import { strategyEpochs } from './strategy-epochs.js';
@@ -81,8 +81,7 @@ export function seedStatistic(values: readonly MetricValue[]): SeedStatistic {
   const xs = values.map((v) => v.value);
   const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
   const variance = xs.length < 2 ? 0 : xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
-  const def = DEFINITIONS[values[0]!.definition];
-  return { mean, std: Math.sqrt(variance), definition: `${def.name}: ${def.formula} (${def.source})` };
+  return { mean, std: Math.sqrt(variance), definition: describeDefinition(values[0]!.definition) };
 }
 
 /** Runs a strategy on a benchmark once per seed and summarises the runs. */

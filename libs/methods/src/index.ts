@@ -76,6 +76,7 @@ export { ExactIndex } from './exact-index.js';
 export { STRATEGIES, STRATEGY_CAPABILITIES, STRATEGY_OPTIONS, STRATEGY_REGISTRY, strategyCapabilities, strategyFactory, strategyOptions, strategyOptionsHelp, strategyRegistration } from './registry.js';
 export type { StrategyRegistration } from './registry.js';
 export type { PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
+export { endStep, learnStep } from './experience-steps.js';
 export { runExperiment } from './run-experiment.js';
 export type { ExperiencePlan, ExperimentResult, ProgressEvent, RunOptions } from './run-experiment.js';
 export type {

@@ -1,5 +1,6 @@
-import { accuracyMatrix, averageFinalAccuracy, averageForgetting, backwardTransfer, forwardTransfer, type MetricValue } from '@mneme/metrics';
-import { ClassIndex, growToFit } from './class-index.js';
+import { predictionHits, rowAccuracy, summariseMatrix, type MetricValue } from '@mneme/metrics';
+import { ClassIndex } from './class-index.js';
+import { endStep, learnStep } from './experience-steps.js';
 import type { Strategy } from './strategy.js';
 
 /** One experience of a feature-level scenario, as the loop consumes it. */
@@ -54,11 +55,17 @@ export interface ExperimentResult {
  * forgetting, later ones for forward transfer). The untrained strategy is evaluated first, for
  * FWT's b_j. Task ids reach `predict` only in task-incremental plans.
  *
- * The loop drives the strategy exactly as the trainer service's stream loop does, so a benchmark
- * streamed through the services trains the same model: classes are indexed in order of first
- * arrival and the strategy grows before the first batch that holds a new one; an experience begins
- * at its first batch, told the classes of that batch, and ends told every class it held. A test
- * sample whose class has not arrived yet counts as wrong (the model cannot name it).
+ * The loop drives the strategy exactly as the trainer service's stream loop does (both take
+ * {@link learnStep} and {@link endStep}), so a benchmark streamed through the services trains the
+ * same model: classes are indexed in order of first arrival and the strategy grows before the first
+ * batch that holds a new one; an experience begins at its first batch, told the classes of that
+ * batch, and ends told every class it held. A test sample whose class has not arrived yet counts as
+ * wrong (the model cannot name it).
+ *
+ * It is not the stream loop over an in-memory source because a stream is one pass: here an
+ * experience is trained for `epochs` passes, each re-batched from its start and giving the same
+ * sample ids (strategies that collect samples dedupe by id), which a log of increasing positions
+ * without pass boundaries cannot express.
  */
 export async function runExperiment(strategy: Strategy, plan: readonly ExperiencePlan[], options: RunOptions = {}): Promise<ExperimentResult> {
   const epochs = options.epochs ?? 1;
@@ -71,15 +78,11 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
     const counts = new Float64Array(labelCount);
     for (const e of plan) {
       const predicted = await strategy.predict(e.test.features, e.taskId === undefined ? {} : { taskId: e.taskId });
-      let correct = 0;
-      predicted.forEach((p, i) => {
-        const label = e.test.labels[i]!;
-        const hit = p >= 0 && p === classes.get(label) ? 1 : 0;
-        correct += hit;
-        hits[label]! += hit;
-        counts[label]! += 1;
+      predictionHits(predicted, e.test.labels, classes).forEach((hit, i) => {
+        hits[e.test.labels[i]!]! += hit;
+        counts[e.test.labels[i]!]! += 1;
       });
-      row.push(e.test.labels.length === 0 ? 0 : correct / e.test.labels.length);
+      row.push(rowAccuracy(predicted, e.test.labels, classes).value);
     }
     classAccuracy.push(Array.from(hits, (h, k) => (counts[k] === 0 ? Number.NaN : h / counts[k]!)));
     return row;
@@ -97,35 +100,25 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const b of e.batches()) {
         const labels = Int32Array.from(b.labels, (l) => classes.add(l));
-        growToFit(strategy, labels);
         for (const c of labels) held.add(c);
-        if (!begun) {
-          await strategy.beginExperience({ index: e.index, classes: [...new Set(labels)].sort((x, y) => x - y), ...task });
-          begun = true;
-        }
-        const stats = await strategy.learn({ ...b, labels, experience: e.index, ...task });
+        const begin = begun ? undefined : { index: e.index, classes: [...new Set(labels)].sort((x, y) => x - y), ...task };
+        const stats = await learnStep(strategy, { ...b, labels, experience: e.index, ...task }, begin);
+        begun = true;
         samplesSeen += b.labels.length;
-        const loss = stats ? stats.loss : undefined;
+        const loss = stats?.loss;
         options.onProgress?.({ kind: 'batch', experience: e.index, batch: batchNo++, samples: b.labels.length, ...(loss === undefined ? {} : { loss }) });
       }
     }
-    const info = { index: e.index, classes: [...held].sort((x, y) => x - y), ...task };
-    if (!begun) await strategy.beginExperience(info);
-    await strategy.endExperience(info);
+    await endStep(strategy, { index: e.index, classes: [...held].sort((x, y) => x - y), ...task }, begun);
     const row = await evaluate();
     rows.push(row);
     options.onProgress?.({ kind: 'evaluated', after: e.index, row });
   }
-  const matrix = accuracyMatrix(rows);
-  // Transfer and forgetting compare experiences, so a single-experience run has none (NaN).
-  const single = rows.length < 2;
   return {
     matrix: rows,
     randomInit,
-    acc: averageFinalAccuracy(matrix),
-    bwt: single ? { value: Number.NaN, definition: 'bwt-lopez-paz-2017' } : backwardTransfer(matrix),
-    fwt: single ? { value: Number.NaN, definition: 'fwt-lopez-paz-2017' } : forwardTransfer(matrix, randomInit),
-    forgetting: single ? { value: Number.NaN, definition: 'forgetting-chaudhry-2018' } : averageForgetting(matrix),
+    // Transfer and forgetting compare experiences, so a single-experience run has none (NaN).
+    ...summariseMatrix(rows, randomInit),
     samplesSeen,
     classAccuracy,
   };

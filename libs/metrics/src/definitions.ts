@@ -116,6 +116,12 @@ export const DEFINITIONS: Readonly<Record<MetricId, MetricDefinition>> = Object.
   ),
 });
 
+/** `name: formula (source)`, what a reported number means (e.g. `definition` of a report's statistic, of a service's metrics). */
+export function describeDefinition(id: MetricId): string {
+  const definition = DEFINITIONS[id];
+  return `${definition.name}: ${definition.formula} (${definition.source})`;
+}
+
 /** `name = value (formula; source)`, e.g. for logs and reports. */
 export function describeMetric(metric: MetricValue): string {
   const definition = DEFINITIONS[metric.definition];

@@ -100,6 +100,11 @@ export async function expectEqualToEmbedded(streamed: StreamBenchmarkResult, str
   expect(streamed.randomInit).toEqual(embedded.random_init[0]);
   expect(streamed.matrix.length).toBe(expected.length);
   streamed.matrix.forEach((row, i) => row.forEach((a, j) => expect(Math.abs(a - expected[i]![j]!), `a[${i}][${j}]`).toBeLessThanOrEqual(1e-6)));
+  // One metrics path: the evaluator's ACC, BWT, FWT and forgetting are the embedded run's.
+  for (const metric of ['acc', 'bwt', 'fwt', 'forgetting'] as const) {
+    const [got, want] = [streamed[metric], embedded[metric].mean];
+    expect(Number.isNaN(want) ? Number.isNaN(got) : Math.abs(got - want) <= 1e-6, `${metric}: ${got}, embedded ${want}`).toBe(true);
+  }
   // The strategy learned: the final row is not all zeros.
   expect(Math.max(...expected.at(-1)!)).toBeGreaterThan(0);
 }

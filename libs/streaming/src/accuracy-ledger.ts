@@ -1,12 +1,7 @@
-import { averageFinalAccuracy, averageForgetting, backwardTransfer, forwardTransfer, type MetricValue } from '@mneme/metrics';
+import { summariseMatrix, type MatrixSummary } from '@mneme/metrics';
 
-/** ACC, BWT, FWT and forgetting of the rows so far (NaN where a metric needs two experiences). */
-export interface LedgerMetrics {
-  readonly acc: MetricValue;
-  readonly bwt: MetricValue;
-  readonly fwt: MetricValue;
-  readonly forgetting: MetricValue;
-}
+/** ACC, BWT, FWT and forgetting of the rows so far (NaN where a metric needs two experiences, FWT also without b_j). */
+export type LedgerMetrics = MatrixSummary;
 
 /** A ledger's JSON-safe content, for durable storage. */
 export interface LedgerSnapshot {
@@ -66,13 +61,8 @@ export class AccuracyLedger {
     const k = Math.min(rows.length, rows[0]?.length ?? 0);
     if (k === 0) return undefined;
     const square = rows.slice(0, k).map((r) => r.slice(0, k));
-    const nan = (definition: string): MetricValue => ({ value: Number.NaN, definition } as MetricValue);
+    // b_j of an untrained version evaluated on fewer experiences than k is not b for this square: no FWT yet.
     const b = this.randomInit?.slice(0, k);
-    return {
-      acc: averageFinalAccuracy(square),
-      bwt: k < 2 ? nan('bwt-lopez-paz-2017') : backwardTransfer(square),
-      fwt: k < 2 || b === undefined || b.length < k ? nan('fwt-lopez-paz-2017') : forwardTransfer(square, b),
-      forgetting: k < 2 ? nan('forgetting-chaudhry-2018') : averageForgetting(square),
-    };
+    return summariseMatrix(square, b !== undefined && b.length === k ? b : undefined);
   }
 }

@@ -1,4 +1,4 @@
-import { growToFit, type ExperienceInfo, type Strategy } from '@mneme/methods';
+import { endStep, learnStep, type ExperienceInfo, type Strategy } from '@mneme/methods';
 import type { CloseRecord, ForgetRecord, SampleRecord, StreamRecord } from './stream-records.js';
 
 /** The loop's progress: JSON-safe, saved beside the strategy's state in every checkpoint. */
@@ -36,7 +36,7 @@ export interface StreamTrainingLoopOptions {
   readonly onExperienceEnd?: ExperienceEndHook;
   /**
    * Called after each learn step with the samples it used and what the strategy's `learn`
-   * resolved to (nothing today; a step's `{ loss }` once strategies report it), for metrics.
+   * resolved to (the step's `{ loss }` when it ran an optimizer step, else nothing), for metrics.
    */
   readonly onStep?: (samples: number, outcome: unknown) => void;
   /** Called when a forget record was applied, with the samples the strategy removed. */
@@ -184,25 +184,18 @@ export class StreamTrainingLoop {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     const labels = Int32Array.from(batch, (r) => r.label);
-    // Labels are learned as they arrive: the strategy grows before the first batch holding a new class.
-    growToFit(this.strategy, labels);
-    if (!this.begun) {
-      // Classes known at the start: those of the first batch (a stream does not announce them).
-      await this.strategy.beginExperience(this.info());
-      this.begun = true;
-    }
     const width = batch[0]!.features.length;
     const features = new Float32Array(batch.length * width);
     batch.forEach((r, i) => features.set(r.features, i * width));
     const taskId = batch[0]!.taskId;
-    // Typed unknown: `learn` resolves nothing today, and a step's `{ loss }` once strategies report it.
-    const outcome: unknown = await this.strategy.learn({
-      features,
-      labels,
-      ids: Int32Array.from(batch, (r) => r.position),
-      experience: this.s.current,
-      ...(taskId === undefined ? {} : { taskId }),
-    });
+    // Classes known at the start: those of the first batch (a stream does not announce them).
+    const begin = this.begun ? undefined : this.info();
+    const outcome = await learnStep(
+      this.strategy,
+      { features, labels, ids: Int32Array.from(batch, (r) => r.position), experience: this.s.current, ...(taskId === undefined ? {} : { taskId }) },
+      begin,
+    );
+    this.begun = true;
     this.buffer = [];
     this.s = { ...this.s, samplesTrained: this.s.samplesTrained + batch.length, steps: this.s.steps + 1, learnedInExperience: this.s.learnedInExperience + batch.length };
     this.options.onStep?.(batch.length, outcome);
@@ -211,8 +204,7 @@ export class StreamTrainingLoop {
   private async endExperience(): Promise<void> {
     const info = this.info();
     await this.flush();
-    if (!this.begun) await this.strategy.beginExperience(info);
-    await this.strategy.endExperience(info);
+    await endStep(this.strategy, info, this.begun);
     const experience = this.s.current;
     const pendingCloses = Object.fromEntries(Object.entries(this.s.pendingCloses).filter(([e]) => Number(e) > experience));
     // Nothing is buffered now: every record up to the one being applied (if it is in) is reflected.
