@@ -72,6 +72,23 @@ const boundaries = (forTests) => {
   ];
 };
 
+/**
+ * Production code throws MnemeError kinds only (libs/errors): the kind decides the status a caller
+ * gets (libs/rpc), and a plain `Error` would reach gRPC callers as INTERNAL with its message hidden.
+ * `allow` lists constructors a project may still use (libs/config: TypeError for schema mistakes).
+ */
+export const plainErrorBans = (allow = []) => {
+  const names = ['Error', 'RangeError', 'TypeError', 'SyntaxError', 'ReferenceError', 'AggregateError'].filter((n) => !allow.includes(n));
+  const callee = `/^(${names.join('|')})$/`;
+  const message = "throw a MnemeError kind from @mneme/errors (InvalidArgumentError, NotFoundError, new MnemeError('internal', ...)), not a plain Error";
+  return [
+    'error',
+    { selector: `NewExpression[callee.name=${callee}]`, message },
+    { selector: `CallExpression[callee.name=${callee}]`, message },
+    { selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']", message: 'extend MnemeError (@mneme/errors), not Error' },
+  ];
+};
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -109,6 +126,12 @@ export default [
     // Per-project tool configs extend the shared root ones by relative path, by design.
     files: ['**/vite.config.ts', '**/eslint.config.mjs'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    // Tests, test helpers and scripts may throw what they like; tools/ has its own config too.
+    files: ['**/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.test-util.ts', 'tools/**'],
+    rules: { 'no-restricted-syntax': plainErrorBans() },
   },
   { files: ['**/*.json'], languageOptions: { parser: (await import('jsonc-eslint-parser')).default }, rules: {} },
   { ...tseslint.configs.disableTypeChecked, files: ['**/*.js', '**/*.mjs', '**/*.json'] },

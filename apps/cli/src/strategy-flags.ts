@@ -4,6 +4,7 @@
  * their help is read from the strategies' option schemas, so it names every strategy that reads
  * the key and can never drift from what `--set` accepts.
  */
+import { MnemeError } from '@mneme/errors';
 import { rangeText, STRATEGY_OPTIONS, type OptionSpec } from '@mneme/methods';
 
 /** A named flag and the option key it sets. */
@@ -37,14 +38,14 @@ export function strategiesReading(key: string): [string, OptionSpec][] {
  * The commander flag (`--top-k <integer>`) and help of a named flag, from the schemas: the
  * `--set` key it stands for, the strategies that read it, and the first one's description.
  *
- * @throws Error for a flag not in {@link NAMED_STRATEGY_FLAGS}, or when no strategy declares its key (a flag left behind by a removed option)
+ * @throws MnemeError (internal: a bug in the CLI's flag table) for a flag not in {@link NAMED_STRATEGY_FLAGS}, or when no strategy declares its key (a flag left behind by a removed option)
  */
 export function namedFlagOption(flag: string): [flags: string, description: string] {
   const named = NAMED_STRATEGY_FLAGS.find((f) => f.flag === flag);
-  if (named === undefined) throw new Error(`--${flag} is not a named strategy flag`);
+  if (named === undefined) throw new MnemeError('internal', `--${flag} is not a named strategy flag`);
   const readers = strategiesReading(named.key);
   const first = readers[0];
-  if (first === undefined) throw new Error(`--${named.flag}: no strategy declares option '${named.key}'`);
+  if (first === undefined) throw new MnemeError('internal', `--${named.flag}: no strategy declares option '${named.key}'`);
   const value = first[1].kind === 'integer' || first[1].kind === 'number' ? first[1].kind : rangeText(first[1]);
   return [`--${named.flag} <${value}>`, `--set ${named.key}=… of ${readers.map(([name]) => name).join(', ')}: ${first[1].description}`];
 }

@@ -16,7 +16,11 @@ export interface JobRecord {
 export type JobWork = (onStep: (step: number, outerLoss: number) => void) => Promise<number>;
 
 /** Thrown from a job's progress callback to end it when the service stops. */
-class Stopping extends Error {}
+class Stopping extends MnemeError {
+  constructor() {
+    super('aborted', 'the distiller stopped');
+  }
+}
 
 /**
  * Distillation jobs run one at a time in the background (distillation saturates the CPU; two at
@@ -75,7 +79,7 @@ export class DistillJobs {
     try {
       await this.update(record, { state: JobState.JOB_STATE_RUNNING });
       const version = await work((step, outerLoss) => {
-        if (this.stopping) throw new Stopping('the distiller stopped');
+        if (this.stopping) throw new Stopping();
         record.job = { ...record.job, stepsDone: step + 1, outerLoss };
       });
       await this.update(record, { state: JobState.JOB_STATE_SUCCEEDED, result: { experience: record.job.experience, version } });

@@ -69,7 +69,8 @@ export function makeGradContext(
 ): GradContext {
   const { b } = facts;
   const fail = (message: string): never => {
-    throw new GradientError(`${node.opType} node '${node.name}': ${message}`);
+    // What a rule refuses is a feature of the model's node (an attribute, a mode), not a bug.
+    throw new GradientError(`${node.opType} node '${node.name}': ${message}`, 'invalid-argument');
   };
   const type = (value: string): TensorType => facts.types.get(value) ?? fail(`no static type for value '${value}'`);
   const constant = (value: string) => facts.constants.get(value);

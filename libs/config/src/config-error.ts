@@ -1,3 +1,4 @@
+import { MnemeError } from '@mneme/errors';
 import { type ConfigWarning } from './unknown-variables.js';
 
 /** One environment variable whose value could not be used. */
@@ -35,9 +36,10 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /**
  * The configuration taken from the environment cannot be used. Carries every problem found, not
- * just the first, so an operator fixes them all in one round.
+ * just the first, so an operator fixes them all in one round. An `invalid-argument` MnemeError: the
+ * CLI prints its message (no stack) and exits 2, as for any other bad argument.
  */
-export class ConfigError extends Error {
+export class ConfigError extends MnemeError {
   /** Every variable that was refused, in schema order. */
   readonly problems: readonly ConfigProblem[];
   /** Unknown variables seen during the same load (likely typos that explain a default being used). */
@@ -49,7 +51,7 @@ export class ConfigError extends Error {
     if (warnings.length > 0) {
       lines.push('Warnings:', ...warnings.map((w) => `  - ${w.message}`));
     }
-    super(lines.join('\n'));
+    super('invalid-argument', lines.join('\n'));
     this.name = 'ConfigError';
     this.problems = Object.freeze([...problems]);
     this.warnings = Object.freeze([...warnings]);

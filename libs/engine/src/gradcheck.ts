@@ -5,6 +5,7 @@
 import { gradientGraph } from '@mneme/autodiff';
 import { cloneModel, DType, encodeModel, type Model, type TensorValue } from '@mneme/graph';
 import ort from 'onnxruntime-node';
+import { InvalidArgumentError } from '@mneme/errors';
 
 /** Options of {@link checkGradients}. */
 export interface GradCheckOptions {
@@ -39,7 +40,7 @@ const ORT_TYPES: Partial<Record<number, ort.Tensor.Type>> = {
 
 const toOrt = (t: TensorValue): ort.Tensor => {
   const type = ORT_TYPES[t.dtype];
-  if (type === undefined) throw new Error(`gradcheck: unsupported dtype ${t.dtype}`);
+  if (type === undefined) throw new InvalidArgumentError(`gradcheck: unsupported dtype ${t.dtype}`);
   return new ort.Tensor(type, t.data as never, [...t.dims]);
 };
 

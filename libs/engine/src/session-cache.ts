@@ -1,4 +1,5 @@
 /** Counters of a {@link SessionCache}, for tests and metrics. */
+import { InvalidArgumentError } from '@mneme/errors';
 export interface SessionCacheStats {
   /** Lookups served from the cache (including ones that joined a creation in progress). */
   readonly hits: number;
@@ -27,7 +28,7 @@ export class SessionCache<V> {
     /** May return a promise: {@link clear} waits for it. */
     private readonly onEvict: (value: V, key: string) => void | Promise<void>,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`session cache capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`session cache capacity must be a positive integer, got ${capacity}`);
   }
 
   /** The value for `key`, created with `create` on a miss. */

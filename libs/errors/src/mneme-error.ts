@@ -27,6 +27,7 @@ export type ErrorKind =
   | 'internal';
 
 /** Base class of mneme's domain errors: a kind, a message for humans, and an optional cause. */
+// eslint-disable-next-line no-restricted-syntax -- the one class that extends Error
 export class MnemeError extends Error {
   /** What kind of failure this is; decides the wire status. */
   readonly kind: ErrorKind;

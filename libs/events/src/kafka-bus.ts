@@ -373,7 +373,7 @@ export class KafkaBus implements EventBus {
         joined,
         new Promise<never>((_, reject) => {
           joinTimer = setTimeout(
-            () => reject(new Error(`the consumer did not join its group within ${this.#options.joinTimeoutMs} ms`)),
+            () => reject(new MnemeError('unavailable', `the consumer did not join its group within ${this.#options.joinTimeoutMs} ms`)),
             this.#options.joinTimeoutMs,
           );
         }),

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { MnemeError } from '@mneme/errors';
 
 /** Buffered bytes past which a write goes to disk without waiting for a flush. */
 const FLUSH_AT = 64 * 1024;
@@ -18,7 +19,7 @@ export class AppendFile {
   }
 
   write(data: string | Uint8Array): void {
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    if (this.fd === undefined) throw new MnemeError('internal', `${this.path} is closed`);
     const bytes = typeof data === 'string' ? AppendFile.encoder.encode(data) : data;
     this.chunks.push(bytes);
     this.buffered += bytes.length;

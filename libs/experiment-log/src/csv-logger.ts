@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
 import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
 
@@ -48,7 +49,7 @@ export class CsvLogger implements ExperimentLogger {
       files.width = record.accuracy.length;
       files.evaluations.write(csvLine(['after', 'step', 'mean_seen_accuracy', ...record.accuracy.map((_, j) => `exp_${j}`)]));
     }
-    if (record.accuracy.length !== files.width) throw new Error(`evaluation after experience ${record.after} has ${record.accuracy.length} accuracies, the run's first had ${files.width}`);
+    if (record.accuracy.length !== files.width) throw new MnemeError('internal', `evaluation after experience ${record.after} has ${record.accuracy.length} accuracies, the run's first had ${files.width}`);
     files.evaluations.write(csvLine([record.after, record.step, record.meanSeenAccuracy, ...record.accuracy]));
     files.steps.flush();
     files.evaluations.flush();
@@ -68,7 +69,7 @@ export class CsvLogger implements ExperimentLogger {
   }
 
   private current() {
-    if (this.files === undefined) throw new Error('CsvLogger: no run started (call runStart first)');
+    if (this.files === undefined) throw new MnemeError('internal', 'CsvLogger: no run started (call runStart first)');
     return this.files;
   }
 

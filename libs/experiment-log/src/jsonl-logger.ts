@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
 import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
 
@@ -44,7 +45,7 @@ export class JsonLinesLogger implements ExperimentLogger {
   }
 
   private line(type: JsonLinesEventType, fields: Record<string, unknown>): void {
-    if (this.file === undefined) throw new Error('JsonLinesLogger: no run started (call runStart first)');
+    if (this.file === undefined) throw new MnemeError('internal', 'JsonLinesLogger: no run started (call runStart first)');
     this.file.write(`${JSON.stringify({ type, wall_time: Date.now() / 1000, ...fields })}\n`);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
 import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
 import { decodeEvent, encodeEvent, EVENT_FILE_VERSION, type ScalarValue, type TensorBoardEvent } from './tensorboard-event.js';
@@ -73,7 +74,7 @@ export class TensorBoardLogger implements ExperimentLogger {
   }
 
   private event(event: Omit<TensorBoardEvent, 'wallTime'>): void {
-    if (this.file === undefined) throw new Error('TensorBoardLogger: no run started (call runStart first)');
+    if (this.file === undefined) throw new MnemeError('internal', 'TensorBoardLogger: no run started (call runStart first)');
     this.file.write(tfRecord(encodeEvent({ wallTime: Date.now() / 1000, ...event })));
   }
 }

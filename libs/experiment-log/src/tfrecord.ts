@@ -11,6 +11,7 @@
  * (mod 2^32), so that a CRC stored inside checksummed data does not checksum to a fixed value.
  */
 import { crc32c } from '@aws-crypto/crc32c';
+import { InvalidArgumentError } from '@mneme/errors';
 
 const MASK_DELTA = 0xa282ead8;
 const HEADER = 12;
@@ -36,7 +37,7 @@ export function tfRecord(data: Uint8Array): Uint8Array {
 /**
  * The records of a TFRecord stream, each checked against both its CRCs.
  *
- * @throws Error naming the record and offset of a truncated record or a CRC mismatch
+ * @throws InvalidArgumentError naming the record and offset of a truncated record or a CRC mismatch
  */
 export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -44,13 +45,13 @@ export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
   let at = 0;
   while (at < bytes.length) {
     const where = `record ${records.length} at byte ${at}`;
-    if (bytes.length - at < HEADER) throw new Error(`${where}: truncated header (${bytes.length - at} of ${HEADER} bytes)`);
+    if (bytes.length - at < HEADER) throw new InvalidArgumentError(`${where}: truncated header (${bytes.length - at} of ${HEADER} bytes)`);
     const length = view.getBigUint64(at, true);
-    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8))) throw new Error(`${where}: length CRC mismatch`);
-    if (length > BigInt(bytes.length - at - HEADER - FOOTER)) throw new Error(`${where}: truncated data (length ${length}, ${bytes.length - at - HEADER} bytes left)`);
+    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8))) throw new InvalidArgumentError(`${where}: length CRC mismatch`);
+    if (length > BigInt(bytes.length - at - HEADER - FOOTER)) throw new InvalidArgumentError(`${where}: truncated data (length ${length}, ${bytes.length - at - HEADER} bytes left)`);
     const n = Number(length);
     const data = bytes.subarray(at + HEADER, at + HEADER + n);
-    if (view.getUint32(at + HEADER + n, true) !== maskedCrc32c(data)) throw new Error(`${where}: data CRC mismatch`);
+    if (view.getUint32(at + HEADER + n, true) !== maskedCrc32c(data)) throw new InvalidArgumentError(`${where}: data CRC mismatch`);
     records.push(data);
     at += HEADER + n + FOOTER;
   }

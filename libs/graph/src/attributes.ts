@@ -1,5 +1,5 @@
 /** Typed node attributes: a discriminated union, constructors and readers with defaults. */
-import { GraphError } from './errors.js';
+import { GraphError, ModelFormatError } from './errors.js';
 import { type TensorValue } from './tensor-value.js';
 
 /** One node attribute, tagged with its ONNX attribute type. */
@@ -63,7 +63,7 @@ function read<T extends AttributeType>(
   const attr = owner.attributes[name];
   if (attr === undefined) return undefined;
   if (attr.type !== type) {
-    throw new GraphError(`Attribute '${name}' of node '${owner.name}' is ${attr.type}, expected ${type}`);
+    throw new ModelFormatError(`Attribute '${name}' of node '${owner.name}' is ${attr.type}, expected ${type}`);
   }
   return attr.value as AttributeValueMap[T];
 }
@@ -71,7 +71,7 @@ function read<T extends AttributeType>(
 function required<T>(owner: HasAttributes, name: string, value: T | undefined, fallback: T | undefined): T {
   if (value !== undefined) return value;
   if (fallback !== undefined) return fallback;
-  throw new GraphError(`Node '${owner.name}' is missing required attribute '${name}'`);
+  throw new ModelFormatError(`Node '${owner.name}' is missing required attribute '${name}'`);
 }
 
 /** Reads an int attribute; returns `fallback` when absent, throws when absent without fallback. */

@@ -92,7 +92,8 @@ export class GraphBuilder {
     }
     this.opset = sourceOpset ?? options.opset ?? DEFAULT_OPSET;
     if (!Number.isInteger(this.opset) || this.opset < MIN_OPSET) {
-      throw new GraphError(`Opset ${this.opset} is not supported; use ${MIN_OPSET} or later`);
+      // A source model's own opset is the model's fault; one asked for by the calling code is a bug.
+      throw new GraphError(`Opset ${this.opset} is not supported; use ${MIN_OPSET} or later`, 'graph', { kind: sourceOpset === undefined ? 'internal' : 'invalid-argument' });
     }
     this.prefix = options.namePrefix ?? '';
     this.graph = source?.graph ?? createGraph(options.name);

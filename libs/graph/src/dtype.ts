@@ -2,6 +2,7 @@
  * Element types: ONNX `TensorProto.DataType` codes, their names and their typed-array storage, in one
  * frozen table so codecs, builders and shape rules never switch on dtypes themselves.
  */
+import { GraphError, ModelFormatError } from './errors.js';
 
 /** ONNX `TensorProto.DataType` codes of the element types mneme supports, by name. */
 export const DType = Object.freeze({
@@ -88,10 +89,10 @@ export function isDType(code: number): code is DType {
   return Object.prototype.hasOwnProperty.call(DTYPES, code);
 }
 
-/** Table entry for a dtype; throws a `RangeError` for codes outside the table. */
+/** Table entry for a dtype; throws a `ModelFormatError` for codes outside the table. */
 export function dtypeInfo(code: number): DTypeInfo {
   if (!isDType(code)) {
-    throw new RangeError(`Unsupported ONNX element type ${code}; supported: ${Object.keys(DType).join(', ')}`);
+    throw new ModelFormatError(`Unsupported ONNX element type ${code}; supported: ${Object.keys(DType).join(', ')}`);
   }
   return DTYPES[code];
 }
@@ -104,7 +105,7 @@ export function dtypeName(code: number): DTypeName {
 /** Dtype code for a name, e.g. `dtypeFromName('int64') === 7`; throws for unknown names. */
 export function dtypeFromName(name: string): DType {
   if (!Object.prototype.hasOwnProperty.call(DType, name)) {
-    throw new RangeError(`Unknown dtype name '${name}'; known: ${Object.keys(DType).join(', ')}`);
+    throw new GraphError(`Unknown dtype name '${name}'; known: ${Object.keys(DType).join(', ')}`, 'dtype', { kind: 'invalid-argument' });
   }
   return DType[name as DTypeName];
 }

@@ -10,6 +10,7 @@ import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
 import { composedVirtualStep } from './composed-virtual-step.js';
+import { MnemeError } from '@mneme/errors';
 
 /** Labelled rows: `features` is `labels.length × width`, row-major; labels are class indices. */
 export interface ScoredRows {
@@ -95,7 +96,7 @@ export class InterferedReplay {
     const { model, store } = this.net;
     if (this.bound?.model !== model || this.bound.store !== store) {
       const make = this.executor.interferedReplayStep;
-      if (make === undefined) throw new Error(`executor '${this.executor.device}' has no fused interfered-replay step; check InterferedReplay.supported first`);
+      if (make === undefined) throw new MnemeError('internal', `executor '${this.executor.device}' has no fused interfered-replay step; check InterferedReplay.supported first`);
       const runner = make.call(this.executor, {
         model,
         loss: CLASSIFIER_IO.loss,

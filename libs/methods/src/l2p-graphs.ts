@@ -1,6 +1,7 @@
 import { inlineGraph } from '@mneme/autodiff';
 import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
+import { MnemeError } from '@mneme/errors';
 
 /** Names of the prompt-pool graphs' inputs, parameters and outputs. */
 export const L2P_IO = Object.freeze({
@@ -121,7 +122,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   const weights = b.input(L2P_IO.weights, DType.float32, [spec.objective === 'contrastive' ? 'pairs' : 'batch']);
   let task: string;
   if (spec.objective === 'classify') {
-    if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
+    if (logits === undefined) throw new MnemeError('internal', 'the classify objective needs a head (classes > 0)');
     task = appendMaskedCrossEntropy(b, logits, spec.classes, weights);
   } else {
     task = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, weights);

@@ -3,6 +3,7 @@
  * backtracking (Armijo) line search. Curvature pairs with non-positive `sᵀy` are skipped, so the
  * inverse-Hessian estimate stays positive definite on non-convex objectives too.
  */
+import { MnemeError } from '@mneme/errors';
 // L-BFGS: Liu & Nocedal 1989 (Math. Programming 45); two-loop recursion, Nocedal & Wright 2006, Algorithm 7.4.
 
 /** An objective's value and gradient at `x` (the gradient is a fresh array the solver may keep). */
@@ -67,7 +68,7 @@ export async function minimizeLbfgs(objective: Objective, x0: Float64Array, opti
   const rho: number[] = [];
   const alpha = new Float64Array(memory);
   const result = (iterations: number, stop: LbfgsStop): LbfgsResult => ({ x, value: f, gradientNorm: maxAbs(g), iterations, evaluations, stop });
-  if (!Number.isFinite(f)) throw new RangeError(`the objective is ${f} at the starting point`);
+  if (!Number.isFinite(f)) throw new MnemeError('internal', `the objective is ${f} at the starting point`);
 
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     if (maxAbs(g) <= gradientTolerance) return result(iteration, 'gradient');

@@ -1,6 +1,7 @@
 import { inlineGraph } from '@mneme/autodiff';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO, PREFIX_IO } from '@mneme/models';
+import { MnemeError } from '@mneme/errors';
 import { appendClassHead, appendMaskedCrossEntropy, appendPairContrastive, L2P_IO, l2NormalizeAxis, type L2pHead } from './l2p-graphs.js';
 
 /** Names of the prefix-prompt graphs' own inputs (labels, weights, logit bias and head are L2P_IO's). */
@@ -88,7 +89,7 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   if (spec.objective === 'contrastive') {
     loss = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, b.input(L2P_IO.weights, DType.float32, ['pairs']));
   } else {
-    if (logits === undefined) throw new RangeError('the classify objective needs a head (classes > 0)');
+    if (logits === undefined) throw new MnemeError('internal', 'the classify objective needs a head (classes > 0)');
     loss = appendMaskedCrossEntropy(b, logits, spec.classes, b.input(L2P_IO.weights, DType.float32, ['batch']));
   }
   b.op('Identity', [loss], {}, { outputs: [PREFIX_GRAPH_IO.loss] });

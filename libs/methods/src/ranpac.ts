@@ -33,6 +33,7 @@ import { ParameterStore } from '@mneme/execution';
 import { DType, GraphBuilder, createTensor, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
+import { MnemeError } from '@mneme/errors';
 import { argmaxRows, checkFeatures, noClass } from './classifier.js';
 import { savedClassCount } from './class-count.js';
 import { DenseSolver } from './dense-solve.js';
@@ -183,7 +184,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
         const result = await fit(lambda);
         if (result !== undefined) return result;
       }
-      throw new Error(`ranpac: G + λI could not be factored for any λ from ${start} to ${start * 10 ** (MAX_RAISES - 1)}; the statistics hold non-finite values`);
+      throw new MnemeError('internal', `ranpac: G + λI could not be factored for any λ from ${start} to ${start * 10 ** (MAX_RAISES - 1)}; the statistics hold non-finite values`);
     };
     if (fixedLambda > 0) {
       const result = await firstThatHolds(fixedLambda);

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { MnemeError } from '@mneme/errors';
 
 /**
  * Writes all of `bytes`, at `position` or (without one) at the end of a file opened to append.
@@ -9,7 +10,7 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   let done = 0;
   while (done < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position === undefined ? null : position + done);
-    if (bytesWritten === 0) throw Object.assign(new Error(`write made no progress after ${done} of ${bytes.byteLength} bytes`), { code: 'EIO' });
+    if (bytesWritten === 0) throw Object.assign(new MnemeError('internal', `write made no progress after ${done} of ${bytes.byteLength} bytes`), { code: 'EIO' });
     done += bytesWritten;
   }
 }

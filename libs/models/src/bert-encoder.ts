@@ -1,5 +1,6 @@
 import { Attr, createTensor, DType, GraphBuilder, type Dim, type Model, type TensorValue } from '@mneme/graph';
 import { Rng } from '@mneme/random';
+import { InvalidArgumentError } from '@mneme/errors';
 import { validateBertConfig, type BertConfig } from './bert-config.js';
 import { filled } from './init.js';
 
@@ -111,7 +112,7 @@ export function checkedBertWeights(c: BertConfig, weights: BertWeights, names: r
     if (w === undefined) problems.push(`missing weight '${name}'`);
     else if (w.dims.join() !== want.join()) problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
   }
-  if (problems.length > 0) throw new RangeError(`Cannot build the BERT graph: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
 }
 
 /**
@@ -155,7 +156,7 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
   for (const l of prefixLayers) if (!Number.isInteger(l) || l < from || l >= to) problems.push(`prefix layer ${l} is outside the layers [${from}, ${to})`);
   if (prefixLength.size !== (options.prefix ?? []).length) problems.push('a prefix layer is listed twice');
   for (const [l, length] of prefixLength) if (!Number.isInteger(length) || length < 1) problems.push(`prefix length ${length} of layer ${l} must be a positive integer`);
-  if (problems.length > 0) throw new RangeError(`Cannot build the BERT graph: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
   const inSlice = (n: string) => {
     const m = /^encoder\.layer\.(\d+)\./.exec(n);
     return m !== null && Number(m[1]) >= from && Number(m[1]) < to;

@@ -1,5 +1,6 @@
 import { Attr, DType, GraphBuilder, type Dim, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
+import { InvalidArgumentError } from '@mneme/errors';
 import { filled, initBias, initWeight, type InitScheme } from './init.js';
 
 /** Names every classifier graph uses, so strategies and the engine can rely on them. */
@@ -32,7 +33,7 @@ export interface MlpOptions {
 export function buildMlp(options: MlpOptions): Model {
   const { sizes } = options;
   if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
-    throw new RangeError(`MLP sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
+    throw new InvalidArgumentError(`MLP sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
   }
   const rng = Rng.seeded(options.seed ?? 0);
   const scheme = options.init ?? 'torch-default';
@@ -73,7 +74,7 @@ export interface CnnOptions {
  */
 export function buildCnn(options: CnnOptions): Model {
   const [c, height, width] = options.input;
-  if (height % 4 !== 0 || width % 4 !== 0) throw new RangeError(`CNN input height and width must be divisible by 4, got ${height}×${width}`);
+  if (height % 4 !== 0 || width % 4 !== 0) throw new InvalidArgumentError(`CNN input height and width must be divisible by 4, got ${height}×${width}`);
   const [c1, c2] = options.channels ?? [32, 64];
   const hidden = options.hidden ?? 128;
   const rng = Rng.seeded(options.seed ?? 0);
@@ -110,7 +111,7 @@ export function buildCnn(options: CnnOptions): Model {
 export function withCrossEntropyLoss(model: Model): Model {
   const b = GraphBuilder.from(model);
   const logits = model.graph.outputs.find((o) => o.name === CLASSIFIER_IO.logits);
-  if (logits === undefined) throw new RangeError(`model has no '${CLASSIFIER_IO.logits}' output`);
+  if (logits === undefined) throw new InvalidArgumentError(`model has no '${CLASSIFIER_IO.logits}' output`);
   const batch = logits.shape?.[0] ?? 'batch';
   const labels = b.input(CLASSIFIER_IO.labels, DType.int64, [batch]);
   const perSample = b.op('SoftmaxCrossEntropyLoss', [CLASSIFIER_IO.logits, labels], { reduction: Attr.string('none') }, { outputs: [CLASSIFIER_IO.sampleLoss] })[0]!;
@@ -156,7 +157,7 @@ export function buildConvNet(options: ConvNetOptions): Model {
   const depth = options.depth ?? 3;
   const norm = options.norm ?? 'instance';
   if (!Number.isInteger(depth) || depth < 1 || height >> depth < 1 || width >> depth < 1) {
-    throw new RangeError(`ConvNet depth ${depth} does not fit a ${height}×${width} input (each block halves both)`);
+    throw new InvalidArgumentError(`ConvNet depth ${depth} does not fit a ${height}×${width} input (each block halves both)`);
   }
   const rng = Rng.seeded(options.seed ?? 0);
   const scheme = options.init ?? 'torch-default';

@@ -2,6 +2,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 
 /**
  * A seeded random number generator (xoroshiro128+, from pure-rand) whose whole state can be saved
@@ -12,7 +13,7 @@ export class Rng {
 
   /** A generator seeded with a 32-bit integer. */
   static seeded(seed: number): Rng {
-    if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new InvalidArgumentError(`seed must be an integer, got ${seed}`);
     return new Rng(xoroshiro128plus(seed | 0));
   }
 
@@ -46,7 +47,7 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`int(n) needs a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0) throw new MnemeError('internal', `int(n) needs a positive integer, got ${n}`);
     return uniformInt(this.generator, 0, n - 1);
   }
 
@@ -68,7 +69,7 @@ export class Rng {
 
   /** `k` distinct indices from [0, n), in random order. */
   sample(n: number, k: number): number[] {
-    if (k > n) throw new RangeError(`cannot sample ${k} distinct items from ${n}`);
+    if (k > n) throw new MnemeError('internal', `cannot sample ${k} distinct items from ${n}`);
     const picked = new Map<number, number>();
     const out: number[] = [];
     for (let i = 0; i < k; i++) {

@@ -88,7 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const access = options.access ?? new AccessControl();
   // A method nobody decided a scope for is a bug to catch at start, not a call to let through.
   const unscoped = options.services.flatMap((b) => Object.values(b.definition).map((m) => m.path)).filter((path) => scopeOf(path) === undefined);
-  if (unscoped.length > 0) throw new Error(`methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
+  if (unscoped.length > 0) throw new MnemeError('internal', `methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
 
   // Health is added directly, outside the access control: probes carry no token.
   const health = new HealthImplementation({ '': 'SERVING' });

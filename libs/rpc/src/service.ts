@@ -77,12 +77,12 @@ export interface CallTracker {
  */
 export function defineService<D extends ServiceDefinition>(definition: D, implementation: AsyncService<D>): ServiceBinding {
   const methods = Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][];
-  if (methods.length === 0) throw new Error('service definition has no methods');
+  if (methods.length === 0) throw new MnemeError('internal', 'service definition has no methods');
   const [[, first]] = methods as [[string, MethodDefinition<unknown, unknown>]];
   const name = serviceNameOf(first.path);
   for (const [key, method] of methods) {
     if (typeof (implementation as Record<string, unknown>)[key] !== 'function') {
-      throw new Error(`${name}: no handler for ${method.path}`);
+      throw new MnemeError('internal', `${name}: no handler for ${method.path}`);
     }
   }
   return { name, definition: tolerantDefinition(definition), handlers: implementation as ServiceBinding['handlers'] };
@@ -113,7 +113,7 @@ export function toGrpcImplementation(binding: ServiceBinding, deps: AdapterDeps)
 /** `/mneme.v1.EncoderService/Embed` -> `mneme.v1.EncoderService`. */
 export function serviceNameOf(path: string): string {
   const match = /^\/([^/]+)\/[^/]+$/.exec(path);
-  if (!match?.[1]) throw new Error(`not a gRPC method path: ${path}`);
+  if (!match?.[1]) throw new MnemeError('internal', `not a gRPC method path: ${path}`);
   return match[1];
 }
 
@@ -198,6 +198,8 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
         call.end();
       };
       run()
+        // grpc-js takes the status from an Error carrying code and details: a wire object, already mapped.
+        // eslint-disable-next-line no-restricted-syntax
         .catch((err: unknown) => call.destroy(Object.assign(new Error('call failed'), asServiceError(err, logger, path))))
         .finally(() => {
           release();
@@ -224,7 +226,7 @@ function adapt(method: MethodDefinition<unknown, unknown>, handler: (...args: un
         });
     };
   }
-  throw new Error(`${path}: bidirectional streaming is not supported by bindService`);
+  throw new MnemeError('internal', `${path}: bidirectional streaming is not supported by bindService`);
 }
 
 /** A client stream whose undecodable messages end the call with INVALID_ARGUMENT. */

@@ -7,6 +7,7 @@ import { StoreClassifiers } from '@mneme/service-runtime';
 import { createReplayMemoryService } from '@mneme/replay-memory';
 import type { ServiceDeps, ServiceModule } from '@mneme/service-runtime';
 import { createTrainerService } from '@mneme/trainer';
+import { InvalidArgumentError } from '@mneme/errors';
 
 /** Builds a service module from the shared deps. */
 export type ServiceFactory = (deps: ServiceDeps) => Promise<ServiceModule>;
@@ -26,7 +27,7 @@ export const SERVICE_FACTORIES: Readonly<Record<string, ServiceFactory>> = Objec
 /** The factory of a service name; an unknown name lists the valid ones. */
 export function serviceFactory(name: string): ServiceFactory {
   const factory = SERVICE_FACTORIES[name];
-  if (factory === undefined) throw new Error(`unknown service '${name}'; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
+  if (factory === undefined) throw new InvalidArgumentError(`unknown service '${name}'; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
   return factory;
 }
 

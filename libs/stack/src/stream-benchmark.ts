@@ -8,7 +8,7 @@ import {
   type Input,
   type TrainingSample,
 } from '@mneme/contracts';
-import { InvalidArgumentError } from '@mneme/errors';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
 import { strategyCapabilities } from '@mneme/methods';
 import { createClient, unary, type ClientTls } from '@mneme/rpc';
@@ -187,7 +187,7 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       matrix = await unary(evaluator.getAccuracyMatrix.bind(evaluator), { modelId });
       if (matrix.rows.length !== reported) options.onProgress?.({ kind: 'evaluated', rows: (reported = matrix.rows.length), of: built.plan.length });
       if (matrix.rows.length >= built.plan.length && matrix.randomInitAccuracies.length > 0) break;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the evaluator: ${matrix.rows.length} of ${built.plan.length} rows`);
+      if (Date.now() > deadline) throw new MnemeError('deadline-exceeded', `timed out waiting for the evaluator: ${matrix.rows.length} of ${built.plan.length} rows`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - started) / 1000;

@@ -1,4 +1,5 @@
 import { endStep, learnStep, type ExperienceInfo, type Strategy } from '@mneme/methods';
+import { InvalidArgumentError } from '@mneme/errors';
 import type { CloseRecord, ForgetRecord, SampleRecord, StreamRecord } from './stream-records.js';
 
 /** The loop's progress: JSON-safe, saved beside the strategy's state in every checkpoint. */
@@ -79,7 +80,7 @@ export class StreamTrainingLoop {
     private readonly strategy: Strategy,
     private readonly options: StreamTrainingLoopOptions,
   ) {
-    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
+    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${options.batchSize}`);
   }
 
   /** The progress so far; a checkpoint is consistent only when {@link isClean}. */

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { TrainerServiceClient } from '@mneme/contracts';
 import { createClient, unary } from '@mneme/rpc';
+import { MnemeError } from '@mneme/errors';
 
 /** The workspace root: trainer processes run its `apps/trainer` entry from source. */
 const WORKSPACE = resolve(import.meta.dirname, '../../..');
@@ -53,7 +54,7 @@ export async function startTrainerProcess(env: Readonly<Record<string, string>>,
   const client = createClient(TrainerServiceClient, address);
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`trainer exited with ${child.exitCode}: ${logs}`);
+      if (child.exitCode !== null) throw new MnemeError('unavailable', `trainer exited with ${child.exitCode}: ${logs}`);
       // Serving: a question about an unknown model gets its not-found answer.
       const up = await unary(client.listModelVersions.bind(client), { modelId: 'probe' }, { timeoutMs: 1000 }).then(
         () => true,
@@ -62,7 +63,7 @@ export async function startTrainerProcess(env: Readonly<Record<string, string>>,
       if (up) return trainer;
       if (Date.now() > deadline) {
         await trainer.stop('SIGKILL');
-        throw new Error(`trainer did not start within ${timeoutMs} ms: ${logs}`);
+        throw new MnemeError('deadline-exceeded', `trainer did not start within ${timeoutMs} ms: ${logs}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { isScope, isTenantName, type Scope } from './principal.js';
 
 /** Options of {@link JwtVerifier}. */
@@ -24,7 +25,11 @@ export interface JwtGrant {
 }
 
 /** Thrown when a token is not a valid JWT for this server; the message is safe to send back. */
-export class JwtRejected extends Error {}
+export class JwtRejected extends MnemeError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super('unauthenticated', reason, options);
+  }
+}
 
 // Asymmetric algorithms only: a JWKS holds public keys, and HMAC keys there would be secrets.
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -47,7 +52,7 @@ export class JwtVerifier {
   /** Reads the JWKS from a file (JSON `{ "keys": [...] }`). */
   static fromFile(path: string, options: Omit<JwtVerifierOptions, 'jwks'>): JwtVerifier {
     const jwks = JSON.parse(readFileSync(path, 'utf8')) as JSONWebKeySet;
-    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new Error(`JWKS file ${path} has no keys`);
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new InvalidArgumentError(`JWKS file ${path} has no keys`);
     return new JwtVerifier({ ...options, jwks });
   }
 

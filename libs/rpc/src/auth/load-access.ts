@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@mneme/errors';
 import { AccessControl } from './access-control.js';
 import { JwtVerifier } from './jwt-verifier.js';
 import { StaticTokens, type StaticTokenEntry } from './static-tokens.js';
@@ -29,7 +30,7 @@ export function loadAccess(config: AccessConfig): AccessControl {
   let jwt: JwtVerifier | undefined;
   if (config.jwksFile) {
     // Without both, a token minted for another service by the same issuer would be accepted here.
-    if (!config.issuer || !config.audience) throw new Error('MNEME_AUTH_JWKS needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE');
+    if (!config.issuer || !config.audience) throw new InvalidArgumentError('MNEME_AUTH_JWKS needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE');
     jwt = JwtVerifier.fromFile(config.jwksFile, { issuer: config.issuer, audience: config.audience, ...(config.tenantClaim ? { tenantClaim: config.tenantClaim } : {}) });
   }
   // Extra tokens never turn auth on by themselves: an open stack stays open.

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '@mneme/errors';
 import { isScope, isTenantName, type Scope } from './principal.js';
 
 /** One entry of a token file: the SHA-256 of a token (never the token itself) and what it may do. */
@@ -48,7 +49,7 @@ export class StaticTokens {
     try {
       return new StaticTokens(parseEntries(text));
     } catch (err) {
-      throw new Error(`token file ${path}: ${(err as Error).message}`, { cause: err });
+      throw new InvalidArgumentError(`token file ${path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -84,15 +85,15 @@ function parseEntries(text: string): StaticTokenEntry[] {
 
 function checkEntry(entry: StaticTokenEntry, index: number): StaticTokenEntry {
   const where = `entry ${index + 1}`;
-  if (typeof entry !== 'object' || entry === null) throw new Error(`${where} is not an object`);
-  if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) throw new Error(`${where}: sha256 must be 64 hex digits`);
+  if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError(`${where} is not an object`);
+  if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) throw new InvalidArgumentError(`${where}: sha256 must be 64 hex digits`);
   if (!Array.isArray(entry.scopes) || entry.scopes.length === 0 || !entry.scopes.every((s) => typeof s === 'string' && isScope(s))) {
-    throw new Error(`${where}: scopes must be a non-empty list of ingest, predict, read, admin, service`);
+    throw new InvalidArgumentError(`${where}: scopes must be a non-empty list of ingest, predict, read, admin, service`);
   }
   if (entry.tenant === undefined) {
-    if (!entry.scopes.includes('service')) throw new Error(`${where}: tenant is required (only service tokens may omit it)`);
+    if (!entry.scopes.includes('service')) throw new InvalidArgumentError(`${where}: tenant is required (only service tokens may omit it)`);
   } else if (typeof entry.tenant !== 'string' || !isTenantName(entry.tenant)) {
-    throw new Error(`${where}: tenant must be 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
+    throw new InvalidArgumentError(`${where}: tenant must be 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
   }
   return entry;
 }

@@ -1,4 +1,4 @@
-import { MnemeError } from '@mneme/errors';
+import { MnemeError, InvalidArgumentError } from '@mneme/errors';
 
 /** Default of {@link TenantLimiter}'s limit: calls of one tenant in flight per method, per process. */
 export const DEFAULT_MAX_IN_FLIGHT_PER_TENANT = 32;
@@ -15,7 +15,7 @@ export class TenantLimiter {
 
   /** @param max calls one tenant may have in flight per method; 0 disables the limit. */
   constructor(private readonly max: number = DEFAULT_MAX_IN_FLIGHT_PER_TENANT) {
-    if (!Number.isInteger(max) || max < 0) throw new Error(`tenant in-flight limit must be a whole number >= 0, got ${max}`);
+    if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError(`tenant in-flight limit must be a whole number >= 0, got ${max}`);
   }
 
   /** Takes a slot or throws resource-exhausted; call the returned function exactly once when the call ends. */

@@ -113,6 +113,8 @@ function sharedEncoder(dir: string, name: string): Promise<EncoderStore> {
       throw new NotFoundError(`encoder '${name}' is not in the model store: run \`npx mneme import-model\` first`);
     }
     hit = loadEncoderStore(dir);
+    // A store that failed to load (damaged, re-imported since) is read again on the next use.
+    hit.catch(() => encoders.delete(dir));
     encoders.set(dir, hit);
   }
   return hit;
