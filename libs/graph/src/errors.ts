@@ -39,7 +39,7 @@ export class GraphStructureError extends GraphError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} graph problems:\n- ${problems.join('\n- ')}`, 'structure');
+    super(problems.length === 1 ? problems[0]! : `${problems.length} graph problems:\n- ${problems.join('\n- ')}`, 'structure');
     this.problems = problems;
   }
 }

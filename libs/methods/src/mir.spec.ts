@@ -84,7 +84,7 @@ describe('mir', () => {
   ])('learns the same with the fused step as with the virtual step then the train step (%s)', async (_name, optimizer, learningRate) => {
     expect(executor.interferedReplayStep).toBeDefined();
     // The executor of a remote engine, or a wrapper, without the fused runner: the two-step path.
-    const twoStep: Executor = { ...executor, interferedReplayStep: undefined };
+    const { interferedReplayStep: _fused, ...twoStep }: Executor = executor;
     const make = (on: Executor) =>
       mir({
         executor: on,
