@@ -57,7 +57,7 @@ export function resolveRun(benchmark: Pick<Benchmark, 'defaults' | 'strategyDefa
 
 /** The entries of `settings` that are set (an explicit `undefined` does not override a default). */
 function definedOnly(settings: NonNullable<RunOverrides['settings']>): Partial<BenchmarkSettings> {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<BenchmarkSettings>;
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
 /** CLI spelling of a setting, for help. */

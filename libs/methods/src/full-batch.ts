@@ -58,7 +58,7 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
   }
   const toStore = (x: Float64Array): ParameterStore => {
     const store = new ParameterStore();
-    names.forEach((name, k) => store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k]!, offsets[k]! + start.get(name).data.length)))));
+    names.forEach((name, k) => store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k], offsets[k]! + start.get(name).data.length)))));
     return store;
   };
   const model = net.model;

@@ -64,8 +64,8 @@ async function accuracyMatrix(strategy: Strategy, stream: Stream): Promise<numbe
 function maxParameterDifference(a: ParameterStore, b: ParameterStore): number {
   let max = 0;
   for (const name of a.names()) {
-    const x = a.get(name).data as Float32Array;
-    const y = b.get(name).data as Float32Array;
+    const x = a.get(name).data;
+    const y = b.get(name).data;
     for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
   }
   return max;

@@ -407,7 +407,7 @@ export const padRule: OpRule = {
     const shape = [...data.shape];
     axes.forEach((a, i) => {
       shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!;
-      if (shape[a]! < 0) ctx.fail(`pads make axis ${a} negative`);
+      if (shape[a] < 0) ctx.fail(`pads make axis ${a} negative`);
     });
     return like(data, shape);
   },
