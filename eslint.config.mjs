@@ -115,6 +115,8 @@ export default [
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // With noUncheckedIndexedAccess a `!` is only needed where the type really admits undefined.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },
   {

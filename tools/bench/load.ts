@@ -43,7 +43,7 @@ async function run(secure: boolean): Promise<LoadResult> {
     executor,
     logger: jsonLogger('bench', 'error'),
     metrics: new ServiceMetrics({ defaultMetrics: false }),
-    ...(certs === undefined
+    ...(certs === undefined || access === undefined
       ? {}
       : {
           tls: { cert: certs.pem(certs.server.cert), key: certs.pem(certs.server.key), clientCa: certs.pem(certs.ca) },

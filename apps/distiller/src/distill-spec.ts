@@ -101,7 +101,7 @@ export function realSamplesOf(real: RealSamples, limits: ServiceLimits): { rows:
     if (p !== undefined && problems.length < 20) problems.push(`real.labels[${i}]: ${p}`);
   });
   if (problems.length > 0) throw new InvalidArgumentError(problems);
-  return { rows: t.data as Float32Array, width: t.shape[1]!, labels: [...real.labels] };
+  return { rows: t.data, width: t.shape[1]!, labels: [...real.labels] };
 }
 
 /**

@@ -95,7 +95,7 @@ export function remoteDistillPort(options: RemoteDistillOptions): DistillPort {
             const classOf = new Map(names.map((l, c) => [l, c]));
             samples.forEach((s, i) => {
               if (s.input?.kind?.$case !== 'features') throw new MnemeError('internal', `the distiller's set for experience ${request.experience} holds a sample without features`);
-              inputs.set(fromWire(s.input.kind.value, { expectDtype: 'float32', what: 'synthetic sample' }).data as Float32Array, i * width);
+              inputs.set(fromWire(s.input.kind.value, { expectDtype: 'float32', what: 'synthetic sample' }).data, i * width);
             });
             const labels = Int32Array.from(samples, (s) => classOf.get(s.label) ?? -1);
             if (labels.some((c) => c < 0 || c >= classes)) throw new MnemeError('internal', `the distiller's set for experience ${request.experience} names a label the model does not have`);

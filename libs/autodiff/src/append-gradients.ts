@@ -36,7 +36,7 @@ export function appendGradients(b: GraphBuilder, options: AppendGradientsOptions
     if (!dtypeInfo(t.dtype).isFloat) throw new GradientError(`Cannot differentiate with respect to '${name}': it is not a floating-point value`);
   }
 
-  const order = topologicalOrder(graph as never);
+  const order = topologicalOrder(graph);
   const active = activeNodes(order, new Set(wrt), new Set(seeds.keys()), facts.types);
   // Cotangent contributions per value, summed lazily when first read.
   const contributions = new Map<string, string[]>();

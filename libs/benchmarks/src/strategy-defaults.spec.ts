@@ -53,7 +53,7 @@ describe('resolveRun', () => {
   it('leaves strategies without defaults (and inherited names) alone', () => {
     expect(resolveRun(benchmark, 'mir', { options: { topK: '3' } })).toEqual({ settings: DEFAULTS, options: { topK: '3' } });
     expect(resolveRun(benchmark, 'toString')).toEqual({ settings: DEFAULTS, options: {} });
-    expect(resolveRun({ defaults: DEFAULTS }, 'er', { settings: { learningRate: undefined } as Partial<BenchmarkSettings> })).toEqual({ settings: DEFAULTS, options: {} });
+    expect(resolveRun({ defaults: DEFAULTS }, 'er', { settings: { learningRate: undefined } })).toEqual({ settings: DEFAULTS, options: {} });
   });
 });
 

@@ -22,7 +22,8 @@ export interface ResolvedRun {
 
 /** What the caller (the CLI) asks for explicitly. */
 export interface RunOverrides {
-  readonly settings?: Partial<BenchmarkSettings>;
+  /** Settings to override; an `undefined` value (an unset CLI flag) overrides nothing. */
+  readonly settings?: { readonly [K in keyof BenchmarkSettings]?: BenchmarkSettings[K] | undefined };
   readonly options?: Readonly<Record<string, string>>;
 }
 
@@ -55,8 +56,8 @@ export function resolveRun(benchmark: Pick<Benchmark, 'defaults' | 'strategyDefa
 }
 
 /** The entries of `settings` that are set (an explicit `undefined` does not override a default). */
-function definedOnly(settings: Partial<BenchmarkSettings>): Partial<BenchmarkSettings> {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<BenchmarkSettings>;
+function definedOnly(settings: NonNullable<RunOverrides['settings']>): Partial<BenchmarkSettings> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }
 
 /** CLI spelling of a setting, for help. */

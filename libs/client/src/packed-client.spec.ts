@@ -56,8 +56,8 @@ async function mustRun(command: string, args: readonly string[], cwd: string): P
 async function startMnemeUp(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
   const child = spawn(process.execPath, [MNEME_BIN, 'up', '--serve', '--port', '0', '--data-dir', dataDir], { cwd: WORKSPACE, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const deadline = Date.now() + 120_000;
   while (!/serving on /.test(out) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const address = /on ([\d.]+:\d+) \(plaintext\)/.exec(out)?.[1];

@@ -34,7 +34,8 @@ export function toTrainingSample(modelId: string, s: SampleInput, index: number)
   return {
     sample: { sampleId: s.id, label: s.label, input: toInput(s.text ?? s.features!, what), metadata: {} },
     experience: { modelId, experienceIndex: s.experience },
-    ...(s.taskId === undefined ? {} : { taskId: s.taskId }),
+    // The wire type admits undefined for an unset field, so no conditional spread is needed.
+    taskId: s.taskId,
   };
 }
 

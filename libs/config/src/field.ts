@@ -23,7 +23,7 @@ export interface FieldOptions {
    * Withhold the value from error messages (tokens, passwords), because start-up errors end up in logs.
    * @default false
    */
-  readonly sensitive?: boolean;
+  readonly sensitive?: boolean | undefined;
 }
 
 /**
@@ -57,9 +57,9 @@ export interface CustomFieldOptions<T> extends FieldOptions {
    * Writes a value the way an operator would set it; must round-trip through `parse`.
    * @default String(value)
    */
-  readonly format?: (value: T) => string;
+  readonly format?: ((value: T) => string) | undefined;
   /** Value used when the variable is unset or empty; omit it to make the field optional. */
-  readonly default?: T;
+  readonly default?: T | undefined;
 }
 
 // Variables follow the POSIX convention so they can be set from any shell or manifest.

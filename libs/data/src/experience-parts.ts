@@ -29,7 +29,7 @@ export function checkSeed(seed: number): void {
 /** Throws unless every size that is set is a positive integer. */
 export function checkSizes(sizes: ExperienceSizes): void {
   const problems = (['trainPerExperience', 'validationPerExperience', 'testPerExperience'] as const)
-    .filter((key) => sizes[key] !== undefined && !(Number.isInteger(sizes[key]) && sizes[key]! > 0))
+    .filter((key) => sizes[key] !== undefined && !(Number.isInteger(sizes[key]) && sizes[key] > 0))
     .map((key) => `${key} must be a positive integer, got ${sizes[key]}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
 }

@@ -12,7 +12,7 @@ import type { Scenario } from './scenario.js';
 export function permutePixels(dataset: Dataset<Float32Array>, permutation: Int32Array, name: string): Dataset<Float32Array> {
   const d = (dataset.inputShape ?? []).reduce((a, b) => a * b, 1);
   const seen = new Uint8Array(d);
-  const valid = permutation.length === d && permutation.every((p) => p >= 0 && p < d && seen[p]++ === 0);
+  const valid = permutation.length === d && permutation.every((p) => p >= 0 && p < d && seen[p]!++ === 0);
   if (!valid) throw new InvalidArgumentError(`${name}: the permutation must reorder exactly the ${d} pixels 0 … ${d - 1}`);
   return Object.freeze({
     ...dataset,

@@ -54,7 +54,7 @@ export class CompiledSession {
       for (const name of fetches) {
         const value = result[name];
         if (value === undefined) throw new EngineError('internal', `session ${this.key} returned no output '${name}'`);
-        out[name] = fromOrtTensor(name, value as OrtTensor);
+        out[name] = fromOrtTensor(name, value);
       }
       return out;
     } catch (error) {

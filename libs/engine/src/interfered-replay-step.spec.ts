@@ -78,14 +78,14 @@ describe('InterferedReplayStep', () => {
     const gRep = await lossAndGradients(engine, model, feeds(replay), request);
     expect(result.loss).toBeCloseTo(gIn.loss + gRep.loss, 5);
     for (const name of before.names()) {
-      const w = before.get(name).data as Float32Array;
+      const w = before.get(name).data;
       const a = gIn.gradients.get(name)!.data as Float32Array;
       const b = gRep.gradients.get(name)!.data as Float32Array;
-      const got = store.get(name).data as Float32Array;
+      const got = store.get(name).data;
       w.forEach((v, i) => expect(got[i]).toBeCloseTo(v - lr * (a[i]! + b[i]!), 5));
       // The first momentum buffer is the gradient itself.
       if (store.stateSlots(name).includes('momentum')) {
-        const buffer = store.getState(name, 'momentum').data as Float32Array;
+        const buffer = store.getState(name, 'momentum').data;
         buffer.forEach((m, i) => expect(m).toBeCloseTo(a[i]! + b[i]!, 5));
       }
     }

@@ -4,7 +4,7 @@ import { EngineError } from './engine-error.js';
 
 /** Wraps a mneme tensor as an ORT tensor (no copy: dtype names and TypedArrays are the same). */
 export function toOrtTensor(t: Tensor): OrtTensor {
-  return new OrtTensor(t.dtype, t.data as AnyTensor['data'], [...t.shape]);
+  return new OrtTensor(t.dtype, t.data, [...t.shape]);
 }
 
 /**

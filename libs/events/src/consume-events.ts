@@ -90,7 +90,7 @@ export async function consumeEvents<K extends TopicKey>(
   topicKey: K,
   options: ConsumeEventsOptions<K>,
 ): Promise<Subscription> {
-  return consumeEventsTogether(bus, { [topicKey]: options.handler } as TopicHandlers, options);
+  return consumeEventsTogether(bus, { [topicKey]: options.handler }, options);
 }
 
 /**

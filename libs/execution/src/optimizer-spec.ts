@@ -12,7 +12,7 @@ export interface SgdSpec {
   /** L2 penalty added to the gradient (`g + wd·p`). @default 0 */
   readonly weightDecay?: number;
   /** Clip the global gradient norm to this value before the update. @default undefined (no clipping) */
-  readonly clipGradNorm?: number;
+  readonly clipGradNorm?: number | undefined;
 }
 
 /**
@@ -32,7 +32,7 @@ export interface AdamSpec {
   /** Weight decay: coupled for `adam`, decoupled for `adamw`. @default 0 for adam, 0.01 for adamw */
   readonly weightDecay?: number;
   /** Clip the global gradient norm to this value before the update. @default undefined (no clipping) */
-  readonly clipGradNorm?: number;
+  readonly clipGradNorm?: number | undefined;
 }
 
 /** An optimizer and its constant hyper-parameters (the learning rate and step are fed per run). */

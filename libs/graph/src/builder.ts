@@ -201,7 +201,7 @@ export class GraphBuilder {
     for (const o of outputs) if (o !== '') this.claim(o, 'Output');
     this.nodeNames.add(name);
     this.graph.nodes.push({ name, opType, domain: options.domain ?? '', inputs: [...inputs], outputs, attributes: { ...attributes } });
-    return options.outputs === undefined || options.outputs === 1 ? outputs[0] : outputs;
+    return options.outputs === undefined || options.outputs === 1 ? outputs[0]! : outputs;
   }
 
   /** A Constant node holding `value`; returns its output. */

@@ -1,7 +1,7 @@
 /** The one table of shape/dtype rules: op type (default ONNX domain) → rule. */
 import { DType, dtypeInfo } from './dtype.js';
 import { type OpRule } from './rule-context.js';
-import { broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
+import { binary, broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
 import { CONTRIB_OP_RULES, MS_DOMAIN } from './rules/contrib.js';
 import { einsumRule, gemmRule, matMulRule } from './rules/linalg.js';
 import { convRule, convTransposeRule, globalPoolRule, layerNormRule, poolRule, softmaxCrossEntropyRule } from './rules/nn.js';
@@ -60,22 +60,22 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = Object.freeze({
   Cast: castRule,
   CastLike: castLikeRule,
   // Broadcasting binary and variadic.
-  Add: broadcasting(([a, b]) => a + b),
-  Sub: broadcasting(([a, b]) => a - b),
-  Mul: broadcasting(([a, b]) => a * b),
-  Div: broadcasting(divide),
-  Mod: broadcasting(modulo),
+  Add: broadcasting(binary((a, b) => a + b)),
+  Sub: broadcasting(binary((a, b) => a - b)),
+  Mul: broadcasting(binary((a, b) => a * b)),
+  Div: broadcasting(binary(divide)),
+  Mod: broadcasting(binary(modulo)),
   Pow: broadcasting(undefined, { mixed: true }),
   Min: broadcasting((xs) => Math.min(...xs)),
   Max: broadcasting((xs) => Math.max(...xs)),
   Sum: broadcasting(sum),
-  Equal: broadcasting(([a, b]) => bool(a === b), { result: 'bool' }),
-  Less: broadcasting(([a, b]) => bool(a < b), { result: 'bool' }),
-  LessOrEqual: broadcasting(([a, b]) => bool(a <= b), { result: 'bool' }),
-  Greater: broadcasting(([a, b]) => bool(a > b), { result: 'bool' }),
-  GreaterOrEqual: broadcasting(([a, b]) => bool(a >= b), { result: 'bool' }),
-  And: broadcasting(([a, b]) => bool(a !== 0 && b !== 0), { result: 'bool', inputDtype: isBool }),
-  Or: broadcasting(([a, b]) => bool(a !== 0 || b !== 0), { result: 'bool', inputDtype: isBool }),
+  Equal: broadcasting(binary((a, b) => bool(a === b)), { result: 'bool' }),
+  Less: broadcasting(binary((a, b) => bool(a < b)), { result: 'bool' }),
+  LessOrEqual: broadcasting(binary((a, b) => bool(a <= b)), { result: 'bool' }),
+  Greater: broadcasting(binary((a, b) => bool(a > b)), { result: 'bool' }),
+  GreaterOrEqual: broadcasting(binary((a, b) => bool(a >= b)), { result: 'bool' }),
+  And: broadcasting(binary((a, b) => bool(a !== 0 && b !== 0)), { result: 'bool', inputDtype: isBool }),
+  Or: broadcasting(binary((a, b) => bool(a !== 0 || b !== 0)), { result: 'bool', inputDtype: isBool }),
   Where: whereRule,
   // Linear algebra.
   MatMul: matMulRule,

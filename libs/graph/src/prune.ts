@@ -24,7 +24,7 @@ export function pruneDeadNodes(graph: Graph, keep?: readonly string[], options: 
   const position = (node: (typeof graph.nodes)[number]): number => indexOf.get(node) ?? -1;
   // Walk consumers before producers so liveness flows from outputs to inputs in one pass.
   for (let k = ordered.length - 1; k >= 0; k--) {
-    const node = ordered[k];
+    const node = ordered[k]!;
     if (!node.outputs.some((o) => o !== '' && live.has(o))) continue;
     liveNodes.add(position(node));
     for (const input of node.inputs) if (input !== '') live.add(input);

@@ -44,5 +44,5 @@ export interface OpRule {
    * entries, or an `undefined` result, mean unknown. Used to resolve shape-carrying values such as
    * Shape → Gather → Concat → Reshape chains.
    */
-  readonly fold?: (ctx: RuleContext, outputs: readonly TensorType[]) => (FoldedValues | undefined)[] | undefined;
+  readonly fold?: ((ctx: RuleContext, outputs: readonly TensorType[]) => (FoldedValues | undefined)[] | undefined) | undefined;
 }

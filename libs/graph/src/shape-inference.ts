@@ -154,7 +154,7 @@ function inferNode(node: Node, opset: number, types: Map<string, TensorType>, co
   values?.forEach((v, i) => {
     const name = node.outputs[i];
     if (v === undefined || name === undefined || name === '') return;
-    const type = outputs[i];
+    const type = outputs[i]!;
     if (v.length !== elementCount(type.shape)) fail(`folded ${v.length} values for shape [${type.shape.join(', ')}] (internal error)`);
     constants.set(
       name,

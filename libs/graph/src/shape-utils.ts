@@ -42,7 +42,7 @@ export function stridesOf(shape: readonly number[]): number[] {
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = s;
-    s *= shape[i];
+    s *= shape[i]!;
   }
   return strides;
 }
@@ -60,9 +60,9 @@ export function gatherByIndex(
   const out = new Array<number>(count);
   const index = new Array<number>(outShape.length).fill(0);
   for (let flat = 0; flat < count; flat++) {
-    out[flat] = values[source(index)];
+    out[flat] = values[source(index)]!;
     for (let d = outShape.length - 1; d >= 0; d--) {
-      if (++index[d] < outShape[d]) break;
+      if (++index[d]! < outShape[d]!) break;
       index[d] = 0;
     }
   }
@@ -75,7 +75,7 @@ export function broadcastSource(shape: readonly number[], index: readonly number
   const offset = index.length - shape.length;
   let flat = 0;
   for (let d = 0; d < shape.length; d++) {
-    if (shape[d] !== 1) flat += index[d + offset] * strides[d];
+    if (shape[d] !== 1) flat += index[d + offset]! * strides[d]!;
   }
   return flat;
 }
@@ -89,6 +89,6 @@ export function broadcastMap(
   const expanded = inputs.map((input) => gatherByIndex(outShape, input.values, (index) => broadcastSource(input.shape, index)));
   const count = elementCount(outShape);
   const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) out[i] = fn(expanded.map((e) => e[i]));
+  for (let i = 0; i < count; i++) out[i] = fn(expanded.map((e) => e[i]!));
   return out;
 }

@@ -84,7 +84,7 @@ function fromTypedField(dtype: DType, proto: TensorProto, count: number, name: s
   }
   const data = new meta.array(count);
   for (let i = 0; i < count; i++) {
-    const v = source[i];
+    const v = source[i]!;
     if (meta.isBigInt) (data as BigInt64Array)[i] = BigInt(v);
     else (data as Float32Array)[i] = Number(v);
   }

@@ -12,7 +12,7 @@ function producerIndex(graph: Graph, problems: string[]): Map<string, number> {
       if (out === '') continue;
       const previous = producers.get(out);
       if (previous !== undefined) {
-        problems.push(`Value '${out}' is produced by both '${graph.nodes[previous].name}' and '${node.name}'`);
+        problems.push(`Value '${out}' is produced by both '${graph.nodes[previous]!.name}' and '${node.name}'`);
       } else if (external.has(out)) {
         problems.push(`Value '${out}' is produced by node '${node.name}' but is also a graph input or initializer`);
       } else {
@@ -44,10 +44,10 @@ function order(graph: Graph, producers: Map<string, number>): { order: number[] 
     const stack: { node: number; next: number }[] = [{ node: root, next: 0 }];
     state[root] = 1;
     while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const inputs = graph.nodes[top.node].inputs;
+      const top = stack[stack.length - 1]!;
+      const inputs = graph.nodes[top.node]!.inputs;
       if (top.next < inputs.length) {
-        const producer = producers.get(inputs[top.next++]);
+        const producer = producers.get(inputs[top.next++]!);
         if (producer === undefined || state[producer] === 2) continue;
         if (state[producer] === 1) {
           const from = stack.findIndex((f) => f.node === producer);
@@ -85,10 +85,10 @@ export function topologicalOrder(graph: Graph): Node[] {
   const result = order(graph, producers);
   if ('cycle' in result) {
     // The stack runs from consumer to producer; report it in data-flow order.
-    const names = result.cycle.map((i) => graph.nodes[i].name).reverse();
+    const names = result.cycle.map((i) => graph.nodes[i]!.name).reverse();
     throw new GraphStructureError([`Graph has a cycle: ${[...names, names[0]].join(' → ')}`]);
   }
-  return result.order.map((i) => graph.nodes[i]);
+  return result.order.map((i) => graph.nodes[i]!);
 }
 
 /** Sorts `graph.nodes` in place into topological order (see `topologicalOrder`) and returns the graph. */

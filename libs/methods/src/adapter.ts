@@ -42,11 +42,13 @@ import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strateg
 /** The adapter's defaults. */
 export const ADAPTER_DEFAULTS = Object.freeze({
   bottleneck: 64,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   adapt: 'first' as AdaptMode,
   setfit: false,
   pairs: 2,
   head: 'cosine' as const,
   scale: 16,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   rows: 'trained' as 'trained' | 'mean',
 });
 

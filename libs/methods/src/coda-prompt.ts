@@ -111,7 +111,7 @@ class CodaSource implements PromptSource {
     const rng = Rng.seeded(this.seed ^ SALT ^ Math.imul(this.state.experiences + 1, 0x9e3779b1));
     const added = this.o.components;
     for (const [name, width] of [[PARAMS.keys, this.d], [PARAMS.attention, this.d], [PARAMS.components, this.width]] as const) {
-      const old = store.get(name).data as Float32Array;
+      const old = store.get(name).data;
       const rows = new Float32Array(old.length + added * width);
       rows.set(old);
       orthonormalRows(rows, old.length / width, added, width, rng);
@@ -119,7 +119,7 @@ class CodaSource implements PromptSource {
       // Adam's moments grow with the rows (new rows start at zero).
       for (const slot of store.stateSlots(name)) {
         const moments = new Float32Array(rows.length);
-        moments.set(store.getState(name, slot).data as Float32Array);
+        moments.set(store.getState(name, slot).data);
         store.setState(name, slot, tensor('float32', [rows.length / width, width], moments));
       }
     }
@@ -153,9 +153,9 @@ class CodaSource implements PromptSource {
     if (this.state.count === 0) this.allocate(store);
     return {
       [CODA_IO.query]: tensor('float32', [queries.length / this.d, this.d], queries),
-      [CODA_IO.keys]: store.get(PARAMS.keys) as Tensor,
-      [CODA_IO.attention]: store.get(PARAMS.attention) as Tensor,
-      [CODA_IO.components]: store.get(PARAMS.components) as Tensor,
+      [CODA_IO.keys]: store.get(PARAMS.keys),
+      [CODA_IO.attention]: store.get(PARAMS.attention),
+      [CODA_IO.components]: store.get(PARAMS.components),
     };
   }
 

@@ -33,6 +33,7 @@ import type { ExperienceInfo, LabelledBatch, LearnStats, Strategy, StrategyConte
 /** Defaults of the `distill` strategy's options. */
 export const DISTILL_STRATEGY_DEFAULTS = Object.freeze({
   k: 10,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   source: 'distilled' as 'distilled' | 'random',
   replay: 10,
   /** Token positions of a synthetic text sample (space=tokens). */

@@ -57,7 +57,9 @@ export const DISTILL_DEFAULTS = Object.freeze({
   perClass: 10,
   outerSteps: 100,
   innerSteps: 1,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   method: 'second-order' as DistillMethod,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   init: 'real' as 'real' | 'noise',
   initsPerStep: 1,
   realBatch: 128,
@@ -340,7 +342,7 @@ export class Distiller {
       }
     }
     const out = new Float32Array(count * s);
-    for (let i = 0; i < count; i++) for (let j = 0; j < s; j++) out[i * s + j] = rng.normal(mean[j]!, Math.sqrt(Math.max(sq[j]! - mean[j]! ** 2, 1e-12)));
+    for (let i = 0; i < count; i++) for (let j = 0; j < s; j++) out[i * s + j] = rng.normal(mean[j], Math.sqrt(Math.max(sq[j]! - mean[j]! ** 2, 1e-12)));
     return out;
   }
 

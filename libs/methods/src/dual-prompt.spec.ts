@@ -32,7 +32,7 @@ describe('dual-prompt on token inputs', () => {
   beforeAll(async () => {
     const inner = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
     // Counts runs of the prompted graphs (feature caching must save them; heads run their own).
-    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += args[0].graph.name.startsWith('prefix-') ? 1 : 0), inner.forward(...args)) } as Executor;
+    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += args[0].graph.name.startsWith('prefix-') ? 1 : 0), inner.forward(...args)) };
     fixture = await tinyText(inner, THREE);
   });
 
@@ -78,9 +78,9 @@ describe('dual-prompt on token inputs', () => {
       return dot / (Math.hypot(...key) * Math.hypot(...mean));
     };
     await s.beginExperience({ index: 0, classes: [0, 1] });
-    const before = cosToMean(s.saveState().params.get('dual-prompt.e0.key').data as Float32Array, 0);
+    const before = cosToMean(s.saveState().params.get('dual-prompt.e0.key').data, 0);
     for (let pass = 0; pass < 6; pass++) await s.learn(batchOf(fixture.features, fixture.labels, experienceIds(0, fixture.labels), 0));
-    const after = cosToMean(s.saveState().params.get('dual-prompt.e0.key').data as Float32Array, 0);
+    const after = cosToMean(s.saveState().params.get('dual-prompt.e0.key').data, 0);
     expect(after).toBeGreaterThan(before + 0.1);
   });
 
@@ -113,7 +113,7 @@ describe('dual-prompt on token inputs', () => {
       await s.beginExperience(info);
       for (let pass = 0; pass < 3; pass++) await s.learn(batchOf(fixture.features, fixture.labels, experienceIds(e, fixture.labels), e));
       await s.endExperience(info);
-      gAfter.push(s.saveState().params.get('dual-prompt.g').data.slice() as Float32Array);
+      gAfter.push(s.saveState().params.get('dual-prompt.g').data.slice());
     }
     expect(gAfter[1]).toEqual(gAfter[0]);
     // Frozen prompts: a second prediction of the same texts reuses their features, runs no prompted graph.

@@ -165,10 +165,10 @@ class DualPromptSource implements PromptSource {
     const experts = this.eSize === 0 ? new Int32Array(rows) : training ? new Int32Array(rows).fill(this.activeExpert(store)) : this.select(store, queries, taskId);
     const feeds: Record<string, Tensor> = {};
     if (this.gSize > 0) {
-      const g = store.get(G_PROMPT).data as Float32Array;
+      const g = store.get(G_PROMPT).data;
       Object.assign(feeds, prefixFeedsOf(this.gLayers, this.o.gLength, this.d, rows, () => g, PREFIX_IO.key, PREFIX_IO.value));
     }
-    if (this.eSize > 0) Object.assign(feeds, prefixFeedsOf(this.eLayers, this.o.eLength, this.d, rows, (r) => store.get(expertPrompt(experts[r]!)).data as Float32Array, PREFIX_IO.key, PREFIX_IO.value));
+    if (this.eSize > 0) Object.assign(feeds, prefixFeedsOf(this.eLayers, this.o.eLength, this.d, rows, (r) => store.get(expertPrompt(experts[r]!)).data, PREFIX_IO.key, PREFIX_IO.value));
     return feeds;
   }
 
@@ -178,7 +178,7 @@ class DualPromptSource implements PromptSource {
     const n = queries.length / d;
     const known = taskId === undefined ? undefined : this.state.taskExpert[String(taskId)];
     if (known !== undefined) return new Int32Array(n).fill(known);
-    const keys = Array.from({ length: this.state.experts }, (_, e) => unit(store.get(expertKey(e)).data as Float32Array));
+    const keys = Array.from({ length: this.state.experts }, (_, e) => unit(store.get(expertKey(e)).data));
     const out = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const q = queries.subarray(r * d, (r + 1) * d);
@@ -211,7 +211,7 @@ class DualPromptSource implements PromptSource {
     if (this.eSize > 0) {
       const e = this.activeExpert(store);
       out.set(expertPrompt(e), { grad: promptGradientOf(grads, this.eLayers, this.o.eLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
-      if (this.o.lambda > 0) out.set(expertKey(e), { grad: keyPull(queries, n, store.get(expertKey(e)).data as Float32Array, this.o.lambda) });
+      if (this.o.lambda > 0) out.set(expertKey(e), { grad: keyPull(queries, n, store.get(expertKey(e)).data, this.o.lambda) });
     }
     if (this.trainsG()) out.set(G_PROMPT, { grad: promptGradientOf(grads, this.gLayers, this.o.gLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
     return out;

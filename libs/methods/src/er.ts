@@ -25,6 +25,7 @@ export const ER_DEFAULTS = Object.freeze({
   /** Replayed samples per incoming batch. */
   replay: 10,
   balanced: false,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'none' as ReplayExclusion,
 });
 

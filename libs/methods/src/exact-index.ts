@@ -89,7 +89,7 @@ export class ExactIndex implements NearestNeighbourIndex {
         this.ids[slot] = this.ids[last]!;
         this.labels[slot] = this.labels[last]!;
         this.metadata[slot] = this.metadata[last]!;
-        this.slotOf.set(this.ids[slot]!, slot);
+        this.slotOf.set(this.ids[slot], slot);
       }
       this.metadata.pop();
       this.slotOf.delete(id);

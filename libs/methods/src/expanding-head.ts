@@ -32,7 +32,9 @@ export const EXPANDING_HEAD_DEFAULTS = Object.freeze({
   head: 'cosine' as const,
   /** Cosine logit scale s (LUCIR learns it; a fixed 16 is a common value for normalised heads). */
   scale: 16,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   old: 'frozen' as 'frozen' | 'trained',
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   rows: 'trained' as 'trained' | 'mean',
 });
 

@@ -17,7 +17,7 @@ describe('FrozenStates', () => {
   beforeAll(async () => {
     const inner = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
     // Counts forward passes: a cached sequence must cost none.
-    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += 1), inner.forward(...args)) } as Executor;
+    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += 1), inner.forward(...args)) };
     text = (await tinyText(inner, TWO)).text as typeof text;
   });
 

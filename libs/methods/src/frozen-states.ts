@@ -81,7 +81,7 @@ export class FrozenStates {
     let states = embeds as Tensor;
     if (this.lower !== undefined) {
       const out = await this.executor.forward(this.lower, { [ENCODER_IO.inputsEmbeds]: states, [ENCODER_IO.attentionMask]: tensor('int64', [n, t], int64FromInt32(mask)) }, { fetches: [ENCODER_IO.lastHiddenState] });
-      states = out[ENCODER_IO.lastHiddenState]! as Tensor;
+      states = out[ENCODER_IO.lastHiddenState]!;
     }
     const data = states.data as Float32Array;
     const h = this.width;

@@ -58,7 +58,7 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
   }
   const toStore = (x: Float64Array): ParameterStore => {
     const store = new ParameterStore();
-    names.forEach((name, k) => store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k]!, offsets[k]! + start.get(name).data.length)))));
+    names.forEach((name, k) => store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k], offsets[k]! + start.get(name).data.length)))));
     return store;
   };
   const model = net.model;
@@ -73,7 +73,7 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
       names.forEach((name, k) => {
         const g = result.gradients.get(name)!.data as Float32Array;
         const at = offsets[k]!;
-        for (let i = 0; i < g.length; i++) gradient[at + i] += weight * g[i]!;
+        for (let i = 0; i < g.length; i++) gradient[at + i]! += weight * g[i]!;
       });
     }
     names.forEach((name, k) => {
@@ -82,7 +82,7 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
       const at = offsets[k]!;
       for (let i = 0; i < w.length; i++) {
         value += 0.5 * l2 * w[i]! * w[i]!;
-        gradient[at + i] += l2 * w[i]!;
+        gradient[at + i]! += l2 * w[i]!;
       }
     });
     return { value, gradient };

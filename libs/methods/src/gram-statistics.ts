@@ -250,7 +250,7 @@ function addBlock(gram: Float64Array, n: number, block: Float64Array, [fromI, to
     const row = r * n;
     const src = (r - fromI) * cols - fromJ;
     const last = diagonal ? r : toJ - 1;
-    for (let c = fromJ; c <= last; c++) gram[row + c] += sign * block[src + c]!;
+    for (let c = fromJ; c <= last; c++) gram[row + c]! += sign * block[src + c]!;
   }
 }
 
@@ -261,7 +261,7 @@ function addBlock32(gram: Float64Array, n: number, block: Float32Array, [fromI, 
     const row = r * n;
     const src = (r - fromI) * cols - fromJ;
     const last = diagonal ? r : toJ - 1;
-    for (let c = fromJ; c <= last; c++) gram[row + c] += sign * block[src + c]!;
+    for (let c = fromJ; c <= last; c++) gram[row + c]! += sign * block[src + c]!;
   }
 }
 

@@ -180,6 +180,6 @@ describe('stratifiedHoldout', () => {
     expect(stratifiedHoldout(labels, ids, 0.1, 6)).not.toEqual(held);
     const order = [...labels.keys()].reverse();
     const reordered = stratifiedHoldout(order.map((r) => labels[r]!), order.map((r) => ids[r]!), 0.1, 5);
-    expect(order.map((r, i) => (reordered[i] ? ids[r] : -1)).filter((id) => id >= 0).sort()).toEqual(ids.filter((_, r) => held[r]).sort());
+    expect(order.map((r, i) => (reordered[i] ? ids[r]! : -1)).filter((id) => id >= 0).sort()).toEqual(ids.filter((_, r) => held[r]).sort());
   });
 });

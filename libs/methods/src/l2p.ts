@@ -243,7 +243,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       [ENCODER_IO.inputIds]: tensor('int64', [padded, t], inputIds),
       [ENCODER_IO.tokenTypeIds]: tensor('int64', [padded, t], new BigInt64Array(padded * t)),
     });
-    feeds[L2P_IO.embeds] = out[ENCODER_IO.inputsEmbeds]! as Tensor;
+    feeds[L2P_IO.embeds] = out[ENCODER_IO.inputsEmbeds]!;
     feeds[L2P_IO.mask] = tensor('int64', [padded, promptTokens + t], mask);
     return { feeds, selection };
   };

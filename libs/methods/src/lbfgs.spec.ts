@@ -24,13 +24,13 @@ function logistic(features: number[][], labels: number[], classes: number, l2: n
       value += (Math.log(sum) + m - z[labels[r]!]!) / features.length;
       e.forEach((v, c) => {
         const delta = (v / sum - (c === labels[r] ? 1 : 0)) / features.length;
-        row.forEach((f, j) => (gradient[j * classes + c] += delta * f));
-        gradient[d * classes + c] += delta;
+        row.forEach((f, j) => (gradient[j * classes + c]! += delta * f));
+        gradient[d * classes + c]! += delta;
       });
     });
     for (let i = 0; i < d * classes; i++) {
       value += 0.5 * l2 * x[i]! ** 2;
-      gradient[i] += l2 * x[i]!;
+      gradient[i]! += l2 * x[i]!;
     }
     return Promise.resolve({ value, gradient });
   };

@@ -78,16 +78,16 @@ export async function minimizeLbfgs(objective: Objective, x0: Float64Array, opti
       const a = rho[k]! * dot(s[k]!, d);
       alpha[k] = a;
       const yk = y[k]!;
-      for (let i = 0; i < n; i++) d[i] -= a * yk[i]!;
+      for (let i = 0; i < n; i++) d[i]! -= a * yk[i]!;
     }
     // Initial scaling γ = sᵀy / yᵀy of the newest pair (Nocedal & Wright eq. 7.20).
     const last = s.length - 1;
     const gamma = last >= 0 ? 1 / (rho[last]! * dot(y[last]!, y[last]!)) : 1;
-    for (let i = 0; i < n; i++) d[i] *= gamma;
+    for (let i = 0; i < n; i++) d[i]! *= gamma;
     for (let k = 0; k < s.length; k++) {
       const b = alpha[k]! - rho[k]! * dot(y[k]!, d);
       const sk = s[k]!;
-      for (let i = 0; i < n; i++) d[i] += b * sk[i]!;
+      for (let i = 0; i < n; i++) d[i]! += b * sk[i]!;
     }
     let slope = dot(g, d);
     if (!(slope < 0)) {

@@ -64,8 +64,8 @@ async function accuracyMatrix(strategy: Strategy, stream: Stream): Promise<numbe
 function maxParameterDifference(a: ParameterStore, b: ParameterStore): number {
   let max = 0;
   for (const name of a.names()) {
-    const x = a.get(name).data as Float32Array;
-    const y = b.get(name).data as Float32Array;
+    const x = a.get(name).data;
+    const y = b.get(name).data;
     for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
   }
   return max;
@@ -84,7 +84,7 @@ describe('mir', () => {
   ])('learns the same with the fused step as with the virtual step then the train step (%s)', async (_name, optimizer, learningRate) => {
     expect(executor.interferedReplayStep).toBeDefined();
     // The executor of a remote engine, or a wrapper, without the fused runner: the two-step path.
-    const twoStep: Executor = { ...executor, interferedReplayStep: undefined };
+    const { interferedReplayStep: _fused, ...twoStep }: Executor = executor;
     const make = (on: Executor) =>
       mir({
         executor: on,

@@ -41,6 +41,7 @@ export const MIR_DEFAULTS = Object.freeze({
   /** Candidates replayed (the paper's k, the replay batch size). */
   topK: 10,
   balanced: false,
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'classes' as ReplayExclusion,
 });
 

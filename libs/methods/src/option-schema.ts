@@ -100,7 +100,7 @@ export function computed<T>(text: string, of: ComputedDefault<T>['of']): Compute
 export function needed<K extends keyof OptionContext>(ctx: OptionContext, key: K, strategy: string): NonNullable<OptionContext[K]> {
   const value = ctx[key];
   if (value === undefined) throw new InvalidArgumentError(`${strategy}: reading its options needs the context's ${key}`);
-  return value as NonNullable<OptionContext[K]>;
+  return value;
 }
 
 const isComputed = <T>(d: T | ComputedDefault<T>): d is ComputedDefault<T> => typeof d === 'object' && d !== null && 'of' in d;

@@ -170,7 +170,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     }
     return out;
   };
-  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head as 'class-mean' | 'ridge', { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined);
+  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head, { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined);
   const head = fitted ? new FittedHeadSlot(newHead()!, d, fittedParam('')) : undefined;
   let data: LearnerData = { ended: 0, currentClasses: [], seen: [], taskClasses: {} };
 
@@ -220,7 +220,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     const headNames = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : [])];
     const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: PREFIX_GRAPH_IO.loss, wrt: [...headNames, ...source.wrt()], params: headStore() });
     const updates = new Map<string, ParameterGradient>(headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]));
-    for (const [param, g] of source.gradients(store, result.gradients as ReadonlyMap<string, Tensor>, queries, n)) updates.set(param, g);
+    for (const [param, g] of source.gradients(store, result.gradients, queries, n)) updates.set(param, g);
     clipGlobalNorm([...updates.values()].map((u) => u.grad), ctx.optimizer.clipGradNorm);
     store.step += 1;
     for (const [param, u] of updates) sparseUpdate(store, param, u.grad, ctx.optimizer, u.lr ?? o.promptLr, store.step, u.rows);

@@ -143,19 +143,19 @@ export class PromptedRetriever {
 
   /** The prompt that embeds: the latest, or with `average` the mean over ended experiences. */
   get prompt(): Float32Array {
-    const latest = this.store.get(PROMPT).data as Float32Array;
+    const latest = this.store.get(PROMPT).data;
     if (!this.options.average || this.experiences === 0) return latest;
     return Float32Array.from(this.promptSum, (x) => x / this.experiences);
   }
 
   /** Starts an experience: the anchor moves to the prompt as it is now. */
   beginExperience(): void {
-    this.start = (this.store.get(PROMPT).data as Float32Array).slice();
+    this.start = (this.store.get(PROMPT).data).slice();
   }
 
   /** Ends an experience: its final prompt joins the average. */
   endExperience(): void {
-    const p = this.store.get(PROMPT).data as Float32Array;
+    const p = this.store.get(PROMPT).data;
     for (let i = 0; i < p.length; i++) this.promptSum[i]! += p[i]!;
     this.experiences += 1;
   }
@@ -200,7 +200,7 @@ export class PromptedRetriever {
     const longest = Math.max(...states.map((s) => s.length / h));
     // Gradient graphs compile per shape: lengths round up to a multiple of 8 to compile only a few.
     const packed = packStates(states, 2 * P, Math.ceil(longest / 8) * 8, h);
-    const prompt = this.store.get(PROMPT).data as Float32Array;
+    const prompt = this.store.get(PROMPT).data;
     const bias = new Float32Array(P * P);
     for (let i = 0; i < P; i++) {
       for (let j = 0; j < P; j++) {
@@ -218,7 +218,7 @@ export class PromptedRetriever {
     };
     const wrt = this.layerList.flatMap((l) => [PREFIX_IO.key(l), PREFIX_IO.value(l)]);
     const result = await this.executor.lossAndGradients(this.trainGraph, feeds, { loss: PREFIX_GRAPH_IO.loss, wrt });
-    const grad = promptGradientOf(result.gradients as ReadonlyMap<string, Tensor>, this.layerList, this.options.length, h, 2 * P, PREFIX_IO.key, PREFIX_IO.value);
+    const grad = promptGradientOf(result.gradients, this.layerList, this.options.length, h, 2 * P, PREFIX_IO.key, PREFIX_IO.value);
     let loss = result.loss;
     if (this.options.anchor > 0) {
       const a = this.options.anchor;
@@ -260,7 +260,7 @@ export class PromptedRetriever {
   /** The state to {@link restore} later. */
   save(): PromptedRetrieverState {
     const o = this.options;
-    return { kind: 'prompted-retriever', layers: [...o.layers] as [number, number], length: o.length, hidden: this.text.hiddenSize, prompt: toBase64(this.store.get(PROMPT).data as Float32Array), promptSum: toBase64(this.promptSum), experiences: this.experiences };
+    return { kind: 'prompted-retriever', layers: [...o.layers] as [number, number], length: o.length, hidden: this.text.hiddenSize, prompt: toBase64(this.store.get(PROMPT).data), promptSum: toBase64(this.promptSum), experiences: this.experiences };
   }
 
   /** Restores a saved state; a state of another shape is refused before anything changes. */

@@ -57,6 +57,7 @@ export const RANPAC_DEFAULTS = Object.freeze({
   /** Rows per Gram update GEMM. */
   fold: 1024,
   /** Precision of the Gram update GEMM. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   precision: 'exact' as GramPrecision,
   /** Weight of the kNN memory's distribution (0: no memory). */
   knnWeight: 0,

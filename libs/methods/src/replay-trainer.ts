@@ -185,6 +185,7 @@ export class OncePerExperience {
    */
   prepareRestore(snapshot: unknown): () => void {
     if (snapshot === undefined) return () => this.reset(-1, []);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- gives the checks below the snapshot's field names
     const s = snapshot as Partial<OfferedSnapshot> | null;
     if (s === null || typeof s !== 'object' || !Number.isInteger(s.experience) || s.experience! < -1 || !Array.isArray(s.ids) || !s.ids.every((id) => Number.isInteger(id))) {
       throw new InvalidArgumentError('the offered-samples snapshot must be { experience: integer ≥ −1, ids: integer[] }');

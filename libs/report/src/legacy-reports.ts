@@ -46,7 +46,7 @@ export function upgradeLegacyRun(x: Json, source: string): RunReport {
   const seedRuns: SeedRun[] = seeds.map((seed, s) => {
     const matrix = matrixOf(matrices[s]);
     const init = Array.isArray(randomInit[s]) ? (randomInit[s] as unknown[]).map(num) : [];
-    const choices = isObject(descriptions[s]) && isObject((descriptions[s] as Json)['choices']) ? ((descriptions[s] as Json)['choices'] as Json) : undefined;
+    const choices = isObject(descriptions[s]) && isObject((descriptions[s])['choices']) ? ((descriptions[s])['choices']) : undefined;
     return { seed: Number(seed), matrix, random_init: init, ...matrixMetrics(matrix, init), experience_classes: [], wall_s: num(wall[s]), ...(choices === undefined ? {} : { choices }) };
   });
   return {

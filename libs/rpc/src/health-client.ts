@@ -3,7 +3,7 @@ import { service as healthService } from 'grpc-health-check';
 import { channelCredentials, serverNameOptions, type ClientTls } from './tls.js';
 
 const HealthClient = makeGenericClientConstructor(
-  healthService as Parameters<typeof makeGenericClientConstructor>[0],
+  healthService,
   'grpc.health.v1.Health',
 );
 

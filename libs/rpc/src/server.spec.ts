@@ -22,8 +22,8 @@ import {
 } from './index.js';
 
 /** Collects log lines so tests can assert on what the server logged. */
-function memoryLogger(): Logger & { lines: { level: string; message: string; fields?: Record<string, unknown> }[] } {
-  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+function memoryLogger(): Logger & { lines: { level: string; message: string; fields?: Record<string, unknown> | undefined }[] } {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> | undefined }[] = [];
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -85,7 +85,7 @@ export function defineService<D extends ServiceDefinition>(definition: D, implem
       throw new MnemeError('internal', `${name}: no handler for ${method.path}`);
     }
   }
-  return { name, definition: tolerantDefinition(definition), handlers: implementation as ServiceBinding['handlers'] };
+  return { name, definition: tolerantDefinition(definition), handlers: implementation };
 }
 
 /** What {@link toGrpcImplementation} needs besides the binding. */

@@ -14,7 +14,7 @@ describe('tolerantDefinition', () => {
     const lines: string[] = [];
     const method = tolerantDefinition(TrainerServiceService, jsonLogger('test', 'info', (l) => void lines.push(l))).getTrainingStatus;
     // A negative count cannot be a uint64: the state a checkpoint ahead of its log once produced.
-    expect(() => method.responseSerialize({ modelId: 'm', samplesTrained: 1, optimizerSteps: 0, backlog: -1, distillationFailures: [] } as never)).toThrow();
+    expect(() => method.responseSerialize({ modelId: 'm', samplesTrained: 1, optimizerSteps: 0, backlog: -1, distillationFailures: [] })).toThrow();
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', method: '/mneme.v1.TrainerService/GetTrainingStatus', error: expect.any(String) });
   });

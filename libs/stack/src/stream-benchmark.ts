@@ -171,7 +171,7 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
           pending.push({
             sample: { sampleId: `train-${e.index}-${b.ids[i]}`, input: input(b.features, b.ids, i), label: labels[b.labels[i]!]!, metadata: {} },
             experience: { modelId, experienceIndex: e.index },
-            ...(e.taskId === undefined ? {} : { taskId: e.taskId }),
+            taskId: e.taskId,
           });
           if (pending.length >= chunk) await flush();
         }

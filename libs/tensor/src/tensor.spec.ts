@@ -121,12 +121,12 @@ describe('fromArray()', () => {
       'fromArray values are ragged: element [1] has length 1, expected an array of length 2',
     );
     expectTensorError(
-      () => fromArray('float32', [1, [2]] as unknown as number[]),
+      () => fromArray('float32', [1, [2]]),
       'INVALID_SHAPE',
       'fromArray values are ragged: element [1] is an array, expected a value',
     );
     expectTensorError(
-      () => fromArray('float32', [[1], 2] as unknown as number[][]),
+      () => fromArray('float32', [[1], 2]),
       'INVALID_SHAPE',
       'fromArray values are ragged: element [1] is 2, expected an array of length 1',
     );

@@ -57,7 +57,7 @@ function changed(before: unknown, after: unknown): { name: string; value: unknow
   const a = after as Record<string, unknown>;
   for (const key of Object.keys(a)) {
     if (JSON.stringify(a[key]) === JSON.stringify(b[key]) && !(a[key] instanceof Uint8Array)) continue;
-    if (a[key] instanceof Uint8Array && b[key] instanceof Uint8Array && (a[key] as Uint8Array).length === (b[key] as Uint8Array).length) continue;
+    if (a[key] instanceof Uint8Array && b[key] instanceof Uint8Array && (a[key]).length === (b[key]).length) continue;
     const value = a[key];
     const oneof = asOneof(value);
     return { name: oneof ? `${key}.${oneof.$case}` : key, value: oneof ? oneof.value : value, wasUndefined: b[key] === undefined };

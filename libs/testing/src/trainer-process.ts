@@ -36,7 +36,7 @@ export async function startTrainerProcess(env: Readonly<Record<string, string>>,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';
-  child.stderr!.on('data', (d: Buffer) => void (logs += d.toString()));
+  child.stderr.on('data', (d: Buffer) => void (logs += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const address = `127.0.0.1:${port}`;
   const trainer: TrainerProcess = {

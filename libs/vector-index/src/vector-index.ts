@@ -154,10 +154,10 @@ export class VectorIndex implements NearestNeighbourIndex {
     if (this.count === 0 || rows === 0) return Array.from({ length: rows }, () => emptyHits());
     const limit = Math.min(k, this.count);
     if (this.approximate) {
-      const found = this.graph!.search(q, limit, this.options.threads) as Matches | BatchMatches;
+      const found = this.graph!.search(q, limit, this.options.threads);
       return Array.from({ length: rows }, (_, r) => this.hitsFromKeys(found instanceof BatchMatches ? found.get(r) : found));
     }
-    const found = exactSearch(this.vectors.subarray(0, this.count * d), q, d, limit, MetricKind.IP, this.options.threads) as Matches | BatchMatches;
+    const found = exactSearch(this.vectors.subarray(0, this.count * d), q, d, limit, MetricKind.IP, this.options.threads);
     return Array.from({ length: rows }, (_, r) => this.hitsFromSlots(found instanceof BatchMatches ? found.get(r) : found));
   }
 
@@ -288,7 +288,7 @@ export class VectorIndex implements NearestNeighbourIndex {
     this.ids[to] = this.ids[from]!;
     this.labels[to] = this.labels[from]!;
     this.metadata[to] = this.metadata[from]!;
-    this.slotOf.set(this.ids[to]!, to);
+    this.slotOf.set(this.ids[to], to);
   }
 
   private reserve(entries: number): void {

@@ -12,7 +12,7 @@ describe('mneme up: auth options', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs open without a token file or JWKS, and mints no service token', () => {
-    const auth = upAuth({ token: undefined });
+    const auth = upAuth({});
     expect(auth.access.open).toBe(true);
     expect(auth.serviceToken).toBeUndefined();
   });

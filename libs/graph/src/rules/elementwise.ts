@@ -23,7 +23,7 @@ export function unary(fn?: (x: number) => number, allowed?: (dtype: DType) => bo
 
 /** Fails unless all present inputs share one dtype. */
 export function sameDtypes(ctx: RuleContext, types: readonly TensorType[]): DType {
-  const dtype = types[0].dtype;
+  const dtype = types[0]!.dtype;
   for (const t of types) {
     if (t.dtype !== dtype) ctx.fail(`input dtypes differ: ${types.map((x) => dtypeName(x.dtype)).join(', ')}`);
   }
@@ -50,7 +50,7 @@ function foldBroadcast(fn: (args: number[]) => number) {
       if (values === undefined) return undefined;
       inputs.push({ shape: t.shape, values });
     }
-    return [broadcastMap(outputs[0].shape, inputs, fn)];
+    return [broadcastMap(outputs[0]!.shape, inputs, fn)];
   };
 }
 
@@ -65,7 +65,7 @@ export function broadcasting(
   return {
     infer: (ctx) => {
       const types = presentInputs(ctx);
-      const dtype = options.mixed === true ? types[0].dtype : sameDtypes(ctx, types);
+      const dtype = options.mixed === true ? types[0]!.dtype : sameDtypes(ctx, types);
       if (options.inputDtype !== undefined && !options.inputDtype(dtype)) ctx.fail(`does not accept ${dtypeName(dtype)} inputs`);
       const shape = broadcastShapes(
         ctx,
@@ -85,13 +85,21 @@ export function broadcasting(
 
 const isInteger = (dtype: DType): boolean => !dtypeInfo(dtype).isFloat;
 
+/**
+ * Fold of a binary broadcasting op: broadcasting hands one element per input, and the shape rule
+ * has already seen both inputs.
+ */
+export function binary(fn: (a: number, b: number, dtype: DType) => number): (args: number[], dtype: DType) => number {
+  return (args, dtype) => fn(args[0]!, args[1]!, dtype);
+}
+
 /** Division with C semantics for integers (truncation), IEEE for floats. */
-export function divide([a, b]: number[], dtype: DType): number {
+export function divide(a: number, b: number, dtype: DType): number {
   return isInteger(dtype) ? Math.trunc(a / b) : a / b;
 }
 
 /** ONNX Mod with fmod=0: the result has the sign of the divisor (integers). */
-export function modulo([a, b]: number[], dtype: DType): number {
+export function modulo(a: number, b: number, dtype: DType): number {
   if (!isInteger(dtype)) return a % b;
   const r = a % b;
   return r !== 0 && Math.sign(r) !== Math.sign(b) ? r + b : r;
@@ -107,7 +115,7 @@ export const whereRule: OpRule = {
     const dtype = sameDtypes(ctx, [x, y]);
     return [{ dtype, shape: broadcastShapes(ctx, [cond.shape, x.shape, y.shape]) }];
   },
-  fold: foldBroadcast(([c, x, y]) => (c !== 0 ? x : y)),
+  fold: foldBroadcast(([c, x, y]) => (c !== 0 ? x! : y!)),
 };
 
 /** Clip(input, min?, max?): type of the input. */
@@ -127,7 +135,7 @@ export const clipRule: OpRule = {
     const lo = ctx.optionalInput(1) === undefined ? [-Infinity] : ctx.constant(1);
     const hi = ctx.optionalInput(2) === undefined ? [Infinity] : ctx.constant(2);
     if (lo === undefined || hi === undefined) return undefined;
-    return [x.map((v) => Math.min(Math.max(v, lo[0]), hi[0]))];
+    return [x.map((v) => Math.min(Math.max(v, lo[0]!), hi[0]!))];
   },
 };
 

@@ -11,14 +11,14 @@ export const matMulRule: OpRule = {
     const b = ctx.input(1);
     const dtype = sameDtypes(ctx, [a, b]);
     if (a.shape.length === 0 || b.shape.length === 0) ctx.fail('operands must have rank ≥ 1');
-    const left = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
-    const right = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+    const left = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+    const right = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
     const k = left[left.length - 1];
     if (k !== right[right.length - 2]) ctx.fail(`inner dimensions differ: [${a.shape.join(', ')}] × [${b.shape.join(', ')}]`);
     const batch = broadcastShapes(ctx, [left.slice(0, -2), right.slice(0, -2)]);
     const out = [...batch];
-    if (a.shape.length > 1) out.push(left[left.length - 2]);
-    if (b.shape.length > 1) out.push(right[right.length - 1]);
+    if (a.shape.length > 1) out.push(left[left.length - 2]!);
+    if (b.shape.length > 1) out.push(right[right.length - 1]!);
     return [{ dtype, shape: out }];
   },
 };
@@ -31,8 +31,8 @@ export const gemmRule: OpRule = {
     const c = ctx.optionalInput(2);
     const dtype = sameDtypes(ctx, c === undefined ? [a, b] : [a, b, c]);
     if (a.shape.length !== 2 || b.shape.length !== 2) ctx.fail('A and B must be 2-D');
-    const [m, ka] = attrInt(ctx.node, 'transA', 0) !== 0 ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
-    const [kb, n] = attrInt(ctx.node, 'transB', 0) !== 0 ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    const [m, ka] = attrInt(ctx.node, 'transA', 0) !== 0 ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+    const [kb, n] = attrInt(ctx.node, 'transB', 0) !== 0 ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
     if (ka !== kb) ctx.fail(`inner dimensions differ: A' is [${m}, ${ka}], B' is [${kb}, ${n}]`);
     if (c !== undefined) {
       // Unidirectional: C must broadcast to [M, N] without changing it.
@@ -62,12 +62,12 @@ export const einsumRule: OpRule = {
     const sizes = new Map<string, number>();
     const counts = new Map<string, number>();
     inputs.forEach((term, i) => {
-      const shape = types[i].shape;
+      const shape = types[i]!.shape;
       if (term.length !== shape.length) ctx.fail(`operand ${i} '${term}' has rank ${shape.length}`);
       [...term].forEach((letter, d) => {
         counts.set(letter, (counts.get(letter) ?? 0) + 1);
         const known = sizes.get(letter);
-        const dim = shape[d];
+        const dim = shape[d]!;
         // Size-1 dims broadcast against the label's size, as numpy allows.
         if (known === undefined || known === 1) sizes.set(letter, dim);
         else if (dim !== 1 && dim !== known) ctx.fail(`label '${letter}' has sizes ${known} and ${dim}`);

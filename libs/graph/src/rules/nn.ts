@@ -37,11 +37,11 @@ function windowAttrs(ctx: RuleContext, spatial: number, kernel: readonly number[
 
 /** Output spatial size of a sliding window (Conv and pooling). */
 function windowOutput(ctx: RuleContext, input: number, i: number, win: WindowAttrs, ceilMode: boolean): number {
-  const stride = win.strides[i];
-  const effective = (win.kernel[i] - 1) * win.dilations[i] + 1;
+  const stride = win.strides[i]!;
+  const effective = (win.kernel[i]! - 1) * win.dilations[i]! + 1;
   if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return Math.ceil(input / stride);
-  const padBegin = win.autoPad === 'VALID' ? 0 : win.pads[i];
-  const padded = win.autoPad === 'VALID' ? input : input + padBegin + win.pads[i + win.kernel.length];
+  const padBegin = win.autoPad === 'VALID' ? 0 : win.pads[i]!;
+  const padded = win.autoPad === 'VALID' ? input : input + padBegin + win.pads[i + win.kernel.length]!;
   if (padded < effective) ctx.fail(`window of extent ${effective} does not fit input extent ${padded} on spatial axis ${i}`);
   if (!ceilMode) return Math.floor((padded - effective) / stride) + 1;
   let out = Math.ceil((padded - effective) / stride) + 1;
@@ -66,14 +66,14 @@ export const convRule: OpRule = {
     const spatial = x.shape.length - 2;
     const group = attrInt(ctx.node, 'group', 1);
     if (w.shape.length !== x.shape.length) ctx.fail(`weight rank ${w.shape.length} differs from input rank ${x.shape.length}`);
-    const m = w.shape[0];
-    if (x.shape[1] !== w.shape[1] * group) ctx.fail(`input has ${x.shape[1]} channels, weight expects ${w.shape[1]} × group ${group}`);
+    const m = w.shape[0]!;
+    if (x.shape[1] !== w.shape[1]! * group) ctx.fail(`input has ${x.shape[1]} channels, weight expects ${w.shape[1]} × group ${group}`);
     if (m % group !== 0) ctx.fail(`output channels ${m} are not divisible by group ${group}`);
     if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== m)) ctx.fail(`bias must be [${m}]`);
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? w.shape.slice(2);
     const win = windowAttrs(ctx, spatial, kernel);
     const out = x.shape.slice(2).map((d, i) => windowOutput(ctx, d, i, win, false));
-    return [{ dtype, shape: [x.shape[0], m, ...out] }];
+    return [{ dtype, shape: [x.shape[0]!, m, ...out] }];
   },
 };
 
@@ -88,7 +88,7 @@ export const convTransposeRule: OpRule = {
     const group = attrInt(ctx.node, 'group', 1);
     if (w.shape.length !== x.shape.length) ctx.fail(`weight rank ${w.shape.length} differs from input rank ${x.shape.length}`);
     if (x.shape[1] !== w.shape[0]) ctx.fail(`input has ${x.shape[1]} channels, weight expects ${w.shape[0]}`);
-    const m = w.shape[1] * group;
+    const m = w.shape[1]! * group;
     if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== m)) ctx.fail(`bias must be [${m}]`);
     const win = windowAttrs(ctx, spatial, attrInts(ctx.node, 'kernel_shape') ?? w.shape.slice(2));
     const outputPadding = attrInts(ctx.node, 'output_padding') ?? new Array<number>(spatial).fill(0);
@@ -99,15 +99,15 @@ export const convTransposeRule: OpRule = {
       if (out.length !== spatial) ctx.fail(`output_shape needs ${spatial} spatial dims`);
     } else {
       out = x.shape.slice(2).map((d, i) => {
-        const stride = win.strides[i];
+        const stride = win.strides[i]!;
         if (win.autoPad === 'SAME_UPPER' || win.autoPad === 'SAME_LOWER') return d * stride;
-        const effective = (win.kernel[i] - 1) * win.dilations[i] + 1;
-        const pads = win.autoPad === 'VALID' ? 0 : win.pads[i] + win.pads[i + spatial];
+        const effective = (win.kernel[i]! - 1) * win.dilations[i]! + 1;
+        const pads = win.autoPad === 'VALID' ? 0 : win.pads[i]! + win.pads[i + spatial]!;
         return stride * (d - 1) + (outputPadding[i] ?? 0) + effective - pads;
       });
     }
     if (out.some((d) => d < 1)) ctx.fail(`output spatial shape [${out.join(', ')}] is empty`);
-    return [{ dtype, shape: [x.shape[0], m, ...out] }];
+    return [{ dtype, shape: [x.shape[0]!, m, ...out] }];
   },
 };
 
@@ -118,7 +118,7 @@ export const poolRule: OpRule = {
     const kernel = attrInts(ctx.node, 'kernel_shape') ?? ctx.fail('needs the kernel_shape attribute');
     const win = windowAttrs(ctx, x.shape.length - 2, kernel);
     const ceilMode = attrInt(ctx.node, 'ceil_mode', 0) !== 0;
-    const shape = [x.shape[0], x.shape[1], ...x.shape.slice(2).map((d, i) => windowOutput(ctx, d, i, win, ceilMode))];
+    const shape = [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map((d, i) => windowOutput(ctx, d, i, win, ceilMode))];
     return [
       { dtype: x.dtype, shape },
       { dtype: DType.int64, shape: [...shape] },
@@ -130,7 +130,7 @@ export const poolRule: OpRule = {
 export const globalPoolRule: OpRule = {
   infer: (ctx) => {
     const x = spatialInput(ctx);
-    return [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] }];
+    return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)] }];
   },
 };
 
@@ -171,7 +171,7 @@ export const softmaxCrossEntropyRule: OpRule = {
     const weights = ctx.optionalInput(2);
     if (scores.shape.length < 2) ctx.fail('scores must be [N, C, ...]');
     if (labels.dtype !== DType.int32 && labels.dtype !== DType.int64) ctx.fail(`labels must be int32 or int64, got ${dtypeName(labels.dtype)}`);
-    const expected = [scores.shape[0], ...scores.shape.slice(2)];
+    const expected = [scores.shape[0]!, ...scores.shape.slice(2)];
     if (labels.shape.length !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
       ctx.fail(`labels of shape [${labels.shape.join(', ')}] do not match scores [${scores.shape.join(', ')}]; expected [${expected.join(', ')}]`);
     }

@@ -56,13 +56,13 @@ export function reduction(combine?: (values: number[]) => number): OpRule {
             const strides = stridesOf(shape);
             // Group input elements by their position with the reduced axes dropped.
             const keptStrides = stridesOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-            const groups: number[][] = Array.from({ length: elementCount(outputs[0].shape) }, () => []);
+            const groups: number[][] = Array.from({ length: elementCount(outputs[0]!.shape) }, () => []);
             for (let flat = 0; flat < values.length; flat++) {
               let group = 0;
               for (let d = 0; d < shape.length; d++) {
-                if (!axes.includes(d)) group += (Math.floor(flat / strides[d]) % shape[d]) * keptStrides[d];
+                if (!axes.includes(d)) group += (Math.floor(flat / strides[d]!) % shape[d]!) * keptStrides[d]!;
               }
-              groups[group].push(values[flat]);
+              groups[group]!.push(values[flat]!);
             }
             return [groups.map(combine)];
           },

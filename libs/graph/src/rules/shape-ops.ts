@@ -20,7 +20,7 @@ export const reshapeRule: OpRule = {
     const out = target.map((v, i) => {
       if (v === 0 && !allowZero) {
         if (i >= x.shape.length) ctx.fail(`shape [${target.join(', ')}] copies dim ${i} of a rank-${x.shape.length} input`);
-        return x.shape[i];
+        return x.shape[i]!;
       }
       if (v === -1) {
         if (inferred >= 0) ctx.fail(`shape [${target.join(', ')}] has more than one -1`);
@@ -71,7 +71,7 @@ export const transposeRule: OpRule = {
     const perm = permutation(ctx, x.shape.length);
     return like(
       x,
-      perm.map((p) => x.shape[p]),
+      perm.map((p) => x.shape[p]!),
     );
   },
   fold: (ctx, outputs) => {
@@ -80,7 +80,7 @@ export const transposeRule: OpRule = {
     const x = ctx.input(0);
     const perm = permutation(ctx, x.shape.length);
     const strides = stridesOf(x.shape);
-    return [gatherByIndex(outputs[0].shape, values, (index) => index.reduce((s, v, d) => s + v * strides[perm[d]], 0))];
+    return [gatherByIndex(outputs[0]!.shape, values, (index) => index.reduce((s, v, d) => s + v * strides[perm[d]!]!, 0))];
   },
 };
 
@@ -95,7 +95,7 @@ function concatInputs(ctx: RuleContext): TensorType[] {
 export const concatRule: OpRule = {
   infer: (ctx) => {
     const inputs = concatInputs(ctx);
-    const first = inputs[0];
+    const first = inputs[0]!;
     const rank = first.shape.length;
     const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis'), rank);
     const out = [...first.shape];
@@ -105,7 +105,7 @@ export const concatRule: OpRule = {
       if (t.shape.length !== rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
         ctx.fail(`input shapes ${inputs.map((x) => `[${x.shape.join(', ')}]`).join(', ')} differ outside axis ${axis}`);
       }
-      out[axis] += t.shape[axis];
+      out[axis] += t.shape[axis]!;
     }
     return like(first, out);
   },
@@ -117,13 +117,13 @@ export const concatRule: OpRule = {
       if (v === undefined) return undefined;
       values.push(v);
     }
-    const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis'), inputs[0].shape.length);
-    const outer = elementCount(inputs[0].shape.slice(0, axis));
+    const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis'), inputs[0]!.shape.length);
+    const outer = elementCount(inputs[0]!.shape.slice(0, axis));
     const out: number[] = [];
     for (let o = 0; o < outer; o++) {
       inputs.forEach((t, i) => {
         const chunk = elementCount(t.shape.slice(axis));
-        out.push(...values[i].slice(o * chunk, (o + 1) * chunk));
+        out.push(...values[i]!.slice(o * chunk, (o + 1) * chunk));
       });
     }
     return [out];
@@ -133,7 +133,7 @@ export const concatRule: OpRule = {
 function splitSizes(ctx: RuleContext): { axis: number; sizes: number[] } {
   const x = ctx.input(0);
   const axis = axisAttr(ctx, x.shape.length, 0);
-  const dim = x.shape[axis];
+  const dim = x.shape[axis]!;
   let sizes: number[];
   if (ctx.optionalInput(1) !== undefined) {
     sizes = checkShapeValues(ctx, ctx.requireConstant(1, 'the split input'), 'split');
@@ -167,8 +167,8 @@ export const splitRule: OpRule = {
     return sizes.map((size, k) => {
       const start = offset;
       offset += size;
-      return gatherByIndex(outputs[k].shape, values, (index) =>
-        index.reduce((s, v, d) => s + (d === axis ? v + start : v) * strides[d], 0),
+      return gatherByIndex(outputs[k]!.shape, values, (index) =>
+        index.reduce((s, v, d) => s + (d === axis ? v + start : v) * strides[d]!, 0),
       );
     });
   },
@@ -193,11 +193,11 @@ function sliceSpec(ctx: RuleContext): SliceSpec {
   }
   const spec: SliceSpec = { starts: new Array<number>(rank).fill(0), steps: new Array<number>(rank).fill(1), shape: [...x.shape] };
   axes.forEach((axis, i) => {
-    const dim = x.shape[axis];
-    const step = steps[i];
+    const dim = x.shape[axis]!;
+    const step = steps[i]!;
     if (step === 0) ctx.fail('steps must not be 0');
-    let start = starts[i];
-    let end = ends[i];
+    let start = starts[i]!;
+    let end = ends[i]!;
     start = start < 0 ? start + dim : start;
     end = end < 0 ? end + dim : end;
     // Clamping differs by direction: a negative step may stop just before index 0 (end = -1).
@@ -224,8 +224,8 @@ export const sliceRule: OpRule = {
     const spec = sliceSpec(ctx);
     const strides = stridesOf(ctx.input(0).shape);
     return [
-      gatherByIndex(outputs[0].shape, values, (index) =>
-        index.reduce((s, v, d) => s + (spec.starts[d] + v * spec.steps[d]) * strides[d], 0),
+      gatherByIndex(outputs[0]!.shape, values, (index) =>
+        index.reduce((s, v, d) => s + (spec.starts[d]! + v * spec.steps[d]!) * strides[d]!, 0),
       ),
     ];
   },
@@ -256,7 +256,7 @@ export const unsqueezeRule: OpRule = {
     const axes = normalizeAxes(ctx, raw, rank);
     const out: number[] = [];
     let next = 0;
-    for (let i = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : x.shape[next++]);
+    for (let i = 0; i < rank; i++) out.push(axes.includes(i) ? 1 : x.shape[next++]!);
     return like(x, out);
   },
   fold: passThrough,
@@ -272,7 +272,7 @@ export const expandRule: OpRule = {
   fold: (ctx, outputs) => {
     const values = ctx.constant(0);
     const shape = ctx.input(0).shape;
-    return values === undefined ? undefined : [gatherByIndex(outputs[0].shape, values, (index) => broadcastSource(shape, index))];
+    return values === undefined ? undefined : [gatherByIndex(outputs[0]!.shape, values, (index) => broadcastSource(shape, index))];
   },
 };
 
@@ -284,7 +284,7 @@ export const tileRule: OpRule = {
     if (repeats.length !== x.shape.length) ctx.fail(`repeats has ${repeats.length} entries for rank ${x.shape.length}`);
     return like(
       x,
-      x.shape.map((d, i) => d * repeats[i]),
+      x.shape.map((d, i) => d * repeats[i]!),
     );
   },
   fold: (ctx, outputs) => {
@@ -292,7 +292,7 @@ export const tileRule: OpRule = {
     if (values === undefined) return undefined;
     const shape = ctx.input(0).shape;
     const strides = stridesOf(shape);
-    return [gatherByIndex(outputs[0].shape, values, (index) => index.reduce((s, v, d) => s + (v % shape[d]) * strides[d], 0))];
+    return [gatherByIndex(outputs[0]!.shape, values, (index) => index.reduce((s, v, d) => s + (v % shape[d]!) * strides[d]!, 0))];
   },
 };
 
@@ -312,19 +312,19 @@ export const gatherRule: OpRule = {
     const data = ctx.input(0);
     const q = ctx.input(1).shape.length;
     const axis = axisAttr(ctx, data.shape.length, 0);
-    const dim = data.shape[axis];
+    const dim = data.shape[axis]!;
     const strides = stridesOf(data.shape);
     const indexStrides = stridesOf(ctx.input(1).shape);
     return [
-      gatherByIndex(outputs[0].shape, values, (index) => {
+      gatherByIndex(outputs[0]!.shape, values, (index) => {
         let at = 0;
-        for (let k = 0; k < q; k++) at += index[axis + k] * indexStrides[k];
-        let i = indexValues[at];
+        for (let k = 0; k < q; k++) at += index[axis + k]! * indexStrides[k]!;
+        let i = indexValues[at]!;
         if (i < -dim || i >= dim) ctx.fail(`index ${i} is out of range for axis ${axis} of size ${dim}`);
         if (i < 0) i += dim;
-        let s = i * strides[axis];
-        for (let d = 0; d < axis; d++) s += index[d] * strides[d];
-        for (let d = axis + 1; d < data.shape.length; d++) s += index[d + q - 1] * strides[d];
+        let s = i * strides[axis]!;
+        for (let d = 0; d < axis; d++) s += index[d]! * strides[d]!;
+        for (let d = axis + 1; d < data.shape.length; d++) s += index[d + q - 1]! * strides[d]!;
         return s;
       }),
     ];
@@ -359,12 +359,12 @@ export const oneHotRule: OpRule = {
     const indices = ctx.input(0);
     const depth = ctx.requireConstant(1, 'the depth input');
     const values = ctx.input(2);
-    if (depth.length !== 1 || !(depth[0] >= 1)) ctx.fail('depth must hold one positive number');
+    if (depth.length !== 1 || !(depth[0]! >= 1)) ctx.fail('depth must hold one positive number');
     if (values.shape.length !== 1 || values.shape[0] !== 2) ctx.fail('values must be [off_value, on_value]');
     const rank = indices.shape.length + 1;
     const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis', -1), rank);
     const out = [...indices.shape];
-    out.splice(axis, 0, Math.trunc(depth[0]));
+    out.splice(axis, 0, Math.trunc(depth[0]!));
     return [{ dtype: values.dtype, shape: out }];
   },
 };
@@ -407,7 +407,7 @@ export const padRule: OpRule = {
     const shape = [...data.shape];
     axes.forEach((a, i) => {
       shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!;
-      if (shape[a]! < 0) ctx.fail(`pads make axis ${a} negative`);
+      if (shape[a] < 0) ctx.fail(`pads make axis ${a} negative`);
     });
     return like(data, shape);
   },

@@ -45,8 +45,8 @@ export const constantOfShapeRule: OpRule = {
   },
   fold: (_ctx, outputs) => {
     const value = attrTensor(_ctx.node, 'value');
-    const fill = value === undefined ? 0 : tensorToNumbers(value)[0];
-    return [new Array<number>(elementCount(outputs[0].shape)).fill(fill)];
+    const fill = value === undefined ? 0 : tensorToNumbers(value)[0]!;
+    return [new Array<number>(elementCount(outputs[0]!.shape)).fill(fill)];
   },
 };
 
@@ -69,7 +69,7 @@ export const rangeRule: OpRule = {
   },
   fold: (ctx, outputs) => {
     const [start, , delta] = rangeArgs(ctx);
-    return [Array.from({ length: outputs[0].shape[0] }, (_, i) => start + i * delta)];
+    return [Array.from({ length: outputs[0]!.shape[0]! }, (_, i) => start + i * delta)];
   },
 };
 

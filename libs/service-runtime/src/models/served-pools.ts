@@ -72,13 +72,13 @@ export class ServedPools {
       const res = await unary(client.getPool.bind(client), { pool: { modelId, tenant: '' }, version: 0, modelVersion: version }, { metadata: { [TENANT_METADATA_KEY]: owner } });
       if (res.prompts === undefined || res.keys === undefined) throw new MnemeError('internal', `the prompt-pool service sent pool '${modelId}' without prompts or keys`);
       return {
-        prompts: fromWire(aligned(res.prompts), { what: 'served prompts', expectDtype: 'float32', copy: true }).data as Float32Array,
-        keys: fromWire(aligned(res.keys), { what: 'served keys', expectDtype: 'float32', copy: true }).data as Float32Array,
+        prompts: fromWire(aligned(res.prompts), { what: 'served prompts', expectDtype: 'float32', copy: true }).data,
+        keys: fromWire(aligned(res.keys), { what: 'served keys', expectDtype: 'float32', copy: true }).data,
         shared: new Map(
           res.shared.map((t) => {
             if (t.value === undefined) throw new MnemeError('internal', `the prompt-pool service sent shared tensor '${t.name}' of pool '${modelId}' without values`);
             const value = fromWire(aligned(t.value), { what: `served shared tensor '${t.name}'`, expectDtype: 'float32', copy: true });
-            return [t.name, { shape: value.shape, data: value.data as Float32Array }];
+            return [t.name, { shape: value.shape, data: value.data }];
           }),
         ),
       };

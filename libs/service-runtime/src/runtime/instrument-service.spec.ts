@@ -19,7 +19,7 @@ describe('instrumentService', () => {
       selectPrompts: () => Promise.resolve({ selections: [] }),
       applyUpdate: () => Promise.resolve({}),
       listPoolVersions: () => Promise.resolve({ versions: [], nextPageToken: '' }),
-    } as Parameters<typeof defineService<typeof PromptPoolServiceService>>[1]);
+    });
     const wrapped: ServiceBinding = instrumentService(binding, metrics);
     const call = (key: string) => (wrapped.handlers[key] as (req: unknown, ctx: unknown) => Promise<unknown>)({}, {});
     const inFlight = async () => (await metrics.inFlight.get()).values.find((v) => v.labels.service === binding.name)?.value ?? 0;

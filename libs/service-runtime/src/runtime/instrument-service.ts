@@ -12,7 +12,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
   for (const [key, method] of Object.entries(binding.definition)) {
     const handler = binding.handlers[key] as (...args: unknown[]) => Promise<unknown>;
     if (method.requestStream || method.responseStream) {
-      handlers[key] = handler as (...args: never[]) => unknown;
+      handlers[key] = handler;
       continue;
     }
     // The wire method name (`CreateModel`), as gRPC tooling and dashboards show it.
@@ -31,7 +31,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
         metrics.inFlight.dec({ service: binding.name });
         stop();
       }
-    }) as (...args: never[]) => unknown;
+    });
   }
   return { ...binding, handlers };
 }

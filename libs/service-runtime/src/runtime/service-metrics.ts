@@ -126,7 +126,7 @@ export class ServiceMetrics {
 /** The finite numeric `loss` of a step outcome, if it has one. */
 export function stepLoss(outcome: unknown): number | undefined {
   if (typeof outcome !== 'object' || outcome === null || !('loss' in outcome)) return undefined;
-  const loss = (outcome as { loss: unknown }).loss;
+  const loss = (outcome).loss;
   return typeof loss === 'number' && Number.isFinite(loss) ? loss : undefined;
 }
 
