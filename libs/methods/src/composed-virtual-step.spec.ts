@@ -51,7 +51,7 @@ describe('composedVirtualStep', () => {
 
   it('is what interferenceRunner falls back to on an executor without a compiled virtual step, choosing the same candidates', async () => {
     const store = ParameterStore.fromModel(model);
-    const generic: Executor = { ...executor, virtualStep: undefined, interferedReplayStep: undefined };
+    const { virtualStep: _virtual, interferedReplayStep: _fused, ...generic }: Executor = executor;
     for (let step = 0; step < 10; step++) {
       const incoming = rows(5);
       const candidates = rows(12);
