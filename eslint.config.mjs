@@ -1,6 +1,7 @@
 // Lint for the whole workspace. The module-boundary rule is the architecture, written down:
 // layers may only depend downwards, and each I/O engine has exactly one owning library.
 import nx from '@nx/eslint-plugin';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 import tseslint from 'typescript-eslint';
 
 /** Runtime libraries that only their owning adapter may import. */
@@ -137,4 +138,7 @@ export default [
   },
   { files: ['**/*.json'], languageOptions: { parser: (await import('jsonc-eslint-parser')).default }, rules: {} },
   { ...tseslint.configs.disableTypeChecked, files: ['**/*.js', '**/*.mjs', '**/*.json'] },
+  // Layout is Prettier's (.prettierrc.json, `npm run format`): lint fails on unformatted code, and
+  // eslint's own layout rules are off so the two never disagree.
+  { ...prettierRecommended, files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'] },
 ];
