@@ -45,21 +45,44 @@ const boundaries = (forTests) => {
           onlyDependOnLibsWithTags: forTests ? ['layer:core', 'layer:contracts', 'layer:adapter'] : ['layer:core', 'layer:contracts'],
         },
         // Tests of adapters may host real services (a client's tests talk to served services).
-        { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: [...testing(['layer:service']), 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        {
+          sourceTag: 'layer:adapter',
+          onlyDependOnLibsWithTags: [...testing(['layer:service']), 'layer:adapter', 'layer:core', 'layer:contracts'],
+        },
         { sourceTag: 'layer:testing', onlyDependOnLibsWithTags: ['layer:adapter', 'layer:core', 'layer:contracts'] },
         // Services sit side by side; the scope rules below keep them apart.
-        { sourceTag: 'layer:service', onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'] },
-        { sourceTag: 'layer:stack', onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'] },
-        { sourceTag: 'layer:app', onlyDependOnLibsWithTags: [...testing([]), 'layer:stack', 'layer:adapter', 'layer:core', 'layer:contracts'] },
+        {
+          sourceTag: 'layer:service',
+          onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'],
+        },
+        {
+          sourceTag: 'layer:stack',
+          onlyDependOnLibsWithTags: [...testing([]), 'layer:service', 'layer:adapter', 'layer:core', 'layer:contracts'],
+        },
+        {
+          sourceTag: 'layer:app',
+          onlyDependOnLibsWithTags: [...testing([]), 'layer:stack', 'layer:adapter', 'layer:core', 'layer:contracts'],
+        },
         {
           sourceTag: 'layer:e2e',
-          onlyDependOnLibsWithTags: ['layer:app', 'layer:stack', 'layer:service', 'layer:testing', 'layer:adapter', 'layer:core', 'layer:contracts'],
+          onlyDependOnLibsWithTags: [
+            'layer:app',
+            'layer:stack',
+            'layer:service',
+            'layer:testing',
+            'layer:adapter',
+            'layer:core',
+            'layer:contracts',
+          ],
         },
         // Scope: one service's production code never depends on another service. Its tests may host
         // another service as a peer, through that service's public index (package exports hide the rest).
         ...(forTests
           ? []
-          : SERVICES.map((name) => ({ sourceTag: `scope:${name}`, notDependOnLibsWithTags: SERVICES.filter((s) => s !== name).map((s) => `scope:${s}`) }))),
+          : SERVICES.map((name) => ({
+              sourceTag: `scope:${name}`,
+              notDependOnLibsWithTags: SERVICES.filter((s) => s !== name).map((s) => `scope:${s}`),
+            }))),
         // Pure domain code (autodiff, methods, metrics) never sees wire types.
         { sourceTag: 'purity:domain', notDependOnLibsWithTags: ['layer:contracts'] },
         // One owner per engine: io:<engine> may import that engine and no other; io:none imports none.
@@ -81,12 +104,16 @@ const boundaries = (forTests) => {
 export const plainErrorBans = (allow = []) => {
   const names = ['Error', 'RangeError', 'TypeError', 'SyntaxError', 'ReferenceError', 'AggregateError'].filter((n) => !allow.includes(n));
   const callee = `/^(${names.join('|')})$/`;
-  const message = "throw a MnemeError kind from @mneme/errors (InvalidArgumentError, NotFoundError, new MnemeError('internal', ...)), not a plain Error";
+  const message =
+    "throw a MnemeError kind from @mneme/errors (InvalidArgumentError, NotFoundError, new MnemeError('internal', ...)), not a plain Error";
   return [
     'error',
     { selector: `NewExpression[callee.name=${callee}]`, message },
     { selector: `CallExpression[callee.name=${callee}]`, message },
-    { selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']", message: 'extend MnemeError (@mneme/errors), not Error' },
+    {
+      selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']",
+      message: 'extend MnemeError (@mneme/errors), not Error',
+    },
   ];
 };
 

@@ -25,7 +25,11 @@ const { values: args } = parseArgs({
   },
 });
 
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
 const benchmark = benchmarkByName(args.benchmark);
 const seeds = [...Array(Number(args.seeds)).keys()];
 const budgets = list(args.budgets).map(Number);
@@ -52,7 +56,9 @@ interface Point {
   acc_per_seed: number[];
   wall_s: number;
 }
-const curves: { memory: number; acquisition: string; points: Point[] }[] = memories.flatMap((memory) => acquisitions.map((acquisition) => ({ memory, acquisition, points: [] as Point[] })));
+const curves: { memory: number; acquisition: string; points: Point[] }[] = memories.flatMap((memory) =>
+  acquisitions.map((acquisition) => ({ memory, acquisition, points: [] as Point[] })),
+);
 const started = performance.now();
 const command = `node --conditions=@mneme/source --import tsx tools/bench/active-curves.ts ${process.argv.slice(2).join(' ')}`.trim();
 mkdirSync(dirname(args.out), { recursive: true });
@@ -93,7 +99,8 @@ function writeResults(): void {
         seeds,
         rounds: Number(args.rounds),
         experience_sizes: experienceSizes,
-        acc_definition: 'ACC = (1/T) Σ_i R_{T,i} (Lopez-Paz & Ranzato 2017); learning_acc = (1/T) Σ_i R_{i,i}; mean ± sample std over seeds',
+        acc_definition:
+          'ACC = (1/T) Σ_i R_{T,i} (Lopez-Paz & Ranzato 2017); learning_acc = (1/T) Σ_i R_{i,i}; mean ± sample std over seeds',
         command,
         wall_s: (performance.now() - started) / 1000,
         curves,
@@ -105,7 +112,13 @@ function writeResults(): void {
 }
 for (const memory of memories) {
   const svg = args.out.replace(/\.json$/i, '') + `.memory-${memory}.svg`;
-  writeFileSync(svg, linePlot(curves.filter((c) => c.memory === memory), `${benchmark.name} · active · memory ${memory}: ACC vs labels used (mean ± std, ${seeds.length} seeds)`));
+  writeFileSync(
+    svg,
+    linePlot(
+      curves.filter((c) => c.memory === memory),
+      `${benchmark.name} · active · memory ${memory}: ACC vs labels used (mean ± std, ${seeds.length} seeds)`,
+    ),
+  );
   console.log(`wrote ${svg}`);
 }
 console.log(`wrote ${args.out}`);
@@ -142,10 +155,14 @@ function linePlot(series: { acquisition: string; points: Point[] }[], title: str
     const pts = s.points.map((p) => `${px(p.labels).toFixed(1)},${py(p.acc.mean).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2"/>`);
     for (const p of s.points) {
-      parts.push(`<line x1="${px(p.labels)}" y1="${py(p.acc.mean - p.acc.std)}" x2="${px(p.labels)}" y2="${py(p.acc.mean + p.acc.std)}" stroke="${c}"/>`);
+      parts.push(
+        `<line x1="${px(p.labels)}" y1="${py(p.acc.mean - p.acc.std)}" x2="${px(p.labels)}" y2="${py(p.acc.mean + p.acc.std)}" stroke="${c}"/>`,
+      );
       parts.push(`<circle cx="${px(p.labels)}" cy="${py(p.acc.mean)}" r="3" fill="${c}"/>`);
     }
-    parts.push(`<line x1="${W - m.right + 15}" y1="${m.top + 20 * i}" x2="${W - m.right + 35}" y2="${m.top + 20 * i}" stroke="${c}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${W - m.right + 15}" y1="${m.top + 20 * i}" x2="${W - m.right + 35}" y2="${m.top + 20 * i}" stroke="${c}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${W - m.right + 40}" y="${m.top + 20 * i + 4}">${s.acquisition}</text>`);
   });
   parts.push('</svg>');

@@ -20,14 +20,28 @@ const OUTAGE_S = Number(argument('--outage-s') ?? 30);
 if (!(OUTAGE_S > 0)) throw new Error(`--outage-s takes a positive number of seconds, got '${argument('--outage-s')}'`);
 const PORT = 19292;
 const ROOT = resolve(import.meta.dirname, '../..');
-const env = { ...process.env, MNEME_KAFKA_HOME: join(ROOT, '.mneme/kafka-outage-probe'), MNEME_KAFKA_PORT: String(PORT), MNEME_KAFKA_CONTROLLER_PORT: String(PORT + 1), MNEME_KAFKA_SASL_PORT: String(PORT + 2) };
-const broker = (command: 'start' | 'stop' | 'reset') => void execFileSync('bash', [join(ROOT, 'tools/kafka/kafka.sh'), command], { env, stdio: 'ignore' });
-const emit = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}) => console.log(JSON.stringify({ bench: 'broker-outage', metric, value, unit, ...extra }));
+const env = {
+  ...process.env,
+  MNEME_KAFKA_HOME: join(ROOT, '.mneme/kafka-outage-probe'),
+  MNEME_KAFKA_PORT: String(PORT),
+  MNEME_KAFKA_CONTROLLER_PORT: String(PORT + 1),
+  MNEME_KAFKA_SASL_PORT: String(PORT + 2),
+};
+const broker = (command: 'start' | 'stop' | 'reset') =>
+  void execFileSync('bash', [join(ROOT, 'tools/kafka/kafka.sh'), command], { env, stdio: 'ignore' });
+const emit = (metric: string, value: number, unit: string, extra: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ bench: 'broker-outage', metric, value, unit, ...extra }));
 
 broker('reset');
 broker('start');
 try {
-  const r = await runBrokerOutage({ broker: `127.0.0.1:${PORT}`, stopBroker: () => broker('stop'), startBroker: () => broker('start'), outageMs: OUTAGE_S * 1000, executor: createExecutor(await Engine.create()) });
+  const r = await runBrokerOutage({
+    broker: `127.0.0.1:${PORT}`,
+    stopBroker: () => broker('stop'),
+    startBroker: () => broker('start'),
+    outageMs: OUTAGE_S * 1000,
+    executor: createExecutor(await Engine.create()),
+  });
   emit('outage', OUTAGE_S, 's');
   for (const [status, count] of Object.entries(r.failures)) emit('ingest_failures', count, 'calls', { status });
   emit('failing_call_p50', Math.round(r.failureMs[Math.floor(r.failureMs.length / 2)] ?? 0), 'ms');

@@ -42,7 +42,12 @@ const set = await loadMnist();
 const dataset = imageDataset('mnist', set, holdoutSplit(set.labels, { test: 2000, seed }));
 const scenario = classIncremental(dataset, { seed, experiences: 5, classOrder: MNIST_CLASS_NAMES, trainPerExperience: perExperience });
 const all = (size: number) => Int32Array.from({ length: size }, (_, i) => i);
-const parts = scenario.experiences.map((e) => ({ index: e.index, classes: e.classes, train: e.train.batch(all(e.train.size)), test: e.test.batch(all(e.test.size)) }));
+const parts = scenario.experiences.map((e) => ({
+  index: e.index,
+  classes: e.classes,
+  train: e.train.batch(all(e.train.size)),
+  test: e.test.batch(all(e.test.size)),
+}));
 const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
 
 const context = (): StrategyContext => ({
@@ -116,7 +121,10 @@ function exportData(dir: string): string {
 }
 
 function torchRun(header: string, name: StrategyName): Run | undefined {
-  const run = spawnSync(python, [new URL('./cl_mnist_torch.py', import.meta.url).pathname, header, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const run = spawnSync(python, [new URL('./cl_mnist_torch.py', import.meta.url).pathname, header, name], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (run.status !== 0) {
     console.error(`PyTorch side failed for ${name}: ${run.stderr}`);
     return undefined;
@@ -126,7 +134,10 @@ function torchRun(header: string, name: StrategyName): Run | undefined {
 }
 
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-if (!hasTorch) console.error(`PyTorch is not importable with ${python}: printing mneme's figures without ratios (set MNEME_BENCH_PYTHON to an interpreter with torch).`);
+if (!hasTorch)
+  console.error(
+    `PyTorch is not importable with ${python}: printing mneme's figures without ratios (set MNEME_BENCH_PYTHON to an interpreter with torch).`,
+  );
 const dir = mkdtempSync(join(tmpdir(), 'mneme-bench-cl-'));
 try {
   const header = hasTorch ? exportData(dir) : '';

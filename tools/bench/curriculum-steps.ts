@@ -61,7 +61,10 @@ interface SeedResult {
   acc: number;
   steps_per_experience: number;
 }
-const results: Record<string, { options: Record<string, string>; seeds: SeedResult[]; summary: Record<string, { mean: number; std: number }> }> = {};
+const results: Record<
+  string,
+  { options: Record<string, string>; seeds: SeedResult[]; summary: Record<string, { mean: number; std: number }> }
+> = {};
 const started = performance.now();
 for (const name of args.configs.split(',')) {
   const options = { ...CONFIGS[name]! };
@@ -84,7 +87,16 @@ for (const name of args.configs.split(',')) {
       total = step.totalSteps;
     };
     const strategy = curriculum(
-      { executor, classifier: built.classifier, optimizer: settings.optimizer, learningRate: settings.learningRate, batchSize: settings.batchSize, epochs: settings.epochs, seed, options },
+      {
+        executor,
+        classifier: built.classifier,
+        optimizer: settings.optimizer,
+        learningRate: settings.learningRate,
+        batchSize: settings.batchSize,
+        epochs: settings.epochs,
+        seed,
+        options,
+      },
       { onStep: probe },
     );
     const result = await runExperiment(strategy, built.plan, { epochs: settings.epochs });
@@ -111,7 +123,8 @@ for (const name of args.configs.split(',')) {
     acc: meanStd(perSeed.map((s) => s.acc)),
   };
   results[name] = { options, seeds: perSeed, summary };
-  const f = (x: { mean: number; std: number }, pct = false) => (pct ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)} %` : `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}`);
+  const f = (x: { mean: number; std: number }, pct = false) =>
+    pct ? `${(100 * x.mean).toFixed(2)} ± ${(100 * x.std).toFixed(2)} %` : `${x.mean.toFixed(1)} ± ${x.std.toFixed(1)}`;
   console.log(
     `${name.padEnd(10)} steps to 90%: ${f(summary.steps_to_90)} (e0 ${f(summary.steps_to_90_first_experience)}, later ${f(summary.steps_to_90_later_experiences)}) of ${perSeed[0]!.steps_per_experience}; final probe ${f(summary.final_probe_acc, true)}; mean probe ${f(summary.mean_probe_acc, true)}; ACC ${f(summary.acc, true)}`,
   );

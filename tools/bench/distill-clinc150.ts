@@ -79,7 +79,9 @@ for (const source of sources) {
         onStep: (experience, step, objective) => {
           if (step === 0) experienceStarted = stepStarted;
           const now = performance.now();
-          process.stderr.write(`clinc150 ${source} seed ${seed} exp ${experience} step ${step} outer loss ${objective.toFixed(4)} (${((now - stepStarted) / 1000).toFixed(1)} s)\n`);
+          process.stderr.write(
+            `clinc150 ${source} seed ${seed} exp ${experience} step ${step} outer loss ${objective.toFixed(4)} (${((now - stepStarted) / 1000).toFixed(1)} s)\n`,
+          );
           stepStarted = now;
           if (step === Number(options['outer-steps']) - 1) distillSeconds.push((now - experienceStarted) / 1000);
         },
@@ -90,11 +92,24 @@ for (const source of sources) {
       epochs: settings.epochs,
       onProgress: (e) => {
         stepStarted = performance.now();
-        if (e.kind === 'evaluated') process.stderr.write(`clinc150 ${source} seed ${seed} after ${e.after}: mean acc ${(e.row.slice(0, e.after + 1).reduce((a, x) => a + x, 0) / (e.after + 1)).toFixed(3)}\n`);
+        if (e.kind === 'evaluated')
+          process.stderr.write(
+            `clinc150 ${source} seed ${seed} after ${e.after}: mean acc ${(e.row.slice(0, e.after + 1).reduce((a, x) => a + x, 0) / (e.after + 1)).toFixed(3)}\n`,
+          );
       },
     });
     const wall = (performance.now() - started) / 1000;
-    const line = { bench: 'clinc150-distill', source, seed, acc: result.acc.value, bwt: result.bwt.value, forgetting: result.forgetting.value, memory: strategy.describe?.(), wall_s: Number(wall.toFixed(1)), options: { ...options, source } };
+    const line = {
+      bench: 'clinc150-distill',
+      source,
+      seed,
+      acc: result.acc.value,
+      bwt: result.bwt.value,
+      forgetting: result.forgetting.value,
+      memory: strategy.describe?.(),
+      wall_s: Number(wall.toFixed(1)),
+      options: { ...options, source },
+    };
     console.log(JSON.stringify(line));
     runs.push({ ...line, matrix: result.matrix, result });
   }
@@ -106,7 +121,8 @@ for (const source of sources) {
     acc: seedStatistic(runs.map((r) => r.result.acc)),
     bwt: seedStatistic(runs.map((r) => r.result.bwt)),
     forgetting: seedStatistic(runs.map((r) => r.result.forgetting)),
-    distill_s_per_experience: distillSeconds.length === 0 ? null : Number((distillSeconds.reduce((a, x) => a + x, 0) / distillSeconds.length).toFixed(1)),
+    distill_s_per_experience:
+      distillSeconds.length === 0 ? null : Number((distillSeconds.reduce((a, x) => a + x, 0) / distillSeconds.length).toFixed(1)),
     runs: runs.map(({ result: _r, ...rest }) => rest),
   });
   await writeFile(`results/${out}.json.tmp`, `${JSON.stringify({ bench: 'clinc150-distill', report }, null, 2)}\n`);

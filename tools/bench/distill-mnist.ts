@@ -69,8 +69,18 @@ const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumT
 
 const NETWORKS: Record<string, DistillNetwork> = {
   mlp: { name: 'mlp-784-400-400-10', inputShape: [784], classes: 10, build: (s) => buildMlp({ sizes: [784, 400, 400, 10], seed: s }) },
-  cnn: { name: 'cnn-1x28x28-32-64-128-10', inputShape: [1, 28, 28], classes: 10, build: (s) => buildCnn({ input: [1, 28, 28], classes: 10, seed: s }) },
-  convnet: { name: 'convnet-32x3-instancenorm', inputShape: [1, 28, 28], classes: 10, build: (s) => buildConvNet({ input: [1, 28, 28], classes: 10, seed: s }) },
+  cnn: {
+    name: 'cnn-1x28x28-32-64-128-10',
+    inputShape: [1, 28, 28],
+    classes: 10,
+    build: (s) => buildCnn({ input: [1, 28, 28], classes: 10, seed: s }),
+  },
+  convnet: {
+    name: 'convnet-32x3-instancenorm',
+    inputShape: [1, 28, 28],
+    classes: 10,
+    build: (s) => buildConvNet({ input: [1, 28, 28], classes: 10, seed: s }),
+  },
 };
 
 const log = (record: Record<string, unknown>) => console.log(JSON.stringify({ bench: 'distill-mnist', ...record }));
@@ -79,23 +89,43 @@ async function accuracy(logits: Model, store: ParameterStore, shape: readonly nu
   let correct = 0;
   for (let s = 0; s < testY.length; s += 500) {
     const n = Math.min(500, testY.length - s);
-    const o = await executor.forward(logits, { [CLASSIFIER_IO.input]: tensor('float32', [n, ...shape], testX.slice(s * 784, (s + n) * 784)) }, { params: store });
+    const o = await executor.forward(
+      logits,
+      { [CLASSIFIER_IO.input]: tensor('float32', [n, ...shape], testX.slice(s * 784, (s + n) * 784)) },
+      { params: store },
+    );
     argmaxRows(o[CLASSIFIER_IO.logits]!.data as Float32Array, 10).forEach((p, i) => (correct += p === testY[s + i] ? 1 : 0));
   }
   return correct / testY.length;
 }
 
 /** Trains a fresh model (weights drawn under `modelSeed`) on (x, y) only; returns held-out accuracy. */
-async function trainFresh(network: DistillNetwork, modelSeed: number, x: Float32Array, y: Int32Array, protocol: Protocol, lr: number): Promise<number> {
+async function trainFresh(
+  network: DistillNetwork,
+  modelSeed: number,
+  x: Float32Array,
+  y: Int32Array,
+  protocol: Protocol,
+  lr: number,
+): Promise<number> {
   const logits = network.build(modelSeed);
   const model = withCrossEntropyLoss(logits);
   const store = ParameterStore.fromModel(model);
   const n = y.length;
   const labels = tensor('int64', [n], int64FromInt32(y));
-  const batch = (inputs: Float32Array) => ({ [CLASSIFIER_IO.input]: tensor('float32', [n, ...network.inputShape], inputs), [CLASSIFIER_IO.labels]: labels });
+  const batch = (inputs: Float32Array) => ({
+    [CLASSIFIER_IO.input]: tensor('float32', [n, ...network.inputShape], inputs),
+    [CLASSIFIER_IO.labels]: labels,
+  });
   if (protocol === 'augmented') {
     const half = evalStepsAugmented / 2;
-    const step = executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, lr: (s) => (s <= half ? 0.01 : 0.001) });
+    const step = executor.trainStep({
+      model,
+      loss: CLASSIFIER_IO.loss,
+      store,
+      optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+      lr: (s) => (s <= half ? 0.01 : 0.001),
+    });
     const rng = Rng.seeded(modelSeed ^ 0x5eed);
     for (let i = 0; i < evalStepsAugmented; i++) await step.step(batch(augmentImages(x, [1, 28, 28], rng)));
     return accuracy(logits, store, network.inputShape);
@@ -137,7 +167,10 @@ async function distil(network: DistillNetwork, kind: string, ipc: number): Promi
       seed: seed * 1000 + ipc,
       clamp: [0, 1],
       onStep: (step, objective) => {
-        if (step % 10 === 0) process.stderr.write(`${kind} ipc ${ipc} step ${step} objective ${objective.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+        if (step % 10 === 0)
+          process.stderr.write(
+            `${kind} ipc ${ipc} step ${step} objective ${objective.toFixed(4)} ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+          );
       },
     },
   );
@@ -156,7 +189,9 @@ function pngGrid(images: Float32Array, n: number, cols: number): Buffer {
   for (let y = 0; y < h; y++) raw[y * (w + 1)] = 0;
   for (let i = 0; i < n; i++) {
     const [gx, gy] = [(i % cols) * 29 + 1, Math.floor(i / cols) * 29 + 1];
-    for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) raw[(gy + r) * (w + 1) + 1 + gx + c] = Math.round(255 * Math.min(1, Math.max(0, images[i * 784 + r * 28 + c]!)));
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++)
+        raw[(gy + r) * (w + 1) + 1 + gx + c] = Math.round(255 * Math.min(1, Math.max(0, images[i * 784 + r * 28 + c]!)));
   }
   const crcTable = Array.from({ length: 256 }, (_, k) => {
     let c = k;
@@ -181,7 +216,12 @@ function pngGrid(images: Float32Array, n: number, cols: number): Buffer {
   ihdr.writeUInt32BE(h, 4);
   ihdr.writeUInt8(8, 8); // bit depth
   ihdr.writeUInt8(0, 9); // greyscale
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<void> {
@@ -191,7 +231,11 @@ async function atomicWrite(path: string, bytes: Uint8Array | string): Promise<vo
 
 const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const summary = (xs: number[]) => ({ mean: Number(mean(xs).toFixed(4)), std: Number(std(xs).toFixed(4)), runs: xs.map((v) => Number(v.toFixed(4))) });
+const summary = (xs: number[]) => ({
+  mean: Number(mean(xs).toFixed(4)),
+  std: Number(std(xs).toFixed(4)),
+  runs: xs.map((v) => Number(v.toFixed(4))),
+});
 
 await mkdir('results/distilled', { recursive: true });
 const results: Record<string, unknown>[] = [];
@@ -211,7 +255,9 @@ for (const kind of models) {
       rows.forEach((r, i) => x.set(trainX.subarray(r * 784, (r + 1) * 784), i * 784));
       return { x, y: Int32Array.from(rows, (r) => trainY[r]!) };
     };
-    const acc: Record<string, number[]> = Object.fromEntries(['distilled', 'random'].flatMap((source) => protocols.map((p) => [`${source}/${p}`, []])));
+    const acc: Record<string, number[]> = Object.fromEntries(
+      ['distilled', 'random'].flatMap((source) => protocols.map((p) => [`${source}/${p}`, []])),
+    );
     for (let m = 0; m < evalModels; m++) {
       const modelSeed = 100_000 + 17 * m + seed;
       const real = randomSet();
@@ -251,7 +297,17 @@ for (const kind of models) {
           experience: 0,
           version: 1,
           method,
-          spec: { dataset: 'mnist-8000', network: network.name, ipc, outerSteps: outerSteps[kind]!, innerSteps, realBatch, innerLr, outerLr, seed },
+          spec: {
+            dataset: 'mnist-8000',
+            network: network.name,
+            ipc,
+            outerSteps: outerSteps[kind]!,
+            innerSteps,
+            realBatch,
+            innerLr,
+            outerLr,
+            seed,
+          },
           labels: result.labels,
           inputs: { data: result.inputs, shape: [result.labels.length, ...network.inputShape] },
           lr: result.lr,
@@ -259,6 +315,9 @@ for (const kind of models) {
         }),
       );
     }
-    await atomicWrite(`results/${out}.json`, `${JSON.stringify({ bench: 'distill-mnist', protocol: 'see tools/bench/distill-mnist.ts', results }, null, 2)}\n`);
+    await atomicWrite(
+      `results/${out}.json`,
+      `${JSON.stringify({ bench: 'distill-mnist', protocol: 'see tools/bench/distill-mnist.ts', results }, null, 2)}\n`,
+    );
   }
 }

@@ -77,7 +77,10 @@ function sentenceTransformers(texts: readonly string[]): Map<number, StResult> |
       console.error(`sentence-transformers side failed: ${run.stderr}`);
       return undefined;
     }
-    const results = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as StResult);
+    const results = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as StResult);
     return new Map(results.map((r) => [r.batch, r]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -108,7 +111,9 @@ async function main(): Promise<void> {
       metric: `texts_per_s/batch-${batch}`,
       value: Number(rate.toFixed(1)),
       unit: 'texts/s',
-      ...(refRate === undefined ? {} : { ratio: Number((rate / refRate).toFixed(3)), ratio_to: 'sentence-transformers', reference_value: Number(refRate.toFixed(1)) }),
+      ...(refRate === undefined
+        ? {}
+        : { ratio: Number((rate / refRate).toFixed(3)), ratio_to: 'sentence-transformers', reference_value: Number(refRate.toFixed(1)) }),
       goal: `>= ${GOALS[batch]}x`,
       texts: texts.length,
       threads,
@@ -122,7 +127,9 @@ async function main(): Promise<void> {
     metric: 'peak_rss_mb',
     value: Math.round(peakMb),
     unit: 'MB',
-    ...(stPeak === undefined ? {} : { ratio: Number((peakMb / stPeak).toFixed(3)), ratio_to: 'sentence-transformers', reference_value: Math.round(stPeak) }),
+    ...(stPeak === undefined
+      ? {}
+      : { ratio: Number((peakMb / stPeak).toFixed(3)), ratio_to: 'sentence-transformers', reference_value: Math.round(stPeak) }),
     goal: `<= ${RSS_GOAL_MB} MB`,
   });
 }

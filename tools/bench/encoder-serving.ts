@@ -55,8 +55,13 @@ const loadAtStart = loadavg().map((x) => round(x, 3));
 const SUBJECTS = ['my card', 'the transfer', 'this order', 'our flight', 'the invoice', 'your app', 'a refund', 'the account'];
 const VERBS = ['was declined', 'has not arrived', 'shows the wrong amount', 'got cancelled', 'needs to be changed', 'keeps failing'];
 const TAILS = ['again today', 'since last week', 'when I travel abroad', 'after the update', 'for no reason', 'this morning'];
-const sentence = (i: number) => `${SUBJECTS[i % SUBJECTS.length]} ${VERBS[(i * 7) % VERBS.length]} ${TAILS[(i * 5) % TAILS.length]}, what should I do?`;
-const request = (i: number): EmbedRequest => ({ inputs: [{ kind: { $case: 'text', value: sentence(i) } }], pooling: Pooling.POOLING_MEAN, unnormalized: false });
+const sentence = (i: number) =>
+  `${SUBJECTS[i % SUBJECTS.length]} ${VERBS[(i * 7) % VERBS.length]} ${TAILS[(i * 5) % TAILS.length]}, what should I do?`;
+const request = (i: number): EmbedRequest => ({
+  inputs: [{ kind: { $case: 'text', value: sentence(i) } }],
+  pooling: Pooling.POOLING_MEAN,
+  unnormalized: false,
+});
 
 /** Counts forward runs, so inputs per forward pass can be reported. */
 function counting(real: Executor): Executor & { forwards: number } {
@@ -75,7 +80,11 @@ function counting(real: Executor): Executor & { forwards: number } {
 }
 
 /** `callers` closed-loop callers for `ms`: requests per second and latency percentiles. */
-async function drive(call: (i: number) => Promise<unknown>, callers: number, ms: number): Promise<{ rps: number; p50: number; p99: number; requests: number }> {
+async function drive(
+  call: (i: number) => Promise<unknown>,
+  callers: number,
+  ms: number,
+): Promise<{ rps: number; p50: number; p99: number; requests: number }> {
   const latencies: number[] = [];
   const end = performance.now() + ms;
   let next = 0;
@@ -101,7 +110,10 @@ const executor = counting(createExecutor(engine));
 const metrics = new ServiceMetrics({ defaultMetrics: false });
 const bus = new InProcessBus({ logger: silentEventLogger });
 const deps = { dataDir, bus, executor, metrics, logger: quiet };
-const encoder = await createEncoderService(deps, { modelsDir, executionProvider: { provider: engine.device.provider, reason: engine.device.reason } });
+const encoder = await createEncoderService(deps, {
+  modelsDir,
+  executionProvider: { provider: engine.device.provider, reason: engine.device.reason },
+});
 const host = await hostServices({ modules: [encoder], metrics, logger: quiet });
 const client = createClient(EncoderServiceClient, host.address);
 const viaGrpc = (i: number) => unary(client.embed.bind(client), request(i));
@@ -142,7 +154,15 @@ if (out !== undefined) {
     command: `npm run bench:serving -- --out ${out}`,
     machine: '2-core x86-64, 24 GiB, no GPU',
     load_average_at_start: loadAtStart,
-    settings: { measured_seconds_per_point: seconds, ort_intra_op_threads: threads, allow_spinning: false, max_batch: 64, max_delay_ms: 2, text: 'one sentence of 14-20 tokens per request', grpc: 'one channel on 127.0.0.1, callers share it' },
+    settings: {
+      measured_seconds_per_point: seconds,
+      ort_intra_op_threads: threads,
+      allow_spinning: false,
+      max_batch: 64,
+      max_delay_ms: 2,
+      text: 'one sentence of 14-20 tokens per request',
+      grpc: 'one channel on 127.0.0.1, callers share it',
+    },
     lines,
   };
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

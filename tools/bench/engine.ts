@@ -23,7 +23,17 @@ import { spawnSync } from 'node:child_process';
 import { forward, lossAndGradients, Engine, TrainStep } from '@mneme/engine';
 import { ParameterStore } from '@mneme/execution';
 import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
-import { buildBertEncoder, buildBertEncoderFused, buildMlp, CLASSIFIER_IO, ENCODER_IO, MINILM_L6_SHAPE, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
+import {
+  buildBertEncoder,
+  buildBertEncoderFused,
+  buildMlp,
+  CLASSIFIER_IO,
+  ENCODER_IO,
+  MINILM_L6_SHAPE,
+  randomBertWeights,
+  withCrossEntropyLoss,
+  type BertConfig,
+} from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 
@@ -67,7 +77,11 @@ async function timed(fn: () => Promise<unknown>, warmup = 3, minIters = 5): Prom
 
 const rng = Rng.seeded(0);
 const randTensor = (shape: number[], lo = 0, hi = 1): Tensor<'float32'> =>
-  tensor('float32', shape, Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.uniform(lo, hi)));
+  tensor(
+    'float32',
+    shape,
+    Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.uniform(lo, hi)),
+  );
 
 /** Measurements of one case: metric → ms, plus FLOPs where known and the GEMM rate on its shapes. */
 type Results = Map<string, { ms: number; flops?: number; gemmGflops?: number }>;
@@ -79,7 +93,11 @@ async function mlpCases(engine: Engine, results: Results): Promise<void> {
     const model = withCrossEntropyLoss(buildMlp({ sizes: [784, 400, 400, 10], seed: 0 }));
     const classifier = buildMlp({ sizes: [784, 400, 400, 10], seed: 0 });
     const x = randTensor([batch, 784]);
-    const labels = tensor('int64', [batch], BigInt64Array.from({ length: batch }, () => BigInt(rng.int(10))));
+    const labels = tensor(
+      'int64',
+      [batch],
+      BigInt64Array.from({ length: batch }, () => BigInt(rng.int(10))),
+    );
     results.set(`${name}/forward`, { ms: await timed(() => forward(engine, classifier, { [CLASSIFIER_IO.input]: x })) });
     const store = ParameterStore.fromModel(model);
     const step = TrainStep.create(engine, { model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'sgd' }, lr: 0.1 });
@@ -105,9 +123,23 @@ async function gemmRate(engine: Engine, config: BertConfig, tokens: number): Pro
   const [h, ffn] = [config.hiddenSize, config.intermediateSize];
   const b = new GraphBuilder({ name: 'gemm-rate' });
   let x = b.input('x', DType.float32, [tokens, h]);
-  const shapes: [number, number][] = [[h, h], [h, h], [h, h], [h, h], [h, ffn], [ffn, h]];
+  const shapes: [number, number][] = [
+    [h, h],
+    [h, h],
+    [h, h],
+    [h, h],
+    [h, ffn],
+    [ffn, h],
+  ];
   shapes.forEach(([k, n], i) => {
-    const w = b.initializer(`w${i}`, createTensor(DType.float32, [k, n], Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1) / Math.sqrt(k))));
+    const w = b.initializer(
+      `w${i}`,
+      createTensor(
+        DType.float32,
+        [k, n],
+        Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1) / Math.sqrt(k)),
+      ),
+    );
     x = b.matMul(x, w);
   });
   b.output(x, DType.float32, [tokens, h]);
@@ -127,13 +159,21 @@ async function encoderCase(engine: Engine, results: Results, name: string, confi
   b.output('objective', DType.float32, []);
   const withObjective: Model = b.build();
   const embeds = randTensor([batch, seq, config.hiddenSize], -1, 1);
-  const mask = tensor('int64', [batch, seq], BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < (seq * 3) / 4 ? 1n : 0n)));
+  const mask = tensor(
+    'int64',
+    [batch, seq],
+    BigInt64Array.from({ length: batch * seq }, (_, i) => (i % seq < (seq * 3) / 4 ? 1n : 0n)),
+  );
   const feeds = { [ENCODER_IO.inputsEmbeds]: embeds, [ENCODER_IO.attentionMask]: mask };
   const flops = encoderFlops(config, batch, seq);
   const gemmGflops = await gemmRate(engine, config, batch * seq);
   results.set(`${name}/gemm`, { ms: 0, gemmGflops });
   results.set(`${name}/forward`, { ms: await timed(() => forward(engine, fused, feeds), 2, 3), flops: flops.forward, gemmGflops });
-  results.set(`${name}/forward_standard_ops`, { ms: await timed(() => forward(engine, encoder, feeds), 2, 3), flops: flops.forward, gemmGflops });
+  results.set(`${name}/forward_standard_ops`, {
+    ms: await timed(() => forward(engine, encoder, feeds), 2, 3),
+    flops: flops.forward,
+    gemmGflops,
+  });
   const grad = () => lossAndGradients(engine, withObjective, feeds, { loss: 'objective', wrt: [ENCODER_IO.inputsEmbeds] });
   results.set(`${name}/input_gradient`, { ms: await timed(grad, 2, 3), flops: flops.inputGradient, gemmGflops });
 }
@@ -175,7 +215,14 @@ async function main(): Promise<void> {
   const torch = torchResults();
   for (const [metric, { ms, flops, gemmGflops }] of results) {
     if (metric.endsWith('/gemm')) {
-      print({ bench: 'engine', metric: `${metric}_gflops`, value: round(gemmGflops!, 1), unit: 'GFLOP/s', op: 'onnxruntime-matmul', threads });
+      print({
+        bench: 'engine',
+        metric: `${metric}_gflops`,
+        value: round(gemmGflops!, 1),
+        unit: 'GFLOP/s',
+        op: 'onnxruntime-matmul',
+        threads,
+      });
       continue;
     }
     const reference = torch?.get(metric);
@@ -190,13 +237,33 @@ async function main(): Promise<void> {
     print(withGoal(line));
     const ortExport = metric.endsWith('/forward') ? torch?.get(`${metric}_ort_export`) : undefined;
     if (ortExport !== undefined) {
-      const vs: Line = { bench: 'engine', metric: `${metric}_vs_ort_export_ms`, value: round(ms, 3), unit: 'ms', ratio: round(ms / ortExport, 3), ratio_to: 'onnxruntime-on-pytorch-export', ort_export_ms: round(ortExport, 3), threads };
+      const vs: Line = {
+        bench: 'engine',
+        metric: `${metric}_vs_ort_export_ms`,
+        value: round(ms, 3),
+        unit: 'ms',
+        ratio: round(ms / ortExport, 3),
+        ratio_to: 'onnxruntime-on-pytorch-export',
+        ort_export_ms: round(ortExport, 3),
+        threads,
+      };
       print(withGoal(vs));
     }
     if (flops !== undefined && gemmGflops !== undefined) {
       const gflops = flops / (ms * 1e6);
       const fraction = round(gflops / gemmGflops, 3);
-      print(withGoal({ bench: 'engine', metric: `${metric}_gflops`, value: round(gflops, 1), unit: 'GFLOP/s', ratio: fraction, ratio_to: 'onnxruntime-matmul-same-shapes', fraction_of_gemm: fraction, gemm_gflops: round(gemmGflops, 1) }));
+      print(
+        withGoal({
+          bench: 'engine',
+          metric: `${metric}_gflops`,
+          value: round(gflops, 1),
+          unit: 'GFLOP/s',
+          ratio: fraction,
+          ratio_to: 'onnxruntime-matmul-same-shapes',
+          fraction_of_gemm: fraction,
+          gemm_gflops: round(gemmGflops, 1),
+        }),
+      );
     }
   }
 }

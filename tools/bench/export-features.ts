@@ -44,6 +44,13 @@ await mkdir(out, { recursive: true });
 await writeFile(join(out, 'features.f32'), features);
 await writeFile(
   join(out, 'meta.json'),
-  JSON.stringify({ name, n: set.texts.length, dimension, classes: dataset.classes, labels: Array.from(dataset.labels), splits: dataset.splits }),
+  JSON.stringify({
+    name,
+    n: set.texts.length,
+    dimension,
+    classes: dataset.classes,
+    labels: Array.from(dataset.labels),
+    splits: dataset.splits,
+  }),
 );
 process.stdout.write(`${name}: ${set.texts.length} × ${dimension} features written to ${out}\n`);

@@ -29,7 +29,8 @@ const truthQueries = Number(process.env['MNEME_BENCH_KNN_TRUTH'] ?? 200);
 const efs = (process.env['MNEME_BENCH_KNN_EF'] ?? '64,256').split(',').map(Number);
 const buildBudgetS = Number(process.env['MNEME_BENCH_KNN_BUILD_BUDGET_S'] ?? 1800);
 const dataKind = process.env['MNEME_BENCH_KNN_DATA'] ?? 'uniform';
-if (dataKind !== 'uniform' && dataKind !== 'clustered') throw new Error(`MNEME_BENCH_KNN_DATA must be uniform or clustered, got '${dataKind}'`);
+if (dataKind !== 'uniform' && dataKind !== 'clustered')
+  throw new Error(`MNEME_BENCH_KNN_DATA must be uniform or clustered, got '${dataKind}'`);
 const outIndex = process.argv.indexOf('--out');
 const out = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
 
@@ -132,17 +133,24 @@ for (const n of sizes) {
     ratio_to: 'µs per vector per dimension',
     n: inserted,
     threads,
-    ...(partial ? { partial: true, note: `stopped after the ${buildBudgetS} s budget at ${inserted} of ${n} vectors; queries below run on the partial index` } : {}),
+    ...(partial
+      ? {
+          partial: true,
+          note: `stopped after the ${buildBudgetS} s budget at ${inserted} of ${n} vectors; queries below run on the partial index`,
+        }
+      : {}),
   });
   print({ bench: 'knn', metric: `exact_query_p50_ms@${tag}`, value: round(truth.p50), unit: 'ms', ratio: 1, ratio_to: 'exact', n });
   print({ bench: 'knn', metric: `exact_query_p99_ms@${tag}`, value: round(truth.p99), unit: 'ms', ratio: 1, ratio_to: 'exact', n });
 
   // Ground truth among the vectors actually in the HNSW index (all of them unless the budget ran out).
-  const reference = partial ? (() => {
-    const sub = new VectorIndex({ dimensions: D, exactBelow: Number.MAX_SAFE_INTEGER, threads: 1 });
-    sub.add(ids.subarray(0, inserted), data.subarray(0, inserted * D), labels.subarray(0, inserted));
-    return latencies(sub, queries, truthQueries).hits;
-  })() : truth.hits;
+  const reference = partial
+    ? (() => {
+        const sub = new VectorIndex({ dimensions: D, exactBelow: Number.MAX_SAFE_INTEGER, threads: 1 });
+        sub.add(ids.subarray(0, inserted), data.subarray(0, inserted * D), labels.subarray(0, inserted));
+        return latencies(sub, queries, truthQueries).hits;
+      })()
+    : truth.hits;
 
   for (const ef of efs) {
     const index = ef === hnsw.options.expansionSearch ? hnsw : await withExpansion(hnsw, ef);
@@ -153,11 +161,44 @@ for (const n of sizes) {
       found += [...timed.hits[q]!].filter((id) => set.has(id)).length;
     });
     const recall = found / (reference.length * K);
-    print({ bench: 'knn', metric: `hnsw_query_p50_ms@${tag}/ef${ef}`, value: round(timed.p50), unit: 'ms', ratio: round(timed.p50 / truth.p50), ratio_to: 'exact p50', n: inserted });
-    print({ bench: 'knn', metric: `hnsw_query_p99_ms@${tag}/ef${ef}`, value: round(timed.p99), unit: 'ms', ratio: round(timed.p99 / truth.p99), ratio_to: 'exact p99', n: inserted });
-    print({ bench: 'knn', metric: `recall@10@${tag}/ef${ef}`, value: round(recall), unit: 'fraction', ratio: round(recall), ratio_to: 'exact search', n: inserted, queries: reference.length });
+    print({
+      bench: 'knn',
+      metric: `hnsw_query_p50_ms@${tag}/ef${ef}`,
+      value: round(timed.p50),
+      unit: 'ms',
+      ratio: round(timed.p50 / truth.p50),
+      ratio_to: 'exact p50',
+      n: inserted,
+    });
+    print({
+      bench: 'knn',
+      metric: `hnsw_query_p99_ms@${tag}/ef${ef}`,
+      value: round(timed.p99),
+      unit: 'ms',
+      ratio: round(timed.p99 / truth.p99),
+      ratio_to: 'exact p99',
+      n: inserted,
+    });
+    print({
+      bench: 'knn',
+      metric: `recall@10@${tag}/ef${ef}`,
+      value: round(recall),
+      unit: 'fraction',
+      ratio: round(recall),
+      ratio_to: 'exact search',
+      n: inserted,
+      queries: reference.length,
+    });
   }
-  print({ bench: 'knn', metric: `peak_rss_mb@${tag}`, value: round(process.resourceUsage().maxRSS / 1024), unit: 'MB', ratio: round(process.resourceUsage().maxRSS / 1024 / ((n * D * 4) / 2 ** 20)), ratio_to: 'raw float32 data size', n });
+  print({
+    bench: 'knn',
+    metric: `peak_rss_mb@${tag}`,
+    value: round(process.resourceUsage().maxRSS / 1024),
+    unit: 'MB',
+    ratio: round(process.resourceUsage().maxRSS / 1024 / ((n * D * 4) / 2 ** 20)),
+    ratio_to: 'raw float32 data size',
+    n,
+  });
 }
 
 if (out !== undefined) {

@@ -26,7 +26,9 @@ const flag = (name: string, fallback: string): string => {
   return i >= 0 ? args[i + 1]! : fallback;
 };
 const sets = args.flatMap((a, i) => (a === '--set' ? [args[i + 1]!] : []));
-const seedsFor = Object.fromEntries(args.flatMap((a, i) => (a === '--seeds-for' ? [args[i + 1]!.split('=')] : [])).map(([k, v]) => [k!, v!.split(',').map(Number)]));
+const seedsFor = Object.fromEntries(
+  args.flatMap((a, i) => (a === '--seeds-for' ? [args[i + 1]!.split('=')] : [])).map(([k, v]) => [k!, v!.split(',').map(Number)]),
+);
 // Commas inside `[...]` separate a variant's options, not strategies.
 const strategies = flag('strategies', 'l2p').split(/,(?![^[]*\])/);
 const seeds = flag('seeds', '0').split(',').map(Number);
@@ -53,7 +55,12 @@ function firstPerClass<T extends { features: Float32Array; labels: Int32Array; i
   });
   const features = new Float32Array(keep.length * d);
   keep.forEach((r, j) => features.set(x.features.subarray(r * d, (r + 1) * d), j * d));
-  return { ...x, features, labels: Int32Array.from(keep, (r) => x.labels[r]!), ...(x.ids === undefined ? {} : { ids: Int32Array.from(keep, (r) => x.ids![r]!) }) };
+  return {
+    ...x,
+    features,
+    labels: Int32Array.from(keep, (r) => x.labels[r]!),
+    ...(x.ids === undefined ? {} : { ids: Int32Array.from(keep, (r) => x.ids![r]!) }),
+  };
 }
 
 /** The plan restricted to the subset, re-batched. */
@@ -68,7 +75,11 @@ function reduce(plan: readonly ExperiencePlan[], d: number): ExperiencePlan[] {
     const train = firstPerClass(all, trainPerClass, d);
     const batches: { features: Float32Array; labels: Int32Array; ids: Int32Array }[] = [];
     for (let s = 0; s < train.labels.length; s += batchSize) {
-      batches.push({ features: train.features.slice(s * d, (s + batchSize) * d), labels: train.labels.slice(s, s + batchSize), ids: train.ids.slice(s, s + batchSize) });
+      batches.push({
+        features: train.features.slice(s * d, (s + batchSize) * d),
+        labels: train.labels.slice(s, s + batchSize),
+        ids: train.ids.slice(s, s + batchSize),
+      });
     }
     return { ...e, batches: () => batches, test: firstPerClass(e.test, testPerClass, d) };
   });
@@ -79,7 +90,12 @@ const results: Record<string, unknown> = {};
 function parseEntry(entry: string): { base: string; options: Record<string, string> } {
   const m = /^([\w-]+)(?:\[(.*)\])?$/.exec(entry);
   if (m === null) throw new Error(`bad strategy entry '${entry}'`);
-  const own = Object.fromEntries((m[2] ?? '').split(',').filter((kv) => kv !== '').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const own = Object.fromEntries(
+    (m[2] ?? '')
+      .split(',')
+      .filter((kv) => kv !== '')
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   return { base: m[1]!, options: m[1] === 'l2p' ? { ...l2pOptions, ...own } : own };
 }
 
@@ -122,7 +138,9 @@ for (const name of strategies) {
       }
       evalMs += performance.now() - t;
       matrix.push(row);
-      process.stderr.write(`${name} seed ${seed}: experience ${e.index} → mean seen ${(100 * row.reduce((a, x) => a + x, 0) / row.length).toFixed(1)}% (train ${(trainMs / 1000).toFixed(0)} s, eval ${(evalMs / 1000).toFixed(0)} s)\n`);
+      process.stderr.write(
+        `${name} seed ${seed}: experience ${e.index} → mean seen ${((100 * row.reduce((a, x) => a + x, 0)) / row.length).toFixed(1)}% (train ${(trainMs / 1000).toFixed(0)} s, eval ${(evalMs / 1000).toFixed(0)} s)\n`,
+      );
     }
     const last = matrix.at(-1)!;
     const k = matrix.length;
@@ -142,11 +160,19 @@ for (const name of strategies) {
     options,
     acc: seedStatistic(perSeed.map((r) => r.acc)),
     forgetting: seedStatistic(perSeed.map((r) => r.forgetting)),
-    per_seed: perSeed.map((r) => ({ acc: r.acc.value, forgetting: r.forgetting.value, wall_s: r.wall_s, train_s: r.train_s, eval_s: r.eval_s })),
+    per_seed: perSeed.map((r) => ({
+      acc: r.acc.value,
+      forgetting: r.forgetting.value,
+      wall_s: r.wall_s,
+      train_s: r.train_s,
+      eval_s: r.eval_s,
+    })),
     matrix: perSeed.map((r) => r.matrix),
   };
   const s = results[name] as { acc: { mean: number; std: number }; forgetting: { mean: number; std: number } };
-  console.log(`${name}: ACC ${(100 * s.acc.mean).toFixed(1)} ± ${(100 * s.acc.std).toFixed(1)}, forgetting ${(100 * s.forgetting.mean).toFixed(1)} ± ${(100 * s.forgetting.std).toFixed(1)} (seeds ${runSeeds.join(',')})`);
+  console.log(
+    `${name}: ACC ${(100 * s.acc.mean).toFixed(1)} ± ${(100 * s.acc.std).toFixed(1)}, forgetting ${(100 * s.forgetting.mean).toFixed(1)} ± ${(100 * s.forgetting.std).toFixed(1)} (seeds ${runSeeds.join(',')})`,
+  );
 }
 
 const report = {

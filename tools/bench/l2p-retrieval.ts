@@ -33,7 +33,18 @@ import { loadClinc150 } from '@mneme/data';
 import { createExecutor, Engine } from '@mneme/engine';
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { mrrAtK, recallAtK, type RankedQuery } from '@mneme/metrics';
-import { buildL2pGraph, gatherPoolRows, initPromptPool, L2P_IO, l2p, POOL_PARAMS, scatterAddRows, selectPrompts, sparseUpdate, type TextInputs } from '@mneme/methods';
+import {
+  buildL2pGraph,
+  gatherPoolRows,
+  initPromptPool,
+  L2P_IO,
+  l2p,
+  POOL_PARAMS,
+  scatterAddRows,
+  selectPrompts,
+  sparseUpdate,
+  type TextInputs,
+} from '@mneme/methods';
 import { ENCODER_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
@@ -54,11 +65,16 @@ const lr = Number(flag('lr', '0.01'));
 const epochs = Number(flag('epochs', '1'));
 const seed = Number(flag('seed', '0'));
 const pooling = flag('pooling', 'sentence');
-if (pooling !== 'sentence' && pooling !== 'prompt' && pooling !== 'input') throw new Error(`--pooling must be sentence, prompt or input, got '${pooling}'`);
+if (pooling !== 'sentence' && pooling !== 'prompt' && pooling !== 'input')
+  throw new Error(`--pooling must be sentence, prompt or input, got '${pooling}'`);
 const out = flag('out', 'results/l2p-retrieval.json');
 const costOut = flag('cost-out', 'results/l2p-cost.json');
 const threads = Number(process.env['MNEME_BENCH_THREADS'] ?? 1);
-const POOLING_WHAT = { sentence: 'mean over prompts and tokens', prompt: 'mean over the prompt positions', input: 'mean over the input tokens; prompts act through attention' } as const;
+const POOLING_WHAT = {
+  sentence: 'mean over prompts and tokens',
+  prompt: 'mean over the prompt positions',
+  input: 'mean over the input tokens; prompts act through attention',
+} as const;
 const MAX_TOKENS = 64;
 const EVAL_BATCH = 64;
 
@@ -85,11 +101,18 @@ const testIds = (() => {
 const log = (line: string) => process.stderr.write(`l2p-retrieval: ${line}\n`);
 
 /** Token embeddings + extended mask (and the selected prompts) for sample ids, as the L2P graphs take them. */
-async function promptedFeeds(ex: Executor, text: TextInputs, pool: ParameterStore | undefined, ids: readonly number[]): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array; queries: Float32Array }> {
+async function promptedFeeds(
+  ex: Executor,
+  text: TextInputs,
+  pool: ParameterStore | undefined,
+  ids: readonly number[],
+): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array; queries: Float32Array }> {
   const b = ids.length;
   const queries = new Float32Array(b * D);
   ids.forEach((id, i) => queries.set(features.subarray(id * D, (id + 1) * D), i * D));
-  const tokens = text.tokensOfIds(Int32Array.from(ids)).map((t) => (t.length <= MAX_TOKENS ? t : [...t.slice(0, MAX_TOKENS - 1), t.at(-1)!]));
+  const tokens = text
+    .tokensOfIds(Int32Array.from(ids))
+    .map((t) => (t.length <= MAX_TOKENS ? t : [...t.slice(0, MAX_TOKENS - 1), t.at(-1)!]));
   const t = Math.ceil(Math.max(...tokens.map((x) => x.length)) / 8) * 8;
   const p = pool === undefined ? 0 : N * L;
   const inputIds = new BigInt64Array(b * t).fill(BigInt(text.padId));
@@ -98,8 +121,14 @@ async function promptedFeeds(ex: Executor, text: TextInputs, pool: ParameterStor
     x.forEach((id, j) => (inputIds[i * t + j] = BigInt(id)));
     mask.fill(1n, i * (p + t), i * (p + t) + p + x.length);
   });
-  const emb = await ex.forward(text.embeddings, { [ENCODER_IO.inputIds]: tensor('int64', [b, t], inputIds), [ENCODER_IO.tokenTypeIds]: tensor('int64', [b, t], new BigInt64Array(b * t)) });
-  const feeds: Record<string, Tensor> = { [L2P_IO.embeds]: emb[ENCODER_IO.inputsEmbeds]!, [L2P_IO.mask]: tensor('int64', [b, p + t], mask) };
+  const emb = await ex.forward(text.embeddings, {
+    [ENCODER_IO.inputIds]: tensor('int64', [b, t], inputIds),
+    [ENCODER_IO.tokenTypeIds]: tensor('int64', [b, t], new BigInt64Array(b * t)),
+  });
+  const feeds: Record<string, Tensor> = {
+    [L2P_IO.embeds]: emb[ENCODER_IO.inputsEmbeds]!,
+    [L2P_IO.mask]: tensor('int64', [b, p + t], mask),
+  };
   let selection = new Int32Array(0) as Int32Array;
   if (pool !== undefined) {
     selection = selectPrompts(queries, pool.get(POOL_PARAMS.keys).data, D, N);
@@ -110,8 +139,29 @@ async function promptedFeeds(ex: Executor, text: TextInputs, pool: ParameterStor
 
 const encoderSpec = { model: store.encoder, pooledOutput: text.pooled };
 // Forward-only passes run the fused encoder, as the strategy's predictions do.
-const predictGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: { ...encoderSpec, model: store.inferenceEncoder }, pooling, normalize: true, objective: 'predict', classes: 0, lambda });
-const trainGraph = buildL2pGraph({ hidden: D, promptTokens: N * L, selected: N, encoder: encoderSpec, pooling, normalize: true, objective: 'contrastive', classes: 0, lambda, temperature });
+const predictGraph = buildL2pGraph({
+  hidden: D,
+  promptTokens: N * L,
+  selected: N,
+  encoder: { ...encoderSpec, model: store.inferenceEncoder },
+  pooling,
+  normalize: true,
+  objective: 'predict',
+  classes: 0,
+  lambda,
+});
+const trainGraph = buildL2pGraph({
+  hidden: D,
+  promptTokens: N * L,
+  selected: N,
+  encoder: encoderSpec,
+  pooling,
+  normalize: true,
+  objective: 'contrastive',
+  classes: 0,
+  lambda,
+  temperature,
+});
 
 /** Prompted, normalised embeddings of `ids` (length-sorted runs of EVAL_BATCH, the last padded). */
 async function embedPrompted(pool: ParameterStore, ids: readonly number[]): Promise<Float32Array> {
@@ -154,7 +204,12 @@ function retrievalMetrics(ids: readonly number[], vecs: Float32Array): Record<st
     queries.push({ ranked: top.map(String), relevance });
     if (labelOf[ids[top[0]!]!] === labelOf[ids[q]!]) success1 += 1;
   }
-  return { recall_at_1: recallAtK(queries, 1).value, recall_at_10: recallAtK(queries, 10).value, mrr_at_10: mrrAtK(queries, 10).value, success_at_1: success1 / n };
+  return {
+    recall_at_1: recallAtK(queries, 1).value,
+    recall_at_10: recallAtK(queries, 10).value,
+    mrr_at_10: mrrAtK(queries, 10).value,
+    success_at_1: success1 / n,
+  };
 }
 
 /** Same-intent training pairs per experience (consecutive utterances of a shuffled intent). */
@@ -187,10 +242,19 @@ async function contrastiveStep(pool: ParameterStore, pairs: readonly [number, nu
   const { feeds, selection, queries } = await promptedFeeds(executor, text, pool, ids);
   feeds[L2P_IO.query] = tensor('float32', [2 * P, D], queries);
   feeds[L2P_IO.keys] = tensor('float32', [2 * P, N, D], gatherPoolRows(pool.get(POOL_PARAMS.keys).data, D, selection));
-  feeds[L2P_IO.labels] = tensor('int64', [P], BigInt64Array.from({ length: P }, (_, i) => BigInt(i)));
-  feeds[L2P_IO.weights] = tensor('float32', [P], Float32Array.from({ length: P }, (_, i) => (i < real ? 1 / real : 0)));
+  feeds[L2P_IO.labels] = tensor(
+    'int64',
+    [P],
+    BigInt64Array.from({ length: P }, (_, i) => BigInt(i)),
+  );
+  feeds[L2P_IO.weights] = tensor(
+    'float32',
+    [P],
+    Float32Array.from({ length: P }, (_, i) => (i < real ? 1 / real : 0)),
+  );
   const bias = new Float32Array(P * P);
-  for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) if (i !== j && (labelOf[padded[i]![0]] === labelOf[padded[j]![1]] || j >= real)) bias[i * P + j] = -1e9;
+  for (let i = 0; i < P; i++)
+    for (let j = 0; j < P; j++) if (i !== j && (labelOf[padded[i]![0]] === labelOf[padded[j]![1]] || j >= real)) bias[i * P + j] = -1e9;
   feeds[L2P_IO.pairBias] = tensor('float32', [P, P], bias);
   const result = await executor.lossAndGradients(trainGraph, feeds, { loss: L2P_IO.loss, wrt: [L2P_IO.prompts, L2P_IO.keys] });
   // Padding rows (weight 0) contribute no gradient; only real rows' selections are touched.
@@ -226,7 +290,16 @@ async function trainPool(batchesOf: [number, number][][], label: string): Promis
 if (!args.includes('--skip-cost')) {
   const reps = Number(flag('reps', '3'));
   const classes = 150;
-  const ctxBase = { executor, classifier: { inputSize: D, hidden: [], classes }, optimizer: { kind: 'adam' as const }, learningRate: 1e-3, batchSize: 32, epochs: 1, seed, text };
+  const ctxBase = {
+    executor,
+    classifier: { inputSize: D, hidden: [], classes },
+    optimizer: { kind: 'adam' as const },
+    learningRate: 1e-3,
+    batchSize: 32,
+    epochs: 1,
+    seed,
+    text,
+  };
   const prompted = l2p({ ...ctxBase, options: { size: String(M), length: String(L), select: String(N) } });
   const headOnly = l2p({ ...ctxBase, options: { size: '0' } });
   const trainIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'train');
@@ -242,13 +315,24 @@ if (!args.includes('--skip-cost')) {
   initPromptPool(pool, { size: M, length: L, selected: N, dim: D }, seed);
   const plainEncode = async (ids: readonly number[]) => {
     const { feeds } = await promptedFeeds(executor, text, undefined, ids);
-    return executor.forward(store.inferenceEncoder, { [ENCODER_IO.inputsEmbeds]: feeds[L2P_IO.embeds]!, [ENCODER_IO.attentionMask]: feeds[L2P_IO.mask]! }, { fetches: [text.pooled] });
+    return executor.forward(
+      store.inferenceEncoder,
+      { [ENCODER_IO.inputsEmbeds]: feeds[L2P_IO.embeds]!, [ENCODER_IO.attentionMask]: feeds[L2P_IO.mask]! },
+      { fetches: [text.pooled] },
+    );
   };
   const promptedEncode = async (ids: readonly number[]) => {
     const { feeds } = await promptedFeeds(executor, text, pool, ids);
     return executor.forward(predictGraph, feeds, { fetches: [L2P_IO.pooled] });
   };
-  const timings: Record<string, number[]> = { l2p_train_step: [], head_only_train_step: [], plain_encoder_1: [], prompted_encoder_1: [], plain_encoder_32: [], prompted_encoder_32: [] };
+  const timings: Record<string, number[]> = {
+    l2p_train_step: [],
+    head_only_train_step: [],
+    plain_encoder_1: [],
+    prompted_encoder_1: [],
+    plain_encoder_32: [],
+    prompted_encoder_32: [],
+  };
   const time = async (key: string, f: () => Promise<unknown>) => {
     const t = performance.now();
     await f();
@@ -288,9 +372,30 @@ if (!args.includes('--skip-cost')) {
   };
 
   // One JSON object per line, as every bench:<area> script prints.
-  const line = (metric: string, value: number, ratio: number, ratioTo: string) => console.log(JSON.stringify({ bench: 'l2p', metric, value: Number(value.toFixed(3)), unit: 'ms', ratio: Number(ratio.toFixed(3)), ratio_to: ratioTo }));
-  if (torchStep !== undefined) line('train_step_ms', medians['l2p_train_step_ms']!, cost.train_step_ratio_to_pytorch!, 'pytorch-eager (same prompted step, same batch)');
-  line('train_step_over_head_only', medians['l2p_train_step_ms']!, cost.train_step_ratio, 'head-only train step (linear head on frozen features)');
+  const line = (metric: string, value: number, ratio: number, ratioTo: string) =>
+    console.log(
+      JSON.stringify({
+        bench: 'l2p',
+        metric,
+        value: Number(value.toFixed(3)),
+        unit: 'ms',
+        ratio: Number(ratio.toFixed(3)),
+        ratio_to: ratioTo,
+      }),
+    );
+  if (torchStep !== undefined)
+    line(
+      'train_step_ms',
+      medians['l2p_train_step_ms']!,
+      cost.train_step_ratio_to_pytorch!,
+      'pytorch-eager (same prompted step, same batch)',
+    );
+  line(
+    'train_step_over_head_only',
+    medians['l2p_train_step_ms']!,
+    cost.train_step_ratio,
+    'head-only train step (linear head on frozen features)',
+  );
   line('head_only_train_step_ms', medians['head_only_train_step_ms']!, 1, 'itself');
   line('inference_1_query_ms', medians['prompted_encoder_1_ms']!, cost.inference_ratio_1, 'plain encoder, 1 query');
   line('inference_32_queries_ms', medians['prompted_encoder_32_ms']!, cost.inference_ratio_32, 'plain encoder, 32 queries');
@@ -303,7 +408,12 @@ if (!args.includes('--skip-cost')) {
  * The same prompted train step in eager PyTorch (tools/bench/l2p_torch.py), on the same token rows,
  * when MNEME_BENCH_PYTHON has torch; undefined (and a note on stderr) otherwise.
  */
-function pytorchL2pStep(rows: readonly (readonly number[])[], labels: readonly number[], classes: number, reps: number): { ms: number } | undefined {
+function pytorchL2pStep(
+  rows: readonly (readonly number[])[],
+  labels: readonly number[],
+  classes: number,
+  reps: number,
+): { ms: number } | undefined {
   const python = process.env['MNEME_BENCH_PYTHON'] ?? 'python3';
   if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
     log(`PyTorch not importable with ${python}: no PyTorch ratio (set MNEME_BENCH_PYTHON)`);
@@ -314,8 +424,27 @@ function pytorchL2pStep(rows: readonly (readonly number[])[], labels: readonly n
     const file = join(dir, 'batch.json');
     const c = store.manifest.config;
     const truncated = rows.map((t) => (t.length <= MAX_TOKENS ? t : [...t.slice(0, MAX_TOKENS - 1), t.at(-1)!]));
-    writeFileSync(file, JSON.stringify({ rows: truncated, labels, classes, size: M, length: L, select: N, lambda, hidden: D, layers: c.numHiddenLayers, heads: c.numAttentionHeads, ffn: c.intermediateSize, vocab: c.vocabSize, positions: c.maxPositionEmbeddings }));
-    const run = spawnSync(python, [new URL('./l2p_torch.py', import.meta.url).pathname, file, String(threads), String(reps)], { encoding: 'utf8' });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        rows: truncated,
+        labels,
+        classes,
+        size: M,
+        length: L,
+        select: N,
+        lambda,
+        hidden: D,
+        layers: c.numHiddenLayers,
+        heads: c.numAttentionHeads,
+        ffn: c.intermediateSize,
+        vocab: c.vocabSize,
+        positions: c.maxPositionEmbeddings,
+      }),
+    );
+    const run = spawnSync(python, [new URL('./l2p_torch.py', import.meta.url).pathname, file, String(threads), String(reps)], {
+      encoding: 'utf8',
+    });
     if (run.status !== 0) {
       log(`PyTorch side failed: ${run.stderr}`);
       return undefined;
@@ -331,9 +460,25 @@ if (!args.includes('--skip-retrieval')) {
   const frozen = new Float32Array(testIds.length * D);
   testIds.forEach((id, i) => frozen.set(features.subarray(id * D, (id + 1) * D), i * D));
   const report: Record<string, unknown> = {
-    benchmark: 'CLINC150 dense retrieval: query = a test utterance, relevant = other test utterances of its intent, gallery = test set minus the query',
+    benchmark:
+      'CLINC150 dense retrieval: query = a test utterance, relevant = other test utterances of its intent, gallery = test set minus the query',
     gallery: testIds.length,
-    settings: { M, L, N, lambda, temperature, test_per_class: testPerClass, pairs_per_class: pairsPerClass, pairs_per_batch: pairsPerBatch, lr, optimizer: 'adam (lazy rows)', epochs, seed, pooling: `${pooling} (${POOLING_WHAT[pooling]}), normalised`, threads },
+    settings: {
+      M,
+      L,
+      N,
+      lambda,
+      temperature,
+      test_per_class: testPerClass,
+      pairs_per_class: pairsPerClass,
+      pairs_per_batch: pairsPerBatch,
+      lr,
+      optimizer: 'adam (lazy rows)',
+      epochs,
+      seed,
+      pooling: `${pooling} (${POOLING_WHAT[pooling]}), normalised`,
+      threads,
+    },
     command: `node --conditions=@mneme/source --import tsx tools/bench/l2p-retrieval.ts ${args.join(' ')}`,
     frozen: retrievalMetrics(testIds, frozen),
   };

@@ -33,7 +33,10 @@ async function run(secure: boolean): Promise<LoadResult> {
   const serviceToken = 'bench-service-token';
   let access;
   if (secure) {
-    await writeFile(join(dir, 'tokens.jsonl'), JSON.stringify({ sha256: hashToken(token), tenant: 'bench', scopes: ['admin', 'ingest', 'read', 'predict'] }));
+    await writeFile(
+      join(dir, 'tokens.jsonl'),
+      JSON.stringify({ sha256: hashToken(token), tenant: 'bench', scopes: ['admin', 'ingest', 'read', 'predict'] }),
+    );
     access = loadAccess({ tokensFile: join(dir, 'tokens.jsonl'), extraTokens: [{ sha256: hashToken(serviceToken), scopes: ['service'] }] });
   }
   const stack = await startStack({
@@ -58,7 +61,9 @@ async function run(secure: boolean): Promise<LoadResult> {
       durationMs: SECONDS * 1000,
       connect: {
         readyTimeoutMs: 10_000,
-        ...(certs === undefined ? {} : { token, tls: { ca: certs.pem(certs.ca), cert: certs.pem(certs.client.cert), key: certs.pem(certs.client.key) } }),
+        ...(certs === undefined
+          ? {}
+          : { token, tls: { ca: certs.pem(certs.ca), cert: certs.pem(certs.client.cert), key: certs.pem(certs.client.key) } }),
       },
     });
   } finally {
@@ -72,7 +77,17 @@ async function run(secure: boolean): Promise<LoadResult> {
 const plain = await run(false);
 const secure = await run(true);
 const emit = (metric: string, unit: string, pick: (r: LoadResult) => number) =>
-  console.log(JSON.stringify({ bench: 'load', metric, value: +pick(secure).toFixed(2), unit, plain: +pick(plain).toFixed(2), ratio: +(pick(secure) / Math.max(pick(plain), 1e-9)).toFixed(3), ratio_to: 'plaintext, auth off' }));
+  console.log(
+    JSON.stringify({
+      bench: 'load',
+      metric,
+      value: +pick(secure).toFixed(2),
+      unit,
+      plain: +pick(plain).toFixed(2),
+      ratio: +(pick(secure) / Math.max(pick(plain), 1e-9)).toFixed(3),
+      ratio_to: 'plaintext, auth off',
+    }),
+  );
 console.log(JSON.stringify({ bench: 'load', metric: 'setup', clients: 64, seconds: SECONDS, value: SECONDS, unit: 's' }));
 for (const rpc of ['ingest', 'predict'] as const) {
   emit(`${rpc}_per_s`, 'requests/s', (r) => r[rpc].perSecond);

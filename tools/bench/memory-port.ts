@@ -57,7 +57,13 @@ const embedded = await hostServices({
 const port = await freePort();
 const child = spawn(process.execPath, ['--conditions=@mneme/source', '--import', 'tsx', 'apps/replay-memory/src/main.ts'], {
   cwd: resolve(import.meta.dirname, '../..'),
-  env: { ...process.env, MNEME_GRPC_PORT: String(port), MNEME_METRICS_PORT: String(await freePort()), MNEME_DATA_DIR: join(dataDir, 'process'), MNEME_LOG_LEVEL: 'error' },
+  env: {
+    ...process.env,
+    MNEME_GRPC_PORT: String(port),
+    MNEME_METRICS_PORT: String(await freePort()),
+    MNEME_DATA_DIR: join(dataDir, 'process'),
+    MNEME_LOG_LEVEL: 'error',
+  },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 const processAddress = `127.0.0.1:${port}`;
@@ -65,7 +71,11 @@ await waitServing(processAddress);
 
 type Mode = 'in_process' | 'grpc_embedded' | 'grpc_process';
 const MODES: readonly Mode[] = ['in_process', 'grpc_embedded', 'grpc_process'];
-const results: Record<Mode, { ms: number[]; cpu: number[] }> = { in_process: { ms: [], cpu: [] }, grpc_embedded: { ms: [], cpu: [] }, grpc_process: { ms: [], cpu: [] } };
+const results: Record<Mode, { ms: number[]; cpu: number[] }> = {
+  in_process: { ms: [], cpu: [] },
+  grpc_embedded: { ms: [], cpu: [] },
+  grpc_process: { ms: [], cpu: [] },
+};
 
 let run = 0;
 for (let round = 0; round < rounds; round++) {
@@ -97,14 +107,45 @@ const common = { rounds, threads, seed, load_1m: round3(loadavg()[0]!) };
 for (const mode of MODES) {
   const ms = median(results[mode].ms);
   const cpu = median(results[mode].cpu);
-  console.log(JSON.stringify({ bench: 'memory', metric: `mir_step_ms_${mode}`, value: round3(ms), unit: 'ms', ratio: round3(ms / base), ratio_to: 'mir_step_ms_in_process', cpu_ms: round3(cpu), cpu_ratio: round3(cpu / baseCpu), ...common }));
+  console.log(
+    JSON.stringify({
+      bench: 'memory',
+      metric: `mir_step_ms_${mode}`,
+      value: round3(ms),
+      unit: 'ms',
+      ratio: round3(ms / base),
+      ratio_to: 'mir_step_ms_in_process',
+      cpu_ms: round3(cpu),
+      cpu_ratio: round3(cpu / baseCpu),
+      ...common,
+    }),
+  );
 }
 console.log(
-  JSON.stringify({ bench: 'memory', metric: 'replay_memory_add_requests_per_s', value: Math.round(service.requestsPerSecond), unit: 'requests/s', ratio: 1, ratio_to: 'replay_memory_add_requests_per_s', writers: service.writers, ...common }),
+  JSON.stringify({
+    bench: 'memory',
+    metric: 'replay_memory_add_requests_per_s',
+    value: Math.round(service.requestsPerSecond),
+    unit: 'requests/s',
+    ratio: 1,
+    ratio_to: 'replay_memory_add_requests_per_s',
+    writers: service.writers,
+    ...common,
+  }),
 );
 for (const mode of ['grpc_embedded', 'grpc_process'] as const) {
   const ratio = median(results[mode].ms) / base;
-  console.log(JSON.stringify({ bench: 'memory', metric: `mir_grpc_over_in_process_${mode.slice(5)}`, value: round3(ratio), unit: 'x', ratio: round3(ratio / GOAL), ratio_to: `goal-${GOAL}`, ...common }));
+  console.log(
+    JSON.stringify({
+      bench: 'memory',
+      metric: `mir_grpc_over_in_process_${mode.slice(5)}`,
+      value: round3(ratio),
+      unit: 'x',
+      ratio: round3(ratio / GOAL),
+      ratio_to: `goal-${GOAL}`,
+      ...common,
+    }),
+  );
 }
 
 /**
@@ -116,15 +157,42 @@ async function serviceThroughput(address: string): Promise<{ requestsPerSecond: 
   const WRITERS = 32;
   const THROUGHPUT_SECONDS = 5;
   const client = createClient(ReplayMemoryServiceClient, address);
-  const row = toWire(tensor('float32', [784], Float32Array.from({ length: 784 }, (_, i) => (i % 17) / 17)));
-  const sample = (model: number, i: number) => ({ sample: { sampleId: `w${model}-${i}`, label: String(i % 10), metadata: {}, input: { kind: { $case: 'features' as const, value: row } } }, experienceIndex: 0, features: undefined });
+  const row = toWire(
+    tensor(
+      'float32',
+      [784],
+      Float32Array.from({ length: 784 }, (_, i) => (i % 17) / 17),
+    ),
+  );
+  const sample = (model: number, i: number) => ({
+    sample: {
+      sampleId: `w${model}-${i}`,
+      label: String(i % 10),
+      metadata: {},
+      input: { kind: { $case: 'features' as const, value: row } },
+    },
+    experienceIndex: 0,
+    features: undefined,
+  });
   let requests = 0;
   const deadline = { at: 0 };
   const writer = async (model: number) => {
     const modelId = `throughput-${model}`;
-    await unary(client.createMemory.bind(client), { modelId, capacity: 500, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: 1, replace: true, writerEpoch: 1 });
+    await unary(client.createMemory.bind(client), {
+      modelId,
+      capacity: 500,
+      policy: MemoryPolicy.MEMORY_POLICY_REPLICA,
+      seed: 1,
+      replace: true,
+      writerEpoch: 1,
+    });
     for (let i = 0; Date.now() < deadline.at; i++) {
-      await unary(client.addSamples.bind(client), { modelId, samples: [sample(model, i)], removeIds: i >= 500 ? [`w${model}-${i - 500}`] : [], writerEpoch: 1 });
+      await unary(client.addSamples.bind(client), {
+        modelId,
+        samples: [sample(model, i)],
+        removeIds: i >= 500 ? [`w${model}-${i - 500}`] : [],
+        writerEpoch: 1,
+      });
       requests++;
     }
   };
@@ -143,7 +211,14 @@ async function runOnce(mode: Mode, modelId: string): Promise<{ ms: number; cpu: 
   let replication: MemoryReplication | undefined;
   if (mode !== 'in_process') {
     const address = mode === 'grpc_embedded' ? embedded.address : processAddress;
-    ({ port, replication } = remoteMemoryPort({ address: () => address, modelId, labels: () => MNIST_CLASS_NAMES, sampleIdAt: (p) => `s${p}`, seed, logger: quiet }));
+    ({ port, replication } = remoteMemoryPort({
+      address: () => address,
+      modelId,
+      labels: () => MNIST_CLASS_NAMES,
+      sampleIdAt: (p) => `s${p}`,
+      seed,
+      logger: quiet,
+    }));
   }
   const ctx: StrategyContext = {
     executor,

@@ -45,12 +45,29 @@ async function train(name: string, logits: Model, inputShape: number[], epochs: 
   let correct = 0;
   for (let s = 0; s < testIdx.length; s += 500) {
     const idx = testIdx.slice(s, s + 500);
-    const out = await executor.forward(logits, { [CLASSIFIER_IO.input]: tensor('float32', [idx.length, ...inputShape], data.gather(idx)) }, { params: store });
+    const out = await executor.forward(
+      logits,
+      { [CLASSIFIER_IO.input]: tensor('float32', [idx.length, ...inputShape], data.gather(idx)) },
+      { params: store },
+    );
     const predicted = argmaxRows(out[CLASSIFIER_IO.logits]!.data as Float32Array, 10);
     predicted.forEach((p, i) => (correct += p === set.labels[idx[i]!] ? 1 : 0));
   }
   const accuracy = correct / testIdx.length;
-  console.log(JSON.stringify({ bench: 'mnist', metric: `${name}/heldout_accuracy`, value: Number(accuracy.toFixed(4)), unit: 'fraction', ratio: Number((accuracy / (name === 'mlp' ? 0.95 : 0.97)).toFixed(4)), ratio_to: `goal-${name === 'mlp' ? 0.95 : 0.97}`, epochs, batch, steps, seed }));
+  console.log(
+    JSON.stringify({
+      bench: 'mnist',
+      metric: `${name}/heldout_accuracy`,
+      value: Number(accuracy.toFixed(4)),
+      unit: 'fraction',
+      ratio: Number((accuracy / (name === 'mlp' ? 0.95 : 0.97)).toFixed(4)),
+      ratio_to: `goal-${name === 'mlp' ? 0.95 : 0.97}`,
+      epochs,
+      batch,
+      steps,
+      seed,
+    }),
+  );
   console.log(JSON.stringify({ bench: 'mnist', metric: `${name}/train_s`, value: Number(trainS.toFixed(2)), unit: 's', steps }));
 }
 

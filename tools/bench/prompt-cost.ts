@@ -40,7 +40,17 @@ const trainIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'tra
 const testIds = set.texts.map((_, i) => i).filter((i) => set.splits[i] === 'test');
 
 const CODA_VALIDATED = { start: '3', end: '6', head: 'cosine' };
-const ctx = (options: Record<string, string>): StrategyContext => ({ executor, classifier: { inputSize: D, hidden: [], classes: 150 }, optimizer: { kind: 'adam' }, learningRate: 1e-3, batchSize: 32, epochs: 1, seed: 0, options, text });
+const ctx = (options: Record<string, string>): StrategyContext => ({
+  executor,
+  classifier: { inputSize: D, hidden: [], classes: 150 },
+  optimizer: { kind: 'adam' },
+  learningRate: 1e-3,
+  batchSize: 32,
+  epochs: 1,
+  seed: 0,
+  options,
+  text,
+});
 const variants: Record<string, Strategy> = {
   'dual-prompt': dualPrompt(ctx({ ...CLINC150_STRATEGY_DEFAULTS['dual-prompt']!.options })),
   // CODA-Prompt as validated (results/step5/val-sweep.md): layers 3–5, cosine head.
@@ -62,10 +72,21 @@ const plainEncode = async (ids: readonly number[]) => {
   const inputIds = new Int32Array(ids.length * t).fill(text.padId);
   const mask = new Int32Array(ids.length * t);
   rows.forEach((r, i) => (inputIds.set(r, i * t), mask.fill(1, i * t, i * t + r.length)));
-  const emb = await executor.forward(text.embeddings, { [ENCODER_IO.inputIds]: tensor('int64', [ids.length, t], int64FromInt32(inputIds)), [ENCODER_IO.tokenTypeIds]: tensor('int64', [ids.length, t], new BigInt64Array(ids.length * t)) });
-  return executor.forward(store.inferenceEncoder, { [ENCODER_IO.inputsEmbeds]: emb[ENCODER_IO.inputsEmbeds]!, [ENCODER_IO.attentionMask]: tensor('int64', [ids.length, t], int64FromInt32(mask)) }, { fetches: [text.pooled] });
+  const emb = await executor.forward(text.embeddings, {
+    [ENCODER_IO.inputIds]: tensor('int64', [ids.length, t], int64FromInt32(inputIds)),
+    [ENCODER_IO.tokenTypeIds]: tensor('int64', [ids.length, t], new BigInt64Array(ids.length * t)),
+  });
+  return executor.forward(
+    store.inferenceEncoder,
+    {
+      [ENCODER_IO.inputsEmbeds]: emb[ENCODER_IO.inputsEmbeds]!,
+      [ENCODER_IO.attentionMask]: tensor('int64', [ids.length, t], int64FromInt32(mask)),
+    },
+    { fetches: [text.pooled] },
+  );
 };
-const predict = (s: Strategy, ids: readonly number[]) => s.predict(batchOf(ids).features, { tokens: text.tokensOfIds(Int32Array.from(ids)) });
+const predict = (s: Strategy, ids: readonly number[]) =>
+  s.predict(batchOf(ids).features, { tokens: text.tokensOfIds(Int32Array.from(ids)) });
 
 const timings: Record<string, number[]> = {};
 const time = async (key: string, f: () => Promise<unknown>) => {
@@ -103,10 +124,31 @@ for (let r = 0; r < reps; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const medians = Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, median(v)]));
-const line = (metric: string, value: number, ratio: number, ratioTo: string) => console.log(JSON.stringify({ bench: 'prompts', metric, value: Number(value.toFixed(3)), unit: 'ms', ratio: Number(ratio.toFixed(3)), ratio_to: ratioTo }));
+const line = (metric: string, value: number, ratio: number, ratioTo: string) =>
+  console.log(
+    JSON.stringify({
+      bench: 'prompts',
+      metric,
+      value: Number(value.toFixed(3)),
+      unit: 'ms',
+      ratio: Number(ratio.toFixed(3)),
+      ratio_to: ratioTo,
+    }),
+  );
 for (const name of Object.keys(variants)) {
-  line(`${name}_train_step_ms`, medians[`${name}_train_step`]!, medians[`${name}_train_step`]! / medians['head_only_train_step']!, 'head-only train step (linear head on frozen features)');
-  for (const n of [1, 32]) line(`${name}_predict_${n}_ms`, medians[`${name}_predict_${n}`]!, medians[`${name}_predict_${n}`]! / medians[`plain_encoder_${n}`]!, `plain encoder pass, ${n} new ${n === 1 ? 'text' : 'texts'}`);
+  line(
+    `${name}_train_step_ms`,
+    medians[`${name}_train_step`]!,
+    medians[`${name}_train_step`]! / medians['head_only_train_step']!,
+    'head-only train step (linear head on frozen features)',
+  );
+  for (const n of [1, 32])
+    line(
+      `${name}_predict_${n}_ms`,
+      medians[`${name}_predict_${n}`]!,
+      medians[`${name}_predict_${n}`]! / medians[`plain_encoder_${n}`]!,
+      `plain encoder pass, ${n} new ${n === 1 ? 'text' : 'texts'}`,
+    );
 }
 line('head_only_train_step_ms', medians['head_only_train_step']!, 1, 'itself');
 mkdirSync(dirname(out), { recursive: true });

@@ -72,7 +72,11 @@ const galleryTokens = text.tokensOfIds(Int32Array.from(galleryIds));
 /** recall@10 and MRR@10 over all queries and per experience, each query ranked against the rest of the gallery. */
 function evaluate(vectors: Float32Array): { all: Record<string, number>; perExperience: { recall_at_10: number[]; mrr_at_10: number[] } } {
   const index = new VectorIndex({ dimensions: D, exactBelow: galleryIds.length + 1 });
-  index.add(Int32Array.from(galleryIds.keys()), vectors, Int32Array.from(galleryIds, (id) => labelOf[id]!));
+  index.add(
+    Int32Array.from(galleryIds.keys()),
+    vectors,
+    Int32Array.from(galleryIds, (id) => labelOf[id]!),
+  );
   const hits = index.searchBatch(vectors, 11);
   const byExperience: RankedQuery[][] = Array.from({ length: EXPERIENCES }, () => []);
   const all: RankedQuery[] = [];
@@ -80,15 +84,26 @@ function evaluate(vectors: Float32Array): { all: Record<string, number>; perExpe
   galleryIds.forEach((id, g) => relevantOf.set(labelOf[id]!, [...(relevantOf.get(labelOf[id]!) ?? []), String(g)]));
   hits.forEach((h, q) => {
     const label = labelOf[galleryIds[q]!]!;
-    const ranked = [...h.ids].filter((g) => g !== q).slice(0, 10).map(String);
-    const relevance = Object.fromEntries(relevantOf.get(label)!.filter((g) => g !== String(q)).map((g) => [g, 1]));
+    const ranked = [...h.ids]
+      .filter((g) => g !== q)
+      .slice(0, 10)
+      .map(String);
+    const relevance = Object.fromEntries(
+      relevantOf
+        .get(label)!
+        .filter((g) => g !== String(q))
+        .map((g) => [g, 1]),
+    );
     const query = { ranked, relevance };
     all.push(query);
     byExperience[experienceOf(label)]!.push(query);
   });
   return {
     all: { recall_at_10: recallAtK(all, 10).value, mrr_at_10: mrrAtK(all, 10).value },
-    perExperience: { recall_at_10: byExperience.map((qs) => recallAtK(qs, 10).value), mrr_at_10: byExperience.map((qs) => mrrAtK(qs, 10).value) },
+    perExperience: {
+      recall_at_10: byExperience.map((qs) => recallAtK(qs, 10).value),
+      mrr_at_10: byExperience.map((qs) => mrrAtK(qs, 10).value),
+    },
   };
 }
 
@@ -109,7 +124,9 @@ function experiencePairs(e: number, rng: Rng): RetrievalPair[] {
 const frozenVectors = new Float32Array(galleryIds.length * D);
 galleryIds.forEach((id, i) => frozenVectors.set(features.subarray(id * D, (id + 1) * D), i * D));
 const frozen = evaluate(frozenVectors);
-log(`frozen: recall@10 ${frozen.all['recall_at_10']!.toFixed(4)}, MRR@10 ${frozen.all['mrr_at_10']!.toFixed(4)} (${galleryIds.length} ${split} utterances)`);
+log(
+  `frozen: recall@10 ${frozen.all['recall_at_10']!.toFixed(4)}, MRR@10 ${frozen.all['mrr_at_10']!.toFixed(4)} (${galleryIds.length} ${split} utterances)`,
+);
 const untrained = evaluate(await retriever.embed(galleryTokens));
 log(`untrained prompt: recall@10 ${untrained.all['recall_at_10']!.toFixed(4)}, MRR@10 ${untrained.all['mrr_at_10']!.toFixed(4)}`);
 
@@ -128,7 +145,9 @@ for (let e = 0; e < EXPERIENCES; e++) {
   recallMatrix.push(last.perExperience.recall_at_10);
   mrrMatrix.push(last.perExperience.mrr_at_10);
   training.push({ experience: e, pairs: pairs.length, steps, mean_loss: meanLoss, seconds: (performance.now() - t0) / 1000 });
-  log(`experience ${e + 1}/${EXPERIENCES}: ${steps} steps, loss ${meanLoss.toFixed(3)}; recall@10 ${last.all['recall_at_10']!.toFixed(4)} (frozen ${frozen.all['recall_at_10']!.toFixed(4)}), MRR@10 ${last.all['mrr_at_10']!.toFixed(4)} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  log(
+    `experience ${e + 1}/${EXPERIENCES}: ${steps} steps, loss ${meanLoss.toFixed(3)}; recall@10 ${last.all['recall_at_10']!.toFixed(4)} (frozen ${frozen.all['recall_at_10']!.toFixed(4)}), MRR@10 ${last.all['mrr_at_10']!.toFixed(4)} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
 }
 
 const final = recallMatrix.at(-1)!;
@@ -145,7 +164,10 @@ const report = {
   frozen: frozen.all,
   untrained: untrained.all,
   continual: last.all,
-  gain: { recall_at_10: last.all['recall_at_10']! - frozen.all['recall_at_10']!, mrr_at_10: last.all['mrr_at_10']! - frozen.all['mrr_at_10']! },
+  gain: {
+    recall_at_10: last.all['recall_at_10']! - frozen.all['recall_at_10']!,
+    mrr_at_10: last.all['mrr_at_10']! - frozen.all['mrr_at_10']!,
+  },
   earlier_experiences: {
     max_recall_lost_since_trained: Math.max(...earlier.map((j) => forgetting[j]!)),
     max_recall_below_frozen: Math.max(...earlier.map((j) => belowFrozen[j]!)),
@@ -160,6 +182,8 @@ const report = {
 };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-log(`recall@10 ${last.all['recall_at_10']!.toFixed(4)} vs frozen ${frozen.all['recall_at_10']!.toFixed(4)}; MRR@10 ${last.all['mrr_at_10']!.toFixed(4)} vs ${frozen.all['mrr_at_10']!.toFixed(4)}; earlier experiences lost at most ${(100 * report.earlier_experiences.max_recall_lost_since_trained).toFixed(2)} pt since trained, ${(100 * report.earlier_experiences.max_recall_below_frozen).toFixed(2)} pt below frozen`);
+log(
+  `recall@10 ${last.all['recall_at_10']!.toFixed(4)} vs frozen ${frozen.all['recall_at_10']!.toFixed(4)}; MRR@10 ${last.all['mrr_at_10']!.toFixed(4)} vs ${frozen.all['mrr_at_10']!.toFixed(4)}; earlier experiences lost at most ${(100 * report.earlier_experiences.max_recall_lost_since_trained).toFixed(2)} pt since trained, ${(100 * report.earlier_experiences.max_recall_below_frozen).toFixed(2)} pt below frozen`,
+);
 log(`wrote ${out} (${report.wall_s.toFixed(0)} s)`);
 await retriever.dispose();

@@ -34,7 +34,8 @@ if (files.length === 0 || metrics.length === 0 || out === undefined) {
   process.exit(2);
 }
 
-const pick = (doc: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), doc);
+const pick = (doc: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), doc);
 
 /** The values at `path`; a `*` segment fans out over an array's elements. */
 function pickAll(doc: unknown, path: string): unknown[] {

@@ -52,19 +52,46 @@ async function singleStack() {
   const embedded = await runBenchmark({ benchmark: benchmarkByName('split-mnist'), strategy: 'mir', seeds: [SEED], executor });
   const embeddedSeconds = (performance.now() - embeddedStarted) / 1000;
   const embeddedRate = 5000 / embeddedSeconds;
-  emit({ bench: 'stack', metric: 'embedded_samples_per_s', value: +embeddedRate.toFixed(1), unit: 'samples/s', ratio: 1, acc: embedded.acc.mean, seconds: +embeddedSeconds.toFixed(2) });
+  emit({
+    bench: 'stack',
+    metric: 'embedded_samples_per_s',
+    value: +embeddedRate.toFixed(1),
+    unit: 'samples/s',
+    ratio: 1,
+    acc: embedded.acc.mean,
+    seconds: +embeddedSeconds.toFixed(2),
+  });
 
   async function throughStack(transport: 'in-process' | 'kafka') {
     const dir = await mkdtemp(join(tmpdir(), 'mneme-bench-stack-'));
     const bus: EventBus =
-      transport === 'kafka' ? new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: `bench-${randomUUID().slice(0, 8)}.`, logger: silentEventLogger }) : new InProcessBus({ logger: silentEventLogger });
+      transport === 'kafka'
+        ? new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: `bench-${randomUUID().slice(0, 8)}.`, logger: silentEventLogger })
+        : new InProcessBus({ logger: silentEventLogger });
     if (bus instanceof KafkaBus) await bus.ensureTopics();
-    const stack = await startStack({ services: ['trainer', 'evaluator'], dataDir: dir, bus, executor, logger: jsonLogger('bench', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    const stack = await startStack({
+      services: ['trainer', 'evaluator'],
+      dataDir: dir,
+      bus,
+      executor,
+      logger: jsonLogger('bench', 'error'),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     try {
       const r = await streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: SEED, trainerAddress: stack.address, executor });
       const rate = r.samples / r.seconds;
       const same = r.matrix.every((row, i) => row.every((a, j) => Math.abs(a - embedded.matrix[0]![i]![j]!) < 1e-6));
-      emit({ bench: 'stack', metric: `${transport.replace('-', '_')}_samples_per_s`, value: +rate.toFixed(1), unit: 'samples/s', ratio: +(rate / embeddedRate).toFixed(3), ratio_to: 'embedded_samples_per_s', acc: r.acc, seconds: +r.seconds.toFixed(2), matrix_equals_embedded: same });
+      emit({
+        bench: 'stack',
+        metric: `${transport.replace('-', '_')}_samples_per_s`,
+        value: +rate.toFixed(1),
+        unit: 'samples/s',
+        ratio: +(rate / embeddedRate).toFixed(3),
+        ratio_to: 'embedded_samples_per_s',
+        acc: r.acc,
+        seconds: +r.seconds.toFixed(2),
+        matrix_equals_embedded: same,
+      });
     } finally {
       await stack.stop();
       await bus.close();
@@ -83,7 +110,11 @@ const SESSION_TIMEOUT = '10s'; // the trainer StatefulSet's (deploy/kustomize/ba
 
 /** The partitions a trainer process last logged as its own, and when. */
 function lastAssignment(trainer: TrainerProcess): { partitions: number[]; at: number } | undefined {
-  const line = trainer.logs().split('\n').filter((l) => l.includes('"trainer partitions assigned"')).at(-1);
+  const line = trainer
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('"trainer partitions assigned"'))
+    .at(-1);
   if (line === undefined) return undefined;
   const entry = JSON.parse(line) as { partitions: number[]; time: string };
   return { partitions: entry.partitions, at: Date.parse(entry.time) };
@@ -112,7 +143,9 @@ function cpuSeconds(pid: number | undefined): number {
 /** A field of /proc/<pid>/<file> ('io': write_bytes; 'status': VmRSS in kB); NaN elsewhere. */
 function procField(pid: number | undefined, file: 'io' | 'status', field: string): number {
   try {
-    const line = readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+    const line = readFileSync(`/proc/${pid}/${file}`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${field}:`));
     return Number.parseInt(line!.slice(field.length + 1).trim(), 10);
   } catch {
     return Number.NaN;
@@ -135,8 +168,13 @@ function bytesUnder(path: string): number {
 function storeSizes(dir: string, models: readonly string[], samples: number) {
   const store = join(dir, 'models-store');
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  const folders = (path: string) => readdirSync(path).filter((n) => /^\d+$/.test(n)).map((n) => join(path, n));
-  const checkpoints = models.flatMap((m) => readdirSync(join(store, m, 'trainer', 'checkpoints')).flatMap((epoch) => folders(join(store, m, 'trainer', 'checkpoints', epoch))));
+  const folders = (path: string) =>
+    readdirSync(path)
+      .filter((n) => /^\d+$/.test(n))
+      .map((n) => join(path, n));
+  const checkpoints = models.flatMap((m) =>
+    readdirSync(join(store, m, 'trainer', 'checkpoints')).flatMap((epoch) => folders(join(store, m, 'trainer', 'checkpoints', epoch))),
+  );
   const versions = models.flatMap((m) => folders(join(store, m, 'versions')));
   return {
     log_bytes_per_sample: Math.round(models.reduce((n, m) => n + bytesUnder(join(store, m, 'trainer', 'log')), 0) / samples),
@@ -148,10 +186,20 @@ function storeSizes(dir: string, models: readonly string[], samples: number) {
 /** Bytes of a Kafka SamplesEvent per sample, for Split-MNIST rows (784 float32) sent 100 per Ingest as streamBenchmark sends them. */
 function kafkaBytesPerSample(): number {
   const samples = Array.from({ length: 100 }, (_, i) => ({
-    sample: { sampleId: `train-0-${10_000 + i}`, input: { kind: { $case: 'features' as const, value: { dtype: DataType.DATA_TYPE_FLOAT32, shape: [784], data: new Uint8Array(784 * 4) } } }, label: '7', metadata: {} },
+    sample: {
+      sampleId: `train-0-${10_000 + i}`,
+      input: {
+        kind: { $case: 'features' as const, value: { dtype: DataType.DATA_TYPE_FLOAT32, shape: [784], data: new Uint8Array(784 * 4) } },
+      },
+      label: '7',
+      metadata: {},
+    },
     experience: { modelId: 'split-mnist-mir-0-0', experienceIndex: 3 },
   }));
-  const event = { header: { eventId: randomUUID(), schemaVersion: 1, producer: 'trainer', modelId: 'split-mnist-mir-0-0', tenant: '' }, samples };
+  const event = {
+    header: { eventId: randomUUID(), schemaVersion: 1, producer: 'trainer', modelId: 'split-mnist-mir-0-0', tenant: '' },
+    samples,
+  };
   return SamplesEvent.encode(event).finish().byteLength / samples.length;
 }
 
@@ -183,12 +231,28 @@ async function scaleOut(count: 1 | 2, kill: boolean) {
       }
     }
   });
-  const evaluator = await startStack({ services: ['evaluator'], dataDir: dir, bus, executor, logger: jsonLogger('bench', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
-  const env = { MNEME_KAFKA_BROKERS: TEST_BROKERS.join(','), MNEME_KAFKA_TOPIC_PREFIX: prefix, MNEME_KAFKA_SESSION_TIMEOUT: SESSION_TIMEOUT, MNEME_DATA_DIR: dir, MNEME_DEVICE: 'cpu', MNEME_LOG_LEVEL: 'info' };
+  const evaluator = await startStack({
+    services: ['evaluator'],
+    dataDir: dir,
+    bus,
+    executor,
+    logger: jsonLogger('bench', 'error'),
+    metrics: new ServiceMetrics({ defaultMetrics: false }),
+  });
+  const env = {
+    MNEME_KAFKA_BROKERS: TEST_BROKERS.join(','),
+    MNEME_KAFKA_TOPIC_PREFIX: prefix,
+    MNEME_KAFKA_SESSION_TIMEOUT: SESSION_TIMEOUT,
+    MNEME_DATA_DIR: dir,
+    MNEME_DEVICE: 'cpu',
+    MNEME_LOG_LEVEL: 'info',
+  };
   const trainers: TrainerProcess[] = [];
   try {
     for (let i = 0; i < count; i++) trainers.push(await startTrainerProcess(env));
-    await until('the trainers to share the partitions', () => trainers.every((t) => lastAssignment(t)?.partitions.length === PARTITIONS / count));
+    await until('the trainers to share the partitions', () =>
+      trainers.every((t) => lastAssignment(t)?.partitions.length === PARTITIONS / count),
+    );
     const survivor = trainers[0]!;
     const doomed = kill ? trainers[1] : undefined;
     const doomedModels = doomed === undefined ? [] : models.filter((m) => lastAssignment(doomed)!.partitions.includes(m.partition));
@@ -201,7 +265,16 @@ async function scaleOut(count: 1 | 2, kill: boolean) {
     const ends: number[] = [];
     // Ingests spread over the trainers (a Service would); all through the survivor when one dies.
     const runs = models.map((m, i) =>
-      streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: m.seed, modelId: m.modelId, trainerAddress: (kill ? survivor : trainers[i % count]!).address, evaluatorAddress: evaluator.address, executor, timeoutMs: 600_000 }).then((r) => {
+      streamBenchmark({
+        benchmark: 'split-mnist',
+        strategy: 'mir',
+        seed: m.seed,
+        modelId: m.modelId,
+        trainerAddress: (kill ? survivor : trainers[i % count]!).address,
+        evaluatorAddress: evaluator.address,
+        executor,
+        timeoutMs: 600_000,
+      }).then((r) => {
         ends.push(performance.now());
         return r;
       }),
@@ -209,21 +282,34 @@ async function scaleOut(count: 1 | 2, kill: boolean) {
     for (const r of runs) r.catch(() => undefined);
     let failover: Record<string, unknown> | undefined;
     if (doomed !== undefined) {
-      await until('the doomed trainer to train 1000 samples of a model', async () => {
-        const counts = await Promise.all(doomedModels.map((m) => modelCounter(doomed.metricsPort, 'mneme_samples_trained_total', m.modelId)));
-        return counts.some((n) => n >= 1000);
-      }, 300_000, 50);
+      await until(
+        'the doomed trainer to train 1000 samples of a model',
+        async () => {
+          const counts = await Promise.all(
+            doomedModels.map((m) => modelCounter(doomed.metricsPort, 'mneme_samples_trained_total', m.modelId)),
+          );
+          return counts.some((n) => n >= 1000);
+        },
+        300_000,
+        50,
+      );
       const before = await Promise.all(doomedModels.map((m) => modelCounter(doomed.metricsPort, 'mneme_samples_trained_total', m.modelId)));
       const killedAt = Date.now();
       await doomed.stop('SIGKILL');
       // The first learn step of each of its models on the survivor (which never trained them before).
       const resumed = new Map<string, number>();
-      await until('its models to train on the survivor', async () => {
-        for (const m of doomedModels) {
-          if (!resumed.has(m.modelId) && (await modelCounter(survivor.metricsPort, 'mneme_samples_trained_total', m.modelId)) > 0) resumed.set(m.modelId, Date.now());
-        }
-        return resumed.size === doomedModels.length;
-      }, 120_000, 20);
+      await until(
+        'its models to train on the survivor',
+        async () => {
+          for (const m of doomedModels) {
+            if (!resumed.has(m.modelId) && (await modelCounter(survivor.metricsPort, 'mneme_samples_trained_total', m.modelId)) > 0)
+              resumed.set(m.modelId, Date.now());
+          }
+          return resumed.size === doomedModels.length;
+        },
+        120_000,
+        20,
+      );
       const rebalancedAt = lastAssignment(survivor)!.at;
       const last = Math.max(...resumed.values());
       failover = {
@@ -246,12 +332,35 @@ async function scaleOut(count: 1 | 2, kill: boolean) {
       client_and_evaluator_cpu_s: +((used.user + used.system) / 1e6).toFixed(1),
       // Everything else busy meanwhile: the Kafka broker, and whatever else ran on the machine.
       machine_busy_cpu_s: +(machineBusySeconds() - machineAtStart).toFixed(1),
-      store_write_bytes_per_sample: Math.round(live.reduce((n, t) => n + procField(t.child.pid, 'io', 'write_bytes') - writtenAtStart[trainers.indexOf(t)]!, 0) / samples),
+      store_write_bytes_per_sample: Math.round(
+        live.reduce((n, t) => n + procField(t.child.pid, 'io', 'write_bytes') - writtenAtStart[trainers.indexOf(t)]!, 0) / samples,
+      ),
       trainer_rss_mb_idle: rssAtStart.map((kb) => Math.round(kb / 1024)),
       trainer_rss_mb: live.map((t) => Math.round(procField(t.child.pid, 'status', 'VmRSS') / 1024)),
-      assignments: trainers.map((t) => t.logs().split('\n').filter((l) => l.includes('"trainer partitions assigned"')).length),
+      assignments: trainers.map(
+        (t) =>
+          t
+            .logs()
+            .split('\n')
+            .filter((l) => l.includes('"trainer partitions assigned"')).length,
+      ),
     };
-    return { rate: samples / seconds, seconds, samples, results, failover, models, cpu: { ...cpu, ...storeSizes(dir, models.map((m) => m.modelId), samples) } };
+    return {
+      rate: samples / seconds,
+      seconds,
+      samples,
+      results,
+      failover,
+      models,
+      cpu: {
+        ...cpu,
+        ...storeSizes(
+          dir,
+          models.map((m) => m.modelId),
+          samples,
+        ),
+      },
+    };
   } finally {
     await Promise.all(trainers.map((t) => t.stop('SIGTERM')));
     await evaluator.stop();
@@ -264,26 +373,77 @@ async function scaleOut(count: 1 | 2, kill: boolean) {
 async function scaleOutLines() {
   // Each model's uninterrupted embedded run, to check every streamed matrix against.
   const embedded = new Map<number, number[][]>();
-  for (const seed of SEEDS) embedded.set(seed, (await runBenchmark({ benchmark: benchmarkByName('split-mnist'), strategy: 'mir', seeds: [seed], executor })).matrix[0]!);
+  for (const seed of SEEDS)
+    embedded.set(
+      seed,
+      (await runBenchmark({ benchmark: benchmarkByName('split-mnist'), strategy: 'mir', seeds: [seed], executor })).matrix[0]!,
+    );
   const same = (r: Awaited<ReturnType<typeof scaleOut>>) =>
-    r.results.every((res, i) => res.matrix.every((row, a) => row.every((v, b) => Math.abs(v - embedded.get(r.models[i]!.seed)![a]![b]!) < 1e-6)));
+    r.results.every((res, i) =>
+      res.matrix.every((row, a) => row.every((v, b) => Math.abs(v - embedded.get(r.models[i]!.seed)![a]![b]!) < 1e-6)),
+    );
   const one = await scaleOut(1, false);
   const base = 'kafka_1_trainer_4_models_samples_per_s';
-  emit({ bench: 'stack', metric: base, value: +one.rate.toFixed(1), unit: 'samples/s', ratio: 1, ratio_to: base, seconds: +one.seconds.toFixed(2), samples: one.samples, matrices_equal_embedded: same(one), ...one.cpu });
+  emit({
+    bench: 'stack',
+    metric: base,
+    value: +one.rate.toFixed(1),
+    unit: 'samples/s',
+    ratio: 1,
+    ratio_to: base,
+    seconds: +one.seconds.toFixed(2),
+    samples: one.samples,
+    matrices_equal_embedded: same(one),
+    ...one.cpu,
+  });
   const two = await scaleOut(2, false);
-  emit({ bench: 'stack', metric: 'kafka_2_trainers_4_models_samples_per_s', value: +two.rate.toFixed(1), unit: 'samples/s', ratio: +(two.rate / one.rate).toFixed(3), ratio_to: base, seconds: +two.seconds.toFixed(2), samples: two.samples, matrices_equal_embedded: same(two), ...two.cpu });
+  emit({
+    bench: 'stack',
+    metric: 'kafka_2_trainers_4_models_samples_per_s',
+    value: +two.rate.toFixed(1),
+    unit: 'samples/s',
+    ratio: +(two.rate / one.rate).toFixed(3),
+    ratio_to: base,
+    seconds: +two.seconds.toFixed(2),
+    samples: two.samples,
+    matrices_equal_embedded: same(two),
+    ...two.cpu,
+  });
   const killed = await scaleOut(2, true);
   const f = killed.failover!;
-  emit({ bench: 'stack', metric: 'trainer_failover_s', value: f['failover_s'], unit: 's', ratio: +((f['failover_s'] as number) / 10).toFixed(3), ratio_to: 'kafka_session_timeout_s', kafka_session_timeout_s: 10, ...f, samples_per_s_with_kill: +killed.rate.toFixed(1), matrices_equal_embedded: same(killed) });
-  emit({ bench: 'stack', metric: 'kafka_samples_event_bytes_per_sample', value: Math.round(kafkaBytesPerSample()), unit: 'B', ratio: 1, ratio_to: 'kafka_samples_event_bytes_per_sample', note: 'Split-MNIST row (784 float32), 100 samples per event' });
+  emit({
+    bench: 'stack',
+    metric: 'trainer_failover_s',
+    value: f['failover_s'],
+    unit: 's',
+    ratio: +((f['failover_s'] as number) / 10).toFixed(3),
+    ratio_to: 'kafka_session_timeout_s',
+    kafka_session_timeout_s: 10,
+    ...f,
+    samples_per_s_with_kill: +killed.rate.toFixed(1),
+    matrices_equal_embedded: same(killed),
+  });
+  emit({
+    bench: 'stack',
+    metric: 'kafka_samples_event_bytes_per_sample',
+    value: Math.round(kafkaBytesPerSample()),
+    unit: 'B',
+    ratio: 1,
+    ratio_to: 'kafka_samples_event_bytes_per_sample',
+    note: 'Split-MNIST row (784 float32), 100 samples per event',
+  });
 }
 
 if (only !== 'scale-out') await singleStack();
 if (await brokerAnswers()) await scaleOutLines();
-else console.error(`no Kafka broker at ${TEST_BROKERS.join(',')}: the trainer scale-out lines are skipped (bash tools/kafka/kafka.sh start)`);
+else
+  console.error(`no Kafka broker at ${TEST_BROKERS.join(',')}: the trainer scale-out lines are skipped (bash tools/kafka/kafka.sh start)`);
 
 if (out !== undefined) {
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ command: `npm run bench:stack -- --out ${out}${only === undefined ? '' : ` --only ${only}`}`, machine: '2-core x86-64, 24 GiB, no GPU', load_average_at_start: loadAtStart.map((l) => +l.toFixed(2)), lines }, null, 2)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ command: `npm run bench:stack -- --out ${out}${only === undefined ? '' : ` --only ${only}`}`, machine: '2-core x86-64, 24 GiB, no GPU', load_average_at_start: loadAtStart.map((l) => +l.toFixed(2)), lines }, null, 2)}\n`,
+  );
 }
 process.exit(0);

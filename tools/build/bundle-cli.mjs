@@ -32,7 +32,11 @@ function packageDir(name, from) {
 }
 
 /** `ajv/dist/x` → `ajv`, `@scope/pkg/x` → `@scope/pkg`. */
-const packageName = (path) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+const packageName = (path) =>
+  path
+    .split('/')
+    .slice(0, path.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * Bare imports outside the workspace stay imports; @mneme/* resolves to sources and is bundled.
@@ -83,7 +87,11 @@ writeFileSync(join(out, 'package.json'), `${JSON.stringify({ private: true, vers
 mkdirSync(join(out, 'datasets'), { recursive: true });
 cpSync(join(root, 'libs/data/datasets/clinc150'), join(out, 'datasets/clinc150'), { recursive: true });
 
-const externals = new Set(Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path)));
+const externals = new Set(
+  Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external && !i.path.startsWith('node:')).map((i) => i.path),
+  ),
+);
 const size = statSync(join(out, 'bin/mneme.mjs')).size;
 console.log(
   `bundle-cli: dist/apps/cli/bin/mneme.mjs ${(size / 1024 / 1024).toFixed(2)} MiB from ${Object.keys(result.metafile.inputs).length} files ` +

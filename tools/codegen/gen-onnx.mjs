@@ -44,11 +44,9 @@ function listFiles(dir) {
 function fetchOnnxProto(scratch) {
   const wheels = join(scratch, 'wheels');
   mkdirSync(wheels);
-  execFileSync(
-    'python3',
-    ['-m', 'pip', 'download', `onnx==${ONNX_VERSION}`, '--no-deps', '--only-binary=:all:', '--quiet', '-d', wheels],
-    { stdio: 'inherit' },
-  );
+  execFileSync('python3', ['-m', 'pip', 'download', `onnx==${ONNX_VERSION}`, '--no-deps', '--only-binary=:all:', '--quiet', '-d', wheels], {
+    stdio: 'inherit',
+  });
   const wheel = readdirSync(wheels).find((name) => name.endsWith('.whl'));
   if (wheel === undefined) throw new Error(`pip downloaded no wheel for onnx==${ONNX_VERSION}`);
   // A wheel is a zip archive; python's zipfile avoids depending on an unzip binary.

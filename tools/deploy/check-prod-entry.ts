@@ -35,7 +35,12 @@ const GIVE_UP_MS = 30_000;
 const IMAGE = 'mneme:prod-entry-check';
 
 const { values: args } = parseArgs({
-  options: { services: { type: 'string' }, keep: { type: 'boolean', default: false }, docker: { type: 'boolean' }, 'no-docker': { type: 'boolean', default: false } },
+  options: {
+    services: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    docker: { type: 'boolean' },
+    'no-docker': { type: 'boolean', default: false },
+  },
 });
 const services = args.services === undefined ? SERVICES : args.services.split(',').map((s) => s.trim());
 for (const name of services) if (!SERVICES.includes(name)) fail(`--services: unknown service '${name}' (known: ${SERVICES.join(', ')})`);
@@ -59,7 +64,8 @@ function step(title: string, command: string, commandArgs: string[], cwd: string
 }
 
 /** Bytes under `path` (du, apparent sizes), as MiB text. */
-const mib = (path: string): string => `${(Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]) / 1024 / 1024).toFixed(1)} MiB`;
+const mib = (path: string): string =>
+  `${(Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]) / 1024 / 1024).toFixed(1)} MiB`;
 
 /** A port nothing listens on right now, on 127.0.0.1. */
 function freePort(): Promise<number> {
@@ -79,10 +85,13 @@ function freePort(): Promise<number> {
  */
 function imageEntry(): string[] {
   const file = join(ROOT, 'deploy/docker/Dockerfile.cpu');
-  const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('ENTRYPOINT '));
   const argv = line === undefined ? undefined : (JSON.parse(line.slice('ENTRYPOINT '.length)) as string[]);
   const node = argv?.indexOf('node') ?? -1;
-  if (argv === undefined || node < 0 || argv.at(-1) !== 'serve') fail(`${file}: expected ENTRYPOINT [..., "node", ..., "serve"], got ${line}`);
+  if (argv === undefined || node < 0 || argv.at(-1) !== 'serve')
+    fail(`${file}: expected ENTRYPOINT [..., "node", ..., "serve"], got ${line}`);
   return argv.slice(node + 1);
 }
 
@@ -95,16 +104,30 @@ function readinessName(service: string): string {
 }
 
 /** Whether GET `url` answers 200. */
-const answers = (url: string): Promise<boolean> => fetch(url, { signal: AbortSignal.timeout(500) }).then((res) => res.status === 200, () => false);
+const answers = (url: string): Promise<boolean> =>
+  fetch(url, { signal: AbortSignal.timeout(500) }).then(
+    (res) => res.status === 200,
+    () => false,
+  );
 
 /**
  * Polls until '' and `name` are both SERVING on `healthAddress` (the gRPC server is up) and
  * `metricsUrl` answers (every module started: the metrics endpoint opens last). Returns ms since
  * `since` of each, undefined where it never came within GIVE_UP_MS or before `gone()`.
  */
-async function waitReady(healthAddress: string, name: string, metricsUrl: string, since: number, gone: () => boolean): Promise<{ servingMs?: number; readyMs?: number }> {
+async function waitReady(
+  healthAddress: string,
+  name: string,
+  metricsUrl: string,
+  since: number,
+  gone: () => boolean,
+): Promise<{ servingMs?: number; readyMs?: number }> {
   const health = healthClient(healthAddress);
-  const serving = (service: string) => health.check(service, 500).then((status) => status === 'SERVING', () => false);
+  const serving = (service: string) =>
+    health.check(service, 500).then(
+      (status) => status === 'SERVING',
+      () => false,
+    );
   let servingMs: number | undefined;
   try {
     while (performance.now() - since < GIVE_UP_MS && !gone()) {
@@ -154,7 +177,11 @@ function copyTrackedFiles(dir: string): number {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
     .split('\0')
     .filter((f) => f !== '' && existsSync(join(ROOT, f)));
-  const tar = spawnSync('bash', ['-c', 'tar --null -T - -cf - | tar -xf - -C "$1"', 'copy', dir], { cwd: ROOT, input: files.join('\0'), stdio: ['pipe', 'inherit', 'inherit'] });
+  const tar = spawnSync('bash', ['-c', 'tar --null -T - -cf - | tar -xf - -C "$1"', 'copy', dir], {
+    cwd: ROOT,
+    input: files.join('\0'),
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   if (tar.status !== 0) fail('copying the tracked files failed');
   return files.length;
 }
@@ -164,14 +191,27 @@ async function checkService(service: string, start: Starter): Promise<Result> {
   const name = readinessName(service);
   const [grpcPort, healthPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const handle = await start(service, { grpcPort, healthPort, metricsPort });
-  const { servingMs, readyMs } = await waitReady(`127.0.0.1:${healthPort}`, name, `http://127.0.0.1:${metricsPort}/metrics`, handle.started, handle.gone);
+  const { servingMs, readyMs } = await waitReady(
+    `127.0.0.1:${healthPort}`,
+    name,
+    `http://127.0.0.1:${metricsPort}/metrics`,
+    handle.started,
+    handle.gone,
+  );
   const problems: string[] = [];
   if (servingMs === undefined) problems.push(handle.gone() ? 'exited before serving' : `not SERVING after ${seconds(GIVE_UP_MS)}`);
-  else if (readyMs === undefined) problems.push(handle.gone() ? 'exited before /metrics answered' : `/metrics not answering after ${seconds(GIVE_UP_MS)}`);
+  else if (readyMs === undefined)
+    problems.push(handle.gone() ? 'exited before /metrics answered' : `/metrics not answering after ${seconds(GIVE_UP_MS)}`);
   else if (readyMs > LIMIT_MS) problems.push(`SERVING and /metrics up after ${seconds(readyMs)}, over the ${seconds(LIMIT_MS)} bound`);
   const code = await handle.stop();
   if (code !== 0) problems.push(`exit code ${code} after SIGTERM`);
-  return { service, ...(servingMs === undefined ? {} : { servingMs }), ...(readyMs === undefined ? {} : { readyMs }), problems, output: handle.output() };
+  return {
+    service,
+    ...(servingMs === undefined ? {} : { servingMs }),
+    ...(readyMs === undefined ? {} : { readyMs }),
+    problems,
+    output: handle.output(),
+  };
 }
 
 /** The pruned tree's entry, as Dockerfile.cpu's ENTRYPOINT runs it, on loopback. */
@@ -189,7 +229,11 @@ function prunedTreeStarter(dir: string): Starter {
       MNEME_DATA_DIR: dataDir,
       MNEME_MODELS_DIR: join(dir, '.mneme/models'),
     });
-    if (process.env.MNEME_KAFKA_BROKERS) Object.assign(env, { MNEME_KAFKA_BROKERS: process.env.MNEME_KAFKA_BROKERS, MNEME_KAFKA_TOPIC_PREFIX: `prod-entry-check-${process.pid}-` });
+    if (process.env.MNEME_KAFKA_BROKERS)
+      Object.assign(env, {
+        MNEME_KAFKA_BROKERS: process.env.MNEME_KAFKA_BROKERS,
+        MNEME_KAFKA_TOPIC_PREFIX: `prod-entry-check-${process.pid}-`,
+      });
     mkdirSync(dataDir, { recursive: true });
     const started = performance.now();
     const child = spawn(process.execPath, [...imageEntry(), service], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -217,10 +261,32 @@ function imageStarter(): Starter {
   return async (service, ports) => {
     const container = `mneme-prod-entry-check-${service}-${process.pid}`;
     const started = performance.now();
-    const run = spawnSync('docker', ['run', '-d', '--rm', '--name', container, '-e', 'MNEME_INSECURE=1', '-e', 'MNEME_HEALTH_PORT=50052',
-      '-p', `127.0.0.1:${ports.grpcPort}:50051`, '-p', `127.0.0.1:${ports.healthPort}:50052`, '-p', `127.0.0.1:${ports.metricsPort}:9464`, IMAGE, service], { encoding: 'utf8' });
+    const run = spawnSync(
+      'docker',
+      [
+        'run',
+        '-d',
+        '--rm',
+        '--name',
+        container,
+        '-e',
+        'MNEME_INSECURE=1',
+        '-e',
+        'MNEME_HEALTH_PORT=50052',
+        '-p',
+        `127.0.0.1:${ports.grpcPort}:50051`,
+        '-p',
+        `127.0.0.1:${ports.healthPort}:50052`,
+        '-p',
+        `127.0.0.1:${ports.metricsPort}:9464`,
+        IMAGE,
+        service,
+      ],
+      { encoding: 'utf8' },
+    );
     if (run.status !== 0) fail(`docker run ${service} failed: ${run.stderr}`);
-    const running = () => spawnSync('docker', ['inspect', '-f', '{{.State.Running}}', container], { encoding: 'utf8' }).stdout.trim() === 'true';
+    const running = () =>
+      spawnSync('docker', ['inspect', '-f', '{{.State.Running}}', container], { encoding: 'utf8' }).stdout.trim() === 'true';
     let output = '';
     return {
       started,
@@ -243,7 +309,8 @@ const started = performance.now();
 const dockerAnswers = !args['no-docker'] && spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0;
 if (args.docker && !dockerAnswers) fail('--docker: no container engine answers `docker info`');
 const models = join(ROOT, '.mneme/models');
-if (!dockerAnswers && !existsSync(models)) fail(`${models} is missing: run \`bash tools/setup.sh\` first (it imports the model store this check copies)`);
+if (!dockerAnswers && !existsSync(models))
+  fail(`${models} is missing: run \`bash tools/setup.sh\` first (it imports the model store this check copies)`);
 
 const dir = mkdtempSync(join(tmpdir(), 'mneme-prod-entry-'));
 // On every way out, fail() included.
@@ -272,21 +339,35 @@ const results: Result[] = [];
     timings.importModel = step('model store', process.execPath, ['dist/apps/cli/bin/mneme.mjs', 'import-model'], dir, env);
     // Without tsx, `npx mneme` (apps/cli/bin/mneme.mjs) must fall back to the bundle.
     const version = spawnSync('npx', ['--no-install', 'mneme', '--version'], { cwd: dir, env, encoding: 'utf8' });
-    if (version.status !== 0 || version.stdout.trim() === '') fail(`npx mneme --version in the pruned tree failed (exit ${version.status}): ${version.stderr}`);
+    if (version.status !== 0 || version.stdout.trim() === '')
+      fail(`npx mneme --version in the pruned tree failed (exit ${version.status}): ${version.stderr}`);
     console.log(`    npx mneme --version in the pruned tree: ${version.stdout.trim()}`);
-    console.log(`    bundle ${(statSync(join(dir, 'dist/apps/cli/bin/mneme.mjs')).size / 1024 / 1024).toFixed(2)} MiB, pruned node_modules ${mib(join(dir, 'node_modules'))}, model store ${mib(join(dir, '.mneme/models'))}`);
+    console.log(
+      `    bundle ${(statSync(join(dir, 'dist/apps/cli/bin/mneme.mjs')).size / 1024 / 1024).toFixed(2)} MiB, pruned node_modules ${mib(join(dir, 'node_modules'))}, model store ${mib(join(dir, '.mneme/models'))}`,
+    );
     start = prunedTreeStarter(dir);
   }
   for (const service of services) {
     const result = await checkService(service, start);
     results.push(result);
-    const figures = result.servingMs === undefined ? 'never SERVING' : `SERVING after ${seconds(result.servingMs)}, /metrics after ${result.readyMs === undefined ? 'never' : seconds(result.readyMs)}`;
+    const figures =
+      result.servingMs === undefined
+        ? 'never SERVING'
+        : `SERVING after ${seconds(result.servingMs)}, /metrics after ${result.readyMs === undefined ? 'never' : seconds(result.readyMs)}`;
     console.log(`    ${service.padEnd(14)} ${figures}${result.problems.length > 0 ? `  FAILED: ${result.problems.join('; ')}` : ''}`);
   }
 }
 
 const failed = results.filter((r) => r.problems.length > 0);
 for (const r of failed) console.error(`\n---- ${r.service}: ${r.problems.join('; ')}; its output:\n${r.output}`);
-console.log(JSON.stringify({ entry: dockerAnswers ? 'image' : 'pruned-tree', timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])), servingMs: Object.fromEntries(results.map((r) => [r.service, r.servingMs === undefined ? null : Math.round(r.servingMs)])), readyMs: Object.fromEntries(results.map((r) => [r.service, r.readyMs === undefined ? null : Math.round(r.readyMs)])), totalMs: Math.round(performance.now() - started) }));
+console.log(
+  JSON.stringify({
+    entry: dockerAnswers ? 'image' : 'pruned-tree',
+    timingsMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
+    servingMs: Object.fromEntries(results.map((r) => [r.service, r.servingMs === undefined ? null : Math.round(r.servingMs)])),
+    readyMs: Object.fromEntries(results.map((r) => [r.service, r.readyMs === undefined ? null : Math.round(r.readyMs)])),
+    totalMs: Math.round(performance.now() - started),
+  }),
+);
 if (failed.length > 0) fail(`${failed.length} of ${results.length} services did not start as the image would (bound ${seconds(LIMIT_MS)})`);
 console.log(`check-prod-entry: every service SERVING within ${seconds(LIMIT_MS)} from the ${dockerAnswers ? 'image' : 'pruned build'}`);

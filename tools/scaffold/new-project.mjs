@@ -7,7 +7,9 @@ import { basename, join, relative } from 'node:path';
 
 const [dir, description, ...tags] = process.argv.slice(2);
 if (!dir || !description || !tags.some((t) => t.startsWith('layer:')) || !tags.some((t) => t.startsWith('io:'))) {
-  console.error('usage: new-project.mjs <apps|libs>/<name> "<description>" layer:<contracts|core|adapter|service|stack|app|e2e|testing> io:<none|grpc|kafka|onnxruntime> [tags...]');
+  console.error(
+    'usage: new-project.mjs <apps|libs>/<name> "<description>" layer:<contracts|core|adapter|service|stack|app|e2e|testing> io:<none|grpc|kafka|onnxruntime> [tags...]',
+  );
   process.exit(2);
 }
 if (existsSync(join(dir, 'package.json'))) {

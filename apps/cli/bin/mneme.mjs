@@ -28,7 +28,9 @@ let entry;
 if (hasTsx()) entry = ['--conditions=@mneme/source', '--import', 'tsx', join(cliRoot, 'src', 'main.ts')];
 else if (existsSync(bundle)) entry = [bundle];
 else {
-  console.error(`mneme: neither tsx (a devDependency, for the TypeScript sources) nor the built CLI (${bundle}, from \`npm run build:images\`) is installed`);
+  console.error(
+    `mneme: neither tsx (a devDependency, for the TypeScript sources) nor the built CLI (${bundle}, from \`npm run build:images\`) is installed`,
+  );
   process.exit(1);
 }
 const child = spawn(process.execPath, [...entry, ...process.argv.slice(2)], { stdio: 'inherit' });

@@ -10,7 +10,10 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from './program.js';
 
-const mneme = (...args: string[]) => buildProgram().exitOverride().parseAsync(['node', 'mneme', ...args]);
+const mneme = (...args: string[]) =>
+  buildProgram()
+    .exitOverride()
+    .parseAsync(['node', 'mneme', ...args]);
 const BIN = resolve(import.meta.dirname, '../bin/mneme.mjs');
 
 describe('mneme refuses bad arguments, naming them', () => {
@@ -44,7 +47,10 @@ describe('mneme refuses bad arguments, naming them', () => {
   });
 
   it('the real process prints `mneme: <message>` and exits 2', () => {
-    const result = spawnSync(process.execPath, [BIN, 'run', '--benchmark', 'nope', '--strategy', 'naive'], { encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [BIN, 'run', '--benchmark', 'nope', '--strategy', 'naive'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^mneme: unknown benchmark 'nope'; valid benchmarks: /m);
     expect(result.stdout).toBe('');

@@ -15,7 +15,8 @@ async function helpOf(...args: string[]): Promise<string> {
   const program = buildProgram()
     .exitOverride()
     .configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (out += s) });
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (out += s) });
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({ writeOut: (s) => void (out += s), writeErr: (s) => void (out += s) });
   await expect(program.parseAsync(['node', 'mneme', ...args])).rejects.toBeInstanceOf(CommanderError);
   return out;
 }
@@ -30,10 +31,17 @@ describe('mneme help', () => {
     expect(options).toBeGreaterThanOrEqual(0);
     expect(strategies).toBeGreaterThan(options);
     for (const [name, schema] of Object.entries(STRATEGY_OPTIONS)) {
-      const block = help.slice(strategies).split('\n\n').find((b) => b.startsWith(`  ${name}:`));
+      const block = help
+        .slice(strategies)
+        .split('\n\n')
+        .find((b) => b.startsWith(`  ${name}:`));
       expect(block, name).toBeDefined();
       for (const [key, spec] of Object.entries(schema.specs)) {
-        expect(block).toMatch(new RegExp(`\\n {4}${key.replace(/[-]/g, '\\-')}=<[^>]*> +default ${typeof spec.default === 'object' ? '' : String(spec.default)}`));
+        expect(block).toMatch(
+          new RegExp(
+            `\\n {4}${key.replace(/[-]/g, '\\-')}=<[^>]*> +default ${typeof spec.default === 'object' ? '' : String(spec.default)}`,
+          ),
+        );
       }
     }
     expect(help).toContain('  naive: takes no options');
@@ -58,7 +66,11 @@ describe('mneme help', () => {
   });
 
   it('the named strategy flags set the same keys as --set', () => {
-    expect(namedFlagOptions({ memory: '200', topK: '3', acquisition: 'margin' })).toEqual({ memory: '200', topK: '3', acquisition: 'margin' });
+    expect(namedFlagOptions({ memory: '200', topK: '3', acquisition: 'margin' })).toEqual({
+      memory: '200',
+      topK: '3',
+      acquisition: 'margin',
+    });
     // `mneme up` reads only --memory.
     expect(namedFlagOptions({ memory: '200', topK: '3' }, UP_STRATEGY_FLAGS)).toEqual({ memory: '200' });
   });
@@ -87,7 +99,12 @@ describe('mneme help', () => {
     vi.spyOn(console, 'log').mockImplementation((s: string) => void lines.push(s));
     await buildProgram().parseAsync(['node', 'mneme', 'strategies']);
     for (const name of Object.keys(STRATEGIES)) expect(lines.join('\n')).toContain(`  ${name}:`);
-    expect(lines.join('\n')).toContain(Object.keys(BENCHMARKS).filter((b) => BENCHMARKS[b]!.strategyDefaults !== undefined).sort().join(', '));
+    expect(lines.join('\n')).toContain(
+      Object.keys(BENCHMARKS)
+        .filter((b) => BENCHMARKS[b]!.strategyDefaults !== undefined)
+        .sort()
+        .join(', '),
+    );
     lines.length = 0;
     await buildProgram().parseAsync(['node', 'mneme', 'strategies', 'er']);
     expect(lines.join('\n')).toMatch(/^er:\n {2}memory=<integer ≥ 1> +default 500 /);
@@ -97,8 +114,14 @@ describe('mneme help', () => {
 describe('the report line of applied strategy defaults', () => {
   it('spells them as flags, with where they were chosen and what the command line overrode', () => {
     expect(strategyDefaultsLines('clinc150', undefined)).toEqual([]);
-    expect(strategyDefaultsLines('clinc150', { strategy: 'er', settings: { learningRate: 0.01 }, options: {}, overridden: ['set memory'], chosenOn: 'clinc150-val' })).toEqual([
-      "clinc150's defaults for er: --lr 0.01 (chosen on clinc150-val); overridden: set memory",
-    ]);
+    expect(
+      strategyDefaultsLines('clinc150', {
+        strategy: 'er',
+        settings: { learningRate: 0.01 },
+        options: {},
+        overridden: ['set memory'],
+        chosenOn: 'clinc150-val',
+      }),
+    ).toEqual(["clinc150's defaults for er: --lr 0.01 (chosen on clinc150-val); overridden: set memory"]);
   });
 });

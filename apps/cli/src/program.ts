@@ -15,7 +15,6 @@ import { strategyHelp } from './help.js';
 import { namedFlagOption } from './strategy-flags.js';
 import { cliVersion } from './version.js';
 
-
 /** `text` with every line indented by `spaces`. */
 const indent = (text: string, spaces: number): string => text.replace(/^/gm, ' '.repeat(spaces));
 
@@ -53,7 +52,10 @@ export function buildProgram(): Command {
     .option('--encoder <dir>', 'frozen text encoder in the model store', '.mneme/models/all-MiniLM-L6-v2')
     .option('--tune', 'score on the validation split instead of test, to choose settings (report results without it)')
     .option('--quiet', 'no progress bar')
-    .option('--log <loggers>', `experiment logs, comma-separated: ${Object.keys(LOGGERS).join(', ')} (a folder per seed: steps with their loss, evaluations, metrics)`)
+    .option(
+      '--log <loggers>',
+      `experiment logs, comma-separated: ${Object.keys(LOGGERS).join(', ')} (a folder per seed: steps with their loss, evaluations, metrics)`,
+    )
     .option('--log-dir <dir>', 'where --log writes (default: beside --out as <name>.logs, else .mneme/logs/<benchmark>-<strategy>-<time>)')
     .addHelpText('after', strategyHelp('run'))
     .action(runCommand);
@@ -70,7 +72,9 @@ export function buildProgram(): Command {
 
   program
     .command('up')
-    .description('run every service in one process (the embedded stack), stream a benchmark through them and report; --kafka uses real brokers')
+    .description(
+      'run every service in one process (the embedded stack), stream a benchmark through them and report; --kafka uses real brokers',
+    )
     .option('--kafka <brokers>', 'Kafka bootstrap brokers host:port[,host:port] (default: the in-process bus)')
     .option('--host <address>', 'address the gRPC server binds; plaintext off loopback needs --insecure', '127.0.0.1')
     .option('--port <port>', 'gRPC port of the stack (0 picks one)', '50051')
@@ -84,7 +88,10 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'state of the services (default: a fresh .mneme/runs/<time>)')
     .option('--models-dir <dir>', 'frozen encoders (the model store)', '.mneme/models')
     .option('--services <names>', `services to run, comma-separated: ${Object.keys(SERVICE_FACTORIES).join(', ')} (default: all)`)
-    .option('--benchmark <name>', 'benchmark streamed through the services (text benchmarks stream their texts); default split-mnist, or with --serve none')
+    .option(
+      '--benchmark <name>',
+      'benchmark streamed through the services (text benchmarks stream their texts); default split-mnist, or with --serve none',
+    )
     .option('--data <dir>', 'text benchmark: a folder of .jsonl/.csv files (text, label, optional split)')
     .option('--experiences <n>', 'text benchmark: number of experiences (classes split evenly)')
     .option('--epochs <n>', "passes of offline trainers at an experience's end (default: the benchmark's)")
@@ -98,11 +105,21 @@ export function buildProgram(): Command {
     .option('--report', 'also write the HTML report beside --out (<name>.html)')
     .option('--serve', 'keep serving until SIGTERM/SIGINT (after the benchmark, if --benchmark is given)')
     .option('--log-level <level>', 'debug, info, warn or error', 'warn')
-    .addOption(new Option('--auth-tokens <file>', 'require bearer tokens: file of token SHA-256 hashes with tenant and scopes').env('MNEME_AUTH_TOKENS'))
-    .addOption(new Option('--auth-jwks <file>', 'require bearer tokens: accept JWTs signed by a key of this JWKS file').env('MNEME_AUTH_JWKS'))
+    .addOption(
+      new Option('--auth-tokens <file>', 'require bearer tokens: file of token SHA-256 hashes with tenant and scopes').env(
+        'MNEME_AUTH_TOKENS',
+      ),
+    )
+    .addOption(
+      new Option('--auth-jwks <file>', 'require bearer tokens: accept JWTs signed by a key of this JWKS file').env('MNEME_AUTH_JWKS'),
+    )
     .addOption(new Option('--auth-issuer <iss>', 'the iss claim JWTs must carry').env('MNEME_AUTH_ISSUER'))
     .addOption(new Option('--auth-audience <aud>', 'the aud value JWTs must carry').env('MNEME_AUTH_AUDIENCE'))
-    .addOption(new Option('--tenant-max-in-flight <n>', 'Ingest (and Predict) calls one tenant may have in flight; 0 disables (default 32)').env('MNEME_TENANT_MAX_IN_FLIGHT'))
+    .addOption(
+      new Option('--tenant-max-in-flight <n>', 'Ingest (and Predict) calls one tenant may have in flight; 0 disables (default 32)').env(
+        'MNEME_TENANT_MAX_IN_FLIGHT',
+      ),
+    )
     .option('--token <token>', 'bearer token of the benchmark client (default: MNEME_TOKEN, or the file MNEME_TOKEN_FILE)')
     .addHelpText('after', strategyHelp('up'))
     .action(upCommand);
@@ -114,7 +131,9 @@ export function buildProgram(): Command {
     .option('--out <file.html>', 'where to write it (default: beside a single input, else mneme-report.html)')
     .option('--title <text>', 'page title', 'mneme report')
     // Loaded when used: the charting libraries would slow every other command's start-up.
-    .action(async (files: string[], options: { out?: string; title: string }) => (await import('./commands/report.js')).reportCommand(files, options));
+    .action(async (files: string[], options: { out?: string; title: string }) =>
+      (await import('./commands/report.js')).reportCommand(files, options),
+    );
 
   program
     .command('strategies')

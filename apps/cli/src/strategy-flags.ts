@@ -31,7 +31,9 @@ export const UP_STRATEGY_FLAGS: readonly NamedStrategyFlag[] = NAMED_STRATEGY_FL
 
 /** The strategies that declare option `key`, with its spec, in registry order. */
 export function strategiesReading(key: string): [string, OptionSpec][] {
-  return Object.entries(STRATEGY_OPTIONS).flatMap(([name, schema]): [string, OptionSpec][] => (Object.hasOwn(schema.specs, key) ? [[name, schema.specs[key]!]] : []));
+  return Object.entries(STRATEGY_OPTIONS).flatMap(([name, schema]): [string, OptionSpec][] =>
+    Object.hasOwn(schema.specs, key) ? [[name, schema.specs[key]!]] : [],
+  );
 }
 
 /**
@@ -51,7 +53,10 @@ export function namedFlagOption(flag: string): [flags: string, description: stri
 }
 
 /** The options the named flags set, by key (flags not given are left out). */
-export function namedFlagOptions(given: Partial<Readonly<Record<NamedStrategyFlag['attribute'], string>>>, flags: readonly NamedStrategyFlag[] = NAMED_STRATEGY_FLAGS): Record<string, string> {
+export function namedFlagOptions(
+  given: Partial<Readonly<Record<NamedStrategyFlag['attribute'], string>>>,
+  flags: readonly NamedStrategyFlag[] = NAMED_STRATEGY_FLAGS,
+): Record<string, string> {
   const options: Record<string, string> = {};
   for (const { attribute, key } of flags) {
     const value = given[attribute];

@@ -11,7 +11,11 @@ export function cliVersion(): string {
 /** The git commit of the code that is running, or null outside a git checkout (an image, an installed package). */
 export function sourceCommit(): string | null {
   try {
-    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dirname(fileURLToPath(import.meta.url)), stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: dirname(fileURLToPath(import.meta.url)),
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
     const commit = out.toString().trim();
     return /^[0-9a-f]{40}$/.test(commit) ? commit : null;
   } catch {

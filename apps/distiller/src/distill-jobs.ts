@@ -50,7 +50,10 @@ export class DistillJobs {
       const record = JSON.parse(await readFile(join(dir, name), 'utf8')) as JobRecord;
       jobs.set(record.job.jobId, record);
       if (record.job.state === JobState.JOB_STATE_QUEUED || record.job.state === JobState.JOB_STATE_RUNNING) {
-        await opened.update(record, { state: JobState.JOB_STATE_FAILED, error: 'interrupted by a restart of the distiller; start it again' });
+        await opened.update(record, {
+          state: JobState.JOB_STATE_FAILED,
+          error: 'interrupted by a restart of the distiller; start it again',
+        });
       }
     }
     return opened;

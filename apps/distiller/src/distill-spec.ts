@@ -63,13 +63,24 @@ export function distillOptions(spec: DistillationSpec, realSamples: number): Dis
  *
  * @throws InvalidArgumentError naming every problem
  */
-export function checkSpecBounds(requested: DistillationSpec | undefined, spec: DistillationSpec, labels: number, limits: ServiceLimits): void {
+export function checkSpecBounds(
+  requested: DistillationSpec | undefined,
+  spec: DistillationSpec,
+  labels: number,
+  limits: ServiceLimits,
+): void {
   // As sent: 0 asks for the default, and NaN must not pass for 0 (`NaN || 0.01` is 0.01).
-  const rate = (what: string, value: number | undefined) => (value === undefined || value === 0 ? [] : numberProblems(what, value, { min: 0, exclusiveMin: true }));
+  const rate = (what: string, value: number | undefined) =>
+    value === undefined || value === 0 ? [] : numberProblems(what, value, { min: 0, exclusiveMin: true });
   const problems = [
     ...rate('spec.inner_learning_rate', requested?.innerLearningRate),
     ...rate('spec.outer_learning_rate', requested?.outerLearningRate),
-    limitProblem('spec.outer_steps × inner_steps × inits_per_step', spec.outerSteps * spec.innerSteps * spec.initsPerStep, 'maxDistillSteps', limits),
+    limitProblem(
+      'spec.outer_steps × inner_steps × inits_per_step',
+      spec.outerSteps * spec.innerSteps * spec.initsPerStep,
+      'maxDistillSteps',
+      limits,
+    ),
     limitProblem(`spec.samples_per_label × ${labels} labels`, spec.samplesPerLabel * labels, 'maxSyntheticSamples', limits),
   ].filter((p) => p !== undefined);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
@@ -89,11 +100,16 @@ export function realSamplesOf(real: RealSamples, limits: ServiceLimits): { rows:
   if (real.rows === undefined) throw new InvalidArgumentError('real.rows is required: float32 [n, width]');
   // Sized by shape first: the rows of one experience, each at most the feature width limit.
   const [rowCount = 0, width = 0] = real.rows.shape;
-  const bounds = [limitProblem('real.rows count', rowCount, 'maxExperienceSamples', limits), limitProblem('real.rows width', width, 'maxFeatureWidth', limits), limitProblem('the number of real.labels', real.labels.length, 'maxExperienceSamples', limits)].filter((p) => p !== undefined);
+  const bounds = [
+    limitProblem('real.rows count', rowCount, 'maxExperienceSamples', limits),
+    limitProblem('real.rows width', width, 'maxFeatureWidth', limits),
+    limitProblem('the number of real.labels', real.labels.length, 'maxExperienceSamples', limits),
+  ].filter((p) => p !== undefined);
   if (bounds.length > 0) throw new InvalidArgumentError(bounds);
   // fromWire checks the dtype, the data's size against the shape, and finiteness.
   const t = fromWire(real.rows, { expectDtype: 'float32', what: 'real.rows' });
-  if (t.shape.length !== 2 || t.shape[0]! < 1 || t.shape[1]! < 1) problems.push(`real.rows must be float32 [n, width] with n, width ≥ 1, got [${t.shape.join(', ')}]`);
+  if (t.shape.length !== 2 || t.shape[0]! < 1 || t.shape[1]! < 1)
+    problems.push(`real.rows must be float32 [n, width] with n, width ≥ 1, got [${t.shape.join(', ')}]`);
   const n = t.shape[0] ?? 0;
   if (real.labels.length !== n) problems.push(`real.labels holds ${real.labels.length} labels for ${n} rows`);
   real.labels.forEach((l, i) => {
@@ -110,13 +126,18 @@ export function realSamplesOf(real: RealSamples, limits: ServiceLimits): { rows:
  *
  * @throws InvalidArgumentError naming every problem
  */
-export function networkSpecOf(network: DistillNetworkSpec, width: number, dataLabels: readonly string[]): { sizes: number[]; labels: string[] } {
+export function networkSpecOf(
+  network: DistillNetworkSpec,
+  width: number,
+  dataLabels: readonly string[],
+): { sizes: number[]; labels: string[] } {
   const problems: string[] = [];
   const sizes = [...network.sizes];
   if (sizes.length < 2 || sizes.length > MAX_LAYERS) problems.push(`network.sizes must hold 2..${MAX_LAYERS} widths, got ${sizes.length}`);
   if (sizes.some((s) => s < 1 || s > MAX_WIDTH)) problems.push(`network.sizes must lie in 1..${MAX_WIDTH}, got [${sizes.join(', ')}]`);
   if (sizes.length > 0 && sizes[0] !== width) problems.push(`network.sizes starts at ${sizes[0]}, but the rows are ${width} wide`);
-  if (sizes.length > 0 && sizes.at(-1) !== network.labels.length) problems.push(`network.sizes ends at ${sizes.at(-1)} classes, but network.labels names ${network.labels.length}`);
+  if (sizes.length > 0 && sizes.at(-1) !== network.labels.length)
+    problems.push(`network.sizes ends at ${sizes.at(-1)} classes, but network.labels names ${network.labels.length}`);
   // A set, not indexOf: quadratic in the label count.
   const seen = new Set<string>();
   const dup = network.labels.find((l) => seen.has(l) || !seen.add(l));

@@ -1,12 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DistillerServiceService, JobState, type DistillationSpec, type EventHeader, type DistillNetworkSpec, type ExperienceRef, type ModelRef, type RealSamples } from '@mneme/contracts';
+import {
+  DistillerServiceService,
+  JobState,
+  type DistillationSpec,
+  type EventHeader,
+  type DistillNetworkSpec,
+  type ExperienceRef,
+  type ModelRef,
+  type RealSamples,
+} from '@mneme/contracts';
 import { consumeEvents, FileAppliedEvents, type Subscription } from '@mneme/events';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { Distiller, mlpDistillNetwork, STRATEGY_CAPABILITIES, type DistilledSet } from '@mneme/methods';
 import { FileModelStore, modelIdProblem } from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
-import { DEFAULT_SERVICE_LIMITS, eventTenant, experienceIndexProblems, idListProblems, idProblems, ModelOwners, ResourceOwners, type ServiceDeps, type ServiceModule, deadLetterCounter } from '@mneme/service-runtime';
+import {
+  DEFAULT_SERVICE_LIMITS,
+  eventTenant,
+  experienceIndexProblems,
+  idListProblems,
+  idProblems,
+  ModelOwners,
+  ResourceOwners,
+  type ServiceDeps,
+  type ServiceModule,
+  deadLetterCounter,
+} from '@mneme/service-runtime';
 import { checkSpecBounds, distillOptions, networkSpecOf, realSamplesOf, specWithDefaults } from './distill-spec.js';
 import { DistillJobs, type JobRecord } from './distill-jobs.js';
 import { mlpNetworks, type NetworkSource } from './network-source.js';
@@ -53,7 +73,10 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   /** Dead-letters (invalid-argument) an event whose tenant does not own its model, when the model store knows the model. */
   const checkEventTenant = async (header: EventHeader): Promise<void> => {
     const owner = await modelOwners.ownerOf(header.modelId).catch(() => undefined);
-    if (owner !== undefined && owner !== eventTenant(header)) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${eventTenant(header)}', which does not own model '${header.modelId}'`);
+    if (owner !== undefined && owner !== eventTenant(header))
+      throw new InvalidArgumentError(
+        `event ${header.eventId} acts for tenant '${eventTenant(header)}', which does not own model '${header.modelId}'`,
+      );
   };
 
   /** Validates a request, then queues its job; returns at once. */
@@ -67,7 +90,8 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   ): Promise<JobRecord> => {
     const modelId = experience?.modelId ?? '';
     const problems = [modelIdProblem(modelId)].filter((p) => p !== undefined);
-    if (model !== undefined && model.modelId !== '' && model.modelId !== modelId) problems.push(`model.model_id '${model.modelId}' differs from experience.model_id '${modelId}'`);
+    if (model !== undefined && model.modelId !== '' && model.modelId !== modelId)
+      problems.push(`model.model_id '${model.modelId}' differs from experience.model_id '${modelId}'`);
     problems.push(...experienceIndexProblems('experience.experience_index', experience?.experienceIndex ?? 0, limits));
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     // Sets from before owners were recorded are the default tenant's.
@@ -78,17 +102,31 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
     const spec = specWithDefaults(requested);
     checkSpecBounds(requested, spec, inline.network?.labels.length || new Set(data.labels).size, limits);
     const run = distillOptions(spec, data.labels.length);
-    if (data.labels.length === 0) throw new MnemeError('failed-precondition', `no samples of model '${modelId}' experience ${index} reached the distiller (it reads the samples topic)`);
+    if (data.labels.length === 0)
+      throw new MnemeError(
+        'failed-precondition',
+        `no samples of model '${modelId}' experience ${index} reached the distiller (it reads the samples topic)`,
+      );
     const requestedNetwork = inline.network === undefined ? undefined : networkSpecOf(inline.network, data.width, data.labels);
     const labelNames = requestedNetwork?.labels ?? [...new Set(data.labels)].sort();
     const ref: ModelRef = { modelId, version: model?.version ?? 0 };
     const record: JobRecord = {
       modelId,
       ...(tenant === DEFAULT_TENANT ? {} : { tenant }),
-      job: { jobId, experience: { modelId, experienceIndex: index }, state: JobState.JOB_STATE_QUEUED, stepsDone: 0, stepsTotal: spec.outerSteps, outerLoss: 0, result: undefined, error: '' },
+      job: {
+        jobId,
+        experience: { modelId, experienceIndex: index },
+        state: JobState.JOB_STATE_QUEUED,
+        stepsDone: 0,
+        stepsTotal: spec.outerSteps,
+        outerLoss: 0,
+        result: undefined,
+        error: '',
+      },
     };
     return jobs.submit(record, async (onStep) => {
-      const network = requestedNetwork === undefined ? await networks(ref, data.width, labelNames.length) : mlpDistillNetwork(requestedNetwork.sizes);
+      const network =
+        requestedNetwork === undefined ? await networks(ref, data.width, labelNames.length) : mlpDistillNetwork(requestedNetwork.sizes);
       const labels = Int32Array.from(data.labels, (l) => labelNames.indexOf(l));
       const result = await new Distiller(deps.executor, network).distil({ inputs: data.rows, labels }, { ...run, onStep });
       const version = ((await sets.versions(modelId, index)).at(-1) ?? 0) + 1;
@@ -108,13 +146,19 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
   };
 
   const binding = defineService(DistillerServiceService, {
-    startDistillation: async (req, ctx) => ({ job: (await startJob(req.experience, req.model, req.spec, randomUUID(), ctx.principal.tenant, { real: req.real, network: req.network })).job }),
+    startDistillation: async (req, ctx) => ({
+      job: (
+        await startJob(req.experience, req.model, req.spec, randomUUID(), ctx.principal.tenant, { real: req.real, network: req.network })
+      ).job,
+    }),
     getDistillationJob: async (req, ctx) => {
       const problems = idProblems('job_id', req.jobId, limits);
-      if (problems.length === 0 && (!JOB_ID.test(req.jobId) || req.jobId.includes('..'))) problems.push(`job_id '${req.jobId}' is not one this service issues (a UUID or experience-closed-<event id>)`);
+      if (problems.length === 0 && (!JOB_ID.test(req.jobId) || req.jobId.includes('..')))
+        problems.push(`job_id '${req.jobId}' is not one this service issues (a UUID or experience-closed-<event id>)`);
       if (problems.length > 0) throw new InvalidArgumentError(problems);
       const record = jobs.get(req.jobId);
-      if (record === undefined || (record.tenant ?? DEFAULT_TENANT) !== ctx.principal.tenant) throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
+      if (record === undefined || (record.tenant ?? DEFAULT_TENANT) !== ctx.principal.tenant)
+        throw new NotFoundError(`distillation job '${req.jobId}' does not exist`);
       return { job: record.job };
     },
     getSyntheticSet: async (req, ctx) => {
@@ -127,7 +171,9 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
       const versions = (await owns(modelId, ctx.principal.tenant)) ? await sets.versions(modelId, experience) : [];
       const version = req.set!.version === 0 ? versions.at(-1) : req.set!.version;
       if (version === undefined || !versions.includes(version)) {
-        throw new NotFoundError(`model '${modelId}' experience ${experience} has no synthetic set${req.set!.version === 0 ? '' : ` version ${req.set!.version}`}`);
+        throw new NotFoundError(
+          `model '${modelId}' experience ${experience} has no synthetic set${req.set!.version === 0 ? '' : ` version ${req.set!.version}`}`,
+        );
       }
       return { set: syntheticSetToWire(await sets.load({ modelId, experience, version })) };
     },
@@ -138,10 +184,15 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
       // Another tenant's model: nothing of it is touched, as for a model never seen.
       if (!(await owns(req.modelId, ctx.principal.tenant))) return { removedFromBuffers: 0, setsDistilledFromThem: [] };
       const removed = await buffer.forget(req.modelId, req.sampleIds);
-      const distilled = (await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)))).filter((s) => removed.has(s.experience));
+      const distilled = (await Promise.all((await sets.all(req.modelId)).map((a) => sets.load(a)))).filter((s) =>
+        removed.has(s.experience),
+      );
       return {
         removedFromBuffers: [...removed.values()].reduce((a, b) => a + b, 0),
-        setsDistilledFromThem: distilled.map((s) => ({ experience: { modelId: req.modelId, experienceIndex: s.experience }, version: s.version })),
+        setsDistilledFromThem: distilled.map((s) => ({
+          experience: { modelId: req.modelId, experienceIndex: s.experience },
+          version: s.version,
+        })),
       };
     },
     listSyntheticSets: async (req, ctx) => {
@@ -199,7 +250,12 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
             // A text model's samples were never buffered (see above): there is nothing to distil.
             if (record !== undefined && !record.base.startsWith('mlp:')) return;
             // A count or index past the limits never comes true: waiting for it would hold the model's later events back.
-            const far = [...experienceIndexProblems('experience_index', event.experience?.experienceIndex ?? 0, limits), ...(event.sampleCount > limits.maxExperienceSamples ? [`sample_count ${event.sampleCount} is over MNEME_MAX_EXPERIENCE_SAMPLES (${limits.maxExperienceSamples})`] : [])];
+            const far = [
+              ...experienceIndexProblems('experience_index', event.experience?.experienceIndex ?? 0, limits),
+              ...(event.sampleCount > limits.maxExperienceSamples
+                ? [`sample_count ${event.sampleCount} is over MNEME_MAX_EXPERIENCE_SAMPLES (${limits.maxExperienceSamples})`]
+                : []),
+            ];
             if (far.length > 0) {
               deps.logger.warn('experience not distilled', { modelId: event.header!.modelId, reason: far.join('; ') });
               return;
@@ -210,8 +266,18 @@ export async function createDistillerService(deps: ServiceDeps, options: Distill
               throw new MnemeError('unavailable', `${buffered} of the experience's ${event.sampleCount} samples are buffered so far`);
             }
             try {
-              const { job } = await startJob(event.experience, { modelId: event.header!.modelId, version: 0 }, eventSpec, jobId, eventTenant(event.header!));
-              deps.logger.info('distillation started', { jobId: job.jobId, modelId: event.header!.modelId, experience: event.experience?.experienceIndex });
+              const { job } = await startJob(
+                event.experience,
+                { modelId: event.header!.modelId, version: 0 },
+                eventSpec,
+                jobId,
+                eventTenant(event.header!),
+              );
+              deps.logger.info('distillation started', {
+                jobId: job.jobId,
+                modelId: event.header!.modelId,
+                experience: event.experience?.experienceIndex,
+              });
             } catch (err) {
               const kind = MnemeError.from(err).kind;
               if (kind !== 'invalid-argument' && kind !== 'failed-precondition') throw err;

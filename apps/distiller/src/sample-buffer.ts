@@ -44,7 +44,8 @@ export class SampleBuffer {
     samples.forEach((s, i) => {
       const sample = s.sample;
       try {
-        if (sample === undefined || sample.sampleId === '' || sample.label === '') throw new MnemeError('invalid-argument', 'sample, id or label missing');
+        if (sample === undefined || sample.sampleId === '' || sample.label === '')
+          throw new MnemeError('invalid-argument', 'sample, id or label missing');
         const line: BufferedLine = { id: sample.sampleId, label: sample.label, row: Array.from(sampleRow(sample, `samples[${i}]`)) };
         const experience = s.experience?.experienceIndex ?? 0;
         byExperience.set(experience, [...(byExperience.get(experience) ?? []), JSON.stringify(line)]);
@@ -81,7 +82,8 @@ export class SampleBuffer {
         if (held.length > 0) removed.set(experience, held.length);
       }
       const fresh = [...doomed].filter((id) => !already.has(id));
-      if (fresh.length > 0) await appendDurably(join(this.root, modelId, FORGOTTEN), `${fresh.map((id) => JSON.stringify(id)).join('\n')}\n`);
+      if (fresh.length > 0)
+        await appendDurably(join(this.root, modelId, FORGOTTEN), `${fresh.map((id) => JSON.stringify(id)).join('\n')}\n`);
       return removed;
     };
     const next = this.queue.then(work, work);
@@ -120,7 +122,9 @@ export class SampleBuffer {
   /** Experiences with a buffer file. */
   private async experiences(modelId: string): Promise<number[]> {
     try {
-      return (await readdir(join(this.root, modelId))).filter((f) => /^\d+\.jsonl$/.test(f)).map((f) => Number(f.slice(0, -'.jsonl'.length)));
+      return (await readdir(join(this.root, modelId)))
+        .filter((f) => /^\d+\.jsonl$/.test(f))
+        .map((f) => Number(f.slice(0, -'.jsonl'.length)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;

@@ -25,7 +25,9 @@ export class SetFiles {
   }
 
   async load(address: SetAddress): Promise<DistilledSet> {
-    return distilledSetFromBytes(new Uint8Array(await readFile(join(this.root, address.modelId, String(address.experience), fileName(address.version)))));
+    return distilledSetFromBytes(
+      new Uint8Array(await readFile(join(this.root, address.modelId, String(address.experience), fileName(address.version)))),
+    );
   }
 
   /** Versions of one experience's set, ascending. */

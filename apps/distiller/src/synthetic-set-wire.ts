@@ -26,7 +26,9 @@ export function syntheticSetToWire(set: DistilledSet): SyntheticSet {
   const samples = Array.from({ length: n ?? 0 }, (_, i) => ({
     sampleId: `synthetic/${modelId}/${set.experience}/v${set.version}/${i}`,
     label: labelNames[set.labels[i]!]!,
-    input: { kind: { $case: 'features' as const, value: toWire(tensor('float32', shape, set.inputs.data.slice(i * size, (i + 1) * size))) } },
+    input: {
+      kind: { $case: 'features' as const, value: toWire(tensor('float32', shape, set.inputs.data.slice(i * size, (i + 1) * size))) },
+    },
     metadata: { source: 'distiller', method: set.method },
   }));
   return {

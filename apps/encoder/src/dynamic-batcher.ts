@@ -41,7 +41,8 @@ export class DynamicBatcher<T, R> {
   constructor(private readonly options: DynamicBatcherOptions<T, R>) {
     this.maxBatch = options.maxBatch ?? 64;
     this.maxDelayMs = options.maxDelayMs ?? 2;
-    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1)) throw new InvalidArgumentError(`maxBatch must be an integer ≥ 1, got ${this.maxBatch}`);
+    if (!(Number.isInteger(this.maxBatch) && this.maxBatch >= 1))
+      throw new InvalidArgumentError(`maxBatch must be an integer ≥ 1, got ${this.maxBatch}`);
     if (!(this.maxDelayMs >= 0)) throw new InvalidArgumentError(`maxDelayMs must be ≥ 0, got ${this.maxDelayMs}`);
   }
 
@@ -102,7 +103,8 @@ export class DynamicBatcher<T, R> {
   private async runBatch(batch: readonly Waiting<T, R>[]): Promise<void> {
     try {
       const results = await this.options.run(batch.map((w) => w.item));
-      if (results.length !== batch.length) throw new MnemeError('internal', `batch function returned ${results.length} results for ${batch.length} items`);
+      if (results.length !== batch.length)
+        throw new MnemeError('internal', `batch function returned ${results.length} results for ${batch.length} items`);
       batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (err) {
       if (batch.length === 1) {

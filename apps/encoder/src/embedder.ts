@@ -53,7 +53,12 @@ export class Embedder {
     return { servedBy, embeddings: toWire(tensor('float32', [texts.length, encoder.dimension], vectors)) };
   }
 
-  private embedTexts(encoder: SentenceEncoder, texts: readonly string[], pooling: 'mean' | 'cls', normalize: boolean): Promise<Float32Array> {
+  private embedTexts(
+    encoder: SentenceEncoder,
+    texts: readonly string[],
+    pooling: 'mean' | 'cls',
+    normalize: boolean,
+  ): Promise<Float32Array> {
     return this.batcherFor(encoder).submit(texts.map((text) => ({ text, pooling, normalize })));
   }
 

@@ -69,6 +69,12 @@ export async function createMlpModel(stack: Stack, modelId: string): Promise<voi
   const c = stack.trainer;
   await unary(c.createModel.bind(c), {
     modelId,
-    spec: { base: 'mlp:4-8', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 1 },
+    spec: {
+      base: 'mlp:4-8',
+      scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+      strategy: { name: 'naive', options: {} },
+      labels: ['a', 'b'],
+      seed: 1,
+    },
   });
 }

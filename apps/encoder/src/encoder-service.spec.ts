@@ -27,8 +27,10 @@ describe('encoder service over gRPC', () => {
   });
 
   const api = (s: Stack) => ({
-    predict: (req: Partial<PredictRequest>) => unary(s.encoder.predict.bind(s.encoder), { model: { modelId: 'm', version: 0 }, inputs: [], topK: 0, ...req }),
-    embed: (req: Partial<EmbedRequest>) => unary(s.encoder.embed.bind(s.encoder), { inputs: [], pooling: Pooling.POOLING_UNSPECIFIED, unnormalized: false, ...req }),
+    predict: (req: Partial<PredictRequest>) =>
+      unary(s.encoder.predict.bind(s.encoder), { model: { modelId: 'm', version: 0 }, inputs: [], topK: 0, ...req }),
+    embed: (req: Partial<EmbedRequest>) =>
+      unary(s.encoder.embed.bind(s.encoder), { inputs: [], pooling: Pooling.POOLING_UNSPECIFIED, unnormalized: false, ...req }),
     describe: (modelId = '') => unary(s.encoder.describeServing.bind(s.encoder), { modelId }),
   });
 
@@ -55,7 +57,13 @@ describe('encoder service over gRPC', () => {
     const t = stack.trainer;
     await unary(t.createModel.bind(t), {
       modelId: 'g',
-      spec: { base: 'mlp:4-8', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': '2' } }, labels: [], seed: 1 },
+      spec: {
+        base: 'mlp:4-8',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: { 'batch-size': '2' } },
+        labels: [],
+        seed: 1,
+      },
     });
     const ingest = (experience: number, rows: [string, number[]][]) =>
       unary(t.ingest.bind(t), {
@@ -72,13 +80,21 @@ describe('encoder service over gRPC', () => {
         await sleep(25);
       }
     };
-    await ingest(0, [['cat', [1, 0, 0, 0]], ['dog', [0, 1, 0, 0]]]);
+    await ingest(0, [
+      ['cat', [1, 0, 0, 0]],
+      ['dog', [0, 1, 0, 0]],
+    ]);
     await closed(0, 2, 2);
-    await ingest(1, [['owl', [0, 0, 1, 0]], ['owl', [0, 0, 0.9, 0]]]);
+    await ingest(1, [
+      ['owl', [0, 0, 1, 0]],
+      ['owl', [0, 0, 0.9, 0]],
+    ]);
     await closed(1, 2, 3);
     const { predict } = api(stack);
     const labelsOf = async (version: number) =>
-      (await predict({ model: { modelId: 'g', version }, inputs: [features([0, 0, 1, 0])] })).predictions[0]!.scores.map((s) => s.label).sort();
+      (await predict({ model: { modelId: 'g', version }, inputs: [features([0, 0, 1, 0])] })).predictions[0]!.scores.map(
+        (s) => s.label,
+      ).sort();
     expect(await labelsOf(1)).toEqual([]);
     expect(await labelsOf(2)).toEqual(['cat', 'dog']);
     expect(await labelsOf(3)).toEqual(['cat', 'dog', 'owl']);
@@ -88,23 +104,49 @@ describe('encoder service over gRPC', () => {
     stack = await startStack(dir);
     await createMlpModel(stack, 'm');
     const { predict, embed } = api(stack);
-    expect(await failure(predict({ inputs: [] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('1..1024 inputs') });
+    expect(await failure(predict({ inputs: [] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('1..1024 inputs'),
+    });
     const nan = await failure(predict({ inputs: [features([1, 2, 3, 4]), features([1, Number.NaN, 3, 4])] }));
     expect(nan.kind).toBe('invalid-argument');
     expect(nan.message).toMatch(/input 1.*(NaN|finite)/is);
     const width = await failure(predict({ inputs: [features([1, 2, 3])] }));
     expect(width).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('shape [3] but [4] was expected') });
-    expect(await failure(predict({ inputs: [text('hello')] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('feature tensors') });
-    expect(await failure(predict({ model: { modelId: 'nope', version: 0 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'not-found' });
-    expect(await failure(predict({ model: { modelId: 'm', version: 9 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'not-found', message: expect.stringContaining('no version 9') });
-    expect(await failure(predict({ model: undefined, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('model is required') });
-    expect(await failure(predict({ inputs: [features([1, 2, 3, 4])], taskId: 0 }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('task-incremental') });
-    expect(await failure(embed({ inputs: [features([1, 2, 3, 4])] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('only text') });
+    expect(await failure(predict({ inputs: [text('hello')] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('feature tensors'),
+    });
+    expect(await failure(predict({ model: { modelId: 'nope', version: 0 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({
+      kind: 'not-found',
+    });
+    expect(await failure(predict({ model: { modelId: 'm', version: 9 }, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({
+      kind: 'not-found',
+      message: expect.stringContaining('no version 9'),
+    });
+    expect(await failure(predict({ model: undefined, inputs: [features([1, 2, 3, 4])] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('model is required'),
+    });
+    expect(await failure(predict({ inputs: [features([1, 2, 3, 4])], taskId: 0 }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('task-incremental'),
+    });
+    expect(await failure(embed({ inputs: [features([1, 2, 3, 4])] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('only text'),
+    });
     expect(await failure(embed({ model: { modelId: 'm', version: 0 }, inputs: [] }))).toMatchObject({ kind: 'invalid-argument' });
     // A text is bounded in bytes before anything tokenises it.
     const long = text('ü'.repeat(40_000));
-    expect(await failure(embed({ inputs: [long] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('inputs[0].text length in bytes is 80000, over the limit of 65536 (MNEME_MAX_TEXT_BYTES)') });
-    expect(await failure(predict({ inputs: [long] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('(MNEME_MAX_TEXT_BYTES)') });
+    expect(await failure(embed({ inputs: [long] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('inputs[0].text length in bytes is 80000, over the limit of 65536 (MNEME_MAX_TEXT_BYTES)'),
+    });
+    expect(await failure(predict({ inputs: [long] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('(MNEME_MAX_TEXT_BYTES)'),
+    });
   });
 
   it('coalesces concurrent predictions into shared forward passes, and a bad request fails alone', async () => {
@@ -114,7 +156,9 @@ describe('encoder service over gRPC', () => {
     const { predict } = api(stack);
     await predict({ inputs: [features([1, 0, 0, 0])] }); // loads the version
     const before = executor.forwards;
-    const requests = Array.from({ length: 16 }, (_, i) => predict({ inputs: [features(i === 5 ? [1, Number.NaN, 0, 0] : [i / 16, 1, 0, 0])] }));
+    const requests = Array.from({ length: 16 }, (_, i) =>
+      predict({ inputs: [features(i === 5 ? [1, Number.NaN, 0, 0] : [i / 16, 1, 0, 0])] }),
+    );
     const outcomes = await Promise.allSettled(requests);
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
     expect(outcomes[5]!.status).toBe('rejected');
@@ -133,7 +177,9 @@ describe('encoder service over gRPC', () => {
     const t = fromWire(unit.embeddings!, { expectDtype: 'float32' });
     expect(t.shape).toEqual([1, 4]);
     expect([...t.data].map((x) => Number(x.toFixed(5)))).toEqual([0.6, 0.8, 0, 0]);
-    const raw = fromWire((await embed({ model, inputs: [features([3, 4, 0, 0])], unnormalized: true })).embeddings!, { expectDtype: 'float32' });
+    const raw = fromWire((await embed({ model, inputs: [features([3, 4, 0, 0])], unnormalized: true })).embeddings!, {
+      expectDtype: 'float32',
+    });
     expect([...raw.data]).toEqual([3, 4, 0, 0]);
   });
 
@@ -171,7 +217,11 @@ describe('encoder service over gRPC', () => {
     // What the trainer does at the end of an experience: save the next version, then announce it.
     const store = new FileModelStore(join(dir, 'models-store'));
     const v2 = await store.saveVersion('m', await store.loadVersionState('m', 1), { trainedThrough: 0, samplesSeen: 64 });
-    await publishEvent(stack.deps.bus, 'modelUpdated', { header: newEventHeader({ modelId: 'm', producer: 'trainer' }), version: versionToWire(v2), reason: 'experience-closed' });
+    await publishEvent(stack.deps.bus, 'modelUpdated', {
+      header: newEventHeader({ modelId: 'm', producer: 'trainer' }),
+      version: versionToWire(v2),
+      reason: 'experience-closed',
+    });
     const deadline = Date.now() + 20_000;
     while (seen.length < 20 || !seen.slice(-20).every((v) => v === 2)) {
       if (Date.now() > deadline) break;
@@ -201,7 +251,9 @@ describe('encoder service over gRPC', () => {
       for (const r of rows) expect(norm(r)).toBeCloseTo(1, 4);
       const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
       expect(dot(rows[0]!, rows[1]!)).toBeGreaterThan(dot(rows[0]!, rows[2]!));
-      const cls = fromWire((await embed({ inputs: [text(sentences[0]!)], pooling: Pooling.POOLING_CLS, unnormalized: true })).embeddings!, { expectDtype: 'float32' });
+      const cls = fromWire((await embed({ inputs: [text(sentences[0]!)], pooling: Pooling.POOLING_CLS, unnormalized: true })).embeddings!, {
+        expectDtype: 'float32',
+      });
       expect(norm(cls.data)).not.toBeCloseTo(1, 2);
       // Concurrent requests (batched together) give the numbers each gets alone.
       const together = await Promise.all(sentences.map((s) => embed({ inputs: [text(s)] })));
@@ -215,9 +267,19 @@ describe('encoder service over gRPC', () => {
     it('predicts for a text model: one embedding pass by its frozen encoder, then its head', async () => {
       stack = await startStack(dir);
       const c = stack.trainer;
-      const spec = { base: DEFAULT_MODEL, scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['pos', 'neg', 'other'], seed: 1 };
+      const spec = {
+        base: DEFAULT_MODEL,
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: {} },
+        labels: ['pos', 'neg', 'other'],
+        seed: 1,
+      };
       await unary(c.createModel.bind(c), { modelId: 't', spec });
-      const res = await api(stack).predict({ model: { modelId: 't', version: 0 }, inputs: [text('great product'), text('awful service')], topK: 2 });
+      const res = await api(stack).predict({
+        model: { modelId: 't', version: 0 },
+        inputs: [text('great product'), text('awful service')],
+        topK: 2,
+      });
       expect(res.servedBy).toEqual({ modelId: 't', version: 1 });
       expect(res.predictions.map((p) => p.scores.length)).toEqual([2, 2]);
       const embedded = await api(stack).embed({ model: { modelId: 't', version: 0 }, inputs: [text('great product')] });

@@ -93,7 +93,10 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
   const limits = deps.limits ?? DEFAULT_SERVICE_LIMITS;
   const defaultEncoder = options.defaultEncoder ?? DEFAULT_MODEL;
   const embedder = new Embedder(models, encoders, defaultEncoder, batching('embed'));
-  const provider = options.executionProvider ?? { provider: deps.executor.device, reason: 'as reported by the executor (the process did not pass on why it was chosen)' };
+  const provider = options.executionProvider ?? {
+    provider: deps.executor.device,
+    reason: 'as reported by the executor (the process did not pass on why it was chosen)',
+  };
   const subscriptions: Subscription[] = [];
   const owners = new ModelOwners(store);
 
@@ -117,7 +120,11 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
         await store.getModel(req.modelId); // NOT_FOUND for a model that does not exist
       }
       const loaded = await models.describe(req.modelId === '' ? undefined : req.modelId);
-      return { versions: loaded.map((v) => versionToWire(v.record)), executionProvider: provider.provider, executionProviderReason: provider.reason };
+      return {
+        versions: loaded.map((v) => versionToWire(v.record)),
+        executionProvider: provider.provider,
+        executionProviderReason: provider.reason,
+      };
     },
   };
 
@@ -169,7 +176,10 @@ export async function createEncoderService(deps: ServiceDeps, options: EncoderOp
               deps.metrics.events.inc({ service: 'encoder', topic: 'model-updated', outcome: 'applied' });
             } catch (err) {
               // The old version keeps serving; the next announcement (or restart) tries again.
-              deps.logger.error('could not load the announced version; still serving the previous one', { model: ctx.key, error: err instanceof Error ? err.message : String(err) });
+              deps.logger.error('could not load the announced version; still serving the previous one', {
+                model: ctx.key,
+                error: err instanceof Error ? err.message : String(err),
+              });
             }
           },
         }),

@@ -10,7 +10,11 @@ export interface LabelScorer {
    * `rows × classes` probabilities. `calibrated` is false when the strategy only names a class:
    * the predicted class then has probability 1 and every other 0.
    */
-  score(features: Float32Array, taskId: number | undefined, tokens?: readonly (readonly number[])[]): Promise<{ probabilities: Float32Array; calibrated: boolean }>;
+  score(
+    features: Float32Array,
+    taskId: number | undefined,
+    tokens?: readonly (readonly number[])[],
+  ): Promise<{ probabilities: Float32Array; calibrated: boolean }>;
 }
 
 /**
@@ -29,7 +33,10 @@ export function labelScorer(runtime: ModelRuntime, state: StrategyState, labels:
       if (head !== undefined && taskId === undefined && head.classes === classes) {
         return { probabilities: softmaxRows(await head.logits(features), classes), calibrated: true };
       }
-      const predicted = await runtime.strategy.predict(features, { ...(taskId === undefined ? {} : { taskId }), ...(tokens === undefined ? {} : { tokens }) });
+      const predicted = await runtime.strategy.predict(features, {
+        ...(taskId === undefined ? {} : { taskId }),
+        ...(tokens === undefined ? {} : { tokens }),
+      });
       const probabilities = new Float32Array(predicted.length * classes);
       // −1 (no class learned yet) leaves the row at zero.
       predicted.forEach((c, row) => {
@@ -43,10 +50,22 @@ export function labelScorer(runtime: ModelRuntime, state: StrategyState, labels:
 /** The strategy's classifier rebuilt on the saved parameters, or undefined if they do not fit it. */
 function classifierFor(runtime: ModelRuntime, state: StrategyState, executor: Executor): Classifier | undefined {
   const settings = runtime.definition.settings;
-  const net = new Classifier(executor, classifierOf(runtime.definition, runtime.featurizer.width, 0), settings.optimizer, settings.learningRate, runtime.record.seed);
+  const net = new Classifier(
+    executor,
+    classifierOf(runtime.definition, runtime.featurizer.width, 0),
+    settings.optimizer,
+    settings.learningRate,
+    runtime.record.seed,
+  );
   // Only when every hidden parameter of the classifier is in the saved state with the same shape
   // (the output layer's width is the saved class count).
-  const fits = net.store.names().every((n) => state.params.has(n) && (n.startsWith(`fc${runtime.definition.hidden.length}.`) || sameShape(state.params.get(n).shape, net.store.get(n).shape)));
+  const fits = net.store
+    .names()
+    .every(
+      (n) =>
+        state.params.has(n) &&
+        (n.startsWith(`fc${runtime.definition.hidden.length}.`) || sameShape(state.params.get(n).shape, net.store.get(n).shape)),
+    );
   if (!fits) return undefined;
   try {
     net.setStore(state.params.clone());

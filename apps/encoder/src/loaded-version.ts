@@ -52,7 +52,9 @@ export class LoadedVersion {
    */
   async predict(inputs: readonly Input[], topK: number, taskId: number | undefined): Promise<Prediction[]> {
     if (taskId !== undefined && this.runtime.record.scenario !== 'task-incremental') {
-      throw new InvalidArgumentError(`task_id is only accepted by task-incremental models; model '${this.record.modelId}' is ${this.runtime.record.scenario}`);
+      throw new InvalidArgumentError(
+        `task_id is only accepted by task-incremental models; model '${this.record.modelId}' is ${this.runtime.record.scenario}`,
+      );
     }
     const job: PredictJob =
       this.encoder === undefined
@@ -90,11 +92,18 @@ export class LoadedVersion {
       }
     } else {
       const encoder = this.encoder;
-      const texts = jobs.flatMap((j) => j.texts!.map((text) => ({ text, pooling: encoder.modelPooling, normalize: encoder.modelNormalizes })));
+      const texts = jobs.flatMap((j) =>
+        j.texts!.map((text) => ({ text, pooling: encoder.modelPooling, normalize: encoder.modelNormalizes })),
+      );
       features.set(await encoder.embed(texts));
     }
     // Token-level strategies (l2p) run the frozen encoder on the texts' tokens themselves.
-    const tokens = this.runtime.tokens === undefined ? undefined : this.runtime.featurizer.tokenize(jobs.flatMap((j) => j.texts!.map((text) => ({ kind: { $case: 'text' as const, value: text } }))));
+    const tokens =
+      this.runtime.tokens === undefined
+        ? undefined
+        : this.runtime.featurizer.tokenize(
+            jobs.flatMap((j) => j.texts!.map((text) => ({ kind: { $case: 'text' as const, value: text } }))),
+          );
     const { probabilities } = await this.scorer.score(features, taskId, tokens);
     // The version's own labels: a label is served from the first version trained on it.
     const labels = this.record.labels;

@@ -34,10 +34,12 @@ export function textsOf(inputs: readonly Input[], why: string): string[] {
 
 /** A checked model reference. @throws InvalidArgumentError for a missing or malformed one */
 export function checkModelRef(ref: ModelRef | undefined): { modelId: string; version: number } {
-  if (ref === undefined || ref.modelId === '') throw new InvalidArgumentError('model is required (model_id, and version 0 for the promoted version)');
+  if (ref === undefined || ref.modelId === '')
+    throw new InvalidArgumentError('model is required (model_id, and version 0 for the promoted version)');
   const problem = modelIdProblem(ref.modelId);
   if (problem !== undefined) throw new InvalidArgumentError(`model: ${problem}`);
   const version = Number(ref.version);
-  if (!(Number.isSafeInteger(version) && version >= 0)) throw new InvalidArgumentError(`model.version must be 0 (promoted) or a version number, got ${String(ref.version)}`);
+  if (!(Number.isSafeInteger(version) && version >= 0))
+    throw new InvalidArgumentError(`model.version must be 0 (promoted) or a version number, got ${String(ref.version)}`);
   return { modelId: ref.modelId, version };
 }

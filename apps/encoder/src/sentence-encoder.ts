@@ -66,7 +66,10 @@ export class SentenceEncoder {
     for (let start = 0; start < order.length; start += this.chunkRows) {
       const rows = order.slice(start, start + this.chunkRows);
       // The engine runs every batch and sequence size on one session, so each pass pads only to its own longest row.
-      const batch = padBatch(rows.map((r) => ids[r]!), this.store.tokenizer.specialIds.pad);
+      const batch = padBatch(
+        rows.map((r) => ids[r]!),
+        this.store.tokenizer.specialIds.pad,
+      );
       const { [ENCODER_IO.inputsEmbeds]: embeds } = await this.executor.forward(this.store.embeddings, {
         [ENCODER_IO.inputIds]: tensor('int64', batch.shape, batch.inputIds),
         [ENCODER_IO.tokenTypeIds]: tensor('int64', batch.shape, batch.tokenTypeIds),

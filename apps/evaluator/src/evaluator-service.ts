@@ -10,7 +10,15 @@ import { readFile } from 'node:fs/promises';
 import { buildModelRuntime, type ContinualMetricName, type ModelRuntime, deadLetterCounter } from '@mneme/service-runtime';
 import { labelLimitProblem, labelNameProblem } from '@mneme/service-runtime';
 import { ModelOwners, ServedPools } from '@mneme/service-runtime';
-import { countProblems, DEFAULT_SERVICE_LIMITS, experienceIndexProblems, sampleBoundProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
+import {
+  countProblems,
+  DEFAULT_SERVICE_LIMITS,
+  experienceIndexProblems,
+  sampleBoundProblems,
+  type ServiceDeps,
+  type ServiceLimits,
+  type ServiceModule,
+} from '@mneme/service-runtime';
 import { HeldOutSets } from './held-out-sets.js';
 
 /** Options of the evaluator beyond the shared service deps. */
@@ -22,7 +30,9 @@ export interface EvaluatorOptions {
 /** The evaluator as hosted, with a handle for tests and the embedded stack. */
 export interface EvaluatorModule extends ServiceModule {
   /** The model's accuracy matrix so far. */
-  matrix(modelId: string): Promise<{ rows: { after: number; row: number[] }[]; randomInit: number[] | undefined; metrics: LedgerMetrics | undefined }>;
+  matrix(
+    modelId: string,
+  ): Promise<{ rows: { after: number; row: number[] }[]; randomInit: number[] | undefined; metrics: LedgerMetrics | undefined }>;
 }
 
 interface ModelEvaluation {
@@ -65,9 +75,15 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       deps.metrics.modelVersion.set({ service: 'evaluator', model: version.modelId }, version.version);
     }
     if (metrics === undefined) return;
-    const values: Record<ContinualMetricName, number> = { acc: metrics.acc.value, bwt: metrics.bwt.value, fwt: metrics.fwt.value, forgetting: metrics.forgetting.value };
+    const values: Record<ContinualMetricName, number> = {
+      acc: metrics.acc.value,
+      bwt: metrics.bwt.value,
+      fwt: metrics.fwt.value,
+      forgetting: metrics.forgetting.value,
+    };
     // A metric undefined so far (BWT and forgetting after one experience are NaN) has no series yet.
-    for (const [metric, value] of Object.entries(values)) if (Number.isFinite(value)) deps.metrics.modelAccuracy.set({ model: version.modelId, metric }, value);
+    for (const [metric, value] of Object.entries(values))
+      if (Number.isFinite(value)) deps.metrics.modelAccuracy.set({ model: version.modelId, metric }, value);
   };
 
   const ledgerPath = (modelId: string) => join(root, modelId, 'ledger.json');
@@ -118,14 +134,19 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       const known = m.evaluated[String(version.version)];
       // Versions are immutable: a row is reused unless held-out sets were added since.
       if (!again && known !== undefined && known.length === experiences.length) return { row: known, metrics: m.ledger.metrics() };
-      m.runtime.strategy.restoreState(await pools.apply(m.runtime.record, version.version, await store.loadVersionState(version.modelId, version.version)));
+      m.runtime.strategy.restoreState(
+        await pools.apply(m.runtime.record, version.version, await store.loadVersionState(version.modelId, version.version)),
+      );
       const row: number[] = [];
       const taskIncremental = m.runtime.record.scenario === 'task-incremental';
       // Classes are the version's labels: a held-out label the version has not learned is never predicted.
       const classOf = new Map(version.labels.map((l, c) => [l, c]));
       for (const e of experiences) {
         const { features, tokens, labels } = await heldOutBatch(m, e);
-        const predicted = await m.runtime.strategy.predict(features, { ...(taskIncremental ? { taskId: e } : {}), ...(tokens === undefined ? {} : { tokens }) });
+        const predicted = await m.runtime.strategy.predict(features, {
+          ...(taskIncremental ? { taskId: e } : {}),
+          ...(tokens === undefined ? {} : { tokens }),
+        });
         row.push(rowAccuracy(predicted, labels, classOf).value);
       }
       if (version.trainedThrough < 0) m.ledger.setRandomInit(row);
@@ -148,7 +169,10 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       const far = experienceIndexProblems('experience.experience_index', ref.experienceIndex, limits);
       if (far.length > 0) throw new InvalidArgumentError(far);
       checkHeldOut(req.samples, await m.heldOut.labels(), limits);
-      await m.runtime.featurizer.featurize(req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input), 'held-out sample');
+      await m.runtime.featurizer.featurize(
+        req.samples.filter((s) => s.sample?.input?.kind?.$case !== 'text').map((s) => s.sample?.input),
+        'held-out sample',
+      );
       const total = await serial(async () => {
         m.cache.delete(ref.experienceIndex);
         return m.heldOut.add(ref.experienceIndex, req.samples);
@@ -172,7 +196,9 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
       const m = await open(req.modelId);
       const metrics = m.ledger.metrics();
       return {
-        rows: m.ledger.orderedRows().map(({ after, row }) => ({ model: { modelId: req.modelId, version: 0 }, afterExperience: after, accuracies: row })),
+        rows: m.ledger
+          .orderedRows()
+          .map(({ after, row }) => ({ model: { modelId: req.modelId, version: 0 }, afterExperience: after, accuracies: row })),
         ...(metrics === undefined ? {} : { metrics: metricsToWire(metrics) }),
         randomInitAccuracies: m.ledger.randomInitRow() ?? [],
       };
@@ -192,14 +218,20 @@ export async function createEvaluatorService(deps: ServiceDeps, options: Evaluat
           onDeadLetter: deadLetterCounter(deps.metrics, 'evaluator'),
           handler: async (event, ctx) => {
             const ref = event.version?.model;
-            if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`model-updated names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
+            if (ref === undefined || ref.modelId !== ctx.key)
+              throw new InvalidArgumentError(`model-updated names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
             await owners.checkEvent(ref.modelId, ctx.header);
             const version = await store.getVersion(ref.modelId, Number(ref.version));
             const { row, metrics } = await evaluate(version);
             deps.metrics.events.inc({ service: 'evaluator', topic: 'model-updated', outcome: 'applied' });
             if (version.trainedThrough < 0) return; // the untrained version gives b_j, not a row
             await publishEvent(deps.bus, 'evaluationCompleted', {
-              header: newEventHeader({ modelId: ref.modelId, producer: 'evaluator', eventId: `evaluation-completed:${ref.modelId}:${version.version}`, tenant: ctx.header.tenant }),
+              header: newEventHeader({
+                modelId: ref.modelId,
+                producer: 'evaluator',
+                eventId: `evaluation-completed:${ref.modelId}:${version.version}`,
+                tenant: ctx.header.tenant,
+              }),
               row: rowToWire(version, row),
               ...(metrics === undefined ? {} : { metrics: metricsToWire(metrics) }),
             });
@@ -234,13 +266,21 @@ function checkHeldOut(samples: readonly EvaluationSample[], known: ReadonlySet<s
     if (problem !== undefined) problems.push(`samples[${i}]: ${problem}`);
     if (s.sample?.input?.kind === undefined) problems.push(`samples[${i}]: input is missing`);
   });
-  const limit = labelLimitProblem(known, samples.map((s) => s.sample?.label ?? ''), limits.maxLabels);
+  const limit = labelLimitProblem(
+    known,
+    samples.map((s) => s.sample?.label ?? ''),
+    limits.maxLabels,
+  );
   if (limit !== undefined) problems.push(`held-out sets: ${limit}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, 20));
 }
 
 function rowToWire(version: VersionRecord, row: number[]): AccuracyRow {
-  return { model: { modelId: version.modelId, version: version.version }, afterExperience: Math.max(0, version.trainedThrough), accuracies: row };
+  return {
+    model: { modelId: version.modelId, version: version.version },
+    afterExperience: Math.max(0, version.trainedThrough),
+    accuracies: row,
+  };
 }
 
 function metricsToWire(m: LedgerMetrics): ContinualMetrics {

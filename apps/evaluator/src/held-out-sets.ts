@@ -27,7 +27,10 @@ export class HeldOutSets {
   async add(experience: number, samples: readonly EvaluationSample[]): Promise<number> {
     const files = await this.files();
     const n = files.filter((f) => f.experience === experience).length;
-    const bytes = RegisterHeldOutRequest.encode({ experience: { modelId: '', experienceIndex: experience }, samples: [...samples] }).finish();
+    const bytes = RegisterHeldOutRequest.encode({
+      experience: { modelId: '', experienceIndex: experience },
+      samples: [...samples],
+    }).finish();
     await writeFileAtomic(join(this.dir, `${experience}-${n}.pb`), bytes);
     if (this.labelNames !== undefined) for (const s of samples) this.labelNames.add(s.sample?.label ?? '');
     return (await this.samples(experience)).length;

@@ -18,7 +18,16 @@ describe('pool version files', () => {
 
   it('reads a file written before pools named their method as an L2P pool without shared tensors', async () => {
     await mkdir(join(dir, 'm', '_default'), { recursive: true });
-    const old = { format: 1, ref: { modelId: 'm', tenant: '' }, spec: { poolSize: 1, promptLength: 1, topN: 1, hiddenSize: 2, seed: 3 }, version: 1, selectionCounts: [0], createdAt: 1, prompts: b64([1, 2]), keys: b64([3, 4]) };
+    const old = {
+      format: 1,
+      ref: { modelId: 'm', tenant: '' },
+      spec: { poolSize: 1, promptLength: 1, topN: 1, hiddenSize: 2, seed: 3 },
+      version: 1,
+      selectionCounts: [0],
+      createdAt: 1,
+      prompts: b64([1, 2]),
+      keys: b64([3, 4]),
+    };
     await writeFile(join(dir, 'm', '_default', 'v00000001.json'), JSON.stringify(old));
     const pool = await new PoolFiles(dir).load('m/_default', 1);
     expect(pool.spec.method).toBe('l2p');

@@ -58,12 +58,26 @@ export class PoolFiles {
       selectionCounts: pool.selectionCounts,
       modelVersion: pool.modelVersion,
       createdAt: pool.createdAt,
-      ...(pool.shared.size === 0 ? {} : { shared: [...pool.shared].map(([name, t]) => ({ name, shape: [...t.shape], data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') })) }),
+      ...(pool.shared.size === 0
+        ? {}
+        : {
+            shared: [...pool.shared].map(([name, t]) => ({
+              name,
+              shape: [...t.shape],
+              data: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64'),
+            })),
+          }),
     };
     // The same JSON as JSON.stringify of the whole file, assembled from pieces: stringifying a pool
     // of 64 MiB took over half a second of the event loop (base64 needs no escaping).
     const head = JSON.stringify(meta).slice(0, -1);
-    const pieces = [Buffer.from(`${head},"prompts":"`), ...(await base64Pieces(pool.prompts)), Buffer.from('","keys":"'), ...(await base64Pieces(pool.keys)), Buffer.from('"}')];
+    const pieces = [
+      Buffer.from(`${head},"prompts":"`),
+      ...(await base64Pieces(pool.prompts)),
+      Buffer.from('","keys":"'),
+      ...(await base64Pieces(pool.keys)),
+      Buffer.from('"}'),
+    ];
     await writeFileAtomic(join(this.root, key, fileName(pool.version)), Buffer.concat(pieces));
   }
 

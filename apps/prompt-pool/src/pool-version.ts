@@ -44,7 +44,9 @@ export interface PoolVersion {
 export function poolKey(ref: PoolRef | undefined): { ref: PoolRef; key: string } {
   const modelId = ref?.modelId ?? '';
   const tenant = ref?.tenant ?? '';
-  const problems = [modelIdProblem(modelId), tenant === '' ? undefined : modelIdProblem(tenant)?.replace('model id', 'tenant')].filter((p) => p !== undefined);
+  const problems = [modelIdProblem(modelId), tenant === '' ? undefined : modelIdProblem(tenant)?.replace('model id', 'tenant')].filter(
+    (p) => p !== undefined,
+  );
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   // Tenants start with a letter or digit, so `_default` never collides with a real one.
   return { ref: { modelId, tenant }, key: `${modelId}/${tenant === '' ? '_default' : tenant}` };
@@ -72,7 +74,8 @@ export function resolveSpec(spec: PoolSpec | undefined, limits: ServiceLimits): 
     method,
   };
   if (resolved.hiddenSize < 1) problems.push('spec.hidden_size must be positive: the width of the encoder’s token embeddings');
-  if (resolved.topN > resolved.poolSize) problems.push(`spec.top_n (${resolved.topN}) must not exceed spec.pool_size (${resolved.poolSize})`);
+  if (resolved.topN > resolved.poolSize)
+    problems.push(`spec.top_n (${resolved.topN}) must not exceed spec.pool_size (${resolved.poolSize})`);
   // Each factor is below 2^32, so the product is exact enough to compare.
   const floats = resolved.poolSize * resolved.promptLength * Math.max(1, resolved.hiddenSize);
   const over = limitProblem('spec.pool_size × spec.prompt_length × spec.hidden_size', floats, 'maxPoolFloats', limits);

@@ -51,7 +51,8 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
 
   const find = async (ref: Parameters<typeof poolKey>[0], version: number, modelVersion = 0): Promise<PoolVersion> => {
     const { key } = poolKey(ref);
-    if (version !== 0 && modelVersion !== 0) throw new InvalidArgumentError(`set version (${version}) or model_version (${modelVersion}), not both`);
+    if (version !== 0 && modelVersion !== 0)
+      throw new InvalidArgumentError(`set version (${version}) or model_version (${modelVersion}), not both`);
     const current = latest.get(key);
     if (current === undefined) throw poolNotFound(key);
     if (modelVersion !== 0) {
@@ -60,7 +61,8 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       version = tied;
     }
     if (version === 0 || version === current.version) return current;
-    if (!versions.get(key)!.includes(version)) throw new NotFoundError(`pool '${key}' has no version ${version} (latest is ${current.version})`);
+    if (!versions.get(key)!.includes(version))
+      throw new NotFoundError(`pool '${key}' has no version ${version} (latest is ${current.version})`);
     return files.load(key, version);
   };
   const publish = async (key: string, pool: PoolVersion) => {
@@ -89,7 +91,12 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         }
         const store = new ParameterStore();
         // An empty prefix pool has nothing to draw (its prompts come with experiences).
-        if (spec.poolSize > 0) await initPromptPoolYielding(store, { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize }, spec.seed);
+        if (spec.poolSize > 0)
+          await initPromptPoolYielding(
+            store,
+            { size: spec.poolSize, length: spec.promptLength, selected: spec.topN, dim: spec.hiddenSize },
+            spec.seed,
+          );
         const pool: PoolVersion = {
           ref,
           spec,
@@ -109,18 +116,35 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { poolSize: m, promptLength: l, hiddenSize: h } = pool.spec;
       const shared: SharedTensor[] = [...pool.shared].map(([name, t]) => ({ name, value: f32Wire(t.data, [...t.shape]) }));
-      return { info: infoOf(pool), prompts: f32Wire(pool.prompts, [m, l, h]), keys: f32Wire(pool.keys, [m, h]), selectionCounts: [...pool.selectionCounts], shared };
+      return {
+        info: infoOf(pool),
+        prompts: f32Wire(pool.prompts, [m, l, h]),
+        keys: f32Wire(pool.keys, [m, h]),
+        selectionCounts: [...pool.selectionCounts],
+        shared,
+      };
     },
     selectPrompts: async (req, ctx) => {
       await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
-      if (pool.spec.method === 'coda-prompt') throw new MnemeError('failed-precondition', `pool '${poolKey(req.pool).key}' is CODA-Prompt's: it weights every component by the query's attention instead of choosing some; read the components with GetPool`);
+      if (pool.spec.method === 'coda-prompt')
+        throw new MnemeError(
+          'failed-precondition',
+          `pool '${poolKey(req.pool).key}' is CODA-Prompt's: it weights every component by the query's attention instead of choosing some; read the components with GetPool`,
+        );
       if (req.queries === undefined) throw new InvalidArgumentError(`queries is missing: send float32 [batch, ${h}]`);
       const queries = fromWire(aligned(req.queries), { what: 'queries', expectDtype: 'float32', expectShape: [null, h] });
       // The answer is sized before it is made: batch selections, and with prompts batch × N × L × hidden floats.
       const problems = countProblems('queries', queries.shape[0]!, 'maxSamplesPerRequest', limits);
-      const answer = req.includePrompts ? limitProblem('queries × top_n × prompt_length × hidden_size (the prompts answered)', queries.shape[0]! * n * l * h, 'maxPoolFloats', limits) : undefined;
+      const answer = req.includePrompts
+        ? limitProblem(
+            'queries × top_n × prompt_length × hidden_size (the prompts answered)',
+            queries.shape[0]! * n * l * h,
+            'maxPoolFloats',
+            limits,
+          )
+        : undefined;
       if (answer !== undefined) problems.push(answer);
       if (problems.length > 0) throw new InvalidArgumentError(problems);
       const selection = selectFor(pool, queries.data);
@@ -129,7 +153,11 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         promptIndices: Array.from(selection.indices.subarray(r * n, (r + 1) * n)),
         similarities: Array.from(selection.similarities.subarray(r * n, (r + 1) * n)),
       }));
-      return { info: infoOf(pool), selections, prompts: req.includePrompts ? f32Wire(gatherPrompts(pool, selection), [batch, n * l, h]) : undefined };
+      return {
+        info: infoOf(pool),
+        selections,
+        prompts: req.includePrompts ? f32Wire(gatherPrompts(pool, selection), [batch, n * l, h]) : undefined,
+      };
     },
     applyUpdate: (req, ctx) =>
       serially(async () => {
@@ -137,7 +165,10 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         const { key } = poolKey(req.pool);
         const base = await find(req.pool, 0);
         if (req.baseVersion !== base.version) {
-          throw new MnemeError('aborted', `pool '${key}' is at version ${base.version}, the update was computed from ${req.baseVersion}; reload and retry`);
+          throw new MnemeError(
+            'aborted',
+            `pool '${key}' is at version ${base.version}, the update was computed from ${req.baseVersion}; reload and retry`,
+          );
         }
         const { hiddenSize: h } = base.spec;
         const problems: string[] = [];
@@ -153,15 +184,20 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
         if (over !== undefined) problems.push(over);
         const shared = decodeShared(req.shared, base.spec.method, problems, limits);
         const deltas = req.selectionCountDeltas;
-        if (deltas.length !== 0 && deltas.length !== m) problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
+        if (deltas.length !== 0 && deltas.length !== m)
+          problems.push(`selection_count_deltas has ${deltas.length} entries; send none or one per prompt (${m})`);
         const counts = Array.from({ length: m }, (_, i) => base.selectionCounts[i] ?? 0);
         // Each value decodes within 2^53 − 1 (the decoder refuses more), but a sum may not: past it a
         // count is no longer exact, and the answers that carry it could fail to serialise.
-        if (!counts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0)))) problems.push('selection_count_deltas would take a count past 2^53 − 1');
+        if (!counts.every((c, i) => Number.isSafeInteger(c + (deltas[i] ?? 0))))
+          problems.push('selection_count_deltas would take a count past 2^53 − 1');
         if (problems.length > 0) throw new InvalidArgumentError(problems);
         const pool: PoolVersion = {
           ...base,
-          spec: m === base.spec.poolSize && l === base.spec.promptLength ? base.spec : Object.freeze({ ...base.spec, poolSize: m, promptLength: l, topN: methodTopN(base.spec.method, m, base.spec.topN) }),
+          spec:
+            m === base.spec.poolSize && l === base.spec.promptLength
+              ? base.spec
+              : Object.freeze({ ...base.spec, poolSize: m, promptLength: l, topN: methodTopN(base.spec.method, m, base.spec.topN) }),
           version: base.version + 1,
           prompts: prompts!,
           keys: keys!,
@@ -232,7 +268,8 @@ function growingRows(wire: WireTensor, m: number, problems: string[]): number {
 /** The shared tensors of an update: each named once, float32, non-empty; none for L2P. */
 function decodeShared(list: readonly SharedTensor[], method: string, problems: string[], limits: ServiceLimits): PoolVersion['shared'] {
   const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  if (method === 'l2p' && list.length > 0) problems.push(`shared tensors (${list.map((t) => `'${t.name}'`).join(', ')}) belong to the prefix methods; an L2P pool has none`);
+  if (method === 'l2p' && list.length > 0)
+    problems.push(`shared tensors (${list.map((t) => `'${t.name}'`).join(', ')}) belong to the prefix methods; an L2P pool has none`);
   let floats = 0;
   for (const [i, t] of list.entries()) {
     if (t.name === '' || out.has(t.name)) {

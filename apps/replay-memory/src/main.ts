@@ -4,5 +4,7 @@ import { startServiceProcess, StoreClassifiers } from '@mneme/service-runtime';
 import { createReplayMemoryService } from './index.js';
 
 await startServiceProcess('replay-memory', (deps) =>
-  createReplayMemoryService(deps, { classifiers: new StoreClassifiers(deps.dataDir, deps.executor, deps.modelsDir ?? join(deps.dataDir, 'models')) }),
+  createReplayMemoryService(deps, {
+    classifiers: new StoreClassifiers(deps.dataDir, deps.executor, deps.modelsDir ?? join(deps.dataDir, 'models')),
+  }),
 );

@@ -11,7 +11,9 @@ const JOURNAL = 'memory.log';
 export const DEFAULT_COMPACT_BYTES = 1 << 20;
 
 /** A mutation as the journal records it (replaying it on the memory it followed repeats it exactly). */
-export type JournalOp = { readonly op: 'add'; readonly samples: readonly WireMemorySample[]; readonly remove: readonly string[] } | { readonly op: 'delete'; readonly ids: readonly string[] };
+export type JournalOp =
+  | { readonly op: 'add'; readonly samples: readonly WireMemorySample[]; readonly remove: readonly string[] }
+  | { readonly op: 'delete'; readonly ids: readonly string[] };
 
 interface JournalLine {
   readonly seq: number;
@@ -80,7 +82,13 @@ export class MemoryFiles {
     const files = this.filesOf(memory.modelId);
     const line: JournalLine =
       op.op === 'add'
-        ? { seq: files.seq + 1, op: 'add', samples: Buffer.from(AddSamplesRequest.encode({ modelId: '', samples: [...op.samples], removeIds: [...op.remove], writerEpoch: 0 }).finish()).toString('base64') }
+        ? {
+            seq: files.seq + 1,
+            op: 'add',
+            samples: Buffer.from(
+              AddSamplesRequest.encode({ modelId: '', samples: [...op.samples], removeIds: [...op.remove], writerEpoch: 0 }).finish(),
+            ).toString('base64'),
+          }
         : { seq: files.seq + 1, op: 'delete', ids: op.ids };
     const text = `${JSON.stringify(line)}\n`;
     if (files.journal === undefined) {
@@ -154,12 +162,12 @@ export class MemoryFiles {
         throw new MnemeError('internal', `the replay-memory journal of '${model}' has an unreadable line ${i + 1}`);
       }
       if (line.seq <= files.seq) continue;
-      if (line.seq !== files.seq + 1) throw new MnemeError('internal', `the replay-memory journal of '${model}' skips from mutation ${files.seq} to ${line.seq}`);
+      if (line.seq !== files.seq + 1)
+        throw new MnemeError('internal', `the replay-memory journal of '${model}' skips from mutation ${files.seq} to ${line.seq}`);
       if (line.op === 'add') {
         const request = AddSamplesRequest.decode(Buffer.from(line.samples ?? '', 'base64'));
         memory.add(request.samples, request.removeIds);
-      }
-      else memory.delete(line.ids ?? []);
+      } else memory.delete(line.ids ?? []);
       files.seq = line.seq;
       replayed++;
     }

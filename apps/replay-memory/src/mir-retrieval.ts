@@ -24,22 +24,32 @@ export interface Retrieved {
  *
  * @throws InvalidArgumentError listing every problem with the request
  */
-export async function retrieveInterfered(executor: Executor, classifier: ResolvedClassifier, memory: ModelMemory, req: RetrieveInterferedRequest): Promise<Retrieved> {
+export async function retrieveInterfered(
+  executor: Executor,
+  classifier: ResolvedClassifier,
+  memory: ModelMemory,
+  req: RetrieveInterferedRequest,
+): Promise<Retrieved> {
   const candidates = req.candidates === 0 ? RETRIEVE_DEFAULTS.candidates : req.candidates;
   const topK = req.topK === 0 ? RETRIEVE_DEFAULTS.topK : req.topK;
   const width = inputWidth(classifier);
   const problems: string[] = [];
-  if (!(Number.isFinite(req.learningRate) && req.learningRate > 0)) problems.push(`learning_rate must be a positive finite number, got ${req.learningRate}`);
+  if (!(Number.isFinite(req.learningRate) && req.learningRate > 0))
+    problems.push(`learning_rate must be a positive finite number, got ${req.learningRate}`);
   if (topK > candidates) problems.push(`top_k (${topK}) must not exceed candidates (${candidates})`);
   if (req.incoming.length === 0) problems.push('incoming is empty: send the batch the virtual step trains on');
-  if (memory.inputSize !== undefined && memory.inputSize !== width) problems.push(`the memory holds rows of ${memory.inputSize} values but the model takes ${width}`);
+  if (memory.inputSize !== undefined && memory.inputSize !== width)
+    problems.push(`the memory holds rows of ${memory.inputSize} values but the model takes ${width}`);
   const rows = new Float32Array(req.incoming.length * width);
   const labels = new Int32Array(req.incoming.length);
   req.incoming.forEach((sample, i) => {
     const what = `incoming[${i}]`;
     problems.push(...sampleProblems(sample, what));
     const label = classifier.labels.indexOf(sample.label);
-    if (sample.label !== '' && label < 0) problems.push(`${what}.label '${sample.label}' is not one of the model's ${classifier.labels.length} labels (${classifier.labels.join(', ')})`);
+    if (sample.label !== '' && label < 0)
+      problems.push(
+        `${what}.label '${sample.label}' is not one of the model's ${classifier.labels.length} labels (${classifier.labels.join(', ')})`,
+      );
     labels[i] = Math.max(label, 0);
     try {
       const row = sampleRow(sample, what);
@@ -59,7 +69,14 @@ export async function retrieveInterfered(executor: Executor, classifier: Resolve
   const poolLabels = Int32Array.from(pool.labels, (l) => classifier.labels.indexOf(l));
   // A fresh runner per call: the parameters may differ per request and the runner reads its store.
   const runner = interferenceRunner(executor, classifier.model, store);
-  const { chosen, scores } = await mostInterfered(runner, width, { features: rows, labels }, { features: pool.rows, labels: poolLabels }, req.learningRate, topK);
+  const { chosen, scores } = await mostInterfered(
+    runner,
+    width,
+    { features: rows, labels },
+    { features: pool.rows, labels: poolLabels },
+    req.learningRate,
+    topK,
+  );
   return { samples: chosen.map((c) => pool.samples[c]!), interference: scores };
 }
 
@@ -67,7 +84,8 @@ export async function retrieveInterfered(executor: Executor, classifier: Resolve
 function inputWidth(classifier: ResolvedClassifier): number {
   const x = classifier.model.graph.inputs.find((i) => i.name === CLASSIFIER_IO.input);
   const width = x?.shape?.[1];
-  if (typeof width !== 'number') throw new MnemeError('failed-precondition', `the model's graph has no input '${CLASSIFIER_IO.input}' of shape [batch, width]`);
+  if (typeof width !== 'number')
+    throw new MnemeError('failed-precondition', `the model's graph has no input '${CLASSIFIER_IO.input}' of shape [batch, width]`);
   return width;
 }
 
@@ -81,7 +99,10 @@ function overriddenStore(params: ParameterStore, overrides: RetrieveInterferedRe
       continue;
     }
     try {
-      store.set(name, fromWire(aligned(wire), { what: `parameters['${name}']`, expectDtype: 'float32', expectShape: params.get(name).shape }));
+      store.set(
+        name,
+        fromWire(aligned(wire), { what: `parameters['${name}']`, expectDtype: 'float32', expectShape: params.get(name).shape }),
+      );
     } catch (err) {
       problems.push(MnemeError.from(err).message);
     }

@@ -91,13 +91,17 @@ export class ModelMemory {
    */
   checkWriter(epoch: number): void {
     if (epoch < this.writerEpoch) {
-      throw new MnemeError('failed-precondition', `the memory of '${this.modelId}' is written by epoch ${this.writerEpoch}; a write from epoch ${epoch} (a replaced owner) is refused`);
+      throw new MnemeError(
+        'failed-precondition',
+        `the memory of '${this.modelId}' is written by epoch ${this.writerEpoch}; a write from epoch ${epoch} (a replaced owner) is refused`,
+      );
     }
   }
 
   /** A memory restored from {@link ModelMemory.snapshot}'s output (bit-exact). */
   static restore(snapshot: ModelMemorySnapshot): ModelMemory {
-    if (snapshot.format !== 1) throw new MnemeError('internal', `replay memory of '${snapshot.modelId}' has unknown format ${String(snapshot.format)}`);
+    if (snapshot.format !== 1)
+      throw new MnemeError('internal', `replay memory of '${snapshot.modelId}' has unknown format ${String(snapshot.format)}`);
     return new ModelMemory(snapshot.modelId, snapshot.config, snapshot);
   }
 
@@ -124,7 +128,13 @@ export class ModelMemory {
   occupancy(): MemoryOccupancy {
     const labelCounts: Record<string, number> = {};
     for (const [label, n] of this.reservoir?.labelCounts() ?? []) labelCounts[this.labels[label]!] = n;
-    return { size: this.size, capacity: this.config.capacity, policy: this.config.policy, seen: this.reservoir?.samplesSeen ?? 0, labelCounts };
+    return {
+      size: this.size,
+      capacity: this.config.capacity,
+      policy: this.config.policy,
+      seen: this.reservoir?.samplesSeen ?? 0,
+      labelCounts,
+    };
   }
 
   /**
@@ -183,7 +193,9 @@ export class ModelMemory {
     if (all === undefined) return { samples: [], rows: new Float32Array(0), labels: [] };
     const d = this.reservoir!.inputSize;
     const eligible = [...all.labels.keys()].filter((i) => admit(this.labels[all.labels[i]!]!));
-    const picked = Rng.seeded(seed).sample(eligible.length, Math.min(count, eligible.length)).map((j) => eligible[j]!);
+    const picked = Rng.seeded(seed)
+      .sample(eligible.length, Math.min(count, eligible.length))
+      .map((j) => eligible[j]!);
     const rows = new Float32Array(picked.length * d);
     picked.forEach((slot, i) => rows.set(all.features.subarray(slot * d, (slot + 1) * d), i * d));
     return {
@@ -223,7 +235,10 @@ export class ModelMemory {
   }
 
   /** Valid samples to offer (not held, or held but about to be removed); every problem is thrown at once. */
-  private validateAdd(samples: readonly WireMemorySample[], removing: ReadonlySet<string>): { message: WireMemorySample; row: Float32Array }[] {
+  private validateAdd(
+    samples: readonly WireMemorySample[],
+    removing: ReadonlySet<string>,
+  ): { message: WireMemorySample; row: Float32Array }[] {
     const problems: string[] = [];
     const seen = new Set<string>();
     const offered: { message: WireMemorySample; row: Float32Array }[] = [];

@@ -36,13 +36,24 @@ describe('replay-memory service over gRPC', () => {
     served = await serve(await createReplayMemoryService(deps, { classifiers, compactBytes: 4096 }), deps, ReplayMemoryServiceClient);
     const c = served.client;
     return {
-      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) => unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace, writerEpoch: 0 }),
-      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) => unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds, writerEpoch: 0 }),
+      create: (capacity: number, policy = MemoryPolicy.MEMORY_POLICY_RESERVOIR, replace = false) =>
+        unary(c.createMemory.bind(c), { modelId: 'm', capacity, policy, seed: 7, replace, writerEpoch: 0 }),
+      add: (batch: ReturnType<typeof samples>, modelId = 'm', removeIds: string[] = []) =>
+        unary(c.addSamples.bind(c), { modelId, samples: batch, removeIds, writerEpoch: 0 }),
       describe: async (modelId = 'm') => (await unary(c.describeMemory.bind(c), { modelId })).stats!,
-      sample: (count: number, seed: number, excludeLabels: string[] = []) => unary(c.sampleMemory.bind(c), { modelId: 'm', count, seed, excludeLabels }),
+      sample: (count: number, seed: number, excludeLabels: string[] = []) =>
+        unary(c.sampleMemory.bind(c), { modelId: 'm', count, seed, excludeLabels }),
       remove: (sampleIds: string[]) => unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds }),
       retrieve: (incoming: ReturnType<typeof featureSample>[], extra: { candidates?: number; topK?: number; learningRate?: number } = {}) =>
-        unary(c.retrieveInterfered.bind(c), { model: { modelId: 'm', version: 0 }, parameters: {}, incoming, learningRate: extra.learningRate ?? 0.5, candidates: extra.candidates ?? 8, topK: extra.topK ?? 3, seed: 1 }),
+        unary(c.retrieveInterfered.bind(c), {
+          model: { modelId: 'm', version: 0 },
+          parameters: {},
+          incoming,
+          learningRate: extra.learningRate ?? 0.5,
+          candidates: extra.candidates ?? 8,
+          topK: extra.topK ?? 3,
+          seed: 1,
+        }),
     };
   };
   const restart = async () => {
@@ -107,7 +118,11 @@ describe('replay-memory service over gRPC', () => {
     await api.add(samples(3, 5, () => 'b'));
     expect((await api.describe()).labelCounts).toEqual({ a: 2, b: 2 });
     // A full replica's evictions travel with the samples that replaced them: one mutation.
-    const swap = await api.add(samples(5, 7, () => 'c'), 'm', ['s1', 's3', 'never-held']);
+    const swap = await api.add(
+      samples(5, 7, () => 'c'),
+      'm',
+      ['s1', 's3', 'never-held'],
+    );
     expect(swap).toMatchObject({ storedIds: ['s5', 's6'], evictedIds: ['s1', 's3'] });
     expect((await api.describe()).labelCounts).toEqual({ a: 1, b: 1, c: 2 });
     // Reconfiguring a non-empty memory needs `replace`, which empties it.
@@ -161,7 +176,11 @@ describe('replay-memory service over gRPC', () => {
     expect(err.message).toContain('samples[3] has 5 feature values but the memory holds rows of 4');
     expect(err.message).toContain('samples[4].sample.label is empty');
     expect(await api.describe()).toEqual(before);
-    const text = { sample: { sampleId: 't', label: 'a', input: { kind: { $case: 'text' as const, value: 'hi' } }, metadata: {} }, experienceIndex: 0, features: undefined };
+    const text = {
+      sample: { sampleId: 't', label: 'a', input: { kind: { $case: 'text' as const, value: 'hi' } }, metadata: {} },
+      experienceIndex: 0,
+      features: undefined,
+    };
     expect((await failure(api.add([text]))).message).toContain('text inputs need cached features');
     // float32 is the contract: float64 is refused, not narrowed; a vector is [width], not [2, 2].
     const f64 = memorySample('x4', 'a', row(4));
@@ -182,18 +201,27 @@ describe('replay-memory service over gRPC', () => {
 
   it('bounds capacities, draws and id lists by the request limits, naming each', async () => {
     const api = await start();
-    expect((await failure(api.create(1_000_001))).message).toContain('capacity is 1000001, over the limit of 1000000 (MNEME_MAX_MEMORY_CAPACITY)');
+    expect((await failure(api.create(1_000_001))).message).toContain(
+      'capacity is 1000001, over the limit of 1000000 (MNEME_MAX_MEMORY_CAPACITY)',
+    );
     await api.create(10);
     const c = served!.client;
     const draw = await failure(unary(c.sampleMemory.bind(c), { modelId: 'm', count: 10_001, excludeLabels: [], seed: 0 }));
     expect(draw.message).toContain('count is 10001, over the limit of 10000 (MNEME_MAX_SAMPLES_PER_REQUEST)');
-    const ids = await failure(unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds: Array.from({ length: 10_001 }, (_, i) => `s${i}`) }));
+    const ids = await failure(
+      unary(c.deleteSamples.bind(c), { modelId: 'm', sampleIds: Array.from({ length: 10_001 }, (_, i) => `s${i}`) }),
+    );
     expect(ids.message).toContain('(MNEME_MAX_IDS_PER_REQUEST)');
   });
 
   it('answers NOT_FOUND for a model without a memory and INVALID_ARGUMENT for bad create options', async () => {
     const api = await start();
-    const missing = await failure(api.add(samples(0, 1, () => 'a'), 'other'));
+    const missing = await failure(
+      api.add(
+        samples(0, 1, () => 'a'),
+        'other',
+      ),
+    );
     expect(missing.kind).toBe('not-found');
     expect(missing.message).toContain("model 'other' has no replay memory");
     const bad = await failure(api.create(0));
@@ -221,7 +249,9 @@ describe('replay-memory service over gRPC', () => {
     const api = await start();
     await api.create(30);
     await api.add(samples(0, 10, () => 'a'));
-    const err = await failure(api.retrieve([featureSample('n1', 'zebra', row(1)), featureSample('n2', 'a', [1, 2])], { topK: 9, candidates: 4, learningRate: -1 }));
+    const err = await failure(
+      api.retrieve([featureSample('n1', 'zebra', row(1)), featureSample('n2', 'a', [1, 2])], { topK: 9, candidates: 4, learningRate: -1 }),
+    );
     expect(err.kind).toBe('invalid-argument');
     expect(err.message).toContain('learning_rate must be a positive finite number, got -1');
     expect(err.message).toContain('top_k (9) must not exceed candidates (4)');
@@ -229,7 +259,15 @@ describe('replay-memory service over gRPC', () => {
     expect(err.message).toContain('incoming[1] has 2 feature values but the model takes 4');
     const c = served!.client;
     const params = await failure(
-      unary(c.retrieveInterfered.bind(c), { model: { modelId: 'm', version: 0 }, parameters: { nope: f32([1]) }, incoming: [featureSample('n', 'b', row(1))], learningRate: 0.1, candidates: 4, topK: 2, seed: 0 }),
+      unary(c.retrieveInterfered.bind(c), {
+        model: { modelId: 'm', version: 0 },
+        parameters: { nope: f32([1]) },
+        incoming: [featureSample('n', 'b', row(1))],
+        learningRate: 0.1,
+        candidates: 4,
+        topK: 2,
+        seed: 0,
+      }),
     );
     expect(params.message).toContain("parameters['nope'] is not a parameter of the model");
   });

@@ -3,7 +3,14 @@ import { MemoryPolicy, ReplayMemoryServiceService, type MemoryStats } from '@mne
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { modelIdProblem } from '@mneme/model-store';
 import { defineService } from '@mneme/rpc';
-import { DEFAULT_SERVICE_LIMITS, idListProblems, ResourceOwners, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
+import {
+  DEFAULT_SERVICE_LIMITS,
+  idListProblems,
+  ResourceOwners,
+  type ServiceDeps,
+  type ServiceLimits,
+  type ServiceModule,
+} from '@mneme/service-runtime';
 import { limitProblem } from '@mneme/config';
 import { checkAddSamples, checkRetrieveInterfered, checkSampleMemory } from './request-checks.js';
 import type { ClassifierSource } from '@mneme/service-runtime';
@@ -99,10 +106,16 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
         if (existing !== undefined) await owners.claim(req.modelId, ctx.principal.tenant, true);
         existing?.checkWriter(req.writerEpoch);
         if (!req.replace && existing !== undefined && existing.size > 0 && !sameConfig(existing.config, config)) {
-          throw new MnemeError('failed-precondition', `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`);
+          throw new MnemeError(
+            'failed-precondition',
+            `the memory of '${req.modelId}' holds ${existing.size} samples and cannot be reconfigured; delete them first, or set replace`,
+          );
         }
         if (req.replace || existing === undefined || !sameConfig(existing.config, config) || req.writerEpoch > existing.writerEpoch) {
-          const memory = req.replace || existing === undefined || existing.size === 0 ? ModelMemory.create(req.modelId, config, req.writerEpoch) : existing.withWriter(req.writerEpoch);
+          const memory =
+            req.replace || existing === undefined || existing.size === 0
+              ? ModelMemory.create(req.modelId, config, req.writerEpoch)
+              : existing.withWriter(req.writerEpoch);
           await files.save(memory);
           if (existing === undefined) await owners.claim(req.modelId, ctx.principal.tenant, false);
           memories.set(req.modelId, memory);
@@ -122,12 +135,21 @@ export async function createReplayMemoryService(deps: ServiceDeps, options: Repl
     sampleMemory: async (req, ctx) => {
       checkSampleMemory(req, limits);
       const exclude = new Set(req.excludeLabels);
-      return { samples: [...(await ownedMemory(req.modelId, ctx.principal.tenant)).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label)).samples] };
+      return {
+        samples: [
+          ...(await ownedMemory(req.modelId, ctx.principal.tenant)).draw(req.count, req.seed % 2 ** 32, (label) => !exclude.has(label))
+            .samples,
+        ],
+      };
     },
     retrieveInterfered: async (req, ctx) => {
       const memory = await ownedMemory(req.model?.modelId ?? '', ctx.principal.tenant);
       checkRetrieveInterfered(req, limits);
-      if (options.classifiers === undefined) throw new MnemeError('failed-precondition', 'this replay-memory service has no model source configured, so it cannot score candidates');
+      if (options.classifiers === undefined)
+        throw new MnemeError(
+          'failed-precondition',
+          'this replay-memory service has no model source configured, so it cannot score candidates',
+        );
       const classifier = await options.classifiers.resolve(req.model!);
       const { samples, interference } = await retrieveInterfered(deps.executor, classifier, memory, req);
       return { retrieved: [...samples], interference: [...interference] };
@@ -180,5 +202,12 @@ function sameConfig(a: MemoryConfig, b: MemoryConfig): boolean {
 
 function statsOf(memory: ModelMemory): MemoryStats {
   const o = memory.occupancy();
-  return { modelId: memory.modelId, size: o.size, capacity: o.capacity, policy: WIRE_POLICIES[o.policy], seen: o.seen, labelCounts: { ...o.labelCounts } };
+  return {
+    modelId: memory.modelId,
+    size: o.size,
+    capacity: o.capacity,
+    policy: WIRE_POLICIES[o.policy],
+    seen: o.seen,
+    labelCounts: { ...o.labelCounts },
+  };
 }

@@ -23,9 +23,14 @@ const SHOWN_PROBLEMS = 20;
  *
  * @throws InvalidArgumentError naming the first problems
  */
-export function checkAddSamples(req: AddSamplesRequest, limits: ServiceLimits, known: { has(label: string): boolean; readonly size: number }): void {
+export function checkAddSamples(
+  req: AddSamplesRequest,
+  limits: ServiceLimits,
+  known: { has(label: string): boolean; readonly size: number },
+): void {
   const problems: string[] = [];
-  if (req.samples.length === 0 && req.removeIds.length === 0) problems.push('samples and remove_ids are both empty: send samples to store or ids to remove');
+  if (req.samples.length === 0 && req.removeIds.length === 0)
+    problems.push('samples and remove_ids are both empty: send samples to store or ids to remove');
   if (req.samples.length > 0) problems.push(...countProblems('samples', req.samples.length, 'maxSamplesPerRequest', limits));
   if (req.removeIds.length > 0) problems.push(...idListProblems('remove_ids', req.removeIds, limits));
   if (problems.length > 0) throw new InvalidArgumentError(problems);
@@ -37,11 +42,16 @@ export function checkAddSamples(req: AddSamplesRequest, limits: ServiceLimits, k
     const label = s.sample?.label ? labelNameProblem(s.sample.label) : undefined;
     if (label !== undefined) problems.push(`${what}.sample: ${label}`);
     if (s.features !== undefined) problems.push(...featureVectorProblems(`${what}.features`, s.features, limits));
-    else if (s.sample?.input?.kind?.$case === 'features') problems.push(...featureVectorProblems(`${what}.sample.input.features`, s.sample.input.kind.value, limits));
+    else if (s.sample?.input?.kind?.$case === 'features')
+      problems.push(...featureVectorProblems(`${what}.sample.input.features`, s.sample.input.kind.value, limits));
     if (problems.length >= SHOWN_PROBLEMS) break;
   }
   if (problems.length === 0) {
-    const over = labelLimitProblem(known, req.samples.map((s) => s.sample?.label ?? ''), limits.maxLabels);
+    const over = labelLimitProblem(
+      known,
+      req.samples.map((s) => s.sample?.label ?? ''),
+      limits.maxLabels,
+    );
     if (over !== undefined) problems.push(over);
   }
   if (problems.length > 0) throw new InvalidArgumentError(problems.slice(0, SHOWN_PROBLEMS));
@@ -49,7 +59,10 @@ export function checkAddSamples(req: AddSamplesRequest, limits: ServiceLimits, k
 
 /** Bounds a SampleMemory request: the draw and the excluded labels. @throws InvalidArgumentError */
 export function checkSampleMemory(req: SampleMemoryRequest, limits: ServiceLimits): void {
-  const problems = [limitProblem('count', req.count, 'maxSamplesPerRequest', limits), limitProblem('the number of exclude_labels', req.excludeLabels.length, 'maxIdsPerRequest', limits)].filter((p) => p !== undefined);
+  const problems = [
+    limitProblem('count', req.count, 'maxSamplesPerRequest', limits),
+    limitProblem('the number of exclude_labels', req.excludeLabels.length, 'maxIdsPerRequest', limits),
+  ].filter((p) => p !== undefined);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
 }
 

@@ -16,15 +16,37 @@ import { failure, removeDir, serve, tempDataDir, testDeps, type Served } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainerService } from './trainer-service.js';
 
-const CONFIG: BertConfig = { vocabSize: 16, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
+const CONFIG: BertConfig = {
+  vocabSize: 16,
+  hiddenSize: 8,
+  numHiddenLayers: 1,
+  numAttentionHeads: 2,
+  intermediateSize: 16,
+  maxPositionEmbeddings: 12,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  hiddenAct: 'gelu',
+};
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'the', 'cat', '##s', 'sat', '.', ',', 'a', '##a', '!'];
 
 /** A Hugging Face folder of a random tiny BERT, as `mneme import-model --from` takes it. */
 async function writeTinyBert(dir: string): Promise<void> {
   const rng = Rng.seeded(3);
-  const weights: BertWeights = new Map([...bertParameterShapes(CONFIG)].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]));
+  const weights: BertWeights = new Map(
+    [...bertParameterShapes(CONFIG)].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]),
+  );
   await mkdir(dir, { recursive: true });
-  const hf = { model_type: 'bert', vocab_size: 16, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 12, type_vocab_size: 2, hidden_act: 'gelu' };
+  const hf = {
+    model_type: 'bert',
+    vocab_size: 16,
+    hidden_size: 8,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    intermediate_size: 16,
+    max_position_embeddings: 12,
+    type_vocab_size: 2,
+    hidden_act: 'gelu',
+  };
   await writeFile(join(dir, 'config.json'), JSON.stringify(hf));
   await writeFile(join(dir, 'model.safetensors'), bertWeightsToSafetensors(weights));
   await writeFile(join(dir, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
@@ -39,7 +61,13 @@ describe('trainer: CreateModel on a damaged encoder of the model store', () => {
   const createModel = () =>
     unary(trainer.client.createModel.bind(trainer.client), {
       modelId: `m${++created}`,
-      spec: { base: 'tiny', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 0 },
+      spec: {
+        base: 'tiny',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: {} },
+        labels: ['a', 'b'],
+        seed: 0,
+      },
     });
 
   beforeAll(async () => {
@@ -70,7 +98,9 @@ describe('trainer: CreateModel on a damaged encoder of the model store', () => {
     await writeFile(encoderFile, await readFile(join(dir, 'models', 'tiny', 'embeddings.onnx')));
     const err = await failure(createModel());
     expect(err.kind).toBe('invalid-argument');
-    expect(err.message).toMatch(/encoder\.onnx cannot be used \(re-import the model\): Cannot build the BERT graph: missing weight 'encoder\.layer\.0\./);
+    expect(err.message).toMatch(
+      /encoder\.onnx cannot be used \(re-import the model\): Cannot build the BERT graph: missing weight 'encoder\.layer\.0\./,
+    );
   });
 
   it('creates the model once the encoder is re-imported (the failed load is not kept)', async () => {

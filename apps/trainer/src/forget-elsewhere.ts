@@ -13,18 +13,28 @@ const FORGET_WAIT_MS = 15_000;
  * failure is UNAVAILABLE: the model has forgotten them (tombstoned, purged from its memories) and the
  * copies converge when the service is back; a retry of ForgetSamples is idempotent and confirms it.
  */
-export async function forgetElsewhere(modelId: string, sampleIds: readonly string[], services: { replication?: MemoryReplication | undefined; distillerAddress?: string | undefined; tls?: ClientTls | undefined; peer?: PeerIdentity }): Promise<SyntheticSetRef[]> {
+export async function forgetElsewhere(
+  modelId: string,
+  sampleIds: readonly string[],
+  services: {
+    replication?: MemoryReplication | undefined;
+    distillerAddress?: string | undefined;
+    tls?: ClientTls | undefined;
+    peer?: PeerIdentity;
+  },
+): Promise<SyntheticSetRef[]> {
   const failures: string[] = [];
   if (services.replication !== undefined) {
-    await withTimeout(services.replication.settled(), FORGET_WAIT_MS, 'the replay-memory service did not confirm within 15 s').catch((err: unknown) =>
-      failures.push(`the replay-memory service's copy still holds them (${MnemeError.from(err).message})`),
+    await withTimeout(services.replication.settled(), FORGET_WAIT_MS, 'the replay-memory service did not confirm within 15 s').catch(
+      (err: unknown) => failures.push(`the replay-memory service's copy still holds them (${MnemeError.from(err).message})`),
     );
   }
   let sets: SyntheticSetRef[] = [];
   if (services.distillerAddress !== undefined) {
     const client = createClient(DistillerServiceClient, services.distillerAddress, { ...(services.peer ?? {}), tls: services.tls });
     try {
-      sets = (await unary(client.forgetSourceSamples.bind(client), { modelId, sampleIds: [...sampleIds] }, { timeoutMs: FORGET_WAIT_MS })).setsDistilledFromThem;
+      sets = (await unary(client.forgetSourceSamples.bind(client), { modelId, sampleIds: [...sampleIds] }, { timeoutMs: FORGET_WAIT_MS }))
+        .setsDistilledFromThem;
     } catch (err) {
       failures.push(`the distiller's buffers may still hold them (${MnemeError.from(err).message})`);
     } finally {
@@ -32,7 +42,10 @@ export async function forgetElsewhere(modelId: string, sampleIds: readonly strin
     }
   }
   if (failures.length > 0) {
-    throw new MnemeError('unavailable', `model '${modelId}' forgot the samples, but ${failures.join('; and ')}; retry ForgetSamples to finish`);
+    throw new MnemeError(
+      'unavailable',
+      `model '${modelId}' forgot the samples, but ${failures.join('; and ')}; retry ForgetSamples to finish`,
+    );
   }
   return sets;
 }

@@ -22,7 +22,18 @@ const record: ModelRecord = {
   seed: 5,
   createdAt: 0,
 };
-const TEXTS = ['rain again today', 'order a pizza', 'is it windy', 'pasta for dinner', 'cold and grey', 'a bowl of soup', 'play some jazz', 'tennis on sunday', 'the piano concert', 'a football match'];
+const TEXTS = [
+  'rain again today',
+  'order a pizza',
+  'is it windy',
+  'pasta for dinner',
+  'cold and grey',
+  'a bowl of soup',
+  'play some jazz',
+  'tennis on sunday',
+  'the piano concert',
+  'a football match',
+];
 const stream: TrainingSample[] = TEXTS.map((t, i) => ({
   sample: { sampleId: `s${i}`, label: ['weather', 'food', 'music', 'sport'][i < 6 ? i % 2 : 2 + (i % 2)]!, input: text(t), metadata: {} },
   experience: { modelId: 'm', experienceIndex: i < 6 ? 0 : 1 },

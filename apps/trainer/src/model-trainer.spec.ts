@@ -21,7 +21,12 @@ const record: ModelRecord = {
 };
 
 const sample = (i: number, experience: number): TrainingSample => ({
-  sample: { sampleId: `s${i}`, label: experience === 0 ? 'a' : 'b', input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.of(Math.sin(i), Math.cos(i)))) } }, metadata: {} },
+  sample: {
+    sampleId: `s${i}`,
+    label: experience === 0 ? 'a' : 'b',
+    input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.of(Math.sin(i), Math.cos(i)))) } },
+    metadata: {},
+  },
   experience: { modelId: 'm', experienceIndex: experience },
 });
 const stream = Array.from({ length: 12 }, (_, i) => sample(i, i < 6 ? 0 : 1));
@@ -102,7 +107,11 @@ describe('ModelTrainer under a lease', () => {
       [1, 0, 6],
     ]);
     expect(await params(store, 2)).toEqual(await params(reference, 2));
-    expect(await ModelTrainer.storedStatus(store.stateDir('m', 'trainer'))).toMatchObject({ loop: { samplesTrained: 12 }, logged: 14, backlog: 0 });
+    expect(await ModelTrainer.storedStatus(store.stateDir('m', 'trainer'))).toMatchObject({
+      loop: { samplesTrained: 12 },
+      logged: 14,
+      backlog: 0,
+    });
   });
 
   it('ignores a checkpoint written past the sealed log (a fenced owner that wrote on) and replays from an earlier one', async () => {

@@ -3,7 +3,16 @@ import type { TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
 import type { DistillFailure, DistillStrategy } from '@mneme/methods';
-import { SampleLog, SegmentedLog, segmentPath, type FileModelStore, type LogEntry, type LoggedSample, type SealedSegment, type VersionRecord } from '@mneme/model-store';
+import {
+  SampleLog,
+  SegmentedLog,
+  segmentPath,
+  type FileModelStore,
+  type LogEntry,
+  type LoggedSample,
+  type SealedSegment,
+  type VersionRecord,
+} from '@mneme/model-store';
 import type { ClientTls, Logger } from '@mneme/rpc';
 import { INITIAL_LOOP_STATE, StreamTrainingLoop, type LoopState, type StreamRecord } from '@mneme/streaming';
 import { buildModelRuntime, ownerOf, type ModelRuntime } from '@mneme/service-runtime';
@@ -107,7 +116,18 @@ export class ModelTrainer {
     const remoteMemory =
       memoryAddress?.() === undefined
         ? undefined
-        : remoteMemoryPort({ address: memoryAddress, tls: deps.peerTls, modelId, labels: () => labels.labels, sampleIdAt: (p) => opened.log?.idAt(p), seed: record.seed, writerEpoch: claim.epoch, logger: deps.logger, peer, ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }) });
+        : remoteMemoryPort({
+            address: memoryAddress,
+            tls: deps.peerTls,
+            modelId,
+            labels: () => labels.labels,
+            sampleIdAt: (p) => opened.log?.idAt(p),
+            seed: record.seed,
+            writerEpoch: claim.epoch,
+            logger: deps.logger,
+            peer,
+            ...(deps.replayMemoryLingerMs === undefined ? {} : { lingerMs: deps.replayMemoryLingerMs }),
+          });
     const runtime = await buildModelRuntime(record, deps.executor, deps.modelsDir, {
       ...(distiller === undefined ? {} : { distiller }),
       ...(remoteMemory === undefined ? {} : { memory: remoteMemory.port }),
@@ -136,11 +156,22 @@ export class ModelTrainer {
         loop.restore(at.loop);
       },
       (epoch, err) =>
-        deps.logger.warn('checkpoint damaged; resuming from an older one or from the start of the log', { model: modelId, epoch, folder: paths.checkpoints(epoch), reason: MnemeError.from(err).message }),
+        deps.logger.warn('checkpoint damaged; resuming from an older one or from the start of the log', {
+          model: modelId,
+          epoch,
+          folder: paths.checkpoints(epoch),
+          reason: MnemeError.from(err).message,
+        }),
     );
     const trainer = new ModelTrainer(modelId, runtime, log, loop, checkpoints, labels, waiting, remoteMemory?.replication, deps);
     self.trainer = trainer;
-    deps.logger.info('trainer opened model', { model: modelId, epoch: claim.epoch, resumedAt: loop.state.position, fromEpoch: restored?.epoch, logged: log.length });
+    deps.logger.info('trainer opened model', {
+      model: modelId,
+      epoch: claim.epoch,
+      resumedAt: loop.state.position,
+      fromEpoch: restored?.epoch,
+      logged: log.length,
+    });
     trainer.reportLogSize();
     trainer.pump();
     return trainer;
@@ -153,7 +184,10 @@ export class ModelTrainer {
   static async storedStatus(dir: string): Promise<{ loop: LoopState; logged: number; backlog: number }> {
     const claim = await ModelLease.latest(dir);
     if (claim === undefined) return { loop: INITIAL_LOOP_STATE, logged: 0, backlog: 0 };
-    const chain = [...claim.sealed, { epoch: claim.epoch, records: await SampleLog.count(segmentPath(trainerPaths(dir).log, claim.epoch)) }];
+    const chain = [
+      ...claim.sealed,
+      { epoch: claim.epoch, records: await SampleLog.count(segmentPath(trainerPaths(dir).log, claim.epoch)) },
+    ];
     const best = await bestCheckpoints(dir, chain);
     const loop = best[0]?.loop ?? INITIAL_LOOP_STATE;
     const logged = chain.reduce((n, s) => n + s.records, 0);
@@ -168,7 +202,13 @@ export class ModelTrainer {
   }
 
   /** Progress of the loop and the log, and any wait for a distilled set (with past failures). */
-  status(): { loop: LoopState; logged: number; backlog: number; distillation: DistillationWaitState | undefined; distillationFailures: readonly DistillFailure[] } {
+  status(): {
+    loop: LoopState;
+    logged: number;
+    backlog: number;
+    distillation: DistillationWaitState | undefined;
+    distillationFailures: readonly DistillFailure[];
+  } {
     const loop = this.loop.state;
     const strategy = this.runtime.strategy as Partial<DistillStrategy>;
     return {
@@ -199,9 +239,17 @@ export class ModelTrainer {
    */
   async appendSamples(samples: readonly TrainingSample[], event?: string): Promise<{ appended: number; duplicates: string[] }> {
     this.throwIfFailed();
-    const limit = labelLimitProblem(this.labels, samples.map((s) => s.sample!.label), this.deps.maxLabels);
+    const limit = labelLimitProblem(
+      this.labels,
+      samples.map((s) => s.sample!.label),
+      this.deps.maxLabels,
+    );
     if (limit !== undefined) throw new InvalidArgumentError(limit);
-    const features = await this.runtime.featurizer.featurize(samples.map((s) => s.sample?.input), 'sample', { checked: true });
+    const features = await this.runtime.featurizer.featurize(
+      samples.map((s) => s.sample?.input),
+      'sample',
+      { checked: true },
+    );
     // Token-level strategies learn from token ids: they go into the log, so replays have them too.
     const tokens = this.runtime.tokens === undefined ? undefined : this.runtime.featurizer.tokenize(samples.map((s) => s.sample?.input));
     await this.fence();
@@ -252,10 +300,14 @@ export class ModelTrainer {
     this.stopping = true;
     await this.pumping.catch(() => undefined);
     // A forget not yet applied goes with the model: its caller retries on the next owner.
-    for (const waiter of this.forgetWaiters.values()) waiter.reject(new MnemeError('unavailable', `model '${this.modelId}' moved to another trainer replica before the forget was applied; retry`));
+    for (const waiter of this.forgetWaiters.values())
+      waiter.reject(
+        new MnemeError('unavailable', `model '${this.modelId}' moved to another trainer replica before the forget was applied; retry`),
+      );
     this.forgetWaiters.clear();
     try {
-      if (this.failed === undefined && this.loop.isClean() && this.stepsSinceCheckpoint > 0 && (await this.deps.lease.isCurrent())) await this.checkpoint();
+      if (this.failed === undefined && this.loop.isClean() && this.stepsSinceCheckpoint > 0 && (await this.deps.lease.isCurrent()))
+        await this.checkpoint();
       if (options.release === true && this.failed === undefined) await this.deps.lease.release();
     } finally {
       await this.memoryReplication?.close();
@@ -284,11 +336,17 @@ export class ModelTrainer {
         for (const waiter of this.forgetWaiters.values()) waiter.reject(err);
         this.forgetWaiters.clear();
         if (err instanceof FencedError) {
-          this.deps.logger.warn('another replica took the model over; this trainer stops', { model: this.modelId, epoch: this.deps.lease.claim.epoch });
+          this.deps.logger.warn('another replica took the model over; this trainer stops', {
+            model: this.modelId,
+            epoch: this.deps.lease.claim.epoch,
+          });
           this.deps.onFenced(this.modelId);
           return;
         }
-        this.deps.logger.error('training failed; the model stops training until restarted', { model: this.modelId, error: err instanceof Error ? err.message : String(err) });
+        this.deps.logger.error('training failed; the model stops training until restarted', {
+          model: this.modelId,
+          error: err instanceof Error ? err.message : String(err),
+        });
       });
   }
 
@@ -340,7 +398,13 @@ export class ModelTrainer {
   async forget(ids: readonly string[]): Promise<{ removed: number; positions: number[]; fresh: string[] }> {
     this.throwIfFailed();
     const unknown = ids.filter((id) => !this.log.has(id));
-    if (unknown.length > 0) throw new NotFoundError(`model '${this.modelId}' never received sample${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 10).map((id) => `'${id}'`).join(', ')}${unknown.length > 10 ? `, … (${unknown.length} in all)` : ''}`);
+    if (unknown.length > 0)
+      throw new NotFoundError(
+        `model '${this.modelId}' never received sample${unknown.length === 1 ? '' : 's'} ${unknown
+          .slice(0, 10)
+          .map((id) => `'${id}'`)
+          .join(', ')}${unknown.length > 10 ? `, … (${unknown.length} in all)` : ''}`,
+      );
     const fresh = [...new Set(ids)].filter((id) => !this.log.isForgotten(id));
     const positions = fresh.map((id) => this.log.positionOf(id)!);
     if (fresh.length === 0) return { removed: 0, positions, fresh };
@@ -367,10 +431,19 @@ export class ModelTrainer {
   private async experienceEnded(experience: number, state: LoopState): Promise<void> {
     // A replay after a crash or a takeover finds the version saved before (same experience, same
     // samples) and announces it again instead of saving a second one.
-    const saved = (await this.deps.store.listVersions(this.modelId)).find((v) => v.trainedThrough === experience && v.samplesSeen === state.samplesTrained);
+    const saved = (await this.deps.store.listVersions(this.modelId)).find(
+      (v) => v.trainedThrough === experience && v.samplesSeen === state.samplesTrained,
+    );
     if (saved === undefined) await this.fence();
     const labels = this.labels.labels.slice(0, this.runtime.strategy.classCount());
-    const version = saved ?? (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), { trainedThrough: experience, samplesSeen: state.samplesTrained, labels, logThrough: state.position }));
+    const version =
+      saved ??
+      (await this.deps.store.saveVersion(this.modelId, this.runtime.strategy.saveState(), {
+        trainedThrough: experience,
+        samplesSeen: state.samplesTrained,
+        labels,
+        logThrough: state.position,
+      }));
     await this.deps.announce(version, `experience ${experience} ended`);
     await this.checkpoint(state);
   }
@@ -382,7 +455,8 @@ export class ModelTrainer {
     if (!this.checkpointed) {
       this.checkpointed = true;
       // This epoch's checkpoint supersedes its predecessors': drop their (possibly large) folders.
-      for (const s of this.deps.lease.claim.sealed) await rm(trainerPaths(this.deps.lease.dir).checkpoints(s.epoch), { recursive: true, force: true });
+      for (const s of this.deps.lease.claim.sealed)
+        await rm(trainerPaths(this.deps.lease.dir).checkpoints(s.epoch), { recursive: true, force: true });
     }
   }
 
@@ -405,7 +479,11 @@ interface Candidate extends CheckpointPointer {
  * An epoch's checkpoint counts only up to the records its successor sealed: one written past them
  * (an owner writing on after it was fenced) reflects records this log does not hold.
  */
-async function bestCheckpoints(dir: string, chain: readonly SealedSegment[], onDamaged?: (epoch: number, err: unknown) => void): Promise<Candidate[]> {
+async function bestCheckpoints(
+  dir: string,
+  chain: readonly SealedSegment[],
+  onDamaged?: (epoch: number, err: unknown) => void,
+): Promise<Candidate[]> {
   const candidates: Candidate[] = [];
   let end = 0;
   for (const s of chain) {

@@ -13,7 +13,15 @@ import { hostServices, type HostedServices } from '@mneme/service-runtime';
 import { freePort } from '@mneme/testing';
 import { remotePoolPublisher } from './pool-publisher.js';
 
-const record: ModelRecord = { modelId: 'p', base: 'mlp:4', scenario: 'class-incremental', strategy: { name: 'l2p', options: { size: '3', length: '2', select: '2' } }, labels: ['a', 'b'], seed: 7, createdAt: 0 };
+const record: ModelRecord = {
+  modelId: 'p',
+  base: 'mlp:4',
+  scenario: 'class-incremental',
+  strategy: { name: 'l2p', options: { size: '3', length: '2', select: '2' } },
+  labels: ['a', 'b'],
+  seed: 7,
+  createdAt: 0,
+};
 
 describe('the trainer’s prompt-pool publisher', () => {
   let dir: string;
@@ -71,7 +79,9 @@ describe('the trainer’s prompt-pool publisher', () => {
     const publisher = remotePoolPublisher({ address: () => `127.0.0.1:${port}`, store, logger: quietLogger, retryForMs: 300 });
     const err = await failure(publisher.publish(version));
     expect(err.kind).toBe('unavailable');
-    expect(err.message).toContain(`could not publish the prompt pool of model 'p' version 1 to the prompt-pool service at 127.0.0.1:${port}`);
+    expect(err.message).toContain(
+      `could not publish the prompt pool of model 'p' version 1 to the prompt-pool service at 127.0.0.1:${port}`,
+    );
     publisher.close();
   });
 });

@@ -75,9 +75,18 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
         } catch (err) {
           const e = MnemeError.from(err);
           if (!TRANSIENT.has(e.kind) || Date.now() + delay > deadline) {
-            throw new MnemeError(e.kind, `could not publish the prompt pool of model '${version.modelId}' version ${version.version} to the prompt-pool service at ${address}: ${e.message}`, { cause: err });
+            throw new MnemeError(
+              e.kind,
+              `could not publish the prompt pool of model '${version.modelId}' version ${version.version} to the prompt-pool service at ${address}: ${e.message}`,
+              { cause: err },
+            );
           }
-          options.logger.warn('the prompt-pool service is unreachable; retrying', { model: version.modelId, version: version.version, error: e.message, retryInMs: delay });
+          options.logger.warn('the prompt-pool service is unreachable; retrying', {
+            model: version.modelId,
+            version: version.version,
+            error: e.message,
+            retryInMs: delay,
+          });
           await new Promise((r) => setTimeout(r, delay));
         }
       }
@@ -95,7 +104,13 @@ export function remotePoolPublisher(options: PoolPublisherOptions): PoolPublishe
  * use, then adds a pool version tied to the model version on top of the latest (retrying when
  * another writer got in between).
  */
-async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, pool: ModelPool, logger: Logger, as: CallSettings): Promise<void> {
+async function publishPool(
+  c: PromptPoolServiceClient,
+  version: VersionRecord,
+  pool: ModelPool,
+  logger: Logger,
+  as: CallSettings,
+): Promise<void> {
   const ref: PoolRef = { modelId: version.modelId, tenant: '' };
   const exists = await unary(c.getPool.bind(c), { pool: ref, version: 0, modelVersion: version.version }, as).then(
     () => true,
@@ -112,16 +127,24 @@ async function publishPool(c: PromptPoolServiceClient, version: VersionRecord, p
     // Counts are cumulative in the model's state: send what the pool does not hold yet.
     const deltas = pool.selectionCounts.map((n, i) => Math.max(0, n - (latest.selectionCounts[i] ?? 0)));
     try {
-      const { pool: info } = await unary(c.applyUpdate.bind(c), {
-        pool: ref,
-        baseVersion: latest.info!.version,
-        prompts: toWire(tensor('float32', [m, l, h], pool.prompts)),
-        keys: toWire(tensor('float32', [m, h], pool.keys)),
-        selectionCountDeltas: deltas,
-        modelVersion: version.version,
-        shared: [...pool.shared].map(([name, t]) => ({ name, value: toWire(tensor('float32', [...t.shape], t.data)) })),
-      }, as);
-      logger.info('published the prompt pool of a model version', { model: version.modelId, version: version.version, poolVersion: info?.version });
+      const { pool: info } = await unary(
+        c.applyUpdate.bind(c),
+        {
+          pool: ref,
+          baseVersion: latest.info!.version,
+          prompts: toWire(tensor('float32', [m, l, h], pool.prompts)),
+          keys: toWire(tensor('float32', [m, h], pool.keys)),
+          selectionCountDeltas: deltas,
+          modelVersion: version.version,
+          shared: [...pool.shared].map(([name, t]) => ({ name, value: toWire(tensor('float32', [...t.shape], t.data)) })),
+        },
+        as,
+      );
+      logger.info('published the prompt pool of a model version', {
+        model: version.modelId,
+        version: version.version,
+        poolVersion: info?.version,
+      });
       return;
     } catch (err) {
       if (MnemeError.from(err).kind !== 'aborted' || attempt >= TRIES) throw err;

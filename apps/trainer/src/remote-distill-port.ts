@@ -94,23 +94,47 @@ export function remoteDistillPort(options: RemoteDistillOptions): DistillPort {
             const inputs = new Float32Array(samples.length * width);
             const classOf = new Map(names.map((l, c) => [l, c]));
             samples.forEach((s, i) => {
-              if (s.input?.kind?.$case !== 'features') throw new MnemeError('internal', `the distiller's set for experience ${request.experience} holds a sample without features`);
+              if (s.input?.kind?.$case !== 'features')
+                throw new MnemeError(
+                  'internal',
+                  `the distiller's set for experience ${request.experience} holds a sample without features`,
+                );
               inputs.set(fromWire(s.input.kind.value, { expectDtype: 'float32', what: 'synthetic sample' }).data, i * width);
             });
             const labels = Int32Array.from(samples, (s) => classOf.get(s.label) ?? -1);
-            if (labels.some((c) => c < 0 || c >= classes)) throw new MnemeError('internal', `the distiller's set for experience ${request.experience} names a label the model does not have`);
-            return { inputs, labels, sampleShape: [width], lr: set!.learnedLearningRate, trace: [], seconds: (performance.now() - started) / 1000 };
+            if (labels.some((c) => c < 0 || c >= classes))
+              throw new MnemeError(
+                'internal',
+                `the distiller's set for experience ${request.experience} names a label the model does not have`,
+              );
+            return {
+              inputs,
+              labels,
+              sampleShape: [width],
+              lr: set!.learnedLearningRate,
+              trace: [],
+              seconds: (performance.now() - started) / 1000,
+            };
           }
-          if (now?.state === JobState.JOB_STATE_FAILED) throw new MnemeError('unavailable', `distiller job ${jobId} for experience ${request.experience} failed: ${now.error}`);
+          if (now?.state === JobState.JOB_STATE_FAILED)
+            throw new MnemeError('unavailable', `distiller job ${jobId} for experience ${request.experience} failed: ${now.error}`);
           if (Date.now() - since > options.timeoutMs) {
-            throw new MnemeError('deadline-exceeded', `distiller job ${jobId} for experience ${request.experience} did not finish within ${options.timeoutMs / 1000} s (MNEME_DISTILL_TIMEOUT)`);
+            throw new MnemeError(
+              'deadline-exceeded',
+              `distiller job ${jobId} for experience ${request.experience} did not finish within ${options.timeoutMs / 1000} s (MNEME_DISTILL_TIMEOUT)`,
+            );
           }
           await new Promise((r) => setTimeout(r, delay));
           delay = Math.min(1000, delay * 2);
         }
       } catch (err) {
         const reason = MnemeError.from(err).message;
-        options.logger.warn('experience closes without a synthetic set', { model: options.modelId, experience: request.experience, jobId, reason });
+        options.logger.warn('experience closes without a synthetic set', {
+          model: options.modelId,
+          experience: request.experience,
+          jobId,
+          reason,
+        });
         // Whatever went wrong remotely, the strategy closes the experience without a set.
         throw err instanceof MnemeError && err.kind === 'deadline-exceeded' ? err : new MnemeError('unavailable', reason, { cause: err });
       } finally {

@@ -43,8 +43,22 @@ describe('the trainer memory port, replicated to a real replay-memory service ov
     host = undefined;
   };
   /** The strategy `name` with its memory bound to the service (capacity 20). */
-  const build = (name: string, options: Record<string, string>, writerEpoch = 1): { strategy: Strategy; replication: MemoryReplication } => {
-    const { port, replication } = remoteMemoryPort({ address: () => host?.address, modelId: 'm', labels: () => LABELS, sampleIdAt: idOf, seed: 3, writerEpoch, logger: quietLogger, chunk: 7, retryMs: 20 });
+  const build = (
+    name: string,
+    options: Record<string, string>,
+    writerEpoch = 1,
+  ): { strategy: Strategy; replication: MemoryReplication } => {
+    const { port, replication } = remoteMemoryPort({
+      address: () => host?.address,
+      modelId: 'm',
+      labels: () => LABELS,
+      sampleIdAt: idOf,
+      seed: 3,
+      writerEpoch,
+      logger: quietLogger,
+      chunk: 7,
+      retryMs: 20,
+    });
     replications.push(replication);
     const ctx: StrategyContext = {
       executor: deps.executor,

@@ -132,7 +132,12 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
     const label = options.labels()[row.label];
     if (label === undefined) throw new MnemeError('internal', `class ${row.label} of model '${options.modelId}' has no label name`);
     return {
-      sample: { sampleId, label, metadata: {}, input: { kind: { $case: 'features', value: toWire(tensor('float32', [row.features.length], row.features)) } } },
+      sample: {
+        sampleId,
+        label,
+        metadata: {},
+        input: { kind: { $case: 'features', value: toWire(tensor('float32', [row.features.length], row.features)) } },
+      },
       experienceIndex: row.experience,
       features: undefined,
     };
@@ -152,10 +157,18 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
       pendingStores.clear();
       pendingRemovals.clear();
       const capacity = Number.isFinite(memory!.capacity) ? memory!.capacity : 2 ** 32 - 1;
-      await unary(c.createMemory.bind(c), { modelId: options.modelId, capacity, policy: MemoryPolicy.MEMORY_POLICY_REPLICA, seed: options.seed >>> 0, replace: true, writerEpoch });
+      await unary(c.createMemory.bind(c), {
+        modelId: options.modelId,
+        capacity,
+        policy: MemoryPolicy.MEMORY_POLICY_REPLICA,
+        seed: options.seed >>> 0,
+        replace: true,
+        writerEpoch,
+      });
       for (let i = 0; i < ids.length; i += chunk) {
         const part = ids.slice(i, i + chunk).filter((id) => held.has(id));
-        if (part.length > 0) await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: [], writerEpoch });
+        if (part.length > 0)
+          await unary(c.addSamples.bind(c), { modelId: options.modelId, samples: part.map(wire), removeIds: [], writerEpoch });
       }
       return;
     }
@@ -175,8 +188,9 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
 
   const idle = () => !resync && pendingStores.size === 0 && pendingRemovals.size === 0;
   const settle = (err?: unknown) => {
-    for (const w of waiters.splice(0)) if (err === undefined) w.resolve();
-    else w.reject(err);
+    for (const w of waiters.splice(0))
+      if (err === undefined) w.resolve();
+      else w.reject(err);
   };
 
   /** Starts a sync after the linger (at once when someone waits for the copy). */
@@ -204,7 +218,8 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
         client?.close();
         client = undefined;
         const reason = MnemeError.from(err).message;
-        if (reason !== lastError) options.logger.warn('replay memory replication failed; retrying with a full re-sync', { model: options.modelId, reason });
+        if (reason !== lastError)
+          options.logger.warn('replay memory replication failed; retrying with a full re-sync', { model: options.modelId, reason });
         lastError = reason;
         settle(err);
         if (!closed) {
@@ -224,7 +239,8 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
   }
 
   const port = listenedMemoryPort((described) => {
-    if (memory !== undefined) throw new MnemeError('internal', `model '${options.modelId}' asked for a second replay memory; the service keeps one per model`);
+    if (memory !== undefined)
+      throw new MnemeError('internal', `model '${options.modelId}' asked for a second replay memory; the service keeps one per model`);
     memory = described;
     schedule();
     return listener;
@@ -233,10 +249,14 @@ export function remoteMemoryPort(options: RemoteMemoryOptions): { port: MemoryPo
   return {
     port,
     replication: {
-      status: () => (memory === undefined ? undefined : { held: held.size, pending: pendingStores.size + pendingRemovals.size, resync, lastError }),
+      status: () =>
+        memory === undefined ? undefined : { held: held.size, pending: pendingStores.size + pendingRemovals.size, resync, lastError },
       settled: () => {
         if (memory === undefined || (idle() && syncing === undefined)) return Promise.resolve();
-        if (closed) return Promise.reject(new MnemeError('unavailable', `the replay memory of '${options.modelId}' was closed before its copy caught up`));
+        if (closed)
+          return Promise.reject(
+            new MnemeError('unavailable', `the replay memory of '${options.modelId}' was closed before its copy caught up`),
+          );
         return new Promise<void>((resolve, reject) => {
           waiters.push({ resolve, reject });
           schedule(true);

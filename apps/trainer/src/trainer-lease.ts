@@ -53,13 +53,21 @@ export class ModelLease {
    * previous owner's segment it awaits `handoff(previous)` (the service waits there for a live
    * owner to release). Retries when another replica claims the same number first.
    */
-  static async acquire(modelId: string, dir: string, replica: string, handoff: (previous: EpochClaim) => Promise<void>): Promise<ModelLease> {
+  static async acquire(
+    modelId: string,
+    dir: string,
+    replica: string,
+    handoff: (previous: EpochClaim) => Promise<void>,
+  ): Promise<ModelLease> {
     const paths = trainerPaths(dir);
     await mkdir(paths.epochs, { recursive: true });
     for (let attempt = 0; attempt < 10; attempt++) {
       const previous = await ModelLease.latest(dir);
       if (previous !== undefined) await handoff(previous);
-      const sealed = previous === undefined ? [] : [...previous.sealed, { epoch: previous.epoch, records: await SampleLog.count(segmentPath(paths.log, previous.epoch)) }];
+      const sealed =
+        previous === undefined
+          ? []
+          : [...previous.sealed, { epoch: previous.epoch, records: await SampleLog.count(segmentPath(paths.log, previous.epoch)) }];
       const claim: EpochClaim = { epoch: (previous?.epoch ?? 0) + 1, replica, claimedAt: Date.now(), sealed };
       if (await createExclusive(paths.claim(claim.epoch), JSON.stringify(claim, null, 2))) return new ModelLease(modelId, dir, claim);
     }
@@ -94,7 +102,8 @@ export class ModelLease {
 
   /** Tells the next owner it may take over now: this owner wrote its last state. */
   async release(): Promise<void> {
-    if (await this.isCurrent()) await writeFileAtomic(trainerPaths(this.dir).released(this.claim.epoch), JSON.stringify({ releasedAt: Date.now() }));
+    if (await this.isCurrent())
+      await writeFileAtomic(trainerPaths(this.dir).released(this.claim.epoch), JSON.stringify({ releasedAt: Date.now() }));
   }
 }
 

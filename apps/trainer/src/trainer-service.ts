@@ -4,8 +4,23 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceService, Unlearning, type CreateModelRequest, type TrainingSample } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
-import { consumeEventsTogether, newEventHeader, publishEvent, type AppliedEvents, type EventContext, type Subscription } from '@mneme/events';
-import { DamagedStateError, FileModelStore, modelIdProblem, modelNotFound, type ModelRecord, type ScenarioKind as StoreScenario, type VersionRecord } from '@mneme/model-store';
+import {
+  consumeEventsTogether,
+  newEventHeader,
+  publishEvent,
+  type AppliedEvents,
+  type EventContext,
+  type Subscription,
+} from '@mneme/events';
+import {
+  DamagedStateError,
+  FileModelStore,
+  modelIdProblem,
+  modelNotFound,
+  type ModelRecord,
+  type ScenarioKind as StoreScenario,
+  type VersionRecord,
+} from '@mneme/model-store';
 import { DEFAULT_TENANT, defineService } from '@mneme/rpc';
 import { defineModel } from '@mneme/streaming';
 import { InputFeaturizer, deadLetterCounter } from '@mneme/service-runtime';
@@ -51,7 +66,11 @@ export interface TrainerModule extends ServiceModule {
   owned(): string[];
 }
 
-const UNLEARNING = { exact: Unlearning.UNLEARNING_EXACT, retrained: Unlearning.UNLEARNING_RETRAINED, excluded: Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT } as const;
+const UNLEARNING = {
+  exact: Unlearning.UNLEARNING_EXACT,
+  retrained: Unlearning.UNLEARNING_RETRAINED,
+  excluded: Unlearning.UNLEARNING_EXCLUDED_FROM_NEXT,
+} as const;
 const SCENARIOS: Readonly<Partial<Record<ScenarioKind, StoreScenario>>> = {
   [ScenarioKind.SCENARIO_KIND_UNSPECIFIED]: 'class-incremental',
   [ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL]: 'class-incremental',
@@ -108,14 +127,25 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
 
   /** The newest version this replica announced per model (`mneme_model_version{service="trainer"}`). */
   const newestPublished = new Map<string, number>();
-  const pools = remotePoolPublisher({ address: deps.peers?.promptPool, tls: deps.peerTls, store, logger: deps.logger, token: deps.serviceToken });
+  const pools = remotePoolPublisher({
+    address: deps.peers?.promptPool,
+    tls: deps.peerTls,
+    store,
+    logger: deps.logger,
+    token: deps.serviceToken,
+  });
   const announce = async (version: VersionRecord, reason: string): Promise<void> => {
     // An L2P version's pool is in the prompt-pool service before anyone hears of the version.
     await pools.publish(version);
     const owner = (await store.findModel(version.modelId))?.tenant;
     await publishEvent(deps.bus, 'modelUpdated', {
       // A deterministic id: announcing the same version again (after a crash) is a duplicate.
-      header: newEventHeader({ modelId: version.modelId, producer: 'trainer', eventId: `model-updated:${version.modelId}:${version.version}:${version.state}`, ...(owner === undefined ? {} : { tenant: owner }) }),
+      header: newEventHeader({
+        modelId: version.modelId,
+        producer: 'trainer',
+        eventId: `model-updated:${version.modelId}:${version.version}:${version.state}`,
+        ...(owner === undefined ? {} : { tenant: owner }),
+      }),
       version: versionToWire(version),
       reason,
     });
@@ -131,9 +161,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     if (previous.replica === replica) return;
     const dir = store.stateDir(modelId, 'trainer');
     const started = Date.now();
-    while (!(await ModelLease.isReleased(dir, previous.epoch)) && (await ReplicaHeartbeat.alive(replicasDir, previous.replica, 3 * heartbeatMs))) {
+    while (
+      !(await ModelLease.isReleased(dir, previous.epoch)) &&
+      (await ReplicaHeartbeat.alive(replicasDir, previous.replica, 3 * heartbeatMs))
+    ) {
       if (Date.now() - started > handoffTimeoutMs) {
-        deps.logger.warn('the previous owner is alive but did not release the model in time; fencing it', { model: modelId, previous: previous.replica, epoch: previous.epoch });
+        deps.logger.warn('the previous owner is alive but did not release the model in time; fencing it', {
+          model: modelId,
+          previous: previous.replica,
+          epoch: previous.epoch,
+        });
         return;
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -150,8 +187,15 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     if (hit !== undefined) return hit;
     if (stopping) return Promise.reject(new MnemeError('unavailable', 'the trainer is stopping; the model moves to another replica'));
     if (assigned !== undefined) {
-      if (fenced.has(modelId)) return Promise.reject(new MnemeError('unavailable', `model '${modelId}' was taken over by another trainer replica; waiting for the next partition assignment`));
-      if (partition === undefined || !assigned.has(partition)) return Promise.reject(new MnemeError('failed-precondition', `model '${modelId}' is not on a partition this trainer replica owns`));
+      if (fenced.has(modelId))
+        return Promise.reject(
+          new MnemeError(
+            'unavailable',
+            `model '${modelId}' was taken over by another trainer replica; waiting for the next partition assignment`,
+          ),
+        );
+      if (partition === undefined || !assigned.has(partition))
+        return Promise.reject(new MnemeError('failed-precondition', `model '${modelId}' is not on a partition this trainer replica owns`));
       partitionOf.set(modelId, partition);
     }
     const opened = (async () => {
@@ -195,7 +239,9 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const trainer = await hit.catch(() => undefined);
       await trainer?.close({ release: handOver });
     })()
-      .catch((err: unknown) => deps.logger.error('closing a model failed', { model: modelId, error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) =>
+        deps.logger.error('closing a model failed', { model: modelId, error: err instanceof Error ? err.message : String(err) }),
+      )
       .finally(() => closing.get(modelId) === done && closing.delete(modelId));
     closing.set(modelId, done);
     return done;
@@ -215,15 +261,26 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     for (const modelId of gone) partitionOf.delete(modelId);
     await Promise.all(gone.map((modelId) => release(modelId, true)));
     const added = [...next].filter((p) => !previous?.has(p));
-    const models = (await Promise.all(added.map(async (p) => (await readdir(join(partitionsDir, String(p))).catch(() => [] as string[])).map((m) => [m, p] as const)))).flat();
+    const models = (
+      await Promise.all(
+        added.map(async (p) => (await readdir(join(partitionsDir, String(p))).catch(() => [] as string[])).map((m) => [m, p] as const)),
+      )
+    ).flat();
     // A few at a time: each open reads its log and checkpoint and builds the model.
     for (let at = 0; at < models.length; at += 4) {
       await Promise.all(
-        models.slice(at, at + 4).map(([modelId, p]) =>
-          assigned?.has(p) === true && !trainers.has(modelId)
-            ? trainerOf(modelId, p).catch((err: unknown) => deps.logger.warn('resuming a model failed; its next event retries', { model: modelId, error: err instanceof Error ? err.message : String(err) }))
-            : undefined,
-        ),
+        models
+          .slice(at, at + 4)
+          .map(([modelId, p]) =>
+            assigned?.has(p) === true && !trainers.has(modelId)
+              ? trainerOf(modelId, p).catch((err: unknown) =>
+                  deps.logger.warn('resuming a model failed; its next event retries', {
+                    model: modelId,
+                    error: err instanceof Error ? err.message : String(err),
+                  }),
+                )
+              : undefined,
+          ),
       );
     }
   };
@@ -234,11 +291,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     assigned = next;
     fenced.clear();
     deps.logger.info('trainer partitions assigned', { replica, partitions });
-    reconciling = reconciling.then(() => reconcile(previous, next)).catch((err: unknown) => deps.logger.error('applying a partition assignment failed', { error: err instanceof Error ? err.message : String(err) }));
+    reconciling = reconciling
+      .then(() => reconcile(previous, next))
+      .catch((err: unknown) =>
+        deps.logger.error('applying a partition assignment failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
   };
 
   /** The open trainer if this replica trains the model; every model is opened when it owns them all. */
-  const localTrainer = async (modelId: string): Promise<ModelTrainer | undefined> => (assigned === undefined ? trainerOf(modelId) : trainers.get(modelId)?.catch(() => undefined));
+  const localTrainer = async (modelId: string): Promise<ModelTrainer | undefined> =>
+    assigned === undefined ? trainerOf(modelId) : trainers.get(modelId)?.catch(() => undefined);
 
   /** A featurizer for validating a model's inputs on a replica that does not train it. */
   const featurizerOf = (record: ModelRecord): Promise<InputFeaturizer> => {
@@ -300,14 +362,19 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     const runtime = await buildModelRuntime(record, deps.executor, modelsDir);
     await store.createModel(record);
     const existing = (await store.listVersions(record.modelId)).find((v) => v.version === 1);
-    const version = existing ?? (await store.saveVersion(record.modelId, runtime.strategy.saveState(), { trainedThrough: -1, samplesSeen: 0, version: 1 }));
+    const version =
+      existing ??
+      (await store.saveVersion(record.modelId, runtime.strategy.saveState(), { trainedThrough: -1, samplesSeen: 0, version: 1 }));
     await announce(version, 'created');
     return { version: versionToWire(version) };
   };
 
   const publishSamples = async (record: ModelRecord, samples: readonly TrainingSample[]) => {
     for (let at = 0; at < samples.length; at += samplesPerEvent) {
-      await publishEvent(deps.bus, 'samples', { header: newEventHeader({ modelId: record.modelId, producer: 'trainer', tenant: ownerOf(record) }), samples: samples.slice(at, at + samplesPerEvent) });
+      await publishEvent(deps.bus, 'samples', {
+        header: newEventHeader({ modelId: record.modelId, producer: 'trainer', tenant: ownerOf(record) }),
+        samples: samples.slice(at, at + samplesPerEvent),
+      });
     }
   };
 
@@ -319,7 +386,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
   const setAsideIfDamaged =
     (modelId: string) =>
     (err: unknown): never => {
-      if (err instanceof DamagedStateError) throw new InvalidArgumentError(`model '${modelId}' is stopped until its stored state is repaired, so this event is set aside (replay it from the dead-letter topic after the repair): ${err.message}`);
+      if (err instanceof DamagedStateError)
+        throw new InvalidArgumentError(
+          `model '${modelId}' is stopped until its stored state is repaired, so this event is set aside (replay it from the dead-letter topic after the repair): ${err.message}`,
+        );
       throw err;
     };
 
@@ -347,20 +417,31 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const trainer = await localTrainer(req.modelId);
       // New labels add classes, up to the limit (the stored table when another replica trains the model).
       const known = trainer?.labels ?? (await ModelTrainer.storedLabels(store.stateDir(req.modelId, 'trainer'), record.labels));
-      const limit = labelLimitProblem(known, req.samples.map((s) => s.sample!.label), maxLabels);
+      const limit = labelLimitProblem(
+        known,
+        req.samples.map((s) => s.sample!.label),
+        maxLabels,
+      );
       if (limit !== undefined) throw new InvalidArgumentError(limit);
       // Every input is checked here, in full (kind, shape, finiteness, empty texts), before anything is
       // published: the samples topic is the trainer's own, and its consumer trusts it (it featurises
       // each sample once, and logs the feature rows).
       const featurizer = trainer?.runtime.featurizer ?? (await featurizerOf(record));
-      featurizer.check(req.samples.map((s) => s.sample?.input), 'sample');
+      featurizer.check(
+        req.samples.map((s) => s.sample?.input),
+        'sample',
+      );
       // Repeats are told apart here: logged ones when this replica trains the model, and ones this
       // process took in recently or still has in flight; the log's owner drops any other repeat.
       const repeated = (id: string) => (trainer?.hasSample(id) ?? false) || ingestIds.has(req.modelId, id);
       const duplicates = req.samples.filter((s) => repeated(s.sample!.sampleId)).map((s) => s.sample!.sampleId);
       const fresh = req.samples.filter((s) => !repeated(s.sample!.sampleId));
       // Answers once the samples are durable: logged by the trainer (in-process bus) or acknowledged by Kafka.
-      await ingestIds.track(req.modelId, fresh.map((s) => s.sample!.sampleId), () => publishSamples(record, fresh));
+      await ingestIds.track(
+        req.modelId,
+        fresh.map((s) => s.sample!.sampleId),
+        () => publishSamples(record, fresh),
+      );
       deps.metrics.samplesIngested.inc({ model: req.modelId }, fresh.length);
       return { accepted: fresh.length, duplicateIds: duplicates };
     },
@@ -378,7 +459,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       // retry) is answered without announcing the experience again, so the distiller does not distil
       // it twice or wait for samples that will never come.
       const loop = (await localTrainer(ref.modelId))?.status().loop;
-      if (loop !== undefined && ref.experienceIndex <= loop.closedThrough && !(loop.open && ref.experienceIndex === loop.current)) return { sampleCount: req.sampleCount };
+      if (loop !== undefined && ref.experienceIndex <= loop.closedThrough && !(loop.open && ref.experienceIndex === loop.current))
+        return { sampleCount: req.sampleCount };
       await publishEvent(deps.bus, 'experienceClosed', {
         header: newEventHeader({ modelId: ref.modelId, producer: 'trainer', tenant: ownerOf(record) }),
         experience: ref,
@@ -391,7 +473,11 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const record = await requireModel(req.modelId, ctx.principal.tenant);
       const trainer = await localTrainer(req.modelId);
       // Another replica trains it: report the stored progress (its owner's last checkpoint).
-      const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? { ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))), distillation: undefined, distillationFailures: [] };
+      const { loop, backlog, distillation, distillationFailures } = trainer?.status() ?? {
+        ...(await ModelTrainer.storedStatus(store.stateDir(req.modelId, 'trainer'))),
+        distillation: undefined,
+        distillationFailures: [],
+      };
       const versions = await store.listVersions(req.modelId);
       const replication = trainer?.memoryReplication?.status();
       return {
@@ -411,9 +497,21 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
                 timeout: distillation.timeoutMs / 1000,
               },
             }),
-        distillationFailures: distillationFailures.map((f) => ({ experience: { modelId: req.modelId, experienceIndex: f.experience }, reason: f.reason })),
+        distillationFailures: distillationFailures.map((f) => ({
+          experience: { modelId: req.modelId, experienceIndex: f.experience },
+          reason: f.reason,
+        })),
         ...(versions[0] === undefined ? {} : { latestVersion: versionToWire(versions[0]) }),
-        ...(replication === undefined ? {} : { replayMemory: { held: replication.held, pending: replication.pending, resync: replication.resync, lastError: replication.lastError ?? '' } }),
+        ...(replication === undefined
+          ? {}
+          : {
+              replayMemory: {
+                held: replication.held,
+                pending: replication.pending,
+                resync: replication.resync,
+                lastError: replication.lastError ?? '',
+              },
+            }),
       };
     },
     listModelVersions: async (req, ctx) => {
@@ -421,7 +519,8 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       const all = await store.listVersions(req.modelId);
       const size = req.page?.pageSize || 50;
       const start = req.page?.pageToken ? Number(req.page.pageToken) : 0;
-      if (!(Number.isInteger(start) && start >= 0)) throw new InvalidArgumentError(`page_token '${req.page?.pageToken}' is not one this service issued`);
+      if (!(Number.isInteger(start) && start >= 0))
+        throw new InvalidArgumentError(`page_token '${req.page?.pageToken}' is not one this service issued`);
       const page = all.slice(start, start + size);
       return { versions: page.map(versionToWire), nextPageToken: start + size < all.length ? String(start + size) : '' };
     },
@@ -433,12 +532,22 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
       if (trainer === undefined) {
         // The tombstone must go into the owner's log; this replica may not write it.
         const owner = (await ModelLease.latest(store.stateDir(req.modelId, 'trainer')))?.replica ?? 'none yet';
-        throw new MnemeError('unavailable', `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`);
+        throw new MnemeError(
+          'unavailable',
+          `model '${req.modelId}' is trained by another trainer replica (${owner}); send ForgetSamples to that replica, or retry`,
+        );
       }
       const { removed, positions } = await trainer.forget(req.sampleIds);
-      const sets = await forgetElsewhere(req.modelId, req.sampleIds, { replication: trainer.memoryReplication, distillerAddress: deps.peers?.distiller?.(), tls: deps.peerTls, peer: { token: deps.serviceToken, tenant: ctx.principal.tenant } });
+      const sets = await forgetElsewhere(req.modelId, req.sampleIds, {
+        replication: trainer.memoryReplication,
+        distillerAddress: deps.peers?.distiller?.(),
+        tls: deps.peerTls,
+        peer: { token: deps.serviceToken, tenant: ctx.principal.tenant },
+      });
       // A version saw a sample when it was trained through a log position past it.
-      const saw = (await store.listVersions(req.modelId)).filter((v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p));
+      const saw = (await store.listVersions(req.modelId)).filter(
+        (v) => v.trainedThrough >= 0 && positions.some((p) => (v.logThrough ?? 0) > p),
+      );
       return {
         forgottenIds: [...new Set(req.sampleIds)],
         versionsTrainedOnThem: saw.map((v) => ({ modelId: req.modelId, version: v.version })),
@@ -467,12 +576,14 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
         let owner = known.get(modelId);
         if (owner === undefined) {
           const record = await store.findModel(modelId);
-          if (record === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
+          if (record === undefined)
+            throw new InvalidArgumentError(`model '${modelId}' does not exist; create it before sending its samples`);
           owner = ownerOf(record);
           known.set(modelId, owner);
         }
         const tenant = eventTenant(header);
-        if (tenant !== owner) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
+        if (tenant !== owner)
+          throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
       };
       // One co-partitioned subscription: a model's samples and closes reach the replica that owns it.
       subscription = await consumeEventsTogether(
@@ -485,18 +596,27 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
               deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'duplicate' });
               return;
             }
-            const far = event.samples.flatMap((s, i) => experienceIndexProblems(`samples[${i}].experience.experience_index`, s.experience?.experienceIndex ?? 0, limits)).slice(0, 5);
+            const far = event.samples
+              .flatMap((s, i) =>
+                experienceIndexProblems(`samples[${i}].experience.experience_index`, s.experience?.experienceIndex ?? 0, limits),
+              )
+              .slice(0, 5);
             if (far.length > 0) throw new InvalidArgumentError(far);
             const { appended, duplicates } = await trainer.appendSamples(event.samples, ctx.header.eventId);
             deps.metrics.events.inc({ service: 'trainer', topic: 'samples', outcome: 'applied' });
-            if (duplicates.length > 0) deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
+            if (duplicates.length > 0)
+              deps.logger.info('dropped repeated samples', { model: ctx.key, appended, duplicates: duplicates.length });
           },
           experienceClosed: async (event, ctx) => {
             await unknownModel(ctx.key, ctx.header);
             const ref = event.experience;
-            if (ref === undefined || ref.modelId !== ctx.key) throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
+            if (ref === undefined || ref.modelId !== ctx.key)
+              throw new InvalidArgumentError(`experience-closed names model '${ref?.modelId ?? ''}', its key is '${ctx.key}'`);
             // A foreign producer is bounded as CloseExperience is (the event is dead-lettered, not logged).
-            const far = [...experienceIndexProblems('experience_index', ref.experienceIndex, limits), ...[limitProblem('sample_count', Number(event.sampleCount), 'maxExperienceSamples', limits)].filter((p) => p !== undefined)];
+            const far = [
+              ...experienceIndexProblems('experience_index', ref.experienceIndex, limits),
+              ...[limitProblem('sample_count', Number(event.sampleCount), 'maxExperienceSamples', limits)].filter((p) => p !== undefined),
+            ];
             if (far.length > 0) throw new InvalidArgumentError(far);
             const trainer = await trainerOf(ctx.key, partitionFor(ctx)).catch(setAsideIfDamaged(ctx.key));
             if (trainer.hasEvent(ctx.header.eventId)) {
@@ -508,7 +628,15 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
           },
         },
         // persists: the trainer logs samples and closes durably, so in-process Ingest waits for it.
-        { group: 'trainer', applied: LOGGED_WITH_THE_MODEL, producer: 'trainer', onDeadLetter: deadLetterCounter(deps.metrics, 'trainer'), onAssigned, concurrency: options.concurrentPartitions ?? 8, persists: true },
+        {
+          group: 'trainer',
+          applied: LOGGED_WITH_THE_MODEL,
+          producer: 'trainer',
+          onDeadLetter: deadLetterCounter(deps.metrics, 'trainer'),
+          onAssigned,
+          concurrency: options.concurrentPartitions ?? 8,
+          persists: true,
+        },
       );
       // No partitions reported: this replica owns every model; resume those with trainer state.
       if (assigned === undefined) {
@@ -516,7 +644,10 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
           if ((await ModelLease.latest(store.stateDir(modelId, 'trainer'))) === undefined) continue;
           // A model whose state is damaged stops alone (its calls answer why); the others train.
           await trainerOf(modelId).catch((err: unknown) =>
-            deps.logger.error('model not resumed: its stored state is damaged; it stays stopped until repaired', { model: modelId, reason: MnemeError.from(err).message }),
+            deps.logger.error('model not resumed: its stored state is damaged; it stays stopped until repaired', {
+              model: modelId,
+              reason: MnemeError.from(err).message,
+            }),
           );
         }
       }

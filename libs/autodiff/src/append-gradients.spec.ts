@@ -1,7 +1,14 @@
 import { createTensor, DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { buildBertEncoder, buildMlp, ENCODER_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
 import { describe, expect, it } from 'vitest';
-import { appendGradients, GRADIENT_RULES, gradientGraph, GradientError, MissingGradientRuleError, NON_DIFFERENTIABLE_OPS } from './index.js';
+import {
+  appendGradients,
+  GRADIENT_RULES,
+  gradientGraph,
+  GradientError,
+  MissingGradientRuleError,
+  NON_DIFFERENTIABLE_OPS,
+} from './index.js';
 
 const mlp = () => specializeModel(withCrossEntropyLoss(buildMlp({ sizes: [6, 5, 4, 3], seed: 1 })), { batch: 4 });
 
@@ -26,7 +33,17 @@ describe('appendGradients', () => {
   });
 
   it('differentiates a frozen encoder with respect to its input embeddings only', () => {
-    const tiny: BertConfig = { vocabSize: 9, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 8, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
+    const tiny: BertConfig = {
+      vocabSize: 9,
+      hiddenSize: 8,
+      numHiddenLayers: 2,
+      numAttentionHeads: 2,
+      intermediateSize: 16,
+      maxPositionEmbeddings: 8,
+      typeVocabSize: 2,
+      layerNormEps: 1e-12,
+      hiddenAct: 'gelu',
+    };
     const encoder = specializeModel(buildBertEncoder(tiny, randomBertWeights(tiny, 1)), { batch: 2, sequence: 3 });
     const b = GraphBuilder.from(encoder);
     const loss = b.reduceSum(ENCODER_IO.meanPooled, undefined, false);
@@ -53,7 +70,9 @@ describe('appendGradients', () => {
   });
 
   it('rejects a non-scalar loss, unknown values and integer values with clear errors', () => {
-    expect(() => appendGradients(GraphBuilder.from(mlp()), { loss: 'sample_loss', wrt: ['fc0.weight'] })).toThrow(/must be a scalar, got shape \[4\]/);
+    expect(() => appendGradients(GraphBuilder.from(mlp()), { loss: 'sample_loss', wrt: ['fc0.weight'] })).toThrow(
+      /must be a scalar, got shape \[4\]/,
+    );
     expect(() => appendGradients(GraphBuilder.from(mlp()), { loss: 'loss', wrt: ['nope'] })).toThrow(GradientError);
     expect(() => appendGradients(GraphBuilder.from(mlp()), { loss: 'loss', wrt: ['labels'] })).toThrow(/not a floating-point value/);
   });
@@ -73,13 +92,57 @@ describe('appendGradients', () => {
     const cot = b.input('logits_cotangent', DType.float32, [4, 3]);
     const grads = appendGradients(b, { cotangents: new Map([['logits', cot]]), wrt: ['fc0.bias'] });
     expect(grads.get('fc0.bias')).toBeDefined();
-    expect(() => appendGradients(GraphBuilder.from(mlp()), { cotangents: new Map([['logits', 'x']]), wrt: ['fc0.bias'] })).toThrow(/must have its type/);
+    expect(() => appendGradients(GraphBuilder.from(mlp()), { cotangents: new Map([['logits', 'x']]), wrt: ['fc0.bias'] })).toThrow(
+      /must have its type/,
+    );
   });
 
   it('closes under differentiation: every op a rule can emit has a rule or is non-differentiable', () => {
-    const emitted = ['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Pow', 'Log', 'Exp', 'Sqrt', 'Reciprocal', 'Sum', 'Where', 'Cast', 'Greater', 'Less', 'Equal', 'Not', 'Sign', 'Erf', 'Tanh',
-      'MatMul', 'Gemm', 'Transpose', 'Reshape', 'Unsqueeze', 'Expand', 'ReduceSum', 'ReduceMean', 'Softmax', 'Slice', 'Pad', 'Concat', 'ScatterElements', 'ScatterND',
-      'GatherElements', 'GatherND', 'Conv', 'ConvTranspose', 'MaxPool', 'Constant', 'ConstantOfShape', 'Gather', 'Identity'];
+    const emitted = [
+      'Add',
+      'Sub',
+      'Mul',
+      'Div',
+      'Neg',
+      'Pow',
+      'Log',
+      'Exp',
+      'Sqrt',
+      'Reciprocal',
+      'Sum',
+      'Where',
+      'Cast',
+      'Greater',
+      'Less',
+      'Equal',
+      'Not',
+      'Sign',
+      'Erf',
+      'Tanh',
+      'MatMul',
+      'Gemm',
+      'Transpose',
+      'Reshape',
+      'Unsqueeze',
+      'Expand',
+      'ReduceSum',
+      'ReduceMean',
+      'Softmax',
+      'Slice',
+      'Pad',
+      'Concat',
+      'ScatterElements',
+      'ScatterND',
+      'GatherElements',
+      'GatherND',
+      'Conv',
+      'ConvTranspose',
+      'MaxPool',
+      'Constant',
+      'ConstantOfShape',
+      'Gather',
+      'Identity',
+    ];
     const open = emitted.filter((op) => GRADIENT_RULES[op] === undefined && !NON_DIFFERENTIABLE_OPS.has(op));
     expect(open).toEqual([]);
   });

@@ -33,7 +33,8 @@ export function appendGradients(b: GraphBuilder, options: AppendGradientsOptions
   for (const name of wrt) {
     const t = facts.types.get(name);
     if (t === undefined) throw new GradientError(`Cannot differentiate with respect to '${name}': no such value in the graph`);
-    if (!dtypeInfo(t.dtype).isFloat) throw new GradientError(`Cannot differentiate with respect to '${name}': it is not a floating-point value`);
+    if (!dtypeInfo(t.dtype).isFloat)
+      throw new GradientError(`Cannot differentiate with respect to '${name}': it is not a floating-point value`);
   }
 
   const order = topologicalOrder(graph);
@@ -96,7 +97,9 @@ function seedCotangents(b: GraphBuilder, options: AppendGradientsOptions, types:
     if (t === undefined) throw new GradientError(`Cotangent target '${value}' is not a value of the graph`);
     if (c === undefined) throw new GradientError(`Cotangent '${cot}' is not a value of the graph`);
     if (c.dtype !== t.dtype || c.shape.join() !== t.shape.join()) {
-      throw new GradientError(`Cotangent '${cot}' of '${value}' must have its type; got [${c.shape.join(', ')}] for [${t.shape.join(', ')}]`);
+      throw new GradientError(
+        `Cotangent '${cot}' of '${value}' must have its type; got [${c.shape.join(', ')}] for [${t.shape.join(', ')}]`,
+      );
     }
     seeds.set(value, cot);
   }

@@ -1,4 +1,16 @@
-import { Attr, attrFloat, attrInt, attrInts, attrString, createTensor, type DType, type FoldedValues, type GraphBuilder, type Node, type TensorType } from '@mneme/graph';
+import {
+  Attr,
+  attrFloat,
+  attrInt,
+  attrInts,
+  attrString,
+  createTensor,
+  type DType,
+  type FoldedValues,
+  type GraphBuilder,
+  type Node,
+  type TensorType,
+} from '@mneme/graph';
 import { GradientError } from './errors.js';
 
 /**

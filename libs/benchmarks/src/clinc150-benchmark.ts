@@ -110,7 +110,8 @@ function clinc150(variant: Clinc150Variant): Benchmark {
  */
 export const clinc150Benchmark: Benchmark = clinc150({
   name: 'clinc150',
-  description: 'CLINC150 class-incremental: 15 × 10 intents by domain, frozen all-MiniLM-L6-v2 features, linear head, Adam 1e-3, batch 32, 3 epochs per experience',
+  description:
+    'CLINC150 class-incremental: 15 × 10 intents by domain, frozen all-MiniLM-L6-v2 features, linear head, Adam 1e-3, batch 32, 3 epochs per experience',
   scenario: 'class',
   evaluateOn: 'test',
 });
@@ -143,7 +144,8 @@ async function listFolder(folder: string): Promise<string[]> {
     return await readdir(folder);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InvalidArgumentError(`--data ${folder}: no such folder; give the folder that holds the data set's .jsonl or .csv files`);
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new InvalidArgumentError(`--data ${folder}: no such folder; give the folder that holds the data set's .jsonl or .csv files`);
     throw err;
   }
 }
@@ -152,10 +154,16 @@ async function listFolder(folder: string): Promise<string[]> {
  * Refuses a set that cannot give an honest result: no test rows (every score would be over nothing)
  * or fewer than two classes (nothing to tell apart).
  */
-function checkEvaluable(set: { readonly labels: readonly string[]; readonly splits: readonly string[] }, folder: string, evaluateOn: 'test' | 'validation'): void {
+function checkEvaluable(
+  set: { readonly labels: readonly string[]; readonly splits: readonly string[] },
+  folder: string,
+  evaluateOn: 'test' | 'validation',
+): void {
   const problems: string[] = [];
   if (evaluateOn === 'validation' && !set.splits.includes('validation')) {
-    problems.push(`--tune scores on validation rows, and ${folder} has none: give rows a \`split\` of validation (or add a val.csv / dev.jsonl file), or run without --tune`);
+    problems.push(
+      `--tune scores on validation rows, and ${folder} has none: give rows a \`split\` of validation (or add a val.csv / dev.jsonl file), or run without --tune`,
+    );
   }
   if (!set.splits.includes('test')) {
     problems.push(

@@ -9,6 +9,12 @@ export { runBenchmark, seedStatistic } from './run-benchmark.js';
 export { strategyEpochs } from './strategy-epochs.js';
 export type { StrategyEpochs } from './strategy-epochs.js';
 export type { BenchmarkReport, RunBenchmarkOptions, SeedStatistic } from './run-benchmark.js';
-export { CLINC150_STRATEGY_DEFAULTS, clinc150Benchmark, clinc150TaskBenchmark, clinc150ValidationBenchmark, textBenchmark } from './clinc150-benchmark.js';
+export {
+  CLINC150_STRATEGY_DEFAULTS,
+  clinc150Benchmark,
+  clinc150TaskBenchmark,
+  clinc150ValidationBenchmark,
+  textBenchmark,
+} from './clinc150-benchmark.js';
 export { datasetFeatures, DEFAULT_ENCODER, encoderStore, featureDataset } from './text-features.js';
 export { textInputs } from './text-inputs.js';

@@ -22,7 +22,12 @@ export const splitMnist: Benchmark = {
   description: 'Split-MNIST online: 5 digit pairs, class-incremental, 1,000 samples each, batch 10, one pass, MLP 784-400-400-10, SGD 0.1',
   defaults: { batchSize: 10, epochs: 1, learningRate: 0.1, optimizer: { kind: 'sgd' }, hidden: [400, 400], jointEpochs: 1 },
   async build({ seed, settings, evaluateOn }: BuildOptions): Promise<BuiltBenchmark> {
-    const scenario = classIncremental(await mnistDataset(seed), { seed, experiences: 5, classOrder: MNIST_CLASS_NAMES, trainPerExperience: 1000 });
+    const scenario = classIncremental(await mnistDataset(seed), {
+      seed,
+      experiences: 5,
+      classOrder: MNIST_CLASS_NAMES,
+      trainPerExperience: 1000,
+    });
     return {
       plan: planScenario(scenario, settings.batchSize, evaluateOn),
       classifier: { inputSize: 784, hidden: settings.hidden, classes: 10 },
@@ -39,10 +44,17 @@ export const splitMnist: Benchmark = {
  */
 export const splitMnistMini: Benchmark = {
   name: 'split-mnist-mini',
-  description: 'Split-MNIST scaled down for smoke tests: 5 digit pairs, 200 train / 100 test samples each, class-incremental, batch 10, one pass, MLP 784-100-10, SGD 0.1',
+  description:
+    'Split-MNIST scaled down for smoke tests: 5 digit pairs, 200 train / 100 test samples each, class-incremental, batch 10, one pass, MLP 784-100-10, SGD 0.1',
   defaults: { ...splitMnist.defaults, hidden: [100] },
   async build({ seed, settings, evaluateOn }: BuildOptions): Promise<BuiltBenchmark> {
-    const scenario = classIncremental(await mnistDataset(seed), { seed, experiences: 5, classOrder: MNIST_CLASS_NAMES, trainPerExperience: 200, testPerExperience: 100 });
+    const scenario = classIncremental(await mnistDataset(seed), {
+      seed,
+      experiences: 5,
+      classOrder: MNIST_CLASS_NAMES,
+      trainPerExperience: 200,
+      testPerExperience: 100,
+    });
     return {
       plan: planScenario(scenario, settings.batchSize, evaluateOn),
       classifier: { inputSize: 784, hidden: settings.hidden, classes: 10 },
@@ -58,7 +70,8 @@ export const splitMnistMini: Benchmark = {
  */
 export const permutedMnistBenchmark: Benchmark = {
   name: 'permuted-mnist',
-  description: 'Permuted-MNIST online: 10 pixel permutations, domain-incremental, 1,000 samples each, batch 10, one pass, MLP 784-400-400-10, SGD 0.05',
+  description:
+    'Permuted-MNIST online: 10 pixel permutations, domain-incremental, 1,000 samples each, batch 10, one pass, MLP 784-400-400-10, SGD 0.05',
   defaults: { batchSize: 10, epochs: 1, learningRate: 0.05, optimizer: { kind: 'sgd' }, hidden: [400, 400], jointEpochs: 1 },
   async build({ seed, settings, evaluateOn }: BuildOptions): Promise<BuiltBenchmark> {
     const scenario = permutedMnist(await mnistDataset(seed), { seed, experiences: 10, trainPerExperience: 1000 });

@@ -6,7 +6,13 @@ import { featureDataset } from './text-features.js';
 /** Two classes × the given rows per split, with one-value features equal to the row's number. */
 function scenarioWith(perSplit: Partial<Record<SplitName, number>>) {
   const rows = Object.entries(perSplit).flatMap(([split, n]) =>
-    Array.from({ length: 2 * n }, (_, i) => ({ text: `${split} ${i}`, label: i % 2 === 0 ? 'a' : 'b', split: split as SplitName, file: 'rows', line: i + 1 })),
+    Array.from({ length: 2 * n }, (_, i) => ({
+      text: `${split} ${i}`,
+      label: i % 2 === 0 ? 'a' : 'b',
+      split: split as SplitName,
+      file: 'rows',
+      line: i + 1,
+    })),
   );
   const set = textSetFromRows(rows);
   const features = Float32Array.from(set.texts.map((_, i) => i));
@@ -22,6 +28,8 @@ describe('planScenario', () => {
 
   it('refuses a part with no rows instead of scoring nothing', () => {
     const scenario = scenarioWith({ train: 4, test: 3 });
-    expect(() => planScenario(scenario, 2, 'validation')).toThrow(/--tune scores on validation rows, and experience 0 of rows-features has none/);
+    expect(() => planScenario(scenario, 2, 'validation')).toThrow(
+      /--tune scores on validation rows, and experience 0 of rows-features has none/,
+    );
   });
 });

@@ -7,7 +7,11 @@ import type { ExperiencePlan } from '@mneme/methods';
  * `batchSize` in the scenario's seeded order (a fresh single pass per epoch), and its test part —
  * or, with `evaluateOn: 'validation'`, its validation part (for tuning without touching the test set).
  */
-export function planScenario(scenario: Scenario<Float32Array>, batchSize: number, evaluateOn: 'test' | 'validation' = 'test'): ExperiencePlan[] {
+export function planScenario(
+  scenario: Scenario<Float32Array>,
+  batchSize: number,
+  evaluateOn: 'test' | 'validation' = 'test',
+): ExperiencePlan[] {
   // An empty part would score 0 % (or NaN) for nothing: refuse instead.
   const empty = scenario.experiences.filter((e) => e[evaluateOn].size === 0).map((e) => e.index);
   if (empty.length > 0) {

@@ -17,6 +17,7 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = Object.freeze({
 /** The benchmark of a name; an unknown name lists the valid ones. */
 export function benchmarkByName(name: string): Benchmark {
   const found = BENCHMARKS[name];
-  if (found === undefined) throw new InvalidArgumentError(`unknown benchmark '${name}'; valid benchmarks: ${Object.keys(BENCHMARKS).sort().join(', ')}`);
+  if (found === undefined)
+    throw new InvalidArgumentError(`unknown benchmark '${name}'; valid benchmarks: ${Object.keys(BENCHMARKS).sort().join(', ')}`);
   return found;
 }

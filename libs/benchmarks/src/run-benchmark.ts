@@ -1,6 +1,13 @@
 import type { Executor, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { meanSeenAccuracy, type ExperimentLogger } from '@mneme/experiment-log';
-import { runExperiment, strategyCapabilities, strategyFactory, type ExperimentResult, type ProgressEvent, type StrategyDescription } from '@mneme/methods';
+import {
+  runExperiment,
+  strategyCapabilities,
+  strategyFactory,
+  type ExperimentResult,
+  type ProgressEvent,
+  type StrategyDescription,
+} from '@mneme/methods';
 import { describeDefinition, type MetricValue } from '@mneme/metrics';
 import type { Benchmark, BenchmarkSettings } from './benchmark.js';
 import { resolveRun, type AppliedStrategyDefaults } from './strategy-defaults.js';
@@ -137,14 +144,28 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
       onProgress: (event) => {
         if (event.kind === 'batch') {
           step += 1;
-          logger?.step({ step, experience: event.experience, batch: event.batch, samples: event.samples, ...(event.loss === undefined ? {} : { loss: event.loss }) });
-        } else logger?.evaluation({ after: event.after, step, accuracy: event.row, meanSeenAccuracy: meanSeenAccuracy(event.row, event.after) });
+          logger?.step({
+            step,
+            experience: event.experience,
+            batch: event.batch,
+            samples: event.samples,
+            ...(event.loss === undefined ? {} : { loss: event.loss }),
+          });
+        } else
+          logger?.evaluation({ after: event.after, step, accuracy: event.row, meanSeenAccuracy: meanSeenAccuracy(event.row, event.after) });
         options.onProgress?.(seed, event, totalBatches);
       },
     });
     results.push(result);
     wall.push((performance.now() - started) / 1000);
-    logger?.runEnd({ step, acc: result.acc.value, bwt: result.bwt.value, fwt: result.fwt.value, forgetting: result.forgetting.value, wallS: wall.at(-1)! });
+    logger?.runEnd({
+      step,
+      acc: result.acc.value,
+      bwt: result.bwt.value,
+      fwt: result.fwt.value,
+      forgetting: result.forgetting.value,
+      wallS: wall.at(-1)!,
+    });
     descriptions.push(strategy.describe?.() ?? {});
   }
   return {

@@ -16,7 +16,12 @@ function fakeBenchmark(strategyDefaults: Benchmark['strategyDefaults']): Benchma
   const experience = (index: number): ExperiencePlan => {
     const features = Float32Array.from(index === 0 ? [1, 0, 0.9, 0.1] : [0, 1, 0.1, 0.9]);
     const labels = Int32Array.from([index, index]);
-    return { index, classes: [index], batches: () => [{ features, labels, ids: Int32Array.from([2 * index, 2 * index + 1]) }], test: { features, labels } };
+    return {
+      index,
+      classes: [index],
+      batches: () => [{ features, labels, ids: Int32Array.from([2 * index, 2 * index + 1]) }],
+      test: { features, labels },
+    };
   };
   return {
     name: 'fake',
@@ -26,7 +31,12 @@ function fakeBenchmark(strategyDefaults: Benchmark['strategyDefaults']): Benchma
     built,
     build(options: BuildOptions) {
       built.push(options.settings);
-      return Promise.resolve({ plan: [experience(0), experience(1)], classifier: { inputSize: 2, hidden: [], classes: 2 }, classNames: ['a', 'b'], kind: 'class-incremental' });
+      return Promise.resolve({
+        plan: [experience(0), experience(1)],
+        classifier: { inputSize: 2, hidden: [], classes: 2 },
+        classNames: ['a', 'b'],
+        kind: 'class-incremental',
+      });
     },
   };
 }
@@ -35,13 +45,22 @@ const run = (benchmark: Benchmark, settings: Partial<BenchmarkSettings>, options
   runBenchmark({ benchmark, strategy: 'knn', seeds: [0], executor: undefined as unknown as Executor, settings, options });
 
 describe('resolveRun', () => {
-  const benchmark = { defaults: DEFAULTS, strategyDefaults: { er: { settings: { learningRate: 0.01, epochs: 3 }, options: { memory: '100' }, chosenOn: 'fake-val' } } };
+  const benchmark = {
+    defaults: DEFAULTS,
+    strategyDefaults: { er: { settings: { learningRate: 0.01, epochs: 3 }, options: { memory: '100' }, chosenOn: 'fake-val' } },
+  };
 
   it('layers benchmark defaults < strategy defaults < overrides, recording what applied and what was overridden', () => {
     expect(resolveRun(benchmark, 'er', { settings: { epochs: 2 }, options: { replay: '5' } })).toEqual({
       settings: { ...DEFAULTS, learningRate: 0.01, epochs: 2 },
       options: { memory: '100', replay: '5' },
-      strategyDefaults: { strategy: 'er', settings: { learningRate: 0.01 }, options: { memory: '100' }, overridden: ['epochs'], chosenOn: 'fake-val' },
+      strategyDefaults: {
+        strategy: 'er',
+        settings: { learningRate: 0.01 },
+        options: { memory: '100' },
+        overridden: ['epochs'],
+        chosenOn: 'fake-val',
+      },
     });
     expect(resolveRun(benchmark, 'er', { settings: { learningRate: 0.5 }, options: { memory: '7' } })).toMatchObject({
       settings: { learningRate: 0.5, epochs: 3 },
@@ -53,23 +72,37 @@ describe('resolveRun', () => {
   it('leaves strategies without defaults (and inherited names) alone', () => {
     expect(resolveRun(benchmark, 'mir', { options: { topK: '3' } })).toEqual({ settings: DEFAULTS, options: { topK: '3' } });
     expect(resolveRun(benchmark, 'toString')).toEqual({ settings: DEFAULTS, options: {} });
-    expect(resolveRun({ defaults: DEFAULTS }, 'er', { settings: { learningRate: undefined } })).toEqual({ settings: DEFAULTS, options: {} });
+    expect(resolveRun({ defaults: DEFAULTS }, 'er', { settings: { learningRate: undefined } })).toEqual({
+      settings: DEFAULTS,
+      options: {},
+    });
   });
 });
 
 describe('runBenchmark with strategy defaults', () => {
   it('builds with and hands the strategy the layered settings and options, and reports the defaults applied', async () => {
-    const benchmark = fakeBenchmark({ knn: { settings: { batchSize: 4, epochs: 2 }, options: { k: '1', temperature: '0.1' }, chosenOn: 'fake-val, seed 0' } });
+    const benchmark = fakeBenchmark({
+      knn: { settings: { batchSize: 4, epochs: 2 }, options: { k: '1', temperature: '0.1' }, chosenOn: 'fake-val, seed 0' },
+    });
     const report = await run(benchmark, { epochs: 1 }, { temperature: '0.2' });
     expect(benchmark.built[0]).toEqual({ ...DEFAULTS, batchSize: 4, epochs: 1 });
     expect(report.settings).toEqual({ ...DEFAULTS, batchSize: 4, epochs: 1 });
     expect(report.options).toEqual({ k: '1', temperature: '0.2' });
-    expect(report.strategy_defaults).toEqual({ strategy: 'knn', settings: { batchSize: 4 }, options: { k: '1' }, overridden: ['epochs', 'set temperature'], chosenOn: 'fake-val, seed 0' });
+    expect(report.strategy_defaults).toEqual({
+      strategy: 'knn',
+      settings: { batchSize: 4 },
+      options: { k: '1' },
+      overridden: ['epochs', 'set temperature'],
+      chosenOn: 'fake-val, seed 0',
+    });
   });
 
   it("passes a strategy default to the strategy's option reading, and an override wins over it", async () => {
     const benchmark = fakeBenchmark({ knn: { options: { k: '0' }, chosenOn: 'a bad value, to see it reach the strategy' } });
-    await expect(run(benchmark, {}, {})).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining("knn: option k must be an integer in [1, Infinity], got '0'") });
+    await expect(run(benchmark, {}, {})).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining("knn: option k must be an integer in [1, Infinity], got '0'"),
+    });
     const report = await run(benchmark, {}, { k: '1' });
     expect(report.options).toEqual({ k: '1' });
     expect(report.strategy_defaults?.overridden).toEqual(['set k']);
@@ -88,8 +121,10 @@ describe('the text benchmarks’ strategy defaults', () => {
     expect(CLINC150_STRATEGY_DEFAULTS['mir']).toMatchObject({ settings: { learningRate: 0.01 } });
     expect(CLINC150_STRATEGY_DEFAULTS['expanding-head']).toMatchObject({ options: { rows: 'mean' } });
     expect(CLINC150_STRATEGY_DEFAULTS['adapter']).toMatchObject({ options: { scale: '8' } });
-    for (const d of Object.values(CLINC150_STRATEGY_DEFAULTS)) expect(d.chosenOn).toMatch(/^clinc150-val, seeds? [0-9-]+, ACC.*\(results\//);
-    for (const name of ['clinc150', 'clinc150-val', 'clinc150-task', 'text']) expect(BENCHMARKS[name]!.strategyDefaults).toBe(CLINC150_STRATEGY_DEFAULTS);
+    for (const d of Object.values(CLINC150_STRATEGY_DEFAULTS))
+      expect(d.chosenOn).toMatch(/^clinc150-val, seeds? [0-9-]+, ACC.*\(results\//);
+    for (const name of ['clinc150', 'clinc150-val', 'clinc150-task', 'text'])
+      expect(BENCHMARKS[name]!.strategyDefaults).toBe(CLINC150_STRATEGY_DEFAULTS);
     expect(BENCHMARKS['split-mnist']!.strategyDefaults).toBeUndefined();
   });
 

@@ -33,11 +33,22 @@ export interface RunOverrides {
  * split), the caller's overrides. `mneme run` and `mneme up` both resolve through here, so the
  * services train with exactly the settings a local run uses.
  */
-export function resolveRun(benchmark: Pick<Benchmark, 'defaults' | 'strategyDefaults'>, strategy: string, overrides: RunOverrides = {}): ResolvedRun {
+export function resolveRun(
+  benchmark: Pick<Benchmark, 'defaults' | 'strategyDefaults'>,
+  strategy: string,
+  overrides: RunOverrides = {},
+): ResolvedRun {
   const given = { settings: definedOnly(overrides.settings ?? {}), options: overrides.options ?? {} };
-  const chosen: StrategyDefaults | undefined = Object.hasOwn(benchmark.strategyDefaults ?? {}, strategy) ? benchmark.strategyDefaults![strategy] : undefined;
+  const chosen: StrategyDefaults | undefined = Object.hasOwn(benchmark.strategyDefaults ?? {}, strategy)
+    ? benchmark.strategyDefaults![strategy]
+    : undefined;
   if (chosen === undefined) return { settings: { ...benchmark.defaults, ...given.settings }, options: { ...given.options } };
-  const pick = <V>(from: Readonly<Record<string, V>>, over: Readonly<Record<string, unknown>>, prefix: string, overridden: string[]): Record<string, V> =>
+  const pick = <V>(
+    from: Readonly<Record<string, V>>,
+    over: Readonly<Record<string, unknown>>,
+    prefix: string,
+    overridden: string[],
+  ): Record<string, V> =>
     Object.fromEntries(
       Object.entries(from).filter(([key]) => {
         const kept = !Object.hasOwn(over, key);
@@ -65,7 +76,9 @@ const SETTING_FLAGS: Readonly<Record<string, string>> = { learningRate: '--lr', 
 
 /** One strategy's defaults as the CLI would spell them, e.g. `--lr 0.01 --set rows=mean`. */
 export function strategyDefaultsText(defaults: StrategyDefaults): string {
-  const settings = Object.entries(defaults.settings ?? {}).map(([key, value]) => (key in SETTING_FLAGS ? `${SETTING_FLAGS[key]} ${String(value)}` : `${key}=${JSON.stringify(value)}`));
+  const settings = Object.entries(defaults.settings ?? {}).map(([key, value]) =>
+    key in SETTING_FLAGS ? `${SETTING_FLAGS[key]} ${String(value)}` : `${key}=${JSON.stringify(value)}`,
+  );
   const options = Object.entries(defaults.options ?? {}).map(([key, value]) => `--set ${key}=${value}`);
   return [...settings, ...options].join(' ');
 }
@@ -89,7 +102,10 @@ export function formatStrategyDefaultsHelp(benchmarks: Readonly<Record<string, B
     const width = Math.max(...entries.map(([s]) => s.length));
     return [
       `${indent}${names.join(', ')}:`,
-      ...entries.flatMap(([strategy, d]) => [`${indent}  ${strategy.padEnd(width)}  ${strategyDefaultsText(d)}`, `${indent}  ${' '.repeat(width)}  chosen on ${d.chosenOn}`]),
+      ...entries.flatMap(([strategy, d]) => [
+        `${indent}  ${strategy.padEnd(width)}  ${strategyDefaultsText(d)}`,
+        `${indent}  ${' '.repeat(width)}  chosen on ${d.chosenOn}`,
+      ]),
     ].join('\n');
   });
   return blocks.join('\n\n');

@@ -18,9 +18,13 @@ describe('strategyEpochs', () => {
 
   it('follows each registered strategy’s declared training, so joint (offline) is the only one on jointEpochs today', () => {
     for (const [name, { capabilities }] of Object.entries(STRATEGY_REGISTRY)) {
-      expect(strategyEpochs(capabilities, SETTINGS).strategy, name).toBe(capabilities.training === 'offline' ? SETTINGS.jointEpochs : SETTINGS.epochs);
+      expect(strategyEpochs(capabilities, SETTINGS).strategy, name).toBe(
+        capabilities.training === 'offline' ? SETTINGS.jointEpochs : SETTINGS.epochs,
+      );
     }
-    expect(Object.keys(STRATEGY_REGISTRY).filter((name) => STRATEGY_REGISTRY[name]!.capabilities.training === 'offline')).toEqual(['joint']);
+    expect(Object.keys(STRATEGY_REGISTRY).filter((name) => STRATEGY_REGISTRY[name]!.capabilities.training === 'offline')).toEqual([
+      'joint',
+    ]);
   });
 });
 
@@ -33,20 +37,37 @@ const tinyBenchmark: Benchmark = {
     const rng = Rng.seeded(seed);
     const rows = (classes: number[], n: number) => {
       const labels = Int32Array.from({ length: n }, (_, i) => classes[i % classes.length]!);
-      return { features: Float32Array.from({ length: n * 4 }, (_, k) => rng.normal() + labels[Math.floor(k / 4)]! * 2), labels, ids: Int32Array.from({ length: n }, (_, i) => i) };
+      return {
+        features: Float32Array.from({ length: n * 4 }, (_, k) => rng.normal() + labels[Math.floor(k / 4)]! * 2),
+        labels,
+        ids: Int32Array.from({ length: n }, (_, i) => i),
+      };
     };
-    const plan: ExperiencePlan[] = [[0, 1], [2, 3]].map((classes, index) => {
+    const plan: ExperiencePlan[] = [
+      [0, 1],
+      [2, 3],
+    ].map((classes, index) => {
       const train = rows(classes, 20);
       return {
         index,
         classes,
         batches: function* () {
-          for (let at = 0; at < 20; at += 5) yield { features: train.features.slice(at * 4, (at + 5) * 4), labels: train.labels.slice(at, at + 5), ids: train.ids.slice(at, at + 5).map((i) => i + 20 * index) };
+          for (let at = 0; at < 20; at += 5)
+            yield {
+              features: train.features.slice(at * 4, (at + 5) * 4),
+              labels: train.labels.slice(at, at + 5),
+              ids: train.ids.slice(at, at + 5).map((i) => i + 20 * index),
+            };
         },
         test: rows(classes, 8),
       };
     });
-    return Promise.resolve({ plan, classifier: { inputSize: 4, hidden: [], classes: 4 }, classNames: ['a', 'b', 'c', 'd'], kind: 'class-incremental' });
+    return Promise.resolve({
+      plan,
+      classifier: { inputSize: 4, hidden: [], classes: 4 },
+      classNames: ['a', 'b', 'c', 'd'],
+      kind: 'class-incremental',
+    });
   },
 };
 

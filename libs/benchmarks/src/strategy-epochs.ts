@@ -12,6 +12,11 @@ export interface StrategyEpochs {
  * benchmark's `jointEpochs` at each experience's end and is fed each experience once; an online one
  * takes the benchmark's `epochs` for both (the passes of strategies that train at experience end, like active, too).
  */
-export function strategyEpochs(capabilities: Pick<StrategyCapabilities, 'training'>, settings: Pick<BenchmarkSettings, 'epochs' | 'jointEpochs'>): StrategyEpochs {
-  return capabilities.training === 'offline' ? { strategy: settings.jointEpochs, loop: 1 } : { strategy: settings.epochs, loop: settings.epochs };
+export function strategyEpochs(
+  capabilities: Pick<StrategyCapabilities, 'training'>,
+  settings: Pick<BenchmarkSettings, 'epochs' | 'jointEpochs'>,
+): StrategyEpochs {
+  return capabilities.training === 'offline'
+    ? { strategy: settings.jointEpochs, loop: 1 }
+    : { strategy: settings.epochs, loop: settings.epochs };
 }

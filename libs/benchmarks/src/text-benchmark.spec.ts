@@ -8,7 +8,13 @@ import { textBenchmark } from './clinc150-benchmark.js';
 
 // Every refusal comes before the encoder runs, so no executor is needed.
 const build = (textData: string, evaluateOn?: 'validation') =>
-  textBenchmark.build({ seed: 0, settings: textBenchmark.defaults, executor: undefined as unknown as Executor, textData, ...(evaluateOn === undefined ? {} : { evaluateOn }) });
+  textBenchmark.build({
+    seed: 0,
+    settings: textBenchmark.defaults,
+    executor: undefined as unknown as Executor,
+    textData,
+    ...(evaluateOn === undefined ? {} : { evaluateOn }),
+  });
 
 describe('text benchmark input checks', () => {
   let dir: string;
@@ -16,23 +22,35 @@ describe('text benchmark input checks', () => {
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it('refuses a missing folder in one line naming it', async () => {
-    await expect(build(join(dir, 'nope'))).rejects.toMatchObject({ kind: 'invalid-argument', message: `--data ${join(dir, 'nope')}: no such folder; give the folder that holds the data set's .jsonl or .csv files` });
+    await expect(build(join(dir, 'nope'))).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: `--data ${join(dir, 'nope')}: no such folder; give the folder that holds the data set's .jsonl or .csv files`,
+    });
   });
 
   it('refuses a set without test rows, naming the fix', async () => {
     await writeFile(join(dir, 'data.csv'), 'text,label\nhello,greet\nbye,leave\n');
-    await expect(build(dir)).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('has no test rows: give rows a `split` field or column') });
+    await expect(build(dir)).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('has no test rows: give rows a `split` field or column'),
+    });
   });
 
   it('refuses a set with one class', async () => {
     await writeFile(join(dir, 'train.csv'), 'text,label\nhello,greet\nhi,greet\n');
     await writeFile(join(dir, 'test.csv'), 'text,label\nhey,greet\n');
-    await expect(build(dir)).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('has 1 class; continual classification needs at least 2') });
+    await expect(build(dir)).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('has 1 class; continual classification needs at least 2'),
+    });
   });
 
   it('refuses --tune on a set without validation rows, naming the fix (it would score nothing)', async () => {
     await writeFile(join(dir, 'train.csv'), 'text,label\nhello,greet\nbye,leave\n');
     await writeFile(join(dir, 'test.csv'), 'text,label\nhey,greet\nsee you,leave\n');
-    await expect(build(dir, 'validation')).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('--tune scores on validation rows, and') });
+    await expect(build(dir, 'validation')).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('--tune scores on validation rows, and'),
+    });
   });
 });

@@ -30,9 +30,19 @@ export function encoderStore(dir: string = DEFAULT_ENCODER): Promise<EncoderStor
  * Frozen-encoder features of every text of a data set (`n × dimension`), computed once and cached
  * on disk under `.mneme/cache/features`, keyed by the encoder's weights and the exact texts.
  */
-export async function datasetFeatures(executor: Executor, store: EncoderStore, texts: readonly string[], log?: (line: string) => void): Promise<Float32Array> {
+export async function datasetFeatures(
+  executor: Executor,
+  store: EncoderStore,
+  texts: readonly string[],
+  log?: (line: string) => void,
+): Promise<Float32Array> {
   const dim = store.manifest.dimension;
-  const key = createHash('sha256').update(store.manifest.source.weightsSha256).update('\u0000').update(texts.join('\u0001')).digest('hex').slice(0, 24);
+  const key = createHash('sha256')
+    .update(store.manifest.source.weightsSha256)
+    .update('\u0000')
+    .update(texts.join('\u0001'))
+    .digest('hex')
+    .slice(0, 24);
   const dir = resolve(findWorkspaceRoot(process.cwd()) ?? process.cwd(), '.mneme/cache/features');
   const file = join(dir, `${key}.f32`);
   if (existsSync(file)) {

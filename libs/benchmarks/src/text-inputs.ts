@@ -33,11 +33,13 @@ export function textInputs(store: EncoderStore, texts: readonly string[], featur
     padId: store.tokenizer.specialIds.pad,
     tokensOfIds(ids: Int32Array): number[][] {
       const bad = [...ids].filter((id) => !Number.isInteger(id) || id < 0 || id >= texts.length);
-      if (bad.length > 0) throw new InvalidArgumentError(`sample ids ${bad.slice(0, 5).join(', ')} are outside the data set's ${texts.length} texts`);
+      if (bad.length > 0)
+        throw new InvalidArgumentError(`sample ids ${bad.slice(0, 5).join(', ')} are outside the data set's ${texts.length} texts`);
       return [...ids].map(tokensOf);
     },
     tokensOfFeatures(rows: Float32Array): number[][] {
-      if (rows.length % dim !== 0) throw new InvalidArgumentError(`features hold ${rows.length} values, not a multiple of the input size ${dim}`);
+      if (rows.length % dim !== 0)
+        throw new InvalidArgumentError(`features hold ${rows.length} values, not a multiple of the input size ${dim}`);
       if (byRow === undefined) {
         byRow = new Map();
         for (let i = texts.length - 1; i >= 0; i--) byRow.set(rowKey(features, i), i);
@@ -45,7 +47,10 @@ export function textInputs(store: EncoderStore, texts: readonly string[], featur
       const out: number[][] = [];
       for (let r = 0; r < rows.length / dim; r++) {
         const id = byRow.get(rowKey(rows, r));
-        if (id === undefined) throw new InvalidArgumentError(`feature row ${r} is not a sample of this benchmark: token-level strategies can only predict the benchmark's own rows`);
+        if (id === undefined)
+          throw new InvalidArgumentError(
+            `feature row ${r} is not a sample of this benchmark: token-level strategies can only predict the benchmark's own rows`,
+          );
         out.push(tokensOf(id));
       }
       return out;

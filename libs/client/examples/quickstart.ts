@@ -17,20 +17,33 @@ import { parseArgs } from 'node:util';
 import { connect, MnemeError, type SampleInput, type ServiceAddresses } from '../src/index.js';
 
 const { values } = parseArgs({
-  options: { address: { type: 'string' }, trainer: { type: 'string' }, encoder: { type: 'string' }, evaluator: { type: 'string' }, model: { type: 'string' } },
+  options: {
+    address: { type: 'string' },
+    trainer: { type: 'string' },
+    encoder: { type: 'string' },
+    evaluator: { type: 'string' },
+    model: { type: 'string' },
+  },
 });
 const modelId = values.model ?? `quickstart-${Date.now().toString(36)}`;
 const { address, trainer, encoder, evaluator } = values;
 const perService = trainer !== undefined || encoder !== undefined || evaluator !== undefined;
 // Passed on as given: connect() checks the combination and names what is missing or given twice.
-const addresses = (perService ? { address, trainer, encoder, evaluator } : { address: address ?? '127.0.0.1:50051' }) as unknown as ServiceAddresses;
+const addresses = (perService
+  ? { address, trainer, encoder, evaluator }
+  : { address: address ?? '127.0.0.1:50051' }) as unknown as ServiceAddresses;
 
 /** Two well-separated classes; experience 1 shifts the second feature (a mild domain drift). */
 function syntheticSamples(experience: number, count: number): SampleInput[] {
   return Array.from({ length: count }, (_, i) => {
     const label = i % 2 === 0 ? 'a' : 'b';
     const sign = label === 'a' ? 1 : -1;
-    return { id: `${modelId}-${experience}-${i}`, label, features: [sign * (1 + (i % 5) / 10), experience * 0.5, Math.sin(i), Math.cos(i)], experience };
+    return {
+      id: `${modelId}-${experience}-${i}`,
+      label,
+      features: [sign * (1 + (i % 5) / 10), experience * 0.5, Math.sin(i), Math.cos(i)],
+      experience,
+    };
   });
 }
 
@@ -49,9 +62,14 @@ try {
     if (Date.now() > deadline) throw new Error('the trainer did not save the version of experience 1 within 30 s; check its logs');
     await new Promise((r) => setTimeout(r, 200));
   }
-  const { servedBy, predictions } = await mneme.predict(modelId, [[1.2, 0.5, 0, 1], [-1.2, 0.5, 0, 1]]);
+  const { servedBy, predictions } = await mneme.predict(modelId, [
+    [1.2, 0.5, 0, 1],
+    [-1.2, 0.5, 0, 1],
+  ]);
   console.log(`predictions by version ${servedBy.version}:`);
-  predictions.forEach((scores, i) => console.log(`  input ${i}: ${scores.map((s) => `${s.label} ${s.probability.toFixed(3)}`).join(', ')}`));
+  predictions.forEach((scores, i) =>
+    console.log(`  input ${i}: ${scores.map((s) => `${s.label} ${s.probability.toFixed(3)}`).join(', ')}`),
+  );
   console.log('versions:');
   for (const v of await mneme.listVersions(modelId)) {
     console.log(`  v${v.version} ${v.state} trained through ${v.trainedThrough ?? '-'} on ${v.samplesSeen} samples`);

@@ -23,13 +23,18 @@ const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? join(projectRoot, 'npm-package'));
 
 /** The npm package an import names: `@scope/name` or `name`, without a subpath. */
-const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBuiltin = (specifier) => specifier.startsWith('node:') || builtinModules.includes(packageOf(specifier));
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
 /** The package.json that owns a source file. */
 function owningPackageJson(file) {
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json');
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir))
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'package.json');
   throw new Error(`no package.json above ${file}`);
 }
 
@@ -61,7 +66,12 @@ async function bundle() {
             if (args.kind === 'entry-point' || args.pluginData?.resolving) return undefined;
             const bare = !args.path.startsWith('.') && !args.path.startsWith('/');
             if (bare && !args.path.startsWith(WORKSPACE_SCOPE)) return { path: args.path, external: true, sideEffects: false };
-            const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { resolving: true } });
+            const resolved = await b.resolve(args.path, {
+              kind: args.kind,
+              importer: args.importer,
+              resolveDir: args.resolveDir,
+              pluginData: { resolving: true },
+            });
             if (resolved.errors.length > 0) return { errors: resolved.errors };
             return { path: resolved.path, sideEffects: false };
           });
@@ -70,7 +80,8 @@ async function bundle() {
     ],
   });
   const externals = new Set();
-  for (const output of Object.values(result.metafile.outputs)) for (const i of output.imports) if (i.external && !isBuiltin(i.path)) externals.add(packageOf(i.path));
+  for (const output of Object.values(result.metafile.outputs))
+    for (const i of output.imports) if (i.external && !isBuiltin(i.path)) externals.add(packageOf(i.path));
   const manifests = new Set(Object.keys(result.metafile.inputs).map((input) => owningPackageJson(resolve(projectRoot, input))));
   return { externals: [...externals].sort(), manifests: [...manifests] };
 }
@@ -82,18 +93,22 @@ function dependencyVersions(externals, manifests) {
     for (const [name, version] of Object.entries(readJson(manifest).dependencies ?? {})) {
       if (name.startsWith(WORKSPACE_SCOPE)) continue;
       const seen = declared.get(name);
-      if (seen !== undefined && seen !== version) throw new Error(`${name} is pinned to both ${seen} and ${version} in the bundled workspace packages: pin one version`);
+      if (seen !== undefined && seen !== version)
+        throw new Error(`${name} is pinned to both ${seen} and ${version} in the bundled workspace packages: pin one version`);
       declared.set(name, version);
     }
   }
   const missing = externals.filter((name) => !declared.has(name));
-  if (missing.length > 0) throw new Error(`the bundle imports ${missing.join(', ')}, which no bundled workspace package lists in its dependencies`);
+  if (missing.length > 0)
+    throw new Error(`the bundle imports ${missing.join(', ')}, which no bundled workspace package lists in its dependencies`);
   return Object.fromEntries(externals.map((name) => [name, declared.get(name)]));
 }
 
 /** One .d.ts for the package; `paths` in tsconfig.package.json make the workspace sources part of the program, so they are inlined. */
 function declarations(dependencies) {
-  const [dts] = generateDtsBundle([{ filePath: join(projectRoot, 'src/index.ts'), output: { noBanner: true } }], { preferredConfigPath: join(projectRoot, 'tsconfig.package.json') });
+  const [dts] = generateDtsBundle([{ filePath: join(projectRoot, 'src/index.ts'), output: { noBanner: true } }], {
+    preferredConfigPath: join(projectRoot, 'tsconfig.package.json'),
+  });
   const imported = [...dts.matchAll(/(?:from|import\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
   const workspace = imported.filter((s) => s.startsWith(WORKSPACE_SCOPE));
   if (workspace.length > 0) throw new Error(`index.d.ts still imports ${workspace.join(', ')}`);
@@ -125,11 +140,15 @@ const started = Date.now();
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const { externals, manifests } = await bundle();
-const leftover = [...readFileSync(join(out, 'index.js'), 'utf8').matchAll(/(?:from|import\(|require\()\s*['"](@mneme\/[^'"]+)['"]/g)].map((m) => m[1]);
+const leftover = [...readFileSync(join(out, 'index.js'), 'utf8').matchAll(/(?:from|import\(|require\()\s*['"](@mneme\/[^'"]+)['"]/g)].map(
+  (m) => m[1],
+);
 if (leftover.length > 0) throw new Error(`index.js still imports ${leftover.join(', ')}`);
 const dependencies = dependencyVersions(externals, manifests);
 declarations(dependencies);
 writeFileSync(join(out, 'package.json'), `${JSON.stringify(packageJson(dependencies), null, 2)}\n`);
 copyFileSync(join(projectRoot, 'README.md'), join(out, 'README.md'));
 const kib = (file) => `${(statSync(join(out, file)).size / 1024).toFixed(0)} KiB`;
-console.log(`@mneme/client built in ${((Date.now() - started) / 1000).toFixed(1)} s: index.js ${kib('index.js')}, index.d.ts ${kib('index.d.ts')}; dependencies ${JSON.stringify(dependencies)}`);
+console.log(
+  `@mneme/client built in ${((Date.now() - started) / 1000).toFixed(1)} s: index.js ${kib('index.js')}, index.d.ts ${kib('index.d.ts')}; dependencies ${JSON.stringify(dependencies)}`,
+);

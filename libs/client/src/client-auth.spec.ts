@@ -18,10 +18,24 @@ describe('MnemeClient tokens against a trainer that requires them', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mneme-client-auth-'));
-    await writeFile(join(dir, 'tokens.jsonl'), JSON.stringify({ sha256: hashToken('acme-secret'), tenant: 'acme', scopes: ['admin', 'read'] }));
+    await writeFile(
+      join(dir, 'tokens.jsonl'),
+      JSON.stringify({ sha256: hashToken('acme-secret'), tenant: 'acme', scopes: ['admin', 'read'] }),
+    );
     const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false });
-    deps = { dataDir: dir, bus: new InProcessBus({ logger: silentEventLogger }), executor: createExecutor(engine), metrics: new ServiceMetrics({ defaultMetrics: false }), logger: quiet };
-    host = await hostServices({ modules: [await createTrainerService(deps)], metrics: deps.metrics, logger: quiet, access: loadAccess({ tokensFile: join(dir, 'tokens.jsonl') }) });
+    deps = {
+      dataDir: dir,
+      bus: new InProcessBus({ logger: silentEventLogger }),
+      executor: createExecutor(engine),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+      logger: quiet,
+    };
+    host = await hostServices({
+      modules: [await createTrainerService(deps)],
+      metrics: deps.metrics,
+      logger: quiet,
+      access: loadAccess({ tokensFile: join(dir, 'tokens.jsonl') }),
+    });
   });
   afterAll(async () => {
     await host?.stop();

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
-import { HAVE_OPENSSL, loadTransportSecurity, OPENSSL_SKIP_MESSAGE, testCertificates, type Logger, type TestCertificates } from '@mneme/rpc';
+import {
+  HAVE_OPENSSL,
+  loadTransportSecurity,
+  OPENSSL_SKIP_MESSAGE,
+  testCertificates,
+  type Logger,
+  type TestCertificates,
+} from '@mneme/rpc';
 import { hostServices, ServiceMetrics, type HostedServices } from '@mneme/service-runtime';
 import { createTrainerService } from '@mneme/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +32,13 @@ describe.skipIf(!HAVE_OPENSSL)('connect over mTLS to a real trainer on loopback'
     dir = await mkdtemp(join(tmpdir(), 'mneme-client-tls-'));
     engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false });
     bus = new InProcessBus({ logger: silentEventLogger });
-    const deps = { dataDir: dir, bus, executor: createExecutor(engine), metrics: new ServiceMetrics({ defaultMetrics: false }), logger: quiet };
+    const deps = {
+      dataDir: dir,
+      bus,
+      executor: createExecutor(engine),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+      logger: quiet,
+    };
     const { server } = loadTransportSecurity({ cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca });
     host = await hostServices({ modules: [await createTrainerService(deps)], metrics: deps.metrics, logger: quiet, tls: server });
   });
@@ -38,7 +51,10 @@ describe.skipIf(!HAVE_OPENSSL)('connect over mTLS to a real trainer on loopback'
   });
 
   it('works with the CA and a client certificate read from files', async () => {
-    const mneme = await connect(host.address, { tls: loadClientTls({ ca: pki.ca, cert: pki.client.cert, key: pki.client.key }), readyTimeoutMs: 5_000 });
+    const mneme = await connect(host.address, {
+      tls: loadClientTls({ ca: pki.ca, cert: pki.client.cert, key: pki.client.key }),
+      readyTimeoutMs: 5_000,
+    });
     try {
       const v = await mneme.createModel({ modelId: 'tls-m', base: 'mlp:2-4', labels: ['a', 'b'] });
       expect(v.version).toBe(1);

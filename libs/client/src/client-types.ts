@@ -101,7 +101,15 @@ export interface AccuracyMatrix {
   /** Row i: accuracies on every experience after training through experience `afterExperience`. */
   readonly rows: readonly { readonly afterExperience: number; readonly accuracies: readonly number[] }[];
   /** ACC, BWT, FWT and forgetting with their definitions; undefined before the first row. */
-  readonly metrics: { readonly acc: number; readonly bwt: number; readonly fwt: number; readonly forgetting: number; readonly definitions: Readonly<Record<string, string>> } | undefined;
+  readonly metrics:
+    | {
+        readonly acc: number;
+        readonly bwt: number;
+        readonly fwt: number;
+        readonly forgetting: number;
+        readonly definitions: Readonly<Record<string, string>>;
+      }
+    | undefined;
   /** Accuracy of the untrained model per experience (for FWT), when known. */
   readonly randomInitAccuracies: readonly number[];
 }

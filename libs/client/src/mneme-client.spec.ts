@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type MnemeClient, type SampleInput } from './index.js';
 
 // Set MNEME_TEST_LOG=1 to see the services' warnings and errors.
-const shout = (level: string) => (message: string, fields?: Record<string, unknown>) => (process.env['MNEME_TEST_LOG'] ? console.error(level, message, fields) : undefined);
+const shout = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+  process.env['MNEME_TEST_LOG'] ? console.error(level, message, fields) : undefined;
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: shout('warn'), error: shout('error') };
 
 /** `count` separable samples of an experience: label a when x0 > 0. */
@@ -52,9 +53,19 @@ describe('MnemeClient against real services on loopback', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mneme-client-'));
     const engine = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false });
-    deps = { dataDir: dir, bus: new InProcessBus({ logger: silentEventLogger }), executor: createExecutor(engine), metrics: new ServiceMetrics({ defaultMetrics: false }), logger: quiet };
+    deps = {
+      dataDir: dir,
+      bus: new InProcessBus({ logger: silentEventLogger }),
+      executor: createExecutor(engine),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+      logger: quiet,
+    };
     // One address serves all three services, as `mneme up` does.
-    const modules = [await createTrainerService(deps, { checkpointEvery: 10_000 }), await createEncoderService(deps), await createEvaluatorService(deps)];
+    const modules = [
+      await createTrainerService(deps, { checkpointEvery: 10_000 }),
+      await createEncoderService(deps),
+      await createEvaluatorService(deps),
+    ];
     host = await hostServices({ modules, metrics: deps.metrics, logger: quiet });
     mneme = await connect(host.address);
   });
@@ -66,7 +77,13 @@ describe('MnemeClient against real services on loopback', () => {
   });
 
   it('creates a model, ingests two experiences, closes them, predicts and lists the versions', async () => {
-    const v1 = await mneme.createModel({ modelId: 'demo', base: 'mlp:4-8', labels: ['a', 'b'], strategy: { name: 'naive', options: { lr: '0.5' } }, seed: 3 });
+    const v1 = await mneme.createModel({
+      modelId: 'demo',
+      base: 'mlp:4-8',
+      labels: ['a', 'b'],
+      strategy: { name: 'naive', options: { lr: '0.5' } },
+      seed: 3,
+    });
     expect(v1).toMatchObject({ modelId: 'demo', version: 1, trainedThrough: undefined, labels: ['a', 'b'] });
     const first = await mneme.ingest('demo', [...samples(0, 30), ...samples(1, 20)]);
     expect(first).toEqual({ accepted: 50, duplicateIds: [] });
@@ -99,7 +116,12 @@ describe('MnemeClient against real services on loopback', () => {
     expect(Array.isArray(matrix.rows)).toBe(true);
     // A data-deletion request names the versions that saw the sample (naive keeps no memory).
     const forgotten = await mneme.forget('demo', [samples(0, 30)[0]!.id]);
-    expect(forgotten).toEqual({ forgottenIds: [samples(0, 30)[0]!.id], versionsTrainedOnThem: [3, 2], unlearning: 'excluded', removedFromMemory: 0 });
+    expect(forgotten).toEqual({
+      forgottenIds: [samples(0, 30)[0]!.id],
+      versionsTrainedOnThem: [3, 2],
+      unlearning: 'excluded',
+      removedFromMemory: 0,
+    });
   });
 
   it('embeds features of a feature model, normalised by default', async () => {
@@ -114,8 +136,14 @@ describe('MnemeClient against real services on loopback', () => {
   it('reports domain errors as MnemeError with the status kind', async () => {
     expect(await failure(mneme.trainingStatus('missing'))).toMatchObject({ kind: 'not-found' });
     expect(await failure(mneme.predict('missing', [[1, 2, 3, 4]]))).toMatchObject({ kind: 'not-found' });
-    expect(await failure(mneme.createModel({ modelId: 'bad', base: 'mlp:4-8', labels: ['ok', ''] }))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('spec.labels[1]: the label is empty') });
-    expect(await failure(mneme.ingest('demo', [{ id: 'x', label: 'a', experience: 0 }]))).toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('exactly one of features and text') });
+    expect(await failure(mneme.createModel({ modelId: 'bad', base: 'mlp:4-8', labels: ['ok', ''] }))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('spec.labels[1]: the label is empty'),
+    });
+    expect(await failure(mneme.ingest('demo', [{ id: 'x', label: 'a', experience: 0 }]))).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('exactly one of features and text'),
+    });
     expect(await failure(mneme.promote('demo', 0))).toMatchObject({ kind: 'invalid-argument' });
   });
 

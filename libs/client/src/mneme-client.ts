@@ -60,7 +60,11 @@ export const MAX_INGEST_CHUNK = 10_000;
 export async function connect(addresses: ServiceAddresses, options: ConnectOptions = {}): Promise<MnemeClient> {
   const at = resolveAddresses(addresses);
   const token = options.token ?? tokenFromEnv();
-  const factory = { ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }), tls: options.tls, ...(token ? { token } : {}) };
+  const factory = {
+    ...(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes }),
+    tls: options.tls,
+    ...(token ? { token } : {}),
+  };
   const client = createMnemeClient(
     createClient(TrainerServiceClient, at.trainer, factory),
     createClient(EncoderServiceClient, at.encoder, factory),
@@ -82,7 +86,12 @@ export async function connect(addresses: ServiceAddresses, options: ConnectOptio
 type ServiceClient = TrainerServiceClient | EncoderServiceClient | EvaluatorServiceClient;
 
 /** Set by the class's static block: {@link connect} builds clients while the constructor stays private (out of the public types). */
-let createMnemeClient: (trainer: TrainerServiceClient, encoder: EncoderServiceClient, evaluator: EvaluatorServiceClient, settings: CallSettings) => MnemeClient;
+let createMnemeClient: (
+  trainer: TrainerServiceClient,
+  encoder: EncoderServiceClient,
+  evaluator: EvaluatorServiceClient,
+  settings: CallSettings,
+) => MnemeClient;
 /** Likewise: the service channels, to wait until each one is connected. */
 let channelsOf: (client: MnemeClient) => Record<keyof ResolvedAddresses, ServiceClient>;
 
@@ -93,7 +102,13 @@ async function waitForReady(client: MnemeClient, at: ResolvedAddresses, timeoutM
   const ready = (name: keyof ResolvedAddresses) =>
     new Promise<void>((resolve, reject) =>
       channels[name].waitForReady(deadline, (err) =>
-        err ? reject(new MnemeError('unavailable', `cannot reach the ${name} service at ${at[name]} within ${timeoutMs} ms: ${err.message}`, { cause: err })) : resolve(),
+        err
+          ? reject(
+              new MnemeError('unavailable', `cannot reach the ${name} service at ${at[name]} within ${timeoutMs} ms: ${err.message}`, {
+                cause: err,
+              }),
+            )
+          : resolve(),
       ),
     );
   await Promise.all([ready('trainer'), ready('encoder'), ready('evaluator')]);
@@ -123,12 +138,21 @@ export class MnemeClient {
 
   /** Creates a model; resolves with its version 1 (untrained). */
   async createModel(options: CreateModelOptions): Promise<VersionInfo> {
-    const strategy = typeof options.strategy === 'string' || options.strategy === undefined ? { name: options.strategy ?? 'naive', options: {} } : { name: options.strategy.name, options: { ...options.strategy.options } };
+    const strategy =
+      typeof options.strategy === 'string' || options.strategy === undefined
+        ? { name: options.strategy ?? 'naive', options: {} }
+        : { name: options.strategy.name, options: { ...options.strategy.options } };
     const res = await unary(
       this.trainer.createModel.bind(this.trainer),
       {
         modelId: options.modelId,
-        spec: { base: options.base, scenario: SCENARIOS[options.scenario ?? 'class-incremental'], strategy, labels: [...(options.labels ?? [])], seed: options.seed ?? 0 },
+        spec: {
+          base: options.base,
+          scenario: SCENARIOS[options.scenario ?? 'class-incremental'],
+          strategy,
+          labels: [...(options.labels ?? [])],
+          seed: options.seed ?? 0,
+        },
       },
       this.settings,
     );
@@ -164,7 +188,11 @@ export class MnemeClient {
    */
   async closeExperience(modelId: string, experience: number): Promise<{ sampleCount: number }> {
     const sampleCount = this.counts.get(modelId, experience);
-    const res = await unary(this.trainer.closeExperience.bind(this.trainer), { experience: { modelId, experienceIndex: experience }, sampleCount }, this.settings);
+    const res = await unary(
+      this.trainer.closeExperience.bind(this.trainer),
+      { experience: { modelId, experienceIndex: experience }, sampleCount },
+      this.settings,
+    );
     this.counts.clear(modelId, experience);
     return { sampleCount: Number(res.sampleCount) };
   }
@@ -174,7 +202,11 @@ export class MnemeClient {
    * version, or the newest when none was promoted; `topK` 0 returns every label; `taskId` only for
    * task-incremental models.
    */
-  async predict(modelId: string, inputs: readonly ModelInput[], options: { version?: number; topK?: number; taskId?: number } = {}): Promise<PredictResult> {
+  async predict(
+    modelId: string,
+    inputs: readonly ModelInput[],
+    options: { version?: number; topK?: number; taskId?: number } = {},
+  ): Promise<PredictResult> {
     const res = await unary(
       this.encoder.predict.bind(this.encoder),
       {
@@ -185,7 +217,10 @@ export class MnemeClient {
       },
       this.settings,
     );
-    return { servedBy: servedBy(res.servedBy), predictions: res.predictions.map((p) => p.scores.map((s) => ({ label: s.label, probability: s.probability }))) };
+    return {
+      servedBy: servedBy(res.servedBy),
+      predictions: res.predictions.map((p) => p.scores.map((s) => ({ label: s.label, probability: s.probability }))),
+    };
   }
 
   /**
@@ -193,7 +228,10 @@ export class MnemeClient {
    * model is named), features of a feature model passed through. Vectors are L2-normalised unless
    * `normalize` is false; `pooling` applies to texts.
    */
-  async embed(inputs: readonly ModelInput[], options: { modelId?: string; version?: number; pooling?: 'mean' | 'cls'; normalize?: boolean } = {}): Promise<EmbedResult> {
+  async embed(
+    inputs: readonly ModelInput[],
+    options: { modelId?: string; version?: number; pooling?: 'mean' | 'cls'; normalize?: boolean } = {},
+  ): Promise<EmbedResult> {
     const res = await unary(
       this.encoder.embed.bind(this.encoder),
       {
@@ -207,7 +245,11 @@ export class MnemeClient {
     if (res.embeddings === undefined) throw new MnemeError('internal', 'the encoder returned no embeddings');
     const t = fromWire(res.embeddings, { expectDtype: 'float32', what: 'embeddings' });
     const [rows = 0, dimension = 0] = t.shape;
-    return { servedBy: servedBy(res.servedBy), dimension, vectors: Array.from({ length: rows }, (_, r) => t.data.slice(r * dimension, (r + 1) * dimension)) };
+    return {
+      servedBy: servedBy(res.servedBy),
+      dimension,
+      vectors: Array.from({ length: rows }, (_, r) => t.data.slice(r * dimension, (r + 1) * dimension)),
+    };
   }
 
   /** How far training of a model has got. */
@@ -230,7 +272,8 @@ export class MnemeClient {
     const m = res.metrics;
     return {
       rows: res.rows.map((r) => ({ afterExperience: r.afterExperience, accuracies: [...r.accuracies] })),
-      metrics: m === undefined ? undefined : { acc: m.acc, bwt: m.bwt, fwt: m.fwt, forgetting: m.forgetting, definitions: { ...m.definitions } },
+      metrics:
+        m === undefined ? undefined : { acc: m.acc, bwt: m.bwt, fwt: m.fwt, forgetting: m.forgetting, definitions: { ...m.definitions } },
       randomInitAccuracies: [...res.randomInitAccuracies],
     };
   }
@@ -240,7 +283,11 @@ export class MnemeClient {
     const all: VersionInfo[] = [];
     let pageToken = '';
     do {
-      const res = await unary(this.trainer.listModelVersions.bind(this.trainer), { modelId, page: { pageSize: 100, pageToken } }, this.settings);
+      const res = await unary(
+        this.trainer.listModelVersions.bind(this.trainer),
+        { modelId, page: { pageSize: 100, pageToken } },
+        this.settings,
+      );
       all.push(...res.versions.map(versionInfo));
       pageToken = res.nextPageToken;
     } while (pageToken !== '');

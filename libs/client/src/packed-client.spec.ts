@@ -30,7 +30,8 @@ interface Run {
  * such as the registry or the cache pass through.
  */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const intoWorkspace = ([k, v]: [string, string | undefined]) => k.toLowerCase().startsWith('npm_') && (v?.includes(WORKSPACE) || /^npm_config_(workspaces?|include_workspace_root)$/i.test(k));
+  const intoWorkspace = ([k, v]: [string, string | undefined]) =>
+    k.toLowerCase().startsWith('npm_') && (v?.includes(WORKSPACE) || /^npm_config_(workspaces?|include_workspace_root)$/i.test(k));
   return Object.fromEntries(Object.entries(process.env).filter((e) => !intoWorkspace(e)));
 }
 
@@ -54,7 +55,11 @@ async function mustRun(command: string, args: readonly string[], cwd: string): P
 
 /** `mneme up --serve` on a free port; resolves with its address once it serves. */
 async function startMnemeUp(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [MNEME_BIN, 'up', '--serve', '--port', '0', '--data-dir', dataDir], { cwd: WORKSPACE, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MNEME_BIN, 'up', '--serve', '--port', '0', '--data-dir', dataDir], {
+    cwd: WORKSPACE,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -112,12 +117,20 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
 
   it('packs the bundle, its declarations and the README under a publishable package.json, with no sources or specs', () => {
     expect(packed.files.map((f) => f.path).sort()).toEqual(['README.md', 'index.d.ts', 'index.js', 'package.json']);
-    expect(manifest).toMatchObject({ name: '@mneme/client', type: 'module', exports: { '.': { types: './index.d.ts', default: './index.js' } } });
+    expect(manifest).toMatchObject({
+      name: '@mneme/client',
+      type: 'module',
+      exports: { '.': { types: './index.d.ts', default: './index.js' } },
+    });
     expect(manifest.private).toBeUndefined();
     const dependencies = manifest.dependencies as Record<string, string>;
     expect(Object.keys(dependencies).sort()).toEqual(['@bufbuild/protobuf', '@grpc/grpc-js']);
     // The same exact versions the workspace pins.
-    expect(dependencies['@grpc/grpc-js']).toBe((JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies['@grpc/grpc-js']);
+    expect(dependencies['@grpc/grpc-js']).toBe(
+      (JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies[
+        '@grpc/grpc-js'
+      ],
+    );
     const bundle = readFileSync(join(dir, 'package/index.js'), 'utf8');
     const declarations = readFileSync(join(dir, 'package/index.d.ts'), 'utf8');
     expect(bundle).not.toMatch(/from\s*["']@mneme\//);
@@ -133,7 +146,16 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
     writeFileSync(join(app, 'quickstart.mts'), asIntegrator);
     // What an integrator's project has: Node's types (the declarations name Buffer) and strict mode. skipLibCheck
     // off, so the package's index.d.ts is checked too, not only the quickstart's use of it.
-    const compilerOptions = { target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, types: ['node'], typeRoots: [join(WORKSPACE, 'node_modules/@types')] };
+    const compilerOptions = {
+      target: 'ES2022',
+      lib: ['ES2023'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [join(WORKSPACE, 'node_modules/@types')],
+    };
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['quickstart.mts'] }));
     await mustRun(process.execPath, [TSC, '-p', app], app);
     expect(readFileSync(join(app, 'quickstart.mjs'), 'utf8')).toContain(`from '@mneme/client'`);
@@ -141,7 +163,10 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
 
   it.for([
     { form: 'one address for every service', addressArgs: (address: string) => ['--address', address] },
-    { form: 'one address per service', addressArgs: (address: string) => ['--trainer', address, '--encoder', address, '--evaluator', address] },
+    {
+      form: 'one address per service',
+      addressArgs: (address: string) => ['--trainer', address, '--encoder', address, '--evaluator', address],
+    },
   ])('runs the quickstart with $form against mneme up --serve', { timeout: 120_000 }, async ({ addressArgs }, { skip }) => {
     skip(unreachable !== undefined, unreachable);
     const r = await run(process.execPath, [join(app, 'quickstart.mjs'), ...addressArgs(server!.address)], app);
@@ -162,7 +187,11 @@ describe('the packed @mneme/client, installed outside the workspace', () => {
 
   it('names what is wrong with the addresses: both forms at once, or the one service that cannot be reached', async ({ skip }) => {
     skip(unreachable !== undefined, unreachable);
-    const both = await run(process.execPath, [join(app, 'quickstart.mjs'), '--address', server!.address, '--trainer', server!.address], app);
+    const both = await run(
+      process.execPath,
+      [join(app, 'quickstart.mjs'), '--address', server!.address, '--trainer', server!.address],
+      app,
+    );
     expect(both.code).not.toBe(0);
     expect(both.out).toContain('connect takes either { address } or { trainer, encoder, evaluator }, not both: got address and trainer');
     // Each service is dialled at its own address: only the encoder's has nothing listening (port 1).

@@ -19,14 +19,26 @@ describe('resolveAddresses', () => {
   });
 
   it.each([
-    [{ address: 'a:1', trainer: 'b:2' }, 'connect takes either { address } or { trainer, encoder, evaluator }, not both: got address and trainer'],
-    [{}, 'connect needs { address } (one address for every service: the embedded stack or a gateway) or { trainer, encoder, evaluator }, got an object without addresses'],
-    [{ trainer: 'a:1', encoder: 'b:2' }, 'connect: per-service addresses need trainer, encoder and evaluator; evaluator missing (or give one { address } for all)'],
+    [
+      { address: 'a:1', trainer: 'b:2' },
+      'connect takes either { address } or { trainer, encoder, evaluator }, not both: got address and trainer',
+    ],
+    [
+      {},
+      'connect needs { address } (one address for every service: the embedded stack or a gateway) or { trainer, encoder, evaluator }, got an object without addresses',
+    ],
+    [
+      { trainer: 'a:1', encoder: 'b:2' },
+      'connect: per-service addresses need trainer, encoder and evaluator; evaluator missing (or give one { address } for all)',
+    ],
     [{ trainer: 'a:1', encoder: 'b:2', evaluater: 'c:3' }, 'connect: unknown address key evaluater; it takes { address }'],
     [{ address: '' }, 'connect: address must be a "host:port" string, got ""'],
     [{ trainer: 'a:1', encoder: 42, evaluator: 'c:3' }, 'connect: encoder must be a "host:port" string, got number 42'],
     ['127.0.0.1: 50051', 'connect: address must be a "host:port" string, got "127.0.0.1: 50051"'],
-    [undefined, 'connect needs { address } (one address for every service: the embedded stack or a gateway) or { trainer, encoder, evaluator }, got undefined'],
+    [
+      undefined,
+      'connect needs { address } (one address for every service: the embedded stack or a gateway) or { trainer, encoder, evaluator }, got undefined',
+    ],
     [['a:1'], 'got an array'],
   ])('refuses %j, naming what is wrong', (addresses, message) => {
     expect(() => resolveAddresses(untyped(addresses))).toThrow(message);

@@ -49,16 +49,25 @@ export function resolveAddresses(addresses: ServiceAddresses): ResolvedAddresses
   if (unknown.length > 0) throw new InvalidArgumentError(`connect: unknown address key ${unknown.join(', ')}; it takes ${FORMS}`);
   const perService = SERVICES.filter((s) => keys.includes(s));
   if (keys.includes('address')) {
-    if (perService.length > 0) throw new InvalidArgumentError(`connect takes either { address } or { trainer, encoder, evaluator }, not both: got address and ${perService.join(', ')}`);
+    if (perService.length > 0)
+      throw new InvalidArgumentError(
+        `connect takes either { address } or { trainer, encoder, evaluator }, not both: got address and ${perService.join(', ')}`,
+      );
     const address = checked('address', fields.address);
     return { trainer: address, encoder: address, evaluator: address };
   }
   if (perService.length === 0) throw new InvalidArgumentError(`connect needs ${FORMS}, got an object without addresses`);
   const missing = SERVICES.filter((s) => !keys.includes(s));
   if (missing.length > 0) {
-    throw new InvalidArgumentError(`connect: per-service addresses need trainer, encoder and evaluator; ${missing.join(', ')} missing (or give one { address } for all)`);
+    throw new InvalidArgumentError(
+      `connect: per-service addresses need trainer, encoder and evaluator; ${missing.join(', ')} missing (or give one { address } for all)`,
+    );
   }
-  return { trainer: checked('trainer', fields.trainer), encoder: checked('encoder', fields.encoder), evaluator: checked('evaluator', fields.evaluator) };
+  return {
+    trainer: checked('trainer', fields.trainer),
+    encoder: checked('encoder', fields.encoder),
+    evaluator: checked('evaluator', fields.evaluator),
+  };
 }
 
 /** A gRPC target: `host:port`, or a name resolver's URI such as `dns:///host:port`; never empty or with spaces. */

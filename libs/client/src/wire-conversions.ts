@@ -29,8 +29,10 @@ export function toInput(input: ModelInput, what: string): Input {
 /** A training sample on the wire. @throws InvalidArgumentError unless exactly one of features and text is given */
 export function toTrainingSample(modelId: string, s: SampleInput, index: number): TrainingSample {
   const what = `samples[${index}] ('${s.id}')`;
-  if ((s.features === undefined) === (s.text === undefined)) throw new InvalidArgumentError(`${what}: give exactly one of features and text`);
-  if (!(Number.isInteger(s.experience) && s.experience >= 0)) throw new InvalidArgumentError(`${what}: experience must be an integer ≥ 0, got ${s.experience}`);
+  if ((s.features === undefined) === (s.text === undefined))
+    throw new InvalidArgumentError(`${what}: give exactly one of features and text`);
+  if (!(Number.isInteger(s.experience) && s.experience >= 0))
+    throw new InvalidArgumentError(`${what}: experience must be an integer ≥ 0, got ${s.experience}`);
   return {
     sample: { sampleId: s.id, label: s.label, input: toInput(s.text ?? s.features!, what), metadata: {} },
     experience: { modelId, experienceIndex: s.experience },

@@ -27,9 +27,7 @@ describe('bytes', () => {
   });
 
   it.each(['abc', '-1', '4 MiBs', '0.5B', 'MiB'])('refuses %s naming the variable', (bad) => {
-    expect(refusal(f, bad)).toContain(
-      `MNEME_MAX_BYTES='${bad}' is not valid: expected a size such as 512KiB, 4MiB, 1GiB or integer bytes`,
-    );
+    expect(refusal(f, bad)).toContain(`MNEME_MAX_BYTES='${bad}' is not valid: expected a size such as 512KiB, 4MiB, 1GiB or integer bytes`);
   });
 
   it('refuses decimal units as ambiguous', () => {

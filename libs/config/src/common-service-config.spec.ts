@@ -178,7 +178,10 @@ describe('commonServiceConfig', () => {
   });
 
   it('composes with a service schema by spread', () => {
-    const service = defineConfig({ ...commonServiceConfig, capacity: int({ env: 'MNEME_REPLAY_CAPACITY', default: 1000, min: 1, doc: 'd' }) });
+    const service = defineConfig({
+      ...commonServiceConfig,
+      capacity: int({ env: 'MNEME_REPLAY_CAPACITY', default: 1000, min: 1, doc: 'd' }),
+    });
     const { config } = service.load({ MNEME_REPLAY_CAPACITY: '50', MNEME_GRPC_PORT: '7000' });
     expectTypeOf(config.capacity).toEqualTypeOf<number>();
     expect(config.capacity).toBe(50);

@@ -94,7 +94,7 @@ export const commonServiceConfig = {
   /** Optional: unset means the trainer keeps its models' replay memories in its checkpoints only. */
   replayMemoryAddress: str({
     env: 'MNEME_REPLAY_MEMORY_ADDRESS',
-    doc: 'host:port of the replay-memory service the trainer replicates its models\' replay memories to; unset keeps them in the trainer only.',
+    doc: "host:port of the replay-memory service the trainer replicates its models' replay memories to; unset keeps them in the trainer only.",
   }),
   /** Optional: unset means L2P pools are neither published nor read from the prompt-pool service. */
   promptPoolAddress: str({
@@ -105,7 +105,7 @@ export const commonServiceConfig = {
   replayMemoryLinger: duration({
     env: 'MNEME_REPLAY_MEMORY_LINGER',
     default: '25ms',
-    doc: 'How long a trainer gathers a model\'s replay-memory changes into one request to the replay-memory service; longer means fewer requests and a staler copy.',
+    doc: "How long a trainer gathers a model's replay-memory changes into one request to the replay-memory service; longer means fewer requests and a staler copy.",
   }),
   /** @default '10m' */
   distillTimeout: duration({
@@ -119,7 +119,7 @@ export const commonServiceConfig = {
     default: 100,
     min: 1,
     max: 1_000_000,
-    doc: 'Training steps between a trainer\'s checkpoints of a model (experience ends always checkpoint); fewer checkpoints write less, a takeover replays more.',
+    doc: "Training steps between a trainer's checkpoints of a model (experience ends always checkpoint); fewer checkpoints write less, a takeover replays more.",
   }),
   /** Optional: with neither this nor authJwks set, the service runs open (and logs so). */
   authTokens: str({
@@ -136,7 +136,7 @@ export const commonServiceConfig = {
   /** Optional: required with authJwks. */
   authAudience: str({ env: 'MNEME_AUTH_AUDIENCE', doc: 'An aud value a JWT must carry.' }),
   /** @default 'tenant' */
-  authTenantClaim: str({ env: 'MNEME_AUTH_TENANT_CLAIM', default: 'tenant', doc: 'The JWT claim naming the caller\'s tenant.' }),
+  authTenantClaim: str({ env: 'MNEME_AUTH_TENANT_CLAIM', default: 'tenant', doc: "The JWT claim naming the caller's tenant." }),
   /** Optional: unset means calls to other services carry no token (they must run open then). */
   serviceTokenFile: str({
     env: 'MNEME_SERVICE_TOKEN_FILE',

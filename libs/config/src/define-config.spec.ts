@@ -135,7 +135,11 @@ describe('defineConfig().load', () => {
   });
 
   it('composes schemas by spread, later fields replacing earlier ones', () => {
-    const composed = defineConfig({ ...schema, port: port({ env: 'MNEME_T_PORT', default: 9, doc: 'd' }), extra: bool({ env: 'MNEME_T_EXTRA', default: true, doc: 'd' }) });
+    const composed = defineConfig({
+      ...schema,
+      port: port({ env: 'MNEME_T_PORT', default: 9, doc: 'd' }),
+      extra: bool({ env: 'MNEME_T_EXTRA', default: true, doc: 'd' }),
+    });
     const { config: options } = composed.load({});
     expect(options.port).toBe(9);
     expect(options.extra).toBe(true);

@@ -1,7 +1,5 @@
 /** What a parser concluded about one raw value. */
-export type ParseResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly detail?: string };
+export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail?: string };
 
 /** A successful parse. */
 export function accept<T>(value: T): ParseResult<T> {

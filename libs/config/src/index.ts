@@ -8,15 +8,7 @@ export type { CommonServiceConfig, Device, LogLevel } from './common-service-con
 export { ConfigError, formatProblem } from './config-error.js';
 export type { ConfigProblem } from './config-error.js';
 export { defineConfig, EX_CONFIG } from './define-config.js';
-export type {
-  ConfigDefinition,
-  ConfigSchema,
-  DefineConfigOptions,
-  EnvSource,
-  Infer,
-  LoadResult,
-  StartupIo,
-} from './define-config.js';
+export type { ConfigDefinition, ConfigSchema, DefineConfigOptions, EnvSource, Infer, LoadResult, StartupIo } from './define-config.js';
 export type { DescribeFormat } from './describe-config.js';
 export { duration } from './duration-field.js';
 export type { DurationInput, DurationOptions } from './duration-field.js';

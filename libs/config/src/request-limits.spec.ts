@@ -23,7 +23,9 @@ describe('request limits', () => {
 
   it('names the limit, its value and its variable in the problem of a request over it', () => {
     expect(limitProblem('samples', 10_000, 'maxSamplesPerRequest', DEFAULT_REQUEST_LIMITS)).toBeUndefined();
-    expect(limitProblem('samples', 10_001, 'maxSamplesPerRequest', DEFAULT_REQUEST_LIMITS)).toBe('samples is 10001, over the limit of 10000 (MNEME_MAX_SAMPLES_PER_REQUEST)');
+    expect(limitProblem('samples', 10_001, 'maxSamplesPerRequest', DEFAULT_REQUEST_LIMITS)).toBe(
+      'samples is 10001, over the limit of 10000 (MNEME_MAX_SAMPLES_PER_REQUEST)',
+    );
     expect(limitProblem('x', Number.NaN, 'maxIdBytes', DEFAULT_REQUEST_LIMITS)).toMatch(/x is NaN, over the limit of 256/);
   });
 });
@@ -32,6 +34,7 @@ describe('the README', () => {
   it('lists every request limit with its variable and default', async () => {
     const { readFile } = await import('node:fs/promises');
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-    for (const spec of Object.values(REQUEST_LIMITS)) expect(readme).toContain(`| \`${spec.env}\` | ${spec.default.toLocaleString('en-US')}`);
+    for (const spec of Object.values(REQUEST_LIMITS))
+      expect(readme).toContain(`| \`${spec.env}\` | ${spec.default.toLocaleString('en-US')}`);
   });
 });

@@ -110,7 +110,10 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimitValues = Object.freeze(
 
 /** The config fields of the limits (spread into a service's schema, as `commonServiceConfig` does). */
 export const requestLimitsConfig = Object.fromEntries(
-  Object.entries(REQUEST_LIMITS).map(([name, spec]) => [name, int({ env: spec.env, default: spec.default, min: 1, max: spec.max, doc: spec.doc })]),
+  Object.entries(REQUEST_LIMITS).map(([name, spec]) => [
+    name,
+    int({ env: spec.env, default: spec.default, min: 1, max: spec.max, doc: spec.doc }),
+  ]),
 ) as { readonly [K in RequestLimitName]: Field<number> } satisfies ConfigSchema;
 
 /** The typed limits {@link requestLimitsConfig} loads. */

@@ -61,9 +61,15 @@ export const kafkaSecurityConfig = {
     doc: 'Connect to the Kafka brokers over TLS, trusting the system roots; implied by MNEME_KAFKA_TLS_CA, MNEME_KAFKA_TLS_CERT or MNEME_KAFKA_TLS_KEY.',
   }),
   /** Optional. */
-  kafkaTlsCa: str({ env: 'MNEME_KAFKA_TLS_CA', doc: 'PEM CA bundle the brokers\' certificates must chain to (Strimzi: ca.crt of the <cluster>-cluster-ca-cert Secret).' }),
+  kafkaTlsCa: str({
+    env: 'MNEME_KAFKA_TLS_CA',
+    doc: "PEM CA bundle the brokers' certificates must chain to (Strimzi: ca.crt of the <cluster>-cluster-ca-cert Secret).",
+  }),
   /** Optional. */
-  kafkaTlsCert: str({ env: 'MNEME_KAFKA_TLS_CERT', doc: 'PEM client certificate presented to the brokers (TLS client authentication), with MNEME_KAFKA_TLS_KEY.' }),
+  kafkaTlsCert: str({
+    env: 'MNEME_KAFKA_TLS_CERT',
+    doc: 'PEM client certificate presented to the brokers (TLS client authentication), with MNEME_KAFKA_TLS_KEY.',
+  }),
   /** Optional. */
   kafkaTlsKey: str({ env: 'MNEME_KAFKA_TLS_KEY', doc: 'PEM private key of MNEME_KAFKA_TLS_CERT.' }),
   /** Optional: unset connects without SASL. */
@@ -72,11 +78,11 @@ export const kafkaSecurityConfig = {
     doc: 'SASL mechanism to authenticate to the brokers with (needs MNEME_KAFKA_SASL_USERNAME and MNEME_KAFKA_SASL_PASSWORD_FILE); unset: no SASL.',
   }),
   /** Optional. */
-  kafkaSaslUsername: str({ env: 'MNEME_KAFKA_SASL_USERNAME', doc: 'SASL user name (Strimzi: the KafkaUser\'s name).' }),
+  kafkaSaslUsername: str({ env: 'MNEME_KAFKA_SASL_USERNAME', doc: "SASL user name (Strimzi: the KafkaUser's name)." }),
   /** Optional. */
   kafkaSaslPasswordFile: str({
     env: 'MNEME_KAFKA_SASL_PASSWORD_FILE',
-    doc: 'File holding the SASL password (Strimzi: the `password` key of the KafkaUser\'s Secret, mounted); a file, so the password never sits in the environment.',
+    doc: "File holding the SASL password (Strimzi: the `password` key of the KafkaUser's Secret, mounted); a file, so the password never sits in the environment.",
   }),
 } as const satisfies ConfigSchema;
 

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DataType,
-  EvaluationSample,
-  PredictRequest,
-  SamplesEvent,
-  TOPICS,
-  Tensor,
-  TrainingSample,
-} from './index.js';
+import { DataType, EvaluationSample, PredictRequest, SamplesEvent, TOPICS, Tensor, TrainingSample } from './index.js';
 
 describe('contracts', () => {
   it('round-trips a training sample with its task id through the wire format', () => {

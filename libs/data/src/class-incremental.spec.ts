@@ -95,7 +95,13 @@ describe('Split-MNIST', () => {
     const splits = holdoutSplit(mnist.labels, { test: 2000, seed: 42 });
     const dataset = imageDataset('mnist', mnist, splits);
     const scenario = classIncremental(dataset, { seed: 42, experiences: 5, classOrder: MNIST_CLASS_NAMES, trainPerExperience: 1000 });
-    expect(scenario.experiences.map((e) => e.classes)).toEqual([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]);
+    expect(scenario.experiences.map((e) => e.classes)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ]);
     expect(scenario.experiences.map((e) => e.train.size)).toEqual([1000, 1000, 1000, 1000, 1000]);
     expect(scenario.experiences.reduce((sum, e) => sum + e.test.size, 0)).toBe(2000);
     const trainIds = new Set(scenario.experiences.flatMap((e) => Array.from(e.train.indices)));

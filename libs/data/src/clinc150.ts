@@ -29,7 +29,9 @@ export async function loadClinc150(options: Clinc150Options = {}): Promise<Clinc
   const path = clinc150Folder(options);
   const parts = ['train', 'val', 'test', ...(options.includeOutOfScope === true ? ['oos'] : [])];
   // A prepared folder holds `train.jsonl`, the bundled copy `train.jsonl.gz`.
-  const set = await loadTextSet(parts.map((part) => (existsSync(join(path, `${part}.jsonl`)) ? join(path, `${part}.jsonl`) : join(path, `${part}.jsonl.gz`))));
+  const set = await loadTextSet(
+    parts.map((part) => (existsSync(join(path, `${part}.jsonl`)) ? join(path, `${part}.jsonl`) : join(path, `${part}.jsonl.gz`))),
+  );
   const domainsFile = join(path, 'domains.json');
   if (!existsSync(domainsFile)) throw new NotFoundError(`${domainsFile} not found: the prepared CLINC150 set is incomplete`);
   const domains = checkDomains(JSON.parse(await readFile(domainsFile, 'utf8')) as unknown, domainsFile, set);

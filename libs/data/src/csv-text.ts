@@ -12,7 +12,8 @@ export function parseCsvText(content: string, file: string, defaultSplit: SplitN
   const parsed = parseCsv(content);
   if ('error' in parsed) return { rows: [], problems: [{ file, line: parsed.line, message: `CSV syntax: ${parsed.error}` }] };
   const [header, ...records] = parsed.records;
-  if (header === undefined) return { rows: [], problems: [{ file, line: 1, message: 'empty file: expected a header row with text,label[,split]' }] };
+  if (header === undefined)
+    return { rows: [], problems: [{ file, line: 1, message: 'empty file: expected a header row with text,label[,split]' }] };
   const names = header.fields.map((name) => name.trim().toLowerCase());
   const column = (name: string): number => names.indexOf(name);
   const textCol = column('text');
@@ -20,7 +21,8 @@ export function parseCsvText(content: string, file: string, defaultSplit: SplitN
   const splitCol = column('split');
   const problems: RowProblem[] = [];
   for (const name of ['text', 'label']) {
-    if (column(name) < 0) problems.push({ file, line: header.line, message: `header has no "${name}" column (found: ${header.fields.join(', ')})` });
+    if (column(name) < 0)
+      problems.push({ file, line: header.line, message: `header has no "${name}" column (found: ${header.fields.join(', ')})` });
   }
   const duplicate = names.find((name, i) => ['text', 'label', 'split'].includes(name) && names.indexOf(name) !== i);
   if (duplicate !== undefined) problems.push({ file, line: header.line, message: `header names "${duplicate}" twice` });

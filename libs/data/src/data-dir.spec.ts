@@ -32,6 +32,8 @@ describe('locateDataSet', () => {
     expect(locateDataSet('clinc150', { dataDir: dir })).toMatchObject({ path: join(dir, 'clinc150'), exists: true });
     const missing = locateDataSet('snips', { dataDir: dir });
     expect(missing.exists).toBe(false);
-    expect(missing.missingMessage).toBe(`../shared/data/snips not found (looked in ${join(dir, 'snips')}): set MNEME_DATA_DIR to the directory holding snips/`);
+    expect(missing.missingMessage).toBe(
+      `../shared/data/snips not found (looked in ${join(dir, 'snips')}): set MNEME_DATA_DIR to the directory holding snips/`,
+    );
   });
 });

@@ -37,7 +37,11 @@ describe('textDataset', () => {
 });
 
 describe('dataPart', () => {
-  const dataset = textDataset('t', { texts: ['a', 'b', 'c', 'd'], labels: ['x', 'y', 'x', 'y'], splits: ['train', 'train', 'train', 'train'] });
+  const dataset = textDataset('t', {
+    texts: ['a', 'b', 'c', 'd'],
+    labels: ['x', 'y', 'x', 'y'],
+    splits: ['train', 'train', 'train', 'train'],
+  });
   const part = dataPart(dataset, Int32Array.from([3, 1, 2]));
 
   it('batches all samples or the asked positions', () => {

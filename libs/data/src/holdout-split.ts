@@ -44,7 +44,10 @@ export function holdoutSplit(labels: ArrayLike<number>, options: HoldoutOptions)
   const take = (count: number, split: SplitName): void => {
     const available = groups.map((members) => members.filter((i) => splits[i] === 'train'));
     const total = available.reduce((sum, members) => sum + members.length, 0);
-    const quotas = largestRemainder(available.map((members) => (total === 0 ? 0 : (count * members.length) / total)), count);
+    const quotas = largestRemainder(
+      available.map((members) => (total === 0 ? 0 : (count * members.length) / total)),
+      count,
+    );
     available.forEach((members, g) => members.slice(0, quotas[g]).forEach((i) => (splits[i] = split)));
   };
   take(options.test, 'test');

@@ -12,7 +12,11 @@ const dot = (row: number, col: number) => {
 describe('transformPlane', () => {
   it('leaves the image unchanged under identity transforms', () => {
     const src = Float32Array.from({ length: 36 }, (_, i) => i / 36);
-    for (const t of [{ kind: 'shift', dx: 0, dy: 0 }, { kind: 'scale', factor: 1 }, { kind: 'rotate', degrees: 0 }] as const) {
+    for (const t of [
+      { kind: 'shift', dx: 0, dy: 0 },
+      { kind: 'scale', factor: 1 },
+      { kind: 'rotate', degrees: 0 },
+    ] as const) {
       const out = transformPlane(src, 6, 6, t);
       out.forEach((v, i) => expect(v).toBeCloseTo(src[i]!, 6));
     }

@@ -31,7 +31,13 @@ export const DC_AUGMENT: Required<AugmentOptions> = Object.freeze({ shift: 4, sc
 export type Transform = { kind: 'shift'; dx: number; dy: number } | { kind: 'scale'; factor: number } | { kind: 'rotate'; degrees: number };
 
 /** Applies `transform` to one `height × width` channel plane, bilinear, zero outside. */
-export function transformPlane(src: Float32Array, height: number, width: number, transform: Transform, out = new Float32Array(height * width)): Float32Array {
+export function transformPlane(
+  src: Float32Array,
+  height: number,
+  width: number,
+  transform: Transform,
+  out = new Float32Array(height * width),
+): Float32Array {
   const [cy, cx] = [(height - 1) / 2, (width - 1) / 2];
   // Source coordinates of output (y, x): sy = a·(y−cy) + b·(x−cx) + cy + ty, sx = c·(y−cy) + d·(x−cx) + cx + tx.
   let [a, b, c, d, ty, tx] = [1, 0, 0, 1, 0, 0];
@@ -48,7 +54,8 @@ export function transformPlane(src: Float32Array, height: number, width: number,
       const sx = c * (y - cy) + d * (x - cx) + cx + tx;
       const [y0, x0] = [Math.floor(sy), Math.floor(sx)];
       const [fy, fx] = [sy - y0, sx - x0];
-      out[y * width + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
+      out[y * width + x] =
+        (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) + fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
     }
   }
   return out;
@@ -61,12 +68,18 @@ export function transformPlane(src: Float32Array, height: number, width: number,
  *
  * @throws InvalidArgumentError when `images` does not hold whole images of that shape
  */
-export function augmentImages(images: Float32Array, shape: readonly [number, number, number], rng: Rng, options: AugmentOptions = {}): Float32Array {
+export function augmentImages(
+  images: Float32Array,
+  shape: readonly [number, number, number],
+  rng: Rng,
+  options: AugmentOptions = {},
+): Float32Array {
   const o = { ...DC_AUGMENT, ...options };
   const [channels, height, width] = shape;
   const plane = height * width;
   const size = channels * plane;
-  if (size === 0 || images.length % size !== 0) throw new InvalidArgumentError(`${images.length} values are not whole ${channels}×${height}×${width} images`);
+  if (size === 0 || images.length % size !== 0)
+    throw new InvalidArgumentError(`${images.length} values are not whole ${channels}×${height}×${width} images`);
   const out = new Float32Array(images.length);
   for (let i = 0; i < images.length / size; i++) {
     const pick = rng.int(3);

@@ -44,12 +44,25 @@ describe('loadTextSet', () => {
     });
     const set = await loadTextSet(['train.csv', 'snips_dev.csv', 'test.csv', 'extra.csv'].map((f) => join(dir, f)));
     expect(set.splits).toEqual(['train', 'train', 'validation', 'test', 'test', 'test']);
-    expect([splitOfFileName('a/train-part1.jsonl'), splitOfFileName('valid.csv'), splitOfFileName('data.csv'), splitOfFileName('train_test.csv')]).toEqual(['train', 'validation', undefined, undefined]);
+    expect([
+      splitOfFileName('a/train-part1.jsonl'),
+      splitOfFileName('valid.csv'),
+      splitOfFileName('data.csv'),
+      splitOfFileName('train_test.csv'),
+    ]).toEqual(['train', 'validation', undefined, undefined]);
   });
 
   it('names file and line for a missing field, empty text, bad JSON and an unknown split', async () => {
     const err = await loadError({
-      'data.jsonl': jsonl({ text: 'fine', label: 'a' }, { label: 'a' }, '', { text: '   ', label: 'a' }, '{oops', { text: 't', label: 'a', split: 'holdout' }, { text: 't' }),
+      'data.jsonl': jsonl(
+        { text: 'fine', label: 'a' },
+        { label: 'a' },
+        '',
+        { text: '   ', label: 'a' },
+        '{oops',
+        { text: 't', label: 'a', split: 'holdout' },
+        { text: 't' },
+      ),
     });
     const [file] = err.problems[0]!.split(':');
     expect(file!.endsWith('data.jsonl')).toBe(true);

@@ -60,7 +60,12 @@ export async function loadTextSet(sources: readonly (string | TextSource)[]): Pr
  */
 export function splitOfFileName(path: string): SplitName | undefined {
   const stem = basename(path, extname(path));
-  const named = new Set(stem.split(/[._\-\s]+/).map(parseSplitName).filter((s) => s !== undefined));
+  const named = new Set(
+    stem
+      .split(/[._\-\s]+/)
+      .map(parseSplitName)
+      .filter((s) => s !== undefined),
+  );
   return named.size === 1 ? [...named][0] : undefined;
 }
 

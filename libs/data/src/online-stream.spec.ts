@@ -60,7 +60,9 @@ describe('scenarioStream', () => {
 
   it('is the same for the same seed and differs for another', () => {
     const order = (seed: number): number[] =>
-      [...scenarioStream(classIncremental(dataset, { seed, experiences: 2 }), { batchSize: 10 })].flatMap((item) => Array.from(item.batch.indices));
+      [...scenarioStream(classIncremental(dataset, { seed, experiences: 2 }), { batchSize: 10 })].flatMap((item) =>
+        Array.from(item.batch.indices),
+      );
     expect(order(3)).toEqual(order(3));
     expect(order(3)).not.toEqual(order(4));
   });

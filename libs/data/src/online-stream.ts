@@ -42,7 +42,10 @@ export function onlineStream<X>(part: DataPart<X>, options: StreamOptions): Sing
  * `batchSize`, one pass only; each item names its experience (and its task id when the scenario is
  * task-incremental). The Aljundi et al. (2019) online setting: `batchSize: 10`, one pass.
  */
-export function scenarioStream<X, K extends ScenarioKind>(scenario: Scenario<X, K>, options: StreamOptions): SinglePassStream<StreamItem<X>> {
+export function scenarioStream<X, K extends ScenarioKind>(
+  scenario: Scenario<X, K>,
+  options: StreamOptions,
+): SinglePassStream<StreamItem<X>> {
   const plan = scenario.experiences.map((experience) => ({ experience, ranges: batchRanges(experience.train.size, options) }));
   const length = plan.reduce((sum, { ranges }) => sum + ranges.length, 0);
   return singlePass(length, function* () {
@@ -50,7 +53,9 @@ export function scenarioStream<X, K extends ScenarioKind>(scenario: Scenario<X, 
       const train = experience.train;
       for (const [start, end] of ranges) {
         const batch = train.batch(positions(start, end));
-        yield train.taskId === undefined ? { experience: experience.index, batch } : { experience: experience.index, taskId: train.taskId, batch };
+        yield train.taskId === undefined
+          ? { experience: experience.index, batch }
+          : { experience: experience.index, taskId: train.taskId, batch };
       }
     }
   });
@@ -77,7 +82,11 @@ function singlePass<T>(length: number, generate: () => Iterator<T>): SinglePassS
   return {
     length,
     [Symbol.iterator](): Iterator<T> {
-      if (used) throw new MnemeError('failed-precondition', 'this stream was already iterated: online streams are single-pass; build a new one to replay');
+      if (used)
+        throw new MnemeError(
+          'failed-precondition',
+          'this stream was already iterated: online streams are single-pass; build a new one to replay',
+        );
       used = true;
       return generate();
     },

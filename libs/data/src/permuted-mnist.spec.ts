@@ -14,7 +14,9 @@ describe('permutePixels', () => {
 
   it('rejects anything but a permutation of the pixels', () => {
     const dataset = tinyDataset([2, 2]);
-    expect(() => permutePixels(dataset, Int32Array.from([0, 1, 1, 3]), 'p')).toThrow('the permutation must reorder exactly the 4 pixels 0 … 3');
+    expect(() => permutePixels(dataset, Int32Array.from([0, 1, 1, 3]), 'p')).toThrow(
+      'the permutation must reorder exactly the 4 pixels 0 … 3',
+    );
     expect(() => permutePixels(dataset, Int32Array.from([0, 1, 2]), 'p')).toThrow(/exactly the 4 pixels/);
   });
 });

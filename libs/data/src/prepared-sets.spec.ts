@@ -16,24 +16,27 @@ describe('prepared data sets', () => {
     await expect(loadSnips({ dataDir: empty })).rejects.toThrow(/snips not found/);
   });
 
-  it.skipIf(!clinc.exists)(`CLINC150 loads with its domains and splits by domain${clinc.exists ? '' : ` (skipped: ${clinc.missingMessage})`}`, async () => {
-    const { set, domains } = await loadClinc150();
-    expect(counts(set.splits)).toEqual([15_000, 3_000, 4_500]);
-    expect(Object.keys(domains)).toHaveLength(10);
-    expect(Object.values(domains).every((intents) => intents.length === 15)).toBe(true);
-    const dataset = textDataset('clinc150', set);
-    expect(dataset.classes).toHaveLength(150);
+  it.skipIf(!clinc.exists)(
+    `CLINC150 loads with its domains and splits by domain${clinc.exists ? '' : ` (skipped: ${clinc.missingMessage})`}`,
+    async () => {
+      const { set, domains } = await loadClinc150();
+      expect(counts(set.splits)).toEqual([15_000, 3_000, 4_500]);
+      expect(Object.keys(domains)).toHaveLength(10);
+      expect(Object.values(domains).every((intents) => intents.length === 15)).toBe(true);
+      const dataset = textDataset('clinc150', set);
+      expect(dataset.classes).toHaveLength(150);
 
-    const byDomain = classIncremental(dataset, { seed: 0, groups: Object.values(domains) });
-    expect(byDomain.experiences.map((e) => [e.train.size, e.validation.size, e.test.size])).toEqual(new Array(10).fill([1500, 300, 450]));
-    const tens = classIncremental(dataset, { seed: 0, experiences: 15, classOrder: Object.values(domains).flat() });
-    expect(tens.experiences.map((e) => e.classes.length)).toEqual(new Array<number>(15).fill(10));
-    expect(tens.experiences.map((e) => e.train.size)).toEqual(new Array<number>(15).fill(1000));
-    expect(tens.experiences[0]!.test.batch([0]).inputs[0]).toEqual(expect.any(String));
+      const byDomain = classIncremental(dataset, { seed: 0, groups: Object.values(domains) });
+      expect(byDomain.experiences.map((e) => [e.train.size, e.validation.size, e.test.size])).toEqual(new Array(10).fill([1500, 300, 450]));
+      const tens = classIncremental(dataset, { seed: 0, experiences: 15, classOrder: Object.values(domains).flat() });
+      expect(tens.experiences.map((e) => e.classes.length)).toEqual(new Array<number>(15).fill(10));
+      expect(tens.experiences.map((e) => e.train.size)).toEqual(new Array<number>(15).fill(1000));
+      expect(tens.experiences[0]!.test.batch([0]).inputs[0]).toEqual(expect.any(String));
 
-    const withOos = await loadClinc150({ includeOutOfScope: true });
-    expect(counts(withOos.set.splits)).toEqual([15_100, 3_100, 5_500]);
-  });
+      const withOos = await loadClinc150({ includeOutOfScope: true });
+      expect(counts(withOos.set.splits)).toEqual([15_100, 3_100, 5_500]);
+    },
+  );
 
   it('CLINC150 ships with mneme: with no data directory holding it, the bundled copy loads, the same rows as the prepared one', async () => {
     const nowhere = { env: {}, cwd: await tempFiles({}) }; // no MNEME_DATA_DIR, no ../shared/data above
@@ -53,7 +56,15 @@ describe('prepared data sets', () => {
     const set = await loadSnips();
     expect(counts(set.splits)).toEqual([13_084, 700, 700]);
     const dataset = textDataset('snips', set);
-    expect(dataset.classes).toEqual(['AddToPlaylist', 'BookRestaurant', 'GetWeather', 'PlayMusic', 'RateBook', 'SearchCreativeWork', 'SearchScreeningEvent']);
+    expect(dataset.classes).toEqual([
+      'AddToPlaylist',
+      'BookRestaurant',
+      'GetWeather',
+      'PlayMusic',
+      'RateBook',
+      'SearchCreativeWork',
+      'SearchScreeningEvent',
+    ]);
     const scenario = classIncremental(dataset, { seed: 0, experiences: 4 });
     expect(scenario.experiences.map((e) => e.classes.length)).toEqual([2, 2, 2, 1]);
   });

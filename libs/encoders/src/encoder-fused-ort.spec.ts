@@ -4,12 +4,31 @@
 import { createExecutor, Engine } from '@mneme/engine';
 import { type Executor } from '@mneme/execution';
 import { estimateFlops, inferShapes, type Model } from '@mneme/graph';
-import { bertParameterShapes, buildBertEncoder, buildBertEncoderFused, ENCODER_IO, filled, type BertConfig, type BertFusions, type BertWeights } from '@mneme/models';
+import {
+  bertParameterShapes,
+  buildBertEncoder,
+  buildBertEncoderFused,
+  ENCODER_IO,
+  filled,
+  type BertConfig,
+  type BertFusions,
+  type BertWeights,
+} from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const CONFIG: BertConfig = { vocabSize: 20, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 32, maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
+const CONFIG: BertConfig = {
+  vocabSize: 20,
+  hiddenSize: 16,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  intermediateSize: 32,
+  maxPositionEmbeddings: 12,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  hiddenAct: 'gelu',
+};
 
 function randomWeights(seed: number): BertWeights {
   const rng = Rng.seeded(seed);
@@ -21,7 +40,10 @@ function feeds(rows: number, seq: number, lengths: number[], seed: number): Reco
   const rng = Rng.seeded(seed);
   const embeds = Float32Array.from({ length: rows * seq * CONFIG.hiddenSize }, () => rng.normal(0, 1));
   const mask = BigInt64Array.from({ length: rows * seq }, (_, i) => (i % seq < lengths[Math.floor(i / seq)]! ? 1n : 0n));
-  return { [ENCODER_IO.inputsEmbeds]: tensor('float32', [rows, seq, CONFIG.hiddenSize], embeds), [ENCODER_IO.attentionMask]: tensor('int64', [rows, seq], mask) };
+  return {
+    [ENCODER_IO.inputsEmbeds]: tensor('float32', [rows, seq, CONFIG.hiddenSize], embeds),
+    [ENCODER_IO.attentionMask]: tensor('int64', [rows, seq], mask),
+  };
 }
 
 const CHOICES: BertFusions[] = [
@@ -70,6 +92,8 @@ describe('fused forward-only BERT encoder on ONNX Runtime', () => {
     expect(types.get(ENCODER_IO.lastHiddenState)?.shape).toEqual([2, 7, 16]);
     // The fused kernels do the same products: FLOP estimates (thread-pool sizing) agree.
     expect(estimateFlops(fused)).toBe(estimateFlops(buildBertEncoder(CONFIG, weights, { batch: 2, sequence: 7 })));
-    expect(fused.graph.nodes.filter((n) => n.domain === 'com.microsoft').map((n) => n.opType)).toEqual(expect.arrayContaining(['Attention', 'BiasGelu', 'SkipLayerNormalization']));
+    expect(fused.graph.nodes.filter((n) => n.domain === 'com.microsoft').map((n) => n.opType)).toEqual(
+      expect.arrayContaining(['Attention', 'BiasGelu', 'SkipLayerNormalization']),
+    );
   });
 });

@@ -20,8 +20,29 @@ import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-const CONFIG: BertConfig = { vocabSize: 20, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 32, maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
-const HF_CONFIG = { model_type: 'bert', vocab_size: 20, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 32, max_position_embeddings: 12, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: 'gelu' };
+const CONFIG: BertConfig = {
+  vocabSize: 20,
+  hiddenSize: 16,
+  numHiddenLayers: 2,
+  numAttentionHeads: 4,
+  intermediateSize: 32,
+  maxPositionEmbeddings: 12,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  hiddenAct: 'gelu',
+};
+const HF_CONFIG = {
+  model_type: 'bert',
+  vocab_size: 20,
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 32,
+  max_position_embeddings: 12,
+  type_vocab_size: 2,
+  layer_norm_eps: 1e-12,
+  hidden_act: 'gelu',
+};
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...Array.from({ length: 15 }, (_, i) => `t${i}`)];
 
 function randomWeights(seed: number): BertWeights {
@@ -29,9 +50,23 @@ function randomWeights(seed: number): BertWeights {
   return new Map([...bertParameterShapes(CONFIG)].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]));
 }
 
-async function run(executor: Executor, embeddingsModel: Model, encoderModel: Model, ids: bigint[], mask: bigint[], types: bigint[], shape: number[]): Promise<Record<string, Tensor>> {
-  const emb = await executor.forward(embeddingsModel, { [ENCODER_IO.inputIds]: tensor('int64', shape, BigInt64Array.from(ids)), [ENCODER_IO.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(types)) });
-  const out = await executor.forward(encoderModel, { [ENCODER_IO.inputsEmbeds]: emb[ENCODER_IO.inputsEmbeds]!, [ENCODER_IO.attentionMask]: tensor('int64', shape, BigInt64Array.from(mask)) });
+async function run(
+  executor: Executor,
+  embeddingsModel: Model,
+  encoderModel: Model,
+  ids: bigint[],
+  mask: bigint[],
+  types: bigint[],
+  shape: number[],
+): Promise<Record<string, Tensor>> {
+  const emb = await executor.forward(embeddingsModel, {
+    [ENCODER_IO.inputIds]: tensor('int64', shape, BigInt64Array.from(ids)),
+    [ENCODER_IO.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(types)),
+  });
+  const out = await executor.forward(encoderModel, {
+    [ENCODER_IO.inputsEmbeds]: emb[ENCODER_IO.inputsEmbeds]!,
+    [ENCODER_IO.attentionMask]: tensor('int64', shape, BigInt64Array.from(mask)),
+  });
   return { ...emb, ...out };
 }
 
@@ -45,7 +80,10 @@ describe('HF import on ONNX Runtime', () => {
     const original = randomWeights(7);
     const imported = importHfBert({
       config: HF_CONFIG,
-      safetensors: bertWeightsToSafetensors(original, { prefix: 'bert.', extra: new Map([['bert.pooler.dense.weight', { shape: [16, 16], data: new Float32Array(256) }]]) }),
+      safetensors: bertWeightsToSafetensors(original, {
+        prefix: 'bert.',
+        extra: new Map([['bert.pooler.dense.weight', { shape: [16, 16], data: new Float32Array(256) }]]),
+      }),
       vocabText: VOCAB.join('\n'),
     });
     const graphs = buildBertGraphs(imported.config, imported.weights);

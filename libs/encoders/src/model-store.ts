@@ -108,7 +108,8 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-const optional = async <T>(path: string, read: (p: string) => Promise<T>): Promise<T | undefined> => (existsSync(path) ? read(path) : undefined);
+const optional = async <T>(path: string, read: (p: string) => Promise<T>): Promise<T | undefined> =>
+  existsSync(path) ? read(path) : undefined;
 
 /** The weights file a Hugging Face folder ships. PyTorch-only checkpoints need converting first. */
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -244,13 +245,20 @@ export async function importFolderToStore(options: ImportFolderOptions): Promise
   const weightsSha256 = await sha256File(weightsPath);
   const dir = join(options.store, options.name);
   const existing = await readManifest(dir);
-  if (options.force !== true && existing !== undefined && existing.source.weightsSha256 === weightsSha256 && storeFilesPresent(dir, existing)) {
+  if (
+    options.force !== true &&
+    existing !== undefined &&
+    existing.source.weightsSha256 === weightsSha256 &&
+    storeFilesPresent(dir, existing)
+  ) {
     log(`${options.name}: store already holds these weights (sha256 ${weightsSha256.slice(0, 12)}…), skipping`);
     return { dir, imported: false, manifest: existing };
   }
   log(`reading ${options.from}`);
   const imported = importHfBert(await readHfFolder(options.from));
-  log(`imported ${imported.config.numHiddenLayers} layers, hidden ${imported.config.hiddenSize}, vocabulary ${imported.vocab.length}; ignored ${imported.ignoredTensors.join(', ') || 'nothing'}`);
+  log(
+    `imported ${imported.config.numHiddenLayers} layers, hidden ${imported.config.hiddenSize}, vocabulary ${imported.vocab.length}; ignored ${imported.ignoredTensors.join(', ') || 'nothing'}`,
+  );
   const source: ModelSource = { package: options.package, version: options.version, weightsFile: WEIGHTS_FILE, weightsSha256 };
   const written = await writeEncoderStore(imported, { ...options, source, sourceDir: options.from });
   log(`${options.name}: written to ${written}`);
@@ -270,16 +278,26 @@ export function storeFilesPresent(dir: string, manifest: StoreManifest): boolean
  */
 export async function loadEncoderStore(dir: string): Promise<EncoderStore> {
   const manifest = await readManifest(dir);
-  if (manifest === undefined) throw new InvalidArgumentError(`${dir} holds no ${MANIFEST_FILE}; import the model first (npx mneme import-model)`);
+  if (manifest === undefined)
+    throw new InvalidArgumentError(`${dir} holds no ${MANIFEST_FILE}; import the model first (npx mneme import-model)`);
   const problems: string[] = [];
-  if (manifest.formatVersion !== MANIFEST_VERSION) problems.push(`${MANIFEST_FILE} has format version ${manifest.formatVersion}, this code reads ${MANIFEST_VERSION}: re-import the model`);
+  if (manifest.formatVersion !== MANIFEST_VERSION)
+    problems.push(
+      `${MANIFEST_FILE} has format version ${manifest.formatVersion}, this code reads ${MANIFEST_VERSION}: re-import the model`,
+    );
   problems.push(...validateBertConfig(manifest.config).map((p) => `${MANIFEST_FILE}: ${p}`));
-  for (const f of Object.values(manifest.files)) if (f !== undefined && !existsSync(join(dir, f))) problems.push(`${dir} is missing ${f}: re-import the model`);
+  for (const f of Object.values(manifest.files))
+    if (f !== undefined && !existsSync(join(dir, f))) problems.push(`${dir} is missing ${f}: re-import the model`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   const { specialTokenIds: _ids, ...settings } = manifest.tokenizer;
   const tokenizer = new WordPieceTokenizer(parseVocabText(await readFile(join(dir, manifest.files.vocab), 'utf8')), settings);
-  const [embeddings, encoder] = await Promise.all([loadStoreGraph(dir, manifest.files.embeddings), loadStoreGraph(dir, manifest.files.encoder)]);
-  const inferenceEncoder = inStore(dir, manifest.files.encoder, () => buildBertEncoderFused(manifest.config, encoder.graph.initializers, encoderDims(encoder)));
+  const [embeddings, encoder] = await Promise.all([
+    loadStoreGraph(dir, manifest.files.embeddings),
+    loadStoreGraph(dir, manifest.files.encoder),
+  ]);
+  const inferenceEncoder = inStore(dir, manifest.files.encoder, () =>
+    buildBertEncoderFused(manifest.config, encoder.graph.initializers, encoderDims(encoder)),
+  );
   return { dir, manifest, tokenizer, embeddings, encoder, inferenceEncoder };
 }
 

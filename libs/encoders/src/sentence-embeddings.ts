@@ -30,7 +30,12 @@ export interface SentenceEmbeddings {
  * Embeds `texts`. Texts are sorted by token count before batching so each batch pads only to its own
  * longest row (padding is masked out, so results do not depend on the batching).
  */
-export async function embedSentences(executor: Executor, store: EncoderStore, texts: readonly string[], options: EmbedSentencesOptions = {}): Promise<SentenceEmbeddings> {
+export async function embedSentences(
+  executor: Executor,
+  store: EncoderStore,
+  texts: readonly string[],
+  options: EmbedSentencesOptions = {},
+): Promise<SentenceEmbeddings> {
   const batchSize = options.batchSize ?? 16;
   const maxLength = options.maxLength ?? store.tokenizer.settings.maxLength;
   const ids = texts.map((t) => store.tokenizer.encodeIds(t, maxLength));
@@ -40,7 +45,10 @@ export async function embedSentences(executor: Executor, store: EncoderStore, te
   const graph = sentenceEmbeddingGraph(store);
   for (let start = 0; start < order.length; start += batchSize) {
     const rows = order.slice(start, start + batchSize);
-    const batch = padBatch(rows.map((r) => ids[r]!), store.tokenizer.specialIds.pad);
+    const batch = padBatch(
+      rows.map((r) => ids[r]!),
+      store.tokenizer.specialIds.pad,
+    );
     const shape = batch.shape;
     const out = await executor.forward(graph, {
       [SENTENCE_IO.inputIds]: tensor('int64', shape, batch.inputIds),

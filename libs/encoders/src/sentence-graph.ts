@@ -39,11 +39,22 @@ export function sentenceEmbeddingGraph(store: EncoderStore): Model {
   const embeds = inlineGraph(
     b,
     store.embeddings.graph,
-    new Map([[ENCODER_IO.inputIds, ids], ...(embeddingInputs.has(ENCODER_IO.tokenTypeIds) ? ([[ENCODER_IO.tokenTypeIds, types]] as const) : [])]),
+    new Map([
+      [ENCODER_IO.inputIds, ids],
+      ...(embeddingInputs.has(ENCODER_IO.tokenTypeIds) ? ([[ENCODER_IO.tokenTypeIds, types]] as const) : []),
+    ]),
     'embeddings/',
   ).get(ENCODER_IO.inputsEmbeds)!;
   // The forward-only encoder, on ONNX Runtime's fused kernels (the stored graph is for training).
-  const encoded = inlineGraph(b, store.inferenceEncoder.graph, new Map([[ENCODER_IO.inputsEmbeds, embeds], [ENCODER_IO.attentionMask, mask]]), 'encoder/');
+  const encoded = inlineGraph(
+    b,
+    store.inferenceEncoder.graph,
+    new Map([
+      [ENCODER_IO.inputsEmbeds, embeds],
+      [ENCODER_IO.attentionMask, mask],
+    ]),
+    'encoder/',
+  );
   const pooled = encoded.get(store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled)!;
   const vector = store.manifest.normalize ? l2Normalized(b, pooled) : pooled;
   b.op('Identity', [vector], {}, { outputs: [SENTENCE_IO.embedding] });

@@ -22,7 +22,12 @@ const CONFIG: BertConfig = {
 };
 const WEIGHTS = randomBertWeights(CONFIG, 21);
 
-const random = (rng: Rng, dims: number[]): Tensor => tensor('float32', dims, Float32Array.from({ length: dims.reduce((p, d) => p * d, 1) }, () => rng.uniform(-1, 1)));
+const random = (rng: Rng, dims: number[]): Tensor =>
+  tensor(
+    'float32',
+    dims,
+    Float32Array.from({ length: dims.reduce((p, d) => p * d, 1) }, () => rng.uniform(-1, 1)),
+  );
 const mask = (rows: number[][]): Tensor => tensor('int64', [rows.length, rows[0]!.length], BigInt64Array.from(rows.flat(), BigInt));
 const data = (t: Tensor | undefined) => Array.from(t!.data as Float32Array);
 /** `x · W + b` for each row of `rows × 8` values, with a [8, 8] weight stored [in, out]. */
@@ -30,11 +35,12 @@ function project(x: Float32Array, weight: { data: unknown }, bias: { data: unkno
   const w = weight.data as Float32Array;
   const c = bias.data as Float32Array;
   const out = new Float32Array(x.length);
-  for (let r = 0; r < x.length / 8; r++) for (let o = 0; o < 8; o++) {
-    let s = c[o]!;
-    for (let i = 0; i < 8; i++) s += x[r * 8 + i]! * w[i * 8 + o]!;
-    out[r * 8 + o] = s;
-  }
+  for (let r = 0; r < x.length / 8; r++)
+    for (let o = 0; o < 8; o++) {
+      let s = c[o]!;
+      for (let i = 0; i < 8; i++) s += x[r * 8 + i]! * w[i * 8 + o]!;
+      out[r * 8 + o] = s;
+    }
   return out;
 }
 
@@ -43,10 +49,22 @@ describe('BERT encoder slices and prefixes', () => {
     const engine = await Engine.create();
     const rng = Rng.seeded(1);
     const embeds = random(rng, [2, 5, 8]);
-    const m = mask([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]);
-    const whole = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS), { [ENCODER_IO.inputsEmbeds]: embeds, [ENCODER_IO.attentionMask]: m });
-    const lower = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [0, 1] }), { [ENCODER_IO.inputsEmbeds]: embeds, [ENCODER_IO.attentionMask]: m });
-    const upper = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3] }), { [ENCODER_IO.hiddenStates]: lower[ENCODER_IO.lastHiddenState]!, [ENCODER_IO.attentionMask]: m });
+    const m = mask([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+    ]);
+    const whole = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS), {
+      [ENCODER_IO.inputsEmbeds]: embeds,
+      [ENCODER_IO.attentionMask]: m,
+    });
+    const lower = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [0, 1] }), {
+      [ENCODER_IO.inputsEmbeds]: embeds,
+      [ENCODER_IO.attentionMask]: m,
+    });
+    const upper = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3] }), {
+      [ENCODER_IO.hiddenStates]: lower[ENCODER_IO.lastHiddenState]!,
+      [ENCODER_IO.attentionMask]: m,
+    });
     for (const name of [ENCODER_IO.meanPooled, ENCODER_IO.lastHiddenState]) {
       data(upper[name]).forEach((v, i) => expect(v).toBeCloseTo(data(whole[name])[i]!, 5));
     }
@@ -59,7 +77,10 @@ describe('BERT encoder slices and prefixes', () => {
     const [extra, tokens] = [2, 3];
     const states = random(rng, [1, extra + tokens, 8]);
     // Prepended tokens, then the sequence, through layer 1 alone.
-    const prepended = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 2] }), { [ENCODER_IO.hiddenStates]: states, [ENCODER_IO.attentionMask]: mask([[1, 1, 1, 1, 0]]) });
+    const prepended = await forward(engine, buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 2] }), {
+      [ENCODER_IO.hiddenStates]: states,
+      [ENCODER_IO.attentionMask]: mask([[1, 1, 1, 1, 0]]),
+    });
     // The same extra tokens as a prefix: their keys and values, projected by layer 1's weights.
     const values = states.data as Float32Array;
     const extraStates = values.subarray(0, extra * 8);
@@ -76,7 +97,9 @@ describe('BERT encoder slices and prefixes', () => {
   });
 
   it('rejects a prefix layer outside the slice and an empty slice, naming them', () => {
-    expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3], prefix: [{ layer: 0, length: 2 }] })).toThrow(/prefix layer 0 is outside the layers \[1, 3\)/);
+    expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [1, 3], prefix: [{ layer: 0, length: 2 }] })).toThrow(
+      /prefix layer 0 is outside the layers \[1, 3\)/,
+    );
     expect(() => buildBertEncoder(CONFIG, WEIGHTS, { layers: [2, 2] })).toThrow(/layers \[2, 2\) must be a non-empty range/);
   });
 });

@@ -51,7 +51,8 @@ describe('checkpoints', () => {
       expect(back.get(name).shape).toEqual(store.get(name).shape);
       expect(bits(back.get(name).data)).toEqual(bits(store.get(name).data));
       expect(back.stateSlots(name)).toEqual(store.stateSlots(name));
-      for (const slot of store.stateSlots(name)) expect(bits(back.getState(name, slot).data)).toEqual(bits(store.getState(name, slot).data));
+      for (const slot of store.stateSlots(name))
+        expect(bits(back.getState(name, slot).data)).toEqual(bits(store.getState(name, slot).data));
     }
     // Written atomically: no temporary file is left behind, and overwriting works.
     store.step = 1235;

@@ -65,7 +65,18 @@ export async function saveCheckpoint(path: string, store: ParameterStore): Promi
   const add = (kind: 'param' | 'state', name: string, t: Float32Tensor, slot?: string): void => {
     const bytes = littleEndianBytes(t);
     offset = align(offset);
-    tensors.push({ entry: { kind, name, ...(slot === undefined ? {} : { slot }), dtype: 'float32', shape: [...t.shape], offset, byteLength: bytes.byteLength }, bytes });
+    tensors.push({
+      entry: {
+        kind,
+        name,
+        ...(slot === undefined ? {} : { slot }),
+        dtype: 'float32',
+        shape: [...t.shape],
+        offset,
+        byteLength: bytes.byteLength,
+      },
+      bytes,
+    });
     offset += bytes.byteLength;
   };
   for (const name of store.names()) {
@@ -80,7 +91,13 @@ export async function saveCheckpoint(path: string, store: ParameterStore): Promi
     hash.update(bytes);
     at = entry.offset + bytes.byteLength;
   }
-  const header: CheckpointHeader = { step: store.step, metadata: { ...store.metadata }, dataBytes, dataSha256: hash.digest('hex'), entries: tensors.map((t) => t.entry) };
+  const header: CheckpointHeader = {
+    step: store.step,
+    metadata: { ...store.metadata },
+    dataBytes,
+    dataSha256: hash.digest('hex'),
+    entries: tensors.map((t) => t.entry),
+  };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const preamble = Buffer.alloc(PREAMBLE);
   MAGIC.copy(preamble, 0);
@@ -138,7 +155,8 @@ export async function loadCheckpoint(path: string): Promise<ParameterStore> {
   const version = file.readUInt32LE(8);
   if (version !== FORMAT_VERSION) fail(`its format version is ${version}; this engine reads version ${FORMAT_VERSION}`);
   const headerLength = file.readUInt32LE(12);
-  if (PREAMBLE + headerLength > file.byteLength) fail(`it is truncated inside the header (${file.byteLength} bytes, header ends at ${PREAMBLE + headerLength})`);
+  if (PREAMBLE + headerLength > file.byteLength)
+    fail(`it is truncated inside the header (${file.byteLength} bytes, header ends at ${PREAMBLE + headerLength})`);
   const headerBytes = file.subarray(PREAMBLE, PREAMBLE + headerLength);
   if (!createHash('sha256').update(headerBytes).digest().equals(file.subarray(16, 48))) fail('its header is corrupt (sha256 mismatch)');
   let header: CheckpointHeader;
@@ -160,7 +178,9 @@ export async function loadCheckpoint(path: string): Promise<ParameterStore> {
   for (const entry of header.entries) {
     const count = entry.shape.reduce((a, d) => a * d, 1);
     if (entry.dtype !== 'float32' || entry.byteLength !== count * 4 || entry.offset + entry.byteLength > header.dataBytes) {
-      fail(`entry '${entry.name}' (${entry.dtype} ${formatShape(entry.shape)}) does not fit its ${entry.byteLength} bytes at offset ${entry.offset}`);
+      fail(
+        `entry '${entry.name}' (${entry.dtype} ${formatShape(entry.shape)}) does not fit its ${entry.byteLength} bytes at offset ${entry.offset}`,
+      );
     }
     const values = new Float32Array(count);
     const bytes = new Uint8Array(values.buffer);

@@ -43,7 +43,8 @@ export class CompiledSession {
     const fetches = options.fetches ?? this.outputs;
     const problems = checkFeeds(this.inputs, feeds);
     const unknown = fetches.filter((f) => !this.outputs.includes(f));
-    if (unknown.length > 0) problems.push(`unknown fetch ${unknown.map((f) => `'${f}'`).join(', ')}; the graph's outputs are ${this.outputs.join(', ')}`);
+    if (unknown.length > 0)
+      problems.push(`unknown fetch ${unknown.map((f) => `'${f}'`).join(', ')}; the graph's outputs are ${this.outputs.join(', ')}`);
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const ortFeeds: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(t);

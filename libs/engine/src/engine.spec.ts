@@ -51,14 +51,20 @@ describe('Engine', () => {
     // Asking again recreates it.
     const again = await e.session(m2);
     expect(again).not.toBe(s1);
-    expect((await again.run({ x: tensor('float32', [2, 3], new Float32Array(6)) }))['y']!.data).toEqual(new Float32Array([0.5, -0.5, 0.5, -0.5]));
+    expect((await again.run({ x: tensor('float32', [2, 3], new Float32Array(6)) }))['y']!.data).toEqual(
+      new Float32Array([0.5, -0.5, 0.5, -0.5]),
+    );
     await e.dispose();
     expect(again.isReleased).toBe(true);
   });
 
   it('reports every bad feed and fetch before running', async () => {
     const error = await engine
-      .run(affine(2), { x: tensor('int32', [2, 4], new Int32Array(8)), z: tensor('float32', [1], new Float32Array(1)) }, { fetches: ['y', 'q'] })
+      .run(
+        affine(2),
+        { x: tensor('int32', [2, 4], new Int32Array(8)), z: tensor('float32', [1], new Float32Array(1)) },
+        { fetches: ['y', 'q'] },
+      )
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).problems).toHaveLength(4);
@@ -77,9 +83,12 @@ describe('Engine', () => {
   });
 
   it('validates every option at once', async () => {
-    const error = await Engine.create({ device: 'cpu', intraOpNumThreads: 0, maxCachedSessions: 1.5, graphOptimizationLevel: 'max' as never }).catch(
-      (e: unknown) => e,
-    );
+    const error = await Engine.create({
+      device: 'cpu',
+      intraOpNumThreads: 0,
+      maxCachedSessions: 1.5,
+      graphOptimizationLevel: 'max' as never,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).problems).toHaveLength(3);
   });
@@ -97,7 +106,9 @@ describe('Engine', () => {
     expect(threadsFromEnv({ MNEME_THREADS: ' ' })).toBeUndefined();
     expect(threadsFromEnv({ MNEME_THREADS: '3' })).toBe(3);
     for (const bad of ['0', '-1', '1.5', 'two', '1e2']) {
-      expect(() => threadsFromEnv({ MNEME_THREADS: bad })).toThrow(new RegExp(`MNEME_THREADS=${bad.replace('.', '\\.')} is not a thread count; set it to a positive integer`));
+      expect(() => threadsFromEnv({ MNEME_THREADS: bad })).toThrow(
+        new RegExp(`MNEME_THREADS=${bad.replace('.', '\\.')} is not a thread count; set it to a positive integer`),
+      );
     }
     const saved = process.env['MNEME_THREADS'];
     process.env['MNEME_THREADS'] = '1';

@@ -132,7 +132,8 @@ export class Engine {
    */
   async session(model: Model, options: SessionOptions = {}): Promise<CompiledSession> {
     const level = options.graphOptimizationLevel ?? this.settings.graphOptimizationLevel;
-    if (!LEVELS.includes(level)) throw new InvalidArgumentError(`graphOptimizationLevel must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
+    if (!LEVELS.includes(level))
+      throw new InvalidArgumentError(`graphOptimizationLevel must be one of ${LEVELS.join(', ')}, got ${String(level)}`);
     const { hash, bytes } = this.hashOf(model);
     const inputs = inputSpecs(model);
     const shapes = inputs.map((i) => `${i.name}:${i.dtype}[${(i.shape ?? ['?']).join(',')}]`).join(';');
@@ -150,12 +151,22 @@ export class Engine {
         throw new EngineError('internal', `ONNX Runtime rejected graph '${model.graph.name}': ${message}`, { cause: error });
       }
       this.logger.debug('session created', { key, graph: model.graph.name, ms: Math.round(performance.now() - started) });
-      return new CompiledSession(key, inputs, model.graph.outputs.map((o) => o.name), session, this.logger);
+      return new CompiledSession(
+        key,
+        inputs,
+        model.graph.outputs.map((o) => o.name),
+        session,
+        this.logger,
+      );
     });
   }
 
   /** Runs `model` once on `feeds` (through the session cache). See {@link CompiledSession.run}. */
-  async run(model: Model, feeds: Readonly<Record<string, Tensor>>, options: SessionRunOptions & SessionOptions = {}): Promise<Record<string, Tensor>> {
+  async run(
+    model: Model,
+    feeds: Readonly<Record<string, Tensor>>,
+    options: SessionRunOptions & SessionOptions = {},
+  ): Promise<Record<string, Tensor>> {
     const session = await this.session(model, options);
     return session.run(feeds, options);
   }
@@ -243,7 +254,9 @@ export function threadsFromEnv(env: Readonly<Record<string, string | undefined>>
   if (raw === '') return undefined;
   const n = Number(raw);
   if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError(`MNEME_THREADS=${env['MNEME_THREADS']} is not a thread count; set it to a positive integer (e.g. MNEME_THREADS=1) or unset it to use every core`);
+    throw new InvalidArgumentError(
+      `MNEME_THREADS=${env['MNEME_THREADS']} is not a thread count; set it to a positive integer (e.g. MNEME_THREADS=1) or unset it to use every core`,
+    );
   }
   return n;
 }

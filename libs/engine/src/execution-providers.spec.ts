@@ -42,13 +42,15 @@ describe('resolveDevice', () => {
     const err = error as EngineError;
     expect(err.kind).toBe('failed-precondition');
     // Why: the provider library is missing (the npm package has none).
-    expect(err.message).toMatch(/cuda provider library is not installed \(not bundled with onnxruntime-node; looked for libonnxruntime_providers_cuda\.so/);
+    expect(err.message).toMatch(
+      /cuda provider library is not installed \(not bundled with onnxruntime-node; looked for libonnxruntime_providers_cuda\.so/,
+    );
     // How: the set-up script.
     expect(err.message).toContain('bash tools/setup.sh --cuda');
     expect(logger.records.some((r) => r.level === 'error')).toBe(true);
   });
 
-  it('refuses cuda with the provider installed but no driver or device, with ORT\'s own error and its cause', async (ctx) => {
+  it("refuses cuda with the provider installed but no driver or device, with ORT's own error and its cause", async (ctx) => {
     if (!cudaInstalled) ctx.skip(NOT_INSTALLED);
     if (cudaUsable) ctx.skip(GPU_PRESENT);
     const logger = recordingLogger();
@@ -61,7 +63,9 @@ describe('resolveDevice', () => {
       /ONNX Runtime said: (Failed to load library \S*libonnxruntime_providers_cuda\.so with error: libcuda\.so\.1: cannot open shared object file|CUDA failure \d+: )/,
     );
     // The cause in words, not "not installed".
-    expect(err.message).toMatch(/: (no NVIDIA driver on this machine|no CUDA device is visible|the NVIDIA driver is too old|libcuda\.so\.1 is the CUDA toolkit's stub)/);
+    expect(err.message).toMatch(
+      /: (no NVIDIA driver on this machine|no CUDA device is visible|the NVIDIA driver is too old|libcuda\.so\.1 is the CUDA toolkit's stub)/,
+    );
     expect(err.message).not.toMatch(/not installed/);
     expect(logger.records.find((r) => r.level === 'error')?.fields?.['reason']).toMatch(/ONNX Runtime said:/);
   });

@@ -44,8 +44,7 @@ export const EXECUTION_PROVIDERS: Readonly<Record<ProviderName, ExecutionProvide
   cpu: Object.freeze({
     name: 'cpu',
     description: 'ONNX Runtime CPU execution provider (bundled with onnxruntime-node)',
-    installHint:
-      'The CPU provider ships inside onnxruntime-node; reinstall the package (npm ci) if its native binding is missing.',
+    installHint: 'The CPU provider ships inside onnxruntime-node; reinstall the package (npm ci) if its native binding is missing.',
   }),
   cuda: Object.freeze({
     name: 'cuda',
@@ -161,7 +160,10 @@ async function probeOnce(provider: ProviderName): Promise<ProbeResult> {
     // Look for the provider library before asking ONNX Runtime, which logs loudly when it is absent.
     const library = providerLibraryPath(provider);
     if (library !== undefined && !existsSync(library)) {
-      return { available: false, reason: `the ${provider} provider library is not installed (${packaging}; looked for ${basename(library)} beside the runtime)` };
+      return {
+        available: false,
+        reason: `the ${provider} provider library is not installed (${packaging}; looked for ${basename(library)} beside the runtime)`,
+      };
     }
   }
   const model = probeModelBytes();

@@ -32,7 +32,9 @@ export function checkFeeds(specs: readonly InputSpec[], feeds: Readonly<Record<s
   const unknown = Object.keys(feeds).filter((name) => !byName.has(name));
   if (unknown.length > 0) {
     const names = unknown.map((n) => `'${n}'`).join(', ');
-    problems.push(`unknown input${unknown.length > 1 ? 's' : ''} ${names}; the graph's inputs are ${specs.map((s) => s.name).join(', ') || '(none)'}`);
+    problems.push(
+      `unknown input${unknown.length > 1 ? 's' : ''} ${names}; the graph's inputs are ${specs.map((s) => s.name).join(', ') || '(none)'}`,
+    );
   }
   return problems;
 }
@@ -63,7 +65,9 @@ function checkOne(spec: InputSpec, value: Tensor, bound: Map<string, { size: num
   }
   if (spec.shape === undefined) return problems;
   if (value.shape.length !== spec.shape.length) {
-    problems.push(`${where} has shape ${formatShape(value.shape)} (rank ${value.shape.length}) but the graph declares ${formatShape(spec.shape)} (rank ${spec.shape.length})`);
+    problems.push(
+      `${where} has shape ${formatShape(value.shape)} (rank ${value.shape.length}) but the graph declares ${formatShape(spec.shape)} (rank ${spec.shape.length})`,
+    );
     return problems;
   }
   const bad: string[] = [];
@@ -77,7 +81,8 @@ function checkOne(spec: InputSpec, value: Tensor, bound: Map<string, { size: num
       else if (previous.size !== got) bad.push(`dim ${i} ('${dim}') is ${got} but input '${previous.by}' set '${dim}' to ${previous.size}`);
     }
   });
-  if (bad.length > 0) problems.push(`${where} has shape ${formatShape(value.shape)} but the graph declares ${formatShape(spec.shape)}: ${bad.join(', ')}`);
+  if (bad.length > 0)
+    problems.push(`${where} has shape ${formatShape(value.shape)} but the graph declares ${formatShape(spec.shape)}: ${bad.join(', ')}`);
   return problems;
 }
 

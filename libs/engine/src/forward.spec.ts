@@ -58,15 +58,27 @@ describe('executor.release', () => {
     const other = affine();
     const store = ParameterStore.fromModel(model);
     await executor.forward(other, ones(2));
-    await executor.forward(model, { ...ones(2), target: tensor('float32', [2, 2], new Float32Array(4)) }, { params: store, fetches: ['y'] });
-    await executor.lossAndGradients(model, { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) }, { loss: 'loss', wrt: ['W'] });
+    await executor.forward(
+      model,
+      { ...ones(2), target: tensor('float32', [2, 2], new Float32Array(4)) },
+      { params: store, fetches: ['y'] },
+    );
+    await executor.lossAndGradients(
+      model,
+      { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) },
+      { loss: 'loss', wrt: ['W'] },
+    );
     expect(engine.cacheStats()).toMatchObject({ misses: 3, size: 3 });
     const held = await engine.session(other);
     await executor.release!(model);
     // The other model's session stays; the model's forward and gradient sessions are gone.
     expect(engine.cacheStats().size).toBe(1);
     expect(held.isReleased).toBe(false);
-    await executor.lossAndGradients(model, { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) }, { loss: 'loss', wrt: ['W'] });
+    await executor.lossAndGradients(
+      model,
+      { ...ones(3), target: tensor('float32', [3, 2], new Float32Array(6)) },
+      { loss: 'loss', wrt: ['W'] },
+    );
     expect(engine.cacheStats()).toMatchObject({ size: 2 });
     expect(engine.release([affine()])).toBe(0);
     await engine.dispose();

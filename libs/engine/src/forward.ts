@@ -64,7 +64,6 @@ export async function forward(
   return session.run(allFeeds, options.fetches === undefined ? {} : { fetches: options.fetches });
 }
 
-
 /** FLOPs of one run of `model` at `dims` (NaN when they cannot be estimated). */
 function flopsAt(model: Model, dims: Readonly<Record<string, number>>): number {
   let perModel = flopsMemo.get(model);

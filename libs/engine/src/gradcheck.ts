@@ -115,20 +115,29 @@ export async function checkGradients(model: Model, options: GradCheckOptions): P
 export function toFloat64(model: Model, float32Ops: readonly string[] = []): Model {
   const copy = cloneModel(model);
   const g = copy.graph;
-  const widen = (t: TensorValue): TensorValue => (t.dtype === DType.float32 ? { dtype: DType.float64, dims: [...t.dims], data: Float64Array.from(t.data as Float32Array) } : t);
+  const widen = (t: TensorValue): TensorValue =>
+    t.dtype === DType.float32 ? { dtype: DType.float64, dims: [...t.dims], data: Float64Array.from(t.data as Float32Array) } : t;
   for (const [name, t] of g.initializers) g.initializers.set(name, widen(t));
   for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo]) if (v.dtype === DType.float32) v.dtype = DType.float64;
   const nodes = [];
   for (const node of g.nodes) {
     for (const [key, attr] of Object.entries(node.attributes)) {
       if (attr.type === 'tensor') node.attributes[key] = { type: 'tensor', value: widen(attr.value) };
-      if (node.opType === 'Cast' && key === 'to' && attr.type === 'int' && attr.value === DType.float32) node.attributes[key] = { type: 'int', value: DType.float64 };
+      if (node.opType === 'Cast' && key === 'to' && attr.type === 'int' && attr.value === DType.float32)
+        node.attributes[key] = { type: 'int', value: DType.float64 };
     }
     if (!float32Ops.includes(node.opType)) {
       nodes.push(node);
       continue;
     }
-    const cast = (from: string, to: string, dtype: DType) => ({ name: `${to}/cast`, opType: 'Cast', domain: '', inputs: [from], outputs: [to], attributes: { to: { type: 'int' as const, value: dtype } } });
+    const cast = (from: string, to: string, dtype: DType) => ({
+      name: `${to}/cast`,
+      opType: 'Cast',
+      domain: '',
+      inputs: [from],
+      outputs: [to],
+      attributes: { to: { type: 'int' as const, value: dtype } },
+    });
     const narrowed = node.inputs.map((i) => (i === '' ? '' : `${node.name}/${i}/f32`));
     node.inputs.forEach((i, k) => i !== '' && nodes.push(cast(i, narrowed[k]!, DType.float32)));
     const outs = node.outputs.map((o) => (o === '' ? '' : `${o}/f32`));

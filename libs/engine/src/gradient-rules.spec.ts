@@ -14,7 +14,7 @@ function uniform(seed: number, n: number, lo = -1, hi = 1): number[] {
   let s = seed >>> 0 || 1;
   return Array.from({ length: n }, () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((s / 2 ** 32) * (hi - lo));
+    return lo + (s / 2 ** 32) * (hi - lo);
   });
 }
 
@@ -57,7 +57,10 @@ function buildCase(c: Case, dtype: DType, seed: number): { model: Model; feeds: 
   const inputs = c.args.map((arg, i) => {
     if (arg === null) return '';
     if ('constant' in arg) {
-      const t = arg.constant.dtype === DType.float64 ? createTensor(dtype, arg.constant.dims, Array.from(arg.constant.data as Float64Array)) : arg.constant;
+      const t =
+        arg.constant.dtype === DType.float64
+          ? createTensor(dtype, arg.constant.dims, Array.from(arg.constant.data as Float64Array))
+          : arg.constant;
       return b.constant(t);
     }
     const name = b.input(`x${i}`, dtype, arg.shape);
@@ -103,7 +106,14 @@ const CASES: Case[] = [
   { name: 'Sub broadcast', op: 'Sub', args: [{ shape: [2, 3] }, { shape: [3] }] },
   { name: 'Mul broadcast', op: 'Mul', args: [{ shape: [2, 1, 4] }, { shape: [3, 4] }] },
   { name: 'Div', op: 'Div', args: [{ shape: [2, 3] }, { shape: [2, 3], lo: 0.5, hi: 2 }] },
-  { name: 'Pow', op: 'Pow', args: [{ shape: [2, 3], lo: 0.5, hi: 2 }, { shape: [3], lo: 0.5, hi: 2.5 }] },
+  {
+    name: 'Pow',
+    op: 'Pow',
+    args: [
+      { shape: [2, 3], lo: 0.5, hi: 2 },
+      { shape: [3], lo: 0.5, hi: 2.5 },
+    ],
+  },
   { name: 'Neg', op: 'Neg', args: [sq(5)] },
   { name: 'Sum of three', op: 'Sum', args: [{ shape: [2, 3] }, { shape: [3] }, { shape: [2, 1] }] },
   { name: 'Min', op: 'Min', args: [{ shape: [2, 3] }, { shape: [2, 3] }] },
@@ -131,8 +141,18 @@ const CASES: Case[] = [
   { name: 'MatMul vector × matrix', op: 'MatMul', args: [{ shape: [4] }, { shape: [4, 5] }] },
   { name: 'MatMul matrix × vector', op: 'MatMul', args: [{ shape: [3, 4] }, { shape: [4] }] },
   { name: 'MatMul batched broadcast', op: 'MatMul', args: [{ shape: [2, 1, 3, 4] }, { shape: [3, 4, 2] }] },
-  { name: 'Gemm', op: 'Gemm', args: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }], attrs: { alpha: Attr.float(0.7), beta: Attr.float(1.3) } },
-  { name: 'Gemm transA transB', op: 'Gemm', args: [{ shape: [4, 3] }, { shape: [5, 4] }, { shape: [1, 5] }], attrs: { transA: Attr.int(1), transB: Attr.int(1) } },
+  {
+    name: 'Gemm',
+    op: 'Gemm',
+    args: [{ shape: [3, 4] }, { shape: [4, 5] }, { shape: [5] }],
+    attrs: { alpha: Attr.float(0.7), beta: Attr.float(1.3) },
+  },
+  {
+    name: 'Gemm transA transB',
+    op: 'Gemm',
+    args: [{ shape: [4, 3] }, { shape: [5, 4] }, { shape: [1, 5] }],
+    attrs: { transA: Attr.int(1), transB: Attr.int(1) },
+  },
   { name: 'Gemm transB', op: 'Gemm', args: [{ shape: [3, 4] }, { shape: [5, 4] }], attrs: { transB: Attr.int(1) } },
   { name: 'Gemm transA', op: 'Gemm', args: [{ shape: [4, 3] }, { shape: [4, 5] }, { shape: [3, 5] }], attrs: { transA: Attr.int(1) } },
   // Reductions and normalisation.
@@ -144,21 +164,81 @@ const CASES: Case[] = [
   { name: 'Softmax', op: 'Softmax', args: [{ shape: [2, 3, 4] }], attrs: { axis: Attr.int(1) } },
   { name: 'LogSoftmax', op: 'LogSoftmax', args: [{ shape: [3, 5] }] },
   { name: 'LayerNormalization', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [4] }, { shape: [4] }] },
-  { name: 'LayerNormalization axis 1', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }], attrs: { axis: Attr.int(1) } },
-  { name: 'LayerNormalization with Mean and InvStdDev', op: 'LayerNormalization', args: [{ shape: [2, 3, 4] }, { shape: [4] }], attrs: { stash_type: Attr.int(DType.float32) }, outputs: 3, lossOutputs: [0, 1, 2], float32: true },
+  {
+    name: 'LayerNormalization axis 1',
+    op: 'LayerNormalization',
+    args: [{ shape: [2, 3, 4] }, { shape: [3, 4] }, { shape: [3, 4] }],
+    attrs: { axis: Attr.int(1) },
+  },
+  {
+    name: 'LayerNormalization with Mean and InvStdDev',
+    op: 'LayerNormalization',
+    args: [{ shape: [2, 3, 4] }, { shape: [4] }],
+    attrs: { stash_type: Attr.int(DType.float32) },
+    outputs: 3,
+    lossOutputs: [0, 1, 2],
+    float32: true,
+  },
   { name: 'SoftmaxCrossEntropyLoss mean', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [4, 5] }, ints([0, 3, 4, 1])] },
-  { name: 'SoftmaxCrossEntropyLoss sum + log_prob', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [3, 4] }, ints([2, 0, 1])], attrs: { reduction: Attr.string('sum') }, outputs: 2, lossOutputs: [0, 1] },
-  { name: 'SoftmaxCrossEntropyLoss none, ignore_index', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [4, 3] }, ints([2, -1, 0, 1])], attrs: { reduction: Attr.string('none'), ignore_index: Attr.int(-1) } },
-  { name: 'SoftmaxCrossEntropyLoss weights, ignore_index', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [4, 3] }, ints([2, 1, 0, 1]), floats([0.5, 2, 1])], attrs: { ignore_index: Attr.int(1) } },
+  {
+    name: 'SoftmaxCrossEntropyLoss sum + log_prob',
+    op: 'SoftmaxCrossEntropyLoss',
+    args: [{ shape: [3, 4] }, ints([2, 0, 1])],
+    attrs: { reduction: Attr.string('sum') },
+    outputs: 2,
+    lossOutputs: [0, 1],
+  },
+  {
+    name: 'SoftmaxCrossEntropyLoss none, ignore_index',
+    op: 'SoftmaxCrossEntropyLoss',
+    args: [{ shape: [4, 3] }, ints([2, -1, 0, 1])],
+    attrs: { reduction: Attr.string('none'), ignore_index: Attr.int(-1) },
+  },
+  {
+    name: 'SoftmaxCrossEntropyLoss weights, ignore_index',
+    op: 'SoftmaxCrossEntropyLoss',
+    args: [{ shape: [4, 3] }, ints([2, 1, 0, 1]), floats([0.5, 2, 1])],
+    attrs: { ignore_index: Attr.int(1) },
+  },
   { name: 'SoftmaxCrossEntropyLoss spatial', op: 'SoftmaxCrossEntropyLoss', args: [{ shape: [2, 3, 2] }, ints([0, 2, 1, 1], [2, 2])] },
   // Convolution and pooling.
-  { name: 'Conv stride 2 pad 1', op: 'Conv', args: [{ shape: [2, 3, 7, 6] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], attrs: { strides: Attr.ints([2, 2]), pads: Attr.ints([1, 1, 1, 1]) } },
+  {
+    name: 'Conv stride 2 pad 1',
+    op: 'Conv',
+    args: [{ shape: [2, 3, 7, 6] }, { shape: [4, 3, 3, 3] }, { shape: [4] }],
+    attrs: { strides: Attr.ints([2, 2]), pads: Attr.ints([1, 1, 1, 1]) },
+  },
   { name: 'Conv groups', op: 'Conv', args: [{ shape: [1, 4, 5, 5] }, { shape: [6, 2, 3, 3] }], attrs: { group: Attr.int(2) } },
-  { name: 'Conv dilation', op: 'Conv', args: [{ shape: [1, 2, 7, 7] }, { shape: [3, 2, 2, 2] }], attrs: { dilations: Attr.ints([2, 2]), pads: Attr.ints([0, 1, 1, 0]) } },
-  { name: 'ConvTranspose stride 2', op: 'ConvTranspose', args: [{ shape: [1, 3, 4, 4] }, { shape: [3, 2, 3, 3] }, { shape: [2] }], attrs: { strides: Attr.ints([2, 2]), pads: Attr.ints([1, 1, 1, 1]), output_padding: Attr.ints([1, 1]) } },
-  { name: 'MaxPool 2×2', op: 'MaxPool', args: [{ shape: [2, 2, 4, 4] }], attrs: { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) } },
-  { name: 'MaxPool 3×3 pad 1', op: 'MaxPool', args: [{ shape: [1, 2, 5, 5] }], attrs: { kernel_shape: Attr.ints([3, 3]), pads: Attr.ints([1, 1, 1, 1]) } },
-  { name: 'AveragePool 2×2', op: 'AveragePool', args: [{ shape: [2, 3, 4, 6] }], attrs: { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) } },
+  {
+    name: 'Conv dilation',
+    op: 'Conv',
+    args: [{ shape: [1, 2, 7, 7] }, { shape: [3, 2, 2, 2] }],
+    attrs: { dilations: Attr.ints([2, 2]), pads: Attr.ints([0, 1, 1, 0]) },
+  },
+  {
+    name: 'ConvTranspose stride 2',
+    op: 'ConvTranspose',
+    args: [{ shape: [1, 3, 4, 4] }, { shape: [3, 2, 3, 3] }, { shape: [2] }],
+    attrs: { strides: Attr.ints([2, 2]), pads: Attr.ints([1, 1, 1, 1]), output_padding: Attr.ints([1, 1]) },
+  },
+  {
+    name: 'MaxPool 2×2',
+    op: 'MaxPool',
+    args: [{ shape: [2, 2, 4, 4] }],
+    attrs: { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) },
+  },
+  {
+    name: 'MaxPool 3×3 pad 1',
+    op: 'MaxPool',
+    args: [{ shape: [1, 2, 5, 5] }],
+    attrs: { kernel_shape: Attr.ints([3, 3]), pads: Attr.ints([1, 1, 1, 1]) },
+  },
+  {
+    name: 'AveragePool 2×2',
+    op: 'AveragePool',
+    args: [{ shape: [2, 3, 4, 6] }],
+    attrs: { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) },
+  },
   { name: 'GlobalAveragePool', op: 'GlobalAveragePool', args: [{ shape: [2, 3, 4, 5] }] },
   // Shape and indexing.
   { name: 'Reshape', op: 'Reshape', args: [{ shape: [2, 3, 4] }, ints([4, -1])] },
@@ -168,17 +248,39 @@ const CASES: Case[] = [
   { name: 'Transpose', op: 'Transpose', args: [{ shape: [2, 3, 4] }], attrs: { perm: Attr.ints([2, 0, 1]) } },
   { name: 'Concat', op: 'Concat', args: [{ shape: [2, 3] }, { shape: [2, 1] }, { shape: [2, 2] }], attrs: { axis: Attr.int(1) } },
   { name: 'Split', op: 'Split', args: [{ shape: [5, 2] }, ints([2, 3])], attrs: { axis: Attr.int(0) }, outputs: 2, lossOutputs: [0, 1] },
-  { name: 'Split, one output unused', op: 'Split', args: [{ shape: [2, 6] }, ints([2, 4])], attrs: { axis: Attr.int(1) }, outputs: 2, lossOutputs: [1] },
+  {
+    name: 'Split, one output unused',
+    op: 'Split',
+    args: [{ shape: [2, 6] }, ints([2, 4])],
+    attrs: { axis: Attr.int(1) },
+    outputs: 2,
+    lossOutputs: [1],
+  },
   { name: 'Slice unit steps', op: 'Slice', args: [{ shape: [4, 5] }, ints([1, -3]), ints([3, 100]), ints([0, 1])] },
   { name: 'Slice strided', op: 'Slice', args: [{ shape: [6, 5] }, ints([0, 4]), ints([6, 0]), ints([0, 1]), ints([2, -2])] },
   { name: 'Pad', op: 'Pad', args: [{ shape: [2, 3] }, ints([1, 0, 2, 1])] },
   { name: 'Tile', op: 'Tile', args: [{ shape: [2, 3] }, ints([2, 2])] },
   { name: 'Gather axis 0 (embedding)', op: 'Gather', args: [{ shape: [5, 3] }, ints([4, 0, 4, 2], [2, 2])] },
   { name: 'Gather axis 1, negative index', op: 'Gather', args: [{ shape: [2, 4, 3] }, ints([-1, 1, 1])], attrs: { axis: Attr.int(1) } },
-  { name: 'GatherElements', op: 'GatherElements', args: [{ shape: [3, 4] }, ints([0, 3, 3, 1, 2, 2], [3, 2])], attrs: { axis: Attr.int(1) } },
+  {
+    name: 'GatherElements',
+    op: 'GatherElements',
+    args: [{ shape: [3, 4] }, ints([0, 3, 3, 1, 2, 2], [3, 2])],
+    attrs: { axis: Attr.int(1) },
+  },
   { name: 'GatherND', op: 'GatherND', args: [{ shape: [3, 4] }, ints([2, 1, 0, 3], [2, 2])] },
-  { name: 'ScatterElements', op: 'ScatterElements', args: [{ shape: [3, 4] }, ints([0, 3, 1, 2], [2, 2]), { shape: [2, 2] }], attrs: { axis: Attr.int(1) } },
-  { name: 'ScatterElements add', op: 'ScatterElements', args: [{ shape: [3, 4] }, ints([0, 0, 1, 2], [2, 2]), { shape: [2, 2] }], attrs: { axis: Attr.int(1), reduction: Attr.string('add') } },
+  {
+    name: 'ScatterElements',
+    op: 'ScatterElements',
+    args: [{ shape: [3, 4] }, ints([0, 3, 1, 2], [2, 2]), { shape: [2, 2] }],
+    attrs: { axis: Attr.int(1) },
+  },
+  {
+    name: 'ScatterElements add',
+    op: 'ScatterElements',
+    args: [{ shape: [3, 4] }, ints([0, 0, 1, 2], [2, 2]), { shape: [2, 2] }],
+    attrs: { axis: Attr.int(1), reduction: Attr.string('add') },
+  },
   { name: 'ScatterND', op: 'ScatterND', args: [{ shape: [4, 3] }, ints([2, 0], [2, 1]), { shape: [2, 3] }] },
 ];
 

@@ -20,7 +20,10 @@ function rows(rng: Rng, n: number): { features: number[]; labels: number[] } {
 
 function feeds(r: { features: number[]; labels: number[] }): Record<string, Tensor> {
   const n = r.labels.length;
-  return { [CLASSIFIER_IO.input]: tensor('float32', [n, D], Float32Array.from(r.features)), [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(r.labels, BigInt)) };
+  return {
+    [CLASSIFIER_IO.input]: tensor('float32', [n, D], Float32Array.from(r.features)),
+    [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(r.labels, BigInt)),
+  };
 }
 
 /** Candidate positions by score, highest first, ties to the lower position (libs/methods' topKIndices). */
@@ -92,7 +95,12 @@ describe('InterferedReplayStep', () => {
   });
 
   it('rejects a topK outside 1..candidates', async () => {
-    const fused = InterferedReplayStep.create(engine, { ...spec, store: ParameterStore.fromModel(model), optimizer: { kind: 'sgd' }, lr: 0.1 });
+    const fused = InterferedReplayStep.create(engine, {
+      ...spec,
+      store: ParameterStore.fromModel(model),
+      optimizer: { kind: 'sgd' },
+      lr: 0.1,
+    });
     for (const k of [0, 9, 2.5]) await expect(fused.step(feeds(incoming), feeds(candidates), k)).rejects.toThrow(InvalidArgumentError);
     await expect(fused.step(feeds(incoming), feeds(candidates), 9)).rejects.toThrow(/topK must be an integer in 1\.\.8/);
   });

@@ -13,7 +13,13 @@ import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.j
 import { EngineError } from './engine-error.js';
 import { appendVirtualUpdate, candidateInput, incomingInput, instanceValue, modelInstance } from './model-instances.js';
 import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
-import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec, type OptimizerScalars, type OptimizerUpdate } from './optimizers.js';
+import {
+  appendOptimizerUpdate,
+  optimizerStateSlots,
+  resolveOptimizerSpec,
+  type OptimizerScalars,
+  type OptimizerUpdate,
+} from './optimizers.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
 export interface InterferedReplayStepOptions extends InterferedReplayStepSpec {
@@ -86,8 +92,13 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
    * @throws InvalidArgumentError when a batch does not fit the model's inputs or `topK` is not in 1..candidates
    * @throws EngineError `failed-precondition` when called while a step is still running
    */
-  async step(incoming: Readonly<Record<string, Tensor>>, candidates: Readonly<Record<string, Tensor>>, topK: number): Promise<InterferedReplayStepResult> {
-    if (this.running) throw new EngineError('failed-precondition', 'an interfered-replay step is already running; await it before starting the next');
+  async step(
+    incoming: Readonly<Record<string, Tensor>>,
+    candidates: Readonly<Record<string, Tensor>>,
+    topK: number,
+  ): Promise<InterferedReplayStepResult> {
+    if (this.running)
+      throw new EngineError('failed-precondition', 'an interfered-replay step is already running; await it before starting the next');
     this.running = true;
     try {
       return await this.runStep(incoming, candidates, topK);
@@ -96,7 +107,11 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     }
   }
 
-  private async runStep(incoming: Readonly<Record<string, Tensor>>, candidates: Readonly<Record<string, Tensor>>, topK: number): Promise<InterferedReplayStepResult> {
+  private async runStep(
+    incoming: Readonly<Record<string, Tensor>>,
+    candidates: Readonly<Record<string, Tensor>>,
+    topK: number,
+  ): Promise<InterferedReplayStepResult> {
     const graph = this.compile(incoming, candidates, topK);
     const store = this.options.store;
     const next = store.step + 1;
@@ -114,7 +129,8 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     const session = await this.engine.session(graph.model, level === undefined ? {} : { graphOptimizationLevel: level });
     const out = await session.run(feeds);
     for (const [name, fetch] of graph.params) store.set(name, out[fetch] as Float32Tensor);
-    for (const [name, slots] of graph.state) for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
+    for (const [name, slots] of graph.state)
+      for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
     store.step = next;
     return {
       loss: Number(out[graph.loss]!.data[0]),
@@ -132,7 +148,8 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     const candidateDims = bindDims(model, candidates, lifted);
     const batchDims = this.batchDims();
     const pool = Math.min(...Object.values(candidates).map((t) => t.shape[0] ?? 0));
-    if (!Number.isInteger(topK) || topK < 1 || topK > pool) throw new InvalidArgumentError(`topK must be an integer in 1..${pool} (the candidates), got ${topK}`);
+    if (!Number.isInteger(topK) || topK < 1 || topK > pool)
+      throw new InvalidArgumentError(`topK must be an integer in 1..${pool} (the candidates), got ${topK}`);
     const key = `${dimsKey(incomingDims)}|${dimsKey(candidateDims)}|${topK}`;
     const hit = this.compiled.get(key);
     if (hit !== undefined) return hit;
@@ -141,13 +158,23 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('interfered_replay_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
     // 1. The virtual step, and the candidates' losses at w and w′.
-    const { shared, moved, incomingLoss, incomingGrads, before, after } = appendVirtualUpdate(b, { model, loss, perSampleLoss, trainable: this.trainable, lr }, incomingDims, candidateDims);
+    const { shared, moved, incomingLoss, incomingGrads, before, after } = appendVirtualUpdate(
+      b,
+      { model, loss, perSampleLoss, trainable: this.trainable, lr },
+      incomingDims,
+      candidateDims,
+    );
 
     // 2. Interference, in float64 (exact for a difference of two float32 values).
     const interference = b.sub(b.cast(after, DType.float64), b.cast(before, DType.float64));
 
     // 3. The k most interfered candidates; ONNX TopK breaks ties by the lower index.
-    const [scores, chosen] = b.op('TopK', [interference, b.ints([topK])], { axis: Attr.int(0), largest: Attr.int(1), sorted: Attr.int(1) }, { outputs: 2 });
+    const [scores, chosen] = b.op(
+      'TopK',
+      [interference, b.ints([topK])],
+      { axis: Attr.int(0), largest: Attr.int(1), sorted: Attr.int(1) },
+      { outputs: 2 },
+    );
     const replayBindings = new Map(shared);
     for (const spec of inputSpecs(model)) {
       if (!lifted.has(spec.name) && !spec.optional) replayBindings.set(spec.name, b.gather(candidateInput(spec.name), chosen!, 0));
@@ -167,7 +194,12 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
       scores: named(b, scores!, 'mir/scores'),
       params: new Map([...update.params].map(([n, v]) => [n, named(b, v, `mir/next/${n}`)])),
       readsStep: !plain,
-      state: new Map([...update.state].map(([n, slots]) => [n, Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `mir/next/${n}/${s}`)]))])),
+      state: new Map(
+        [...update.state].map(([n, slots]) => [
+          n,
+          Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `mir/next/${n}/${s}`)])),
+        ]),
+      ),
     };
     compiled.model = buildWithOutputs(b, [
       compiled.loss,
@@ -192,13 +224,20 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
   }
 
   /** The optimizer's update with the gradient ∇L_in + ∇L_rep. */
-  private optimizerUpdate(b: GraphBuilder, scalars: OptimizerScalars, incomingGrads: ReadonlyMap<string, string>, replayLoss: string): OptimizerUpdate {
+  private optimizerUpdate(
+    b: GraphBuilder,
+    scalars: OptimizerScalars,
+    incomingGrads: ReadonlyMap<string, string>,
+    replayLoss: string,
+  ): OptimizerUpdate {
     const replayGrads = appendGradients(b, { loss: replayLoss, wrt: this.trainable });
     const initializers = this.options.model.graph.initializers;
     const params = this.trainable.map((name) => ({
       name,
       grad: b.add(incomingGrads.get(name)!, replayGrads.get(name)!),
-      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.dims])])),
+      state: Object.fromEntries(
+        this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.dims])]),
+      ),
     }));
     return appendOptimizerUpdate(b, this.options.optimizer, scalars, params);
   }

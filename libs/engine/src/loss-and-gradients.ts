@@ -46,10 +46,17 @@ export async function lossAndGradients(
 ): Promise<LossAndGradients> {
   const g = model.graph;
   const unknown = options.wrt.filter((n) => !g.initializers.has(n) && !g.inputs.some((i) => i.name === n));
-  if (unknown.length > 0) throw new InvalidArgumentError(unknown.map((n) => `wrt '${n}' is neither an input nor an initializer of graph '${g.name}'`));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(unknown.map((n) => `wrt '${n}' is neither an input nor an initializer of graph '${g.name}'`));
   const params = options.params?.names() ?? [];
   const dims = bindDims(model, feeds, new Set(params));
-  const key = [dimsKey(dims), options.loss, options.wrt.join('\u0000'), params.join('\u0000'), (options.keepOutputs ?? []).join('\u0000')].join('|');
+  const key = [
+    dimsKey(dims),
+    options.loss,
+    options.wrt.join('\u0000'),
+    params.join('\u0000'),
+    (options.keepOutputs ?? []).join('\u0000'),
+  ].join('|');
   let perModel = compiledByModel.get(model);
   if (perModel === undefined) {
     perModel = new Map();
@@ -68,7 +75,10 @@ export async function lossAndGradients(
   }
   const allFeeds: Record<string, Tensor> = { ...feeds };
   for (const name of params) allFeeds[name] = options.params!.get(name);
-  const session = await engine.session(compiled.model, options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel });
+  const session = await engine.session(
+    compiled.model,
+    options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel },
+  );
   const out = await session.run(allFeeds);
   const outputs: Record<string, Tensor> = {};
   for (const [name, fetch] of compiled.keep) outputs[name] = out[fetch]!;

@@ -34,7 +34,11 @@ export function liftInitializers(model: Model, names: readonly string[]): Model 
  *
  * @throws InvalidArgumentError listing every missing, unknown, mis-typed or mis-shaped feed
  */
-export function bindDims(model: Model, feeds: Readonly<Record<string, Tensor>>, fedElsewhere: ReadonlySet<string> = new Set()): Record<string, number> {
+export function bindDims(
+  model: Model,
+  feeds: Readonly<Record<string, Tensor>>,
+  fedElsewhere: ReadonlySet<string> = new Set(),
+): Record<string, number> {
   const specs = inputSpecs(model).filter((s) => !fedElsewhere.has(s.name));
   validateFeeds(specs, feeds);
   const dims: Record<string, number> = {};

@@ -30,7 +30,8 @@ function updateGraph(spec: OptimizerSpec): { model: Model; outputs: Map<string, 
     outputs.set(key, named!);
   };
   for (const [name, value] of update.params) emit(name, value, SHAPES[name]!);
-  for (const [name, slotsOf] of update.state) for (const [slot, value] of Object.entries(slotsOf)) emit(`${name}.${slot}`, value, SHAPES[name]!);
+  for (const [name, slotsOf] of update.state)
+    for (const [slot, value] of Object.entries(slotsOf)) emit(`${name}.${slot}`, value, SHAPES[name]!);
   if (update.gradNorm !== undefined) emit('gradNorm', update.gradNorm, []);
   return { model: b.build(), outputs };
 }
@@ -41,7 +42,17 @@ async function compare(engine: Engine, spec: OptimizerSpec, steps = 4): Promise<
   const random = seededRandom(42);
   const { model, outputs } = updateGraph(spec);
   const slots = optimizerStateSlots(spec);
-  const refParams = new Map(Object.entries(SHAPES).map(([n, s]) => [n, Float64Array.from(randomValues(random, s.reduce((a, d) => a * d, 1)))]));
+  const refParams = new Map(
+    Object.entries(SHAPES).map(([n, s]) => [
+      n,
+      Float64Array.from(
+        randomValues(
+          random,
+          s.reduce((a, d) => a * d, 1),
+        ),
+      ),
+    ]),
+  );
   const refState: ReferenceState = new Map();
   // The graph side keeps its own float32 copies, fed back each step like a train loop would.
   const graphValues = new Map<string, Tensor>();
@@ -127,7 +138,14 @@ describe('optimizer graphs against the plain-JS reference', () => {
 
 describe('optimizer specs', () => {
   it('fills defaults and lists state slots', () => {
-    expect(resolveOptimizerSpec({ kind: 'adamw' })).toEqual({ kind: 'adamw', beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, clipGradNorm: undefined });
+    expect(resolveOptimizerSpec({ kind: 'adamw' })).toEqual({
+      kind: 'adamw',
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.01,
+      clipGradNorm: undefined,
+    });
     expect(optimizerStateSlots({ kind: 'sgd' })).toEqual([]);
     expect(optimizerStateSlots({ kind: 'sgd', momentum: 0.9 })).toEqual(['momentum']);
     expect(optimizerStateSlots({ kind: 'adam' })).toEqual(['m', 'v']);

@@ -32,7 +32,13 @@ export interface OptimizerUpdate {
 
 /** Every hyper-parameter of a spec, defaults filled in. */
 export type ResolvedOptimizerSpec =
-  | { readonly kind: 'sgd'; readonly momentum: number; readonly nesterov: boolean; readonly weightDecay: number; readonly clipGradNorm: number | undefined }
+  | {
+      readonly kind: 'sgd';
+      readonly momentum: number;
+      readonly nesterov: boolean;
+      readonly weightDecay: number;
+      readonly clipGradNorm: number | undefined;
+    }
   | {
       readonly kind: 'adam' | 'adamw';
       readonly beta1: number;
@@ -50,7 +56,8 @@ export type ResolvedOptimizerSpec =
 export function resolveOptimizerSpec(spec: OptimizerSpec): ResolvedOptimizerSpec {
   const problems: string[] = [];
   const check = (name: string, value: number, ok: (v: number) => boolean, range: string): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) problems.push(`${spec.kind} ${name} must be ${range}, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value))
+      problems.push(`${spec.kind} ${name} must be ${range}, got ${String(value)}`);
     return value;
   };
   const clip = spec.clipGradNorm === undefined ? undefined : check('clipGradNorm', spec.clipGradNorm, (v) => v > 0, '> 0');
@@ -59,7 +66,13 @@ export function resolveOptimizerSpec(spec: OptimizerSpec): ResolvedOptimizerSpec
     const momentum = check('momentum', spec.momentum ?? 0, (v) => v >= 0 && v < 1, 'in [0, 1)');
     const nesterov = spec.nesterov ?? false;
     if (nesterov && momentum === 0) problems.push('sgd nesterov needs momentum > 0');
-    resolved = { kind: 'sgd', momentum, nesterov, weightDecay: check('weightDecay', spec.weightDecay ?? 0, (v) => v >= 0, '≥ 0'), clipGradNorm: clip };
+    resolved = {
+      kind: 'sgd',
+      momentum,
+      nesterov,
+      weightDecay: check('weightDecay', spec.weightDecay ?? 0, (v) => v >= 0, '≥ 0'),
+      clipGradNorm: clip,
+    };
   } else if (spec.kind === 'adam' || spec.kind === 'adamw') {
     resolved = {
       kind: spec.kind,
@@ -97,10 +110,19 @@ export function appendOptimizerUpdate(
 ): OptimizerUpdate {
   const r = resolveOptimizerSpec(spec);
   const slots = optimizerStateSlots(r);
-  const missing = params.flatMap((p) => slots.filter((s) => p.state[s] === undefined).map((s) => `parameter '${p.name}' has no '${s}' state value`));
+  const missing = params.flatMap((p) =>
+    slots.filter((s) => p.state[s] === undefined).map((s) => `parameter '${p.name}' has no '${s}' state value`),
+  );
   if (missing.length > 0) throw new InvalidArgumentError(missing);
 
-  const { grads, gradNorm } = r.clipGradNorm === undefined ? { grads: params.map((p) => p.grad), gradNorm: undefined } : clipGlobalNorm(b, params.map((p) => p.grad), r.clipGradNorm);
+  const { grads, gradNorm } =
+    r.clipGradNorm === undefined
+      ? { grads: params.map((p) => p.grad), gradNorm: undefined }
+      : clipGlobalNorm(
+          b,
+          params.map((p) => p.grad),
+          r.clipGradNorm,
+        );
   const newParams = new Map<string, string>();
   const newState = new Map<string, Readonly<Record<string, string>>>();
 

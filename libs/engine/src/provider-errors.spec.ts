@@ -35,7 +35,9 @@ describe('ortErrorDetail', () => {
       '/onnxruntime_src/onnxruntime/core/providers/cuda/cuda_call.cc:154 std::conditional_t<THRW, void, onnxruntime::common::Status> ' +
       'onnxruntime::CudaCall(ERRTYPE, const char*, const char*, SUCCTYPE, const char*, const char*, int) [with ERRTYPE = cudaError] ' +
       'CUDA failure 100: no CUDA-capable device is detected ; GPU=-1 ; hostname=vm ; expr=cudaSetDevice(info_.device_id); \n\n';
-    expect(ortErrorDetail(thrown)).toBe('CUDA failure 100: no CUDA-capable device is detected ; GPU=-1 ; hostname=vm ; expr=cudaSetDevice(info_.device_id);');
+    expect(ortErrorDetail(thrown)).toBe(
+      'CUDA failure 100: no CUDA-capable device is detected ; GPU=-1 ; hostname=vm ; expr=cudaSetDevice(info_.device_id);',
+    );
   });
 
   it('takes the error line of a multi-line message, without colours, at most 400 characters and a mark', () => {
@@ -47,12 +49,18 @@ describe('ortErrorDetail', () => {
 
 describe('cudaFailureCause', () => {
   it.each([
-    ['Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcuda.so.1: cannot open shared object file', /no NVIDIA driver/],
+    [
+      'Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcuda.so.1: cannot open shared object file',
+      /no NVIDIA driver/,
+    ],
     ['CUDA failure 100: no CUDA-capable device is detected ; GPU=-1', /no CUDA device is visible/],
     ['CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version', /driver is too old .* 580/],
     ['CUDA failure 36: API call is not supported in the installed CUDA driver', /driver is too old/],
     ['CUDA failure 34: CUDA driver is a stub library', /stub, not the NVIDIA driver/],
-    ['Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file', /bash tools\/setup\.sh --cuda/],
+    [
+      'Failed to load library /x/libonnxruntime_providers_cuda.so with error: libcudnn.so.9: cannot open shared object file',
+      /bash tools\/setup\.sh --cuda/,
+    ],
   ])('names the cause of %s', (detail, cause) => {
     expect(cudaFailureCause(detail)).toMatch(cause);
   });

@@ -25,7 +25,12 @@ require(ortEntry)
  * @param model any valid ONNX model
  * @returns the error line, or undefined when the child logged none (or loaded the provider)
  */
-export async function providerLoadError(ortEntry: string, provider: string, model: Uint8Array, timeoutMs = 60_000): Promise<string | undefined> {
+export async function providerLoadError(
+  ortEntry: string,
+  provider: string,
+  model: Uint8Array,
+  timeoutMs = 60_000,
+): Promise<string | undefined> {
   const args = ['-e', CHILD_SCRIPT, ortEntry, provider, Buffer.from(model).toString('base64')];
   const stderr = await new Promise<string>((resolve) => {
     execFile(process.execPath, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (_error, _stdout, err) => resolve(String(err)));
@@ -36,7 +41,10 @@ export async function providerLoadError(ortEntry: string, provider: string, mode
 /** The first ORT error log line in `log`, preferring a failed library load, with colours and prefix removed. */
 export function ortErrorLine(log: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  const lines = log.replace(/\u001b\[[0-9;]*m/g, '').split('\n').filter((l) => /\[E:onnxruntime/.test(l));
+  const lines = log
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((l) => /\[E:onnxruntime/.test(l));
   const line = lines.find((l) => /Failed to load library/.test(l)) ?? lines[0];
   if (line === undefined) return undefined;
   // "<time> [E:onnxruntime:<logger>, <file:line> <fn>] <src file:line> <fn> [ONNXRuntimeError] : 1 : FAIL : <message>"
@@ -51,7 +59,10 @@ export function ortErrorLine(log: string): string | undefined {
 export function ortErrorDetail(message: string): string {
   // eslint-disable-next-line no-control-regex
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  const lines = plain.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = plain
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const line = lines.find((l) => /Failed to load|cannot open|error|failure/i.test(l)) ?? lines[0] ?? 'unknown error';
   const useful = /\b(CUDA|CUDNN|CUBLAS|CURAND|CUFFT) failure -?\d+:.*$/.exec(line)?.[0].trim() ?? line;
   return useful.length > 400 ? `${useful.slice(0, 400)}…` : useful;
@@ -69,7 +80,10 @@ const CUDA_FAILURE_CAUSES: readonly (readonly [RegExp, string])[] = [
     'the NVIDIA driver is too old for the CUDA 13 runtime (it needs 580 or newer)',
   ],
   [/cudaErrorStubLibrary|CUDA driver is a stub library/i, "libcuda.so.1 is the CUDA toolkit's stub, not the NVIDIA driver"],
-  [/cudaErrorNoDevice|no CUDA-capable device/i, 'no CUDA device is visible to this process (check the GPU, CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES)'],
+  [
+    /cudaErrorNoDevice|no CUDA-capable device/i,
+    'no CUDA device is visible to this process (check the GPU, CUDA_VISIBLE_DEVICES, NVIDIA_VISIBLE_DEVICES)',
+  ],
   [
     /lib(cudart|cublas|cublasLt|curand|cufft|cudnn|nvrtc|nvJitLink)[\w.-]*\.so[\w.]*: cannot open/,
     'a CUDA library the provider links is missing beside it (reinstall it: bash tools/setup.sh --cuda)',

@@ -59,7 +59,8 @@ describe('runners', () => {
     const train = TrainStep.create(engine, { model, loss: 'loss', store, optimizer: { kind: 'adamw', weightDecay: 0.001 }, lr: 0.02 });
     const random = seededRandom(11);
     const evalBatch = batch(random, 64);
-    const evalLoss = async (): Promise<number> => (await forward(engine, model, evalBatch, { params: store, fetches: ['loss'] }))['loss']!.data[0] as number;
+    const evalLoss = async (): Promise<number> =>
+      (await forward(engine, model, evalBatch, { params: store, fetches: ['loss'] }))['loss']!.data[0] as number;
     const initial = await evalLoss();
     for (let i = 0; i < 150; i++) await train.step(batch(random, 16));
     const final = await evalLoss();
@@ -90,7 +91,13 @@ describe('runners', () => {
   it('compiles once per batch shape and reuses the session', async () => {
     const model = mlp();
     const store = ParameterStore.fromModel(model);
-    const train = TrainStep.create(engine, { model, loss: 'loss', store, optimizer: { kind: 'sgd', momentum: 0.9, clipGradNorm: 1 }, lr: (t) => 0.1 / t });
+    const train = TrainStep.create(engine, {
+      model,
+      loss: 'loss',
+      store,
+      optimizer: { kind: 'sgd', momentum: 0.9, clipGradNorm: 1 },
+      lr: (t) => 0.1 / t,
+    });
     const random = seededRandom(4);
     const misses = engine.cacheStats().misses;
     const r1 = await train.step(batch(random, 8));
@@ -108,17 +115,25 @@ describe('runners', () => {
 
   it('reports every bad batch feed before compiling', async () => {
     const model = mlp();
-    const train = TrainStep.create(engine, { model, loss: 'loss', store: ParameterStore.fromModel(model), optimizer: { kind: 'sgd' }, lr: 0.1 });
-    const error = await train.step({ x: tensor('float32', [4, 3], new Float32Array(12)), extra: tensor('float32', [1], new Float32Array(1)) }).catch((e: unknown) => e);
+    const train = TrainStep.create(engine, {
+      model,
+      loss: 'loss',
+      store: ParameterStore.fromModel(model),
+      optimizer: { kind: 'sgd' },
+      lr: 0.1,
+    });
+    const error = await train
+      .step({ x: tensor('float32', [4, 3], new Float32Array(12)), extra: tensor('float32', [1], new Float32Array(1)) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).problems).toEqual([
       "input 'x' has shape [4, 3] but the graph declares [batch, 2]: dim 1 is 3, expected 2",
       "missing input 'target' (float32 [batch, 1])",
       "unknown input 'extra'; the graph's inputs are x, target",
     ]);
-    expect(() => TrainStep.create(engine, { model, loss: 'loss', store: new ParameterStore(), trainable: ['w9'], optimizer: { kind: 'sgd' }, lr: 1 })).toThrow(
-      /'w9' is not in the parameter store.*'w9' is not an initializer/,
-    );
+    expect(() =>
+      TrainStep.create(engine, { model, loss: 'loss', store: new ParameterStore(), trainable: ['w9'], optimizer: { kind: 'sgd' }, lr: 1 }),
+    ).toThrow(/'w9' is not in the parameter store.*'w9' is not an initializer/);
   });
 
   it('computes gradients with respect to inputs (prompt tuning, distillation)', async () => {

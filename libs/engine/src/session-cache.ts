@@ -28,7 +28,8 @@ export class SessionCache<V> {
     /** May return a promise: {@link clear} waits for it. */
     private readonly onEvict: (value: V, key: string) => void | Promise<void>,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`session cache capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new InvalidArgumentError(`session cache capacity must be a positive integer, got ${capacity}`);
   }
 
   /** The value for `key`, created with `create` on a miss. */
@@ -77,7 +78,14 @@ export class SessionCache<V> {
   async clear(): Promise<void> {
     const all = [...this.entries];
     this.entries.clear();
-    await Promise.all(all.map(([key, p]) => p.then((v) => this.onEvict(v, key), () => undefined)));
+    await Promise.all(
+      all.map(([key, p]) =>
+        p.then(
+          (v) => this.onEvict(v, key),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private evictOverflow(): void {

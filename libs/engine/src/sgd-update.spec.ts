@@ -59,7 +59,13 @@ describe('plain SGD update', () => {
 
   it('updates a Gemm layer weight inside the gradient Gemm (C = w, beta 1), leaving no separate gradient', () => {
     const model = net();
-    const train = TrainStep.create(engine, { model, loss: 'loss', store: ParameterStore.fromModel(model), optimizer: { kind: 'sgd' }, lr: 0.1 });
+    const train = TrainStep.create(engine, {
+      model,
+      loss: 'loss',
+      store: ParameterStore.fromModel(model),
+      optimizer: { kind: 'sgd' },
+      lr: 0.1,
+    });
     const nodes = train.graphFor(batch(0)).graph.nodes;
     const fused = nodes.filter((n) => n.opType === 'Gemm' && n.inputs[2] === 'w1' && n.attributes['beta']?.value === 1);
     expect(fused).toHaveLength(1);

@@ -110,11 +110,13 @@ export class TrainStep implements TrainStepRunner {
       for (const slot of this.slots) feeds[stateInput(name, slot)] = store.getState(name, slot);
     }
     // The session is kept with its graph: looking it up hashes the input shapes on every step.
-    if (graph.session === undefined || graph.session.isReleased) graph.session = await this.engine.session(graph.model, this.sessionOptions());
+    if (graph.session === undefined || graph.session.isReleased)
+      graph.session = await this.engine.session(graph.model, this.sessionOptions());
     const session = graph.session;
     const out = await session.run(feeds);
     for (const [name, fetch] of graph.params) store.set(name, out[fetch] as Float32Tensor);
-    for (const [name, slots] of graph.state) for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
+    for (const [name, slots] of graph.state)
+      for (const [slot, fetch] of Object.entries(slots)) store.setState(name, slot, out[fetch] as Float32Tensor);
     store.step = next;
     const outputs: Record<string, Tensor> = {};
     for (const [name, fetch] of graph.keep) outputs[name] = out[fetch]!;
@@ -161,7 +163,10 @@ export class TrainStep implements TrainStepRunner {
       gradNorm: update.gradNorm === undefined ? undefined : named(b, update.gradNorm, 'train/grad_norm'),
       params: new Map([...update.params].map(([n, v]) => [n, named(b, v, `train/next/${n}`)])),
       state: new Map(
-        [...update.state].map(([n, slots]) => [n, Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `train/next/${n}/${s}`)]))]),
+        [...update.state].map(([n, slots]) => [
+          n,
+          Object.fromEntries(Object.entries(slots).map(([s, v]) => [s, named(b, v, `train/next/${n}/${s}`)])),
+        ]),
       ),
       keep: new Map((this.options.keepOutputs ?? []).map((k) => [k, named(b, k, `train/keep/${k}`)])),
     };

@@ -58,7 +58,11 @@ export class VirtualStep implements VirtualStepRunner {
    * @param candidates the candidate (memory) samples, by model input name
    * @throws InvalidArgumentError when either batch does not fit the model's inputs
    */
-  async run(incoming: Readonly<Record<string, Tensor>>, candidates: Readonly<Record<string, Tensor>>, lr: number): Promise<VirtualStepResult> {
+  async run(
+    incoming: Readonly<Record<string, Tensor>>,
+    candidates: Readonly<Record<string, Tensor>>,
+    lr: number,
+  ): Promise<VirtualStepResult> {
     if (!Number.isFinite(lr)) throw new InvalidArgumentError(`virtual step lr must be finite, got ${lr}`);
     const lifted = new Set(this.trainable);
     const incomingDims = bindDims(this.options.model, incoming, lifted);
@@ -86,8 +90,17 @@ export class VirtualStep implements VirtualStepRunner {
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('virtual_step') } });
     const lr = b.input(LR_INPUT, DType.float32, []);
-    const { incomingLoss, before, after } = appendVirtualUpdate(b, { model, loss, perSampleLoss, trainable: this.trainable, lr }, incomingDims, candidateDims);
-    const outputs = { incomingLoss: named(b, incomingLoss, 'virtual/incoming_loss'), before: named(b, before, 'virtual/before'), after: named(b, after, 'virtual/after') };
+    const { incomingLoss, before, after } = appendVirtualUpdate(
+      b,
+      { model, loss, perSampleLoss, trainable: this.trainable, lr },
+      incomingDims,
+      candidateDims,
+    );
+    const outputs = {
+      incomingLoss: named(b, incomingLoss, 'virtual/incoming_loss'),
+      before: named(b, before, 'virtual/before'),
+      after: named(b, after, 'virtual/after'),
+    };
     const compiled = { model: buildWithOutputs(b, Object.values(outputs)), ...outputs };
     this.compiled.set(key, compiled);
     return compiled;

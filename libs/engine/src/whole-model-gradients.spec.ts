@@ -4,13 +4,27 @@
  */
 import { appendGradients } from '@mneme/autodiff';
 import { createTensor, DType, GraphBuilder, specializeModel as specialize, type Model, type TensorValue } from '@mneme/graph';
-import { buildBertEncoder, buildCnn, buildConvNet, buildMlp, ENCODER_IO, PREFIX_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
+import {
+  buildBertEncoder,
+  buildCnn,
+  buildConvNet,
+  buildMlp,
+  ENCODER_IO,
+  PREFIX_IO,
+  randomBertWeights,
+  withCrossEntropyLoss,
+  type BertConfig,
+} from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { describe, expect, it } from 'vitest';
 import { checkGradients, toFloat64 } from './gradcheck.js';
 
 const rand = (rng: Rng, dims: number[], dtype: DType = DType.float64, lo = -1, hi = 1): TensorValue =>
-  createTensor(dtype, dims, Array.from({ length: dims.reduce((p, d) => p * d, 1) }, () => rng.uniform(lo, hi)));
+  createTensor(
+    dtype,
+    dims,
+    Array.from({ length: dims.reduce((p, d) => p * d, 1) }, () => rng.uniform(lo, hi)),
+  );
 
 /** Adds `objective = Σ value ⊙ R` for a fixed random R, as the scalar to differentiate. */
 function projectTo(model: Model, value: string, dims: number[], seed: number): Model {
@@ -27,7 +41,11 @@ describe('whole-model gradients', () => {
     const model = toFloat64(specialize(withCrossEntropyLoss(buildMlp({ sizes: [6, 5, 4, 3], seed: 1 })), { batch: 4 }));
     const rng = Rng.seeded(2);
     const feeds = { x: rand(rng, [4, 6]), labels: createTensor(DType.int64, [4], [0, 2, 1, 2]) };
-    const result = await checkGradients(model, { loss: 'loss', wrt: ['fc0.weight', 'fc0.bias', 'fc1.weight', 'fc2.weight', 'fc2.bias', 'x'], feeds });
+    const result = await checkGradients(model, {
+      loss: 'loss',
+      wrt: ['fc0.weight', 'fc0.bias', 'fc1.weight', 'fc2.weight', 'fc2.bias', 'x'],
+      feeds,
+    });
     expect(result.worst).toBeLessThan(1e-6);
   });
 
@@ -37,7 +55,12 @@ describe('whole-model gradients', () => {
     const rng = Rng.seeded(4);
     const feeds = { x: rand(rng, [2, 1, 8, 8], DType.float32), labels: createTensor(DType.int64, [2], [1, 2]) };
     // ORT's CPU Conv runs in float32 only: float32 differences, stated tolerance.
-    const result = await checkGradients(model, { loss: 'loss', wrt: ['conv0.weight', 'conv1.weight', 'conv1.bias', 'fc0.weight', 'x'], feeds, eps: 1e-2 });
+    const result = await checkGradients(model, {
+      loss: 'loss',
+      wrt: ['conv0.weight', 'conv1.weight', 'conv1.bias', 'fc0.weight', 'x'],
+      feeds,
+      eps: 1e-2,
+    });
     expect(result.worst).toBeLessThan(2e-2);
   });
 
@@ -63,7 +86,12 @@ describe('whole-model gradients', () => {
     };
     const result = await checkGradients(model, {
       loss: 'objective',
-      wrt: [ENCODER_IO.inputsEmbeds, 'encoder.layer.0.attention.self.query.weight', 'encoder.layer.1.intermediate.dense.weight', 'encoder.layer.1.output.LayerNorm.weight'],
+      wrt: [
+        ENCODER_IO.inputsEmbeds,
+        'encoder.layer.0.attention.self.query.weight',
+        'encoder.layer.1.intermediate.dense.weight',
+        'encoder.layer.1.output.LayerNorm.weight',
+      ],
       feeds,
       probes: 12,
       eps: 1e-3,
@@ -83,7 +111,13 @@ describe('whole-model gradients', () => {
       [PREFIX_IO.key(1)]: rand(rng, [2, 3, 8]),
       [PREFIX_IO.value(1)]: rand(rng, [2, 3, 8]),
     };
-    const result = await checkGradients(model, { loss: 'objective', wrt: [PREFIX_IO.key(1), PREFIX_IO.value(1), ENCODER_IO.hiddenStates], feeds, probes: 12, eps: 1e-3 });
+    const result = await checkGradients(model, {
+      loss: 'objective',
+      wrt: [PREFIX_IO.key(1), PREFIX_IO.value(1), ENCODER_IO.hiddenStates],
+      feeds,
+      probes: 12,
+      eps: 1e-3,
+    });
     // Same float32 Erf bound as above.
     expect(result.worst).toBeLessThan(1e-3);
   });
@@ -93,7 +127,12 @@ describe('whole-model gradients', () => {
     const b = GraphBuilder.from(mlp);
     const grads = appendGradients(b, { loss: 'loss', wrt: ['fc0.weight'] });
     const r = b.constant(rand(Rng.seeded(9), [4, 5]));
-    const objective = b.op('ReduceSum', [b.mul(grads.get('fc0.weight')!, r)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] })[0]!;
+    const objective = b.op(
+      'ReduceSum',
+      [b.mul(grads.get('fc0.weight')!, r)],
+      { keepdims: { type: 'int', value: 0 } },
+      { outputs: ['objective'] },
+    )[0]!;
     b.output(objective, DType.float64, []);
     const built = b.build();
     const model = { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };
@@ -108,16 +147,29 @@ describe('whole-model gradients', () => {
     // instance norm (the new part) in float64.
     const model = toFloat64(specialize(net, { batch: 2 }), ['Conv', 'AveragePool']);
     const feeds = { x: rand(Rng.seeded(12), [2, 1, 8, 8]), labels: createTensor(DType.int64, [2], [0, 2]) };
-    const result = await checkGradients(model, { loss: 'loss', wrt: ['block0.conv.weight', 'block0.norm.scale', 'block1.norm.shift', 'fc.weight', 'x'], feeds, eps: 1e-3 });
+    const result = await checkGradients(model, {
+      loss: 'loss',
+      wrt: ['block0.conv.weight', 'block0.norm.scale', 'block1.norm.shift', 'fc.weight', 'x'],
+      feeds,
+      eps: 1e-3,
+    });
     expect(result.worst).toBeLessThan(1e-3);
   });
 
   it('second order through the ConvNet: d/dx of Σ (dL/dW ⊙ R) (gradient matching differentiates this)', async () => {
-    const net = toFloat64(specialize(withCrossEntropyLoss(buildConvNet({ input: [1, 4, 4], classes: 2, width: 2, depth: 1, seed: 13 })), { batch: 2 }), ['Conv', 'ConvTranspose', 'AveragePool']);
+    const net = toFloat64(
+      specialize(withCrossEntropyLoss(buildConvNet({ input: [1, 4, 4], classes: 2, width: 2, depth: 1, seed: 13 })), { batch: 2 }),
+      ['Conv', 'ConvTranspose', 'AveragePool'],
+    );
     const b = GraphBuilder.from(net);
     const grads = appendGradients(b, { loss: 'loss', wrt: ['block0.conv.weight'] });
     const r = b.constant(rand(Rng.seeded(14), [2, 1, 3, 3]));
-    const objective = b.op('ReduceSum', [b.mul(grads.get('block0.conv.weight')!, r)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] })[0]!;
+    const objective = b.op(
+      'ReduceSum',
+      [b.mul(grads.get('block0.conv.weight')!, r)],
+      { keepdims: { type: 'int', value: 0 } },
+      { outputs: ['objective'] },
+    )[0]!;
     b.output(objective, DType.float64, []);
     const built = b.build();
     const model = { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };

@@ -13,7 +13,10 @@ export const CO_PARTITIONED_PROTOCOL = 'MnemeCoPartitioned';
  * numbers topic-partitions across topics and splits a key's partitions between members).
  * Returns memberId → topic → partitions; members beyond the partition count get nothing.
  */
-export function coPartitionedAssignment(memberIds: readonly string[], partitionsByTopic: Readonly<Record<string, readonly number[]>>): Record<string, Record<string, number[]>> {
+export function coPartitionedAssignment(
+  memberIds: readonly string[],
+  partitionsByTopic: Readonly<Record<string, readonly number[]>>,
+): Record<string, Record<string, number[]>> {
   const members = [...memberIds].sort();
   const assignment: Record<string, Record<string, number[]>> = {};
   for (const m of members) assignment[m] = {};
@@ -43,6 +46,9 @@ export const coPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
     }));
   },
   protocol({ topics }) {
-    return { name: CO_PARTITIONED_PROTOCOL, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
+    return {
+      name: CO_PARTITIONED_PROTOCOL,
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+    };
   },
 });

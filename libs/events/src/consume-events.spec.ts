@@ -23,13 +23,22 @@ describe('publishEvent + consumeEvents', () => {
   it('round-trips a typed event keyed by its model id', async () => {
     const bus = newBus();
     const got: { text: string; context: EventContext }[] = [];
-    await consumeEvents(bus, 'samples', { group: 'trainer', ...quiet, handler: async (e, context) => void got.push({ text: textOf(e), context }) });
+    await consumeEvents(bus, 'samples', {
+      group: 'trainer',
+      ...quiet,
+      handler: async (e, context) => void got.push({ text: textOf(e), context }),
+    });
     const event = samplesEvent('model-a', 'hello');
     await publishEvent(bus, 'samples', event);
     await bus.whenIdle();
     expect(got).toHaveLength(1);
     expect(got[0]!.text).toBe('hello');
-    expect(got[0]!.context).toMatchObject({ topic: TOPICS.samples, key: 'model-a', attempt: 1, header: { eventId: event.header!.eventId } });
+    expect(got[0]!.context).toMatchObject({
+      topic: TOPICS.samples,
+      key: 'model-a',
+      attempt: 1,
+      header: { eventId: event.header!.eventId },
+    });
     await bus.close();
   });
 
@@ -49,7 +58,12 @@ describe('publishEvent + consumeEvents', () => {
     const letters = await deadLetters(bus);
     const got: string[] = [];
     const counted: string[] = [];
-    await consumeEvents(bus, 'samples', { group: 'trainer', ...quiet, onDeadLetter: (t, r) => void counted.push(`${t}:${r}`), handler: async (e) => void got.push(textOf(e)) });
+    await consumeEvents(bus, 'samples', {
+      group: 'trainer',
+      ...quiet,
+      onDeadLetter: (t, r) => void counted.push(`${t}:${r}`),
+      handler: async (e) => void got.push(textOf(e)),
+    });
     await publishEvent(bus, 'samples', samplesEvent('m', 'before'));
     const garbage = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
     await bus.publish(TOPICS.samples, 'm', garbage);
@@ -215,7 +229,7 @@ describe('publishEvent + consumeEvents', () => {
     await bus.close();
   });
 
-  it('consumes several topics in one subscription, each message to its topic\'s handler', async () => {
+  it("consumes several topics in one subscription, each message to its topic's handler", async () => {
     const bus = newBus();
     const got: string[] = [];
     const subscription = await consumeEventsTogether(
@@ -228,7 +242,12 @@ describe('publishEvent + consumeEvents', () => {
     );
     expect(subscription.topic).toBe(`${TOPICS.samples}+${TOPICS.experienceClosed}`);
     await publishEvent(bus, 'samples', samplesEvent('m', 'one'));
-    await publishEvent(bus, 'experienceClosed', { header: newEventHeader({ modelId: 'm', producer: 'test' }), experience: { modelId: 'm', experienceIndex: 0 }, sampleCount: 1, dataUri: '' });
+    await publishEvent(bus, 'experienceClosed', {
+      header: newEventHeader({ modelId: 'm', producer: 'test' }),
+      experience: { modelId: 'm', experienceIndex: 0 },
+      sampleCount: 1,
+      dataUri: '',
+    });
     await bus.whenIdle();
     expect(got.sort()).toEqual(['closed:m:1', 'samples:m:one']);
     await expect(consumeEventsTogether(bus, {}, { group: 'g' })).rejects.toThrow(/no topic handler/);

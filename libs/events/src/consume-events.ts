@@ -99,7 +99,11 @@ export async function consumeEvents<K extends TopicKey>(
  * see every event of a key, whatever its topic, while it owns the key (the trainer: samples and
  * experience closes of a model).
  */
-export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandlers, options: ConsumeTogetherOptions): Promise<Subscription> {
+export async function consumeEventsTogether(
+  bus: EventBus,
+  handlers: TopicHandlers,
+  options: ConsumeTogetherOptions,
+): Promise<Subscription> {
   const keys = (Object.keys(handlers) as TopicKey[]).filter((k) => handlers[k] !== undefined);
   const maxAttempts = options.maxAttempts ?? Infinity;
   const problems: string[] = [];
@@ -108,14 +112,17 @@ export async function consumeEventsTogether(bus: EventBus, handlers: TopicHandle
   if (!(maxAttempts >= 1)) problems.push(`maxAttempts must be at least 1, got ${maxAttempts}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   const applied = options.applied ?? new InMemoryAppliedEvents();
-  const byTopic = new Map<string, MessageHandler>(keys.map((k) => [EVENT_TOPICS[k].topic, messageHandler(bus, k, handlers[k] as EventHandler<typeof k>, applied, maxAttempts, options)]));
+  const byTopic = new Map<string, MessageHandler>(
+    keys.map((k) => [EVENT_TOPICS[k].topic, messageHandler(bus, k, handlers[k] as EventHandler<typeof k>, applied, maxAttempts, options)]),
+  );
   const topics = [...byTopic.keys()];
   return bus.subscribe(
     topics.length === 1 ? topics[0]! : topics,
     options.group,
     async (message) => {
       const handle = byTopic.get(message.topic);
-      if (handle === undefined) throw new InvalidArgumentError(`a message of topic '${message.topic}' reached a subscription to ${topics.join(', ')}`);
+      if (handle === undefined)
+        throw new InvalidArgumentError(`a message of topic '${message.topic}' reached a subscription to ${topics.join(', ')}`);
       return handle(message);
     },
     {

@@ -15,8 +15,7 @@ export interface EncodedEvent {
 
 /** The outcome of decoding a message: the event, or why it was rejected. */
 export type DecodeResult<K extends TopicKey> =
-  | { readonly ok: true; readonly event: EventOf<K>; readonly header: EventHeader }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly event: EventOf<K>; readonly header: EventHeader } | { readonly ok: false; readonly reason: string };
 
 /**
  * Validates `event`'s header and encodes it with the topic's generated codec.
@@ -25,8 +24,7 @@ export type DecodeResult<K extends TopicKey> =
 export function encodeEvent<K extends TopicKey>(topicKey: K, event: EventOf<K>): EncodedEvent {
   const spec = EVENT_TOPICS[topicKey];
   const problems = headerProblems(event.header);
-  if (problems.length > 0)
-    throw new InvalidArgumentError(problems.map((p) => `${spec.messageName} for ${spec.topic}: ${p}`));
+  if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `${spec.messageName} for ${spec.topic}: ${p}`));
   return { topic: spec.topic, key: event.header!.modelId, value: spec.codec.encode(event).finish() };
 }
 

@@ -48,8 +48,7 @@ export function headerProblems(header: EventHeader | undefined, key?: string): s
   if (header.eventId === '') problems.push('header.event_id is empty; set a UUID');
   else if (header.eventId.length > MAX_EVENT_ID_LENGTH)
     problems.push(`header.event_id is ${header.eventId.length} characters long; at most ${MAX_EVENT_ID_LENGTH} are allowed`);
-  else if (!EVENT_ID_PATTERN.test(header.eventId))
-    problems.push('header.event_id contains whitespace or non-ASCII characters; use a UUID');
+  else if (!EVENT_ID_PATTERN.test(header.eventId)) problems.push('header.event_id contains whitespace or non-ASCII characters; use a UUID');
   if (header.schemaVersion !== EVENT_SCHEMA_VERSION)
     problems.push(`header.schema_version is ${header.schemaVersion}; this consumer reads version ${EVENT_SCHEMA_VERSION}`);
   if (header.modelId === '') problems.push('header.model_id is empty; every event belongs to a model');

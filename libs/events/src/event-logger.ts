@@ -11,9 +11,7 @@ export interface EventLogger {
 }
 
 const write = (level: string, message: string, fields?: Record<string, unknown>): void => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level, component: 'events', message, ...fields })}\n`,
-  );
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, component: 'events', message, ...fields })}\n`);
 };
 
 /**

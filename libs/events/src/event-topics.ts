@@ -51,4 +51,3 @@ export const EVENT_TOPICS: { readonly [K in TopicKey]: EventTopic<K> } = Object.
 
 /** Every topic name mneme uses, for creating them (`KafkaBus.ensureTopics`). */
 export const ALL_EVENT_TOPICS: readonly string[] = Object.freeze(Object.values(TOPICS));
-

@@ -1,12 +1,7 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
-import {
-  checkEventId,
-  resolveCapacity,
-  type AppliedEvents,
-  type AppliedEventsOptions,
-} from './applied-events.js';
+import { checkEventId, resolveCapacity, type AppliedEvents, type AppliedEventsOptions } from './applied-events.js';
 import { BoundedIdSet } from './bounded-id-set.js';
 
 /**

@@ -173,10 +173,15 @@ describe('InProcessBus', () => {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       await bus.subscribe('t', 'slow-reader', () => new Promise<void>((r) => setTimeout(r, 200))); // still busy at the ack
-      await bus.subscribe('t', 'store', async (m) => {
-        await gate;
-        persisted.push(text(m));
-      }, { persists: true });
+      await bus.subscribe(
+        't',
+        'store',
+        async (m) => {
+          await gate;
+          persisted.push(text(m));
+        },
+        { persists: true },
+      );
       let acknowledged = false;
       const published = bus.publish('t', 'k', bytes('a')).then(() => void (acknowledged = true));
       await new Promise((r) => setTimeout(r, 20));
@@ -190,8 +195,13 @@ describe('InProcessBus', () => {
     it('rejects with the reason when a persisting group refuses the message, and commits past it', async () => {
       const bus = new InProcessBus(fastRetry);
       const seen: string[] = [];
-      await bus.subscribe('t', 'store', async (m) => (seen.push(text(m)), text(m) === 'bad' ? { refused: 'label missing' } : undefined), { persists: true });
-      await expect(bus.publish('t', 'k', bytes('bad'))).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/not accepted by store: label missing/) });
+      await bus.subscribe('t', 'store', async (m) => (seen.push(text(m)), text(m) === 'bad' ? { refused: 'label missing' } : undefined), {
+        persists: true,
+      });
+      await expect(bus.publish('t', 'k', bytes('bad'))).rejects.toMatchObject({
+        kind: 'invalid-argument',
+        message: expect.stringMatching(/not accepted by store: label missing/),
+      });
       await bus.publish('t', 'k', bytes('good'));
       expect(seen).toEqual(['bad', 'good']);
       await bus.close();
@@ -201,11 +211,19 @@ describe('InProcessBus', () => {
       const bus = new InProcessBus(fastRetry);
       let failures = 1;
       const persisted: string[] = [];
-      await bus.subscribe('t', 'store', async (m) => {
-        if (failures-- > 0) throw new Error('disk busy');
-        persisted.push(text(m));
-      }, { persists: true });
-      await expect(bus.publish('t', 'k', bytes('a'))).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/disk busy.*sending it again is safe/) });
+      await bus.subscribe(
+        't',
+        'store',
+        async (m) => {
+          if (failures-- > 0) throw new Error('disk busy');
+          persisted.push(text(m));
+        },
+        { persists: true },
+      );
+      await expect(bus.publish('t', 'k', bytes('a'))).rejects.toMatchObject({
+        kind: 'unavailable',
+        message: expect.stringMatching(/disk busy.*sending it again is safe/),
+      });
       await bus.whenIdle();
       expect(persisted).toEqual(['a']);
       await bus.close();
@@ -215,7 +233,10 @@ describe('InProcessBus', () => {
       const bus = new InProcessBus(fastRetry);
       await bus.publish('t', 'k', bytes('nobody persists yet'));
       await bus.subscribe('t', 'store', () => new Promise<void>((r) => setTimeout(r, 50)), { persists: true });
-      const pending = expect(bus.publish('t', 'k', bytes('slow'))).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/closed before the message was durable/) });
+      const pending = expect(bus.publish('t', 'k', bytes('slow'))).rejects.toMatchObject({
+        kind: 'unavailable',
+        message: expect.stringMatching(/closed before the message was durable/),
+      });
       await new Promise((r) => setTimeout(r, 10));
       await bus.close();
       await pending;

@@ -1,5 +1,12 @@
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
-import { type BusMessage, type ConsumerLag, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
+import {
+  type BusMessage,
+  type ConsumerLag,
+  type EventBus,
+  type MessageHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { backoffDelay, resolveRetryBackoff, sleep, type ResolvedRetryBackoff, type RetryBackoff } from './retry-backoff.js';
 
@@ -100,7 +107,12 @@ export class InProcessBus implements EventBus {
     return durable;
   }
 
-  subscribe(topic: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  subscribe(
+    topic: string | readonly string[],
+    group: string,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
     if (this.#closed) return Promise.reject(new InvalidArgumentError('the in-process bus is closed'));
     const topics = typeof topic === 'string' ? [topic] : [...topic];
     const problems = [
@@ -171,7 +183,10 @@ export class InProcessBus implements EventBus {
     for (const t of this.#topics.values()) {
       for (const g of t.groups.values()) {
         if (g.members.length === 0) continue;
-        const lag = t.partitions.reduce((n, p) => n + Math.max(0, p.base + p.messages.length - Math.max(g.cursors.get(p.index) ?? p.base, p.base)), 0);
+        const lag = t.partitions.reduce(
+          (n, p) => n + Math.max(0, p.base + p.messages.length - Math.max(g.cursors.get(p.index) ?? p.base, p.base)),
+          0,
+        );
         out.push({ group: g.name, topic: t.name, lag });
       }
     }
@@ -185,7 +200,8 @@ export class InProcessBus implements EventBus {
     for (const t of this.#topics.values()) {
       for (const g of t.groups.values()) for (const m of g.members.splice(0)) m.closed = true;
       for (const p of t.partitions) {
-        for (const waiter of p.waiting.values()) waiter.reject(new MnemeError('unavailable', 'the in-process bus closed before the message was durable; send it again'));
+        for (const waiter of p.waiting.values())
+          waiter.reject(new MnemeError('unavailable', 'the in-process bus closed before the message was durable; send it again'));
         p.waiting.clear();
       }
     }
@@ -246,13 +262,25 @@ export class InProcessBus implements EventBus {
       try {
         const outcome = await delivery;
         g.cursors.set(p.index, offset + 1);
-        this.#settle(p, offset, g, outcome === undefined ? undefined : new InvalidArgumentError(`not accepted by ${g.name}: ${outcome.refused}`));
+        this.#settle(
+          p,
+          offset,
+          g,
+          outcome === undefined ? undefined : new InvalidArgumentError(`not accepted by ${g.name}: ${outcome.refused}`),
+        );
         this.#trim(t, p);
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         // A full disk stays RESOURCE_EXHAUSTED for the caller; any other failure is worth a retry.
         const kind = err instanceof MnemeError && err.kind === 'resource-exhausted' ? err.kind : 'unavailable';
-        this.#settle(p, offset, g, new MnemeError(kind, `not yet durable: ${g.name} failed to handle it (${why}); it is retried, and sending it again is safe`, { cause: err }));
+        this.#settle(
+          p,
+          offset,
+          g,
+          new MnemeError(kind, `not yet durable: ${g.name} failed to handle it (${why}); it is retried, and sending it again is safe`, {
+            cause: err,
+          }),
+        );
         const delay = backoffDelay(this.#retry, attempt);
         this.#logger.warn('event handler failed; delivering the message again', {
           topic: t.name,

@@ -7,7 +7,14 @@
 export { InMemoryAppliedEvents } from './applied-events.js';
 export type { AppliedEvents, AppliedEventsOptions } from './applied-events.js';
 export { consumeEvents, consumeEventsTogether } from './consume-events.js';
-export type { ConsumeEventsOptions, ConsumeTogetherOptions, DeadLetterReason, EventContext, EventHandler, TopicHandlers } from './consume-events.js';
+export type {
+  ConsumeEventsOptions,
+  ConsumeTogetherOptions,
+  DeadLetterReason,
+  EventContext,
+  EventHandler,
+  TopicHandlers,
+} from './consume-events.js';
 export { deadLetterFor, publishDeadLetter, UNKNOWN_MODEL_ID } from './dead-letter.js';
 export type { DeadLetterInfo } from './dead-letter.js';
 export type { BusMessage, ConsumerLag, EventBus, MessageHandler, RefusedMessage, SubscribeOptions, Subscription } from './event-bus.js';
@@ -28,4 +35,14 @@ export { publishEvent } from './publish-event.js';
 export type { RetryBackoff } from './retry-backoff.js';
 export { KAFKA_SECURITY_ENV_NAMES, kafkajsSecurity, kafkaSecuritySettings, loadKafkaSecurity } from './kafka-security.js';
 export type { KafkaSaslMechanismName, KafkaSecurity, KafkaSecurityConfigFields, KafkaSecuritySettings } from './kafka-security.js';
-export { BROKER_REQUIRED, brokerAnswers, saslCaPresent, SASL_SKIP_MESSAGE, SKIP_MESSAGE, TEST_BROKERS, TEST_SASL_BROKERS, TEST_SASL_CA, TEST_SASL_USER } from './kafka-test-broker.js';
+export {
+  BROKER_REQUIRED,
+  brokerAnswers,
+  saslCaPresent,
+  SASL_SKIP_MESSAGE,
+  SKIP_MESSAGE,
+  TEST_BROKERS,
+  TEST_SASL_BROKERS,
+  TEST_SASL_CA,
+  TEST_SASL_USER,
+} from './kafka-test-broker.js';

@@ -117,17 +117,30 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
       const keys = [0, 1, 2].map((p) => {
         for (let i = 0; ; i += 1) if (KafkaBus.partitionOf(`${tag}-${i}`, 3) === p) return `${tag}-${i}`;
       });
-      const members = [0, 1].map(() => ({ bus: newBus(), assigned: [] as number[][], got: [] as { topic: string; key: string; partition: number }[] }));
+      const members = [0, 1].map(() => ({
+        bus: newBus(),
+        assigned: [] as number[][],
+        got: [] as { topic: string; key: string; partition: number }[],
+      }));
       const subscriptions: Subscription[] = [];
       for (const m of members) {
         subscriptions.push(
-          await m.bus.subscribe([TOPICS.samples, TOPICS.experienceClosed], group, async (msg) => void (msg.key.startsWith(tag) && m.got.push(msg)), {
-            onAssigned: (ps) => void m.assigned.push([...ps]),
-          }),
+          await m.bus.subscribe(
+            [TOPICS.samples, TOPICS.experienceClosed],
+            group,
+            async (msg) => void (msg.key.startsWith(tag) && m.got.push(msg)),
+            {
+              onAssigned: (ps) => void m.assigned.push([...ps]),
+            },
+          ),
         );
       }
       // Once both are in, their latest assignments split the three partitions between them.
-      await eventually(() => members.every((m) => m.assigned.length > 0) && members.flatMap((m) => m.assigned.at(-1)!).length === 3, 'a settled assignment', 60_000);
+      await eventually(
+        () => members.every((m) => m.assigned.length > 0) && members.flatMap((m) => m.assigned.at(-1)!).length === 3,
+        'a settled assignment',
+        60_000,
+      );
       const [a, b] = members.map((m) => m.assigned.at(-1)!);
       expect([...a!, ...b!].sort()).toEqual([0, 1, 2]);
       for (const key of keys) {
@@ -148,7 +161,9 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
       // Topics of different partition counts cannot be co-partitioned: refused up front.
       const odd = `odd-${tag}`;
       await admin.ensureTopics([odd], { partitions: 2 });
-      await expect(members[0]!.bus.subscribe([TOPICS.samples, odd], `${group}-odd`, async () => undefined)).rejects.toThrow(/same number of partitions.*3.*2/);
+      await expect(members[0]!.bus.subscribe([TOPICS.samples, odd], `${group}-odd`, async () => undefined)).rejects.toThrow(
+        /same number of partitions.*3.*2/,
+      );
       await admin.deleteTopics([odd]);
     },
     TIMEOUT * 2,
@@ -247,7 +262,7 @@ describe.skipIf(!available)(`KafkaBus on ${TEST_BROKERS.join(',')}`, () => {
       await consumeEvents(bus, 'deadLetter', {
         group: `${group}-watch`,
         logger: silentEventLogger,
-                // Every group that reads the bad message dead-letters it; this test watches its own group's.
+        // Every group that reads the bad message dead-letters it; this test watches its own group's.
         handler: async (e) => void (e.header!.modelId === model && e.consumerGroup === group && letters.push(e)),
       });
       const got: string[] = [];

@@ -1,7 +1,14 @@
 import { MnemeError, InvalidArgumentError } from '@mneme/errors';
 import kafkajs, { type Admin, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import { coPartitionedAssigner } from './co-partitioned-assigner.js';
-import { type BusMessage, type ConsumerLag, type EventBus, type MessageHandler, type SubscribeOptions, type Subscription } from './event-bus.js';
+import {
+  type BusMessage,
+  type ConsumerLag,
+  type EventBus,
+  type MessageHandler,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.js';
 import { defaultEventLogger, type EventLogger } from './event-logger.js';
 import { ALL_EVENT_TOPICS } from './event-topics.js';
 import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
@@ -99,7 +106,8 @@ function resolveOptions(options: KafkaBusOptions): ResolvedOptions {
   const publishTimeoutMs = positive('publishTimeoutMs', options.publishTimeoutMs, 10_000);
   const partitionsConsumedConcurrently = positive('partitionsConsumedConcurrently', options.partitionsConsumedConcurrently, 1);
   const clientRetries = options.clientRetries ?? 5;
-  if (!Number.isSafeInteger(clientRetries) || clientRetries < 0) problems.push(`clientRetries must be an integer >= 0, got ${clientRetries}`);
+  if (!Number.isSafeInteger(clientRetries) || clientRetries < 0)
+    problems.push(`clientRetries must be an integer >= 0, got ${clientRetries}`);
   let retry: ResolvedRetryBackoff = { initialMs: 100, maxMs: 10_000 };
   try {
     retry = resolveRetryBackoff(options.retry);
@@ -172,8 +180,7 @@ export class KafkaBus implements EventBus {
           // Bounded producer retries are deliberate: a send that still fails rejects `publish`,
           // the caller re-publishes the same event id, and consumers drop the duplicate.
           if (message.startsWith('Limiting retries for the idempotent producer')) return;
-          const write =
-            level <= KafkaLogLevel.ERROR ? logger.error : level === KafkaLogLevel.WARN ? logger.warn : logger.debug;
+          const write = level <= KafkaLogLevel.ERROR ? logger.error : level === KafkaLogLevel.WARN ? logger.warn : logger.debug;
           write(`kafkajs: ${message}`, { namespace, ...fields });
         },
     });
@@ -186,8 +193,15 @@ export class KafkaBus implements EventBus {
 
   /** The partition the producer sends `key` to on a topic of `partitions` partitions (kafkajs's murmur2, as Java clients). */
   static partitionOf(key: string, partitions: number): number {
-    if (!Number.isSafeInteger(partitions) || partitions < 1) throw new InvalidArgumentError(`partitions must be a positive integer, got ${partitions}`);
-    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+    if (!Number.isSafeInteger(partitions) || partitions < 1)
+      throw new InvalidArgumentError(`partitions must be a positive integer, got ${partitions}`);
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+      partitionErrorCode: 0,
+    }));
     return Partitioners.DefaultPartitioner()({ topic: 'any', partitionMetadata, message: { key, value: null } });
   }
 
@@ -277,7 +291,16 @@ export class KafkaBus implements EventBus {
       const timeoutMs = this.#options.publishTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new MnemeError('unavailable', `Kafka did not acknowledge the event on ${this.wireTopic(topic)} within ${timeoutMs} ms (brokers unreachable?); retry: repeats are dropped`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new MnemeError(
+                'unavailable',
+                `Kafka did not acknowledge the event on ${this.wireTopic(topic)} within ${timeoutMs} ms (brokers unreachable?); retry: repeats are dropped`,
+              ),
+            ),
+          timeoutMs,
+        );
       });
       const sent = (async () => {
         const producer = await this.#connectedProducer();
@@ -296,11 +319,20 @@ export class KafkaBus implements EventBus {
     } catch (err) {
       // The brokers did not take the event (unreachable, no leader, timed out): the caller may retry.
       if (err instanceof MnemeError) throw err;
-      throw new MnemeError('unavailable', `Kafka did not acknowledge the event on ${this.wireTopic(topic)}: ${err instanceof Error ? err.message : String(err)}; retry`, { cause: err });
+      throw new MnemeError(
+        'unavailable',
+        `Kafka did not acknowledge the event on ${this.wireTopic(topic)}: ${err instanceof Error ? err.message : String(err)}; retry`,
+        { cause: err },
+      );
     }
   }
 
-  async subscribe(topics: string | readonly string[], group: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+  async subscribe(
+    topics: string | readonly string[],
+    group: string,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
     if (this.#closed) throw new InvalidArgumentError('the Kafka bus is closed');
     const list = typeof topics === 'string' ? [topics] : [...topics];
     const topic = list.join('+');
@@ -320,7 +352,9 @@ export class KafkaBus implements EventBus {
       const missing = list.filter((t) => !counts.has(t));
       if (missing.length > 0) throw new InvalidArgumentError(`topics ${missing.join(', ')} do not exist; create them first (ensureTopics)`);
       if (new Set(counts.values()).size > 1)
-        throw new InvalidArgumentError(`co-partitioned topics need the same number of partitions, got ${list.map((t) => `${t}: ${counts.get(t)}`).join(', ')}`);
+        throw new InvalidArgumentError(
+          `co-partitioned topics need the same number of partitions, got ${list.map((t) => `${t}: ${counts.get(t)}`).join(', ')}`,
+        );
     }
     const { logger, sessionTimeoutMs } = this.#options;
     const consumer = this.#kafka.consumer({
@@ -367,7 +401,8 @@ export class KafkaBus implements EventBus {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: concurrency,
         // Messages carry the logical topic: the wire name without the prefix.
-        eachBatch: (payload) => this.#eachBatch(payload.batch.topic.slice(this.#options.topicPrefix.length), group, handler, control, payload),
+        eachBatch: (payload) =>
+          this.#eachBatch(payload.batch.topic.slice(this.#options.topicPrefix.length), group, handler, control, payload),
       });
       await Promise.race([
         joined,
@@ -407,7 +442,12 @@ export class KafkaBus implements EventBus {
       },
     };
     this.#subscriptions.add(subscription);
-    this.#lagTargets.set(subscription, { group, topics: list, groupId: this.kafkaGroupId(group, list), fromBeginning: options.fromBeginning ?? true });
+    this.#lagTargets.set(subscription, {
+      group,
+      topics: list,
+      groupId: this.kafkaGroupId(group, list),
+      fromBeginning: options.fromBeginning ?? true,
+    });
     return subscription;
   }
 
@@ -437,7 +477,9 @@ export class KafkaBus implements EventBus {
       for (const target of targets) {
         const committed = await admin.fetchOffsets({ groupId: target.groupId, topics: target.topics.map((t) => this.wireTopic(t)) });
         for (const topic of target.topics) {
-          const offsets = new Map((committed.find((c) => c.topic === this.wireTopic(topic))?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+          const offsets = new Map(
+            (committed.find((c) => c.topic === this.wireTopic(topic))?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]),
+          );
           let lag = 0n;
           for (const { partition, high, low } of await endsOf(this.wireTopic(topic))) {
             const at = offsets.get(partition) ?? -1n;

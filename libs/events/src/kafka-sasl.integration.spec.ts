@@ -8,7 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentEventLogger } from './event-logger.js';
 import { KafkaBus, type KafkaBusOptions } from './kafka-bus.js';
 import { loadKafkaSecurity, type KafkaSecurity } from './kafka-security.js';
-import { BROKER_REQUIRED, brokerAnswers, saslCaPresent, SASL_SKIP_MESSAGE, TEST_SASL_BROKERS, TEST_SASL_CA, TEST_SASL_USER } from './kafka-test-broker.js';
+import {
+  BROKER_REQUIRED,
+  brokerAnswers,
+  saslCaPresent,
+  SASL_SKIP_MESSAGE,
+  TEST_SASL_BROKERS,
+  TEST_SASL_CA,
+  TEST_SASL_USER,
+} from './kafka-test-broker.js';
 
 const available = saslCaPresent() && (await brokerAnswers(2_000, TEST_SASL_BROKERS));
 if (!available) {
@@ -17,11 +25,20 @@ if (!available) {
 }
 
 const PREFIX = `test-sasl-${randomUUID().slice(0, 8)}.`;
-const options = (security: KafkaSecurity): KafkaBusOptions => ({ brokers: TEST_SASL_BROKERS, topicPrefix: PREFIX, logger: silentEventLogger, clientRetries: 0, security });
+const options = (security: KafkaSecurity): KafkaBusOptions => ({
+  brokers: TEST_SASL_BROKERS,
+  topicPrefix: PREFIX,
+  logger: silentEventLogger,
+  clientRetries: 0,
+  security,
+});
 const scram = (password: string) => ({ mechanism: 'scram-sha-512', username: TEST_SASL_USER.username, password }) as const;
 
 async function refusal(bus: KafkaBus): Promise<MnemeError> {
-  const err = await bus.partitionCounts([TOPICS.samples]).then(() => undefined, (e: unknown) => e);
+  const err = await bus.partitionCounts([TOPICS.samples]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(MnemeError);
   return err as MnemeError;
 }
@@ -43,7 +60,14 @@ describe.skipIf(!available)(`KafkaBus over TLS with SASL/SCRAM-SHA-512 on ${TEST
     const dir = mkdtempSync(join(tmpdir(), 'mneme-sasl-'));
     const passwordFile = join(dir, 'password');
     writeFileSync(passwordFile, `${TEST_SASL_USER.password}\n`);
-    const b = bus(loadKafkaSecurity({ tlsCa: TEST_SASL_CA, saslMechanism: 'scram-sha-512', saslUsername: TEST_SASL_USER.username, saslPasswordFile: passwordFile }));
+    const b = bus(
+      loadKafkaSecurity({
+        tlsCa: TEST_SASL_CA,
+        saslMechanism: 'scram-sha-512',
+        saslUsername: TEST_SASL_USER.username,
+        saslPasswordFile: passwordFile,
+      }),
+    );
     rmSync(dir, { recursive: true, force: true });
     await b.ensureTopics([TOPICS.samples], { partitions: 1 });
     await b.publish(TOPICS.samples, 'model-a', new Uint8Array([1, 2, 3]));

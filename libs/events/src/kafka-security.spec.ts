@@ -34,16 +34,26 @@ describe('Kafka security from configuration', () => {
   it('maps TLS with the system roots, and with a CA and a client certificate, to kafkajs ssl', () => {
     expect(kafkajsSecurity(loadKafkaSecurity({ tls: true }))).toEqual({ ssl: true });
     const ca = file('ca.crt', PEM);
-    const security = loadKafkaSecurity({ tlsCa: ca, tlsCert: file('user.crt', PEM), tlsKey: file('user.key', PEM.replaceAll('CERTIFICATE', 'PRIVATE KEY')) });
+    const security = loadKafkaSecurity({
+      tlsCa: ca,
+      tlsCert: file('user.crt', PEM),
+      tlsKey: file('user.key', PEM.replaceAll('CERTIFICATE', 'PRIVATE KEY')),
+    });
     const { ssl } = kafkajsSecurity(security);
     expect(ssl).toMatchObject({ ca: [Buffer.from(PEM)], cert: Buffer.from(PEM) });
     expect((ssl as { key: Buffer }).key.toString()).toContain('PRIVATE KEY');
   });
 
   it('maps SCRAM-SHA-512 with the password read from its file (without the trailing newline)', () => {
-    const security = loadKafkaSecurity({ saslMechanism: 'scram-sha-512', saslUsername: 'trainer', saslPasswordFile: file('password', 's3cret\n') });
+    const security = loadKafkaSecurity({
+      saslMechanism: 'scram-sha-512',
+      saslUsername: 'trainer',
+      saslPasswordFile: file('password', 's3cret\n'),
+    });
     expect(kafkajsSecurity(security)).toEqual({ sasl: { mechanism: 'scram-sha-512', username: 'trainer', password: 's3cret' } });
-    expect(kafkajsSecurity(loadKafkaSecurity({ saslMechanism: 'plain', saslUsername: 'u', saslPasswordFile: file('p2', 'x') })).sasl).toMatchObject({ mechanism: 'plain' });
+    expect(
+      kafkajsSecurity(loadKafkaSecurity({ saslMechanism: 'plain', saslUsername: 'u', saslPasswordFile: file('p2', 'x') })).sasl,
+    ).toMatchObject({ mechanism: 'plain' });
   });
 
   it('refuses incomplete or unreadable settings, naming each variable and the fix', () => {
@@ -51,12 +61,18 @@ describe('Kafka security from configuration', () => {
       'MNEME_KAFKA_SASL_MECHANISM=scram-sha-512 needs a user: set MNEME_KAFKA_SASL_USERNAME',
       'MNEME_KAFKA_SASL_MECHANISM=scram-sha-512 needs a password: set MNEME_KAFKA_SASL_PASSWORD_FILE to a file holding it',
     ]);
-    expect(problems({ saslUsername: 'u' })).toEqual([expect.stringMatching(/^MNEME_KAFKA_SASL_USERNAME is set but MNEME_KAFKA_SASL_MECHANISM is not/)]);
+    expect(problems({ saslUsername: 'u' })).toEqual([
+      expect.stringMatching(/^MNEME_KAFKA_SASL_USERNAME is set but MNEME_KAFKA_SASL_MECHANISM is not/),
+    ]);
     expect(problems({ saslMechanism: 'scram-sha-512', saslUsername: 'u', saslPasswordFile: join(dir, 'missing') })).toEqual([
       expect.stringMatching(/^MNEME_KAFKA_SASL_PASSWORD_FILE='.*missing': cannot read the file \(ENOENT\)/),
     ]);
-    expect(problems({ saslMechanism: 'scram-sha-512', saslUsername: 'u', saslPasswordFile: file('empty', '\n') })).toEqual([expect.stringContaining('the file is empty')]);
-    expect(problems({ tlsCert: file('c.crt', PEM) })).toEqual([expect.stringMatching(/^MNEME_KAFKA_TLS_CERT is set but MNEME_KAFKA_TLS_KEY is not/)]);
+    expect(problems({ saslMechanism: 'scram-sha-512', saslUsername: 'u', saslPasswordFile: file('empty', '\n') })).toEqual([
+      expect.stringContaining('the file is empty'),
+    ]);
+    expect(problems({ tlsCert: file('c.crt', PEM) })).toEqual([
+      expect.stringMatching(/^MNEME_KAFKA_TLS_CERT is set but MNEME_KAFKA_TLS_KEY is not/),
+    ]);
     expect(problems({ tlsCa: file('not-pem', 'hello') })).toEqual([expect.stringMatching(/^MNEME_KAFKA_TLS_CA=.*holds no PEM block/)]);
   });
 });

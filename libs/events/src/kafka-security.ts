@@ -74,13 +74,16 @@ export function loadKafkaSecurity(settings: KafkaSecuritySettings, names = KAFKA
     try {
       return readFileSync(path);
     } catch (err) {
-      problems.push(`${names[which]}='${path}': cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); give the path of a readable file holding ${what}`);
+      problems.push(
+        `${names[which]}='${path}': cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); give the path of a readable file holding ${what}`,
+      );
       return undefined;
     }
   };
   const pem = (which: 'tlsCa' | 'tlsCert' | 'tlsKey', what: string): Buffer | undefined => {
     const data = read(which, what);
-    if (data !== undefined && !data.includes('-----BEGIN ')) problems.push(`${names[which]}='${settings[which]}': the file holds no PEM block ("-----BEGIN ..."); give ${what} in PEM form`);
+    if (data !== undefined && !data.includes('-----BEGIN '))
+      problems.push(`${names[which]}='${settings[which]}': the file holds no PEM block ("-----BEGIN ..."); give ${what} in PEM form`);
     return data;
   };
   const ca = pem('tlsCa', 'the CA certificates of the brokers');
@@ -94,19 +97,31 @@ export function loadKafkaSecurity(settings: KafkaSecuritySettings, names = KAFKA
   const mechanism = settings.saslMechanism;
   if (mechanism === undefined) {
     for (const which of ['saslUsername', 'saslPasswordFile'] as const) {
-      if (given(settings[which])) problems.push(`${names[which]} is set but ${names.saslMechanism} is not; set it (e.g. scram-sha-512) to authenticate, or unset ${names[which]}`);
+      if (given(settings[which]))
+        problems.push(
+          `${names[which]} is set but ${names.saslMechanism} is not; set it (e.g. scram-sha-512) to authenticate, or unset ${names[which]}`,
+        );
     }
   } else {
     if (!given(settings.saslUsername)) problems.push(`${names.saslMechanism}=${mechanism} needs a user: set ${names.saslUsername}`);
-    if (!given(settings.saslPasswordFile)) problems.push(`${names.saslMechanism}=${mechanism} needs a password: set ${names.saslPasswordFile} to a file holding it`);
+    if (!given(settings.saslPasswordFile))
+      problems.push(`${names.saslMechanism}=${mechanism} needs a password: set ${names.saslPasswordFile} to a file holding it`);
     // Secrets mounted from files often end in a newline that is not part of the password.
-    const password = read('saslPasswordFile', 'the SASL password')?.toString('utf8').replace(/\r?\n$/, '');
-    if (password === '') problems.push(`${names.saslPasswordFile}='${settings.saslPasswordFile}': the file is empty; it must hold the SASL password`);
-    if (given(settings.saslUsername) && password !== undefined && password !== '') sasl = { mechanism, username: settings.saslUsername.trim(), password };
+    const password = read('saslPasswordFile', 'the SASL password')
+      ?.toString('utf8')
+      .replace(/\r?\n$/, '');
+    if (password === '')
+      problems.push(`${names.saslPasswordFile}='${settings.saslPasswordFile}': the file is empty; it must hold the SASL password`);
+    if (given(settings.saslUsername) && password !== undefined && password !== '')
+      sasl = { mechanism, username: settings.saslUsername.trim(), password };
   }
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   const anyFile = ca !== undefined || cert !== undefined;
-  const tls: KafkaSecurity['tls'] = anyFile ? { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) } : settings.tls === true ? true : undefined;
+  const tls: KafkaSecurity['tls'] = anyFile
+    ? { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) }
+    : settings.tls === true
+      ? true
+      : undefined;
   return { ...(tls === undefined ? {} : { tls }), ...(sasl === undefined ? {} : { sasl }) };
 }
 
@@ -116,13 +131,22 @@ export function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<Kafka
   const tls = security?.tls;
   if (tls === true) out.ssl = true;
   else if (tls !== undefined) {
-    const options: ConnectionOptions = { ...(tls.ca === undefined ? {} : { ca: [tls.ca] }), ...(tls.cert === undefined ? {} : { cert: tls.cert }), ...(tls.key === undefined ? {} : { key: tls.key }) };
+    const options: ConnectionOptions = {
+      ...(tls.ca === undefined ? {} : { ca: [tls.ca] }),
+      ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+      ...(tls.key === undefined ? {} : { key: tls.key }),
+    };
     out.ssl = options;
   }
   const sasl = security?.sasl;
   if (sasl !== undefined) {
     // kafkajs types each mechanism separately; the three share the username/password shape.
-    out.sasl = sasl.mechanism === 'plain' ? { mechanism: 'plain', username: sasl.username, password: sasl.password } : sasl.mechanism === 'scram-sha-256' ? { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password } : { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
+    out.sasl =
+      sasl.mechanism === 'plain'
+        ? { mechanism: 'plain', username: sasl.username, password: sasl.password }
+        : sasl.mechanism === 'scram-sha-256'
+          ? { mechanism: 'scram-sha-256', username: sasl.username, password: sasl.password }
+          : { mechanism: 'scram-sha-512', username: sasl.username, password: sasl.password };
   }
   return out;
 }

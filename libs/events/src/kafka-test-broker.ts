@@ -19,7 +19,8 @@ export const TEST_SASL_BROKERS: readonly string[] = (process.env['MNEME_KAFKA_SA
   .filter((b) => b !== '');
 
 /** The CA of that listener's certificate: MNEME_KAFKA_SASL_TEST_CA, else the one tools/kafka/kafka.sh made. */
-export const TEST_SASL_CA: string = process.env['MNEME_KAFKA_SASL_TEST_CA'] ?? resolve(import.meta.dirname, '../../../.mneme/kafka/tls/ca.crt');
+export const TEST_SASL_CA: string =
+  process.env['MNEME_KAFKA_SASL_TEST_CA'] ?? resolve(import.meta.dirname, '../../../.mneme/kafka/tls/ca.crt');
 
 /** Whether the CA file of the SASL_SSL listener is there. */
 export const saslCaPresent = (): boolean => existsSync(TEST_SASL_CA);

@@ -167,4 +167,3 @@ export interface Executor {
    */
   release?(model: Model): Promise<void>;
 }
-

@@ -22,4 +22,10 @@ export type {
   VirtualStepRunner,
   VirtualStepSpec,
 } from './executor.js';
-export type { IndexEntries, IndexMetadata, NearestNeighbourIndex, NearestNeighbourIndexFactory, NeighbourHits } from './nearest-neighbour-index.js';
+export type {
+  IndexEntries,
+  IndexMetadata,
+  NearestNeighbourIndex,
+  NearestNeighbourIndexFactory,
+  NeighbourHits,
+} from './nearest-neighbour-index.js';

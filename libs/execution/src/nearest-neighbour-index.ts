@@ -47,7 +47,12 @@ export interface NearestNeighbourIndex {
    * @throws InvalidArgumentError for non-finite or zero vectors, a wrong width, bad or duplicate
    *   ids (also ids already held), mismatched lengths, or more entries than the capacity allows
    */
-  add(ids: ArrayLike<number>, vectors: Float32Array, labels: ArrayLike<number>, metadata?: readonly (IndexMetadata | null | undefined)[]): void;
+  add(
+    ids: ArrayLike<number>,
+    vectors: Float32Array,
+    labels: ArrayLike<number>,
+    metadata?: readonly (IndexMetadata | null | undefined)[],
+  ): void;
   /** Removes the entries with these ids (unknown ids are ignored); returns how many were removed. */
   delete(ids: Iterable<number>): number;
   /** Whether an entry with this id is held. */

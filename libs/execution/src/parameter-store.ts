@@ -57,7 +57,8 @@ export class ParameterStore {
    */
   get(name: string): Float32Tensor {
     const t = this.params.get(name);
-    if (t === undefined) throw new NotFoundError(`parameter '${name}' is not in the store (it holds ${this.names().join(', ') || 'nothing'})`);
+    if (t === undefined)
+      throw new NotFoundError(`parameter '${name}' is not in the store (it holds ${this.names().join(', ') || 'nothing'})`);
     return t;
   }
 
@@ -147,7 +148,8 @@ export class ParameterStore {
     for (const [name, t] of this.params) {
       const init = copy.graph.initializers.get(name);
       if (init === undefined) problems.push(`parameter '${name}' is not an initializer of graph '${model.graph.name}'`);
-      else if (!shapesEqual(init.dims, t.shape)) problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.dims)}`);
+      else if (!shapesEqual(init.dims, t.shape))
+        problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.dims)}`);
       else copy.graph.initializers.set(name, createTensor(DType.float32, [...t.shape], Float32Array.from(t.data)));
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);

@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
-import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
+import {
+  runFolderName,
+  type EvaluationRecord,
+  type ExperimentLogger,
+  type RunEnd,
+  type RunStart,
+  type StepRecord,
+} from './experiment-logger.js';
 
 /** A CSV field: numbers as JavaScript prints them (NaN stays `NaN`), absent as empty, text quoted when it must be (RFC 4180). */
 export function csvField(value: number | string | undefined): string {
@@ -49,7 +56,11 @@ export class CsvLogger implements ExperimentLogger {
       files.width = record.accuracy.length;
       files.evaluations.write(csvLine(['after', 'step', 'mean_seen_accuracy', ...record.accuracy.map((_, j) => `exp_${j}`)]));
     }
-    if (record.accuracy.length !== files.width) throw new MnemeError('internal', `evaluation after experience ${record.after} has ${record.accuracy.length} accuracies, the run's first had ${files.width}`);
+    if (record.accuracy.length !== files.width)
+      throw new MnemeError(
+        'internal',
+        `evaluation after experience ${record.after} has ${record.accuracy.length} accuracies, the run's first had ${files.width}`,
+      );
     files.evaluations.write(csvLine([record.after, record.step, record.meanSeenAccuracy, ...record.accuracy]));
     files.steps.flush();
     files.evaluations.flush();
@@ -59,7 +70,19 @@ export class CsvLogger implements ExperimentLogger {
     const { run } = this.current();
     const file = new AppendFile(join(this.dir, runFolderName(run), 'summary.csv'));
     file.write(csvLine(SUMMARY_CSV_HEADER));
-    file.write(csvLine([run.benchmark, run.strategy, run.seed, summary.acc, summary.bwt, summary.fwt, summary.forgetting, summary.wallS, summary.step]));
+    file.write(
+      csvLine([
+        run.benchmark,
+        run.strategy,
+        run.seed,
+        summary.acc,
+        summary.bwt,
+        summary.fwt,
+        summary.forgetting,
+        summary.wallS,
+        summary.step,
+      ]),
+    );
     file.close();
     this.closeRun();
   }

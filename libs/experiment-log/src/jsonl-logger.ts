@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
-import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
+import {
+  runFolderName,
+  type EvaluationRecord,
+  type ExperimentLogger,
+  type RunEnd,
+  type RunStart,
+  type StepRecord,
+} from './experiment-logger.js';
 
 /** The `type` of each line of `events.jsonl`. */
 export type JsonLinesEventType = 'run_start' | 'step' | 'evaluation' | 'run_end';
@@ -22,20 +29,44 @@ export class JsonLinesLogger implements ExperimentLogger {
     const folder = join(this.dir, runFolderName(run));
     mkdirSync(folder, { recursive: true });
     this.file = new AppendFile(join(folder, 'events.jsonl'));
-    this.line('run_start', { benchmark: run.benchmark, strategy: run.strategy, seed: run.seed, settings: run.settings, options: run.options });
+    this.line('run_start', {
+      benchmark: run.benchmark,
+      strategy: run.strategy,
+      seed: run.seed,
+      settings: run.settings,
+      options: run.options,
+    });
   }
 
   step(record: StepRecord): void {
-    this.line('step', { step: record.step, experience: record.experience, batch: record.batch, samples: record.samples, ...(record.loss === undefined ? {} : { loss: record.loss }) });
+    this.line('step', {
+      step: record.step,
+      experience: record.experience,
+      batch: record.batch,
+      samples: record.samples,
+      ...(record.loss === undefined ? {} : { loss: record.loss }),
+    });
   }
 
   evaluation(record: EvaluationRecord): void {
-    this.line('evaluation', { after: record.after, step: record.step, accuracy: record.accuracy, mean_seen_accuracy: record.meanSeenAccuracy });
+    this.line('evaluation', {
+      after: record.after,
+      step: record.step,
+      accuracy: record.accuracy,
+      mean_seen_accuracy: record.meanSeenAccuracy,
+    });
     this.file?.flush();
   }
 
   runEnd(summary: RunEnd): void {
-    this.line('run_end', { step: summary.step, acc: summary.acc, bwt: summary.bwt, fwt: summary.fwt, forgetting: summary.forgetting, wall_s: summary.wallS });
+    this.line('run_end', {
+      step: summary.step,
+      acc: summary.acc,
+      bwt: summary.bwt,
+      fwt: summary.fwt,
+      forgetting: summary.forgetting,
+      wall_s: summary.wallS,
+    });
     this.close();
   }
 

@@ -78,9 +78,29 @@ describe('experiment loggers', () => {
     ]);
 
     // JSON lines: one object per event, each with a type.
-    const lines = readFileSync(join(run, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((l) => l['type'])).toEqual(['run_start', 'step', 'step', 'step', 'evaluation', 'step', 'step', 'step', 'evaluation', 'run_end']);
-    expect(lines[0]).toMatchObject({ benchmark: 'toy', strategy: 'naive', seed: 1, settings: { learningRate: 0.1 }, options: { memory: '5' } });
+    const lines = readFileSync(join(run, 'events.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l['type'])).toEqual([
+      'run_start',
+      'step',
+      'step',
+      'step',
+      'evaluation',
+      'step',
+      'step',
+      'step',
+      'evaluation',
+      'run_end',
+    ]);
+    expect(lines[0]).toMatchObject({
+      benchmark: 'toy',
+      strategy: 'naive',
+      seed: 1,
+      settings: { learningRate: 0.1 },
+      options: { memory: '5' },
+    });
     expect(lines[1]).toMatchObject({ step: 1, experience: 0, batch: 0, samples: 10, loss: 2.5 });
     expect(lines[3]).not.toHaveProperty('loss');
     expect(lines[8]).toMatchObject({ after: 1, step: 6, accuracy: [0.4, 0.8], mean_seen_accuracy: (0.4 + 0.8) / 2 });
@@ -140,7 +160,9 @@ describe('experiment loggers', () => {
   it('refuses unknown or empty logger names, listing the accepted ones, before anything is written', () => {
     expect(parseLoggerNames('csv, tensorboard,csv')).toEqual(['csv', 'tensorboard']);
     expect(() => parseLoggerNames('csv,wandb')).toThrow(InvalidArgumentError);
-    expect(() => parseLoggerNames('csv,wandb')).toThrow("unknown logger 'wandb' in --log 'csv,wandb'; accepted loggers: csv, tensorboard, jsonl");
+    expect(() => parseLoggerNames('csv,wandb')).toThrow(
+      "unknown logger 'wandb' in --log 'csv,wandb'; accepted loggers: csv, tensorboard, jsonl",
+    );
     expect(() => parseLoggerNames('csv,')).toThrow(/empty logger name; accepted loggers: csv, tensorboard, jsonl/);
     const dir = join(scratch(), 'logs');
     expect(() => createExperimentLogger(['csv', 'mlflow'], dir)).toThrow(/unknown logger 'mlflow'/);

@@ -21,7 +21,8 @@ export function parseLoggerNames(list: string): string[] {
   const accepted = Object.keys(LOGGERS).join(', ');
   for (const name of names) {
     if (name === '') throw new InvalidArgumentError(`--log '${list}' has an empty logger name; accepted loggers: ${accepted}`);
-    if (LOGGERS[name] === undefined) throw new InvalidArgumentError(`unknown logger '${name}' in --log '${list}'; accepted loggers: ${accepted}`);
+    if (LOGGERS[name] === undefined)
+      throw new InvalidArgumentError(`unknown logger '${name}' in --log '${list}'; accepted loggers: ${accepted}`);
   }
   return [...new Set(names)];
 }

@@ -3,7 +3,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
-import { runFolderName, type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
+import {
+  runFolderName,
+  type EvaluationRecord,
+  type ExperimentLogger,
+  type RunEnd,
+  type RunStart,
+  type StepRecord,
+} from './experiment-logger.js';
 import { decodeEvent, encodeEvent, EVENT_FILE_VERSION, type ScalarValue, type TensorBoardEvent } from './tensorboard-event.js';
 import { readTfRecords, tfRecord } from './tfrecord.js';
 
@@ -49,7 +56,10 @@ export class TensorBoardLogger implements ExperimentLogger {
   }
 
   evaluation(record: EvaluationRecord): void {
-    this.scalars(record.step, [...record.accuracy.map((value, j) => ({ tag: TENSORBOARD_TAGS.accuracy(j), value })), { tag: TENSORBOARD_TAGS.acc, value: record.meanSeenAccuracy }]);
+    this.scalars(record.step, [
+      ...record.accuracy.map((value, j) => ({ tag: TENSORBOARD_TAGS.accuracy(j), value })),
+      { tag: TENSORBOARD_TAGS.acc, value: record.meanSeenAccuracy },
+    ]);
     this.file?.flush();
   }
 

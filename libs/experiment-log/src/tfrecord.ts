@@ -47,8 +47,10 @@ export function readTfRecords(bytes: Uint8Array): Uint8Array[] {
     const where = `record ${records.length} at byte ${at}`;
     if (bytes.length - at < HEADER) throw new InvalidArgumentError(`${where}: truncated header (${bytes.length - at} of ${HEADER} bytes)`);
     const length = view.getBigUint64(at, true);
-    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8))) throw new InvalidArgumentError(`${where}: length CRC mismatch`);
-    if (length > BigInt(bytes.length - at - HEADER - FOOTER)) throw new InvalidArgumentError(`${where}: truncated data (length ${length}, ${bytes.length - at - HEADER} bytes left)`);
+    if (view.getUint32(at + 8, true) !== maskedCrc32c(bytes.subarray(at, at + 8)))
+      throw new InvalidArgumentError(`${where}: length CRC mismatch`);
+    if (length > BigInt(bytes.length - at - HEADER - FOOTER))
+      throw new InvalidArgumentError(`${where}: truncated data (length ${length}, ${bytes.length - at - HEADER} bytes left)`);
     const n = Number(length);
     const data = bytes.subarray(at + HEADER, at + HEADER + n);
     if (view.getUint32(at + HEADER + n, true) !== maskedCrc32c(data)) throw new InvalidArgumentError(`${where}: data CRC mismatch`);

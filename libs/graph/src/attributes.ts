@@ -55,11 +55,7 @@ export interface HasAttributes {
   readonly attributes: Attributes;
 }
 
-function read<T extends AttributeType>(
-  owner: HasAttributes,
-  name: string,
-  type: T,
-): AttributeValueMap[T] | undefined {
+function read<T extends AttributeType>(owner: HasAttributes, name: string, type: T): AttributeValueMap[T] | undefined {
   const attr = owner.attributes[name];
   if (attr === undefined) return undefined;
   if (attr.type !== type) {

@@ -109,7 +109,17 @@ describe('GraphBuilder', () => {
     const x = b.input('x', f32, [2, 3, 4]);
     const y = b.cast(b.slice(b.transpose(b.reshape(x, [2, 12]), [1, 0]), [0], [-1], [0], [2]), DType.float64);
     const g = b.buildGraph();
-    expect(g.nodes.map((n) => n.opType)).toEqual(['Constant', 'Reshape', 'Transpose', 'Constant', 'Constant', 'Constant', 'Constant', 'Slice', 'Cast']);
+    expect(g.nodes.map((n) => n.opType)).toEqual([
+      'Constant',
+      'Reshape',
+      'Transpose',
+      'Constant',
+      'Constant',
+      'Constant',
+      'Constant',
+      'Slice',
+      'Cast',
+    ]);
     expect(g.nodes.at(-1)!.attributes['to']).toEqual({ type: 'int', value: DType.float64 });
     expect(inferShapes(g).get(y)).toEqual({ dtype: DType.float64, shape: [6, 2] });
   });

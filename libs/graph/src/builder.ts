@@ -93,7 +93,9 @@ export class GraphBuilder {
     this.opset = sourceOpset ?? options.opset ?? DEFAULT_OPSET;
     if (!Number.isInteger(this.opset) || this.opset < MIN_OPSET) {
       // A source model's own opset is the model's fault; one asked for by the calling code is a bug.
-      throw new GraphError(`Opset ${this.opset} is not supported; use ${MIN_OPSET} or later`, 'graph', { kind: sourceOpset === undefined ? 'internal' : 'invalid-argument' });
+      throw new GraphError(`Opset ${this.opset} is not supported; use ${MIN_OPSET} or later`, 'graph', {
+        kind: sourceOpset === undefined ? 'internal' : 'invalid-argument',
+      });
     }
     this.prefix = options.namePrefix ?? '';
     this.graph = source?.graph ?? createGraph(options.name);
@@ -181,7 +183,12 @@ export class GraphBuilder {
   /** Appends a node with one output and returns the output's name. */
   op(opType: string, inputs: readonly string[], attributes?: Attributes, options?: OpOptions & { outputs?: 1 }): string;
   /** Appends a node with `outputs` outputs (a count, or explicit names) and returns their names. */
-  op(opType: string, inputs: readonly string[], attributes: Attributes | undefined, options: OpOptions & { outputs: number | readonly string[] }): string[];
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Attributes | undefined,
+    options: OpOptions & { outputs: number | readonly string[] },
+  ): string[];
   op(
     opType: string,
     inputs: readonly string[],
@@ -388,7 +395,8 @@ export class GraphBuilder {
   build(options: BuildOptions = {}): Model {
     const opsetImports = this.base.opsetImports.map((o) => ({ ...o }));
     for (const n of this.graph.nodes) {
-      if (!isDefaultDomain(n.domain) && !opsetImports.some((o) => o.domain === n.domain)) opsetImports.push({ domain: n.domain, version: 1 });
+      if (!isDefaultDomain(n.domain) && !opsetImports.some((o) => o.domain === n.domain))
+        opsetImports.push({ domain: n.domain, version: 1 });
     }
     return {
       ...this.base,

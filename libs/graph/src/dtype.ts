@@ -61,12 +61,8 @@ export interface DTypeInfo {
   readonly array: { new (length: number): TensorData; new (buffer: ArrayBuffer, byteOffset: number, length: number): TensorData };
 }
 
-const info = (
-  name: DTypeName,
-  byteSize: number,
-  isFloat: boolean,
-  array: DTypeInfo['array'],
-): DTypeInfo => Object.freeze({ name, code: DType[name], byteSize, isFloat, isBigInt: array === BigInt64Array || array === BigUint64Array, array });
+const info = (name: DTypeName, byteSize: number, isFloat: boolean, array: DTypeInfo['array']): DTypeInfo =>
+  Object.freeze({ name, code: DType[name], byteSize, isFloat, isBigInt: array === BigInt64Array || array === BigUint64Array, array });
 
 /** The one dtype table: code → name, element size, storage. */
 export const DTYPES: Readonly<Record<DType, DTypeInfo>> = Object.freeze({

@@ -25,14 +25,23 @@ describe('graph errors', () => {
     ];
     for (const [what, fault] of faults) {
       const err = caught(fault);
-      expect({ what, isMneme: err instanceof MnemeError, isGraph: err instanceof GraphError, kind: err.kind }).toEqual({ what, isMneme: true, isGraph: true, kind: 'invalid-argument' });
+      expect({ what, isMneme: err instanceof MnemeError, isGraph: err instanceof GraphError, kind: err.kind }).toEqual({
+        what,
+        isMneme: true,
+        isGraph: true,
+        kind: 'invalid-argument',
+      });
     }
     expect(caught(() => decodeModel(bytes.subarray(0, bytes.length - 3)))).toBeInstanceOf(ModelFormatError);
   });
 
   it('are internal when the calling code misuses the builder', () => {
     const b = new GraphBuilder();
-    expect(caught(() => b.output('missing', f32))).toMatchObject({ kind: 'internal', code: 'graph', message: "Output 'missing' is not a value of the graph" });
+    expect(caught(() => b.output('missing', f32))).toMatchObject({
+      kind: 'internal',
+      code: 'graph',
+      message: "Output 'missing' is not a value of the graph",
+    });
   });
 
   it('keep the kind of a MnemeError they wrap', () => {

@@ -46,7 +46,9 @@ export class GraphStructureError extends GraphError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} graph problems:\n- ${problems.join('\n- ')}`, 'structure', { kind: 'invalid-argument' });
+    super(problems.length === 1 ? problems[0]! : `${problems.length} graph problems:\n- ${problems.join('\n- ')}`, 'structure', {
+      kind: 'invalid-argument',
+    });
     this.problems = problems;
   }
 }

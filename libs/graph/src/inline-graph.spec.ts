@@ -37,7 +37,15 @@ describe('inlineGraph', () => {
     const b = new GraphBuilder();
     const x = b.input('x', DType.float32, [1, 2]);
     const w = b.input('w', DType.float32, [2, 2]);
-    inlineGraph(b, inner(), new Map([['x', x], ['w', w]]), 'i/');
+    inlineGraph(
+      b,
+      inner(),
+      new Map([
+        ['x', x],
+        ['w', w],
+      ]),
+      'i/',
+    );
     expect(b.buildGraph({ validate: false }).initializers.size).toBe(0);
   });
 

@@ -11,7 +11,12 @@ import type { Graph } from './ir.js';
  * Used to instantiate a model twice in one graph (before and after a virtual update), or to chain
  * two models into one (a tokenizer's embeddings graph feeding an encoder).
  */
-export function inlineGraph(b: GraphBuilder, graph: Graph, bindings: ReadonlyMap<string, string>, prefix: string): ReadonlyMap<string, string> {
+export function inlineGraph(
+  b: GraphBuilder,
+  graph: Graph,
+  bindings: ReadonlyMap<string, string>,
+  prefix: string,
+): ReadonlyMap<string, string> {
   const renamed = new Map<string, string>(bindings);
   for (const [name, value] of graph.initializers) {
     if (!renamed.has(name)) renamed.set(name, b.initializer(b.freshName(`${prefix}${name}`), value));

@@ -111,7 +111,9 @@ describe('decodeModel / encodeModel', () => {
   it('rejects unsupported features instead of dropping them', () => {
     const withGraphAttr = ModelProto.encode(
       ModelProto.create({
-        graph: { node: [{ name: 'if', opType: 'If', attribute: [{ name: 'then_branch', type: AttributeProto_AttributeType.GRAPH, g: {} }] }] },
+        graph: {
+          node: [{ name: 'if', opType: 'If', attribute: [{ name: 'then_branch', type: AttributeProto_AttributeType.GRAPH, g: {} }] }],
+        },
       }),
     ).finish();
     expect(() => decodeModel(withGraphAttr)).toThrow(/attribute 'then_branch' of node 'if' has unsupported type GRAPH/);

@@ -20,8 +20,22 @@ afterEach(() => {
 function modelWithWeights(): Model {
   const graph = createGraph();
   graph.inputs.push({ name: 'x', dtype: DType.float32, shape: [1, 1000] });
-  graph.initializers.set('big', createTensor(DType.float32, [1000, 3], Float32Array.from({ length: 3000 }, (_, i) => i * 0.5)));
-  graph.initializers.set('big_ids', createTensor(DType.int64, [600], BigInt64Array.from({ length: 600 }, (_, i) => BigInt(i - 300))));
+  graph.initializers.set(
+    'big',
+    createTensor(
+      DType.float32,
+      [1000, 3],
+      Float32Array.from({ length: 3000 }, (_, i) => i * 0.5),
+    ),
+  );
+  graph.initializers.set(
+    'big_ids',
+    createTensor(
+      DType.int64,
+      [600],
+      BigInt64Array.from({ length: 600 }, (_, i) => BigInt(i - 300)),
+    ),
+  );
   graph.initializers.set('small', createTensor(DType.float32, [2], [1, 2]));
   graph.nodes.push({ name: 'mm', opType: 'MatMul', domain: '', inputs: ['x', 'big'], outputs: ['y'], attributes: {} });
   graph.outputs.push({ name: 'y', dtype: DType.float32, shape: [1, 3] });
@@ -96,9 +110,9 @@ describe('saveModel / loadModel', () => {
     symlinkSync(join(dir, 'secret.bin'), join(inner, 'link.bin'));
     writeExternalModel(join(inner, 'link.onnx'), 'link.bin');
     await expect(loadModel(join(inner, 'link.onnx'))).rejects.toThrow(/resolves outside the model directory/);
-    await expect(saveModel(modelWithWeights(), join(inner, 'out.onnx'), { externalDataThreshold: 0, externalDataFile: '../out.data' })).rejects.toThrow(
-      /escapes the model directory/,
-    );
+    await expect(
+      saveModel(modelWithWeights(), join(inner, 'out.onnx'), { externalDataThreshold: 0, externalDataFile: '../out.data' }),
+    ).rejects.toThrow(/escapes the model directory/);
   });
 
   it('rejects external ranges beyond the end of the data file', async () => {

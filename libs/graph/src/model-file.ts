@@ -42,7 +42,10 @@ async function assertWritableInside(modelDir: string, dataPath: string, location
   } catch (error) {
     throw new ExternalDataError(`Folder of external data file '${location}' does not exist`, { cause: error });
   }
-  const isLink = await lstat(dataPath).then((s) => s.isSymbolicLink(), () => false);
+  const isLink = await lstat(dataPath).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
   if (isLink || !isInside(realDir, parent, true)) {
     throw new ExternalDataError(`External data location '${location}' resolves outside the model directory`);
   }

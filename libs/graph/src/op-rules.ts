@@ -69,13 +69,34 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = Object.freeze({
   Min: broadcasting((xs) => Math.min(...xs)),
   Max: broadcasting((xs) => Math.max(...xs)),
   Sum: broadcasting(sum),
-  Equal: broadcasting(binary((a, b) => bool(a === b)), { result: 'bool' }),
-  Less: broadcasting(binary((a, b) => bool(a < b)), { result: 'bool' }),
-  LessOrEqual: broadcasting(binary((a, b) => bool(a <= b)), { result: 'bool' }),
-  Greater: broadcasting(binary((a, b) => bool(a > b)), { result: 'bool' }),
-  GreaterOrEqual: broadcasting(binary((a, b) => bool(a >= b)), { result: 'bool' }),
-  And: broadcasting(binary((a, b) => bool(a !== 0 && b !== 0)), { result: 'bool', inputDtype: isBool }),
-  Or: broadcasting(binary((a, b) => bool(a !== 0 || b !== 0)), { result: 'bool', inputDtype: isBool }),
+  Equal: broadcasting(
+    binary((a, b) => bool(a === b)),
+    { result: 'bool' },
+  ),
+  Less: broadcasting(
+    binary((a, b) => bool(a < b)),
+    { result: 'bool' },
+  ),
+  LessOrEqual: broadcasting(
+    binary((a, b) => bool(a <= b)),
+    { result: 'bool' },
+  ),
+  Greater: broadcasting(
+    binary((a, b) => bool(a > b)),
+    { result: 'bool' },
+  ),
+  GreaterOrEqual: broadcasting(
+    binary((a, b) => bool(a >= b)),
+    { result: 'bool' },
+  ),
+  And: broadcasting(
+    binary((a, b) => bool(a !== 0 && b !== 0)),
+    { result: 'bool', inputDtype: isBool },
+  ),
+  Or: broadcasting(
+    binary((a, b) => bool(a !== 0 || b !== 0)),
+    { result: 'bool', inputDtype: isBool },
+  ),
   Where: whereRule,
   // Linear algebra.
   MatMul: matMulRule,

@@ -29,9 +29,13 @@ function bertLikeModel(): { model: Model; scores: string; context: string } {
   const seq = b.gather(idsShape, b.scalar(1, i64));
   const posIds = b.unsqueeze(b.op('Range', [b.scalar(0, i64), seq, b.scalar(1, i64)]), [0]);
   const posExpanded = b.expand(posIds, idsShape);
-  const h = b.op('LayerNormalization', [b.add(x, b.gather(positions, posExpanded)), b.initializer('ln_s', createTensor(f32, [hidden], new Float32Array(hidden)))], {
-    epsilon: Attr.float(1e-12),
-  });
+  const h = b.op(
+    'LayerNormalization',
+    [b.add(x, b.gather(positions, posExpanded)), b.initializer('ln_s', createTensor(f32, [hidden], new Float32Array(hidden)))],
+    {
+      epsilon: Attr.float(1e-12),
+    },
+  );
   const extended = b.mul(b.sub(b.scalar(1), b.cast(b.unsqueeze(mask, [1, 2]), f32)), b.scalar(-10000));
   const q = b.matMul(h, wq);
   const qShape = b.shape(q);
@@ -109,7 +113,9 @@ describe('inferShapes', () => {
     const b = new GraphBuilder();
     const y = b.relu(b.input('x', f32, ['n', 3]));
     b.output(y, DType.float64, ['n', 4]);
-    expect(() => inferShapes(b.build(), { dims: { n: 2 } })).toThrow(/declared float64 but computes float32.*declared \[n, 4\] but computes \[2, 3\]/);
+    expect(() => inferShapes(b.build(), { dims: { n: 2 } })).toThrow(
+      /declared float64 but computes float32.*declared \[n, 4\] but computes \[2, 3\]/,
+    );
   });
 
   it('does not fold an initializer that a graph input can override', () => {

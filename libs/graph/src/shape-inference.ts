@@ -176,8 +176,7 @@ function checkDeclaredOutputs(graph: Graph, types: Map<string, TensorType>, dims
     }
     if (out.shape === undefined) continue;
     const declared = out.shape.map((d) => (typeof d === 'number' ? d : dims[d]));
-    const mismatch =
-      declared.length !== inferred.shape.length || declared.some((d, i) => d !== undefined && d !== inferred.shape[i]);
+    const mismatch = declared.length !== inferred.shape.length || declared.some((d, i) => d !== undefined && d !== inferred.shape[i]);
     if (mismatch) {
       problems.push(`graph output '${out.name}' is declared [${out.shape.join(', ')}] but computes [${inferred.shape.join(', ')}]`);
     }

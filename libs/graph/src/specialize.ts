@@ -6,7 +6,11 @@ import { cloneGraph, type Dim, type Graph, type Model } from './ir.js';
 const cache = new WeakMap<Graph, Map<string, Graph>>();
 
 function dimsKey(dims: Readonly<Record<string, number>>): string {
-  return JSON.stringify(Object.keys(dims).sort().map((k) => [k, dims[k]]));
+  return JSON.stringify(
+    Object.keys(dims)
+      .sort()
+      .map((k) => [k, dims[k]]),
+  );
 }
 
 function substitute(shape: Dim[] | undefined, dims: Readonly<Record<string, number>>): Dim[] | undefined {

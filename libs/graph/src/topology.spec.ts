@@ -5,7 +5,14 @@ import { createGraph, type Graph, type Node } from './ir.js';
 import { sortGraph, topologicalOrder, validateGraph } from './topology.js';
 import { createTensor } from './tensor-value.js';
 
-const node = (name: string, inputs: string[], outputs: string[]): Node => ({ name, opType: 'Add', domain: '', inputs, outputs, attributes: {} });
+const node = (name: string, inputs: string[], outputs: string[]): Node => ({
+  name,
+  opType: 'Add',
+  domain: '',
+  inputs,
+  outputs,
+  attributes: {},
+});
 
 function graphOf(nodes: Node[]): Graph {
   const g = createGraph();
@@ -17,7 +24,12 @@ function graphOf(nodes: Node[]): Graph {
 
 describe('topologicalOrder', () => {
   it('orders nodes after their producers and keeps a sorted graph as it is', () => {
-    const g = graphOf([node('c', ['b', 'a'], ['c']), node('b', ['a', 'w'], ['b']), node('a', ['x', 'x'], ['a']), node('d', ['x', ''], ['d'])]);
+    const g = graphOf([
+      node('c', ['b', 'a'], ['c']),
+      node('b', ['a', 'w'], ['b']),
+      node('a', ['x', 'x'], ['a']),
+      node('d', ['x', ''], ['d']),
+    ]);
     const order = topologicalOrder(g).map((n) => n.name);
     expect(order.indexOf('a')).toBeLessThan(order.indexOf('b'));
     expect(order.indexOf('b')).toBeLessThan(order.indexOf('c'));

@@ -8,7 +8,11 @@ const logits = new Float32Array([ln(0.9), ln(0.05), ln(0.05), ln(0.5), ln(0.5), 
 
 describe('acquisitionScores', () => {
   it('least-confidence is 1 − max p', () => {
-    expect(Array.from(acquisitionScores(logits, 3, 'least-confidence'))).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.5, 6), expect.closeTo(0.6, 6)]);
+    expect(Array.from(acquisitionScores(logits, 3, 'least-confidence'))).toEqual([
+      expect.closeTo(0.1, 6),
+      expect.closeTo(0.5, 6),
+      expect.closeTo(0.6, 6),
+    ]);
   });
 
   it('margin prefers the smallest gap between the two best classes', () => {

@@ -31,7 +31,8 @@ export function acquisitionScores(logits: Float32Array, classes: number, name: A
     for (let r = 0; r < n; r++) out[r] = rng.next();
     return out;
   }
-  if (!ACQUISITION_NAMES.includes(name)) throw new InvalidArgumentError(`unknown acquisition '${String(name)}'; valid: ${ACQUISITION_NAMES.join(', ')}`);
+  if (!ACQUISITION_NAMES.includes(name))
+    throw new InvalidArgumentError(`unknown acquisition '${String(name)}'; valid: ${ACQUISITION_NAMES.join(', ')}`);
   for (let r = 0; r < n; r++) {
     const o = r * classes;
     let first = 0;

@@ -10,7 +10,16 @@ import type { LabelledBatch, StrategyContext } from './strategy.js';
 const CLASSES = 3;
 
 function context(executor: Executor, options: Record<string, string>): StrategyContext {
-  return { executor, classifier: { inputSize: CLASSES, hidden: [], classes: CLASSES }, optimizer: { kind: 'sgd' }, learningRate: 0.1, batchSize: 10, epochs: 1, seed: 5, options };
+  return {
+    executor,
+    classifier: { inputSize: CLASSES, hidden: [], classes: CLASSES },
+    optimizer: { kind: 'sgd' },
+    learningRate: 0.1,
+    batchSize: 10,
+    epochs: 1,
+    seed: 5,
+    options,
+  };
 }
 
 /** 100 samples whose logits are (id/10, 0, 0): the lower the id, the less confident the model. */
@@ -23,7 +32,8 @@ function pool(): LabelledBatch[] {
   });
 }
 
-const trainedIds = (steps: { features: Float32Array }[]) => new Set(steps.flatMap((s) => Array.from({ length: s.features.length / CLASSES }, (_, i) => Math.round(s.features[i * CLASSES]! * 10))));
+const trainedIds = (steps: { features: Float32Array }[]) =>
+  new Set(steps.flatMap((s) => Array.from({ length: s.features.length / CLASSES }, (_, i) => Math.round(s.features[i * CLASSES]! * 10))));
 
 describe('active (recorded steps)', () => {
   it('spends the budget in rounds on the least confident samples and trains on them only', async () => {
@@ -84,12 +94,18 @@ describe('active (ONNX Runtime)', () => {
 
   it('keeps its replay memory of labelled samples within capacity and restores its label count', async () => {
     const rng = Rng.seeded(2);
-    const s = active({ ...context(executor, { budget: '0.25', memory: '8', acquisition: 'entropy' }), classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES } });
+    const s = active({
+      ...context(executor, { budget: '0.25', memory: '8', acquisition: 'entropy' }),
+      classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES },
+    });
     for (let e = 0; e < 2; e++) {
       for (let b = 0; b < 4; b++) {
         const ids = Int32Array.from({ length: 10 }, (_, i) => 100 * e + 10 * b + i);
         const labels = Int32Array.from(ids, (_, i) => e + (i % 2));
-        const features = Float32Array.from({ length: 30 }, (_, k) => (k % CLASSES === labels[Math.floor(k / CLASSES)] ? 3 : 0) + rng.normal(0, 0.5));
+        const features = Float32Array.from(
+          { length: 30 },
+          (_, k) => (k % CLASSES === labels[Math.floor(k / CLASSES)] ? 3 : 0) + rng.normal(0, 0.5),
+        );
         await s.learn({ features, labels, ids, experience: e });
       }
       await s.endExperience({ index: e, classes: [e, e + 1] });
@@ -98,7 +114,10 @@ describe('active (ONNX Runtime)', () => {
     expect(s.labelsUsed()).toBe(20);
     const saved = s.saveState();
     expect((saved.data['memory'] as { ids: number[] }).ids).toHaveLength(8);
-    const copy = active({ ...context(executor, { budget: '0.25', memory: '8', acquisition: 'entropy' }), classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES } });
+    const copy = active({
+      ...context(executor, { budget: '0.25', memory: '8', acquisition: 'entropy' }),
+      classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES },
+    });
     copy.restoreState(saved);
     expect(copy.labelsUsed()).toBe(20);
     expect(() => active(context(executor, {})).restoreState(saved)).toThrow(/has a replay memory but this strategy's memory option is 0/);

@@ -21,7 +21,15 @@ import { checkIds, ExperiencePool, type ExperiencePoolState } from './experience
 import { ReplayTrainer } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  ExperienceInfo,
+  LabelledBatch,
+  PredictOptions,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /**
  * Options of the active strategy as parsed from `ctx.options`: `budget` (fraction of each
@@ -103,7 +111,9 @@ export function active(ctx: StrategyContext): ActiveStrategy {
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0
+      ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT })
+      : undefined;
   let rng = Rng.seeded(ctx.seed ^ SELECTOR_SEED_SALT);
   let used = 0;
   const log: ActiveRound[] = [];
@@ -121,7 +131,8 @@ export function active(ctx: StrategyContext): ActiveStrategy {
       const order = rng.shuffle([...rows]);
       for (let start = 0; start < order.length; start += ctx.batchSize) {
         const incoming = pool.gather(order.slice(start, start + ctx.batchSize));
-        const replay = memory === undefined ? { features: new Float32Array(0), labels: new Int32Array(0) } : memory.sample(options.replayBatch);
+        const replay =
+          memory === undefined ? { features: new Float32Array(0), labels: new Int32Array(0) } : memory.sample(options.replayBatch);
         await trainer.step(incoming, replay);
       }
     }
@@ -180,7 +191,9 @@ export function active(ctx: StrategyContext): ActiveStrategy {
       const nextPool = ExperiencePool.fromState(state.data['pool'] as ExperiencePoolState);
       const snapshot = state.data['memory'] as MemorySnapshot | null;
       if ((snapshot === null) !== (memory === undefined)) {
-        throw new InvalidArgumentError(`the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`);
+        throw new InvalidArgumentError(
+          `the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`,
+        );
       }
       if (snapshot !== null) memory?.restore(snapshot);
       net.setStore(state.params.clone());

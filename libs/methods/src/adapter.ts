@@ -96,11 +96,20 @@ interface Collected {
 export function adapter(ctx: StrategyContext): Strategy {
   const { bottleneck, adapt, setfit, pairs, head: kind, scale, rows } = ADAPTER_OPTIONS.read(ctx.options);
   if (rows === 'mean' && kind !== 'cosine') throw new InvalidArgumentError('adapter: rows=mean needs head=cosine');
-  if (rows === 'mean' && !setfit && adapt !== 'none') throw new InvalidArgumentError('adapter: with rows=mean only SetFit trains the adapter; set setfit=true or adapt=none');
+  if (rows === 'mean' && !setfit && adapt !== 'none')
+    throw new InvalidArgumentError('adapter: with rows=mean only SetFit trains the adapter; set setfit=true or adapt=none');
 
   const d = ctx.classifier.inputSize;
   let classes = ctx.classifier.classes;
-  const head = new BlockHead(ctx.executor, { inputSize: d, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate, adapter: bottleneck });
+  const head = new BlockHead(ctx.executor, {
+    inputSize: d,
+    kind,
+    scale,
+    seed: ctx.seed,
+    optimizer: ctx.optimizer,
+    learningRate: ctx.learningRate,
+    adapter: bottleneck,
+  });
   let blockExperience: number[] = [];
   let firstExperience: number | undefined;
   let collected: Collected = { features: [], labels: [], ids: [] };
@@ -176,14 +185,43 @@ export function adapter(ctx: StrategyContext): Strategy {
       }
     }
     head.resetOptimizer();
-    const runner = ctx.executor.trainStep({ model: pairModel(head), loss: PAIR_IO.loss, store: head.store, optimizer: ctx.optimizer, lr: ctx.learningRate, trainable: head.adapterParams() });
+    const runner = ctx.executor.trainStep({
+      model: pairModel(head),
+      loss: PAIR_IO.loss,
+      store: head.store,
+      optimizer: ctx.optimizer,
+      lr: ctx.learningRate,
+      trainable: head.adapterParams(),
+    });
     const order = rng.shuffle([...left.keys()]);
     for (let start = 0; start < order.length; start += ctx.batchSize) {
       const rows = order.slice(start, start + ctx.batchSize);
       await runner.step({
-        [PAIR_IO.a]: tensor('float32', [rows.length, d], gatherRows(features, labels, rows.map((r) => left[r]!), d).features),
-        [PAIR_IO.b]: tensor('float32', [rows.length, d], gatherRows(features, labels, rows.map((r) => right[r]!), d).features),
-        [PAIR_IO.target]: tensor('float32', [rows.length], Float32Array.from(rows, (r) => target[r]!)),
+        [PAIR_IO.a]: tensor(
+          'float32',
+          [rows.length, d],
+          gatherRows(
+            features,
+            labels,
+            rows.map((r) => left[r]!),
+            d,
+          ).features,
+        ),
+        [PAIR_IO.b]: tensor(
+          'float32',
+          [rows.length, d],
+          gatherRows(
+            features,
+            labels,
+            rows.map((r) => right[r]!),
+            d,
+          ).features,
+        ),
+        [PAIR_IO.target]: tensor(
+          'float32',
+          [rows.length],
+          Float32Array.from(rows, (r) => target[r]!),
+        ),
       });
     }
     // The adapter moved outside the head's own steps: its compiled graphs bake stale values.

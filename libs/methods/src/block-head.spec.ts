@@ -21,7 +21,12 @@ function blobs(seed: number, perClass: number): { train: LabelledBatch[][]; test
     const batches: LabelledBatch[] = [];
     for (let s = 0; s < labels.length; s += 10) {
       const rows = labels.slice(s, s + 10);
-      batches.push({ features: Float32Array.from(rows.flatMap(draw)), labels: Int32Array.from(rows), ids: Int32Array.from(rows, () => id++), experience: e });
+      batches.push({
+        features: Float32Array.from(rows.flatMap(draw)),
+        labels: Int32Array.from(rows),
+        ids: Int32Array.from(rows, () => id++),
+        experience: e,
+      });
     }
     return batches;
   });
@@ -39,7 +44,10 @@ async function run(s: Strategy, train: LabelledBatch[][], epochs = 3): Promise<v
 }
 
 /** The test samples of `classes`. */
-function onClasses(test: { features: Float32Array; labels: Int32Array }, classes: number[]): { features: Float32Array; labels: Int32Array } {
+function onClasses(
+  test: { features: Float32Array; labels: Int32Array },
+  classes: number[],
+): { features: Float32Array; labels: Int32Array } {
   const rows = [...test.labels.keys()].filter((i) => classes.includes(test.labels[i]!));
   const features = new Float32Array(rows.length * D);
   rows.forEach((r, i) => features.set(test.features.subarray(r * D, (r + 1) * D), i * D));

@@ -78,7 +78,8 @@ export class BlockHead {
     private readonly executor: Executor,
     readonly options: BlockHeadOptions,
   ) {
-    if (!Number.isInteger(options.inputSize) || options.inputSize <= 0) throw new InvalidArgumentError(`inputSize must be a positive integer, got ${options.inputSize}`);
+    if (!Number.isInteger(options.inputSize) || options.inputSize <= 0)
+      throw new InvalidArgumentError(`inputSize must be a positive integer, got ${options.inputSize}`);
     this.store = new ParameterStore();
     this.initAdapter();
   }
@@ -171,7 +172,8 @@ export class BlockHead {
     const targets = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const col = index.get(labels[i]!);
-      if (col === undefined) throw new InvalidArgumentError(`label ${labels[i]} of sample ${i} is not a class of head blocks [${blocks.join(', ')}]`);
+      if (col === undefined)
+        throw new InvalidArgumentError(`label ${labels[i]} of sample ${i} is not a class of head blocks [${blocks.join(', ')}]`);
       targets[i] = col;
     }
     // Frozen parameters are baked into the compiled step, so a step is rebuilt whenever the set of
@@ -179,7 +181,17 @@ export class BlockHead {
     const key = `${blocks.join(',')}|${trainable.join(',')}`;
     if (this.runner?.key !== key) {
       const model = withCrossEntropyLoss(this.buildLogits(blocks));
-      this.runner = { key, step: this.executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store: this.store, optimizer: this.options.optimizer, lr: this.options.learningRate, trainable }) };
+      this.runner = {
+        key,
+        step: this.executor.trainStep({
+          model,
+          loss: CLASSIFIER_IO.loss,
+          store: this.store,
+          optimizer: this.options.optimizer,
+          lr: this.options.learningRate,
+          trainable,
+        }),
+      };
     }
     const result = await this.runner.step.step({
       [CLASSIFIER_IO.input]: tensor('float32', [n, d], features),
@@ -200,7 +212,11 @@ export class BlockHead {
       const rows = Math.min(EVAL_CHUNK, n - start);
       const chunk = new Float32Array(EVAL_CHUNK * d);
       chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(this.logitsModel, { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) }, { params: this.store });
+      const result = await this.executor.forward(
+        this.logitsModel,
+        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
+        { params: this.store },
+      );
       out.set((result[CLASSIFIER_IO.logits]!.data as Float32Array).subarray(0, rows * width), start * width);
     }
     return out;
@@ -258,7 +274,11 @@ export class BlockHead {
       const rows = Math.min(EVAL_CHUNK, n - start);
       const chunk = new Float32Array(EVAL_CHUNK * d);
       chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(this.adapterModel, { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) }, { params: adapterStore });
+      const result = await this.executor.forward(
+        this.adapterModel,
+        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
+        { params: adapterStore },
+      );
       out.set((Object.values(result)[0]!.data as Float32Array).subarray(0, rows * d), start * d);
     }
     return out;
@@ -287,7 +307,9 @@ export class BlockHead {
             if (!store.has(name)) return [`parameter '${name}' of block ${k} is missing`];
             const expected = name.endsWith('weight') ? [d, b.length] : [b.length];
             const shape = store.get(name).shape;
-            return shape.join('x') === expected.join('x') ? [] : [`parameter '${name}' is [${shape.join(', ')}], expected [${expected.join(', ')}]`];
+            return shape.join('x') === expected.join('x')
+              ? []
+              : [`parameter '${name}' is [${shape.join(', ')}], expected [${expected.join(', ')}]`];
           }),
     );
     for (const name of this.adapterParams()) if (!store.has(name)) problems.push(`adapter parameter '${name}' is missing`);
@@ -305,15 +327,19 @@ export class BlockHead {
     const x = b.input(CLASSIFIER_IO.input, DType.float32, ['batch', d]);
     let h = this.appendAdapter(b, [x])[0]!;
     if (this.options.kind === 'cosine') h = l2Normalize(b, h, 1);
-    const parts = blocks.filter((k) => (this.blockClasses[k]?.length ?? 0) > 0).map((k) => {
-      const names = this.blockParams(k);
-      for (const name of names) b.initializer(name, this.initializerOf(name));
-      if (this.options.kind === 'linear') return b.gemm(h, names[0]!, names[1]);
-      return b.mul(b.matMul(h, l2Normalize(b, names[0]!, 0)), b.scalar(this.options.scale));
-    });
+    const parts = blocks
+      .filter((k) => (this.blockClasses[k]?.length ?? 0) > 0)
+      .map((k) => {
+        const names = this.blockParams(k);
+        for (const name of names) b.initializer(name, this.initializerOf(name));
+        if (this.options.kind === 'linear') return b.gemm(h, names[0]!, names[1]);
+        return b.mul(b.matMul(h, l2Normalize(b, names[0]!, 0)), b.scalar(this.options.scale));
+      });
     const width = blocks.reduce((s, k) => s + (this.blockClasses[k]?.length ?? 0), 0);
     if (parts.length === 0) throw new InvalidArgumentError('a head graph needs at least one block');
-    b.op(parts.length === 1 ? 'Identity' : 'Concat', parts, parts.length === 1 ? {} : { axis: Attr.int(1) }, { outputs: [CLASSIFIER_IO.logits] });
+    b.op(parts.length === 1 ? 'Identity' : 'Concat', parts, parts.length === 1 ? {} : { axis: Attr.int(1) }, {
+      outputs: [CLASSIFIER_IO.logits],
+    });
     b.output(CLASSIFIER_IO.logits, DType.float32, ['batch', width]);
     return b.build();
   }
@@ -343,8 +369,22 @@ export class BlockHead {
     const d = this.options.inputSize;
     const rng = Rng.seeded(this.options.seed ^ ADAPTER_SALT);
     const bound = 1 / Math.sqrt(d);
-    this.store.set(ADAPTER_PARAMS.downWeight, tensor('float32', [d, r], Float32Array.from({ length: d * r }, () => rng.uniform(-bound, bound))));
-    this.store.set(ADAPTER_PARAMS.downBias, tensor('float32', [r], Float32Array.from({ length: r }, () => rng.uniform(-bound, bound))));
+    this.store.set(
+      ADAPTER_PARAMS.downWeight,
+      tensor(
+        'float32',
+        [d, r],
+        Float32Array.from({ length: d * r }, () => rng.uniform(-bound, bound)),
+      ),
+    );
+    this.store.set(
+      ADAPTER_PARAMS.downBias,
+      tensor(
+        'float32',
+        [r],
+        Float32Array.from({ length: r }, () => rng.uniform(-bound, bound)),
+      ),
+    );
     // Zero-initialised up-projection (Houlsby et al. 2019): the adapter starts as the identity.
     this.store.set(ADAPTER_PARAMS.upWeight, tensor('float32', [r, d], new Float32Array(r * d)));
     this.store.set(ADAPTER_PARAMS.upBias, tensor('float32', [d], new Float32Array(d)));
@@ -369,7 +409,13 @@ export function l2Normalize(b: GraphBuilder, v: string, axis: number): string {
 }
 
 /** Softmax of each row of a `rows × width` matrix restricted to columns [from, to): max prob and its column. */
-export function blockSoftmaxMax(logits: Float32Array, width: number, row: number, from: number, to: number): { prob: number; column: number } {
+export function blockSoftmaxMax(
+  logits: Float32Array,
+  width: number,
+  row: number,
+  from: number,
+  to: number,
+): { prob: number; column: number } {
   let best = from;
   for (let c = from; c < to; c++) if (logits[row * width + c]! > logits[row * width + best]!) best = c;
   const top = logits[row * width + best]!;

@@ -4,7 +4,14 @@ import type { Executor } from '@mneme/execution';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Classifier } from './classifier.js';
 import { PREFIX_POOL_STRATEGIES } from './prefix-pools.js';
-import { STRATEGIES, STRATEGY_CAPABILITIES, STRATEGY_OPTIONS, STRATEGY_REGISTRY, strategyCapabilities, strategyFactory } from './registry.js';
+import {
+  STRATEGIES,
+  STRATEGY_CAPABILITIES,
+  STRATEGY_OPTIONS,
+  STRATEGY_REGISTRY,
+  strategyCapabilities,
+  strategyFactory,
+} from './registry.js';
 
 const names = Object.keys(STRATEGY_REGISTRY);
 
@@ -26,7 +33,10 @@ describe('strategy capabilities', () => {
       expect([undefined, 'l2p', 'dual-prompt', 'coda-prompt'], name).toContain(c.promptPool);
       expect(typeof c.softmaxHead, name).toBe('boolean');
       expect(typeof c.distillsItself, name).toBe('boolean');
-      expect(Object.keys(c).filter((k) => !['inputs', 'training', 'promptPool', 'softmaxHead', 'distillsItself'].includes(k)), name).toEqual([]);
+      expect(
+        Object.keys(c).filter((k) => !['inputs', 'training', 'promptPool', 'softmaxHead', 'distillsItself'].includes(k)),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -45,7 +55,16 @@ describe('strategy capabilities', () => {
   });
 
   it('declare offline training where the strategy retrains from all it kept (joint: unlearning by retraining)', () => {
-    const ctx = { executor, classifier: { inputSize: 4, hidden: [], classes: 2 }, optimizer: { kind: 'sgd' as const }, learningRate: 0.1, batchSize: 4, epochs: 1, seed: 0, options: {} };
+    const ctx = {
+      executor,
+      classifier: { inputSize: 4, hidden: [], classes: 2 },
+      optimizer: { kind: 'sgd' as const },
+      learningRate: 0.1,
+      batchSize: 4,
+      epochs: 1,
+      seed: 0,
+      options: {},
+    };
     for (const name of names) {
       if (strategyCapabilities(name).training !== 'offline') continue;
       expect(strategyFactory(name)(ctx).unlearning, name).toBe('retrained');
@@ -54,7 +73,16 @@ describe('strategy capabilities', () => {
 
   it('declare a softmax head exactly where the saved state is one classifier over the features (what the encoder scores with)', () => {
     const classifier = { inputSize: 4, hidden: [3], classes: 2 };
-    const ctx = { executor, classifier, optimizer: { kind: 'sgd' as const }, learningRate: 0.1, batchSize: 4, epochs: 1, seed: 0, options: {} };
+    const ctx = {
+      executor,
+      classifier,
+      optimizer: { kind: 'sgd' as const },
+      learningRate: 0.1,
+      batchSize: 4,
+      epochs: 1,
+      seed: 0,
+      options: {},
+    };
     const head = new Classifier(executor, classifier, ctx.optimizer, ctx.learningRate, 0).store.names().sort();
     for (const name of names) {
       if (!strategyCapabilities(name).softmaxHead) continue;

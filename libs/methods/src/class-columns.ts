@@ -42,7 +42,8 @@ export function widenClassParam(store: ParameterStore, name: string, rows: numbe
   const state = store.stateSlots(name).map((slot) => [slot, store.getState(name, slot).data] as const);
   store.set(name, tensor('float32', shape, widenColumns(value.data, fresh, r, old, count)));
   // `set` dropped the state (the shape changed): put it back, widened.
-  for (const [slot, data] of state) store.setState(name, slot, tensor('float32', shape, widenColumns(data, new Float32Array(r * (count - old)), r, old, count)));
+  for (const [slot, data] of state)
+    store.setState(name, slot, tensor('float32', shape, widenColumns(data, new Float32Array(r * (count - old)), r, old, count)));
 }
 
 /** `rows × oldWidth` values followed, row by row, by `rows × (newWidth − oldWidth)` fresh ones. */

@@ -10,6 +10,7 @@ import type { StrategyState } from './strategy.js';
 export function savedClassCount(state: StrategyState, initial: number): number {
   const saved = state.data['classes'];
   if (saved === undefined) return initial;
-  if (typeof saved !== 'number' || !Number.isInteger(saved) || saved < 0) throw new InvalidArgumentError(`the saved state's class count must be a non-negative integer, got ${JSON.stringify(saved)}`);
+  if (typeof saved !== 'number' || !Number.isInteger(saved) || saved < 0)
+    throw new InvalidArgumentError(`the saved state's class count must be a non-negative integer, got ${JSON.stringify(saved)}`);
   return saved;
 }

@@ -40,7 +40,8 @@ export class Classifier {
     private readonly learningRate: number,
     private readonly seed: number,
   ) {
-    if (!Number.isInteger(spec.classes) || spec.classes < 0) throw new InvalidArgumentError(`classes must be a non-negative integer, got ${spec.classes}`);
+    if (!Number.isInteger(spec.classes) || spec.classes < 0)
+      throw new InvalidArgumentError(`classes must be a non-negative integer, got ${spec.classes}`);
     this.outputLayer = spec.hidden.length;
     this.store = this.initialStore(spec.classes);
   }
@@ -123,7 +124,11 @@ export class Classifier {
       const rows = Math.min(EVAL_CHUNK, n - start);
       const chunk = new Float32Array(EVAL_CHUNK * d);
       chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(this.logitsModel, { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) }, { params: this.store });
+      const result = await this.executor.forward(
+        this.logitsModel,
+        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
+        { params: this.store },
+      );
       out.set((result[CLASSIFIER_IO.logits]!.data as Float32Array).subarray(0, rows * classes), start * classes);
     }
     return out;
@@ -149,7 +154,8 @@ export class Classifier {
 
   private built(): BuiltGraphs {
     const classes = this.classes;
-    if (classes === 0) throw new InvalidArgumentError('the classifier has no class yet: it learns its first class from the first labelled batch');
+    if (classes === 0)
+      throw new InvalidArgumentError('the classifier has no class yet: it learns its first class from the first labelled batch');
     if (this.graphs?.classes !== classes) {
       const logitsModel = buildMlp({ sizes: [this.spec.inputSize, ...this.spec.hidden, classes], seed: this.seed });
       this.graphs = { classes, logitsModel, model: withCrossEntropyLoss(logitsModel) };
@@ -170,10 +176,12 @@ export class Classifier {
 
   private storeProblems(store: ParameterStore): string[] {
     const problems: string[] = [];
-    if (!store.has(this.weightName) || !store.has(this.biasName)) return [`the parameters lack the output layer '${this.weightName}' / '${this.biasName}'`];
+    if (!store.has(this.weightName) || !store.has(this.biasName))
+      return [`the parameters lack the output layer '${this.weightName}' / '${this.biasName}'`];
     const classes = store.get(this.biasName).shape[0]!;
     const w = store.get(this.weightName).shape;
-    if (w.length !== 2 || w[0] !== this.fanIn || w[1] !== classes) problems.push(`output weight '${this.weightName}' is [${w.join(', ')}], expected [${this.fanIn}, ${classes}]`);
+    if (w.length !== 2 || w[0] !== this.fanIn || w[1] !== classes)
+      problems.push(`output weight '${this.weightName}' is [${w.join(', ')}], expected [${this.fanIn}, ${classes}]`);
     return problems;
   }
 
@@ -191,7 +199,9 @@ export function checkFeatures(features: Float32Array, inputSize: number, expecte
   if (expectedRows !== undefined && n !== expectedRows) throw new InvalidArgumentError(`${n} feature rows but ${expectedRows} labels`);
   for (let i = 0; i < features.length; i++) {
     if (!Number.isFinite(features[i]!)) {
-      throw new InvalidArgumentError(`feature ${i % inputSize} of row ${Math.floor(i / inputSize)} is ${features[i]}; features must be finite`);
+      throw new InvalidArgumentError(
+        `feature ${i % inputSize} of row ${Math.floor(i / inputSize)} is ${features[i]}; features must be finite`,
+      );
     }
   }
   return n;

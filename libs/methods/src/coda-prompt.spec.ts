@@ -50,7 +50,8 @@ describe('coda-prompt on token inputs', () => {
       const info = { index: e, classes: [2 * e, 2 * e + 1] };
       await s.beginExperience(info);
       const mine = experienceIds(e, fixture.labels);
-      for (let pass = 0; pass < epochs; pass++) for (let at = 0; at < mine.length; at += 6) await s.learn(batchOf(fixture.features, fixture.labels, mine.slice(at, at + 6), e));
+      for (let pass = 0; pass < epochs; pass++)
+        for (let at = 0; at < mine.length; at += 6) await s.learn(batchOf(fixture.features, fixture.labels, mine.slice(at, at + 6), e));
       await s.endExperience(info);
       after?.(e);
     }
@@ -61,7 +62,11 @@ describe('coda-prompt on token inputs', () => {
     const snapshots: Record<string, Float32Array>[] = [];
     await play(s, 2, () => {
       const p = s.saveState().params;
-      snapshots.push(Object.fromEntries(['coda-prompt.keys', 'coda-prompt.attention', 'coda-prompt.components'].map((n) => [n, p.get(n).data.slice() as Float32Array])));
+      snapshots.push(
+        Object.fromEntries(
+          ['coda-prompt.keys', 'coda-prompt.attention', 'coda-prompt.components'].map((n) => [n, p.get(n).data.slice() as Float32Array]),
+        ),
+      );
     });
     const [first, second] = snapshots as [Record<string, Float32Array>, Record<string, Float32Array>];
     for (const name of Object.keys(first)) {

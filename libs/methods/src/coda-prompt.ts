@@ -23,7 +23,13 @@ import { PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 import { computed, defineOptions, integer, type OptionContext } from './option-schema.js';
-import { PREFIX_LEARNER_OPTION_SPECS, prefixPromptStrategy, prefixSetupProblems, type ParameterGradient, type PromptSource } from './prefix-learner.js';
+import {
+  PREFIX_LEARNER_OPTION_SPECS,
+  prefixPromptStrategy,
+  prefixSetupProblems,
+  type ParameterGradient,
+  type PromptSource,
+} from './prefix-learner.js';
 import type { Strategy, StrategyContext } from './strategy.js';
 
 const depthOf = (ctx: OptionContext): number => ctx.text?.bert?.config.numHiddenLayers ?? 12;
@@ -32,7 +38,9 @@ const depthOf = (ctx: OptionContext): number => ctx.text?.bert?.config.numHidden
 export const CODA_PROMPT_OPTIONS = defineOptions('coda-prompt', {
   start: integer(0, { min: 0 }, 'first prefixed layer'),
   end: integer(
-    computed('5 of 12 layers, scaled to the encoder (at least start + 1)', (ctx, earlier) => Math.max(Math.round((5 * depthOf(ctx)) / 12), (earlier['start'] as number) + 1)),
+    computed('5 of 12 layers, scaled to the encoder (at least start + 1)', (ctx, earlier) =>
+      Math.max(Math.round((5 * depthOf(ctx)) / 12), (earlier['start'] as number) + 1),
+    ),
     { min: 1 },
     'end (exclusive) of the prefixed layers',
   ),
@@ -67,7 +75,11 @@ export const CODA_IO = Object.freeze({
 
 /** Parameter names (one tensor each, rows = components; an experience's rows are contiguous). */
 /** CODA-Prompt's parameter names: per component a key, an attention vector and the prefix rows ([count, hidden] and [count, layers·2·length·hidden]). */
-export const CODA_PROMPT_PARAMS = Object.freeze({ keys: 'coda-prompt.keys', attention: 'coda-prompt.attention', components: 'coda-prompt.components' });
+export const CODA_PROMPT_PARAMS = Object.freeze({
+  keys: 'coda-prompt.keys',
+  attention: 'coda-prompt.attention',
+  components: 'coda-prompt.components',
+});
 const PARAMS = CODA_PROMPT_PARAMS;
 const SALT = 0x2e1;
 
@@ -110,7 +122,11 @@ class CodaSource implements PromptSource {
   private allocate(store: ParameterStore): void {
     const rng = Rng.seeded(this.seed ^ SALT ^ Math.imul(this.state.experiences + 1, 0x9e3779b1));
     const added = this.o.components;
-    for (const [name, width] of [[PARAMS.keys, this.d], [PARAMS.attention, this.d], [PARAMS.components, this.width]] as const) {
+    for (const [name, width] of [
+      [PARAMS.keys, this.d],
+      [PARAMS.attention, this.d],
+      [PARAMS.components, this.width],
+    ] as const) {
       const old = store.get(name).data;
       const rows = new Float32Array(old.length + added * width);
       rows.set(old);

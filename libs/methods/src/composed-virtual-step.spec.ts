@@ -19,7 +19,10 @@ describe('composedVirtualStep', () => {
 
   const model = withCrossEntropyLoss(buildMlp({ sizes: [INPUT, 16, CLASSES], seed: 4 }));
   const rng = Rng.seeded(7);
-  const rows = (n: number) => ({ features: Float32Array.from({ length: n * INPUT }, () => rng.normal()), labels: Int32Array.from({ length: n }, () => rng.int(CLASSES)) });
+  const rows = (n: number) => ({
+    features: Float32Array.from({ length: n * INPUT }, () => rng.normal()),
+    labels: Int32Array.from({ length: n }, () => rng.int(CLASSES)),
+  });
   const feeds = (r: { features: Float32Array; labels: Int32Array }): Feeds => ({
     [CLASSIFIER_IO.input]: tensor('float32', [r.labels.length, INPUT], r.features),
     [CLASSIFIER_IO.labels]: tensor('int64', [r.labels.length], int64FromInt32(r.labels)),
@@ -31,7 +34,13 @@ describe('composedVirtualStep', () => {
   ])('gives the compiled virtual step’s losses at w and w′ (%s) and changes no parameter', async (_name, trainable) => {
     const store = ParameterStore.fromModel(model);
     const kept = store.clone();
-    const spec = { model, loss: CLASSIFIER_IO.loss, perSampleLoss: CLASSIFIER_IO.sampleLoss, store, ...(trainable === undefined ? {} : { trainable }) };
+    const spec = {
+      model,
+      loss: CLASSIFIER_IO.loss,
+      perSampleLoss: CLASSIFIER_IO.sampleLoss,
+      store,
+      ...(trainable === undefined ? {} : { trainable }),
+    };
     expect(executor.virtualStep).toBeDefined();
     const compiled = executor.virtualStep!(spec);
     const composed = composedVirtualStep(executor, spec);
@@ -40,7 +49,10 @@ describe('composedVirtualStep', () => {
     const want = await compiled.run(incoming, candidates, 0.3);
     const got = await composed.run(incoming, candidates, 0.3);
     expect(got.incomingLoss).toBeCloseTo(want.incomingLoss, 5);
-    for (const [a, b] of [[got.before, want.before], [got.after, want.after]] as const) {
+    for (const [a, b] of [
+      [got.before, want.before],
+      [got.after, want.after],
+    ] as const) {
       expect(a).toHaveLength(20);
       a.forEach((v, i) => expect(Math.abs(v - b[i]!), `row ${i}`).toBeLessThan(1e-5));
     }

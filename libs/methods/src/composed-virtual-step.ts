@@ -12,14 +12,20 @@ import { tensor } from '@mneme/tensor';
 /** A virtual-step runner on `executor`'s `lossAndGradients` and `forward`; `spec.store` is read, never changed. */
 export function composedVirtualStep(executor: Executor, spec: VirtualStepSpec): VirtualStepRunner {
   const trainable = spec.trainable ?? spec.store.names();
-  if (trainable.length === 0) throw new InvalidArgumentError('virtual step: nothing to update: the store is empty and no trainable names were given');
+  if (trainable.length === 0)
+    throw new InvalidArgumentError('virtual step: nothing to update: the store is empty and no trainable names were given');
   const missing = trainable.filter((name) => !spec.store.has(name));
-  if (missing.length > 0) throw new InvalidArgumentError(`virtual step: trainable ${missing.map((n) => `'${n}'`).join(', ')} not in the store`);
+  if (missing.length > 0)
+    throw new InvalidArgumentError(`virtual step: trainable ${missing.map((n) => `'${n}'`).join(', ')} not in the store`);
   const fetches = [spec.perSampleLoss];
   return {
     async run(incoming, candidates, lr) {
       if (!Number.isFinite(lr)) throw new InvalidArgumentError(`virtual step lr must be finite, got ${lr}`);
-      const { loss, gradients } = await executor.lossAndGradients(spec.model, incoming, { loss: spec.loss, wrt: trainable, params: spec.store });
+      const { loss, gradients } = await executor.lossAndGradients(spec.model, incoming, {
+        loss: spec.loss,
+        wrt: trainable,
+        params: spec.store,
+      });
       // w′ beside w: frozen parameters are shared, trainable ones moved by one plain SGD step.
       const moved = new ParameterStore();
       const lifted = new Set(trainable);
@@ -36,7 +42,11 @@ export function composedVirtualStep(executor: Executor, spec: VirtualStepSpec): 
       }
       const before = await executor.forward(spec.model, candidates, { params: spec.store, fetches });
       const after = await executor.forward(spec.model, candidates, { params: moved, fetches });
-      return { incomingLoss: loss, before: before[spec.perSampleLoss]!.data as Float32Array, after: after[spec.perSampleLoss]!.data as Float32Array };
+      return {
+        incomingLoss: loss,
+        before: before[spec.perSampleLoss]!.data as Float32Array,
+        after: after[spec.perSampleLoss]!.data as Float32Array,
+      };
     },
   };
 }

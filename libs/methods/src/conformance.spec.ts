@@ -121,7 +121,7 @@ const LEARNS_ON_TEXT = { trained: 0.65, fitted: 0.85 };
 const RIDGE_HEAD_GAPS = {
   retention: 'the ridge head is a ranpac learner that keeps every sample (by id, for exact unlearning) without describe() or forget()',
   forget: 'no forget() although the ridge head keeps every sample',
-  taskId: "the ridge head ranges over every class: a task id changes the prompts chosen, not the classes predicted",
+  taskId: 'the ridge head ranges over every class: a task id changes the prompts chosen, not the classes predicted',
 } as const;
 
 /**
@@ -199,7 +199,12 @@ function tinyProblem(): Problem {
   const testLabels = Array.from({ length: CLASSES * TEST_PER_CLASS }, (_, i) => i % CLASSES);
   const testFeatures = Float32Array.from(testLabels.flatMap(draw));
   const heldOutLabels = Array.from({ length: CLASSES * HELD_OUT_PER_CLASS }, (_, i) => i % CLASSES);
-  return { events, middle, testFeatures, heldOut: { features: Float32Array.from(heldOutLabels.flatMap(draw)), labels: Int32Array.from(heldOutLabels) } };
+  return {
+    events,
+    middle,
+    testFeatures,
+    heldOut: { features: Float32Array.from(heldOutLabels.flatMap(draw)), labels: Int32Array.from(heldOutLabels) },
+  };
 }
 
 async function play(strategy: Strategy, events: readonly StreamEvent[], after?: (event: StreamEvent) => void): Promise<void> {
@@ -215,7 +220,9 @@ async function play(strategy: Strategy, events: readonly StreamEvent[], after?: 
 
 /** The stream as a task-incremental scenario gives it: each experience is a task (task id = its index). */
 function withTaskIds(events: readonly StreamEvent[]): StreamEvent[] {
-  return events.map((e) => (e.kind === 'learn' ? { ...e, batch: { ...e.batch, taskId: e.batch.experience } } : { ...e, info: { ...e.info, taskId: e.info.index } }));
+  return events.map((e) =>
+    e.kind === 'learn' ? { ...e, batch: { ...e.batch, taskId: e.batch.experience } } : { ...e, info: { ...e.info, taskId: e.info.index } },
+  );
 }
 
 /** The same stream with every sample id moved by `offset` (what a strategy keeps by id then differs). */
@@ -230,14 +237,23 @@ function withoutIds(events: readonly StreamEvent[], ids: ReadonlySet<number>): S
     const rows = [...e.batch.ids.keys()].filter((r) => !ids.has(e.batch.ids[r]!));
     const features = new Float32Array(rows.length * INPUT);
     rows.forEach((r, i) => features.set(e.batch.features.subarray(r * INPUT, (r + 1) * INPUT), i * INPUT));
-    return { kind: 'learn', batch: { ...e.batch, features, labels: Int32Array.from(rows, (r) => e.batch.labels[r]!), ids: Int32Array.from(rows, (r) => e.batch.ids[r]!) } };
+    return {
+      kind: 'learn',
+      batch: {
+        ...e.batch,
+        features,
+        labels: Int32Array.from(rows, (r) => e.batch.labels[r]!),
+        ids: Int32Array.from(rows, (r) => e.batch.ids[r]!),
+      },
+    };
   });
 }
 
 /** Feature rows of the stream's samples by id. */
 function rowsById(events: readonly StreamEvent[]): Map<number, Float32Array> {
   const rows = new Map<number, Float32Array>();
-  for (const e of events) if (e.kind === 'learn') e.batch.ids.forEach((id, r) => rows.set(id, e.batch.features.slice(r * INPUT, (r + 1) * INPUT)));
+  for (const e of events)
+    if (e.kind === 'learn') e.batch.ids.forEach((id, r) => rows.set(id, e.batch.features.slice(r * INPUT, (r + 1) * INPUT)));
   return rows;
 }
 
@@ -261,7 +277,10 @@ function accuracy(predicted: Int32Array, labels: Int32Array): number {
 }
 
 /** The rows of `features` (and their labels) whose label is in `classes`. */
-function rowsOf(data: { readonly features: Float32Array; readonly labels: Int32Array }, classes: readonly number[]): { features: Float32Array; labels: Int32Array } {
+function rowsOf(
+  data: { readonly features: Float32Array; readonly labels: Int32Array },
+  classes: readonly number[],
+): { features: Float32Array; labels: Int32Array } {
   const rows = [...data.labels.keys()].filter((r) => classes.includes(data.labels[r]!));
   const features = new Float32Array(rows.length * INPUT);
   rows.forEach((r, i) => features.set(data.features.subarray(r * INPUT, (r + 1) * INPUT), i * INPUT));
@@ -331,8 +350,16 @@ function badBatches(valid: LabelledBatch): { name: string; batch: LabelledBatch;
   outside[1] = CLASSES;
   return [
     { name: 'NaN features', batch: { ...valid, features: nan }, message: /NaN|finite/i },
-    { name: 'wrong feature dimension', batch: { ...valid, features: new Float32Array(n * (INPUT - 1)) }, message: /input size|dimension|width|multiple/i },
-    { name: 'a label outside the head', batch: { ...valid, labels: outside }, message: new RegExp(`label ${CLASSES}\\b.*(class|head)`, 'i') },
+    {
+      name: 'wrong feature dimension',
+      batch: { ...valid, features: new Float32Array(n * (INPUT - 1)) },
+      message: /input size|dimension|width|multiple/i,
+    },
+    {
+      name: 'a label outside the head',
+      batch: { ...valid, labels: outside },
+      message: new RegExp(`label ${CLASSES}\\b.*(class|head)`, 'i'),
+    },
   ];
 }
 
@@ -440,7 +467,8 @@ describe('strategy conformance', () => {
       // One instance restores versions of any class count in any order (the evaluator and encoder do).
       const later = grown.saveState();
       const viewer = build(name, 0);
-      for (const state of [later, saved, later, saved]) viewer.restoreState({ params: state.params, data: JSON.parse(JSON.stringify(state.data)) as Record<string, unknown> });
+      for (const state of [later, saved, later, saved])
+        viewer.restoreState({ params: state.params, data: JSON.parse(JSON.stringify(state.data)) as Record<string, unknown> });
       expect(viewer.classCount()).toBe(4);
       expect(await viewer.predict(problem.testFeatures)).toEqual(predicted);
       const final = await grown.predict(problem.testFeatures);
@@ -496,8 +524,7 @@ describe('strategy conformance', () => {
           });
           expect(atShiftedEnds).toEqual(atEnds);
         }
-      }),
-    );
+      }));
 
     it('learns: well above chance on the held-out samples of the last experience', async () => {
       const least = contract().learns ?? LEARNS;
@@ -508,7 +535,7 @@ describe('strategy conformance', () => {
       expect(accuracy(await s.predict(newest.features), newest.labels)).toBeGreaterThanOrEqual(least);
     });
 
-    it('uses a task id as it declares: predicts only the task\'s classes, or the same as without it', () =>
+    it("uses a task id as it declares: predicts only the task's classes, or the same as without it", () =>
       checked('taskId', async () => {
         const s = await trained();
         const { features, labels } = problem.heldOut;
@@ -520,17 +547,20 @@ describe('strategy conformance', () => {
             expect(predicted, `task ${task}`).toEqual(plain);
             continue;
           }
-          expect([...predicted].every((c) => classes.includes(c)), `task ${task} predicts only classes ${classes.join(', ')}`).toBe(true);
+          expect(
+            [...predicted].every((c) => classes.includes(c)),
+            `task ${task} predicts only classes ${classes.join(', ')}`,
+          ).toBe(true);
         }
         // Told the newest task, it tells that task's samples apart (older tasks may be forgotten).
         const newest = rowsOf({ features, labels }, [CLASSES - 2, CLASSES - 1]);
         const least = contract().learns ?? LEARNS;
-        if (typeof least === 'number') expect(accuracy(await s.predict(newest.features, { taskId: EXPERIENCES - 1 }), newest.labels)).toBeGreaterThanOrEqual(least);
+        if (typeof least === 'number')
+          expect(accuracy(await s.predict(newest.features, { taskId: EXPERIENCES - 1 }), newest.labels)).toBeGreaterThanOrEqual(least);
         // A task id it never saw is no error: a valid class for every row.
         const unknown = await s.predict(features, { taskId: 99 });
         expect([...unknown].every((c) => c >= 0 && c < CLASSES)).toBe(true);
-      }),
-    );
+      }));
 
     it('never uses forgotten samples again, still predicts, and unlearns exactly when it says so', () =>
       checked('forget', async () => {
@@ -544,7 +574,10 @@ describe('strategy conformance', () => {
         const learned = before.flatMap((e) => (e.kind === 'learn' ? [...e.batch.ids] : []));
         const doomed = new Set(learned.filter((_, i) => i % 3 === 0));
         const rows = rowsById(problem.events);
-        const watch = watchRows(executor, [...doomed].map((id) => rows.get(id)!));
+        const watch = watchRows(
+          executor,
+          [...doomed].map((id) => rows.get(id)!),
+        );
         const s = build(name, CLASSES, watch.executor);
         await play(s, before);
         const usedBefore = watch.hits();
@@ -566,8 +599,7 @@ describe('strategy conformance', () => {
           expect(usedBefore).toBeGreaterThan(0);
           expect(watch.hits(), 'uses of forgotten samples after forget').toBe(0);
         }
-      }),
-    );
+      }));
 
     it('round-trips its state bit-exactly through saveState/restoreState (also into a fresh instance)', async () => {
       const s = build(name);
@@ -639,7 +671,11 @@ describe('strategy conformance', () => {
     it('rejects bad input with a clear InvalidArgumentError and changes nothing', async () => {
       const s = build(name);
       await play(s, problem.events.slice(0, problem.middle));
-      const before = { fingerprint: stateFingerprint(s.saveState()), memory: s.describe?.(), predicted: await s.predict(problem.testFeatures) };
+      const before = {
+        fingerprint: stateFingerprint(s.saveState()),
+        memory: s.describe?.(),
+        predicted: await s.predict(problem.testFeatures),
+      };
       const next = problem.events[problem.middle]!;
       if (next.kind !== 'learn') throw new Error('the middle of the stream must be a batch');
       for (const bad of badBatches(next.batch)) {
@@ -697,7 +733,7 @@ describe('strategy conformance', () => {
       expect(tokenStrategies.length).toBeGreaterThan(0);
     });
 
-    it.each(tokenStrategies)('%s learns well above chance: the newest experience\'s held-out texts', async (name) => {
+    it.each(tokenStrategies)("%s learns well above chance: the newest experience's held-out texts", async (name) => {
       const base = VARIANTS[name]?.strategy ?? name;
       const h = THREE.hiddenSize;
       const s = STRATEGIES[base]!({
@@ -735,7 +771,9 @@ describe('strategy conformance', () => {
       }
       const newest = rowsOfIds(heldOutIds.filter((id) => fixture.labels[id]! >= 2));
       const fitted = ['class-mean', 'ridge'].includes(VARIANTS[name]?.options['head'] ?? '');
-      expect(accuracy(await s.predict(newest.features), newest.labels)).toBeGreaterThanOrEqual(fitted ? LEARNS_ON_TEXT.fitted : LEARNS_ON_TEXT.trained);
+      expect(accuracy(await s.predict(newest.features), newest.labels)).toBeGreaterThanOrEqual(
+        fitted ? LEARNS_ON_TEXT.fitted : LEARNS_ON_TEXT.trained,
+      );
     });
   });
 });

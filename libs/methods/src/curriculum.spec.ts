@@ -10,7 +10,16 @@ import type { LabelledBatch, StrategyContext } from './strategy.js';
 const CLASSES = 3;
 
 function context(executor: Executor, options: Record<string, string>, epochs = 1): StrategyContext {
-  return { executor, classifier: { inputSize: CLASSES, hidden: [], classes: CLASSES }, optimizer: { kind: 'sgd' }, learningRate: 0.1, batchSize: 10, epochs, seed: 3, options };
+  return {
+    executor,
+    classifier: { inputSize: CLASSES, hidden: [], classes: CLASSES },
+    optimizer: { kind: 'sgd' },
+    learningRate: 0.1,
+    batchSize: 10,
+    epochs,
+    seed: 3,
+    options,
+  };
 }
 
 /**
@@ -27,7 +36,8 @@ function experience(label: number, firstId: number, index: number): LabelledBatc
 }
 
 /** The logit of `label` of every row of a recorded step. */
-const scoresOf = (features: Float32Array, label: number) => Array.from({ length: features.length / CLASSES }, (_, i) => features[i * CLASSES + label]!);
+const scoresOf = (features: Float32Array, label: number) =>
+  Array.from({ length: features.length / CLASSES }, (_, i) => features[i * CLASSES + label]!);
 
 describe('curriculum (recorded steps)', () => {
   it('samples the first steps from the easiest prefix only and releases the rest by the pacing function', async () => {
@@ -39,7 +49,9 @@ describe('curriculum (recorded steps)', () => {
     for (const epoch of [0, 1]) for (const b of experience(0, 0, 0)) if (epoch === 0 || b.ids[0]! < 50) await s.learn(b);
     await s.endExperience({ index: 0, classes: [0] });
     expect(steps).toHaveLength(10);
-    expect(seen.map((x) => x.released)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => expect.closeTo(Math.min(1, 0.2 + (0.8 * k) / 10 / 0.8), 9)));
+    expect(seen.map((x) => x.released)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => expect.closeTo(Math.min(1, 0.2 + (0.8 * k) / 10 / 0.8), 9)),
+    );
     // Step 0 may draw from the 20 easiest (scores 8.0 … 9.9) only; step 5 from the 70 easiest.
     expect(Math.min(...scoresOf(steps[0]!.features, 0))).toBeGreaterThanOrEqual(8);
     expect(Math.min(...scoresOf(steps[5]!.features, 0))).toBeGreaterThanOrEqual(3);
@@ -67,7 +79,9 @@ describe('curriculum (recorded steps)', () => {
     for (const b of experience(0, 0, 0)) await s.learn(b);
     await s.endExperience({ index: 0, classes: [0] });
     expect(s.describe?.()).toEqual({ memorySize: 50, memoryCapacity: 50 });
-    const held = (s.saveState().data['memory'] as { features: number[] }).features.filter((_, i) => i % CLASSES === 0).sort((a, b) => b - a);
+    const held = (s.saveState().data['memory'] as { features: number[] }).features
+      .filter((_, i) => i % CLASSES === 0)
+      .sort((a, b) => b - a);
     steps.length = 0;
     for (const b of experience(1, 100, 1)) await s.learn(b);
     await s.endExperience({ index: 1, classes: [1] });
@@ -80,8 +94,12 @@ describe('curriculum (recorded steps)', () => {
 
   it('rejects bad options all at once', () => {
     const { executor } = recordingExecutor();
-    expect(() => curriculum(context(executor, { pacing: 'cubic', scoring: 'vibes', start: '0', memory: '-1', foo: '1' }))).toThrow(InvalidArgumentError);
-    expect(() => curriculum(context(executor, { pacing: 'cubic', scoring: 'vibes' }))).toThrow(/pacing must be one of linear, root, step, none.*scoring must be one of/);
+    expect(() => curriculum(context(executor, { pacing: 'cubic', scoring: 'vibes', start: '0', memory: '-1', foo: '1' }))).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => curriculum(context(executor, { pacing: 'cubic', scoring: 'vibes' }))).toThrow(
+      /pacing must be one of linear, root, step, none.*scoring must be one of/,
+    );
   });
 });
 
@@ -101,7 +119,10 @@ describe('curriculum (ONNX Runtime)', () => {
       });
     const data = [batches(0, 0), batches(1, 1)];
     const run = async () => {
-      const s = curriculum({ ...context(executor, { memory: '12', pacing: 'root', scoring: 'loss' }, 3), classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES } });
+      const s = curriculum({
+        ...context(executor, { memory: '12', pacing: 'root', scoring: 'loss' }, 3),
+        classifier: { inputSize: CLASSES, hidden: [8], classes: CLASSES },
+      });
       for (const [e, exp] of data.entries()) {
         await s.beginExperience({ index: e, classes: [e] });
         for (const b of exp) await s.learn(b);
@@ -116,6 +137,11 @@ describe('curriculum (ONNX Runtime)', () => {
     expect(Array.from(await a.predict(probe))).toEqual([0, 1]);
     expect(await a.predict(probe)).toEqual(await b.predict(probe));
     expect(a.progress().map((x) => x.loss)).toEqual(b.progress().map((x) => x.loss));
-    expect(a.progress().filter((x) => x.experience === 1).every((x) => x.replayed === 10)).toBe(true);
+    expect(
+      a
+        .progress()
+        .filter((x) => x.experience === 1)
+        .every((x) => x.replayed === 10),
+    ).toBe(true);
   });
 });

@@ -25,7 +25,15 @@ import { checkIds, ExperiencePool, gatherRows, type ExperiencePoolState } from '
 import { ReplayTrainer, type LabelledRows } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
-import type { ExperienceInfo, LabelledBatch, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  ExperienceInfo,
+  LabelledBatch,
+  PredictOptions,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /** How the buffered samples are ordered before pacing. */
 export type CurriculumOrder = 'easy-first' | 'hard-first' | 'random';
@@ -133,7 +141,9 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
   const memory =
-    options.memory > 0 ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT }) : undefined;
+    options.memory > 0
+      ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT })
+      : undefined;
   let rng = Rng.seeded(ctx.seed ^ SAMPLER_SEED_SALT);
   const log: CurriculumStep[] = [];
 
@@ -146,7 +156,8 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
   };
 
   /** `size` rows drawn without replacement from the first `released` entries of `order`. */
-  const draw = (order: Int32Array, released: number, size: number): number[] => rng.sample(released, Math.min(size, released)).map((i) => order[i]!);
+  const draw = (order: Int32Array, released: number, size: number): number[] =>
+    rng.sample(released, Math.min(size, released)).map((i) => order[i]!);
 
   const train = async (experience: number) => {
     const n = pool.size;
@@ -169,7 +180,12 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
       let replay: LabelledRows = { features: new Float32Array(0), labels: new Int32Array(0) };
       if (past !== undefined && pastOrder !== undefined) {
         const m = past.labels.length;
-        replay = gatherRows(past.features, past.labels, draw(pastOrder, releasedCount(released, m, Math.min(m, options.replayBatch)), options.replayBatch), d);
+        replay = gatherRows(
+          past.features,
+          past.labels,
+          draw(pastOrder, releasedCount(released, m, Math.min(m, options.replayBatch)), options.replayBatch),
+          d,
+        );
       }
       const loss = await trainer.step(incoming, replay);
       const record: CurriculumStep = { experience, step: s, totalSteps: total, loss, released, replayed: replay.labels.length };
@@ -211,7 +227,9 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
       const nextPool = ExperiencePool.fromState(state.data['pool'] as ExperiencePoolState);
       const snapshot = state.data['memory'] as MemorySnapshot | null;
       if ((snapshot === null) !== (memory === undefined)) {
-        throw new InvalidArgumentError(`the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`);
+        throw new InvalidArgumentError(
+          `the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`,
+        );
       }
       if (snapshot !== null) memory?.restore(snapshot);
       net.setStore(state.params.clone());

@@ -21,11 +21,12 @@ function spd(n: number, seed: number): Float64Array {
 
 function product(a: Float64Array, b: Float64Array, n: number, transB = false): Float64Array {
   const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k]! * (transB ? b[j * n + k]! : b[k * n + j]!);
-    out[i * n + j] = s;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += a[i * n + k]! * (transB ? b[j * n + k]! : b[k * n + j]!);
+      out[i * n + j] = s;
+    }
   return out;
 }
 
@@ -82,11 +83,12 @@ describe('dense float64 solves', () => {
     const { inverse } = (await solver.choleskyWithInverse(a, n))!;
     const { w } = await solver.solveWithInverse(inverse, q, n, c);
     let worst = 0;
-    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) {
-      let s = 0;
-      for (let j = 0; j < n; j++) s += a[i * n + j]! * w[j * c + k]!;
-      worst = Math.max(worst, Math.abs(s - q[i * c + k]!));
-    }
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < c; k++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += a[i * n + j]! * w[j * c + k]!;
+        worst = Math.max(worst, Math.abs(s - q[i * c + k]!));
+      }
     expect(worst).toBeLessThan(1e-10);
   });
 });

@@ -43,12 +43,18 @@ export class DenseSolver {
     const top = await this.choleskyWithInverse(block(a, n, 0, 0, h, h), h);
     if (top === undefined) return undefined;
     // L21 = A21·L11⁻ᵀ and the Schur complement S = A22 − L21·L21ᵀ, in one run.
-    const panel = await this.run(this.panelGraph(h, m), { a21: [block(a, n, h, 0, m, h), [m, h]], i11: [top.inverse, [h, h]], a22: [block(a, n, h, h, m, m), [m, m]] });
+    const panel = await this.run(this.panelGraph(h, m), {
+      a21: [block(a, n, h, 0, m, h), [m, h]],
+      i11: [top.inverse, [h, h]],
+      a22: [block(a, n, h, h, m, m), [m, m]],
+    });
     const l21 = panel['l21']!;
     const bottom = await this.choleskyWithInverse(panel['s']!, m);
     if (bottom === undefined) return undefined;
     // The inverse's lower-left block: −L22⁻¹·L21·L11⁻¹.
-    const i21 = (await this.run(this.offDiagonalGraph(h, m), { i22: [bottom.inverse, [m, m]], l21: [l21, [m, h]], i11: [top.inverse, [h, h]] }))['i21']!;
+    const i21 = (
+      await this.run(this.offDiagonalGraph(h, m), { i22: [bottom.inverse, [m, m]], l21: [l21, [m, h]], i11: [top.inverse, [h, h]] })
+    )['i21']!;
     const factor = new Float64Array(n * n);
     const inverse = new Float64Array(n * n);
     place(factor, n, 0, 0, top.factor, h, h);

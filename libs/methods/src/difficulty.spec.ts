@@ -34,7 +34,8 @@ describe('difficultyScores', () => {
   });
 
   it('orders easy first under every rule (higher difficulty = harder)', () => {
-    for (const rule of ['confidence', 'loss', 'margin'] as const) expect(Array.from(easyFirstOrder(difficultyOf(s, rule)))).toEqual([0, 1, 2]);
+    for (const rule of ['confidence', 'loss', 'margin'] as const)
+      expect(Array.from(easyFirstOrder(difficultyOf(s, rule)))).toEqual([0, 1, 2]);
     // Ties keep index order.
     expect(Array.from(easyFirstOrder([1, 0, 1, 0]))).toEqual([1, 3, 0, 2]);
   });

@@ -53,4 +53,3 @@ export interface DistillInputSpace {
 export function networkWeights(model: Model): { name: string; dims: number[] }[] {
   return [...model.graph.initializers].filter(([, t]) => t.dtype === DType.float32).map(([name, t]) => ({ name, dims: [...t.dims] }));
 }
-

@@ -37,6 +37,9 @@ export function mlpDistillNetwork(sizes: readonly number[]): DistillNetwork {
 export function localDistillPort(executor: Executor): DistillPort {
   return {
     distil: (request, onStep) =>
-      new Distiller(executor, mlpDistillNetwork(request.sizes)).distil({ inputs: request.inputs, labels: request.labels }, { ...request.options, ...(onStep === undefined ? {} : { onStep }) }),
+      new Distiller(executor, mlpDistillNetwork(request.sizes)).distil(
+        { inputs: request.inputs, labels: request.labels },
+        { ...request.options, ...(onStep === undefined ? {} : { onStep }) },
+      ),
   };
 }

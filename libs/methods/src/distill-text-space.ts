@@ -54,7 +54,15 @@ export function textInputSpace(text: TextInputs, executor: Executor, length: num
       apply(b: GraphBuilder, x: string, n: number): string {
         const encoder = specializeModel(text.encoder, { batch: n, sequence: length });
         const mask = b.constant(createTensor(DType.int64, [n, length], new BigInt64Array(n * length).fill(1n)));
-        const values = inlineGraph(b, encoder.graph, new Map([[ENCODER_IO.inputsEmbeds, x], [ENCODER_IO.attentionMask, mask]]), 'encoder/');
+        const values = inlineGraph(
+          b,
+          encoder.graph,
+          new Map([
+            [ENCODER_IO.inputsEmbeds, x],
+            [ENCODER_IO.attentionMask, mask],
+          ]),
+          'encoder/',
+        );
         const pooled = values.get(text.pooled)!;
         if (!text.normalize) return pooled;
         // The benchmark's features are L2-normalised sentence embeddings; norms are far from 0.
@@ -63,8 +71,11 @@ export function textInputSpace(text: TextInputs, executor: Executor, length: num
     },
     samplesOf: async (ids: readonly number[]) => embed(text.tokensOfIds(Int32Array.from(ids)).map((t) => fitTokens(t, length))),
     noise: async (rng: Rng, count: number) => {
-      if (vocab === undefined) throw new InvalidArgumentError('the embeddings model has no word-embedding table to draw random tokens from');
-      return embed(Array.from({ length: count }, () => Array.from({ length }, () => FIRST_ORDINARY_TOKEN + rng.int(vocab - FIRST_ORDINARY_TOKEN))));
+      if (vocab === undefined)
+        throw new InvalidArgumentError('the embeddings model has no word-embedding table to draw random tokens from');
+      return embed(
+        Array.from({ length: count }, () => Array.from({ length }, () => FIRST_ORDINARY_TOKEN + rng.int(vocab - FIRST_ORDINARY_TOKEN))),
+      );
     },
   };
 }

@@ -28,7 +28,15 @@ import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } fro
 import type { DistilledSet } from './distilled-set.js';
 import { choice, computed, defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
-import type { ExperienceInfo, LabelledBatch, LearnStats, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  ExperienceInfo,
+  LabelledBatch,
+  LearnStats,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /** Defaults of the `distill` strategy's options. */
 export const DISTILL_STRATEGY_DEFAULTS = Object.freeze({
@@ -44,7 +52,11 @@ export const DISTILL_STRATEGY_DEFAULTS = Object.freeze({
 /** The `distill` strategy's options (`--set key=value`). */
 export const DISTILL_OPTIONS = defineOptions('distill', {
   k: integer(DISTILL_STRATEGY_DEFAULTS.k, { min: 1 }, 'samples per label kept for replay'),
-  source: choice(['distilled', 'random'], DISTILL_STRATEGY_DEFAULTS.source, 'synthetic (distilled) samples, or random real ones (the baseline)'),
+  source: choice(
+    ['distilled', 'random'],
+    DISTILL_STRATEGY_DEFAULTS.source,
+    'synthetic (distilled) samples, or random real ones (the baseline)',
+  ),
   replay: integer(DISTILL_STRATEGY_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
   method: choice(DISTILL_METHODS, DISTILL_STRATEGY_DEFAULTS.method, 'distillation objective'),
   init: choice(['real', 'noise'], DISTILL_STRATEGY_DEFAULTS.init, 'initial synthetic samples'),
@@ -135,7 +147,8 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
   }
   // Text benchmarks distil token-input embeddings through the frozen encoder (the issue's ask);
   // elsewhere the samples live in the classifier's own input space (pixels, features).
-  const inputSpace = extras.inputSpace ?? (space === 'tokens' && ctx.text !== undefined ? textInputSpace(ctx.text, ctx.executor, tokens) : undefined);
+  const inputSpace =
+    extras.inputSpace ?? (space === 'tokens' && ctx.text !== undefined ? textInputSpace(ctx.text, ctx.executor, tokens) : undefined);
 
   const spec = ctx.classifier;
   const net = new Classifier(ctx.executor, spec, ctx.optimizer, ctx.learningRate, ctx.seed);
@@ -145,7 +158,12 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     const classes = Math.max(1, net.classes);
     if (distilling?.classes !== classes) {
       const sizes = [spec.inputSize, ...spec.hidden, classes];
-      const network: DistillNetwork = { name: `mlp-${sizes.join('-')}`, inputShape: [spec.inputSize], classes, build: (seed) => buildMlp({ sizes, seed }) };
+      const network: DistillNetwork = {
+        name: `mlp-${sizes.join('-')}`,
+        inputShape: [spec.inputSize],
+        classes,
+        build: (seed) => buildMlp({ sizes, seed }),
+      };
       distilling = { classes, network, distiller: new Distiller(ctx.executor, network, inputSpace?.featureMap) };
     }
     return distilling;
@@ -184,10 +202,12 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     if (source === 'random') {
       // k random real samples per label: the same budget as the distilled set.
       const pick = Rng.seeded((ctx.seed ^ DISTILL_SEED_SALT) + 7919 * info.index);
-      const rows = [...new Set(labels)].sort((a, b) => a - b).flatMap((c) => {
-        const of = [...labels.keys()].filter((i) => labels[i] === c);
-        return pick.sample(of.length, Math.min(k, of.length)).map((j) => of[j]!);
-      });
+      const rows = [...new Set(labels)]
+        .sort((a, b) => a - b)
+        .flatMap((c) => {
+          const of = [...labels.keys()].filter((i) => labels[i] === c);
+          return pick.sample(of.length, Math.min(k, of.length)).map((j) => of[j]!);
+        });
       const features = new Float32Array(rows.length * spec.inputSize);
       rows.forEach((r, i) => features.set(inputs.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
       const space = inputSpace;
@@ -196,7 +216,10 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
         method: 'random-real',
         spec: { network: network.name, k, source },
         labels: Int32Array.from(rows, (r) => labels[r]!),
-        inputs: space === undefined ? { data: features, shape: [rows.length, spec.inputSize] } : { data: await space.samplesOf(rows.map((r) => ids[r]!)), shape: shapeOf(rows.length) },
+        inputs:
+          space === undefined
+            ? { data: features, shape: [rows.length, spec.inputSize] }
+            : { data: await space.samplesOf(rows.map((r) => ids[r]!)), shape: shapeOf(rows.length) },
         ...(space === undefined ? {} : { features: { data: features, shape: [rows.length, spec.inputSize] } }),
         lr: innerLr,
       };
@@ -218,7 +241,10 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     const result =
       space === undefined
         ? // Feature space: through the port (the distiller service when deployed), same rows, network and options.
-          await port.distil({ experience: info.index, inputs, labels, sizes: [spec.inputSize, ...spec.hidden, network.classes], options }, options.onStep)
+          await port.distil(
+            { experience: info.index, inputs, labels, sizes: [spec.inputSize, ...spec.hidden, network.classes], options },
+            options.onStep,
+          )
         : await distiller.distil(
             {
               inputs,
@@ -232,7 +258,18 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
     return {
       ...base,
       method,
-      spec: { network: network.name, featureMap: space?.featureMap.name ?? 'none', k, init, outerSteps, innerSteps, inits, realBatch, outerLr, innerLr },
+      spec: {
+        network: network.name,
+        featureMap: space?.featureMap.name ?? 'none',
+        k,
+        init,
+        outerSteps,
+        innerSteps,
+        inits,
+        realBatch,
+        outerLr,
+        innerLr,
+      },
       labels: result.labels,
       inputs: { data: result.inputs, shape: shapeOf(n) },
       ...(space === undefined ? {} : { features: { data: await distiller.features(result.inputs), shape: [n, spec.inputSize] } }),
@@ -280,7 +317,11 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
       const keep = buffer.ids.flatMap((id, i) => (doomed.has(id) ? [] : [i]));
       const removed = buffer.ids.length - keep.length;
       const d = spec.inputSize;
-      buffer = { features: keep.flatMap((i) => buffer.features.slice(i * d, (i + 1) * d)), labels: keep.map((i) => buffer.labels[i]!), ids: keep.map((i) => buffer.ids[i]!) };
+      buffer = {
+        features: keep.flatMap((i) => buffer.features.slice(i * d, (i + 1) * d)),
+        labels: keep.map((i) => buffer.labels[i]!),
+        ids: keep.map((i) => buffer.ids[i]!),
+      };
       return removed;
     },
     distilledSets: () => sets,
@@ -291,18 +332,16 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
         buffer: { features: [...buffer.features], labels: [...buffer.labels], ids: [...buffer.ids] },
         // Creation times are provenance, not learning state: leaving them out keeps resumed runs
         // bit-identical to uninterrupted ones.
-        sets: sets.map(
-          (s): SetSnapshot => ({
-            experience: s.experience,
-            version: s.version,
-            method: s.method,
-            spec: { ...s.spec },
-            labels: Array.from(s.labels),
-            inputs: { data: Array.from(s.inputs.data), shape: [...s.inputs.shape] },
-            features: s.features === undefined ? null : { data: Array.from(s.features.data), shape: [...s.features.shape] },
-            lr: s.lr,
-          }),
-        ),
+        sets: sets.map((s): SetSnapshot => ({
+          experience: s.experience,
+          version: s.version,
+          method: s.method,
+          spec: { ...s.spec },
+          labels: Array.from(s.labels),
+          inputs: { data: Array.from(s.inputs.data), shape: [...s.inputs.shape] },
+          features: s.features === undefined ? null : { data: Array.from(s.features.data), shape: [...s.features.shape] },
+          lr: s.lr,
+        })),
         rng: rng.state(),
         failures: failures.map((f) => ({ ...f })),
       },

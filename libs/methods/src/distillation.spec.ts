@@ -12,13 +12,20 @@ import { buildBilevelGraph, DISTILL_DEFAULTS, DISTILL_IO, Distiller, type Distil
 import { checkDistilledSet, distilledSetFromBytes, distilledSetToBytes, type DistilledSet } from './distilled-set.js';
 
 const D = 4;
-const mlp = (sizes: number[]): DistillNetwork => ({ name: `mlp-${sizes.join('-')}`, inputShape: [sizes[0]!], classes: sizes.at(-1)!, build: (seed) => buildMlp({ sizes, seed }) });
+const mlp = (sizes: number[]): DistillNetwork => ({
+  name: `mlp-${sizes.join('-')}`,
+  inputShape: [sizes[0]!],
+  classes: sizes.at(-1)!,
+  build: (seed) => buildMlp({ sizes, seed }),
+});
 
 /** Two Gaussian blobs in 4-d, `n` per class. */
 function blobs(n: number, seed: number): DistillData {
   const rng = Rng.seeded(seed);
   const labels = Int32Array.from({ length: 2 * n }, (_, i) => i % 2);
-  const inputs = Float32Array.from(Array.from(labels).flatMap((l) => Array.from({ length: D }, (_, j) => (j === 0 ? (l === 0 ? -1.5 : 1.5) : 0) + rng.normal(0, 1))));
+  const inputs = Float32Array.from(
+    Array.from(labels).flatMap((l) => Array.from({ length: D }, (_, j) => (j === 0 ? (l === 0 ? -1.5 : 1.5) : 0) + rng.normal(0, 1))),
+  );
   return { inputs, labels };
 }
 
@@ -34,15 +41,28 @@ describe('dataset distillation (bi-level, second order)', () => {
     const rng = Rng.seeded(3);
     const w0 = buildMlp({ sizes: [D, 5, 2], seed: 11 });
     const feeds = {
-      ...Object.fromEntries(weights.map(({ name, dims }) => [name, tensor('float32', dims, Float32Array.from(w0.graph.initializers.get(name)!.data as Float32Array))])),
+      ...Object.fromEntries(
+        weights.map(({ name, dims }) => [
+          name,
+          tensor('float32', dims, Float32Array.from(w0.graph.initializers.get(name)!.data as Float32Array)),
+        ]),
+      ),
       [DISTILL_IO.syntheticLabels]: tensor('int64', [4], BigInt64Array.of(0n, 0n, 1n, 1n)),
-      [DISTILL_IO.real]: tensor('float32', [6, D], Float32Array.from({ length: 6 * D }, () => rng.normal(0, 1))),
+      [DISTILL_IO.real]: tensor(
+        'float32',
+        [6, D],
+        Float32Array.from({ length: 6 * D }, () => rng.normal(0, 1)),
+      ),
       [DISTILL_IO.realLabels]: tensor('int64', [6], BigInt64Array.of(0n, 1n, 0n, 1n, 1n, 0n)),
     };
     const xs = Float32Array.from({ length: 4 * D }, () => rng.normal(0, 1));
     const logLr = Math.log(0.5);
     const run = async (x: Float32Array, l: number) =>
-      executor.forward(model, { ...feeds, [DISTILL_IO.synthetic]: tensor('float32', [4, D], x), [DISTILL_IO.logLr]: tensor('float32', [1], Float32Array.of(l)) });
+      executor.forward(model, {
+        ...feeds,
+        [DISTILL_IO.synthetic]: tensor('float32', [4, D], x),
+        [DISTILL_IO.logLr]: tensor('float32', [1], Float32Array.of(l)),
+      });
     const base = await run(xs, logLr);
     const gradX = base[DISTILL_IO.gradSynthetic]!.data as Float32Array;
     const gradLr = Number(base[DISTILL_IO.gradLogLr]!.data[0]);
@@ -64,21 +84,54 @@ describe('dataset distillation (bi-level, second order)', () => {
     expect(gradX.some((g) => Math.abs(g) > 1e-4)).toBe(true);
   });
 
-  const options = (overrides: Partial<DistillOptions>): DistillOptions => ({ ...DISTILL_DEFAULTS, perClass: 2, outerSteps: 40, realBatch: 32, outerLr: 0.05, innerLr: 0.1, seed: 5, ...overrides });
+  const options = (overrides: Partial<DistillOptions>): DistillOptions => ({
+    ...DISTILL_DEFAULTS,
+    perClass: 2,
+    outerSteps: 40,
+    realBatch: 32,
+    outerLr: 0.05,
+    innerLr: 0.1,
+    seed: 5,
+    ...overrides,
+  });
 
   /** Mean real-data loss of fresh models (unseen seeds) before and after one step on a set. */
-  async function trainOnce(network: DistillNetwork, data: DistillData, x: Float32Array, y: Int32Array, lr: number): Promise<{ before: number; after: number }> {
+  async function trainOnce(
+    network: DistillNetwork,
+    data: DistillData,
+    x: Float32Array,
+    y: Int32Array,
+    lr: number,
+  ): Promise<{ before: number; after: number }> {
     const model = withCrossEntropyLoss(network.build(0));
     let before = 0;
     let after = 0;
     const seeds = [101, 102, 103, 104];
     for (const seed of seeds) {
       const store = ParameterStore.fromModel(withCrossEntropyLoss(network.build(seed)));
-      const realFeeds = { [CLASSIFIER_IO.input]: tensor('float32', [data.labels.length, D], data.inputs), [CLASSIFIER_IO.labels]: tensor('int64', [data.labels.length], BigInt64Array.from(data.labels, (l) => BigInt(l))) };
-      before += Number((await executor.forward(model, realFeeds, { params: store, fetches: [CLASSIFIER_IO.loss] }))[CLASSIFIER_IO.loss]!.data[0]) / seeds.length;
+      const realFeeds = {
+        [CLASSIFIER_IO.input]: tensor('float32', [data.labels.length, D], data.inputs),
+        [CLASSIFIER_IO.labels]: tensor(
+          'int64',
+          [data.labels.length],
+          BigInt64Array.from(data.labels, (l) => BigInt(l)),
+        ),
+      };
+      before +=
+        Number((await executor.forward(model, realFeeds, { params: store, fetches: [CLASSIFIER_IO.loss] }))[CLASSIFIER_IO.loss]!.data[0]) /
+        seeds.length;
       const step = executor.trainStep({ model, loss: CLASSIFIER_IO.loss, store, optimizer: { kind: 'sgd' }, lr });
-      await step.step({ [CLASSIFIER_IO.input]: tensor('float32', [y.length, D], x), [CLASSIFIER_IO.labels]: tensor('int64', [y.length], BigInt64Array.from(y, (l) => BigInt(l))) });
-      after += Number((await executor.forward(model, realFeeds, { params: store, fetches: [CLASSIFIER_IO.loss] }))[CLASSIFIER_IO.loss]!.data[0]) / seeds.length;
+      await step.step({
+        [CLASSIFIER_IO.input]: tensor('float32', [y.length, D], x),
+        [CLASSIFIER_IO.labels]: tensor(
+          'int64',
+          [y.length],
+          BigInt64Array.from(y, (l) => BigInt(l)),
+        ),
+      });
+      after +=
+        Number((await executor.forward(model, realFeeds, { params: store, fetches: [CLASSIFIER_IO.loss] }))[CLASSIFIER_IO.loss]!.data[0]) /
+        seeds.length;
     }
     return { before, after };
   }
@@ -114,7 +167,9 @@ describe('dataset distillation (bi-level, second order)', () => {
 
   it('rejects bad options and data with InvalidArgumentError', async () => {
     const distiller = new Distiller(executor, mlp([D, 3, 2]));
-    await expect(distiller.distil(blobs(4, 1), options({ perClass: 0, method: 'first-order', innerSteps: 2 }))).rejects.toThrow(InvalidArgumentError);
+    await expect(distiller.distil(blobs(4, 1), options({ perClass: 0, method: 'first-order', innerSteps: 2 }))).rejects.toThrow(
+      InvalidArgumentError,
+    );
     await expect(distiller.distil({ inputs: new Float32Array(3), labels: Int32Array.of(0) }, options({}))).rejects.toThrow(/input values/);
   });
 });
@@ -155,7 +210,15 @@ describe('distill strategy wiring', () => {
 
   it('rejects space=tokens outside text benchmarks', async () => {
     const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
-    const ctx = { executor, classifier: { inputSize: 4, hidden: [], classes: 2 }, optimizer: { kind: 'sgd' as const }, learningRate: 0.1, batchSize: 4, epochs: 1, seed: 1 };
+    const ctx = {
+      executor,
+      classifier: { inputSize: 4, hidden: [], classes: 2 },
+      optimizer: { kind: 'sgd' as const },
+      learningRate: 0.1,
+      batchSize: 4,
+      epochs: 1,
+      seed: 1,
+    };
     expect(() => distill({ ...ctx, options: { space: 'tokens' } })).toThrow(/text benchmark/);
     expect(() => distill({ ...ctx, options: { method: 'third-order' } })).toThrow(InvalidArgumentError);
   });

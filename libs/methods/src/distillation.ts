@@ -137,8 +137,15 @@ export interface BilevelGraph {
  * respect to the synthetic samples and log_lr. The inner gradients are graph values, so the second
  * `appendGradients` differentiates through them (second order).
  */
-export function buildBilevelGraph(network: DistillNetwork, featureMap: FeatureMap | undefined, nSyn: number, nReal: number, innerSteps: number): BilevelGraph {
-  if (!Number.isInteger(innerSteps) || innerSteps < 1) throw new InvalidArgumentError(`inner steps must be a positive integer, got ${innerSteps}`);
+export function buildBilevelGraph(
+  network: DistillNetwork,
+  featureMap: FeatureMap | undefined,
+  nSyn: number,
+  nReal: number,
+  innerSteps: number,
+): BilevelGraph {
+  if (!Number.isInteger(innerSteps) || innerSteps < 1)
+    throw new InvalidArgumentError(`inner steps must be a positive integer, got ${innerSteps}`);
   const classifier = withCrossEntropyLoss(network.build(0));
   const weights = networkWeights(classifier);
   const synNet = specializeModel(classifier, { batch: nSyn });
@@ -163,7 +170,12 @@ export function buildBilevelGraph(network: DistillNetwork, featureMap: FeatureMa
     const grads = appendGradients(b, { loss, wrt: [...w.values()] });
     w = new Map([...w].map(([name, value]) => [name, b.sub(value, b.mul(lr, grads.get(value)!))]));
   }
-  const outer = inlineGraph(b, realNet.graph, new Map<string, string>([[CLASSIFIER_IO.input, xr], [CLASSIFIER_IO.labels, yr], ...w]), 'outer/');
+  const outer = inlineGraph(
+    b,
+    realNet.graph,
+    new Map<string, string>([[CLASSIFIER_IO.input, xr], [CLASSIFIER_IO.labels, yr], ...w]),
+    'outer/',
+  );
   const outerLoss = b.op('Identity', [outer.get(CLASSIFIER_IO.loss)!], {}, { outputs: [DISTILL_IO.outerLoss] })[0]!;
   b.op('Identity', [firstInnerLoss!], {}, { outputs: [DISTILL_IO.innerLoss] });
   const grads = appendGradients(b, { loss: outerLoss, wrt: [xs, logLr] });
@@ -187,7 +199,10 @@ export function syntheticClassifier(network: DistillNetwork, featureMap: Feature
   const b = new GraphBuilder({ name: 'distill-synthetic-classifier', opset: 17 });
   const x = b.input(CLASSIFIER_IO.input, DType.float32, [n, ...featureMap.sampleShape]);
   const labels = b.input(CLASSIFIER_IO.labels, DType.int64, [n]);
-  const bound = new Map<string, string>([[CLASSIFIER_IO.input, featureMap.apply(b, x, n)], [CLASSIFIER_IO.labels, labels]]);
+  const bound = new Map<string, string>([
+    [CLASSIFIER_IO.input, featureMap.apply(b, x, n)],
+    [CLASSIFIER_IO.labels, labels],
+  ]);
   for (const [name, value] of classifier.graph.initializers) bound.set(name, b.initializer(name, value));
   const inner = inlineGraph(b, classifier.graph, bound, 'net/');
   b.op('Identity', [inner.get(CLASSIFIER_IO.loss)!], {}, { outputs: [CLASSIFIER_IO.loss] });
@@ -252,12 +267,15 @@ export function checkDistillOptions(options: DistillOptions): void {
   positiveInt('innerSteps', options.innerSteps);
   positiveInt('initsPerStep', options.initsPerStep);
   positiveInt('realBatch', options.realBatch);
-  if (!Number.isInteger(options.outerSteps) || options.outerSteps < 0) problems.push(`outerSteps must be a non-negative integer, got ${options.outerSteps}`);
+  if (!Number.isInteger(options.outerSteps) || options.outerSteps < 0)
+    problems.push(`outerSteps must be a non-negative integer, got ${options.outerSteps}`);
   if (!(options.outerLr > 0)) problems.push(`outerLr must be positive, got ${options.outerLr}`);
   if (!(options.innerLr > 0)) problems.push(`innerLr must be positive, got ${options.innerLr}`);
-  if (!DISTILL_METHODS.includes(options.method)) problems.push(`method must be one of ${DISTILL_METHODS.join(', ')}, got '${String(options.method)}'`);
+  if (!DISTILL_METHODS.includes(options.method))
+    problems.push(`method must be one of ${DISTILL_METHODS.join(', ')}, got '${String(options.method)}'`);
   if (options.method === 'first-order' && options.innerSteps !== 1) problems.push('the first-order variant takes exactly one inner step');
-  if (options.clamp !== undefined && !(options.clamp[0] < options.clamp[1])) problems.push(`clamp must be [lo, hi] with lo < hi, got [${options.clamp.join(', ')}]`);
+  if (options.clamp !== undefined && !(options.clamp[0] < options.clamp[1]))
+    problems.push(`clamp must be [lo, hi] with lo < hi, got [${options.clamp.join(', ')}]`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
 }
 
@@ -289,10 +307,13 @@ export class Distiller {
     const d = product(this.network.inputShape);
     const n = data.labels.length;
     if (n === 0 || data.inputs.length !== n * d) {
-      throw new InvalidArgumentError(`distillation needs real data: ${data.inputs.length} input values for ${n} labels of ${d} values each`);
+      throw new InvalidArgumentError(
+        `distillation needs real data: ${data.inputs.length} input values for ${n} labels of ${d} values each`,
+      );
     }
     const bad = data.labels.findIndex((l) => !(l >= 0 && l < this.network.classes));
-    if (bad >= 0) throw new InvalidArgumentError(`label ${data.labels[bad]} of sample ${bad} is outside the network's ${this.network.classes} classes`);
+    if (bad >= 0)
+      throw new InvalidArgumentError(`label ${data.labels[bad]} of sample ${bad} is outside the network's ${this.network.classes} classes`);
     const rng = Rng.seeded(options.seed);
     const classes = [...new Set(data.labels)].sort((a, b) => a - b);
     const labels = Int32Array.from(classes.flatMap((c) => new Array<number>(options.perClass).fill(c)));
@@ -300,7 +321,14 @@ export class Distiller {
     const state: LoopState = { inputs, labels, logLr: Float32Array.of(Math.log(options.innerLr)), rng, trace: [] };
     if (options.method === 'gradient-matching') await this.matchingLoop(data, classes, options, state);
     else await this.bilevelLoop(data, options, state);
-    return { inputs, labels, sampleShape: this.sampleShape, lr: Math.exp(state.logLr[0]!), trace: state.trace, seconds: (performance.now() - started) / 1000 };
+    return {
+      inputs,
+      labels,
+      sampleShape: this.sampleShape,
+      lr: Math.exp(state.logLr[0]!),
+      trace: state.trace,
+      seconds: (performance.now() - started) / 1000,
+    };
   }
 
   /** The synthetic samples as the network sees them (through the feature map, when there is one). */
@@ -324,13 +352,15 @@ export class Distiller {
         return picked;
       });
       if (data.samplesOf !== undefined) return Float32Array.from(await data.samplesOf(rows));
-      if (this.featureMap !== undefined) throw new InvalidArgumentError('init=real with a feature map needs samplesOf (the real samples in the synthetic space)');
+      if (this.featureMap !== undefined)
+        throw new InvalidArgumentError('init=real with a feature map needs samplesOf (the real samples in the synthetic space)');
       const out = new Float32Array(count * s);
       rows.forEach((r, i) => out.set(data.inputs.subarray(r * s, (r + 1) * s), i * s));
       return out;
     }
     if (data.noise !== undefined) return Float32Array.from(await data.noise(rng, count));
-    if (this.featureMap !== undefined) throw new InvalidArgumentError('init=noise with a feature map needs a noise source in the synthetic space');
+    if (this.featureMap !== undefined)
+      throw new InvalidArgumentError('init=noise with a feature map needs a noise source in the synthetic space');
     const n = data.labels.length;
     const mean = new Float64Array(s);
     const sq = new Float64Array(s);
@@ -342,14 +372,20 @@ export class Distiller {
       }
     }
     const out = new Float32Array(count * s);
-    for (let i = 0; i < count; i++) for (let j = 0; j < s; j++) out[i * s + j] = rng.normal(mean[j], Math.sqrt(Math.max(sq[j]! - mean[j]! ** 2, 1e-12)));
+    for (let i = 0; i < count; i++)
+      for (let j = 0; j < s; j++) out[i * s + j] = rng.normal(mean[j], Math.sqrt(Math.max(sq[j]! - mean[j]! ** 2, 1e-12)));
     return out;
   }
 
   /** Fresh network weights from the initialisation distribution (a new draw every call). */
   private drawWeights(rng: Rng): Map<string, Tensor<'float32'>> {
     const model = this.network.build(rng.int(0x7fffffff));
-    return new Map(networkWeights(model).map(({ name, dims }) => [name, tensor('float32', dims, Float32Array.from(model.graph.initializers.get(name)!.data as Float32Array))]));
+    return new Map(
+      networkWeights(model).map(({ name, dims }) => [
+        name,
+        tensor('float32', dims, Float32Array.from(model.graph.initializers.get(name)!.data as Float32Array)),
+      ]),
+    );
   }
 
   private realBatch(data: DistillData, rows: readonly number[]): { x: Tensor<'float32'>; y: Tensor<'int64'> } {
@@ -408,7 +444,10 @@ export class Distiller {
   ): Promise<StepResult> {
     const nSyn = ys.shape[0]!;
     const nReal = real.y.shape[0]!;
-    const model = this.graphs.get(`bilevel:${nSyn}:${nReal}:${innerSteps}`, () => buildBilevelGraph(this.network, this.featureMap, nSyn, nReal, innerSteps).model);
+    const model = this.graphs.get(
+      `bilevel:${nSyn}:${nReal}:${innerSteps}`,
+      () => buildBilevelGraph(this.network, this.featureMap, nSyn, nReal, innerSteps).model,
+    );
     const out = await this.executor.forward(model, {
       ...Object.fromEntries(w0),
       [DISTILL_IO.synthetic]: xs,
@@ -448,9 +487,17 @@ export class Distiller {
       return s;
     };
     const synFeeds = { [CLASSIFIER_IO.input]: xs, [CLASSIFIER_IO.labels]: ys };
-    const inner = await this.executor.lossAndGradients(synModel, synFeeds, { loss: CLASSIFIER_IO.loss, wrt: names, params: store(new Map(names.map((n) => [n, w0.get(n)!.data]))) });
+    const inner = await this.executor.lossAndGradients(synModel, synFeeds, {
+      loss: CLASSIFIER_IO.loss,
+      wrt: names,
+      params: store(new Map(names.map((n) => [n, w0.get(n)!.data]))),
+    });
     const w1 = new Map(names.map((n) => [n, w0.get(n)!.data.map((v, i) => v - lr * (inner.gradients.get(n)!.data as Float32Array)[i]!)]));
-    const outer = await this.executor.lossAndGradients(realModel, { [CLASSIFIER_IO.input]: real.x, [CLASSIFIER_IO.labels]: real.y }, { loss: CLASSIFIER_IO.loss, wrt: names, params: store(w1) });
+    const outer = await this.executor.lossAndGradients(
+      realModel,
+      { [CLASSIFIER_IO.input]: real.x, [CLASSIFIER_IO.labels]: real.y },
+      { loss: CLASSIFIER_IO.loss, wrt: names, params: store(w1) },
+    );
     const v = new Map(names.map((n) => [n, outer.gradients.get(n)!.data as Float32Array]));
     let vNorm = 0;
     let gv = 0;
@@ -464,8 +511,16 @@ export class Distiller {
     vNorm = Math.sqrt(vNorm);
     const eps = 0.01 / Math.max(vNorm, 1e-12);
     const shifted = (sign: number) => store(new Map(names.map((n) => [n, w0.get(n)!.data.map((x, i) => x + sign * eps * v.get(n)![i]!)])));
-    const plus = await this.executor.lossAndGradients(synModel, synFeeds, { loss: CLASSIFIER_IO.loss, wrt: [CLASSIFIER_IO.input], params: shifted(1) });
-    const minus = await this.executor.lossAndGradients(synModel, synFeeds, { loss: CLASSIFIER_IO.loss, wrt: [CLASSIFIER_IO.input], params: shifted(-1) });
+    const plus = await this.executor.lossAndGradients(synModel, synFeeds, {
+      loss: CLASSIFIER_IO.loss,
+      wrt: [CLASSIFIER_IO.input],
+      params: shifted(1),
+    });
+    const minus = await this.executor.lossAndGradients(synModel, synFeeds, {
+      loss: CLASSIFIER_IO.loss,
+      wrt: [CLASSIFIER_IO.input],
+      params: shifted(-1),
+    });
     const gp = plus.gradients.get(CLASSIFIER_IO.input)!.data as Float32Array;
     const gm = minus.gradients.get(CLASSIFIER_IO.input)!.data as Float32Array;
     const gradX = new Float32Array(gp.length);
@@ -489,7 +544,10 @@ export class Distiller {
         const w0 = this.drawWeights(state.rng);
         for (let ci = 0; ci < classes.length; ci++) {
           const rows = rowsOf[ci]!;
-          const real = this.realBatch(data, state.rng.sample(rows.length, m).map((j) => rows[j]!));
+          const real = this.realBatch(
+            data,
+            state.rng.sample(rows.length, m).map((j) => rows[j]!),
+          );
           const own = state.inputs.slice(ci * k * s, (ci + 1) * k * s);
           const out = await this.executor.forward(model, {
             ...Object.fromEntries(w0),

@@ -69,12 +69,15 @@ export function checkDistilledSet(set: DistilledSet): DistilledSet {
   const n = set.labels.length;
   for (const [name, part] of [['inputs', set.inputs] as const, ['features', set.features] as const]) {
     if (part === undefined) continue;
-    if (part.shape.some((d) => !Number.isInteger(d) || d < 0)) problems.push(`${name} shape [${part.shape.join(', ')}] must be non-negative integers`);
-    else if (sizeOf(part.shape) !== part.data.length) problems.push(`${name} hold ${part.data.length} values but shape [${part.shape.join(', ')}] needs ${sizeOf(part.shape)}`);
+    if (part.shape.some((d) => !Number.isInteger(d) || d < 0))
+      problems.push(`${name} shape [${part.shape.join(', ')}] must be non-negative integers`);
+    else if (sizeOf(part.shape) !== part.data.length)
+      problems.push(`${name} hold ${part.data.length} values but shape [${part.shape.join(', ')}] needs ${sizeOf(part.shape)}`);
     if (part.shape[0] !== n) problems.push(`${name} have ${part.shape[0]} rows for ${n} labels`);
     if (part.data.some((v) => !Number.isFinite(v))) problems.push(`${name} hold a non-finite value`);
   }
-  if (!Number.isInteger(set.experience) || set.experience < 0) problems.push(`experience must be a non-negative integer, got ${set.experience}`);
+  if (!Number.isInteger(set.experience) || set.experience < 0)
+    problems.push(`experience must be a non-negative integer, got ${set.experience}`);
   if (!Number.isInteger(set.version) || set.version < 1) problems.push(`version must be a positive integer, got ${set.version}`);
   if (!Number.isFinite(set.lr)) problems.push(`lr must be finite, got ${set.lr}`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
@@ -126,7 +129,8 @@ export function distilledSetFromBytes(bytes: Uint8Array): DistilledSet {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== DISTILLED_SET_FORMAT.magic) throw new InvalidArgumentError('not a distilled set: bad magic bytes');
   const length = view.getUint32(4, true);
-  if (8 + length > bytes.length) throw new InvalidArgumentError(`distilled set header of ${length} bytes overruns the ${bytes.length}-byte buffer`);
+  if (8 + length > bytes.length)
+    throw new InvalidArgumentError(`distilled set header of ${length} bytes overruns the ${bytes.length}-byte buffer`);
   let header: Header;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Header;
@@ -134,12 +138,15 @@ export function distilledSetFromBytes(bytes: Uint8Array): DistilledSet {
     throw new InvalidArgumentError(`distilled set header is not JSON: ${(e as Error).message}`);
   }
   if (header.format !== DISTILLED_SET_FORMAT.version) {
-    throw new InvalidArgumentError(`distilled set format ${header.format} is not supported (this build reads ${DISTILLED_SET_FORMAT.version})`);
+    throw new InvalidArgumentError(
+      `distilled set format ${header.format} is not supported (this build reads ${DISTILLED_SET_FORMAT.version})`,
+    );
   }
   let offset = 8 + Math.ceil(length / 4) * 4;
   const read = (shape: readonly number[]): Float32Array => {
     const n = sizeOf(shape);
-    if (offset + n * 4 > bytes.length) throw new InvalidArgumentError(`distilled set data is truncated: need ${n} floats at byte ${offset}`);
+    if (offset + n * 4 > bytes.length)
+      throw new InvalidArgumentError(`distilled set data is truncated: need ${n} floats at byte ${offset}`);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = view.getFloat32(offset + i * 4, true);
     offset += n * 4;

@@ -32,7 +32,11 @@ describe('dual-prompt on token inputs', () => {
   beforeAll(async () => {
     const inner = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
     // Counts runs of the prompted graphs (feature caching must save them; heads run their own).
-    executor = { ...inner, device: inner.device, forward: (...args) => ((forwards += args[0].graph.name.startsWith('prefix-') ? 1 : 0), inner.forward(...args)) };
+    executor = {
+      ...inner,
+      device: inner.device,
+      forward: (...args) => ((forwards += args[0].graph.name.startsWith('prefix-') ? 1 : 0), inner.forward(...args)),
+    };
     fixture = await tinyText(inner, THREE);
   });
 
@@ -42,7 +46,8 @@ describe('dual-prompt on token inputs', () => {
       const info = { index: e, classes: [2 * e, 2 * e + 1] };
       await s.beginExperience(info);
       const mine = experienceIds(e, fixture.labels);
-      for (let pass = 0; pass < epochs; pass++) for (let at = 0; at < mine.length; at += 6) await s.learn(batchOf(fixture.features, fixture.labels, mine.slice(at, at + 6), e));
+      for (let pass = 0; pass < epochs; pass++)
+        for (let at = 0; at < mine.length; at += 6) await s.learn(batchOf(fixture.features, fixture.labels, mine.slice(at, at + 6), e));
       await s.endExperience(info);
     }
   }
@@ -59,13 +64,15 @@ describe('dual-prompt on token inputs', () => {
     const start = s.saveState().params;
     await s.learn(batchOf(fixture.features, fixture.labels, experienceIds(0, fixture.labels), 0));
     const afterOne = s.saveState().params;
-    for (const name of ['dual-prompt.g', 'dual-prompt.e0.prompt', 'dual-prompt.e0.key']) expect(afterOne.get(name).data).not.toEqual(start.get(name).data);
+    for (const name of ['dual-prompt.g', 'dual-prompt.e0.prompt', 'dual-prompt.e0.key'])
+      expect(afterOne.get(name).data).not.toEqual(start.get(name).data);
     await s.endExperience(info0);
     const info1 = { index: 1, classes: [2, 3] };
     await s.beginExperience(info1);
     await s.learn(batchOf(fixture.features, fixture.labels, experienceIds(1, fixture.labels), 1));
     const afterTwo = s.saveState().params;
-    for (const name of ['dual-prompt.g', 'dual-prompt.e0.prompt', 'dual-prompt.e0.key']) expect(afterTwo.get(name).data).toEqual(afterOne.get(name).data);
+    for (const name of ['dual-prompt.g', 'dual-prompt.e0.prompt', 'dual-prompt.e0.key'])
+      expect(afterTwo.get(name).data).toEqual(afterOne.get(name).data);
   });
 
   it('pulls each E-prompt key towards its experience’s queries', async () => {
@@ -84,13 +91,16 @@ describe('dual-prompt on token inputs', () => {
     expect(after).toBeGreaterThan(before + 0.1);
   });
 
-  it.each(['linear', 'cosine', 'class-mean', 'ridge'])('learns two experiences above chance with head=%s, prompts above a frozen layer', async (head) => {
-    const s = dualPrompt(ctx({ gStart: '1', gEnd: '2', eStart: '2', eEnd: '3', head, projection: '32' }));
-    await play(s);
-    // Four balanced classes: chance is 0.25. Trained heads forget some of the first experience (the
-    // train mask keeps its logits out of the second's loss, not its drift); fitted heads do not.
-    expect(await accuracy(s)).toBeGreaterThanOrEqual(head === 'linear' || head === 'cosine' ? 0.5 : 0.75);
-  });
+  it.each(['linear', 'cosine', 'class-mean', 'ridge'])(
+    'learns two experiences above chance with head=%s, prompts above a frozen layer',
+    async (head) => {
+      const s = dualPrompt(ctx({ gStart: '1', gEnd: '2', eStart: '2', eEnd: '3', head, projection: '32' }));
+      await play(s);
+      // Four balanced classes: chance is 0.25. Trained heads forget some of the first experience (the
+      // train mask keeps its logits out of the second's loss, not its drift); fitted heads do not.
+      expect(await accuracy(s)).toBeGreaterThanOrEqual(head === 'linear' || head === 'cosine' ? 0.5 : 0.75);
+    },
+  );
 
   it('predicts the same after a save and a restore into a fresh instance, and with the texts’ tokens passed in', async () => {
     const options = { gEnd: '1', eStart: '1', eEnd: '3', head: 'class-mean' };
@@ -132,13 +142,17 @@ describe('dual-prompt on token inputs', () => {
     const saved = s.saveState();
     // Bookkeeping that claims a third E-prompt the parameters do not hold.
     const source = { ...(saved.data['source'] as Record<string, unknown>), experts: 3 };
-    expect(() => s.restoreState({ params: saved.params, data: { ...saved.data, source } })).toThrow(/lacks dual-prompt\.e2\.prompt, dual-prompt\.e2\.key/);
+    expect(() => s.restoreState({ params: saved.params, data: { ...saved.data, source } })).toThrow(
+      /lacks dual-prompt\.e2\.prompt, dual-prompt\.e2\.key/,
+    );
     expect(await s.predict(fixture.features)).toEqual(before);
     expect(s.saveState().data).toEqual(saved.data);
   });
 
   it('names bad layer settings, all at once', () => {
-    expect(() => dualPrompt(ctx({ gStart: '0', gEnd: '2', eStart: '1', eEnd: '3' }))).toThrow(/G layers \[0, 2\) and E layers \[1, 3\) overlap/);
+    expect(() => dualPrompt(ctx({ gStart: '0', gEnd: '2', eStart: '1', eEnd: '3' }))).toThrow(
+      /G layers \[0, 2\) and E layers \[1, 3\) overlap/,
+    );
     expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '5' }))).toThrow(/layers up to 4 asked, the encoder has 3/);
     expect(() => dualPrompt(ctx({ gEnd: '0', eStart: '2', eEnd: '2' }))).toThrow(/no prompt layers/);
     expect(() => dualPrompt(ctx({ gEnd: '1', eStart: '2', eEnd: '1' }))).toThrow(/eEnd \(1\) must not be below eStart \(2\)/);

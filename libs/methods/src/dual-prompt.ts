@@ -33,7 +33,16 @@ import { PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
 import { choice, computed, defineOptions, integer, number, type OptionContext } from './option-schema.js';
-import { PREFIX_LEARNER_OPTION_SPECS, prefixFeedsOf, prefixPromptStrategy, prefixSetupProblems, promptGradientOf, unit, type ParameterGradient, type PromptSource } from './prefix-learner.js';
+import {
+  PREFIX_LEARNER_OPTION_SPECS,
+  prefixFeedsOf,
+  prefixPromptStrategy,
+  prefixSetupProblems,
+  promptGradientOf,
+  unit,
+  type ParameterGradient,
+  type PromptSource,
+} from './prefix-learner.js';
 import type { ExperienceInfo, Strategy, StrategyContext } from './strategy.js';
 
 /** Layers of the encoder a default range is scaled to (feature mode: a nominal 12). */
@@ -55,7 +64,9 @@ export const DUAL_PROMPT_OPTIONS = defineOptions('dual-prompt', {
     'first layer of the E-prompts',
   ),
   eEnd: integer(
-    computed('5 of 12 layers, scaled to the encoder (at least eStart + 1)', (ctx, earlier) => Math.max(scaled(5, depthOf(ctx)), (earlier['eStart'] as number) + 1)),
+    computed('5 of 12 layers, scaled to the encoder (at least eStart + 1)', (ctx, earlier) =>
+      Math.max(scaled(5, depthOf(ctx)), (earlier['eStart'] as number) + 1),
+    ),
     { min: 0 },
     'end (exclusive) of the E-prompt layers; eEnd = eStart: no E-prompts (the G-prompt alone)',
   ),
@@ -77,7 +88,8 @@ export function dualPromptOptions(ctx: StrategyContext): DualPromptOptions {
   if (o.gEnd < o.gStart) problems.push(`dual-prompt: gEnd (${o.gEnd}) must not be below gStart (${o.gStart})`);
   if (o.eEnd < o.eStart) problems.push(`dual-prompt: eEnd (${o.eEnd}) must not be below eStart (${o.eStart})`);
   if (o.gEnd === o.gStart && o.eEnd === o.eStart) problems.push('dual-prompt: no prompt layers (gEnd = gStart and eEnd = eStart)');
-  if (o.gEnd > o.gStart && o.eEnd > o.eStart && o.eStart < o.gEnd && o.gStart < o.eEnd) problems.push(`dual-prompt: the G layers [${o.gStart}, ${o.gEnd}) and E layers [${o.eStart}, ${o.eEnd}) overlap`);
+  if (o.gEnd > o.gStart && o.eEnd > o.eStart && o.eStart < o.gEnd && o.gStart < o.eEnd)
+    problems.push(`dual-prompt: the G layers [${o.gStart}, ${o.gEnd}) and E layers [${o.eStart}, ${o.eEnd}) overlap`);
   problems.push(...prefixSetupProblems('dual-prompt', ctx, o, Math.max(o.gEnd, o.eEnd) - 1));
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return o;
@@ -120,7 +132,10 @@ class DualPromptSource implements PromptSource {
     const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
     this.gLayers = range(o.gStart, o.gEnd);
     this.eLayers = range(o.eStart, o.eEnd);
-    this.prefixes = [...this.gLayers.map((layer) => ({ layer, length: o.gLength })), ...this.eLayers.map((layer) => ({ layer, length: o.eLength }))];
+    this.prefixes = [
+      ...this.gLayers.map((layer) => ({ layer, length: o.gLength })),
+      ...this.eLayers.map((layer) => ({ layer, length: o.eLength })),
+    ];
     // Prompts are laid out [layers, 2 (key, value), length, hidden].
     this.gSize = this.gLayers.length * 2 * o.gLength * d;
     this.eSize = this.eLayers.length * 2 * o.eLength * d;
@@ -155,20 +170,41 @@ class DualPromptSource implements PromptSource {
   appendPrefixes(b: GraphBuilder): ReadonlyMap<string, string> {
     const out = new Map<string, string>();
     for (const { layer, length } of this.prefixes) {
-      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)]) out.set(name, b.input(name, DType.float32, ['batch', length, this.d]));
+      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)])
+        out.set(name, b.input(name, DType.float32, ['batch', length, this.d]));
     }
     return out;
   }
 
   feeds(store: ParameterStore, queries: Float32Array, training: boolean, taskId?: number): Record<string, Tensor> {
     const rows = queries.length / this.d;
-    const experts = this.eSize === 0 ? new Int32Array(rows) : training ? new Int32Array(rows).fill(this.activeExpert(store)) : this.select(store, queries, taskId);
+    const experts =
+      this.eSize === 0
+        ? new Int32Array(rows)
+        : training
+          ? new Int32Array(rows).fill(this.activeExpert(store))
+          : this.select(store, queries, taskId);
     const feeds: Record<string, Tensor> = {};
     if (this.gSize > 0) {
       const g = store.get(G_PROMPT).data;
-      Object.assign(feeds, prefixFeedsOf(this.gLayers, this.o.gLength, this.d, rows, () => g, PREFIX_IO.key, PREFIX_IO.value));
+      Object.assign(
+        feeds,
+        prefixFeedsOf(this.gLayers, this.o.gLength, this.d, rows, () => g, PREFIX_IO.key, PREFIX_IO.value),
+      );
     }
-    if (this.eSize > 0) Object.assign(feeds, prefixFeedsOf(this.eLayers, this.o.eLength, this.d, rows, (r) => store.get(expertPrompt(experts[r]!)).data, PREFIX_IO.key, PREFIX_IO.value));
+    if (this.eSize > 0)
+      Object.assign(
+        feeds,
+        prefixFeedsOf(
+          this.eLayers,
+          this.o.eLength,
+          this.d,
+          rows,
+          (r) => store.get(expertPrompt(experts[r]!)).data,
+          PREFIX_IO.key,
+          PREFIX_IO.value,
+        ),
+      );
     return feeds;
   }
 
@@ -206,14 +242,20 @@ class DualPromptSource implements PromptSource {
     return [...names(this.eLayers), ...(this.trainsG() ? names(this.gLayers) : [])];
   }
 
-  gradients(store: ParameterStore, grads: ReadonlyMap<string, Tensor>, queries: Float32Array, n: number): ReadonlyMap<string, ParameterGradient> {
+  gradients(
+    store: ParameterStore,
+    grads: ReadonlyMap<string, Tensor>,
+    queries: Float32Array,
+    n: number,
+  ): ReadonlyMap<string, ParameterGradient> {
     const out = new Map<string, ParameterGradient>();
     if (this.eSize > 0) {
       const e = this.activeExpert(store);
       out.set(expertPrompt(e), { grad: promptGradientOf(grads, this.eLayers, this.o.eLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
       if (this.o.lambda > 0) out.set(expertKey(e), { grad: keyPull(queries, n, store.get(expertKey(e)).data, this.o.lambda) });
     }
-    if (this.trainsG()) out.set(G_PROMPT, { grad: promptGradientOf(grads, this.gLayers, this.o.gLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
+    if (this.trainsG())
+      out.set(G_PROMPT, { grad: promptGradientOf(grads, this.gLayers, this.o.gLength, this.d, n, PREFIX_IO.key, PREFIX_IO.value) });
     return out;
   }
 

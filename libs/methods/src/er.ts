@@ -13,10 +13,25 @@
  */
 import { Classifier } from './classifier.js';
 import { boolean, choice, defineOptions, integer } from './option-schema.js';
-import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import {
+  checkReplayBatch,
+  exclusionFilter,
+  OncePerExperience,
+  REPLAY_EXCLUSIONS,
+  ReplayTrainer,
+  type ReplayExclusion,
+} from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
-import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  LabelledBatch,
+  LearnStats,
+  PredictOptions,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /** ER's defaults. */
 export const ER_DEFAULTS = Object.freeze({
@@ -34,7 +49,11 @@ export const ER_OPTIONS = defineOptions('er', {
   memory: integer(ER_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
   replay: integer(ER_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
   balanced: boolean(ER_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(REPLAY_EXCLUSIONS, ER_DEFAULTS.exclude, 'memory samples replay may not draw: of the incoming batch\'s classes, of its experience, or none'),
+  exclude: choice(
+    REPLAY_EXCLUSIONS,
+    ER_DEFAULTS.exclude,
+    "memory samples replay may not draw: of the incoming batch's classes, of its experience, or none",
+  ),
 });
 
 /** Offsets the memory's random stream from the weight initialisation's (same run seed). */
@@ -49,7 +68,12 @@ export function er(ctx: StrategyContext): Strategy {
   const { memory: capacity, replay, balanced, exclude } = ER_OPTIONS.read(ctx.options);
 
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
-  const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: ctx.classifier.inputSize, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
+  const memory = memoryPortOf(ctx).reservoir({
+    capacity,
+    inputSize: ctx.classifier.inputSize,
+    balanced,
+    seed: ctx.seed ^ MEMORY_SEED_SALT,
+  });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
   const offered = new OncePerExperience(ctx.classifier.inputSize);

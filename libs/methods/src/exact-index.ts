@@ -30,7 +30,8 @@ export class ExactIndex implements NearestNeighbourIndex {
     readonly dimensions: number,
     capacity = Number.POSITIVE_INFINITY,
   ) {
-    if (!Number.isInteger(dimensions) || dimensions < 1) throw new InvalidArgumentError(`exact index: dimensions must be a positive integer, got ${dimensions}`);
+    if (!Number.isInteger(dimensions) || dimensions < 1)
+      throw new InvalidArgumentError(`exact index: dimensions must be a positive integer, got ${dimensions}`);
     if (capacity !== Number.POSITIVE_INFINITY && (!Number.isInteger(capacity) || capacity < 1)) {
       throw new InvalidArgumentError(`exact index: capacity must be a positive integer or Infinity, got ${capacity}`);
     }
@@ -46,13 +47,19 @@ export class ExactIndex implements NearestNeighbourIndex {
   }
 
   /** {@inheritDoc NearestNeighbourIndex.add} */
-  add(ids: ArrayLike<number>, vectors: Float32Array, labels: ArrayLike<number>, metadata?: readonly (IndexMetadata | null | undefined)[]): void {
+  add(
+    ids: ArrayLike<number>,
+    vectors: Float32Array,
+    labels: ArrayLike<number>,
+    metadata?: readonly (IndexMetadata | null | undefined)[],
+  ): void {
     const d = this.dimensions;
     const n = ids.length;
     const problems: string[] = [];
     if (labels.length !== n) problems.push(`${labels.length} labels for ${n} ids`);
     if (metadata !== undefined && metadata.length !== n) problems.push(`${metadata.length} metadata entries for ${n} ids`);
-    if (vectors.length !== n * d) problems.push(`vectors hold ${vectors.length} values but ${n} ids × dimensions ${d} = ${n * d} are needed`);
+    if (vectors.length !== n * d)
+      problems.push(`vectors hold ${vectors.length} values but ${n} ids × dimensions ${d} = ${n * d} are needed`);
     const seen = new Set<number>();
     for (let i = 0; i < n && problems.length === 0; i++) {
       const id = ids[i]!;
@@ -60,9 +67,11 @@ export class ExactIndex implements NearestNeighbourIndex {
       else if (this.slotOf.has(id) || seen.has(id)) problems.push(`id ${id} (entry ${i}) is already held or repeated; ids must be unique`);
       seen.add(id);
       const label = labels[i]!;
-      if (!Number.isInteger(label) || label < 0 || label > MAX_ID) problems.push(`label ${label} (entry ${i}) must be a non-negative 32-bit integer`);
+      if (!Number.isInteger(label) || label < 0 || label > MAX_ID)
+        problems.push(`label ${label} (entry ${i}) must be a non-negative 32-bit integer`);
     }
-    if (this.count + n > this.capacity) problems.push(`adding ${n} entries to the ${this.count} held would exceed the capacity ${this.capacity}`);
+    if (this.count + n > this.capacity)
+      problems.push(`adding ${n} entries to the ${this.count} held would exceed the capacity ${this.capacity}`);
     if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `exact index: ${p}`));
     const unit = normaliseRows(vectors, d, 'vector');
     this.reserve(this.count + n);
@@ -106,7 +115,8 @@ export class ExactIndex implements NearestNeighbourIndex {
 
   /** {@inheritDoc NearestNeighbourIndex.search} */
   search(query: Float32Array, k: number): NeighbourHits {
-    if (query.length !== this.dimensions) throw new InvalidArgumentError(`exact index: a query must hold exactly ${this.dimensions} values, got ${query.length}`);
+    if (query.length !== this.dimensions)
+      throw new InvalidArgumentError(`exact index: a query must hold exactly ${this.dimensions} values, got ${query.length}`);
     return this.searchBatch(query, k)[0]!;
   }
 
@@ -114,7 +124,8 @@ export class ExactIndex implements NearestNeighbourIndex {
   searchBatch(queries: Float32Array, k: number): NeighbourHits[] {
     const d = this.dimensions;
     if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`exact index: k must be a positive integer, got ${k}`);
-    if (queries.length % d !== 0) throw new InvalidArgumentError(`exact index: queries hold ${queries.length} values, not a multiple of the dimensions ${d}`);
+    if (queries.length % d !== 0)
+      throw new InvalidArgumentError(`exact index: queries hold ${queries.length} values, not a multiple of the dimensions ${d}`);
     const q = normaliseRows(queries, d, 'query');
     const rows = q.length / d;
     const limit = Math.min(k, this.count);
@@ -183,7 +194,8 @@ function normaliseRows(values: Float32Array, d: number, what: string): Float32Ar
     let norm = 0;
     for (let j = r * d; j < (r + 1) * d; j++) {
       const v = values[j]!;
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(`exact index: value ${j - r * d} of ${what} ${r} is ${v}; vectors must be finite`);
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`exact index: value ${j - r * d} of ${what} ${r} is ${v}; vectors must be finite`);
       norm += v * v;
     }
     if (norm === 0) throw new InvalidArgumentError(`exact index: ${what} ${r} is all zeros; cosine distance needs a non-zero vector`);

@@ -53,10 +53,18 @@ export const EXPANDING_HEAD_OPTIONS = defineOptions('expanding-head', {
  */
 export function expandingHead(ctx: StrategyContext): Strategy {
   const { head: kind, scale, old, rows } = EXPANDING_HEAD_OPTIONS.read(ctx.options);
-  if (rows === 'mean' && kind !== 'cosine') throw new InvalidArgumentError('expanding-head: rows=mean needs head=cosine (a class mean is a direction, not an affine score)');
+  if (rows === 'mean' && kind !== 'cosine')
+    throw new InvalidArgumentError('expanding-head: rows=mean needs head=cosine (a class mean is a direction, not an affine score)');
 
   let classes = ctx.classifier.classes;
-  const head = new BlockHead(ctx.executor, { inputSize: ctx.classifier.inputSize, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate });
+  const head = new BlockHead(ctx.executor, {
+    inputSize: ctx.classifier.inputSize,
+    kind,
+    scale,
+    seed: ctx.seed,
+    optimizer: ctx.optimizer,
+    learningRate: ctx.learningRate,
+  });
   // Experience index of each block: a block is opened by its experience's first sight of a new class.
   let blockExperience: number[] = [];
   const openBlock = (experience: number, classes: Iterable<number>): void => {
@@ -89,7 +97,9 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       }
       const all = Array.from({ length: head.blockCount }, (_, k) => k);
       const current = blockExperience.indexOf(batch.experience);
-      const trainable = (old === 'trained' ? all : current < 0 ? [] : [current]).filter((k) => head.classesOf(k).length > 0).flatMap((k) => head.blockParams(k));
+      const trainable = (old === 'trained' ? all : current < 0 ? [] : [current])
+        .filter((k) => head.classesOf(k).length > 0)
+        .flatMap((k) => head.blockParams(k));
       // Every class of the batch already has frozen rows: nothing may move.
       if (trainable.length === 0) return undefined;
       return { loss: await head.train(batch.features, batch.labels, all, trainable) };
@@ -112,7 +122,10 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       }
       return out;
     },
-    saveState: (): StrategyState => ({ params: head.store.clone(), data: { head: head.snapshot(), blockExperience: [...blockExperience], classes } }),
+    saveState: (): StrategyState => ({
+      params: head.store.clone(),
+      data: { head: head.snapshot(), blockExperience: [...blockExperience], classes },
+    }),
     restoreState: (state: StrategyState) => {
       const saved = savedClassCount(state, ctx.classifier.classes);
       head.restore(state.params, state.data['head'] as BlockHeadSnapshot);

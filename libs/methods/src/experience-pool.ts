@@ -23,7 +23,8 @@ export class ExperiencePool {
 
   /** @throws InvalidArgumentError for an input size that is not a positive integer */
   constructor(readonly inputSize: number) {
-    if (!Number.isInteger(inputSize) || inputSize < 1) throw new InvalidArgumentError(`inputSize must be a positive integer, got ${inputSize}`);
+    if (!Number.isInteger(inputSize) || inputSize < 1)
+      throw new InvalidArgumentError(`inputSize must be a positive integer, got ${inputSize}`);
     this.data = new Float32Array(inputSize * 64);
   }
 
@@ -107,7 +108,12 @@ export class ExperiencePool {
 
   /** The contents as JSON-safe data. */
   toState(): ExperiencePoolState {
-    return { inputSize: this.inputSize, features: Array.from(this.data.subarray(0, this.size * this.inputSize)), labels: [...this.labelList], ids: [...this.idList] };
+    return {
+      inputSize: this.inputSize,
+      features: Array.from(this.data.subarray(0, this.size * this.inputSize)),
+      labels: [...this.labelList],
+      ids: [...this.idList],
+    };
   }
 
   /**
@@ -119,7 +125,9 @@ export class ExperiencePool {
     const pool = new ExperiencePool(state.inputSize);
     const n = state.labels.length;
     if (state.features.length !== n * state.inputSize || state.ids.length !== n) {
-      throw new InvalidArgumentError(`experience pool state is inconsistent: ${n} labels, ${state.ids.length} ids, ${state.features.length} feature values`);
+      throw new InvalidArgumentError(
+        `experience pool state is inconsistent: ${n} labels, ${state.ids.length} ids, ${state.features.length} feature values`,
+      );
     }
     pool.add({ features: Float32Array.from(state.features), labels: Int32Array.from(state.labels), ids: Int32Array.from(state.ids) });
     return pool;
@@ -152,7 +160,12 @@ export function checkIds(batch: LabelledBatch): void {
 }
 
 /** Rows `rows` of a row-major matrix `features` (`n × inputSize`) and their labels, copied. */
-export function gatherRows(features: Float32Array, labels: Int32Array, rows: ArrayLike<number>, inputSize: number): { features: Float32Array; labels: Int32Array } {
+export function gatherRows(
+  features: Float32Array,
+  labels: Int32Array,
+  rows: ArrayLike<number>,
+  inputSize: number,
+): { features: Float32Array; labels: Int32Array } {
   const out = new Float32Array(rows.length * inputSize);
   const outLabels = new Int32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {

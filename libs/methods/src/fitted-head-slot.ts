@@ -75,7 +75,11 @@ export class FittedHeadSlot {
     const rows = [...this.pending.values()];
     const features = new Float32Array(rows.length * this.width);
     rows.forEach((r, i) => features.set(r.features, i * this.width));
-    return { head: nested.data, headStep: nested.params.step, pending: { ids: [...this.pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) } };
+    return {
+      head: nested.data,
+      headStep: nested.params.step,
+      pending: { ids: [...this.pending.keys()], labels: rows.map((r) => r.label), features: toBase64(features) },
+    };
   }
 
   /**
@@ -98,7 +102,9 @@ export class FittedHeadSlot {
     this.pending = new Map();
     if (data !== undefined) {
       const rows = fromBase64(data.pending.features, Float32Array);
-      data.pending.ids.forEach((id, i) => this.pending.set(id, { label: data.pending.labels[i]!, features: rows.slice(i * this.width, (i + 1) * this.width) }));
+      data.pending.ids.forEach((id, i) =>
+        this.pending.set(id, { label: data.pending.labels[i]!, features: rows.slice(i * this.width, (i + 1) * this.width) }),
+      );
     }
   }
 }

@@ -30,8 +30,14 @@ describe('FrozenStates', () => {
     const lower = buildBertEncoder(TWO, text.bert.weights, { layers: [0, 1] });
     for (const [i, t] of tokens.entries()) {
       expect(states[i]!.length).toBe(t.length * TWO.hiddenSize);
-      const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(text.embeddings, { [ENCODER_IO.inputIds]: tensor('int64', [1, t.length], BigInt64Array.from(t, BigInt)), [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)) });
-      const alone = await executor.forward(lower, { [ENCODER_IO.inputsEmbeds]: e!, [ENCODER_IO.attentionMask]: tensor('int64', [1, t.length], new BigInt64Array(t.length).fill(1n)) });
+      const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(text.embeddings, {
+        [ENCODER_IO.inputIds]: tensor('int64', [1, t.length], BigInt64Array.from(t, BigInt)),
+        [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)),
+      });
+      const alone = await executor.forward(lower, {
+        [ENCODER_IO.inputsEmbeds]: e!,
+        [ENCODER_IO.attentionMask]: tensor('int64', [1, t.length], new BigInt64Array(t.length).fill(1n)),
+      });
       [...(alone[ENCODER_IO.lastHiddenState]!.data as Float32Array)].forEach((v, j) => expect(states[i]![j]).toBeCloseTo(v, 5));
     }
     forwards = 0;

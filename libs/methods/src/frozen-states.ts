@@ -80,7 +80,11 @@ export class FrozenStates {
     });
     let states = embeds as Tensor;
     if (this.lower !== undefined) {
-      const out = await this.executor.forward(this.lower, { [ENCODER_IO.inputsEmbeds]: states, [ENCODER_IO.attentionMask]: tensor('int64', [n, t], int64FromInt32(mask)) }, { fetches: [ENCODER_IO.lastHiddenState] });
+      const out = await this.executor.forward(
+        this.lower,
+        { [ENCODER_IO.inputsEmbeds]: states, [ENCODER_IO.attentionMask]: tensor('int64', [n, t], int64FromInt32(mask)) },
+        { fetches: [ENCODER_IO.lastHiddenState] },
+      );
       states = out[ENCODER_IO.lastHiddenState]!;
     }
     const data = states.data as Float32Array;
@@ -93,7 +97,12 @@ export class FrozenStates {
  * `rows` sequences' states packed to `[padded, length, hidden]` with their int64 mask; rows past
  * `states.length` repeat the first (filler rows for a fixed batch shape, given weight 0).
  */
-export function packStates(states: readonly Float32Array[], padded: number, length: number, hidden: number): { states: Tensor; mask: Tensor } {
+export function packStates(
+  states: readonly Float32Array[],
+  padded: number,
+  length: number,
+  hidden: number,
+): { states: Tensor; mask: Tensor } {
   const out = new Float32Array(padded * length * hidden);
   const mask = new Int32Array(padded * length);
   for (let i = 0; i < padded; i++) {

@@ -31,7 +31,13 @@ export interface Rows {
  * Sets `net`'s parameters to the minimiser of mean cross-entropy + (l2/2)·‖W‖² on `rows`, starting
  * from its current parameters (optimizer state is dropped). Deterministic for a deterministic executor.
  */
-export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, l2: number, options: LbfgsOptions = {}): Promise<LbfgsResult> {
+export async function fitLbfgs(
+  net: Classifier,
+  executor: Executor,
+  rows: Rows,
+  l2: number,
+  options: LbfgsOptions = {},
+): Promise<LbfgsResult> {
   const d = net.spec.inputSize;
   const n = rows.labels.length;
   const start = net.store;
@@ -58,7 +64,9 @@ export async function fitLbfgs(net: Classifier, executor: Executor, rows: Rows, 
   }
   const toStore = (x: Float64Array): ParameterStore => {
     const store = new ParameterStore();
-    names.forEach((name, k) => store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k], offsets[k]! + start.get(name).data.length)))));
+    names.forEach((name, k) =>
+      store.set(name, tensor('float32', shapes[k]!, Float32Array.from(x.subarray(offsets[k], offsets[k]! + start.get(name).data.length)))),
+    );
     return store;
   };
   const model = net.model;
@@ -145,7 +153,13 @@ export interface L2Choice {
  * where the previous one ended), and picks the best held-out accuracy; ties go to the larger l2.
  * Leaves `net` at the chosen fit's parameters.
  */
-export async function chooseL2(net: Classifier, executor: Executor, train: Rows, heldOut: Rows, options: LbfgsOptions = {}): Promise<L2Choice> {
+export async function chooseL2(
+  net: Classifier,
+  executor: Executor,
+  train: Rows,
+  heldOut: Rows,
+  options: LbfgsOptions = {},
+): Promise<L2Choice> {
   const accuracies: number[] = [];
   let best = -1;
   let bestStore = net.store;

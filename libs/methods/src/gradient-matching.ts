@@ -48,7 +48,12 @@ export function buildMatchingGraph(network: DistillNetwork, featureMap: FeatureM
   const yr = b.input(MATCHING_IO.realLabels, DType.int64, [m]);
   const features = featureMap === undefined ? xs : featureMap.apply(b, xs, k);
   const lossOf = (x: string, y: string, n: number, prefix: string) =>
-    inlineGraph(b, specializeModel(classifier, { batch: n }).graph, new Map<string, string>([[CLASSIFIER_IO.input, x], [CLASSIFIER_IO.labels, y], ...w]), prefix).get(CLASSIFIER_IO.loss)!;
+    inlineGraph(
+      b,
+      specializeModel(classifier, { batch: n }).graph,
+      new Map<string, string>([[CLASSIFIER_IO.input, x], [CLASSIFIER_IO.labels, y], ...w]),
+      prefix,
+    ).get(CLASSIFIER_IO.loss)!;
   const synGrads = appendGradients(b, { loss: lossOf(features, ys, k, 'match_syn/'), wrt: [...w.values()] });
   const realGrads = appendGradients(b, { loss: lossOf(xr, yr, m, 'match_real/'), wrt: [...w.values()] });
   const terms: string[] = [];

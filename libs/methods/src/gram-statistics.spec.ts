@@ -17,7 +17,10 @@ function rows(count: number, seed: number): { features: Float32Array; labels: In
 }
 
 /** G and Q summed directly in float64. */
-function direct(parts: readonly { features: Float32Array; labels: Int32Array; sign: number }[]): { gram: Float64Array; targets: Float64Array } {
+function direct(parts: readonly { features: Float32Array; labels: Int32Array; sign: number }[]): {
+  gram: Float64Array;
+  targets: Float64Array;
+} {
   const gram = new Float64Array(WIDTH * WIDTH);
   const targets = new Float64Array(WIDTH * CLASSES);
   for (const { features, labels, sign } of parts) {

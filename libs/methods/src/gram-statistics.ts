@@ -201,7 +201,10 @@ export class GramStatistics {
 
   restore(snapshot: GramSnapshot): void {
     const n = this.width;
-    if (snapshot.width !== n) throw new InvalidArgumentError(`saved statistics are ${snapshot.width} wide, this head's feature rows are ${n}: the state was saved with other projection or inputs settings`);
+    if (snapshot.width !== n)
+      throw new InvalidArgumentError(
+        `saved statistics are ${snapshot.width} wide, this head's feature rows are ${n}: the state was saved with other projection or inputs settings`,
+      );
     const lower = fromBase64(snapshot.gramLower, Float64Array);
     this.gram = new Float64Array(n * n);
     let k = 0;
@@ -244,7 +247,15 @@ export class GramStatistics {
  * gram[r][c] += sign·block[r − fromI][c − fromJ] over the block's rows and columns, only at or left
  * of the diagonal on a diagonal block. One copy per element type keeps each loop monomorphic.
  */
-function addBlock(gram: Float64Array, n: number, block: Float64Array, [fromI, toI]: [number, number], [fromJ, toJ]: [number, number], diagonal: boolean, sign: number): void {
+function addBlock(
+  gram: Float64Array,
+  n: number,
+  block: Float64Array,
+  [fromI, toI]: [number, number],
+  [fromJ, toJ]: [number, number],
+  diagonal: boolean,
+  sign: number,
+): void {
   const cols = toJ - fromJ;
   for (let r = fromI; r < toI; r++) {
     const row = r * n;
@@ -255,7 +266,15 @@ function addBlock(gram: Float64Array, n: number, block: Float64Array, [fromI, to
 }
 
 /** {@link addBlock} for float32 blocks. */
-function addBlock32(gram: Float64Array, n: number, block: Float32Array, [fromI, toI]: [number, number], [fromJ, toJ]: [number, number], diagonal: boolean, sign: number): void {
+function addBlock32(
+  gram: Float64Array,
+  n: number,
+  block: Float32Array,
+  [fromI, toI]: [number, number],
+  [fromJ, toJ]: [number, number],
+  diagonal: boolean,
+  sign: number,
+): void {
   const cols = toJ - fromJ;
   for (let r = fromI; r < toI; r++) {
     const row = r * n;
@@ -278,9 +297,15 @@ export function toBase64(values: Float32Array | Float64Array): string {
 }
 
 /** The typed array whose bytes `text` holds (see {@link toBase64}). */
-export function fromBase64<T extends Float32Array | Float64Array>(text: string, type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
+export function fromBase64<T extends Float32Array | Float64Array>(
+  text: string,
+  type: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number },
+): T {
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.byteLength % type.BYTES_PER_ELEMENT !== 0) throw new InvalidArgumentError(`saved array of ${bytes.byteLength} bytes is not a whole number of ${type.BYTES_PER_ELEMENT}-byte values`);
+  if (bytes.byteLength % type.BYTES_PER_ELEMENT !== 0)
+    throw new InvalidArgumentError(
+      `saved array of ${bytes.byteLength} bytes is not a whole number of ${type.BYTES_PER_ELEMENT}-byte values`,
+    );
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return new type(copy);

@@ -31,8 +31,31 @@ export { checkIds, ExperiencePool, gatherRows } from './experience-pool.js';
 export type { ExperiencePoolState } from './experience-pool.js';
 export { OptionReader } from './option-reader.js';
 export type { NumberBounds } from './option-reader.js';
-export { boolean, choice, computed, defaultText, defineOptions, formatOptionsHelp, formatStrategyOptionsHelp, integer, needed, number, rangeText } from './option-schema.js';
-export type { BooleanSpec, ChoiceSpec, ComputedDefault, NumberSpec, OptionContext, OptionSchema, OptionSpec, OptionSpecs, OptionValue, OptionValues } from './option-schema.js';
+export {
+  boolean,
+  choice,
+  computed,
+  defaultText,
+  defineOptions,
+  formatOptionsHelp,
+  formatStrategyOptionsHelp,
+  integer,
+  needed,
+  number,
+  rangeText,
+} from './option-schema.js';
+export type {
+  BooleanSpec,
+  ChoiceSpec,
+  ComputedDefault,
+  NumberSpec,
+  OptionContext,
+  OptionSchema,
+  OptionSpec,
+  OptionSpecs,
+  OptionValue,
+  OptionValues,
+} from './option-schema.js';
 export { taskHeads, TASK_HEADS_DEFAULTS, TASK_HEADS_OPTIONS } from './task-heads.js';
 export { expandingHead, EXPANDING_HEAD_DEFAULTS, EXPANDING_HEAD_OPTIONS } from './expanding-head.js';
 export { adapter, ADAPTER_DEFAULTS, ADAPTER_OPTIONS, PAIR_IO } from './adapter.js';
@@ -51,7 +74,15 @@ export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS, CODA_PROMPT_PARAMS 
 export type { CodaPromptOptions } from './coda-prompt.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
-export { gatherRows as gatherPoolRows, initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
+export {
+  gatherRows as gatherPoolRows,
+  initPromptPool,
+  initPromptPoolYielding,
+  normalisedFrequency,
+  POOL_PARAMS,
+  scatterAddRows,
+  selectPrompts,
+} from './prompt-pool.js';
 export type { PromptPoolShape } from './prompt-pool.js';
 export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 export type { TouchedRows } from './sparse-update.js';
@@ -60,7 +91,17 @@ export { createDistill, distill, DISTILL_OPTIONS, DISTILL_STRATEGY_DEFAULTS } fr
 export type { DistillExtras, DistillFailure, DistillStrategy } from './distill.js';
 export { localDistillPort, mlpDistillNetwork } from './distill-port.js';
 export type { DistillPort, DistillRequest } from './distill-port.js';
-export { AdamVector, buildBilevelGraph, checkDistillOptions, DISTILL_DEFAULTS, DISTILL_IO, DISTILL_METHODS, Distiller, featureMapModel, syntheticClassifier } from './distillation.js';
+export {
+  AdamVector,
+  buildBilevelGraph,
+  checkDistillOptions,
+  DISTILL_DEFAULTS,
+  DISTILL_IO,
+  DISTILL_METHODS,
+  Distiller,
+  featureMapModel,
+  syntheticClassifier,
+} from './distillation.js';
 export type { BilevelGraph, DistillData, DistillOptions, DistillResult } from './distillation.js';
 export { networkWeights } from './distill-network.js';
 export type { DistillInputSpace, DistillNetwork, FeatureMap } from './distill-network.js';
@@ -73,7 +114,17 @@ export { knnHead, KNN_HEAD_DEFAULTS, KNN_HEAD_OPTIONS } from './knn-head.js';
 export { KnnMemory } from './knn-memory.js';
 export type { KnnMemoryBatch, KnnMemoryOptions, KnnMemorySnapshot, NeighbourRows, VoteOptions } from './knn-memory.js';
 export { ExactIndex } from './exact-index.js';
-export { STRATEGIES, STRATEGY_CAPABILITIES, STRATEGY_OPTIONS, STRATEGY_REGISTRY, strategyCapabilities, strategyFactory, strategyOptions, strategyOptionsHelp, strategyRegistration } from './registry.js';
+export {
+  STRATEGIES,
+  STRATEGY_CAPABILITIES,
+  STRATEGY_OPTIONS,
+  STRATEGY_REGISTRY,
+  strategyCapabilities,
+  strategyFactory,
+  strategyOptions,
+  strategyOptionsHelp,
+  strategyRegistration,
+} from './registry.js';
 export type { StrategyRegistration } from './registry.js';
 export type { PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
 export { endStep, learnStep } from './experience-steps.js';

@@ -46,7 +46,14 @@ export function interferenceRunner(executor: Executor, model: Model, store: Para
  * Scores `candidates` by the interference of a virtual SGD step at `learningRate` on `incoming`
  * and keeps the `topK` highest (fewer when fewer candidates are given).
  */
-export async function mostInterfered(runner: VirtualStepRunner, width: number, incoming: ScoredRows, candidates: ScoredRows, learningRate: number, topK: number): Promise<Interference> {
+export async function mostInterfered(
+  runner: VirtualStepRunner,
+  width: number,
+  incoming: ScoredRows,
+  candidates: ScoredRows,
+  learningRate: number,
+  topK: number,
+): Promise<Interference> {
   if (candidates.labels.length === 0) return { chosen: [], scores: [] };
   const { before, after } = await runner.run(feeds(incoming, width), feeds(candidates, width), learningRate);
   const scores = Array.from(after, (a, i) => a - before[i]!);
@@ -88,7 +95,11 @@ export class InterferedReplay {
    * most; returns the chosen candidates, most interfered first, and the update's objective before it.
    */
   async step(incoming: ScoredRows, candidates: ScoredRows, topK: number): Promise<Interference & { readonly loss: number }> {
-    const { chosen, scores, loss } = await this.runner().step(feeds(incoming, this.width), feeds(candidates, this.width), Math.min(topK, candidates.labels.length));
+    const { chosen, scores, loss } = await this.runner().step(
+      feeds(incoming, this.width),
+      feeds(candidates, this.width),
+      Math.min(topK, candidates.labels.length),
+    );
     return { chosen, scores, loss };
   }
 
@@ -96,7 +107,11 @@ export class InterferedReplay {
     const { model, store } = this.net;
     if (this.bound?.model !== model || this.bound.store !== store) {
       const make = this.executor.interferedReplayStep;
-      if (make === undefined) throw new MnemeError('internal', `executor '${this.executor.device}' has no fused interfered-replay step; check InterferedReplay.supported first`);
+      if (make === undefined)
+        throw new MnemeError(
+          'internal',
+          `executor '${this.executor.device}' has no fused interfered-replay step; check InterferedReplay.supported first`,
+        );
       const runner = make.call(this.executor, {
         model,
         loss: CLASSIFIER_IO.loss,

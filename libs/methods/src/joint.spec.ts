@@ -159,7 +159,9 @@ describe('joint, solver=lbfgs', () => {
     await play(quiet);
     await play(probed, () => probed.predict(data.test.features));
     expect(probed.describe!()).toEqual(quiet.describe!());
-    expect(Array.from(probed.saveState().params.get('fc0.weight').data)).toEqual(Array.from(quiet.saveState().params.get('fc0.weight').data));
+    expect(Array.from(probed.saveState().params.get('fc0.weight').data)).toEqual(
+      Array.from(quiet.saveState().params.get('fc0.weight').data),
+    );
     // The choice survives save and restore.
     const restored = build({});
     restored.restoreState(quiet.saveState());
@@ -179,7 +181,17 @@ describe('stratifiedHoldout', () => {
     expect(stratifiedHoldout(labels, ids, 0.1, 5)).toEqual(held);
     expect(stratifiedHoldout(labels, ids, 0.1, 6)).not.toEqual(held);
     const order = [...labels.keys()].reverse();
-    const reordered = stratifiedHoldout(order.map((r) => labels[r]!), order.map((r) => ids[r]!), 0.1, 5);
-    expect(order.map((r, i) => (reordered[i] ? ids[r]! : -1)).filter((id) => id >= 0).sort()).toEqual(ids.filter((_, r) => held[r]).sort());
+    const reordered = stratifiedHoldout(
+      order.map((r) => labels[r]!),
+      order.map((r) => ids[r]!),
+      0.1,
+      5,
+    );
+    expect(
+      order
+        .map((r, i) => (reordered[i] ? ids[r]! : -1))
+        .filter((id) => id >= 0)
+        .sort(),
+    ).toEqual(ids.filter((_, r) => held[r]).sort());
   });
 });

@@ -23,10 +23,17 @@ const HOLDOUT_SALT = 0x401d0;
 export const JOINT_OPTIONS = defineOptions('joint', {
   solver: choice(
     ['lbfgs', 'sgd'] as const,
-    { text: 'lbfgs for a linear head, sgd with hidden layers', of: (ctx) => ((ctx.classifier?.hidden.length ?? 0) === 0 ? 'lbfgs' : 'sgd') },
+    {
+      text: 'lbfgs for a linear head, sgd with hidden layers',
+      of: (ctx) => ((ctx.classifier?.hidden.length ?? 0) === 0 ? 'lbfgs' : 'sgd'),
+    },
     'each retrain: full-batch L-BFGS to convergence, or minibatch passes (`epochs`) with the run optimizer',
   ),
-  l2: number({ text: 'chosen on the held-out slice', of: () => Number.NaN }, { min: 0 }, 'L2 strength of the lbfgs fit (weights only); given, it skips the search'),
+  l2: number(
+    { text: 'chosen on the held-out slice', of: () => Number.NaN },
+    { min: 0 },
+    'L2 strength of the lbfgs fit (weights only); given, it skips the search',
+  ),
   holdout: number(0.1, { min: 0, max: 0.5, exclusiveMin: true }, 'fraction of the data seen held out (stratified, seeded) to choose l2'),
   'max-iter': integer(500, { min: 1 }, 'most L-BFGS iterations per fit'),
   // sklearn's default `tol` on the same (mean-loss) objective.
@@ -78,7 +85,14 @@ export function joint(ctx: StrategyContext): Strategy {
     // Too few rows to hold any out: the middle of the grid (C = 10 in sklearn's terms).
     l2 ??= 0.1 / labels.length;
     const fit = await fitLbfgs(net, ctx.executor, rows, l2, options);
-    choices = { solver, l2, l2PerRow: l2 * labels.length, iterations: fit.iterations, stop: fit.stop, ...(heldOutAccuracy === undefined ? {} : { heldOutAccuracy }) };
+    choices = {
+      solver,
+      l2,
+      l2PerRow: l2 * labels.length,
+      iterations: fit.iterations,
+      stop: fit.stop,
+      ...(heldOutAccuracy === undefined ? {} : { heldOutAccuracy }),
+    };
   };
 
   const retrain = async () => {
@@ -91,7 +105,10 @@ export function joint(ctx: StrategyContext): Strategy {
         const rows = order.slice(start, start + ctx.batchSize);
         const x = new Float32Array(rows.length * d);
         rows.forEach((r, i) => x.set(all.subarray(r * d, (r + 1) * d), i * d));
-        await net.train(x, Int32Array.from(rows, (r) => labels[r]!));
+        await net.train(
+          x,
+          Int32Array.from(rows, (r) => labels[r]!),
+        );
       }
     }
   };

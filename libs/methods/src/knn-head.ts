@@ -25,7 +25,15 @@ import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.
 import { memoryPortOf } from './memory-port.js';
 import { defineOptions, integer, number } from './option-schema.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
-import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  LabelledBatch,
+  LearnStats,
+  PredictOptions,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /** kNN + head's own defaults (k, temperature and capacity as {@link KNN_DEFAULTS}). */
 export const KNN_HEAD_DEFAULTS = Object.freeze({
@@ -77,7 +85,13 @@ export function knnHead(ctx: StrategyContext): Strategy {
     const classes = net.classes;
     const context = memory.neighbours(features, k);
     const scratch = net.store.clone();
-    const runner: TrainStepRunner = ctx.executor.trainStep({ model: net.model, loss: CLASSIFIER_IO.loss, store: scratch, optimizer: { kind: 'sgd' }, lr: localLr });
+    const runner: TrainStepRunner = ctx.executor.trainStep({
+      model: net.model,
+      loss: CLASSIFIER_IO.loss,
+      store: scratch,
+      optimizer: { kind: 'sgd' },
+      lr: localLr,
+    });
     const out = new Float32Array(rows * classes);
     let first = 0;
     for (let r = 0; r < rows; r++) {
@@ -88,7 +102,11 @@ export function knnHead(ctx: StrategyContext): Strategy {
       for (let step = 0; step < localSteps && count > 0; step++) await runner.step({ [CLASSIFIER_IO.input]: x, [CLASSIFIER_IO.labels]: y });
       first += count;
       const query = tensor('float32', [1, d], features.slice(r * d, (r + 1) * d));
-      const result = await ctx.executor.forward(net.logitsModel, { [CLASSIFIER_IO.input]: query }, { params: scratch, fetches: [CLASSIFIER_IO.logits] });
+      const result = await ctx.executor.forward(
+        net.logitsModel,
+        { [CLASSIFIER_IO.input]: query },
+        { params: scratch, fetches: [CLASSIFIER_IO.logits] },
+      );
       out.set(softmaxRows(result[CLASSIFIER_IO.logits]!.data as Float32Array, classes), r * classes);
     }
     return out;
@@ -114,7 +132,8 @@ export function knnHead(ctx: StrategyContext): Strategy {
       const rows = checkFeatures(features, d);
       const classes = net.classes;
       if (classes === 0) return noClass(rows);
-      const head = localSteps > 0 && memory.size > 0 ? await locallyAdapted(features, rows) : softmaxRows(await net.logits(features), classes);
+      const head =
+        localSteps > 0 && memory.size > 0 ? await locallyAdapted(features, rows) : softmaxRows(await net.logits(features), classes);
       const votes = memory.vote(features, { k, temperature, classes });
       const mixed = new Float32Array(rows * classes);
       for (let i = 0; i < mixed.length; i++) mixed[i] = lambda * votes[i]! + (1 - lambda) * head[i]!;

@@ -170,7 +170,12 @@ export class KnnMemory {
       const norm = this.norms.get(id)!;
       for (let j = 0; j < d; j++) features[i * d + j] = entries.vectors[i * d + j]! * norm;
     });
-    return { features, labels: Int32Array.from(entries.labels), ids: Int32Array.from(this.held), experiences: new Int32Array(this.held.length) };
+    return {
+      features,
+      labels: Int32Array.from(entries.labels),
+      ids: Int32Array.from(this.held),
+      experiences: new Int32Array(this.held.length),
+    };
   }
 
   /**
@@ -184,7 +189,8 @@ export class KnnMemory {
     for (let i = 0; i < norms.length; i++) {
       let sq = 0;
       for (let j = i * d; j < (i + 1) * d; j++) sq += features[j]! * features[j]!;
-      if (sq === 0) throw new InvalidArgumentError(`feature row ${i} is all zeros; a kNN memory compares directions (cosine) and cannot store it`);
+      if (sq === 0)
+        throw new InvalidArgumentError(`feature row ${i} is all zeros; a kNN memory compares directions (cosine) and cannot store it`);
       norms[i] = Math.sqrt(sq);
     }
     return norms;
@@ -294,10 +300,13 @@ export class KnnMemory {
     const n = snapshot.ids.length;
     const d = this.options.inputSize;
     const problems: string[] = [];
-    if ((snapshot.capacity ?? Number.POSITIVE_INFINITY) !== this.capacity) problems.push(`snapshot capacity ${snapshot.capacity} ≠ memory capacity ${this.capacity}`);
+    if ((snapshot.capacity ?? Number.POSITIVE_INFINITY) !== this.capacity)
+      problems.push(`snapshot capacity ${snapshot.capacity} ≠ memory capacity ${this.capacity}`);
     if (n > this.capacity) problems.push(`snapshot holds ${n} samples, more than the capacity ${this.capacity}`);
     if (snapshot.labels.length !== n || snapshot.norms.length !== n || snapshot.vectors.length !== n * d) {
-      problems.push(`snapshot arrays disagree: ${n} ids, ${snapshot.labels.length} labels, ${snapshot.norms.length} norms, ${snapshot.vectors.length} vector values (width ${d})`);
+      problems.push(
+        `snapshot arrays disagree: ${n} ids, ${snapshot.labels.length} labels, ${snapshot.norms.length} norms, ${snapshot.vectors.length} vector values (width ${d})`,
+      );
     }
     const badLabel = snapshot.labels.find((l) => !Number.isInteger(l) || l < 0);
     if (badLabel !== undefined) problems.push(`snapshot label ${badLabel} is not a class index (a non-negative integer)`);

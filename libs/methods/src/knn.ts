@@ -83,7 +83,11 @@ export function knn(ctx: StrategyContext): Strategy {
     classCount: () => classes,
     // With classes but an empty memory the votes are all zero and arg-max picks class 0: defined, if useless.
     predict: async (features: Float32Array, _options?: PredictOptions) =>
-      Promise.resolve(classes === 0 ? noClass(checkFeatures(features, ctx.classifier.inputSize)) : argmaxRows(memory.vote(features, { k, temperature, classes }), classes)),
+      Promise.resolve(
+        classes === 0
+          ? noClass(checkFeatures(features, ctx.classifier.inputSize))
+          : argmaxRows(memory.vote(features, { k, temperature, classes }), classes),
+      ),
     saveState: (): StrategyState => ({ params: params.clone(), data: { memory: memory.snapshot(), classes } }),
     restoreState: (state: StrategyState) => {
       const saved = savedClassCount(state, ctx.classifier.classes);

@@ -95,7 +95,15 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   if (spec.encoder !== undefined) {
     const mask = b.input(L2P_IO.mask, DType.int64, ['batch', 'span']);
     const x = prompts === undefined ? embeds : b.concat([prompts, embeds], 1);
-    const enc = inlineGraph(b, spec.encoder.model.graph, new Map([[ENCODER_IO.inputsEmbeds, x], [ENCODER_IO.attentionMask, mask]]), 'enc/');
+    const enc = inlineGraph(
+      b,
+      spec.encoder.model.graph,
+      new Map([
+        [ENCODER_IO.inputsEmbeds, x],
+        [ENCODER_IO.attentionMask, mask],
+      ]),
+      'enc/',
+    );
     const last = enc.get(ENCODER_IO.lastHiddenState)!;
     if (spec.pooling === 'prompt' && p > 0) pooled = b.reduceMean(b.slice(last, [0], [p], [1]), [1], false);
     else if (spec.pooling === 'input' && p > 0) {
@@ -116,7 +124,16 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   pooled = b.op('Identity', [pooled], {}, { outputs: [L2P_IO.pooled] })[0]!;
   b.output(pooled, DType.float32, ['batch', h]);
 
-  const logits = spec.classes > 0 ? appendClassHead(b, pooled, { hidden: h, classes: spec.classes, kind: spec.headKind ?? 'linear', scale: spec.scale ?? 16, ...(spec.head === undefined ? {} : { init: spec.head }) }) : undefined;
+  const logits =
+    spec.classes > 0
+      ? appendClassHead(b, pooled, {
+          hidden: h,
+          classes: spec.classes,
+          kind: spec.headKind ?? 'linear',
+          scale: spec.scale ?? 16,
+          ...(spec.head === undefined ? {} : { init: spec.head }),
+        })
+      : undefined;
   if (spec.objective === 'predict') return b.build();
 
   const weights = b.input(L2P_IO.weights, DType.float32, [spec.objective === 'contrastive' ? 'pairs' : 'batch']);

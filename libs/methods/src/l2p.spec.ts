@@ -42,7 +42,13 @@ describe('l2p on token inputs (tiny random BERT)', () => {
   beforeAll(async () => {
     const engine = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
     // Records every gradient request, to check what is differentiated.
-    executor = { ...engine, device: engine.device, forward: engine.forward.bind(engine), trainStep: engine.trainStep.bind(engine), lossAndGradients: (m, f, r) => (requests.push(r), engine.lossAndGradients(m, f, r)) };
+    executor = {
+      ...engine,
+      device: engine.device,
+      forward: engine.forward.bind(engine),
+      trainStep: engine.trainStep.bind(engine),
+      lossAndGradients: (m, f, r) => (requests.push(r), engine.lossAndGradients(m, f, r)),
+    };
     fixture = await tinyText(executor);
   });
 
@@ -168,10 +174,20 @@ describe('l2p on token inputs (tiny random BERT)', () => {
     const mapped = await s.predict(fixture.features);
     const tokens = fixture.text.tokensOfIds(Int32Array.from({ length: SAMPLES }, (_, i) => i));
     // A text view that cannot map rows back (the services'): the tokens passed are what it uses.
-    const services = l2p({ ...context(), text: { ...fixture.text, tokensOfFeatures: () => { throw new Error('rows are not mapped back when tokens are passed'); } } });
+    const services = l2p({
+      ...context(),
+      text: {
+        ...fixture.text,
+        tokensOfFeatures: () => {
+          throw new Error('rows are not mapped back when tokens are passed');
+        },
+      },
+    });
     services.restoreState(s.saveState());
     expect(await services.predict(fixture.features, { tokens })).toEqual(mapped);
-    await expect(services.predict(fixture.features, { tokens: tokens.slice(1) })).rejects.toThrow(`l2p: ${SAMPLES - 1} token sequences for ${SAMPLES} feature rows`);
+    await expect(services.predict(fixture.features, { tokens: tokens.slice(1) })).rejects.toThrow(
+      `l2p: ${SAMPLES - 1} token sequences for ${SAMPLES} feature rows`,
+    );
   });
 
   it('with head=cosine, trains no bias and scores by scaled cosine (logit norms cannot favour new classes)', async () => {

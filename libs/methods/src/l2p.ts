@@ -91,15 +91,25 @@ export const L2P_OPTIONS = defineOptions('l2p', {
   size: integer(L2P_DEFAULTS.size, { min: 0 }, 'prompts in the pool, M (0: head only)'),
   length: integer(L2P_DEFAULTS.length, { min: 1 }, 'token embeddings per prompt, L'),
   select: integer(
-    computed(`${L2P_DEFAULTS.select}, at most max(size, 1)`, (_ctx, earlier) => Math.min(L2P_DEFAULTS.select, Math.max(earlier['size'] as number, 1))),
+    computed(`${L2P_DEFAULTS.select}, at most max(size, 1)`, (_ctx, earlier) =>
+      Math.min(L2P_DEFAULTS.select, Math.max(earlier['size'] as number, 1)),
+    ),
     { min: 1 },
     'prompts selected per input, N (≤ size)',
   ),
   lambda: number(L2P_DEFAULTS.lambda, { min: 0 }, 'weight of the key-query surrogate loss'),
   diversity: choice(['off', 'on'], 'off', 'penalise prompts often chosen in earlier experiences (training only)'),
   mask: choice(['current', 'seen', 'none'], 'current', "logits the training loss sees: the current experience's classes, all seen, or all"),
-  pooling: choice(['sentence', 'prompt', 'input'], 'sentence', "pooled representation: the encoder's pooling, prompt outputs, or input tokens' outputs"),
-  head: choice(['linear', 'cosine', 'class-mean', 'ridge'], 'linear', 'linear head (L2P), scaled cosine head, or one fitted on prompted features after each experience'),
+  pooling: choice(
+    ['sentence', 'prompt', 'input'],
+    'sentence',
+    "pooled representation: the encoder's pooling, prompt outputs, or input tokens' outputs",
+  ),
+  head: choice(
+    ['linear', 'cosine', 'class-mean', 'ridge'],
+    'linear',
+    'linear head (L2P), scaled cosine head, or one fitted on prompted features after each experience',
+  ),
   projection: integer(2048, { min: 0 }, 'random features of the ridge head (0: ridge on the prompted features)'),
   scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
   promptLr: number(
@@ -119,9 +129,12 @@ export function l2pOptions(ctx: StrategyContext): L2pOptions {
   const options: L2pOptions = { ...read, diversity: read.diversity === 'on' };
   const problems: string[] = [];
   if (size > 0 && options.select > size) problems.push(`l2p: option select (${options.select}) must not exceed size (${size})`);
-  if (options.input === 'tokens' && ctx.text === undefined) problems.push('l2p: input=tokens needs a text benchmark (the context has no text inputs)');
+  if (options.input === 'tokens' && ctx.text === undefined)
+    problems.push('l2p: input=tokens needs a text benchmark (the context has no text inputs)');
   if (ctx.text !== undefined && options.input !== 'features' && ctx.text.hiddenSize !== ctx.classifier.inputSize) {
-    problems.push(`l2p: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`);
+    problems.push(
+      `l2p: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`,
+    );
   }
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return options;
@@ -144,7 +157,6 @@ interface L2pData {
   headStep?: FittedHeadData['headStep'];
   pending?: FittedHeadData['pending'];
 }
-
 
 /** Salt of the head's per-class initialisation stream. */
 const HEAD_SALT = 0x12b;
@@ -170,7 +182,11 @@ export function l2p(ctx: StrategyContext): Strategy {
       promptTokens,
       selected: o.size > 0 ? o.select : 0,
       // Predictions run the forward-only encoder (fused kernels) when the inputs carry one.
-      ...(text === undefined ? {} : { encoder: { model: objective === 'predict' ? (text.inferenceEncoder ?? text.encoder) : text.encoder, pooledOutput: text.pooled } }),
+      ...(text === undefined
+        ? {}
+        : {
+            encoder: { model: objective === 'predict' ? (text.inferenceEncoder ?? text.encoder) : text.encoder, pooledOutput: text.pooled },
+          }),
       pooling: o.pooling,
       headKind: trainedHead,
       scale: o.scale,
@@ -178,7 +194,10 @@ export function l2p(ctx: StrategyContext): Strategy {
       objective,
       classes,
       lambda: o.lambda,
-      head: { weight: store.get(L2P_IO.headWeight).data, bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
+      head: {
+        weight: store.get(L2P_IO.headWeight).data,
+        bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes),
+      },
     });
   // Both graphs bake the head's width: dropped when it grows or a state is restored.
   const graphs = new BuiltGraphs<'classify' | 'predict'>(ctx.executor, graph);
@@ -194,8 +213,16 @@ export function l2p(ctx: StrategyContext): Strategy {
     return s;
   };
   let store = fresh();
-  let data: L2pData = { counts: new Array<number>(o.size).fill(0), current: new Array<number>(o.size).fill(0), ended: 0, currentClasses: [], seen: [], taskClasses: {} };
-  const newHead = (): FittedHead => fittedHead(o.head as AnalyticHeadKind, { ...ctx, classifier: { ...ctx.classifier, classes } }, d, o.projection);
+  let data: L2pData = {
+    counts: new Array<number>(o.size).fill(0),
+    current: new Array<number>(o.size).fill(0),
+    ended: 0,
+    currentClasses: [],
+    seen: [],
+    taskClasses: {},
+  };
+  const newHead = (): FittedHead =>
+    fittedHead(o.head as AnalyticHeadKind, { ...ctx, classifier: { ...ctx.classifier, classes } }, d, o.projection);
   const head = fitted ? new FittedHeadSlot(newHead(), d, FITTED_PREFIX) : undefined;
 
   /** The head's parameters as a store the graphs read (the pool is fed as inputs instead). */
@@ -207,7 +234,14 @@ export function l2p(ctx: StrategyContext): Strategy {
   };
 
   /** Feeds of the prompted forward for `rows` of a batch padded to `padded` rows (padding repeats row 0). */
-  const inputFeeds = async (features: Float32Array, tokens: readonly (readonly number[])[] | undefined, rows: readonly number[], padded: number, training: boolean, frequency?: Float32Array): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
+  const inputFeeds = async (
+    features: Float32Array,
+    tokens: readonly (readonly number[])[] | undefined,
+    rows: readonly number[],
+    padded: number,
+    training: boolean,
+    frequency?: Float32Array,
+  ): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
     const all = Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!);
     const queries = new Float32Array(padded * d);
     all.forEach((r, i) => queries.set(features.subarray(r * d, (r + 1) * d), i * d));
@@ -215,7 +249,11 @@ export function l2p(ctx: StrategyContext): Strategy {
     let selection: Int32Array = new Int32Array(0);
     if (o.size > 0) {
       selection = selectPrompts(queries, store.get(POOL_PARAMS.keys).data, d, o.select, frequency);
-      feeds[L2P_IO.prompts] = tensor('float32', [padded, promptTokens, d], gatherRows(store.get(POOL_PARAMS.prompts).data, o.length * d, selection));
+      feeds[L2P_IO.prompts] = tensor(
+        'float32',
+        [padded, promptTokens, d],
+        gatherRows(store.get(POOL_PARAMS.prompts).data, o.length * d, selection),
+      );
       if (training && o.lambda > 0) {
         feeds[L2P_IO.query] = tensor('float32', [padded, d], queries);
         feeds[L2P_IO.keys] = tensor('float32', [padded, o.select, d], gatherRows(store.get(POOL_PARAMS.keys).data, d, selection));
@@ -265,10 +303,23 @@ export function l2p(ctx: StrategyContext): Strategy {
     const allowed = trainableClasses(labels);
     const bias = new Float32Array(classes).fill(allowed.length === 0 ? 0 : -1e9);
     for (const c of allowed) bias[c] = 0;
-    feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => labels[i] ?? labels[0]!)));
-    feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
+    feeds[L2P_IO.labels] = tensor(
+      'int64',
+      [padded],
+      int64FromInt32(Int32Array.from({ length: padded }, (_, i) => labels[i] ?? labels[0]!)),
+    );
+    feeds[L2P_IO.weights] = tensor(
+      'float32',
+      [padded],
+      Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)),
+    );
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
-    const wrt = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : []), ...(o.size > 0 ? [L2P_IO.prompts] : []), ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : [])];
+    const wrt = [
+      L2P_IO.headWeight,
+      ...(trainedHead === 'linear' ? [L2P_IO.headBias] : []),
+      ...(o.size > 0 ? [L2P_IO.prompts] : []),
+      ...(o.size > 0 && o.lambda > 0 ? [L2P_IO.keys] : []),
+    ];
     const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: L2P_IO.loss, wrt, params: headStore() });
     // Fresh outputs of the run, owned here: clipped and applied in place, not copied.
     const grad = (name: string) => result.gradients.get(name)!.data as Float32Array;
@@ -280,25 +331,39 @@ export function l2p(ctx: StrategyContext): Strategy {
       const real = selection.subarray(0, n * o.select);
       pool = {
         prompts: scatterAddRows(grad(L2P_IO.prompts).subarray(0, n * promptTokens * d), o.length * d, real, o.size),
-        keys: o.lambda > 0 ? scatterAddRows(grad(L2P_IO.keys).subarray(0, n * o.select * d), d, real, o.size) : { grad: new Float32Array(o.size * d), touched: new Uint8Array(o.size) },
+        keys:
+          o.lambda > 0
+            ? scatterAddRows(grad(L2P_IO.keys).subarray(0, n * o.select * d), d, real, o.size)
+            : { grad: new Float32Array(o.size * d), touched: new Uint8Array(o.size) },
       };
       for (const m of real) data.current[m]! += 1;
     }
-    clipGlobalNorm([gw, ...(gb === undefined ? [] : [gb]), ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])], ctx.optimizer.clipGradNorm);
+    clipGlobalNorm(
+      [gw, ...(gb === undefined ? [] : [gb]), ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])],
+      ctx.optimizer.clipGradNorm,
+    );
     store.step += 1;
     sparseUpdate(store, L2P_IO.headWeight, gw, ctx.optimizer, ctx.learningRate, store.step);
     if (gb !== undefined) sparseUpdate(store, L2P_IO.headBias, gb, ctx.optimizer, ctx.learningRate, store.step);
     if (pool !== undefined) {
-      sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, { size: o.length * d, touched: pool.prompts.touched });
+      sparseUpdate(store, POOL_PARAMS.prompts, pool.prompts.grad, ctx.optimizer, o.promptLr, store.step, {
+        size: o.length * d,
+        touched: pool.prompts.touched,
+      });
       sparseUpdate(store, POOL_PARAMS.keys, pool.keys.grad, ctx.optimizer, o.promptLr, store.step, { size: d, touched: pool.keys.touched });
     }
     return result.loss;
   };
 
   /** The prediction graph's `output` per row: `classes` logits, or the `d`-wide pooled representation (a fitted head's input). */
-  const outputs = async (features: Float32Array, given: PredictOptions['tokens'], output: typeof L2P_IO.logits | typeof L2P_IO.pooled): Promise<Float32Array> => {
+  const outputs = async (
+    features: Float32Array,
+    given: PredictOptions['tokens'],
+    output: typeof L2P_IO.logits | typeof L2P_IO.pooled,
+  ): Promise<Float32Array> => {
     const n = checkFeatures(features, d);
-    if (given !== undefined && given.length !== n) throw new InvalidArgumentError(`l2p: ${given.length} token sequences for ${n} feature rows`);
+    if (given !== undefined && given.length !== n)
+      throw new InvalidArgumentError(`l2p: ${given.length} token sequences for ${n} feature rows`);
     // Tokens the caller passes win (the services have the texts); `mneme run` matches rows back.
     const tokens = text === undefined ? undefined : (given ?? text.tokensOfFeatures(features));
     const width = output === L2P_IO.logits ? classes : d;
@@ -334,7 +399,8 @@ export function l2p(ctx: StrategyContext): Strategy {
     learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
-      if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      if (batch.ids.length !== batch.labels.length)
+        throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
       const tokens = text === undefined ? undefined : text.tokensOfIds(batch.ids);
       head?.remember(batch);
       // A batch larger than the configured size runs whole (one more compiled shape).
@@ -351,10 +417,14 @@ export function l2p(ctx: StrategyContext): Strategy {
     predict: async (features: Float32Array, options?: PredictOptions) => {
       // Classes not seen yet were never trained (their logits are the random initial ones, and the
       // train mask keeps them so), so like an expanding head they cannot be predicted.
-      const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      const allowed =
+        options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
       if (classes === 0) return noClass(checkFeatures(features, d));
       // A fitted head knows nothing before the first experience ends.
-      if (head !== undefined) return data.ended === 0 ? noClass(checkFeatures(features, d)) : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), allowed);
+      if (head !== undefined)
+        return data.ended === 0
+          ? noClass(checkFeatures(features, d))
+          : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), allowed);
       return argmaxRows(await outputs(features, options?.tokens, L2P_IO.logits), classes, allowed);
     },
     saveState: (): StrategyState => {
@@ -378,11 +448,15 @@ export function l2p(ctx: StrategyContext): Strategy {
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
       graphs.drop();
       const next = structuredClone(state.data) as unknown as L2pData;
-      head?.restore(newHead(), state.params, next.head === undefined ? undefined : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } });
+      head?.restore(
+        newHead(),
+        state.params,
+        next.head === undefined
+          ? undefined
+          : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } },
+      );
       const { head: _h, headStep: _s, pending: _p, ...own } = next;
       data = own;
     },
   };
 }
-
-

@@ -67,7 +67,11 @@ describe('minimizeLbfgs', () => {
     const labels = [0, 1, 2, 1, 1, 2, 0, 0];
     const objective = logistic(features, labels, 3, 1e-2);
     const a = await minimizeLbfgs(objective, new Float64Array(9), { gradientTolerance: 1e-9, relativeTolerance: 0 });
-    const b = await minimizeLbfgs(objective, Float64Array.from({ length: 9 }, (_, i) => (i % 3) - 1), { gradientTolerance: 1e-9, relativeTolerance: 0 });
+    const b = await minimizeLbfgs(
+      objective,
+      Float64Array.from({ length: 9 }, (_, i) => (i % 3) - 1),
+      { gradientTolerance: 1e-9, relativeTolerance: 0 },
+    );
     expect(a.stop).toBe('gradient');
     expect(a.gradientNorm).toBeLessThan(1e-9);
     // Strictly convex: one minimiser, whatever the start.

@@ -56,7 +56,14 @@ const maxAbs = (a: Float64Array): number => {
  * the same iterates.
  */
 export async function minimizeLbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions = {}): Promise<LbfgsResult> {
-  const { memory = 10, maxIterations = 500, gradientTolerance = 1e-5, relativeTolerance = 1e-9, maxLineSearch = 30, armijo = 1e-4 } = options;
+  const {
+    memory = 10,
+    maxIterations = 500,
+    gradientTolerance = 1e-5,
+    relativeTolerance = 1e-9,
+    maxLineSearch = 30,
+    armijo = 1e-4,
+  } = options;
   const n = x0.length;
   let x: Float64Array = x0.slice();
   const first = await objective(x);
@@ -67,7 +74,14 @@ export async function minimizeLbfgs(objective: Objective, x0: Float64Array, opti
   const y: Float64Array[] = [];
   const rho: number[] = [];
   const alpha = new Float64Array(memory);
-  const result = (iterations: number, stop: LbfgsStop): LbfgsResult => ({ x, value: f, gradientNorm: maxAbs(g), iterations, evaluations, stop });
+  const result = (iterations: number, stop: LbfgsStop): LbfgsResult => ({
+    x,
+    value: f,
+    gradientNorm: maxAbs(g),
+    iterations,
+    evaluations,
+    stop,
+  });
   if (!Number.isFinite(f)) throw new MnemeError('internal', `the objective is ${f} at the starting point`);
 
   for (let iteration = 0; iteration < maxIterations; iteration++) {

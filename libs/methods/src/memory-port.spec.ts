@@ -26,7 +26,9 @@ class Mirror implements MemoryListener {
 }
 
 function asMap(rows: HeldRows, width: number): Map<number, { label: number; row: number[] }> {
-  return new Map(Array.from(rows.ids, (id, i) => [id, { label: rows.labels[i]!, row: Array.from(rows.features.subarray(i * width, (i + 1) * width)) }]));
+  return new Map(
+    Array.from(rows.ids, (id, i) => [id, { label: rows.labels[i]!, row: Array.from(rows.features.subarray(i * width, (i + 1) * width)) }]),
+  );
 }
 
 function batchOf(rng: Rng, first: number, n: number, width: number, classes: number) {

@@ -48,12 +48,22 @@ export function listenedMemoryPort(attach: (memory: MemoryDescription) => Memory
     reservoir: (options) =>
       new ReservoirMemory({
         ...options,
-        listener: attach({ kind: 'reservoir', capacity: options.capacity, inputSize: options.inputSize, balanced: options.balanced ?? false }),
+        listener: attach({
+          kind: 'reservoir',
+          capacity: options.capacity,
+          inputSize: options.inputSize,
+          balanced: options.balanced ?? false,
+        }),
       }),
     knn: (options) =>
       new KnnMemory({
         ...options,
-        listener: attach({ kind: 'knn', capacity: options.capacity ?? Number.POSITIVE_INFINITY, inputSize: options.inputSize, balanced: false }),
+        listener: attach({
+          kind: 'knn',
+          capacity: options.capacity ?? Number.POSITIVE_INFINITY,
+          inputSize: options.inputSize,
+          balanced: false,
+        }),
       }),
   };
 }

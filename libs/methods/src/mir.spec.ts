@@ -32,7 +32,12 @@ function splitStream(seed: number): Stream {
     const batches: LabelledBatch[] = [];
     for (let start = 0; start < labels.length; start += BATCH) {
       const rows = labels.slice(start, start + BATCH);
-      batches.push({ features: Float32Array.from(rows.flatMap(draw)), labels: Int32Array.from(rows), ids: Int32Array.from(rows, () => id++), experience: e });
+      batches.push({
+        features: Float32Array.from(rows.flatMap(draw)),
+        labels: Int32Array.from(rows),
+        ids: Int32Array.from(rows, () => id++),
+        experience: e,
+      });
     }
     return batches;
   });
@@ -118,7 +123,10 @@ describe('mir', () => {
     const fused = new InterferedReplay(executor, fusedNet, { kind: 'sgd' }, 0.2, INPUT);
     const trainer = new ReplayTrainer(executor, referenceNet, { kind: 'sgd' }, 0.2, INPUT);
     const rng = Rng.seeded(9);
-    const rows = (n: number) => ({ features: Float32Array.from({ length: n * INPUT }, () => rng.normal()), labels: Int32Array.from({ length: n }, () => rng.int(6)) });
+    const rows = (n: number) => ({
+      features: Float32Array.from({ length: n * INPUT }, () => rng.normal()),
+      labels: Int32Array.from({ length: n }, () => rng.int(6)),
+    });
     for (let step = 0; step < 30; step++) {
       const incoming = rows(BATCH);
       const candidates = rows(12);

@@ -27,10 +27,26 @@ import type { Model } from '@mneme/graph';
 import { Classifier } from './classifier.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 import { boolean, choice, defineOptions, integer } from './option-schema.js';
-import { checkReplayBatch, exclusionFilter, OncePerExperience, REPLAY_EXCLUSIONS, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
+import {
+  checkReplayBatch,
+  exclusionFilter,
+  OncePerExperience,
+  REPLAY_EXCLUSIONS,
+  ReplayTrainer,
+  type LabelledRows,
+  type ReplayExclusion,
+} from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
-import type { LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyDescription, StrategyState } from './strategy.js';
+import type {
+  LabelledBatch,
+  LearnStats,
+  PredictOptions,
+  Strategy,
+  StrategyContext,
+  StrategyDescription,
+  StrategyState,
+} from './strategy.js';
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
 export const MIR_DEFAULTS = Object.freeze({
@@ -51,7 +67,11 @@ export const MIR_OPTIONS = defineOptions('mir', {
   candidates: integer(MIR_DEFAULTS.candidates, { min: 1 }, 'random memory candidates scored per incoming batch (C)'),
   topK: integer(MIR_DEFAULTS.topK, { min: 1 }, 'most interfered candidates replayed (k ≤ C)'),
   balanced: boolean(MIR_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(REPLAY_EXCLUSIONS, MIR_DEFAULTS.exclude, 'memory samples that may not be candidates: of the incoming batch\'s classes, of its experience, or none'),
+  exclude: choice(
+    REPLAY_EXCLUSIONS,
+    MIR_DEFAULTS.exclude,
+    "memory samples that may not be candidates: of the incoming batch's classes, of its experience, or none",
+  ),
 });
 
 /** Offsets the memory's random stream from the weight initialisation's (same run seed). */
@@ -78,7 +98,9 @@ export function mir(ctx: StrategyContext): Strategy {
   let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
   // One graph per step where the executor offers it; otherwise the virtual step then the train step.
-  const fused = InterferedReplay.supported(ctx.executor) ? new InterferedReplay(ctx.executor, net, ctx.optimizer, ctx.learningRate, d) : undefined;
+  const fused = InterferedReplay.supported(ctx.executor)
+    ? new InterferedReplay(ctx.executor, net, ctx.optimizer, ctx.learningRate, d)
+    : undefined;
 
   /** C random eligible candidates, or none while fewer are held. */
   const candidatesFor = (batch: LabelledBatch): MemorySample | undefined => {

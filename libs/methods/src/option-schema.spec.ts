@@ -36,7 +36,13 @@ describe('defineOptions', () => {
     expectTypeOf(read.acquisition).toEqualTypeOf<'entropy' | 'margin'>();
     expectTypeOf(read.balanced).toEqualTypeOf<boolean>();
     expectTypeOf(read.rounds).toEqualTypeOf<number>();
-    expect(X.read({ budget: '0.5', acquisition: 'margin', balanced: 'true', batch: '3' })).toEqual({ budget: 0.5, rounds: 4, acquisition: 'margin', balanced: true, batch: 3 });
+    expect(X.read({ budget: '0.5', acquisition: 'margin', balanced: 'true', batch: '3' })).toEqual({
+      budget: 0.5,
+      rounds: 4,
+      acquisition: 'margin',
+      balanced: true,
+      batch: 3,
+    });
   });
 
   it("refuses bad values and unknown keys at once, with OptionReader's messages, in declaration order", () => {
@@ -47,7 +53,9 @@ describe('defineOptions', () => {
       "x: option balanced must be one of true, false, got 'yes'",
       "x: unknown option 'typo'; valid options: acquisition, balanced, batch, budget, rounds",
     ]);
-    expect(problems(() => defineOptions('naive', {}).read({ memory: '200' }))).toEqual(["naive: unknown option 'memory'; it takes no options"]);
+    expect(problems(() => defineOptions('naive', {}).read({ memory: '200' }))).toEqual([
+      "naive: unknown option 'memory'; it takes no options",
+    ]);
   });
 
   it('keeps the strategies’ context-dependent defaults', () => {

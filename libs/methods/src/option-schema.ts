@@ -72,7 +72,11 @@ export interface OptionSchema<T extends OptionSpecs = OptionSpecs> {
 }
 
 /** An integer option. */
-export function integer(fallback: number | ComputedDefault<number>, bounds: Omit<NumberBounds, 'integer'>, description: string): NumberSpec {
+export function integer(
+  fallback: number | ComputedDefault<number>,
+  bounds: Omit<NumberBounds, 'integer'>,
+  description: string,
+): NumberSpec {
   return { kind: 'integer', default: fallback, ...bounds, description };
 }
 
@@ -82,7 +86,11 @@ export function number(fallback: number | ComputedDefault<number>, bounds: Omit<
 }
 
 /** An option taking one of `values`. */
-export function choice<const V extends string>(values: readonly V[], fallback: NoInfer<V> | ComputedDefault<NoInfer<V>>, description: string): ChoiceSpec<V> {
+export function choice<const V extends string>(
+  values: readonly V[],
+  fallback: NoInfer<V> | ComputedDefault<NoInfer<V>>,
+  description: string,
+): ChoiceSpec<V> {
   return { kind: 'choice', values, default: fallback, description };
 }
 
@@ -183,6 +191,10 @@ export function formatOptionsHelp(name: string, schema: OptionSchema | undefined
 }
 
 /** Every strategy's options, one block per strategy (in the order given). */
-export function formatStrategyOptionsHelp(names: readonly string[], schemas: Readonly<Record<string, OptionSchema>>, indent = '  '): string {
+export function formatStrategyOptionsHelp(
+  names: readonly string[],
+  schemas: Readonly<Record<string, OptionSchema>>,
+  indent = '  ',
+): string {
   return names.map((name) => formatOptionsHelp(name, schemas[name], indent)).join('\n\n');
 }

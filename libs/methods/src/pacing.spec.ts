@@ -22,7 +22,9 @@ describe('pacingFunction', () => {
 
   it('step: k equal jumps, the last at t = full', () => {
     const g = pacingFunction('step', { start: 0.2, full: 0.8, steps: 4 });
-    expect([0, 0.19, 0.2, 0.4, 0.6, 0.79, 0.8, 1].map(g)).toEqual([0.2, 0.2, 0.4, 0.6000000000000001, 0.8, 0.8, 1, 1].map((x) => expect.closeTo(x, 9)));
+    expect([0, 0.19, 0.2, 0.4, 0.6, 0.79, 0.8, 1].map(g)).toEqual(
+      [0.2, 0.2, 0.4, 0.6000000000000001, 0.8, 0.8, 1, 1].map((x) => expect.closeTo(x, 9)),
+    );
   });
 
   it('none releases everything; every function is non-decreasing and within (0, 1]', () => {
@@ -43,7 +45,9 @@ describe('pacingFunction', () => {
 
   it('names every bad option at once', () => {
     expect(() => pacingFunction('cubic' as never, { start: 0, full: 2, steps: 0.5, power: 0 })).toThrow(InvalidArgumentError);
-    expect(() => pacingFunction('linear', { start: 0, full: 2 })).toThrow(/start must be in \(0, 1\], got 0; pacing full must be in \(0, 1\], got 2/);
+    expect(() => pacingFunction('linear', { start: 0, full: 2 })).toThrow(
+      /start must be in \(0, 1\], got 0; pacing full must be in \(0, 1\], got 2/,
+    );
   });
 });
 

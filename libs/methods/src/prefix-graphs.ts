@@ -63,27 +63,45 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   const prefixInputs = new Map<string, string>(spec.appendPrefixes?.(b) ?? []);
   if (spec.appendPrefixes === undefined) {
     for (const { layer, length } of spec.prefixes) {
-      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)]) prefixInputs.set(name, b.input(name, DType.float32, ['batch', length, h]));
+      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)])
+        prefixInputs.set(name, b.input(name, DType.float32, ['batch', length, h]));
     }
   }
   let pooled: string;
   if (spec.encoder !== undefined) {
     const states = b.input(PREFIX_GRAPH_IO.states, DType.float32, ['batch', 'tokens', h]);
     const mask = b.input(PREFIX_GRAPH_IO.mask, DType.int64, ['batch', 'tokens']);
-    const entry = spec.encoder.model.graph.inputs.some((i) => i.name === ENCODER_IO.inputsEmbeds) ? ENCODER_IO.inputsEmbeds : ENCODER_IO.hiddenStates;
-    const enc = inlineGraph(b, spec.encoder.model.graph, new Map([[entry, states], [ENCODER_IO.attentionMask, mask], ...prefixInputs]), 'enc/');
+    const entry = spec.encoder.model.graph.inputs.some((i) => i.name === ENCODER_IO.inputsEmbeds)
+      ? ENCODER_IO.inputsEmbeds
+      : ENCODER_IO.hiddenStates;
+    const enc = inlineGraph(
+      b,
+      spec.encoder.model.graph,
+      new Map([[entry, states], [ENCODER_IO.attentionMask, mask], ...prefixInputs]),
+      'enc/',
+    );
     pooled = enc.get(spec.encoder.pooledOutput)!;
   } else {
     const states = b.input(PREFIX_GRAPH_IO.states, DType.float32, ['batch', h]);
     const values = spec.prefixes.map(({ layer }) => b.reduceMean(prefixInputs.get(PREFIX_IO.value(layer))!, [1], false));
     pooled = values.reduce((sum, v) => b.add(sum, v), states);
     // Keys act through attention only; in feature mode they get a zero gradient, not none.
-    for (const { layer } of spec.prefixes) pooled = b.add(pooled, b.mul(b.reduceMean(prefixInputs.get(PREFIX_IO.key(layer))!, [1], false), b.scalar(0, DType.float32)));
+    for (const { layer } of spec.prefixes)
+      pooled = b.add(pooled, b.mul(b.reduceMean(prefixInputs.get(PREFIX_IO.key(layer))!, [1], false), b.scalar(0, DType.float32)));
   }
   if (spec.normalize) pooled = l2NormalizeAxis(b, pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [PREFIX_GRAPH_IO.pooled] })[0]!;
   b.output(pooled, DType.float32, ['batch', h]);
-  const logits = spec.classes > 0 ? appendClassHead(b, pooled, { hidden: h, classes: spec.classes, kind: spec.headKind, scale: spec.scale, ...(spec.head === undefined ? {} : { init: spec.head }) }) : undefined;
+  const logits =
+    spec.classes > 0
+      ? appendClassHead(b, pooled, {
+          hidden: h,
+          classes: spec.classes,
+          kind: spec.headKind,
+          scale: spec.scale,
+          ...(spec.head === undefined ? {} : { init: spec.head }),
+        })
+      : undefined;
   if (spec.objective === 'predict') return b.build();
   let loss: string;
   if (spec.objective === 'contrastive') {

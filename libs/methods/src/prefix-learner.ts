@@ -28,9 +28,17 @@ import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
 /** The options every prefix strategy reads (spread into its schema). */
 export const PREFIX_LEARNER_OPTION_SPECS = {
-  head: choice(['linear', 'cosine', 'class-mean', 'ridge'], 'linear', 'trained linear or cosine head, or one fitted on prompted features after each experience'),
+  head: choice(
+    ['linear', 'cosine', 'class-mean', 'ridge'],
+    'linear',
+    'trained linear or cosine head, or one fitted on prompted features after each experience',
+  ),
   projection: integer(2048, { min: 0 }, 'random features of the ridge head (0: ridge on the prompted features)'),
-  headInput: choice(['prompted', 'both'], 'prompted', "what a fitted head sees: the prompted features, or them beside the frozen encoder's"),
+  headInput: choice(
+    ['prompted', 'both'],
+    'prompted',
+    "what a fitted head sees: the prompted features, or them beside the frozen encoder's",
+  ),
   scale: number(16, { min: 0, exclusiveMin: true }, 'cosine logit scale'),
   mask: choice(['current', 'seen'], 'current', "logits the training loss sees: the current experience's classes, or all seen"),
   promptLr: number(
@@ -81,7 +89,12 @@ export interface PromptSource {
   /** Graph inputs to differentiate in a training step. */
   wrt(): readonly string[];
   /** Parameter gradients from the step's input gradients (`n` real rows of `queries`). */
-  gradients(store: ParameterStore, grads: ReadonlyMap<string, Tensor>, queries: Float32Array, n: number): ReadonlyMap<string, ParameterGradient>;
+  gradients(
+    store: ParameterStore,
+    grads: ReadonlyMap<string, Tensor>,
+    queries: Float32Array,
+    n: number,
+  ): ReadonlyMap<string, ParameterGradient>;
   /** Called at each experience end. */
   endExperience(): void;
   /** JSON-safe bookkeeping, and its restore. */
@@ -110,14 +123,24 @@ const MAX_CACHED_FEATURES = 100_000;
 const fittedParam = (name: string) => `prompts.head/${name}`;
 
 /** Checks shared to every prefix strategy: token mode needs a BERT-shaped encoder as wide as the features, holding the layers asked. */
-export function prefixSetupProblems(name: string, ctx: StrategyContext, o: Pick<PrefixLearnerOptions, 'input'>, highestLayer: number): string[] {
+export function prefixSetupProblems(
+  name: string,
+  ctx: StrategyContext,
+  o: Pick<PrefixLearnerOptions, 'input'>,
+  highestLayer: number,
+): string[] {
   const problems: string[] = [];
-  if (o.input === 'tokens' && ctx.text === undefined) problems.push(`${name}: input=tokens needs a text benchmark (the context has no text inputs)`);
+  if (o.input === 'tokens' && ctx.text === undefined)
+    problems.push(`${name}: input=tokens needs a text benchmark (the context has no text inputs)`);
   if (ctx.text !== undefined && o.input !== 'features') {
     const depth = ctx.text.bert?.config.numHiddenLayers;
-    if (depth === undefined) problems.push(`${name}: the encoder is not BERT-shaped (no architecture in the text inputs); use input=features`);
+    if (depth === undefined)
+      problems.push(`${name}: the encoder is not BERT-shaped (no architecture in the text inputs); use input=features`);
     else if (highestLayer >= depth) problems.push(`${name}: layers up to ${highestLayer} asked, the encoder has ${depth} (0–${depth - 1})`);
-    if (ctx.text.hiddenSize !== ctx.classifier.inputSize) problems.push(`${name}: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`);
+    if (ctx.text.hiddenSize !== ctx.classifier.inputSize)
+      problems.push(
+        `${name}: the encoder's hidden size ${ctx.text.hiddenSize} differs from the feature size ${ctx.classifier.inputSize}; keys are matched to features`,
+      );
   }
   return problems;
 }
@@ -126,13 +149,20 @@ export function prefixSetupProblems(name: string, ctx: StrategyContext, o: Pick<
 export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: PrefixLearnerOptions, source: PromptSource): Strategy {
   const d = ctx.classifier.inputSize;
   let classes = ctx.classifier.classes;
-  const text = ctx.text !== undefined && o.input !== 'features' ? (ctx.text as TextInputs & { bert: NonNullable<TextInputs['bert']> }) : undefined;
+  const text =
+    ctx.text !== undefined && o.input !== 'features' ? (ctx.text as TextInputs & { bert: NonNullable<TextInputs['bert']> }) : undefined;
   const fitted = o.head === 'class-mean' || o.head === 'ridge';
   // With a fitted head, prompts train through a linear head under the train mask.
   const trainedHead = o.head === 'cosine' ? 'cosine' : 'linear';
   const firstPrompted = Math.min(...source.prefixes.map((p) => p.layer));
   const frozen = text === undefined ? undefined : new FrozenStates(ctx.executor, text, firstPrompted, o.cacheMb * 1024 * 1024);
-  const slice = text === undefined ? undefined : buildBertEncoder(text.bert.config, text.bert.weights, { layers: [firstPrompted, text.bert.config.numHiddenLayers], prefix: source.prefixes });
+  const slice =
+    text === undefined
+      ? undefined
+      : buildBertEncoder(text.bert.config, text.bert.weights, {
+          layers: [firstPrompted, text.bert.config.numHiddenLayers],
+          prefix: source.prefixes,
+        });
   const graph = (objective: 'predict' | 'classify'): Model =>
     buildPrefixGraph({
       hidden: d,
@@ -144,7 +174,10 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       classes: objective === 'predict' && fitted ? 0 : classes,
       headKind: trainedHead,
       scale: o.scale,
-      head: { weight: store.get(L2P_IO.headWeight).data, bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes) },
+      head: {
+        weight: store.get(L2P_IO.headWeight).data,
+        bias: trainedHead === 'linear' ? store.get(L2P_IO.headBias).data : new Float32Array(classes),
+      },
     });
   // Both graphs bake the head's width: dropped when it grows or a state is restored.
   const graphs = new BuiltGraphs<'classify' | 'predict'>(ctx.executor, graph);
@@ -170,7 +203,8 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     }
     return out;
   };
-  const newHead = (): FittedHead | undefined => (fitted ? fittedHead(o.head, { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined);
+  const newHead = (): FittedHead | undefined =>
+    fitted ? fittedHead(o.head, { ...ctx, classifier: { ...ctx.classifier, classes } }, headWidth, o.projection) : undefined;
   const head = fitted ? new FittedHeadSlot(newHead()!, d, fittedParam('')) : undefined;
   let data: LearnerData = { ended: 0, currentClasses: [], seen: [], taskClasses: {} };
 
@@ -192,7 +226,13 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   };
 
   /** The states (token mode) or feature rows (feature mode) of `rows`, packed to `padded` rows. */
-  const stateFeeds = async (queries: Float32Array, tokens: readonly (readonly number[])[] | undefined, rows: readonly number[], padded: number, roundTo: number): Promise<Record<string, Tensor>> => {
+  const stateFeeds = async (
+    queries: Float32Array,
+    tokens: readonly (readonly number[])[] | undefined,
+    rows: readonly number[],
+    padded: number,
+    roundTo: number,
+  ): Promise<Record<string, Tensor>> => {
     if (frozen === undefined || tokens === undefined) return { [PREFIX_GRAPH_IO.states]: tensor('float32', [padded, d], queries) };
     const states = await frozen.states(rows.map((r) => truncateIds(tokens[r]!, o.maxTokens)));
     const longest = Math.max(...states.map((s) => s.length / d));
@@ -214,14 +254,31 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     const allowed = new Set([...(o.mask === 'current' ? data.currentClasses : data.seen), ...batch.labels]);
     const bias = new Float32Array(classes).fill(-1e9);
     for (const c of allowed) bias[c] = 0;
-    feeds[L2P_IO.labels] = tensor('int64', [padded], int64FromInt32(Int32Array.from({ length: padded }, (_, i) => batch.labels[i] ?? batch.labels[0]!)));
-    feeds[L2P_IO.weights] = tensor('float32', [padded], Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)));
+    feeds[L2P_IO.labels] = tensor(
+      'int64',
+      [padded],
+      int64FromInt32(Int32Array.from({ length: padded }, (_, i) => batch.labels[i] ?? batch.labels[0]!)),
+    );
+    feeds[L2P_IO.weights] = tensor(
+      'float32',
+      [padded],
+      Float32Array.from({ length: padded }, (_, i) => (i < n ? 1 / n : 0)),
+    );
     feeds[L2P_IO.logitBias] = tensor('float32', [classes], bias);
     const headNames = [L2P_IO.headWeight, ...(trainedHead === 'linear' ? [L2P_IO.headBias] : [])];
-    const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, { loss: PREFIX_GRAPH_IO.loss, wrt: [...headNames, ...source.wrt()], params: headStore() });
-    const updates = new Map<string, ParameterGradient>(headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]));
+    const result = await ctx.executor.lossAndGradients(graphs.get('classify'), feeds, {
+      loss: PREFIX_GRAPH_IO.loss,
+      wrt: [...headNames, ...source.wrt()],
+      params: headStore(),
+    });
+    const updates = new Map<string, ParameterGradient>(
+      headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]),
+    );
     for (const [param, g] of source.gradients(store, result.gradients, queries, n)) updates.set(param, g);
-    clipGlobalNorm([...updates.values()].map((u) => u.grad), ctx.optimizer.clipGradNorm);
+    clipGlobalNorm(
+      [...updates.values()].map((u) => u.grad),
+      ctx.optimizer.clipGradNorm,
+    );
     store.step += 1;
     for (const [param, u] of updates) sparseUpdate(store, param, u.grad, ctx.optimizer, u.lr ?? o.promptLr, store.step, u.rows);
     if (source.wrt().length > 0) promptsChanged();
@@ -241,13 +298,23 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   const sourceSize = (): number => [...store.names()].reduce((sum, n) => sum + store.get(n).data.length, 0);
 
   /** The prediction graph's output per row (`classes` logits, or `hidden` pooled features with a fitted head). */
-  const run = async (features: Float32Array, tokens: PredictOptions['tokens'], mode: string, sourceFeeds: (queries: Float32Array) => Record<string, Tensor>): Promise<Float32Array> => {
+  const run = async (
+    features: Float32Array,
+    tokens: PredictOptions['tokens'],
+    mode: string,
+    sourceFeeds: (queries: Float32Array) => Record<string, Tensor>,
+  ): Promise<Float32Array> => {
     const n = features.length / d;
     const output = fitted ? PREFIX_GRAPH_IO.pooled : L2P_IO.logits;
     const width = fitted ? d : classes;
     const out = new Float32Array(n * width);
     // Only the fitted head's features are kept: a trained head moves every step.
-    const keys = fitted ? Array.from({ length: n }, (_, r) => `${mode}|${tokens === undefined ? toBase64(features.subarray(r * d, (r + 1) * d)) : tokens[r]!.join(',')}`) : undefined;
+    const keys = fitted
+      ? Array.from(
+          { length: n },
+          (_, r) => `${mode}|${tokens === undefined ? toBase64(features.subarray(r * d, (r + 1) * d)) : tokens[r]!.join(',')}`,
+        )
+      : undefined;
     const todo: number[] = [];
     for (let r = 0; r < n; r++) {
       const hit = keys === undefined ? undefined : pooledCache.get(keys[r]!);
@@ -260,7 +327,10 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const queries = queriesOf(features, rows, rows.length);
       const feeds = { ...(await stateFeeds(queries, tokens, rows, rows.length, 1)), ...sourceFeeds(queries) };
       // With a fitted head the prediction graph has no head parameters.
-      const result = await ctx.executor.forward(graphs.get('predict'), feeds, { ...(fitted ? {} : { params: headStore() }), fetches: [output] });
+      const result = await ctx.executor.forward(graphs.get('predict'), feeds, {
+        ...(fitted ? {} : { params: headStore() }),
+        fetches: [output],
+      });
       const values = result[output]!.data as Float32Array;
       rows.forEach((r, i) => {
         const row = values.slice(i * width, (i + 1) * width);
@@ -298,21 +368,28 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
       checkFeatures(batch.features, d, batch.labels.length);
       checkLabels(batch.labels, classes);
-      if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      if (batch.ids.length !== batch.labels.length)
+        throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
       head?.remember(batch);
       const loss = await step(batch);
       return loss === undefined ? undefined : { loss };
     },
     endExperience: async (info: ExperienceInfo) => {
       // The experience's distinct samples, through its (now final) prompts as in training.
-      await head?.fit(async (features, ids) => headRows(await run(features, text?.tokensOfIds(ids), 'train', (q) => source.feeds(store, q, true)), features), info.index);
+      await head?.fit(
+        async (features, ids) =>
+          headRows(await run(features, text?.tokensOfIds(ids), 'train', (q) => source.feeds(store, q, true)), features),
+        info.index,
+      );
       source.endExperience();
       data.ended += 1;
     },
     predict: async (features: Float32Array, options?: PredictOptions) => {
       const n = checkFeatures(features, d);
-      if (options?.tokens !== undefined && options.tokens.length !== n) throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
-      const allowed = options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      if (options?.tokens !== undefined && options.tokens.length !== n)
+        throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
+      const allowed =
+        options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
       // A fitted head knows nothing before the first experience ends.
       if (classes === 0 || data.seen.length === 0 || (head !== undefined && data.ended === 0)) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
@@ -340,15 +417,19 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       restored.step = state.params.step;
       store = restored;
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
-      head?.restore(newHead()!, state.params, next.head === undefined ? undefined : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } });
+      head?.restore(
+        newHead()!,
+        state.params,
+        next.head === undefined
+          ? undefined
+          : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } },
+      );
       graphs.drop();
       promptsChanged();
       data = { ended: next.ended, currentClasses: next.currentClasses, seen: next.seen, taskClasses: next.taskClasses };
     },
   };
 }
-
-
 
 /** `v / ‖v‖`. */
 export function unit(v: Float32Array): Float32Array {
@@ -362,7 +443,15 @@ export function unit(v: Float32Array): Float32Array {
  * The rows' prefix feeds from per-row prompts laid out [layers, 2 (key, value), length, hidden]:
  * `prompt(r)` is row r's prompt for `layers`.
  */
-export function prefixFeedsOf(layers: readonly number[], length: number, hidden: number, rows: number, prompt: (row: number) => Float32Array, keyName: (l: number) => string, valueName: (l: number) => string): Record<string, Tensor> {
+export function prefixFeedsOf(
+  layers: readonly number[],
+  length: number,
+  hidden: number,
+  rows: number,
+  prompt: (row: number) => Float32Array,
+  keyName: (l: number) => string,
+  valueName: (l: number) => string,
+): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   const per = 2 * length * hidden;
   layers.forEach((layer, li) => {
@@ -380,11 +469,22 @@ export function prefixFeedsOf(layers: readonly number[], length: number, hidden:
 }
 
 /** The inverse of {@link prefixFeedsOf} for gradients: summed over the first `rows` rows, laid out as the prompt. */
-export function promptGradientOf(grads: ReadonlyMap<string, Tensor>, layers: readonly number[], length: number, hidden: number, rows: number, keyName: (l: number) => string, valueName: (l: number) => string): Float32Array {
+export function promptGradientOf(
+  grads: ReadonlyMap<string, Tensor>,
+  layers: readonly number[],
+  length: number,
+  hidden: number,
+  rows: number,
+  keyName: (l: number) => string,
+  valueName: (l: number) => string,
+): Float32Array {
   const per = 2 * length * hidden;
   const out = new Float32Array(layers.length * per);
   layers.forEach((layer, li) => {
-    for (const [part, input] of [[0, keyName(layer)], [1, valueName(layer)]] as const) {
+    for (const [part, input] of [
+      [0, keyName(layer)],
+      [1, valueName(layer)],
+    ] as const) {
       const g = grads.get(input)!.data as Float32Array;
       const at = li * per + part * length * hidden;
       for (let r = 0; r < rows; r++) for (let i = 0; i < length * hidden; i++) out[at + i]! += g[r * length * hidden + i]!;

@@ -15,7 +15,17 @@ const H = THREE.hiddenSize;
 describe('prefix pools: DualPrompt and CODA-Prompt prompts as the prompt-pool service holds them', () => {
   let executor: Executor;
   let fixture: Awaited<ReturnType<typeof tinyText>>;
-  const ctx = (options: Record<string, string>): StrategyContext => ({ executor, classifier: { inputSize: H, hidden: [], classes: CLASSES }, optimizer: { kind: 'adam' }, learningRate: 0.05, batchSize: 6, epochs: 1, seed: 7, options, text: fixture.text });
+  const ctx = (options: Record<string, string>): StrategyContext => ({
+    executor,
+    classifier: { inputSize: H, hidden: [], classes: CLASSES },
+    optimizer: { kind: 'adam' },
+    learningRate: 0.05,
+    batchSize: 6,
+    epochs: 1,
+    seed: 7,
+    options,
+    text: fixture.text,
+  });
 
   beforeAll(async () => {
     executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1, allowSpinning: false }));
@@ -27,7 +37,14 @@ describe('prefix pools: DualPrompt and CODA-Prompt prompts as the prompt-pool se
     for (const e of [0, 1]) {
       const info = { index: e, classes: [2 * e, 2 * e + 1] };
       await s.beginExperience(info);
-      await s.learn(batchOf(fixture.features, fixture.labels, [...Array(SAMPLES).keys()].filter((i) => Math.floor(fixture.labels[i]! / 2) === e), e));
+      await s.learn(
+        batchOf(
+          fixture.features,
+          fixture.labels,
+          [...Array(SAMPLES).keys()].filter((i) => Math.floor(fixture.labels[i]! / 2) === e),
+          e,
+        ),
+      );
       await s.endExperience(info);
     }
   };
@@ -44,7 +61,11 @@ describe('prefix pools: DualPrompt and CODA-Prompt prompts as the prompt-pool se
     expect(pool.keys.subarray(0, H)).toEqual(state.params.get('dual-prompt.e0.key').data);
     expect(pool.shared.get('g_prompt')).toEqual({ shape: [4, H], data: state.params.get('dual-prompt.g').data });
 
-    const flipped = { prompts: pool.prompts.map((x) => -x), keys: pool.keys.map((x) => 2 * x), shared: new Map([['g_prompt', { shape: [4, H], data: pool.shared.get('g_prompt')!.data.map((x) => x + 1) }]]) };
+    const flipped = {
+      prompts: pool.prompts.map((x) => -x),
+      keys: pool.keys.map((x) => 2 * x),
+      shared: new Map([['g_prompt', { shape: [4, H], data: pool.shared.get('g_prompt')!.data.map((x) => x + 1) }]]),
+    };
     const served = withPrefixPool('dual-prompt', state, flipped, 'test');
     expect(prefixPoolOf('dual-prompt', served)).toEqual({ ...pool, ...flipped });
     // The state it came from is not changed, and the strategy restores the served one.
@@ -70,7 +91,11 @@ describe('prefix pools: DualPrompt and CODA-Prompt prompts as the prompt-pool se
     await play(s);
     const state = s.saveState();
     const pool = prefixPoolOf('dual-prompt', state)!;
-    const wrong = { prompts: pool.prompts.subarray(1), keys: pool.keys, shared: new Map([['attention', { shape: [1], data: new Float32Array(1) }]]) };
+    const wrong = {
+      prompts: pool.prompts.subarray(1),
+      keys: pool.keys,
+      shared: new Map([['attention', { shape: [1], data: new Float32Array(1) }]]),
+    };
     expect(() => withPrefixPool('dual-prompt', state, wrong, "model 'm' version 3")).toThrow(
       /model 'm' version 3: the served prompt pool does not fit the version's state: prompts hold \d+ values, the state \d+; shared tensor 'g_prompt' holds no values, the state \d+; shared tensor 'attention' is not one of the state's \(g_prompt\)/,
     );

@@ -84,18 +84,28 @@ export function prefixPoolOf(strategy: string, state: StrategyState): PrefixPool
  *
  * @throws InvalidArgumentError naming what differs when the served pool is not the state's shape
  */
-export function withPrefixPool(strategy: string, state: StrategyState, served: { readonly prompts: Float32Array; readonly keys: Float32Array; readonly shared: ReadonlyMap<string, PoolTensor> }, what: string): StrategyState {
+export function withPrefixPool(
+  strategy: string,
+  state: StrategyState,
+  served: { readonly prompts: Float32Array; readonly keys: Float32Array; readonly shared: ReadonlyMap<string, PoolTensor> },
+  what: string,
+): StrategyState {
   const own = prefixPoolOf(strategy, state);
   if (own === undefined) throw new InvalidArgumentError(`${what}: strategy '${strategy}' keeps no prefix pool`);
   const problems: string[] = [];
-  if (served.prompts.length !== own.prompts.length) problems.push(`prompts hold ${served.prompts.length} values, the state ${own.prompts.length}`);
+  if (served.prompts.length !== own.prompts.length)
+    problems.push(`prompts hold ${served.prompts.length} values, the state ${own.prompts.length}`);
   if (served.keys.length !== own.keys.length) problems.push(`keys hold ${served.keys.length} values, the state ${own.keys.length}`);
   for (const [name, t] of own.shared) {
     const got = served.shared.get(name);
-    if (got === undefined || got.data.length !== t.data.length) problems.push(`shared tensor '${name}' holds ${got?.data.length ?? 'no'} values, the state ${t.data.length}`);
+    if (got === undefined || got.data.length !== t.data.length)
+      problems.push(`shared tensor '${name}' holds ${got?.data.length ?? 'no'} values, the state ${t.data.length}`);
   }
-  for (const name of served.shared.keys()) if (!own.shared.has(name)) problems.push(`shared tensor '${name}' is not one of the state's (${[...own.shared.keys()].join(', ') || 'none'})`);
-  if (problems.length > 0) throw new InvalidArgumentError(`${what}: the served prompt pool does not fit the version's state: ${problems.join('; ')}`);
+  for (const name of served.shared.keys())
+    if (!own.shared.has(name))
+      problems.push(`shared tensor '${name}' is not one of the state's (${[...own.shared.keys()].join(', ') || 'none'})`);
+  if (problems.length > 0)
+    throw new InvalidArgumentError(`${what}: the served prompt pool does not fit the version's state: ${problems.join('; ')}`);
   const params = state.params.clone();
   const put = (name: string, data: Float32Array) => params.set(name, tensor('float32', [...params.get(name).shape], data.slice()));
   const width = own.rows * own.hidden;

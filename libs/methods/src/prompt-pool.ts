@@ -51,7 +51,11 @@ export async function initPromptPoolYielding(store: ParameterStore, shape: Promp
 }
 
 function poolArrays(shape: PromptPoolShape, seed: number): { prompts: Float32Array; keys: Float32Array; rng: Rng } {
-  return { prompts: new Float32Array(shape.size * shape.length * shape.dim), keys: new Float32Array(shape.size * shape.dim), rng: Rng.seeded(seed) };
+  return {
+    prompts: new Float32Array(shape.size * shape.length * shape.dim),
+    keys: new Float32Array(shape.size * shape.dim),
+    rng: Rng.seeded(seed),
+  };
 }
 
 /** U(−1, 1) into `values[from..to)`, in order (prompts first, then keys: the draw order is the seed's contract). */
@@ -74,7 +78,8 @@ function setPool(store: ParameterStore, shape: PromptPoolShape, prompts: Float32
 export function selectPrompts(queries: Float32Array, keys: Float32Array, dim: number, n: number, frequency?: Float32Array): Int32Array {
   const size = keys.length / dim;
   const rows = queries.length / dim;
-  if (!Number.isInteger(size) || !Number.isInteger(rows)) throw new InvalidArgumentError(`queries (${queries.length}) and keys (${keys.length}) must be multiples of the dimension ${dim}`);
+  if (!Number.isInteger(size) || !Number.isInteger(rows))
+    throw new InvalidArgumentError(`queries (${queries.length}) and keys (${keys.length}) must be multiples of the dimension ${dim}`);
   if (!Number.isInteger(n) || n < 1 || n > size) throw new InvalidArgumentError(`cannot select ${n} of ${size} prompts`);
   const keyNorm = new Float64Array(size);
   for (let m = 0; m < size; m++) keyNorm[m] = norm(keys, m * dim, dim);
@@ -116,7 +121,12 @@ export function gatherRows(table: Float32Array, rowSize: number, selection: Int3
  * The inverse of {@link gatherRows} for gradients: per-sample gradients scatter-added back into a
  * pool-shaped gradient (`size × rowSize`), with the pool rows that received any.
  */
-export function scatterAddRows(grad: Float32Array, rowSize: number, selection: Int32Array, size: number): { grad: Float32Array; touched: Uint8Array } {
+export function scatterAddRows(
+  grad: Float32Array,
+  rowSize: number,
+  selection: Int32Array,
+  size: number,
+): { grad: Float32Array; touched: Uint8Array } {
   const out = new Float32Array(size * rowSize);
   const touched = new Uint8Array(size);
   selection.forEach((m, i) => {

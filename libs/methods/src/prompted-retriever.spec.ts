@@ -38,7 +38,8 @@ describe('PromptedRetriever', () => {
   it('trains the prompt to lower the contrastive loss of its pairs', async () => {
     const r = new PromptedRetriever(executor, text, { layers: [1, 3], learningRate: 0.05, pairsPerBatch: 8, initScale: 0.1, seed: 1 });
     const before = await r.embed(tokens);
-    for (const v of [0, 5, 23].map((row) => before.subarray(row * THREE.hiddenSize, (row + 1) * THREE.hiddenSize))) expect(Math.hypot(...v)).toBeCloseTo(1, 5);
+    for (const v of [0, 5, 23].map((row) => before.subarray(row * THREE.hiddenSize, (row + 1) * THREE.hiddenSize)))
+      expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     const first = await r.train(pairs(), { epochs: 1 });
     expect(first.steps).toBe(Math.ceil(pairs().length / 8));
     await r.train(pairs(), { epochs: 40 });
@@ -48,7 +49,8 @@ describe('PromptedRetriever', () => {
     // Only the prompt moved: the frozen part gives every text the same states, now prompted differently.
     const after = await r.embed(tokens);
     expect(after).not.toEqual(before);
-    for (const row of [0, 11]) expect(Math.hypot(...after.subarray(row * THREE.hiddenSize, (row + 1) * THREE.hiddenSize))).toBeCloseTo(1, 5);
+    for (const row of [0, 11])
+      expect(Math.hypot(...after.subarray(row * THREE.hiddenSize, (row + 1) * THREE.hiddenSize))).toBeCloseTo(1, 5);
     await r.dispose();
   });
 
@@ -60,7 +62,10 @@ describe('PromptedRetriever', () => {
     expect(meanLoss).toBeCloseTo(0, 6);
     expect(await r.embed(tokens)).toEqual(before);
     // Without groups the same pairs are each other's negatives and the prompt moves.
-    const { meanLoss: ungrouped } = await r.train(oneGroup.map(({ query, positive }) => ({ query, positive })), { epochs: 1 });
+    const { meanLoss: ungrouped } = await r.train(
+      oneGroup.map(({ query, positive }) => ({ query, positive })),
+      { epochs: 1 },
+    );
     expect(ungrouped).toBeGreaterThan(0.1);
     expect(await r.embed(tokens)).not.toEqual(before);
     await r.dispose();
@@ -105,7 +110,9 @@ describe('PromptedRetriever', () => {
     const untrained = await b.embed(tokens);
     expect(() => b.restore({ ...state, length: 7 })).toThrow(/prompt shape \(length 7/);
     expect(() => b.restore({ ...state, layers: [0, 3] })).toThrow(/layers \[0,3\] differ/);
-    expect(() => b.restore({ ...state, prompt: state.prompt.slice(0, 8) })).toThrow(/cannot restore the prompted retriever: prompt is not base64 float32 values/);
+    expect(() => b.restore({ ...state, prompt: state.prompt.slice(0, 8) })).toThrow(
+      /cannot restore the prompted retriever: prompt is not base64 float32 values/,
+    );
     expect(await b.embed(tokens)).toEqual(untrained);
     b.restore(state);
     expect(await b.embed(tokens)).toEqual(await a.embed(tokens));
@@ -113,7 +120,9 @@ describe('PromptedRetriever', () => {
   });
 
   it('names every bad option, a missing encoder and a text without [CLS] and [SEP]', async () => {
-    expect(() => new PromptedRetriever(executor, text, { layers: [2, 5], length: 0, temperature: -1, anchor: -2 })).toThrow(/layers must be \[start, end\) with 0 ≤ start < end ≤ 3, got \[2, 5\).*length must be a positive integer.*temperature must be positive.*anchor must be ≥ 0/);
+    expect(() => new PromptedRetriever(executor, text, { layers: [2, 5], length: 0, temperature: -1, anchor: -2 })).toThrow(
+      /layers must be \[start, end\) with 0 ≤ start < end ≤ 3, got \[2, 5\).*length must be a positive integer.*temperature must be positive.*anchor must be ≥ 0/,
+    );
     const { bert: _bert, ...noBert } = text;
     expect(() => new PromptedRetriever(executor, noBert, {})).toThrow(/needs a BERT-shaped encoder/);
     const r = new PromptedRetriever(executor, text, { layers: [1, 3] });

@@ -89,7 +89,20 @@ export interface PromptedRetrieverState {
 }
 
 const PROMPT = 'retriever.prompt';
-const RESOLVED_DEFAULTS = { length: 5, learningRate: 1e-2, temperature: 0.05, pairsPerBatch: 32, anchor: 0, average: true, clip: 1, initScale: 0.02, maxTokens: 64, evalBatch: 64, cacheMb: 1024, seed: 0 };
+const RESOLVED_DEFAULTS = {
+  length: 5,
+  learningRate: 1e-2,
+  temperature: 0.05,
+  pairsPerBatch: 32,
+  anchor: 0,
+  average: true,
+  clip: 1,
+  initScale: 0.02,
+  maxTokens: 64,
+  evalBatch: 64,
+  cacheMb: 1024,
+  seed: 0,
+};
 
 /** Dense retrieval through a frozen BERT encoder with one continually trained prefix prompt. */
 export class PromptedRetriever {
@@ -110,15 +123,21 @@ export class PromptedRetriever {
     options: PromptedRetrieverOptions = {},
   ) {
     const bert = text.bert;
-    if (bert === undefined) throw new InvalidArgumentError('prompted retrieval needs a BERT-shaped encoder (TextInputs.bert): this encoder has no layers to prompt');
+    if (bert === undefined)
+      throw new InvalidArgumentError(
+        'prompted retrieval needs a BERT-shaped encoder (TextInputs.bert): this encoder has no layers to prompt',
+      );
     const depth = bert.config.numHiddenLayers;
     const o = { ...RESOLVED_DEFAULTS, layers: [Math.floor(depth / 2), depth] as const, ...options };
     const problems: string[] = [];
     const [from, to] = o.layers;
-    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > depth || to <= from) problems.push(`layers must be [start, end) with 0 ≤ start < end ≤ ${depth}, got [${from}, ${to})`);
-    for (const k of ['length', 'pairsPerBatch', 'maxTokens', 'evalBatch'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) problems.push(`${k} must be a positive integer, got ${o[k]}`);
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > depth || to <= from)
+      problems.push(`layers must be [start, end) with 0 ≤ start < end ≤ ${depth}, got [${from}, ${to})`);
+    for (const k of ['length', 'pairsPerBatch', 'maxTokens', 'evalBatch'] as const)
+      if (!Number.isInteger(o[k]) || o[k] < 1) problems.push(`${k} must be a positive integer, got ${o[k]}`);
     if (o.maxTokens < 2) problems.push(`maxTokens must be at least 2 ([CLS] and [SEP]), got ${o.maxTokens}`);
-    for (const k of ['learningRate', 'temperature', 'clip', 'cacheMb'] as const) if (!(o[k] > 0)) problems.push(`${k} must be positive, got ${o[k]}`);
+    for (const k of ['learningRate', 'temperature', 'clip', 'cacheMb'] as const)
+      if (!(o[k] > 0)) problems.push(`${k} must be positive, got ${o[k]}`);
     for (const k of ['anchor', 'initScale'] as const) if (!(o[k] >= 0)) problems.push(`${k} must be ≥ 0, got ${o[k]}`);
     if (problems.length > 0) throw new InvalidArgumentError(`prompted retriever: ${problems.join('; ')}`);
     this.options = o;
@@ -127,7 +146,15 @@ export class PromptedRetriever {
     this.frozen = new FrozenStates(executor, text as TextInputs & { bert: NonNullable<TextInputs['bert']> }, from, o.cacheMb * 1024 * 1024);
     const prefixes = this.layerList.map((layer) => ({ layer, length: o.length }));
     const slice = buildBertEncoder(bert.config, bert.weights, { layers: [from, depth], prefix: prefixes });
-    const spec = { hidden: h, encoder: { model: slice, pooledOutput: text.pooled }, prefixes, normalize: text.normalize, classes: 0, headKind: 'linear' as const, scale: 1 };
+    const spec = {
+      hidden: h,
+      encoder: { model: slice, pooledOutput: text.pooled },
+      prefixes,
+      normalize: text.normalize,
+      classes: 0,
+      headKind: 'linear' as const,
+      scale: 1,
+    };
     this.predictGraph = buildPrefixGraph({ ...spec, objective: 'predict' });
     this.trainGraph = buildPrefixGraph({ ...spec, objective: 'contrastive', temperature: o.temperature });
     const rng = Rng.seeded(o.seed ^ 0x5e7);
@@ -150,7 +177,7 @@ export class PromptedRetriever {
 
   /** Starts an experience: the anchor moves to the prompt as it is now. */
   beginExperience(): void {
-    this.start = (this.store.get(PROMPT).data).slice();
+    this.start = this.store.get(PROMPT).data.slice();
   }
 
   /** Ends an experience: its final prompt joins the average. */
@@ -164,12 +191,16 @@ export class PromptedRetriever {
    * Trains the prompt on `pairs` for `epochs` passes (shuffled each pass, `seed`-determined), one
    * Adam step per `pairsPerBatch` pairs; the mean loss per step.
    */
-  async train(pairs: readonly RetrievalPair[], settings: { readonly epochs?: number; readonly seed?: number; readonly onStep?: (s: RetrievalStep) => void } = {}): Promise<{ steps: number; meanLoss: number }> {
+  async train(
+    pairs: readonly RetrievalPair[],
+    settings: { readonly epochs?: number; readonly seed?: number; readonly onStep?: (s: RetrievalStep) => void } = {},
+  ): Promise<{ steps: number; meanLoss: number }> {
     const epochs = settings.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidArgumentError(`epochs must be a positive integer, got ${epochs}`);
     pairs.forEach((p, i) => {
       for (const side of ['query', 'positive'] as const) {
-        if (p[side].length < 2) throw new InvalidArgumentError(`pair ${i}: the ${side} needs at least [CLS] and [SEP], got ${p[side].length} token ids`);
+        if (p[side].length < 2)
+          throw new InvalidArgumentError(`pair ${i}: the ${side} needs at least [CLS] and [SEP], got ${p[side].length} token ids`);
       }
     });
     if (pairs.length === 0) return { steps: 0, meanLoss: Number.NaN };
@@ -213,7 +244,11 @@ export class PromptedRetriever {
       [PREFIX_GRAPH_IO.mask]: packed.mask,
       ...this.prefixFeeds(prompt, 2 * P),
       [L2P_IO.labels]: tensor('int64', [P], int64FromInt32(Int32Array.from({ length: P }, (_, i) => i))),
-      [L2P_IO.weights]: tensor('float32', [P], Float32Array.from({ length: P }, (_, i) => (i < real ? 1 / real : 0))),
+      [L2P_IO.weights]: tensor(
+        'float32',
+        [P],
+        Float32Array.from({ length: P }, (_, i) => (i < real ? 1 / real : 0)),
+      ),
       [L2P_IO.pairBias]: tensor('float32', [P, P], bias),
     };
     const wrt = this.layerList.flatMap((l) => [PREFIX_IO.key(l), PREFIX_IO.value(l)]);
@@ -250,7 +285,11 @@ export class PromptedRetriever {
     for (const chunk of lengthOrderedChunks(capped.length, this.options.evalBatch, capped)) {
       const states = await this.frozen.states(chunk.map((r) => capped[r]!));
       const packed = packStates(states, chunk.length, Math.max(...states.map((s) => s.length / h)), h);
-      const result = await this.executor.forward(this.predictGraph, { [PREFIX_GRAPH_IO.states]: packed.states, [PREFIX_GRAPH_IO.mask]: packed.mask, ...this.prefixFeeds(prompt, chunk.length) }, { fetches: [PREFIX_GRAPH_IO.pooled] });
+      const result = await this.executor.forward(
+        this.predictGraph,
+        { [PREFIX_GRAPH_IO.states]: packed.states, [PREFIX_GRAPH_IO.mask]: packed.mask, ...this.prefixFeeds(prompt, chunk.length) },
+        { fetches: [PREFIX_GRAPH_IO.pooled] },
+      );
       const pooled = result[PREFIX_GRAPH_IO.pooled]!.data as Float32Array;
       chunk.forEach((r, i) => out.set(pooled.subarray(i * h, (i + 1) * h), r * h));
     }
@@ -260,7 +299,15 @@ export class PromptedRetriever {
   /** The state to {@link restore} later. */
   save(): PromptedRetrieverState {
     const o = this.options;
-    return { kind: 'prompted-retriever', layers: [...o.layers] as [number, number], length: o.length, hidden: this.text.hiddenSize, prompt: toBase64(this.store.get(PROMPT).data), promptSum: toBase64(this.promptSum), experiences: this.experiences };
+    return {
+      kind: 'prompted-retriever',
+      layers: [...o.layers] as [number, number],
+      length: o.length,
+      hidden: this.text.hiddenSize,
+      prompt: toBase64(this.store.get(PROMPT).data),
+      promptSum: toBase64(this.promptSum),
+      experiences: this.experiences,
+    };
   }
 
   /** Restores a saved state; a state of another shape is refused before anything changes. */
@@ -268,8 +315,10 @@ export class PromptedRetriever {
     const o = this.options;
     const problems: string[] = [];
     if (state.kind !== 'prompted-retriever') problems.push(`kind must be 'prompted-retriever', got '${String(state.kind)}'`);
-    if (state.layers?.[0] !== o.layers[0] || state.layers?.[1] !== o.layers[1]) problems.push(`layers [${String(state.layers)}] differ from this retriever's [${o.layers.join(', ')}]`);
-    if (state.length !== o.length || state.hidden !== this.text.hiddenSize) problems.push(`prompt shape (length ${state.length}, hidden ${state.hidden}) differs from (${o.length}, ${this.text.hiddenSize})`);
+    if (state.layers?.[0] !== o.layers[0] || state.layers?.[1] !== o.layers[1])
+      problems.push(`layers [${String(state.layers)}] differ from this retriever's [${o.layers.join(', ')}]`);
+    if (state.length !== o.length || state.hidden !== this.text.hiddenSize)
+      problems.push(`prompt shape (length ${state.length}, hidden ${state.hidden}) differs from (${o.length}, ${this.text.hiddenSize})`);
     const decode = (name: 'prompt' | 'promptSum'): Float32Array => {
       try {
         return fromBase64(String(state[name]), Float32Array);
@@ -280,8 +329,10 @@ export class PromptedRetriever {
     };
     const prompt = problems.length === 0 ? decode('prompt') : new Float32Array(0);
     const sum = problems.length === 0 ? decode('promptSum') : new Float32Array(0);
-    if (problems.length === 0 && (prompt.length !== this.promptSize || sum.length !== this.promptSize)) problems.push(`the prompt holds ${prompt.length} values (sum ${sum.length}), expected ${this.promptSize}`);
-    if (problems.length === 0 && (!Number.isInteger(state.experiences) || state.experiences < 0)) problems.push(`experiences must be an integer ≥ 0, got ${String(state.experiences)}`);
+    if (problems.length === 0 && (prompt.length !== this.promptSize || sum.length !== this.promptSize))
+      problems.push(`the prompt holds ${prompt.length} values (sum ${sum.length}), expected ${this.promptSize}`);
+    if (problems.length === 0 && (!Number.isInteger(state.experiences) || state.experiences < 0))
+      problems.push(`experiences must be an integer ≥ 0, got ${String(state.experiences)}`);
     if (problems.length > 0) throw new InvalidArgumentError(`cannot restore the prompted retriever: ${problems.join('; ')}`);
     const store = new ParameterStore();
     // The optimizer's moments are not saved: training after a restore starts Adam afresh.

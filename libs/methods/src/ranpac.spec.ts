@@ -25,7 +25,12 @@ function stream(): { batches: LabelledBatch[]; test: Float32Array; testLabels: n
     const labels = rng.shuffle([2 * e, 2 * e + 1].flatMap((c) => new Array<number>(25).fill(c)));
     for (let start = 0; start < labels.length; start += 10) {
       const rows = labels.slice(start, start + 10);
-      batches.push({ features: Float32Array.from(rows.flatMap(draw)), labels: Int32Array.from(rows), ids: Int32Array.from(rows, () => id++), experience: e });
+      batches.push({
+        features: Float32Array.from(rows.flatMap(draw)),
+        labels: Int32Array.from(rows),
+        ids: Int32Array.from(rows, () => id++),
+        experience: e,
+      });
     }
   }
   const testLabels = Array.from({ length: 60 }, (_, i) => i % CLASSES);
@@ -58,9 +63,11 @@ function jointRidge(batches: readonly LabelledBatch[], lambda: number, projectio
   choleskyInPlace(g, width);
   const t = lowerInverse(g, width);
   const u = new Float64Array(width * CLASSES);
-  for (let i = 0; i < width; i++) for (let k = 0; k <= i; k++) for (let c = 0; c < CLASSES; c++) u[i * CLASSES + c]! += t[i * width + k]! * q[k * CLASSES + c]!;
+  for (let i = 0; i < width; i++)
+    for (let k = 0; k <= i; k++) for (let c = 0; c < CLASSES; c++) u[i * CLASSES + c]! += t[i * width + k]! * q[k * CLASSES + c]!;
   const w = new Float64Array(width * CLASSES);
-  for (let i = 0; i < width; i++) for (let k = i; k < width; k++) for (let c = 0; c < CLASSES; c++) w[i * CLASSES + c]! += t[k * width + i]! * u[k * CLASSES + c]!;
+  for (let i = 0; i < width; i++)
+    for (let k = i; k < width; k++) for (let c = 0; c < CLASSES; c++) w[i * CLASSES + c]! += t[k * width + i]! * u[k * CLASSES + c]!;
   return w;
 }
 
@@ -151,7 +158,10 @@ describe('ranpac', () => {
     await learnAll(t, data.batches);
     t.forget!(doomed);
     const restored = build({ projection: String(M), lambda: '0.5', fold: '16' });
-    restored.restoreState({ params: t.saveState().params, data: JSON.parse(JSON.stringify(t.saveState().data)) as Record<string, unknown> });
+    restored.restoreState({
+      params: t.saveState().params,
+      data: JSON.parse(JSON.stringify(t.saveState().data)) as Record<string, unknown>,
+    });
     expect(await restored.predict(data.test)).toEqual(await fresh.predict(data.test));
   });
 
@@ -170,7 +180,7 @@ describe('ranpac', () => {
     expect(data.testLabels.filter((l, i) => predicted[i] === l).length / data.testLabels.length).toBeGreaterThan(0.8);
   });
 
-  it('mixes in a kNN memory\'s votes when asked, and forgets from that memory too', async () => {
+  it("mixes in a kNN memory's votes when asked, and forgets from that memory too", async () => {
     const s = build({ projection: String(M), 'knn-weight': '0.5', k: '5' });
     await learnAll(s, data.batches);
     expect(s.describe!().memorySize).toBe(150);

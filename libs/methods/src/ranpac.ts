@@ -71,9 +71,21 @@ export const RANPAC_OPTIONS = defineOptions('ranpac', {
   inputs: boolean(RANPAC_DEFAULTS.inputs, 'keep the input features beside the random ones (scaled by √(d/2))'),
   lambda: number(RANPAC_DEFAULTS.lambda, { min: 0 }, 'fixed ridge strength; 0 chooses it by generalised cross-validation at each solve'),
   fold: integer(RANPAC_DEFAULTS.fold, { min: 1, max: 65536 }, 'rows per Gram-matrix update GEMM'),
-  precision: choice(['exact', 'fast'] as const, RANPAC_DEFAULTS.precision, 'Gram update GEMM: exact (float64) or fast (float32 partial sums, float64 running sum)'),
-  'knn-weight': number(RANPAC_DEFAULTS.knnWeight, { min: 0, max: 1 }, 'weight of a kNN memory\'s class distribution mixed into the prediction (0: off, no memory kept)'),
-  'score-temperature': number(RANPAC_DEFAULTS.scoreTemperature, { min: 0, exclusiveMin: true }, 'softmax temperature turning ridge scores into a distribution for that mixture'),
+  precision: choice(
+    ['exact', 'fast'] as const,
+    RANPAC_DEFAULTS.precision,
+    'Gram update GEMM: exact (float64) or fast (float32 partial sums, float64 running sum)',
+  ),
+  'knn-weight': number(
+    RANPAC_DEFAULTS.knnWeight,
+    { min: 0, max: 1 },
+    "weight of a kNN memory's class distribution mixed into the prediction (0: off, no memory kept)",
+  ),
+  'score-temperature': number(
+    RANPAC_DEFAULTS.scoreTemperature,
+    { min: 0, exclusiveMin: true },
+    'softmax temperature turning ridge scores into a distribution for that mixture',
+  ),
   ...KNN_OPTION_SPECS,
 });
 
@@ -141,7 +153,12 @@ export function ranpac(ctx: StrategyContext): Strategy {
   let params = new ParameterStore();
   const memory =
     knnWeight > 0
-      ? memoryPortOf(ctx).knn({ inputSize: d, capacity: options.capacity, seed: ctx.seed ^ MEMORY_SEED_SALT, ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }) })
+      ? memoryPortOf(ctx).knn({
+          inputSize: d,
+          capacity: options.capacity,
+          seed: ctx.seed ^ MEMORY_SEED_SALT,
+          ...(ctx.indexFactory === undefined ? {} : { indexFactory: ctx.indexFactory }),
+        })
       : undefined;
   // Learning, solving and prediction change or read the statistics across awaits: one at a time.
   let queue: Promise<unknown> = Promise.resolve();
@@ -166,7 +183,9 @@ export function ranpac(ctx: StrategyContext): Strategy {
   };
 
   const solve = async (): Promise<Solution> => {
-    const settled = await stats.settled(removals === undefined ? undefined : { features: await project(removals.features, removals.labels.length), labels: removals.labels });
+    const settled = await stats.settled(
+      removals === undefined ? undefined : { features: await project(removals.features, removals.labels.length), labels: removals.labels },
+    );
     const c = settled.classes;
     if (c === 0 || settled.count === 0) return { weights: new Float32Array(width * c), classes: c, lambda: undefined, chosenBy: 'none' };
     const scale = settled.meanDiagonal();
@@ -185,7 +204,10 @@ export function ranpac(ctx: StrategyContext): Strategy {
         const result = await fit(lambda);
         if (result !== undefined) return result;
       }
-      throw new MnemeError('internal', `ranpac: G + λI could not be factored for any λ from ${start} to ${start * 10 ** (MAX_RAISES - 1)}; the statistics hold non-finite values`);
+      throw new MnemeError(
+        'internal',
+        `ranpac: G + λI could not be factored for any λ from ${start} to ${start * 10 ** (MAX_RAISES - 1)}; the statistics hold non-finite values`,
+      );
     };
     if (fixedLambda > 0) {
       const result = await firstThatHolds(fixedLambda);
@@ -198,7 +220,11 @@ export function ranpac(ctx: StrategyContext): Strategy {
       const result = tried.get(k);
       return result === undefined || !Number.isFinite(result.gcv) ? Number.POSITIVE_INFINITY : result.gcv;
     };
-    const bestStep = () => [...tried.entries()].reduce<number | undefined>((b, [k, r]) => (r !== undefined && Number.isFinite(r.gcv) && (b === undefined || r.gcv < tried.get(b)!.gcv) ? k : b), undefined);
+    const bestStep = () =>
+      [...tried.entries()].reduce<number | undefined>(
+        (b, [k, r]) => (r !== undefined && Number.isFinite(r.gcv) && (b === undefined || r.gcv < tried.get(b)!.gcv) ? k : b),
+        undefined,
+      );
     const previous = boundaryChoice.relative;
     if (previous === undefined) {
       // First solve: every decade of the grid, then the half decades around the best.
@@ -210,7 +236,7 @@ export function ranpac(ctx: StrategyContext): Strategy {
       await at(k0);
       await at(k0 + 1);
     }
-    for (let k = bestStep(); k !== undefined; ) {
+    for (let k = bestStep(); k !== undefined;) {
       const down = (await at(k - 1)) < tried.get(k)!.gcv;
       const up = (await at(k + 1)) < tried.get(k)!.gcv;
       const next = bestStep();
@@ -255,7 +281,8 @@ export function ranpac(ctx: StrategyContext): Strategy {
         const projected = await project(fresh.features, rows);
         await stats.add(projected, fresh.labels);
         memory?.add(fresh);
-        for (let r = 0; r < rows; r++) kept.set(fresh.ids[r]!, [{ features: fresh.features.slice(r * d, (r + 1) * d), label: fresh.labels[r]! }]);
+        for (let r = 0; r < rows; r++)
+          kept.set(fresh.ids[r]!, [{ features: fresh.features.slice(r * d, (r + 1) * d), label: fresh.labels[r]! }]);
         revision++;
       }),
     growClasses: (count: number) => {
@@ -278,7 +305,10 @@ export function ranpac(ctx: StrategyContext): Strategy {
         if (memory === undefined || memory.size === 0) return argmaxRows(scores, solved.classes);
         const c = solved.classes;
         const tau = options['score-temperature'];
-        const ridge = softmaxRows(scores.map((v) => v / tau), c);
+        const ridge = softmaxRows(
+          scores.map((v) => v / tau),
+          c,
+        );
         const votes = memory.vote(features, { k: options.k, temperature: options.temperature, classes: c });
         const mixed = new Float32Array(rows * c);
         for (let i = 0; i < mixed.length; i++) mixed[i] = knnWeight * votes[i]! + (1 - knnWeight) * ridge[i]!;
@@ -309,7 +339,12 @@ export function ranpac(ctx: StrategyContext): Strategy {
           solution:
             current === undefined
               ? null
-              : { weights: toBase64(current.weights), classes: current.classes, lambda: current.lambda ?? null, chosenBy: current.chosenBy },
+              : {
+                  weights: toBase64(current.weights),
+                  classes: current.classes,
+                  lambda: current.lambda ?? null,
+                  chosenBy: current.chosenBy,
+                },
         },
       };
     },
@@ -321,28 +356,41 @@ export function ranpac(ctx: StrategyContext): Strategy {
       const keptData = data['kept'] as { ids: number[]; labels: number[]; features: string };
       const keptFeatures = fromBase64(keptData.features, Float32Array);
       const nextKept = new Map<number, KeptSample[]>();
-      keptData.ids.forEach((id, i) => nextKept.set(id, [...(nextKept.get(id) ?? []), { features: keptFeatures.slice(i * d, (i + 1) * d), label: keptData.labels[i]! }]));
+      keptData.ids.forEach((id, i) =>
+        nextKept.set(id, [...(nextKept.get(id) ?? []), { features: keptFeatures.slice(i * d, (i + 1) * d), label: keptData.labels[i]! }]),
+      );
       const removed = data['removals'] as { labels: number[]; features: string } | null;
       const solved = data['solution'] as { weights: string; classes: number; lambda: number | null; chosenBy: Solution['chosenBy'] } | null;
       if (memory !== undefined) memory.restore(data['memory'] as KnnMemorySnapshot);
       stats = restored;
       kept = nextKept;
-      removals = removed === null ? undefined : { labels: Int32Array.from(removed.labels), features: fromBase64(removed.features, Float32Array) };
+      removals =
+        removed === null ? undefined : { labels: Int32Array.from(removed.labels), features: fromBase64(removed.features, Float32Array) };
       classes = saved;
       revision = data['revision'] as number;
       solution =
         solved === null
           ? undefined
-          : { weights: fromBase64(solved.weights, Float32Array), classes: solved.classes, lambda: solved.lambda ?? undefined, chosenBy: solved.chosenBy, revision };
+          : {
+              weights: fromBase64(solved.weights, Float32Array),
+              classes: solved.classes,
+              lambda: solved.lambda ?? undefined,
+              chosenBy: solved.chosenBy,
+              revision,
+            };
       solvedAtBoundary = solution !== undefined;
       const choice = data['choice'] as { lambda: number | null; relative?: number | null; chosenBy: Solution['chosenBy'] } | undefined;
       boundaryChoice =
-        choice === undefined ? { lambda: undefined, chosenBy: 'none' } : { lambda: choice.lambda ?? undefined, relative: choice.relative ?? undefined, chosenBy: choice.chosenBy };
+        choice === undefined
+          ? { lambda: undefined, chosenBy: 'none' }
+          : { lambda: choice.lambda ?? undefined, relative: choice.relative ?? undefined, chosenBy: choice.chosenBy };
       params = state.params.clone();
     },
     describe: (): StrategyDescription => ({
       // Without a kNN memory, the samples kept for exact unlearning (every one seen, by design: no capacity).
-      ...(memory === undefined ? { memorySize: [...kept.values()].reduce((n, s) => n + s.length, 0) } : { memorySize: memory.size, memoryCapacity: options.capacity }),
+      ...(memory === undefined
+        ? { memorySize: [...kept.values()].reduce((n, s) => n + s.length, 0) }
+        : { memorySize: memory.size, memoryCapacity: options.capacity }),
       choices: {
         projection,
         lambda: boundaryChoice.lambda ?? Number.NaN,
@@ -376,7 +424,11 @@ export function ranpac(ctx: StrategyContext): Strategy {
 }
 
 /** The rows of `batch` whose ids are not kept yet (the first of repeats within the batch). */
-function unseenRows(batch: LabelledBatch, kept: ReadonlyMap<number, unknown>, d: number): { features: Float32Array; labels: Int32Array; ids: Int32Array } {
+function unseenRows(
+  batch: LabelledBatch,
+  kept: ReadonlyMap<number, unknown>,
+  d: number,
+): { features: Float32Array; labels: Int32Array; ids: Int32Array } {
   const seen = new Set<number>();
   const rows = [...batch.ids.keys()].filter((r) => {
     const id = batch.ids[r]!;

@@ -28,9 +28,20 @@ export interface StrategyRegistration {
 }
 
 /** A feature-level strategy that learns online (the common case); `softmaxHead` says whether its predictor is one classifier. */
-const online = (softmaxHead: boolean): StrategyCapabilities => ({ inputs: 'features', training: 'online', softmaxHead, distillsItself: false });
+const online = (softmaxHead: boolean): StrategyCapabilities => ({
+  inputs: 'features',
+  training: 'online',
+  softmaxHead,
+  distillsItself: false,
+});
 /** A token-level prompt strategy whose prompts form a pool of `method`. */
-const prompted = (method: PromptPoolMethod): StrategyCapabilities => ({ inputs: 'tokens', training: 'online', promptPool: method, softmaxHead: false, distillsItself: false });
+const prompted = (method: PromptPoolMethod): StrategyCapabilities => ({
+  inputs: 'tokens',
+  training: 'online',
+  promptPool: method,
+  softmaxHead: false,
+  distillsItself: false,
+});
 
 /**
  * Every strategy by its CLI name (the method file's name), in help order. A new strategy adds one

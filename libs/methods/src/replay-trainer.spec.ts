@@ -22,14 +22,20 @@ describe('ReplayTrainer', () => {
     const model = withCrossEntropyLoss(buildMlp({ sizes: [D, 8, 4], seed: 1 }));
     const store = ParameterStore.fromModel(model);
     const rng = Rng.seeded(2);
-    const rows = (n: number) => ({ features: Float32Array.from({ length: n * D }, () => rng.normal()), labels: Int32Array.from({ length: n }, () => rng.int(4)) });
+    const rows = (n: number) => ({
+      features: Float32Array.from({ length: n * D }, () => rng.normal()),
+      labels: Int32Array.from({ length: n }, () => rng.int(4)),
+    });
     const incoming = rows(6);
     const replay = rows(3);
     const meanLoss = async (r: { features: Float32Array; labels: Int32Array }) => {
       const n = r.labels.length;
       const out = await executor.forward(
         model,
-        { [CLASSIFIER_IO.input]: tensor('float32', [n, D], r.features), [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(r.labels, BigInt)) },
+        {
+          [CLASSIFIER_IO.input]: tensor('float32', [n, D], r.features),
+          [CLASSIFIER_IO.labels]: tensor('int64', [n], BigInt64Array.from(r.labels, BigInt)),
+        },
         { params: store },
       );
       return Number(out[CLASSIFIER_IO.loss]!.data[0]);

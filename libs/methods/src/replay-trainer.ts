@@ -28,7 +28,10 @@ export const REPLAY_IO = Object.freeze({
  */
 export function withSampleWeights(model: Model): Model {
   const perSample = model.graph.outputs.find((o) => o.name === CLASSIFIER_IO.sampleLoss);
-  if (perSample === undefined) throw new InvalidArgumentError(`model '${model.graph.name}' has no '${CLASSIFIER_IO.sampleLoss}' output; build it with withCrossEntropyLoss`);
+  if (perSample === undefined)
+    throw new InvalidArgumentError(
+      `model '${model.graph.name}' has no '${CLASSIFIER_IO.sampleLoss}' output; build it with withCrossEntropyLoss`,
+    );
   const batch = perSample.shape?.[0] ?? 'batch';
   const b = GraphBuilder.from(model);
   const weights = b.input(REPLAY_IO.weights, DType.float32, [batch]);
@@ -95,7 +98,12 @@ export class ReplayTrainer {
     const { model, store } = this.net;
     if (this.bound?.model !== model || this.bound.store !== store) {
       const weighted = this.bound?.model === model ? this.bound.weighted : withSampleWeights(model);
-      this.bound = { model, weighted, store, runner: this.executor.trainStep({ model: weighted, loss: REPLAY_IO.loss, store, optimizer: this.optimizer, lr: this.learningRate }) };
+      this.bound = {
+        model,
+        weighted,
+        store,
+        runner: this.executor.trainStep({ model: weighted, loss: REPLAY_IO.loss, store, optimizer: this.optimizer, lr: this.learningRate }),
+      };
     }
     return this.bound.runner;
   }
@@ -126,8 +134,10 @@ export function exclusionFilter(mode: ReplayExclusion, batch: { readonly labels:
  */
 export function checkReplayBatch(batch: LabelledBatch, spec: BatchShape): void {
   checkBatch(batch.features, batch.labels, spec);
-  if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} sample ids for ${batch.labels.length} labels; give one id per sample`);
-  if (!Number.isInteger(batch.experience) || batch.experience < 0) throw new InvalidArgumentError(`experience must be a non-negative integer, got ${batch.experience}`);
+  if (batch.ids.length !== batch.labels.length)
+    throw new InvalidArgumentError(`${batch.ids.length} sample ids for ${batch.labels.length} labels; give one id per sample`);
+  if (!Number.isInteger(batch.experience) || batch.experience < 0)
+    throw new InvalidArgumentError(`experience must be a non-negative integer, got ${batch.experience}`);
 }
 
 /** The JSON-safe state of {@link OncePerExperience}. */
@@ -170,7 +180,12 @@ export class OncePerExperience {
     const d = this.inputSize;
     const features = new Float32Array(keep.length * d);
     keep.forEach((row, i) => features.set(batch.features.subarray(row * d, (row + 1) * d), i * d));
-    return { features, labels: Int32Array.from(keep, (row) => batch.labels[row]!), ids: Int32Array.from(keep, (row) => batch.ids[row]!), experience: batch.experience };
+    return {
+      features,
+      labels: Int32Array.from(keep, (row) => batch.labels[row]!),
+      ids: Int32Array.from(keep, (row) => batch.ids[row]!),
+      experience: batch.experience,
+    };
   }
 
   snapshot(): OfferedSnapshot {
@@ -187,7 +202,14 @@ export class OncePerExperience {
     if (snapshot === undefined) return () => this.reset(-1, []);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- gives the checks below the snapshot's field names
     const s = snapshot as Partial<OfferedSnapshot> | null;
-    if (s === null || typeof s !== 'object' || !Number.isInteger(s.experience) || s.experience! < -1 || !Array.isArray(s.ids) || !s.ids.every((id) => Number.isInteger(id))) {
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      !Number.isInteger(s.experience) ||
+      s.experience! < -1 ||
+      !Array.isArray(s.ids) ||
+      !s.ids.every((id) => Number.isInteger(id))
+    ) {
       throw new InvalidArgumentError('the offered-samples snapshot must be { experience: integer ≥ −1, ids: integer[] }');
     }
     const { experience, ids } = s as OfferedSnapshot;

@@ -62,15 +62,32 @@ describe('ReservoirMemory', () => {
     m.add(batch(0, 40, 0, 0));
     expect(m.labelCounts()).toEqual(new Map([[0, 12]]));
     m.add(batch(40, 40, 1, 1));
-    expect(m.labelCounts()).toEqual(new Map([[0, 6], [1, 6]]));
+    expect(m.labelCounts()).toEqual(
+      new Map([
+        [0, 6],
+        [1, 6],
+      ]),
+    );
     m.add(batch(80, 5, 2, 2));
     // A third class shrinks every share to 4, evicting random samples of the first two.
-    expect(m.labelCounts()).toEqual(new Map([[0, 4], [1, 4], [2, 4]]));
+    expect(m.labelCounts()).toEqual(
+      new Map([
+        [0, 4],
+        [1, 4],
+        [2, 4],
+      ]),
+    );
     m.add(batch(85, 100, (i) => 3 + (i % 2), 3));
     const counts = m.labelCounts();
     expect(m.size).toBe(12);
     // ⌊12 / 5⌋ = 2, the two earliest classes take the remainder.
-    expect([...counts.entries()].sort((a, b) => a[0] - b[0])).toEqual([[0, 3], [1, 3], [2, 2], [3, 2], [4, 2]]);
+    expect([...counts.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 2],
+      [3, 2],
+      [4, 2],
+    ]);
   });
 
   it('samples without replacement and honours label and experience exclusions', () => {
@@ -135,6 +152,8 @@ describe('ReservoirMemory', () => {
   });
 
   it('rejects bad options', () => {
-    expect(() => new ReservoirMemory({ capacity: 0, inputSize: 0, seed: 0.5 })).toThrow(/capacity must be a positive integer.*\n?.*inputSize/s);
+    expect(() => new ReservoirMemory({ capacity: 0, inputSize: 0, seed: 0.5 })).toThrow(
+      /capacity must be a positive integer.*\n?.*inputSize/s,
+    );
   });
 });

@@ -96,8 +96,10 @@ export class ReservoirMemory {
   /** @throws InvalidArgumentError listing every bad option */
   constructor(options: ReservoirMemoryOptions) {
     const problems: string[] = [];
-    if (!Number.isInteger(options.capacity) || options.capacity < 1) problems.push(`memory capacity must be a positive integer, got ${options.capacity}`);
-    if (!Number.isInteger(options.inputSize) || options.inputSize < 1) problems.push(`memory inputSize must be a positive integer, got ${options.inputSize}`);
+    if (!Number.isInteger(options.capacity) || options.capacity < 1)
+      problems.push(`memory capacity must be a positive integer, got ${options.capacity}`);
+    if (!Number.isInteger(options.inputSize) || options.inputSize < 1)
+      problems.push(`memory inputSize must be a positive integer, got ${options.inputSize}`);
     if (!Number.isInteger(options.seed)) problems.push(`memory seed must be an integer, got ${options.seed}`);
     if (options.classes !== undefined && (!Number.isInteger(options.classes) || options.classes < 1)) {
       problems.push(`memory classes must be a positive integer, got ${options.classes}`);
@@ -231,13 +233,17 @@ export class ReservoirMemory {
   restore(snapshot: MemorySnapshot): void {
     const problems: string[] = [];
     if (snapshot.capacity !== this.capacity) problems.push(`snapshot capacity ${snapshot.capacity} ≠ memory capacity ${this.capacity}`);
-    if (snapshot.inputSize !== this.inputSize) problems.push(`snapshot inputSize ${snapshot.inputSize} ≠ memory inputSize ${this.inputSize}`);
+    if (snapshot.inputSize !== this.inputSize)
+      problems.push(`snapshot inputSize ${snapshot.inputSize} ≠ memory inputSize ${this.inputSize}`);
     if (snapshot.balanced !== this.balanced) problems.push(`snapshot balanced=${snapshot.balanced} ≠ memory balanced=${this.balanced}`);
-    if ((snapshot.classes ?? undefined) !== this.classes) problems.push(`snapshot classes ${snapshot.classes} ≠ memory classes ${this.classes}`);
+    if ((snapshot.classes ?? undefined) !== this.classes)
+      problems.push(`snapshot classes ${snapshot.classes} ≠ memory classes ${this.classes}`);
     const used = snapshot.labels.length;
     if (used > this.capacity) problems.push(`snapshot holds ${used} samples, more than the capacity ${this.capacity}`);
     if (snapshot.ids.length !== used || snapshot.experiences.length !== used || snapshot.features.length !== used * this.inputSize) {
-      problems.push(`snapshot arrays disagree: ${used} labels, ${snapshot.ids.length} ids, ${snapshot.experiences.length} experiences, ${snapshot.features.length} feature values`);
+      problems.push(
+        `snapshot arrays disagree: ${used} labels, ${snapshot.ids.length} ids, ${snapshot.experiences.length} experiences, ${snapshot.features.length} feature values`,
+      );
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const rows = Math.max(used, Math.min(this.capacity, INITIAL_ROWS));
@@ -394,13 +400,19 @@ export class ReservoirMemory {
       problems.push(`features hold ${batch.features.length} values but ${n} labels × input size ${d} = ${n * d} are needed`);
     }
     if (batch.ids.length !== n) problems.push(`${batch.ids.length} ids for ${n} labels`);
-    if (!Number.isInteger(batch.experience) || batch.experience < 0) problems.push(`experience must be a non-negative integer, got ${batch.experience}`);
+    if (!Number.isInteger(batch.experience) || batch.experience < 0)
+      problems.push(`experience must be a non-negative integer, got ${batch.experience}`);
     const nonFinite = batch.features.findIndex((v) => !Number.isFinite(v));
-    if (nonFinite >= 0) problems.push(`feature ${nonFinite % d} of row ${Math.floor(nonFinite / d)} is ${batch.features[nonFinite]}; features must be finite`);
+    if (nonFinite >= 0)
+      problems.push(
+        `feature ${nonFinite % d} of row ${Math.floor(nonFinite / d)} is ${batch.features[nonFinite]}; features must be finite`,
+      );
     const limit = this.classes ?? Number.POSITIVE_INFINITY;
     const badLabel = batch.labels.findIndex((l) => l < 0 || l >= limit);
     if (badLabel >= 0) {
-      problems.push(`label ${batch.labels[badLabel]} of sample ${badLabel} is outside ${this.classes === undefined ? 'the non-negative integers' : `the ${this.classes} classes`}`);
+      problems.push(
+        `label ${batch.labels[badLabel]} of sample ${badLabel} is outside ${this.classes === undefined ? 'the non-negative integers' : `the ${this.classes} classes`}`,
+      );
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     return n;

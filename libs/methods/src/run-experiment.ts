@@ -67,7 +67,11 @@ export interface ExperimentResult {
  * sample ids (strategies that collect samples dedupe by id), which a log of increasing positions
  * without pass boundaries cannot express.
  */
-export async function runExperiment(strategy: Strategy, plan: readonly ExperiencePlan[], options: RunOptions = {}): Promise<ExperimentResult> {
+export async function runExperiment(
+  strategy: Strategy,
+  plan: readonly ExperiencePlan[],
+  options: RunOptions = {},
+): Promise<ExperimentResult> {
   const epochs = options.epochs ?? 1;
   const classes = new ClassIndex<number>();
   const labelCount = plan.reduce((n, e) => e.test.labels.reduce((m, l) => Math.max(m, l + 1), n), 0);
@@ -106,7 +110,13 @@ export async function runExperiment(strategy: Strategy, plan: readonly Experienc
         begun = true;
         samplesSeen += b.labels.length;
         const loss = stats?.loss;
-        options.onProgress?.({ kind: 'batch', experience: e.index, batch: batchNo++, samples: b.labels.length, ...(loss === undefined ? {} : { loss }) });
+        options.onProgress?.({
+          kind: 'batch',
+          experience: e.index,
+          batch: batchNo++,
+          samples: b.labels.length,
+          ...(loss === undefined ? {} : { loss }),
+        });
       }
     }
     await endStep(strategy, { index: e.index, classes: [...held].sort((x, y) => x - y), ...task }, begun);

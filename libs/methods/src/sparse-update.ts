@@ -16,7 +16,15 @@ export interface TouchedRows {
  * `torch.optim.SparseAdam` does — so prompts no input selected stay exactly as they were (an old
  * experience's prompts are not dragged by momentum). Gradient clipping is applied by the caller.
  */
-export function sparseUpdate(store: ParameterStore, name: string, grad: Float32Array, spec: OptimizerSpec, lr: number, step: number, rows?: TouchedRows): void {
+export function sparseUpdate(
+  store: ParameterStore,
+  name: string,
+  grad: Float32Array,
+  spec: OptimizerSpec,
+  lr: number,
+  step: number,
+  rows?: TouchedRows,
+): void {
   const current = store.get(name);
   const p = Float32Array.from(current.data);
   const n = p.length;
@@ -60,7 +68,9 @@ export function sparseUpdate(store: ParameterStore, name: string, grad: Float32A
 
 /** A copy of a state slot (zeros when absent). */
 function slot(store: ParameterStore, name: string, key: string): Float32Array {
-  return store.stateSlots(name).includes(key) ? Float32Array.from(store.getState(name, key).data) : new Float32Array(store.get(name).data.length);
+  return store.stateSlots(name).includes(key)
+    ? Float32Array.from(store.getState(name, key).data)
+    : new Float32Array(store.get(name).data.length);
 }
 
 /** Scales gradients in place so their global L2 norm is at most `max`; returns the norm before. */

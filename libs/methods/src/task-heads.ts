@@ -44,7 +44,14 @@ export function taskHeads(ctx: StrategyContext): Strategy {
   const { head: kind, scale } = TASK_HEADS_OPTIONS.read(ctx.options);
 
   let classes = ctx.classifier.classes;
-  const head = new BlockHead(ctx.executor, { inputSize: ctx.classifier.inputSize, kind, scale, seed: ctx.seed, optimizer: ctx.optimizer, learningRate: ctx.learningRate });
+  const head = new BlockHead(ctx.executor, {
+    inputSize: ctx.classifier.inputSize,
+    kind,
+    scale,
+    seed: ctx.seed,
+    optimizer: ctx.optimizer,
+    learningRate: ctx.learningRate,
+  });
   // Task id of each block.
   let blockTask: number[] = [];
 

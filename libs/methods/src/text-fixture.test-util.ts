@@ -25,7 +25,11 @@ export const SAMPLES = 24;
 export const CLASSES = 4;
 
 /** The benchmark on a random encoder of `config` (TINY by default): `samples` texts (the first {@link SAMPLES} the same whatever the count). */
-export async function tinyText(executor: Executor, config: BertConfig = TINY, samples = SAMPLES): Promise<{ text: TextInputs; features: Float32Array; labels: Int32Array }> {
+export async function tinyText(
+  executor: Executor,
+  config: BertConfig = TINY,
+  samples = SAMPLES,
+): Promise<{ text: TextInputs; features: Float32Array; labels: Int32Array }> {
   const weights = randomBertWeights(config, 3);
   const embeddings = buildBertEmbeddings(config, weights);
   const encoder = buildBertEncoder(config, weights);
@@ -37,8 +41,14 @@ export async function tinyText(executor: Executor, config: BertConfig = TINY, sa
   for (let i = 0; i < samples; i++) {
     const t = tokens[i]!;
     const ids = tensor('int64', [1, t.length], BigInt64Array.from(t, BigInt));
-    const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(embeddings, { [ENCODER_IO.inputIds]: ids, [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)) });
-    const out = await executor.forward(encoder, { [ENCODER_IO.inputsEmbeds]: e!, [ENCODER_IO.attentionMask]: tensor('int64', [1, t.length], new BigInt64Array(t.length).fill(1n)) });
+    const { [ENCODER_IO.inputsEmbeds]: e } = await executor.forward(embeddings, {
+      [ENCODER_IO.inputIds]: ids,
+      [ENCODER_IO.tokenTypeIds]: tensor('int64', [1, t.length], new BigInt64Array(t.length)),
+    });
+    const out = await executor.forward(encoder, {
+      [ENCODER_IO.inputsEmbeds]: e!,
+      [ENCODER_IO.attentionMask]: tensor('int64', [1, t.length], new BigInt64Array(t.length).fill(1n)),
+    });
     const v = out[ENCODER_IO.meanPooled]!.data as Float32Array;
     const norm = Math.hypot(...v);
     v.forEach((x, d) => (features[i * h + d] = x / norm));

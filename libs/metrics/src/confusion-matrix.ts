@@ -10,7 +10,8 @@ export interface ConfusionMatrix {
 /** The confusion matrix of `predictions` against `labels`, both class indices in [0, numClasses). */
 export function confusionMatrix(predictions: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): ConfusionMatrix {
   checkSameLength(predictions, labels, 'predictions', 'labels');
-  if (!Number.isInteger(numClasses) || numClasses <= 0) throw new InvalidArgumentError(`numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(numClasses) || numClasses <= 0)
+    throw new InvalidArgumentError(`numClasses must be a positive integer, got ${numClasses}`);
   const counts = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   const inRange = (v: number): boolean => Number.isInteger(v) && v >= 0 && v < numClasses;
   for (let n = 0; n < labels.length; n++) {

@@ -33,7 +33,8 @@ export interface MetricValue {
   readonly params?: Readonly<Record<string, number>>;
 }
 
-const define = (id: MetricId, name: string, formula: string, source: string): MetricDefinition => Object.freeze({ id, name, formula, source });
+const define = (id: MetricId, name: string, formula: string, source: string): MetricDefinition =>
+  Object.freeze({ id, name, formula, source });
 
 /**
  * Every metric definition this library reports. Accuracy-matrix entries `R[i][j]` (1-based in the
@@ -125,6 +126,11 @@ export function describeDefinition(id: MetricId): string {
 /** `name = value (formula; source)`, e.g. for logs and reports. */
 export function describeMetric(metric: MetricValue): string {
   const definition = DEFINITIONS[metric.definition];
-  const params = metric.params === undefined ? '' : ` [${Object.entries(metric.params).map(([k, v]) => `${k}=${v}`).join(', ')}]`;
+  const params =
+    metric.params === undefined
+      ? ''
+      : ` [${Object.entries(metric.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}]`;
   return `${definition.name}${params} = ${metric.value} (${definition.formula}; ${definition.source})`;
 }

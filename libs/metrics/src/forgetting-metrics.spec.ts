@@ -13,7 +13,11 @@ const a = [
 describe('Chaudhry et al. 2018 metrics', () => {
   it('A_k averages row k over the first k experiences', () => {
     // A_2 = (0.9 + 0.7) / 2 = 0.8; A_4 = (0.5 + 0.4 + 0.8 + 0.9) / 4 = 2.6 / 4 = 0.65
-    expect(averageAccuracy(a, 2)).toEqual({ value: expect.closeTo(0.8, 12), definition: 'average-accuracy-chaudhry-2018', params: { k: 2 } });
+    expect(averageAccuracy(a, 2)).toEqual({
+      value: expect.closeTo(0.8, 12),
+      definition: 'average-accuracy-chaudhry-2018',
+      params: { k: 2 },
+    });
     expect(averageAccuracy(a).value).toBeCloseTo(0.65, 12);
     // Works on a matrix still being filled: only rows 1..k are needed.
     expect(averageAccuracy(a.slice(0, 1), 1).value).toBeCloseTo(0.8, 12);
@@ -53,7 +57,11 @@ describe('Chaudhry et al. 2018 metrics', () => {
   it('I_k compares the joint reference with the diagonal', () => {
     const joint = [0.85, 0.8, 0.9, 0.95];
     // I_4 = 0.95 − 0.9 = 0.05; I_2 = 0.8 − 0.7 = 0.1
-    expect(intransigence(a, joint)).toEqual({ value: expect.closeTo(0.05, 12), definition: 'intransigence-chaudhry-2018', params: { k: 4 } });
+    expect(intransigence(a, joint)).toEqual({
+      value: expect.closeTo(0.05, 12),
+      definition: 'intransigence-chaudhry-2018',
+      params: { k: 4 },
+    });
     expect(intransigence(a, joint, 2).value).toBeCloseTo(0.1, 12);
   });
 

@@ -38,7 +38,9 @@ export function intransigence(matrix: AccuracyMatrix, jointReference: readonly n
   const a = rowsThrough(matrix, k, 1);
   const reference = jointReference[k - 1];
   if (reference === undefined || !(reference >= 0 && reference <= 1)) {
-    throw new InvalidArgumentError(`jointReference[${k - 1}] must be the joint model's accuracy on experience ${k}, in [0, 1]; got ${reference}`);
+    throw new InvalidArgumentError(
+      `jointReference[${k - 1}] must be the joint model's accuracy on experience ${k}, in [0, 1]; got ${reference}`,
+    );
   }
   return { value: reference - a[k - 1]![k - 1]!, definition: 'intransigence-chaudhry-2018', params: { k } };
 }

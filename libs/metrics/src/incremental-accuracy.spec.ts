@@ -6,10 +6,22 @@ describe('incrementalAccuracy', () => {
   const samples = {
     numClasses: 4,
     scores: [
-      0.1, 0.2, 0.9, 0.0, // label 0, task 0: class-IL → 2 ✗; task-IL over {0,1} → 1 ✗
-      0.1, 0.5, 0.7, 0.2, // label 1, task 0: class-IL → 2 ✗; task-IL → 1 ✓
-      0.0, 0.1, 0.6, 0.3, // label 2, task 1: class-IL → 2 ✓; task-IL over {2,3} → 2 ✓
-      0.9, 0.0, 0.2, 0.4, // label 3, task 1: class-IL → 0 ✗; task-IL → 3 ✓
+      0.1,
+      0.2,
+      0.9,
+      0.0, // label 0, task 0: class-IL → 2 ✗; task-IL over {0,1} → 1 ✗
+      0.1,
+      0.5,
+      0.7,
+      0.2, // label 1, task 0: class-IL → 2 ✗; task-IL → 1 ✓
+      0.0,
+      0.1,
+      0.6,
+      0.3, // label 2, task 1: class-IL → 2 ✓; task-IL over {2,3} → 2 ✓
+      0.9,
+      0.0,
+      0.2,
+      0.4, // label 3, task 1: class-IL → 0 ✗; task-IL → 3 ✓
     ],
     labels: [0, 1, 2, 3],
     tasks: [0, 0, 1, 1],

@@ -14,7 +14,11 @@ export interface RankedQuery {
  * query's relevant documents found in its top k.
  */
 export function recallAtK(queries: readonly RankedQuery[], k: number): MetricValue {
-  const value = meanOver(queries, k, (query, relevant) => query.ranked.slice(0, k).filter((id) => gain(query, id) > 0).length / relevant.length);
+  const value = meanOver(
+    queries,
+    k,
+    (query, relevant) => query.ranked.slice(0, k).filter((id) => gain(query, id) > 0).length / relevant.length,
+  );
   return { value, definition: 'recall-at-k', params: { k } };
 }
 
@@ -35,7 +39,12 @@ export function mrrAtK(queries: readonly RankedQuery[], k = 10): MetricValue {
 export function ndcgAtK(queries: readonly RankedQuery[], k = 10): MetricValue {
   const value = meanOver(queries, k, (query, relevant) => {
     const dcg = dcgOf(query.ranked.slice(0, k).map((id) => gain(query, id)));
-    const ideal = dcgOf(relevant.map((id) => query.relevance[id]!).sort((a, b) => b - a).slice(0, k));
+    const ideal = dcgOf(
+      relevant
+        .map((id) => query.relevance[id]!)
+        .sort((a, b) => b - a)
+        .slice(0, k),
+    );
     return dcg / ideal;
   });
   return { value, definition: 'ndcg-at-k', params: { k } };
@@ -56,7 +65,8 @@ function meanOver(queries: readonly RankedQuery[], k: number, perQuery: (query: 
   if (queries.length === 0) problems.push('there are no queries');
   const relevantIds = queries.map((query, q) => {
     const relevant = Object.keys(query.relevance).filter((id) => query.relevance[id]! > 0);
-    if (Object.values(query.relevance).some((r) => !Number.isFinite(r) || r < 0)) problems.push(`query ${q}: relevance grades must be finite and ≥ 0`);
+    if (Object.values(query.relevance).some((r) => !Number.isFinite(r) || r < 0))
+      problems.push(`query ${q}: relevance grades must be finite and ≥ 0`);
     if (relevant.length === 0) problems.push(`query ${q} has no relevant document; leave unjudged queries out`);
     if (new Set(query.ranked).size !== query.ranked.length) problems.push(`query ${q}: the ranking repeats a document`);
     return relevant;

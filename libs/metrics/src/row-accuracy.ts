@@ -14,8 +14,10 @@ export interface ClassLookup<L> {
  */
 export function predictionHits<L>(predicted: ArrayLike<number>, labels: ArrayLike<L>, classOf: ClassLookup<L>): Uint8Array {
   // An empty set would score 0 / 0: reported as 0 % (or NaN) it reads as a model that forgot everything.
-  if (labels.length === 0) throw new InvalidArgumentError('a test set of no samples has no accuracy: give every experience at least one test sample');
-  if (predicted.length !== labels.length) throw new InvalidArgumentError(`got ${predicted.length} predictions for ${labels.length} test samples`);
+  if (labels.length === 0)
+    throw new InvalidArgumentError('a test set of no samples has no accuracy: give every experience at least one test sample');
+  if (predicted.length !== labels.length)
+    throw new InvalidArgumentError(`got ${predicted.length} predictions for ${labels.length} test samples`);
   const hits = new Uint8Array(labels.length);
   for (let n = 0; n < labels.length; n++) {
     const p = predicted[n]!;

@@ -30,7 +30,12 @@ describe('Lopez-Paz & Ranzato 2017 metrics', () => {
     expect(() => averageFinalAccuracy(R.slice(0, 2))).toThrow('needs the finished matrix: 2 of 3 rows');
     expect(() => backwardTransfer([[0.5]])).toThrow('at least 2 experiences');
     expect(() => forwardTransfer(R, [0.1, 0.1])).toThrow(/one accuracy in \[0, 1\] per experience \(3\)/);
-    expect(() => averageFinalAccuracy([[0.5, 1.2], [0.1, 0.2]])).toThrow('a[0][1] = 1.2 is not an accuracy in [0, 1]');
+    expect(() =>
+      averageFinalAccuracy([
+        [0.5, 1.2],
+        [0.1, 0.2],
+      ]),
+    ).toThrow('a[0][1] = 1.2 is not an accuracy in [0, 1]');
   });
 
   it('name their definitions', () => {

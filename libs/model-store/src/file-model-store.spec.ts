@@ -7,7 +7,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileModelStore } from './file-model-store.js';
 import type { ModelRecord } from './model-records.js';
 
-const record: ModelRecord = { modelId: 'm1', base: 'mlp:4-8', scenario: 'class-incremental', strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 7, createdAt: 1 };
+const record: ModelRecord = {
+  modelId: 'm1',
+  base: 'mlp:4-8',
+  scenario: 'class-incremental',
+  strategy: { name: 'naive', options: {} },
+  labels: ['a', 'b'],
+  seed: 7,
+  createdAt: 1,
+};
 
 function state(value: number) {
   const params = new ParameterStore();
@@ -38,7 +46,9 @@ describe('FileModelStore', () => {
     const v2 = await store.saveVersion('m1', state(2), { trainedThrough: 0, samplesSeen: 10 });
     expect([v1.version, v2.version]).toEqual([1, 2]);
     expect((await store.saveVersion('m1', state(9), { trainedThrough: 0, samplesSeen: 10, version: 2 })).version).toBe(2); // idempotent
-    await expect(store.saveVersion('m1', state(9), { trainedThrough: 0, samplesSeen: 10, version: 5 })).rejects.toMatchObject({ kind: 'failed-precondition' });
+    await expect(store.saveVersion('m1', state(9), { trainedThrough: 0, samplesSeen: 10, version: 5 })).rejects.toMatchObject({
+      kind: 'failed-precondition',
+    });
     const restored = await store.loadVersionState('m1', 2);
     expect(Array.from(restored.params.get('w').data)).toEqual([2, -2]);
     expect(restored.data).toEqual({ memory: { ids: [1, 2], rng: [3, 4] } });

@@ -20,7 +20,9 @@ export function modelNotFound(modelId: string): NotFoundError {
 
 /** Checks a model id: it names folders and Kafka keys, so it is kept to a safe alphabet. */
 export function modelIdProblem(modelId: string): string | undefined {
-  return MODEL_ID.test(modelId) ? undefined : `model id '${modelId}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`;
+  return MODEL_ID.test(modelId)
+    ? undefined
+    : `model id '${modelId}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`;
 }
 
 /**
@@ -87,7 +89,11 @@ export class FileModelStore {
     if (info.version !== undefined) {
       const existing = versions.find((v) => v.version === info.version);
       if (existing !== undefined) return existing;
-      if (info.version !== next) throw new MnemeError('failed-precondition', `model '${modelId}': version ${info.version} cannot be saved, the next version is ${next}`);
+      if (info.version !== next)
+        throw new MnemeError(
+          'failed-precondition',
+          `model '${modelId}': version ${info.version} cannot be saved, the next version is ${next}`,
+        );
     }
     const dir = this.versionDir(modelId, next);
     await mkdir(dir, { recursive: true });
@@ -126,9 +132,14 @@ export class FileModelStore {
    */
   async getVersion(modelId: string, version = 0): Promise<VersionRecord> {
     const versions = await this.listVersions(modelId);
-    const found = version === 0 ? (versions.find((v) => v.state === 'promoted') ?? versions[0]) : versions.find((v) => v.version === version);
+    const found =
+      version === 0 ? (versions.find((v) => v.state === 'promoted') ?? versions[0]) : versions.find((v) => v.version === version);
     if (found === undefined) {
-      throw new NotFoundError(version === 0 ? `model '${modelId}' has no version yet` : `model '${modelId}' has no version ${version} (latest is ${versions[0]?.version ?? 'none'})`);
+      throw new NotFoundError(
+        version === 0
+          ? `model '${modelId}' has no version yet`
+          : `model '${modelId}' has no version ${version} (latest is ${versions[0]?.version ?? 'none'})`,
+      );
     }
     return found;
   }
@@ -141,7 +152,8 @@ export class FileModelStore {
 
   /** Makes `version` the served one; the previously promoted version is retired. */
   async promote(modelId: string, version: number): Promise<VersionRecord> {
-    if (!(Number.isInteger(version) && version >= 1)) throw new InvalidArgumentError(`promote needs a concrete version (≥ 1), got ${version}`);
+    if (!(Number.isInteger(version) && version >= 1))
+      throw new InvalidArgumentError(`promote needs a concrete version (≥ 1), got ${version}`);
     const target = await this.getVersion(modelId, version);
     for (const v of await this.listVersions(modelId)) {
       if (v.state === 'promoted' && v.version !== version) await this.setState(v, 'retired');
@@ -163,7 +175,8 @@ export class FileModelStore {
   stateDir(modelId: string, service: string): string {
     const problem = modelIdProblem(modelId);
     if (problem !== undefined) throw new InvalidArgumentError(problem);
-    if (!/^[a-z][a-z0-9-]*$/.test(service) || service === 'versions') throw new InvalidArgumentError(`'${service}' cannot name a state folder (lower-case letters, digits, '-'; not 'versions')`);
+    if (!/^[a-z][a-z0-9-]*$/.test(service) || service === 'versions')
+      throw new InvalidArgumentError(`'${service}' cannot name a state folder (lower-case letters, digits, '-'; not 'versions')`);
     return join(this.modelDir(modelId), service);
   }
 

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SampleLog, type LoggedSample } from './sample-log.js';
 
-const sample = (id: string, label = 0): LoggedSample => ({ kind: 'sample', id, experience: 0, label, features: Float32Array.of(label, 0.5, -1) });
+const sample = (id: string, label = 0): LoggedSample => ({
+  kind: 'sample',
+  id,
+  experience: 0,
+  label,
+  features: Float32Array.of(label, 0.5, -1),
+});
 
 describe('SampleLog', () => {
   let dir: string;
@@ -16,14 +22,18 @@ describe('SampleLog', () => {
     expect(await log.append([sample('a'), sample('b', 1), sample('a')])).toEqual({ appended: 2, duplicates: ['a'] });
     expect(await log.append([sample('b'), { kind: 'close', experience: 0, sampleCount: 2 }])).toEqual({ appended: 1, duplicates: ['b'] });
     const entries = await log.read(0);
-    expect(entries.map((e) => (e.kind === 'sample' ? e.id : e.kind === 'close' ? `close ${e.sampleCount}` : 'forget'))).toEqual(['a', 'b', 'close 2']);
+    expect(entries.map((e) => (e.kind === 'sample' ? e.id : e.kind === 'close' ? `close ${e.sampleCount}` : 'forget'))).toEqual([
+      'a',
+      'b',
+      'close 2',
+    ]);
     expect(entries.map((e) => e.position)).toEqual([0, 1, 2]);
     expect(Array.from((entries[1] as LoggedSample).features)).toEqual([1, 0.5, -1]);
     expect((await log.read(1, 2)).map((e) => e.position)).toEqual([1]);
     await log.close();
   });
 
-  it('keeps a sample\'s token ids beside its features, across a reopen', async () => {
+  it("keeps a sample's token ids beside its features, across a reopen", async () => {
     const path = join(dir, 'samples.log');
     const log = await SampleLog.open(path);
     await log.append([{ ...sample('t'), tokens: [101, 2054, 102] }, sample('f')]);
@@ -55,9 +65,13 @@ describe('SampleLog', () => {
 
   it('keeps concurrent appends whole and in order of their calls', async () => {
     const log = await SampleLog.open(join(dir, 'samples.log'));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append([sample(`s${i}`, i % 2), { kind: 'close', experience: i, sampleCount: 1 }])));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => log.append([sample(`s${i}`, i % 2), { kind: 'close', experience: i, sampleCount: 1 }])),
+    );
     const entries = await log.read(0);
-    expect(entries.filter((e) => e.kind === 'sample').map((e) => (e as LoggedSample).id)).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`));
+    expect(entries.filter((e) => e.kind === 'sample').map((e) => (e as LoggedSample).id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `s${i}`),
+    );
     expect(Array.from((entries[38] as LoggedSample).features)).toEqual([1, 0.5, -1]);
     await log.close();
   });

@@ -87,7 +87,8 @@ export class SampleLog {
   static async open(path: string, options: SampleLogOpenOptions = {}): Promise<SampleLog> {
     const readOnly = options.readOnly ?? false;
     const limit = options.limit ?? Infinity;
-    if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 0))) throw new InvalidArgumentError(`limit must be a whole number of records, got ${limit}`);
+    if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 0)))
+      throw new InvalidArgumentError(`limit must be a whole number of records, got ${limit}`);
     if (!readOnly) await mkdir(dirname(path), { recursive: true });
     const handle = await open(path, readOnly ? 'r' : 'a+');
     const log = new SampleLog(path, handle, readOnly);
@@ -159,7 +160,10 @@ export class SampleLog {
 
   private appending: Promise<unknown> = Promise.resolve();
 
-  private async appendNow(records: readonly LoggedRecord[], event: string | undefined): Promise<{ appended: number; duplicates: string[] }> {
+  private async appendNow(
+    records: readonly LoggedRecord[],
+    event: string | undefined,
+  ): Promise<{ appended: number; duplicates: string[] }> {
     const kept: LoggedRecord[] = [];
     const duplicates: string[] = [];
     const fresh = new Map<string, number>();
@@ -246,14 +250,16 @@ export class SampleLog {
       if (record.kind === 'sample') {
         this.ids.set(record.id, this.offsets.length);
         this.idsByPosition[this.offsets.length] = record.id;
-      }
-      else if (record.kind === 'forget') for (const id of record.ids) this.forgotten.add(id);
+      } else if (record.kind === 'forget') for (const id of record.ids) this.forgotten.add(id);
       if (record.event !== undefined) this.events.add(record.event);
       this.offsets.push(at);
       at += PREFIX + len;
     }
     if (limit !== Infinity && this.offsets.length < limit)
-      throw new MnemeError('internal', `sample log ${this.path} holds ${this.offsets.length} whole records, ${limit} were recorded as written`);
+      throw new MnemeError(
+        'internal',
+        `sample log ${this.path} holds ${this.offsets.length} whole records, ${limit} were recorded as written`,
+      );
     this.idsByPosition.length = this.offsets.length;
     if (at < size && !this.readOnly) await this.handle.truncate(at); // a torn tail from a crash mid-append
     this.end = at;
@@ -294,7 +300,8 @@ function encode(record: LoggedRecord): Buffer {
 
 function decode(body: Buffer): LoggedRecord {
   const jsonLength = body.readUInt32LE(0);
-  const header = JSON.parse(body.subarray(4, 4 + jsonLength).toString('utf8')) as Omit<LoggedSample, 'features'> | LoggedClose | LoggedForget;
+  const header = JSON.parse(body.subarray(4, 4 + jsonLength).toString('utf8')) as
+    Omit<LoggedSample, 'features'> | LoggedClose | LoggedForget;
   if (header.kind === 'close' || header.kind === 'forget') return header;
   const count = (body.byteLength - 4 - jsonLength) / 4;
   const features = new Float32Array(count);
@@ -306,7 +313,15 @@ function decode(body: Buffer): LoggedRecord {
 function writeFailure(path: string, err: unknown): MnemeError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new MnemeError('resource-exhausted', `no space left on the disk holding sample log ${path} (${code}): nothing of this append was kept; free space, then send the samples again`, { cause: err });
+    return new MnemeError(
+      'resource-exhausted',
+      `no space left on the disk holding sample log ${path} (${code}): nothing of this append was kept; free space, then send the samples again`,
+      { cause: err },
+    );
   }
-  return new MnemeError('unavailable', `could not write sample log ${path}: ${(err as Error).message}; nothing of this append was kept; send the samples again`, { cause: err });
+  return new MnemeError(
+    'unavailable',
+    `could not write sample log ${path}: ${(err as Error).message}; nothing of this append was kept; send the samples again`,
+    { cause: err },
+  );
 }

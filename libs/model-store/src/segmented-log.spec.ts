@@ -6,7 +6,8 @@ import { SampleLog, type LoggedSample } from './sample-log.js';
 import { SegmentedLog, segmentPath } from './segmented-log.js';
 
 const sample = (id: string, label = 0): LoggedSample => ({ kind: 'sample', id, experience: 0, label, features: Float32Array.of(label, 1) });
-const ids = (entries: { kind: string; position: number }[]) => entries.map((e) => `${e.position}:${e.kind === 'sample' ? (e as unknown as LoggedSample).id : 'close'}`);
+const ids = (entries: { kind: string; position: number }[]) =>
+  entries.map((e) => `${e.position}:${e.kind === 'sample' ? (e as unknown as LoggedSample).id : 'close'}`);
 
 describe('SegmentedLog', () => {
   let dir: string;
@@ -30,7 +31,15 @@ describe('SegmentedLog', () => {
     expect(ids(await second.read(1, 3))).toEqual(['1:b', '2:zombie']);
     await second.close();
     // Epoch 4 (epoch 3 claimed and died before writing) continues the whole chain.
-    const fourth = await SegmentedLog.open(dir, [{ epoch: 1, records: 2 }, { epoch: 2, records: 2 }, { epoch: 3, records: 0 }], 4);
+    const fourth = await SegmentedLog.open(
+      dir,
+      [
+        { epoch: 1, records: 2 },
+        { epoch: 2, records: 2 },
+        { epoch: 3, records: 0 },
+      ],
+      4,
+    );
     await fourth.append([{ kind: 'close', experience: 0, sampleCount: 4 }], 'e4');
     expect(ids(await fourth.read(0))).toEqual(['0:a', '1:b', '2:zombie', '3:c', '4:close']);
     expect(await SampleLog.count(segmentPath(dir, 1))).toBe(3);
@@ -49,13 +58,29 @@ describe('SegmentedLog', () => {
     expect([0, 1, 2, 3, 4].map((p) => second.idAt(p))).toEqual(['a', 'b', 'c', undefined, undefined]);
     await second.close();
     // A reopen rebuilds the positions from the files.
-    const third = await SegmentedLog.open(dir, [{ epoch: 1, records: 2 }, { epoch: 2, records: 2 }], 3);
+    const third = await SegmentedLog.open(
+      dir,
+      [
+        { epoch: 1, records: 2 },
+        { epoch: 2, records: 2 },
+      ],
+      3,
+    );
     expect([0, 1, 2, 3].map((p) => third.idAt(p))).toEqual(['a', 'b', 'c', undefined]);
     await third.close();
   });
 
   it('refuses a chain that does not rise, or a sealed segment that lost records', async () => {
-    await expect(SegmentedLog.open(dir, [{ epoch: 2, records: 0 }, { epoch: 1, records: 0 }], 3)).rejects.toThrow(/must rise/);
+    await expect(
+      SegmentedLog.open(
+        dir,
+        [
+          { epoch: 2, records: 0 },
+          { epoch: 1, records: 0 },
+        ],
+        3,
+      ),
+    ).rejects.toThrow(/must rise/);
     await expect(SegmentedLog.open(dir, [{ epoch: 3, records: 0 }], 3)).rejects.toThrow(/below 3/);
     const one = await SegmentedLog.open(dir, [], 1);
     await one.append([sample('a')]);

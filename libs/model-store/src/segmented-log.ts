@@ -46,7 +46,8 @@ export class SegmentedLog {
     const problems: string[] = [];
     let previous = -1;
     for (const s of sealed) {
-      if (!(Number.isSafeInteger(s.epoch) && s.epoch > previous && s.epoch < epoch)) problems.push(`sealed segment epochs must rise and stay below ${epoch}, got ${s.epoch} after ${previous}`);
+      if (!(Number.isSafeInteger(s.epoch) && s.epoch > previous && s.epoch < epoch))
+        problems.push(`sealed segment epochs must rise and stay below ${epoch}, got ${s.epoch} after ${previous}`);
       if (!(Number.isSafeInteger(s.records) && s.records >= 0)) problems.push(`sealed segment ${s.epoch} has ${s.records} records`);
       previous = s.epoch;
     }
@@ -54,7 +55,8 @@ export class SegmentedLog {
     const opened: SampleLog[] = [];
     try {
       // An epoch that logged nothing may have left no file at all.
-      for (const s of sealed) if (s.records > 0) opened.push(await SampleLog.open(segmentPath(dir, s.epoch), { readOnly: true, limit: s.records }));
+      for (const s of sealed)
+        if (s.records > 0) opened.push(await SampleLog.open(segmentPath(dir, s.epoch), { readOnly: true, limit: s.records }));
       const current = await SampleLog.open(segmentPath(dir, epoch));
       return new SegmentedLog(opened, current, epoch);
     } catch (err) {
@@ -107,7 +109,9 @@ export class SegmentedLog {
 
   /** Appends to this epoch's segment (see SampleLog.append); ids logged in sealed segments are duplicates too. */
   async append(records: readonly LoggedRecord[], event?: string): Promise<{ appended: number; duplicates: string[] }> {
-    const earlier = new Set(records.filter((r) => r.kind === 'sample' && this.sealed.some((s) => s.has(r.id))).map((r) => (r as LoggedSample).id));
+    const earlier = new Set(
+      records.filter((r) => r.kind === 'sample' && this.sealed.some((s) => s.has(r.id))).map((r) => (r as LoggedSample).id),
+    );
     const rest = earlier.size === 0 ? records : records.filter((r) => !(r.kind === 'sample' && earlier.has(r.id)));
     const result = await this.current.append(rest, event);
     const repeated = records.filter((r) => r.kind === 'sample' && earlier.has(r.id)).map((r) => (r as LoggedSample).id);

@@ -10,7 +10,8 @@ export async function writeFully(handle: FileHandle, bytes: Uint8Array, position
   let done = 0;
   while (done < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, position === undefined ? null : position + done);
-    if (bytesWritten === 0) throw Object.assign(new MnemeError('internal', `write made no progress after ${done} of ${bytes.byteLength} bytes`), { code: 'EIO' });
+    if (bytesWritten === 0)
+      throw Object.assign(new MnemeError('internal', `write made no progress after ${done} of ${bytes.byteLength} bytes`), { code: 'EIO' });
     done += bytesWritten;
   }
 }

@@ -28,10 +28,19 @@ export const MINILM_L6_SHAPE: BertConfig = Object.freeze({
 /** Checks a config and returns every problem found. */
 export function validateBertConfig(c: BertConfig): string[] {
   const problems: string[] = [];
-  for (const key of ['vocabSize', 'hiddenSize', 'numHiddenLayers', 'numAttentionHeads', 'intermediateSize', 'maxPositionEmbeddings', 'typeVocabSize'] as const) {
+  for (const key of [
+    'vocabSize',
+    'hiddenSize',
+    'numHiddenLayers',
+    'numAttentionHeads',
+    'intermediateSize',
+    'maxPositionEmbeddings',
+    'typeVocabSize',
+  ] as const) {
     if (!Number.isInteger(c[key]) || c[key] <= 0) problems.push(`${key} must be a positive integer, got ${c[key]}`);
   }
-  if (c.hiddenSize % c.numAttentionHeads !== 0) problems.push(`hiddenSize ${c.hiddenSize} is not divisible by numAttentionHeads ${c.numAttentionHeads}`);
+  if (c.hiddenSize % c.numAttentionHeads !== 0)
+    problems.push(`hiddenSize ${c.hiddenSize} is not divisible by numAttentionHeads ${c.numAttentionHeads}`);
   if (!(c.layerNormEps > 0)) problems.push(`layerNormEps must be positive, got ${c.layerNormEps}`);
   if (c.hiddenAct !== 'gelu') problems.push(`hiddenAct '${String(c.hiddenAct)}' is not supported (only 'gelu')`);
   return problems;

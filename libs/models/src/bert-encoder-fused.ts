@@ -5,7 +5,14 @@
  */
 import { Attr, createTensor, DType, GraphBuilder, MS_DOMAIN, type Model, type TensorValue } from '@mneme/graph';
 import { type BertConfig } from './bert-config.js';
-import { appendEncoderOutputs, bertParameterShapes, checkedBertWeights, ENCODER_IO, type BertGraphOptions, type BertWeights } from './bert-encoder.js';
+import {
+  appendEncoderOutputs,
+  bertParameterShapes,
+  checkedBertWeights,
+  ENCODER_IO,
+  type BertGraphOptions,
+  type BertWeights,
+} from './bert-encoder.js';
 
 /** Which fused kernels the forward-only encoder uses (each measured separately; see the bench). */
 export interface BertFusions {
@@ -70,9 +77,17 @@ export function buildBertEncoderFused(c: BertConfig, weights: BertWeights, optio
   // residual + (x·W + bias), then LayerNorm.
   const addNorm = (x: string, dense: string, residual: string, norm: string): string => {
     if (fusions.skipLayerNorm) {
-      return b.op('SkipLayerNormalization', [b.matMul(x, used(`${dense}.weight`)), residual, used(`${norm}.weight`), used(`${norm}.bias`), used(`${dense}.bias`)], { epsilon: Attr.float(c.layerNormEps) }, ms);
+      return b.op(
+        'SkipLayerNormalization',
+        [b.matMul(x, used(`${dense}.weight`)), residual, used(`${norm}.weight`), used(`${norm}.bias`), used(`${dense}.bias`)],
+        { epsilon: Attr.float(c.layerNormEps) },
+        ms,
+      );
     }
-    return b.op('LayerNormalization', [b.add(linear(x, dense), residual), used(`${norm}.weight`), used(`${norm}.bias`)], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) });
+    return b.op('LayerNormalization', [b.add(linear(x, dense), residual), used(`${norm}.weight`), used(`${norm}.bias`)], {
+      axis: Attr.int(-1),
+      epsilon: Attr.float(c.layerNormEps),
+    });
   };
   const attend = (x: string, p: string): string => {
     const self = `${p}.attention.self`;
@@ -85,7 +100,10 @@ export function buildBertEncoderFused(c: BertConfig, weights: BertWeights, optio
     }
     if (fusions.attention === 'multi-head') {
       const proj = (m: string) => b.matMul(x, used(`${self}.${m}.weight`));
-      const bias = b.initializer(`${self}.qkv.bias`, concatLastAxis(['query', 'key', 'value'].map((m) => weights.get(`${self}.${m}.bias`)!)));
+      const bias = b.initializer(
+        `${self}.qkv.bias`,
+        concatLastAxis(['query', 'key', 'value'].map((m) => weights.get(`${self}.${m}.bias`)!)),
+      );
       return b.op('MultiHeadAttention', [proj('query'), proj('key'), proj('value'), bias, maskI], numHeads, ms);
     }
     const splitHeads = (v: string, perm: number[]) => b.transpose(b.reshape(v, [0, 0, heads, headDim]), perm);

@@ -110,7 +110,8 @@ export function checkedBertWeights(c: BertConfig, weights: BertWeights, names: r
     const w = weights.get(name);
     const want = shapes.get(name)!;
     if (w === undefined) problems.push(`missing weight '${name}'`);
-    else if (w.dims.join() !== want.join()) problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
+    else if (w.dims.join() !== want.join())
+      problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
   }
   if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
 }
@@ -133,7 +134,12 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
   const pos = b.gather('embeddings.position_embeddings.weight', positions);
   const typ = b.gather('embeddings.token_type_embeddings.weight', types);
   const sum = b.add(b.add(words, pos), typ);
-  const out = b.op('LayerNormalization', [sum, 'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias'], { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) }, { outputs: [ENCODER_IO.inputsEmbeds] })[0]!;
+  const out = b.op(
+    'LayerNormalization',
+    [sum, 'embeddings.LayerNorm.weight', 'embeddings.LayerNorm.bias'],
+    { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) },
+    { outputs: [ENCODER_IO.inputsEmbeds] },
+  )[0]!;
   b.output(out, DType.float32, [batch, seq, c.hiddenSize]);
   return b.build();
 }
@@ -153,9 +159,11 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > c.numHiddenLayers || from >= to) {
     problems.push(`layers [${from}, ${to}) must be a non-empty range within the encoder's ${c.numHiddenLayers} layers`);
   }
-  for (const l of prefixLayers) if (!Number.isInteger(l) || l < from || l >= to) problems.push(`prefix layer ${l} is outside the layers [${from}, ${to})`);
+  for (const l of prefixLayers)
+    if (!Number.isInteger(l) || l < from || l >= to) problems.push(`prefix layer ${l} is outside the layers [${from}, ${to})`);
   if (prefixLength.size !== (options.prefix ?? []).length) problems.push('a prefix layer is listed twice');
-  for (const [l, length] of prefixLength) if (!Number.isInteger(length) || length < 1) problems.push(`prefix length ${length} of layer ${l} must be a positive integer`);
+  for (const [l, length] of prefixLength)
+    if (!Number.isInteger(length) || length < 1) problems.push(`prefix length ${length} of layer ${l} must be a positive integer`);
   if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
   const inSlice = (n: string) => {
     const m = /^encoder\.layer\.(\d+)\./.exec(n);
@@ -221,7 +229,12 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
  */
 export function appendEncoderOutputs(b: GraphBuilder, x: string, maskF: string, [batch, seq, h]: readonly [Dim, Dim, number]): void {
   const last = b.op('Identity', [x], {}, { outputs: [ENCODER_IO.lastHiddenState] })[0]!;
-  const cls = b.op('Gather', [last, b.constant(createTensor(DType.int64, [], [0]))], { axis: Attr.int(1) }, { outputs: [ENCODER_IO.cls] })[0]!;
+  const cls = b.op(
+    'Gather',
+    [last, b.constant(createTensor(DType.int64, [], [0]))],
+    { axis: Attr.int(1) },
+    { outputs: [ENCODER_IO.cls] },
+  )[0]!;
   const weighted = b.reduceSum(b.mul(last, b.unsqueeze(maskF, [2])), [1], false);
   const count = b.op('Clip', [b.reduceSum(maskF, [1], true), b.scalar(1e-9)]);
   const mean = b.op('Div', [weighted, count], {}, { outputs: [ENCODER_IO.meanPooled] })[0]!;

@@ -74,7 +74,8 @@ export interface CnnOptions {
  */
 export function buildCnn(options: CnnOptions): Model {
   const [c, height, width] = options.input;
-  if (height % 4 !== 0 || width % 4 !== 0) throw new InvalidArgumentError(`CNN input height and width must be divisible by 4, got ${height}×${width}`);
+  if (height % 4 !== 0 || width % 4 !== 0)
+    throw new InvalidArgumentError(`CNN input height and width must be divisible by 4, got ${height}×${width}`);
   const [c1, c2] = options.channels ?? [32, 64];
   const hidden = options.hidden ?? 128;
   const rng = Rng.seeded(options.seed ?? 0);
@@ -114,7 +115,12 @@ export function withCrossEntropyLoss(model: Model): Model {
   if (logits === undefined) throw new InvalidArgumentError(`model has no '${CLASSIFIER_IO.logits}' output`);
   const batch = logits.shape?.[0] ?? 'batch';
   const labels = b.input(CLASSIFIER_IO.labels, DType.int64, [batch]);
-  const perSample = b.op('SoftmaxCrossEntropyLoss', [CLASSIFIER_IO.logits, labels], { reduction: Attr.string('none') }, { outputs: [CLASSIFIER_IO.sampleLoss] })[0]!;
+  const perSample = b.op(
+    'SoftmaxCrossEntropyLoss',
+    [CLASSIFIER_IO.logits, labels],
+    { reduction: Attr.string('none') },
+    { outputs: [CLASSIFIER_IO.sampleLoss] },
+  )[0]!;
   b.op('ReduceMean', [perSample], { keepdims: Attr.int(0) }, { outputs: [CLASSIFIER_IO.loss] });
   b.output(CLASSIFIER_IO.loss, DType.float32, []);
   b.output(CLASSIFIER_IO.sampleLoss, DType.float32, [batch]);
@@ -173,8 +179,20 @@ export function buildConvNet(options: ConvNetOptions): Model {
     if (norm === 'instance') {
       const centred = b.sub(h, b.reduceMean(h, [2, 3], true));
       const deviation = b.sqrt(b.add(b.reduceMean(b.mul(centred, centred), [2, 3], true), b.scalar(NORM_EPS)));
-      const scale = b.reshape(b.initializer(`block${i}.norm.scale`, filled([channels], () => 1)), [channels, 1, 1]);
-      const shift = b.reshape(b.initializer(`block${i}.norm.shift`, filled([channels], () => 0)), [channels, 1, 1]);
+      const scale = b.reshape(
+        b.initializer(
+          `block${i}.norm.scale`,
+          filled([channels], () => 1),
+        ),
+        [channels, 1, 1],
+      );
+      const shift = b.reshape(
+        b.initializer(
+          `block${i}.norm.shift`,
+          filled([channels], () => 0),
+        ),
+        [channels, 1, 1],
+      );
       h = b.add(b.mul(b.div(centred, deviation), scale), shift);
     }
     h = b.op('AveragePool', [b.relu(h)], { kernel_shape: Attr.ints([2, 2]), strides: Attr.ints([2, 2]) });

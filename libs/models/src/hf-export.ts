@@ -29,7 +29,11 @@ export function bertWeightsToSafetensors(weights: BertWeights, options: BertExpo
       out = new Float32Array(data.length);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
     }
-    tensors.set(`${options.prefix ?? ''}${name}`, { dtype: options.dtype ?? 'F32', shape: isLinear ? [cols, rows] : [...value.dims], data: out });
+    tensors.set(`${options.prefix ?? ''}${name}`, {
+      dtype: options.dtype ?? 'F32',
+      shape: isLinear ? [cols, rows] : [...value.dims],
+      data: out,
+    });
   }
   for (const [name, t] of options.extra ?? []) tensors.set(name, t);
   return encodeSafetensors(tensors, { format: 'pt' });

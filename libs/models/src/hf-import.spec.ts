@@ -5,12 +5,41 @@ import { describe, expect, it } from 'vitest';
 import { bertParameterShapes, type BertWeights } from './bert-encoder.js';
 import { type BertConfig } from './bert-config.js';
 import { bertWeightsToSafetensors } from './hf-export.js';
-import { bertConfigFromHf, buildBertGraphs, importHfBert, mnemeParameterName, tokenizerSettingsFromHf, vocabFromHf, type HfModelFiles } from './hf-import.js';
+import {
+  bertConfigFromHf,
+  buildBertGraphs,
+  importHfBert,
+  mnemeParameterName,
+  tokenizerSettingsFromHf,
+  vocabFromHf,
+  type HfModelFiles,
+} from './hf-import.js';
 import { filled } from './init.js';
 import { encodeSafetensors } from './safetensors.js';
 
-const TINY: BertConfig = { vocabSize: 12, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 16, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu' };
-const HF_CONFIG = { model_type: 'bert', vocab_size: 12, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: 'gelu' };
+const TINY: BertConfig = {
+  vocabSize: 12,
+  hiddenSize: 8,
+  numHiddenLayers: 2,
+  numAttentionHeads: 2,
+  intermediateSize: 16,
+  maxPositionEmbeddings: 16,
+  typeVocabSize: 2,
+  layerNormEps: 1e-12,
+  hiddenAct: 'gelu',
+};
+const HF_CONFIG = {
+  model_type: 'bert',
+  vocab_size: 12,
+  hidden_size: 8,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 16,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  layer_norm_eps: 1e-12,
+  hidden_act: 'gelu',
+};
 const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c', '##a', '##b', '.', ','];
 
 /** Every parameter random (biases and LayerNorm too), so a mis-mapped name cannot go unnoticed. */
@@ -19,7 +48,12 @@ function randomWeights(seed: number): BertWeights {
   return new Map([...bertParameterShapes(TINY)].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.5))]));
 }
 
-const files = (over: Partial<HfModelFiles> = {}): HfModelFiles => ({ config: HF_CONFIG, safetensors: bertWeightsToSafetensors(randomWeights(1)), vocabText: VOCAB.join('\n'), ...over });
+const files = (over: Partial<HfModelFiles> = {}): HfModelFiles => ({
+  config: HF_CONFIG,
+  safetensors: bertWeightsToSafetensors(randomWeights(1)),
+  vocabText: VOCAB.join('\n'),
+  ...over,
+});
 
 describe('importHfBert', () => {
   it('maps names and transposes linear weights back to the original [in, out] tensors', () => {
@@ -36,7 +70,9 @@ describe('importHfBert', () => {
 
   it('accepts a bert. prefix, TF-era gamma/beta names, and ignores pooler, MLM head and buffers', () => {
     const original = randomWeights(2);
-    const renamed = new Map([...original].map(([n, w]) => [n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), w]));
+    const renamed = new Map(
+      [...original].map(([n, w]) => [n.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), w]),
+    );
     const extra = new Map([
       ['bert.pooler.dense.weight', { shape: [8, 8], data: new Float32Array(64) }],
       ['cls.predictions.bias', { shape: [12], data: new Float32Array(12) }],
@@ -52,13 +88,17 @@ describe('importHfBert', () => {
     const a = imported.weights.get('embeddings.word_embeddings.weight')!;
     const b = randomWeights(1).get('embeddings.word_embeddings.weight')!;
     expect(a.dtype).toBe(DType.float32);
-    for (let i = 0; i < a.data.length; i++) expect(Math.abs(Number(a.data[i]) - Number(b.data[i]))).toBeLessThanOrEqual(Math.abs(Number(b.data[i])) / 128);
+    for (let i = 0; i < a.data.length; i++)
+      expect(Math.abs(Number(a.data[i]) - Number(b.data[i]))).toBeLessThanOrEqual(Math.abs(Number(b.data[i])) / 128);
   });
 
   it('reports every missing or mis-shaped tensor at once', () => {
     const w = new Map(randomWeights(1));
     w.delete('encoder.layer.1.output.dense.bias');
-    w.set('embeddings.LayerNorm.weight', filled([7], () => 1));
+    w.set(
+      'embeddings.LayerNorm.weight',
+      filled([7], () => 1),
+    );
     let error: unknown;
     try {
       importHfBert(files({ safetensors: bertWeightsToSafetensors(w) }));
@@ -73,7 +113,9 @@ describe('importHfBert', () => {
   });
 
   it('rejects unsupported or invalid configs with every reason', () => {
-    expect(() => bertConfigFromHf({ ...HF_CONFIG, model_type: 'roberta', hidden_act: 'gelu_new', position_embedding_type: 'relative_key' })).toThrow(
+    expect(() =>
+      bertConfigFromHf({ ...HF_CONFIG, model_type: 'roberta', hidden_act: 'gelu_new', position_embedding_type: 'relative_key' }),
+    ).toThrow(
       /model_type 'roberta' is not supported.*position_embedding_type 'relative_key' is not supported.*hidden_act 'gelu_new' is not supported/,
     );
     expect(() => bertConfigFromHf({ ...HF_CONFIG, hidden_size: 9 })).toThrow(/hiddenSize 9 is not divisible by numAttentionHeads 2/);
@@ -89,7 +131,12 @@ describe('importHfBert', () => {
   });
 
   it('reads sentence-transformers pooling and normalisation', () => {
-    const st = importHfBert(files({ poolingConfig: { pooling_mode_cls_token: true, pooling_mode_mean_tokens: false }, modules: [{ type: 'sentence_transformers.models.Normalize' }] }));
+    const st = importHfBert(
+      files({
+        poolingConfig: { pooling_mode_cls_token: true, pooling_mode_mean_tokens: false },
+        modules: [{ type: 'sentence_transformers.models.Normalize' }],
+      }),
+    );
     expect(st.pooling).toBe('cls');
     expect(st.normalize).toBe(true);
     expect(() => importHfBert(files({ poolingConfig: { pooling_mode_max_tokens: true } }))).toThrow(/only mean or CLS pooling/);
@@ -109,14 +156,25 @@ describe('tokenizer files', () => {
   it('takes tokenizer_config over tokenizer.json, and sentence-transformers max_seq_length over model_max_length', () => {
     const s = tokenizerSettingsFromHf(
       {
-        tokenizerJson: { normalizer: { type: 'BertNormalizer', lowercase: true, strip_accents: null, handle_chinese_chars: false }, model: { type: 'WordPiece', max_input_chars_per_word: 50, continuing_subword_prefix: '##' } },
+        tokenizerJson: {
+          normalizer: { type: 'BertNormalizer', lowercase: true, strip_accents: null, handle_chinese_chars: false },
+          model: { type: 'WordPiece', max_input_chars_per_word: 50, continuing_subword_prefix: '##' },
+        },
         tokenizerConfig: { do_lower_case: false, strip_accents: null, model_max_length: 512, unk_token: { content: '[UNK]' } },
         specialTokensMap: { cls_token: '[CLS]' },
         sentenceBertConfig: { max_seq_length: 10 },
       },
       TINY,
     );
-    expect(s).toMatchObject({ lowercase: false, stripAccents: false, tokenizeChineseChars: false, maxInputCharsPerWord: 50, maxLength: 10, unkToken: '[UNK]', clsToken: '[CLS]' });
+    expect(s).toMatchObject({
+      lowercase: false,
+      stripAccents: false,
+      tokenizeChineseChars: false,
+      maxInputCharsPerWord: 50,
+      maxLength: 10,
+      unkToken: '[UNK]',
+      clsToken: '[CLS]',
+    });
     // model_max_length beyond the position table is capped; the 1e30 "no limit" sentinel is ignored.
     expect(tokenizerSettingsFromHf({ tokenizerConfig: { model_max_length: 512 } }, TINY).maxLength).toBe(16);
     expect(tokenizerSettingsFromHf({ tokenizerConfig: { model_max_length: 1e30 } }, TINY).maxLength).toBe(16);
@@ -125,7 +183,9 @@ describe('tokenizer files', () => {
 
   it('reads the vocabulary from tokenizer.json when there is no vocab.txt', () => {
     expect(vocabFromHf({ tokenizerJson: { model: { type: 'WordPiece', vocab: { b: 1, a: 0 } } } })).toEqual(['a', 'b']);
-    expect(() => vocabFromHf({ tokenizerJson: { model: { type: 'WordPiece', vocab: { a: 0, c: 2 } } } })).toThrow(/not contiguous \(1 missing/);
+    expect(() => vocabFromHf({ tokenizerJson: { model: { type: 'WordPiece', vocab: { a: 0, c: 2 } } } })).toThrow(
+      /not contiguous \(1 missing/,
+    );
     expect(() => vocabFromHf({ tokenizerJson: { model: { type: 'BPE', vocab: {} } } })).toThrow(/no vocabulary/);
   });
 

@@ -82,9 +82,11 @@ export function bertConfigFromHf(json: unknown): BertConfig {
     problems.push(`config.json: model_type '${String(modelType)}' is not supported (only ${[...SUPPORTED_MODEL_TYPES].join(', ')})`);
   }
   const positions = json['position_embedding_type'];
-  if (positions !== undefined && positions !== 'absolute') problems.push(`config.json: position_embedding_type '${String(positions)}' is not supported (only 'absolute')`);
+  if (positions !== undefined && positions !== 'absolute')
+    problems.push(`config.json: position_embedding_type '${String(positions)}' is not supported (only 'absolute')`);
   const act = json['hidden_act'] ?? 'gelu';
-  if (!SUPPORTED_ACTIVATIONS.has(String(act))) problems.push(`config.json: hidden_act '${String(act)}' is not supported (only exact 'gelu')`);
+  if (!SUPPORTED_ACTIVATIONS.has(String(act)))
+    problems.push(`config.json: hidden_act '${String(act)}' is not supported (only exact 'gelu')`);
   const eps = json['layer_norm_eps'] ?? 1e-12;
   if (typeof eps !== 'number') problems.push(`config.json: 'layer_norm_eps' must be a number, got ${JSON.stringify(eps)}`);
   const config: BertConfig = {
@@ -178,7 +180,10 @@ const optionalInt = (v: unknown): number | undefined => (typeof v === 'number' &
  * over tokenizer.json's normalizer; sentence-transformers' `max_seq_length` sets the length cap,
  * else `model_max_length`, never beyond the position table.
  */
-export function tokenizerSettingsFromHf(files: Pick<HfModelFiles, 'tokenizerJson' | 'tokenizerConfig' | 'specialTokensMap' | 'sentenceBertConfig'>, config: BertConfig): WordPieceSettings {
+export function tokenizerSettingsFromHf(
+  files: Pick<HfModelFiles, 'tokenizerJson' | 'tokenizerConfig' | 'specialTokensMap' | 'sentenceBertConfig'>,
+  config: BertConfig,
+): WordPieceSettings {
   const tc = asObject(files.tokenizerConfig);
   const special = asObject(files.specialTokensMap);
   const tj = asObject(files.tokenizerJson);
@@ -187,7 +192,10 @@ export function tokenizerSettingsFromHf(files: Pick<HfModelFiles, 'tokenizerJson
   const sbert = asObject(files.sentenceBertConfig);
   const token = (key: string) => tokenString(tc[key]) ?? tokenString(special[key]);
   const modelMax = optionalInt(tc['model_max_length']);
-  const maxLength = optionalInt(sbert['max_seq_length']) ?? (modelMax !== undefined && modelMax < 1_000_000 ? modelMax : undefined) ?? config.maxPositionEmbeddings;
+  const maxLength =
+    optionalInt(sbert['max_seq_length']) ??
+    (modelMax !== undefined && modelMax < 1_000_000 ? modelMax : undefined) ??
+    config.maxPositionEmbeddings;
   const partial: Partial<WordPieceSettings> = { maxLength: Math.min(maxLength, config.maxPositionEmbeddings) };
   const set = <K extends keyof WordPieceSettings>(key: K, value: WordPieceSettings[K] | undefined) => {
     if (value !== undefined) partial[key] = value;
@@ -220,12 +228,14 @@ export function vocabFromHf(files: Pick<HfModelFiles, 'vocabText' | 'tokenizerJs
   }
   const tokens: string[] = [];
   for (const [t, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new InvalidArgumentError(`tokenizer.json: token '${t}' has invalid id ${JSON.stringify(id)}`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
+      throw new InvalidArgumentError(`tokenizer.json: token '${t}' has invalid id ${JSON.stringify(id)}`);
     tokens[id] = t;
   }
   let holes = 0;
   for (let i = 0; i < tokens.length; i++) if (tokens[i] === undefined) holes++;
-  if (holes > 0) throw new InvalidArgumentError(`tokenizer.json: vocabulary ids are not contiguous (${holes} missing below ${tokens.length})`);
+  if (holes > 0)
+    throw new InvalidArgumentError(`tokenizer.json: vocabulary ids are not contiguous (${holes} missing below ${tokens.length})`);
   return tokens;
 }
 

@@ -11,11 +11,30 @@ export { buildBertEncoderFused } from './bert-encoder-fused.js';
 export type { BertFusions, FusedBertGraphOptions } from './bert-encoder-fused.js';
 export { encodeSafetensors, parseSafetensors, SAFETENSORS_DTYPE_BYTES } from './safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsFile, SafetensorsInput } from './safetensors.js';
-export { basicTokenize, cleanText, lowerCase, isBertControl, isBertPunctuation, isBertWhitespace, isCjkIdeograph, splitOnPunctuation, stripAccents, whitespaceSplit } from './basic-tokenizer.js';
+export {
+  basicTokenize,
+  cleanText,
+  lowerCase,
+  isBertControl,
+  isBertPunctuation,
+  isBertWhitespace,
+  isCjkIdeograph,
+  splitOnPunctuation,
+  stripAccents,
+  whitespaceSplit,
+} from './basic-tokenizer.js';
 export type { BasicTokenizerOptions } from './basic-tokenizer.js';
 export { padBatch, parseVocabText, resolveWordPieceSettings, WordPieceTokenizer } from './wordpiece-tokenizer.js';
 export type { EncodeOptions, Encoding, SpecialTokenIds, WordPieceSettings } from './wordpiece-tokenizer.js';
-export { bertConfigFromHf, bertWeightsFromSafetensors, buildBertGraphs, importHfBert, mnemeParameterName, tokenizerSettingsFromHf, vocabFromHf } from './hf-import.js';
+export {
+  bertConfigFromHf,
+  bertWeightsFromSafetensors,
+  buildBertGraphs,
+  importHfBert,
+  mnemeParameterName,
+  tokenizerSettingsFromHf,
+  vocabFromHf,
+} from './hf-import.js';
 export type { BertGraphs, HfModelFiles, ImportedBert, SentencePooling } from './hf-import.js';
 export { bertWeightsToSafetensors } from './hf-export.js';
 export type { BertExportOptions } from './hf-export.js';

@@ -18,7 +18,11 @@ describe('parseSafetensors', () => {
   it('reads F32 tensors, metadata and entries from hand-built bytes (unaligned data section)', () => {
     const file = parseSafetensors(
       rawFile(
-        { __metadata__: { format: 'pt' }, a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [], data_offsets: [16, 20] } },
+        {
+          __metadata__: { format: 'pt' },
+          a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] },
+          b: { dtype: 'F32', shape: [], data_offsets: [16, 20] },
+        },
         f32Bytes([1, 2, 3, 4, -0.5]),
       ),
     );
@@ -73,7 +77,9 @@ describe('parseSafetensors', () => {
   });
 
   it('keeps non-float tensors readable as bytes but refuses to convert them', () => {
-    const file = parseSafetensors(rawFile({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, new Uint8Array(new BigInt64Array([1n, 2n]).buffer)));
+    const file = parseSafetensors(
+      rawFile({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, new Uint8Array(new BigInt64Array([1n, 2n]).buffer)),
+    );
     expect(file.bytes('ids').byteLength).toBe(16);
     expect(() => file.float32('ids')).toThrow(/dtype I64; only F32, F16, BF16 and F64 convert/);
     expect(() => file.float32('nope')).toThrow(/no tensor named 'nope'/);

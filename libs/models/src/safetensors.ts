@@ -27,21 +27,7 @@ export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<SafetensorsDType, number>>
 
 /** A safetensors element type name. */
 export type SafetensorsDType =
-  | 'BOOL'
-  | 'U8'
-  | 'I8'
-  | 'F8_E4M3'
-  | 'F8_E5M2'
-  | 'I16'
-  | 'U16'
-  | 'F16'
-  | 'BF16'
-  | 'I32'
-  | 'U32'
-  | 'F32'
-  | 'I64'
-  | 'U64'
-  | 'F64';
+  'BOOL' | 'U8' | 'I8' | 'F8_E4M3' | 'F8_E5M2' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'I64' | 'U64' | 'F64';
 
 /** One tensor's entry in a safetensors header. */
 export interface SafetensorsEntry {
@@ -90,7 +76,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    throw fail(`header length ${headerLength} exceeds the file (${bytes.byteLength - 8} bytes after the length) or the 100 MB limit; the file is truncated or not safetensors`);
+    throw fail(
+      `header length ${headerLength} exceeds the file (${bytes.byteLength - 8} bytes after the length) or the 100 MB limit; the file is truncated or not safetensors`,
+    );
   }
   const dataStart = 8 + Number(headerLength);
   const dataLength = bytes.byteLength - dataStart;
@@ -126,17 +114,25 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
     const shapeOk = Array.isArray(shape) && shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
     if (!shapeOk) problems.push(`tensor '${name}' has shape ${JSON.stringify(shape)}; expected an array of non-negative integers`);
     const offsetsOk = Array.isArray(offsets) && offsets.length === 2 && offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0);
-    if (!offsetsOk) problems.push(`tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] non-negative integers`);
+    if (!offsetsOk)
+      problems.push(`tensor '${name}' has data_offsets ${JSON.stringify(offsets)}; expected [begin, end] non-negative integers`);
     if (problems.length > before) continue;
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((p, d) => p * d, 1);
     const want = count * SAFETENSORS_DTYPE_BYTES[dtype as SafetensorsDType];
     if (begin > end) problems.push(`tensor '${name}' has data_offsets [${begin}, ${end}] with begin after end`);
-    else if (end > dataLength) problems.push(`tensor '${name}' ends at byte ${end} of the data section, which has only ${dataLength} bytes (file truncated?)`);
+    else if (end > dataLength)
+      problems.push(`tensor '${name}' ends at byte ${end} of the data section, which has only ${dataLength} bytes (file truncated?)`);
     else if (end - begin !== want) {
       problems.push(`tensor '${name}' has ${end - begin} bytes but ${dtype} [${(shape as number[]).join(', ')}] needs ${want}`);
     } else {
-      entries.set(name, { name, dtype: dtype as SafetensorsDType, shape: [...(shape as number[])], byteOffset: dataStart + begin, byteLength: want });
+      entries.set(name, {
+        name,
+        dtype: dtype as SafetensorsDType,
+        shape: [...(shape as number[])],
+        byteOffset: dataStart + begin,
+        byteLength: want,
+      });
     }
   }
   // Overlapping tensors would alias each other's bytes; the format forbids them.
@@ -211,15 +207,22 @@ export interface SafetensorsInput {
  *
  * @throws InvalidArgumentError when a tensor's data length does not match its shape
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
-  const list: [string, SafetensorsInput][] = tensors instanceof Map ? [...(tensors as ReadonlyMap<string, SafetensorsInput>)] : Object.entries(tensors as Readonly<Record<string, SafetensorsInput>>);
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, SafetensorsInput> | Readonly<Record<string, SafetensorsInput>>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
+  const list: [string, SafetensorsInput][] =
+    tensors instanceof Map
+      ? [...(tensors as ReadonlyMap<string, SafetensorsInput>)]
+      : Object.entries(tensors as Readonly<Record<string, SafetensorsInput>>);
   const problems: string[] = [];
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
   let offset = 0;
   for (const [name, t] of list) {
     const count = t.shape.reduce((p, d) => p * d, 1);
-    if (count !== t.data.length) problems.push(`tensor '${name}' has ${t.data.length} elements but shape [${t.shape.join(', ')}] needs ${count}`);
+    if (count !== t.data.length)
+      problems.push(`tensor '${name}' has ${t.data.length} elements but shape [${t.shape.join(', ')}] needs ${count}`);
     const dtype = t.dtype ?? 'F32';
     const length = count * SAFETENSORS_DTYPE_BYTES[dtype];
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + length] };

@@ -64,7 +64,26 @@ describe('basic tokenisation', () => {
   });
 
   it('splits on ASCII symbols and Unicode punctuation, not on other symbols', () => {
-    expect(basicTokenize("don't stop-now! $5 a^b `x` ¿qué?")).toEqual(['don', "'", 't', 'stop', '-', 'now', '!', '$', '5', 'a', '^', 'b', '`', 'x', '`', '¿', 'que', '?']);
+    expect(basicTokenize("don't stop-now! $5 a^b `x` ¿qué?")).toEqual([
+      'don',
+      "'",
+      't',
+      'stop',
+      '-',
+      'now',
+      '!',
+      '$',
+      '5',
+      'a',
+      '^',
+      'b',
+      '`',
+      'x',
+      '`',
+      '¿',
+      'que',
+      '?',
+    ]);
     expect(isBertPunctuation('$')).toBe(true);
     expect(isBertPunctuation('«')).toBe(true);
     expect(isBertPunctuation('€')).toBe(false);

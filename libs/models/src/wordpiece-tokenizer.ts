@@ -121,8 +121,10 @@ export class WordPieceTokenizer {
     this.ids = new Map(vocab.map((t, i) => [t, i]));
     const s = this.settings;
     const problems: string[] = [];
-    if (!Number.isInteger(s.maxLength) || s.maxLength < 2) problems.push(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]), got ${s.maxLength}`);
-    if (!Number.isInteger(s.maxInputCharsPerWord) || s.maxInputCharsPerWord < 1) problems.push(`maxInputCharsPerWord must be a positive integer, got ${s.maxInputCharsPerWord}`);
+    if (!Number.isInteger(s.maxLength) || s.maxLength < 2)
+      problems.push(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]), got ${s.maxLength}`);
+    if (!Number.isInteger(s.maxInputCharsPerWord) || s.maxInputCharsPerWord < 1)
+      problems.push(`maxInputCharsPerWord must be a positive integer, got ${s.maxInputCharsPerWord}`);
     const need = (token: string, role: string): number => {
       const id = this.ids.get(token);
       if (id === undefined) problems.push(`${role} token '${token}' is not in the vocabulary (${vocab.length} tokens)`);
@@ -139,7 +141,8 @@ export class WordPieceTokenizer {
     const specials = [...new Set([s.unkToken, s.clsToken, s.sepToken, s.padToken, s.maskToken])].filter((t) => t !== '' && this.ids.has(t));
     // Longest first, so a token that contains another wins (leftmost-longest, like the HF matcher).
     specials.sort((a, b) => b.length - a.length);
-    this.specialPattern = s.splitSpecialTokens && specials.length > 0 ? new RegExp(`(${specials.map(escapeRegExp).join('|')})`, 'u') : undefined;
+    this.specialPattern =
+      s.splitSpecialTokens && specials.length > 0 ? new RegExp(`(${specials.map(escapeRegExp).join('|')})`, 'u') : undefined;
   }
 
   /** A tokenizer from the text of a `vocab.txt` file. */
@@ -186,7 +189,8 @@ export class WordPieceTokenizer {
     const maxLength = options.maxLength ?? this.settings.maxLength;
     checkMaxLength(maxLength);
     const padding = options.padding ?? 'longest';
-    if (padding !== 'longest' && padding !== 'max-length') throw new InvalidArgumentError(`padding must be 'longest' or 'max-length', got '${String(padding)}'`);
+    if (padding !== 'longest' && padding !== 'max-length')
+      throw new InvalidArgumentError(`padding must be 'longest' or 'max-length', got '${String(padding)}'`);
     const rows = texts.map((t) => this.encodeIds(t, maxLength));
     return padBatch(rows, this.specialIds.pad, padding === 'max-length' ? maxLength : undefined);
   }
@@ -247,5 +251,6 @@ export function padBatch(rows: readonly (readonly number[])[], padId: number, le
 }
 
 function checkMaxLength(maxLength: number): void {
-  if (!Number.isInteger(maxLength) || maxLength < 2) throw new InvalidArgumentError(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]), got ${maxLength}`);
+  if (!Number.isInteger(maxLength) || maxLength < 2)
+    throw new InvalidArgumentError(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]), got ${maxLength}`);
 }

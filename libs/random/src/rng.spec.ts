@@ -3,9 +3,27 @@ import { Rng } from './index.js';
 
 describe('Rng', () => {
   it('is deterministic per seed and differs across seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.seeded(7)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.seeded(7)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(Rng.seeded(8)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.seeded(7)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.seeded(7)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(Rng.seeded(8)),
+    );
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
     expect(a.every((x) => x >= 0 && x < 1)).toBe(true);

@@ -16,7 +16,9 @@ export function seenAccuracySpec(runs: readonly RunGroup[], title: string): TopL
     const length = Math.max(...curves.map((c) => c.length));
     return Array.from({ length }, (_, i) => {
       const { mean, std } = summarize(curves.map((c) => c[i] ?? null));
-      return mean === null ? [] : [{ run: run.label, after: i + 1, mean: pct(mean), lo: pct(mean - (std ?? 0)), hi: pct(mean + (std ?? 0)) }];
+      return mean === null
+        ? []
+        : [{ run: run.label, after: i + 1, mean: pct(mean), lo: pct(mean - (std ?? 0)), hi: pct(mean + (std ?? 0)) }];
     }).flat();
   });
   const x = { field: 'after', type: 'quantitative', title: 'experiences trained', axis: { tickMinStep: 1, format: 'd' } } as const;
@@ -27,7 +29,15 @@ export function seenAccuracySpec(runs: readonly RunGroup[], title: string): TopL
     width: 420,
     height: 240,
     layer: [
-      { mark: { type: 'errorband', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } }, y2: { field: 'hi' }, color: runColour(runs) } },
+      {
+        mark: { type: 'errorband', opacity: 0.2 },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: 'accuracy (%)', scale: { domain: [0, 100] } },
+          y2: { field: 'hi' },
+          color: runColour(runs),
+        },
+      },
       {
         mark: { type: 'line', point: true },
         encoding: {
@@ -44,7 +54,9 @@ export function seenAccuracySpec(runs: readonly RunGroup[], title: string): TopL
 /** Accuracy on each experience as training goes on (mean over seeds), one line per experience, from when it was trained. */
 export function experienceCurvesSpec(run: RunGroup, title: string): TopLevelSpec {
   const matrix = meanMatrix(run.seeds.map((s) => s.matrix));
-  const points = matrix.flatMap((row, i) => row.flatMap((a, j) => (j > i || a === null ? [] : [{ experience: `e${j}`, order: j, after: i + 1, acc: pct(a) }])));
+  const points = matrix.flatMap((row, i) =>
+    row.flatMap((a, j) => (j > i || a === null ? [] : [{ experience: `e${j}`, order: j, after: i + 1, acc: pct(a) }])),
+  );
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle: 'accuracy (%) on each experience after each experience trained', anchor: 'start' },

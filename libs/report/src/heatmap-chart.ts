@@ -17,7 +17,9 @@ const pct = (x: number) => Math.round(1000 * x) / 10;
  */
 export function heatmapSpec(matrices: readonly (readonly (readonly (number | null)[])[])[], options: HeatmapOptions): TopLevelSpec {
   const matrix = meanMatrix(matrices);
-  const cells = matrix.flatMap((row, i) => row.flatMap((a, j) => (j > i || a === null ? [] : [{ after: `e${i}`, on: `e${j}`, acc: pct(a) }])));
+  const cells = matrix.flatMap((row, i) =>
+    row.flatMap((a, j) => (j > i || a === null ? [] : [{ after: `e${i}`, on: `e${j}`, acc: pct(a) }])),
+  );
   const experiences = matrix[0]?.length ?? 0;
   const names = Array.from({ length: experiences }, (_, j) => `e${j}`);
   const step = experiences > 12 ? 30 : 40;
@@ -32,14 +34,26 @@ export function heatmapSpec(matrices: readonly (readonly (readonly (number | nul
     width: { step },
     height: { step },
     encoding: {
-      x: { field: 'on', type: 'ordinal', sort: names, scale: { domain: names }, title: 'tested on experience j', axis: { orient: 'top', labelAngle: 0 } },
+      x: {
+        field: 'on',
+        type: 'ordinal',
+        sort: names,
+        scale: { domain: names },
+        title: 'tested on experience j',
+        axis: { orient: 'top', labelAngle: 0 },
+      },
       y: { field: 'after', type: 'ordinal', sort: names, scale: { domain: names }, title: 'after training experience i' },
     },
     layer: [
       {
         mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
         encoding: {
-          color: { field: 'acc', type: 'quantitative', scale: { domain: [0, 100], scheme: 'viridis' }, legend: { title: 'accuracy (%)', gradientLength: Math.max(80, step * Math.min(experiences, 8)) } },
+          color: {
+            field: 'acc',
+            type: 'quantitative',
+            scale: { domain: [0, 100], scheme: 'viridis' },
+            legend: { title: 'accuracy (%)', gradientLength: Math.max(80, step * Math.min(experiences, 8)) },
+          },
           tooltip: [
             { field: 'after', title: 'after' },
             { field: 'on', title: 'on' },

@@ -10,8 +10,12 @@ import { syntheticReport } from './run-report.test-util.js';
 /** Debian's Chromium (.ci/run installs it); MNEME_CHROMIUM overrides the path. */
 const executable = process.env['MNEME_CHROMIUM'] ?? '/usr/bin/chromium';
 const available = existsSync(executable);
-if (!available && process.env['MNEME_CHROMIUM_REQUIRED'] === '1') throw new Error(`MNEME_CHROMIUM_REQUIRED=1 but there is no Chromium at ${executable}: apt-get install chromium, or set MNEME_CHROMIUM`);
-if (!available) console.warn(`skipping the browser test of the HTML report: no Chromium at ${executable} (apt-get install chromium, or set MNEME_CHROMIUM)`);
+if (!available && process.env['MNEME_CHROMIUM_REQUIRED'] === '1')
+  throw new Error(`MNEME_CHROMIUM_REQUIRED=1 but there is no Chromium at ${executable}: apt-get install chromium, or set MNEME_CHROMIUM`);
+if (!available)
+  console.warn(
+    `skipping the browser test of the HTML report: no Chromium at ${executable} (apt-get install chromium, or set MNEME_CHROMIUM)`,
+  );
 
 /** Where the screenshot goes (.mneme is not committed); MNEME_REPORT_PNG overrides it. */
 const screenshot = process.env['MNEME_REPORT_PNG'] ?? join(import.meta.dirname, '..', '..', '..', '.mneme', 'report-test', 'report.png');
@@ -27,7 +31,15 @@ describe.skipIf(!available)('the HTML report in headless Chromium', () => {
     // The flags keep Chromium from reaching for the network on its own (closed networks refuse it noisily).
     const browser = await chromium.launch({
       executablePath: executable,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -40,11 +52,27 @@ describe.skipIf(!available)('the HTML report in headless Chromium', () => {
         figures.map((f) => {
           const svg = f.querySelector('svg');
           const box = svg?.getBoundingClientRect();
-          return { kind: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll('.role-mark path, .role-mark line, .role-mark text').length ?? 0 };
+          return {
+            kind: f.getAttribute('data-chart'),
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks: svg?.querySelectorAll('.role-mark path, .role-mark line, .role-mark text').length ?? 0,
+          };
         }),
       );
       expect(requested).toEqual([]);
-      expect(charts.map((c) => c.kind)).toEqual(['comparison', 'seen-accuracy', 'experience-forgetting', 'heatmap', 'experience-curves', 'class-forgetting', 'heatmap', 'experience-curves', 'class-forgetting', 'resources']);
+      expect(charts.map((c) => c.kind)).toEqual([
+        'comparison',
+        'seen-accuracy',
+        'experience-forgetting',
+        'heatmap',
+        'experience-curves',
+        'class-forgetting',
+        'heatmap',
+        'experience-curves',
+        'class-forgetting',
+        'resources',
+      ]);
       for (const c of charts) {
         expect(c.width, `${c.kind} width`).toBeGreaterThan(100);
         expect(c.height, `${c.kind} height`).toBeGreaterThan(100);

@@ -3,7 +3,8 @@ import { htmlReport } from './html-report.js';
 import { syntheticReport } from './run-report.test-util.js';
 
 /** The inline SVG of each chart of a kind, in page order. */
-const figures = (html: string, kind: string) => [...html.matchAll(new RegExp(`<figure class="chart" data-chart="${kind}">(<svg[\\s\\S]*?</svg>)</figure>`, 'g'))].map((m) => m[1]!);
+const figures = (html: string, kind: string) =>
+  [...html.matchAll(new RegExp(`<figure class="chart" data-chart="${kind}">(<svg[\\s\\S]*?</svg>)</figure>`, 'g'))].map((m) => m[1]!);
 
 describe('htmlReport', () => {
   const inputs = [

@@ -39,7 +39,10 @@ interface PendingChart {
  * and memory. Charts are Vega-Lite rendered to inline SVG here, so the page runs no script and
  * fetches nothing when opened.
  */
-export async function htmlReport(inputs: readonly { readonly file: string; readonly report: RunReport }[], options: HtmlReportOptions = {}): Promise<string> {
+export async function htmlReport(
+  inputs: readonly { readonly file: string; readonly report: RunReport }[],
+  options: HtmlReportOptions = {},
+): Promise<string> {
   const runs = groupRuns(inputs);
   const charts: PendingChart[] = [];
   const chart = (kind: string, spec: TopLevelSpec) => {
@@ -48,7 +51,13 @@ export async function htmlReport(inputs: readonly { readonly file: string; reado
     return `<!--${id}-->`;
   };
   const benchmarks = [...new Set(runs.map((r) => r.benchmark))];
-  const sections = benchmarks.map((benchmark) => benchmarkSection(benchmark, runs.filter((r) => r.benchmark === benchmark), chart));
+  const sections = benchmarks.map((benchmark) =>
+    benchmarkSection(
+      benchmark,
+      runs.filter((r) => r.benchmark === benchmark),
+      chart,
+    ),
+  );
   let html = page(options.title ?? 'mneme report', options.generatedAt ?? new Date().toISOString(), runs, sections.join('\n'));
   for (const [k, c] of charts.entries()) {
     const svg = await renderSvg(c.spec);
@@ -66,7 +75,13 @@ function benchmarkSection(benchmark: string, runs: readonly RunGroup[], chart: (
     return `<article id="${slug(`${benchmark}-${run.label}`)}">
 <h3>${escape(run.label)}</h3>
 <p class="meta">${escape(runMeta(run))}</p>
-<div class="row">${chart('heatmap', heatmapSpec(run.seeds.map((s) => s.matrix), { title: `${benchmark} · ${run.label}: accuracy matrix`, seeds: run.seeds.length }))}
+<div class="row">${chart(
+      'heatmap',
+      heatmapSpec(
+        run.seeds.map((s) => s.matrix),
+        { title: `${benchmark} · ${run.label}: accuracy matrix`, seeds: run.seeds.length },
+      ),
+    )}
 ${chart('experience-curves', experienceCurvesSpec(run, `${run.label}: accuracy per experience`))}</div>
 ${classChart === null ? `<p class="note">Per-class forgetting: not recorded for this run${run.command === 'mneme up' ? ' (the services report accuracy per experience only)' : ' (written before reports held per-class accuracy)'}.</p>` : chart('class-forgetting', classChart)}
 </article>`;
@@ -86,7 +101,9 @@ ${chart('resources', resourcesSpec(runs, `${benchmark}: timing and memory`))}
 }
 
 function runMeta(run: RunGroup): string {
-  const options = Object.entries(run.options).map(([k, v]) => `${k}=${v}`).join(' ');
+  const options = Object.entries(run.options)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const via = run.command === 'mneme up' ? 'streamed through the services' : 'mneme run';
   return `${via} · seeds ${run.seeds.map((s) => s.seed).join(', ')}${options === '' ? '' : ` · ${options}`}${run.duplicateSeeds.length > 0 ? ` · duplicate seeds ignored: ${run.duplicateSeeds.join(', ')}` : ''}`;
 }
@@ -122,7 +139,10 @@ function definitions(runs: readonly RunGroup[]): string {
 function page(title: string, generatedAt: string, runs: readonly RunGroup[], body: string): string {
   const sources = runs.flatMap((r) => r.sources);
   const inputs = sources
-    .map((s) => `<li><code>${escape(s.file)}</code>${s.createdAt === '' ? ' (older report: no time or commit recorded)' : ` · written ${escape(s.createdAt)}${s.commit === null ? '' : ` · commit <code>${escape(s.commit.slice(0, 12))}</code>`}${s.version === '' ? '' : ` · mneme ${escape(s.version)}`}`}</li>`)
+    .map(
+      (s) =>
+        `<li><code>${escape(s.file)}</code>${s.createdAt === '' ? ' (older report: no time or commit recorded)' : ` · written ${escape(s.createdAt)}${s.commit === null ? '' : ` · commit <code>${escape(s.commit.slice(0, 12))}</code>`}${s.version === '' ? '' : ` · mneme ${escape(s.version)}`}`}</li>`,
+    )
     .join('');
   const nav = [...new Set(runs.map((r) => r.benchmark))].map((b) => `<a href="#${slug(b)}">${escape(b)}</a>`).join(' · ');
   return `<!doctype html>

@@ -15,13 +15,18 @@ const num = (x: unknown): number | null => (typeof x === 'number' ? finiteOrNull
 const matrixOf = (x: unknown): (number | null)[][] => (Array.isArray(x) ? x.map((row) => (Array.isArray(row) ? row.map(num) : [])) : []);
 
 /** ACC, BWT, FWT and forgetting of one matrix, as `runExperiment` defines them (null where they do not exist). */
-export function matrixMetrics(matrix: readonly (readonly (number | null)[])[], randomInit: readonly (number | null)[]): Pick<SeedRun, 'acc' | 'bwt' | 'fwt' | 'forgetting'> {
+export function matrixMetrics(
+  matrix: readonly (readonly (number | null)[])[],
+  randomInit: readonly (number | null)[],
+): Pick<SeedRun, 'acc' | 'bwt' | 'fwt' | 'forgetting'> {
   const t = matrix.length;
   const last = matrix[t - 1] ?? [];
-  const mean = (xs: readonly (number | null)[]): number | null => (xs.length === 0 || xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, x) => a + x, 0) / xs.length);
+  const mean = (xs: readonly (number | null)[]): number | null =>
+    xs.length === 0 || xs.some((x) => x === null) ? null : (xs as number[]).reduce((a, x) => a + x, 0) / xs.length;
   const acc = mean(last.slice(0, t));
   if (t < 2) return { acc, bwt: null, fwt: null, forgetting: null };
-  const diff = (a: number | null | undefined, b: number | null | undefined) => (a === null || a === undefined || b === null || b === undefined ? null : a - b);
+  const diff = (a: number | null | undefined, b: number | null | undefined) =>
+    a === null || a === undefined || b === null || b === undefined ? null : a - b;
   const bwt = mean(Array.from({ length: t - 1 }, (_, j) => diff(last[j], matrix[j]![j])));
   const fwt = mean(Array.from({ length: t - 1 }, (_, k) => diff(matrix[k]![k + 1], randomInit[k + 1])));
   return { acc, bwt, fwt, forgetting: mean(experienceForgetting(matrix)) };
@@ -38,7 +43,9 @@ export function upgradeLegacyRun(x: Json, source: string): RunReport {
   const seeds = x['seeds'];
   const matrices = x['matrix'];
   if (!Array.isArray(seeds) || !Array.isArray(matrices) || seeds.length !== matrices.length) {
-    throw new InvalidArgumentError(`${source}: not a run report: 'seeds' and 'matrix' must be arrays of the same length (one accuracy matrix per seed)`);
+    throw new InvalidArgumentError(
+      `${source}: not a run report: 'seeds' and 'matrix' must be arrays of the same length (one accuracy matrix per seed)`,
+    );
   }
   const randomInit = Array.isArray(x['random_init']) ? (x['random_init'] as unknown[]) : [];
   const wall = Array.isArray(x['seed_wall_s']) ? (x['seed_wall_s'] as unknown[]) : [];
@@ -46,8 +53,16 @@ export function upgradeLegacyRun(x: Json, source: string): RunReport {
   const seedRuns: SeedRun[] = seeds.map((seed, s) => {
     const matrix = matrixOf(matrices[s]);
     const init = Array.isArray(randomInit[s]) ? (randomInit[s] as unknown[]).map(num) : [];
-    const choices = isObject(descriptions[s]) && isObject((descriptions[s])['choices']) ? ((descriptions[s])['choices']) : undefined;
-    return { seed: Number(seed), matrix, random_init: init, ...matrixMetrics(matrix, init), experience_classes: [], wall_s: num(wall[s]), ...(choices === undefined ? {} : { choices }) };
+    const choices = isObject(descriptions[s]) && isObject(descriptions[s]['choices']) ? descriptions[s]['choices'] : undefined;
+    return {
+      seed: Number(seed),
+      matrix,
+      random_init: init,
+      ...matrixMetrics(matrix, init),
+      experience_classes: [],
+      wall_s: num(wall[s]),
+      ...(choices === undefined ? {} : { choices }),
+    };
   });
   return {
     schema: RUN_REPORT_SCHEMA,
@@ -62,9 +77,19 @@ export function upgradeLegacyRun(x: Json, source: string): RunReport {
     settings: isObject(x['settings']) ? x['settings'] : {},
     options: isObject(x['options']) ? (x['options'] as Record<string, string>) : {},
     ...(isObject(x['strategy_defaults']) ? { strategy_defaults: x['strategy_defaults'] } : {}),
-    summary: { acc: legacyStatistic(x['acc']), bwt: legacyStatistic(x['bwt']), fwt: legacyStatistic(x['fwt']), forgetting: legacyStatistic(x['forgetting']) },
+    summary: {
+      acc: legacyStatistic(x['acc']),
+      bwt: legacyStatistic(x['bwt']),
+      fwt: legacyStatistic(x['fwt']),
+      forgetting: legacyStatistic(x['forgetting']),
+    },
     seeds: seedRuns,
-    environment: { transport: 'library', device: typeof x['device'] === 'string' ? x['device'] : null, wall_s: num(x['wall_s']), peak_rss_mb: num(x['peak_rss_mb']) },
+    environment: {
+      transport: 'library',
+      device: typeof x['device'] === 'string' ? x['device'] : null,
+      wall_s: num(x['wall_s']),
+      peak_rss_mb: num(x['peak_rss_mb']),
+    },
   };
 }
 
@@ -88,7 +113,12 @@ export function upgradeLegacyUp(x: Json, source: string): RunReport {
     settings: isObject(x['settings']) ? x['settings'] : {},
     options: isObject(x['options']) ? (x['options'] as Record<string, string>) : {},
     ...(isObject(x['strategyDefaults']) ? { strategy_defaults: x['strategyDefaults'] } : {}),
-    summary: { acc: summarize([metrics.acc]), bwt: summarize([metrics.bwt]), fwt: summarize([metrics.fwt]), forgetting: summarize([metrics.forgetting]) },
+    summary: {
+      acc: summarize([metrics.acc]),
+      bwt: summarize([metrics.bwt]),
+      fwt: summarize([metrics.fwt]),
+      forgetting: summarize([metrics.forgetting]),
+    },
     seeds: [{ seed: Number(x['seed'] ?? 0), matrix, random_init: init, ...metrics, experience_classes: [], wall_s: seconds }],
     environment: {
       transport: x['transport'] === 'kafka' ? 'kafka' : 'in-process',

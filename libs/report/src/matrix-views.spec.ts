@@ -36,7 +36,12 @@ describe('matrix views', () => {
       [0.5, 0.4, 0.7, 1.0],
     ];
     const f = classForgetting(c, [[0, 1], [2, 3], [0]]);
-    expect(f.map((x) => [x.classId, x.experience])).toEqual([[0, 0], [1, 0], [2, 1], [3, 1]]);
+    expect(f.map((x) => [x.classId, x.experience])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [3, 1],
+    ]);
     expect(f.map((x) => x.forgetting)).toEqual([expect.closeTo(0.5, 12), expect.closeTo(0.4, 12), expect.closeTo(0.2, 12), 0]);
     // A class with no test sample (null) has no forgetting rather than a made-up one.
     expect(classForgetting([[null], [null]], [[0], []])).toEqual([{ classId: 0, experience: 0, forgetting: null }]);

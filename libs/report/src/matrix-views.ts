@@ -35,7 +35,12 @@ export function seenAccuracyCurve(matrix: readonly (readonly Cell[])[]): Cell[] 
 export function experienceForgetting(matrix: readonly (readonly Cell[])[]): Cell[] {
   const last = matrix.length - 1;
   if (last < 1) return [];
-  return Array.from({ length: last }, (_, j) => drop(matrix.slice(0, last).map((row) => row[j] ?? null), matrix[last]![j] ?? null));
+  return Array.from({ length: last }, (_, j) =>
+    drop(
+      matrix.slice(0, last).map((row) => row[j] ?? null),
+      matrix[last]![j] ?? null,
+    ),
+  );
 }
 
 /** Forgetting of one class: its best accuracy before the last experience minus its final accuracy. */
@@ -51,20 +56,25 @@ export interface ClassForgetting {
  * c[i][k] (class k after training through experience i). The last experience's classes have no
  * later experience to forget them in.
  */
-export function classForgetting(classAccuracy: readonly (readonly Cell[])[], experienceClasses: readonly (readonly number[])[]): ClassForgetting[] {
+export function classForgetting(
+  classAccuracy: readonly (readonly Cell[])[],
+  experienceClasses: readonly (readonly number[])[],
+): ClassForgetting[] {
   const last = classAccuracy.length - 1;
   if (last < 1) return [];
   // A class in several experiences (domain-incremental) counts once, from the first that held it.
   const seen = new Set<number>();
   return experienceClasses.slice(0, last).flatMap((classes, experience) =>
-    classes.filter((classId) => !seen.has(classId) && seen.add(classId)).map((classId) => ({
-      classId,
-      experience,
-      forgetting: drop(
-        classAccuracy.slice(0, last).map((row) => row[classId] ?? null),
-        classAccuracy[last]![classId] ?? null,
-      ),
-    })),
+    classes
+      .filter((classId) => !seen.has(classId) && seen.add(classId))
+      .map((classId) => ({
+        classId,
+        experience,
+        forgetting: drop(
+          classAccuracy.slice(0, last).map((row) => row[classId] ?? null),
+          classAccuracy[last]![classId] ?? null,
+        ),
+      })),
   );
 }
 

@@ -20,10 +20,19 @@ const legacyRun = {
   fwt: { mean: 0, std: 0, definition: 'FWT: ...' },
   forgetting: { mean: 0.2, std: 0, definition: 'F_k: ...' },
   matrix: [
-    [[1, 0], [0.6, 0.9]],
-    [[0.9, 0], [0.7, 0.8]],
+    [
+      [1, 0],
+      [0.6, 0.9],
+    ],
+    [
+      [0.9, 0],
+      [0.7, 0.8],
+    ],
   ],
-  random_init: [[0, 0], [0, 0]],
+  random_init: [
+    [0, 0],
+    [0, 0],
+  ],
   seed_wall_s: [3, 4],
   strategy_description: [{ memorySize: 200 }, { choices: { l2: 0.01 } }],
   device: 'cpu',
@@ -39,7 +48,10 @@ const legacyUp = {
   seed: 3,
   transport: 'in-process',
   modelId: 'split-mnist-mir-3',
-  matrix: [[1, 0], [0.5, 0.95]],
+  matrix: [
+    [1, 0],
+    [0.5, 0.95],
+  ],
   randomInit: [0, 0],
   acc: 0.725,
   bwt: -0.5,
@@ -101,7 +113,10 @@ describe('parseRunReport', () => {
     const report = JSON.parse(JSON.stringify(syntheticReport({ strategy: 'er', seeds: [0] })));
     refused(() => parseRunReport({ ...report, seeds: [] }, 'd.json'), /d\.json: \/seeds must NOT have fewer than 1 items/);
     refused(() => parseRunReport({ ...report, benchmark: 7 }, 'e.json'), /e\.json: \/benchmark must be string/);
-    refused(() => parseRunReport({ ...legacyRun, seeds: [0] }, 'f.json'), /f\.json: .*'seeds' and 'matrix' must be arrays of the same length/);
+    refused(
+      () => parseRunReport({ ...legacyRun, seeds: [0] }, 'f.json'),
+      /f\.json: .*'seeds' and 'matrix' must be arrays of the same length/,
+    );
   });
 
   it('refuses reports whose parts disagree', () => {

@@ -16,16 +16,27 @@ export interface RunGroup {
   readonly options: Readonly<Record<string, string>>;
   readonly seeds: readonly SeedRun[];
   /** Statistics over the group's seeds (recomputed, so merged reports are summarised together). */
-  readonly summary: { readonly acc: MetricSummary; readonly bwt: MetricSummary; readonly fwt: MetricSummary; readonly forgetting: MetricSummary };
+  readonly summary: {
+    readonly acc: MetricSummary;
+    readonly bwt: MetricSummary;
+    readonly fwt: MetricSummary;
+    readonly forgetting: MetricSummary;
+  };
   /** Each input's environment (one per report). */
   readonly environments: readonly RunEnvironment[];
   /** The input files, with the commit and time each was written at. */
-  readonly sources: readonly { readonly file: string; readonly commit: string | null; readonly createdAt: string; readonly version: string }[];
+  readonly sources: readonly {
+    readonly file: string;
+    readonly commit: string | null;
+    readonly createdAt: string;
+    readonly version: string;
+  }[];
   /** Seeds given by more than one input; the first input's run is kept. */
   readonly duplicateSeeds: readonly number[];
 }
 
-const keyOf = (r: RunReport) => JSON.stringify([r.benchmark, r.strategy, r.command, r.environment.transport, r.settings, Object.entries(r.options).sort()]);
+const keyOf = (r: RunReport) =>
+  JSON.stringify([r.benchmark, r.strategy, r.command, r.environment.transport, r.settings, Object.entries(r.options).sort()]);
 
 /** Groups reports by configuration, in the order each configuration first appears. */
 export function groupRuns(reports: readonly { readonly file: string; readonly report: RunReport }[]): RunGroup[] {
@@ -56,13 +67,30 @@ export function groupRuns(reports: readonly { readonly file: string; readonly re
       options: first.options,
       seeds,
       summary: {
-        acc: summarize(seeds.map((s) => s.acc), definition('acc')),
-        bwt: summarize(seeds.map((s) => s.bwt), definition('bwt')),
-        fwt: summarize(seeds.map((s) => s.fwt), definition('fwt')),
-        forgetting: summarize(seeds.map((s) => s.forgetting), definition('forgetting')),
+        acc: summarize(
+          seeds.map((s) => s.acc),
+          definition('acc'),
+        ),
+        bwt: summarize(
+          seeds.map((s) => s.bwt),
+          definition('bwt'),
+        ),
+        fwt: summarize(
+          seeds.map((s) => s.fwt),
+          definition('fwt'),
+        ),
+        forgetting: summarize(
+          seeds.map((s) => s.forgetting),
+          definition('forgetting'),
+        ),
       },
       environments: entries.map((e) => e.report.environment),
-      sources: entries.map((e) => ({ file: e.file, commit: e.report.commit, createdAt: e.report.created_at, version: e.report.mneme_version })),
+      sources: entries.map((e) => ({
+        file: e.file,
+        commit: e.report.commit,
+        createdAt: e.report.created_at,
+        version: e.report.mneme_version,
+      })),
       duplicateSeeds,
     };
   });
@@ -75,5 +103,11 @@ export function groupRuns(reports: readonly { readonly file: string; readonly re
 
 /** The colour channel of charts with one mark per run: the same run has the same colour in every chart. */
 export function runColour(runs: readonly RunGroup[], legend = true) {
-  return { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs.map((r) => r.label) }, ...(legend ? {} : { legend: null }) } as const;
+  return {
+    field: 'run',
+    type: 'nominal',
+    title: 'run',
+    scale: { domain: runs.map((r) => r.label) },
+    ...(legend ? {} : { legend: null }),
+  } as const;
 }

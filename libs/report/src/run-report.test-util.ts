@@ -5,13 +5,22 @@ import { RUN_REPORT_SCHEMA, summarize, type RunReport, type SeedRun } from './ru
  * A class-incremental run of `experiences` experiences of two classes each, whose accuracy on an
  * experience decays by `decay` per later experience (seed-dependent jitter), as version 1.
  */
-export function syntheticReport(options: { strategy: string; seeds: readonly number[]; experiences?: number; decay?: number; command?: RunReport['command']; perClass?: boolean }): RunReport {
+export function syntheticReport(options: {
+  strategy: string;
+  seeds: readonly number[];
+  experiences?: number;
+  decay?: number;
+  command?: RunReport['command'];
+  perClass?: boolean;
+}): RunReport {
   const t = options.experiences ?? 4;
   const decay = options.decay ?? 0.1;
   const classNames = Array.from({ length: 2 * t }, (_, k) => `class-${k}`);
   const seeds: SeedRun[] = options.seeds.map((seed) => {
     const jitter = (i: number, j: number) => ((seed * 7 + i * 3 + j) % 5) / 100;
-    const matrix = Array.from({ length: t }, (_, i) => Array.from({ length: t }, (_, j) => (j > i ? 0 : Math.max(0, 0.95 - decay * (i - j) - jitter(i, j)))));
+    const matrix = Array.from({ length: t }, (_, i) =>
+      Array.from({ length: t }, (_, j) => (j > i ? 0 : Math.max(0, 0.95 - decay * (i - j) - jitter(i, j)))),
+    );
     const randomInit = Array.from({ length: t }, () => 0.1);
     const classAccuracy = matrix.map((row) => row.flatMap((a) => [a, Math.max(0, a - 0.02)]));
     return {
@@ -37,10 +46,22 @@ export function syntheticReport(options: { strategy: string; seeds: readonly num
     settings: { batchSize: 10 },
     options: {},
     summary: {
-      acc: summarize(seeds.map((s) => s.acc), 'ACC: test'),
-      bwt: summarize(seeds.map((s) => s.bwt), 'BWT: test'),
-      fwt: summarize(seeds.map((s) => s.fwt), 'FWT: test'),
-      forgetting: summarize(seeds.map((s) => s.forgetting), 'F: test'),
+      acc: summarize(
+        seeds.map((s) => s.acc),
+        'ACC: test',
+      ),
+      bwt: summarize(
+        seeds.map((s) => s.bwt),
+        'BWT: test',
+      ),
+      fwt: summarize(
+        seeds.map((s) => s.fwt),
+        'FWT: test',
+      ),
+      forgetting: summarize(
+        seeds.map((s) => s.forgetting),
+        'F: test',
+      ),
     },
     seeds,
     environment: { transport: options.command === 'mneme up' ? 'in-process' : 'library', device: 'cpu', wall_s: 42, peak_rss_mb: 300 },

@@ -106,4 +106,5 @@ export function summarize(values: readonly (number | null)[], definition?: strin
 }
 
 /** `x` with NaN and ±Infinity as `null` (JSON has no NaN; null says "not measured"). */
-export const finiteOrNull = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+export const finiteOrNull = (x: number | null | undefined): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : x;

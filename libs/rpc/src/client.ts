@@ -45,11 +45,7 @@ export interface PeerIdentity {
 }
 
 /** Creates a generated client for `address` with mneme's channel settings. */
-export function createClient<C extends Client>(
-  Ctor: ClientConstructor<C>,
-  address: string,
-  options: ClientFactoryOptions = {},
-): C {
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ClientFactoryOptions = {}): C {
   const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   return new Ctor(address, options.credentials ?? channelCredentials(options.tls), {
     'grpc.max_receive_message_length': maxBytes,

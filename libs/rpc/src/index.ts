@@ -5,14 +5,7 @@
 export { startServer, shutdownOnSignals, plaintextRefusal, DEFAULT_MAX_MESSAGE_BYTES } from './server.js';
 export type { ServerOptions, RunningServer } from './server.js';
 export { defineService, serviceNameOf } from './service.js';
-export type {
-  AsyncService,
-  CallContext,
-  ServiceBinding,
-  UnaryHandler,
-  ServerStreamHandler,
-  ClientStreamHandler,
-} from './service.js';
+export type { AsyncService, CallContext, ServiceBinding, UnaryHandler, ServerStreamHandler, ClientStreamHandler } from './service.js';
 export { createClient, unary } from './client.js';
 export type { ClientConstructor, ClientFactoryOptions, UnaryMethod, CallSettings, PeerIdentity } from './client.js';
 export { toGrpcStatus, fromGrpcError, INTERNAL_DETAILS } from './status.js';

@@ -43,7 +43,10 @@ function adapt(p: Pino): Logger {
  */
 export function jsonLogger(component: string, level: LogLevel = 'info', write?: (line: string) => void): Logger {
   // Through process.stderr (not its descriptor), so whatever wraps or captures stderr sees the lines.
-  const destination: DestinationStream = write === undefined ? { write: (chunk: string) => void process.stderr.write(chunk) } : { write: (chunk: string) => write(chunk.replace(/\n$/, '')) };
+  const destination: DestinationStream =
+    write === undefined
+      ? { write: (chunk: string) => void process.stderr.write(chunk) }
+      : { write: (chunk: string) => write(chunk.replace(/\n$/, '')) };
   return adapt(pinoFor(component, level, destination));
 }
 
@@ -52,8 +55,21 @@ export function jsonLogger(component: string, level: LogLevel = 'info', write?: 
  * stderr is a terminal, JSON lines otherwise (containers, pipes, log collectors).
  * @param destination - where readable lines go (stderr by default)
  */
-export function processLogger(component: string, level: LogLevel = 'info', terminal: boolean = process.stderr.isTTY === true, destination: NodeJS.WritableStream = process.stderr): Logger {
+export function processLogger(
+  component: string,
+  level: LogLevel = 'info',
+  terminal: boolean = process.stderr.isTTY === true,
+  destination: NodeJS.WritableStream = process.stderr,
+): Logger {
   if (!terminal) return jsonLogger(component, level);
-  const pretty = PinoPretty({ destination, sync: true, colorize: true, messageKey: 'message', translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,component', messageFormat: '{component}: {message}' });
+  const pretty = PinoPretty({
+    destination,
+    sync: true,
+    colorize: true,
+    messageKey: 'message',
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,component',
+    messageFormat: '{component}: {message}',
+  });
   return adapt(pinoFor(component, level, pretty));
 }

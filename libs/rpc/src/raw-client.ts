@@ -24,10 +24,18 @@ export function rawClient(address: string): RawClient {
     call: (path, bytes, timeoutMs) => {
       const started = performance.now();
       return new Promise((resolve) =>
-        client.makeUnaryRequest(path, identity, identity, bytes, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null) => {
-          const code = err?.code ?? Status.OK;
-          resolve({ code, status: Status[code] ?? String(code), details: err?.details ?? '', ms: performance.now() - started });
-        }),
+        client.makeUnaryRequest(
+          path,
+          identity,
+          identity,
+          bytes,
+          new Metadata(),
+          { deadline: Date.now() + timeoutMs },
+          (err: ServiceError | null) => {
+            const code = err?.code ?? Status.OK;
+            resolve({ code, status: Status[code] ?? String(code), details: err?.details ?? '', ms: performance.now() - started });
+          },
+        ),
       );
     },
     close: () => client.close(),

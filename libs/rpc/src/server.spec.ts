@@ -1,11 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DataType,
-  DescribeServingResponse,
-  EncoderServiceClient,
-  EncoderServiceService,
-  type EmbedRequest,
-} from '@mneme/contracts';
+import { DataType, DescribeServingResponse, EncoderServiceClient, EncoderServiceService, type EmbedRequest } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -114,9 +108,19 @@ describe('gRPC server round trip on 127.0.0.1', () => {
   it('cuts a long status message, which would overflow the trailers and leave the caller waiting for its deadline', async () => {
     const { client } = await start();
     const started = Date.now();
-    const call = unary(client.embed.bind(client), { model: { modelId: `echo:${'ü'.repeat(200_000)}`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
-    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
-    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:ü+… \(199\d{3} more characters\)$/) });
+    const call = unary(
+      client.embed.bind(client),
+      { model: { modelId: `echo:${'ü'.repeat(200_000)}`, version: 0 }, inputs: [], pooling: 0, unnormalized: false },
+      { timeoutMs: 5_000 },
+    );
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e as MnemeError,
+    );
+    expect(err).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/^model id 'echo:ü+… \(199\d{3} more characters\)$/),
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     client.close();
   });
@@ -125,16 +129,31 @@ describe('gRPC server round trip on 127.0.0.1', () => {
     const { client } = await start();
     const started = Date.now();
     // The cut at 1,000 characters also falls between the two halves of a pair here.
-    const call = unary(client.embed.bind(client), { model: { modelId: `echo:\ud800${'x'.repeat(981)}😀😀`, version: 0 }, inputs: [], pooling: 0, unnormalized: false }, { timeoutMs: 5_000 });
-    const err = await call.then(() => undefined, (e: unknown) => e as MnemeError);
-    expect(err).toMatchObject({ kind: 'invalid-argument', message: expect.stringMatching(/^model id 'echo:\uFFFDx+😀\uFFFD… \(\d+ more characters\)$/) });
+    const call = unary(
+      client.embed.bind(client),
+      { model: { modelId: `echo:\ud800${'x'.repeat(981)}😀😀`, version: 0 }, inputs: [], pooling: 0, unnormalized: false },
+      { timeoutMs: 5_000 },
+    );
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e as MnemeError,
+    );
+    expect(err).toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringMatching(/^model id 'echo:\uFFFDx+😀\uFFFD… \(\d+ more characters\)$/),
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
     client.close();
   });
 
   it('maps an unknown model to NOT_FOUND', async () => {
     const { client } = await start();
-    const call = unary(client.embed.bind(client), { model: { modelId: 'missing', version: 0 }, inputs: [], pooling: 0, unnormalized: false });
+    const call = unary(client.embed.bind(client), {
+      model: { modelId: 'missing', version: 0 },
+      inputs: [],
+      pooling: 0,
+      unnormalized: false,
+    });
     await expect(call).rejects.toMatchObject({ kind: 'not-found', cause: expect.objectContaining({ code: 5 }) });
     client.close();
   });
@@ -183,11 +202,22 @@ describe('gRPC server round trip on 127.0.0.1', () => {
     const send = (bytes: Buffer) => raw.call('/mneme.v1.EncoderService/Embed', bytes, 5_000);
     // Field 1 (model) says 100 bytes follow, and two do.
     const truncated = await send(Buffer.from([0x0a, 100, 0x0a, 0x00]));
-    expect(truncated).toMatchObject({ code: 3, status: 'INVALID_ARGUMENT', details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message') });
+    expect(truncated).toMatchObject({
+      code: 3,
+      status: 'INVALID_ARGUMENT',
+      details: expect.stringContaining('not a valid /mneme.v1.EncoderService/Embed message'),
+    });
     // A wire type that does not exist (7).
     expect(await send(Buffer.from([0x0f]))).toMatchObject({ code: 3 });
     // The service is unharmed, and logged no error for the caller's mistake.
-    await expect(unary(client.embed.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [{ kind: { $case: 'text', value: 'ok' } }], pooling: 0, unnormalized: false })).resolves.toBeDefined();
+    await expect(
+      unary(client.embed.bind(client), {
+        model: { modelId: 'm', version: 0 },
+        inputs: [{ kind: { $case: 'text', value: 'ok' } }],
+        pooling: 0,
+        unnormalized: false,
+      }),
+    ).resolves.toBeDefined();
     expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
     raw.close();
     client.close();

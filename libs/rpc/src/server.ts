@@ -87,21 +87,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const access = options.access ?? new AccessControl();
   // A method nobody decided a scope for is a bug to catch at start, not a call to let through.
-  const unscoped = options.services.flatMap((b) => Object.values(b.definition).map((m) => m.path)).filter((path) => scopeOf(path) === undefined);
-  if (unscoped.length > 0) throw new MnemeError('internal', `methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
+  const unscoped = options.services
+    .flatMap((b) => Object.values(b.definition).map((m) => m.path))
+    .filter((path) => scopeOf(path) === undefined);
+  if (unscoped.length > 0)
+    throw new MnemeError('internal', `methods missing from the scope table (libs/rpc/src/auth/method-scopes.ts): ${unscoped.join(', ')}`);
 
   // Health is added directly, outside the access control: probes carry no token.
   const health = new HealthImplementation({ '': 'SERVING' });
   health.addToServer(server);
   for (const binding of options.services) {
-    server.addService(binding.definition, toGrpcImplementation(binding, { logger, tracker, access, ...(options.onRefused ? { onRefused: options.onRefused } : {}) }));
+    server.addService(
+      binding.definition,
+      toGrpcImplementation(binding, { logger, tracker, access, ...(options.onRefused ? { onRefused: options.onRefused } : {}) }),
+    );
     health.setStatus(binding.name, 'SERVING');
   }
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, serverCredentials(options.tls), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(`${host}:${options.port ?? 0}`, serverCredentials(options.tls), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   const address = `${host}:${port}`;
   // The same health statuses on a second, plaintext server that carries no other service.
@@ -111,7 +115,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     health.addToServer(healthServer);
     try {
       healthPort = await new Promise<number>((resolve, reject) => {
-        healthServer.bindAsync(`${host}:${options.healthPort}`, serverCredentials(undefined), (err, bound) => (err ? reject(err) : resolve(bound)));
+        healthServer.bindAsync(`${host}:${options.healthPort}`, serverCredentials(undefined), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        );
       });
     } catch (err) {
       server.forceShutdown();
@@ -119,7 +125,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   }
   const transport = options.tls === undefined ? 'plaintext' : options.tls.clientCa === undefined ? 'tls' : 'mtls';
-  if (plaintextExposed) logger.warn('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1): calls and their data are readable and forgeable on the network', { address });
+  if (plaintextExposed)
+    logger.warn(
+      'serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1): calls and their data are readable and forgeable on the network',
+      { address },
+    );
   logger.info('grpc server listening', { address, transport, healthPort, services: options.services.map((s) => s.name) });
 
   let stopping: Promise<void> | undefined;

@@ -117,10 +117,7 @@ export function serviceNameOf(path: string): string {
   return match[1];
 }
 
-type AnyCall =
-  | ServerUnaryCall<unknown, unknown>
-  | ServerWritableStream<unknown, unknown>
-  | ServerReadableStream<unknown, unknown>;
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
 
 function metadataOf(call: AnyCall): Record<string, string> {
   const metadata: Record<string, string> = {};

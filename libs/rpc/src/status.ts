@@ -20,9 +20,7 @@ const KIND_TO_CODE: Readonly<Record<ErrorKind, Status>> = Object.freeze({
   internal: Status.INTERNAL,
 });
 
-const CODE_TO_KIND: ReadonlyMap<Status, ErrorKind> = new Map(
-  Object.entries(KIND_TO_CODE).map(([kind, code]) => [code, kind as ErrorKind]),
-);
+const CODE_TO_KIND: ReadonlyMap<Status, ErrorKind> = new Map(Object.entries(KIND_TO_CODE).map(([kind, code]) => [code, kind as ErrorKind]));
 
 /** What a failed call sends to its caller. */
 export interface GrpcStatus {
@@ -60,7 +58,10 @@ export function toGrpcStatus(err: unknown, logger: Logger, method: string): Grpc
  * sent (the caller waits for its deadline).
  */
 export function boundedDetails(message: string): string {
-  const cut = message.length <= MAX_DETAILS_CHARS ? message : `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
+  const cut =
+    message.length <= MAX_DETAILS_CHARS
+      ? message
+      : `${message.slice(0, MAX_DETAILS_CHARS)}… (${message.length - MAX_DETAILS_CHARS} more characters)`;
   return cut.replace(LONE_SURROGATE, '\uFFFD');
 }
 

@@ -57,7 +57,9 @@ export function loadTransportSecurity(settings: TlsSettings, names: TlsSettingNa
     try {
       pem = readFileSync(path);
     } catch (err) {
-      problems.push(`${names[which]}='${path}': cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); give the path of a readable PEM file holding ${what}`);
+      problems.push(
+        `${names[which]}='${path}': cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)}); give the path of a readable PEM file holding ${what}`,
+      );
       return undefined;
     }
     if (!pem.includes('-----BEGIN ')) {
@@ -71,27 +73,52 @@ export function loadTransportSecurity(settings: TlsSettings, names: TlsSettingNa
     problems.push(`${set} is set but ${unset} is not: a certificate goes with its private key; set ${unset} too, or unset ${set}`);
   }
   if (given(settings.clientCa) && !given(settings.cert)) {
-    problems.push(`${names.clientCa} is set but ${names.cert} is not: client certificates (mTLS) are only checked over TLS; set ${names.cert} and ${names.key}`);
+    problems.push(
+      `${names.clientCa} is set but ${names.cert} is not: client certificates (mTLS) are only checked over TLS; set ${names.cert} and ${names.key}`,
+    );
   }
   const certPem = read('cert', 'a certificate chain');
   const keyPem = read('key', 'a private key');
   const clientCa = read('clientCa', 'the CA certificates client certificates must chain to');
   const ca = read('ca', 'the CA certificates of the services this process calls');
-  const cert = certPem === undefined ? undefined : parse(() => new X509Certificate(certPem), `${names.cert}='${settings.cert}': not a PEM certificate`, problems);
-  const key = keyPem === undefined ? undefined : parse(() => createPrivateKey(keyPem), `${names.key}='${settings.key}': not a PEM private key (an encrypted key is not supported)`, problems);
+  const cert =
+    certPem === undefined
+      ? undefined
+      : parse(() => new X509Certificate(certPem), `${names.cert}='${settings.cert}': not a PEM certificate`, problems);
+  const key =
+    keyPem === undefined
+      ? undefined
+      : parse(
+          () => createPrivateKey(keyPem),
+          `${names.key}='${settings.key}': not a PEM private key (an encrypted key is not supported)`,
+          problems,
+        );
   if (cert !== undefined && key !== undefined && !cert.checkPrivateKey(key)) {
-    problems.push(`${names.key}='${settings.key}' is not the private key of the certificate in ${names.cert}='${settings.cert}'; give the matching pair`);
+    problems.push(
+      `${names.key}='${settings.key}' is not the private key of the certificate in ${names.cert}='${settings.cert}'; give the matching pair`,
+    );
   }
-  for (const [which, pem] of [['clientCa', clientCa], ['ca', ca]] as const) {
-    if (pem !== undefined) parse(() => new X509Certificate(pem), `${names[which]}='${settings[which]}': not a PEM CA certificate`, problems);
+  for (const [which, pem] of [
+    ['clientCa', clientCa],
+    ['ca', ca],
+  ] as const) {
+    if (pem !== undefined)
+      parse(() => new X509Certificate(pem), `${names[which]}='${settings[which]}': not a PEM CA certificate`, problems);
   }
   if (problems.length > 0) throw new InvalidArgumentError(problems);
-  const server: ServerTls | undefined = certPem !== undefined && keyPem !== undefined ? { cert: certPem, key: keyPem, ...(clientCa === undefined ? {} : { clientCa }) } : undefined;
+  const server: ServerTls | undefined =
+    certPem !== undefined && keyPem !== undefined
+      ? { cert: certPem, key: keyPem, ...(clientCa === undefined ? {} : { clientCa }) }
+      : undefined;
   const serverName = given(settings.serverName) ? settings.serverName.trim() : undefined;
   const client: ClientTls | undefined =
     server === undefined && ca === undefined
       ? undefined
-      : { ...(ca === undefined ? {} : { ca }), ...(server === undefined ? {} : { cert: server.cert, key: server.key }), ...(serverName === undefined ? {} : { serverName }) };
+      : {
+          ...(ca === undefined ? {} : { ca }),
+          ...(server === undefined ? {} : { cert: server.cert, key: server.key }),
+          ...(serverName === undefined ? {} : { serverName }),
+        };
   return { server, client };
 }
 

@@ -47,14 +47,21 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS on 127.0.0.1', () => {
     server = undefined;
   });
 
-  const serverTls = (mutual: boolean): ServerTls => ({ cert: pki.pem(pki.server.cert), key: pki.pem(pki.server.key), ...(mutual ? { clientCa: pki.pem(pki.ca) } : {}) });
+  const serverTls = (mutual: boolean): ServerTls => ({
+    cert: pki.pem(pki.server.cert),
+    key: pki.pem(pki.server.key),
+    ...(mutual ? { clientCa: pki.pem(pki.ca) } : {}),
+  });
   const call = (tls: ClientTls | undefined, address = server!.address) => {
     const client = createClient(EncoderServiceClient, address, tls === undefined ? {} : { tls });
     clients.push(client);
     return unary(client.describeServing.bind(client), { modelId: 'm' }, { timeoutMs: 3_000 });
   };
   const failure = async (p: Promise<unknown>) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MnemeError);
     return err as MnemeError;
   };
@@ -83,7 +90,9 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS on 127.0.0.1', () => {
   it('mTLS: refuses a client without a certificate or with one of another CA, accepts one with a certificate', async () => {
     server = await startServer({ services: [encoder], tls: serverTls(true), logger: memoryLogger() });
     expect((await failure(call({ ca: pki.pem(pki.ca) }))).kind).toBe('unavailable');
-    expect((await failure(call({ ca: pki.pem(pki.ca), cert: pki.pem(pki.otherClient.cert), key: pki.pem(pki.otherClient.key) }))).kind).toBe('unavailable');
+    expect(
+      (await failure(call({ ca: pki.pem(pki.ca), cert: pki.pem(pki.otherClient.cert), key: pki.pem(pki.otherClient.key) }))).kind,
+    ).toBe('unavailable');
     const res = await call({ ca: pki.pem(pki.ca), cert: pki.pem(pki.client.cert), key: pki.pem(pki.client.key) });
     expect(res.executionProvider).toBe('echo:m');
   });
@@ -94,7 +103,13 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS on 127.0.0.1', () => {
   });
 
   it('loads the files of the settings into server and client TLS', () => {
-    const files = loadTransportSecurity({ cert: pki.server.cert, key: pki.server.key, clientCa: pki.ca, ca: pki.ca, serverName: ' localhost ' });
+    const files = loadTransportSecurity({
+      cert: pki.server.cert,
+      key: pki.server.key,
+      clientCa: pki.ca,
+      ca: pki.ca,
+      serverName: ' localhost ',
+    });
     expect(files.server?.cert.equals(pki.pem(pki.server.cert))).toBe(true);
     expect(files.server?.clientCa?.equals(pki.pem(pki.ca))).toBe(true);
     // The server's certificate is what its clients present to mTLS peers.
@@ -116,15 +131,23 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS on 127.0.0.1', () => {
       }
       throw new Error('expected a refusal');
     };
-    expect(problems({ key: pki.server.key })).toEqual([expect.stringMatching(/^MNEME_TLS_KEY is set but MNEME_TLS_CERT is not: .*set MNEME_TLS_CERT too/)]);
+    expect(problems({ key: pki.server.key })).toEqual([
+      expect.stringMatching(/^MNEME_TLS_KEY is set but MNEME_TLS_CERT is not: .*set MNEME_TLS_CERT too/),
+    ]);
     expect(problems({ cert: pki.server.cert })[0]).toMatch(/^MNEME_TLS_CERT is set but MNEME_TLS_KEY is not/);
     expect(problems({ clientCa: pki.ca })[0]).toMatch(/^MNEME_TLS_CLIENT_CA is set but MNEME_TLS_CERT is not/);
     const missing = join(pki.dir, 'missing.pem');
-    expect(problems({ cert: missing, key: pki.server.key })).toEqual([expect.stringContaining(`MNEME_TLS_CERT='${missing}': cannot read the file (ENOENT)`)]);
+    expect(problems({ cert: missing, key: pki.server.key })).toEqual([
+      expect.stringContaining(`MNEME_TLS_CERT='${missing}': cannot read the file (ENOENT)`),
+    ]);
     const notPem = join(pki.dir, 'not.pem');
     writeFileSync(notPem, 'hello');
-    expect(problems({ cert: pki.server.cert, key: pki.server.key, ca: notPem })).toEqual([expect.stringContaining('MNEME_TLS_CA=') && expect.stringContaining('holds no PEM block')]);
-    expect(problems({ cert: pki.server.cert, key: pki.client.key })).toEqual([expect.stringMatching(/MNEME_TLS_KEY=.* is not the private key of the certificate in MNEME_TLS_CERT/)]);
+    expect(problems({ cert: pki.server.cert, key: pki.server.key, ca: notPem })).toEqual([
+      expect.stringContaining('MNEME_TLS_CA=') && expect.stringContaining('holds no PEM block'),
+    ]);
+    expect(problems({ cert: pki.server.cert, key: pki.client.key })).toEqual([
+      expect.stringMatching(/MNEME_TLS_KEY=.* is not the private key of the certificate in MNEME_TLS_CERT/),
+    ]);
     expect(problems({ cert: pki.server.key, key: pki.server.cert })).toHaveLength(2);
     // Flags name themselves when the caller says how its settings are called.
     const flags = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca', ca: '--tls-ca', serverName: '--tls-server-name' };
@@ -134,13 +157,17 @@ describe.skipIf(!HAVE_OPENSSL)('gRPC over TLS on 127.0.0.1', () => {
 
 describe('plaintext off loopback', () => {
   it('tells loopback addresses from exposed ones', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'mneme-trainer', '192.168.1.1', '128.0.0.1']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'mneme-trainer', '192.168.1.1', '128.0.0.1'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it('refuses to serve plaintext on a wildcard address, naming the fixes', async () => {
     const started = startServer({ services: [encoder], host: '0.0.0.0', logger: memoryLogger() });
-    await expect(started).rejects.toThrow(/refusing to serve plaintext gRPC on 0\.0\.0\.0.*MNEME_TLS_CERT and MNEME_TLS_KEY.*MNEME_INSECURE=1/);
+    await expect(started).rejects.toThrow(
+      /refusing to serve plaintext gRPC on 0\.0\.0\.0.*MNEME_TLS_CERT and MNEME_TLS_KEY.*MNEME_INSECURE=1/,
+    );
     await expect(started).rejects.toMatchObject({ kind: 'failed-precondition' });
   });
 
@@ -148,7 +175,9 @@ describe('plaintext off loopback', () => {
     const logger = memoryLogger();
     const server = await startServer({ services: [encoder], host: '0.0.0.0', allowInsecure: true, logger });
     try {
-      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([expect.stringContaining('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1)')]);
+      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+        expect.stringContaining('serving plaintext gRPC on a non-loopback address (MNEME_INSECURE=1)'),
+      ]);
       const client = createClient(EncoderServiceClient, `127.0.0.1:${server.port}`);
       expect((await unary(client.describeServing.bind(client), { modelId: 'x' })).executionProvider).toBe('echo:x');
       client.close();

@@ -28,7 +28,10 @@ export function tolerantDefinition<D extends ServiceDefinition>(definition: D, l
         try {
           return encode(value);
         } catch (err) {
-          logger.error('a response could not be encoded; the caller gets INTERNAL', { method: method.path, error: err instanceof Error ? err.message : String(err) });
+          logger.error('a response could not be encoded; the caller gets INTERNAL', {
+            method: method.path,
+            error: err instanceof Error ? err.message : String(err),
+          });
           throw err;
         }
       },

@@ -29,5 +29,14 @@ export { aligned, memoryRow, sampleProblems, sampleRow, tensorRow } from './wire
 export { versionToWire } from './wire/version-wire.js';
 export { eventTenant, ModelOwners, ownerOf } from './models/model-owners.js';
 export { ResourceOwners } from './runtime/resource-owners.js';
-export { countProblems, experienceIndexProblems, featureVectorProblems, idListProblems, idProblems, inputBoundProblems, numberProblems, sampleBoundProblems } from './wire/request-bounds.js';
+export {
+  countProblems,
+  experienceIndexProblems,
+  featureVectorProblems,
+  idListProblems,
+  idProblems,
+  inputBoundProblems,
+  numberProblems,
+  sampleBoundProblems,
+} from './wire/request-bounds.js';
 export type { NumberRange } from './wire/request-bounds.js';

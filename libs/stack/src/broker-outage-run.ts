@@ -46,15 +46,33 @@ const samplesOf = (ids: readonly string[]) => ids.map((id, i) => ({ id, label: i
  */
 export async function runBrokerOutage(options: BrokerOutageOptions): Promise<BrokerOutageResult> {
   const dir = await mkdtemp(join(tmpdir(), 'mneme-outage-'));
-  const bus = new KafkaBus({ brokers: [options.broker], topicPrefix: 'outage.', logger: silentEventLogger, retry: { initialMs: 100, maxMs: 1000 } });
+  const bus = new KafkaBus({
+    brokers: [options.broker],
+    topicPrefix: 'outage.',
+    logger: silentEventLogger,
+    retry: { initialMs: 100, maxMs: 1000 },
+  });
   let stack: RunningStack | undefined;
   let client: MnemeClient | undefined;
   try {
     await bus.ensureTopics();
-    stack = await startStack({ services: ['trainer'], dataDir: dir, bus, executor: options.executor, logger: jsonLogger('outage', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      services: ['trainer'],
+      dataDir: dir,
+      bus,
+      executor: options.executor,
+      logger: jsonLogger('outage', 'error'),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     client = await connect(stack.address, { timeoutMs: 15_000 });
     const c = client;
-    await c.createModel({ modelId: 'm', base: 'mlp:2-4', strategy: { name: 'naive', options: { 'batch-size': '5' } }, labels: ['a', 'b'], seed: 1 });
+    await c.createModel({
+      modelId: 'm',
+      base: 'mlp:2-4',
+      strategy: { name: 'naive', options: { 'batch-size': '5' } },
+      labels: ['a', 'b'],
+      seed: 1,
+    });
     let phase: 'before' | 'outage' | 'after' = 'before';
     let restartedAt = 0;
     let firstAckAfterRestart = 0;

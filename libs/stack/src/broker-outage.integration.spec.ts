@@ -18,7 +18,14 @@ describe.skipIf(!HAVE_KAFKA_JARS)('a 30 s broker outage under the trainer', () =
     broker.remove();
     broker.start();
     const executor = createExecutor(await Engine.create());
-    const result = await runBrokerOutage({ broker: broker.address, stopBroker: broker.stop, startBroker: broker.start, outageMs: 30_000, warmupMs: 3_000, executor });
+    const result = await runBrokerOutage({
+      broker: broker.address,
+      stopBroker: broker.stop,
+      startBroker: broker.start,
+      outageMs: 30_000,
+      warmupMs: 3_000,
+      executor,
+    });
     console.info(`broker outage: ${JSON.stringify({ ...result, failureMs: result.failureMs.map(Math.round) })}`);
     // Only UNAVAILABLE (retry), answered before the client's 15 s deadline (never DEADLINE_EXCEEDED).
     expect(Object.keys(result.failures).filter((k) => !k.endsWith(':unavailable'))).toEqual([]);

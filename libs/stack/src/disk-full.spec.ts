@@ -13,10 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type RunningStack } from './start-stack.js';
 
 const sample = (id: string, label: string, x: number): TrainingSample => ({
-  sample: { sampleId: id, label, input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.from([x, 1 - x]))) } }, metadata: {} },
+  sample: {
+    sampleId: id,
+    label,
+    input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.from([x, 1 - x]))) } },
+    metadata: {},
+  },
   experience: { modelId: 'm', experienceIndex: 0 },
 });
-const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => sample(`s${from + i}`, (from + i) % 2 ? 'a' : 'b', (from + i) % 5));
+const batch = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => sample(`s${from + i}`, (from + i) % 2 ? 'a' : 'b', (from + i) % 5));
 
 /** A real full disk: a 2 MiB tmpfs (mounting needs root; CI runs as root, elsewhere it skips). */
 async function smallDisk(): Promise<string | undefined> {
@@ -41,7 +47,14 @@ describe.skipIf(disk === undefined)('a full disk under the trainer (ENOSPC from 
   beforeAll(async () => {
     bus = new InProcessBus({ retry: { initialMs: 20, maxMs: 200 } });
     const executor = createExecutor(await Engine.create());
-    stack = await startStack({ services: ['trainer'], dataDir: disk!, bus, executor, logger: jsonLogger('test', 'error'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      services: ['trainer'],
+      dataDir: disk!,
+      bus,
+      executor,
+      logger: jsonLogger('test', 'error'),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     client = createClient(TrainerServiceClient, stack.address);
   });
   afterAll(async () => {
@@ -55,7 +68,13 @@ describe.skipIf(disk === undefined)('a full disk under the trainer (ENOSPC from 
   it('refuses Ingest while the disk is full (saying so), keeps nothing half-written, and takes the re-sent samples once space is back', async () => {
     await unary(client.createModel.bind(client), {
       modelId: 'm',
-      spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 1 },
+      spec: {
+        base: 'mlp:2-4',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: {} },
+        labels: ['a', 'b'],
+        seed: 1,
+      },
     });
     expect((await unary(client.ingest.bind(client), { modelId: 'm', samples: batch(0, 100) })).accepted).toBe(100);
 
@@ -81,6 +100,10 @@ describe.skipIf(disk === undefined)('a full disk under the trainer (ENOSPC from 
       await new Promise((r) => setTimeout(r, 50));
     }
     const after = await unary(client.getTrainingStatus.bind(client), { modelId: 'm' });
-    expect({ trained: Number(after.samplesTrained), backlog: Number(after.backlog), version: Number(after.latestVersion?.model?.version) }).toEqual({ trained: 500, backlog: 0, version: 2 });
+    expect({
+      trained: Number(after.samplesTrained),
+      backlog: Number(after.backlog),
+      version: Number(after.latestVersion?.model?.version),
+    }).toEqual({ trained: 500, backlog: 0, version: 2 });
   });
 });

@@ -12,7 +12,12 @@ const BATCH = 25; // samples per Ingest
 const STEP = 5; // the strategy's batch size
 
 const sample = (i: number): TrainingSample => ({
-  sample: { sampleId: `s${i}`, label: i % 2 === 0 ? 'a' : 'b', input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.from([(i % 7) - 3, 3 - (i % 7)]))) } }, metadata: {} },
+  sample: {
+    sampleId: `s${i}`,
+    label: i % 2 === 0 ? 'a' : 'b',
+    input: { kind: { $case: 'features', value: toWire(tensor('float32', [2], Float32Array.from([(i % 7) - 3, 3 - (i % 7)]))) } },
+    metadata: {},
+  },
   experience: { modelId: 'm', experienceIndex: 0 },
 });
 
@@ -39,7 +44,13 @@ describe('the embedded trainer (in-process bus) under SIGKILL', () => {
     cleanup.push(async () => client.close());
     await unary(client.createModel.bind(client), {
       modelId: 'm',
-      spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: { 'batch-size': String(STEP) } }, labels: ['a', 'b'], seed: 1 },
+      spec: {
+        base: 'mlp:2-4',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: { 'batch-size': String(STEP) } },
+        labels: ['a', 'b'],
+        seed: 1,
+      },
     });
 
     // Four clients, 16 batches each; a batch cut by a kill is sent again once the trainer is back.
@@ -91,6 +102,10 @@ describe('the embedded trainer (in-process bus) under SIGKILL', () => {
       await new Promise((r) => setTimeout(r, 100));
       status = await unary(client.getTrainingStatus.bind(client), { modelId: 'm' });
     }
-    expect({ trained: Number(status.samplesTrained), steps: Number(status.optimizerSteps), backlog: Number(status.backlog) }).toEqual({ trained: total, steps: total / STEP, backlog: 0 });
+    expect({ trained: Number(status.samplesTrained), steps: Number(status.optimizerSteps), backlog: Number(status.backlog) }).toEqual({
+      trained: total,
+      steps: total / STEP,
+      backlog: 0,
+    });
   }, 180_000);
 });

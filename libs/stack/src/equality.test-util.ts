@@ -41,13 +41,17 @@ export interface EqualitySetup {
 }
 
 /** The feature-level case of `strategy`. */
-export const featureSetup = (strategy: string): EqualitySetup => ({ benchmark: EQUALITY_BENCHMARK, options: EQUALITY_OPTIONS[strategy] ?? {} });
+export const featureSetup = (strategy: string): EqualitySetup => ({
+  benchmark: EQUALITY_BENCHMARK,
+  options: EQUALITY_OPTIONS[strategy] ?? {},
+});
 
 /** The folder of the frozen text encoder text benchmarks use (imported by tools/setup.sh). */
 export const MODELS_DIR = resolve(findWorkspaceRoot(process.cwd()) ?? process.cwd(), '.mneme/models');
 
 /** Whether the default text encoder was imported (text cases skip without it). */
-export const hasTextEncoder = (): boolean => existsSync(join(resolve(findWorkspaceRoot(process.cwd()) ?? process.cwd(), DEFAULT_ENCODER), 'mneme-model.json'));
+export const hasTextEncoder = (): boolean =>
+  existsSync(join(resolve(findWorkspaceRoot(process.cwd()) ?? process.cwd(), DEFAULT_ENCODER), 'mneme-model.json'));
 
 const TOPICS: Readonly<Record<string, readonly string[]>> = {
   weather: ['rain', 'snow', 'sunshine', 'wind', 'fog', 'a storm', 'thunder', 'frost', 'heat'],
@@ -63,14 +67,22 @@ const TOPICS: Readonly<Record<string, readonly string[]>> = {
 export async function writeTinyTextSet(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   const lines = Object.entries(TOPICS).flatMap(([label, words]) =>
-    words.map((w, i) => JSON.stringify({ text: i % 2 === 0 ? `tell me about ${w} today` : `what do you think of ${w}`, label, split: i < 6 ? 'train' : 'test' })),
+    words.map((w, i) =>
+      JSON.stringify({
+        text: i % 2 === 0 ? `tell me about ${w} today` : `what do you think of ${w}`,
+        label,
+        split: i < 6 ? 'train' : 'test',
+      }),
+    ),
   );
   await writeFile(join(dir, 'tiny.jsonl'), `${lines.join('\n')}\n`);
   return dir;
 }
 
 /** The stream options of a setup (benchmark, overrides and text data). */
-export function streamSetup(setup: EqualitySetup): Pick<StreamBenchmarkOptions, 'benchmark' | 'options' | 'settings' | 'textData' | 'experiences'> {
+export function streamSetup(
+  setup: EqualitySetup,
+): Pick<StreamBenchmarkOptions, 'benchmark' | 'options' | 'settings' | 'textData' | 'experiences'> {
   return {
     benchmark: setup.benchmark,
     options: setup.options,
@@ -81,7 +93,13 @@ export function streamSetup(setup: EqualitySetup): Pick<StreamBenchmarkOptions, 
 }
 
 /** Runs `strategy` embedded (`mneme run`) and asserts the streamed run's accuracy matrix equals it to 1e-6. */
-export async function expectEqualToEmbedded(streamed: StreamBenchmarkResult, strategy: string, seed: number, executor: Executor, setup: EqualitySetup = featureSetup(strategy)): Promise<void> {
+export async function expectEqualToEmbedded(
+  streamed: StreamBenchmarkResult,
+  strategy: string,
+  seed: number,
+  executor: Executor,
+  setup: EqualitySetup = featureSetup(strategy),
+): Promise<void> {
   const embedded = await runBenchmark({
     benchmark: benchmarkByName(setup.benchmark),
     strategy,
@@ -99,7 +117,9 @@ export async function expectEqualToEmbedded(streamed: StreamBenchmarkResult, str
   expect(streamed.strategyDefaults).toEqual(embedded.strategy_defaults);
   expect(streamed.randomInit).toEqual(embedded.random_init[0]);
   expect(streamed.matrix.length).toBe(expected.length);
-  streamed.matrix.forEach((row, i) => row.forEach((a, j) => expect(Math.abs(a - expected[i]![j]!), `a[${i}][${j}]`).toBeLessThanOrEqual(1e-6)));
+  streamed.matrix.forEach((row, i) =>
+    row.forEach((a, j) => expect(Math.abs(a - expected[i]![j]!), `a[${i}][${j}]`).toBeLessThanOrEqual(1e-6)),
+  );
   // One metrics path: the evaluator's ACC, BWT, FWT and forgetting are the embedded run's.
   for (const metric of ['acc', 'bwt', 'fwt', 'forgetting'] as const) {
     const [got, want] = [streamed[metric], embedded[metric].mean];

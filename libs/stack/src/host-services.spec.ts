@@ -14,7 +14,15 @@ describe('hosted services: health and Prometheus metrics', () => {
   beforeEach(async () => {
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    stack = await startStack({ services: ['trainer', 'evaluator'], dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, metrics: new ServiceMetrics(), metricsPort: 0 });
+    stack = await startStack({
+      services: ['trainer', 'evaluator'],
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      metrics: new ServiceMetrics(),
+      metricsPort: 0,
+    });
   });
   afterEach(async () => {
     await stack.stop();
@@ -25,7 +33,16 @@ describe('hosted services: health and Prometheus metrics', () => {
   it('counts and times every call by outcome, reports training steps, and serves /metrics', async () => {
     const trainer = createClient(TrainerServiceClient, stack.address);
     await expect(unary(trainer.getTrainingStatus.bind(trainer), { modelId: 'ghost' })).rejects.toMatchObject({ kind: 'not-found' });
-    await unary(trainer.createModel.bind(trainer), { modelId: 'm', spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 0 } });
+    await unary(trainer.createModel.bind(trainer), {
+      modelId: 'm',
+      spec: {
+        base: 'mlp:2-4',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: {} },
+        labels: ['a', 'b'],
+        seed: 0,
+      },
+    });
     trainer.close();
     const text = await (await fetch(`http://127.0.0.1:${stack.metricsEndpoint!.port}/metrics`)).text();
     expect(text).toMatch(/mneme_grpc_requests_total\{service="mneme\.v1\.TrainerService",method="GetTrainingStatus",code="not-found"\} 1/);

@@ -22,7 +22,14 @@ if (!available) {
 
 const logger = jsonLogger('kafka-stack-test', 'warn');
 const kafkaBus = (prefix: string) =>
-  new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: prefix, logger: silentEventLogger, retry: { initialMs: 50, maxMs: 500 }, sessionTimeoutMs: 6_000, closeGraceMs: 1_000 });
+  new KafkaBus({
+    brokers: TEST_BROKERS,
+    topicPrefix: prefix,
+    logger: silentEventLogger,
+    retry: { initialMs: 50, maxMs: 500 },
+    sessionTimeoutMs: 6_000,
+    closeGraceMs: 1_000,
+  });
 
 /** The accuracy matrix of an embedded `mneme run` with this seed, for comparison. */
 async function embeddedMatrix(executor: Executor, seed: number) {
@@ -54,11 +61,25 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
     await bus.ensureTopics();
     const deadLetters: DeadLetterEvent[] = [];
     await bus.subscribe(TOPICS.deadLetter, 'test-dead-letters', async (m) => void deadLetters.push(DeadLetterEvent.decode(m.value)));
-    const stack = await startStack({ services: ['trainer', 'evaluator'], dataDir: dir, bus, executor, logger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    const stack = await startStack({
+      services: ['trainer', 'evaluator'],
+      dataDir: dir,
+      bus,
+      executor,
+      logger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     cleanup.push(() => stack.stop());
     // Garbage on the samples topic, before the real stream, keyed by the model it claims to be for.
     await bus.publish(TOPICS.samples, 'split-mnist-mir-5', new TextEncoder().encode('not a protobuf SamplesEvent'));
-    const streamed = await streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: 5, trainerAddress: stack.address, executor, timeoutMs: 240_000 });
+    const streamed = await streamBenchmark({
+      benchmark: 'split-mnist',
+      strategy: 'mir',
+      seed: 5,
+      trainerAddress: stack.address,
+      executor,
+      timeoutMs: 240_000,
+    });
     const embedded = await embeddedMatrix(executor, 5);
     expect(streamed.samples).toBe(5000);
     expect(streamed.randomInit).toEqual(embedded.randomInit);
@@ -75,7 +96,14 @@ describe.skipIf(!available)(`services over Kafka at ${TEST_BROKERS.join(',')}`, 
     const bus = kafkaBus(prefix);
     cleanup.push(() => bus.close());
     await bus.ensureTopics();
-    const evaluator = await startStack({ services: ['evaluator'], dataDir: dir, bus, executor, logger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    const evaluator = await startStack({
+      services: ['evaluator'],
+      dataDir: dir,
+      bus,
+      executor,
+      logger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     cleanup.push(() => evaluator.stop());
     const port = await freePort();
     const env = {

@@ -76,7 +76,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             const res = await stats.ingest.time(() => client.ingest(modelId, samples));
             if (res !== undefined) accepted += res.accepted;
           } else {
-            await stats.predict.time(() => client.predict(modelId, Array.from({ length: predictBatch }, (_, i) => vector(n + i)), { topK: 1 }));
+            await stats.predict.time(() =>
+              client.predict(
+                modelId,
+                Array.from({ length: predictBatch }, (_, i) => vector(n + i)),
+                { topK: 1 },
+              ),
+            );
           }
         }
       }),
@@ -127,6 +133,13 @@ class RpcStats {
   summary(seconds: number): RpcLoad {
     const sorted = [...this.#latencies].sort((a, b) => a - b);
     const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-    return { calls: sorted.length, exhausted: this.#exhausted, errors: { ...this.#errors }, perSecond: sorted.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
+    return {
+      calls: sorted.length,
+      exhausted: this.#exhausted,
+      errors: { ...this.#errors },
+      perSecond: sorted.length / seconds,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+    };
   }
 }

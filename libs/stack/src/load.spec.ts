@@ -25,7 +25,10 @@ describe.skipIf(!HAVE_OPENSSL)('the embedded stack under load with mTLS and toke
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mneme-load-'));
     certs = testCertificates();
-    await writeFile(join(dir, 'tokens.jsonl'), JSON.stringify({ sha256: hashToken(TOKEN), tenant: 'load', scopes: ['admin', 'ingest', 'read', 'predict'] }));
+    await writeFile(
+      join(dir, 'tokens.jsonl'),
+      JSON.stringify({ sha256: hashToken(TOKEN), tenant: 'load', scopes: ['admin', 'ingest', 'read', 'predict'] }),
+    );
     bus = new InProcessBus({ logger: silentEventLogger });
     const executor = createExecutor(await Engine.create({ device: 'cpu', intraOpNumThreads: 1 }));
     stack = await startStack({
@@ -37,7 +40,10 @@ describe.skipIf(!HAVE_OPENSSL)('the embedded stack under load with mTLS and toke
       metrics: new ServiceMetrics({ defaultMetrics: false }),
       tls: { cert: certs.pem(certs.server.cert), key: certs.pem(certs.server.key), clientCa: certs.pem(certs.ca) },
       peerTls: { ca: certs.pem(certs.ca), cert: certs.pem(certs.client.cert), key: certs.pem(certs.client.key) },
-      access: loadAccess({ tokensFile: join(dir, 'tokens.jsonl'), extraTokens: [{ sha256: hashToken(SERVICE_TOKEN), scopes: ['service'] }] }),
+      access: loadAccess({
+        tokensFile: join(dir, 'tokens.jsonl'),
+        extraTokens: [{ sha256: hashToken(SERVICE_TOKEN), scopes: ['service'] }],
+      }),
       serviceToken: SERVICE_TOKEN,
     });
   });

@@ -13,7 +13,9 @@ import { startStack, type RunningStack } from './start-stack.js';
 const REPO = resolve(import.meta.dirname, '../../..');
 const MONITORING = join(REPO, 'deploy/kustomize/components/monitoring');
 
-const input = (features: number[]) => ({ kind: { $case: 'features' as const, value: toWire(tensor('float32', [features.length], Float32Array.from(features))) } });
+const input = (features: number[]) => ({
+  kind: { $case: 'features' as const, value: toWire(tensor('float32', [features.length], Float32Array.from(features))) },
+});
 const sample = (id: string, label: string, features: number[], experienceIndex = 0): TrainingSample => ({
   sample: { sampleId: id, label, input: input(features), metadata: {} },
   experience: { modelId: 'm', experienceIndex },
@@ -40,15 +42,35 @@ describe('the metrics the monitoring component needs, scraped from running servi
   beforeAll(async () => {
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    stack = await startStack({ services: ['trainer', 'evaluator', 'encoder'], dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, metrics: new ServiceMetrics(), metricsPort: 0 });
+    stack = await startStack({
+      services: ['trainer', 'evaluator', 'encoder'],
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      metrics: new ServiceMetrics(),
+      metricsPort: 0,
+    });
     const trainer = createClient(TrainerServiceClient, stack.address);
     const evaluator = createClient(EvaluatorServiceClient, stack.address);
     const encoder = createClient(EncoderServiceClient, stack.address);
     try {
-      await unary(trainer.createModel.bind(trainer), { modelId: 'm', spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 0 } });
+      await unary(trainer.createModel.bind(trainer), {
+        modelId: 'm',
+        spec: {
+          base: 'mlp:2-4',
+          scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+          strategy: { name: 'naive', options: {} },
+          labels: ['a', 'b'],
+          seed: 0,
+        },
+      });
       for (const experienceIndex of [0, 1]) {
         const heldOut = [sample(`h${experienceIndex}a`, 'a', [1, 0]), sample(`h${experienceIndex}b`, 'b', [0, 1])];
-        await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId: 'm', experienceIndex }, samples: heldOut.map((s) => ({ sample: s.sample })) });
+        await unary(evaluator.registerHeldOut.bind(evaluator), {
+          experience: { modelId: 'm', experienceIndex },
+          samples: heldOut.map((s) => ({ sample: s.sample })),
+        });
       }
       const samples = [sample('s1', 'a', [1, 0]), sample('s2', 'b', [0, 1]), sample('s3', 'a', [0.9, 0.1]), sample('s4', 'b', [0.1, 0.9])];
       await unary(trainer.ingest.bind(trainer), { modelId: 'm', samples });
@@ -105,9 +127,11 @@ describe('the metrics the monitoring component needs, scraped from running servi
     } finally {
       trainer.close();
     }
-    const versions = (text: string) => ['trainer', 'encoder', 'evaluator'].map((service) => valueOf(text, `mneme_model_version{service="${service}",model="m"}`));
+    const versions = (text: string) =>
+      ['trainer', 'encoder', 'evaluator'].map((service) => valueOf(text, `mneme_model_version{service="${service}",model="m"}`));
     let now = await scrapeNow();
-    for (const deadline = Date.now() + 60_000; versions(now).some((v) => v !== 3) && Date.now() < deadline; now = await scrapeNow()) await new Promise((r) => setTimeout(r, 50));
+    for (const deadline = Date.now() + 60_000; versions(now).some((v) => v !== 3) && Date.now() < deadline; now = await scrapeNow())
+      await new Promise((r) => setTimeout(r, 50));
     expect(versions(now)).toEqual([3, 3, 3]);
     expect(valueOf(now, 'mneme_samples_ingested_total{model="m"}')).toBe(6);
     expect(valueOf(now, 'mneme_model_accuracy{model="m",metric="forgetting"}')).toBeGreaterThanOrEqual(0);
@@ -116,13 +140,25 @@ describe('the metrics the monitoring component needs, scraped from running servi
 
   it('every metric the Grafana dashboard and the alert rules use is one the services export', () => {
     const exported = new Set([...scrape.matchAll(/^# TYPE (\S+) /gm)].map(([, name]) => name!));
-    const dashboard = JSON.parse(readFileSync(join(REPO, 'deploy/grafana/mneme-dashboard.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
-    const sources: [string, string][] = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t): [string, string] => [`dashboard panel "${p.title}"`, t.expr]));
+    const dashboard = JSON.parse(readFileSync(join(REPO, 'deploy/grafana/mneme-dashboard.json'), 'utf8')) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    const sources: [string, string][] = dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).map((t): [string, string] => [`dashboard panel "${p.title}"`, t.expr]),
+    );
     const rules = readdirSync(MONITORING).filter((f) => f.endsWith('prometheusrule.yaml'));
     expect(rules.length).toBeGreaterThan(0);
-    for (const file of rules) for (const [, expr] of readFileSync(join(MONITORING, file), 'utf8').matchAll(/^\s+expr: *\|?\n?([\s\S]*?)(?=^\s+(?:for|labels|annotations|- alert|- record):)/gm)) sources.push([file, expr!]);
+    for (const file of rules)
+      for (const [, expr] of readFileSync(join(MONITORING, file), 'utf8').matchAll(
+        /^\s+expr: *\|?\n?([\s\S]*?)(?=^\s+(?:for|labels|annotations|- alert|- record):)/gm,
+      ))
+        sources.push([file, expr!]);
     expect(sources.length).toBeGreaterThan(10);
-    const missing = sources.flatMap(([where, expr]) => metricNames(expr).filter((name) => !exported.has(name)).map((name) => `${where}: ${name}`));
+    const missing = sources.flatMap(([where, expr]) =>
+      metricNames(expr)
+        .filter((name) => !exported.has(name))
+        .map((name) => `${where}: ${name}`),
+    );
     expect(missing).toEqual([]);
   });
 });

@@ -1,4 +1,11 @@
-import { DistillationMethod, DistillerServiceClient, JobState, PromptPoolServiceClient, ScenarioKind, TrainerServiceClient } from '@mneme/contracts';
+import {
+  DistillationMethod,
+  DistillerServiceClient,
+  JobState,
+  PromptPoolServiceClient,
+  ScenarioKind,
+  TrainerServiceClient,
+} from '@mneme/contracts';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
 import { createClient, healthClient, unary } from '@mneme/rpc';
 import { ServiceMetrics } from '@mneme/service-runtime';
@@ -24,7 +31,14 @@ describe('health and cheap RPCs answer promptly while long work runs', () => {
   beforeAll(async () => {
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    stack = await startStack({ services: ['trainer', 'distiller', 'prompt-pool'], dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      services: ['trainer', 'distiller', 'prompt-pool'],
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -33,7 +47,10 @@ describe('health and cheap RPCs answer promptly while long work runs', () => {
   });
 
   /** Runs `work` while probing health and `cheap` every 25 ms; returns the slowest answer of each. */
-  async function probeDuring(work: () => Promise<unknown>, cheap: () => Promise<unknown>): Promise<{ health: number; cheap: number; probes: number }> {
+  async function probeDuring(
+    work: () => Promise<unknown>,
+    cheap: () => Promise<unknown>,
+  ): Promise<{ health: number; cheap: number; probes: number }> {
     const health = healthClient(stack.address);
     await health.check('');
     await cheap();
@@ -66,11 +83,31 @@ describe('health and cheap RPCs answer promptly while long work runs', () => {
     const n = 200;
     const width = 32;
     const rows = Float32Array.from({ length: n * width }, (_, i) => Math.sin(i));
-    const real = { rows: toWire(tensor('float32', [n, width], rows)), labels: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'a' : 'b')) };
-    const spec = { samplesPerLabel: 5, method: DistillationMethod.DISTILLATION_METHOD_BILEVEL, innerSteps: 1, outerSteps: 150, innerLearningRate: 0.01, initFromReal: true, seed: 1, realBatch: 64, outerLearningRate: 0.01, initsPerStep: 1 };
+    const real = {
+      rows: toWire(tensor('float32', [n, width], rows)),
+      labels: Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 'a' : 'b')),
+    };
+    const spec = {
+      samplesPerLabel: 5,
+      method: DistillationMethod.DISTILLATION_METHOD_BILEVEL,
+      innerSteps: 1,
+      outerSteps: 150,
+      innerLearningRate: 0.01,
+      initFromReal: true,
+      seed: 1,
+      realBatch: 64,
+      outerLearningRate: 0.01,
+      initsPerStep: 1,
+    };
     const worst = await probeDuring(
       async () => {
-        const { job } = await unary(distiller.startDistillation.bind(distiller), { experience: { modelId: 'd', experienceIndex: 0 }, model: undefined, spec, real, network: { sizes: [width, 64, 2], labels: ['a', 'b'] } });
+        const { job } = await unary(distiller.startDistillation.bind(distiller), {
+          experience: { modelId: 'd', experienceIndex: 0 },
+          model: undefined,
+          spec,
+          real,
+          network: { sizes: [width, 64, 2], labels: ['a', 'b'] },
+        });
         for (;;) {
           const state = (await unary(distiller.getDistillationJob.bind(distiller), { jobId: job!.jobId })).job!.state;
           if (state === JobState.JOB_STATE_SUCCEEDED || state === JobState.JOB_STATE_FAILED) {
@@ -93,7 +130,12 @@ describe('health and cheap RPCs answer promptly while long work runs', () => {
     const pools = createClient(PromptPoolServiceClient, stack.address);
     // 8Mi floats: MNEME_MAX_POOL_FLOATS' default.
     const worst = await probeDuring(
-      () => unary(pools.createPool.bind(pools), { pool: { modelId: 'big', tenant: '' }, spec: { poolSize: 32, promptLength: 64, topN: 5, hiddenSize: 4096, seed: 1 } }, { timeoutMs: 60_000 }),
+      () =>
+        unary(
+          pools.createPool.bind(pools),
+          { pool: { modelId: 'big', tenant: '' }, spec: { poolSize: 32, promptLength: 64, topN: 5, hiddenSize: 4096, seed: 1 } },
+          { timeoutMs: 60_000 },
+        ),
       () => unary(pools.listPoolVersions.bind(pools), { pool: { modelId: 'none', tenant: '' }, page: undefined }).catch(() => undefined),
     );
     pools.close();
@@ -109,7 +151,16 @@ describe('health and cheap RPCs answer promptly while long work runs', () => {
       () =>
         unary(
           trainer.createModel.bind(trainer),
-          { modelId: 'wide', spec: { base: 'mlp:256-512', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels, seed: 1 } },
+          {
+            modelId: 'wide',
+            spec: {
+              base: 'mlp:256-512',
+              scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+              strategy: { name: 'naive', options: {} },
+              labels,
+              seed: 1,
+            },
+          },
           { timeoutMs: 60_000 },
         ),
       () => unary(trainer.getTrainingStatus.bind(trainer), { modelId: 'none' }).catch(() => undefined),

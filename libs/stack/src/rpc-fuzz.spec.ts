@@ -61,19 +61,41 @@ describe('fuzzing every RPC with malformed requests', () => {
     console.log(`rpc fuzz seed ${SEED} (replay with MNEME_FUZZ_SEED=${SEED})`);
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    stack = await startStack({ dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     // A model, a memory and a pool named like the fuzzer's known ids.
     const trainer = createClient(contracts.TrainerServiceClient, stack.address);
     await unary(trainer.createModel.bind(trainer), {
       modelId: 'fuzz',
-      spec: { base: 'mlp:4-8', scenario: contracts.ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'er', options: { memory: '8' } }, labels: ['a', 'b'], seed: 1 },
+      spec: {
+        base: 'mlp:4-8',
+        scenario: contracts.ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'er', options: { memory: '8' } },
+        labels: ['a', 'b'],
+        seed: 1,
+      },
     });
     trainer.close();
     const memory = createClient(contracts.ReplayMemoryServiceClient, stack.address);
-    await unary(memory.createMemory.bind(memory), { modelId: 'fuzz', capacity: 16, policy: contracts.MemoryPolicy.MEMORY_POLICY_RESERVOIR, seed: 0, replace: false, writerEpoch: 0 });
+    await unary(memory.createMemory.bind(memory), {
+      modelId: 'fuzz',
+      capacity: 16,
+      policy: contracts.MemoryPolicy.MEMORY_POLICY_RESERVOIR,
+      seed: 0,
+      replace: false,
+      writerEpoch: 0,
+    });
     memory.close();
     const pools = createClient(contracts.PromptPoolServiceClient, stack.address);
-    await unary(pools.createPool.bind(pools), { pool: { modelId: 'fuzz', tenant: '' }, spec: { poolSize: 4, promptLength: 2, topN: 2, hiddenSize: 4, seed: 0 } });
+    await unary(pools.createPool.bind(pools), {
+      pool: { modelId: 'fuzz', tenant: '' },
+      spec: { poolSize: 4, promptLength: 2, topN: 2, hiddenSize: 4, seed: 0 },
+    });
     pools.close();
     raw = rawClient(stack.address);
   }, 60_000);
@@ -101,7 +123,9 @@ describe('fuzzing every RPC with malformed requests', () => {
     const healthLoop = (async () => {
       while (checking) {
         const started = performance.now();
-        const state = await health.check('', CALL_BUDGET_MS).catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);
+        const state = await health
+          .check('', CALL_BUDGET_MS)
+          .catch((err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`);
         if (state !== 'SERVING') healthFailures.push(`${state} after ${Math.round(performance.now() - started)} ms, during ${inFlight}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -114,7 +138,11 @@ describe('fuzzing every RPC with malformed requests', () => {
     let calls = 0;
     for (const [service, methods] of serviceDefinitions()) {
       for (const method of Object.values(methods)) {
-        const requests = malformedRequests(inferShape(method.requestDeserialize), REQUESTS_PER_RPC, seedFor(method.path), { knownIds: KNOWN_IDS, words: WORDS, maxBlob: MAX_BLOB });
+        const requests = malformedRequests(inferShape(method.requestDeserialize), REQUESTS_PER_RPC, seedFor(method.path), {
+          knownIds: KNOWN_IDS,
+          words: WORDS,
+          maxBlob: MAX_BLOB,
+        });
         let i = -1;
         for (const request of requests) {
           i++;
@@ -124,7 +152,9 @@ describe('fuzzing every RPC with malformed requests', () => {
           codes.set(outcome.status, (codes.get(outcome.status) ?? 0) + 1);
           if (outcome.status === 'OK') accepted.set(method.path, (accepted.get(method.path) ?? 0) + 1);
           if (UNCLEAN.has(outcome.status) || outcome.ms > CALL_BUDGET_MS) {
-            unclean.push(`${method.path} #${i} (${request.kind}, ${request.bytes.length} B): ${outcome.status} in ${Math.round(outcome.ms)} ms: ${outcome.details.slice(0, 200)}`);
+            unclean.push(
+              `${method.path} #${i} (${request.kind}, ${request.bytes.length} B): ${outcome.status} in ${Math.round(outcome.ms)} ms: ${outcome.details.slice(0, 200)}`,
+            );
           }
         }
       }
@@ -137,7 +167,9 @@ describe('fuzzing every RPC with malformed requests', () => {
     const grownMb = (after.rss - rssBefore) / 2 ** 20;
     const mb = (k: keyof NodeJS.MemoryUsage) => `${k} +${((after[k] - before[k]) / 2 ** 20).toFixed(1)}`;
     console.log(`rpc fuzz memory: ${(['heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const).map(mb).join(', ')} MB`);
-    console.log(`rpc fuzz: ${calls} calls, statuses ${JSON.stringify(Object.fromEntries(codes))}, rss +${grownMb.toFixed(1)} MB; accepted ${JSON.stringify(Object.fromEntries(accepted))}`);
+    console.log(
+      `rpc fuzz: ${calls} calls, statuses ${JSON.stringify(Object.fromEntries(codes))}, rss +${grownMb.toFixed(1)} MB; accepted ${JSON.stringify(Object.fromEntries(accepted))}`,
+    );
     expect(unclean, `seed ${SEED}`).toEqual([]);
     expect(healthFailures, `seed ${SEED}`).toEqual([]);
     expect(grownMb, `seed ${SEED}`).toBeLessThan(100);

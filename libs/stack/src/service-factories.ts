@@ -19,7 +19,10 @@ export const SERVICE_FACTORIES: Readonly<Record<string, ServiceFactory>> = Objec
   // Its MNEME_ENCODER_* variables apply however it is started (mneme serve, the image, mneme up).
   encoder: (deps) => createEncoderService(deps, encoderOptionsFromEnv()),
   // MIR retrieval scores with model versions from the shared model store.
-  'replay-memory': (deps) => createReplayMemoryService(deps, { classifiers: new StoreClassifiers(deps.dataDir, deps.executor, deps.modelsDir ?? join(deps.dataDir, 'models')) }),
+  'replay-memory': (deps) =>
+    createReplayMemoryService(deps, {
+      classifiers: new StoreClassifiers(deps.dataDir, deps.executor, deps.modelsDir ?? join(deps.dataDir, 'models')),
+    }),
   'prompt-pool': (deps) => createPromptPoolService(deps),
   distiller: (deps) => createDistillerService(deps),
 });
@@ -27,7 +30,8 @@ export const SERVICE_FACTORIES: Readonly<Record<string, ServiceFactory>> = Objec
 /** The factory of a service name; an unknown name lists the valid ones. */
 export function serviceFactory(name: string): ServiceFactory {
   const factory = SERVICE_FACTORIES[name];
-  if (factory === undefined) throw new InvalidArgumentError(`unknown service '${name}'; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
+  if (factory === undefined)
+    throw new InvalidArgumentError(`unknown service '${name}'; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
   return factory;
 }
 

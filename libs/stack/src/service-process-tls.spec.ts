@@ -44,7 +44,13 @@ describe.skipIf(!HAVE_OPENSSL)('a service process: TLS and the plaintext rule fr
       return true;
     }) as never);
     const port = await freePort();
-    running = await startServiceProcess('probe', async () => ({ name: 'probe', bindings: [], stop: async () => undefined }), { MNEME_DATA_DIR: dir, MNEME_DEVICE: 'cpu', MNEME_GRPC_PORT: String(port), MNEME_LOG_LEVEL: 'warn', ...env });
+    running = await startServiceProcess('probe', async () => ({ name: 'probe', bindings: [], stop: async () => undefined }), {
+      MNEME_DATA_DIR: dir,
+      MNEME_DEVICE: 'cpu',
+      MNEME_GRPC_PORT: String(port),
+      MNEME_LOG_LEVEL: 'warn',
+      ...env,
+    });
     return port;
   };
   const health = (port: number, tls?: ClientTls) => {
@@ -54,7 +60,12 @@ describe.skipIf(!HAVE_OPENSSL)('a service process: TLS and the plaintext rule fr
 
   it('serves mTLS with MNEME_TLS_CERT, MNEME_TLS_KEY and MNEME_TLS_CLIENT_CA, and plaintext health only on MNEME_HEALTH_PORT', async () => {
     const healthPort = await freePort();
-    const port = await start({ MNEME_TLS_CERT: pki.server.cert, MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CLIENT_CA: pki.ca, MNEME_HEALTH_PORT: String(healthPort) });
+    const port = await start({
+      MNEME_TLS_CERT: pki.server.cert,
+      MNEME_TLS_KEY: pki.server.key,
+      MNEME_TLS_CLIENT_CA: pki.ca,
+      MNEME_HEALTH_PORT: String(healthPort),
+    });
     expect(await health(port, { ca: pki.pem(pki.ca), cert: pki.pem(pki.client.cert), key: pki.pem(pki.client.key) })).toBe('SERVING');
     await expect(health(port, { ca: pki.pem(pki.ca) })).rejects.toMatchObject({ code: 14 });
     await expect(health(port)).rejects.toMatchObject({ code: 14 });
@@ -65,7 +76,9 @@ describe.skipIf(!HAVE_OPENSSL)('a service process: TLS and the plaintext rule fr
 
   it('refuses plaintext on 0.0.0.0 before building anything, as a configuration error', async () => {
     await expect(start({ MNEME_GRPC_HOST: '0.0.0.0' })).rejects.toEqual(new Exited(EX_CONFIG));
-    expect(stderr).toMatch(/Invalid configuration: 1 problem\n {2}- MNEME_GRPC_HOST=0\.0\.0\.0: refusing to serve plaintext gRPC .*MNEME_TLS_CERT and MNEME_TLS_KEY.*MNEME_INSECURE=1/);
+    expect(stderr).toMatch(
+      /Invalid configuration: 1 problem\n {2}- MNEME_GRPC_HOST=0\.0\.0\.0: refusing to serve plaintext gRPC .*MNEME_TLS_CERT and MNEME_TLS_KEY.*MNEME_INSECURE=1/,
+    );
   });
 
   it('serves plaintext on 0.0.0.0 with MNEME_INSECURE=1, and warns', async () => {
@@ -75,7 +88,14 @@ describe.skipIf(!HAVE_OPENSSL)('a service process: TLS and the plaintext rule fr
   });
 
   it('exits with EX_CONFIG naming each bad variable: a key without its certificate, an unreadable CA, SASL without a user', async () => {
-    await expect(start({ MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CA: `${pki.dir}/nope.pem`, MNEME_KAFKA_SASL_MECHANISM: 'scram-sha-512', MNEME_KAFKA_SASL_PASSWORD_FILE: pki.ca })).rejects.toEqual(new Exited(EX_CONFIG));
+    await expect(
+      start({
+        MNEME_TLS_KEY: pki.server.key,
+        MNEME_TLS_CA: `${pki.dir}/nope.pem`,
+        MNEME_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        MNEME_KAFKA_SASL_PASSWORD_FILE: pki.ca,
+      }),
+    ).rejects.toEqual(new Exited(EX_CONFIG));
     expect(stderr).toContain('Invalid configuration: 3 problems');
     expect(stderr).toContain('MNEME_TLS_KEY is set but MNEME_TLS_CERT is not');
     expect(stderr).toContain(`MNEME_TLS_CA='${pki.dir}/nope.pem': cannot read the file (ENOENT)`);

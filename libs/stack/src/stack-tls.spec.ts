@@ -1,6 +1,15 @@
 import { ScenarioKind, TrainerServiceClient } from '@mneme/contracts';
 import { InProcessBus, silentEventLogger } from '@mneme/events';
-import { createClient, HAVE_OPENSSL, loadTransportSecurity, OPENSSL_SKIP_MESSAGE, testCertificates, unary, type ClientTls, type TestCertificates } from '@mneme/rpc';
+import {
+  createClient,
+  HAVE_OPENSSL,
+  loadTransportSecurity,
+  OPENSSL_SKIP_MESSAGE,
+  testCertificates,
+  unary,
+  type ClientTls,
+  type TestCertificates,
+} from '@mneme/rpc';
 import { featureSample, quietLogger, removeDir, tempDataDir, testExecutor } from '@mneme/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type RunningStack } from './start-stack.js';
@@ -31,16 +40,42 @@ describe.skipIf(!HAVE_OPENSSL)('a stack over mTLS: service-to-service calls use 
   async function start(host: string, peerCa: boolean): Promise<RunningStack> {
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    const security = loadTransportSecurity({ cert: pki.named.cert, key: pki.named.key, clientCa: pki.ca, ...(peerCa ? { ca: pki.ca } : {}) });
-    stack = await startStack({ services: ['trainer', 'distiller'], dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, host, tls: security.server, peerTls: security.client });
+    const security = loadTransportSecurity({
+      cert: pki.named.cert,
+      key: pki.named.key,
+      clientCa: pki.ca,
+      ...(peerCa ? { ca: pki.ca } : {}),
+    });
+    stack = await startStack({
+      services: ['trainer', 'distiller'],
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      host,
+      tls: security.server,
+      peerTls: security.client,
+    });
     return stack;
   }
 
   async function createAndForget(s: RunningStack, tls: ClientTls) {
     const trainer = createClient(TrainerServiceClient, `127.0.0.1:${s.server.port}`, { tls });
     clients.push(trainer);
-    await unary(trainer.createModel.bind(trainer), { modelId: 'm', spec: { base: 'mlp:2-4', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: 'naive', options: {} }, labels: ['a', 'b'], seed: 0 } });
-    await unary(trainer.ingest.bind(trainer), { modelId: 'm', samples: [{ sample: featureSample('s1', 'a', [1, 2]), experience: { modelId: 'm', experienceIndex: 0 } }] });
+    await unary(trainer.createModel.bind(trainer), {
+      modelId: 'm',
+      spec: {
+        base: 'mlp:2-4',
+        scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        strategy: { name: 'naive', options: {} },
+        labels: ['a', 'b'],
+        seed: 0,
+      },
+    });
+    await unary(trainer.ingest.bind(trainer), {
+      modelId: 'm',
+      samples: [{ sample: featureSample('s1', 'a', [1, 2]), experience: { modelId: 'm', experienceIndex: 0 } }],
+    });
     // The trainer logs the sample from the bus right after Ingest answers.
     for (let tries = 0; ; tries++) {
       try {
@@ -52,7 +87,12 @@ describe.skipIf(!HAVE_OPENSSL)('a stack over mTLS: service-to-service calls use 
     }
   }
 
-  const client = (): ClientTls => ({ ca: pki.pem(pki.ca), cert: pki.pem(pki.client.cert), key: pki.pem(pki.client.key), serverName: 'stack.mneme.test' });
+  const client = (): ClientTls => ({
+    ca: pki.pem(pki.ca),
+    cert: pki.pem(pki.client.cert),
+    key: pki.pem(pki.client.key),
+    serverName: 'stack.mneme.test',
+  });
 
   it('on a wildcard bind: the trainer reaches the distiller over mTLS, checking the certificate name on loopback', async () => {
     const s = await start('0.0.0.0', true);
@@ -64,11 +104,16 @@ describe.skipIf(!HAVE_OPENSSL)('a stack over mTLS: service-to-service calls use 
 
   it('peer clients that do not trust the CA fail the call to the distiller, as UNAVAILABLE naming it', async () => {
     const s = await start('127.0.0.1', false);
-    await expect(createAndForget(s, client())).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringContaining("the distiller's buffers may still hold them") });
+    await expect(createAndForget(s, client())).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: expect.stringContaining("the distiller's buffers may still hold them"),
+    });
   }, 30_000);
 
   it('refuses a caller without a client certificate', async () => {
     const s = await start('127.0.0.1', true);
-    await expect(createAndForget(s, { ca: pki.pem(pki.ca), serverName: 'stack.mneme.test' })).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(createAndForget(s, { ca: pki.pem(pki.ca), serverName: 'stack.mneme.test' })).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
   }, 30_000);
 });

@@ -15,7 +15,14 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
   beforeEach(async () => {
     dir = await tempDataDir();
     bus = new InProcessBus({ logger: silentEventLogger });
-    stack = await startStack({ services: ['trainer', 'replay-memory'], dataDir: dir, bus, executor: await testExecutor(), logger: quietLogger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      services: ['trainer', 'replay-memory'],
+      dataDir: dir,
+      bus,
+      executor: await testExecutor(),
+      logger: quietLogger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
   });
   afterEach(async () => {
     await stack.stop();
@@ -27,11 +34,25 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     const trainer = createClient(TrainerServiceClient, stack.address);
     const memory = createClient(ReplayMemoryServiceClient, stack.address);
     const create = (modelId: string, strategy: string) =>
-      unary(trainer.createModel.bind(trainer), { modelId, spec: { base: 'mlp:4-8', scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL, strategy: { name: strategy, options: {} }, labels: ['a', 'b', 'c'], seed: 2 } });
+      unary(trainer.createModel.bind(trainer), {
+        modelId,
+        spec: {
+          base: 'mlp:4-8',
+          scenario: ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+          strategy: { name: strategy, options: {} },
+          labels: ['a', 'b', 'c'],
+          seed: 2,
+        },
+      });
     await create('m', 'mir');
     await unary(memory.createMemory.bind(memory), { modelId: 'm', capacity: 20, policy: 0, seed: 1, replace: false, writerEpoch: 0 });
     const row = (i: number) => [Math.sin(i), Math.cos(i), (i % 5) / 5, 1];
-    await unary(memory.addSamples.bind(memory), { modelId: 'm', samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))), removeIds: [], writerEpoch: 0 });
+    await unary(memory.addSamples.bind(memory), {
+      modelId: 'm',
+      samples: Array.from({ length: 12 }, (_, i) => memorySample(`s${i}`, i % 2 === 0 ? 'a' : 'b', row(i))),
+      removeIds: [],
+      writerEpoch: 0,
+    });
     const res = await unary(memory.retrieveInterfered.bind(memory), {
       model: { modelId: 'm', version: 1 },
       parameters: {},
@@ -47,7 +68,15 @@ describe('MIR retrieval on model-store versions (trainer + replay-memory)', () =
     await unary(memory.createMemory.bind(memory), { modelId: 'k', capacity: 5, policy: 0, seed: 1, replace: false, writerEpoch: 0 });
     await unary(memory.addSamples.bind(memory), { modelId: 'k', samples: [memorySample('x', 'a', row(1))], removeIds: [], writerEpoch: 0 });
     await expect(
-      unary(memory.retrieveInterfered.bind(memory), { model: { modelId: 'k', version: 1 }, parameters: {}, incoming: [featureSample('n', 'b', row(2))], learningRate: 0.1, candidates: 4, topK: 1, seed: 0 }),
+      unary(memory.retrieveInterfered.bind(memory), {
+        model: { modelId: 'k', version: 1 },
+        parameters: {},
+        incoming: [featureSample('n', 'b', row(2))],
+        learningRate: 0.1,
+        candidates: 4,
+        topK: 1,
+        seed: 0,
+      }),
     ).rejects.toMatchObject({ kind: 'failed-precondition', message: expect.stringMatching(/no single classifier/) });
     trainer.close();
     memory.close();

@@ -21,7 +21,13 @@ describe('Split-MNIST streamed through the embedded stack (in-process bus)', () 
     dir = await mkdtemp(join(tmpdir(), 'mneme-stack-'));
     executor = createExecutor(await Engine.create());
     bus = new InProcessBus();
-    stack = await startStack({ dataDir: dir, bus, executor, logger: jsonLogger('test', 'info'), metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    stack = await startStack({
+      dataDir: dir,
+      bus,
+      executor,
+      logger: jsonLogger('test', 'info'),
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -31,7 +37,14 @@ describe('Split-MNIST streamed through the embedded stack (in-process bus)', () 
 
   it('gives the accuracy matrix of the embedded run with the same seed (ER-MIR)', async () => {
     const embedded = await runBenchmark({ benchmark: benchmarkByName('split-mnist'), strategy: 'mir', seeds: [3], executor });
-    const streamed = await streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: 3, trainerAddress: stack.address, executor, timeoutMs: 120_000 });
+    const streamed = await streamBenchmark({
+      benchmark: 'split-mnist',
+      strategy: 'mir',
+      seed: 3,
+      trainerAddress: stack.address,
+      executor,
+      timeoutMs: 120_000,
+    });
     expect(streamed.samples).toBe(5000);
     expect(streamed.randomInit).toEqual(embedded.random_init[0]);
     const expected = embedded.matrix[0]!;

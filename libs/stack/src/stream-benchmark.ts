@@ -1,5 +1,12 @@
 import { basename } from 'node:path';
-import { benchmarkByName, DEFAULT_ENCODER, resolveRun, strategyEpochs, type AppliedStrategyDefaults, type BenchmarkSettings } from '@mneme/benchmarks';
+import {
+  benchmarkByName,
+  DEFAULT_ENCODER,
+  resolveRun,
+  strategyEpochs,
+  type AppliedStrategyDefaults,
+  type BenchmarkSettings,
+} from '@mneme/benchmarks';
 import {
   EvaluatorServiceClient,
   ScenarioKind,
@@ -107,8 +114,12 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
     ...(options.experiences === undefined ? {} : { experiences: options.experiences }),
   });
   const texts = built.texts;
-  if (built.classifier.inputSize <= 0 || (built.text !== undefined && texts === undefined)) throw new InvalidArgumentError(`benchmark '${options.benchmark}' is neither a feature-level nor a text benchmark`);
-  if (texts !== undefined && settings.hidden.length > 0) throw new InvalidArgumentError(`benchmark '${options.benchmark}': a text model is a linear head on its encoder; hidden layers (${settings.hidden.join(', ')}) cannot be streamed`);
+  if (built.classifier.inputSize <= 0 || (built.text !== undefined && texts === undefined))
+    throw new InvalidArgumentError(`benchmark '${options.benchmark}' is neither a feature-level nor a text benchmark`);
+  if (texts !== undefined && settings.hidden.length > 0)
+    throw new InvalidArgumentError(
+      `benchmark '${options.benchmark}': a text model is a linear head on its encoder; hidden layers (${settings.hidden.join(', ')}) cannot be streamed`,
+    );
   const modelId = options.modelId ?? `${options.benchmark}-${options.strategy}-${options.seed}`;
   const auth = { tls: options.tls, ...(options.token === undefined ? {} : { token: options.token }) };
   const trainer = createClient(TrainerServiceClient, options.trainerAddress, auth);
@@ -118,8 +129,10 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
   const width = built.classifier.inputSize;
   // Text benchmarks stream each sample's text (the services embed it); others its feature row.
   const input = (features: Float32Array, ids: Int32Array | undefined, i: number): Input => {
-    if (texts === undefined) return { kind: { $case: 'features', value: toWire(tensor('float32', [width], features.slice(i * width, (i + 1) * width))) } };
-    if (ids === undefined) throw new InvalidArgumentError(`benchmark '${options.benchmark}' does not name its test samples, so their texts are unknown`);
+    if (texts === undefined)
+      return { kind: { $case: 'features', value: toWire(tensor('float32', [width], features.slice(i * width, (i + 1) * width))) } };
+    if (ids === undefined)
+      throw new InvalidArgumentError(`benchmark '${options.benchmark}' does not name its test samples, so their texts are unknown`);
     return { kind: { $case: 'text', value: texts[ids[i]!]! } };
   };
   try {
@@ -127,7 +140,11 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       modelId,
       spec: {
         base: texts === undefined ? `mlp:${[width, ...settings.hidden].join('-')}` : basename(options.encoderDir ?? DEFAULT_ENCODER),
-        scenario: built.kind.startsWith('task') ? ScenarioKind.SCENARIO_KIND_TASK_INCREMENTAL : built.kind.startsWith('domain') ? ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL : ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
+        scenario: built.kind.startsWith('task')
+          ? ScenarioKind.SCENARIO_KIND_TASK_INCREMENTAL
+          : built.kind.startsWith('domain')
+            ? ScenarioKind.SCENARIO_KIND_DOMAIN_INCREMENTAL
+            : ScenarioKind.SCENARIO_KIND_CLASS_INCREMENTAL,
         strategy: {
           name: options.strategy,
           options: {
@@ -148,7 +165,12 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       const n = e.test.labels.length;
       for (let at = 0; at < n; at += 2000) {
         const samples = Array.from({ length: Math.min(2000, n - at) }, (_, k) => ({
-          sample: { sampleId: `test-${e.index}-${at + k}`, input: input(e.test.features, e.test.ids, at + k), label: labels[e.test.labels[at + k]!]!, metadata: {} },
+          sample: {
+            sampleId: `test-${e.index}-${at + k}`,
+            input: input(e.test.features, e.test.ids, at + k),
+            label: labels[e.test.labels[at + k]!]!,
+            metadata: {},
+          },
         }));
         await unary(evaluator.registerHeldOut.bind(evaluator), { experience: { modelId, experienceIndex: e.index }, samples });
       }
@@ -169,7 +191,12 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
       for (const b of e.batches()) {
         for (let i = 0; i < b.labels.length; i++) {
           pending.push({
-            sample: { sampleId: `train-${e.index}-${b.ids[i]}`, input: input(b.features, b.ids, i), label: labels[b.labels[i]!]!, metadata: {} },
+            sample: {
+              sampleId: `train-${e.index}-${b.ids[i]}`,
+              input: input(b.features, b.ids, i),
+              label: labels[b.labels[i]!]!,
+              metadata: {},
+            },
             experience: { modelId, experienceIndex: e.index },
             taskId: e.taskId,
           });
@@ -185,9 +212,14 @@ export async function streamBenchmark(options: StreamBenchmarkOptions): Promise<
     let reported = -1;
     for (;;) {
       matrix = await unary(evaluator.getAccuracyMatrix.bind(evaluator), { modelId });
-      if (matrix.rows.length !== reported) options.onProgress?.({ kind: 'evaluated', rows: (reported = matrix.rows.length), of: built.plan.length });
+      if (matrix.rows.length !== reported)
+        options.onProgress?.({ kind: 'evaluated', rows: (reported = matrix.rows.length), of: built.plan.length });
       if (matrix.rows.length >= built.plan.length && matrix.randomInitAccuracies.length > 0) break;
-      if (Date.now() > deadline) throw new MnemeError('deadline-exceeded', `timed out waiting for the evaluator: ${matrix.rows.length} of ${built.plan.length} rows`);
+      if (Date.now() > deadline)
+        throw new MnemeError(
+          'deadline-exceeded',
+          `timed out waiting for the evaluator: ${matrix.rows.length} of ${built.plan.length} rows`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     const seconds = (performance.now() - started) / 1000;

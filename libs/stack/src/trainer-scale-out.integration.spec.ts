@@ -43,7 +43,10 @@ function modelsOnOwnPartitions(tag: string): { seed: number; modelId: string; pa
 
 /** The partitions a trainer process last logged as assigned to it (undefined before its first assignment). */
 function lastAssignment(trainer: TrainerProcess): number[] | undefined {
-  const lines = trainer.logs().split('\n').filter((l) => l.includes('"trainer partitions assigned"'));
+  const lines = trainer
+    .logs()
+    .split('\n')
+    .filter((l) => l.includes('"trainer partitions assigned"'));
   const last = lines.at(-1);
   return last === undefined ? undefined : (JSON.parse(last) as { partitions: number[] }).partitions;
 }
@@ -71,14 +74,28 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
     const dir = await mkdtemp(join(tmpdir(), 'mneme-scale-out-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const prefix = `test-${randomUUID().slice(0, 8)}.`;
-    const bus = new KafkaBus({ brokers: TEST_BROKERS, topicPrefix: prefix, logger: silentEventLogger, retry: { initialMs: 50, maxMs: 500 }, sessionTimeoutMs: 6_000, closeGraceMs: 1_000 });
+    const bus = new KafkaBus({
+      brokers: TEST_BROKERS,
+      topicPrefix: prefix,
+      logger: silentEventLogger,
+      retry: { initialMs: 50, maxMs: 500 },
+      sessionTimeoutMs: 6_000,
+      closeGraceMs: 1_000,
+    });
     cleanup.push(() => bus.close());
     await bus.ensureTopics(ALL_EVENT_TOPICS, { partitions: PARTITIONS });
     cleanup.push(() => bus.deleteTopics(ALL_EVENT_TOPICS));
     const models = modelsOnOwnPartitions(prefix.slice(5, 13));
     expect(new Set(models.map((m) => m.partition)).size).toBe(PARTITIONS);
 
-    const evaluator = await startStack({ services: ['evaluator'], dataDir: dir, bus, executor, logger, metrics: new ServiceMetrics({ defaultMetrics: false }) });
+    const evaluator = await startStack({
+      services: ['evaluator'],
+      dataDir: dir,
+      bus,
+      executor,
+      logger,
+      metrics: new ServiceMetrics({ defaultMetrics: false }),
+    });
     cleanup.push(() => evaluator.stop());
     const env = {
       MNEME_KAFKA_BROKERS: TEST_BROKERS.join(','),
@@ -93,7 +110,16 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
     cleanup.push(() => survivor.stop('SIGKILL'));
     await until('the first trainer to own every partition', () => lastAssignment(survivor)?.length === PARTITIONS, 60_000);
     const runs = models.map((m) =>
-      streamBenchmark({ benchmark: 'split-mnist', strategy: 'mir', seed: m.seed, modelId: m.modelId, trainerAddress: survivor.address, evaluatorAddress: evaluator.address, executor, timeoutMs: 240_000 }),
+      streamBenchmark({
+        benchmark: 'split-mnist',
+        strategy: 'mir',
+        seed: m.seed,
+        modelId: m.modelId,
+        trainerAddress: survivor.address,
+        evaluatorAddress: evaluator.address,
+        executor,
+        timeoutMs: 240_000,
+      }),
     );
     for (const r of runs) r.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
     const trained = (trainer: TrainerProcess, of: typeof models) => {
@@ -113,18 +139,37 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
     // trainer checkpoints and releases (a graceful handoff) before the newcomer resumes them.
     const doomed = await startTrainerProcess(env);
     cleanup.push(() => doomed.stop('SIGKILL'));
-    await until('both trainers to own two partitions', () => lastAssignment(doomed)?.length === 2 && lastAssignment(survivor)?.length === 2, 60_000);
+    await until(
+      'both trainers to own two partitions',
+      () => lastAssignment(doomed)?.length === 2 && lastAssignment(survivor)?.length === 2,
+      60_000,
+    );
     const doomedPartitions = new Set(lastAssignment(doomed));
     expect([...doomedPartitions, ...lastAssignment(survivor)!].sort()).toEqual([0, 1, 2, 3]);
     const doomedModels = models.filter((m) => doomedPartitions.has(m.partition));
     const store = new FileModelStore(join(dir, 'models-store'));
     const trainerDir = (modelId: string) => store.stateDir(modelId, 'trainer');
-    await until('the newcomer to claim its models', async () => (await Promise.all(doomedModels.map(async (m) => (await ModelLease.latest(trainerDir(m.modelId)))?.replica.includes(`-${doomed.child.pid}-`) === true))).every(Boolean), 60_000);
+    await until(
+      'the newcomer to claim its models',
+      async () =>
+        (
+          await Promise.all(
+            doomedModels.map(
+              async (m) => (await ModelLease.latest(trainerDir(m.modelId)))?.replica.includes(`-${doomed.child.pid}-`) === true,
+            ),
+          )
+        ).every(Boolean),
+      60_000,
+    );
     for (const m of doomedModels) expect(await ModelLease.isReleased(trainerDir(m.modelId), 1)).toBe(true);
     // The first trainer no longer trains them: it reports their stored progress, and refuses a forget (the owner's log takes it).
     const first = createClient(TrainerServiceClient, survivor.address);
-    expect(Number((await unary(first.getTrainingStatus.bind(first), { modelId: doomedModels[0]!.modelId })).samplesTrained)).toBeGreaterThan(0);
-    await expect(unary(first.forgetSamples.bind(first), { modelId: doomedModels[0]!.modelId, sampleIds: ['train-0-0'] })).rejects.toMatchObject({
+    expect(
+      Number((await unary(first.getTrainingStatus.bind(first), { modelId: doomedModels[0]!.modelId })).samplesTrained),
+    ).toBeGreaterThan(0);
+    await expect(
+      unary(first.forgetSamples.bind(first), { modelId: doomedModels[0]!.modelId, sampleIds: ['train-0-0'] }),
+    ).rejects.toMatchObject({
       kind: 'unavailable',
       message: expect.stringContaining(`-${doomed.child.pid}-`),
     });
@@ -132,7 +177,11 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
 
     // Then it is killed (SIGKILL) at a random point mid-stream: the first trainer takes its models back.
     const killAt = 500 + Math.floor(Math.random() * 3000);
-    await until(`the second trainer to train ${killAt} samples of a model`, async () => (await trained(doomed, doomedModels)).some((n) => n >= killAt), 180_000);
+    await until(
+      `the second trainer to train ${killAt} samples of a model`,
+      async () => (await trained(doomed, doomedModels)).some((n) => n >= killAt),
+      180_000,
+    );
     const before = await trained(doomed, doomedModels);
     await doomed.stop('SIGKILL');
     expect(before.every((n) => n < 5000)).toBe(true);
@@ -161,6 +210,8 @@ describe.skipIf(!available)(`trainer replicas over Kafka at ${TEST_BROKERS.join(
       expect(got.matrix.length).toBe(expected.length);
       got.matrix.forEach((row, r) => row.forEach((a, c) => expect(a).toBeCloseTo(expected[r]![c]!, 6)));
     }
-    console.info(`second trainer killed (SIGKILL) after ${before.join(', ')} of 5000 samples of its models ${doomedModels.map((m) => m.modelId).join(', ')}; the first finished them`);
+    console.info(
+      `second trainer killed (SIGKILL) after ${before.join(', ')} of 5000 samples of its models ${doomedModels.map((m) => m.modelId).join(', ')}; the first finished them`,
+    );
   }, 300_000);
 });

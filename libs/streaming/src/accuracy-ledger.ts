@@ -31,7 +31,10 @@ export class AccuracyLedger {
   }
 
   snapshot(): LedgerSnapshot {
-    return { randomInit: this.randomInit === null ? null : [...this.randomInit], rows: Object.fromEntries([...this.rows].map(([k, r]) => [String(k), [...r]])) };
+    return {
+      randomInit: this.randomInit === null ? null : [...this.randomInit],
+      rows: Object.fromEntries([...this.rows].map(([k, r]) => [String(k), [...r]])),
+    };
   }
 
   /** Records the untrained version's accuracies (b_j). */

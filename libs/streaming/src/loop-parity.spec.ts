@@ -22,12 +22,19 @@ describe('the embedded run and the stream loop', () => {
       });
       records.push({ kind: 'close', position: records.length, experience: index, sampleCount: e.classes.length });
       // Batches of 2 in log order, as the stream loop forms them (the tail is a partial batch).
-      const batches = [0, 2].filter((at) => at < ids.length).map((at) => ({
-        features: Float32Array.from(e.classes.slice(at, at + 2)),
-        labels: Int32Array.from(e.labels.slice(at, at + 2)),
-        ids: Int32Array.from(ids.slice(at, at + 2)),
-      }));
-      return { index, classes: [...new Set(e.labels)], batches: () => batches, test: { features: Float32Array.of(0), labels: Int32Array.of(e.labels[0]!) } };
+      const batches = [0, 2]
+        .filter((at) => at < ids.length)
+        .map((at) => ({
+          features: Float32Array.from(e.classes.slice(at, at + 2)),
+          labels: Int32Array.from(e.labels.slice(at, at + 2)),
+          ids: Int32Array.from(ids.slice(at, at + 2)),
+        }));
+      return {
+        index,
+        classes: [...new Set(e.labels)],
+        batches: () => batches,
+        test: { features: Float32Array.of(0), labels: Int32Array.of(e.labels[0]!) },
+      };
     });
 
     const embedded = new RecordingStrategy();

@@ -26,7 +26,7 @@ describe('defineModel', () => {
   });
 
   it('bounds an MLP base before anything is allocated: widths, layers and weights, each named', () => {
-    expect(() => defineModel('mlp:784-100000', {})).toThrow("layer widths must be whole numbers in 1..65536, got 100000");
+    expect(() => defineModel('mlp:784-100000', {})).toThrow('layer widths must be whole numbers in 1..65536, got 100000');
     expect(() => defineModel('mlp:0-4', {})).toThrow('got 0');
     expect(() => defineModel(`mlp:4${'-4'.repeat(16)}`, {})).toThrow('at most 16 layers, got 17');
     expect(() => defineModel('mlp:60000-60000', {})).toThrow('the layers would hold 3600000000 weights; the limit is 100000000');

@@ -40,7 +40,8 @@ function mlpSizeProblems(base: string, widths: readonly number[]): string[] {
   if (bad !== undefined) problems.push(`base '${base}': layer widths must be whole numbers in 1..${MLP_LIMITS.width}, got ${bad}`);
   if (widths.length > MLP_LIMITS.layers) problems.push(`base '${base}': at most ${MLP_LIMITS.layers} layers, got ${widths.length}`);
   const weights = widths.slice(1).reduce((n, w, i) => n + w * widths[i]!, 0);
-  if (weights > MLP_LIMITS.weights) problems.push(`base '${base}': the layers would hold ${weights} weights; the limit is ${MLP_LIMITS.weights}`);
+  if (weights > MLP_LIMITS.weights)
+    problems.push(`base '${base}': the layers would hold ${weights} weights; the limit is ${MLP_LIMITS.weights}`);
   return problems;
 }
 
@@ -58,7 +59,10 @@ export function defineModel(base: string, options: Readonly<Record<string, strin
   let hidden: number[] = [];
   if (mlp !== null) {
     input = { kind: 'features', size: Number(mlp[1]) };
-    hidden = (mlp[2] ?? '').split('-').filter((w) => w !== '').map(Number);
+    hidden = (mlp[2] ?? '')
+      .split('-')
+      .filter((w) => w !== '')
+      .map(Number);
     problems.push(...mlpSizeProblems(base, [input.size, ...hidden]));
   } else if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(base)) {
     input = { kind: 'text', encoder: base };
@@ -67,14 +71,33 @@ export function defineModel(base: string, options: Readonly<Record<string, strin
     input = { kind: 'features', size: 1 };
   }
   const defaults: StreamSettings =
-    input.kind === 'features' ? { batchSize: 10, learningRate: 0.1, optimizer: { kind: 'sgd' }, epochs: 1 } : { batchSize: 32, learningRate: 1e-3, optimizer: { kind: 'adam' }, epochs: 1 };
-  const batchSize = readNumber(options, 'batch-size', defaults.batchSize, problems, (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
-  const epochs = readNumber(options, 'epochs', defaults.epochs, problems, (v) => Number.isInteger(v) && v >= 1 && v <= 1000, 'an integer in [1, 1000]');
+    input.kind === 'features'
+      ? { batchSize: 10, learningRate: 0.1, optimizer: { kind: 'sgd' }, epochs: 1 }
+      : { batchSize: 32, learningRate: 1e-3, optimizer: { kind: 'adam' }, epochs: 1 };
+  const batchSize = readNumber(
+    options,
+    'batch-size',
+    defaults.batchSize,
+    problems,
+    (v) => Number.isInteger(v) && v >= 1 && v <= 4096,
+    'an integer in [1, 4096]',
+  );
+  const epochs = readNumber(
+    options,
+    'epochs',
+    defaults.epochs,
+    problems,
+    (v) => Number.isInteger(v) && v >= 1 && v <= 1000,
+    'an integer in [1, 1000]',
+  );
   const learningRate = readNumber(options, 'lr', defaults.learningRate, problems, (v) => v > 0 && v < 100, 'a number in (0, 100)');
   const optimizerName = options['optimizer'] ?? defaults.optimizer.kind;
-  if (!['sgd', 'adam', 'adamw'].includes(optimizerName)) problems.push(`option optimizer must be sgd, adam or adamw, got '${optimizerName}'`);
+  if (!['sgd', 'adam', 'adamw'].includes(optimizerName))
+    problems.push(`option optimizer must be sgd, adam or adamw, got '${optimizerName}'`);
   if (problems.length > 0) throw new InvalidArgumentError(problems);
-  const strategyOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !(TRAINING_OPTION_KEYS as readonly string[]).includes(k)));
+  const strategyOptions = Object.fromEntries(
+    Object.entries(options).filter(([k]) => !(TRAINING_OPTION_KEYS as readonly string[]).includes(k)),
+  );
   return {
     input,
     hidden,

@@ -4,8 +4,19 @@ import { RecordingStrategy } from './recording-strategy.test-util.js';
 import type { StreamRecord } from './stream-records.js';
 import { StreamTrainingLoop, type LoopState } from './stream-training-loop.js';
 
-const sample = (position: number, experience: number, label = experience): StreamRecord => ({ kind: 'sample', position, experience, label, features: Float32Array.of(position) });
-const close = (position: number, experience: number, sampleCount: number): StreamRecord => ({ kind: 'close', position, experience, sampleCount });
+const sample = (position: number, experience: number, label = experience): StreamRecord => ({
+  kind: 'sample',
+  position,
+  experience,
+  label,
+  features: Float32Array.of(position),
+});
+const close = (position: number, experience: number, sampleCount: number): StreamRecord => ({
+  kind: 'close',
+  position,
+  experience,
+  sampleCount,
+});
 
 async function run(records: StreamRecord[], batchSize = 2) {
   const strategy = new RecordingStrategy();
@@ -19,7 +30,16 @@ describe('StreamTrainingLoop', () => {
   it('learns full batches, ends an experience at its announced count with its tail, and begins the next lazily', async () => {
     const { strategy, loop, ended } = await run([sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3), sample(4, 1), sample(5, 1)]);
     // The strategy grows before the first batch holding a new class (labels are learned as they arrive).
-    expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0,1', 'learn e0 ids 2', 'end 0', 'grow 2', 'begin 1 [1]', 'learn e1 ids 4,5']);
+    expect(strategy.calls).toEqual([
+      'grow 1',
+      'begin 0 [0]',
+      'learn e0 ids 0,1',
+      'learn e0 ids 2',
+      'end 0',
+      'grow 2',
+      'begin 1 [1]',
+      'learn e1 ids 4,5',
+    ]);
     expect(ended.map((e) => e.experience)).toEqual([0]);
     expect(loop.state).toMatchObject({ position: 6, current: 1, open: true, samplesTrained: 5, steps: 3, closedThrough: 0 });
   });
@@ -31,14 +51,34 @@ describe('StreamTrainingLoop', () => {
 
   it('ends an experience when a sample of a later one arrives, and ignores repeated or stale closes', async () => {
     const { strategy, loop } = await run([sample(0, 0), sample(1, 1), close(2, 0, 1), sample(3, 1), close(4, 1, 2)]);
-    expect(strategy.calls).toEqual(['grow 1', 'begin 0 [0]', 'learn e0 ids 0', 'end 0', 'grow 2', 'begin 1 [1]', 'learn e1 ids 1,3', 'end 1']);
+    expect(strategy.calls).toEqual([
+      'grow 1',
+      'begin 0 [0]',
+      'learn e0 ids 0',
+      'end 0',
+      'grow 2',
+      'begin 1 [1]',
+      'learn e1 ids 1,3',
+      'end 1',
+    ]);
     expect(loop.state.closedThrough).toBe(1);
   });
 
   it('never trains a forgotten sample: a tombstoned one is skipped, a buffered one dropped, and both count toward the close', async () => {
     const forget = (position: number, positions: number[]): StreamRecord => ({ kind: 'forget', position, positions });
-    const forgotten = (position: number, experience: number): StreamRecord => ({ ...(sample(position, experience) as Extract<StreamRecord, { kind: 'sample' }>), forgotten: true });
-    const { strategy, loop } = await run([sample(0, 0), forgotten(1, 0), sample(2, 0), sample(3, 0), forget(4, [3]), close(5, 0, 4), sample(6, 1)]);
+    const forgotten = (position: number, experience: number): StreamRecord => ({
+      ...(sample(position, experience) as Extract<StreamRecord, { kind: 'sample' }>),
+      forgotten: true,
+    });
+    const { strategy, loop } = await run([
+      sample(0, 0),
+      forgotten(1, 0),
+      sample(2, 0),
+      sample(3, 0),
+      forget(4, [3]),
+      close(5, 0, 4),
+      sample(6, 1),
+    ]);
     expect(strategy.learned).toEqual([0, 2]);
     expect(strategy.forgot).toEqual([[3]]);
     expect(loop.state).toMatchObject({ closedThrough: 0, samplesTrained: 2 });
@@ -70,7 +110,10 @@ describe('StreamTrainingLoop', () => {
     const records = [sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3), sample(4, 1)];
     const strategy = new RecordingStrategy();
     let saved: { loop: LoopState; strategy: ReturnType<RecordingStrategy['saveState']> } | undefined;
-    const loop = new StreamTrainingLoop(strategy, { batchSize: 2, onExperienceEnd: async (e) => void (saved ??= { loop: e.state, strategy: strategy.saveState() }) });
+    const loop = new StreamTrainingLoop(strategy, {
+      batchSize: 2,
+      onExperienceEnd: async (e) => void (saved ??= { loop: e.state, strategy: strategy.saveState() }),
+    });
     for (const r of records) await loop.apply(r);
     expect(saved!.loop.position).toBe(4);
     const again = new RecordingStrategy();
@@ -97,7 +140,10 @@ describe('StreamTrainingLoop', () => {
       }
     }
     const steps: [number, unknown][] = [];
-    const loop = new StreamTrainingLoop(new LossReporting(), { batchSize: 2, onStep: (samples, outcome) => void steps.push([samples, outcome]) });
+    const loop = new StreamTrainingLoop(new LossReporting(), {
+      batchSize: 2,
+      onStep: (samples, outcome) => void steps.push([samples, outcome]),
+    });
     for (const r of [sample(0, 0), sample(1, 0), sample(2, 0), close(3, 0, 3)]) await loop.apply(r);
     expect(steps).toEqual([
       [2, { loss: 1 }],

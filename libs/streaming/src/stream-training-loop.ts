@@ -80,7 +80,8 @@ export class StreamTrainingLoop {
     private readonly strategy: Strategy,
     private readonly options: StreamTrainingLoopOptions,
   ) {
-    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${options.batchSize}`);
+    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1))
+      throw new InvalidArgumentError(`batchSize must be a positive integer, got ${options.batchSize}`);
   }
 
   /** The progress so far; a checkpoint is consistent only when {@link isClean}. */
@@ -155,7 +156,9 @@ export class StreamTrainingLoop {
 
   /** Samples of `experience` learned, buffered or forgotten. */
   private arrived(experience: number): number {
-    return this.s.open && this.s.current === experience ? this.s.learnedInExperience + this.buffer.length + (this.s.skippedInExperience ?? 0) : 0;
+    return this.s.open && this.s.current === experience
+      ? this.s.learnedInExperience + this.buffer.length + (this.s.skippedInExperience ?? 0)
+      : 0;
   }
 
   /** Forgets samples: buffered ones are dropped untrained, and the strategy removes the rest from its memories. */
@@ -193,12 +196,23 @@ export class StreamTrainingLoop {
     const begin = this.begun ? undefined : this.info();
     const outcome = await learnStep(
       this.strategy,
-      { features, labels, ids: Int32Array.from(batch, (r) => r.position), experience: this.s.current, ...(taskId === undefined ? {} : { taskId }) },
+      {
+        features,
+        labels,
+        ids: Int32Array.from(batch, (r) => r.position),
+        experience: this.s.current,
+        ...(taskId === undefined ? {} : { taskId }),
+      },
       begin,
     );
     this.begun = true;
     this.buffer = [];
-    this.s = { ...this.s, samplesTrained: this.s.samplesTrained + batch.length, steps: this.s.steps + 1, learnedInExperience: this.s.learnedInExperience + batch.length };
+    this.s = {
+      ...this.s,
+      samplesTrained: this.s.samplesTrained + batch.length,
+      steps: this.s.steps + 1,
+      learnedInExperience: this.s.learnedInExperience + batch.length,
+    };
     this.options.onStep?.(batch.length, outcome);
   }
 
@@ -210,7 +224,15 @@ export class StreamTrainingLoop {
     const pendingCloses = Object.fromEntries(Object.entries(this.s.pendingCloses).filter(([e]) => Number(e) > experience));
     // Nothing is buffered now: every record up to the one being applied (if it is in) is reflected.
     const position = this.applying.consumed ? this.applying.position + 1 : this.applying.position;
-    this.s = { ...this.s, position: Math.max(this.s.position, position), open: false, closedThrough: Math.max(this.s.closedThrough, experience), pendingCloses, learnedInExperience: 0, skippedInExperience: 0 };
+    this.s = {
+      ...this.s,
+      position: Math.max(this.s.position, position),
+      open: false,
+      closedThrough: Math.max(this.s.closedThrough, experience),
+      pendingCloses,
+      learnedInExperience: 0,
+      skippedInExperience: 0,
+    };
     this.begun = false;
     await this.options.onExperienceEnd?.({ experience, state: this.state });
   }

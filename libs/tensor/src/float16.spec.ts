@@ -18,7 +18,8 @@ describe('float16', () => {
     for (let bits = 0; bits <= 0xffff; bits++) {
       const value = float16ToNumber(bits);
       if (Number.isNaN(value)) continue;
-      if (numberToFloat16(value) !== bits) expect.fail(`bits 0x${bits.toString(16)} -> ${value} -> 0x${numberToFloat16(value).toString(16)}`);
+      if (numberToFloat16(value) !== bits)
+        expect.fail(`bits 0x${bits.toString(16)} -> ${value} -> 0x${numberToFloat16(value).toString(16)}`);
     }
   });
 

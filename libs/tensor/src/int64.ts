@@ -15,7 +15,10 @@ export function int64FromInt32(values: Int32Array | ArrayLike<number>): BigInt64
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
       if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) {
-        throw new TensorError('INVALID_VALUE', `value ${v} at index ${i} is not an int32 integer; int64FromInt32 takes integers in [-2^31, 2^31)`);
+        throw new TensorError(
+          'INVALID_VALUE',
+          `value ${v} at index ${i} is not an int32 integer; int64FromInt32 takes integers in [-2^31, 2^31)`,
+        );
       }
     }
   }

@@ -22,9 +22,7 @@ export function checkShape(shape: unknown, what = 'tensor'): Shape {
     throw new TensorError('INVALID_SHAPE', `${what} shape must be an array of dimension sizes, got ${typeof shape}`);
   }
   const dims: unknown[] = shape;
-  const bad = dims.flatMap((d, i) =>
-    typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? [] : [`dim ${i} is ${describe(d)}`],
-  );
+  const bad = dims.flatMap((d, i) => (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 ? [] : [`dim ${i} is ${describe(d)}`]));
   if (bad.length > 0) {
     throw new TensorError(
       'INVALID_SHAPE',

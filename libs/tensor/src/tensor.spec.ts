@@ -74,7 +74,10 @@ describe('zeros()', () => {
     for (const dtype of DTYPES) {
       const t = zeros(dtype, [2, 2]);
       expect(t.data).toBeInstanceOf(TYPED_ARRAY_CONSTRUCTORS[dtype]);
-      expect([...t.data].every((v) => v === 0 || v === 0n), dtype).toBe(true);
+      expect(
+        [...t.data].every((v) => v === 0 || v === 0n),
+        dtype,
+      ).toBe(true);
       expect(t.size).toBe(4);
     }
   });
@@ -133,22 +136,30 @@ describe('fromArray()', () => {
   });
 
   it('rejects a count that does not match the explicit shape', () => {
-    expectTensorError(
-      () => fromArray('float32', [1, 2, 3], [2, 2]),
-      'SIZE_MISMATCH',
-      'fromArray got 3 values but shape [2, 2] needs 4',
-    );
+    expectTensorError(() => fromArray('float32', [1, 2, 3], [2, 2]), 'SIZE_MISMATCH', 'fromArray got 3 values but shape [2, 2] needs 4');
   });
 
   it('rejects values the dtype cannot hold instead of wrapping them', () => {
-    expectTensorError(() => fromArray('uint8', [1, 256]), 'INVALID_VALUE', 'fromArray value 1 is 256, but uint8 needs an integer in [0, 255]');
+    expectTensorError(
+      () => fromArray('uint8', [1, 256]),
+      'INVALID_VALUE',
+      'fromArray value 1 is 256, but uint8 needs an integer in [0, 255]',
+    );
     expectTensorError(() => fromArray('int8', [-129]), 'INVALID_VALUE', /int8 needs an integer in \[-128, 127\]/);
-    expectTensorError(() => fromArray('int32', [1.5]), 'INVALID_VALUE', /value 0 is 1\.5, but int32 needs an integer in \[-2147483648, 2147483647\]/);
+    expectTensorError(
+      () => fromArray('int32', [1.5]),
+      'INVALID_VALUE',
+      /value 0 is 1\.5, but int32 needs an integer in \[-2147483648, 2147483647\]/,
+    );
     expectTensorError(() => fromArray('int32', [2 ** 31]), 'INVALID_VALUE', /value 0 is 2147483648/);
     expectTensorError(() => fromArray('bool', [2]), 'INVALID_VALUE', 'fromArray value 0 is 2, but bool needs a boolean, 0 or 1');
     expectTensorError(() => fromArray('int64', [2n ** 63n]), 'INVALID_VALUE', /value 0 is 9223372036854775808n, but int64 needs a bigint/);
     expectTensorError(() => fromArray('int64', [2 ** 60]), 'INVALID_VALUE', /int64 needs .* or a safe integer number/);
-    expectTensorError(() => fromArray('float32', ['1' as unknown as number]), 'INVALID_VALUE', 'fromArray value 0 is "1", but float32 needs a number');
+    expectTensorError(
+      () => fromArray('float32', ['1' as unknown as number]),
+      'INVALID_VALUE',
+      'fromArray value 0 is "1", but float32 needs a number',
+    );
     expectTensorError(() => fromArray('float64', [null as unknown as number]), 'INVALID_VALUE', /value 0 is null/);
   });
 });

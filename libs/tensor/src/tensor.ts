@@ -40,10 +40,7 @@ export function tensor<D extends DType>(dtype: D, shape: Shape, data: DataTypeMa
     throw new TensorError('INVALID_DTYPE', `${dtype} tensor needs a ${ctor.name} for its data, got ${nameOf(data)}`);
   }
   if (data.length !== size) {
-    throw new TensorError(
-      'SIZE_MISMATCH',
-      `tensor data has ${data.length} elements but shape ${formatShape(checked)} needs ${size}`,
-    );
+    throw new TensorError('SIZE_MISMATCH', `tensor data has ${data.length} elements but shape ${formatShape(checked)} needs ${size}`);
   }
   if (dtype === 'bool') checkBool(data as Uint8Array, 'tensor');
   return Object.freeze({ dtype, shape: checked, data, size });
@@ -79,11 +76,7 @@ export function scalar<D extends DType>(dtype: D, value: ElementTypeMap[D]): Ten
  * @param shape optional explicit shape
  * @throws TensorError `INVALID_DTYPE`, `INVALID_SHAPE`, `SIZE_MISMATCH` or `INVALID_VALUE`
  */
-export function fromArray<D extends DType>(
-  dtype: D,
-  values: NestedArray<ElementTypeMap[D]>,
-  shape?: Shape,
-): Tensor<D> {
+export function fromArray<D extends DType>(dtype: D, values: NestedArray<ElementTypeMap[D]>, shape?: Shape): Tensor<D> {
   const ctor = constructorOf(dtype);
   const nestedShape = inferShape(values);
   const flat: unknown[] = [];
@@ -91,10 +84,7 @@ export function fromArray<D extends DType>(
   const finalShape = shape === undefined ? nestedShape : checkShape(shape);
   const size = finalShape.reduce((acc, d) => acc * d, 1);
   if (flat.length !== size) {
-    throw new TensorError(
-      'SIZE_MISMATCH',
-      `fromArray got ${flat.length} values but shape ${formatShape(finalShape)} needs ${size}`,
-    );
+    throw new TensorError('SIZE_MISMATCH', `fromArray got ${flat.length} values but shape ${formatShape(finalShape)} needs ${size}`);
   }
   const codec = ELEMENT_CODECS[dtype];
   const data = new ctor(size);
@@ -102,10 +92,7 @@ export function fromArray<D extends DType>(
   flat.forEach((value, i) => {
     const encoded = codec.encode(value);
     if (encoded === undefined) {
-      throw new TensorError(
-        'INVALID_VALUE',
-        `fromArray value ${i} is ${describeValue(value)}, but ${dtype} needs ${codec.expects}`,
-      );
+      throw new TensorError('INVALID_VALUE', `fromArray value ${i} is ${describeValue(value)}, but ${dtype} needs ${codec.expects}`);
     }
     store[i] = encoded;
   });
@@ -170,10 +157,7 @@ function flatten(values: unknown, shape: Shape, depth: number, at: number[], out
   }
   if (!Array.isArray(values) || values.length !== expected) {
     const got = Array.isArray(values) ? `has length ${values.length}` : `is ${describeValue(values)}`;
-    throw new TensorError(
-      'INVALID_SHAPE',
-      `fromArray values are ragged: ${where(at)} ${got}, expected an array of length ${expected}`,
-    );
+    throw new TensorError('INVALID_SHAPE', `fromArray values are ragged: ${where(at)} ${got}, expected an array of length ${expected}`);
   }
   values.forEach((v: unknown, i) => flatten(v, shape, depth + 1, [...at, i], out));
 }

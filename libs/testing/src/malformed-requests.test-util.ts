@@ -18,9 +18,39 @@ export interface MalformedOptions {
 }
 
 // Values chosen to sit on or past a boundary: sizes, signs, 32/53/64-bit edges.
-const VARINTS: readonly bigint[] = [0n, 1n, 2n, 3n, 7n, 100n, 4096n, 100_000n, 2n ** 31n - 1n, 2n ** 32n - 1n, 2n ** 53n - 1n, 2n ** 63n, 2n ** 64n - 1n];
+const VARINTS: readonly bigint[] = [
+  0n,
+  1n,
+  2n,
+  3n,
+  7n,
+  100n,
+  4096n,
+  100_000n,
+  2n ** 31n - 1n,
+  2n ** 32n - 1n,
+  2n ** 53n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
 const DOUBLES: readonly number[] = [Number.NaN, Infinity, -Infinity, -0, -1, 0, 1e308, 5e-324, 0.01, 1, 1e9];
-const PATHS: readonly string[] = ['.', '..', '../..', '../../etc/passwd', 'a/b', 'a\\b', '%2e%2e', '\u0000', 'CON', '.hidden', '-x', 'UPPER', 'ü', ' ', ''];
+const PATHS: readonly string[] = [
+  '.',
+  '..',
+  '../..',
+  '../../etc/passwd',
+  'a/b',
+  'a\\b',
+  '%2e%2e',
+  '\u0000',
+  'CON',
+  '.hidden',
+  '-x',
+  'UPPER',
+  'ü',
+  ' ',
+  '',
+];
 // Counts of a repeated field: none, a few, and one past the usual 10,000 limits.
 const REPEATS: readonly number[] = [0, 1, 2, 3, 17, 10_001];
 
@@ -29,7 +59,12 @@ const REPEATS: readonly number[] = [0, 1, 2, 3, 17, 10_001];
  * message, random bytes, truncated and wrong-wire-type encodings, and structured messages whose
  * fields hold boundary numbers, NaN, path-shaped or oversize strings and long repeated fields.
  */
-export function* malformedRequests(shape: MessageShape, count: number, seed: number, options: MalformedOptions = {}): Generator<MalformedRequest> {
+export function* malformedRequests(
+  shape: MessageShape,
+  count: number,
+  seed: number,
+  options: MalformedOptions = {},
+): Generator<MalformedRequest> {
   // Made one at a time, as the caller sends them: a fuzzer sharing the process with the server
   // must not stall its event loop building every request up front.
   const rng = new Rng(seed);
@@ -172,11 +207,24 @@ class RequestBuilder {
 
   /** The field written with a wire type its decoder does not expect. */
   private wrongType(field: FieldShape): Buffer {
-    const expected = field.kind === 'varint' ? WireType.varint : field.kind === 'double' ? WireType.fixed64 : field.kind === 'float' ? WireType.fixed32 : WireType.len;
+    const expected =
+      field.kind === 'varint'
+        ? WireType.varint
+        : field.kind === 'double'
+          ? WireType.fixed64
+          : field.kind === 'float'
+            ? WireType.fixed32
+            : WireType.len;
     const others = [WireType.varint, WireType.fixed64, WireType.len, WireType.fixed32].filter((t) => t !== expected);
     const type = this.pick(others);
     const payload =
-      type === WireType.varint ? varint(this.varintValue()) : type === WireType.fixed64 ? this.randomBytes(8) : type === WireType.fixed32 ? this.randomBytes(4) : Buffer.concat([varint(3), this.randomBytes(3)]);
+      type === WireType.varint
+        ? varint(this.varintValue())
+        : type === WireType.fixed64
+          ? this.randomBytes(8)
+          : type === WireType.fixed32
+            ? this.randomBytes(4)
+            : Buffer.concat([varint(3), this.randomBytes(3)]);
     return Buffer.concat([tag(field.number, type), payload]);
   }
 }

@@ -57,7 +57,7 @@ function changed(before: unknown, after: unknown): { name: string; value: unknow
   const a = after as Record<string, unknown>;
   for (const key of Object.keys(a)) {
     if (JSON.stringify(a[key]) === JSON.stringify(b[key]) && !(a[key] instanceof Uint8Array)) continue;
-    if (a[key] instanceof Uint8Array && b[key] instanceof Uint8Array && (a[key]).length === (b[key]).length) continue;
+    if (a[key] instanceof Uint8Array && b[key] instanceof Uint8Array && a[key].length === b[key].length) continue;
     const value = a[key];
     const oneof = asOneof(value);
     return { name: oneof ? `${key}.${oneof.$case}` : key, value: oneof ? oneof.value : value, wasUndefined: b[key] === undefined };
@@ -67,7 +67,9 @@ function changed(before: unknown, after: unknown): { name: string; value: unknow
 
 /** A ts-proto oneof (`{ $case, value }`), or undefined for any other value. */
 function asOneof(value: unknown): { $case: string; value: unknown } | undefined {
-  return typeof value === 'object' && value !== null && '$case' in value ? (value as unknown as { $case: string; value: unknown }) : undefined;
+  return typeof value === 'object' && value !== null && '$case' in value
+    ? (value as unknown as { $case: string; value: unknown })
+    : undefined;
 }
 
 function unwrapOneof(value: unknown): unknown {
@@ -91,7 +93,12 @@ function probeField(decode: Decoder, path: Path, base: unknown, n: number, depth
     const r = tryDecode(decode, path.wrap(bytes));
     return r.ok ? changed(base, path.pick(r.value)) : undefined;
   };
-  const scalar = (kind: FieldKind, hit: { name: string; value: unknown }): FieldShape => ({ number: n, name: hit.name, kind, repeated: Array.isArray(hit.value) });
+  const scalar = (kind: FieldKind, hit: { name: string; value: unknown }): FieldShape => ({
+    number: n,
+    name: hit.name,
+    kind,
+    repeated: Array.isArray(hit.value),
+  });
   const text = probe(lenField(n, Buffer.from('a')));
   if (text !== undefined) {
     const v = Array.isArray(text.value) ? text.value[0] : text.value;
@@ -109,7 +116,14 @@ function probeField(decode: Decoder, path: Path, base: unknown, n: number, depth
   // An empty sub-message: a message field turns from undefined into an object, a map gains an entry.
   const sub = probe(lenField(n, Buffer.alloc(0)));
   const mapHit = probe(lenField(n, Buffer.concat([lenField(1, Buffer.from('k')), lenField(2, Buffer.alloc(0))])));
-  if (mapHit !== undefined && !Array.isArray(mapHit.value) && typeof mapHit.value === 'object' && mapHit.value !== null && 'k' in mapHit.value && !mapHit.wasUndefined) {
+  if (
+    mapHit !== undefined &&
+    !Array.isArray(mapHit.value) &&
+    typeof mapHit.value === 'object' &&
+    mapHit.value !== null &&
+    'k' in mapHit.value &&
+    !mapHit.wasUndefined
+  ) {
     return mapField(decode, path, n, mapHit.name, depth);
   }
   const hit = sub ?? mapHit;
@@ -132,10 +146,21 @@ function mapField(decode: Decoder, path: Path, n: number, name: string, depth: n
   const entry = (value: Buffer) => path.wrap(lenField(n, Buffer.concat([lenField(1, Buffer.from('k')), value])));
   const valueOf = (bytes: Buffer) => {
     const r = tryDecode(decode, bytes);
-    return r.ok ? ((path.pick(r.value) as Record<string, Record<string, unknown>> | undefined)?.[name]?.['k']) : undefined;
+    return r.ok ? (path.pick(r.value) as Record<string, Record<string, unknown>> | undefined)?.[name]?.['k'] : undefined;
   };
-  if (typeof valueOf(entry(lenField(2, Buffer.from('a')))) === 'string') return { number: n, name, kind: 'map', repeated: true, mapValue: 'string' };
+  if (typeof valueOf(entry(lenField(2, Buffer.from('a')))) === 'string')
+    return { number: n, name, kind: 'map', repeated: true, mapValue: 'string' };
   if (typeof valueOf(entry(varintField(2, 3))) === 'number') return { number: n, name, kind: 'map', repeated: true, mapValue: 'varint' };
-  const valuePath: Path = { wrap: (inner) => entry(lenField(2, inner)), pick: (d) => (path.pick(d) as Record<string, Record<string, unknown>> | undefined)?.[name]?.['k'] };
-  return { number: n, name, kind: 'map', repeated: true, mapValue: 'message', message: depth >= MAX_DEPTH ? { fields: [] } : shapeAt(decode, valuePath, depth + 1) };
+  const valuePath: Path = {
+    wrap: (inner) => entry(lenField(2, inner)),
+    pick: (d) => (path.pick(d) as Record<string, Record<string, unknown>> | undefined)?.[name]?.['k'],
+  };
+  return {
+    number: n,
+    name,
+    kind: 'map',
+    repeated: true,
+    mapValue: 'message',
+    message: depth >= MAX_DEPTH ? { fields: [] } : shapeAt(decode, valuePath, depth + 1),
+  };
 }

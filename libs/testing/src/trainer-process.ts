@@ -26,7 +26,10 @@ export interface TrainerProcess {
  * and resolves once it serves gRPC. The process is node itself, not an npx wrapper, so a signal
  * reaches the trainer (SIGKILL kills it, not a parent).
  */
-export async function startTrainerProcess(env: Readonly<Record<string, string>>, options: { timeoutMs?: number; port?: number } = {}): Promise<TrainerProcess> {
+export async function startTrainerProcess(
+  env: Readonly<Record<string, string>>,
+  options: { timeoutMs?: number; port?: number } = {},
+): Promise<TrainerProcess> {
   // A restarted trainer may keep its port, so clients of the first one reach it again.
   const port = options.port ?? (await freePort());
   const metricsPort = await freePort();

@@ -84,7 +84,8 @@ export async function writeIndexFiles(dir: string, content: IndexFilesContent): 
   await rename(staging, join(dir, MANIFEST));
   const keep = new Set([MANIFEST, ...Object.values(files).filter((f): f is string => f !== null)]);
   for (const name of await readdir(dir)) {
-    if (!keep.has(name) && /^(entries|metadata|graph)-.+\.(bin|json|usearch)$|^manifest\.json\..+\.tmp$/.test(name)) await rm(join(dir, name), { force: true });
+    if (!keep.has(name) && /^(entries|metadata|graph)-.+\.(bin|json|usearch)$|^manifest\.json\..+\.tmp$/.test(name))
+      await rm(join(dir, name), { force: true });
   }
 }
 
@@ -102,7 +103,8 @@ export async function readIndexFiles(dir: string): Promise<IndexFiles> {
     throw new InvalidArgumentError(`no readable vector index in ${dir}: ${(e as Error).message}`);
   }
   const problems: string[] = [];
-  if (manifest.format !== FORMAT || manifest.version !== VERSION) problems.push(`format ${manifest.format} v${manifest.version} is not ${FORMAT} v${VERSION}`);
+  if (manifest.format !== FORMAT || manifest.version !== VERSION)
+    problems.push(`format ${manifest.format} v${manifest.version} is not ${FORMAT} v${VERSION}`);
   const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
   if (manifest.littleEndian !== littleEndian) problems.push('it was written on a machine of the other byte order');
   if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `vector index in ${dir}: ${p}`));
@@ -110,7 +112,9 @@ export async function readIndexFiles(dir: string): Promise<IndexFiles> {
   const d = manifest.options.dimensions;
   const raw = await readFile(join(dir, manifest.files.entries));
   if (raw.byteLength !== 4 * n * (2 + d)) {
-    throw new InvalidArgumentError(`vector index in ${dir}: ${manifest.files.entries} holds ${raw.byteLength} bytes, expected ${4 * n * (2 + d)} for ${n} entries of width ${d}`);
+    throw new InvalidArgumentError(
+      `vector index in ${dir}: ${manifest.files.entries} holds ${raw.byteLength} bytes, expected ${4 * n * (2 + d)} for ${n} entries of width ${d}`,
+    );
   }
   // Copy into aligned buffers: a Buffer from readFile may start at any byte offset of its pool.
   const aligned = new Uint8Array(raw).buffer;

@@ -83,7 +83,8 @@ describe('VectorIndex', () => {
     const vectors = randomVectors(600, d, 4);
     const build = () => {
       const index = new VectorIndex({ dimensions: d, exactBelow: 100 });
-      for (let start = 0; start < 600; start += 50) index.add(range(50, start), vectors.subarray(start * d, (start + 50) * d), range(50, start));
+      for (let start = 0; start < 600; start += 50)
+        index.add(range(50, start), vectors.subarray(start * d, (start + 50) * d), range(50, start));
       return index;
     };
     const queries = randomVectors(20, d, 5);
@@ -97,7 +98,12 @@ describe('VectorIndex', () => {
     const vectors = randomVectors(300, d, 6);
     for (const exactBelow of [1000, 100]) {
       const index = new VectorIndex({ dimensions: d, exactBelow, capacity: 500 });
-      index.add(range(300), vectors, Int32Array.from(range(300), (i) => i % 7), Array.from({ length: 300 }, (_, i) => (i % 2 ? { i } : null)));
+      index.add(
+        range(300),
+        vectors,
+        Int32Array.from(range(300), (i) => i % 7),
+        Array.from({ length: 300 }, (_, i) => (i % 2 ? { i } : null)),
+      );
       index.delete([3, 4]);
       await index.save(dir);
       const loaded = await VectorIndex.load(dir);

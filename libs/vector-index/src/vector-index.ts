@@ -101,7 +101,12 @@ export class VectorIndex implements NearestNeighbourIndex {
   }
 
   /** {@inheritDoc NearestNeighbourIndex.add} */
-  add(ids: ArrayLike<number>, vectors: Float32Array, labels: ArrayLike<number>, metadata?: readonly (IndexMetadata | null | undefined)[]): void {
+  add(
+    ids: ArrayLike<number>,
+    vectors: Float32Array,
+    labels: ArrayLike<number>,
+    metadata?: readonly (IndexMetadata | null | undefined)[],
+  ): void {
     const normalised = this.validateAdd(ids, vectors, labels, metadata);
     const n = ids.length;
     if (n === 0) return;
@@ -169,7 +174,10 @@ export class VectorIndex implements NearestNeighbourIndex {
       if (slot === undefined) missing.push(id);
       return slot ?? 0;
     });
-    if (missing.length > 0) throw new NotFoundError(`vector index holds no entries with ids ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+    if (missing.length > 0)
+      throw new NotFoundError(
+        `vector index holds no entries with ids ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+      );
     return this.gather(slots);
   }
 
@@ -207,7 +215,8 @@ export class VectorIndex implements NearestNeighbourIndex {
     if (files.graphPath !== undefined) {
       const graph = index.newGraph();
       graph.load(files.graphPath);
-      if (graph.size() !== index.count) throw new InvalidArgumentError(`vector index in ${dir}: the graph holds ${graph.size()} entries but the sidecar ${index.count}`);
+      if (graph.size() !== index.count)
+        throw new InvalidArgumentError(`vector index in ${dir}: the graph holds ${graph.size()} entries but the sidecar ${index.count}`);
       index.graph = graph;
     } else if (index.count >= index.options.exactBelow) {
       index.buildGraph();
@@ -242,7 +251,8 @@ export class VectorIndex implements NearestNeighbourIndex {
 
   private buildGraph(): void {
     const graph = this.newGraph();
-    if (this.count > 0) graph.add(toKeys(this.ids.subarray(0, this.count)), this.vectors.subarray(0, this.count * this.dimensions), this.options.threads);
+    if (this.count > 0)
+      graph.add(toKeys(this.ids.subarray(0, this.count)), this.vectors.subarray(0, this.count * this.dimensions), this.options.threads);
     this.graph = graph;
   }
 
@@ -317,7 +327,8 @@ export class VectorIndex implements NearestNeighbourIndex {
     const d = this.dimensions;
     if (labels.length !== n) problems.push(`${labels.length} labels for ${n} ids`);
     if (metadata !== undefined && metadata.length !== n) problems.push(`${metadata.length} metadata entries for ${n} ids`);
-    if (vectors.length !== n * d) problems.push(`vectors hold ${vectors.length} values but ${n} ids × dimensions ${d} = ${n * d} are needed`);
+    if (vectors.length !== n * d)
+      problems.push(`vectors hold ${vectors.length} values but ${n} ids × dimensions ${d} = ${n * d} are needed`);
     const seen = new Set<number>();
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
@@ -326,14 +337,17 @@ export class VectorIndex implements NearestNeighbourIndex {
         break;
       }
       if (this.slotOf.has(id) || seen.has(id)) {
-        problems.push(`id ${id} (entry ${i}) is already ${seen.has(id) ? 'given earlier in this call' : 'held'}; ids must be unique (delete it first to replace it)`);
+        problems.push(
+          `id ${id} (entry ${i}) is already ${seen.has(id) ? 'given earlier in this call' : 'held'}; ids must be unique (delete it first to replace it)`,
+        );
         break;
       }
       seen.add(id);
     }
     const badLabel = Array.from(labels).findIndex((l) => !Number.isInteger(l) || l < 0 || l > MAX_ID);
     if (badLabel >= 0) problems.push(`label ${labels[badLabel]} (entry ${badLabel}) must be a non-negative 32-bit integer`);
-    if (this.count + n > this.capacity) problems.push(`adding ${n} entries to the ${this.count} held would exceed the capacity ${this.capacity}; delete entries first`);
+    if (this.count + n > this.capacity)
+      problems.push(`adding ${n} entries to the ${this.count} held would exceed the capacity ${this.capacity}; delete entries first`);
     if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `vector index: ${p}`));
     return normaliseRows(vectors, d, 'vector');
   }
@@ -341,8 +355,10 @@ export class VectorIndex implements NearestNeighbourIndex {
   private checkQueries(queries: Float32Array, k: number, what: string): number {
     const problems: string[] = [];
     if (!Number.isInteger(k) || k < 1) problems.push(`k must be a positive integer, got ${k}`);
-    if (queries.length % this.dimensions !== 0) problems.push(`${what} holds ${queries.length} values, not a multiple of the dimensions ${this.dimensions}`);
-    if (what === 'query' && queries.length !== this.dimensions) problems.push(`a query must hold exactly ${this.dimensions} values, got ${queries.length}`);
+    if (queries.length % this.dimensions !== 0)
+      problems.push(`${what} holds ${queries.length} values, not a multiple of the dimensions ${this.dimensions}`);
+    if (what === 'query' && queries.length !== this.dimensions)
+      problems.push(`a query must hold exactly ${this.dimensions} values, got ${queries.length}`);
     if (problems.length > 0) throw new InvalidArgumentError(problems.map((p) => `vector index: ${p}`));
     return queries.length / this.dimensions;
   }
@@ -355,7 +371,8 @@ function normaliseRows(values: Float32Array, d: number, what: string): Float32Ar
     let norm = 0;
     for (let j = r * d; j < (r + 1) * d; j++) {
       const v = values[j]!;
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(`vector index: value ${j - r * d} of ${what} ${r} is ${v}; vectors must be finite`);
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`vector index: value ${j - r * d} of ${what} ${r} is ${v}; vectors must be finite`);
       norm += v * v;
     }
     if (norm === 0) throw new InvalidArgumentError(`vector index: ${what} ${r} is all zeros; cosine distance needs a non-zero vector`);

@@ -19,8 +19,14 @@ function expectTensorError(fn: () => unknown, code: TensorErrorCode, message: st
 
 /** A small sample of each dtype, including its extremes. */
 const SAMPLES: { readonly [D in DType]: Tensor<D> } = {
-  float32: fromArray('float32', [[1.5, -0, 3.4028234663852886e38], [-1e-45, 0.1, -7]]),
-  float64: fromArray('float64', [[Math.PI, -Number.MAX_VALUE], [Number.MIN_VALUE, -0]]),
+  float32: fromArray('float32', [
+    [1.5, -0, 3.4028234663852886e38],
+    [-1e-45, 0.1, -7],
+  ]),
+  float64: fromArray('float64', [
+    [Math.PI, -Number.MAX_VALUE],
+    [Number.MIN_VALUE, -0],
+  ]),
   int32: fromArray('int32', [[-(2 ** 31), 2 ** 31 - 1, 0]]),
   int64: fromArray('int64', [-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n + 1n, -1n]),
   uint8: fromArray('uint8', [[[0, 255]], [[128, 7]]]),
@@ -51,8 +57,16 @@ describe('dtype <-> wire enum', () => {
   });
 
   it('rejects unspecified and unknown values', () => {
-    expectTensorError(() => dtypeFromWire(DataType.DATA_TYPE_UNSPECIFIED), 'INVALID_DTYPE', /^tensor dtype is DATA_TYPE_UNSPECIFIED; expected one of DATA_TYPE_FLOAT32 \(float32\), /);
-    expectTensorError(() => dtypeFromWire(99 as DataType, 'x'), 'INVALID_DTYPE', /^x dtype 99 is not a known DataType; expected one of .*DATA_TYPE_FLOAT16 \(float16\)$/);
+    expectTensorError(
+      () => dtypeFromWire(DataType.DATA_TYPE_UNSPECIFIED),
+      'INVALID_DTYPE',
+      /^tensor dtype is DATA_TYPE_UNSPECIFIED; expected one of DATA_TYPE_FLOAT32 \(float32\), /,
+    );
+    expectTensorError(
+      () => dtypeFromWire(99 as DataType, 'x'),
+      'INVALID_DTYPE',
+      /^x dtype 99 is not a known DataType; expected one of .*DATA_TYPE_FLOAT16 \(float16\)$/,
+    );
   });
 });
 
@@ -108,7 +122,9 @@ describe('fromWire round trips', () => {
         expect(back.shape).toEqual(original.shape);
         expect(back.data).toEqual(original.data);
         // Object.is keeps -0 distinct from 0 and compares BigInts by value.
-        back.data.forEach((v: number | bigint, i: number) => expect(Object.is(v, original.data[i]), `${dtype}[${i}] @${offset}`).toBe(true));
+        back.data.forEach((v: number | bigint, i: number) =>
+          expect(Object.is(v, original.data[i]), `${dtype}[${i}] @${offset}`).toBe(true),
+        );
       }
     });
   }
@@ -166,8 +182,16 @@ describe('fromWire round trips', () => {
 
 describe('fromWire rejects bad input', () => {
   it('unspecified and unknown dtypes', () => {
-    expectTensorError(() => fromWire(wire(DataType.DATA_TYPE_UNSPECIFIED, [1], [0])), 'INVALID_DTYPE', /^tensor dtype is DATA_TYPE_UNSPECIFIED; expected one of/);
-    expectTensorError(() => fromWire(wire(42 as DataType, [1], [0]), { what: 'features' }), 'INVALID_DTYPE', /^features dtype 42 is not a known DataType/);
+    expectTensorError(
+      () => fromWire(wire(DataType.DATA_TYPE_UNSPECIFIED, [1], [0])),
+      'INVALID_DTYPE',
+      /^tensor dtype is DATA_TYPE_UNSPECIFIED; expected one of/,
+    );
+    expectTensorError(
+      () => fromWire(wire(42 as DataType, [1], [0]), { what: 'features' }),
+      'INVALID_DTYPE',
+      /^features dtype 42 is not a known DataType/,
+    );
   });
 
   it('a dtype other than the expected one', () => {
@@ -185,7 +209,11 @@ describe('fromWire rejects bad input', () => {
       'tensor shape [2, -3] is invalid: dim 1 is -3; every dimension must be a non-negative integer',
     );
     expectTensorError(() => fromWire(wire(DataType.DATA_TYPE_UINT8, [0.5], [])), 'INVALID_SHAPE', /dim 0 is 0\.5/);
-    expectTensorError(() => fromWire({ dtype: DataType.DATA_TYPE_UINT8, data: new Uint8Array() } as unknown as WireTensor), 'INVALID_SHAPE', /must be an array/);
+    expectTensorError(
+      () => fromWire({ dtype: DataType.DATA_TYPE_UINT8, data: new Uint8Array() } as unknown as WireTensor),
+      'INVALID_SHAPE',
+      /must be an array/,
+    );
   });
 
   it('a byte length that does not match the shape', () => {
@@ -235,7 +263,12 @@ describe('fromWire rejects bad input', () => {
   });
 
   it('non-finite floats unless the caller allows them', () => {
-    const nan = toWire(fromArray('float32', [[0, 1], [Number.NaN, 3]]));
+    const nan = toWire(
+      fromArray('float32', [
+        [0, 1],
+        [Number.NaN, 3],
+      ]),
+    );
     expectTensorError(
       () => fromWire(nan, { what: 'features' }),
       'NON_FINITE',

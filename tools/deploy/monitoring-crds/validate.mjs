@@ -19,7 +19,10 @@ if (modules === undefined || objectsFile === undefined) {
 const load = (path) => import(pathToFileURL(join(modules, path)).href);
 const KINDS = ['PodMonitor', 'PrometheusRule', 'ServiceMonitor'];
 const models = {};
-for (const kind of KINDS) models[`monitoring.coreos.com/v1/${kind}`] = (await load(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}.js`))[kind];
+for (const kind of KINDS)
+  models[`monitoring.coreos.com/v1/${kind}`] = (await load(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/${kind}.js`))[
+    kind
+  ];
 const { parser } = await load('@prometheus-io/lezer-promql/dist/index.es.js');
 
 /** Offsets where the PromQL grammar found an error in `expr`. */
@@ -48,7 +51,10 @@ for (const { file, doc } of JSON.parse(readFileSync(objectsFile, 'utf8'))) {
     for (const [name, text] of Object.entries(doc.data ?? {})) {
       for (const panel of JSON.parse(text).panels ?? []) {
         for (const target of panel.targets ?? []) {
-          checkExpr(`${where} ${name} panel "${panel.title}"`, GRAFANA_VARIABLES.reduce((e, [re, to]) => e.replace(re, to), String(target.expr ?? '')));
+          checkExpr(
+            `${where} ${name} panel "${panel.title}"`,
+            GRAFANA_VARIABLES.reduce((e, [re, to]) => e.replace(re, to), String(target.expr ?? '')),
+          );
         }
       }
     }
@@ -67,9 +73,16 @@ for (const { file, doc } of JSON.parse(readFileSync(objectsFile, 'utf8'))) {
     problems.push(`${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (doc.kind === 'PrometheusRule') {
-    for (const group of doc.spec?.groups ?? []) for (const rule of group.rules ?? []) checkExpr(`${where} ${rule.alert ?? rule.record}`, String(rule.expr ?? ''));
+    for (const group of doc.spec?.groups ?? [])
+      for (const rule of group.rules ?? []) checkExpr(`${where} ${rule.alert ?? rule.record}`, String(rule.expr ?? ''));
   }
 }
 for (const p of problems) console.error(p);
-console.log(`    ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing'} checked, ${problems.length} problems`);
+console.log(
+  `    ${
+    Object.entries(counts)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ') || 'nothing'
+  } checked, ${problems.length} problems`,
+);
 process.exit(problems.length > 0 ? 1 : 0);

@@ -13,6 +13,7 @@ export const THREADS_HELP = 'ONNX Runtime intra-op threads (default: MNEME_THREA
  */
 export function cliEngineOptions(threads: string | undefined): EngineOptions {
   const n = threads === undefined ? undefined : Number(threads);
-  if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`--threads must be a positive integer, got '${threads}'`);
+  if (n !== undefined && !(Number.isInteger(n) && n > 0))
+    throw new InvalidArgumentError(`--threads must be a positive integer, got '${threads}'`);
   return { ...(n === undefined ? {} : { intraOpNumThreads: n }), allowSpinning: false };
 }

@@ -8,7 +8,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../program.js';
 import { reportOutPath } from './report.js';
 
-const mneme = (...args: string[]) => buildProgram().exitOverride().parseAsync(['node', 'mneme', ...args]);
+const mneme = (...args: string[]) =>
+  buildProgram()
+    .exitOverride()
+    .parseAsync(['node', 'mneme', ...args]);
 
 describe('mneme run --report and mneme report', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -48,7 +51,9 @@ describe('mneme run --report and mneme report', () => {
 
   it('refuses bad input with the fix, and writes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mneme-cli-report-'));
-    await expect(mneme('run', '--benchmark', 'split-mnist', '--strategy', 'er', '--report')).rejects.toThrow(/--report writes the HTML report beside the JSON report: add --out <file\.json>/);
+    await expect(mneme('run', '--benchmark', 'split-mnist', '--strategy', 'er', '--report')).rejects.toThrow(
+      /--report writes the HTML report beside the JSON report: add --out <file\.json>/,
+    );
     const page = join(dir, 'never.html');
     await expect(mneme('report', join(dir, 'missing.json'), '--out', page)).rejects.toThrow(InvalidArgumentError);
     expect(existsSync(page)).toBe(false);

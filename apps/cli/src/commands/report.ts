@@ -37,5 +37,7 @@ export async function reportCommand(files: string[], o: ReportCommandOptions): P
   });
   mkdirSync(dirname(resolve(out)), { recursive: true });
   writeFileSync(out, html);
-  console.log(`wrote ${out} (${inputs.length} report${inputs.length === 1 ? '' : 's'}); open it in a browser: ${pathToFileURL(resolve(out)).href}`);
+  console.log(
+    `wrote ${out} (${inputs.length} report${inputs.length === 1 ? '' : 's'}); open it in a browser: ${pathToFileURL(resolve(out)).href}`,
+  );
 }

@@ -21,7 +21,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const mneme = (...args: string[]) => buildProgram().exitOverride().parseAsync(['node', 'mneme', 'run', '--benchmark', 'split-mnist-mini', '--quiet', '--threads', '1', ...args]);
+const mneme = (...args: string[]) =>
+  buildProgram()
+    .exitOverride()
+    .parseAsync(['node', 'mneme', 'run', '--benchmark', 'split-mnist-mini', '--quiet', '--threads', '1', ...args]);
 
 const csvRows = (path: string): string[][] =>
   readFileSync(path, 'utf8')
@@ -34,7 +37,9 @@ describe('mneme run --log', () => {
     const out = join(dir, 'results', 'naive.json');
     await mneme('--strategy', 'naive', '--seeds', '2', '--out', out, '--log', 'csv,tensorboard,jsonl');
     const logs = join(dir, 'results', 'naive.logs');
-    expect(printed.join('\n')).toContain(`wrote experiment logs (csv, tensorboard, jsonl) to ${logs}, a folder per seed (tensorboard --logdir ${logs})`);
+    expect(printed.join('\n')).toContain(
+      `wrote experiment logs (csv, tensorboard, jsonl) to ${logs}, a folder per seed (tensorboard --logdir ${logs})`,
+    );
     expect(readdirSync(logs).sort()).toEqual(['seed-0', 'seed-1']);
     const report = readRunReport(out);
     const matrix = report.seeds[1]!.matrix as number[][];
@@ -57,8 +62,17 @@ describe('mneme run --log', () => {
     const summary = csvRows(join(run, 'summary.csv'));
     expect(summary[1]!.slice(0, 3)).toEqual(['split-mnist-mini', 'naive', '1']);
 
-    const lines = readFileSync(join(run, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
-    expect(lines[0]).toMatchObject({ type: 'run_start', benchmark: 'split-mnist-mini', strategy: 'naive', seed: 1, settings: { batchSize: 10, learningRate: 0.1 } });
+    const lines = readFileSync(join(run, 'events.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    expect(lines[0]).toMatchObject({
+      type: 'run_start',
+      benchmark: 'split-mnist-mini',
+      strategy: 'naive',
+      seed: 1,
+      settings: { batchSize: 10, learningRate: 0.1 },
+    });
     expect(lines.filter((l) => l.type === 'step')).toHaveLength(100);
     expect(lines.filter((l) => l.type === 'evaluation')).toHaveLength(5);
     expect(lines.at(-1)).toMatchObject({ type: 'run_end', step: 100 });
@@ -70,7 +84,8 @@ describe('mneme run --log', () => {
     expect(events[0]!.fileVersion).toBe(EVENT_FILE_VERSION);
     const scalars = scalarsByTag(events);
     expect(scalars.get('train/loss')?.map((p) => p.value)).toEqual(losses.map((l) => Math.fround(l)));
-    for (let j = 0; j < 5; j++) expect(scalars.get(`eval/accuracy/exp_${j}`)?.map((p) => p.value)).toEqual(matrix.map((row) => Math.fround(row[j]!)));
+    for (let j = 0; j < 5; j++)
+      expect(scalars.get(`eval/accuracy/exp_${j}`)?.map((p) => p.value)).toEqual(matrix.map((row) => Math.fround(row[j]!)));
     expect(scalars.get('eval/ACC')?.at(-1)).toEqual({ step: 100, value: Math.fround(Number(summary[1]![3])) });
     for (const tag of ['eval/BWT', 'eval/FWT', 'eval/forgetting', 'run/wall_s']) expect(scalars.get(tag), tag).toHaveLength(1);
   }, 120_000);
@@ -88,13 +103,17 @@ describe('mneme run --log', () => {
     const logs = join(dir, 'never');
     const run = mneme('--strategy', 'naive', '--log', 'csv,wandb', '--log-dir', logs);
     await expect(run).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(mneme('--strategy', 'naive', '--log', 'csv,wandb', '--log-dir', logs)).rejects.toThrow("unknown logger 'wandb' in --log 'csv,wandb'; accepted loggers: csv, tensorboard, jsonl");
+    await expect(mneme('--strategy', 'naive', '--log', 'csv,wandb', '--log-dir', logs)).rejects.toThrow(
+      "unknown logger 'wandb' in --log 'csv,wandb'; accepted loggers: csv, tensorboard, jsonl",
+    );
     await expect(mneme('--strategy', 'naive', '--log-dir', logs)).rejects.toThrow(/--log-dir .* needs --log/);
     expect(existsSync(logs)).toBe(false);
   });
 
   it('puts logs beside --out, else under .mneme/logs with the benchmark, strategy and time', () => {
     expect(defaultLogDir({ out: 'results/step6/er.json', benchmark: 'b', strategy: 's' })).toBe(join('results', 'step6', 'er.logs'));
-    expect(defaultLogDir({ benchmark: 'split-mnist', strategy: 'er' }, new Date('2026-12-08T00:14:33.120Z'))).toBe(join('.mneme', 'logs', 'split-mnist-er-20261208-001433'));
+    expect(defaultLogDir({ benchmark: 'split-mnist', strategy: 'er' }, new Date('2026-12-08T00:14:33.120Z'))).toBe(
+      join('.mneme', 'logs', 'split-mnist-er-20261208-001433'),
+    );
   });
 });

@@ -29,7 +29,8 @@ export function defaultLogDir(options: { out?: string; benchmark: string; strate
  */
 export function runLogsOf(o: { log?: string; logDir?: string; out?: string; benchmark: string; strategy: string }): RunLogs | undefined {
   if (o.log === undefined) {
-    if (o.logDir !== undefined) throw new InvalidArgumentError(`--log-dir '${o.logDir}' needs --log <loggers> (csv, tensorboard, jsonl) to say what to write`);
+    if (o.logDir !== undefined)
+      throw new InvalidArgumentError(`--log-dir '${o.logDir}' needs --log <loggers> (csv, tensorboard, jsonl) to say what to write`);
     return undefined;
   }
   const names = parseLoggerNames(o.log);

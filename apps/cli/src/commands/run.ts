@@ -67,7 +67,8 @@ function strategyOptions(o: RunCommandOptions): Record<string, string> {
 export async function runCommand(o: RunCommandOptions): Promise<void> {
   const benchmark = benchmarkByName(o.benchmark);
   strategyFactory(o.strategy);
-  if (o.report === true && o.out === undefined) throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
+  if (o.report === true && o.out === undefined)
+    throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
   const logs = runLogsOf(o);
   const seedCount = positive('seeds', o.seeds) ?? 1;
   const settings: Partial<BenchmarkSettings> = {};
@@ -79,7 +80,8 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   if (batchSize !== undefined) Object.assign(settings, { batchSize });
   // Seeds first..first+n-1, so long runs can be split into one process per seed.
   const firstSeed = o.firstSeed === undefined ? 0 : Number(o.firstSeed);
-  if (!Number.isInteger(firstSeed) || firstSeed < 0) throw new InvalidArgumentError(`--first-seed must be a non-negative integer, got '${o.firstSeed}'`);
+  if (!Number.isInteger(firstSeed) || firstSeed < 0)
+    throw new InvalidArgumentError(`--first-seed must be a non-negative integer, got '${o.firstSeed}'`);
   const engine = await Engine.create(cliEngineOptions(o.threads));
   const executor = createExecutor(engine);
   const seeds = [...Array(seedCount).keys()].map((k) => firstSeed + k);
@@ -123,9 +125,17 @@ export async function runCommand(o: RunCommandOptions): Promise<void> {
   console.log(formatReport(report, { wallS, peakRssMb }));
   if (o.out !== undefined) {
     // Loaded here, not at start-up: the report's charting libraries would slow every command.
-    const [{ runReportOfBenchmark }, { writeRunReport }] = await Promise.all([import('../report/run-report-of.js'), import('../report/write-run-report.js')]);
-    const written = await writeRunReport(o.out, runReportOfBenchmark(report, { device: executor.device, wallS, peakRssMb }), { html: o.report === true });
+    const [{ runReportOfBenchmark }, { writeRunReport }] = await Promise.all([
+      import('../report/run-report-of.js'),
+      import('../report/write-run-report.js'),
+    ]);
+    const written = await writeRunReport(o.out, runReportOfBenchmark(report, { device: executor.device, wallS, peakRssMb }), {
+      html: o.report === true,
+    });
     console.log(`wrote ${[written.json, written.heatmap, ...(written.html === undefined ? [] : [written.html])].join(', ')}`);
   }
-  if (logs !== undefined) console.log(`wrote experiment logs (${logs.names.join(', ')}) to ${logs.dir}, a folder per seed${logs.names.includes('tensorboard') ? ` (tensorboard --logdir ${logs.dir})` : ''}`);
+  if (logs !== undefined)
+    console.log(
+      `wrote experiment logs (${logs.names.join(', ')}) to ${logs.dir}, a folder per seed${logs.names.includes('tensorboard') ? ` (tensorboard --logdir ${logs.dir})` : ''}`,
+    );
 }

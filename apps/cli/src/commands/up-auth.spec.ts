@@ -20,7 +20,10 @@ describe('mneme up: auth options', () => {
   it('with a token file, mints a service token the stack accepts for any tenant, and keeps the file’s tokens', async () => {
     const auth = upAuth({ authTokens: tokens, token: 'client' });
     expect(auth.access.open).toBe(false);
-    const asService = await auth.access.admit('/mneme.v1.ReplayMemoryService/AddSamples', { authorization: `Bearer ${auth.serviceToken!}`, 'x-mneme-tenant': 'globex' });
+    const asService = await auth.access.admit('/mneme.v1.ReplayMemoryService/AddSamples', {
+      authorization: `Bearer ${auth.serviceToken!}`,
+      'x-mneme-tenant': 'globex',
+    });
     expect(asService.principal).toMatchObject({ tenant: 'globex', delegated: true });
     const asClient = await auth.access.admit('/mneme.v1.TrainerService/CreateModel', { authorization: 'Bearer client' });
     expect(asClient.principal.tenant).toBe('acme');

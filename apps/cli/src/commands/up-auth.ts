@@ -47,6 +47,9 @@ export function upAuth(o: UpAuthOptions): UpAuth {
     throw new InvalidArgumentError((err as Error).message, { cause: err });
   }
   const clientToken = o.token ?? tokenFromEnv();
-  if (on && clientToken === undefined) throw new InvalidArgumentError('auth is on: give the benchmark client a token with --token or MNEME_TOKEN (scopes admin, ingest, read)');
+  if (on && clientToken === undefined)
+    throw new InvalidArgumentError(
+      'auth is on: give the benchmark client a token with --token or MNEME_TOKEN (scopes admin, ingest, read)',
+    );
   return { access, serviceToken, clientToken };
 }

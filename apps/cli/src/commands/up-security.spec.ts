@@ -27,17 +27,29 @@ describe.skipIf(!HAVE_OPENSSL)('mneme up: the TLS flags, falling back to the ser
   });
 
   it('takes the variables, and a flag wins over its variable', () => {
-    const fromEnv = upSecurity({}, { MNEME_TLS_CERT: pki.server.cert, MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CLIENT_CA: pki.ca, MNEME_INSECURE: 'yes' });
+    const fromEnv = upSecurity(
+      {},
+      { MNEME_TLS_CERT: pki.server.cert, MNEME_TLS_KEY: pki.server.key, MNEME_TLS_CLIENT_CA: pki.ca, MNEME_INSECURE: 'yes' },
+    );
     expect(fromEnv.tls.server?.clientCa?.equals(pki.pem(pki.ca))).toBe(true);
     expect(fromEnv.insecure).toBe(true);
-    const flagWins = upSecurity({ tlsCert: pki.named.cert, tlsKey: pki.named.key, insecure: true }, { MNEME_TLS_CERT: `${pki.dir}/gone.pem`, MNEME_TLS_KEY: `${pki.dir}/gone.key` });
+    const flagWins = upSecurity(
+      { tlsCert: pki.named.cert, tlsKey: pki.named.key, insecure: true },
+      { MNEME_TLS_CERT: `${pki.dir}/gone.pem`, MNEME_TLS_KEY: `${pki.dir}/gone.key` },
+    );
     expect(flagWins.tls.server?.cert.equals(pki.pem(pki.named.cert))).toBe(true);
     expect(flagWins.insecure).toBe(true);
   });
 
   it('names the flag and the variable of each problem, and reads the Kafka variables', () => {
-    expect(problems(() => upSecurity({ tlsKey: pki.server.key }, {}))).toEqual([expect.stringMatching(/^--tls-key \(MNEME_TLS_KEY\) is set but --tls-cert \(MNEME_TLS_CERT\) is not/)]);
-    expect(problems(() => upSecurity({}, { MNEME_INSECURE: 'ture' }))).toEqual(['MNEME_INSECURE: expected one of true, false, 1, 0, yes, no']);
-    expect(problems(() => upSecurity({}, { MNEME_KAFKA_SASL_MECHANISM: 'scram-sha-512' }))[0]).toMatch(/MNEME_KAFKA_SASL_MECHANISM=scram-sha-512 needs a user/);
+    expect(problems(() => upSecurity({ tlsKey: pki.server.key }, {}))).toEqual([
+      expect.stringMatching(/^--tls-key \(MNEME_TLS_KEY\) is set but --tls-cert \(MNEME_TLS_CERT\) is not/),
+    ]);
+    expect(problems(() => upSecurity({}, { MNEME_INSECURE: 'ture' }))).toEqual([
+      'MNEME_INSECURE: expected one of true, false, 1, 0, yes, no',
+    ]);
+    expect(problems(() => upSecurity({}, { MNEME_KAFKA_SASL_MECHANISM: 'scram-sha-512' }))[0]).toMatch(
+      /MNEME_KAFKA_SASL_MECHANISM=scram-sha-512 needs a user/,
+    );
   });
 });

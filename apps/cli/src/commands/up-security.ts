@@ -23,9 +23,17 @@ export interface UpSecurity {
 }
 
 const securityConfig = defineConfig({ ...transportSecurityConfig, ...kafkaSecurityConfig });
-const FLAG_OF: TlsSettingNames = { cert: '--tls-cert', key: '--tls-key', clientCa: '--tls-client-ca', ca: '--tls-ca', serverName: '--tls-server-name' };
+const FLAG_OF: TlsSettingNames = {
+  cert: '--tls-cert',
+  key: '--tls-key',
+  clientCa: '--tls-client-ca',
+  ca: '--tls-ca',
+  serverName: '--tls-server-name',
+};
 // Errors name the flag and the variable, since either may have set the value.
-const NAMES = Object.fromEntries(Object.entries(FLAG_OF).map(([k, flag]) => [k, `${flag} (${TLS_ENV_NAMES[k as keyof TlsSettingNames]})`])) as unknown as TlsSettingNames;
+const NAMES = Object.fromEntries(
+  Object.entries(FLAG_OF).map(([k, flag]) => [k, `${flag} (${TLS_ENV_NAMES[k as keyof TlsSettingNames]})`]),
+) as unknown as TlsSettingNames;
 
 /**
  * The same TLS settings as a service (MNEME_TLS_*, MNEME_INSECURE, MNEME_KAFKA_TLS*, MNEME_KAFKA_SASL_*),
@@ -37,7 +45,11 @@ export function upSecurity(flags: SecurityFlags, env: EnvSource = process.env): 
   try {
     config = securityConfig.load(env).config;
   } catch (err) {
-    if (err instanceof ConfigError) throw new InvalidArgumentError(err.problems.map((p) => `${p.variable}: expected ${p.accepts}`), { cause: err });
+    if (err instanceof ConfigError)
+      throw new InvalidArgumentError(
+        err.problems.map((p) => `${p.variable}: expected ${p.accepts}`),
+        { cause: err },
+      );
     throw err;
   }
   const tls = loadTransportSecurity(

@@ -17,7 +17,11 @@ describe('mneme up --serve', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves without streaming a benchmark, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'up', '--serve', '--port', '0', '--services', 'trainer,evaluator', '--data-dir', join(dir, 'state')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'up', '--serve', '--port', '0', '--services', 'trainer,evaluator', '--data-dir', join(dir, 'state')],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -42,7 +46,10 @@ describe('mneme up --serve', () => {
   }, 90_000);
 
   it('started through npx, stops serving when npx gets SIGTERM (npm does not pass it on)', async () => {
-    const child = spawn('npx', ['mneme', 'up', '--serve', '--port', '0', '--services', 'trainer', '--data-dir', join(dir, 'npx-state')], { cwd: resolve(import.meta.dirname, '../../../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['mneme', 'up', '--serve', '--port', '0', '--services', 'trainer', '--data-dir', join(dir, 'npx-state')], {
+      cwd: resolve(import.meta.dirname, '../../../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const deadline = Date.now() + 60_000;
@@ -65,7 +72,9 @@ describe('mneme up --serve', () => {
   }, 90_000);
 
   it('refuses --out without a benchmark to report, naming the fix, before starting anything', async () => {
-    const child = spawn(process.execPath, [BIN, 'up', '--serve', '--out', join(dir, 'r.json'), '--data-dir', join(dir, 'never')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'up', '--serve', '--out', join(dir, 'r.json'), '--data-dir', join(dir, 'never')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));

@@ -46,7 +46,8 @@ export interface UpCommandOptions extends SecurityFlags, UpAuthOptions {
 
 const port = (name: string, value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`--${name} must be a port number (0-65535), got '${value}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`--${name} must be a port number (0-65535), got '${value}'`);
   return n;
 };
 
@@ -58,15 +59,20 @@ const port = (name: string, value: string): number => {
  */
 export async function upCommand(o: UpCommandOptions): Promise<void> {
   const benchmark = o.benchmark ?? (o.serve === true ? undefined : DEFAULT_BENCHMARK);
-  if (o.report === true && o.out === undefined) throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
-  if (benchmark === undefined && o.out !== undefined) throw new InvalidArgumentError('--out writes a benchmark report, and --serve alone streams none: add --benchmark <name> (e.g. split-mnist)');
+  if (o.report === true && o.out === undefined)
+    throw new InvalidArgumentError('--report writes the HTML report beside the JSON report: add --out <file.json>');
+  if (benchmark === undefined && o.out !== undefined)
+    throw new InvalidArgumentError(
+      '--out writes a benchmark report, and --serve alone streams none: add --benchmark <name> (e.g. split-mnist)',
+    );
   if (benchmark !== undefined) benchmarkByName(benchmark);
   strategyFactory(o.strategy);
   const seed = Number(o.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${o.seed}'`);
   const services = o.services === undefined ? Object.keys(SERVICE_FACTORIES) : o.services.split(',').map((s) => s.trim());
   const unknown = services.filter((s) => !(s in SERVICE_FACTORIES));
-  if (unknown.length > 0) throw new InvalidArgumentError(`--services: unknown ${unknown.join(', ')}; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(`--services: unknown ${unknown.join(', ')}; services: ${Object.keys(SERVICE_FACTORIES).join(', ')}`);
   const options = namedFlagOptions(o, UP_STRATEGY_FLAGS);
   for (const pair of o.set) {
     const eq = pair.indexOf('=');
@@ -84,7 +90,10 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
   const dataDir = resolve(o.dataDir ?? join('.mneme', 'runs', new Date().toISOString().replace(/[:.]/g, '-')));
   const auth = upAuth(o);
   const logger = processLogger('mneme-up', o.logLevel as 'debug' | 'info' | 'warn' | 'error');
-  const brokers = (o.kafka ?? '').split(',').map((b) => b.trim()).filter((b) => b !== '');
+  const brokers = (o.kafka ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
   const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: 'mneme-up', security: security.kafka }) : new InProcessBus();
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create(cliEngineOptions(o.threads));
@@ -113,9 +122,12 @@ export async function upCommand(o: UpCommandOptions): Promise<void> {
     await engine.dispose();
   };
   const transport = security.tls.server === undefined ? 'plaintext' : security.tls.server.clientCa === undefined ? 'TLS' : 'mTLS';
-  console.error(`mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}; ${auth.access.open ? 'auth OFF (any caller may call anything)' : 'bearer tokens required'}`);
+  console.error(
+    `mneme up: ${services.join(', ')} on ${stack.address} (${transport}) over ${brokers.length > 0 ? `Kafka at ${brokers.join(',')}` : 'the in-process bus'}; state in ${dataDir}; ${auth.access.open ? 'auth OFF (any caller may call anything)' : 'bearer tokens required'}`,
+  );
   try {
-    if (benchmark !== undefined) await streamAndReport({ ...o, benchmark }, { settings, experiences, options, seed, stack, auth, executor, brokers });
+    if (benchmark !== undefined)
+      await streamAndReport({ ...o, benchmark }, { settings, experiences, options, seed, stack, auth, executor, brokers });
   } catch (err) {
     await stop();
     throw err;
@@ -170,7 +182,10 @@ async function streamAndReport(o: UpCommandOptions & { benchmark: string }, c: S
   console.log(formatStackReport(o, result));
   if (o.out !== undefined) {
     // Loaded here, not at start-up: the report's charting libraries would slow every command.
-    const [{ runReportOfStream }, { writeRunReport }] = await Promise.all([import('../report/run-report-of.js'), import('../report/write-run-report.js')]);
+    const [{ runReportOfStream }, { writeRunReport }] = await Promise.all([
+      import('../report/run-report-of.js'),
+      import('../report/write-run-report.js'),
+    ]);
     const report = runReportOfStream(
       { benchmark: o.benchmark, strategy: o.strategy, seed, transport: brokers.length > 0 ? 'kafka' : 'in-process' },
       result,

@@ -18,7 +18,9 @@ function choiceLines(report: BenchmarkReport): string[] {
   return descriptions.flatMap((d, i) => {
     const entries = Object.entries(d.choices ?? {});
     if (entries.length === 0) return [];
-    return [`chosen (seed ${report.seeds[i]})  ${entries.map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`];
+    return [
+      `chosen (seed ${report.seeds[i]})  ${entries.map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')}`,
+    ];
   });
 }
 
@@ -67,5 +69,7 @@ export function strategyDefaultsLines(benchmark: string, applied: AppliedStrateg
   if (applied === undefined) return [];
   const flags = strategyDefaultsText(applied);
   const overridden = applied.overridden.length === 0 ? '' : `; overridden: ${applied.overridden.join(', ')}`;
-  return [`${benchmark}'s defaults for ${applied.strategy}: ${flags === '' ? 'none applied' : flags} (chosen on ${applied.chosenOn})${overridden}`];
+  return [
+    `${benchmark}'s defaults for ${applied.strategy}: ${flags === '' ? 'none applied' : flags} (chosen on ${applied.chosenOn})${overridden}`,
+  ];
 }

@@ -12,7 +12,10 @@ const nulls = (xs: readonly number[]) => xs.map(finiteOrNull);
 const statistic = (s: SeedStatistic) => ({ mean: finiteOrNull(s.mean), std: finiteOrNull(s.std), definition: s.definition });
 
 /** `mneme run`'s report (a library run over seeds) in the run-report schema. */
-export function runReportOfBenchmark(report: BenchmarkReport, environment: { device: string; wallS: number; peakRssMb: number }): RunReport {
+export function runReportOfBenchmark(
+  report: BenchmarkReport,
+  environment: { device: string; wallS: number; peakRssMb: number },
+): RunReport {
   return {
     ...provenance(),
     command: 'mneme run',
@@ -23,7 +26,12 @@ export function runReportOfBenchmark(report: BenchmarkReport, environment: { dev
     settings: { ...report.settings },
     options: { ...report.options },
     ...(report.strategy_defaults === undefined ? {} : { strategy_defaults: { ...report.strategy_defaults } }),
-    summary: { acc: statistic(report.acc), bwt: statistic(report.bwt), fwt: statistic(report.fwt), forgetting: statistic(report.forgetting) },
+    summary: {
+      acc: statistic(report.acc),
+      bwt: statistic(report.bwt),
+      fwt: statistic(report.fwt),
+      forgetting: statistic(report.forgetting),
+    },
     seeds: report.seeds.map((seed, s) => {
       const matrix = report.matrix[s]!.map(nulls);
       const randomInit = nulls(report.random_init[s]!);
@@ -52,7 +60,12 @@ export function runReportOfStream(
   const matrix = result.matrix.map(nulls);
   const randomInit = nulls(result.randomInit);
   // The evaluator's own ACC/BWT/FWT/forgetting, as it reports them over gRPC.
-  const metrics = { acc: finiteOrNull(result.acc), bwt: finiteOrNull(result.bwt), fwt: finiteOrNull(result.fwt), forgetting: finiteOrNull(result.forgetting) };
+  const metrics = {
+    acc: finiteOrNull(result.acc),
+    bwt: finiteOrNull(result.bwt),
+    fwt: finiteOrNull(result.fwt),
+    forgetting: finiteOrNull(result.forgetting),
+  };
   return {
     ...provenance(),
     command: 'mneme up',
@@ -63,8 +76,22 @@ export function runReportOfStream(
     settings: { ...result.settings },
     options: { ...result.options },
     ...(result.strategyDefaults === undefined ? {} : { strategy_defaults: { ...result.strategyDefaults } }),
-    summary: { acc: summarize([metrics.acc]), bwt: summarize([metrics.bwt]), fwt: summarize([metrics.fwt]), forgetting: summarize([metrics.forgetting]) },
-    seeds: [{ seed: run.seed, matrix, random_init: randomInit, ...metrics, experience_classes: result.experienceClasses.map((c) => [...c]), wall_s: result.seconds }],
+    summary: {
+      acc: summarize([metrics.acc]),
+      bwt: summarize([metrics.bwt]),
+      fwt: summarize([metrics.fwt]),
+      forgetting: summarize([metrics.forgetting]),
+    },
+    seeds: [
+      {
+        seed: run.seed,
+        matrix,
+        random_init: randomInit,
+        ...metrics,
+        experience_classes: result.experienceClasses.map((c) => [...c]),
+        wall_s: result.seconds,
+      },
+    ],
     environment: {
       transport: run.transport,
       device: environment.device,

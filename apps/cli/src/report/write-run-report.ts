@@ -21,7 +21,15 @@ export async function writeRunReport(out: string, report: RunReport, options: { 
   const base = out.replace(/\.json$/i, '');
   const heatmap = `${base}.heatmap.svg`;
   const title = `${report.benchmark} · ${report.strategy}${report.command === 'mneme up' ? ' via services' : ''}`;
-  writeFileSync(heatmap, await renderSvg(heatmapSpec(report.seeds.map((s) => s.matrix), { title, seeds: report.seeds.length })));
+  writeFileSync(
+    heatmap,
+    await renderSvg(
+      heatmapSpec(
+        report.seeds.map((s) => s.matrix),
+        { title, seeds: report.seeds.length },
+      ),
+    ),
+  );
   if (!options.html) return { json: out, heatmap };
   const html = `${base}.html`;
   writeFileSync(html, await htmlReport([{ file: out, report }], { title: `mneme report: ${title}` }));

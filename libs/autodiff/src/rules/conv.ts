@@ -37,7 +37,9 @@ const convAttrs = (g: Pick<Geometry, 'strides' | 'dilations' | 'pads' | 'group'>
 /** output_padding that makes a transposed conv of `inner` (spatial) come out at `target`. */
 function outputPadding(g: Geometry, inner: readonly number[], target: readonly number[]): number[] {
   const n = g.kernel.length;
-  return target.map((t, i) => t - ((inner[i]! - 1) * g.strides[i]! + (g.kernel[i]! - 1) * g.dilations[i]! + 1 - g.pads[i]! - g.pads[i + n]!));
+  return target.map(
+    (t, i) => t - ((inner[i]! - 1) * g.strides[i]! + (g.kernel[i]! - 1) * g.dilations[i]! + 1 - g.pads[i]! - g.pads[i + n]!),
+  );
 }
 
 /** Moves axis 1 to the front (and back): [N, C, ...] <-> [C, N, ...]. */
@@ -55,7 +57,12 @@ function correlate(ctx: GradContext, lhs: string, rhs: string, g: Geometry, rank
     pads: Attr.ints(g.pads),
   });
   const n = g.kernel.length;
-  return b.slice(out, new Array<number>(n).fill(0), g.kernel, [...Array(n).keys()].map((i) => i + 2));
+  return b.slice(
+    out,
+    new Array<number>(n).fill(0),
+    g.kernel,
+    [...Array(n).keys()].map((i) => i + 2),
+  );
 }
 
 /** Runs `perGroup` on channel slices of each group and concatenates along `axis`. */
@@ -93,7 +100,8 @@ export const conv: GradientRule = (ctx) => {
 
 export const convTranspose: GradientRule = (ctx) => {
   const { b } = ctx;
-  if (ctx.attrInts('output_shape') !== undefined) ctx.fail('ConvTranspose with output_shape is not differentiable here; use pads and output_padding');
+  if (ctx.attrInts('output_shape') !== undefined)
+    ctx.fail('ConvTranspose with output_shape is not differentiable here; use pads and output_padding');
   const [x, w, bias] = [ctx.input(0), ctx.input(1), ctx.input(2)];
   const xShape = ctx.type(x).shape;
   const rank = xShape.length;
@@ -118,11 +126,10 @@ export const maxPool: GradientRule = (ctx) => {
   const { shape, dtype } = ctx.type(x);
   const total = shape.reduce((p, d) => p * d, 1);
   const [, indices] = b.op('MaxPool', [x], { ...ctx.node.attributes }, { outputs: 2 }) as [string, string];
-  const flat = b.op(
-    'ScatterElements',
-    [ctx.zeros({ dtype, shape: [total] }), b.reshape(indices, [-1]), b.reshape(dy0(ctx), [-1])],
-    { axis: Attr.int(0), reduction: Attr.string('add') },
-  );
+  const flat = b.op('ScatterElements', [ctx.zeros({ dtype, shape: [total] }), b.reshape(indices, [-1]), b.reshape(dy0(ctx), [-1])], {
+    axis: Attr.int(0),
+    reduction: Attr.string('add'),
+  });
   return [b.reshape(flat, [...shape])];
 };
 

@@ -93,7 +93,11 @@ export const relu: GradientRule = (ctx) => {
 export const leakyRelu: GradientRule = (ctx) => {
   const { b } = ctx;
   const dt = dtypeOfOut(ctx);
-  const slope = b.where(b.op('Greater', [ctx.input(0), ctx.scalar(0, dt)]), ctx.scalar(1, dt), ctx.scalar(ctx.attrFloat('alpha', 0.01), dt));
+  const slope = b.where(
+    b.op('Greater', [ctx.input(0), ctx.scalar(0, dt)]),
+    ctx.scalar(1, dt),
+    ctx.scalar(ctx.attrFloat('alpha', 0.01), dt),
+  );
   return [b.mul(dy0(ctx), slope)];
 };
 
@@ -175,9 +179,7 @@ export const minMax: GradientRule = (ctx) => {
   const { b } = ctx;
   const y = ctx.output(0);
   const zero = ctx.scalar(0, dtypeOfOut(ctx));
-  return ctx.node.inputs.map((x, i) =>
-    ctx.needs(i) ? toInput(ctx, b.where(b.equal(x, y), dy0(ctx), zero), i) : undefined,
-  );
+  return ctx.node.inputs.map((x, i) => (ctx.needs(i) ? toInput(ctx, b.where(b.equal(x, y), dy0(ctx), zero), i) : undefined));
 };
 
 /** Dropout in inference mode is the identity on its first output; `ratio`/`training_mode` get none. */

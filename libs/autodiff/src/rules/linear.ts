@@ -42,7 +42,11 @@ export const matMul: GradientRule = (ctx) => {
   if (ctx.needs(0)) {
     // dA = dY · Wᵀ; a constant W's transpose is folded once by the runtime.
     const g = b.matMul(dy, swapLast(ctx, w, wShape.length));
-    da = restore(ctx.unbroadcast(g, [...yShape.slice(0, -2), aShape.at(-2)!, aShape.at(-1)!], aShape), aRank1, ctx.type(ctx.input(0)).shape);
+    da = restore(
+      ctx.unbroadcast(g, [...yShape.slice(0, -2), aShape.at(-2)!, aShape.at(-1)!], aShape),
+      aRank1,
+      ctx.type(ctx.input(0)).shape,
+    );
   }
   if (ctx.needs(1)) {
     if (wShape.length === 2 && aShape.length > 2) {
@@ -53,7 +57,11 @@ export const matMul: GradientRule = (ctx) => {
       dw = restore(g, wRank1, ctx.type(ctx.input(1)).shape);
     } else {
       const g = b.matMul(swapLast(ctx, a, aShape.length), dy);
-      dw = restore(ctx.unbroadcast(g, [...yShape.slice(0, -2), wShape.at(-2)!, wShape.at(-1)!], wShape), wRank1, ctx.type(ctx.input(1)).shape);
+      dw = restore(
+        ctx.unbroadcast(g, [...yShape.slice(0, -2), wShape.at(-2)!, wShape.at(-1)!], wShape),
+        wRank1,
+        ctx.type(ctx.input(1)).shape,
+      );
     }
   }
   return [da, dw];

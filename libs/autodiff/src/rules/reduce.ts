@@ -100,7 +100,11 @@ export const layerNormalization: GradientRule = (ctx) => {
   let [mean, invStd] = [ctx.node.outputs[1] ?? '', ctx.node.outputs[2] ?? ''];
   if ((mean === '' || invStd === '') && dtype === DType.float32) {
     const attrs = { axis: Attr.int(axisAttr), epsilon: Attr.float(ctx.attrFloat('epsilon', 1e-5)) };
-    [, mean, invStd] = b.op('LayerNormalization', bias === '' ? [x, scale] : [x, scale, bias], attrs, { outputs: 3 }) as [string, string, string];
+    [, mean, invStd] = b.op('LayerNormalization', bias === '' ? [x, scale] : [x, scale, bias], attrs, { outputs: 3 }) as [
+      string,
+      string,
+      string,
+    ];
   } else if (mean === '' || invStd === '') {
     mean = b.reduceMean(x, axes, true);
     const c = b.sub(x, mean);
@@ -173,7 +177,11 @@ export const softmaxCrossEntropyLoss: GradientRule = (ctx) => {
     else {
       const count = labelShape.reduce((n, d) => n * d, 1);
       const denominator =
-        reduction === 'mean' ? (sampleWeight === undefined ? ctx.scalar(count, dtype) : b.reduceSum(sampleWeight, undefined, false)) : undefined;
+        reduction === 'mean'
+          ? sampleWeight === undefined
+            ? ctx.scalar(count, dtype)
+            : b.reduceSum(sampleWeight, undefined, false)
+          : undefined;
       const total = denominator === undefined ? perSample : b.div(perSample, denominator);
       scaleBy = b.expand(total, [...labelShape]);
     }

@@ -96,7 +96,8 @@ export const pad: GradientRule = (ctx) => {
   const shape = ctx.type(ctx.input(0)).shape;
   if (ctx.attrString('mode', 'constant') !== 'constant') ctx.fail('only constant-mode Pad is differentiable');
   const pads = ctx.requireConstant(ctx.input(1), 'Pad pads');
-  const axes = ctx.input(3) !== '' ? ctx.requireConstant(ctx.input(3), 'Pad axes').map((a) => normAxis(a, shape.length)) : shape.map((_, i) => i);
+  const axes =
+    ctx.input(3) !== '' ? ctx.requireConstant(ctx.input(3), 'Pad axes').map((a) => normAxis(a, shape.length)) : shape.map((_, i) => i);
   if (pads.some((p) => p < 0)) ctx.fail('negative pads (cropping) are not differentiable here');
   const starts = axes.map((_, i) => pads[i]!);
   const ends = axes.map((a, i) => pads[i]! + shape[a]!);
@@ -108,7 +109,11 @@ export const tile: GradientRule = (ctx) => {
   const shape = ctx.type(ctx.input(0)).shape;
   const repeats = ctx.requireConstant(ctx.input(1), 'Tile repeats');
   const interleaved = shape.flatMap((d, i) => [repeats[i]!, d]);
-  const summed = b.reduceSum(b.reshape(dy0(ctx), interleaved), shape.map((_, i) => 2 * i), false);
+  const summed = b.reduceSum(
+    b.reshape(dy0(ctx), interleaved),
+    shape.map((_, i) => 2 * i),
+    false,
+  );
   return [b.reshape(summed, [...shape]), undefined];
 };
 

@@ -69,12 +69,14 @@ const attentionRule: OpRule = {
     const w = ctx.input(1);
     if (x.shape.length !== 3) ctx.fail(`input must be [batch, sequence, hidden], got [${x.shape.join(', ')}]`);
     const [batch, seq, width] = x.shape as [number, number, number];
-    if (w.shape.length !== 2 || w.shape[0] !== width || w.shape[1]! % 3 !== 0) ctx.fail(`weights must be [${width}, 3·hidden], got [${w.shape.join(', ')}]`);
+    if (w.shape.length !== 2 || w.shape[0] !== width || w.shape[1]! % 3 !== 0)
+      ctx.fail(`weights must be [${width}, 3·hidden], got [${w.shape.join(', ')}]`);
     const hidden = w.shape[1]! / 3;
     headsOf(ctx, hidden);
     vectorOf(ctx, 2, 3 * hidden, x, 'bias');
     maskCheck(ctx, 3, batch, seq);
-    if (ctx.inputCount > 4 && ctx.node.inputs.slice(4).some((n) => n !== '')) ctx.fail('past state and attention bias inputs are not supported');
+    if (ctx.inputCount > 4 && ctx.node.inputs.slice(4).some((n) => n !== ''))
+      ctx.fail('past state and attention bias inputs are not supported');
     if (ctx.outputCount > 1 && ctx.node.outputs.slice(1).some((n) => n !== '')) ctx.fail('the present output is not supported');
     return [{ dtype: x.dtype, shape: [batch, seq, hidden] }];
   },
@@ -88,11 +90,13 @@ const multiHeadAttentionRule: OpRule = {
     const v = ctx.input(2);
     if ([q, k, v].some((t) => t.shape.length !== 3)) ctx.fail('only [batch, sequence, hidden] query, key and value are supported');
     const [batch, seq, hidden] = q.shape as [number, number, number];
-    if (k.shape[0] !== batch || k.shape[2] !== hidden || v.shape[0] !== batch || v.shape[1] !== k.shape[1]) ctx.fail('query, key and value shapes disagree');
+    if (k.shape[0] !== batch || k.shape[2] !== hidden || v.shape[0] !== batch || v.shape[1] !== k.shape[1])
+      ctx.fail('query, key and value shapes disagree');
     headsOf(ctx, hidden);
     vectorOf(ctx, 3, 2 * hidden + v.shape[2]!, q, 'bias');
     maskCheck(ctx, 4, batch, k.shape[1]!);
-    if (ctx.inputCount > 5 && ctx.node.inputs.slice(5).some((n) => n !== '')) ctx.fail('attention bias and past state inputs are not supported');
+    if (ctx.inputCount > 5 && ctx.node.inputs.slice(5).some((n) => n !== ''))
+      ctx.fail('attention bias and past state inputs are not supported');
     if (ctx.outputCount > 1 && ctx.node.outputs.slice(1).some((n) => n !== '')) ctx.fail('present outputs are not supported');
     return [{ dtype: q.dtype, shape: [batch, seq, v.shape[2]!] }];
   },

@@ -36,14 +36,38 @@ describe('elementwise rules', () => {
   });
 
   it('broadcasts variadic Sum/Min/Max and keeps unary types', () => {
-    expect(inferShapesOf({ a: [f32, [3, 1]], b: [f32, [4]], c: [f32, [2, 1, 1]] }, (b) => [b.op('Sum', ['a', 'b', 'c']), b.op('Max', ['a', 'b'])])).toEqual([
+    expect(
+      inferShapesOf({ a: [f32, [3, 1]], b: [f32, [4]], c: [f32, [2, 1, 1]] }, (b) => [
+        b.op('Sum', ['a', 'b', 'c']),
+        b.op('Max', ['a', 'b']),
+      ]),
+    ).toEqual([
       [2, 3, 4],
       [3, 4],
     ]);
-    const unaries = ['Neg', 'Relu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Erf', 'Gelu', 'Abs', 'Sign', 'Reciprocal', 'Identity', 'Softmax', 'LogSoftmax'];
+    const unaries = [
+      'Neg',
+      'Relu',
+      'Sigmoid',
+      'Tanh',
+      'Exp',
+      'Log',
+      'Sqrt',
+      'Erf',
+      'Gelu',
+      'Abs',
+      'Sign',
+      'Reciprocal',
+      'Identity',
+      'Softmax',
+      'LogSoftmax',
+    ];
     const types = inferValues({ x: [f32, [2, 5]] }, (b) => unaries.map((op) => b.op(op, ['x'])));
     for (const t of types) expect(t).toEqual({ dtype: f32, shape: [2, 5] });
-    expect(inferValues({ x: [f32, [3]] }, (b) => b.op('LeakyRelu', ['x'], { alpha: Attr.float(0.1) }))[0]).toEqual({ dtype: f32, shape: [3] });
+    expect(inferValues({ x: [f32, [3]] }, (b) => b.op('LeakyRelu', ['x'], { alpha: Attr.float(0.1) }))[0]).toEqual({
+      dtype: f32,
+      shape: [3],
+    });
   });
 
   it('types Pow by its base even with an integer exponent', () => {

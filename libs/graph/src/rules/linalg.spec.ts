@@ -15,12 +15,16 @@ describe('linear algebra rules', () => {
   });
 
   it('applies Gemm transA/transB and checks C broadcasting', () => {
-    expect(inferShapesOf({ a: [f32, [4, 3]], b: [f32, [5, 4]], c: [f32, [5]] }, (b) => b.gemm('a', 'b', 'c', { transA: true, transB: true }))).toEqual([[3, 5]]);
+    expect(
+      inferShapesOf({ a: [f32, [4, 3]], b: [f32, [5, 4]], c: [f32, [5]] }, (b) => b.gemm('a', 'b', 'c', { transA: true, transB: true })),
+    ).toEqual([[3, 5]]);
     expect(inferShapesOf({ a: [f32, [3, 4]], b: [f32, [4, 5]] }, (b) => b.gemm('a', 'b'))).toEqual([[3, 5]]);
     expect(() => inferShapesOf({ a: [f32, [3, 4]], b: [f32, [4, 5]], c: [f32, [2, 1, 5]] }, (b) => b.gemm('a', 'b', 'c'))).toThrow(
       /does not broadcast to \[3, 5\]/,
     );
-    expect(() => inferShapesOf({ a: [f32, [3, 4]], b: [f32, [4, 5]], c: [f32, [2, 5]] }, (b) => b.gemm('a', 'b', 'c'))).toThrow(/cannot broadcast/);
+    expect(() => inferShapesOf({ a: [f32, [3, 4]], b: [f32, [4, 5]], c: [f32, [2, 5]] }, (b) => b.gemm('a', 'b', 'c'))).toThrow(
+      /cannot broadcast/,
+    );
     expect(() => inferShapesOf({ a: [f32, [3, 4]], b: [f32, [5, 4]] }, (b) => b.gemm('a', 'b'))).toThrow(/inner dimensions differ/);
   });
 

@@ -37,7 +37,8 @@ export const gemmRule: OpRule = {
     if (c !== undefined) {
       // Unidirectional: C must broadcast to [M, N] without changing it.
       const out = broadcastShapes(ctx, [[m, n], c.shape]);
-      if (out.length !== 2 || out[0] !== m || out[1] !== n) ctx.fail(`C of shape [${c.shape.join(', ')}] does not broadcast to [${m}, ${n}]`);
+      if (out.length !== 2 || out[0] !== m || out[1] !== n)
+        ctx.fail(`C of shape [${c.shape.join(', ')}] does not broadcast to [${m}, ${n}]`);
     }
     return [{ dtype, shape: [m, n] }];
   },
@@ -73,7 +74,12 @@ export const einsumRule: OpRule = {
         else if (dim !== 1 && dim !== known) ctx.fail(`label '${letter}' has sizes ${known} and ${dim}`);
       });
     });
-    const letters = output ?? [...counts.keys()].filter((l) => counts.get(l) === 1).sort().join('');
+    const letters =
+      output ??
+      [...counts.keys()]
+        .filter((l) => counts.get(l) === 1)
+        .sort()
+        .join('');
     const shape = [...letters].map((l) => sizes.get(l) ?? ctx.fail(`output label '${l}' appears in no operand`));
     return [{ dtype, shape }];
   },

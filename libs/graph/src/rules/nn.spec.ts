@@ -9,7 +9,9 @@ const i64 = DType.int64;
 describe('neural-network rules', () => {
   it('computes Conv output with group, pads, strides and dilations', () => {
     const attrs = { group: Attr.int(2), strides: Attr.ints([2, 1]), pads: Attr.ints([1, 0, 2, 1]), dilations: Attr.ints([2, 3]) };
-    expect(inferShapesOf({ x: [f32, [1, 4, 11, 9]], w: [f32, [6, 2, 3, 2]] }, (b) => b.op('Conv', ['x', 'w'], attrs))).toEqual([[1, 6, 5, 7]]);
+    expect(inferShapesOf({ x: [f32, [1, 4, 11, 9]], w: [f32, [6, 2, 3, 2]] }, (b) => b.op('Conv', ['x', 'w'], attrs))).toEqual([
+      [1, 6, 5, 7],
+    ]);
     expect(
       inferShapesOf({ x: [f32, [1, 2, 7, 8]], w: [f32, [3, 2, 3, 3]], bias: [f32, [3]] }, (b) =>
         b.op('Conv', ['x', 'w', 'bias'], { auto_pad: Attr.string('SAME_UPPER'), strides: Attr.ints([2, 3]) }),
@@ -19,8 +21,15 @@ describe('neural-network rules', () => {
   });
 
   it('computes ConvTranspose from pads/output_padding or output_shape', () => {
-    const attrs = { strides: Attr.ints([2, 3]), pads: Attr.ints([1, 0, 0, 1]), output_padding: Attr.ints([1, 2]), dilations: Attr.ints([1, 2]) };
-    expect(inferShapesOf({ x: [f32, [1, 4, 5, 6]], w: [f32, [4, 3, 3, 2]] }, (b) => b.op('ConvTranspose', ['x', 'w'], attrs))).toEqual([[1, 3, 11, 19]]);
+    const attrs = {
+      strides: Attr.ints([2, 3]),
+      pads: Attr.ints([1, 0, 0, 1]),
+      output_padding: Attr.ints([1, 2]),
+      dilations: Attr.ints([1, 2]),
+    };
+    expect(inferShapesOf({ x: [f32, [1, 4, 5, 6]], w: [f32, [4, 3, 3, 2]] }, (b) => b.op('ConvTranspose', ['x', 'w'], attrs))).toEqual([
+      [1, 3, 11, 19],
+    ]);
     expect(
       inferShapesOf({ x: [f32, [1, 4, 5, 6]], w: [f32, [4, 3, 3, 3]] }, (b) =>
         b.op('ConvTranspose', ['x', 'w'], { strides: Attr.ints([2, 2]), output_shape: Attr.ints([10, 12]), group: Attr.int(1) }),

@@ -143,7 +143,10 @@ export const layerNormRule: OpRule = {
     const rank = x.shape.length;
     const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis', -1), rank);
     const normalized = x.shape.slice(axis);
-    for (const [what, t] of [['Scale', scale], ['B', bias]] as const) {
+    for (const [what, t] of [
+      ['Scale', scale],
+      ['B', bias],
+    ] as const) {
       if (t === undefined) continue;
       if (t.dtype !== x.dtype) ctx.fail(`${what} must have the dtype of X`);
       // Scale and B broadcast to the normalised shape.
@@ -170,10 +173,13 @@ export const softmaxCrossEntropyRule: OpRule = {
     const labels = ctx.input(1);
     const weights = ctx.optionalInput(2);
     if (scores.shape.length < 2) ctx.fail('scores must be [N, C, ...]');
-    if (labels.dtype !== DType.int32 && labels.dtype !== DType.int64) ctx.fail(`labels must be int32 or int64, got ${dtypeName(labels.dtype)}`);
+    if (labels.dtype !== DType.int32 && labels.dtype !== DType.int64)
+      ctx.fail(`labels must be int32 or int64, got ${dtypeName(labels.dtype)}`);
     const expected = [scores.shape[0]!, ...scores.shape.slice(2)];
     if (labels.shape.length !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
-      ctx.fail(`labels of shape [${labels.shape.join(', ')}] do not match scores [${scores.shape.join(', ')}]; expected [${expected.join(', ')}]`);
+      ctx.fail(
+        `labels of shape [${labels.shape.join(', ')}] do not match scores [${scores.shape.join(', ')}]; expected [${expected.join(', ')}]`,
+      );
     }
     if (weights !== undefined) {
       if (weights.shape.length !== 1 || weights.shape[0] !== scores.shape[1]) ctx.fail(`weights must be [${scores.shape[1]}]`);

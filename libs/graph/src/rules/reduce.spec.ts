@@ -7,18 +7,19 @@ const f32 = DType.float32;
 
 describe('reduction rules', () => {
   it('reads ReduceSum axes from an input and ReduceMean/ReduceMax axes from an attribute at opset 17', () => {
-    expect(inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reduceSum('x', [1]), b.reduceMean('x', [-1, 0], false), b.reduceMax('x')])).toEqual([
-      [2, 1, 4],
-      [3],
-      [1, 1, 1],
-    ]);
-    expect(() =>
-      inferShapesOf({ x: [f32, [2, 3]] }, (b) => b.op('ReduceMean', ['x', b.ints([0])])),
-    ).toThrow(/takes axes as an attribute before opset 18/);
+    expect(
+      inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reduceSum('x', [1]), b.reduceMean('x', [-1, 0], false), b.reduceMax('x')]),
+    ).toEqual([[2, 1, 4], [3], [1, 1, 1]]);
+    expect(() => inferShapesOf({ x: [f32, [2, 3]] }, (b) => b.op('ReduceMean', ['x', b.ints([0])]))).toThrow(
+      /takes axes as an attribute before opset 18/,
+    );
   });
 
   it('reads ReduceMean/ReduceMax axes from an input from opset 18', () => {
-    expect(inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reduceMean('x', [-1, 0], false), b.reduceMax('x', [1])], 18)).toEqual([[3], [2, 1, 4]]);
+    expect(inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reduceMean('x', [-1, 0], false), b.reduceMax('x', [1])], 18)).toEqual([
+      [3],
+      [2, 1, 4],
+    ]);
   });
 
   it('honours noop_with_empty_axes and rejects duplicate axes', () => {
@@ -41,7 +42,9 @@ describe('reduction rules', () => {
     const [values, indices] = inferValues({ x: [DType.float64, [2, 5]] }, (b) => b.op('TopK', ['x', b.ints([3])], {}, { outputs: 2 }));
     expect(values).toEqual({ dtype: DType.float64, shape: [2, 3] });
     expect(indices).toEqual({ dtype: DType.int64, shape: [2, 3] });
-    expect(() => inferShapesOf({ x: [f32, [4]] }, (b) => b.op('TopK', ['x', b.ints([5])], {}, { outputs: 2 }))).toThrow(/K \(5\) exceeds the 4 elements/);
+    expect(() => inferShapesOf({ x: [f32, [4]] }, (b) => b.op('TopK', ['x', b.ints([5])], {}, { outputs: 2 }))).toThrow(
+      /K \(5\) exceeds the 4 elements/,
+    );
     expect(() => inferShapesOf({ x: [f32, [4]], k: [DType.int64, [1]] }, (b) => b.op('TopK', ['x', 'k'], {}, { outputs: 2 }))).toThrow(/K/);
   });
 

@@ -8,22 +8,26 @@ const i64 = DType.int64;
 
 describe('shape manipulation rules', () => {
   it('reshapes with 0 (copy) and -1 (infer), and honours allowzero', () => {
-    expect(inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reshape('x', [0, -1, 2]), b.reshape('x', [-1]), b.reshape('x', [4, 0, 2])])).toEqual([
-      [2, 6, 2],
-      [24],
-      [4, 3, 2],
+    expect(
+      inferShapesOf({ x: [f32, [2, 3, 4]] }, (b) => [b.reshape('x', [0, -1, 2]), b.reshape('x', [-1]), b.reshape('x', [4, 0, 2])]),
+    ).toEqual([[2, 6, 2], [24], [4, 3, 2]]);
+    expect(inferShapesOf({ x: [f32, [0, 3]] }, (b) => b.op('Reshape', ['x', b.ints([3, 0])], { allowzero: Attr.int(1) }))).toEqual([
+      [3, 0],
     ]);
-    expect(inferShapesOf({ x: [f32, [0, 3]] }, (b) => b.op('Reshape', ['x', b.ints([3, 0])], { allowzero: Attr.int(1) }))).toEqual([[3, 0]]);
     expect(() => inferShapesOf({ x: [f32, [2, 3]] }, (b) => b.reshape('x', [-1, -1]))).toThrow(/more than one -1/);
     expect(() => inferShapesOf({ x: [f32, [2, 3]] }, (b) => b.reshape('x', [4, -1]))).toThrow(/cannot reshape/);
   });
 
   it('fails when a Reshape target is not static', () => {
-    expect(() => inferShapesOf({ x: [f32, [2, 3]], s: [i64, [2]] }, (b) => b.reshape('x', 's'))).toThrow(/shape input \('s'\) must be statically known/);
+    expect(() => inferShapesOf({ x: [f32, [2, 3]], s: [i64, [2]] }, (b) => b.reshape('x', 's'))).toThrow(
+      /shape input \('s'\) must be statically known/,
+    );
   });
 
   it('flattens at positive, negative and zero axes', () => {
-    expect(inferShapesOf({ x: [f32, [2, 3, 5, 4]] }, (b) => [b.flatten('x'), b.flatten('x', -1), b.flatten('x', 0), b.flatten('x', 4)])).toEqual([
+    expect(
+      inferShapesOf({ x: [f32, [2, 3, 5, 4]] }, (b) => [b.flatten('x'), b.flatten('x', -1), b.flatten('x', 0), b.flatten('x', 4)]),
+    ).toEqual([
       [2, 60],
       [30, 4],
       [1, 120],
@@ -46,10 +50,12 @@ describe('shape manipulation rules', () => {
   });
 
   it('splits by sizes, evenly by output count, and by num_outputs from opset 18', () => {
-    expect(inferShapesOf({ x: [f32, [2, 7]] }, (b) => b.op('Split', ['x', b.ints([3, 4])], { axis: Attr.int(1) }, { outputs: 2 }))).toEqual([
-      [2, 3],
-      [2, 4],
-    ]);
+    expect(inferShapesOf({ x: [f32, [2, 7]] }, (b) => b.op('Split', ['x', b.ints([3, 4])], { axis: Attr.int(1) }, { outputs: 2 }))).toEqual(
+      [
+        [2, 3],
+        [2, 4],
+      ],
+    );
     expect(inferShapesOf({ x: [f32, [6, 2]] }, (b) => b.op('Split', ['x'], {}, { outputs: 3 }))).toEqual([
       [2, 2],
       [2, 2],
@@ -68,11 +74,15 @@ describe('shape manipulation rules', () => {
   });
 
   it('slices with negative starts/ends, clamping and negative steps, and folds slices', () => {
-    expect(inferShapesOf({ x: [f32, [5, 8]] }, (b) => [b.slice('x', [-1, 1], [-6, 100], [0, 1], [-2, 3]), b.slice('x', [-3], [-1], [1])])).toEqual([
+    expect(
+      inferShapesOf({ x: [f32, [5, 8]] }, (b) => [b.slice('x', [-1, 1], [-6, 100], [0, 1], [-2, 3]), b.slice('x', [-3], [-1], [1])]),
+    ).toEqual([
       [3, 3],
       [5, 2],
     ]);
-    expect(inferShapesOf({ x: [f32, [5]] }, (b) => [b.slice('x', [-1], [-Number.MAX_VALUE], undefined, [-1]), b.slice('x', [3], [1])])).toEqual([[5], [0]]);
+    expect(
+      inferShapesOf({ x: [f32, [5]] }, (b) => [b.slice('x', [-1], [-Number.MAX_VALUE], undefined, [-1]), b.slice('x', [3], [1])]),
+    ).toEqual([[5], [0]]);
     expect(foldedValues({}, (b) => b.slice(b.ints([10, 11, 12, 13, 14]), [-1], [0], [0], [-2]))).toEqual([[14, 12]]);
     expect(() => inferShapesOf({ x: [f32, [5]] }, (b) => b.slice('x', [0], [5], [0], [0]))).toThrow(/steps must not be 0/);
   });
@@ -87,7 +97,13 @@ describe('shape manipulation rules', () => {
   });
 
   it('gathers along an axis, with negative axes and indices', () => {
-    expect(inferShapesOf({ x: [f32, [5, 4, 3]], i: [i64, [2, 2]] }, (b) => [b.gather('x', 'i', 1), b.gather('x', 'i', -1), b.gather('x', b.scalar(0, i64))])).toEqual([
+    expect(
+      inferShapesOf({ x: [f32, [5, 4, 3]], i: [i64, [2, 2]] }, (b) => [
+        b.gather('x', 'i', 1),
+        b.gather('x', 'i', -1),
+        b.gather('x', b.scalar(0, i64)),
+      ]),
+    ).toEqual([
       [5, 2, 2, 3],
       [5, 4, 2, 2],
       [4, 3],
@@ -104,7 +120,9 @@ describe('shape manipulation rules', () => {
         b.op('ScatterND', ['x', 'ni', 'u']),
         b.expand('c', [2, 1, 4]),
         b.op('Tile', ['c', b.ints([2, 3])]),
-        b.op('OneHot', ['i', b.scalar(5, i64), b.constant({ dtype: f32, dims: [2], data: new Float32Array([0, 1]) })], { axis: Attr.int(1) }),
+        b.op('OneHot', ['i', b.scalar(5, i64), b.constant({ dtype: f32, dims: [2], data: new Float32Array([0, 1]) })], {
+          axis: Attr.int(1),
+        }),
       ],
     );
     expect(ge).toEqual({ dtype: f32, shape: [2, 4] });

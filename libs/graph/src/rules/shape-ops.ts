@@ -236,7 +236,11 @@ export const squeezeRule: OpRule = {
   infer: (ctx) => {
     const x = ctx.input(0);
     const rank = x.shape.length;
-    if (ctx.optionalInput(1) === undefined) return like(x, x.shape.filter((d) => d !== 1));
+    if (ctx.optionalInput(1) === undefined)
+      return like(
+        x,
+        x.shape.filter((d) => d !== 1),
+      );
     const axes = normalizeAxes(ctx, ctx.requireConstant(1, 'the axes input'), rank);
     for (const a of axes) if (x.shape[a] !== 1) ctx.fail(`cannot squeeze axis ${a} of size ${x.shape[a]}`);
     return like(
@@ -402,7 +406,8 @@ export const padRule: OpRule = {
     const data = ctx.input(0);
     const rank = data.shape.length;
     const pads = ctx.requireConstant(1, 'the pads input');
-    const axes = ctx.optionalInput(3) === undefined ? [...Array(rank).keys()] : normalizeAxes(ctx, ctx.requireConstant(3, 'the axes input'), rank);
+    const axes =
+      ctx.optionalInput(3) === undefined ? [...Array(rank).keys()] : normalizeAxes(ctx, ctx.requireConstant(3, 'the axes input'), rank);
     if (pads.length !== 2 * axes.length) ctx.fail(`pads must hold ${2 * axes.length} values (begin and end per axis), got ${pads.length}`);
     const shape = [...data.shape];
     axes.forEach((a, i) => {

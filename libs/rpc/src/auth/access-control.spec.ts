@@ -7,7 +7,17 @@ import { DescribeServingResponse, EncoderServiceClient, EncoderServiceService } 
 import { MnemeError } from '@mneme/errors';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, defineService, healthClient, startServer, unary, type AsyncService, type CallContext, type Logger, type RunningServer } from '../index.js';
+import {
+  createClient,
+  defineService,
+  healthClient,
+  startServer,
+  unary,
+  type AsyncService,
+  type CallContext,
+  type Logger,
+  type RunningServer,
+} from '../index.js';
 import { loadAccess } from './load-access.js';
 import { METHOD_SCOPES } from './method-scopes.js';
 import { hashToken } from './static-tokens.js';
@@ -17,10 +27,15 @@ const quiet: Logger = { debug: none, info: none, warn: none, error: none };
 
 /** Every method path of every service definition the contracts export. */
 function contractMethodPaths(): string[] {
-  const isMethod = (m: unknown): m is { path: string } => typeof m === 'object' && m !== null && typeof (m as { path?: unknown }).path === 'string' && 'requestStream' in m;
+  const isMethod = (m: unknown): m is { path: string } =>
+    typeof m === 'object' && m !== null && typeof (m as { path?: unknown }).path === 'string' && 'requestStream' in m;
   return (Object.values(contracts) as unknown[])
     .filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.values(v).some(isMethod))
-    .flatMap((def) => Object.values(def).filter(isMethod).map((m) => m.path));
+    .flatMap((def) =>
+      Object.values(def)
+        .filter(isMethod)
+        .map((m) => m.path),
+    );
 }
 
 describe('scope table', () => {
@@ -80,7 +95,13 @@ describe('access control on a real gRPC server', () => {
     const other = await generateKeyPair('ES256');
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'k1' }] }));
     jwks = { privateKey, otherKey: other.privateKey };
-    const access = loadAccess({ tokensFile: join(dir, 'tokens.jsonl'), jwksFile: join(dir, 'jwks.json'), issuer: 'https://issuer.test', audience: 'mneme', maxInFlightPerTenant: 1 });
+    const access = loadAccess({
+      tokensFile: join(dir, 'tokens.jsonl'),
+      jwksFile: join(dir, 'jwks.json'),
+      issuer: 'https://issuer.test',
+      audience: 'mneme',
+      maxInFlightPerTenant: 1,
+    });
     server = await startServer({ services: [defineService(EncoderServiceService, encoder)], logger: quiet, access });
   });
   afterAll(async () => {
@@ -90,10 +111,19 @@ describe('access control on a real gRPC server', () => {
 
   const describeAs = (token: string | undefined, metadata?: Record<string, string>) => {
     const client = createClient(EncoderServiceClient, server.address, token === undefined ? {} : { token });
-    return unary(client.describeServing.bind(client), { modelId: 'm' }, { timeoutMs: 5_000, ...(metadata ? { metadata } : {}) }).finally(() => client.close());
+    return unary(client.describeServing.bind(client), { modelId: 'm' }, { timeoutMs: 5_000, ...(metadata ? { metadata } : {}) }).finally(
+      () => client.close(),
+    );
   };
-  const jwt = (claims: Record<string, unknown>, key: CryptoKey, expires: string | number = "5m") =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://issuer.test').setAudience('mneme').setSubject('alice').setIssuedAt().setExpirationTime(expires).sign(key);
+  const jwt = (claims: Record<string, unknown>, key: CryptoKey, expires: string | number = '5m') =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://issuer.test')
+      .setAudience('mneme')
+      .setSubject('alice')
+      .setIssuedAt()
+      .setExpirationTime(expires)
+      .sign(key);
 
   it('refuses a call without a token or with an unknown one (UNAUTHENTICATED)', async () => {
     expect(await failure(describeAs(undefined))).toMatch(/^unauthenticated: missing bearer token/);
@@ -118,23 +148,37 @@ describe('access control on a real gRPC server', () => {
 
   it('verifies JWTs against the JWKS file: valid, expired, signed by another key, wrong audience', async () => {
     expect((await describeAs(await jwt({ tenant: 'acme', scope: 'read predict' }, jwks.privateKey))).executionProvider).toBe('acme');
-    expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'read' }, jwks.privateKey, Math.floor(Date.now() / 1000) - 120)))).toBe('unauthenticated: token expired');
-    expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'read' }, jwks.otherKey)))).toBe('unauthenticated: token signature does not verify');
-    const wrongAudience = await new SignJWT({ tenant: 'acme', scope: 'read' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('https://issuer.test').setAudience('other').setExpirationTime('5m').sign(jwks.privateKey);
+    expect(
+      await failure(describeAs(await jwt({ tenant: 'acme', scope: 'read' }, jwks.privateKey, Math.floor(Date.now() / 1000) - 120))),
+    ).toBe('unauthenticated: token expired');
+    expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'read' }, jwks.otherKey)))).toBe(
+      'unauthenticated: token signature does not verify',
+    );
+    const wrongAudience = await new SignJWT({ tenant: 'acme', scope: 'read' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('https://issuer.test')
+      .setAudience('other')
+      .setExpirationTime('5m')
+      .sign(jwks.privateKey);
     expect(await failure(describeAs(wrongAudience))).toBe('unauthenticated: token claim "aud" is not accepted');
     expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'predict' }, jwks.privateKey)))).toMatch(/^permission-denied/);
     // A JWT cannot grant `service` (acting for any tenant): only the operator's token file can.
-    expect(await failure(describeAs(await jwt({ tenant: 'acme', scope: 'service' }, jwks.privateKey), { 'x-mneme-tenant': 'globex' }))).toMatch(/^permission-denied: token lacks the "read" scope/);
+    expect(
+      await failure(describeAs(await jwt({ tenant: 'acme', scope: 'service' }, jwks.privateKey), { 'x-mneme-tenant': 'globex' })),
+    ).toMatch(/^permission-denied: token lacks the "read" scope/);
   });
 
   it('answers RESOURCE_EXHAUSTED past the tenant in-flight limit on Predict, and frees the slot after', async () => {
     const client = createClient(EncoderServiceClient, server.address, { token: tokens.predictor });
-    const predict = () => unary(client.predict.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [], topK: 1 }, { timeoutMs: 5_000 });
+    const predict = () =>
+      unary(client.predict.bind(client), { model: { modelId: 'm', version: 0 }, inputs: [], topK: 1 }, { timeoutMs: 5_000 });
     let open!: () => void;
     gate = new Promise((resolve) => (open = resolve));
     const first = predict();
     await sleep(100);
-    expect(await failure(predict())).toMatch(/^resource-exhausted: tenant acme already has 1 Predict calls in flight \(limit MNEME_TENANT_MAX_IN_FLIGHT=1\)/);
+    expect(await failure(predict())).toMatch(
+      /^resource-exhausted: tenant acme already has 1 Predict calls in flight \(limit MNEME_TENANT_MAX_IN_FLIGHT=1\)/,
+    );
     open();
     await first;
     await predict();
@@ -166,6 +210,8 @@ describe('loadAccess', () => {
   it('refuses to start a server serving a method missing from the scope table', async () => {
     const bogus = { ...EncoderServiceService, extra: { ...EncoderServiceService.embed, path: '/mneme.v1.EncoderService/Extra' } };
     const impl = { ...encoder, extra: encoder.embed } as unknown as AsyncService<typeof bogus>;
-    await expect(startServer({ services: [defineService(bogus, impl)], logger: quiet })).rejects.toThrow(/missing from the scope table.*Extra/);
+    await expect(startServer({ services: [defineService(bogus, impl)], logger: quiet })).rejects.toThrow(
+      /missing from the scope table.*Extra/,
+    );
   });
 });

@@ -97,5 +97,10 @@ function bearerOf(header: string | undefined): string | undefined {
 
 function openPrincipal(metadata: Readonly<Record<string, string>>): Principal {
   const named = metadata[TENANT_METADATA_KEY];
-  return { tenant: named !== undefined && isTenantName(named) ? named : DEFAULT_TENANT, scopes: ALL_SCOPES, subject: 'anonymous', delegated: false };
+  return {
+    tenant: named !== undefined && isTenantName(named) ? named : DEFAULT_TENANT,
+    scopes: ALL_SCOPES,
+    subject: 'anonymous',
+    delegated: false,
+  };
 }

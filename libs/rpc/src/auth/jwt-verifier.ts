@@ -75,7 +75,8 @@ export class JwtVerifier {
       throw new JwtRejected(reasonOf(err), { cause: err });
     }
     const tenant = payload[this.options.tenantClaim ?? 'tenant'];
-    if (tenant !== undefined && (typeof tenant !== 'string' || !isTenantName(tenant))) throw new JwtRejected('token has a malformed tenant claim');
+    if (tenant !== undefined && (typeof tenant !== 'string' || !isTenantName(tenant)))
+      throw new JwtRejected('token has a malformed tenant claim');
     return { tenant, scopes: scopesOf(payload), subject: payload.sub ?? 'jwt' };
   }
 }
@@ -89,6 +90,7 @@ function scopesOf(payload: JWTPayload): ReadonlySet<Scope> {
 function reasonOf(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'token expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `token claim "${err.claim}" is not accepted`;
-  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) return 'token signature does not verify';
+  if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey)
+    return 'token signature does not verify';
   return 'token is not a valid JWT';
 }

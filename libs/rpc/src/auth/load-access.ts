@@ -30,8 +30,13 @@ export function loadAccess(config: AccessConfig): AccessControl {
   let jwt: JwtVerifier | undefined;
   if (config.jwksFile) {
     // Without both, a token minted for another service by the same issuer would be accepted here.
-    if (!config.issuer || !config.audience) throw new InvalidArgumentError('MNEME_AUTH_JWKS needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE');
-    jwt = JwtVerifier.fromFile(config.jwksFile, { issuer: config.issuer, audience: config.audience, ...(config.tenantClaim ? { tenantClaim: config.tenantClaim } : {}) });
+    if (!config.issuer || !config.audience)
+      throw new InvalidArgumentError('MNEME_AUTH_JWKS needs MNEME_AUTH_ISSUER and MNEME_AUTH_AUDIENCE');
+    jwt = JwtVerifier.fromFile(config.jwksFile, {
+      issuer: config.issuer,
+      audience: config.audience,
+      ...(config.tenantClaim ? { tenantClaim: config.tenantClaim } : {}),
+    });
   }
   // Extra tokens never turn auth on by themselves: an open stack stays open.
   if ((tokens || jwt) && config.extraTokens?.length) tokens = (tokens ?? new StaticTokens([])).with(config.extraTokens);

@@ -44,10 +44,7 @@ export const METHOD_SCOPES: Readonly<Record<string, Scope>> = Object.freeze({
 });
 
 /** Methods whose calls count against a tenant's concurrency limit (the hot paths a tenant can flood). */
-export const RATE_LIMITED_METHODS: ReadonlySet<string> = new Set([
-  '/mneme.v1.TrainerService/Ingest',
-  '/mneme.v1.EncoderService/Predict',
-]);
+export const RATE_LIMITED_METHODS: ReadonlySet<string> = new Set(['/mneme.v1.TrainerService/Ingest', '/mneme.v1.EncoderService/Predict']);
 
 /** The scope `path` needs, or undefined when the method is not in the table. */
 export function scopeOf(path: string): Scope | undefined {

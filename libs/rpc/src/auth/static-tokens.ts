@@ -86,7 +86,8 @@ function parseEntries(text: string): StaticTokenEntry[] {
 function checkEntry(entry: StaticTokenEntry, index: number): StaticTokenEntry {
   const where = `entry ${index + 1}`;
   if (typeof entry !== 'object' || entry === null) throw new InvalidArgumentError(`${where} is not an object`);
-  if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256)) throw new InvalidArgumentError(`${where}: sha256 must be 64 hex digits`);
+  if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(entry.sha256))
+    throw new InvalidArgumentError(`${where}: sha256 must be 64 hex digits`);
   if (!Array.isArray(entry.scopes) || entry.scopes.length === 0 || !entry.scopes.every((s) => typeof s === 'string' && isScope(s))) {
     throw new InvalidArgumentError(`${where}: scopes must be a non-empty list of ingest, predict, read, admin, service`);
   }

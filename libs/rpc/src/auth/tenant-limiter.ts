@@ -24,7 +24,10 @@ export class TenantLimiter {
     const key = `${tenant}\u0000${path}`;
     const now = this.inFlight.get(key) ?? 0;
     if (now >= this.max) {
-      throw new MnemeError('resource-exhausted', `tenant ${tenant} already has ${now} ${methodName(path)} calls in flight (limit MNEME_TENANT_MAX_IN_FLIGHT=${this.max}); retry with backoff`);
+      throw new MnemeError(
+        'resource-exhausted',
+        `tenant ${tenant} already has ${now} ${methodName(path)} calls in flight (limit MNEME_TENANT_MAX_IN_FLIGHT=${this.max}); retry with backoff`,
+      );
     }
     this.inFlight.set(key, now + 1);
     let released = false;

@@ -34,7 +34,12 @@ export class InputFeaturizer {
     const out = new Float32Array(inputs.length * this.width);
     const texts = this.read(inputs, what, options.checked === true, out);
     if (texts.length > 0) {
-      const { vectors } = await embedSentences(this.executor, this.encoder!, texts.map((t) => t.text), { batchSize: 32 });
+      const { vectors } = await embedSentences(
+        this.executor,
+        this.encoder!,
+        texts.map((t) => t.text),
+        { batchSize: 32 },
+      );
       texts.forEach((t, i) => out.set(vectors[i]!, t.row * this.width));
     }
     return out;
@@ -55,7 +60,12 @@ export class InputFeaturizer {
    * Copies feature tensors into `out` (when given) and returns the texts to embed; checks every
    * input unless `checked` (then feature values are not scanned for finiteness again).
    */
-  private read(inputs: readonly (Input | undefined)[], what: string, checked: boolean, out: Float32Array | undefined): { row: number; text: string }[] {
+  private read(
+    inputs: readonly (Input | undefined)[],
+    what: string,
+    checked: boolean,
+    out: Float32Array | undefined,
+  ): { row: number; text: string }[] {
     const problems: string[] = [];
     const texts: { row: number; text: string }[] = [];
     inputs.forEach((input, row) => {
@@ -68,8 +78,14 @@ export class InputFeaturizer {
         try {
           // By shape, not element count: [2, 2] is not a row of 4. Inputs checked before (the trainer's
           // own samples topic) are only sized, so events already published keep their meaning.
-          const t = fromWire(kind.value, { expectDtype: 'float32', what: `${what} ${row}`, allowNonFinite: checked, ...(checked ? {} : { expectShape: [this.width] }) });
-          if (t.data.length !== this.width) throw new InvalidArgumentError(`${what} ${row} has ${t.data.length} features, the model takes ${this.width}`);
+          const t = fromWire(kind.value, {
+            expectDtype: 'float32',
+            what: `${what} ${row}`,
+            allowNonFinite: checked,
+            ...(checked ? {} : { expectShape: [this.width] }),
+          });
+          if (t.data.length !== this.width)
+            throw new InvalidArgumentError(`${what} ${row} has ${t.data.length} features, the model takes ${this.width}`);
           out?.set(t.data, row * this.width);
         } catch (err) {
           problems.push(err instanceof Error ? err.message : String(err));

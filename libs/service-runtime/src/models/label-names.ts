@@ -22,7 +22,11 @@ export function labelNameProblem(label: string): string | undefined {
  * Checks that a model knowing `known` labels may learn `incoming` (label names, repeats allowed)
  * without passing `maxLabels`; returns the problem naming the limit, or undefined.
  */
-export function labelLimitProblem(known: { has(label: string): boolean; readonly size: number }, incoming: Iterable<string>, maxLabels: number): string | undefined {
+export function labelLimitProblem(
+  known: { has(label: string): boolean; readonly size: number },
+  incoming: Iterable<string>,
+  maxLabels: number,
+): string | undefined {
   const added = new Set<string>();
   for (const label of incoming) if (!known.has(label)) added.add(label);
   const total = known.size + added.size;

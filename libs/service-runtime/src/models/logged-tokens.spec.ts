@@ -20,7 +20,9 @@ describe('LoggedTokens', () => {
       [101, 2, 102],
       [101, 3, 102],
     ]);
-    expect(() => book.tokensOf(Int32Array.of(3, 0, 9))).toThrow('no token ids for log positions 0, 9: the sample was not read from the log, was read too long ago, or was logged without tokens');
+    expect(() => book.tokensOf(Int32Array.of(3, 0, 9))).toThrow(
+      'no token ids for log positions 0, 9: the sample was not read from the log, was read too long ago, or was logged without tokens',
+    );
     expect(() => new LoggedTokens(0)).toThrow('capacity must be a positive integer');
   });
 });

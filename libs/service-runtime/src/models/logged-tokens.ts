@@ -15,7 +15,8 @@ export class LoggedTokens {
 
   /** @param capacity positions kept (at least a batch; the default fits any batch size the models allow). */
   constructor(readonly capacity = 8192) {
-    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new InvalidArgumentError(`capacity must be a positive integer, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new InvalidArgumentError(`capacity must be a positive integer, got ${capacity}`);
   }
 
   /** Remembers the tokens of the sample at `position` (undefined: the log holds none for it). */

@@ -47,6 +47,7 @@ export class ModelOwners {
     const tenant = eventTenant(header);
     const owner = await this.ownerOf(modelId);
     if (owner === undefined) throw new InvalidArgumentError(`model '${modelId}' does not exist`);
-    if (owner !== tenant) throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
+    if (owner !== tenant)
+      throw new InvalidArgumentError(`event ${header.eventId} acts for tenant '${tenant}', which does not own model '${modelId}'`);
   }
 }

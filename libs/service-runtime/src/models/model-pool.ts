@@ -1,6 +1,16 @@
 import type { PoolSpec } from '@mneme/contracts';
 import { MnemeError } from '@mneme/errors';
-import { L2P_DEFAULTS, L2P_POOL_SALT, POOL_PARAMS, prefixPoolOf, strategyCapabilities, withPrefixPool, type PoolTensor, type PromptPoolMethod, type StrategyState } from '@mneme/methods';
+import {
+  L2P_DEFAULTS,
+  L2P_POOL_SALT,
+  POOL_PARAMS,
+  prefixPoolOf,
+  strategyCapabilities,
+  withPrefixPool,
+  type PoolTensor,
+  type PromptPoolMethod,
+  type StrategyState,
+} from '@mneme/methods';
 import type { ModelRecord } from '@mneme/model-store';
 import { tensor } from '@mneme/tensor';
 
@@ -40,7 +50,14 @@ export function poolOfState(record: ModelRecord, state: StrategyState): ModelPoo
     const pool = prefixPoolOf(name, state);
     if (pool === undefined) return undefined;
     return {
-      spec: { poolSize: pool.size, promptLength: pool.rows, topN: method === 'dual-prompt' ? Math.min(1, pool.size) : pool.size, hiddenSize: pool.hidden, seed: record.seed >>> 0, method },
+      spec: {
+        poolSize: pool.size,
+        promptLength: pool.rows,
+        topN: method === 'dual-prompt' ? Math.min(1, pool.size) : pool.size,
+        hiddenSize: pool.hidden,
+        seed: record.seed >>> 0,
+        method,
+      },
       prompts: pool.prompts,
       keys: pool.keys,
       selectionCounts: new Array<number>(pool.size).fill(0),
@@ -53,7 +70,14 @@ export function poolOfState(record: ModelRecord, state: StrategyState): ModelPoo
   const select = record.strategy.options['select'];
   const counts = (state.data as { counts?: unknown }).counts;
   return {
-    spec: { poolSize: m, promptLength: l, topN: select === undefined ? Math.min(L2P_DEFAULTS.select, m) : Number(select), hiddenSize: hidden, seed: (record.seed ^ L2P_POOL_SALT) >>> 0, method: 'l2p' },
+    spec: {
+      poolSize: m,
+      promptLength: l,
+      topN: select === undefined ? Math.min(L2P_DEFAULTS.select, m) : Number(select),
+      hiddenSize: hidden,
+      seed: (record.seed ^ L2P_POOL_SALT) >>> 0,
+      method: 'l2p',
+    },
     prompts: prompts.data,
     keys: state.params.get(POOL_PARAMS.keys).data,
     selectionCounts: Array.isArray(counts) && counts.length === m ? counts.map(Number) : new Array<number>(m).fill(0),
@@ -86,7 +110,10 @@ export function withPool(strategy: string, state: StrategyState, served: ServedP
   const prompts = params.get(POOL_PARAMS.prompts);
   const keys = params.get(POOL_PARAMS.keys);
   if (served.prompts.length !== prompts.data.length || served.keys.length !== keys.data.length) {
-    throw new MnemeError('internal', `${what}: the served pool holds ${served.prompts.length} prompt and ${served.keys.length} key values, the version's state ${prompts.data.length} and ${keys.data.length}`);
+    throw new MnemeError(
+      'internal',
+      `${what}: the served pool holds ${served.prompts.length} prompt and ${served.keys.length} key values, the version's state ${prompts.data.length} and ${keys.data.length}`,
+    );
   }
   params.set(POOL_PARAMS.prompts, tensor('float32', [...prompts.shape], served.prompts.slice()));
   params.set(POOL_PARAMS.keys, tensor('float32', [...keys.shape], served.keys.slice()));

@@ -31,12 +31,18 @@ export interface StrategyPorts {
  * Builds a model's strategy as the trainer, evaluator and encoder all build it: the same record
  * gives the same untrained state (seeded), so a saved version restores into it exactly.
  */
-export async function buildModelRuntime(record: ModelRecord, executor: Executor, modelsDir: string, ports: StrategyPorts = {}): Promise<ModelRuntime> {
+export async function buildModelRuntime(
+  record: ModelRecord,
+  executor: Executor,
+  modelsDir: string,
+  ports: StrategyPorts = {},
+): Promise<ModelRuntime> {
   const definition = defineModel(record.base, record.strategy.options);
   const featurizer = await InputFeaturizer.create(definition.input, executor, modelsDir);
   const factory = strategyFactory(record.strategy.name);
   // Only token-level strategies (`inputs: 'tokens'`) on text models see text inputs: the others stay feature-level.
-  const tokens = strategyCapabilities(record.strategy.name).inputs === 'tokens' && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
+  const tokens =
+    strategyCapabilities(record.strategy.name).inputs === 'tokens' && featurizer.encoder !== undefined ? new LoggedTokens() : undefined;
   const strategy = factory({
     executor,
     // Batch ids are log positions: the trainer fills `tokens` as its loop reads the log.

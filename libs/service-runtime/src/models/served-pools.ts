@@ -69,14 +69,23 @@ export class ServedPools {
     this.client ??= createClient(PromptPoolServiceClient, address, { tls: this.tls, token: this.token });
     const client = this.client;
     try {
-      const res = await unary(client.getPool.bind(client), { pool: { modelId, tenant: '' }, version: 0, modelVersion: version }, { metadata: { [TENANT_METADATA_KEY]: owner } });
-      if (res.prompts === undefined || res.keys === undefined) throw new MnemeError('internal', `the prompt-pool service sent pool '${modelId}' without prompts or keys`);
+      const res = await unary(
+        client.getPool.bind(client),
+        { pool: { modelId, tenant: '' }, version: 0, modelVersion: version },
+        { metadata: { [TENANT_METADATA_KEY]: owner } },
+      );
+      if (res.prompts === undefined || res.keys === undefined)
+        throw new MnemeError('internal', `the prompt-pool service sent pool '${modelId}' without prompts or keys`);
       return {
         prompts: fromWire(aligned(res.prompts), { what: 'served prompts', expectDtype: 'float32', copy: true }).data,
         keys: fromWire(aligned(res.keys), { what: 'served keys', expectDtype: 'float32', copy: true }).data,
         shared: new Map(
           res.shared.map((t) => {
-            if (t.value === undefined) throw new MnemeError('internal', `the prompt-pool service sent shared tensor '${t.name}' of pool '${modelId}' without values`);
+            if (t.value === undefined)
+              throw new MnemeError(
+                'internal',
+                `the prompt-pool service sent shared tensor '${t.name}' of pool '${modelId}' without values`,
+              );
             const value = fromWire(aligned(t.value), { what: `served shared tensor '${t.name}'`, expectDtype: 'float32', copy: true });
             return [t.name, { shape: value.shape, data: value.data }];
           }),
@@ -84,7 +93,11 @@ export class ServedPools {
       };
     } catch (err) {
       const e = MnemeError.from(err);
-      if (e.kind === 'not-found') throw new NotFoundError(`model '${modelId}' version ${version} has no prompt pool in the prompt-pool service (${e.message}); the trainer publishes one with every version it saves`, { cause: err });
+      if (e.kind === 'not-found')
+        throw new NotFoundError(
+          `model '${modelId}' version ${version} has no prompt pool in the prompt-pool service (${e.message}); the trainer publishes one with every version it saves`,
+          { cause: err },
+        );
       throw err;
     }
   }

@@ -35,12 +35,27 @@ export class StoreClassifiers implements ClassifierSource {
       this.runtimes.set(ref.modelId, runtime);
     }
     const { definition, featurizer } = await runtime;
-    const net = new Classifier(this.executor, classifierOf(definition, featurizer.width, version.labels.length), definition.settings.optimizer, definition.settings.learningRate, record.seed);
+    const net = new Classifier(
+      this.executor,
+      classifierOf(definition, featurizer.width, version.labels.length),
+      definition.settings.optimizer,
+      definition.settings.learningRate,
+      record.seed,
+    );
     const state = await this.store.loadVersionState(ref.modelId, version.version);
-    const missing = net.store.names().filter((n) => !state.params.has(n) || state.params.get(n).data.length !== net.store.get(n).data.length);
-    if (version.labels.length === 0) throw new MnemeError('failed-precondition', `model '${ref.modelId}' version ${version.version} has learned no label yet: MIR has nothing to score with`);
+    const missing = net.store
+      .names()
+      .filter((n) => !state.params.has(n) || state.params.get(n).data.length !== net.store.get(n).data.length);
+    if (version.labels.length === 0)
+      throw new MnemeError(
+        'failed-precondition',
+        `model '${ref.modelId}' version ${version.version} has learned no label yet: MIR has nothing to score with`,
+      );
     if (missing.length > 0) {
-      throw new MnemeError('failed-precondition', `model '${ref.modelId}' (strategy ${record.strategy.name}) has no single classifier MIR can score with (missing ${missing.join(', ')})`);
+      throw new MnemeError(
+        'failed-precondition',
+        `model '${ref.modelId}' (strategy ${record.strategy.name}) has no single classifier MIR can score with (missing ${missing.join(', ')})`,
+      );
     }
     return { model: net.model, params: state.params, labels: version.labels };
   }

@@ -47,7 +47,10 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
   const bindings = options.modules.flatMap((m) => m.bindings.map((b) => instrumentService(b, options.metrics)));
   const access = options.access ?? new AccessControl();
   // One line, so an operator sees at start that nobody is asked who they are.
-  if (access.open) options.logger.warn('auth is off: every caller may call every RPC as tenant "default"; set MNEME_AUTH_TOKENS or MNEME_AUTH_JWKS to require bearer tokens');
+  if (access.open)
+    options.logger.warn(
+      'auth is off: every caller may call every RPC as tenant "default"; set MNEME_AUTH_TOKENS or MNEME_AUTH_JWKS to require bearer tokens',
+    );
   const server = await startServer({
     services: bindings,
     logger: options.logger,
@@ -79,13 +82,18 @@ export async function hostServices(options: HostOptions): Promise<HostedServices
       await m.start?.();
       started.push(m);
     }
-    if (options.metricsPort !== undefined) metricsEndpoint = await startMetricsEndpoint(options.metrics.registry, options.metricsPort, options.host ?? '127.0.0.1');
+    if (options.metricsPort !== undefined)
+      metricsEndpoint = await startMetricsEndpoint(options.metrics.registry, options.metricsPort, options.host ?? '127.0.0.1');
   } catch (err) {
     await server.shutdown();
     await stopModules();
     throw err;
   }
-  options.logger.info('services up', { services: options.modules.map((m) => m.name), address: server.address, metricsPort: metricsEndpoint?.port });
+  options.logger.info('services up', {
+    services: options.modules.map((m) => m.name),
+    address: server.address,
+    metricsPort: metricsEndpoint?.port,
+  });
   let stopping: Promise<void> | undefined;
   return {
     server,

@@ -17,7 +17,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
     }
     // The wire method name (`CreateModel`), as gRPC tooling and dashboards show it.
     const labels = { service: binding.name, method: method.path.slice(method.path.lastIndexOf('/') + 1) };
-    handlers[key] = (async (...args: unknown[]) => {
+    handlers[key] = async (...args: unknown[]) => {
       const stop = metrics.latency.startTimer(labels);
       metrics.inFlight.inc({ service: binding.name });
       try {
@@ -31,7 +31,7 @@ export function instrumentService(binding: ServiceBinding, metrics: ServiceMetri
         metrics.inFlight.dec({ service: binding.name });
         stop();
       }
-    });
+    };
   }
   return { ...binding, handlers };
 }

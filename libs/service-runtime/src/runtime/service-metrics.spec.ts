@@ -10,7 +10,8 @@ describe('ServiceMetrics', () => {
     expect(await loss()).toBeUndefined();
     metrics.recordTrainingLoss('m', { loss: 0.25 });
     expect(await loss()).toBe(0.25);
-    for (const outcome of [null, 3, { loss: 'high' }, { loss: Number.NaN }, { loss: Infinity }, { other: 1 }]) metrics.recordTrainingLoss('m', outcome);
+    for (const outcome of [null, 3, { loss: 'high' }, { loss: Number.NaN }, { loss: Infinity }, { other: 1 }])
+      metrics.recordTrainingLoss('m', outcome);
     expect(await loss()).toBe(0.25);
     expect(stepLoss({ loss: 0 })).toBe(0);
   });

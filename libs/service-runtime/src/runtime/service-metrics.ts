@@ -68,7 +68,12 @@ export class ServiceMetrics {
     this.registry = new Registry();
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'mneme_' });
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'mneme_grpc_requests_total', help: 'gRPC calls served, by status code.', labelNames: ['service', 'method', 'code'], registers });
+    this.requests = new Counter({
+      name: 'mneme_grpc_requests_total',
+      help: 'gRPC calls served, by status code.',
+      labelNames: ['service', 'method', 'code'],
+      registers,
+    });
     this.latency = new Histogram({
       name: 'mneme_grpc_request_duration_seconds',
       help: 'gRPC call latency.',
@@ -76,17 +81,72 @@ export class ServiceMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.inFlight = new Gauge({ name: 'mneme_grpc_requests_in_flight', help: 'Unary gRPC calls being handled now.', labelNames: ['service'], registers });
-    this.queueDepth = new Gauge({ name: 'mneme_queue_depth', help: 'Items waiting to be processed.', labelNames: ['service', 'queue'], registers });
-    this.trainingSteps = new Counter({ name: 'mneme_training_steps_total', help: 'Strategy learn steps.', labelNames: ['model'], registers });
-    this.samplesTrained = new Counter({ name: 'mneme_samples_trained_total', help: 'Training samples applied.', labelNames: ['model'], registers });
-    this.events = new Counter({ name: 'mneme_events_total', help: 'Events handled, by outcome.', labelNames: ['service', 'topic', 'outcome'], registers });
-    this.deadLetters = new Counter({ name: 'mneme_dead_letters_total', help: 'Events sent to the dead-letter topic, by reason.', labelNames: ['service', 'topic', 'reason'], registers });
-    this.modelAccuracy = new Gauge({ name: 'mneme_model_accuracy', help: 'Continual-learning metrics of the latest evaluated version (acc, bwt, fwt, forgetting).', labelNames: ['model', 'metric'], registers });
-    this.modelVersion = new Gauge({ name: 'mneme_model_version', help: 'Model version published (trainer), served (encoder) or evaluated (evaluator).', labelNames: ['service', 'model'], registers });
-    this.samplesIngested = new Counter({ name: 'mneme_samples_ingested_total', help: 'Samples accepted over Ingest.', labelNames: ['model'], registers });
-    this.sampleLogSamples = new Gauge({ name: 'mneme_sample_log_samples', help: "Records in the model's durable sample log (owning trainer replica).", labelNames: ['model'], registers });
-    this.trainingLoss = new Gauge({ name: 'mneme_training_loss', help: "Loss of the model's last training step, when its strategy reports one.", labelNames: ['model'], registers });
+    this.inFlight = new Gauge({
+      name: 'mneme_grpc_requests_in_flight',
+      help: 'Unary gRPC calls being handled now.',
+      labelNames: ['service'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'mneme_queue_depth',
+      help: 'Items waiting to be processed.',
+      labelNames: ['service', 'queue'],
+      registers,
+    });
+    this.trainingSteps = new Counter({
+      name: 'mneme_training_steps_total',
+      help: 'Strategy learn steps.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.samplesTrained = new Counter({
+      name: 'mneme_samples_trained_total',
+      help: 'Training samples applied.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.events = new Counter({
+      name: 'mneme_events_total',
+      help: 'Events handled, by outcome.',
+      labelNames: ['service', 'topic', 'outcome'],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: 'mneme_dead_letters_total',
+      help: 'Events sent to the dead-letter topic, by reason.',
+      labelNames: ['service', 'topic', 'reason'],
+      registers,
+    });
+    this.modelAccuracy = new Gauge({
+      name: 'mneme_model_accuracy',
+      help: 'Continual-learning metrics of the latest evaluated version (acc, bwt, fwt, forgetting).',
+      labelNames: ['model', 'metric'],
+      registers,
+    });
+    this.modelVersion = new Gauge({
+      name: 'mneme_model_version',
+      help: 'Model version published (trainer), served (encoder) or evaluated (evaluator).',
+      labelNames: ['service', 'model'],
+      registers,
+    });
+    this.samplesIngested = new Counter({
+      name: 'mneme_samples_ingested_total',
+      help: 'Samples accepted over Ingest.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.sampleLogSamples = new Gauge({
+      name: 'mneme_sample_log_samples',
+      help: "Records in the model's durable sample log (owning trainer replica).",
+      labelNames: ['model'],
+      registers,
+    });
+    this.trainingLoss = new Gauge({
+      name: 'mneme_training_loss',
+      help: "Loss of the model's last training step, when its strategy reports one.",
+      labelNames: ['model'],
+      registers,
+    });
     const sources = this.#lagSources;
     const lagTimeoutMs = options.consumerLagTimeoutMs ?? CONSUMER_LAG_TIMEOUT_MS;
     this.consumerLag = new Gauge({
@@ -126,7 +186,7 @@ export class ServiceMetrics {
 /** The finite numeric `loss` of a step outcome, if it has one. */
 export function stepLoss(outcome: unknown): number | undefined {
   if (typeof outcome !== 'object' || outcome === null || !('loss' in outcome)) return undefined;
-  const loss = (outcome).loss;
+  const loss = outcome.loss;
   return typeof loss === 'number' && Number.isFinite(loss) ? loss : undefined;
 }
 

@@ -1,4 +1,12 @@
-import { DEFAULT_REQUEST_LIMITS, defineConfig, REQUEST_LIMITS, requestLimitsConfig, type EnvSource, type RequestLimitName, type RequestLimitValues } from '@mneme/config';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  defineConfig,
+  REQUEST_LIMITS,
+  requestLimitsConfig,
+  type EnvSource,
+  type RequestLimitName,
+  type RequestLimitValues,
+} from '@mneme/config';
 import type { EventBus } from '@mneme/events';
 import type { Executor } from '@mneme/execution';
 import type { ClientTls, Logger, ServiceBinding } from '@mneme/rpc';
@@ -67,7 +75,9 @@ export const DEFAULT_SERVICE_LIMITS: ServiceLimits = DEFAULT_REQUEST_LIMITS;
 
 /** The request limits of a loaded config (which holds other options too). */
 export function limitsOf(config: RequestLimitValues): ServiceLimits {
-  return Object.freeze(Object.fromEntries(Object.keys(REQUEST_LIMITS).map((name) => [name, config[name as RequestLimitName]])) as unknown as ServiceLimits);
+  return Object.freeze(
+    Object.fromEntries(Object.keys(REQUEST_LIMITS).map((name) => [name, config[name as RequestLimitName]])) as unknown as ServiceLimits,
+  );
 }
 
 const limitsOnly = defineConfig(requestLimitsConfig, { prefix: 'MNEME_MAX_' });

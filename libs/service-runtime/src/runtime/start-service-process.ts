@@ -33,20 +33,58 @@ export interface ServiceProcess {
  * `MNEME_KAFKA_BROKERS` is set, else the in-process bus; the ONNX Runtime executor on
  * `MNEME_DEVICE`), hosts the module built by `create`, and stops gracefully on SIGTERM/SIGINT.
  */
-export async function startServiceProcess(name: string, create: (deps: ServiceDeps) => Promise<ServiceModule>, env: EnvSource = process.env): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  create: (deps: ServiceDeps) => Promise<ServiceModule>,
+  env: EnvSource = process.env,
+): Promise<ServiceProcess> {
   const config = serviceConfig.loadOrExit(env);
   const { tls, kafka } = loadSecurityOrExit(config);
   const logger = processLogger(name, config.logLevel);
   // A bad token file or JWKS stops start-up here, before anything listens.
-  const access = loadAccess({ tokensFile: config.authTokens, jwksFile: config.authJwks, issuer: config.authIssuer, audience: config.authAudience, tenantClaim: config.authTenantClaim, maxInFlightPerTenant: config.tenantMaxInFlight });
+  const access = loadAccess({
+    tokensFile: config.authTokens,
+    jwksFile: config.authJwks,
+    issuer: config.authIssuer,
+    audience: config.authAudience,
+    tenantClaim: config.authTenantClaim,
+    maxInFlightPerTenant: config.tenantMaxInFlight,
+  });
   const serviceToken = config.serviceTokenFile === undefined ? undefined : readFileSync(config.serviceTokenFile, 'utf8').trim();
   const brokers = config.kafkaBrokers ?? [];
-  const bus: EventBus = brokers.length > 0 ? new KafkaBus({ brokers, clientId: `mneme-${name}`, topicPrefix: config.kafkaTopicPrefix, sessionTimeoutMs: config.kafkaSessionTimeout, security: kafka }) : new InProcessBus();
+  const bus: EventBus =
+    brokers.length > 0
+      ? new KafkaBus({
+          brokers,
+          clientId: `mneme-${name}`,
+          topicPrefix: config.kafkaTopicPrefix,
+          sessionTimeoutMs: config.kafkaSessionTimeout,
+          security: kafka,
+        })
+      : new InProcessBus();
   // Topics are created up front (idempotent), so consumers never join a topic that does not exist.
   if (bus instanceof KafkaBus) await bus.ensureTopics();
   const engine = await Engine.create({ device: config.device, logger });
   const metrics = new ServiceMetrics();
-  const deps: ServiceDeps = { dataDir: resolve(config.dataDir), ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }), bus, executor: createExecutor(engine), metrics, logger, limits: limitsOf(config), peers: { distiller: () => config.distillerAddress, replayMemory: () => config.replayMemoryAddress, promptPool: () => config.promptPoolAddress }, distillTimeoutMs: config.distillTimeout, checkpointEvery: config.checkpointEvery, replayMemoryLingerMs: config.replayMemoryLinger, ...(tls.client === undefined ? {} : { peerTls: tls.client }), ...(serviceToken ? { serviceToken } : {}) };
+  const deps: ServiceDeps = {
+    dataDir: resolve(config.dataDir),
+    ...(config.modelsDir === undefined ? {} : { modelsDir: resolve(config.modelsDir) }),
+    bus,
+    executor: createExecutor(engine),
+    metrics,
+    logger,
+    limits: limitsOf(config),
+    peers: {
+      distiller: () => config.distillerAddress,
+      replayMemory: () => config.replayMemoryAddress,
+      promptPool: () => config.promptPoolAddress,
+    },
+    distillTimeoutMs: config.distillTimeout,
+    checkpointEvery: config.checkpointEvery,
+    replayMemoryLingerMs: config.replayMemoryLinger,
+    ...(tls.client === undefined ? {} : { peerTls: tls.client }),
+    ...(serviceToken ? { serviceToken } : {}),
+  };
   const hosted = await hostServices({
     modules: [await create(deps)],
     metrics,
@@ -102,11 +140,21 @@ function loadSecurityOrExit(config: ServiceConfig): { tls: TransportSecurity; ka
       return undefined;
     }
   };
-  const tls = attempt(() => loadTransportSecurity({ cert: config.tlsCert, key: config.tlsKey, clientCa: config.tlsClientCa, ca: config.tlsCa, serverName: config.tlsServerName }));
+  const tls = attempt(() =>
+    loadTransportSecurity({
+      cert: config.tlsCert,
+      key: config.tlsKey,
+      clientCa: config.tlsClientCa,
+      ca: config.tlsCa,
+      serverName: config.tlsServerName,
+    }),
+  );
   const kafka = attempt(() => loadKafkaSecurity(kafkaSecuritySettings(config)));
   const refusal = tls === undefined ? undefined : plaintextRefusal(config.grpcHost, tls.server !== undefined, config.insecure);
   if (refusal !== undefined) problems.push(`MNEME_GRPC_HOST=${config.grpcHost}: ${refusal.message}`);
   if (tls !== undefined && kafka !== undefined && problems.length === 0) return { tls, kafka };
-  process.stderr.write(`Invalid configuration: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map((p) => `  - ${p}\n`).join('')}`);
+  process.stderr.write(
+    `Invalid configuration: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}\n${problems.map((p) => `  - ${p}\n`).join('')}`,
+  );
   return process.exit(EX_CONFIG);
 }

@@ -13,7 +13,8 @@ const NUMERIC = new Set(['float32', 'float64', 'uint8', 'int8', 'int32']);
  */
 export function tensorRow(wire: WireTensor, what: string): Float32Array {
   const t = fromWire(aligned(wire), { what });
-  if (!NUMERIC.has(t.dtype)) throw new InvalidArgumentError(`${what} has dtype ${t.dtype}; send float32, float64, uint8, int8 or int32 features`);
+  if (!NUMERIC.has(t.dtype))
+    throw new InvalidArgumentError(`${what} has dtype ${t.dtype}; send float32, float64, uint8, int8 or int32 features`);
   return Float32Array.from(t.data as ArrayLike<number>);
 }
 

@@ -9,7 +9,12 @@ import type { ServiceLimits } from '../runtime/service-module.js';
  */
 
 /** A list of `what` with 1..`limit` entries. */
-export function countProblems(what: string, count: number, name: 'maxSamplesPerRequest' | 'maxIdsPerRequest', limits: ServiceLimits): string[] {
+export function countProblems(
+  what: string,
+  count: number,
+  name: 'maxSamplesPerRequest' | 'maxIdsPerRequest',
+  limits: ServiceLimits,
+): string[] {
   if (count === 0) return [`${what} is empty: send at least one`];
   const over = limitProblem(`the number of ${what}`, count, name, limits);
   return over === undefined ? [] : [over];
@@ -44,7 +49,8 @@ export function sampleBoundProblems(what: string, sample: Sample | undefined, li
   if (sample === undefined) return [`${what} is missing`];
   const problems = idProblems(`${what}.sample_id`, sample.sampleId, limits);
   let metadataBytes = 0;
-  for (const [key, value] of Object.entries(sample.metadata)) metadataBytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
+  for (const [key, value] of Object.entries(sample.metadata))
+    metadataBytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
   const metadata = limitProblem(`${what}.metadata size in bytes`, metadataBytes, 'maxMetadataBytes', limits);
   if (metadata !== undefined) problems.push(metadata);
   problems.push(...inputBoundProblems(`${what}.input`, sample.input, limits));
@@ -85,7 +91,8 @@ export function numberProblems(what: string, value: number, range: NumberRange =
 export function featureVectorProblems(what: string, tensor: WireTensor | undefined, limits: ServiceLimits): string[] {
   if (tensor === undefined) return [`${what} is missing: send float32 [width]`];
   const problems: string[] = [];
-  if (tensor.dtype !== DataType.DATA_TYPE_FLOAT32) problems.push(`${what} has dtype ${DataType[tensor.dtype] ?? tensor.dtype}; send DATA_TYPE_FLOAT32`);
+  if (tensor.dtype !== DataType.DATA_TYPE_FLOAT32)
+    problems.push(`${what} has dtype ${DataType[tensor.dtype] ?? tensor.dtype}; send DATA_TYPE_FLOAT32`);
   if (tensor.shape.length !== 1) problems.push(`${what} has shape [${tensor.shape.join(', ')}]; send a vector, [width]`);
   else {
     const over = limitProblem(`${what} width`, tensor.shape[0]!, 'maxFeatureWidth', limits);
