@@ -269,18 +269,16 @@ export async function createTrainerService(deps: ServiceDeps, options: TrainerOp
     // A few at a time: each open reads its log and checkpoint and builds the model.
     for (let at = 0; at < models.length; at += 4) {
       await Promise.all(
-        models
-          .slice(at, at + 4)
-          .map(([modelId, p]) =>
-            assigned?.has(p) === true && !trainers.has(modelId)
-              ? trainerOf(modelId, p).catch((err: unknown) =>
-                  deps.logger.warn('resuming a model failed; its next event retries', {
-                    model: modelId,
-                    error: err instanceof Error ? err.message : String(err),
-                  }),
-                )
-              : undefined,
-          ),
+        models.slice(at, at + 4).map(([modelId, p]) =>
+          assigned?.has(p) === true && !trainers.has(modelId)
+            ? trainerOf(modelId, p).catch((err: unknown) =>
+                deps.logger.warn('resuming a model failed; its next event retries', {
+                  model: modelId,
+                  error: err instanceof Error ? err.message : String(err),
+                }),
+              )
+            : undefined,
+        ),
       );
     }
   };

@@ -40,8 +40,8 @@ export async function providerLoadError(
 
 /** The first ORT error log line in `log`, preferring a failed library load, with colours and prefix removed. */
 export function ortErrorLine(log: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   const lines = log
+    // eslint-disable-next-line no-control-regex
     .replace(/\u001b\[[0-9;]*m/g, '')
     .split('\n')
     .filter((l) => /\[E:onnxruntime/.test(l));
