@@ -35,7 +35,7 @@ import { ParameterStore, type Executor } from '@mneme/execution';
 import { mrrAtK, recallAtK, type RankedQuery } from '@mneme/metrics';
 import {
   buildL2pGraph,
-  gatherPoolRows,
+  gatherRows,
   initPromptPool,
   L2P_IO,
   l2p,
@@ -132,7 +132,7 @@ async function promptedFeeds(
   let selection = new Int32Array(0) as Int32Array;
   if (pool !== undefined) {
     selection = selectPrompts(queries, pool.get(POOL_PARAMS.keys).data, D, N);
-    feeds[L2P_IO.prompts] = tensor('float32', [b, p, D], gatherPoolRows(pool.get(POOL_PARAMS.prompts).data, L * D, selection));
+    feeds[L2P_IO.prompts] = tensor('float32', [b, p, D], gatherRows(pool.get(POOL_PARAMS.prompts).data, L * D, selection));
   }
   return { feeds, selection, queries };
 }
@@ -241,7 +241,7 @@ async function contrastiveStep(pool: ParameterStore, pairs: readonly [number, nu
   const ids = [...padded.map((p) => p[0]), ...padded.map((p) => p[1])];
   const { feeds, selection, queries } = await promptedFeeds(executor, text, pool, ids);
   feeds[L2P_IO.query] = tensor('float32', [2 * P, D], queries);
-  feeds[L2P_IO.keys] = tensor('float32', [2 * P, N, D], gatherPoolRows(pool.get(POOL_PARAMS.keys).data, D, selection));
+  feeds[L2P_IO.keys] = tensor('float32', [2 * P, N, D], gatherRows(pool.get(POOL_PARAMS.keys).data, D, selection));
   feeds[L2P_IO.labels] = tensor(
     'int64',
     [P],

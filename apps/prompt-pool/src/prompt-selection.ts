@@ -1,4 +1,4 @@
-import { gatherPoolRows, selectPrompts } from '@mneme/methods';
+import { gatherRows, selectPrompts } from '@mneme/methods';
 import type { PoolVersion } from './pool-version.js';
 
 /** The prompts chosen for a batch of queries. */
@@ -22,7 +22,7 @@ export function selectFor(pool: PoolVersion, queries: Float32Array): Selection {
 
 /** The chosen prompts' token embeddings per query, ready to prepend: `batch × N·L × hidden`. */
 export function gatherPrompts(pool: PoolVersion, selection: Selection): Float32Array {
-  return gatherPoolRows(pool.prompts, pool.spec.promptLength * pool.spec.hiddenSize, selection.indices);
+  return gatherRows(pool.prompts, pool.spec.promptLength * pool.spec.hiddenSize, selection.indices);
 }
 
 function cosine(a: Float32Array, ai: number, b: Float32Array, bi: number, dim: number): number {

@@ -26,7 +26,7 @@ function feeds(r: { features: number[]; labels: number[] }): Record<string, Tens
   };
 }
 
-/** Candidate positions by score, highest first, ties to the lower position (libs/methods' topKIndices). */
+/** Candidate positions by score, highest first, ties to the lower position (libs/methods' topK). */
 const ranked = (scores: readonly number[]): number[] => scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
 
 describe('InterferedReplayStep', () => {

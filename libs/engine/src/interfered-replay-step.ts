@@ -49,7 +49,7 @@ const stateInput = (param: string, slot: string): string => `mir/state/${param}/
  * 1. the gradient of mean loss(incoming) at w and the virtual weights w′ = w − lr·∇L_in(w);
  * 2. each candidate's interference loss(w′) − loss(w), in float64 as the two-step path computes it
  *    in JavaScript, so ties and near-ties order alike;
- * 3. TopK (largest first, ties to the lower position, as `topKIndices` of libs/methods) and Gather
+ * 3. TopK (largest first, ties to the lower position, as `topK` of libs/methods) and Gather
  *    of the chosen candidate rows;
  * 4. the optimizer update with ∇L_in(w) + ∇L_rep(w), the gradient of mean loss(incoming) + mean
  *    loss(replay): the incoming gradient is the virtual step's, so only the replayed rows are

@@ -32,7 +32,7 @@ import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { BlockHead, HEAD_KINDS, l2Normalize, type BlockHeadSnapshot } from './block-head.js';
-import { gatherRows } from './experience-pool.js';
+import { gatherSamples } from './experience-pool.js';
 import { savedClassCount } from './class-count.js';
 import { noClass } from './classifier.js';
 import { boolean, choice, defineOptions, integer, number } from './option-schema.js';
@@ -156,7 +156,7 @@ export function adapter(ctx: StrategyContext): Strategy {
     for (let epoch = 0; epoch < ctx.epochs; epoch++) {
       const order = rng.shuffle([...Array(n).keys()]);
       for (let start = 0; start < n; start += ctx.batchSize) {
-        const batch = gatherRows(features, labels, order.slice(start, start + ctx.batchSize), d);
+        const batch = gatherSamples(features, labels, order.slice(start, start + ctx.batchSize), d);
         await head.train(batch.features, batch.labels, allBlocks(), trainable);
       }
     }
@@ -200,7 +200,7 @@ export function adapter(ctx: StrategyContext): Strategy {
         [PAIR_IO.a]: tensor(
           'float32',
           [rows.length, d],
-          gatherRows(
+          gatherSamples(
             features,
             labels,
             rows.map((r) => left[r]!),
@@ -210,7 +210,7 @@ export function adapter(ctx: StrategyContext): Strategy {
         [PAIR_IO.b]: tensor(
           'float32',
           [rows.length, d],
-          gatherRows(
+          gatherSamples(
             features,
             labels,
             rows.map((r) => right[r]!),

@@ -21,7 +21,7 @@ import { checkBatch, Classifier } from './classifier.js';
 import { difficultyOf, difficultyScores, easyFirstOrder, SCORING_RULES, type ScoringRule } from './difficulty.js';
 import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { PACING_NAMES, pacingFunction, releasedCount, type PacingName } from './pacing.js';
-import { checkIds, ExperiencePool, gatherRows, type ExperiencePoolState } from './experience-pool.js';
+import { checkIds, ExperiencePool, gatherSamples, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer, type LabelledRows } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
@@ -176,11 +176,11 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
         if (past !== undefined) pastOrder = await rank(past.features, past.labels);
       }
       const released = pace(s / total);
-      const incoming = gatherRows(current.features, current.labels, draw(order, releasedCount(released, n, Math.min(n, b)), b), d);
+      const incoming = gatherSamples(current.features, current.labels, draw(order, releasedCount(released, n, Math.min(n, b)), b), d);
       let replay: LabelledRows = { features: new Float32Array(0), labels: new Int32Array(0) };
       if (past !== undefined && pastOrder !== undefined) {
         const m = past.labels.length;
-        replay = gatherRows(
+        replay = gatherSamples(
           past.features,
           past.labels,
           draw(pastOrder, releasedCount(released, m, Math.min(m, options.replayBatch)), options.replayBatch),

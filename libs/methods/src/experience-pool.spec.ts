@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkIds, ExperiencePool, gatherRows } from './experience-pool.js';
+import { checkIds, ExperiencePool, gatherSamples } from './experience-pool.js';
 
 describe('ExperiencePool', () => {
   it('de-duplicates by id (the loop replays an experience once per epoch) and grows past its first allocation', () => {
@@ -38,7 +38,7 @@ describe('ExperiencePool', () => {
     expect(() =>
       checkIds({ features: new Float32Array(2), labels: Int32Array.from([0, 1]), ids: Int32Array.from([0]), experience: 0 }),
     ).toThrow(/1 sample ids but 2 labels/);
-    expect(gatherRows(new Float32Array([1, 2, 3, 4]), Int32Array.from([5, 6]), [1, 1], 2)).toEqual({
+    expect(gatherSamples(new Float32Array([1, 2, 3, 4]), Int32Array.from([5, 6]), [1, 1], 2)).toEqual({
       features: new Float32Array([3, 4, 3, 4]),
       labels: Int32Array.from([6, 6]),
     });

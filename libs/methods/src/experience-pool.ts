@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { LabelledBatch } from './strategy.js';
+import { gatherRows } from './row-gather.js';
 
 /** JSON-safe contents of an {@link ExperiencePool} (float32 values survive a round trip through numbers exactly). */
 export interface ExperiencePoolState {
@@ -159,19 +160,12 @@ export function checkIds(batch: LabelledBatch): void {
   }
 }
 
-/** Rows `rows` of a row-major matrix `features` (`n × inputSize`) and their labels, copied. */
-export function gatherRows(
+/** Samples `rows` of a row-major matrix `features` (`n × inputSize`) and their labels, copied. */
+export function gatherSamples(
   features: Float32Array,
   labels: Int32Array,
   rows: ArrayLike<number>,
   inputSize: number,
 ): { features: Float32Array; labels: Int32Array } {
-  const out = new Float32Array(rows.length * inputSize);
-  const outLabels = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    out.set(features.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize);
-    outLabels[i] = labels[r]!;
-  }
-  return { features: out, labels: outLabels };
+  return { features: gatherRows(features, inputSize, rows), labels: Int32Array.from({ length: rows.length }, (_, i) => labels[rows[i]!]!) };
 }

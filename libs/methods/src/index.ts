@@ -6,7 +6,7 @@ export { naive, NAIVE_OPTIONS } from './naive.js';
 export { joint, JOINT_OPTIONS } from './joint.js';
 export { er, ER_DEFAULTS, ER_OPTIONS } from './er.js';
 export { mir, MIR_DEFAULTS, MIR_OPTIONS } from './mir.js';
-export { InterferedReplay, interferenceRunner, mostInterfered, topKIndices } from './interference.js';
+export { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 export { composedVirtualStep } from './composed-virtual-step.js';
 export type { Interference, ScoredRows } from './interference.js';
 export { ReservoirMemory } from './reservoir-memory.js';
@@ -27,7 +27,8 @@ export { difficultyBands, difficultyOf, difficultyScores, easyFirstOrder, SCORIN
 export type { BandThresholds, DifficultyBand, DifficultyScores, ScoringRule } from './difficulty.js';
 export { PACING_NAMES, pacingFunction, releasedCount } from './pacing.js';
 export type { PacingFunction, PacingName, PacingOptions } from './pacing.js';
-export { checkIds, ExperiencePool, gatherRows } from './experience-pool.js';
+export { checkIds, ExperiencePool, gatherSamples } from './experience-pool.js';
+export { gatherRows } from './row-gather.js';
 export type { ExperiencePoolState } from './experience-pool.js';
 export { OptionReader } from './option-reader.js';
 export type { NumberBounds } from './option-reader.js';
@@ -74,15 +75,7 @@ export { codaPrompt, codaPromptOptions, CODA_PROMPT_OPTIONS, CODA_PROMPT_PARAMS 
 export type { CodaPromptOptions } from './coda-prompt.js';
 export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
-export {
-  gatherRows as gatherPoolRows,
-  initPromptPool,
-  initPromptPoolYielding,
-  normalisedFrequency,
-  POOL_PARAMS,
-  scatterAddRows,
-  selectPrompts,
-} from './prompt-pool.js';
+export { initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 export type { PromptPoolShape } from './prompt-pool.js';
 export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 export type { TouchedRows } from './sparse-update.js';

@@ -9,6 +9,7 @@ import type { Executor, InterferedReplayStepRunner, OptimizerSpec, ParameterStor
 import type { Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
+import { topK as highest } from './acquisition.js';
 import { composedVirtualStep } from './composed-virtual-step.js';
 import { MnemeError } from '@mneme/errors';
 
@@ -24,16 +25,6 @@ export interface Interference {
   readonly chosen: readonly number[];
   /** Loss after minus loss before, per chosen candidate. */
   readonly scores: readonly number[];
-}
-
-/**
- * Indices of the `k` largest scores, largest first; ties go to the lower index so the choice is
- * deterministic.
- */
-export function topKIndices(scores: ArrayLike<number>, k: number): number[] {
-  const order = Array.from({ length: scores.length }, (_, i) => i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k);
 }
 
 /** The virtual-step runner of a classifier graph over a parameter store: the executor's compiled one, else one composed of its generic verbs. */
@@ -57,7 +48,7 @@ export async function mostInterfered(
   if (candidates.labels.length === 0) return { chosen: [], scores: [] };
   const { before, after } = await runner.run(feeds(incoming, width), feeds(candidates, width), learningRate);
   const scores = Array.from(after, (a, i) => a - before[i]!);
-  const chosen = topKIndices(scores, Math.min(topK, scores.length));
+  const chosen = Array.from(highest(scores, Math.min(topK, scores.length)));
   return { chosen, scores: chosen.map((c) => scores[c]!) };
 }
 

@@ -2,6 +2,7 @@ import { inlineGraph } from '@mneme/autodiff';
 import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import { MnemeError } from '@mneme/errors';
+import { l2Normalize } from './block-head.js';
 
 /** Names of the prompt-pool graphs' inputs, parameters and outputs. */
 export const L2P_IO = Object.freeze({
@@ -119,7 +120,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     else if (spec.pooling === 'input') pooled = embeds;
     else pooled = b.reduceMean(x, [1], false);
   }
-  const l2 = (v: string, axis: number) => l2NormalizeAxis(b, v, axis);
+  const l2 = (v: string, axis: number) => l2Normalize(b, v, axis);
   if (spec.normalize) pooled = l2(pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [L2P_IO.pooled] })[0]!;
   b.output(pooled, DType.float32, ['batch', h]);
@@ -175,11 +176,6 @@ export function appendPairContrastive(b: GraphBuilder, pooled: string, hidden: n
   return b.reduceSum(b.mul(perPair, weights), [0], false);
 }
 
-/** `v / √(Σ v² + 1e-12)` along `axis`. */
-export function l2NormalizeAxis(b: GraphBuilder, v: string, axis: number): string {
-  return b.div(v, b.sqrt(b.add(b.reduceSum(b.mul(v, v), [axis], true), b.scalar(1e-12, DType.float32))));
-}
-
 /** A class head on a pooled representation: its kind, width, logit scale and initial weights. */
 export interface ClassHeadSpec {
   readonly hidden: number;
@@ -201,7 +197,7 @@ export function appendClassHead(b: GraphBuilder, pooled: string, spec: ClassHead
   let scores: string;
   if (spec.kind === 'cosine') {
     // Normalised features and class columns: new classes cannot win by growing their norms.
-    scores = b.mul(b.matMul(l2NormalizeAxis(b, pooled, -1), l2NormalizeAxis(b, weight, 0)), b.scalar(spec.scale, DType.float32));
+    scores = b.mul(b.matMul(l2Normalize(b, pooled, -1), l2Normalize(b, weight, 0)), b.scalar(spec.scale, DType.float32));
   } else {
     const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.init?.bias ?? new Float32Array(c)));
     scores = b.add(b.matMul(pooled, weight), bias);

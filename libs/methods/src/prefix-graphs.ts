@@ -2,7 +2,8 @@ import { inlineGraph } from '@mneme/autodiff';
 import { DType, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO, PREFIX_IO } from '@mneme/models';
 import { MnemeError } from '@mneme/errors';
-import { appendClassHead, appendMaskedCrossEntropy, appendPairContrastive, L2P_IO, l2NormalizeAxis, type L2pHead } from './l2p-graphs.js';
+import { appendClassHead, appendMaskedCrossEntropy, appendPairContrastive, L2P_IO, type L2pHead } from './l2p-graphs.js';
+import { l2Normalize } from './block-head.js';
 
 /** Names of the prefix-prompt graphs' own inputs (labels, weights, logit bias and head are L2P_IO's). */
 export const PREFIX_GRAPH_IO = Object.freeze({
@@ -89,7 +90,7 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
     for (const { layer } of spec.prefixes)
       pooled = b.add(pooled, b.mul(b.reduceMean(prefixInputs.get(PREFIX_IO.key(layer))!, [1], false), b.scalar(0, DType.float32)));
   }
-  if (spec.normalize) pooled = l2NormalizeAxis(b, pooled, -1);
+  if (spec.normalize) pooled = l2Normalize(b, pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [PREFIX_GRAPH_IO.pooled] })[0]!;
   b.output(pooled, DType.float32, ['batch', h]);
   const logits =

@@ -108,17 +108,7 @@ function norm(x: Float32Array, offset: number, dim: number): number {
 }
 
 /**
- * Rows of `table` (`size × rowSize`) picked by `selection` (`rows × n` indices), concatenated per
- * row: `rows × n × rowSize` (the prompts or keys of each sample, in selection order).
- */
-export function gatherRows(table: Float32Array, rowSize: number, selection: Int32Array): Float32Array {
-  const out = new Float32Array(selection.length * rowSize);
-  selection.forEach((m, i) => out.set(table.subarray(m * rowSize, (m + 1) * rowSize), i * rowSize));
-  return out;
-}
-
-/**
- * The inverse of {@link gatherRows} for gradients: per-sample gradients scatter-added back into a
+ * The inverse of `gatherRows` (./row-gather.ts) for gradients: per-sample gradients scatter-added back into a
  * pool-shaped gradient (`size × rowSize`), with the pool rows that received any.
  */
 export function scatterAddRows(

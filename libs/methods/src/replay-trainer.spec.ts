@@ -6,7 +6,7 @@ import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { er } from './er.js';
-import { topKIndices } from './interference.js';
+import { topK } from './acquisition.js';
 import { mir } from './mir.js';
 import { exclusionFilter, OncePerExperience, ReplayTrainer } from './replay-trainer.js';
 
@@ -116,8 +116,8 @@ describe('OncePerExperience', () => {
 
 describe('replay helpers', () => {
   it('ranks the highest interference first, ties to the lower index', () => {
-    expect(topKIndices([0.1, 0.5, -1, 0.5, 0.2], 3)).toEqual([1, 3, 4]);
-    expect(topKIndices([1, 2], 5)).toEqual([1, 0]);
+    expect(Array.from(topK([0.1, 0.5, -1, 0.5, 0.2], 3))).toEqual([1, 3, 4]);
+    expect(Array.from(topK([1, 2], 2))).toEqual([1, 0]);
   });
 
   it('excludes the incoming classes, the incoming experience, or nothing', () => {
