@@ -2,8 +2,8 @@
 import { createExecutor, Engine } from '@mneme/engine';
 import type { Executor } from '@mneme/execution';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Classifier } from './classifier.js';
-import { PREFIX_POOL_STRATEGIES } from './prefix-pools.js';
+import { Classifier } from './core/classifier.js';
+import { PREFIX_POOL_STRATEGIES } from './prompting/prefix-pools.js';
 import {
   STRATEGIES,
   STRATEGY_CAPABILITIES,

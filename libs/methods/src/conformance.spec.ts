@@ -17,9 +17,9 @@ import type { BertConfig } from '@mneme/models';
 import type { Tensor } from '@mneme/tensor';
 import { Rng } from '@mneme/random';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { growToFit } from './class-index.js';
+import { growToFit } from './core/class-index.js';
 import { STRATEGIES } from './registry.js';
-import { TINY, tinyText } from './text-fixture.test-util.js';
+import { TINY, tinyText } from './core/text-fixture.test-util.js';
 import type { ExperienceInfo, LabelledBatch, Strategy, StrategyContext, StrategyState } from './strategy.js';
 
 const INPUT = 8;

@@ -1,4 +1,4 @@
-import { growToFit } from './class-index.js';
+import { growToFit } from './core/class-index.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, Strategy } from './strategy.js';
 
 // The two steps every loop takes to drive a strategy through an experience. The embedded run

@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { curriculumOptions } from './curriculum.js';
-import { KNN_HEAD_OPTIONS } from './knn-head.js';
-import { l2pOptions } from './l2p.js';
+import { curriculumOptions } from './curriculum/curriculum.js';
+import { KNN_HEAD_OPTIONS } from './retrieval/knn-head.js';
+import { l2pOptions } from './prompting/l2p.js';
 import { boolean, choice, computed, defineOptions, formatOptionsHelp, integer, number, rangeText } from './option-schema.js';
 import { STRATEGIES, STRATEGY_OPTIONS, strategyOptionsHelp } from './registry.js';
 import type { StrategyContext } from './strategy.js';

@@ -1,23 +1,23 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { active, ACTIVE_OPTIONS } from './active.js';
-import { adapter, ADAPTER_OPTIONS } from './adapter.js';
-import { codaPrompt, CODA_PROMPT_OPTIONS } from './coda-prompt.js';
-import { curriculum, CURRICULUM_OPTIONS } from './curriculum.js';
-import { distill, DISTILL_OPTIONS } from './distill.js';
-import { dualPrompt, DUAL_PROMPT_OPTIONS } from './dual-prompt.js';
-import { er, ER_OPTIONS } from './er.js';
-import { expandingHead, EXPANDING_HEAD_OPTIONS } from './expanding-head.js';
-import { joint, JOINT_OPTIONS } from './joint.js';
-import { knn, KNN_OPTIONS } from './knn.js';
-import { knnHead, KNN_HEAD_OPTIONS } from './knn-head.js';
-import { l2p, L2P_OPTIONS } from './l2p.js';
-import { mir, MIR_OPTIONS } from './mir.js';
-import { naive, NAIVE_OPTIONS } from './naive.js';
-import { ranpac, RANPAC_OPTIONS } from './ranpac.js';
+import { active, ACTIVE_OPTIONS } from './curriculum/active.js';
+import { adapter, ADAPTER_OPTIONS } from './heads/adapter.js';
+import { codaPrompt, CODA_PROMPT_OPTIONS } from './prompting/coda-prompt.js';
+import { curriculum, CURRICULUM_OPTIONS } from './curriculum/curriculum.js';
+import { distill, DISTILL_OPTIONS } from './distillation/distill.js';
+import { dualPrompt, DUAL_PROMPT_OPTIONS } from './prompting/dual-prompt.js';
+import { er, ER_OPTIONS } from './replay/er.js';
+import { expandingHead, EXPANDING_HEAD_OPTIONS } from './heads/expanding-head.js';
+import { joint, JOINT_OPTIONS } from './baselines/joint.js';
+import { knn, KNN_OPTIONS } from './retrieval/knn.js';
+import { knnHead, KNN_HEAD_OPTIONS } from './retrieval/knn-head.js';
+import { l2p, L2P_OPTIONS } from './prompting/l2p.js';
+import { mir, MIR_OPTIONS } from './replay/mir.js';
+import { naive, NAIVE_OPTIONS } from './baselines/naive.js';
+import { ranpac, RANPAC_OPTIONS } from './heads/ranpac.js';
 import type { PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
 import { formatStrategyOptionsHelp, type OptionSchema } from './option-schema.js';
 import type { StrategyFactory } from './strategy.js';
-import { taskHeads, TASK_HEADS_OPTIONS } from './task-heads.js';
+import { taskHeads, TASK_HEADS_OPTIONS } from './heads/task-heads.js';
 
 /** A strategy's registration: how it is built, the options it reads, and what it needs from the code around it. */
 export interface StrategyRegistration {

@@ -1,5 +1,5 @@
 import { predictionHits, rowAccuracy, summariseMatrix, type MetricValue } from '@mneme/metrics';
-import { ClassIndex } from './class-index.js';
+import { ClassIndex } from './core/class-index.js';
 import { endStep, learnStep } from './experience-steps.js';
 import type { Strategy } from './strategy.js';
 

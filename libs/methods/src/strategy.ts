@@ -1,7 +1,7 @@
 import type { Executor, NearestNeighbourIndexFactory, OptimizerSpec, ParameterStore } from '@mneme/execution';
-import type { DistillPort } from './distill-port.js';
-import type { MemoryPort } from './memory-port.js';
-import type { TextInputs } from './text-inputs.js';
+import type { DistillPort } from './distillation/distill-port.js';
+import type { MemoryPort } from './replay/memory-port.js';
+import type { TextInputs } from './core/text-inputs.js';
 
 /** The start or end of an experience, as a boundary-aware strategy learns of it. */
 export interface ExperienceInfo {
