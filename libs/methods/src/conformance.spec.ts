@@ -117,13 +117,6 @@ const LEARNS = 0.9;
  */
 const LEARNS_ON_TEXT = { trained: 0.65, fitted: 0.85 };
 
-/** The ridge head fitted on prompted features is a ranpac learner inside the prompt strategy. */
-const RIDGE_HEAD_GAPS = {
-  retention: 'the ridge head is a ranpac learner that keeps every sample (by id, for exact unlearning) without describe() or forget()',
-  forget: 'no forget() although the ridge head keeps every sample',
-  taskId: 'the ridge head ranges over every class: a task id changes the prompts chosen, not the classes predicted',
-} as const;
-
 /**
  * Every strategy and variant the suite runs, with its contract: a strategy added to STRATEGIES
  * fails the suite until it declares one here.
@@ -142,10 +135,11 @@ const CONTRACTS: Readonly<Record<string, Contract>> = {
   // Its SetFit pool holds the experience in progress (forgettable); nothing is kept past its end.
   adapter: { retention: 'none', forgets: true, taskId: 'ignores' },
   l2p: { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },
-  'l2p head=ridge': { retention: 'every-sample', forgets: false, taskId: 'restricts', learns: 'text', gaps: RIDGE_HEAD_GAPS },
+  // The ridge head is a ranpac learner that keeps every sample (by id, for exact unlearning of its statistics).
+  'l2p head=ridge': { retention: 'every-sample', forgets: true, taskId: 'restricts', learns: 'text' },
   'l2p head=class-mean': { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },
   'dual-prompt': { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },
-  'dual-prompt head=ridge': { retention: 'every-sample', forgets: false, taskId: 'restricts', learns: 'text', gaps: RIDGE_HEAD_GAPS },
+  'dual-prompt head=ridge': { retention: 'every-sample', forgets: true, taskId: 'restricts', learns: 'text' },
   'dual-prompt head=class-mean': { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },
   'coda-prompt': { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },
   'coda-prompt head=cosine': { retention: 'none', forgets: false, taskId: 'restricts', learns: 'text' },

@@ -124,11 +124,20 @@ interface KeptSample {
 }
 
 /**
+ * The ranpac strategy, with a prediction narrowed to some classes: what a prompt strategy's ridge
+ * head (prompted-heads.ts) needs for a task id, which ranpac on its own ignores.
+ */
+export interface RanpacStrategy extends Strategy {
+  /** Class per row among `allowed` (every class when absent); −1 for a row with no allowed class the head has. */
+  predictAmong(features: Float32Array, allowed: readonly number[] | undefined): Promise<Int32Array>;
+}
+
+/**
  * Builds a RanPAC learner.
  *
  * @throws InvalidArgumentError listing every bad or unknown option
  */
-export function ranpac(ctx: StrategyContext): Strategy {
+export function ranpac(ctx: StrategyContext): RanpacStrategy {
   const options = RANPAC_OPTIONS.read(ctx.options);
   const { projection, lambda: fixedLambda, fold, precision } = options;
   const knnWeight = options['knn-weight'];
@@ -258,6 +267,29 @@ export function ranpac(ctx: StrategyContext): Strategy {
     return solution;
   };
 
+  const predictAmong = (features: Float32Array, allowed: readonly number[] | undefined): Promise<Int32Array> =>
+    serially(async () => {
+      const rows = checkFeatures(features, d);
+      if (classes === 0) return noClass(rows);
+      const solved = await current();
+      const out = await ctx.executor.forward(head.scores, {
+        [HEAD_IO.input]: tensor('float32', [rows, d], features),
+        [HEAD_IO.weights]: tensor('float32', [width, solved.classes], solved.weights),
+      });
+      const scores = out[HEAD_IO.scores]!.data as Float32Array;
+      if (memory === undefined || memory.size === 0) return argmaxRows(scores, solved.classes, allowed);
+      const c = solved.classes;
+      const tau = options['score-temperature'];
+      const ridge = softmaxRows(
+        scores.map((v) => v / tau),
+        c,
+      );
+      const votes = memory.vote(features, { k: options.k, temperature: options.temperature, classes: c });
+      const mixed = new Float32Array(rows * c);
+      for (let i = 0; i < mixed.length; i++) mixed[i] = knnWeight * votes[i]! + (1 - knnWeight) * ridge[i]!;
+      return argmaxRows(mixed, c, allowed);
+    });
+
   return {
     name: 'ranpac',
     beginExperience: () => Promise.resolve(),
@@ -292,28 +324,8 @@ export function ranpac(ctx: StrategyContext): Strategy {
       revision++;
     },
     classCount: () => classes,
-    predict: (features: Float32Array, _options?: PredictOptions) =>
-      serially(async () => {
-        const rows = checkFeatures(features, d);
-        if (classes === 0) return noClass(rows);
-        const solved = await current();
-        const out = await ctx.executor.forward(head.scores, {
-          [HEAD_IO.input]: tensor('float32', [rows, d], features),
-          [HEAD_IO.weights]: tensor('float32', [width, solved.classes], solved.weights),
-        });
-        const scores = out[HEAD_IO.scores]!.data as Float32Array;
-        if (memory === undefined || memory.size === 0) return argmaxRows(scores, solved.classes);
-        const c = solved.classes;
-        const tau = options['score-temperature'];
-        const ridge = softmaxRows(
-          scores.map((v) => v / tau),
-          c,
-        );
-        const votes = memory.vote(features, { k: options.k, temperature: options.temperature, classes: c });
-        const mixed = new Float32Array(rows * c);
-        for (let i = 0; i < mixed.length; i++) mixed[i] = knnWeight * votes[i]! + (1 - knnWeight) * ridge[i]!;
-        return argmaxRows(mixed, c);
-      }),
+    predict: (features: Float32Array, _options?: PredictOptions) => predictAmong(features, undefined),
+    predictAmong,
     saveState: (): StrategyState => {
       const ids: number[] = [];
       const labels: number[] = [];

@@ -40,7 +40,7 @@ import { gatherRows } from '../core/row-gather.js';
 import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
-import { FittedHeadSlot, type FittedHeadData } from '../heads/fitted-head-slot.js';
+import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type AnalyticHeadKind, type FittedHead } from './prompted-heads.js';
 import type { TextInputs } from '../core/text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
@@ -418,14 +418,15 @@ export function l2p(ctx: StrategyContext): Strategy {
     predict: async (features: Float32Array, options?: PredictOptions) => {
       // Classes not seen yet were never trained (their logits are the random initial ones, and the
       // train mask keeps them so), so like an expanding head they cannot be predicted.
-      const allowed =
-        options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      const taskClasses = options?.taskId === undefined ? undefined : data.taskClasses[String(options.taskId)];
+      const allowed = taskClasses ?? (data.seen.length > 0 ? data.seen : undefined);
       if (classes === 0) return noClass(checkFeatures(features, d));
-      // A fitted head knows nothing before the first experience ends.
+      // A fitted head knows nothing before the first experience ends; it ranges over the classes it
+      // has statistics for (all seen), narrowed by a task id.
       if (head !== undefined)
         return data.ended === 0
           ? noClass(checkFeatures(features, d))
-          : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), allowed);
+          : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), taskClasses);
       return argmaxRows(await outputs(features, options?.tokens, L2P_IO.logits), classes, allowed);
     },
     saveState: (): StrategyState => {
@@ -459,5 +460,6 @@ export function l2p(ctx: StrategyContext): Strategy {
       const { head: _h, headStep: _s, pending: _p, ...own } = next;
       data = own;
     },
+    ...fittedHeadMemory(head),
   };
 }

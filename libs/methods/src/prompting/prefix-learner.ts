@@ -18,7 +18,7 @@ import { toBase64 } from '../heads/gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { choice, computed, integer, needed, number } from '../option-schema.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
-import { FittedHeadSlot, type FittedHeadData } from '../heads/fitted-head-slot.js';
+import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
@@ -388,13 +388,14 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const n = checkFeatures(features, d);
       if (options?.tokens !== undefined && options.tokens.length !== n)
         throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
-      const allowed =
-        options?.taskId === undefined ? (data.seen.length > 0 ? data.seen : undefined) : data.taskClasses[String(options.taskId)];
+      const taskClasses = options?.taskId === undefined ? undefined : data.taskClasses[String(options.taskId)];
+      const allowed = taskClasses ?? (data.seen.length > 0 ? data.seen : undefined);
       // A fitted head knows nothing before the first experience ends.
       if (classes === 0 || data.seen.length === 0 || (head !== undefined && data.ended === 0)) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
       const out = await run(features, tokens, `task ${options?.taskId ?? ''}`, (q) => source.feeds(store, q, false, options?.taskId));
-      return head !== undefined ? head.predict(headRows(out, features), allowed) : argmaxRows(out, classes, allowed);
+      // A fitted head ranges over the classes it has statistics for (all seen), narrowed by a task id.
+      return head !== undefined ? head.predict(headRows(out, features), taskClasses) : argmaxRows(out, classes, allowed);
     },
     saveState: (): StrategyState => {
       const params = store.clone();
@@ -428,6 +429,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       promptsChanged();
       data = { ended: next.ended, currentClasses: next.currentClasses, seen: next.seen, taskClasses: next.taskClasses };
     },
+    ...fittedHeadMemory(head),
   };
 }
 

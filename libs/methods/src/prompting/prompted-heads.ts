@@ -1,7 +1,7 @@
 import { ParameterStore } from '@mneme/execution';
 import { argmaxRows, noClass } from '../core/classifier.js';
-import { ranpac } from '../heads/ranpac.js';
-import type { Strategy, StrategyContext } from '../strategy.js';
+import { ranpac, type RanpacStrategy } from '../heads/ranpac.js';
+import type { StrategyContext } from '../strategy.js';
 
 /**
  * Heads fitted in closed form on a prompt strategy's prompted features, after each experience,
@@ -15,9 +15,18 @@ export type AnalyticHeadKind = 'class-mean' | 'ridge';
 export interface FittedHead {
   /** Adds prompted features (`count × hidden`) of labelled samples. */
   add(features: Float32Array, labels: Int32Array, ids: Int32Array, experience: number): Promise<void>;
-  /** Class per row among `allowed` (all classes with statistics when absent; the ridge head always ranges over all); −1 before any. */
+  /** Class per row among `allowed` (a task's classes; all classes with statistics when absent); −1 before any. */
   predict(features: Float32Array, allowed?: readonly number[]): Promise<Int32Array>;
   growClasses(count: number): void;
+  /**
+   * Whether the head keeps samples by id (the ridge head keeps each row for exact unlearning);
+   * such a head counts them ({@link held}) and forgets them ({@link forget}).
+   */
+  readonly keepsSamples: boolean;
+  /** Samples the head keeps now (0 for a head that keeps none). */
+  held(): number;
+  /** Removes kept samples by id (their statistics are downdated); returns how many were removed. */
+  forget(ids: Iterable<number>): number;
   /** The head's state, to nest in the strategy's. */
   save(): { params: ParameterStore; data: Record<string, unknown> };
   restore(state: { params: ParameterStore; data: Record<string, unknown> }): void;
@@ -30,6 +39,7 @@ export function fittedHead(kind: AnalyticHeadKind, ctx: StrategyContext, hidden:
 
 /** Nearest class mean by cosine: per-class float64 sums of unit rows. */
 class ClassMeanHead implements FittedHead {
+  readonly keepsSamples = false;
   private sums: Float64Array;
   private counts: number[];
 
@@ -84,6 +94,15 @@ class ClassMeanHead implements FittedHead {
     this.classes = count;
   }
 
+  held(): number {
+    return 0;
+  }
+
+  /** Sums keep no sample by id: nothing to remove. */
+  forget(): number {
+    return 0;
+  }
+
   save(): { params: ParameterStore; data: Record<string, unknown> } {
     return { params: new ParameterStore(), data: { sums: [...this.sums], counts: [...this.counts], classes: this.classes } };
   }
@@ -97,7 +116,8 @@ class ClassMeanHead implements FittedHead {
 
 /** Ridge regression on random features of the prompted features: a ranpac learner fed by the strategy. */
 class RidgeHead implements FittedHead {
-  private readonly inner: Strategy;
+  readonly keepsSamples = true;
+  private readonly inner: RanpacStrategy;
 
   constructor(ctx: StrategyContext, hidden: number, projection: number) {
     const { text: _text, ...rest } = ctx;
@@ -108,9 +128,16 @@ class RidgeHead implements FittedHead {
     await this.inner.learn({ features, labels, ids, experience });
   }
 
-  /** Over every class with statistics: ranpac has no task restriction, so `allowed` is not applied. */
-  predict(features: Float32Array): Promise<Int32Array> {
-    return this.inner.predict(features);
+  predict(features: Float32Array, allowed?: readonly number[]): Promise<Int32Array> {
+    return this.inner.predictAmong(features, allowed);
+  }
+
+  held(): number {
+    return this.inner.describe?.().memorySize ?? 0;
+  }
+
+  forget(ids: Iterable<number>): number {
+    return this.inner.forget?.(ids) ?? 0;
   }
 
   growClasses(count: number): void {

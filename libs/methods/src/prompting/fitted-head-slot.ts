@@ -1,7 +1,7 @@
 import { ParameterStore } from '@mneme/execution';
-import { fromBase64, toBase64 } from './gram-statistics.js';
-import type { FittedHead } from '../prompting/prompted-heads.js';
-import type { LabelledBatch } from '../strategy.js';
+import { fromBase64, toBase64 } from '../heads/gram-statistics.js';
+import type { FittedHead } from './prompted-heads.js';
+import type { LabelledBatch, Strategy } from '../strategy.js';
 
 /** The JSON part of a {@link FittedHeadSlot}'s state, nested in its strategy's. */
 export interface FittedHeadData {
@@ -63,6 +63,24 @@ export class FittedHeadSlot {
     this.head.growClasses(count);
   }
 
+  /** Whether the head keeps samples by id past their experience (then the strategy reports and forgets them). */
+  get keepsSamples(): boolean {
+    return this.head.keepsSamples;
+  }
+
+  /** Samples held by id: those waiting for the experience's end and those the head keeps. */
+  held(): number {
+    return this.pending.size + this.head.held();
+  }
+
+  /** Forgets samples by id, waiting or kept by the head; returns how many were removed. */
+  forget(ids: Iterable<number>): number {
+    const unique = new Set(ids);
+    let removed = 0;
+    for (const id of unique) if (this.pending.delete(id)) removed++;
+    return removed + this.head.forget(unique);
+  }
+
   /** Whether `name`, in a strategy's saved parameters, is the head's. */
   owns(name: string): boolean {
     return name.startsWith(this.prefix);
@@ -107,4 +125,14 @@ export class FittedHeadSlot {
       );
     }
   }
+}
+
+/**
+ * What a prompt strategy gains from a fitted head that keeps samples by id (the ridge head):
+ * `describe()` counts them and `forget()` removes them (the head's statistics are downdated; the
+ * prompts keep what they learned, so unlearning stays `excluded`). Nothing for other heads.
+ */
+export function fittedHeadMemory(slot: FittedHeadSlot | undefined): Pick<Strategy, 'describe' | 'forget'> {
+  if (slot === undefined || !slot.keepsSamples) return {};
+  return { describe: () => ({ memorySize: slot.held() }), forget: (ids: Iterable<number>) => slot.forget(ids) };
 }
