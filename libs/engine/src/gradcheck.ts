@@ -41,7 +41,7 @@ const ORT_TYPES: Partial<Record<number, ort.Tensor.Type>> = {
 const toOrt = (t: TensorValue): ort.Tensor => {
   const type = ORT_TYPES[t.dtype];
   if (type === undefined) throw new InvalidArgumentError(`gradcheck: unsupported dtype ${t.dtype}`);
-  return new ort.Tensor(type, t.data as never, [...t.dims]);
+  return new ort.Tensor(type, t.data as never, [...t.shape]);
 };
 
 async function run(model: Model, feeds: Readonly<Record<string, TensorValue>>, outputs: readonly string[]): Promise<Float64Array[]> {
@@ -63,7 +63,7 @@ export function promoteInitializers(model: Model, names: readonly string[]): { m
     const value = copy.graph.initializers.get(name);
     if (value === undefined) continue;
     copy.graph.initializers.delete(name);
-    copy.graph.inputs.push({ name, dtype: value.dtype, shape: [...value.dims] });
+    copy.graph.inputs.push({ name, dtype: value.dtype, shape: [...value.shape] });
     values[name] = value;
   }
   return { model: copy, values };
@@ -116,7 +116,7 @@ export function toFloat64(model: Model, float32Ops: readonly string[] = []): Mod
   const copy = cloneModel(model);
   const g = copy.graph;
   const widen = (t: TensorValue): TensorValue =>
-    t.dtype === DType.float32 ? { dtype: DType.float64, dims: [...t.dims], data: Float64Array.from(t.data as Float32Array) } : t;
+    t.dtype === DType.float32 ? { dtype: DType.float64, shape: [...t.shape], data: Float64Array.from(t.data as Float32Array) } : t;
   for (const [name, t] of g.initializers) g.initializers.set(name, widen(t));
   for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo]) if (v.dtype === DType.float32) v.dtype = DType.float64;
   const nodes = [];

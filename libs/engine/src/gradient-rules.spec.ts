@@ -59,7 +59,7 @@ function buildCase(c: Case, dtype: DType, seed: number): { model: Model; feeds: 
     if ('constant' in arg) {
       const t =
         arg.constant.dtype === DType.float64
-          ? createTensor(dtype, arg.constant.dims, Array.from(arg.constant.data as Float64Array))
+          ? createTensor(dtype, arg.constant.shape, Array.from(arg.constant.data as Float64Array))
           : arg.constant;
       return b.constant(t);
     }

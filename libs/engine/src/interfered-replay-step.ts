@@ -236,7 +236,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
       name,
       grad: b.add(incomingGrads.get(name)!, replayGrads.get(name)!),
       state: Object.fromEntries(
-        this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.dims])]),
+        this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.shape])]),
       ),
     }));
     return appendOptimizerUpdate(b, this.options.optimizer, scalars, params);

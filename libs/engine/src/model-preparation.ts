@@ -23,7 +23,7 @@ export function liftInitializers(model: Model, names: readonly string[]): Model 
     g.initializers.delete(name);
     // An input that shadowed the initializer is replaced by the plain input.
     g.inputs = g.inputs.filter((i) => i.name !== name);
-    g.inputs.push({ name, dtype: t.dtype, shape: [...t.dims] });
+    g.inputs.push({ name, dtype: t.dtype, shape: [...t.shape] });
   }
   return copy;
 }

@@ -148,7 +148,7 @@ export class TrainStep implements TrainStepRunner {
     const plainSgd = isPlainSgd(optimizer);
     const seed = plainSgd ? { cotangents: new Map([[loss, b.op('Expand', [lr, b.op('Shape', [loss])])]]) } : { loss };
     const grads = appendGradients(b, { ...seed, wrt: this.trainable });
-    const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.dims]]));
+    const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.shape]]));
     const params = this.trainable.map((name) => ({
       name,
       grad: grads.get(name)!,

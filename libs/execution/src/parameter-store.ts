@@ -35,7 +35,7 @@ export class ParameterStore {
     const store = new ParameterStore();
     for (const n of wanted) {
       const t = inits.get(n)!;
-      store.set(n, tensor('float32', [...t.dims], Float32Array.from(t.data as Float32Array)));
+      store.set(n, tensor('float32', [...t.shape], Float32Array.from(t.data as Float32Array)));
     }
     return store;
   }
@@ -148,8 +148,8 @@ export class ParameterStore {
     for (const [name, t] of this.params) {
       const init = copy.graph.initializers.get(name);
       if (init === undefined) problems.push(`parameter '${name}' is not an initializer of graph '${model.graph.name}'`);
-      else if (!shapesEqual(init.dims, t.shape))
-        problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.dims)}`);
+      else if (!shapesEqual(init.shape, t.shape))
+        problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.shape)}`);
       else copy.graph.initializers.set(name, createTensor(DType.float32, [...t.shape], Float32Array.from(t.data)));
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);

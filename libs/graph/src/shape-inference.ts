@@ -85,7 +85,7 @@ export function inferGraph(target: Model | Graph, options: InferShapesOptions = 
   const inputNames = new Set(graph.inputs.map((v) => v.name));
   for (const [name, tensor] of graph.initializers) {
     if (inputNames.has(name)) continue; // an initializer that is also an input is only a default value
-    types.set(name, { dtype: tensor.dtype, shape: [...tensor.dims] });
+    types.set(name, { dtype: tensor.dtype, shape: [...tensor.shape] });
     if (tensor.data.length <= maxFold && tensor.dtype !== DType.float16) constants.set(name, tensorToNumbers(tensor));
   }
   for (const node of topologicalOrder(graph)) inferNode(node, opset, types, constants, maxFold);

@@ -110,12 +110,12 @@ export function tensorFromProto(proto: TensorProto, resolveExternal?: ExternalDa
   } else {
     data = fromTypedField(code, proto, count, name);
   }
-  return { dtype: code, dims, data };
+  return { dtype: code, shape: dims, data };
 }
 
 /** Converts a tensor to a TensorProto with raw data, or with an external reference when given. */
 export function tensorToProto(name: string, tensor: TensorValue, external?: ExternalDataRef): TensorProto {
-  const proto = TensorProto.create({ name, dims: tensor.dims.map((d) => BigInt(d)), dataType: tensor.dtype });
+  const proto = TensorProto.create({ name, dims: tensor.shape.map((d) => BigInt(d)), dataType: tensor.dtype });
   if (external === undefined) {
     proto.rawData = tensorBytes(tensor);
     return proto;

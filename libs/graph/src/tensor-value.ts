@@ -8,7 +8,7 @@ export interface TensorValue<D extends DType = DType> {
   /** ONNX element type. */
   readonly dtype: D;
   /** Dimensions; `[]` is a scalar. */
-  readonly dims: readonly number[];
+  readonly shape: readonly number[];
   /** Elements in row-major order; its length equals the product of `dims`. */
   readonly data: TensorData<D>;
 }
@@ -49,7 +49,7 @@ export function createTensor<D extends DType>(dtype: D, dims: readonly number[],
       else (data as Float32Array)[i] = Number(v);
     }
   }
-  return { dtype, dims: [...dims], data: data as TensorData<D> };
+  return { dtype, shape: [...dims], data: data as TensorData<D> };
 }
 
 function clampBigInt(v: bigint, code: DType): bigint {
@@ -69,8 +69,8 @@ export function tensorToNumbers(tensor: TensorValue): number[] {
 
 /** Whether two tensors have the same dtype, dims and elements (NaN equals NaN). */
 export function tensorsEqual(a: TensorValue, b: TensorValue): boolean {
-  if (a.dtype !== b.dtype || a.dims.length !== b.dims.length) return false;
-  if (a.dims.some((d, i) => d !== b.dims[i])) return false;
+  if (a.dtype !== b.dtype || a.shape.length !== b.shape.length) return false;
+  if (a.shape.some((d, i) => d !== b.shape[i])) return false;
   if (a.data.length !== b.data.length) return false;
   for (let i = 0; i < a.data.length; i++) {
     const x = a.data[i];

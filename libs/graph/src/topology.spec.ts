@@ -61,7 +61,7 @@ describe('validateGraph', () => {
   it('reports duplicate producers, names, unproduced outputs and bad initializers together', () => {
     const g = graphOf([node('a', ['x', 'w'], ['y']), node('a', ['x', 'w'], ['y'])]);
     g.outputs.push({ name: 'z', dtype: DType.float32, shape: [1] });
-    g.initializers.set('bad', { dtype: DType.float32, dims: [3], data: new Float32Array(2) });
+    g.initializers.set('bad', { dtype: DType.float32, shape: [3], data: new Float32Array(2) });
     const problems = validateGraph(g);
     expect(problems).toEqual(
       expect.arrayContaining([

@@ -51,5 +51,5 @@ export interface DistillInputSpace {
 
 /** The float32 initializers of a network: the weights every variant feeds. */
 export function networkWeights(model: Model): { name: string; dims: number[] }[] {
-  return [...model.graph.initializers].filter(([, t]) => t.dtype === DType.float32).map(([name, t]) => ({ name, dims: [...t.dims] }));
+  return [...model.graph.initializers].filter(([, t]) => t.dtype === DType.float32).map(([name, t]) => ({ name, dims: [...t.shape] }));
 }

@@ -37,7 +37,7 @@ export function fitTokens(ids: readonly number[], length: number): number[] {
 export function textInputSpace(text: TextInputs, executor: Executor, length: number): DistillInputSpace {
   if (!Number.isInteger(length) || length < 2) throw new InvalidArgumentError(`token length must be an integer ≥ 2, got ${length}`);
   const hidden = text.hiddenSize;
-  const vocab = text.embeddings.graph.initializers.get('embeddings.word_embeddings.weight')?.dims[0];
+  const vocab = text.embeddings.graph.initializers.get('embeddings.word_embeddings.weight')?.shape[0];
   const embed = async (rows: number[][]): Promise<Float32Array> => {
     const n = rows.length;
     const ids = int64FromInt32(rows.flat());

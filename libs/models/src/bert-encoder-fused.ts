@@ -35,9 +35,9 @@ export interface FusedBertGraphOptions extends BertGraphOptions {
 
 /** Float32 tensors side by side along their last axis: [h, a] + [h, b] → [h, a+b], [a] + [b] → [a+b]. */
 function concatLastAxis(parts: readonly TensorValue[]): TensorValue {
-  const lead = parts[0]!.dims.slice(0, -1);
+  const lead = parts[0]!.shape.slice(0, -1);
   const rows = lead.reduce((p, d) => p * d, 1);
-  const widths = parts.map((p) => p.dims.at(-1)!);
+  const widths = parts.map((p) => p.shape.at(-1)!);
   const total = widths.reduce((a, w) => a + w, 0);
   const out = new Float32Array(rows * total);
   for (let r = 0; r < rows; r++) {

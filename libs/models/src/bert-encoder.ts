@@ -110,8 +110,8 @@ export function checkedBertWeights(c: BertConfig, weights: BertWeights, names: r
     const w = weights.get(name);
     const want = shapes.get(name)!;
     if (w === undefined) problems.push(`missing weight '${name}'`);
-    else if (w.dims.join() !== want.join())
-      problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
+    else if (w.shape.join() !== want.join())
+      problems.push(`weight '${name}' has shape [${w.shape.join(', ')}], expected [${want.join(', ')}]`);
   }
   if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
 }

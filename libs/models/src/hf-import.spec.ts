@@ -62,7 +62,7 @@ describe('importHfBert', () => {
     expect(imported.config).toEqual(TINY);
     expect([...imported.weights.keys()].sort()).toEqual([...original.keys()].sort());
     for (const [name, w] of original) expect(tensorsEqual(imported.weights.get(name)!, w), name).toBe(true);
-    expect(imported.weights.get('encoder.layer.0.intermediate.dense.weight')!.dims).toEqual([8, 16]);
+    expect(imported.weights.get('encoder.layer.0.intermediate.dense.weight')!.shape).toEqual([8, 16]);
     expect(imported.vocab).toEqual(VOCAB);
     expect(imported.pooling).toBe('mean');
     expect(imported.normalize).toBe(false);

@@ -120,7 +120,7 @@ describe('shape manipulation rules', () => {
         b.op('ScatterND', ['x', 'ni', 'u']),
         b.expand('c', [2, 1, 4]),
         b.op('Tile', ['c', b.ints([2, 3])]),
-        b.op('OneHot', ['i', b.scalar(5, i64), b.constant({ dtype: f32, dims: [2], data: new Float32Array([0, 1]) })], {
+        b.op('OneHot', ['i', b.scalar(5, i64), b.constant({ dtype: f32, shape: [2], data: new Float32Array([0, 1]) })], {
           axis: Attr.int(1),
         }),
       ],

@@ -16,7 +16,7 @@ export function checkShapeValues(ctx: RuleContext, values: readonly number[], wh
 function constantValue(ctx: RuleContext): { dtype: DType; dims: number[]; values: number[] } {
   const node = ctx.node;
   const tensor = attrTensor(node, 'value');
-  if (tensor !== undefined) return { dtype: tensor.dtype, dims: [...tensor.dims], values: tensorToNumbers(tensor) };
+  if (tensor !== undefined) return { dtype: tensor.dtype, dims: [...tensor.shape], values: tensorToNumbers(tensor) };
   if (node.attributes['value_float'] !== undefined) return { dtype: DType.float32, dims: [], values: [attrFloat(node, 'value_float')] };
   if (node.attributes['value_int'] !== undefined) return { dtype: DType.int64, dims: [], values: [attrInt(node, 'value_int')] };
   const floats = attrFloats(node, 'value_floats');
