@@ -52,7 +52,7 @@ describe('tensor()', () => {
     expectTensorError(
       () => tensor('float' as 'float32', [1], new Float32Array(1)),
       'INVALID_DTYPE',
-      'unknown dtype "float"; expected one of float32, float64, int32, int64, uint8, bool, int8, float16',
+      'unknown dtype "float"; expected one of float32, float64, int32, int64, uint8, bool, int8, float16, uint16, int16, uint32, uint64',
     );
   });
 
