@@ -22,7 +22,7 @@
 import { spawnSync } from 'node:child_process';
 import { forward, lossAndGradients, Engine, TrainStep } from '@mneme/engine';
 import { ParameterStore } from '@mneme/execution';
-import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import {
   buildBertEncoder,
   buildBertEncoderFused,
@@ -122,7 +122,7 @@ function encoderFlops(c: BertConfig, batch: number, seq: number): { forward: num
 async function gemmRate(engine: Engine, config: BertConfig, tokens: number): Promise<number> {
   const [h, ffn] = [config.hiddenSize, config.intermediateSize];
   const b = new GraphBuilder({ name: 'gemm-rate' });
-  let x = b.input('x', DType.float32, [tokens, h]);
+  let x = b.input('x', 'float32', [tokens, h]);
   const shapes: [number, number][] = [
     [h, h],
     [h, h],
@@ -135,14 +135,14 @@ async function gemmRate(engine: Engine, config: BertConfig, tokens: number): Pro
     const w = b.initializer(
       `w${i}`,
       createTensor(
-        DType.float32,
+        'float32',
         [k, n],
         Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1) / Math.sqrt(k)),
       ),
     );
     x = b.matMul(x, w);
   });
-  b.output(x, DType.float32, [tokens, h]);
+  b.output(x, 'float32', [tokens, h]);
   const model = b.build();
   const feeds = { x: randTensor([tokens, h], -1, 1) };
   const flops = shapes.reduce((sum, [k, n]) => sum + 2 * tokens * k * n, 0);
@@ -156,7 +156,7 @@ async function encoderCase(engine: Engine, results: Results, name: string, confi
   const fused = buildBertEncoderFused(config, weights);
   const b = GraphBuilder.from(encoder);
   b.op('ReduceSum', [ENCODER_IO.meanPooled], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] });
-  b.output('objective', DType.float32, []);
+  b.output('objective', 'float32', []);
   const withObjective: Model = b.build();
   const embeds = randTensor([batch, seq, config.hiddenSize], -1, 1);
   const mask = tensor(

@@ -1,4 +1,4 @@
-import { createTensor, DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { buildBertEncoder, buildMlp, ENCODER_IO, randomBertWeights, withCrossEntropyLoss, type BertConfig } from '@mneme/models';
 import { describe, expect, it } from 'vitest';
 import {
@@ -63,7 +63,7 @@ describe('appendGradients', () => {
 
   it('gives zeros for values the loss does not depend on', () => {
     const b = GraphBuilder.from(mlp());
-    const unused = b.input('unused', DType.float32, [2]);
+    const unused = b.input('unused', 'float32', [2]);
     const grads = appendGradients(b, { loss: 'loss', wrt: [unused] });
     const node = b.current.nodes.find((n) => n.outputs.includes(grads.get(unused)!));
     expect(node?.opType).toBe('ConstantOfShape');
@@ -79,9 +79,9 @@ describe('appendGradients', () => {
 
   it('names the op and node when a rule is missing, before emitting anything', () => {
     const b = new GraphBuilder();
-    const x = b.input('x', DType.float32, [3]);
+    const x = b.input('x', 'float32', [3]);
     const y = b.op('Einsum', [x, x], { equation: { type: 'string', value: 'i,i->' } });
-    b.output(y, DType.float32, []);
+    b.output(y, 'float32', []);
     const builder = GraphBuilder.from(b.build());
     expect(() => appendGradients(builder, { loss: y, wrt: [x] })).toThrow(MissingGradientRuleError);
     expect(() => appendGradients(GraphBuilder.from(b.build()), { loss: y, wrt: [x] })).toThrow(/Einsum.*Einsum/);
@@ -89,7 +89,7 @@ describe('appendGradients', () => {
 
   it('supports vector-Jacobian products with supplied cotangents', () => {
     const b = GraphBuilder.from(mlp());
-    const cot = b.input('logits_cotangent', DType.float32, [4, 3]);
+    const cot = b.input('logits_cotangent', 'float32', [4, 3]);
     const grads = appendGradients(b, { cotangents: new Map([['logits', cot]]), wrt: ['fc0.bias'] });
     expect(grads.get('fc0.bias')).toBeDefined();
     expect(() => appendGradients(GraphBuilder.from(mlp()), { cotangents: new Map([['logits', 'x']]), wrt: ['fc0.bias'] })).toThrow(
@@ -149,9 +149,9 @@ describe('appendGradients', () => {
 
   it('keeps small constants typed as their values', () => {
     const b = new GraphBuilder();
-    const x = b.input('x', DType.float64, [2]);
-    const y = b.reduceSum(b.mul(x, b.constant(createTensor(DType.float64, [2], [3, 4]))), undefined, false);
-    b.output(y, DType.float64, []);
+    const x = b.input('x', 'float64', [2]);
+    const y = b.reduceSum(b.mul(x, b.constant(createTensor('float64', [2], [3, 4]))), undefined, false);
+    b.output(y, 'float64', []);
     const { model } = gradientGraph(b.build(), { loss: y, wrt: [x] });
     expect(model.graph.outputs.map((o) => o.name)).toEqual([y, 'grad/x']);
     expect(readers(model).has(x)).toBe(true);

@@ -1,4 +1,5 @@
-import { Attr, createTensor, dtypeInfo, inferGraph, topologicalOrder, type GraphBuilder, type Node, type TensorType } from '@mneme/graph';
+import { isFloatDType } from '@mneme/tensor';
+import { Attr, createTensor, inferGraph, topologicalOrder, type GraphBuilder, type Node, type TensorType } from '@mneme/graph';
 import { GradientError, MissingGradientRuleError } from './errors.js';
 import { makeGradContext, zerosOf, type ForwardFacts } from './grad-context.js';
 import { GRADIENT_RULES, NON_DIFFERENTIABLE_OPS } from './gradient-rules.js';
@@ -33,8 +34,7 @@ export function appendGradients(b: GraphBuilder, options: AppendGradientsOptions
   for (const name of wrt) {
     const t = facts.types.get(name);
     if (t === undefined) throw new GradientError(`Cannot differentiate with respect to '${name}': no such value in the graph`);
-    if (!dtypeInfo(t.dtype).isFloat)
-      throw new GradientError(`Cannot differentiate with respect to '${name}': it is not a floating-point value`);
+    if (!isFloatDType(t.dtype)) throw new GradientError(`Cannot differentiate with respect to '${name}': it is not a floating-point value`);
   }
 
   const order = topologicalOrder(graph);
@@ -88,7 +88,7 @@ function seedCotangents(b: GraphBuilder, options: AppendGradientsOptions, types:
     if (t.shape.reduce((a, d) => a * d, 1) !== 1) {
       throw new GradientError(`Loss '${options.loss}' must be a scalar, got shape [${t.shape.join(', ')}]; reduce it or pass cotangents`);
     }
-    if (!dtypeInfo(t.dtype).isFloat) throw new GradientError(`Loss '${options.loss}' must be floating-point`);
+    if (!isFloatDType(t.dtype)) throw new GradientError(`Loss '${options.loss}' must be floating-point`);
     seeds.set(options.loss, b.op('ConstantOfShape', [b.ints(t.shape)], { value: oneOf(t) }));
   }
   for (const [value, cot] of options.cotangents ?? []) {
@@ -123,7 +123,7 @@ function activeNodes(
 ): { nodes: Set<Node>; values: Set<string> } {
   const isFloat = (v: string) => {
     const t = types.get(v);
-    return t !== undefined && dtypeInfo(t.dtype).isFloat;
+    return t !== undefined && isFloatDType(t.dtype);
   };
   // Forward: values that depend on a requested value through differentiable ops.
   const depends = new Set(wrt);

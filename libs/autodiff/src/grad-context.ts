@@ -1,3 +1,4 @@
+import { type DType } from '@mneme/tensor';
 import {
   Attr,
   attrFloat,
@@ -5,7 +6,6 @@ import {
   attrInts,
   attrString,
   createTensor,
-  type DType,
   type FoldedValues,
   type GraphBuilder,
   type Node,

@@ -4,7 +4,7 @@
  * respect to the token embeddings; inference needs neither the embeddings in JavaScript nor two
  * session runs per batch, so it runs the two chained, pooled and normalised in the graph.
  */
-import { DType, GraphBuilder, inlineGraph, type Model, type OpsetImport, pruneDeadNodes } from '@mneme/graph';
+import { GraphBuilder, inlineGraph, type Model, type OpsetImport, pruneDeadNodes } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import { type EncoderStore } from './model-store.js';
 
@@ -32,9 +32,9 @@ export function sentenceEmbeddingGraph(store: EncoderStore): Model {
   if (memo !== undefined) return memo;
   const b = new GraphBuilder({ name: `${store.manifest.name}-sentence-embedding` });
   const shape = ['batch', 'sequence'];
-  const ids = b.input(SENTENCE_IO.inputIds, DType.int64, shape);
-  const types = b.input(SENTENCE_IO.tokenTypeIds, DType.int64, shape);
-  const mask = b.input(SENTENCE_IO.attentionMask, DType.int64, shape);
+  const ids = b.input(SENTENCE_IO.inputIds, 'int64', shape);
+  const types = b.input(SENTENCE_IO.tokenTypeIds, 'int64', shape);
+  const mask = b.input(SENTENCE_IO.attentionMask, 'int64', shape);
   const embeddingInputs = new Set(store.embeddings.graph.inputs.map((i) => i.name));
   const embeds = inlineGraph(
     b,
@@ -58,7 +58,7 @@ export function sentenceEmbeddingGraph(store: EncoderStore): Model {
   const pooled = encoded.get(store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled)!;
   const vector = store.manifest.normalize ? l2Normalized(b, pooled) : pooled;
   b.op('Identity', [vector], {}, { outputs: [SENTENCE_IO.embedding] });
-  b.output(SENTENCE_IO.embedding, DType.float32, ['batch', store.manifest.dimension]);
+  b.output(SENTENCE_IO.embedding, 'float32', ['batch', store.manifest.dimension]);
   const built = b.build({ validate: false });
   const model: Model = {
     ...built,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { cloneModel, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { cloneModel, createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, threadsFromEnv } from './engine.js';
@@ -9,11 +9,11 @@ import { recordingLogger } from './test-helpers.test-util.js';
 /** y = x·W + b for x of shape [rows, 3]. */
 function affine(rows: number): Model {
   const b = new GraphBuilder({ name: `affine${rows}` });
-  const x = b.input('x', DType.float32, [rows, 3]);
-  const w = b.initializer('W', createTensor(DType.float32, [3, 2], [1, 2, 3, 4, 5, 6]));
-  const bias = b.initializer('b', createTensor(DType.float32, [2], [0.5, -0.5]));
+  const x = b.input('x', 'float32', [rows, 3]);
+  const w = b.initializer('W', createTensor('float32', [3, 2], [1, 2, 3, 4, 5, 6]));
+  const bias = b.initializer('b', createTensor('float32', [2], [0.5, -0.5]));
   const y = b.op('Add', [b.matMul(x, w), bias], {}, { outputs: ['y'] })[0]!;
-  b.output(y, DType.float32, [rows, 2]);
+  b.output(y, 'float32', [rows, 2]);
   return b.build();
 }
 
@@ -75,8 +75,8 @@ describe('Engine', () => {
     const logger = recordingLogger();
     const e = await Engine.create({ device: 'cpu', logger });
     const b = new GraphBuilder();
-    const x = b.input('x', DType.float32, [2]);
-    b.output(b.op('NoSuchOp', [x]), DType.float32, [2]);
+    const x = b.input('x', 'float32', [2]);
+    b.output(b.op('NoSuchOp', [x]), 'float32', [2]);
     await expect(e.session(b.build())).rejects.toBeInstanceOf(EngineError);
     expect(logger.records.some((r) => r.level === 'error' && r.message === 'session creation failed')).toBe(true);
     expect(logger.records.some((r) => r.message === 'engine ready' && r.fields?.['provider'] === 'cpu')).toBe(true);

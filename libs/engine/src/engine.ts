@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { InvalidArgumentError } from '@mneme/errors';
-import { dtypeName, encodeModel, estimateFlops, type Model } from '@mneme/graph';
+import { encodeModel, estimateFlops, type Model } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
 import { InferenceSession } from 'onnxruntime-node';
 import { CompiledSession, type SessionRunOptions } from './compiled-session.js';
@@ -241,7 +241,7 @@ export class Engine {
 /** What each graph input must be: graph dtype names, declared dims; initializer-shadowing inputs are optional. */
 export function inputSpecs(model: Model): InputSpec[] {
   const g = model.graph;
-  return g.inputs.map((v) => ({ name: v.name, dtype: dtypeName(v.dtype), shape: v.shape, optional: g.initializers.has(v.name) }));
+  return g.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape, optional: g.initializers.has(v.name) }));
 }
 
 /**

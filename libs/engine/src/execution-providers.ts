@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, sep } from 'node:path';
 import { arch, platform } from 'node:os';
-import { DType, encodeModel, GraphBuilder } from '@mneme/graph';
+import { encodeModel, GraphBuilder } from '@mneme/graph';
 import { InvalidArgumentError } from '@mneme/errors';
 import { InferenceSession, listSupportedBackends, Tensor as OrtTensor } from 'onnxruntime-node';
 import { EngineError } from './engine-error.js';
@@ -215,7 +215,7 @@ function onnxruntimeEntry(): string | undefined {
 
 function probeModelBytes(): Uint8Array {
   const b = new GraphBuilder({ name: 'probe' });
-  const x = b.input('x', DType.float32, [1]);
-  b.output(b.op('Identity', [x], {}, { name: 'identity', outputs: ['y'] })[0]!, DType.float32, [1]);
+  const x = b.input('x', 'float32', [1]);
+  b.output(b.op('Identity', [x], {}, { name: 'identity', outputs: ['y'] })[0]!, 'float32', [1]);
   return encodeModel(b.build());
 }

@@ -1,4 +1,4 @@
-import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { ParameterStore } from '@mneme/execution';
 import { tensor } from '@mneme/tensor';
 import { describe, expect, it } from 'vitest';
@@ -9,11 +9,11 @@ import { createExecutor } from './ort-executor.js';
 /** y = x·W + b for x of shape [batch, 3], batch symbolic. */
 function affine(): Model {
   const b = new GraphBuilder({ name: 'affine' });
-  const x = b.input('x', DType.float32, ['batch', 3]);
-  const w = b.initializer('W', createTensor(DType.float32, [3, 2], [1, 2, 3, 4, 5, 6]));
-  const bias = b.initializer('b', createTensor(DType.float32, [2], [0.5, -0.5]));
+  const x = b.input('x', 'float32', ['batch', 3]);
+  const w = b.initializer('W', createTensor('float32', [3, 2], [1, 2, 3, 4, 5, 6]));
+  const bias = b.initializer('b', createTensor('float32', [2], [0.5, -0.5]));
   b.op('Add', [b.matMul(x, w), bias], {}, { outputs: ['y'] });
-  b.output('y', DType.float32, ['batch', 2]);
+  b.output('y', 'float32', ['batch', 2]);
   return b.build();
 }
 
@@ -101,9 +101,9 @@ describe('executor.release', () => {
 /** `model` with loss = Σ (y − target)² over a `target` input shaped like y. */
 function withSquaredLoss(model: Model): Model {
   const b = GraphBuilder.from(model);
-  const target = b.input('target', DType.float32, ['batch', 2]);
+  const target = b.input('target', 'float32', ['batch', 2]);
   const d = b.sub('y', target);
   b.op('ReduceSum', [b.mul(d, d)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['loss'] });
-  b.output('loss', DType.float32, []);
+  b.output('loss', 'float32', []);
   return b.build();
 }

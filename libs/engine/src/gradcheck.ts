@@ -2,10 +2,11 @@
  * Finite-difference checking of gradient graphs on ONNX Runtime: the analytic gradients that
  * libs/autodiff emits, run by the runtime, against central differences of the forward model.
  */
+import { tensor, type DType, type Tensor } from '@mneme/tensor';
 import { gradientGraph } from '@mneme/autodiff';
-import { cloneModel, DType, encodeModel, type Model, type TensorValue } from '@mneme/graph';
+import { Attr, cloneModel, encodeModel, onnxDTypeCode, type Model } from '@mneme/graph';
+import { toOrtTensor } from './ort-tensors.js';
 import ort from 'onnxruntime-node';
-import { InvalidArgumentError } from '@mneme/errors';
 
 /** Options of {@link checkGradients}. */
 export interface GradCheckOptions {
@@ -14,7 +15,7 @@ export interface GradCheckOptions {
   /** Graph inputs and/or initializers to check. */
   wrt: readonly string[];
   /** Values of every graph input. */
-  feeds: Readonly<Record<string, TensorValue>>;
+  feeds: Readonly<Record<string, Tensor>>;
   /** Finite-difference step. @default 1e-6 for float64, 1e-2 for float32 */
   eps?: number;
   /** Largest number of elements probed per wrt value (chosen evenly). @default 24 */
@@ -29,25 +30,10 @@ export interface GradCheckResult {
   worst: number;
 }
 
-const ORT_TYPES: Partial<Record<number, ort.Tensor.Type>> = {
-  [DType.float32]: 'float32',
-  [DType.float64]: 'float64',
-  [DType.int64]: 'int64',
-  [DType.int32]: 'int32',
-  [DType.bool]: 'bool',
-  [DType.uint8]: 'uint8',
-};
-
-const toOrt = (t: TensorValue): ort.Tensor => {
-  const type = ORT_TYPES[t.dtype];
-  if (type === undefined) throw new InvalidArgumentError(`gradcheck: unsupported dtype ${t.dtype}`);
-  return new ort.Tensor(type, t.data as never, [...t.dims]);
-};
-
-async function run(model: Model, feeds: Readonly<Record<string, TensorValue>>, outputs: readonly string[]): Promise<Float64Array[]> {
+async function run(model: Model, feeds: Readonly<Record<string, Tensor>>, outputs: readonly string[]): Promise<Float64Array[]> {
   const session = await ort.InferenceSession.create(encodeModel(model), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
   try {
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)]));
+    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrtTensor(v)]));
     const result = await session.run(ortFeeds, [...outputs]);
     return outputs.map((o) => Float64Array.from(result[o]!.data as Float32Array));
   } finally {
@@ -56,14 +42,14 @@ async function run(model: Model, feeds: Readonly<Record<string, TensorValue>>, o
 }
 
 /** Moves the named initializers to graph inputs so they can be fed (and perturbed). */
-export function promoteInitializers(model: Model, names: readonly string[]): { model: Model; values: Record<string, TensorValue> } {
+export function promoteInitializers(model: Model, names: readonly string[]): { model: Model; values: Record<string, Tensor> } {
   const copy = cloneModel(model);
-  const values: Record<string, TensorValue> = {};
+  const values: Record<string, Tensor> = {};
   for (const name of names) {
     const value = copy.graph.initializers.get(name);
     if (value === undefined) continue;
     copy.graph.initializers.delete(name);
-    copy.graph.inputs.push({ name, dtype: value.dtype, shape: [...value.dims] });
+    copy.graph.inputs.push({ name, dtype: value.dtype, shape: [...value.shape] });
     values[name] = value;
   }
   return { model: copy, values };
@@ -75,7 +61,7 @@ export function promoteInitializers(model: Model, names: readonly string[]): { m
  */
 export async function checkGradients(model: Model, options: GradCheckOptions): Promise<GradCheckResult> {
   const { model: forward, values } = promoteInitializers(model, options.wrt);
-  const feeds: Record<string, TensorValue> = { ...options.feeds, ...values };
+  const feeds: Record<string, Tensor> = { ...options.feeds, ...values };
   const { model: gradModel, gradients } = gradientGraph(forward, { loss: options.loss, wrt: options.wrt });
   const gradNames = options.wrt.map((w) => gradients.get(w)!);
   const analytic = await run(gradModel, feeds, gradNames);
@@ -84,7 +70,7 @@ export async function checkGradients(model: Model, options: GradCheckOptions): P
   const errors: Record<string, number> = {};
   for (const [k, name] of options.wrt.entries()) {
     const base = feeds[name]!;
-    const isDouble = base.dtype === DType.float64;
+    const isDouble = base.dtype === 'float64';
     const eps = options.eps ?? (isDouble ? 1e-6 : 1e-2);
     const n = base.data.length;
     const probes = Math.min(n, options.probes ?? 24);
@@ -115,16 +101,15 @@ export async function checkGradients(model: Model, options: GradCheckOptions): P
 export function toFloat64(model: Model, float32Ops: readonly string[] = []): Model {
   const copy = cloneModel(model);
   const g = copy.graph;
-  const widen = (t: TensorValue): TensorValue =>
-    t.dtype === DType.float32 ? { dtype: DType.float64, dims: [...t.dims], data: Float64Array.from(t.data as Float32Array) } : t;
+  const widen = (t: Tensor): Tensor => (t.dtype === 'float32' ? tensor('float64', t.shape, Float64Array.from(t.data as Float32Array)) : t);
   for (const [name, t] of g.initializers) g.initializers.set(name, widen(t));
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo]) if (v.dtype === DType.float32) v.dtype = DType.float64;
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo]) if (v.dtype === 'float32') v.dtype = 'float64';
   const nodes = [];
   for (const node of g.nodes) {
     for (const [key, attr] of Object.entries(node.attributes)) {
       if (attr.type === 'tensor') node.attributes[key] = { type: 'tensor', value: widen(attr.value) };
-      if (node.opType === 'Cast' && key === 'to' && attr.type === 'int' && attr.value === DType.float32)
-        node.attributes[key] = { type: 'int', value: DType.float64 };
+      if (node.opType === 'Cast' && key === 'to' && attr.type === 'int' && attr.value === onnxDTypeCode('float32'))
+        node.attributes[key] = Attr.dtype('float64');
     }
     if (!float32Ops.includes(node.opType)) {
       nodes.push(node);
@@ -136,13 +121,13 @@ export function toFloat64(model: Model, float32Ops: readonly string[] = []): Mod
       domain: '',
       inputs: [from],
       outputs: [to],
-      attributes: { to: { type: 'int' as const, value: dtype } },
+      attributes: { to: Attr.dtype(dtype) },
     });
     const narrowed = node.inputs.map((i) => (i === '' ? '' : `${node.name}/${i}/f32`));
-    node.inputs.forEach((i, k) => i !== '' && nodes.push(cast(i, narrowed[k]!, DType.float32)));
+    node.inputs.forEach((i, k) => i !== '' && nodes.push(cast(i, narrowed[k]!, 'float32')));
     const outs = node.outputs.map((o) => (o === '' ? '' : `${o}/f32`));
     nodes.push({ ...node, inputs: narrowed, outputs: outs });
-    node.outputs.forEach((o, k) => o !== '' && nodes.push(cast(outs[k]!, o, DType.float64)));
+    node.outputs.forEach((o, k) => o !== '' && nodes.push(cast(outs[k]!, o, 'float64')));
   }
   g.nodes = nodes;
   return copy;

@@ -4,8 +4,9 @@
  * gets a different cotangent), in float64 where ONNX Runtime's CPU provider runs the op in double
  * (tolerance 1e-6) and in float32 otherwise (tolerance 2e-2, eps 1e-2).
  */
+import { type DType, type Tensor } from '@mneme/tensor';
 import { GRADIENT_RULES, NON_DIFFERENTIABLE_OPS } from '@mneme/autodiff';
-import { Attr, createTensor, DType, GraphBuilder, inferShapes, type Attributes, type Model, type TensorValue } from '@mneme/graph';
+import { Attr, createTensor, GraphBuilder, inferShapes, type Attributes, type Model } from '@mneme/graph';
 import { describe, expect, it } from 'vitest';
 import { checkGradients } from './gradcheck.js';
 
@@ -28,7 +29,7 @@ interface FloatArg {
 }
 /** A constant (non-differentiable) input: an int64/bool tensor or static float values. */
 interface ConstArg {
-  constant: TensorValue;
+  constant: Tensor;
 }
 type Arg = FloatArg | ConstArg | null;
 
@@ -46,20 +47,20 @@ interface Case {
   opset?: number;
 }
 
-const ints = (values: number[], dims = [values.length]) => ({ constant: createTensor(DType.int64, dims, values) });
-const floats = (values: number[], dims = [values.length]) => ({ constant: createTensor(DType.float64, dims, values) });
-const bools = (values: boolean[], dims: number[]) => ({ constant: createTensor(DType.bool, dims, values) });
+const ints = (values: number[], dims = [values.length]) => ({ constant: createTensor('int64', dims, values) });
+const floats = (values: number[], dims = [values.length]) => ({ constant: createTensor('float64', dims, values) });
+const bools = (values: boolean[], dims: number[]) => ({ constant: createTensor('bool', dims, values) });
 
-function buildCase(c: Case, dtype: DType, seed: number): { model: Model; feeds: Record<string, TensorValue>; wrt: string[] } {
+function buildCase(c: Case, dtype: DType, seed: number): { model: Model; feeds: Record<string, Tensor>; wrt: string[] } {
   const b = new GraphBuilder({ opset: c.opset ?? 17 });
-  const feeds: Record<string, TensorValue> = {};
+  const feeds: Record<string, Tensor> = {};
   const wrt: string[] = [];
   const inputs = c.args.map((arg, i) => {
     if (arg === null) return '';
     if ('constant' in arg) {
       const t =
-        arg.constant.dtype === DType.float64
-          ? createTensor(dtype, arg.constant.dims, Array.from(arg.constant.data as Float64Array))
+        arg.constant.dtype === 'float64'
+          ? createTensor(dtype, arg.constant.shape, Array.from(arg.constant.data as Float64Array))
           : arg.constant;
       return b.constant(t);
     }
@@ -91,12 +92,12 @@ async function gradError(c: Case): Promise<{ worst: number; dtype: string }> {
   };
   if (!c.float32) {
     try {
-      return { worst: (await attempt(DType.float64)).worst, dtype: 'float64' };
+      return { worst: (await attempt('float64')).worst, dtype: 'float64' };
     } catch (err) {
       if (!/NOT_IMPLEMENTED|Could not find an implementation|not supported|type/i.test(String(err))) throw err;
     }
   }
-  return { worst: (await attempt(DType.float32)).worst, dtype: 'float32' };
+  return { worst: (await attempt('float32')).worst, dtype: 'float32' };
 }
 
 const sq = (n: number, d = [n]) => ({ shape: d });
@@ -134,7 +135,7 @@ const CASES: Case[] = [
   { name: 'Clip', op: 'Clip', args: [{ shape: [8], lo: -2, hi: 2 }, floats([-1], []), floats([1], [])] },
   { name: 'Identity', op: 'Identity', args: [sq(4)] },
   { name: 'Dropout (inference)', op: 'Dropout', args: [{ shape: [2, 3] }] },
-  { name: 'Cast float→float', op: 'Cast', args: [{ shape: [2, 3] }], attrs: { to: Attr.int(DType.float32) }, float32: true },
+  { name: 'Cast float→float', op: 'Cast', args: [{ shape: [2, 3] }], attrs: { to: Attr.dtype('float32') }, float32: true },
   { name: 'Expand', op: 'Expand', args: [{ shape: [3, 1] }, ints([2, 3, 4])] },
   // Linear algebra.
   { name: 'MatMul batched × matrix', op: 'MatMul', args: [{ shape: [2, 3, 4] }, { shape: [4, 5] }] },
@@ -174,7 +175,7 @@ const CASES: Case[] = [
     name: 'LayerNormalization with Mean and InvStdDev',
     op: 'LayerNormalization',
     args: [{ shape: [2, 3, 4] }, { shape: [4] }],
-    attrs: { stash_type: Attr.int(DType.float32) },
+    attrs: { stash_type: Attr.dtype('float32') },
     outputs: 3,
     lossOutputs: [0, 1, 2],
     float32: true,

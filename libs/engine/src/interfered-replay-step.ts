@@ -7,7 +7,7 @@ import {
   type InterferedReplayStepRunner,
   type InterferedReplayStepSpec,
 } from '@mneme/execution';
-import { Attr, createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { Attr, createGraph, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
@@ -156,7 +156,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
 
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('interfered_replay_step') } });
-    const lr = b.input(LR_INPUT, DType.float32, []);
+    const lr = b.input(LR_INPUT, 'float32', []);
     // 1. The virtual step, and the candidates' losses at w and w′.
     const { shared, moved, incomingLoss, incomingGrads, before, after } = appendVirtualUpdate(
       b,
@@ -166,7 +166,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     );
 
     // 2. Interference, in float64 (exact for a difference of two float32 values).
-    const interference = b.sub(b.cast(after, DType.float64), b.cast(before, DType.float64));
+    const interference = b.sub(b.cast(after, 'float64'), b.cast(before, 'float64'));
 
     // 3. The k most interfered candidates; ONNX TopK breaks ties by the lower index.
     const [scores, chosen] = b.op(
@@ -186,7 +186,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     // 4. One update on mean loss(incoming) + mean loss(replay).
     const update = plain
       ? this.plainSgdUpdate(b, lr, moved, replayLoss)
-      : this.optimizerUpdate(b, { lr, step: b.input(STEP_INPUT, DType.int64, []) }, incomingGrads, replayLoss);
+      : this.optimizerUpdate(b, { lr, step: b.input(STEP_INPUT, 'int64', []) }, incomingGrads, replayLoss);
     const compiled: CompiledStep = {
       model: undefined as unknown as Model,
       loss: named(b, b.add(incomingLoss, replayLoss), 'mir/loss'),
@@ -236,7 +236,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
       name,
       grad: b.add(incomingGrads.get(name)!, replayGrads.get(name)!),
       state: Object.fromEntries(
-        this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, [...initializers.get(name)!.dims])]),
+        this.slots.map((slot) => [slot, b.input(stateInput(name, slot), 'float32', [...initializers.get(name)!.shape])]),
       ),
     }));
     return appendOptimizerUpdate(b, this.options.optimizer, scalars, params);

@@ -11,7 +11,7 @@ import { specializeModel } from './model-preparation.js';
 export function sharedWeights(b: GraphBuilder, model: Model, trainable: ReadonlySet<string>): Map<string, string> {
   const shared = new Map<string, string>();
   for (const [name, t] of model.graph.initializers) {
-    shared.set(name, trainable.has(name) ? b.input(name, t.dtype, [...t.dims]) : b.initializer(name, t));
+    shared.set(name, trainable.has(name) ? b.input(name, t.dtype, [...t.shape]) : b.initializer(name, t));
   }
   return shared;
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { cloneModel, DType, type GraphBuilder, inferShapes, type Model, pruneDeadNodes, specialize } from '@mneme/graph';
+import { cloneModel, type GraphBuilder, inferShapes, type Model, pruneDeadNodes, specialize } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
 import { inputSpecs } from './engine.js';
 import { validateFeeds } from './feed-validation.js';
@@ -23,7 +23,7 @@ export function liftInitializers(model: Model, names: readonly string[]): Model 
     g.initializers.delete(name);
     // An input that shadowed the initializer is replaced by the plain input.
     g.inputs = g.inputs.filter((i) => i.name !== name);
-    g.inputs.push({ name, dtype: t.dtype, shape: [...t.dims] });
+    g.inputs.push({ name, dtype: t.dtype, shape: [...t.shape] });
   }
   return copy;
 }
@@ -101,7 +101,7 @@ export function trainableProblems(
     if (!store.has(n)) found.push(`trainable '${n}' is not in the parameter store`);
     const init = model.graph.initializers.get(n);
     if (init === undefined) found.push(`trainable '${n}' is not an initializer of graph '${model.graph.name}'`);
-    else if (options.float32 && init.dtype !== DType.float32) found.push(`trainable '${n}' is not float32`);
+    else if (options.float32 && init.dtype !== 'float32') found.push(`trainable '${n}' is not float32`);
     return found;
   });
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor, tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine.js';
@@ -14,19 +14,19 @@ const SHAPES: Record<string, number[]> = { w: [3, 4], b: [4] };
 function updateGraph(spec: OptimizerSpec): { model: Model; outputs: Map<string, string> } {
   const b = new GraphBuilder({ name: 'update' });
   const slots = optimizerStateSlots(spec);
-  const lr = b.input('lr', DType.float32, []);
-  const step = b.input('step', DType.int64, []);
+  const lr = b.input('lr', 'float32', []);
+  const step = b.input('step', 'int64', []);
   const params = Object.entries(SHAPES).map(([name, shape]) => {
-    b.input(name, DType.float32, shape);
-    const grad = b.input(`${name}.grad`, DType.float32, shape);
-    const state = Object.fromEntries(slots.map((s) => [s, b.input(`${name}.${s}`, DType.float32, shape)]));
+    b.input(name, 'float32', shape);
+    const grad = b.input(`${name}.grad`, 'float32', shape);
+    const state = Object.fromEntries(slots.map((s) => [s, b.input(`${name}.${s}`, 'float32', shape)]));
     return { name, grad, state };
   });
   const update = appendOptimizerUpdate(b, spec, { lr, step }, params);
   const outputs = new Map<string, string>();
   const emit = (key: string, value: string, shape: number[]): void => {
     const [named] = b.op('Identity', [value], {}, { outputs: [`out.${key}`] });
-    b.output(named!, DType.float32, shape);
+    b.output(named!, 'float32', shape);
     outputs.set(key, named!);
   };
   for (const [name, value] of update.params) emit(name, value, SHAPES[name]!);
@@ -168,10 +168,10 @@ describe('optimizer specs', () => {
 
   it('rejects parameters without their state values', () => {
     const b = new GraphBuilder();
-    const lr = b.input('lr', DType.float32, []);
-    const step = b.input('step', DType.int64, []);
-    const w = b.input('w', DType.float32, [2]);
-    const g = b.input('g', DType.float32, [2]);
+    const lr = b.input('lr', 'float32', []);
+    const step = b.input('step', 'int64', []);
+    const w = b.input('w', 'float32', [2]);
+    const g = b.input('g', 'float32', [2]);
     expect(() => appendOptimizerUpdate(b, { kind: 'adam' }, { lr, step }, [{ name: w, grad: g, state: {} }])).toThrow(
       /'w' has no 'm' state value.*'w' has no 'v' state value/,
     );

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { type OptimizerSpec } from '@mneme/execution';
-import { DType, type GraphBuilder } from '@mneme/graph';
+import { type GraphBuilder } from '@mneme/graph';
 
 /** One parameter to update: its value, its gradient, and its state values, by slot. */
 export interface OptimizerParam {
@@ -145,7 +145,7 @@ export function appendOptimizerUpdate(
   }
 
   // Scalars shared by every parameter: bias corrections and the step size (PyTorch's formulation).
-  const t = b.cast(scalars.step, DType.float32);
+  const t = b.cast(scalars.step, 'float32');
   const one = b.scalar(1);
   const bc1 = b.sub(one, b.pow(b.scalar(r.beta1), t));
   const sqrtBc2 = b.sqrt(b.sub(one, b.pow(b.scalar(r.beta2), t)));

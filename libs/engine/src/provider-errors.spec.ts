@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DType, encodeModel, GraphBuilder } from '@mneme/graph';
+import { encodeModel, GraphBuilder } from '@mneme/graph';
 import { describe, expect, it } from 'vitest';
 import { probeExecutionProvider, providerLibraryPath } from './execution-providers.js';
 import { cudaFailureCause, ortErrorDetail, ortErrorLine, providerLoadError } from './provider-errors.js';
@@ -78,8 +78,8 @@ describe('providerLoadError', () => {
     const loads = probe.available || (library !== undefined && existsSync(library) && !probe.reason.includes('Failed to load library'));
     if (loads) ctx.skip('the CUDA provider library loads here: nothing fails to load');
     const b = new GraphBuilder({ name: 'probe' });
-    const x = b.input('x', DType.float32, [1]);
-    b.output(b.op('Identity', [x], {}, { outputs: ['y'] })[0]!, DType.float32, [1]);
+    const x = b.input('x', 'float32', [1]);
+    b.output(b.op('Identity', [x], {}, { outputs: ['y'] })[0]!, 'float32', [1]);
     const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
     expect(await providerLoadError(entry, 'cuda', encodeModel(b.build()))).toMatch(
       /^Failed to load library \S*libonnxruntime_providers_(shared|cuda)\.so with error: \S+: cannot open shared object file/,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@mneme/errors';
-import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { type Tensor, tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -20,18 +20,18 @@ const HIDDEN = 16;
 function mlp(seed = 3): Model {
   const random = seededRandom(seed);
   const b = new GraphBuilder({ name: 'mlp' });
-  const x = b.input('x', DType.float32, ['batch', 2]);
-  const target = b.input('target', DType.float32, ['batch', 1]);
-  const w1 = b.initializer('w1', createTensor(DType.float32, [2, HIDDEN], randomValues(random, 2 * HIDDEN, 0.8)));
-  const b1 = b.initializer('b1', createTensor(DType.float32, [HIDDEN], randomValues(random, HIDDEN, 0.1)));
-  const w2 = b.initializer('w2', createTensor(DType.float32, [HIDDEN, 1], randomValues(random, HIDDEN, 0.3)));
-  const b2 = b.initializer('b2', createTensor(DType.float32, [1], [0]));
+  const x = b.input('x', 'float32', ['batch', 2]);
+  const target = b.input('target', 'float32', ['batch', 1]);
+  const w1 = b.initializer('w1', createTensor('float32', [2, HIDDEN], randomValues(random, 2 * HIDDEN, 0.8)));
+  const b1 = b.initializer('b1', createTensor('float32', [HIDDEN], randomValues(random, HIDDEN, 0.1)));
+  const w2 = b.initializer('w2', createTensor('float32', [HIDDEN, 1], randomValues(random, HIDDEN, 0.3)));
+  const b2 = b.initializer('b2', createTensor('float32', [1], [0]));
   const [y] = b.op('Add', [b.matMul(b.relu(b.add(b.matMul(x, w1), b1)), w2), b2], {}, { outputs: ['y'] });
   const diff = b.sub(y!, target);
   const [perSample] = b.op('Identity', [b.reduceMean(b.mul(diff, diff), [1], false)], {}, { outputs: ['per_sample_loss'] });
   const [loss] = b.op('Identity', [b.reduceMean(perSample!, undefined, false)], {}, { outputs: ['loss'] });
-  b.output(y!, DType.float32, ['batch', 1]);
-  b.output(loss!, DType.float32, []);
+  b.output(y!, 'float32', ['batch', 1]);
+  b.output(loss!, 'float32', []);
   return b.build();
 }
 

@@ -1,4 +1,4 @@
-import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { ParameterStore } from '@mneme/execution';
 import { type Tensor, tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,16 +12,16 @@ import { TrainStep } from './train-step.js';
 function net(): Model {
   const random = seededRandom(5);
   const b = new GraphBuilder({ name: 'net' });
-  const x = b.input('x', DType.float32, ['batch', 3]);
-  const target = b.input('target', DType.float32, ['batch', 2]);
-  const w1 = b.initializer('w1', createTensor(DType.float32, [3, 8], randomValues(random, 24, 0.7)));
-  const b1 = b.initializer('b1', createTensor(DType.float32, [8], randomValues(random, 8, 0.1)));
-  const w2 = b.initializer('w2', createTensor(DType.float32, [8, 2], randomValues(random, 16, 0.5)));
-  const b2 = b.initializer('b2', createTensor(DType.float32, [2], randomValues(random, 2, 0.1)));
+  const x = b.input('x', 'float32', ['batch', 3]);
+  const target = b.input('target', 'float32', ['batch', 2]);
+  const w1 = b.initializer('w1', createTensor('float32', [3, 8], randomValues(random, 24, 0.7)));
+  const b1 = b.initializer('b1', createTensor('float32', [8], randomValues(random, 8, 0.1)));
+  const w2 = b.initializer('w2', createTensor('float32', [8, 2], randomValues(random, 16, 0.5)));
+  const b2 = b.initializer('b2', createTensor('float32', [2], randomValues(random, 2, 0.1)));
   const h = b.relu(b.gemm(x, w1, b1));
   const diff = b.sub(b.add(b.matMul(h, w2), b2), target);
   b.op('Identity', [b.reduceMean(b.mul(diff, diff), undefined, false)], {}, { outputs: ['loss'] });
-  b.output('loss', DType.float32, []);
+  b.output('loss', 'float32', []);
   return b.build();
 }
 

@@ -1,4 +1,4 @@
-import { createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { ParameterStore } from '@mneme/execution';
 import { tensor } from '@mneme/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +8,12 @@ import { TrainStep } from './train-step.js';
 /** loss = mean((x·w − t)²), one weight matrix. */
 function linear(): Model {
   const b = new GraphBuilder({ name: 'linear' });
-  const x = b.input('x', DType.float32, ['batch', 2]);
-  const t = b.input('t', DType.float32, ['batch', 1]);
-  const w = b.initializer('w', createTensor(DType.float32, [2, 1], [0.5, -0.5]));
+  const x = b.input('x', 'float32', ['batch', 2]);
+  const t = b.input('t', 'float32', ['batch', 1]);
+  const w = b.initializer('w', createTensor('float32', [2, 1], [0.5, -0.5]));
   const diff = b.sub(b.matMul(x, w), t);
   b.op('Identity', [b.reduceMean(b.mul(diff, diff), undefined, false)], {}, { outputs: ['loss'] });
-  b.output('loss', DType.float32, []);
+  b.output('loss', 'float32', []);
   return b.build();
 }
 

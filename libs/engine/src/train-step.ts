@@ -1,6 +1,6 @@
 import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type CompiledSession } from './compiled-session.js';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
@@ -141,18 +141,18 @@ export class TrainStep implements TrainStepRunner {
     if (hit !== undefined) return hit;
 
     const b = GraphBuilder.from(liftInitializers(specializeModel(model, dims), this.trainable));
-    const lr = b.input(LR_INPUT, DType.float32, []);
-    const step = b.input(STEP_INPUT, DType.int64, []);
+    const lr = b.input(LR_INPUT, 'float32', []);
+    const step = b.input(STEP_INPUT, 'int64', []);
     // Plain SGD seeds the backward pass with lr (gradients come out as lr·∇) so the update fuses into
     // the gradient GEMMs; see appendScaledSgdUpdate.
     const plainSgd = isPlainSgd(optimizer);
     const seed = plainSgd ? { cotangents: new Map([[loss, b.op('Expand', [lr, b.op('Shape', [loss])])]]) } : { loss };
     const grads = appendGradients(b, { ...seed, wrt: this.trainable });
-    const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.dims]]));
+    const shapes = new Map(this.trainable.map((n) => [n, [...model.graph.initializers.get(n)!.shape]]));
     const params = this.trainable.map((name) => ({
       name,
       grad: grads.get(name)!,
-      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), DType.float32, shapes.get(name)!)])),
+      state: Object.fromEntries(this.slots.map((slot) => [slot, b.input(stateInput(name, slot), 'float32', shapes.get(name)!)])),
     }));
     const update = plainSgd
       ? { params: appendScaledSgdUpdate(b, params), state: new Map(this.trainable.map((n) => [n, {}])), gradNorm: undefined }

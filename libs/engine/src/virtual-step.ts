@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
-import { createGraph, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { createGraph, GraphBuilder, type Model } from '@mneme/graph';
 import { scalar, type Tensor } from '@mneme/tensor';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
@@ -89,7 +89,7 @@ export class VirtualStep implements VirtualStepRunner {
     const { model, loss, perSampleLoss } = this.options;
     // An empty graph that keeps the model's opset imports.
     const b = new GraphBuilder({ extend: { ...model, graph: createGraph('virtual_step') } });
-    const lr = b.input(LR_INPUT, DType.float32, []);
+    const lr = b.input(LR_INPUT, 'float32', []);
     const { incomingLoss, before, after } = appendVirtualUpdate(
       b,
       { model, loss, perSampleLoss, trainable: this.trainable, lr },

@@ -2,8 +2,9 @@
  * Gradients of whole models (MLP, small CNN, a 2-layer BERT-shaped encoder) and a second-order
  * gradient, against finite differences on ONNX Runtime.
  */
+import { type DType, type Tensor } from '@mneme/tensor';
 import { appendGradients } from '@mneme/autodiff';
-import { createTensor, DType, GraphBuilder, specializeModel as specialize, type Model, type TensorValue } from '@mneme/graph';
+import { createTensor, GraphBuilder, specializeModel as specialize, type Model } from '@mneme/graph';
 import {
   buildBertEncoder,
   buildCnn,
@@ -19,7 +20,7 @@ import { Rng } from '@mneme/random';
 import { describe, expect, it } from 'vitest';
 import { checkGradients, toFloat64 } from './gradcheck.js';
 
-const rand = (rng: Rng, dims: number[], dtype: DType = DType.float64, lo = -1, hi = 1): TensorValue =>
+const rand = (rng: Rng, dims: number[], dtype: DType = 'float64', lo = -1, hi = 1): Tensor =>
   createTensor(
     dtype,
     dims,
@@ -31,7 +32,7 @@ function projectTo(model: Model, value: string, dims: number[], seed: number): M
   const b = GraphBuilder.from(model);
   const r = b.constant(rand(Rng.seeded(seed), dims));
   const objective = b.op('ReduceSum', [b.mul(value, r)], { keepdims: { type: 'int', value: 0 } }, { outputs: ['objective'] })[0]!;
-  b.output(objective, DType.float64, []);
+  b.output(objective, 'float64', []);
   const built = b.build();
   return { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };
 }
@@ -40,7 +41,7 @@ describe('whole-model gradients', () => {
   it('MLP: cross-entropy gradient wrt every weight and the input', async () => {
     const model = toFloat64(specialize(withCrossEntropyLoss(buildMlp({ sizes: [6, 5, 4, 3], seed: 1 })), { batch: 4 }));
     const rng = Rng.seeded(2);
-    const feeds = { x: rand(rng, [4, 6]), labels: createTensor(DType.int64, [4], [0, 2, 1, 2]) };
+    const feeds = { x: rand(rng, [4, 6]), labels: createTensor('int64', [4], [0, 2, 1, 2]) };
     const result = await checkGradients(model, {
       loss: 'loss',
       wrt: ['fc0.weight', 'fc0.bias', 'fc1.weight', 'fc2.weight', 'fc2.bias', 'x'],
@@ -53,7 +54,7 @@ describe('whole-model gradients', () => {
     const cnn = withCrossEntropyLoss(buildCnn({ input: [1, 8, 8], classes: 3, channels: [2, 3], hidden: 5, seed: 3 }));
     const model = specialize(cnn, { batch: 2 });
     const rng = Rng.seeded(4);
-    const feeds = { x: rand(rng, [2, 1, 8, 8], DType.float32), labels: createTensor(DType.int64, [2], [1, 2]) };
+    const feeds = { x: rand(rng, [2, 1, 8, 8], 'float32'), labels: createTensor('int64', [2], [1, 2]) };
     // ORT's CPU Conv runs in float32 only: float32 differences, stated tolerance.
     const result = await checkGradients(model, {
       loss: 'loss',
@@ -82,7 +83,7 @@ describe('whole-model gradients', () => {
     const rng = Rng.seeded(7);
     const feeds = {
       [ENCODER_IO.inputsEmbeds]: rand(rng, [2, 4, 8]),
-      [ENCODER_IO.attentionMask]: createTensor(DType.int64, [2, 4], [1, 1, 1, 0, 1, 1, 0, 0]),
+      [ENCODER_IO.attentionMask]: createTensor('int64', [2, 4], [1, 1, 1, 0, 1, 1, 0, 0]),
     };
     const result = await checkGradients(model, {
       loss: 'objective',
@@ -107,7 +108,7 @@ describe('whole-model gradients', () => {
     const rng = Rng.seeded(10);
     const feeds = {
       [ENCODER_IO.hiddenStates]: rand(rng, [2, 4, 8]),
-      [ENCODER_IO.attentionMask]: createTensor(DType.int64, [2, 4], [1, 1, 0, 0, 1, 1, 1, 1]),
+      [ENCODER_IO.attentionMask]: createTensor('int64', [2, 4], [1, 1, 0, 0, 1, 1, 1, 1]),
       [PREFIX_IO.key(1)]: rand(rng, [2, 3, 8]),
       [PREFIX_IO.value(1)]: rand(rng, [2, 3, 8]),
     };
@@ -133,10 +134,10 @@ describe('whole-model gradients', () => {
       { keepdims: { type: 'int', value: 0 } },
       { outputs: ['objective'] },
     )[0]!;
-    b.output(objective, DType.float64, []);
+    b.output(objective, 'float64', []);
     const built = b.build();
     const model = { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };
-    const feeds = { x: rand(Rng.seeded(10), [3, 4]), labels: createTensor(DType.int64, [3], [2, 0, 1]) };
+    const feeds = { x: rand(Rng.seeded(10), [3, 4]), labels: createTensor('int64', [3], [2, 0, 1]) };
     const result = await checkGradients(model, { loss: 'objective', wrt: ['x', 'fc1.weight'], feeds });
     expect(result.worst).toBeLessThan(1e-6);
   });
@@ -146,7 +147,7 @@ describe('whole-model gradients', () => {
     // Conv and AveragePool have no double CPU kernels: they run in float32 between casts, the
     // instance norm (the new part) in float64.
     const model = toFloat64(specialize(net, { batch: 2 }), ['Conv', 'AveragePool']);
-    const feeds = { x: rand(Rng.seeded(12), [2, 1, 8, 8]), labels: createTensor(DType.int64, [2], [0, 2]) };
+    const feeds = { x: rand(Rng.seeded(12), [2, 1, 8, 8]), labels: createTensor('int64', [2], [0, 2]) };
     const result = await checkGradients(model, {
       loss: 'loss',
       wrt: ['block0.conv.weight', 'block0.norm.scale', 'block1.norm.shift', 'fc.weight', 'x'],
@@ -170,10 +171,10 @@ describe('whole-model gradients', () => {
       { keepdims: { type: 'int', value: 0 } },
       { outputs: ['objective'] },
     )[0]!;
-    b.output(objective, DType.float64, []);
+    b.output(objective, 'float64', []);
     const built = b.build();
     const model = { ...built, graph: { ...built.graph, outputs: built.graph.outputs.filter((o) => o.name === 'objective') } };
-    const feeds = { x: rand(Rng.seeded(15), [2, 1, 4, 4]), labels: createTensor(DType.int64, [2], [1, 0]) };
+    const feeds = { x: rand(Rng.seeded(15), [2, 1, 4, 4]), labels: createTensor('int64', [2], [1, 0]) };
     const result = await checkGradients(model, { loss: 'objective', wrt: ['x', 'fc.weight'], feeds, eps: 1e-3 });
     expect(result.worst).toBeLessThan(1e-3);
   });

@@ -1,15 +1,15 @@
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
-import { createTensor, DType, GraphBuilder } from '@mneme/graph';
+import { createTensor, GraphBuilder } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 import { describe, expect, it } from 'vitest';
 import { ParameterStore } from './parameter-store.js';
 
 function model() {
   const b = new GraphBuilder();
-  const x = b.input('x', DType.float32, [1, 2]);
-  const w = b.initializer('w', createTensor(DType.float32, [2, 2], [1, 2, 3, 4]));
-  b.initializer('ids', createTensor(DType.int64, [1], [0]));
-  b.output(b.matMul(x, w), DType.float32);
+  const x = b.input('x', 'float32', [1, 2]);
+  const w = b.initializer('w', createTensor('float32', [2, 2], [1, 2, 3, 4]));
+  b.initializer('ids', createTensor('int64', [1], [0]));
+  b.output(b.matMul(x, w), 'float32');
   return b.build();
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
-import { cloneModel, createTensor, DType, type Model } from '@mneme/graph';
+import { cloneModel, createTensor, type Model } from '@mneme/graph';
 import { formatShape, shapesEqual, type Tensor, tensor, zeros } from '@mneme/tensor';
 
 /** A float32 tensor: parameters and optimizer state are float32 throughout the engine. */
@@ -25,17 +25,17 @@ export class ParameterStore {
    */
   static fromModel(model: Model, names?: readonly string[]): ParameterStore {
     const inits = model.graph.initializers;
-    const wanted = names ?? [...inits].filter(([, t]) => t.dtype === DType.float32).map(([n]) => n);
+    const wanted = names ?? [...inits].filter(([, t]) => t.dtype === 'float32').map(([n]) => n);
     const problems = wanted.flatMap((n) => {
       const t = inits.get(n);
       if (t === undefined) return [`'${n}' is not an initializer of graph '${model.graph.name}'`];
-      return t.dtype === DType.float32 ? [] : [`initializer '${n}' is not float32`];
+      return t.dtype === 'float32' ? [] : [`initializer '${n}' is not float32`];
     });
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     const store = new ParameterStore();
     for (const n of wanted) {
       const t = inits.get(n)!;
-      store.set(n, tensor('float32', [...t.dims], Float32Array.from(t.data as Float32Array)));
+      store.set(n, tensor('float32', [...t.shape], Float32Array.from(t.data as Float32Array)));
     }
     return store;
   }
@@ -148,9 +148,9 @@ export class ParameterStore {
     for (const [name, t] of this.params) {
       const init = copy.graph.initializers.get(name);
       if (init === undefined) problems.push(`parameter '${name}' is not an initializer of graph '${model.graph.name}'`);
-      else if (!shapesEqual(init.dims, t.shape))
-        problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.dims)}`);
-      else copy.graph.initializers.set(name, createTensor(DType.float32, [...t.shape], Float32Array.from(t.data)));
+      else if (!shapesEqual(init.shape, t.shape))
+        problems.push(`parameter '${name}' is ${formatShape(t.shape)} but the initializer is ${formatShape(init.shape)}`);
+      else copy.graph.initializers.set(name, createTensor('float32', [...t.shape], Float32Array.from(t.data)));
     }
     if (problems.length > 0) throw new InvalidArgumentError(problems);
     return copy;

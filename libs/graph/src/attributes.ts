@@ -1,6 +1,7 @@
 /** Typed node attributes: a discriminated union, constructors and readers with defaults. */
+import { type DType, type Tensor } from '@mneme/tensor';
 import { GraphError, ModelFormatError } from './errors.js';
-import { type TensorValue } from './tensor-value.js';
+import { describeOnnxDTypes, dtypeFromOnnxCode, onnxDTypeCode } from './onnx-dtype.js';
 
 /** One node attribute, tagged with its ONNX attribute type. */
 export type Attribute =
@@ -10,7 +11,7 @@ export type Attribute =
   | { readonly type: 'ints'; readonly value: readonly number[] }
   | { readonly type: 'floats'; readonly value: readonly number[] }
   | { readonly type: 'strings'; readonly value: readonly string[] }
-  | { readonly type: 'tensor'; readonly value: TensorValue };
+  | { readonly type: 'tensor'; readonly value: Tensor };
 
 /** The ONNX attribute types mneme supports (graph-valued attributes are not). */
 export type AttributeType = Attribute['type'];
@@ -38,8 +39,13 @@ export const Attr = Object.freeze({
   floats: (value: readonly number[]): Attribute => ({ type: 'floats', value: [...value] }),
   /** A list of strings. */
   strings: (value: readonly string[]): Attribute => ({ type: 'strings', value: [...value] }),
+  /**
+   * An element-type attribute (Cast's `to`, LayerNormalization's `stash_type`). ONNX stores these
+   * as int attributes holding a `TensorProto.DataType` code; this writes the code for a dtype name.
+   */
+  dtype: (dtype: DType): Attribute => ({ type: 'int', value: onnxDTypeCode(dtype) }),
   /** A tensor attribute (e.g. Constant's `value`). */
-  tensor: (value: TensorValue): Attribute => ({ type: 'tensor', value }),
+  tensor: (value: Tensor): Attribute => ({ type: 'tensor', value }),
 });
 
 function checkInt(value: number): number {
@@ -75,6 +81,21 @@ export function attrInt(owner: HasAttributes, name: string, fallback?: number): 
   return required(owner, name, read(owner, name, 'int'), fallback);
 }
 
+/**
+ * Reads an element-type attribute (an int holding an ONNX `TensorProto.DataType` code, see
+ * `Attr.dtype`) as a dtype name; returns `fallback` when absent, throws when absent without one or
+ * when the code is not a supported element type.
+ */
+export function attrDType(owner: HasAttributes, name: string, fallback?: DType): DType {
+  const code = read(owner, name, 'int');
+  if (code === undefined) return required(owner, name, undefined, fallback);
+  const dtype = dtypeFromOnnxCode(code);
+  if (dtype === undefined) {
+    throw new ModelFormatError(`Attribute '${name}' of node '${owner.name}' is element type ${code}; supported: ${describeOnnxDTypes()}`);
+  }
+  return dtype;
+}
+
 /** Reads a float attribute (an int attribute is accepted too); see `attrInt` for absence. */
 export function attrFloat(owner: HasAttributes, name: string, fallback?: number): number {
   const attr = owner.attributes[name];
@@ -101,6 +122,6 @@ export function attrFloats(owner: HasAttributes, name: string): readonly number[
 }
 
 /** Reads a tensor attribute; returns `undefined` when absent. */
-export function attrTensor(owner: HasAttributes, name: string): TensorValue | undefined {
+export function attrTensor(owner: HasAttributes, name: string): Tensor | undefined {
   return read(owner, name, 'tensor');
 }

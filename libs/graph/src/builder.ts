@@ -1,6 +1,6 @@
 /** GraphBuilder: writes ONNX graphs in code with fresh names, typed helpers and validation. */
+import { type DType, type Tensor } from '@mneme/tensor';
 import { Attr, type Attributes } from './attributes.js';
-import { DType } from './dtype.js';
 import { GraphError } from './errors.js';
 import {
   cloneGraph,
@@ -17,7 +17,7 @@ import {
   type OpsetImport,
 } from './ir.js';
 import { REDUCE_AXES_INPUT_SINCE } from './rules/reduce.js';
-import { createTensor, scalarTensor, type TensorValue } from './tensor-value.js';
+import { createTensor, scalarTensor } from './tensor-value.js';
 import { assertValidGraph } from './topology.js';
 
 /** Options of `GraphBuilder`. */
@@ -69,9 +69,9 @@ export interface GemmOptions {
  *
  * @example
  * const b = new GraphBuilder();
- * const x = b.input('x', DType.float32, ['batch', 4]);
- * const w = b.initializer('w', createTensor(DType.float32, [4, 2], new Float32Array(8)));
- * b.output(b.relu(b.matMul(x, w)), DType.float32);
+ * const x = b.input('x', 'float32', ['batch', 4]);
+ * const w = b.initializer('w', createTensor('float32', [4, 2], new Float32Array(8)));
+ * b.output(b.relu(b.matMul(x, w)), 'float32');
  * const model = b.build();
  */
 export class GraphBuilder {
@@ -168,7 +168,7 @@ export class GraphBuilder {
   }
 
   /** Adds an initializer (e.g. a trainable weight). Returns its name. */
-  initializer(name: string, value: TensorValue): string {
+  initializer(name: string, value: Tensor): string {
     this.graph.initializers.set(this.claim(name, 'Initializer'), value);
     return name;
   }
@@ -212,18 +212,18 @@ export class GraphBuilder {
   }
 
   /** A Constant node holding `value`; returns its output. */
-  constant(value: TensorValue, name?: string): string {
+  constant(value: Tensor, name?: string): string {
     return this.op('Constant', [], { value: Attr.tensor(value) }, name === undefined ? {} : { name });
   }
 
   /** A scalar constant of `dtype`. @default dtype float32 */
-  scalar(value: number, dtype: DType = DType.float32): string {
+  scalar(value: number, dtype: DType = 'float32'): string {
     return this.constant(scalarTensor(dtype, value));
   }
 
   /** A 1-D int64 constant (axes, shapes, indices). */
   ints(values: readonly number[]): string {
-    return this.constant(createTensor(DType.int64, [values.length], values));
+    return this.constant(createTensor('int64', [values.length], values));
   }
 
   /** Elementwise `a + b` with broadcasting. */
@@ -358,7 +358,7 @@ export class GraphBuilder {
   }
   /** Cast to `dtype`. */
   cast(x: string, dtype: DType): string {
-    return this.op('Cast', [x], { to: Attr.int(dtype) });
+    return this.op('Cast', [x], { to: Attr.dtype(dtype) });
   }
   /** The shape of `x` as a 1-D int64 value. */
   shape(x: string): string {

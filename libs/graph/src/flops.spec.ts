@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './builder.js';
-import { DType } from './dtype.js';
 import { ShapeInferenceError } from './errors.js';
 import { estimateFlops } from './flops.js';
 import { createTensor } from './tensor-value.js';
 
 function linear() {
   const b = new GraphBuilder();
-  const x = b.input('x', DType.float32, ['batch', 8]);
-  const w = b.initializer('w', createTensor(DType.float32, [8, 4], new Float32Array(32)));
-  b.output(b.relu(b.matMul(x, w)), DType.float32, ['batch', 4]);
+  const x = b.input('x', 'float32', ['batch', 8]);
+  const w = b.initializer('w', createTensor('float32', [8, 4], new Float32Array(32)));
+  b.output(b.relu(b.matMul(x, w)), 'float32', ['batch', 4]);
   return b.build();
 }
 

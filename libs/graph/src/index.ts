@@ -1,10 +1,13 @@
-/** ONNX IR: load and save ModelProto, a graph builder, topological order, pruning, shape and dtype inference. */
-export { DType, DTYPES, dtypeFromName, dtypeInfo, dtypeName, isDType } from './dtype.js';
-export type { DTypeArrayMap, DTypeInfo, DTypeName, TensorData } from './dtype.js';
+/**
+ * ONNX IR: load and save ModelProto, a graph builder, topological order, pruning, shape and dtype inference.
+ * Tensors and element types are libs/tensor's `Tensor` and dtype names (`'float32'`); the ONNX
+ * `TensorProto.DataType` codes stay inside the codec (see `onnxDTypeCode` / `dtypeFromOnnxCode`).
+ */
+export { describeOnnxDTypes, dtypeFromOnnxCode, onnxDTypeCode } from './onnx-dtype.js';
 export { ExternalDataError, GraphError, GraphStructureError, ModelFormatError, ShapeInferenceError, UnsupportedOpError } from './errors.js';
 export { createTensor, elementCount, scalarTensor, tensorsEqual, tensorToNumbers } from './tensor-value.js';
-export type { TensorInit, TensorValue } from './tensor-value.js';
-export { Attr, attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor } from './attributes.js';
+export type { TensorInit } from './tensor-value.js';
+export { Attr, attrDType, attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor } from './attributes.js';
 export type { Attribute, Attributes, AttributeType, AttributeValueMap, HasAttributes } from './attributes.js';
 export {
   cloneGraph,

@@ -1,6 +1,6 @@
 /** Test helper: build a small graph with the builder and infer the types of chosen values. */
+import { type DType } from '@mneme/tensor';
 import { GraphBuilder } from './builder.js';
-import { type DType } from './dtype.js';
 import { type TensorType } from './rule-context.js';
 import { inferGraph } from './shape-inference.js';
 

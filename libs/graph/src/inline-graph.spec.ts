@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './builder.js';
-import { DType } from './dtype.js';
 import { GraphError } from './errors.js';
 import { inlineGraph } from './inline-graph.js';
 import { inferShapes } from './shape-inference.js';
@@ -9,10 +8,10 @@ import { createTensor } from './tensor-value.js';
 /** y = x·w + x, with a node named like the one the outer graph already has. */
 function inner() {
   const b = new GraphBuilder({ name: 'inner' });
-  const x = b.input('x', DType.float32, ['batch', 2]);
-  const w = b.initializer('w', createTensor(DType.float32, [2, 2], Float32Array.from([1, 2, 3, 4])));
+  const x = b.input('x', 'float32', ['batch', 2]);
+  const w = b.initializer('w', createTensor('float32', [2, 2], Float32Array.from([1, 2, 3, 4])));
   b.op('Add', [b.matMul(x, w), x], {}, { name: 'Add', outputs: ['y'] });
-  b.output('y', DType.float32, ['batch', 2]);
+  b.output('y', 'float32', ['batch', 2]);
   return b.buildGraph();
 }
 
@@ -20,10 +19,10 @@ describe('inlineGraph', () => {
   it('chains a graph twice under prefixes, renaming every value and sharing initializer data', () => {
     const g = inner();
     const b = new GraphBuilder({ name: 'outer' });
-    const x = b.input('x', DType.float32, ['batch', 2]);
+    const x = b.input('x', 'float32', ['batch', 2]);
     const first = inlineGraph(b, g, new Map([['x', x]]), 'a/');
     const second = inlineGraph(b, g, new Map([['x', first.get('y')!]]), 'b/');
-    b.output(second.get('y')!, DType.float32, ['batch', 2]);
+    b.output(second.get('y')!, 'float32', ['batch', 2]);
     const out = b.buildGraph();
     expect(first.get('y')).toMatch(/^a\//);
     expect(second.get('y')).toMatch(/^b\//);
@@ -35,8 +34,8 @@ describe('inlineGraph', () => {
 
   it('binds an initializer to an outer value instead of copying it', () => {
     const b = new GraphBuilder();
-    const x = b.input('x', DType.float32, [1, 2]);
-    const w = b.input('w', DType.float32, [2, 2]);
+    const x = b.input('x', 'float32', [1, 2]);
+    const w = b.input('w', 'float32', [2, 2]);
     inlineGraph(
       b,
       inner(),

@@ -1,7 +1,6 @@
 /** The in-memory ONNX IR: mutable plain objects for models, graphs, nodes and value types. */
+import { type DType, type Tensor } from '@mneme/tensor';
 import { type Attributes } from './attributes.js';
-import { type DType } from './dtype.js';
-import { type TensorValue } from './tensor-value.js';
 
 /** A dimension: a number, a symbolic name (`'batch'`), or `''` for an unnamed unknown dimension. */
 export type Dim = number | string;
@@ -43,7 +42,7 @@ export interface Graph {
   /** Graph outputs. */
   outputs: ValueInfo[];
   /** Constant tensors by name (trainable weights live here). */
-  initializers: Map<string, TensorValue>;
+  initializers: Map<string, Tensor>;
   /** Optional type annotations of intermediate values (ONNX `value_info`). */
   valueInfo: ValueInfo[];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Attr } from './attributes.js';
-import { DType } from './dtype.js';
+import { onnxDTypeCode } from './onnx-dtype.js';
 import { ModelFormatError } from './errors.js';
 import { AttributeProto_AttributeType, ModelProto, TensorProto, TensorProto_DataLocation } from './generated/onnx/onnx.js';
 import { createGraph, type Model } from './ir.js';
@@ -11,16 +11,16 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 function sampleModel(): Model {
   const graph = createGraph('sample');
-  graph.inputs.push({ name: 'x', dtype: DType.float32, shape: ['batch', 4] }, { name: 'ids', dtype: DType.int64, shape: ['', 3] });
-  graph.outputs.push({ name: 'y', dtype: DType.float32, shape: undefined });
-  graph.valueInfo.push({ name: 'h', dtype: DType.float32, shape: ['batch', 2] });
-  graph.initializers.set('w', createTensor(DType.float32, [4, 2], [1, -2, 3.5, 4, 5, 6, 7, Number.NaN]));
-  graph.initializers.set('ends', createTensor(DType.int64, [2], [INT64_MAX, -3n]));
-  graph.initializers.set('flags', createTensor(DType.bool, [3], [true, false, true]));
-  graph.initializers.set('half', createTensor(DType.float16, [2], [0x3c00, 0xc000]));
-  graph.initializers.set('d', createTensor(DType.float64, [], [Math.PI]));
-  graph.initializers.set('i8', createTensor(DType.int8, [2], [-128, 127]));
-  graph.initializers.set('empty', createTensor(DType.int32, [0, 3], []));
+  graph.inputs.push({ name: 'x', dtype: 'float32', shape: ['batch', 4] }, { name: 'ids', dtype: 'int64', shape: ['', 3] });
+  graph.outputs.push({ name: 'y', dtype: 'float32', shape: undefined });
+  graph.valueInfo.push({ name: 'h', dtype: 'float32', shape: ['batch', 2] });
+  graph.initializers.set('w', createTensor('float32', [4, 2], [1, -2, 3.5, 4, 5, 6, 7, Number.NaN]));
+  graph.initializers.set('ends', createTensor('int64', [2], [INT64_MAX, -3n]));
+  graph.initializers.set('flags', createTensor('bool', [3], [true, false, true]));
+  graph.initializers.set('half', createTensor('float16', [2], [0x3c00, 0xc000]));
+  graph.initializers.set('d', createTensor('float64', [], [Math.PI]));
+  graph.initializers.set('i8', createTensor('int8', [2], [-128, 127]));
+  graph.initializers.set('empty', createTensor('int32', [0, 3], []));
   graph.nodes.push(
     {
       name: 'mm',
@@ -43,7 +43,7 @@ function sampleModel(): Model {
         s: Attr.string('héllo'),
         fs: Attr.floats([1.5, -2]),
         ss: Attr.strings(['a', '']),
-        t: Attr.tensor(createTensor(DType.int32, [2], [3, 4])),
+        t: Attr.tensor(createTensor('int32', [2], [3, 4])),
       },
     },
   );
@@ -79,12 +79,12 @@ describe('decodeModel / encodeModel', () => {
 
   it('reads the typed data fields (float_data, int64_data, int32_data, double_data, uint64_data)', () => {
     const tensors = [
-      TensorProto.create({ name: 'f', dataType: DType.float32, dims: [2n], floatData: [1.5, -2] }),
-      TensorProto.create({ name: 'l', dataType: DType.int64, dims: [2n], int64Data: [INT64_MAX, -5n] }),
-      TensorProto.create({ name: 'b', dataType: DType.bool, dims: [3n], int32Data: [1, 0, 1] }),
-      TensorProto.create({ name: 'h', dataType: DType.float16, dims: [1n], int32Data: [0x3c00] }),
-      TensorProto.create({ name: 'd', dataType: DType.float64, dims: [1n], doubleData: [0.1] }),
-      TensorProto.create({ name: 'u', dataType: DType.uint32, dims: [1n], uint64Data: [4000000000n] }),
+      TensorProto.create({ name: 'f', dataType: onnxDTypeCode('float32'), dims: [2n], floatData: [1.5, -2] }),
+      TensorProto.create({ name: 'l', dataType: onnxDTypeCode('int64'), dims: [2n], int64Data: [INT64_MAX, -5n] }),
+      TensorProto.create({ name: 'b', dataType: onnxDTypeCode('bool'), dims: [3n], int32Data: [1, 0, 1] }),
+      TensorProto.create({ name: 'h', dataType: onnxDTypeCode('float16'), dims: [1n], int32Data: [0x3c00] }),
+      TensorProto.create({ name: 'd', dataType: onnxDTypeCode('float64'), dims: [1n], doubleData: [0.1] }),
+      TensorProto.create({ name: 'u', dataType: onnxDTypeCode('uint32'), dims: [1n], uint64Data: [4000000000n] }),
     ];
     const bytes = ModelProto.encode(
       ModelProto.create({ irVersion: 8n, opsetImport: [{ domain: '', version: 17n }], graph: { name: 'g', initializer: tensors } }),
@@ -102,7 +102,7 @@ describe('decodeModel / encodeModel', () => {
     expect(() => decodeModel(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(ModelFormatError);
     const bad = ModelProto.encode(
       ModelProto.create({
-        graph: { initializer: [TensorProto.create({ name: 'w', dataType: DType.float32, dims: [3n], floatData: [1] })] },
+        graph: { initializer: [TensorProto.create({ name: 'w', dataType: onnxDTypeCode('float32'), dims: [3n], floatData: [1] })] },
       }),
     ).finish();
     expect(() => decodeModel(bad)).toThrow(/Tensor 'w' holds 1 elements, its dims \[3\] need 3/);
@@ -125,7 +125,7 @@ describe('decodeModel / encodeModel', () => {
           initializer: [
             TensorProto.create({
               name: 'w',
-              dataType: DType.float32,
+              dataType: onnxDTypeCode('float32'),
               dims: [1n],
               dataLocation: TensorProto_DataLocation.EXTERNAL,
               externalData: [{ key: 'location', value: 'w.bin' }],

@@ -1,6 +1,6 @@
 /** ModelProto bytes ↔ the in-memory IR (`Model`). */
+import { type Tensor } from '@mneme/tensor';
 import { type Attribute, type Attributes } from './attributes.js';
-import { isDType } from './dtype.js';
 import { ModelFormatError } from './errors.js';
 import {
   AttributeProto,
@@ -12,9 +12,9 @@ import {
   ValueInfoProto,
 } from './generated/onnx/onnx.js';
 import { int64ToNumber, numberToInt64 } from './int64.js';
+import { describeOnnxDTypes, dtypeFromOnnxCode, onnxDTypeCode } from './onnx-dtype.js';
 import { type Dim, type Graph, type Model, type Node, type ValueInfo } from './ir.js';
 import { type ExternalDataRef, type ExternalDataResolver, tensorFromProto, tensorToProto } from './tensor-codec.js';
-import { type TensorValue } from './tensor-value.js';
 
 /** Options of `decodeModel`. */
 export interface DecodeOptions {
@@ -23,7 +23,7 @@ export interface DecodeOptions {
 }
 
 /** Decides per initializer whether to store it outside the model bytes; returns where, or `undefined`. */
-export type ExternalDataPlacer = (name: string, tensor: TensorValue) => ExternalDataRef | undefined;
+export type ExternalDataPlacer = (name: string, tensor: Tensor) => ExternalDataRef | undefined;
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -33,8 +33,11 @@ function decodeValueInfo(proto: ValueInfoProto, where: string): ValueInfo {
   const type = proto.type?.value;
   if (type === undefined) throw new ModelFormatError(`${where} '${name}' has no type`);
   if (type.$case !== 'tensorType') throw new ModelFormatError(`${where} '${name}' is a ${type.$case}; only tensors are supported`);
-  const dtype = type.value.elemType ?? 0;
-  if (!isDType(dtype)) throw new ModelFormatError(`${where} '${name}' has unsupported element type ${dtype}`);
+  const code = type.value.elemType ?? 0;
+  const dtype = dtypeFromOnnxCode(code);
+  if (dtype === undefined) {
+    throw new ModelFormatError(`${where} '${name}' has unsupported element type ${code}; supported: ${describeOnnxDTypes()}`);
+  }
   const shape = type.value.shape?.dim.map((d): Dim => {
     if (d.value?.$case === 'dimValue') return int64ToNumber(d.value.value);
     if (d.value?.$case === 'dimParam') return d.value.value;
@@ -50,7 +53,9 @@ function encodeValueInfo(info: ValueInfo): ValueInfoProto {
   });
   return ValueInfoProto.create({
     name: info.name,
-    type: { value: { $case: 'tensorType', value: { elemType: info.dtype, shape: dim === undefined ? undefined : { dim } } } },
+    type: {
+      value: { $case: 'tensorType', value: { elemType: onnxDTypeCode(info.dtype), shape: dim === undefined ? undefined : { dim } } },
+    },
   });
 }
 
@@ -120,7 +125,7 @@ function encodeNode(node: Node): NodeProto {
 
 function decodeGraph(proto: GraphProto, resolveExternal: ExternalDataResolver | undefined): Graph {
   if (proto.sparseInitializer.length > 0) throw new ModelFormatError('Sparse initializers are not supported');
-  const initializers = new Map<string, TensorValue>();
+  const initializers = new Map<string, Tensor>();
   for (const t of proto.initializer) {
     const name = t.name ?? '';
     if (initializers.has(name)) throw new ModelFormatError(`Initializer '${name}' is defined twice`);

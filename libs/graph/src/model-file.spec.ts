@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DType } from './dtype.js';
 import { ExternalDataError } from './errors.js';
 import { ModelProto, TensorProto, TensorProto_DataLocation } from './generated/onnx/onnx.js';
+import { onnxDTypeCode } from './onnx-dtype.js';
 import { createGraph, type Model } from './ir.js';
 import { loadModel, saveModel } from './model-file.js';
 import { createTensor } from './tensor-value.js';
@@ -19,11 +19,11 @@ afterEach(() => {
 
 function modelWithWeights(): Model {
   const graph = createGraph();
-  graph.inputs.push({ name: 'x', dtype: DType.float32, shape: [1, 1000] });
+  graph.inputs.push({ name: 'x', dtype: 'float32', shape: [1, 1000] });
   graph.initializers.set(
     'big',
     createTensor(
-      DType.float32,
+      'float32',
       [1000, 3],
       Float32Array.from({ length: 3000 }, (_, i) => i * 0.5),
     ),
@@ -31,14 +31,14 @@ function modelWithWeights(): Model {
   graph.initializers.set(
     'big_ids',
     createTensor(
-      DType.int64,
+      'int64',
       [600],
       BigInt64Array.from({ length: 600 }, (_, i) => BigInt(i - 300)),
     ),
   );
-  graph.initializers.set('small', createTensor(DType.float32, [2], [1, 2]));
+  graph.initializers.set('small', createTensor('float32', [2], [1, 2]));
   graph.nodes.push({ name: 'mm', opType: 'MatMul', domain: '', inputs: ['x', 'big'], outputs: ['y'], attributes: {} });
-  graph.outputs.push({ name: 'y', dtype: DType.float32, shape: [1, 3] });
+  graph.outputs.push({ name: 'y', dtype: 'float32', shape: [1, 3] });
   return { irVersion: 8, opsetImports: [{ domain: '', version: 17 }], producerName: 'test', producerVersion: '', metadata: {}, graph };
 }
 
@@ -52,7 +52,7 @@ function writeExternalModel(path: string, location: string, extra: { key: string
       initializer: [
         TensorProto.create({
           name: 'w',
-          dataType: DType.float32,
+          dataType: onnxDTypeCode('float32'),
           dims: [2n],
           dataLocation: TensorProto_DataLocation.EXTERNAL,
           externalData: [{ key: 'location', value: location }, ...extra],

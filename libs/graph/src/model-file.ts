@@ -1,4 +1,5 @@
 /** Model files on disk, with ONNX external data for large initializers. */
+import { type Tensor } from '@mneme/tensor';
 import { readFileSync, realpathSync } from 'node:fs';
 import { lstat, readFile, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -7,7 +8,6 @@ import { ModelProto } from './generated/onnx/onnx.js';
 import { type Model } from './ir.js';
 import { decodeModel, modelToProto } from './model-codec.js';
 import { type ExternalDataRef, tensorBytes } from './tensor-codec.js';
-import { type TensorValue } from './tensor-value.js';
 
 /** Options of `saveModel`. */
 export interface SaveModelOptions {
@@ -120,7 +120,7 @@ export async function saveModel(model: Model, path: string, options: SaveModelOp
   if (!(threshold >= 0)) throw new ExternalDataError(`externalDataThreshold must be ≥ 0, got ${threshold}`);
   const location = options.externalDataFile ?? `${basename(path)}.data`;
   const dataPath = resolveExternalPath(modelDir, location);
-  const chunks: { offset: number; tensor: TensorValue }[] = [];
+  const chunks: { offset: number; tensor: Tensor }[] = [];
   let offset = 0;
   const proto = modelToProto(model, (_name, tensor) => {
     const length = tensor.data.byteLength;

@@ -1,5 +1,5 @@
 /** The one table of shape/dtype rules: op type (default ONNX domain) → rule. */
-import { DType, dtypeInfo } from './dtype.js';
+import { type DType, isFloatDType } from '@mneme/tensor';
 import { type OpRule } from './rule-context.js';
 import { binary, broadcasting, clipRule, divide, dropoutRule, modulo, notRule, unary, whereRule } from './rules/elementwise.js';
 import { CONTRIB_OP_RULES, MS_DOMAIN } from './rules/contrib.js';
@@ -27,8 +27,8 @@ import {
 } from './rules/shape-ops.js';
 import { castLikeRule, castRule, constantOfShapeRule, constantRule, identityRule, rangeRule, shapeRule, sizeRule } from './rules/values.js';
 
-const isFloat = (d: DType): boolean => dtypeInfo(d).isFloat;
-const isBool = (d: DType): boolean => d === DType.bool;
+const isFloat = (d: DType): boolean => isFloatDType(d);
+const isBool = (d: DType): boolean => d === 'bool';
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const product = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 const bool = (v: boolean): number => (v ? 1 : 0);

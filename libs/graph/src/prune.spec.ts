@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './builder.js';
-import { DType } from './dtype.js';
 import { type Graph } from './ir.js';
 import { pruneDeadNodes } from './prune.js';
 import { createTensor } from './tensor-value.js';
 
-const f32 = DType.float32;
+const f32 = 'float32';
 
 function twoHeads(): { graph: Graph; hidden: string } {
   const b = new GraphBuilder();

@@ -1,5 +1,5 @@
 /** Types shared by the shape-inference engine and the per-op rules. */
-import { type DType } from './dtype.js';
+import { type DType } from '@mneme/tensor';
 import { type Node } from './ir.js';
 
 /** A fully static tensor type: element type and concrete dimensions. */

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Attr } from './attributes.js';
 import { GraphBuilder } from './builder.js';
-import { DType } from './dtype.js';
 import { ShapeInferenceError, UnsupportedOpError } from './errors.js';
 import { createGraph, type Model } from './ir.js';
 import { inferShapes } from './shape-inference.js';
 import { createTensor } from './tensor-value.js';
 
-const f32 = DType.float32;
-const i64 = DType.int64;
+const f32 = 'float32';
+const i64 = 'int64';
 
 /**
  * The shape plumbing of a PyTorch-exported BERT layer: position ids from Range/Expand, the extended
@@ -112,7 +111,7 @@ describe('inferShapes', () => {
   it('checks declared graph outputs against what the graph computes', () => {
     const b = new GraphBuilder();
     const y = b.relu(b.input('x', f32, ['n', 3]));
-    b.output(y, DType.float64, ['n', 4]);
+    b.output(y, 'float64', ['n', 4]);
     expect(() => inferShapes(b.build(), { dims: { n: 2 } })).toThrow(
       /declared float64 but computes float32.*declared \[n, 4\] but computes \[2, 3\]/,
     );

@@ -1,5 +1,5 @@
 /** Static shape and dtype inference over a whole graph, with folding of small constant values. */
-import { DType, dtypeInfo, dtypeName } from './dtype.js';
+import { type DType, isFloatDType } from '@mneme/tensor';
 import { GraphError, ShapeInferenceError, UnsupportedOpError } from './errors.js';
 import { DEFAULT_OPSET, defaultOpsetVersion, type Graph, MIN_OPSET, type Model, type Node } from './ir.js';
 import { opRule } from './op-rules.js';
@@ -31,9 +31,8 @@ const DEFAULT_MAX_FOLD = 4096;
 
 /** Converts a folded number to what the element type can hold (Cast semantics). */
 function coerce(dtype: DType, value: number): number {
-  const meta = dtypeInfo(dtype);
-  if (dtype === DType.bool) return value !== 0 && !Number.isNaN(value) ? 1 : 0;
-  if (meta.isFloat) return dtype === DType.float32 ? Math.fround(value) : value;
+  if (dtype === 'bool') return value !== 0 && !Number.isNaN(value) ? 1 : 0;
+  if (isFloatDType(dtype)) return dtype === 'float32' ? Math.fround(value) : value;
   return Number.isFinite(value) ? Math.trunc(value) : Number.isNaN(value) ? 0 : value;
 }
 
@@ -85,8 +84,8 @@ export function inferGraph(target: Model | Graph, options: InferShapesOptions = 
   const inputNames = new Set(graph.inputs.map((v) => v.name));
   for (const [name, tensor] of graph.initializers) {
     if (inputNames.has(name)) continue; // an initializer that is also an input is only a default value
-    types.set(name, { dtype: tensor.dtype, shape: [...tensor.dims] });
-    if (tensor.data.length <= maxFold && tensor.dtype !== DType.float16) constants.set(name, tensorToNumbers(tensor));
+    types.set(name, { dtype: tensor.dtype, shape: [...tensor.shape] });
+    if (tensor.data.length <= maxFold && tensor.dtype !== 'float16') constants.set(name, tensorToNumbers(tensor));
   }
   for (const node of topologicalOrder(graph)) inferNode(node, opset, types, constants, maxFold);
   checkDeclaredOutputs(graph, types, options.dims ?? {});
@@ -147,8 +146,8 @@ function inferNode(node: Node, opset: number, types: Map<string, TensorType>, co
   const fold = rule.fold;
   const foldable =
     fold !== undefined &&
-    outputs.every((t) => t.dtype !== DType.float16 && elementCount(t.shape) <= maxFold) &&
-    node.inputs.every((name) => name === '' || types.get(name)?.dtype !== DType.float16);
+    outputs.every((t) => t.dtype !== 'float16' && elementCount(t.shape) <= maxFold) &&
+    node.inputs.every((name) => name === '' || types.get(name)?.dtype !== 'float16');
   if (!foldable) return;
   const values = fold(ctx, outputs);
   values?.forEach((v, i) => {
@@ -172,7 +171,7 @@ function checkDeclaredOutputs(graph: Graph, types: Map<string, TensorType>, dims
       continue;
     }
     if (inferred.dtype !== out.dtype) {
-      problems.push(`graph output '${out.name}' is declared ${dtypeName(out.dtype)} but computes ${dtypeName(inferred.dtype)}`);
+      problems.push(`graph output '${out.name}' is declared ${out.dtype} but computes ${inferred.dtype}`);
     }
     if (out.shape === undefined) continue;
     const declared = out.shape.map((d) => (typeof d === 'number' ? d : dims[d]));

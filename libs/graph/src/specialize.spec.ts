@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './builder.js';
-import { DType } from './dtype.js';
 import { inferShapes } from './shape-inference.js';
 import { clearSpecializations, specialize } from './specialize.js';
 
 function graph() {
   const b = new GraphBuilder();
-  const x = b.input('x', DType.float32, ['batch', 'sequence', 8]);
-  b.output(b.reduceSum(x, [2], false), DType.float32, ['batch', 'sequence']);
+  const x = b.input('x', 'float32', ['batch', 'sequence', 8]);
+  b.output(b.reduceSum(x, [2], false), 'float32', ['batch', 'sequence']);
   return b.buildGraph();
 }
 

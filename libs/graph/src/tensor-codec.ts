@@ -1,9 +1,20 @@
-/** TensorProto ↔ TensorValue, reading every ONNX storage form and writing little-endian raw data. */
-import { type DType, type TensorData, dtypeInfo, isDType } from './dtype.js';
+/** TensorProto ↔ libs/tensor `Tensor`, reading every ONNX storage form and writing little-endian raw data. */
+import {
+  BYTES_PER_ELEMENT,
+  HOST_IS_LITTLE_ENDIAN,
+  isBigIntDType,
+  tensor,
+  TensorError,
+  TYPED_ARRAY_CONSTRUCTORS,
+  type DType,
+  type Tensor,
+  type TypedArray,
+} from '@mneme/tensor';
 import { ModelFormatError } from './errors.js';
 import { TensorProto, TensorProto_DataLocation } from './generated/onnx/onnx.js';
 import { int64ToNumber } from './int64.js';
-import { elementCount, type TensorValue } from './tensor-value.js';
+import { describeOnnxDTypes, dtypeFromOnnxCode, onnxDTypeCode } from './onnx-dtype.js';
+import { elementCount } from './tensor-value.js';
 
 /** Where external bytes of one tensor live, as written in `TensorProto.external_data`. */
 export interface ExternalDataRef {
@@ -18,27 +29,26 @@ export interface ExternalDataRef {
 /** Reads the bytes of an externally stored tensor. */
 export type ExternalDataResolver = (ref: ExternalDataRef, tensorName: string) => Uint8Array;
 
-// Raw data is little-endian by the ONNX spec; typed arrays use host order, so refuse big-endian hosts.
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// Raw data is little-endian by the ONNX spec; typed arrays use host order, so big-endian hosts are refused.
 
 /** Copies little-endian bytes into a fresh, aligned typed array of `dtype`. */
-export function tensorDataFromBytes(dtype: DType, bytes: Uint8Array, count: number, tensorName: string): TensorData {
+export function tensorDataFromBytes(dtype: DType, bytes: Uint8Array, count: number, tensorName: string): TypedArray {
   if (!HOST_IS_LITTLE_ENDIAN) throw new ModelFormatError('Big-endian hosts are not supported');
-  const meta = dtypeInfo(dtype);
-  if (bytes.byteLength !== count * meta.byteSize) {
+  const width = BYTES_PER_ELEMENT[dtype];
+  if (bytes.byteLength !== count * width) {
     throw new ModelFormatError(
-      `Tensor '${tensorName}' has ${bytes.byteLength} data bytes, expected ${count} × ${meta.byteSize} = ${count * meta.byteSize}`,
+      `Tensor '${tensorName}' has ${bytes.byteLength} data bytes, expected ${count} × ${width} = ${count * width}`,
     );
   }
   const buffer = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(buffer).set(bytes);
-  return new meta.array(buffer, 0, count);
+  return new TYPED_ARRAY_CONSTRUCTORS[dtype](buffer, 0, count);
 }
 
 /** The little-endian bytes of a tensor's data (a view, not a copy). */
-export function tensorBytes(tensor: TensorValue): Uint8Array {
+export function tensorBytes(value: Tensor): Uint8Array {
   if (!HOST_IS_LITTLE_ENDIAN) throw new ModelFormatError('Big-endian hosts are not supported');
-  return new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  return new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength);
 }
 
 function parseExternal(proto: TensorProto, name: string): ExternalDataRef {
@@ -58,10 +68,9 @@ function parseExternal(proto: TensorProto, name: string): ExternalDataRef {
 }
 
 /** Fills a typed array from one of TensorProto's repeated typed fields. */
-function fromTypedField(dtype: DType, proto: TensorProto, count: number, name: string): TensorData {
-  const meta = dtypeInfo(dtype);
+function fromTypedField(dtype: DType, proto: TensorProto, count: number, name: string): TypedArray {
   let source: ArrayLike<number | bigint>;
-  switch (meta.name) {
+  switch (dtype) {
     case 'float32':
       source = proto.floatData;
       break;
@@ -82,49 +91,60 @@ function fromTypedField(dtype: DType, proto: TensorProto, count: number, name: s
   if (source.length !== count) {
     throw new ModelFormatError(`Tensor '${name}' holds ${source.length} elements, its dims [${proto.dims.join(', ')}] need ${count}`);
   }
-  const data = new meta.array(count);
+  const data = new TYPED_ARRAY_CONSTRUCTORS[dtype](count);
+  const bigInts = isBigIntDType(dtype);
   for (let i = 0; i < count; i++) {
     const v = source[i]!;
-    if (meta.isBigInt) (data as BigInt64Array)[i] = BigInt(v);
+    if (bigInts) (data as BigInt64Array)[i] = BigInt(v);
     else (data as Float32Array)[i] = Number(v);
   }
   return data;
 }
 
 /** Converts a TensorProto, resolving external data with `resolveExternal` when it is used. */
-export function tensorFromProto(proto: TensorProto, resolveExternal?: ExternalDataResolver): TensorValue {
+export function tensorFromProto(proto: TensorProto, resolveExternal?: ExternalDataResolver): Tensor {
   const name = proto.name ?? '';
   const code = proto.dataType ?? 0;
-  if (!isDType(code)) throw new ModelFormatError(`Tensor '${name}' has unsupported data type ${code}`);
+  const dtype = dtypeFromOnnxCode(code);
+  if (dtype === undefined)
+    throw new ModelFormatError(`Tensor '${name}' has unsupported data type ${code}; supported: ${describeOnnxDTypes()}`);
   if (proto.segment !== undefined) throw new ModelFormatError(`Tensor '${name}' is segmented, which is not supported`);
   const dims = proto.dims.map(int64ToNumber);
+  const badDim = dims.find((d) => !Number.isSafeInteger(d) || d < 0);
+  if (badDim !== undefined) throw new ModelFormatError(`Tensor '${name}' has invalid dims [${dims.join(', ')}]: ${badDim} is not a size`);
   const count = elementCount(dims);
-  let data: TensorData;
+  let data: TypedArray;
   if (proto.dataLocation === TensorProto_DataLocation.EXTERNAL) {
     if (resolveExternal === undefined) {
       throw new ModelFormatError(`Tensor '${name}' uses external data; load the model from a file with loadModel`);
     }
-    data = tensorDataFromBytes(code, resolveExternal(parseExternal(proto, name), name), count, name);
+    data = tensorDataFromBytes(dtype, resolveExternal(parseExternal(proto, name), name), count, name);
   } else if (proto.rawData !== undefined && (proto.rawData.byteLength > 0 || count === 0)) {
-    data = tensorDataFromBytes(code, proto.rawData, count, name);
+    data = tensorDataFromBytes(dtype, proto.rawData, count, name);
   } else {
-    data = fromTypedField(code, proto, count, name);
+    data = fromTypedField(dtype, proto, count, name);
   }
-  return { dtype: code, dims, data };
+  try {
+    return tensor(dtype, dims, data);
+  } catch (error) {
+    // e.g. a bool tensor holding a 2: report it as a bad model, naming the tensor.
+    if (error instanceof TensorError) throw new ModelFormatError(`Tensor '${name}': ${error.message}`);
+    throw error;
+  }
 }
 
 /** Converts a tensor to a TensorProto with raw data, or with an external reference when given. */
-export function tensorToProto(name: string, tensor: TensorValue, external?: ExternalDataRef): TensorProto {
-  const proto = TensorProto.create({ name, dims: tensor.dims.map((d) => BigInt(d)), dataType: tensor.dtype });
+export function tensorToProto(name: string, value: Tensor, external?: ExternalDataRef): TensorProto {
+  const proto = TensorProto.create({ name, dims: value.shape.map((d) => BigInt(d)), dataType: onnxDTypeCode(value.dtype) });
   if (external === undefined) {
-    proto.rawData = tensorBytes(tensor);
+    proto.rawData = tensorBytes(value);
     return proto;
   }
   proto.dataLocation = TensorProto_DataLocation.EXTERNAL;
   proto.externalData = [
     { key: 'location', value: external.location },
     { key: 'offset', value: String(external.offset) },
-    { key: 'length', value: String(external.length ?? tensor.data.byteLength) },
+    { key: 'length', value: String(external.length ?? value.data.byteLength) },
   ];
   return proto;
 }

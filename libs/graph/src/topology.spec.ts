@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DType } from './dtype.js';
 import { GraphStructureError } from './errors.js';
 import { createGraph, type Graph, type Node } from './ir.js';
 import { sortGraph, topologicalOrder, validateGraph } from './topology.js';
@@ -16,8 +15,8 @@ const node = (name: string, inputs: string[], outputs: string[]): Node => ({
 
 function graphOf(nodes: Node[]): Graph {
   const g = createGraph();
-  g.inputs.push({ name: 'x', dtype: DType.float32, shape: [1] });
-  g.initializers.set('w', createTensor(DType.float32, [1], [1]));
+  g.inputs.push({ name: 'x', dtype: 'float32', shape: [1] });
+  g.initializers.set('w', createTensor('float32', [1], [1]));
   g.nodes.push(...nodes);
   return g;
 }
@@ -60,8 +59,9 @@ describe('topologicalOrder', () => {
 describe('validateGraph', () => {
   it('reports duplicate producers, names, unproduced outputs and bad initializers together', () => {
     const g = graphOf([node('a', ['x', 'w'], ['y']), node('a', ['x', 'w'], ['y'])]);
-    g.outputs.push({ name: 'z', dtype: DType.float32, shape: [1] });
-    g.initializers.set('bad', { dtype: DType.float32, dims: [3], data: new Float32Array(2) });
+    g.outputs.push({ name: 'z', dtype: 'float32', shape: [1] });
+    // Hand-made, bypassing the factories' checks, to see validateGraph catch it.
+    g.initializers.set('bad', { dtype: 'float32', shape: [3], data: new Float32Array(2), size: 3 });
     const problems = validateGraph(g);
     expect(problems).toEqual(
       expect.arrayContaining([

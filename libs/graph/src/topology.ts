@@ -118,8 +118,8 @@ export function validateGraph(graph: Graph): string[] {
     inputNames.add(v.name);
   }
   for (const [name, t] of graph.initializers) {
-    if (t.data.length !== elementCount(t.dims)) {
-      problems.push(`Initializer '${name}' has ${t.data.length} elements for dims [${t.dims.join(', ')}]`);
+    if (t.data.length !== elementCount(t.shape)) {
+      problems.push(`Initializer '${name}' has ${t.data.length} elements for dims [${t.shape.join(', ')}]`);
     }
   }
   try {

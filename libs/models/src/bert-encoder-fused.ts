@@ -3,7 +3,8 @@
  * Runtime's fused contrib kernels (domain `com.microsoft`) where they measured faster on CPU. The
  * autodiff has no rules for these ops, so gradient and training graphs keep `buildBertEncoder`.
  */
-import { Attr, createTensor, DType, GraphBuilder, MS_DOMAIN, type Model, type TensorValue } from '@mneme/graph';
+import { type Tensor } from '@mneme/tensor';
+import { Attr, createTensor, GraphBuilder, MS_DOMAIN, type Model } from '@mneme/graph';
 import { type BertConfig } from './bert-config.js';
 import {
   appendEncoderOutputs,
@@ -34,10 +35,10 @@ export interface FusedBertGraphOptions extends BertGraphOptions {
 }
 
 /** Float32 tensors side by side along their last axis: [h, a] + [h, b] → [h, a+b], [a] + [b] → [a+b]. */
-function concatLastAxis(parts: readonly TensorValue[]): TensorValue {
-  const lead = parts[0]!.dims.slice(0, -1);
+function concatLastAxis(parts: readonly Tensor[]): Tensor {
+  const lead = parts[0]!.shape.slice(0, -1);
   const rows = lead.reduce((p, d) => p * d, 1);
-  const widths = parts.map((p) => p.dims.at(-1)!);
+  const widths = parts.map((p) => p.shape.at(-1)!);
   const total = widths.reduce((a, w) => a + w, 0);
   const out = new Float32Array(rows * total);
   for (let r = 0; r < rows; r++) {
@@ -47,7 +48,7 @@ function concatLastAxis(parts: readonly TensorValue[]): TensorValue {
       offset += widths[i]!;
     });
   }
-  return createTensor(DType.float32, [...lead, total], out);
+  return createTensor('float32', [...lead, total], out);
 }
 
 /**
@@ -67,11 +68,11 @@ export function buildBertEncoderFused(c: BertConfig, weights: BertWeights, optio
   const b = new GraphBuilder({ name: 'bert-encoder-fused' });
   const ms = { domain: MS_DOMAIN };
   const used = (n: string) => b.initializer(n, weights.get(n)!);
-  const f = (v: number) => b.scalar(v, DType.float32);
-  const x0 = b.input(ENCODER_IO.inputsEmbeds, DType.float32, [batch, seq, h]);
-  const mask = b.input(ENCODER_IO.attentionMask, DType.int64, [batch, seq]);
-  const maskF = b.cast(mask, DType.float32);
-  const maskI = fusions.attention === 'none' ? '' : b.cast(mask, DType.int32);
+  const f = (v: number) => b.scalar(v, 'float32');
+  const x0 = b.input(ENCODER_IO.inputsEmbeds, 'float32', [batch, seq, h]);
+  const mask = b.input(ENCODER_IO.attentionMask, 'int64', [batch, seq]);
+  const maskF = b.cast(mask, 'float32');
+  const maskI = fusions.attention === 'none' ? '' : b.cast(mask, 'int32');
   const additiveBias = fusions.attention === 'none' ? b.mul(b.sub(f(1), b.unsqueeze(maskF, [1, 2])), f(-3.4028234663852886e38)) : '';
   const linear = (x: string, name: string) => b.add(b.matMul(x, used(`${name}.weight`)), used(`${name}.bias`));
   // residual + (x·W + bias), then LayerNorm.

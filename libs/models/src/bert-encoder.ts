@@ -1,4 +1,5 @@
-import { Attr, createTensor, DType, GraphBuilder, type Dim, type Model, type TensorValue } from '@mneme/graph';
+import { type Tensor } from '@mneme/tensor';
+import { Attr, createTensor, GraphBuilder, type Dim, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { InvalidArgumentError } from '@mneme/errors';
 import { validateBertConfig, type BertConfig } from './bert-config.js';
@@ -38,7 +39,7 @@ export const PREFIX_IO = Object.freeze({
  * Linear weights are stored as [in, out] (the transpose of PyTorch's [out, in]) so the graph uses
  * MatMul directly; the importer transposes once.
  */
-export type BertWeights = ReadonlyMap<string, TensorValue>;
+export type BertWeights = ReadonlyMap<string, Tensor>;
 
 /** Options of the BERT graph builders. */
 export interface BertGraphOptions {
@@ -93,7 +94,7 @@ export function bertParameterShapes(c: BertConfig): Map<string, number[]> {
 /** Random BERT weights as BERT initialises them (N(0, 0.02), LayerNorm 1/0, biases 0), seeded. */
 export function randomBertWeights(c: BertConfig, seed = 0): BertWeights {
   const rng = Rng.seeded(seed);
-  const weights = new Map<string, TensorValue>();
+  const weights = new Map<string, Tensor>();
   for (const [name, shape] of bertParameterShapes(c)) {
     const isLayerNormScale = name.endsWith('LayerNorm.weight');
     const isBias = name.endsWith('.bias');
@@ -110,8 +111,8 @@ export function checkedBertWeights(c: BertConfig, weights: BertWeights, names: r
     const w = weights.get(name);
     const want = shapes.get(name)!;
     if (w === undefined) problems.push(`missing weight '${name}'`);
-    else if (w.dims.join() !== want.join())
-      problems.push(`weight '${name}' has shape [${w.dims.join(', ')}], expected [${want.join(', ')}]`);
+    else if (w.shape.join() !== want.join())
+      problems.push(`weight '${name}' has shape [${w.shape.join(', ')}], expected [${want.join(', ')}]`);
   }
   if (problems.length > 0) throw new InvalidArgumentError(`Cannot build the BERT graph: ${problems.join('; ')}`);
 }
@@ -126,11 +127,11 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
   const [batch, seq] = [options.batch ?? 'batch', options.sequence ?? 'sequence'];
   const b = new GraphBuilder({ name: 'bert-embeddings' });
   for (const n of names) b.initializer(n, weights.get(n)!);
-  const ids = b.input(ENCODER_IO.inputIds, DType.int64, [batch, seq]);
-  const types = b.input(ENCODER_IO.tokenTypeIds, DType.int64, [batch, seq]);
+  const ids = b.input(ENCODER_IO.inputIds, 'int64', [batch, seq]);
+  const types = b.input(ENCODER_IO.tokenTypeIds, 'int64', [batch, seq]);
   const words = b.gather('embeddings.word_embeddings.weight', ids);
-  const length = b.gather(b.shape(ids), b.constant(createTensor(DType.int64, [], [1])));
-  const positions = b.op('Range', [b.constant(createTensor(DType.int64, [], [0])), length, b.constant(createTensor(DType.int64, [], [1]))]);
+  const length = b.gather(b.shape(ids), b.constant(createTensor('int64', [], [1])));
+  const positions = b.op('Range', [b.constant(createTensor('int64', [], [0])), length, b.constant(createTensor('int64', [], [1]))]);
   const pos = b.gather('embeddings.position_embeddings.weight', positions);
   const typ = b.gather('embeddings.token_type_embeddings.weight', types);
   const sum = b.add(b.add(words, pos), typ);
@@ -140,7 +141,7 @@ export function buildBertEmbeddings(c: BertConfig, weights: BertWeights, options
     { axis: Attr.int(-1), epsilon: Attr.float(c.layerNormEps) },
     { outputs: [ENCODER_IO.inputsEmbeds] },
   )[0]!;
-  b.output(out, DType.float32, [batch, seq, c.hiddenSize]);
+  b.output(out, 'float32', [batch, seq, c.hiddenSize]);
   return b.build();
 }
 
@@ -177,10 +178,10 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
   const headDim = h / heads;
   const b = new GraphBuilder({ name: from === 0 && to === c.numHiddenLayers ? 'bert-encoder' : `bert-encoder-${from}-${to}` });
   for (const n of names) b.initializer(n, weights.get(n)!);
-  const f = (v: number) => b.scalar(v, DType.float32);
-  const x0 = b.input(from === 0 ? ENCODER_IO.inputsEmbeds : ENCODER_IO.hiddenStates, DType.float32, [batch, seq, h]);
-  const mask = b.input(ENCODER_IO.attentionMask, DType.int64, [batch, seq]);
-  const maskF = b.cast(mask, DType.float32);
+  const f = (v: number) => b.scalar(v, 'float32');
+  const x0 = b.input(from === 0 ? ENCODER_IO.inputsEmbeds : ENCODER_IO.hiddenStates, 'float32', [batch, seq, h]);
+  const mask = b.input(ENCODER_IO.attentionMask, 'int64', [batch, seq]);
+  const maskF = b.cast(mask, 'float32');
   // Additive attention bias [batch, 1, 1, seq]: 0 for tokens, the float32 minimum for padding.
   const bias = b.mul(b.sub(f(1), b.unsqueeze(maskF, [1, 2])), f(-3.4028234663852886e38));
   // Prefix positions are never masked: zeros before the tokens' bias, one bias per prefix length.
@@ -188,7 +189,7 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
   const biasWithPrefix = (length: number): string => {
     let hit = prefixBiases.get(length);
     if (hit === undefined) {
-      const zeros = b.expand(f(0), b.concat([b.slice(b.shape(bias), [0], [3]), b.constant(createTensor(DType.int64, [1], [length]))], 0));
+      const zeros = b.expand(f(0), b.concat([b.slice(b.shape(bias), [0], [3]), b.constant(createTensor('int64', [1], [length]))], 0));
       hit = b.concat([zeros, bias], 3);
       prefixBiases.set(length, hit);
     }
@@ -206,8 +207,8 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
     let values = linear(x, `${p}.attention.self.value`);
     const length = prefixLength.get(i);
     if (length !== undefined) {
-      keys = b.concat([b.input(PREFIX_IO.key(i), DType.float32, [batch, length, h]), keys], 1);
-      values = b.concat([b.input(PREFIX_IO.value(i), DType.float32, [batch, length, h]), values], 1);
+      keys = b.concat([b.input(PREFIX_IO.key(i), 'float32', [batch, length, h]), keys], 1);
+      values = b.concat([b.input(PREFIX_IO.value(i), 'float32', [batch, length, h]), values], 1);
     }
     const q = splitHeads(linear(x, `${p}.attention.self.query`), [0, 2, 1, 3]);
     const k = splitHeads(keys, [0, 2, 3, 1]);
@@ -229,16 +230,11 @@ export function buildBertEncoder(c: BertConfig, weights: BertWeights, options: B
  */
 export function appendEncoderOutputs(b: GraphBuilder, x: string, maskF: string, [batch, seq, h]: readonly [Dim, Dim, number]): void {
   const last = b.op('Identity', [x], {}, { outputs: [ENCODER_IO.lastHiddenState] })[0]!;
-  const cls = b.op(
-    'Gather',
-    [last, b.constant(createTensor(DType.int64, [], [0]))],
-    { axis: Attr.int(1) },
-    { outputs: [ENCODER_IO.cls] },
-  )[0]!;
+  const cls = b.op('Gather', [last, b.constant(createTensor('int64', [], [0]))], { axis: Attr.int(1) }, { outputs: [ENCODER_IO.cls] })[0]!;
   const weighted = b.reduceSum(b.mul(last, b.unsqueeze(maskF, [2])), [1], false);
   const count = b.op('Clip', [b.reduceSum(maskF, [1], true), b.scalar(1e-9)]);
   const mean = b.op('Div', [weighted, count], {}, { outputs: [ENCODER_IO.meanPooled] })[0]!;
-  b.output(last, DType.float32, [batch, seq, h]);
-  b.output(cls, DType.float32, [batch, h]);
-  b.output(mean, DType.float32, [batch, h]);
+  b.output(last, 'float32', [batch, seq, h]);
+  b.output(cls, 'float32', [batch, h]);
+  b.output(mean, 'float32', [batch, h]);
 }

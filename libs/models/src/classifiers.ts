@@ -1,4 +1,4 @@
-import { Attr, DType, GraphBuilder, type Dim, type Model } from '@mneme/graph';
+import { Attr, GraphBuilder, type Dim, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { InvalidArgumentError } from '@mneme/errors';
 import { filled, initBias, initWeight, type InitScheme } from './init.js';
@@ -38,7 +38,7 @@ export function buildMlp(options: MlpOptions): Model {
   const rng = Rng.seeded(options.seed ?? 0);
   const scheme = options.init ?? 'torch-default';
   const b = new GraphBuilder({ name: `mlp-${sizes.join('-')}` });
-  let h = b.input(CLASSIFIER_IO.input, DType.float32, [options.batch ?? 'batch', sizes[0]!]);
+  let h = b.input(CLASSIFIER_IO.input, 'float32', [options.batch ?? 'batch', sizes[0]!]);
   for (let i = 0; i + 1 < sizes.length; i++) {
     const [fanIn, fanOut] = [sizes[i]!, sizes[i + 1]!];
     const w = b.initializer(`fc${i}.weight`, initWeight(rng, [fanIn, fanOut], fanIn, fanOut, scheme));
@@ -47,7 +47,7 @@ export function buildMlp(options: MlpOptions): Model {
     const z = last ? b.op('Gemm', [h, w, bias], {}, { outputs: [CLASSIFIER_IO.logits] })[0]! : b.op('Gemm', [h, w, bias]);
     h = last ? z : b.relu(z);
   }
-  b.output(h, DType.float32, [options.batch ?? 'batch', sizes.at(-1)!]);
+  b.output(h, 'float32', [options.batch ?? 'batch', sizes.at(-1)!]);
   return b.build();
 }
 
@@ -82,7 +82,7 @@ export function buildCnn(options: CnnOptions): Model {
   const scheme = options.init ?? 'torch-default';
   const batch = options.batch ?? 'batch';
   const b = new GraphBuilder({ name: 'cnn' });
-  let h = b.input(CLASSIFIER_IO.input, DType.float32, [batch, c, height, width]);
+  let h = b.input(CLASSIFIER_IO.input, 'float32', [batch, c, height, width]);
   const convBlock = (name: string, cin: number, cout: number) => {
     const fanIn = cin * 9;
     const w = b.initializer(`${name}.weight`, initWeight(rng, [cout, cin, 3, 3], fanIn, cout * 9, scheme));
@@ -101,7 +101,7 @@ export function buildCnn(options: CnnOptions): Model {
   };
   h = b.relu(dense('fc0', flat, hidden));
   h = dense('fc1', hidden, options.classes, CLASSIFIER_IO.logits);
-  b.output(h, DType.float32, [batch, options.classes]);
+  b.output(h, 'float32', [batch, options.classes]);
   return b.build();
 }
 
@@ -114,7 +114,7 @@ export function withCrossEntropyLoss(model: Model): Model {
   const logits = model.graph.outputs.find((o) => o.name === CLASSIFIER_IO.logits);
   if (logits === undefined) throw new InvalidArgumentError(`model has no '${CLASSIFIER_IO.logits}' output`);
   const batch = logits.shape?.[0] ?? 'batch';
-  const labels = b.input(CLASSIFIER_IO.labels, DType.int64, [batch]);
+  const labels = b.input(CLASSIFIER_IO.labels, 'int64', [batch]);
   const perSample = b.op(
     'SoftmaxCrossEntropyLoss',
     [CLASSIFIER_IO.logits, labels],
@@ -122,8 +122,8 @@ export function withCrossEntropyLoss(model: Model): Model {
     { outputs: [CLASSIFIER_IO.sampleLoss] },
   )[0]!;
   b.op('ReduceMean', [perSample], { keepdims: Attr.int(0) }, { outputs: [CLASSIFIER_IO.loss] });
-  b.output(CLASSIFIER_IO.loss, DType.float32, []);
-  b.output(CLASSIFIER_IO.sampleLoss, DType.float32, [batch]);
+  b.output(CLASSIFIER_IO.loss, 'float32', []);
+  b.output(CLASSIFIER_IO.sampleLoss, 'float32', [batch]);
   return b.build();
 }
 
@@ -169,7 +169,7 @@ export function buildConvNet(options: ConvNetOptions): Model {
   const scheme = options.init ?? 'torch-default';
   const batch = options.batch ?? 'batch';
   const b = new GraphBuilder({ name: `convnet-${channels}x${depth}` });
-  let h = b.input(CLASSIFIER_IO.input, DType.float32, [batch, c, height, width]);
+  let h = b.input(CLASSIFIER_IO.input, 'float32', [batch, c, height, width]);
   let [hh, ww, cin] = [height, width, c];
   for (let i = 0; i < depth; i++) {
     const fanIn = cin * 9;
@@ -203,6 +203,6 @@ export function buildConvNet(options: ConvNetOptions): Model {
   const w = b.initializer('fc.weight', initWeight(rng, [features, options.classes], features, options.classes, scheme));
   const bias = b.initializer('fc.bias', initBias(rng, options.classes, features, scheme));
   h = b.op('Gemm', [h, w, bias], {}, { outputs: [CLASSIFIER_IO.logits] })[0]!;
-  b.output(h, DType.float32, [batch, options.classes]);
+  b.output(h, 'float32', [batch, options.classes]);
   return b.build();
 }

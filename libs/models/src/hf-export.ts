@@ -22,8 +22,8 @@ export function bertWeightsToSafetensors(weights: BertWeights, options: BertExpo
   const tensors = new Map<string, SafetensorsInput>();
   for (const [name, value] of weights) {
     const data = value.data instanceof Float32Array ? value.data : Float32Array.from(tensorToNumbers(value));
-    const isLinear = value.dims.length === 2 && name.startsWith('encoder.');
-    const [rows, cols] = [value.dims[0]!, value.dims[1]!];
+    const isLinear = value.shape.length === 2 && name.startsWith('encoder.');
+    const [rows, cols] = [value.shape[0]!, value.shape[1]!];
     let out = data;
     if (isLinear) {
       out = new Float32Array(data.length);
@@ -31,7 +31,7 @@ export function bertWeightsToSafetensors(weights: BertWeights, options: BertExpo
     }
     tensors.set(`${options.prefix ?? ''}${name}`, {
       dtype: options.dtype ?? 'F32',
-      shape: isLinear ? [cols, rows] : [...value.dims],
+      shape: isLinear ? [cols, rows] : [...value.shape],
       data: out,
     });
   }

@@ -4,7 +4,8 @@
  * files), already read into memory by the caller, → BertConfig + BertWeights + tokenizer settings →
  * the two ONNX entry points. Pure: no file system here.
  */
-import { createTensor, DType, type Model, type TensorValue } from '@mneme/graph';
+import { type Tensor } from '@mneme/tensor';
+import { createTensor, type Model } from '@mneme/graph';
 import { InvalidArgumentError } from '@mneme/errors';
 import { validateBertConfig, type BertConfig } from './bert-config.js';
 import { bertParameterShapes, buildBertEmbeddings, buildBertEncoder, type BertGraphOptions, type BertWeights } from './bert-encoder.js';
@@ -140,7 +141,7 @@ export function bertWeightsFromSafetensors(file: SafetensorsFile, config: BertCo
     else ignoredTensors.push(hfName);
   }
   const problems: string[] = [];
-  const weights = new Map<string, TensorValue>();
+  const weights = new Map<string, Tensor>();
   for (const [name, shape] of expected) {
     const hfName = byName.get(name);
     if (hfName === undefined) {
@@ -159,7 +160,7 @@ export function bertWeightsFromSafetensors(file: SafetensorsFile, config: BertCo
       continue;
     }
     const data = file.float32(hfName);
-    weights.set(name, createTensor(DType.float32, shape, isLinear ? transpose(data, want[0]!, want[1]!) : data));
+    weights.set(name, createTensor('float32', shape, isLinear ? transpose(data, want[0]!, want[1]!) : data));
   }
   if (problems.length > 0) throw new InvalidArgumentError(problems);
   return { weights, ignoredTensors: ignoredTensors.sort() };

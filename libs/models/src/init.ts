@@ -1,4 +1,5 @@
-import { createTensor, DType, type TensorValue } from '@mneme/graph';
+import { type Tensor } from '@mneme/tensor';
+import { createTensor } from '@mneme/graph';
 import type { Rng } from '@mneme/random';
 
 /** How a layer's weights are initialised. */
@@ -11,15 +12,15 @@ export type InitScheme =
   | 'xavier';
 
 /** A float32 tensor of `dims` filled by `draw`. */
-export function filled(dims: readonly number[], draw: () => number): TensorValue {
+export function filled(dims: readonly number[], draw: () => number): Tensor {
   const n = dims.reduce((p, d) => p * d, 1);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = draw();
-  return createTensor(DType.float32, dims, data);
+  return createTensor('float32', dims, data);
 }
 
 /** Weight of a layer with the given fans under `scheme`. */
-export function initWeight(rng: Rng, dims: readonly number[], fanIn: number, fanOut: number, scheme: InitScheme): TensorValue {
+export function initWeight(rng: Rng, dims: readonly number[], fanIn: number, fanOut: number, scheme: InitScheme): Tensor {
   switch (scheme) {
     case 'torch-default': {
       const bound = 1 / Math.sqrt(fanIn);
@@ -37,7 +38,7 @@ export function initWeight(rng: Rng, dims: readonly number[], fanIn: number, fan
 }
 
 /** Bias of a layer with fan-in `fanIn` under `scheme`. */
-export function initBias(rng: Rng, size: number, fanIn: number, scheme: InitScheme): TensorValue {
+export function initBias(rng: Rng, size: number, fanIn: number, scheme: InitScheme): Tensor {
   if (scheme !== 'torch-default') return filled([size], () => 0);
   const bound = 1 / Math.sqrt(fanIn);
   return filled([size], () => rng.uniform(-bound, bound));

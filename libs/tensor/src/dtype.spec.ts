@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isDType, isFloatDType } from './dtype.js';
+import { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isBigIntDType, isDType, isFloatDType } from './dtype.js';
 
 describe('dtype tables', () => {
-  it('lists the eight dtypes', () => {
-    expect([...DTYPES].sort()).toEqual(['bool', 'float16', 'float32', 'float64', 'int32', 'int64', 'int8', 'uint8']);
+  it('lists the twelve dtypes, the eight wire ones first', () => {
+    expect(DTYPES.slice(0, 8)).toEqual(['float32', 'float64', 'int32', 'int64', 'uint8', 'bool', 'int8', 'float16']);
+    expect(DTYPES.slice(8)).toEqual(['uint16', 'int16', 'uint32', 'uint64']);
   });
 
   it('agrees with each TypedArray on byte width', () => {
@@ -14,6 +15,11 @@ describe('dtype tables', () => {
     expect(TYPED_ARRAY_CONSTRUCTORS.int64).toBe(BigInt64Array);
     expect(TYPED_ARRAY_CONSTRUCTORS.bool).toBe(Uint8Array);
     expect(TYPED_ARRAY_CONSTRUCTORS.float16).toBe(Uint16Array);
+    expect(TYPED_ARRAY_CONSTRUCTORS.uint64).toBe(BigUint64Array);
+  });
+
+  it('classifies bigint dtypes', () => {
+    expect(DTYPES.filter(isBigIntDType).sort()).toEqual(['int64', 'uint64']);
   });
 
   it('freezes the tables', () => {

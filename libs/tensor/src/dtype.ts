@@ -13,9 +13,19 @@ export interface DataTypeMap {
   int8: Int8Array;
   /** IEEE 754 half precision as raw bits; see `float16ToNumber` / `numberToFloat16`. */
   float16: Uint16Array;
+  // The four below exist so any ONNX model's initializers and value types load; the wire format
+  // does not carry them (libs/wire refuses them by name).
+  uint16: Uint16Array;
+  int16: Int16Array;
+  uint32: Uint32Array;
+  uint64: BigUint64Array;
 }
 
-/** The name of an element type: `'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'float16'`. */
+/**
+ * The name of an element type: `'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool' | 'float16'`
+ * `| 'uint16' | 'int16' | 'uint32' | 'uint64'`. Graphs, engines and the wire all use these names; the ONNX
+ * `TensorProto.DataType` codes appear only in the ONNX codec of libs/graph.
+ */
 export type DType = keyof DataTypeMap;
 
 /** The TypedArray of any dtype. */
@@ -39,6 +49,10 @@ export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = Object.freeze(
   bool: 1,
   int8: 1,
   float16: 2,
+  uint16: 2,
+  int16: 2,
+  uint32: 4,
+  uint64: 8,
 });
 
 /** The TypedArray constructor of each dtype; a table rather than a switch so adding a dtype is one line. */
@@ -51,9 +65,13 @@ export const TYPED_ARRAY_CONSTRUCTORS: { readonly [D in DType]: TypedArrayConstr
   bool: Uint8Array,
   int8: Int8Array,
   float16: Uint16Array,
+  uint16: Uint16Array,
+  int16: Int16Array,
+  uint32: Uint32Array,
+  uint64: BigUint64Array,
 });
 
-/** Every dtype, in wire-enum order. */
+/** Every dtype: the wire's eight in wire-enum order, then the ONNX-only integer types. */
 export const DTYPES: readonly DType[] = Object.freeze(Object.keys(BYTES_PER_ELEMENT) as DType[]);
 
 const FLOAT_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', 'float16']);
@@ -61,6 +79,11 @@ const FLOAT_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', '
 /** True when `value` names a dtype; use on untrusted strings before indexing the tables. */
 export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && Object.hasOwn(BYTES_PER_ELEMENT, value);
+}
+
+/** True for the dtypes whose elements are `bigint` in their TypedArray (int64, uint64). */
+export function isBigIntDType(dtype: DType): dtype is 'int64' | 'uint64' {
+  return dtype === 'int64' || dtype === 'uint64';
 }
 
 /** True for the dtypes that can hold NaN or ±Infinity (float32, float64, float16). */

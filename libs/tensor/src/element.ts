@@ -13,6 +13,11 @@ export interface ElementTypeMap {
   int8: number;
   /** A number, rounded to the nearest half (not raw bits). */
   float16: number;
+  uint16: number;
+  int16: number;
+  uint32: number;
+  /** A bigint, or a number that is a non-negative safe integer. */
+  uint64: bigint | number;
 }
 
 /** A value, or a (nested, rectangular) array of values. */
@@ -27,6 +32,7 @@ interface ElementCodec {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 function integerIn(min: number, max: number): ElementCodec {
   return {
@@ -62,5 +68,15 @@ export const ELEMENT_CODECS: { readonly [D in DType]: ElementCodec } = Object.fr
   float16: {
     encode: (v) => (typeof v === 'number' ? numberToFloat16(v) : undefined),
     expects: 'a number',
+  },
+  uint16: integerIn(0, 2 ** 16 - 1),
+  int16: integerIn(-(2 ** 15), 2 ** 15 - 1),
+  uint32: integerIn(0, 2 ** 32 - 1),
+  uint64: {
+    encode: (v) => {
+      if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : undefined;
+      return typeof v === 'bigint' && v >= 0n && v <= UINT64_MAX ? v : undefined;
+    },
+    expects: `a bigint in [0, ${UINT64_MAX}] or a non-negative safe integer number`,
   },
 });

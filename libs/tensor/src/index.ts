@@ -1,9 +1,11 @@
 /**
- * Typed n-d tensors: a dtype -> TypedArray map, shape checks and value checks (conversion to and
- * from the wire Tensor lives in libs/wire, so this core library never sees protobuf). Every bad input raises a {@link TensorError} whose `code` says what kind of
- * problem it is and whose message says what was wrong and what was expected.
+ * Typed n-d tensors: a dtype -> TypedArray map, shape checks and value checks. `Tensor` is the one
+ * tensor type of mneme: graph initializers and constants (libs/graph), the engine's feeds and
+ * outputs, and the wire (conversion to and from the proto Tensor lives in libs/wire, so this core
+ * library never sees protobuf). Every bad input raises a {@link TensorError} whose `code` says what
+ * kind of problem it is and whose message says what was wrong and what was expected.
  */
-export { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isDType, isFloatDType } from './dtype.js';
+export { BYTES_PER_ELEMENT, DTYPES, TYPED_ARRAY_CONSTRUCTORS, isBigIntDType, isDType, isFloatDType } from './dtype.js';
 export type { DataTypeMap, DType, TypedArray, TypedArrayConstructorOf } from './dtype.js';
 export type { ElementTypeMap, NestedArray } from './element.js';
 export { assertFinite } from './finite.js';

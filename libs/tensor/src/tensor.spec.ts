@@ -52,7 +52,7 @@ describe('tensor()', () => {
     expectTensorError(
       () => tensor('float' as 'float32', [1], new Float32Array(1)),
       'INVALID_DTYPE',
-      'unknown dtype "float"; expected one of float32, float64, int32, int64, uint8, bool, int8, float16',
+      'unknown dtype "float"; expected one of float32, float64, int32, int64, uint8, bool, int8, float16, uint16, int16, uint32, uint64',
     );
   });
 
@@ -137,6 +137,19 @@ describe('fromArray()', () => {
 
   it('rejects a count that does not match the explicit shape', () => {
     expectTensorError(() => fromArray('float32', [1, 2, 3], [2, 2]), 'SIZE_MISMATCH', 'fromArray got 3 values but shape [2, 2] needs 4');
+  });
+
+  it('holds the ONNX-only integer types (uint16, int16, uint32, uint64) within their ranges', () => {
+    expect([...fromArray('uint16', [0, 65535]).data]).toEqual([0, 65535]);
+    expect([...fromArray('int16', [-32768, 32767]).data]).toEqual([-32768, 32767]);
+    expect([...fromArray('uint32', [2 ** 32 - 1]).data]).toEqual([2 ** 32 - 1]);
+    const big = fromArray('uint64', [2n ** 64n - 1n, 7]);
+    expect(big.data).toBeInstanceOf(BigUint64Array);
+    expect([...big.data]).toEqual([2n ** 64n - 1n, 7n]);
+    expectTensorError(() => fromArray('uint16', [65536]), 'INVALID_VALUE', /uint16 needs an integer in \[0, 65535\]/);
+    expectTensorError(() => fromArray('int16', [-32769]), 'INVALID_VALUE', /int16 needs an integer in \[-32768, 32767\]/);
+    expectTensorError(() => fromArray('uint32', [-1]), 'INVALID_VALUE', /uint32 needs an integer in \[0, 4294967295\]/);
+    expectTensorError(() => fromArray('uint64', [-1n]), 'INVALID_VALUE', /uint64 needs a bigint in \[0, 18446744073709551615\]/);
   });
 
   it('rejects values the dtype cannot hold instead of wrapping them', () => {

@@ -1,7 +1,7 @@
 import { DataType, type Tensor as WireTensor } from '@mneme/contracts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DTYPES, fromArray, scalar, tensor, TensorError, zeros, type DType, type Tensor, type TensorErrorCode } from '@mneme/tensor';
-import { dtypeFromWire, dtypeToWire, fromWire, toWire } from './tensor-wire.js';
+import { dtypeFromWire, dtypeToWire, fromWire, toWire, WIRE_DTYPES } from './tensor-wire.js';
 
 /** Expects `fn` to throw a TensorError with this code and a message matching `message`. */
 function expectTensorError(fn: () => unknown, code: TensorErrorCode, message: string | RegExp): void {
@@ -17,8 +17,8 @@ function expectTensorError(fn: () => unknown, code: TensorErrorCode, message: st
   else expect((error as TensorError).message).toMatch(message);
 }
 
-/** A small sample of each dtype, including its extremes. */
-const SAMPLES: { readonly [D in DType]: Tensor<D> } = {
+/** A small sample of each dtype the wire carries, including its extremes. */
+const SAMPLES: { readonly [D in DType]?: Tensor<D> } = {
   float32: fromArray('float32', [
     [1.5, -0, 3.4028234663852886e38],
     [-1e-45, 0.1, -7],
@@ -48,12 +48,23 @@ function wire(dtype: DataType, shape: number[], data: Uint8Array | number[]): Wi
 
 describe('dtype <-> wire enum', () => {
   it('maps every dtype to a distinct DataType and back', () => {
-    const values = DTYPES.map(dtypeToWire);
-    expect(new Set(values).size).toBe(DTYPES.length);
-    for (const d of DTYPES) expect(dtypeFromWire(dtypeToWire(d))).toBe(d);
+    const values = WIRE_DTYPES.map((d) => dtypeToWire(d));
+    expect(new Set(values).size).toBe(WIRE_DTYPES.length);
+    for (const d of WIRE_DTYPES) expect(dtypeFromWire(dtypeToWire(d))).toBe(d);
     expect(dtypeToWire('int8')).toBe(DataType.DATA_TYPE_INT8);
     expect(dtypeToWire('float16')).toBe(DataType.DATA_TYPE_FLOAT16);
     expect(dtypeToWire('bool')).toBe(DataType.DATA_TYPE_BOOL);
+  });
+
+  it('carries the eight wire dtypes and refuses the ONNX-only integer types by name', () => {
+    expect(WIRE_DTYPES).toEqual(['float32', 'float64', 'int32', 'int64', 'uint8', 'bool', 'int8', 'float16']);
+    expect(DTYPES.filter((d) => !WIRE_DTYPES.includes(d))).toEqual(['uint16', 'int16', 'uint32', 'uint64']);
+    expectTensorError(
+      () => dtypeToWire('uint32', 'request.ids'),
+      'INVALID_DTYPE',
+      'request.ids has dtype uint32, which the wire format does not carry; it carries float32, float64, int32, int64, uint8, bool, int8, float16',
+    );
+    expectTensorError(() => toWire(fromArray('uint64', [1n, 2n])), 'INVALID_DTYPE', /^tensor has dtype uint64, which the wire format/);
   });
 
   it('rejects unspecified and unknown values', () => {
@@ -112,9 +123,9 @@ describe('fromWire round trips', () => {
     expect(Array.from(t.data as Float32Array)).toEqual([0, 2.5, 0]);
   });
 
-  for (const dtype of DTYPES) {
+  for (const dtype of WIRE_DTYPES) {
     it(`${dtype}: aligned and at every unaligned offset`, () => {
-      const original = SAMPLES[dtype];
+      const original = SAMPLES[dtype]!;
       const w = toWire(original);
       for (const offset of [0, 1, 2, 3, 5, 7]) {
         const back = fromWire({ ...w, data: viewAt(w.data, offset) }, { expectDtype: dtype });
@@ -136,7 +147,7 @@ describe('fromWire round trips', () => {
   });
 
   it('round-trips scalars and tensors with zero dims', () => {
-    for (const dtype of DTYPES) {
+    for (const dtype of WIRE_DTYPES) {
       const s = fromWire(toWire(zeros(dtype, [])));
       expect(s.shape).toEqual([]);
       expect(s.size).toBe(1);

@@ -39,8 +39,12 @@ export interface FromWireOptions<D extends DType = DType> {
   what?: string;
 }
 
-/** dtype -> wire enum; a mapped type so a new dtype without a wire value fails to compile. */
-const WIRE_DATA_TYPES: { readonly [D in DType]: DataType } = Object.freeze({
+/**
+ * dtype -> wire enum; a mapped type so a new dtype cannot be forgotten. `null` marks the dtypes the
+ * wire does not carry (the ONNX-only 16/32/64-bit integer types graphs may hold): sending one is an
+ * `INVALID_DTYPE` error naming it, never a silent reinterpretation.
+ */
+const WIRE_DATA_TYPES: { readonly [D in DType]: DataType | null } = Object.freeze({
   float32: DataType.DATA_TYPE_FLOAT32,
   float64: DataType.DATA_TYPE_FLOAT64,
   int32: DataType.DATA_TYPE_INT32,
@@ -49,13 +53,32 @@ const WIRE_DATA_TYPES: { readonly [D in DType]: DataType } = Object.freeze({
   bool: DataType.DATA_TYPE_BOOL,
   int8: DataType.DATA_TYPE_INT8,
   float16: DataType.DATA_TYPE_FLOAT16,
+  uint16: null,
+  int16: null,
+  uint32: null,
+  uint64: null,
 });
 
-const DTYPES_BY_WIRE: ReadonlyMap<number, DType> = new Map(DTYPES.map((d) => [WIRE_DATA_TYPES[d], d]));
+/** The dtypes the wire format carries, in wire-enum order. */
+export const WIRE_DTYPES: readonly DType[] = Object.freeze(DTYPES.filter((d) => WIRE_DATA_TYPES[d] !== null));
 
-/** The wire enum value of a dtype. */
-export function dtypeToWire(dtype: DType): DataType {
-  return WIRE_DATA_TYPES[dtype];
+const DTYPES_BY_WIRE: ReadonlyMap<number, DType> = new Map(WIRE_DTYPES.map((d) => [WIRE_DATA_TYPES[d] as DataType, d]));
+
+/**
+ * The wire enum value of a dtype.
+ *
+ * @param what names the tensor in the error message (default `'tensor'`)
+ * @throws TensorError `INVALID_DTYPE` for a dtype the wire does not carry (see {@link WIRE_DTYPES})
+ */
+export function dtypeToWire(dtype: DType, what = 'tensor'): DataType {
+  const dataType = WIRE_DATA_TYPES[dtype];
+  if (dataType === null) {
+    throw new TensorError(
+      'INVALID_DTYPE',
+      `${what} has dtype ${dtype}, which the wire format does not carry; it carries ${WIRE_DTYPES.join(', ')}`,
+    );
+  }
+  return dataType;
 }
 
 /**
@@ -67,7 +90,7 @@ export function dtypeToWire(dtype: DType): DataType {
 export function dtypeFromWire(dataType: DataType, what = 'tensor'): DType {
   const dtype = DTYPES_BY_WIRE.get(dataType);
   if (dtype !== undefined) return dtype;
-  const expected = `expected one of ${DTYPES.map((d) => `${DataType[WIRE_DATA_TYPES[d]]} (${d})`).join(', ')}`;
+  const expected = `expected one of ${WIRE_DTYPES.map((d) => `${DataType[dtypeToWire(d)]} (${d})`).join(', ')}`;
   if (dataType === DataType.DATA_TYPE_UNSPECIFIED) {
     throw new TensorError('INVALID_DTYPE', `${what} dtype is DATA_TYPE_UNSPECIFIED; ${expected}`);
   }
@@ -78,13 +101,15 @@ export function dtypeFromWire(dataType: DataType, what = 'tensor'): DType {
  * Encodes a tensor as the proto Tensor: row-major little-endian bytes in a fresh buffer (never a
  * view of `t.data`, which the caller may keep mutating while the message is being sent).
  *
- * @throws TensorError if `t` is not a consistent tensor (same checks as `tensor()`)
+ * @throws TensorError if `t` is not a consistent tensor (same checks as `tensor()`), or `INVALID_DTYPE` when
+ *   the wire does not carry its dtype (see {@link WIRE_DTYPES})
  */
 export function toWire(t: Tensor): WireTensor {
   const checked = tensor(t.dtype, t.shape, t.data);
+  const dtype = dtypeToWire(checked.dtype);
   const data = new Uint8Array(checked.data.buffer, checked.data.byteOffset, checked.data.byteLength).slice();
   if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(data, BYTES_PER_ELEMENT[checked.dtype]);
-  return { dtype: WIRE_DATA_TYPES[checked.dtype], shape: [...checked.shape], data };
+  return { dtype, shape: [...checked.shape], data };
 }
 
 /**

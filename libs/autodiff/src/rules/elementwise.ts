@@ -1,5 +1,5 @@
 /** Gradient rules of elementwise ops (broadcasting binaries, unary maths, activations). */
-import { DType } from '@mneme/graph';
+import { type DType } from '@mneme/tensor';
 import type { GradContext, GradientRule } from '../grad-context.js';
 
 /** Cotangent of output 0, which every rule here needs. */
@@ -78,7 +78,7 @@ export const expand: GradientRule = (ctx) => [toInput(ctx, dy0(ctx), 0)];
 export const cast: GradientRule = (ctx) => {
   const from = ctx.type(ctx.input(0)).dtype;
   const to = dtypeOfOut(ctx);
-  const floats = new Set<DType>([DType.float32, DType.float64, DType.float16]);
+  const floats = new Set<DType>(['float32', 'float64', 'float16']);
   if (!floats.has(from) || !floats.has(to)) return [undefined];
   const dy = dy0(ctx);
   return [from === to ? dy : ctx.b.cast(dy, from)];

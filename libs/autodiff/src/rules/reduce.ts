@@ -1,5 +1,5 @@
 /** Gradient rules of reductions, softmax, log-softmax and layer normalisation. */
-import { Attr, createTensor, DType } from '@mneme/graph';
+import { Attr, createTensor } from '@mneme/graph';
 import type { GradContext, GradientRule } from '../grad-context.js';
 
 const dy0 = (ctx: GradContext): string => ctx.dy(0) ?? ctx.fail('no cotangent for output 0');
@@ -98,7 +98,7 @@ export const layerNormalization: GradientRule = (ctx) => {
   // Reuse the node's own statistics when it exposes them; otherwise recompute them: in one fused
   // kernel for float32, from primitives otherwise (ONNX Runtime keeps float32 statistics only).
   let [mean, invStd] = [ctx.node.outputs[1] ?? '', ctx.node.outputs[2] ?? ''];
-  if ((mean === '' || invStd === '') && dtype === DType.float32) {
+  if ((mean === '' || invStd === '') && dtype === 'float32') {
     const attrs = { axis: Attr.int(axisAttr), epsilon: Attr.float(ctx.attrFloat('epsilon', 1e-5)) };
     [, mean, invStd] = b.op('LayerNormalization', bias === '' ? [x, scale] : [x, scale, bias], attrs, { outputs: 3 }) as [
       string,

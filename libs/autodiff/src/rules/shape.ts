@@ -1,5 +1,5 @@
 /** Gradient rules of shape and indexing ops: reshapes, transpose, concat/split, slice/pad, gathers and scatters. */
-import { Attr, createTensor, DType, type Attributes } from '@mneme/graph';
+import { Attr, createTensor, type Attributes } from '@mneme/graph';
 import type { GradContext, GradientRule } from '../grad-context.js';
 
 const dy0 = (ctx: GradContext): string => ctx.dy(0) ?? ctx.fail('no cotangent for output 0');
@@ -134,7 +134,7 @@ export const gather: GradientRule = (ctx) => {
   const axis = normAxis(ctx.attrInt('axis', 0), rank);
   const indexRank = ctx.type(ctx.input(1)).shape.length;
   let indices = wrapIndices(ctx, ctx.input(1), shape[axis]!);
-  if (ctx.type(ctx.input(1)).dtype !== DType.int64) indices = b.cast(indices, DType.int64);
+  if (ctx.type(ctx.input(1)).dtype !== 'int64') indices = b.cast(indices, 'int64');
   const dy = dy0(ctx);
   const frontShape = [shape[axis]!, ...shape.slice(0, axis), ...shape.slice(axis + 1)];
   // dy has dims [pre (axis), idx (indexRank), post]; ScatterND wants [idx, pre, post].

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Attr } from '../attributes.js';
-import { DType } from '../dtype.js';
 import { UnsupportedOpError } from '../errors.js';
 import { inferShapesOf, inferValues } from '../infer.test-util.js';
 import { isSupportedOp } from '../op-rules.js';
 import { MS_DOMAIN } from './contrib.js';
 
-const f32 = DType.float32;
-const i32 = DType.int32;
+const f32 = 'float32';
+const i32 = 'int32';
 const ms = { domain: MS_DOMAIN };
 const heads = { num_heads: Attr.int(4) };
 

@@ -3,8 +3,8 @@
  * graphs use: the fused transformer kernels. Only the forms those graphs emit are typed; others fail
  * with a message naming what is unsupported.
  */
+import { isFloatDType } from '@mneme/tensor';
 import { attrInt } from '../attributes.js';
-import { dtypeInfo } from '../dtype.js';
 import { type OpRule, type RuleContext, type TensorType } from '../rule-context.js';
 
 /** ONNX Runtime's contrib operator domain. */
@@ -14,7 +14,7 @@ const same = (t: TensorType): TensorType => ({ dtype: t.dtype, shape: [...t.shap
 
 function floatInput(ctx: RuleContext, i: number, what: string): TensorType {
   const t = ctx.input(i);
-  if (!dtypeInfo(t.dtype).isFloat) ctx.fail(`${what} must be a float tensor`);
+  if (!isFloatDType(t.dtype)) ctx.fail(`${what} must be a float tensor`);
   return t;
 }
 

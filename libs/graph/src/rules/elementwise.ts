@@ -1,5 +1,5 @@
 /** Rules for elementwise ops: unary maps, broadcasting binary/variadic ops, comparisons, Where, Clip. */
-import { DType, dtypeInfo, dtypeName } from '../dtype.js';
+import { type DType, isFloatDType } from '@mneme/tensor';
 import { type OpRule, type RuleContext, type TensorType } from '../rule-context.js';
 import { broadcastMap, broadcastShapes } from '../shape-utils.js';
 
@@ -8,7 +8,7 @@ export function unary(fn?: (x: number) => number, allowed?: (dtype: DType) => bo
   return {
     infer: (ctx) => {
       const x = ctx.input(0);
-      if (allowed !== undefined && !allowed(x.dtype)) ctx.fail(`does not accept ${dtypeName(x.dtype)} input`);
+      if (allowed !== undefined && !allowed(x.dtype)) ctx.fail(`does not accept ${x.dtype} input`);
       return [{ dtype: x.dtype, shape: [...x.shape] }];
     },
     fold:
@@ -25,7 +25,7 @@ export function unary(fn?: (x: number) => number, allowed?: (dtype: DType) => bo
 export function sameDtypes(ctx: RuleContext, types: readonly TensorType[]): DType {
   const dtype = types[0]!.dtype;
   for (const t of types) {
-    if (t.dtype !== dtype) ctx.fail(`input dtypes differ: ${types.map((x) => dtypeName(x.dtype)).join(', ')}`);
+    if (t.dtype !== dtype) ctx.fail(`input dtypes differ: ${types.map((x) => x.dtype).join(', ')}`);
   }
   return dtype;
 }
@@ -66,12 +66,12 @@ export function broadcasting(
     infer: (ctx) => {
       const types = presentInputs(ctx);
       const dtype = options.mixed === true ? types[0]!.dtype : sameDtypes(ctx, types);
-      if (options.inputDtype !== undefined && !options.inputDtype(dtype)) ctx.fail(`does not accept ${dtypeName(dtype)} inputs`);
+      if (options.inputDtype !== undefined && !options.inputDtype(dtype)) ctx.fail(`does not accept ${dtype} inputs`);
       const shape = broadcastShapes(
         ctx,
         types.map((t) => t.shape),
       );
-      return [{ dtype: options.result === 'bool' ? DType.bool : dtype, shape }];
+      return [{ dtype: options.result === 'bool' ? 'bool' : dtype, shape }];
     },
     fold:
       fn === undefined
@@ -83,7 +83,7 @@ export function broadcasting(
   };
 }
 
-const isInteger = (dtype: DType): boolean => !dtypeInfo(dtype).isFloat;
+const isInteger = (dtype: DType): boolean => !isFloatDType(dtype);
 
 /**
  * Fold of a binary broadcasting op: broadcasting hands one element per input, and the shape rule
@@ -111,7 +111,7 @@ export const whereRule: OpRule = {
     const cond = ctx.input(0);
     const x = ctx.input(1);
     const y = ctx.input(2);
-    if (cond.dtype !== DType.bool) ctx.fail(`condition must be bool, got ${dtypeName(cond.dtype)}`);
+    if (cond.dtype !== 'bool') ctx.fail(`condition must be bool, got ${cond.dtype}`);
     const dtype = sameDtypes(ctx, [x, y]);
     return [{ dtype, shape: broadcastShapes(ctx, [cond.shape, x.shape, y.shape]) }];
   },
@@ -145,7 +145,7 @@ export const dropoutRule: OpRule = {
     const x = ctx.input(0);
     return [
       { dtype: x.dtype, shape: [...x.shape] },
-      { dtype: DType.bool, shape: [...x.shape] },
+      { dtype: 'bool', shape: [...x.shape] },
     ];
   },
 };
@@ -153,5 +153,5 @@ export const dropoutRule: OpRule = {
 /** Not: bool → bool. */
 export const notRule: OpRule = unary(
   (x) => (x === 0 ? 1 : 0),
-  (d) => d === DType.bool,
+  (d) => d === 'bool',
 );

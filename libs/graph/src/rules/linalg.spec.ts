@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Attr } from '../attributes.js';
-import { DType } from '../dtype.js';
 import { type InputSpec, inferShapesOf } from '../infer.test-util.js';
 
-const f32 = DType.float32;
+const f32 = 'float32';
 
 describe('linear algebra rules', () => {
   it('follows numpy MatMul semantics for 1-D and batched operands', () => {

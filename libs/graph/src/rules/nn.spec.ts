@@ -1,10 +1,10 @@
+import { type DType } from '@mneme/tensor';
 import { describe, expect, it } from 'vitest';
 import { Attr } from '../attributes.js';
-import { DType } from '../dtype.js';
 import { inferShapesOf, inferValues } from '../infer.test-util.js';
 
-const f32 = DType.float32;
-const i64 = DType.int64;
+const f32 = 'float32';
+const i64 = 'int64';
 
 describe('neural-network rules', () => {
   it('computes Conv output with group, pads, strides and dilations', () => {

@@ -1,6 +1,6 @@
 /** Rules for neural-network ops: Conv, ConvTranspose, pooling, LayerNormalization, SoftmaxCrossEntropyLoss. */
 import { attrInt, attrInts, attrString } from '../attributes.js';
-import { DType, dtypeName, isDType } from '../dtype.js';
+import { dtypeFromOnnxCode, onnxDTypeCode } from '../onnx-dtype.js';
 import { type OpRule, type RuleContext, type TensorType } from '../rule-context.js';
 import { normalizeAxis } from '../shape-utils.js';
 import { sameDtypes } from './elementwise.js';
@@ -121,7 +121,7 @@ export const poolRule: OpRule = {
     const shape = [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map((d, i) => windowOutput(ctx, d, i, win, ceilMode))];
     return [
       { dtype: x.dtype, shape },
-      { dtype: DType.int64, shape: [...shape] },
+      { dtype: 'int64', shape: [...shape] },
     ];
   },
 };
@@ -155,8 +155,8 @@ export const layerNormRule: OpRule = {
         ctx.fail(`${what} of shape [${t.shape.join(', ')}] does not broadcast to [${normalized.join(', ')}]`);
       }
     }
-    const stashCode = attrInt(ctx.node, 'stash_type', DType.float32);
-    const stash = isDType(stashCode) ? stashCode : ctx.fail(`unsupported stash_type ${stashCode}`);
+    const stashCode = attrInt(ctx.node, 'stash_type', onnxDTypeCode('float32'));
+    const stash = dtypeFromOnnxCode(stashCode) ?? ctx.fail(`unsupported stash_type ${stashCode}`);
     const stats = x.shape.map((d, i) => (i < axis ? d : 1));
     return [
       { dtype: x.dtype, shape: [...x.shape] },
@@ -173,8 +173,7 @@ export const softmaxCrossEntropyRule: OpRule = {
     const labels = ctx.input(1);
     const weights = ctx.optionalInput(2);
     if (scores.shape.length < 2) ctx.fail('scores must be [N, C, ...]');
-    if (labels.dtype !== DType.int32 && labels.dtype !== DType.int64)
-      ctx.fail(`labels must be int32 or int64, got ${dtypeName(labels.dtype)}`);
+    if (labels.dtype !== 'int32' && labels.dtype !== 'int64') ctx.fail(`labels must be int32 or int64, got ${labels.dtype}`);
     const expected = [scores.shape[0]!, ...scores.shape.slice(2)];
     if (labels.shape.length !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
       ctx.fail(

@@ -1,6 +1,5 @@
 /** Rules for reductions (ReduceSum/Mean/Max/Min/Prod/LogSumExp, ArgMax, TopK) and Softmax/LogSoftmax. */
 import { attrInt, attrInts } from '../attributes.js';
-import { DType } from '../dtype.js';
 import { type OpRule, type RuleContext } from '../rule-context.js';
 import { normalizeAxes, normalizeAxis, stridesOf } from '../shape-utils.js';
 import { elementCount } from '../tensor-value.js';
@@ -74,7 +73,7 @@ export const argMaxRule: OpRule = {
   infer: (ctx) => {
     const x = ctx.input(0);
     const axis = normalizeAxis(ctx, attrInt(ctx.node, 'axis', 0), x.shape.length);
-    return [{ dtype: DType.int64, shape: reducedShape(ctx, x.shape, [axis]) }];
+    return [{ dtype: 'int64', shape: reducedShape(ctx, x.shape, [axis]) }];
   },
 };
 
@@ -89,7 +88,7 @@ export const topKRule: OpRule = {
     const shape = x.shape.map((d, i) => (i === axis ? k[0]! : d));
     return [
       { dtype: x.dtype, shape },
-      { dtype: DType.int64, shape: [...shape] },
+      { dtype: 'int64', shape: [...shape] },
     ];
   },
 };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Attr } from '../attributes.js';
-import { DType } from '../dtype.js';
 import { foldedValues, inferShapesOf, inferValues } from '../infer.test-util.js';
+import { createTensor } from '../tensor-value.js';
 
-const f32 = DType.float32;
-const i64 = DType.int64;
+const f32 = 'float32';
+const i64 = 'int64';
 
 describe('shape manipulation rules', () => {
   it('reshapes with 0 (copy) and -1 (infer), and honours allowzero', () => {
@@ -120,7 +120,7 @@ describe('shape manipulation rules', () => {
         b.op('ScatterND', ['x', 'ni', 'u']),
         b.expand('c', [2, 1, 4]),
         b.op('Tile', ['c', b.ints([2, 3])]),
-        b.op('OneHot', ['i', b.scalar(5, i64), b.constant({ dtype: f32, dims: [2], data: new Float32Array([0, 1]) })], {
+        b.op('OneHot', ['i', b.scalar(5, i64), b.constant(createTensor(f32, [2], [0, 1]))], {
           axis: Attr.int(1),
         }),
       ],

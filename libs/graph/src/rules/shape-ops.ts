@@ -1,6 +1,5 @@
 /** Rules for ops that move elements around: Reshape, Flatten, Transpose, Concat, Split, Slice, Squeeze, Unsqueeze, Expand, Tile, Gather, GatherElements, ScatterND, OneHot. */
 import { attrInt, attrInts } from '../attributes.js';
-import { dtypeName } from '../dtype.js';
 import { type OpRule, type RuleContext, type TensorType } from '../rule-context.js';
 import { broadcastShapes, broadcastSource, gatherByIndex, normalizeAxes, normalizeAxis, stridesOf } from '../shape-utils.js';
 import { elementCount } from '../tensor-value.js';
@@ -101,7 +100,7 @@ export const concatRule: OpRule = {
     const out = [...first.shape];
     out[axis] = 0;
     for (const t of inputs) {
-      if (t.dtype !== first.dtype) ctx.fail(`input dtypes differ (${dtypeName(first.dtype)} and ${dtypeName(t.dtype)})`);
+      if (t.dtype !== first.dtype) ctx.fail(`input dtypes differ (${first.dtype} and ${t.dtype})`);
       if (t.shape.length !== rank || t.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
         ctx.fail(`input shapes ${inputs.map((x) => `[${x.shape.join(', ')}]`).join(', ')} differ outside axis ${axis}`);
       }

@@ -1,6 +1,7 @@
 /** Rules for ops that create or describe values: Constant, ConstantOfShape, Range, Shape, Size, Cast, Identity. */
+import { type DType } from '@mneme/tensor';
 import { attrFloat, attrFloats, attrInt, attrInts, attrTensor } from '../attributes.js';
-import { DType, dtypeName, isDType } from '../dtype.js';
+import { dtypeFromOnnxCode } from '../onnx-dtype.js';
 import { type OpRule, type RuleContext } from '../rule-context.js';
 import { normalizeAxis } from '../shape-utils.js';
 import { elementCount, tensorToNumbers } from '../tensor-value.js';
@@ -16,13 +17,13 @@ export function checkShapeValues(ctx: RuleContext, values: readonly number[], wh
 function constantValue(ctx: RuleContext): { dtype: DType; dims: number[]; values: number[] } {
   const node = ctx.node;
   const tensor = attrTensor(node, 'value');
-  if (tensor !== undefined) return { dtype: tensor.dtype, dims: [...tensor.dims], values: tensorToNumbers(tensor) };
-  if (node.attributes['value_float'] !== undefined) return { dtype: DType.float32, dims: [], values: [attrFloat(node, 'value_float')] };
-  if (node.attributes['value_int'] !== undefined) return { dtype: DType.int64, dims: [], values: [attrInt(node, 'value_int')] };
+  if (tensor !== undefined) return { dtype: tensor.dtype, dims: [...tensor.shape], values: tensorToNumbers(tensor) };
+  if (node.attributes['value_float'] !== undefined) return { dtype: 'float32', dims: [], values: [attrFloat(node, 'value_float')] };
+  if (node.attributes['value_int'] !== undefined) return { dtype: 'int64', dims: [], values: [attrInt(node, 'value_int')] };
   const floats = attrFloats(node, 'value_floats');
-  if (floats !== undefined) return { dtype: DType.float32, dims: [floats.length], values: [...floats] };
+  if (floats !== undefined) return { dtype: 'float32', dims: [floats.length], values: [...floats] };
   const ints = attrInts(node, 'value_ints');
-  if (ints !== undefined) return { dtype: DType.int64, dims: [ints.length], values: [...ints] };
+  if (ints !== undefined) return { dtype: 'int64', dims: [ints.length], values: [...ints] };
   return ctx.fail('needs a value, value_float(s) or value_int(s) attribute (string and sparse values are not supported)');
 }
 
@@ -41,7 +42,7 @@ export const constantOfShapeRule: OpRule = {
     const shape = checkShapeValues(ctx, ctx.requireConstant(0, 'the shape input'), 'shape');
     const value = attrTensor(ctx.node, 'value');
     if (value !== undefined && value.data.length !== 1) ctx.fail('value attribute must hold exactly one element');
-    return [{ dtype: value?.dtype ?? DType.float32, shape }];
+    return [{ dtype: value?.dtype ?? 'float32', shape }];
   },
   fold: (_ctx, outputs) => {
     const value = attrTensor(_ctx.node, 'value');
@@ -84,13 +85,13 @@ function shapeSlice(ctx: RuleContext): number[] {
 
 /** Shape(data) with optional start/end: 1-D int64, always folded from the static input shape. */
 export const shapeRule: OpRule = {
-  infer: (ctx) => [{ dtype: DType.int64, shape: [shapeSlice(ctx).length] }],
+  infer: (ctx) => [{ dtype: 'int64', shape: [shapeSlice(ctx).length] }],
   fold: (ctx) => [shapeSlice(ctx)],
 };
 
 /** Size(data): int64 scalar element count. */
 export const sizeRule: OpRule = {
-  infer: () => [{ dtype: DType.int64, shape: [] }],
+  infer: () => [{ dtype: 'int64', shape: [] }],
   fold: (ctx) => [[elementCount(ctx.input(0).shape)]],
 };
 
@@ -104,8 +105,7 @@ export const identityRule: OpRule = {
 };
 
 function castTarget(ctx: RuleContext, code: number): DType {
-  if (!isDType(code)) ctx.fail(`cannot cast to unsupported element type ${code}`);
-  return code;
+  return dtypeFromOnnxCode(code) ?? ctx.fail(`cannot cast to unsupported element type ${code}`);
 }
 
 /** Cast(input) to the `to` attribute's dtype; CastLike(input, target) to the target's dtype. */
@@ -124,7 +124,7 @@ export const castLikeRule: OpRule = {
 /** Fails unless input `i` is int32 or int64 (index-like inputs). */
 export function requireIndexType(ctx: RuleContext, i: number, what: string): void {
   const t = ctx.input(i);
-  if (t.dtype !== DType.int64 && t.dtype !== DType.int32) ctx.fail(`${what} must be int32 or int64, got ${dtypeName(t.dtype)}`);
+  if (t.dtype !== 'int64' && t.dtype !== 'int32') ctx.fail(`${what} must be int32 or int64, got ${t.dtype}`);
 }
 
 /** Normalised axis from an attribute. */

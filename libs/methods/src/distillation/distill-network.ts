@@ -2,7 +2,7 @@
  * What distillation learns for: a network whose weights are drawn afresh from their
  * initialisation distribution, and an optional frozen feature map in front of it.
  */
-import { DType, type GraphBuilder, type Model } from '@mneme/graph';
+import { type GraphBuilder, type Model } from '@mneme/graph';
 import type { Rng } from '@mneme/random';
 
 /** The network distilled for: a classifier whose weights are drawn afresh for every outer step. */
@@ -51,5 +51,5 @@ export interface DistillInputSpace {
 
 /** The float32 initializers of a network: the weights every variant feeds. */
 export function networkWeights(model: Model): { name: string; dims: number[] }[] {
-  return [...model.graph.initializers].filter(([, t]) => t.dtype === DType.float32).map(([name, t]) => ({ name, dims: [...t.dims] }));
+  return [...model.graph.initializers].filter(([, t]) => t.dtype === 'float32').map(([name, t]) => ({ name, dims: [...t.shape] }));
 }

@@ -7,7 +7,7 @@
 import { inlineGraph } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
-import { createTensor, DType, specializeModel, type GraphBuilder } from '@mneme/graph';
+import { createTensor, specializeModel, type GraphBuilder } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import type { Rng } from '@mneme/random';
 import { int64FromInt32, tensor } from '@mneme/tensor';
@@ -37,7 +37,7 @@ export function fitTokens(ids: readonly number[], length: number): number[] {
 export function textInputSpace(text: TextInputs, executor: Executor, length: number): DistillInputSpace {
   if (!Number.isInteger(length) || length < 2) throw new InvalidArgumentError(`token length must be an integer ≥ 2, got ${length}`);
   const hidden = text.hiddenSize;
-  const vocab = text.embeddings.graph.initializers.get('embeddings.word_embeddings.weight')?.dims[0];
+  const vocab = text.embeddings.graph.initializers.get('embeddings.word_embeddings.weight')?.shape[0];
   const embed = async (rows: number[][]): Promise<Float32Array> => {
     const n = rows.length;
     const ids = int64FromInt32(rows.flat());
@@ -53,7 +53,7 @@ export function textInputSpace(text: TextInputs, executor: Executor, length: num
       sampleShape: [length, hidden],
       apply(b: GraphBuilder, x: string, n: number): string {
         const encoder = specializeModel(text.encoder, { batch: n, sequence: length });
-        const mask = b.constant(createTensor(DType.int64, [n, length], new BigInt64Array(n * length).fill(1n)));
+        const mask = b.constant(createTensor('int64', [n, length], new BigInt64Array(n * length).fill(1n)));
         const values = inlineGraph(
           b,
           encoder.graph,

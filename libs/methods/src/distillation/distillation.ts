@@ -16,7 +16,7 @@
 import { appendGradients, inlineGraph } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore, type Executor } from '@mneme/execution';
-import { DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
+import { GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
@@ -152,12 +152,12 @@ export function buildBilevelGraph(
   const realNet = specializeModel(classifier, { batch: nReal });
   const sampleShape = featureMap?.sampleShape ?? network.inputShape;
   const b = new GraphBuilder({ name: 'distill-bilevel', opset: 17 });
-  let w = new Map(weights.map(({ name, dims }) => [name, b.input(name, DType.float32, dims)]));
-  const xs = b.input(DISTILL_IO.synthetic, DType.float32, [nSyn, ...sampleShape]);
-  const ys = b.input(DISTILL_IO.syntheticLabels, DType.int64, [nSyn]);
-  const logLr = b.input(DISTILL_IO.logLr, DType.float32, [1]);
-  const xr = b.input(DISTILL_IO.real, DType.float32, [nReal, ...network.inputShape]);
-  const yr = b.input(DISTILL_IO.realLabels, DType.int64, [nReal]);
+  let w = new Map(weights.map(({ name, dims }) => [name, b.input(name, 'float32', dims)]));
+  const xs = b.input(DISTILL_IO.synthetic, 'float32', [nSyn, ...sampleShape]);
+  const ys = b.input(DISTILL_IO.syntheticLabels, 'int64', [nSyn]);
+  const logLr = b.input(DISTILL_IO.logLr, 'float32', [1]);
+  const xr = b.input(DISTILL_IO.real, 'float32', [nReal, ...network.inputShape]);
+  const yr = b.input(DISTILL_IO.realLabels, 'int64', [nReal]);
   // The feature map is frozen, so the synthetic features are computed once for every inner step.
   const features = featureMap === undefined ? xs : featureMap.apply(b, xs, nSyn);
   const lr = b.exp(logLr);
@@ -181,10 +181,10 @@ export function buildBilevelGraph(
   const grads = appendGradients(b, { loss: outerLoss, wrt: [xs, logLr] });
   b.op('Identity', [grads.get(xs)!], {}, { outputs: [DISTILL_IO.gradSynthetic] });
   b.op('Identity', [grads.get(logLr)!], {}, { outputs: [DISTILL_IO.gradLogLr] });
-  b.output(DISTILL_IO.outerLoss, DType.float32, []);
-  b.output(DISTILL_IO.innerLoss, DType.float32, []);
-  b.output(DISTILL_IO.gradSynthetic, DType.float32, [nSyn, ...sampleShape]);
-  b.output(DISTILL_IO.gradLogLr, DType.float32, [1]);
+  b.output(DISTILL_IO.outerLoss, 'float32', []);
+  b.output(DISTILL_IO.innerLoss, 'float32', []);
+  b.output(DISTILL_IO.gradSynthetic, 'float32', [nSyn, ...sampleShape]);
+  b.output(DISTILL_IO.gradLogLr, 'float32', [1]);
   return { model: b.build(), weights };
 }
 
@@ -197,8 +197,8 @@ export function syntheticClassifier(network: DistillNetwork, featureMap: Feature
   const classifier = specializeModel(withCrossEntropyLoss(network.build(0)), { batch: n });
   if (featureMap === undefined) return classifier;
   const b = new GraphBuilder({ name: 'distill-synthetic-classifier', opset: 17 });
-  const x = b.input(CLASSIFIER_IO.input, DType.float32, [n, ...featureMap.sampleShape]);
-  const labels = b.input(CLASSIFIER_IO.labels, DType.int64, [n]);
+  const x = b.input(CLASSIFIER_IO.input, 'float32', [n, ...featureMap.sampleShape]);
+  const labels = b.input(CLASSIFIER_IO.labels, 'int64', [n]);
   const bound = new Map<string, string>([
     [CLASSIFIER_IO.input, featureMap.apply(b, x, n)],
     [CLASSIFIER_IO.labels, labels],
@@ -207,17 +207,17 @@ export function syntheticClassifier(network: DistillNetwork, featureMap: Feature
   const inner = inlineGraph(b, classifier.graph, bound, 'net/');
   b.op('Identity', [inner.get(CLASSIFIER_IO.loss)!], {}, { outputs: [CLASSIFIER_IO.loss] });
   b.op('Identity', [inner.get(CLASSIFIER_IO.logits)!], {}, { outputs: [CLASSIFIER_IO.logits] });
-  b.output(CLASSIFIER_IO.loss, DType.float32, []);
-  b.output(CLASSIFIER_IO.logits, DType.float32, [n, network.classes]);
+  b.output(CLASSIFIER_IO.loss, 'float32', []);
+  b.output(CLASSIFIER_IO.logits, 'float32', [n, network.classes]);
   return b.build();
 }
 
 /** The frozen feature map alone, `x [n, ...sampleShape]` → `features [n, ...inputShape]`. */
 export function featureMapModel(featureMap: FeatureMap, n: number, inputShape: readonly number[]): Model {
   const b = new GraphBuilder({ name: 'distill-feature-map', opset: 17 });
-  const x = b.input(CLASSIFIER_IO.input, DType.float32, [n, ...featureMap.sampleShape]);
+  const x = b.input(CLASSIFIER_IO.input, 'float32', [n, ...featureMap.sampleShape]);
   b.op('Identity', [featureMap.apply(b, x, n)], {}, { outputs: ['features'] });
-  b.output('features', DType.float32, [n, ...inputShape]);
+  b.output('features', 'float32', [n, ...inputShape]);
   return b.build();
 }
 

@@ -9,7 +9,7 @@
  * outer loop without the inner network updates on the synthetic set).
  */
 import { appendGradients, inlineGraph } from '@mneme/autodiff';
-import { DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
+import { GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 
@@ -41,11 +41,11 @@ export function buildMatchingGraph(network: DistillNetwork, featureMap: FeatureM
   const weights = networkWeights(classifier);
   const sampleShape = featureMap?.sampleShape ?? network.inputShape;
   const b = new GraphBuilder({ name: 'distill-gradient-matching', opset: 17 });
-  const w = new Map(weights.map(({ name, dims }) => [name, b.input(name, DType.float32, dims)]));
-  const xs = b.input(MATCHING_IO.synthetic, DType.float32, [k, ...sampleShape]);
-  const ys = b.input(MATCHING_IO.syntheticLabels, DType.int64, [k]);
-  const xr = b.input(MATCHING_IO.real, DType.float32, [m, ...network.inputShape]);
-  const yr = b.input(MATCHING_IO.realLabels, DType.int64, [m]);
+  const w = new Map(weights.map(({ name, dims }) => [name, b.input(name, 'float32', dims)]));
+  const xs = b.input(MATCHING_IO.synthetic, 'float32', [k, ...sampleShape]);
+  const ys = b.input(MATCHING_IO.syntheticLabels, 'int64', [k]);
+  const xr = b.input(MATCHING_IO.real, 'float32', [m, ...network.inputShape]);
+  const yr = b.input(MATCHING_IO.realLabels, 'int64', [m]);
   const features = featureMap === undefined ? xs : featureMap.apply(b, xs, k);
   const lossOf = (x: string, y: string, n: number, prefix: string) =>
     inlineGraph(
@@ -72,7 +72,7 @@ export function buildMatchingGraph(network: DistillNetwork, featureMap: FeatureM
   const distance = b.op('Identity', [total], {}, { outputs: [MATCHING_IO.distance] })[0]!;
   const grads = appendGradients(b, { loss: distance, wrt: [xs] });
   b.op('Identity', [grads.get(xs)!], {}, { outputs: [MATCHING_IO.gradSynthetic] });
-  b.output(MATCHING_IO.distance, DType.float32, []);
-  b.output(MATCHING_IO.gradSynthetic, DType.float32, [k, ...sampleShape]);
+  b.output(MATCHING_IO.distance, 'float32', []);
+  b.output(MATCHING_IO.gradSynthetic, 'float32', [k, ...sampleShape]);
   return b.build();
 }

@@ -28,7 +28,7 @@
  * `trained` (default) or `mean`. The context's `hidden` is not used.
  */
 import { InvalidArgumentError } from '@mneme/errors';
-import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { Attr, GraphBuilder, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { BlockHead, HEAD_KINDS, l2Normalize, type BlockHeadSnapshot } from './block-head.js';
@@ -325,13 +325,13 @@ export function adapter(ctx: StrategyContext): Strategy {
 function pairModel(head: BlockHead): Model {
   const d = head.options.inputSize;
   const b = new GraphBuilder({ name: 'adapter-pairs' });
-  const xa = b.input(PAIR_IO.a, DType.float32, ['batch', d]);
-  const xb = b.input(PAIR_IO.b, DType.float32, ['batch', d]);
-  const target = b.input(PAIR_IO.target, DType.float32, ['batch']);
+  const xa = b.input(PAIR_IO.a, 'float32', ['batch', d]);
+  const xb = b.input(PAIR_IO.b, 'float32', ['batch', d]);
+  const target = b.input(PAIR_IO.target, 'float32', ['batch']);
   const [ha, hb] = head.appendAdapter(b, [xa, xb]);
   const cos = b.reduceSum(b.mul(l2Normalize(b, ha!, 1), l2Normalize(b, hb!, 1)), [1], false);
   const diff = b.sub(cos, target);
   b.op('ReduceMean', [b.mul(diff, diff)], { keepdims: Attr.int(0) }, { outputs: [PAIR_IO.loss] });
-  b.output(PAIR_IO.loss, DType.float32, []);
+  b.output(PAIR_IO.loss, 'float32', []);
   return b.build();
 }

@@ -11,7 +11,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore, type Executor, type OptimizerSpec, type TrainStepRunner } from '@mneme/execution';
-import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { Attr, createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { int64FromInt32, tensor } from '@mneme/tensor';
@@ -262,9 +262,9 @@ export class BlockHead {
     if (this.adapterParams().length === 0) return features.slice();
     if (this.adapterModel === undefined) {
       const b = new GraphBuilder({ name: 'adapter' });
-      const x = b.input(CLASSIFIER_IO.input, DType.float32, ['batch', d]);
+      const x = b.input(CLASSIFIER_IO.input, 'float32', ['batch', d]);
       const h = b.identity(this.appendAdapter(b, [x])[0]!);
-      b.output(h, DType.float32, ['batch', d]);
+      b.output(h, 'float32', ['batch', d]);
       this.adapterModel = b.build();
     }
     const adapterStore = new ParameterStore();
@@ -324,7 +324,7 @@ export class BlockHead {
   buildLogits(blocks: readonly number[]): Model {
     const d = this.options.inputSize;
     const b = new GraphBuilder({ name: `block-head-${this.options.kind}` });
-    const x = b.input(CLASSIFIER_IO.input, DType.float32, ['batch', d]);
+    const x = b.input(CLASSIFIER_IO.input, 'float32', ['batch', d]);
     let h = this.appendAdapter(b, [x])[0]!;
     if (this.options.kind === 'cosine') h = l2Normalize(b, h, 1);
     const parts = blocks
@@ -340,7 +340,7 @@ export class BlockHead {
     b.op(parts.length === 1 ? 'Identity' : 'Concat', parts, parts.length === 1 ? {} : { axis: Attr.int(1) }, {
       outputs: [CLASSIFIER_IO.logits],
     });
-    b.output(CLASSIFIER_IO.logits, DType.float32, ['batch', width]);
+    b.output(CLASSIFIER_IO.logits, 'float32', ['batch', width]);
     return b.build();
   }
 
@@ -359,7 +359,7 @@ export class BlockHead {
 
   private initializerOf(name: string) {
     const t = this.store.get(name);
-    return createTensor(DType.float32, [...t.shape], Float32Array.from(t.data));
+    return createTensor('float32', [...t.shape], Float32Array.from(t.data));
   }
 
   private initAdapter(): void {

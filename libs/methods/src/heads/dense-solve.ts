@@ -9,7 +9,7 @@
  * reuses it for every later solve (a blocked right-looking loop would need one shape per step).
  */
 import type { Executor } from '@mneme/execution';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 import { GraphMemo } from '../core/graph-memo.js';
 
@@ -84,9 +84,9 @@ export class DenseSolver {
   private panelGraph(h: number, m: number): Model {
     return this.graphs.get(`panel ${h} ${m}`, () => {
       const b = new GraphBuilder({ name: 'cholesky_panel' });
-      const a21 = b.input('a21', DType.float64, [m, h]);
-      const i11 = b.input('i11', DType.float64, [h, h]);
-      const a22 = b.input('a22', DType.float64, [m, m]);
+      const a21 = b.input('a21', 'float64', [m, h]);
+      const i11 = b.input('i11', 'float64', [h, h]);
+      const a22 = b.input('a22', 'float64', [m, m]);
       const l21 = b.gemm(a21, i11, undefined, { transB: true });
       output(b, l21, 'l21', [m, h]);
       output(b, b.gemm(l21, l21, a22, { transB: true, alpha: -1, beta: 1 }), 's', [m, m]);
@@ -97,9 +97,9 @@ export class DenseSolver {
   private offDiagonalGraph(h: number, m: number): Model {
     return this.graphs.get(`offdiag ${h} ${m}`, () => {
       const b = new GraphBuilder({ name: 'cholesky_inverse_block' });
-      const i22 = b.input('i22', DType.float64, [m, m]);
-      const l21 = b.input('l21', DType.float64, [m, h]);
-      const i11 = b.input('i11', DType.float64, [h, h]);
+      const i22 = b.input('i22', 'float64', [m, m]);
+      const l21 = b.input('l21', 'float64', [m, h]);
+      const i11 = b.input('i11', 'float64', [h, h]);
       output(b, b.gemm(b.matMul(i22, l21), i11, undefined, { alpha: -1 }), 'i21', [m, h]);
       return b.build();
     });
@@ -108,8 +108,8 @@ export class DenseSolver {
   private solveGraph(n: number, c: number): Model {
     return this.graphs.get(`solve ${n} ${c}`, () => {
       const b = new GraphBuilder({ name: 'ridge_solve' });
-      const t = b.input('t', DType.float64, [n, n]);
-      const q = b.input('q', DType.float64, [n, c]);
+      const t = b.input('t', 'float64', [n, n]);
+      const q = b.input('q', 'float64', [n, c]);
       const u = b.matMul(t, q);
       output(b, u, 'u', [n, c]);
       output(b, b.gemm(t, u, undefined, { transA: true }), 'w', [n, c]);
@@ -120,7 +120,7 @@ export class DenseSolver {
 
 /** Makes `value` a float64 graph output called `name` (the builder names values freshly). */
 function output(b: GraphBuilder, value: string, name: string, shape: readonly number[]): void {
-  b.output(b.op('Identity', [value], undefined, { outputs: [name] })[0]!, DType.float64, shape);
+  b.output(b.op('Identity', [value], undefined, { outputs: [name] })[0]!, 'float64', shape);
 }
 
 /** Where a matrix of size n > block is split: a multiple of the block size near the middle. */

@@ -14,7 +14,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { GraphBuilder, type Model } from '@mneme/graph';
 import { tensor } from '@mneme/tensor';
 
 /** A JSON-safe copy of {@link GramStatistics} (float arrays as base64 of their bytes). */
@@ -69,9 +69,9 @@ export class GramStatistics {
    */
   private static foldGraph(width: number, foldRows: number, precision: GramPrecision): Model {
     const b = new GraphBuilder({ name: 'gram_fold' });
-    const rows = b.input('h', DType.float32, [foldRows, width]);
-    const dtype = precision === 'exact' ? DType.float64 : DType.float32;
-    const h = precision === 'exact' ? b.cast(rows, DType.float64) : rows;
+    const rows = b.input('h', 'float32', [foldRows, width]);
+    const dtype = precision === 'exact' ? 'float64' : 'float32';
+    const h = precision === 'exact' ? b.cast(rows, 'float64') : rows;
     const parts = foldParts(width);
     const columns = parts.map(([from, to]) => (parts.length === 1 ? h : b.slice(h, [from], [to], [1])));
     parts.forEach(([fromI, toI], i) => {

@@ -30,7 +30,7 @@
  * `score-temperature` (ridge scores are regressions of one-hot targets, so τ ≈ 0.1 makes them peaked).
  */
 import { ParameterStore } from '@mneme/execution';
-import { DType, GraphBuilder, createTensor, type Model } from '@mneme/graph';
+import { GraphBuilder, createTensor, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
 import { tensor } from '@mneme/tensor';
 import { MnemeError } from '@mneme/errors';
@@ -531,17 +531,17 @@ function headModel(d: number, projection: number, inputs: boolean, seed: number)
   const width = headWidth(d, projection, inputs);
   const build = (withScores: boolean): Model => {
     const b = new GraphBuilder({ name: withScores ? 'ranpac_scores' : 'ranpac_projection' });
-    const x = b.input(HEAD_IO.input, DType.float32, ['batch', d]);
+    const x = b.input(HEAD_IO.input, 'float32', ['batch', d]);
     let h = x;
     if (r !== undefined) {
-      const random = b.relu(b.matMul(x, b.initializer('ranpac/r', createTensor(DType.float32, [d, projection], r))));
+      const random = b.relu(b.matMul(x, b.initializer('ranpac/r', createTensor('float32', [d, projection], r))));
       h = inputs ? b.concat([b.mul(x, b.scalar(inputScale(d))), random], 1) : random;
     }
     if (withScores) {
-      const w = b.input(HEAD_IO.weights, DType.float32, [width, 'classes']);
-      b.output(b.op('Identity', [b.matMul(h, w)], undefined, { outputs: [HEAD_IO.scores] })[0]!, DType.float32);
+      const w = b.input(HEAD_IO.weights, 'float32', [width, 'classes']);
+      b.output(b.op('Identity', [b.matMul(h, w)], undefined, { outputs: [HEAD_IO.scores] })[0]!, 'float32');
     } else {
-      b.output(b.op('Identity', [h], undefined, { outputs: [HEAD_IO.projected] })[0]!, DType.float32);
+      b.output(b.op('Identity', [h], undefined, { outputs: [HEAD_IO.projected] })[0]!, 'float32');
     }
     return b.build();
   };

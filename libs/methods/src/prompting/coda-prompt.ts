@@ -18,7 +18,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore } from '@mneme/execution';
-import { DType, type GraphBuilder } from '@mneme/graph';
+import { type GraphBuilder } from '@mneme/graph';
 import { PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
@@ -145,11 +145,11 @@ class CodaSource implements PromptSource {
   }
 
   appendPrefixes(b: GraphBuilder): ReadonlyMap<string, string> {
-    const f = (v: number) => b.scalar(v, DType.float32);
-    const q = b.input(CODA_IO.query, DType.float32, ['batch', this.d]);
-    const keys = b.input(CODA_IO.keys, DType.float32, ['components', this.d]);
-    const attention = b.input(CODA_IO.attention, DType.float32, ['components', this.d]);
-    const components = b.input(CODA_IO.components, DType.float32, ['components', this.width]);
+    const f = (v: number) => b.scalar(v, 'float32');
+    const q = b.input(CODA_IO.query, 'float32', ['batch', this.d]);
+    const keys = b.input(CODA_IO.keys, 'float32', ['components', this.d]);
+    const attention = b.input(CODA_IO.attention, 'float32', ['components', this.d]);
+    const components = b.input(CODA_IO.components, 'float32', ['components', this.width]);
     // α[b, m] = Σ q·A·K / (‖q ⊙ A‖ · ‖K‖).
     const dot = b.matMul(q, b.transpose(b.mul(attention, keys), [1, 0]));
     const attended = b.sqrt(b.add(b.matMul(b.mul(q, q), b.transpose(b.mul(attention, attention), [1, 0])), f(1e-12)));

@@ -28,7 +28,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore } from '@mneme/execution';
-import { DType, type GraphBuilder } from '@mneme/graph';
+import { type GraphBuilder } from '@mneme/graph';
 import { PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { tensor, type Tensor } from '@mneme/tensor';
@@ -170,8 +170,7 @@ class DualPromptSource implements PromptSource {
   appendPrefixes(b: GraphBuilder): ReadonlyMap<string, string> {
     const out = new Map<string, string>();
     for (const { layer, length } of this.prefixes) {
-      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)])
-        out.set(name, b.input(name, DType.float32, ['batch', length, this.d]));
+      for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)]) out.set(name, b.input(name, 'float32', ['batch', length, this.d]));
     }
     return out;
   }

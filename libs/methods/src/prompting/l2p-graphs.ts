@@ -1,5 +1,5 @@
 import { inlineGraph } from '@mneme/autodiff';
-import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { Attr, createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import { MnemeError } from '@mneme/errors';
 import { l2Normalize } from '../heads/block-head.js';
@@ -88,13 +88,13 @@ export interface L2pGraphSpec {
 export function buildL2pGraph(spec: L2pGraphSpec): Model {
   const { hidden: h, promptTokens: p } = spec;
   const b = new GraphBuilder({ name: `l2p-${spec.objective}` });
-  const f = (v: number) => b.scalar(v, DType.float32);
+  const f = (v: number) => b.scalar(v, 'float32');
   const tokenMode = spec.encoder !== undefined;
-  const embeds = b.input(L2P_IO.embeds, DType.float32, tokenMode ? ['batch', 'tokens', h] : ['batch', h]);
-  const prompts = p > 0 ? b.input(L2P_IO.prompts, DType.float32, ['batch', p, h]) : undefined;
+  const embeds = b.input(L2P_IO.embeds, 'float32', tokenMode ? ['batch', 'tokens', h] : ['batch', h]);
+  const prompts = p > 0 ? b.input(L2P_IO.prompts, 'float32', ['batch', p, h]) : undefined;
   let pooled: string;
   if (spec.encoder !== undefined) {
-    const mask = b.input(L2P_IO.mask, DType.int64, ['batch', 'span']);
+    const mask = b.input(L2P_IO.mask, 'int64', ['batch', 'span']);
     const x = prompts === undefined ? embeds : b.concat([prompts, embeds], 1);
     const enc = inlineGraph(
       b,
@@ -109,7 +109,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     if (spec.pooling === 'prompt' && p > 0) pooled = b.reduceMean(b.slice(last, [0], [p], [1]), [1], false);
     else if (spec.pooling === 'input' && p > 0) {
       // Masked mean over the input positions (after the p prompt positions).
-      const m = b.unsqueeze(b.cast(b.slice(mask, [p], [INT64_MAX], [1]), DType.float32), [2]);
+      const m = b.unsqueeze(b.cast(b.slice(mask, [p], [INT64_MAX], [1]), 'float32'), [2]);
       const sum = b.reduceSum(b.mul(b.slice(last, [p], [INT64_MAX], [1]), m), [1], false);
       pooled = b.div(sum, b.op('Max', [b.reduceSum(m, [1], false), f(1e-9)]));
     } else pooled = enc.get(spec.encoder.pooledOutput)!;
@@ -123,7 +123,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   const l2 = (v: string, axis: number) => l2Normalize(b, v, axis);
   if (spec.normalize) pooled = l2(pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [L2P_IO.pooled] })[0]!;
-  b.output(pooled, DType.float32, ['batch', h]);
+  b.output(pooled, 'float32', ['batch', h]);
 
   const logits =
     spec.classes > 0
@@ -137,7 +137,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
       : undefined;
   if (spec.objective === 'predict') return b.build();
 
-  const weights = b.input(L2P_IO.weights, DType.float32, [spec.objective === 'contrastive' ? 'pairs' : 'batch']);
+  const weights = b.input(L2P_IO.weights, 'float32', [spec.objective === 'contrastive' ? 'pairs' : 'batch']);
   let task: string;
   if (spec.objective === 'classify') {
     if (logits === undefined) throw new MnemeError('internal', 'the classify objective needs a head (classes > 0)');
@@ -147,8 +147,8 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
   }
   let loss = task;
   if (p > 0 && spec.selected > 0 && spec.lambda > 0) {
-    const query = b.input(L2P_IO.query, DType.float32, ['batch', h]);
-    const keys = b.input(L2P_IO.keys, DType.float32, ['batch', spec.selected, h]);
+    const query = b.input(L2P_IO.query, 'float32', ['batch', h]);
+    const keys = b.input(L2P_IO.keys, 'float32', ['batch', spec.selected, h]);
     const cos = b.reduceSum(b.mul(l2(keys, -1), b.unsqueeze(l2(query, -1), [1])), [2], false);
     const distance = b.reduceSum(b.sub(f(1), cos), [1], false);
     // Surrogate weights: per row of the batch (contrastive batches hold 2 rows per pair weight).
@@ -156,7 +156,7 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
     loss = b.add(task, b.mul(b.reduceSum(b.mul(distance, rowWeights), [0], false), f(spec.lambda)));
   }
   b.op('Identity', [loss], {}, { outputs: [L2P_IO.loss] });
-  b.output(L2P_IO.loss, DType.float32, []);
+  b.output(L2P_IO.loss, 'float32', []);
   return b.build();
 }
 
@@ -167,11 +167,11 @@ export function buildL2pGraph(spec: L2pGraphSpec): Model {
  * filler row). Takes `L2P_IO.labels` [pairs] (row i's target, i) and returns Σ weightsᵢ·lossᵢ.
  */
 export function appendPairContrastive(b: GraphBuilder, pooled: string, hidden: number, temperature: number, weights: string): string {
-  const pairBias = b.input(L2P_IO.pairBias, DType.float32, ['pairs', 'pairs']);
+  const pairBias = b.input(L2P_IO.pairBias, 'float32', ['pairs', 'pairs']);
   const halves = b.reshape(pooled, [2, -1, hidden]);
-  const half = (i: number) => b.gather(halves, b.constant(createTensor(DType.int64, [], [i])), 0);
-  const sim = b.add(b.mul(b.matMul(half(0), b.transpose(half(1), [1, 0])), b.scalar(1 / temperature, DType.float32)), pairBias);
-  const targets = b.input(L2P_IO.labels, DType.int64, ['pairs']);
+  const half = (i: number) => b.gather(halves, b.constant(createTensor('int64', [], [i])), 0);
+  const sim = b.add(b.mul(b.matMul(half(0), b.transpose(half(1), [1, 0])), b.scalar(1 / temperature, 'float32')), pairBias);
+  const targets = b.input(L2P_IO.labels, 'int64', ['pairs']);
   const perPair = b.op('SoftmaxCrossEntropyLoss', [sim, targets], { reduction: Attr.string('none') });
   return b.reduceSum(b.mul(perPair, weights), [0], false);
 }
@@ -193,17 +193,17 @@ export interface ClassHeadSpec {
  */
 export function appendClassHead(b: GraphBuilder, pooled: string, spec: ClassHeadSpec): string {
   const { hidden: h, classes: c } = spec;
-  const weight = b.initializer(L2P_IO.headWeight, createTensor(DType.float32, [h, c], spec.init?.weight ?? new Float32Array(h * c)));
+  const weight = b.initializer(L2P_IO.headWeight, createTensor('float32', [h, c], spec.init?.weight ?? new Float32Array(h * c)));
   let scores: string;
   if (spec.kind === 'cosine') {
     // Normalised features and class columns: new classes cannot win by growing their norms.
-    scores = b.mul(b.matMul(l2Normalize(b, pooled, -1), l2Normalize(b, weight, 0)), b.scalar(spec.scale, DType.float32));
+    scores = b.mul(b.matMul(l2Normalize(b, pooled, -1), l2Normalize(b, weight, 0)), b.scalar(spec.scale, 'float32'));
   } else {
-    const bias = b.initializer(L2P_IO.headBias, createTensor(DType.float32, [c], spec.init?.bias ?? new Float32Array(c)));
+    const bias = b.initializer(L2P_IO.headBias, createTensor('float32', [c], spec.init?.bias ?? new Float32Array(c)));
     scores = b.add(b.matMul(pooled, weight), bias);
   }
   const logits = b.op('Identity', [scores], {}, { outputs: [L2P_IO.logits] })[0]!;
-  b.output(logits, DType.float32, ['batch', c]);
+  b.output(logits, 'float32', ['batch', c]);
   return logits;
 }
 
@@ -212,8 +212,8 @@ export function appendClassHead(b: GraphBuilder, pooled: string, spec: ClassHead
  * [classes] inputs (a large negative bias masks logits out: L2P's train mask).
  */
 export function appendMaskedCrossEntropy(b: GraphBuilder, logits: string, classes: number, weights: string): string {
-  const labels = b.input(L2P_IO.labels, DType.int64, ['batch']);
-  const logitBias = b.input(L2P_IO.logitBias, DType.float32, [classes]);
+  const labels = b.input(L2P_IO.labels, 'int64', ['batch']);
+  const logitBias = b.input(L2P_IO.logitBias, 'float32', [classes]);
   const perSample = b.op('SoftmaxCrossEntropyLoss', [b.add(logits, logitBias), labels], { reduction: Attr.string('none') });
   return b.reduceSum(b.mul(perSample, weights), [0], false);
 }

@@ -1,5 +1,5 @@
 import { inlineGraph } from '@mneme/autodiff';
-import { DType, GraphBuilder, type Model } from '@mneme/graph';
+import { GraphBuilder, type Model } from '@mneme/graph';
 import { ENCODER_IO, PREFIX_IO } from '@mneme/models';
 import { MnemeError } from '@mneme/errors';
 import { appendClassHead, appendMaskedCrossEntropy, appendPairContrastive, L2P_IO, type L2pHead } from './l2p-graphs.js';
@@ -65,13 +65,13 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   if (spec.appendPrefixes === undefined) {
     for (const { layer, length } of spec.prefixes) {
       for (const name of [PREFIX_IO.key(layer), PREFIX_IO.value(layer)])
-        prefixInputs.set(name, b.input(name, DType.float32, ['batch', length, h]));
+        prefixInputs.set(name, b.input(name, 'float32', ['batch', length, h]));
     }
   }
   let pooled: string;
   if (spec.encoder !== undefined) {
-    const states = b.input(PREFIX_GRAPH_IO.states, DType.float32, ['batch', 'tokens', h]);
-    const mask = b.input(PREFIX_GRAPH_IO.mask, DType.int64, ['batch', 'tokens']);
+    const states = b.input(PREFIX_GRAPH_IO.states, 'float32', ['batch', 'tokens', h]);
+    const mask = b.input(PREFIX_GRAPH_IO.mask, 'int64', ['batch', 'tokens']);
     const entry = spec.encoder.model.graph.inputs.some((i) => i.name === ENCODER_IO.inputsEmbeds)
       ? ENCODER_IO.inputsEmbeds
       : ENCODER_IO.hiddenStates;
@@ -83,16 +83,16 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
     );
     pooled = enc.get(spec.encoder.pooledOutput)!;
   } else {
-    const states = b.input(PREFIX_GRAPH_IO.states, DType.float32, ['batch', h]);
+    const states = b.input(PREFIX_GRAPH_IO.states, 'float32', ['batch', h]);
     const values = spec.prefixes.map(({ layer }) => b.reduceMean(prefixInputs.get(PREFIX_IO.value(layer))!, [1], false));
     pooled = values.reduce((sum, v) => b.add(sum, v), states);
     // Keys act through attention only; in feature mode they get a zero gradient, not none.
     for (const { layer } of spec.prefixes)
-      pooled = b.add(pooled, b.mul(b.reduceMean(prefixInputs.get(PREFIX_IO.key(layer))!, [1], false), b.scalar(0, DType.float32)));
+      pooled = b.add(pooled, b.mul(b.reduceMean(prefixInputs.get(PREFIX_IO.key(layer))!, [1], false), b.scalar(0, 'float32')));
   }
   if (spec.normalize) pooled = l2Normalize(b, pooled, -1);
   pooled = b.op('Identity', [pooled], {}, { outputs: [PREFIX_GRAPH_IO.pooled] })[0]!;
-  b.output(pooled, DType.float32, ['batch', h]);
+  b.output(pooled, 'float32', ['batch', h]);
   const logits =
     spec.classes > 0
       ? appendClassHead(b, pooled, {
@@ -106,12 +106,12 @@ export function buildPrefixGraph(spec: PrefixGraphSpec): Model {
   if (spec.objective === 'predict') return b.build();
   let loss: string;
   if (spec.objective === 'contrastive') {
-    loss = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, b.input(L2P_IO.weights, DType.float32, ['pairs']));
+    loss = appendPairContrastive(b, pooled, h, spec.temperature ?? 0.05, b.input(L2P_IO.weights, 'float32', ['pairs']));
   } else {
     if (logits === undefined) throw new MnemeError('internal', 'the classify objective needs a head (classes > 0)');
-    loss = appendMaskedCrossEntropy(b, logits, spec.classes, b.input(L2P_IO.weights, DType.float32, ['batch']));
+    loss = appendMaskedCrossEntropy(b, logits, spec.classes, b.input(L2P_IO.weights, 'float32', ['batch']));
   }
   b.op('Identity', [loss], {}, { outputs: [PREFIX_GRAPH_IO.loss] });
-  b.output(PREFIX_GRAPH_IO.loss, DType.float32, []);
+  b.output(PREFIX_GRAPH_IO.loss, 'float32', []);
   return b.build();
 }

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor, OptimizerSpec, ParameterStore, TrainStepRunner } from '@mneme/execution';
-import { Attr, DType, GraphBuilder, type Model } from '@mneme/graph';
+import { Attr, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
 import { checkBatch } from '../core/classifier.js';
@@ -34,9 +34,9 @@ export function withSampleWeights(model: Model): Model {
     );
   const batch = perSample.shape?.[0] ?? 'batch';
   const b = GraphBuilder.from(model);
-  const weights = b.input(REPLAY_IO.weights, DType.float32, [batch]);
+  const weights = b.input(REPLAY_IO.weights, 'float32', [batch]);
   b.op('ReduceSum', [b.mul(CLASSIFIER_IO.sampleLoss, weights)], { keepdims: Attr.int(0) }, { outputs: [REPLAY_IO.loss] });
-  b.output(REPLAY_IO.loss, DType.float32, []);
+  b.output(REPLAY_IO.loss, 'float32', []);
   return b.build();
 }
 
