@@ -24,6 +24,7 @@ import type { DistillMethod } from './distilled-set.js';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 import { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
 import { GraphMemo } from './graph-memo.js';
+import { AdamVector } from './host-adam.js';
 
 /** Options of a distillation run. */
 export interface DistillOptions {
@@ -219,36 +220,6 @@ export function featureMapModel(featureMap: FeatureMap, n: number, inputShape: r
   b.op('Identity', [featureMap.apply(b, x, n)], {}, { outputs: ['features'] });
   b.output('features', DType.float32, [n, ...inputShape]);
   return b.build();
-}
-
-/** Adam (Kingma & Ba 2015) on a flat float32 array, in JavaScript: the samples are small. */
-export class AdamVector {
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
-  private t = 0;
-
-  constructor(
-    size: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly eps = 1e-8,
-  ) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
-  }
-
-  /** Moves `param` in place against `grad` with step size `lr`. */
-  step(param: Float32Array, grad: ArrayLike<number>, lr: number): void {
-    this.t++;
-    const c1 = 1 - this.beta1 ** this.t;
-    const c2 = 1 - this.beta2 ** this.t;
-    for (let i = 0; i < param.length; i++) {
-      const g = grad[i]!;
-      this.m[i] = this.beta1 * this.m[i]! + (1 - this.beta1) * g;
-      this.v[i] = this.beta2 * this.v[i]! + (1 - this.beta2) * g * g;
-      param[i] = param[i]! - (lr * (this.m[i]! / c1)) / (Math.sqrt(this.v[i]! / c2) + this.eps);
-    }
-  }
 }
 
 const product = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);

@@ -77,7 +77,9 @@ export { buildL2pGraph, L2P_IO } from './l2p-graphs.js';
 export type { L2pGraphSpec, L2pPooling } from './l2p-graphs.js';
 export { initPromptPool, initPromptPoolYielding, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 export type { PromptPoolShape } from './prompt-pool.js';
-export { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+export { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
+export { adamStep, AdamVector } from './host-adam.js';
+export type { AdamHyper, AdamMoments } from './host-adam.js';
 export type { TouchedRows } from './sparse-update.js';
 export type { TextInputs } from './text-inputs.js';
 export { createDistill, distill, DISTILL_OPTIONS, DISTILL_STRATEGY_DEFAULTS } from './distill.js';
@@ -85,7 +87,6 @@ export type { DistillExtras, DistillFailure, DistillStrategy } from './distill.j
 export { localDistillPort, mlpDistillNetwork } from './distill-port.js';
 export type { DistillPort, DistillRequest } from './distill-port.js';
 export {
-  AdamVector,
   buildBilevelGraph,
   checkDistillOptions,
   DISTILL_DEFAULTS,

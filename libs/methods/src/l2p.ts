@@ -37,7 +37,7 @@ import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-grap
 import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { gatherRows } from './row-gather.js';
-import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
@@ -339,7 +339,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       };
       for (const m of real) data.current[m]! += 1;
     }
-    clipGlobalNorm(
+    clipGlobalNormInPlace(
       [gw, ...(gb === undefined ? [] : [gb]), ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])],
       ctx.optimizer.clipGradNorm,
     );

@@ -20,7 +20,7 @@ import { choice, computed, integer, needed, number } from './option-schema.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { FittedHeadSlot, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
-import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import type { TextInputs } from './text-inputs.js';
@@ -275,7 +275,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]),
     );
     for (const [param, g] of source.gradients(store, result.gradients, queries, n)) updates.set(param, g);
-    clipGlobalNorm(
+    clipGlobalNormInPlace(
       [...updates.values()].map((u) => u.grad),
       ctx.optimizer.clipGradNorm,
     );

@@ -27,7 +27,7 @@ import { fromBase64, toBase64 } from './gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { prefixFeedsOf, promptGradientOf } from './prefix-learner.js';
-import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { TextInputs } from './text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
@@ -263,7 +263,7 @@ export class PromptedRetriever {
         loss += a * diff * diff;
       }
     }
-    clipGlobalNorm([grad], this.options.clip);
+    clipGlobalNormInPlace([grad], this.options.clip);
     this.store.step += 1;
     sparseUpdate(this.store, PROMPT, grad, { kind: 'adam' }, this.options.learningRate, this.store.step);
     return loss;
