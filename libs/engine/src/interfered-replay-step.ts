@@ -2,7 +2,6 @@ import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import {
   type Float32Tensor,
-  type OptimizerSpec,
   type InterferedReplayStepResult,
   type InterferedReplayStepRunner,
   type InterferedReplayStepSpec,
@@ -20,6 +19,7 @@ import {
   type OptimizerScalars,
   type OptimizerUpdate,
 } from './optimizers.js';
+import { isPlainSgd } from './sgd-update.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
 export interface InterferedReplayStepOptions extends InterferedReplayStepSpec {
@@ -260,10 +260,4 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     if (fixed.length > 0) throw new InvalidArgumentError(fixed);
     return [...dims];
   }
-}
-
-/** SGD without momentum, weight decay or clipping: the update is w − lr·g and needs no state. */
-function isPlainSgd(spec: OptimizerSpec): boolean {
-  const r = resolveOptimizerSpec(spec);
-  return r.kind === 'sgd' && r.momentum === 0 && r.weightDecay === 0 && r.clipGradNorm === undefined;
 }
