@@ -20,6 +20,7 @@
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { buildMlp } from '@mneme/models';
+import { gatherRows } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
 import type { DistillInputSpace, DistillNetwork } from './distill-network.js';
 import { localDistillPort } from './distill-port.js';
@@ -208,8 +209,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
           const of = [...labels.keys()].filter((i) => labels[i] === c);
           return pick.sample(of.length, Math.min(k, of.length)).map((j) => of[j]!);
         });
-      const features = new Float32Array(rows.length * spec.inputSize);
-      rows.forEach((r, i) => features.set(inputs.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
+      const features = gatherRows(inputs, spec.inputSize, rows);
       const space = inputSpace;
       return {
         ...base,
@@ -285,8 +285,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
       if (batch.labels.length === 0) return undefined;
       const held = memory();
       const picked = rng.sample(held.labels.length, Math.min(replay, held.labels.length));
-      const features = new Float32Array(picked.length * spec.inputSize);
-      picked.forEach((r, i) => features.set(held.features.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
+      const features = gatherRows(held.features, spec.inputSize, picked);
       const loss = await trainer.step(batch, { features, labels: Int32Array.from(picked, (r) => held.labels[r]!) });
       buffer.features.push(...batch.features);
       buffer.labels.push(...batch.labels);

@@ -19,7 +19,7 @@ import { ParameterStore, type Executor } from '@mneme/execution';
 import { DType, GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import type { DistillMethod } from './distilled-set.js';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 import { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
@@ -325,9 +325,7 @@ export class Distiller {
       if (data.samplesOf !== undefined) return Float32Array.from(await data.samplesOf(rows));
       if (this.featureMap !== undefined)
         throw new InvalidArgumentError('init=real with a feature map needs samplesOf (the real samples in the synthetic space)');
-      const out = new Float32Array(count * s);
-      rows.forEach((r, i) => out.set(data.inputs.subarray(r * s, (r + 1) * s), i * s));
-      return out;
+      return gatherRows(data.inputs, s, rows);
     }
     if (data.noise !== undefined) return Float32Array.from(await data.noise(rng, count));
     if (this.featureMap !== undefined)
@@ -361,8 +359,7 @@ export class Distiller {
 
   private realBatch(data: DistillData, rows: readonly number[]): { x: Tensor<'float32'>; y: Tensor<'int64'> } {
     const d = product(this.network.inputShape);
-    const x = new Float32Array(rows.length * d);
-    rows.forEach((r, i) => x.set(data.inputs.subarray(r * d, (r + 1) * d), i * d));
+    const x = gatherRows(data.inputs, d, rows);
     return {
       x: tensor('float32', [rows.length, ...this.network.inputShape], x),
       y: tensor('int64', [rows.length], int64FromInt32(rows.map((r) => data.labels[r]!))),

@@ -28,7 +28,6 @@ export type { BandThresholds, DifficultyBand, DifficultyScores, ScoringRule } fr
 export { PACING_NAMES, pacingFunction, releasedCount } from './pacing.js';
 export type { PacingFunction, PacingName, PacingOptions } from './pacing.js';
 export { checkIds, ExperiencePool, gatherSamples } from './experience-pool.js';
-export { gatherRows } from './row-gather.js';
 export type { ExperiencePoolState } from './experience-pool.js';
 export { OptionReader } from './option-reader.js';
 export type { NumberBounds } from './option-reader.js';

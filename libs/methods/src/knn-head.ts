@@ -17,7 +17,7 @@
  */
 import type { ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { int64FromInt32, tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, Classifier, noClass } from './classifier.js';
 import { softmaxRows } from './difficulty.js';
 import { KNN_OPTION_SPECS } from './knn.js';
@@ -153,9 +153,11 @@ export function knnHead(ctx: StrategyContext): Strategy {
 function withoutForgotten(batch: LabelledBatch, memory: KnnMemory, d: number): KnnMemoryBatch {
   const keep = [...batch.ids.keys()].filter((i) => !memory.isForgotten(batch.ids[i]!));
   if (keep.length === batch.ids.length) return batch;
-  const features = new Float32Array(keep.length * d);
-  keep.forEach((row, i) => features.set(batch.features.subarray(row * d, (row + 1) * d), i * d));
-  return { features, labels: Int32Array.from(keep, (i) => batch.labels[i]!), ids: Int32Array.from(keep, (i) => batch.ids[i]!) };
+  return {
+    features: gatherRows(batch.features, d, keep),
+    labels: Int32Array.from(keep, (i) => batch.labels[i]!),
+    ids: Int32Array.from(keep, (i) => batch.ids[i]!),
+  };
 }
 
 /** Sets every parameter of `target` to a copy of `source`'s and restarts its update count. */

@@ -30,13 +30,12 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
 import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
 import { initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
-import { gatherRows } from './row-gather.js';
 import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from './strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
@@ -244,8 +243,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     frequency?: Float32Array,
   ): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
     const all = Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!);
-    const queries = new Float32Array(padded * d);
-    all.forEach((r, i) => queries.set(features.subarray(r * d, (r + 1) * d), i * d));
+    const queries = gatherRows(features, d, all);
     const feeds: Record<string, Tensor> = {};
     let selection: Int32Array = new Int32Array(0);
     if (o.size > 0) {

@@ -24,6 +24,7 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
+import { gatherRows } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 import { boolean, choice, defineOptions, integer } from './option-schema.js';
@@ -113,9 +114,7 @@ export function mir(ctx: StrategyContext): Strategy {
       virtual = { model: net.model, store: net.store, runner: interferenceRunner(ctx.executor, net.model, net.store) };
     }
     const { chosen } = await mostInterfered(virtual.runner, d, batch, pool, ctx.learningRate, topK);
-    const features = new Float32Array(chosen.length * d);
-    chosen.forEach((c, i) => features.set(pool.features.subarray(c * d, (c + 1) * d), i * d));
-    return { features, labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
+    return { features: gatherRows(pool.features, d, chosen), labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
   };
 
   /** One update; returns its objective before the update. */

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { GraphBuilder, Model } from '@mneme/graph';
 import { buildBertEncoder } from '@mneme/models';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { FrozenStates, packStates } from './frozen-states.js';
@@ -217,12 +217,11 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
 
   /** `rows` of `features` (the queries) packed to `padded` rows, filler rows repeating the first. */
   const queriesOf = (features: Float32Array, rows: readonly number[], padded: number): Float32Array => {
-    const q = new Float32Array(padded * d);
-    for (let i = 0; i < padded; i++) {
-      const r = rows[i] ?? rows[0]!;
-      q.set(features.subarray(r * d, (r + 1) * d), i * d);
-    }
-    return q;
+    return gatherRows(
+      features,
+      d,
+      Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!),
+    );
   };
 
   /** The states (token mode) or feature rows (feature mode) of `rows`, packed to `padded` rows. */

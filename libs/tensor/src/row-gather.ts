@@ -1,7 +1,7 @@
 /**
  * Rows of a row-major `table` (`size × rowSize`) picked by `rows`, copied in order:
- * `rows.length × rowSize`. The one row gather of the strategies (samples from a memory, prompts
- * and keys from a pool).
+ * `rows.length × rowSize`. The one row gather of the tree (samples from a memory or a data set,
+ * prompts and keys from a pool, vectors from an index), so each caller need not hand-write the loop.
  */
 export function gatherRows(table: Float32Array, rowSize: number, rows: ArrayLike<number>): Float32Array {
   const out = new Float32Array(rows.length * rowSize);
