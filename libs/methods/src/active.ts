@@ -16,7 +16,8 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { ACQUISITION_NAMES, acquisitionScores, topK, type AcquisitionName } from './acquisition.js';
 import { checkBatch, Classifier } from './classifier.js';
-import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
+import { choice, defineOptions, integer, number } from './option-schema.js';
+import { optionalReservoirOption, replayBatchOption } from './replay-options.js';
 import { checkIds, ExperiencePool, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
@@ -73,12 +74,8 @@ export const ACTIVE_OPTIONS = defineOptions('active', {
   budget: number(0.2, { min: 0, exclusiveMin: true, max: 1 }, 'fraction of each experience labelled'),
   acquisition: choice(ACQUISITION_NAMES, 'least-confidence', 'which samples are labelled'),
   rounds: integer(4, { min: 1 }, 'selection rounds per experience'),
-  memory: integer(0, { min: 0 }, 'replay reservoir of labelled samples (0: none)'),
-  replayBatch: integer(
-    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'active')),
-    { min: 1 },
-    'memory samples replayed per step',
-  ),
+  memory: optionalReservoirOption('replay reservoir of labelled samples (0: none)'),
+  replayBatch: replayBatchOption('active'),
 });
 
 /**

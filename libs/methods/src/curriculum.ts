@@ -19,7 +19,8 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { checkBatch, Classifier } from './classifier.js';
 import { difficultyOf, difficultyScores, easyFirstOrder, SCORING_RULES, type ScoringRule } from './difficulty.js';
-import { choice, computed, defineOptions, integer, needed, number } from './option-schema.js';
+import { choice, defineOptions, integer, number } from './option-schema.js';
+import { optionalReservoirOption, replayBatchOption } from './replay-options.js';
 import { PACING_NAMES, pacingFunction, releasedCount, type PacingName } from './pacing.js';
 import { checkIds, ExperiencePool, gatherSamples, type ExperiencePoolState } from './experience-pool.js';
 import { ReplayTrainer, type LabelledRows } from './replay-trainer.js';
@@ -106,12 +107,8 @@ export const CURRICULUM_OPTIONS = defineOptions('curriculum', {
   full: number(0.8, { min: 0, exclusiveMin: true, max: 1 }, 'progress at which everything is released'),
   steps: integer(4, { min: 1 }, "step pacing's increments"),
   power: number(2, { min: 1 }, "root pacing's degree"),
-  memory: integer(0, { min: 0 }, 'replay reservoir size in samples (0: no replay)'),
-  replayBatch: integer(
-    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'curriculum')),
-    { min: 1 },
-    'memory samples replayed per step',
-  ),
+  memory: optionalReservoirOption('replay reservoir size in samples (0: no replay)'),
+  replayBatch: replayBatchOption('curriculum'),
   rescore: choice(['never', 'epoch'], 'never', 're-score with the training model at each epoch (self-paced)'),
 });
 

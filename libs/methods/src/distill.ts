@@ -28,6 +28,7 @@ import { textInputSpace } from './distill-text-space.js';
 import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } from './distillation.js';
 import type { DistilledSet } from './distilled-set.js';
 import { choice, computed, defineOptions, integer, number } from './option-schema.js';
+import { replayCountOption } from './replay-options.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
 import type {
   ExperienceInfo,
@@ -58,7 +59,7 @@ export const DISTILL_OPTIONS = defineOptions('distill', {
     DISTILL_STRATEGY_DEFAULTS.source,
     'synthetic (distilled) samples, or random real ones (the baseline)',
   ),
-  replay: integer(DISTILL_STRATEGY_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
+  replay: replayCountOption(DISTILL_STRATEGY_DEFAULTS.replay),
   method: choice(DISTILL_METHODS, DISTILL_STRATEGY_DEFAULTS.method, 'distillation objective'),
   init: choice(['real', 'noise'], DISTILL_STRATEGY_DEFAULTS.init, 'initial synthetic samples'),
   'outer-steps': integer(DISTILL_STRATEGY_DEFAULTS.outerSteps, { min: 0 }, 'outer (sample update) steps'),

@@ -12,15 +12,15 @@
  * `experience`; default none, as Chaudhry et al.).
  */
 import { Classifier } from './classifier.js';
-import { boolean, choice, defineOptions, integer } from './option-schema.js';
+import { defineOptions } from './option-schema.js';
 import {
-  checkReplayBatch,
-  exclusionFilter,
-  OncePerExperience,
-  REPLAY_EXCLUSIONS,
-  ReplayTrainer,
-  type ReplayExclusion,
-} from './replay-trainer.js';
+  balancedReservoirOption,
+  replayCountOption,
+  replayExclusionOption,
+  reservoirCapacityOption,
+  RESERVOIR_DEFAULTS,
+} from './replay-options.js';
+import { checkReplayBatch, exclusionFilter, OncePerExperience, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
 import { memoryPortOf } from './memory-port.js';
 import type { MemorySnapshot } from './reservoir-memory.js';
 import type {
@@ -35,22 +35,19 @@ import type {
 
 /** ER's defaults. */
 export const ER_DEFAULTS = Object.freeze({
-  /** Memory capacity in samples. */
-  memory: 500,
+  ...RESERVOIR_DEFAULTS,
   /** Replayed samples per incoming batch. */
   replay: 10,
-  balanced: false,
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'none' as ReplayExclusion,
 });
 
 /** ER's options (`--set key=value`). */
 export const ER_OPTIONS = defineOptions('er', {
-  memory: integer(ER_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
-  replay: integer(ER_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
-  balanced: boolean(ER_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(
-    REPLAY_EXCLUSIONS,
+  memory: reservoirCapacityOption(ER_DEFAULTS.memory),
+  replay: replayCountOption(ER_DEFAULTS.replay),
+  balanced: balancedReservoirOption(ER_DEFAULTS.balanced),
+  exclude: replayExclusionOption(
     ER_DEFAULTS.exclude,
     "memory samples replay may not draw: of the incoming batch's classes, of its experience, or none",
   ),

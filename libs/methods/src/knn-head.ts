@@ -24,6 +24,7 @@ import { KNN_OPTION_SPECS } from './knn.js';
 import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.js';
 import { memoryPortOf } from './memory-port.js';
 import { defineOptions, integer, number } from './option-schema.js';
+import { replayCountOption } from './replay-options.js';
 import { checkReplayBatch, ReplayTrainer } from './replay-trainer.js';
 import type {
   LabelledBatch,
@@ -51,7 +52,7 @@ export const KNN_HEAD_DEFAULTS = Object.freeze({
 export const KNN_HEAD_OPTIONS = defineOptions('knn-head', {
   ...KNN_OPTION_SPECS,
   lambda: number(KNN_HEAD_DEFAULTS.lambda, { min: 0, max: 1 }, 'weight of the kNN distribution (1: pure kNN, 0: the head alone)'),
-  replay: integer(KNN_HEAD_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch (0: plain fine-tuning)'),
+  replay: replayCountOption(KNN_HEAD_DEFAULTS.replay, 'memory samples replayed with each incoming batch (0: plain fine-tuning)'),
   'local-steps': integer(KNN_HEAD_DEFAULTS.localSteps, { min: 0 }, 'MbPA++ local adaptation steps per query (0: off)'),
   'local-lr': number(KNN_HEAD_DEFAULTS.localLr, { min: 0, exclusiveMin: true }, 'SGD learning rate of the local adaptation'),
 });

@@ -27,12 +27,12 @@ import type { Model } from '@mneme/graph';
 import { gatherRows } from '@mneme/tensor';
 import { Classifier } from './classifier.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
-import { boolean, choice, defineOptions, integer } from './option-schema.js';
+import { defineOptions, integer } from './option-schema.js';
+import { balancedReservoirOption, replayExclusionOption, reservoirCapacityOption, RESERVOIR_DEFAULTS } from './replay-options.js';
 import {
   checkReplayBatch,
   exclusionFilter,
   OncePerExperience,
-  REPLAY_EXCLUSIONS,
   ReplayTrainer,
   type LabelledRows,
   type ReplayExclusion,
@@ -51,25 +51,22 @@ import type {
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
 export const MIR_DEFAULTS = Object.freeze({
-  /** Memory capacity in samples. */
-  memory: 500,
+  ...RESERVOIR_DEFAULTS,
   /** Random candidates scored per incoming batch (the paper's C). */
   candidates: 50,
   /** Candidates replayed (the paper's k, the replay batch size). */
   topK: 10,
-  balanced: false,
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'classes' as ReplayExclusion,
 });
 
 /** MIR's options (`--set key=value`). */
 export const MIR_OPTIONS = defineOptions('mir', {
-  memory: integer(MIR_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
+  memory: reservoirCapacityOption(MIR_DEFAULTS.memory),
   candidates: integer(MIR_DEFAULTS.candidates, { min: 1 }, 'random memory candidates scored per incoming batch (C)'),
   topK: integer(MIR_DEFAULTS.topK, { min: 1 }, 'most interfered candidates replayed (k ≤ C)'),
-  balanced: boolean(MIR_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(
-    REPLAY_EXCLUSIONS,
+  balanced: balancedReservoirOption(MIR_DEFAULTS.balanced),
+  exclude: replayExclusionOption(
     MIR_DEFAULTS.exclude,
     "memory samples that may not be candidates: of the incoming batch's classes, of its experience, or none",
   ),
