@@ -20,18 +20,10 @@ import {
   reservoirCapacityOption,
   RESERVOIR_DEFAULTS,
 } from './replay-options.js';
-import { checkReplayBatch, exclusionFilter, OncePerExperience, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import { exclusionFilter, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import { reservoirReplayStrategy } from './reservoir-replay.js';
 import { memoryPortOf } from './memory-port.js';
-import type { MemorySnapshot } from './reservoir-memory.js';
-import type {
-  LabelledBatch,
-  LearnStats,
-  PredictOptions,
-  Strategy,
-  StrategyContext,
-  StrategyDescription,
-  StrategyState,
-} from './strategy.js';
+import type { Strategy, StrategyContext } from './strategy.js';
 
 /** ER's defaults. */
 export const ER_DEFAULTS = Object.freeze({
@@ -72,35 +64,12 @@ export function er(ctx: StrategyContext): Strategy {
     seed: ctx.seed ^ MEMORY_SEED_SALT,
   });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
-  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
-  const offered = new OncePerExperience(ctx.classifier.inputSize);
-
-  return {
+  return reservoirReplayStrategy({
     name: 'er',
-    // ER is boundary-free: the reservoir sees one stream.
-    beginExperience: () => Promise.resolve(),
-    endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes: net.classes });
-      if (batch.labels.length === 0) return undefined;
-      const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
-      const loss = await trainer.step(batch, replayed);
-      const fresh = offered.fresh(batch);
-      if (fresh.labels.length > 0) memory.add(fresh);
-      return { loss };
-    },
-    growClasses: (count: number) => net.growClasses(count),
-    classCount: () => net.classes,
-    predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
-    restoreState: (state: StrategyState) => {
-      // Both snapshots are checked before anything changes; parameters follow.
-      const restoreOffered = offered.prepareRestore(state.data['offered']);
-      memory.restore(state.data['memory'] as MemorySnapshot);
-      restoreOffered();
-      net.setStore(state.params.clone());
-    },
-    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
-    forget: (ids: Iterable<number>) => memory.delete(ids),
-  };
+    net,
+    memory,
+    capacity,
+    inputSize: ctx.classifier.inputSize,
+    step: (batch) => trainer.step(batch, memory.sample(replay, exclusionFilter(exclude, batch))),
+  });
 }

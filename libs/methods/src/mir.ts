@@ -29,25 +29,11 @@ import { Classifier } from './classifier.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
 import { defineOptions, integer } from './option-schema.js';
 import { balancedReservoirOption, replayExclusionOption, reservoirCapacityOption, RESERVOIR_DEFAULTS } from './replay-options.js';
-import {
-  checkReplayBatch,
-  exclusionFilter,
-  OncePerExperience,
-  ReplayTrainer,
-  type LabelledRows,
-  type ReplayExclusion,
-} from './replay-trainer.js';
+import { exclusionFilter, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
+import { reservoirReplayStrategy } from './reservoir-replay.js';
 import { memoryPortOf } from './memory-port.js';
-import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
-import type {
-  LabelledBatch,
-  LearnStats,
-  PredictOptions,
-  Strategy,
-  StrategyContext,
-  StrategyDescription,
-  StrategyState,
-} from './strategy.js';
+import type { MemorySample } from './reservoir-memory.js';
+import type { LabelledBatch, Strategy, StrategyContext } from './strategy.js';
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
 export const MIR_DEFAULTS = Object.freeze({
@@ -90,8 +76,6 @@ export function mir(ctx: StrategyContext): Strategy {
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: d, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
-  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
-  const offered = new OncePerExperience(d);
   // Bound to the classifier's graph and store; rebuilt when a class arrives or a restore replaces the store.
   let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
@@ -122,31 +106,6 @@ export function mir(ctx: StrategyContext): Strategy {
     return trainer.step(batch, await retrieve(batch, pool));
   };
 
-  return {
-    name: 'mir',
-    // MIR is boundary-free: candidates are excluded by the incoming batch, not by experience events.
-    beginExperience: () => Promise.resolve(),
-    endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkReplayBatch(batch, { inputSize: d, classes: net.classes });
-      if (batch.labels.length === 0) return undefined;
-      const loss = await step(batch);
-      const fresh = offered.fresh(batch);
-      if (fresh.labels.length > 0) memory.add(fresh);
-      return { loss };
-    },
-    growClasses: (count: number) => net.growClasses(count),
-    classCount: () => net.classes,
-    predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
-    restoreState: (state: StrategyState) => {
-      // Both snapshots are checked before anything changes; parameters follow.
-      const restoreOffered = offered.prepareRestore(state.data['offered']);
-      memory.restore(state.data['memory'] as MemorySnapshot);
-      restoreOffered();
-      net.setStore(state.params.clone());
-    },
-    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
-    forget: (ids: Iterable<number>) => memory.delete(ids),
-  };
+  // Boundary-free: candidates are excluded by the incoming batch, not by experience events.
+  return reservoirReplayStrategy({ name: 'mir', net, memory, capacity, inputSize: d, step });
 }
