@@ -11,14 +11,8 @@ import { scalar, type Tensor } from '@mneme/tensor';
 import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
 import { appendVirtualUpdate, candidateInput, incomingInput, instanceValue, modelInstance } from './model-instances.js';
-import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
-import {
-  appendOptimizerUpdate,
-  optimizerStateSlots,
-  resolveOptimizerSpec,
-  type OptimizerScalars,
-  type OptimizerUpdate,
-} from './optimizers.js';
+import { bindDims, buildWithOutputs, dimsKey, named, prepareTraining } from './model-preparation.js';
+import { appendOptimizerUpdate, type OptimizerScalars, type OptimizerUpdate } from './optimizers.js';
 import { isPlainSgd } from './sgd-update.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
@@ -67,13 +61,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     private readonly engine: Engine,
     private readonly options: InterferedReplayStepOptions,
   ) {
-    resolveOptimizerSpec(options.optimizer);
-    this.trainable = options.trainable ?? options.store.names();
-    this.slots = optimizerStateSlots(options.optimizer);
-    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: true });
-    if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
-    if (problems.length > 0) throw new InvalidArgumentError(problems);
-    options.store.ensureState(this.slots, this.trainable);
+    ({ trainable: this.trainable, slots: this.slots } = prepareTraining(options));
   }
 
   /**
