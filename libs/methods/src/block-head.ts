@@ -15,6 +15,7 @@ import { Attr, createTensor, DType, GraphBuilder, type Model } from '@mneme/grap
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { int64FromInt32, tensor } from '@mneme/tensor';
+import { forwardInChunks } from './chunked-forward.js';
 import { checkFeatures } from './classifier.js';
 
 /** How a block scores classes: an affine map, or scaled cosine similarity. */
@@ -53,8 +54,6 @@ export interface BlockHeadSnapshot {
   readonly imprinted?: Record<string, number>;
 }
 
-/** Rows predicted per forward run; the last chunk is zero-padded so one compiled shape serves all. */
-const EVAL_CHUNK = 256;
 /** Keeps normalisation finite for an all-zero row or feature vector. */
 const NORM_EPS = 1e-12;
 /** Salts of the per-class and adapter initialisation streams (independent of arrival order). */
@@ -205,21 +204,9 @@ export class BlockHead {
     const d = this.options.inputSize;
     const n = checkFeatures(features, d);
     const width = this.columns.length;
-    const out = new Float32Array(n * width);
-    if (width === 0) return out;
+    if (width === 0) return new Float32Array(0);
     this.logitsModel ??= this.buildLogits(this.blockClasses.map((_, k) => k));
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, n - start);
-      const chunk = new Float32Array(EVAL_CHUNK * d);
-      chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(
-        this.logitsModel,
-        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
-        { params: this.store },
-      );
-      out.set((result[CLASSIFIER_IO.logits]!.data as Float32Array).subarray(0, rows * width), start * width);
-    }
-    return out;
+    return forwardInChunks(this.executor, this.logitsModel, this.store, features, n, d, width, (r) => r[CLASSIFIER_IO.logits]!);
   }
 
   /**
@@ -269,19 +256,7 @@ export class BlockHead {
     }
     const adapterStore = new ParameterStore();
     for (const name of this.adapterParams()) adapterStore.set(name, this.store.get(name));
-    const out = new Float32Array(n * d);
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, n - start);
-      const chunk = new Float32Array(EVAL_CHUNK * d);
-      chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(
-        this.adapterModel,
-        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
-        { params: adapterStore },
-      );
-      out.set((Object.values(result)[0]!.data as Float32Array).subarray(0, rows * d), start * d);
-    }
-    return out;
+    return forwardInChunks(this.executor, this.adapterModel, adapterStore, features, n, d, d, (r) => Object.values(r)[0]!);
   }
 
   /** The block layout, for save. */
