@@ -16,7 +16,7 @@ import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { int64FromInt32, tensor } from '@mneme/tensor';
 import { forwardInChunks } from './chunked-forward.js';
-import { checkFeatures } from './classifier.js';
+import { checkFeatures, noClass } from './classifier.js';
 
 /** How a block scores classes: an affine map, or scaled cosine similarity. */
 export type HeadKind = 'linear' | 'cosine';
@@ -207,6 +207,39 @@ export class BlockHead {
     if (width === 0) return new Float32Array(0);
     this.logitsModel ??= this.buildLogits(this.blockClasses.map((_, k) => k));
     return forwardInChunks(this.executor, this.logitsModel, this.store, features, n, d, width, (r) => r[CLASSIFIER_IO.logits]!);
+  }
+
+  /** The global class of the highest logit over every block's columns, per row (−1 before any class has a row). */
+  async predict(features: Float32Array): Promise<Int32Array> {
+    const logits = await this.logits(features);
+    const columns = this.columns;
+    const n = columns.length === 0 ? features.length / this.options.inputSize : logits.length / columns.length;
+    // Before any class has a row no class can be predicted.
+    if (columns.length === 0) return noClass(n);
+    const out = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
+      out[r] = columns[best]!;
+    }
+    return out;
+  }
+
+  /**
+   * Gives the classes of `classes` that have no row yet a row in the block of `experience`
+   * (`blockExperience[k]` is block k's experience), opening that block — with a fresh optimizer
+   * state — at the experience's first new class.
+   */
+  openExperienceBlock(blockExperience: number[], experience: number, classes: Iterable<number>): void {
+    const fresh = [...classes].filter((c) => this.blockOf(c) === undefined);
+    if (fresh.length === 0) return;
+    let k = blockExperience.indexOf(experience);
+    if (k < 0) {
+      k = this.addBlock();
+      blockExperience.push(experience);
+      this.resetOptimizer();
+    }
+    this.grow(k, fresh);
   }
 
   /**
