@@ -46,7 +46,7 @@ import {
 } from '@mneme/methods';
 import { ENCODER_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { gatherRows, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -171,7 +171,7 @@ async function embedPrompted(pool: ParameterStore, ids: readonly number[]): Prom
     const { feeds } = await promptedFeeds(executor, text, pool, padded);
     const res = await executor.forward(predictGraph, feeds, { fetches: [L2P_IO.pooled] });
     const v = res[L2P_IO.pooled]!.data as Float32Array;
-    rows.forEach((r, i) => outVecs.set(v.subarray(i * D, (i + 1) * D), r * D));
+    scatterRows(outVecs, D, rows, v);
   }
   return outVecs;
 }

@@ -30,7 +30,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
-import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from './class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from './classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
@@ -371,7 +371,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
       const result = await ctx.executor.forward(graphs.get('predict'), feeds, { params: headStore(), fetches: [output] });
       const values = result[output]!.data as Float32Array;
-      rows.forEach((r, i) => out.set(values.subarray(i * width, (i + 1) * width), r * width));
+      scatterRows(out, width, rows, values);
     }
     return out;
   };

@@ -21,7 +21,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { buildBertEncoder, PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { int64FromInt32, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 import { FrozenStates, packStates } from './frozen-states.js';
 import { fromBase64, toBase64 } from './gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
@@ -291,7 +291,7 @@ export class PromptedRetriever {
         { fetches: [PREFIX_GRAPH_IO.pooled] },
       );
       const pooled = result[PREFIX_GRAPH_IO.pooled]!.data as Float32Array;
-      chunk.forEach((r, i) => out.set(pooled.subarray(i * h, (i + 1) * h), r * h));
+      scatterRows(out, h, chunk, pooled);
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gatherRows } from './row-gather.js';
+import { gatherRows, scatterRows } from './row-gather.js';
 
 describe('gatherRows', () => {
   const table = Float32Array.from([0, 1, 10, 11, 20, 21]);
@@ -13,5 +13,17 @@ describe('gatherRows', () => {
     const out = gatherRows(table, 2, Int32Array.from([1]));
     out[0] = -1;
     expect(table[2]).toBe(10);
+  });
+});
+
+describe('scatterRows', () => {
+  it('writes each value row to the table row named for it, leaving the others, and undoes a gather', () => {
+    const table = new Float32Array(6).fill(-1);
+    scatterRows(table, 2, [2, 0], Float32Array.from([20, 21, 0, 1]));
+    expect([...table]).toEqual([0, 1, -1, -1, 20, 21]);
+    const source = Float32Array.from([0, 1, 10, 11, 20, 21]);
+    const back = new Float32Array(6);
+    scatterRows(back, 2, [1, 2, 0], gatherRows(source, 2, [1, 2, 0]));
+    expect(back).toEqual(source);
   });
 });

@@ -11,3 +11,14 @@ export function gatherRows(table: Float32Array, rowSize: number, rows: ArrayLike
   }
   return out;
 }
+
+/**
+ * The inverse of {@link gatherRows}: writes row `i` of `values` (`rows.length × rowSize`) into row
+ * `rows[i]` of the row-major `table`, in place (results of a batch run put back in input order).
+ */
+export function scatterRows(table: Float32Array, rowSize: number, rows: ArrayLike<number>, values: Float32Array): void {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    table.set(values.subarray(i * rowSize, (i + 1) * rowSize), r * rowSize);
+  }
+}
