@@ -30,7 +30,7 @@ import type { Model } from '@mneme/graph';
 import { argmaxRows, Distiller, distilledSetFromBytes, distilledSetToBytes, type DistillMethod, type DistillNetwork } from '@mneme/methods';
 import { buildCnn, buildConvNet, buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { int64FromInt32, tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor } from '@mneme/tensor';
 
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const seed = Number(env('MNEME_BENCH_SEED', '0'));
@@ -251,9 +251,7 @@ for (const kind of models) {
         const of = [...trainY.keys()].filter((i) => trainY[i] === c);
         return rng.sample(of.length, ipc).map((j) => of[j]!);
       }).flat();
-      const x = new Float32Array(rows.length * 784);
-      rows.forEach((r, i) => x.set(trainX.subarray(r * 784, (r + 1) * 784), i * 784));
-      return { x, y: Int32Array.from(rows, (r) => trainY[r]!) };
+      return { x: gatherRows(trainX, 784, rows), y: Int32Array.from(rows, (r) => trainY[r]!) };
     };
     const acc: Record<string, number[]> = Object.fromEntries(
       ['distilled', 'random'].flatMap((source) => protocols.map((p) => [`${source}/${p}`, []])),

@@ -19,6 +19,7 @@ import { clinc150Benchmark, seedStatistic, strategyEpochs } from '@mneme/benchma
 import { createExecutor, Engine } from '@mneme/engine';
 import type { MetricValue } from '@mneme/metrics';
 import { strategyCapabilities, strategyFactory, type ExperiencePlan } from '@mneme/methods';
+import { gatherRows } from '@mneme/tensor';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -53,8 +54,7 @@ function firstPerClass<T extends { features: Float32Array; labels: Int32Array; i
     if (n < k) keep.push(i);
     seen.set(l, n + 1);
   });
-  const features = new Float32Array(keep.length * d);
-  keep.forEach((r, j) => features.set(x.features.subarray(r * d, (r + 1) * d), j * d));
+  const features = gatherRows(x.features, d, keep);
   return {
     ...x,
     features,

@@ -35,7 +35,6 @@ import { ParameterStore, type Executor } from '@mneme/execution';
 import { mrrAtK, recallAtK, type RankedQuery } from '@mneme/metrics';
 import {
   buildL2pGraph,
-  gatherRows,
   initPromptPool,
   L2P_IO,
   l2p,
@@ -47,7 +46,7 @@ import {
 } from '@mneme/methods';
 import { ENCODER_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
@@ -108,8 +107,7 @@ async function promptedFeeds(
   ids: readonly number[],
 ): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array; queries: Float32Array }> {
   const b = ids.length;
-  const queries = new Float32Array(b * D);
-  ids.forEach((id, i) => queries.set(features.subarray(id * D, (id + 1) * D), i * D));
+  const queries = gatherRows(features, D, ids);
   const tokens = text
     .tokensOfIds(Int32Array.from(ids))
     .map((t) => (t.length <= MAX_TOKENS ? t : [...t.slice(0, MAX_TOKENS - 1), t.at(-1)!]));
@@ -173,7 +171,7 @@ async function embedPrompted(pool: ParameterStore, ids: readonly number[]): Prom
     const { feeds } = await promptedFeeds(executor, text, pool, padded);
     const res = await executor.forward(predictGraph, feeds, { fetches: [L2P_IO.pooled] });
     const v = res[L2P_IO.pooled]!.data as Float32Array;
-    rows.forEach((r, i) => outVecs.set(v.subarray(i * D, (i + 1) * D), r * D));
+    scatterRows(outVecs, D, rows, v);
   }
   return outVecs;
 }
@@ -457,8 +455,7 @@ function pytorchL2pStep(
 
 if (!args.includes('--skip-retrieval')) {
   const started = performance.now();
-  const frozen = new Float32Array(testIds.length * D);
-  testIds.forEach((id, i) => frozen.set(features.subarray(id * D, (id + 1) * D), i * D));
+  const frozen = gatherRows(features, D, testIds);
   const report: Record<string, unknown> = {
     benchmark:
       'CLINC150 dense retrieval: query = a test utterance, relevant = other test utterances of its intent, gallery = test set minus the query',

@@ -28,6 +28,7 @@ import { mrrAtK, recallAtK, type RankedQuery } from '@mneme/metrics';
 import { PromptedRetriever, type PromptedRetrieverOptions, type RetrievalPair } from '@mneme/methods';
 import { Rng } from '@mneme/random';
 import { VectorIndex } from '@mneme/vector-index';
+import { gatherRows } from '@mneme/tensor';
 import { clinc150Text } from './clinc150-text.js';
 
 const args = process.argv.slice(2);
@@ -121,9 +122,7 @@ function experiencePairs(e: number, rng: Rng): RetrievalPair[] {
   return pairs;
 }
 
-const frozenVectors = new Float32Array(galleryIds.length * D);
-galleryIds.forEach((id, i) => frozenVectors.set(features.subarray(id * D, (id + 1) * D), i * D));
-const frozen = evaluate(frozenVectors);
+const frozen = evaluate(gatherRows(features, D, galleryIds));
 log(
   `frozen: recall@10 ${frozen.all['recall_at_10']!.toFixed(4)}, MRR@10 ${frozen.all['mrr_at_10']!.toFixed(4)} (${galleryIds.length} ${split} utterances)`,
 );

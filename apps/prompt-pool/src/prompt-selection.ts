@@ -1,4 +1,5 @@
-import { gatherRows, selectPrompts } from '@mneme/methods';
+import { selectPrompts } from '@mneme/methods';
+import { gatherRows } from '@mneme/tensor';
 import type { PoolVersion } from './pool-version.js';
 
 /** The prompts chosen for a batch of queries. */

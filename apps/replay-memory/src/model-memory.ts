@@ -3,6 +3,7 @@ import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { ReservoirMemory, type MemorySnapshot } from '@mneme/methods';
 import { Rng } from '@mneme/random';
 import { memoryRow, sampleProblems } from '@mneme/service-runtime';
+import { gatherRows } from '@mneme/tensor';
 
 /** Which samples a full memory keeps. */
 /** `replica`: the writer (a trainer's strategy) chooses; every sample sent is held, nothing is evicted. */
@@ -196,8 +197,7 @@ export class ModelMemory {
     const picked = Rng.seeded(seed)
       .sample(eligible.length, Math.min(count, eligible.length))
       .map((j) => eligible[j]!);
-    const rows = new Float32Array(picked.length * d);
-    picked.forEach((slot, i) => rows.set(all.features.subarray(slot * d, (slot + 1) * d), i * d));
+    const rows = gatherRows(all.features, d, picked);
     return {
       samples: picked.map((slot) => this.records.get(all.ids[slot]!)!),
       rows,

@@ -5,52 +5,15 @@
  * the store again on the next call once the user re-imports. A real tiny BERT imported into a real
  * store, a real trainer on a loopback gRPC server, real ONNX Runtime.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScenarioKind, TrainerServiceClient } from '@mneme/contracts';
 import { importFolderToStore } from '@mneme/encoders';
-import { bertParameterShapes, bertWeightsToSafetensors, filled, type BertConfig, type BertWeights } from '@mneme/models';
-import { Rng } from '@mneme/random';
+import { writeTinyBertFolder } from '@mneme/models/testing';
 import { unary } from '@mneme/rpc';
 import { failure, removeDir, serve, tempDataDir, testDeps, type Served } from '@mneme/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainerService } from './trainer-service.js';
-
-const CONFIG: BertConfig = {
-  vocabSize: 16,
-  hiddenSize: 8,
-  numHiddenLayers: 1,
-  numAttentionHeads: 2,
-  intermediateSize: 16,
-  maxPositionEmbeddings: 12,
-  typeVocabSize: 2,
-  layerNormEps: 1e-12,
-  hiddenAct: 'gelu',
-};
-const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'the', 'cat', '##s', 'sat', '.', ',', 'a', '##a', '!'];
-
-/** A Hugging Face folder of a random tiny BERT, as `mneme import-model --from` takes it. */
-async function writeTinyBert(dir: string): Promise<void> {
-  const rng = Rng.seeded(3);
-  const weights: BertWeights = new Map(
-    [...bertParameterShapes(CONFIG)].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]),
-  );
-  await mkdir(dir, { recursive: true });
-  const hf = {
-    model_type: 'bert',
-    vocab_size: 16,
-    hidden_size: 8,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    intermediate_size: 16,
-    max_position_embeddings: 12,
-    type_vocab_size: 2,
-    hidden_act: 'gelu',
-  };
-  await writeFile(join(dir, 'config.json'), JSON.stringify(hf));
-  await writeFile(join(dir, 'model.safetensors'), bertWeightsToSafetensors(weights));
-  await writeFile(join(dir, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
-}
 
 describe('trainer: CreateModel on a damaged encoder of the model store', () => {
   let dir: string;
@@ -72,7 +35,7 @@ describe('trainer: CreateModel on a damaged encoder of the model store', () => {
 
   beforeAll(async () => {
     dir = await tempDataDir();
-    await writeTinyBert(join(dir, 'hf'));
+    await writeTinyBertFolder(join(dir, 'hf'), { seed: 3 });
     // The trainer's model store is `<data dir>/models` unless configured.
     const imported = await importFolderToStore({ from: join(dir, 'hf'), name: 'tiny', store: join(dir, 'models') });
     encoderFile = join(imported.dir, imported.manifest.files.encoder);

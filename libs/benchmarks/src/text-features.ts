@@ -6,6 +6,7 @@ import { findWorkspaceRoot, type Dataset } from '@mneme/data';
 import { embedSentences, loadEncoderStore, type EncoderStore } from '@mneme/encoders';
 import { NotFoundError } from '@mneme/errors';
 import type { Executor } from '@mneme/execution';
+import { gatherRows } from '@mneme/tensor';
 
 /** The default frozen text encoder of text benchmarks, in the model store. */
 export const DEFAULT_ENCODER = '.mneme/models/all-MiniLM-L6-v2';
@@ -70,9 +71,7 @@ export function featureDataset(text: Dataset<string[]>, features: Float32Array, 
     splits: text.splits,
     inputShape: [dim],
     gather(indices: ArrayLike<number>): Float32Array {
-      const out = new Float32Array(indices.length * dim);
-      for (let j = 0; j < indices.length; j++) out.set(features.subarray(indices[j]! * dim, (indices[j]! + 1) * dim), j * dim);
-      return out;
+      return gatherRows(features, dim, indices);
     },
   });
 }

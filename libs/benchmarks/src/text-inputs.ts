@@ -1,7 +1,6 @@
-import type { EncoderStore } from '@mneme/encoders';
+import { encoderTextModel, type EncoderStore } from '@mneme/encoders';
 import { InvalidArgumentError } from '@mneme/errors';
 import type { TextInputs } from '@mneme/methods';
-import { ENCODER_IO } from '@mneme/models';
 
 /**
  * The token-level view of a text benchmark's data set (see `TextInputs`): texts are tokenised on
@@ -23,14 +22,7 @@ export function textInputs(store: EncoderStore, texts: readonly string[], featur
     return hit;
   };
   return {
-    embeddings: store.embeddings,
-    encoder: store.encoder,
-    inferenceEncoder: store.inferenceEncoder,
-    bert: { config: store.manifest.config, weights: store.encoder.graph.initializers },
-    pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
-    normalize: store.manifest.normalize,
-    hiddenSize: store.manifest.config.hiddenSize,
-    padId: store.tokenizer.specialIds.pad,
+    ...encoderTextModel(store),
     tokensOfIds(ids: Int32Array): number[][] {
       const bad = [...ids].filter((id) => !Number.isInteger(id) || id < 0 || id >= texts.length);
       if (bad.length > 0)

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@mneme/errors';
+import { gatherRows } from '@mneme/tensor';
 import { checkImageSet, type ImageSet } from './image-set.js';
 import type { SplitName } from './split-name.js';
 import { textLabelNames, type TextSet } from './text-set.js';
@@ -39,12 +40,8 @@ export function imageDataset(name: string, set: ImageSet, splits: readonly Split
     splits: Object.freeze([...splits]),
     inputShape: Object.freeze([...set.shape]),
     gather(indices: ArrayLike<number>): Float32Array {
-      const out = new Float32Array(indices.length * d);
-      for (let j = 0; j < indices.length; j++) {
-        const i = checkIndex(name, indices[j]!, set.labels.length);
-        out.set(set.features.subarray(i * d, (i + 1) * d), j * d);
-      }
-      return out;
+      for (let j = 0; j < indices.length; j++) checkIndex(name, indices[j]!, set.labels.length);
+      return gatherRows(set.features, d, indices);
     },
   });
 }

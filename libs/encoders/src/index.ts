@@ -19,5 +19,7 @@ export {
 } from './model-store.js';
 export type { EncoderStore, ImportFolderOptions, ImportResult, ModelSource, StoreManifest, WriteStoreOptions } from './model-store.js';
 export { cosine, embedSentences, l2Normalize } from './sentence-embeddings.js';
+export { encoderTextModel } from './encoder-text-model.js';
+export type { EncoderTextModel } from './encoder-text-model.js';
 export { SENTENCE_IO, sentenceEmbeddingGraph } from './sentence-graph.js';
 export type { EmbedSentencesOptions, SentenceEmbeddings } from './sentence-embeddings.js';

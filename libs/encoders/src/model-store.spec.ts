@@ -6,55 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExecutor, Engine } from '@mneme/engine';
 import { InvalidArgumentError } from '@mneme/errors';
-import { bertParameterShapes, bertWeightsToSafetensors, filled, type BertWeights } from '@mneme/models';
-import { Rng } from '@mneme/random';
+import { writeTinyBertFolder } from '@mneme/models/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL, PINNED_MODELS, resolveImportArgs } from './import-model.js';
 import { importFolderToStore, loadEncoderStore, readHfFolder } from './model-store.js';
 import { cosine, embedSentences, l2Normalize } from './sentence-embeddings.js';
-
-const HF_CONFIG = {
-  model_type: 'bert',
-  vocab_size: 16,
-  hidden_size: 8,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 16,
-  max_position_embeddings: 12,
-  type_vocab_size: 2,
-  hidden_act: 'gelu',
-};
-const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'hello', 'world', 'the', 'cat', '##s', 'sat', '.', ',', 'a', '##a', '!'];
-
-function weights(seed: number): BertWeights {
-  const rng = Rng.seeded(seed);
-  const shapes = bertParameterShapes({
-    vocabSize: 16,
-    hiddenSize: 8,
-    numHiddenLayers: 1,
-    numAttentionHeads: 2,
-    intermediateSize: 16,
-    maxPositionEmbeddings: 12,
-    typeVocabSize: 2,
-    layerNormEps: 1e-12,
-    hiddenAct: 'gelu',
-  });
-  return new Map([...shapes].map(([name, shape]) => [name, filled(shape, () => rng.normal(0, 0.3))]));
-}
-
-async function writeHfFolder(dir: string, seed: number): Promise<void> {
-  await mkdir(join(dir, '1_Pooling'), { recursive: true });
-  await writeFile(join(dir, 'config.json'), JSON.stringify(HF_CONFIG));
-  await writeFile(join(dir, 'model.safetensors'), bertWeightsToSafetensors(weights(seed)));
-  await writeFile(join(dir, 'vocab.txt'), `${VOCAB.join('\n')}\n`);
-  await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify({ do_lower_case: true, model_max_length: 512 }));
-  await writeFile(join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 8 }));
-  await writeFile(join(dir, '1_Pooling', 'config.json'), JSON.stringify({ pooling_mode_mean_tokens: true }));
-  await writeFile(
-    join(dir, 'modules.json'),
-    JSON.stringify([{ type: 'sentence_transformers.models.Transformer' }, { type: 'sentence_transformers.models.Normalize' }]),
-  );
-}
 
 describe('resolveImportArgs', () => {
   it('defaults to the pinned MiniLM and the .mneme folders', () => {
@@ -107,7 +63,7 @@ describe('model store', () => {
   it('imports once, skips the same weights, re-imports changed weights, and loads a working encoder', async () => {
     const from = join(root, 'hf');
     const store = join(root, 'models');
-    await writeHfFolder(from, 1);
+    await writeTinyBertFolder(from, { seed: 1, sentenceTransformers: true });
     const lines: string[] = [];
     const first = await importFolderToStore({ from, name: 'tiny', store, log: (l) => lines.push(l) });
     expect(first.imported).toBe(true);
@@ -128,7 +84,7 @@ describe('model store', () => {
     expect(again.manifest.importedAt).toBe(first.manifest.importedAt);
     expect((await importFolderToStore({ from, name: 'tiny', store, force: true })).imported).toBe(true);
 
-    await writeHfFolder(from, 2);
+    await writeTinyBertFolder(from, { seed: 2, sentenceTransformers: true });
     const changed = await importFolderToStore({ from, name: 'tiny', store });
     expect(changed.imported).toBe(true);
     expect(changed.manifest.source.weightsSha256).not.toBe(first.manifest.source.weightsSha256);

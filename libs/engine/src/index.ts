@@ -25,7 +25,7 @@ export { checkFeeds, validateFeeds } from './feed-validation.js';
 export type { InputSpec } from './feed-validation.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { appendOptimizerUpdate, clipGlobalNorm, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+export { appendOptimizerUpdate, appendGlobalNormClip, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
 export type { OptimizerParam, OptimizerScalars, OptimizerUpdate, ResolvedOptimizerSpec } from './optimizers.js';
 export { SessionCache } from './session-cache.js';
 export type { SessionCacheStats } from './session-cache.js';

@@ -2,7 +2,6 @@ import { appendGradients } from '@mneme/autodiff';
 import { InvalidArgumentError } from '@mneme/errors';
 import {
   type Float32Tensor,
-  type OptimizerSpec,
   type InterferedReplayStepResult,
   type InterferedReplayStepRunner,
   type InterferedReplayStepSpec,
@@ -12,14 +11,9 @@ import { scalar, type Tensor } from '@mneme/tensor';
 import { inputSpecs, type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
 import { appendVirtualUpdate, candidateInput, incomingInput, instanceValue, modelInstance } from './model-instances.js';
-import { bindDims, buildWithOutputs, dimsKey, named, trainableProblems } from './model-preparation.js';
-import {
-  appendOptimizerUpdate,
-  optimizerStateSlots,
-  resolveOptimizerSpec,
-  type OptimizerScalars,
-  type OptimizerUpdate,
-} from './optimizers.js';
+import { bindDims, buildWithOutputs, dimsKey, named, prepareTraining } from './model-preparation.js';
+import { appendOptimizerUpdate, type OptimizerScalars, type OptimizerUpdate } from './optimizers.js';
+import { isPlainSgd } from './sgd-update.js';
 
 /** Options of {@link InterferedReplayStep.create}: the executor's spec plus engine settings. */
 export interface InterferedReplayStepOptions extends InterferedReplayStepSpec {
@@ -67,13 +61,7 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     private readonly engine: Engine,
     private readonly options: InterferedReplayStepOptions,
   ) {
-    resolveOptimizerSpec(options.optimizer);
-    this.trainable = options.trainable ?? options.store.names();
-    this.slots = optimizerStateSlots(options.optimizer);
-    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: true });
-    if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
-    if (problems.length > 0) throw new InvalidArgumentError(problems);
-    options.store.ensureState(this.slots, this.trainable);
+    ({ trainable: this.trainable, slots: this.slots } = prepareTraining(options));
   }
 
   /**
@@ -260,10 +248,4 @@ export class InterferedReplayStep implements InterferedReplayStepRunner {
     if (fixed.length > 0) throw new InvalidArgumentError(fixed);
     return [...dims];
   }
-}
-
-/** SGD without momentum, weight decay or clipping: the update is w − lr·g and needs no state. */
-function isPlainSgd(spec: OptimizerSpec): boolean {
-  const r = resolveOptimizerSpec(spec);
-  return r.kind === 'sgd' && r.momentum === 0 && r.weightDecay === 0 && r.clipGradNorm === undefined;
 }

@@ -1,8 +1,10 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { cloneModel, type GraphBuilder, inferShapes, type Model, pruneDeadNodes, specialize } from '@mneme/graph';
 import { type Tensor } from '@mneme/tensor';
+import type { OptimizerSpec, ParameterStore } from '@mneme/execution';
 import { inputSpecs } from './engine.js';
 import { validateFeeds } from './feed-validation.js';
+import { optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
 
 /**
  * A copy of `model` where the named initializers are graph inputs instead (same dtype and dims), so
@@ -104,4 +106,27 @@ export function trainableProblems(
     else if (options.float32 && init.dtype !== 'float32') found.push(`trainable '${n}' is not float32`);
     return found;
   });
+}
+
+/**
+ * Checks what a training runner (train step, interfered replay step) is given — the optimizer spec
+ * and the float32 weights it updates (every stored parameter unless `trainable` names some) — and
+ * gives each of those weights its optimizer state (zeros for missing slots).
+ *
+ * @throws InvalidArgumentError listing every problem
+ */
+export function prepareTraining(options: {
+  readonly model: Model;
+  readonly store: ParameterStore;
+  readonly optimizer: OptimizerSpec;
+  readonly trainable?: readonly string[] | undefined;
+}): { trainable: readonly string[]; slots: readonly string[] } {
+  resolveOptimizerSpec(options.optimizer);
+  const trainable = options.trainable ?? options.store.names();
+  const slots = optimizerStateSlots(options.optimizer);
+  const problems = trainableProblems(options.model, options.store, trainable, { float32: true });
+  if (trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
+  if (problems.length > 0) throw new InvalidArgumentError(problems);
+  options.store.ensureState(slots, trainable);
+  return { trainable, slots };
 }

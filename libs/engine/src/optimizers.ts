@@ -98,7 +98,8 @@ export function optimizerStateSlots(spec: OptimizerSpec): readonly string[] {
 
 /**
  * Appends the optimizer update for `params` to `b`, so forward, backward and update run as one
- * session. All values are float32; `scalars.lr` and `scalars.step` are graph values (usually inputs).
+ * session. The one graph-level SGD/Adam/AdamW; `@mneme/methods`' `adamStep` is its host-array twin
+ * for parameters that are updated in JavaScript and never enter an optimizer graph. All values are float32; `scalars.lr` and `scalars.step` are graph values (usually inputs).
  *
  * @throws InvalidArgumentError for a bad spec or a parameter missing a state slot
  */
@@ -118,7 +119,7 @@ export function appendOptimizerUpdate(
   const { grads, gradNorm } =
     r.clipGradNorm === undefined
       ? { grads: params.map((p) => p.grad), gradNorm: undefined }
-      : clipGlobalNorm(
+      : appendGlobalNormClip(
           b,
           params.map((p) => p.grad),
           r.clipGradNorm,
@@ -172,8 +173,10 @@ export function appendOptimizerUpdate(
 /**
  * Scales every gradient by `min(1, maxNorm / (‖g‖ + 1e-6))`, where ‖g‖ is the norm over all of
  * them together (PyTorch's `clip_grad_norm_`). Returns the scaled gradients and the unclipped norm.
+ * Graph nodes appended to `b`; `@mneme/methods`' `clipGlobalNormInPlace` is the host-array twin for
+ * gradients updated in JavaScript.
  */
-export function clipGlobalNorm(b: GraphBuilder, grads: readonly string[], maxNorm: number): { grads: string[]; gradNorm: string } {
+export function appendGlobalNormClip(b: GraphBuilder, grads: readonly string[], maxNorm: number): { grads: string[]; gradNorm: string } {
   if (grads.length === 0) return { grads: [], gradNorm: b.scalar(0) };
   const squares = grads.map((g) => b.reduceSum(b.mul(g, g), undefined, false));
   const total = b.sqrt(squares.length === 1 ? squares[0]! : b.op('Sum', squares));

@@ -5,8 +5,8 @@ import { scalar, type Tensor } from '@mneme/tensor';
 import { type CompiledSession } from './compiled-session.js';
 import { type Engine, type GraphOptimizationLevel } from './engine.js';
 import { EngineError } from './engine-error.js';
-import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, specializeModel, trainableProblems } from './model-preparation.js';
-import { appendOptimizerUpdate, optimizerStateSlots, resolveOptimizerSpec } from './optimizers.js';
+import { bindDims, buildWithOutputs, dimsKey, liftInitializers, named, prepareTraining, specializeModel } from './model-preparation.js';
+import { appendOptimizerUpdate } from './optimizers.js';
 import { appendScaledSgdUpdate, isPlainSgd } from './sgd-update.js';
 import { type Float32Tensor, type TrainStepResult, type TrainStepRunner, type TrainStepSpec } from '@mneme/execution';
 
@@ -54,13 +54,7 @@ export class TrainStep implements TrainStepRunner {
     private readonly engine: Engine,
     private readonly options: TrainStepOptions,
   ) {
-    resolveOptimizerSpec(options.optimizer);
-    this.trainable = options.trainable ?? options.store.names();
-    this.slots = optimizerStateSlots(options.optimizer);
-    const problems = trainableProblems(options.model, options.store, this.trainable, { float32: true });
-    if (this.trainable.length === 0) problems.push('nothing to train: the store is empty and no trainable names were given');
-    if (problems.length > 0) throw new InvalidArgumentError(problems);
-    options.store.ensureState(this.slots, this.trainable);
+    ({ trainable: this.trainable, slots: this.slots } = prepareTraining(options));
   }
 
   /**

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
+import { createRunFolder } from './run-folder.js';
 import {
   runFolderName,
   type EvaluationRecord,
@@ -38,8 +38,7 @@ export class CsvLogger implements ExperimentLogger {
 
   runStart(run: RunStart): void {
     this.closeRun();
-    const folder = join(this.dir, runFolderName(run));
-    mkdirSync(folder, { recursive: true });
+    const folder = createRunFolder(this.dir, run);
     const steps = new AppendFile(join(folder, 'steps.csv'));
     steps.write(csvLine(STEPS_CSV_HEADER));
     this.files = { steps, evaluations: new AppendFile(join(folder, 'evaluations.csv')), run, width: undefined };

@@ -1,15 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
-import {
-  runFolderName,
-  type EvaluationRecord,
-  type ExperimentLogger,
-  type RunEnd,
-  type RunStart,
-  type StepRecord,
-} from './experiment-logger.js';
+import { createRunFolder } from './run-folder.js';
+import { type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
 
 /** The `type` of each line of `events.jsonl`. */
 export type JsonLinesEventType = 'run_start' | 'step' | 'evaluation' | 'run_end';
@@ -26,8 +19,7 @@ export class JsonLinesLogger implements ExperimentLogger {
 
   runStart(run: RunStart): void {
     this.close();
-    const folder = join(this.dir, runFolderName(run));
-    mkdirSync(folder, { recursive: true });
+    const folder = createRunFolder(this.dir, run);
     this.file = new AppendFile(join(folder, 'events.jsonl'));
     this.line('run_start', {
       benchmark: run.benchmark,

@@ -1,16 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { MnemeError } from '@mneme/errors';
 import { AppendFile } from './append-file.js';
-import {
-  runFolderName,
-  type EvaluationRecord,
-  type ExperimentLogger,
-  type RunEnd,
-  type RunStart,
-  type StepRecord,
-} from './experiment-logger.js';
+import { createRunFolder } from './run-folder.js';
+import { type EvaluationRecord, type ExperimentLogger, type RunEnd, type RunStart, type StepRecord } from './experiment-logger.js';
 import { decodeEvent, encodeEvent, EVENT_FILE_VERSION, type ScalarValue, type TensorBoardEvent } from './tensorboard-event.js';
 import { readTfRecords, tfRecord } from './tfrecord.js';
 
@@ -42,8 +36,7 @@ export class TensorBoardLogger implements ExperimentLogger {
 
   runStart(run: RunStart): void {
     this.close();
-    const folder = join(this.dir, runFolderName(run));
-    mkdirSync(folder, { recursive: true });
+    const folder = createRunFolder(this.dir, run);
     // A rerun into the same folder replaces its event files: TensorBoard would merge them into one run.
     for (const name of readdirSync(folder)) if (name.startsWith(EVENT_FILE_PREFIX)) rmSync(join(folder, name));
     this.file = new AppendFile(join(folder, `${EVENT_FILE_PREFIX}${Math.floor(Date.now() / 1000)}.${hostname()}`));

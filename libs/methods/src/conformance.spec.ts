@@ -16,6 +16,7 @@ import type { Executor, ParameterStore } from '@mneme/execution';
 import type { BertConfig } from '@mneme/models';
 import type { Tensor } from '@mneme/tensor';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { growToFit } from './core/class-index.js';
 import { STRATEGIES } from './registry.js';
@@ -229,13 +230,11 @@ function withoutIds(events: readonly StreamEvent[], ids: ReadonlySet<number>): S
   return events.map((e) => {
     if (e.kind !== 'learn') return e;
     const rows = [...e.batch.ids.keys()].filter((r) => !ids.has(e.batch.ids[r]!));
-    const features = new Float32Array(rows.length * INPUT);
-    rows.forEach((r, i) => features.set(e.batch.features.subarray(r * INPUT, (r + 1) * INPUT), i * INPUT));
     return {
       kind: 'learn',
       batch: {
         ...e.batch,
-        features,
+        features: gatherRows(e.batch.features, INPUT, rows),
         labels: Int32Array.from(rows, (r) => e.batch.labels[r]!),
         ids: Int32Array.from(rows, (r) => e.batch.ids[r]!),
       },
@@ -276,9 +275,7 @@ function rowsOf(
   classes: readonly number[],
 ): { features: Float32Array; labels: Int32Array } {
   const rows = [...data.labels.keys()].filter((r) => classes.includes(data.labels[r]!));
-  const features = new Float32Array(rows.length * INPUT);
-  rows.forEach((r, i) => features.set(data.features.subarray(r * INPUT, (r + 1) * INPUT), i * INPUT));
-  return { features, labels: Int32Array.from(rows, (r) => data.labels[r]!) };
+  return { features: gatherRows(data.features, INPUT, rows), labels: Int32Array.from(rows, (r) => data.labels[r]!) };
 }
 
 /**
@@ -745,9 +742,7 @@ describe('strategy conformance', () => {
       const trainIds = [...Array(n / 2).keys()];
       const heldOutIds = [...Array(n / 2).keys()].map((i) => i + n / 2);
       const rowsOfIds = (ids: readonly number[]) => {
-        const x = new Float32Array(ids.length * h);
-        ids.forEach((id, j) => x.set(fixture.features.subarray(id * h, (id + 1) * h), j * h));
-        return { features: x, labels: Int32Array.from(ids, (id) => fixture.labels[id]!) };
+        return { features: gatherRows(fixture.features, h, ids), labels: Int32Array.from(ids, (id) => fixture.labels[id]!) };
       };
       // Two experiences of two classes, a few passes over each in batches of 6.
       for (const e of [0, 1]) {

@@ -55,10 +55,9 @@ export type { CurriculumStep } from './curriculum/curriculum.js';
 export { ACQUISITION_NAMES } from './curriculum/acquisition.js';
 export { softmaxRows } from './curriculum/difficulty.js';
 
-// Shared model pieces: the classifier head, class order, row gathers, token inputs.
+// Shared model pieces: the classifier head, class order, token inputs.
 export { argmaxRows, Classifier } from './core/classifier.js';
 export { ClassIndex } from './core/class-index.js';
-export { gatherRows } from './core/row-gather.js';
 export type { TextInputs } from './core/text-inputs.js';
 
 // Replay: the memory port (where kept samples live) and MIR's scoring, which the replay-memory service runs.

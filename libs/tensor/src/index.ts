@@ -18,3 +18,4 @@ export type { AnyTensor, Tensor } from './tensor.js';
 export { TensorError } from './tensor-error.js';
 export type { TensorErrorCode } from './tensor-error.js';
 export { HOST_IS_LITTLE_ENDIAN, swapBytesInPlace } from './byte-order.js';
+export { gatherRows, scatterRows } from './row-gather.js';

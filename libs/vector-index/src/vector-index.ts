@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import type { IndexEntries, IndexMetadata, NearestNeighbourIndex, NearestNeighbourIndexFactory, NeighbourHits } from '@mneme/execution';
+import { gatherRows } from '@mneme/tensor';
 import { BatchMatches, exactSearch, Index, type Matches, MetricKind, ScalarKind } from 'usearch';
 import { readIndexFiles, writeIndexFiles } from './index-files.js';
 
@@ -281,8 +282,7 @@ export class VectorIndex implements NearestNeighbourIndex {
 
   private gather(slots: readonly number[]): IndexEntries {
     const d = this.dimensions;
-    const vectors = new Float32Array(slots.length * d);
-    slots.forEach((s, i) => vectors.set(this.vectors.subarray(s * d, (s + 1) * d), i * d));
+    const vectors = gatherRows(this.vectors, d, slots);
     return {
       ids: Int32Array.from(slots, (s) => this.ids[s]!),
       vectors,

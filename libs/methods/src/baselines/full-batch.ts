@@ -8,7 +8,7 @@
  */
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import type { Classifier } from '../core/classifier.js';
 import { minimizeLbfgs, type LbfgsOptions, type LbfgsResult } from './lbfgs.js';
 
@@ -135,9 +135,7 @@ export function stratifiedHoldout(labels: ArrayLike<number>, ids: ArrayLike<numb
 /** The rows `keep` marks (or does not, with `invert`). */
 export function selectRows(rows: Rows, keep: readonly boolean[], inputSize: number, invert = false): Rows {
   const picked = keep.flatMap((k, r) => (k !== invert ? [r] : []));
-  const features = new Float32Array(picked.length * inputSize);
-  picked.forEach((r, i) => features.set(rows.features.subarray(r * inputSize, (r + 1) * inputSize), i * inputSize));
-  return { features, labels: Int32Array.from(picked, (r) => rows.labels[r]!) };
+  return { features: gatherRows(rows.features, inputSize, picked), labels: Int32Array.from(picked, (r) => rows.labels[r]!) };
 }
 
 /** What {@link chooseL2} found. */

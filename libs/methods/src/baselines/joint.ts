@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { checkBatch, Classifier } from '../core/classifier.js';
 import { chooseL2, fitLbfgs, selectRows, stratifiedHoldout, type Rows } from './full-batch.js';
 import { choice, defineOptions, integer, number } from '../option-schema.js';
@@ -103,8 +104,7 @@ export function joint(ctx: StrategyContext): Strategy {
       const order = rng.shuffle([...labels.keys()]);
       for (let start = 0; start < order.length; start += ctx.batchSize) {
         const rows = order.slice(start, start + ctx.batchSize);
-        const x = new Float32Array(rows.length * d);
-        rows.forEach((r, i) => x.set(all.subarray(r * d, (r + 1) * d), i * d));
+        const x = gatherRows(all, d, rows);
         await net.train(
           x,
           Int32Array.from(rows, (r) => labels[r]!),
@@ -130,9 +130,7 @@ export function joint(ctx: StrategyContext): Strategy {
       const removed = ids.length - keep.length;
       if (removed === 0) return 0;
       const all = concatenated();
-      const kept = new Float32Array(keep.length * d);
-      keep.forEach((r, i) => kept.set(all.subarray(r * d, (r + 1) * d), i * d));
-      features = [kept];
+      features = [gatherRows(all, d, keep)];
       labels = keep.map((r) => labels[r]!);
       ids = keep.map((r) => ids[r]!);
       return removed;

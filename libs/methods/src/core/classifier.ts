@@ -3,11 +3,10 @@ import { ParameterStore, type Executor, type OptimizerSpec, type TrainStepRunner
 import type { Model } from '@mneme/graph';
 import { buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
+import { forwardInChunks } from './chunked-forward.js';
 import { classColumns, widenClassParam } from './class-columns.js';
 import type { BatchShape, ClassifierSpec } from '../strategy.js';
 
-/** Rows predicted per forward run; the last chunk is zero-padded so one compiled shape serves all. */
-const EVAL_CHUNK = 256;
 /** Salt of the per-class initialisation streams of the output layer. */
 const CLASS_COLUMN_SALT = 0xc1a55e5;
 
@@ -118,20 +117,8 @@ export class Classifier {
     const d = this.spec.inputSize;
     const n = this.rows(features);
     const classes = this.classes;
-    const out = new Float32Array(n * classes);
-    if (classes === 0) return out;
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, n - start);
-      const chunk = new Float32Array(EVAL_CHUNK * d);
-      chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(
-        this.logitsModel,
-        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
-        { params: this.store },
-      );
-      out.set((result[CLASSIFIER_IO.logits]!.data as Float32Array).subarray(0, rows * classes), start * classes);
-    }
-    return out;
+    if (classes === 0) return new Float32Array(0);
+    return forwardInChunks(this.executor, this.logitsModel, this.store, features, n, d, classes, (r) => r[CLASSIFIER_IO.logits]!);
   }
 
   /** Arg-max class per row (−1 with no class), optionally restricted to `allowed` classes (task-incremental). */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@mneme/errors';
+import { gatherRows } from '@mneme/tensor';
 import type { LabelledBatch } from '../strategy.js';
-import { gatherRows } from './row-gather.js';
 
 /** JSON-safe contents of an {@link ExperiencePool} (float32 values survive a round trip through numbers exactly). */
 export interface ExperiencePoolState {
@@ -76,17 +76,14 @@ export class ExperiencePool {
 
   /** Features (`k × inputSize`) and labels of the rows at `rows`, copied. */
   gather(rows: ArrayLike<number>): { features: Float32Array; labels: Int32Array; ids: Int32Array } {
-    const d = this.inputSize;
-    const features = new Float32Array(rows.length * d);
     const labels = new Int32Array(rows.length);
     const ids = new Int32Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      features.set(this.data.subarray(r * d, (r + 1) * d), i * d);
       labels[i] = this.labelList[r]!;
       ids[i] = this.idList[r]!;
     }
-    return { features, labels, ids };
+    return { features: gatherRows(this.data, this.inputSize, rows), labels, ids };
   }
 
   /** Removes the rows with these ids (a data-deletion request); returns how many were held. */

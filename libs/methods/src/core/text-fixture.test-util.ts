@@ -5,7 +5,7 @@
 import type { Executor } from '@mneme/execution';
 import { buildBertEmbeddings, buildBertEncoder, ENCODER_IO, randomBertWeights, type BertConfig } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { gatherRows, tensor } from '@mneme/tensor';
 import type { LabelledBatch } from '../strategy.js';
 import type { TextInputs } from './text-inputs.js';
 
@@ -72,7 +72,10 @@ export async function tinyText(
 /** The samples `ids` as one batch of experience `experience`. */
 export function batchOf(features: Float32Array, labels: Int32Array, ids: readonly number[], experience = 0): LabelledBatch {
   const h = features.length / SAMPLES;
-  const x = new Float32Array(ids.length * h);
-  ids.forEach((id, j) => x.set(features.subarray(id * h, (id + 1) * h), j * h));
-  return { features: x, labels: Int32Array.from(ids, (id) => labels[id]!), ids: Int32Array.from(ids), experience };
+  return {
+    features: gatherRows(features, h, ids),
+    labels: Int32Array.from(ids, (id) => labels[id]!),
+    ids: Int32Array.from(ids),
+    experience,
+  };
 }

@@ -12,15 +12,14 @@
  * far, re-score the rest. Only labelled samples are trained on (and, with `memory > 0`, kept in the
  * shared {@link ReservoirMemory} and replayed with every step: mean loss(new) + mean loss(replay), as ER).
  */
-import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { ACQUISITION_NAMES, acquisitionScores, topK, type AcquisitionName } from './acquisition.js';
-import { checkBatch, Classifier } from '../core/classifier.js';
-import { choice, computed, defineOptions, integer, needed, number } from '../option-schema.js';
-import { checkIds, ExperiencePool, type ExperiencePoolState } from '../core/experience-pool.js';
+import { Classifier } from '../core/classifier.js';
+import { choice, defineOptions, integer, number } from '../option-schema.js';
+import { optionalReservoirOption, replayBatchOption } from '../replay/replay-options.js';
+import { ExperiencePool } from '../core/experience-pool.js';
+import { describePooled, forgetPooled, optionalReservoir, poolBatch, pooledState, restorePooled } from './pooled-replay.js';
 import { ReplayTrainer } from '../replay/replay-trainer.js';
-import { memoryPortOf } from '../replay/memory-port.js';
-import type { MemorySnapshot } from '../replay/reservoir-memory.js';
 import type {
   ExperienceInfo,
   LabelledBatch,
@@ -73,12 +72,8 @@ export const ACTIVE_OPTIONS = defineOptions('active', {
   budget: number(0.2, { min: 0, exclusiveMin: true, max: 1 }, 'fraction of each experience labelled'),
   acquisition: choice(ACQUISITION_NAMES, 'least-confidence', 'which samples are labelled'),
   rounds: integer(4, { min: 1 }, 'selection rounds per experience'),
-  memory: integer(0, { min: 0 }, 'replay reservoir of labelled samples (0: none)'),
-  replayBatch: integer(
-    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'active')),
-    { min: 1 },
-    'memory samples replayed per step',
-  ),
+  memory: optionalReservoirOption('replay reservoir of labelled samples (0: none)'),
+  replayBatch: replayBatchOption('active'),
 });
 
 /**
@@ -110,10 +105,7 @@ export function active(ctx: StrategyContext): ActiveStrategy {
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
-  const memory =
-    options.memory > 0
-      ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT })
-      : undefined;
+  const memory = optionalReservoir(ctx, options.memory, MEMORY_SEED_SALT);
   let rng = Rng.seeded(ctx.seed ^ SELECTOR_SEED_SALT);
   let used = 0;
   const log: ActiveRound[] = [];
@@ -164,11 +156,7 @@ export function active(ctx: StrategyContext): ActiveStrategy {
     name: 'active',
     options,
     beginExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
-      checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
-      checkIds(batch);
-      pool.add(batch);
-    },
+    learn: async (batch: LabelledBatch) => poolBatch(pool, batch, d, net.classes),
     endExperience: async (info: ExperienceInfo) => {
       await learnExperience(info.index);
     },
@@ -177,25 +165,15 @@ export function active(ctx: StrategyContext): ActiveStrategy {
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     labelsUsed: () => used,
     rounds: () => log,
-    describe: (): StrategyDescription => ({ memorySize: memory?.size ?? 0, memoryCapacity: options.memory }),
-    forget: (ids: Iterable<number>) => {
-      const doomed = [...ids];
-      return pool.remove(doomed) + (memory?.delete(doomed) ?? 0);
-    },
+    describe: (): StrategyDescription => describePooled(memory, options.memory),
+    forget: (ids: Iterable<number>) => forgetPooled(pool, memory, ids),
     saveState: (): StrategyState => ({
       params: net.store.clone(),
-      data: { pool: pool.toState(), memory: memory?.snapshot() ?? null, rng: rng.state(), labelsUsed: used },
+      data: { ...pooledState(pool, memory), rng: rng.state(), labelsUsed: used },
     }),
     restoreState: (state: StrategyState) => {
       // Everything is checked before anything changes.
-      const nextPool = ExperiencePool.fromState(state.data['pool'] as ExperiencePoolState);
-      const snapshot = state.data['memory'] as MemorySnapshot | null;
-      if ((snapshot === null) !== (memory === undefined)) {
-        throw new InvalidArgumentError(
-          `the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`,
-        );
-      }
-      if (snapshot !== null) memory?.restore(snapshot);
+      const nextPool = restorePooled(state.data, memory, options.memory);
       net.setStore(state.params.clone());
       pool = nextPool;
       rng = Rng.fromState(state.data['rng'] as number[]);

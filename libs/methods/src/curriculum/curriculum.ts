@@ -15,16 +15,15 @@
  * easy-first under the current model. `order=random` with `pacing=none` is the ordinary-training baseline with the
  * same number of steps and the same sampler.
  */
-import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
-import { checkBatch, Classifier } from '../core/classifier.js';
+import { Classifier } from '../core/classifier.js';
 import { difficultyOf, difficultyScores, easyFirstOrder, SCORING_RULES, type ScoringRule } from './difficulty.js';
-import { choice, computed, defineOptions, integer, needed, number } from '../option-schema.js';
+import { choice, defineOptions, integer, number } from '../option-schema.js';
+import { optionalReservoirOption, replayBatchOption } from '../replay/replay-options.js';
 import { PACING_NAMES, pacingFunction, releasedCount, type PacingName } from './pacing.js';
-import { checkIds, ExperiencePool, gatherSamples, type ExperiencePoolState } from '../core/experience-pool.js';
+import { ExperiencePool, gatherSamples } from '../core/experience-pool.js';
+import { describePooled, forgetPooled, optionalReservoir, poolBatch, pooledState, restorePooled } from './pooled-replay.js';
 import { ReplayTrainer, type LabelledRows } from '../replay/replay-trainer.js';
-import { memoryPortOf } from '../replay/memory-port.js';
-import type { MemorySnapshot } from '../replay/reservoir-memory.js';
 import type {
   ExperienceInfo,
   LabelledBatch,
@@ -106,12 +105,8 @@ export const CURRICULUM_OPTIONS = defineOptions('curriculum', {
   full: number(0.8, { min: 0, exclusiveMin: true, max: 1 }, 'progress at which everything is released'),
   steps: integer(4, { min: 1 }, "step pacing's increments"),
   power: number(2, { min: 1 }, "root pacing's degree"),
-  memory: integer(0, { min: 0 }, 'replay reservoir size in samples (0: no replay)'),
-  replayBatch: integer(
-    computed('the batch size', (ctx) => needed(ctx, 'batchSize', 'curriculum')),
-    { min: 1 },
-    'memory samples replayed per step',
-  ),
+  memory: optionalReservoirOption('replay reservoir size in samples (0: no replay)'),
+  replayBatch: replayBatchOption('curriculum'),
   rescore: choice(['never', 'epoch'], 'never', 're-score with the training model at each epoch (self-paced)'),
 });
 
@@ -140,10 +135,7 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
   const d = ctx.classifier.inputSize;
   let pool = new ExperiencePool(d);
-  const memory =
-    options.memory > 0
-      ? memoryPortOf(ctx).reservoir({ capacity: options.memory, inputSize: d, seed: ctx.seed ^ MEMORY_SEED_SALT })
-      : undefined;
+  const memory = optionalReservoir(ctx, options.memory, MEMORY_SEED_SALT);
   let rng = Rng.seeded(ctx.seed ^ SAMPLER_SEED_SALT);
   const log: CurriculumStep[] = [];
 
@@ -201,11 +193,7 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
     name: 'curriculum',
     options,
     beginExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch) => {
-      checkBatch(batch.features, batch.labels, { inputSize: d, classes: net.classes });
-      checkIds(batch);
-      pool.add(batch);
-    },
+    learn: async (batch: LabelledBatch) => poolBatch(pool, batch, d, net.classes),
     endExperience: async (info: ExperienceInfo) => {
       await train(info.index);
     },
@@ -213,25 +201,15 @@ export function curriculum(ctx: StrategyContext, hooks: CurriculumHooks = {}): C
     classCount: () => net.classes,
     predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
     progress: () => log,
-    describe: (): StrategyDescription => ({ memorySize: memory?.size ?? 0, memoryCapacity: options.memory }),
-    forget: (ids: Iterable<number>) => {
-      const doomed = [...ids];
-      return pool.remove(doomed) + (memory?.delete(doomed) ?? 0);
-    },
+    describe: (): StrategyDescription => describePooled(memory, options.memory),
+    forget: (ids: Iterable<number>) => forgetPooled(pool, memory, ids),
     saveState: (): StrategyState => ({
       params: net.store.clone(),
-      data: { pool: pool.toState(), memory: memory?.snapshot() ?? null, rng: rng.state() },
+      data: { ...pooledState(pool, memory), rng: rng.state() },
     }),
     restoreState: (state: StrategyState) => {
       // Everything is checked before anything changes.
-      const nextPool = ExperiencePool.fromState(state.data['pool'] as ExperiencePoolState);
-      const snapshot = state.data['memory'] as MemorySnapshot | null;
-      if ((snapshot === null) !== (memory === undefined)) {
-        throw new InvalidArgumentError(
-          `the saved state ${snapshot === null ? 'has no' : 'has a'} replay memory but this strategy's memory option is ${options.memory}`,
-        );
-      }
-      if (snapshot !== null) memory?.restore(snapshot);
+      const nextPool = restorePooled(state.data, memory, options.memory);
       net.setStore(state.params.clone());
       pool = nextPool;
       rng = Rng.fromState(state.data['rng'] as number[]);

@@ -20,6 +20,7 @@
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
 import { buildMlp } from '@mneme/models';
+import { gatherRows } from '@mneme/tensor';
 import { Classifier } from '../core/classifier.js';
 import type { DistillInputSpace, DistillNetwork } from './distill-network.js';
 import { localDistillPort } from './distill-port.js';
@@ -27,6 +28,7 @@ import { textInputSpace } from './distill-text-space.js';
 import { DISTILL_DEFAULTS, DISTILL_METHODS, Distiller, type DistillOptions } from './distillation.js';
 import type { DistilledSet } from './distilled-set.js';
 import { choice, computed, defineOptions, integer, number } from '../option-schema.js';
+import { replayCountOption } from '../replay/replay-options.js';
 import { checkReplayBatch, ReplayTrainer } from '../replay/replay-trainer.js';
 import type {
   ExperienceInfo,
@@ -57,7 +59,7 @@ export const DISTILL_OPTIONS = defineOptions('distill', {
     DISTILL_STRATEGY_DEFAULTS.source,
     'synthetic (distilled) samples, or random real ones (the baseline)',
   ),
-  replay: integer(DISTILL_STRATEGY_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
+  replay: replayCountOption(DISTILL_STRATEGY_DEFAULTS.replay),
   method: choice(DISTILL_METHODS, DISTILL_STRATEGY_DEFAULTS.method, 'distillation objective'),
   init: choice(['real', 'noise'], DISTILL_STRATEGY_DEFAULTS.init, 'initial synthetic samples'),
   'outer-steps': integer(DISTILL_STRATEGY_DEFAULTS.outerSteps, { min: 0 }, 'outer (sample update) steps'),
@@ -208,8 +210,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
           const of = [...labels.keys()].filter((i) => labels[i] === c);
           return pick.sample(of.length, Math.min(k, of.length)).map((j) => of[j]!);
         });
-      const features = new Float32Array(rows.length * spec.inputSize);
-      rows.forEach((r, i) => features.set(inputs.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
+      const features = gatherRows(inputs, spec.inputSize, rows);
       const space = inputSpace;
       return {
         ...base,
@@ -285,8 +286,7 @@ export function createDistill(ctx: StrategyContext, extras: DistillExtras = {}):
       if (batch.labels.length === 0) return undefined;
       const held = memory();
       const picked = rng.sample(held.labels.length, Math.min(replay, held.labels.length));
-      const features = new Float32Array(picked.length * spec.inputSize);
-      picked.forEach((r, i) => features.set(held.features.subarray(r * spec.inputSize, (r + 1) * spec.inputSize), i * spec.inputSize));
+      const features = gatherRows(held.features, spec.inputSize, picked);
       const loss = await trainer.step(batch, { features, labels: Int32Array.from(picked, (r) => held.labels[r]!) });
       buffer.features.push(...batch.features);
       buffer.labels.push(...batch.labels);

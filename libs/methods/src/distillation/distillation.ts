@@ -19,11 +19,12 @@ import { ParameterStore, type Executor } from '@mneme/execution';
 import { GraphBuilder, specializeModel, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import type { DistillMethod } from './distilled-set.js';
 import { networkWeights, type DistillNetwork, type FeatureMap } from './distill-network.js';
 import { buildMatchingGraph, MATCHING_IO } from './gradient-matching.js';
 import { GraphMemo } from '../core/graph-memo.js';
+import { AdamVector } from '../core/host-adam.js';
 
 /** Options of a distillation run. */
 export interface DistillOptions {
@@ -221,36 +222,6 @@ export function featureMapModel(featureMap: FeatureMap, n: number, inputShape: r
   return b.build();
 }
 
-/** Adam (Kingma & Ba 2015) on a flat float32 array, in JavaScript: the samples are small. */
-export class AdamVector {
-  private readonly m: Float64Array;
-  private readonly v: Float64Array;
-  private t = 0;
-
-  constructor(
-    size: number,
-    private readonly beta1 = 0.9,
-    private readonly beta2 = 0.999,
-    private readonly eps = 1e-8,
-  ) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
-  }
-
-  /** Moves `param` in place against `grad` with step size `lr`. */
-  step(param: Float32Array, grad: ArrayLike<number>, lr: number): void {
-    this.t++;
-    const c1 = 1 - this.beta1 ** this.t;
-    const c2 = 1 - this.beta2 ** this.t;
-    for (let i = 0; i < param.length; i++) {
-      const g = grad[i]!;
-      this.m[i] = this.beta1 * this.m[i]! + (1 - this.beta1) * g;
-      this.v[i] = this.beta2 * this.v[i]! + (1 - this.beta2) * g * g;
-      param[i] = param[i]! - (lr * (this.m[i]! / c1)) / (Math.sqrt(this.v[i]! / c2) + this.eps);
-    }
-  }
-}
-
 const product = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
 /**
@@ -354,9 +325,7 @@ export class Distiller {
       if (data.samplesOf !== undefined) return Float32Array.from(await data.samplesOf(rows));
       if (this.featureMap !== undefined)
         throw new InvalidArgumentError('init=real with a feature map needs samplesOf (the real samples in the synthetic space)');
-      const out = new Float32Array(count * s);
-      rows.forEach((r, i) => out.set(data.inputs.subarray(r * s, (r + 1) * s), i * s));
-      return out;
+      return gatherRows(data.inputs, s, rows);
     }
     if (data.noise !== undefined) return Float32Array.from(await data.noise(rng, count));
     if (this.featureMap !== undefined)
@@ -390,8 +359,7 @@ export class Distiller {
 
   private realBatch(data: DistillData, rows: readonly number[]): { x: Tensor<'float32'>; y: Tensor<'int64'> } {
     const d = product(this.network.inputShape);
-    const x = new Float32Array(rows.length * d);
-    rows.forEach((r, i) => x.set(data.inputs.subarray(r * d, (r + 1) * d), i * d));
+    const x = gatherRows(data.inputs, d, rows);
     return {
       x: tensor('float32', [rows.length, ...this.network.inputShape], x),
       y: tensor('int64', [rows.length], int64FromInt32(rows.map((r) => data.labels[r]!))),

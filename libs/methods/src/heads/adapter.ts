@@ -34,7 +34,6 @@ import { tensor } from '@mneme/tensor';
 import { BlockHead, HEAD_KINDS, l2Normalize, type BlockHeadSnapshot } from './block-head.js';
 import { gatherSamples } from '../core/experience-pool.js';
 import { savedClassCount } from '../core/class-count.js';
-import { noClass } from '../core/classifier.js';
 import { boolean, choice, defineOptions, integer, number } from '../option-schema.js';
 import { checkReplayBatch } from '../replay/replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
@@ -119,15 +118,7 @@ export function adapter(ctx: StrategyContext): Strategy {
 
   const openBlock = (experience: number, classes: Iterable<number>): void => {
     firstExperience ??= experience;
-    const fresh = [...classes].filter((c) => head.blockOf(c) === undefined);
-    if (fresh.length === 0) return;
-    let k = blockExperience.indexOf(experience);
-    if (k < 0) {
-      k = head.addBlock();
-      blockExperience.push(experience);
-      head.resetOptimizer();
-    }
-    head.grow(k, fresh);
+    head.openExperienceBlock(blockExperience, experience, classes);
   };
 
   /** Trainable names for a head step in `experience` (the newest block, the adapter when adapting). */
@@ -268,20 +259,7 @@ export function adapter(ctx: StrategyContext): Strategy {
       classes = Math.max(classes, count);
     },
     classCount: () => classes,
-    predict: async (features: Float32Array, _options?: PredictOptions) => {
-      const logits = await head.logits(features);
-      const columns = head.columns;
-      const n = columns.length === 0 ? features.length / d : logits.length / columns.length;
-      // Before any class has a row no class can be predicted.
-      if (columns.length === 0) return noClass(n);
-      const out = new Int32Array(n);
-      for (let r = 0; r < n; r++) {
-        let best = 0;
-        for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
-        out[r] = columns[best]!;
-      }
-      return out;
-    },
+    predict: (features: Float32Array, _options?: PredictOptions) => head.predict(features),
     forget: (ids: Iterable<number>) => {
       const doomed = new Set(ids);
       const keep = collected.ids.flatMap((id, i) => (doomed.has(id) ? [] : [i]));

@@ -1,6 +1,7 @@
 import { createExecutor, Engine } from '@mneme/engine';
 import type { Executor } from '@mneme/execution';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adapter } from './adapter.js';
 import { blockSoftmaxMax } from './block-head.js';
@@ -49,9 +50,7 @@ function onClasses(
   classes: number[],
 ): { features: Float32Array; labels: Int32Array } {
   const rows = [...test.labels.keys()].filter((i) => classes.includes(test.labels[i]!));
-  const features = new Float32Array(rows.length * D);
-  rows.forEach((r, i) => features.set(test.features.subarray(r * D, (r + 1) * D), i * D));
-  return { features, labels: Int32Array.from(rows, (r) => test.labels[r]!) };
+  return { features: gatherRows(test.features, D, rows), labels: Int32Array.from(rows, (r) => test.labels[r]!) };
 }
 
 const accuracy = (p: Int32Array, labels: Int32Array) => p.reduce((n, x, i) => n + (x === labels[i] ? 1 : 0), 0) / labels.length;

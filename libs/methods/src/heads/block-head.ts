@@ -15,7 +15,8 @@ import { Attr, createTensor, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
 import { int64FromInt32, tensor } from '@mneme/tensor';
-import { checkFeatures } from '../core/classifier.js';
+import { forwardInChunks } from '../core/chunked-forward.js';
+import { checkFeatures, noClass } from '../core/classifier.js';
 
 /** How a block scores classes: an affine map, or scaled cosine similarity. */
 export type HeadKind = 'linear' | 'cosine';
@@ -53,8 +54,6 @@ export interface BlockHeadSnapshot {
   readonly imprinted?: Record<string, number>;
 }
 
-/** Rows predicted per forward run; the last chunk is zero-padded so one compiled shape serves all. */
-const EVAL_CHUNK = 256;
 /** Keeps normalisation finite for an all-zero row or feature vector. */
 const NORM_EPS = 1e-12;
 /** Salts of the per-class and adapter initialisation streams (independent of arrival order). */
@@ -205,21 +204,42 @@ export class BlockHead {
     const d = this.options.inputSize;
     const n = checkFeatures(features, d);
     const width = this.columns.length;
-    const out = new Float32Array(n * width);
-    if (width === 0) return out;
+    if (width === 0) return new Float32Array(0);
     this.logitsModel ??= this.buildLogits(this.blockClasses.map((_, k) => k));
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, n - start);
-      const chunk = new Float32Array(EVAL_CHUNK * d);
-      chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(
-        this.logitsModel,
-        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
-        { params: this.store },
-      );
-      out.set((result[CLASSIFIER_IO.logits]!.data as Float32Array).subarray(0, rows * width), start * width);
+    return forwardInChunks(this.executor, this.logitsModel, this.store, features, n, d, width, (r) => r[CLASSIFIER_IO.logits]!);
+  }
+
+  /** The global class of the highest logit over every block's columns, per row (−1 before any class has a row). */
+  async predict(features: Float32Array): Promise<Int32Array> {
+    const logits = await this.logits(features);
+    const columns = this.columns;
+    const n = columns.length === 0 ? features.length / this.options.inputSize : logits.length / columns.length;
+    // Before any class has a row no class can be predicted.
+    if (columns.length === 0) return noClass(n);
+    const out = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
+      out[r] = columns[best]!;
     }
     return out;
+  }
+
+  /**
+   * Gives the classes of `classes` that have no row yet a row in the block of `experience`
+   * (`blockExperience[k]` is block k's experience), opening that block — with a fresh optimizer
+   * state — at the experience's first new class.
+   */
+  openExperienceBlock(blockExperience: number[], experience: number, classes: Iterable<number>): void {
+    const fresh = [...classes].filter((c) => this.blockOf(c) === undefined);
+    if (fresh.length === 0) return;
+    let k = blockExperience.indexOf(experience);
+    if (k < 0) {
+      k = this.addBlock();
+      blockExperience.push(experience);
+      this.resetOptimizer();
+    }
+    this.grow(k, fresh);
   }
 
   /**
@@ -269,19 +289,7 @@ export class BlockHead {
     }
     const adapterStore = new ParameterStore();
     for (const name of this.adapterParams()) adapterStore.set(name, this.store.get(name));
-    const out = new Float32Array(n * d);
-    for (let start = 0; start < n; start += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, n - start);
-      const chunk = new Float32Array(EVAL_CHUNK * d);
-      chunk.set(features.subarray(start * d, (start + rows) * d));
-      const result = await this.executor.forward(
-        this.adapterModel,
-        { [CLASSIFIER_IO.input]: tensor('float32', [EVAL_CHUNK, d], chunk) },
-        { params: adapterStore },
-      );
-      out.set((Object.values(result)[0]!.data as Float32Array).subarray(0, rows * d), start * d);
-    }
-    return out;
+    return forwardInChunks(this.executor, this.adapterModel, adapterStore, features, n, d, d, (r) => Object.values(r)[0]!);
   }
 
   /** The block layout, for save. */

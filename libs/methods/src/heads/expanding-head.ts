@@ -22,7 +22,6 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import { BlockHead, HEAD_KINDS, type BlockHeadSnapshot } from './block-head.js';
 import { savedClassCount } from '../core/class-count.js';
-import { noClass } from '../core/classifier.js';
 import { choice, defineOptions, number } from '../option-schema.js';
 import { checkReplayBatch } from '../replay/replay-trainer.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
@@ -67,17 +66,7 @@ export function expandingHead(ctx: StrategyContext): Strategy {
   });
   // Experience index of each block: a block is opened by its experience's first sight of a new class.
   let blockExperience: number[] = [];
-  const openBlock = (experience: number, classes: Iterable<number>): void => {
-    const fresh = [...classes].filter((c) => head.blockOf(c) === undefined);
-    if (fresh.length === 0) return;
-    let k = blockExperience.indexOf(experience);
-    if (k < 0) {
-      k = head.addBlock();
-      blockExperience.push(experience);
-      head.resetOptimizer();
-    }
-    head.grow(k, fresh);
-  };
+  const openBlock = (experience: number, classes: Iterable<number>): void => head.openExperienceBlock(blockExperience, experience, classes);
 
   return {
     name: 'expanding-head',
@@ -108,20 +97,7 @@ export function expandingHead(ctx: StrategyContext): Strategy {
       classes = Math.max(classes, count);
     },
     classCount: () => classes,
-    predict: async (features: Float32Array, _options?: PredictOptions) => {
-      const logits = await head.logits(features);
-      const columns = head.columns;
-      const n = columns.length === 0 ? features.length / ctx.classifier.inputSize : logits.length / columns.length;
-      // Before any class has a row no class can be predicted.
-      if (columns.length === 0) return noClass(n);
-      const out = new Int32Array(n);
-      for (let r = 0; r < n; r++) {
-        let best = 0;
-        for (let c = 1; c < columns.length; c++) if (logits[r * columns.length + c]! > logits[r * columns.length + best]!) best = c;
-        out[r] = columns[best]!;
-      }
-      return out;
-    },
+    predict: (features: Float32Array, _options?: PredictOptions) => head.predict(features),
     saveState: (): StrategyState => ({
       params: head.store.clone(),
       data: { head: head.snapshot(), blockExperience: [...blockExperience], classes },

@@ -32,7 +32,7 @@
 import { ParameterStore } from '@mneme/execution';
 import { GraphBuilder, createTensor, type Model } from '@mneme/graph';
 import { Rng } from '@mneme/random';
-import { tensor } from '@mneme/tensor';
+import { gatherRows, tensor } from '@mneme/tensor';
 import { MnemeError } from '@mneme/errors';
 import { argmaxRows, checkFeatures, noClass } from '../core/classifier.js';
 import { savedClassCount } from '../core/class-count.js';
@@ -449,9 +449,11 @@ function unseenRows(
     return true;
   });
   if (rows.length === batch.ids.length) return batch;
-  const features = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => features.set(batch.features.subarray(r * d, (r + 1) * d), i * d));
-  return { features, labels: Int32Array.from(rows, (r) => batch.labels[r]!), ids: Int32Array.from(rows, (r) => batch.ids[r]!) };
+  return {
+    features: gatherRows(batch.features, d, rows),
+    labels: Int32Array.from(rows, (r) => batch.labels[r]!),
+    ids: Int32Array.from(rows, (r) => batch.ids[r]!),
+  };
 }
 
 /**

@@ -30,14 +30,13 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from '../core/class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from '../core/classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
 import { choice, computed, defineOptions, integer, needed, number } from '../option-schema.js';
 import { initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
-import { gatherRows } from '../core/row-gather.js';
-import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
@@ -244,8 +243,7 @@ export function l2p(ctx: StrategyContext): Strategy {
     frequency?: Float32Array,
   ): Promise<{ feeds: Record<string, Tensor>; selection: Int32Array }> => {
     const all = Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!);
-    const queries = new Float32Array(padded * d);
-    all.forEach((r, i) => queries.set(features.subarray(r * d, (r + 1) * d), i * d));
+    const queries = gatherRows(features, d, all);
     const feeds: Record<string, Tensor> = {};
     let selection: Int32Array = new Int32Array(0);
     if (o.size > 0) {
@@ -339,7 +337,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       };
       for (const m of real) data.current[m]! += 1;
     }
-    clipGlobalNorm(
+    clipGlobalNormInPlace(
       [gw, ...(gb === undefined ? [] : [gb]), ...(pool === undefined ? [] : [pool.prompts.grad, pool.keys.grad])],
       ctx.optimizer.clipGradNorm,
     );
@@ -373,7 +371,7 @@ export function l2p(ctx: StrategyContext): Strategy {
       const { feeds } = await inputFeeds(features, tokens, rows, rows.length, false);
       const result = await ctx.executor.forward(graphs.get('predict'), feeds, { params: headStore(), fetches: [output] });
       const values = result[output]!.data as Float32Array;
-      rows.forEach((r, i) => out.set(values.subarray(i * width, (i + 1) * width), r * width));
+      scatterRows(out, width, rows, values);
     }
     return out;
   };

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
 import type { GraphBuilder, Model } from '@mneme/graph';
 import { buildBertEncoder } from '@mneme/models';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
 import { classColumns, widenClassParam } from '../core/class-columns.js';
 import { argmaxRows, checkFeatures, checkLabels, noClass } from '../core/classifier.js';
 import { FrozenStates, packStates } from './frozen-states.js';
@@ -20,7 +20,7 @@ import { choice, computed, integer, needed, number } from '../option-schema.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
-import { clipGlobalNorm, sparseUpdate, type TouchedRows } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
 import type { TextInputs } from '../core/text-inputs.js';
@@ -217,12 +217,11 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
 
   /** `rows` of `features` (the queries) packed to `padded` rows, filler rows repeating the first. */
   const queriesOf = (features: Float32Array, rows: readonly number[], padded: number): Float32Array => {
-    const q = new Float32Array(padded * d);
-    for (let i = 0; i < padded; i++) {
-      const r = rows[i] ?? rows[0]!;
-      q.set(features.subarray(r * d, (r + 1) * d), i * d);
-    }
-    return q;
+    return gatherRows(
+      features,
+      d,
+      Array.from({ length: padded }, (_, i) => rows[i] ?? rows[0]!),
+    );
   };
 
   /** The states (token mode) or feature rows (feature mode) of `rows`, packed to `padded` rows. */
@@ -275,7 +274,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       headNames.map((h) => [h, { grad: result.gradients.get(h)!.data as Float32Array, lr: ctx.learningRate }]),
     );
     for (const [param, g] of source.gradients(store, result.gradients, queries, n)) updates.set(param, g);
-    clipGlobalNorm(
+    clipGlobalNormInPlace(
       [...updates.values()].map((u) => u.grad),
       ctx.optimizer.clipGradNorm,
     );

@@ -108,7 +108,7 @@ function norm(x: Float32Array, offset: number, dim: number): number {
 }
 
 /**
- * The inverse of `gatherRows` (./row-gather.ts) for gradients: per-sample gradients scatter-added back into a
+ * The inverse of `gatherRows` (`@mneme/tensor`) for gradients: per-sample gradients scatter-added back into a
  * pool-shaped gradient (`size × rowSize`), with the pool rows that received any.
  */
 export function scatterAddRows(

@@ -21,13 +21,13 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { buildBertEncoder, PREFIX_IO } from '@mneme/models';
 import { Rng } from '@mneme/random';
-import { int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
+import { int64FromInt32, scatterRows, tensor, type Tensor } from '@mneme/tensor';
 import { FrozenStates, packStates } from './frozen-states.js';
 import { fromBase64, toBase64 } from '../heads/gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
 import { prefixFeedsOf, promptGradientOf } from './prefix-learner.js';
-import { clipGlobalNorm, sparseUpdate } from './sparse-update.js';
+import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { TextInputs } from '../core/text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
 
@@ -263,7 +263,7 @@ export class PromptedRetriever {
         loss += a * diff * diff;
       }
     }
-    clipGlobalNorm([grad], this.options.clip);
+    clipGlobalNormInPlace([grad], this.options.clip);
     this.store.step += 1;
     sparseUpdate(this.store, PROMPT, grad, { kind: 'adam' }, this.options.learningRate, this.store.step);
     return loss;
@@ -291,7 +291,7 @@ export class PromptedRetriever {
         { fetches: [PREFIX_GRAPH_IO.pooled] },
       );
       const pooled = result[PREFIX_GRAPH_IO.pooled]!.data as Float32Array;
-      chunk.forEach((r, i) => out.set(pooled.subarray(i * h, (i + 1) * h), r * h));
+      scatterRows(out, h, chunk, pooled);
     }
     return out;
   }

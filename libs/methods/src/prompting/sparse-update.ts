@@ -1,5 +1,6 @@
 import type { OptimizerSpec, ParameterStore } from '@mneme/execution';
 import { tensor } from '@mneme/tensor';
+import { adamStep } from '../core/host-adam.js';
 
 /** Rows of a parameter that an update may touch (the rest keep value and optimizer state). */
 export interface TouchedRows {
@@ -46,20 +47,11 @@ export function sparseUpdate(
     if (buf !== undefined) store.setState(name, 'momentum', tensor('float32', current.shape, buf));
   } else {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8 } = spec;
-    const wd = spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0);
+    const rate = spec.weightDecay ?? (spec.kind === 'adamw' ? 0.01 : 0);
     const m = slot(store, name, 'm');
     const v = slot(store, name, 'v');
-    const c1 = 1 - beta1 ** step;
-    const c2 = 1 - beta2 ** step;
-    for (let i = 0; i < n; i++) {
-      if (!active(i)) continue;
-      let g = grad[i]!;
-      if (spec.kind === 'adam') g += wd * p[i]!;
-      else p[i] = p[i]! * (1 - lr * wd);
-      m[i] = beta1 * m[i]! + (1 - beta1) * g;
-      v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-      p[i] = p[i]! - (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps);
-    }
+    const weightDecay = { rate, decoupled: spec.kind === 'adamw' };
+    adamStep(p, grad, { m, v }, { beta1, beta2, eps, weightDecay }, lr, step, rows === undefined ? undefined : active);
     store.setState(name, 'm', tensor('float32', current.shape, m));
     store.setState(name, 'v', tensor('float32', current.shape, v));
   }
@@ -73,8 +65,12 @@ function slot(store: ParameterStore, name: string, key: string): Float32Array {
     : new Float32Array(store.get(name).data.length);
 }
 
-/** Scales gradients in place so their global L2 norm is at most `max`; returns the norm before. */
-export function clipGlobalNorm(grads: readonly Float32Array[], max: number | undefined): number {
+/**
+ * Scales host-array gradients in place so their global L2 norm is at most `max`; returns the norm
+ * before. The JavaScript twin of `@mneme/engine`'s graph-level `appendGlobalNormClip` (same
+ * formula), for the gradients that {@link sparseUpdate} applies outside any optimizer graph.
+ */
+export function clipGlobalNormInPlace(grads: readonly Float32Array[], max: number | undefined): number {
   let sum = 0;
   for (const g of grads) for (const x of g) sum += x * x;
   const total = Math.sqrt(sum);

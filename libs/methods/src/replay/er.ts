@@ -12,45 +12,34 @@
  * `experience`; default none, as Chaudhry et al.).
  */
 import { Classifier } from '../core/classifier.js';
-import { boolean, choice, defineOptions, integer } from '../option-schema.js';
+import { defineOptions } from '../option-schema.js';
 import {
-  checkReplayBatch,
-  exclusionFilter,
-  OncePerExperience,
-  REPLAY_EXCLUSIONS,
-  ReplayTrainer,
-  type ReplayExclusion,
-} from './replay-trainer.js';
+  balancedReservoirOption,
+  replayCountOption,
+  replayExclusionOption,
+  reservoirCapacityOption,
+  RESERVOIR_DEFAULTS,
+} from './replay-options.js';
+import { exclusionFilter, ReplayTrainer, type ReplayExclusion } from './replay-trainer.js';
+import { reservoirReplayStrategy } from './reservoir-replay.js';
 import { memoryPortOf } from './memory-port.js';
-import type { MemorySnapshot } from './reservoir-memory.js';
-import type {
-  LabelledBatch,
-  LearnStats,
-  PredictOptions,
-  Strategy,
-  StrategyContext,
-  StrategyDescription,
-  StrategyState,
-} from '../strategy.js';
+import type { Strategy, StrategyContext } from '../strategy.js';
 
 /** ER's defaults. */
 export const ER_DEFAULTS = Object.freeze({
-  /** Memory capacity in samples. */
-  memory: 500,
+  ...RESERVOIR_DEFAULTS,
   /** Replayed samples per incoming batch. */
   replay: 10,
-  balanced: false,
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'none' as ReplayExclusion,
 });
 
 /** ER's options (`--set key=value`). */
 export const ER_OPTIONS = defineOptions('er', {
-  memory: integer(ER_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
-  replay: integer(ER_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch'),
-  balanced: boolean(ER_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(
-    REPLAY_EXCLUSIONS,
+  memory: reservoirCapacityOption(ER_DEFAULTS.memory),
+  replay: replayCountOption(ER_DEFAULTS.replay),
+  balanced: balancedReservoirOption(ER_DEFAULTS.balanced),
+  exclude: replayExclusionOption(
     ER_DEFAULTS.exclude,
     "memory samples replay may not draw: of the incoming batch's classes, of its experience, or none",
   ),
@@ -75,35 +64,12 @@ export function er(ctx: StrategyContext): Strategy {
     seed: ctx.seed ^ MEMORY_SEED_SALT,
   });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, ctx.classifier.inputSize);
-  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
-  const offered = new OncePerExperience(ctx.classifier.inputSize);
-
-  return {
+  return reservoirReplayStrategy({
     name: 'er',
-    // ER is boundary-free: the reservoir sees one stream.
-    beginExperience: () => Promise.resolve(),
-    endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkReplayBatch(batch, { inputSize: ctx.classifier.inputSize, classes: net.classes });
-      if (batch.labels.length === 0) return undefined;
-      const replayed = memory.sample(replay, exclusionFilter(exclude, batch));
-      const loss = await trainer.step(batch, replayed);
-      const fresh = offered.fresh(batch);
-      if (fresh.labels.length > 0) memory.add(fresh);
-      return { loss };
-    },
-    growClasses: (count: number) => net.growClasses(count),
-    classCount: () => net.classes,
-    predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
-    restoreState: (state: StrategyState) => {
-      // Both snapshots are checked before anything changes; parameters follow.
-      const restoreOffered = offered.prepareRestore(state.data['offered']);
-      memory.restore(state.data['memory'] as MemorySnapshot);
-      restoreOffered();
-      net.setStore(state.params.clone());
-    },
-    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
-    forget: (ids: Iterable<number>) => memory.delete(ids),
-  };
+    net,
+    memory,
+    capacity,
+    inputSize: ctx.classifier.inputSize,
+    step: (batch) => trainer.step(batch, memory.sample(replay, exclusionFilter(exclude, batch))),
+  });
 }

@@ -2,6 +2,7 @@ import { createExecutor, Engine } from '@mneme/engine';
 import { ParameterStore, type Executor } from '@mneme/execution';
 import { buildMlp, withCrossEntropyLoss } from '@mneme/models';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { growToFit } from '../core/class-index.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
@@ -132,8 +133,10 @@ describe('mir', () => {
       const candidates = rows(12);
       const runner = interferenceRunner(executor, model, referenceNet.store);
       const expected = await mostInterfered(runner, INPUT, incoming, candidates, 0.2, 4);
-      const replay = { features: new Float32Array(4 * INPUT), labels: Int32Array.from(expected.chosen, (c) => candidates.labels[c]!) };
-      expected.chosen.forEach((c, i) => replay.features.set(candidates.features.subarray(c * INPUT, (c + 1) * INPUT), i * INPUT));
+      const replay = {
+        features: gatherRows(candidates.features, INPUT, expected.chosen),
+        labels: Int32Array.from(expected.chosen, (c) => candidates.labels[c]!),
+      };
       await trainer.step(incoming, replay);
       const got = await fused.step(incoming, candidates, 4);
       expect(got.chosen).toEqual(expected.chosen);

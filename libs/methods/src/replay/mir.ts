@@ -24,51 +24,35 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { ParameterStore, VirtualStepRunner } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
+import { gatherRows } from '@mneme/tensor';
 import { Classifier } from '../core/classifier.js';
 import { InterferedReplay, interferenceRunner, mostInterfered } from './interference.js';
-import { boolean, choice, defineOptions, integer } from '../option-schema.js';
-import {
-  checkReplayBatch,
-  exclusionFilter,
-  OncePerExperience,
-  REPLAY_EXCLUSIONS,
-  ReplayTrainer,
-  type LabelledRows,
-  type ReplayExclusion,
-} from './replay-trainer.js';
+import { defineOptions, integer } from '../option-schema.js';
+import { balancedReservoirOption, replayExclusionOption, reservoirCapacityOption, RESERVOIR_DEFAULTS } from './replay-options.js';
+import { exclusionFilter, ReplayTrainer, type LabelledRows, type ReplayExclusion } from './replay-trainer.js';
+import { reservoirReplayStrategy } from './reservoir-replay.js';
 import { memoryPortOf } from './memory-port.js';
-import type { MemorySample, MemorySnapshot } from './reservoir-memory.js';
-import type {
-  LabelledBatch,
-  LearnStats,
-  PredictOptions,
-  Strategy,
-  StrategyContext,
-  StrategyDescription,
-  StrategyState,
-} from '../strategy.js';
+import type { MemorySample } from './reservoir-memory.js';
+import type { LabelledBatch, Strategy, StrategyContext } from '../strategy.js';
 
 /** MIR's defaults: the configuration of the paper's Split-MNIST results at memory 500. */
 export const MIR_DEFAULTS = Object.freeze({
-  /** Memory capacity in samples. */
-  memory: 500,
+  ...RESERVOIR_DEFAULTS,
   /** Random candidates scored per incoming batch (the paper's C). */
   candidates: 50,
   /** Candidates replayed (the paper's k, the replay batch size). */
   topK: 10,
-  balanced: false,
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widens the frozen default to the union the option accepts
   exclude: 'classes' as ReplayExclusion,
 });
 
 /** MIR's options (`--set key=value`). */
 export const MIR_OPTIONS = defineOptions('mir', {
-  memory: integer(MIR_DEFAULTS.memory, { min: 1 }, 'reservoir memory capacity in samples'),
+  memory: reservoirCapacityOption(MIR_DEFAULTS.memory),
   candidates: integer(MIR_DEFAULTS.candidates, { min: 1 }, 'random memory candidates scored per incoming batch (C)'),
   topK: integer(MIR_DEFAULTS.topK, { min: 1 }, 'most interfered candidates replayed (k ≤ C)'),
-  balanced: boolean(MIR_DEFAULTS.balanced, 'class-balanced reservoir'),
-  exclude: choice(
-    REPLAY_EXCLUSIONS,
+  balanced: balancedReservoirOption(MIR_DEFAULTS.balanced),
+  exclude: replayExclusionOption(
     MIR_DEFAULTS.exclude,
     "memory samples that may not be candidates: of the incoming batch's classes, of its experience, or none",
   ),
@@ -92,8 +76,6 @@ export function mir(ctx: StrategyContext): Strategy {
   const net = new Classifier(ctx.executor, ctx.classifier, ctx.optimizer, ctx.learningRate, ctx.seed);
   const memory = memoryPortOf(ctx).reservoir({ capacity, inputSize: d, balanced, seed: ctx.seed ^ MEMORY_SEED_SALT });
   const trainer = new ReplayTrainer(ctx.executor, net, ctx.optimizer, ctx.learningRate, d);
-  // Multi-epoch runs pass over an experience several times; the reservoir sees each sample once.
-  const offered = new OncePerExperience(d);
   // Bound to the classifier's graph and store; rebuilt when a class arrives or a restore replaces the store.
   let virtual: { runner: VirtualStepRunner; model: Model; store: ParameterStore } | undefined;
 
@@ -113,9 +95,7 @@ export function mir(ctx: StrategyContext): Strategy {
       virtual = { model: net.model, store: net.store, runner: interferenceRunner(ctx.executor, net.model, net.store) };
     }
     const { chosen } = await mostInterfered(virtual.runner, d, batch, pool, ctx.learningRate, topK);
-    const features = new Float32Array(chosen.length * d);
-    chosen.forEach((c, i) => features.set(pool.features.subarray(c * d, (c + 1) * d), i * d));
-    return { features, labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
+    return { features: gatherRows(pool.features, d, chosen), labels: Int32Array.from(chosen, (c) => pool.labels[c]!) };
   };
 
   /** One update; returns its objective before the update. */
@@ -126,31 +106,6 @@ export function mir(ctx: StrategyContext): Strategy {
     return trainer.step(batch, await retrieve(batch, pool));
   };
 
-  return {
-    name: 'mir',
-    // MIR is boundary-free: candidates are excluded by the incoming batch, not by experience events.
-    beginExperience: () => Promise.resolve(),
-    endExperience: () => Promise.resolve(),
-    learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkReplayBatch(batch, { inputSize: d, classes: net.classes });
-      if (batch.labels.length === 0) return undefined;
-      const loss = await step(batch);
-      const fresh = offered.fresh(batch);
-      if (fresh.labels.length > 0) memory.add(fresh);
-      return { loss };
-    },
-    growClasses: (count: number) => net.growClasses(count),
-    classCount: () => net.classes,
-    predict: (features: Float32Array, _options?: PredictOptions) => net.predict(features),
-    saveState: (): StrategyState => ({ params: net.store.clone(), data: { memory: memory.snapshot(), offered: offered.snapshot() } }),
-    restoreState: (state: StrategyState) => {
-      // Both snapshots are checked before anything changes; parameters follow.
-      const restoreOffered = offered.prepareRestore(state.data['offered']);
-      memory.restore(state.data['memory'] as MemorySnapshot);
-      restoreOffered();
-      net.setStore(state.params.clone());
-    },
-    describe: (): StrategyDescription => ({ memorySize: memory.size, memoryCapacity: capacity }),
-    forget: (ids: Iterable<number>) => memory.delete(ids),
-  };
+  // Boundary-free: candidates are excluded by the incoming batch, not by experience events.
+  return reservoirReplayStrategy({ name: 'mir', net, memory, capacity, inputSize: d, step });
 }

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '@mneme/errors';
 import type { Executor, OptimizerSpec, ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { Attr, GraphBuilder, type Model } from '@mneme/graph';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { int64FromInt32, tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor } from '@mneme/tensor';
 import { checkBatch } from '../core/classifier.js';
 import type { MemoryBatch, SampleFilter } from './reservoir-memory.js';
 import type { BatchShape, LabelledBatch } from '../strategy.js';
@@ -178,8 +178,7 @@ export class OncePerExperience {
     });
     if (keep.length === batch.ids.length) return batch;
     const d = this.inputSize;
-    const features = new Float32Array(keep.length * d);
-    keep.forEach((row, i) => features.set(batch.features.subarray(row * d, (row + 1) * d), i * d));
+    const features = gatherRows(batch.features, d, keep);
     return {
       features,
       labels: Int32Array.from(keep, (row) => batch.labels[row]!),

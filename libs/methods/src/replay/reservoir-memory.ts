@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from '@mneme/errors';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { HeldSetChange, type MemoryListener } from './memory-listener.js';
 
 /** Options of {@link ReservoirMemory}. */
@@ -381,8 +382,7 @@ export class ReservoirMemory {
 
   private gather(slots: readonly number[]): MemorySample {
     const d = this.inputSize;
-    const features = new Float32Array(slots.length * d);
-    slots.forEach((s, i) => features.set(this.features.subarray(s * d, (s + 1) * d), i * d));
+    const features = gatherRows(this.features, d, slots);
     return {
       features,
       labels: Int32Array.from(slots, (s) => this.labels[s]!),

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, NotFoundError } from '@mneme/errors';
 import type { IndexEntries, IndexMetadata, NearestNeighbourIndex, NeighbourHits } from '@mneme/execution';
+import { gatherRows } from '@mneme/tensor';
 
 /** Squared norms this close to 1 count as unit, so re-adding stored entries is bit-exact. */
 const UNIT_TOLERANCE = 1e-5;
@@ -162,8 +163,7 @@ export class ExactIndex implements NearestNeighbourIndex {
 
   private gather(slots: readonly number[]): IndexEntries {
     const d = this.dimensions;
-    const vectors = new Float32Array(slots.length * d);
-    slots.forEach((s, i) => vectors.set(this.vectors.subarray(s * d, (s + 1) * d), i * d));
+    const vectors = gatherRows(this.vectors, d, slots);
     return {
       ids: Int32Array.from(slots, (s) => this.ids[s]!),
       vectors,

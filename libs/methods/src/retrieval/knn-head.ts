@@ -17,13 +17,14 @@
  */
 import type { ParameterStore, TrainStepRunner } from '@mneme/execution';
 import { CLASSIFIER_IO } from '@mneme/models';
-import { int64FromInt32, tensor } from '@mneme/tensor';
+import { gatherRows, int64FromInt32, tensor } from '@mneme/tensor';
 import { argmaxRows, checkFeatures, Classifier, noClass } from '../core/classifier.js';
 import { softmaxRows } from '../curriculum/difficulty.js';
 import { KNN_OPTION_SPECS } from './knn.js';
 import type { KnnMemory, KnnMemoryBatch, KnnMemorySnapshot } from './knn-memory.js';
 import { memoryPortOf } from '../replay/memory-port.js';
 import { defineOptions, integer, number } from '../option-schema.js';
+import { replayCountOption } from '../replay/replay-options.js';
 import { checkReplayBatch, ReplayTrainer } from '../replay/replay-trainer.js';
 import type {
   LabelledBatch,
@@ -51,7 +52,7 @@ export const KNN_HEAD_DEFAULTS = Object.freeze({
 export const KNN_HEAD_OPTIONS = defineOptions('knn-head', {
   ...KNN_OPTION_SPECS,
   lambda: number(KNN_HEAD_DEFAULTS.lambda, { min: 0, max: 1 }, 'weight of the kNN distribution (1: pure kNN, 0: the head alone)'),
-  replay: integer(KNN_HEAD_DEFAULTS.replay, { min: 0 }, 'memory samples replayed with each incoming batch (0: plain fine-tuning)'),
+  replay: replayCountOption(KNN_HEAD_DEFAULTS.replay, 'memory samples replayed with each incoming batch (0: plain fine-tuning)'),
   'local-steps': integer(KNN_HEAD_DEFAULTS.localSteps, { min: 0 }, 'MbPA++ local adaptation steps per query (0: off)'),
   'local-lr': number(KNN_HEAD_DEFAULTS.localLr, { min: 0, exclusiveMin: true }, 'SGD learning rate of the local adaptation'),
 });
@@ -153,9 +154,11 @@ export function knnHead(ctx: StrategyContext): Strategy {
 function withoutForgotten(batch: LabelledBatch, memory: KnnMemory, d: number): KnnMemoryBatch {
   const keep = [...batch.ids.keys()].filter((i) => !memory.isForgotten(batch.ids[i]!));
   if (keep.length === batch.ids.length) return batch;
-  const features = new Float32Array(keep.length * d);
-  keep.forEach((row, i) => features.set(batch.features.subarray(row * d, (row + 1) * d), i * d));
-  return { features, labels: Int32Array.from(keep, (i) => batch.labels[i]!), ids: Int32Array.from(keep, (i) => batch.ids[i]!) };
+  return {
+    features: gatherRows(batch.features, d, keep),
+    labels: Int32Array.from(keep, (i) => batch.labels[i]!),
+    ids: Int32Array.from(keep, (i) => batch.ids[i]!),
+  };
 }
 
 /** Sets every parameter of `target` to a copy of `source`'s and restarts its update count. */

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '@mneme/errors';
 import type { NearestNeighbourIndex, NearestNeighbourIndexFactory } from '@mneme/execution';
 import { Rng } from '@mneme/random';
+import { gatherRows } from '@mneme/tensor';
 import { checkFeatures } from '../core/classifier.js';
 import { ExactIndex } from './exact-index.js';
 import { HeldSetChange, type HeldRows, type MemoryListener } from '../replay/memory-listener.js';
@@ -151,8 +152,7 @@ export class KnnMemory {
     if (stored.size === 0) return;
     const d = this.options.inputSize;
     const rows = [...batch.ids.keys()].filter((i) => stored.delete(batch.ids[i]!));
-    const features = new Float32Array(rows.length * d);
-    rows.forEach((r, k) => features.set(batch.features.subarray(r * d, (r + 1) * d), k * d));
+    const features = gatherRows(batch.features, d, rows);
     listener.stored({
       features,
       labels: Int32Array.from(rows, (r) => batch.labels[r]!),

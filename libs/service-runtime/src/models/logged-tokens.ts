@@ -1,7 +1,6 @@
-import type { EncoderStore } from '@mneme/encoders';
+import { encoderTextModel, type EncoderStore } from '@mneme/encoders';
 import { InvalidArgumentError, MnemeError } from '@mneme/errors';
 import type { TextInputs } from '@mneme/methods';
-import { ENCODER_IO } from '@mneme/models';
 
 /**
  * Token ids of the samples a trainer's loop has read, by log position (the strategies' sample ids).
@@ -55,14 +54,7 @@ export class LoggedTokens {
  */
 export function serviceTextInputs(store: EncoderStore, tokensOfIds: (ids: Int32Array) => number[][]): TextInputs {
   return {
-    embeddings: store.embeddings,
-    encoder: store.encoder,
-    inferenceEncoder: store.inferenceEncoder,
-    bert: { config: store.manifest.config, weights: store.encoder.graph.initializers },
-    pooled: store.manifest.pooling === 'cls' ? ENCODER_IO.cls : ENCODER_IO.meanPooled,
-    normalize: store.manifest.normalize,
-    hiddenSize: store.manifest.config.hiddenSize,
-    padId: store.tokenizer.specialIds.pad,
+    ...encoderTextModel(store),
     tokensOfIds,
     tokensOfFeatures: () => {
       throw new InvalidArgumentError('this model predicts from token ids: pass the texts (PredictOptions.tokens), not only their features');
