@@ -3,23 +3,20 @@ import { InvalidArgumentError } from '@mneme/errors';
 import { limitProblem } from '@mneme/config';
 import { modelIdProblem } from '@mneme/model-store';
 import type { ServiceLimits } from '@mneme/service-runtime';
+import { PROMPT_POOL_KINDS, type PromptPoolMethod } from '@mneme/methods';
 
 /** A pool's geometry with the proto defaults applied (L2P: M = 10, L = 5, N = 5; method "l2p"). */
 export type ResolvedSpec = Readonly<PoolSpec> & { readonly method: PoolMethod };
 
 /** Whose prompts a pool holds. */
-export type PoolMethod = 'l2p' | 'dual-prompt' | 'coda-prompt';
-const METHODS: readonly PoolMethod[] = ['l2p', 'dual-prompt', 'coda-prompt'];
+export type PoolMethod = PromptPoolMethod;
+const METHODS = Object.keys(PROMPT_POOL_KINDS) as PoolMethod[];
 
 /** Whether a method's pool grows by updates (the prefix methods add prompts per experience). */
-export const grows = (method: PoolMethod): boolean => method !== 'l2p';
+export const grows = (method: PoolMethod): boolean => PROMPT_POOL_KINDS[method].prefix;
 
 /** The prompts a method chooses per input from a pool of `m`: DualPrompt's one E-prompt, CODA's every component. */
-export function methodTopN(method: PoolMethod, m: number, requested: number): number {
-  if (method === 'dual-prompt') return Math.min(1, m);
-  if (method === 'coda-prompt') return m;
-  return requested;
-}
+export const methodTopN = (method: PoolMethod, m: number, requested: number): number => PROMPT_POOL_KINDS[method].topN(m, requested);
 
 /** One version of a pool: its prompts, keys, selection counts and shared tensors. */
 export interface PoolVersion {
@@ -62,13 +59,16 @@ export function resolveSpec(spec: PoolSpec | undefined, limits: ServiceLimits): 
   const problems: string[] = [];
   const named = spec?.method ?? '';
   const method = (named === '' ? 'l2p' : named) as PoolMethod;
-  if (!METHODS.includes(method)) problems.push(`spec.method '${named}' is not one of ${METHODS.join(', ')}`);
+  const known = METHODS.includes(method);
+  if (!known) problems.push(`spec.method '${named}' is not one of ${METHODS.join(', ')}`);
+  // An unknown method is refused; the rest of its geometry is judged as the default method's (L2P).
+  const kind = PROMPT_POOL_KINDS[known ? method : 'l2p'];
   // A prefix method's pool may start empty: its prompts come with its experiences.
-  const poolSize = grows(method) ? (spec?.poolSize ?? 0) : spec?.poolSize || 10;
+  const poolSize = kind.prefix ? (spec?.poolSize ?? 0) : spec?.poolSize || 10;
   const resolved = {
     poolSize,
     promptLength: spec?.promptLength || 5,
-    topN: methodTopN(method, poolSize, spec?.topN || 5),
+    topN: kind.topN(poolSize, spec?.topN || 5),
     hiddenSize: spec?.hiddenSize ?? 0,
     seed: (spec?.seed ?? 0) % 2 ** 32,
     method,

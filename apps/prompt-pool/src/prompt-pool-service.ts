@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PromptPoolServiceService, type PageRequest, type PoolInfo, type SharedTensor, type Tensor as WireTensor } from '@mneme/contracts';
 import { InvalidArgumentError, MnemeError, NotFoundError } from '@mneme/errors';
 import { ParameterStore } from '@mneme/execution';
-import { initPromptPoolYielding, POOL_PARAMS } from '@mneme/methods';
+import { initPromptPoolYielding, POOL_PARAMS, PROMPT_POOL_KINDS } from '@mneme/methods';
 import { defineService } from '@mneme/rpc';
 import { tensor } from '@mneme/tensor';
 import { fromWire, toWire } from '@mneme/wire';
@@ -10,7 +10,7 @@ import { aligned, ResourceOwners } from '@mneme/service-runtime';
 import { DEFAULT_SERVICE_LIMITS, countProblems, type ServiceDeps, type ServiceLimits, type ServiceModule } from '@mneme/service-runtime';
 import { limitProblem } from '@mneme/config';
 import { PoolFiles } from './pool-files.js';
-import { grows, methodTopN, poolKey, resolveSpec, sameSpec, type PoolVersion } from './pool-version.js';
+import { grows, methodTopN, poolKey, resolveSpec, sameSpec, type PoolMethod, type PoolVersion } from './pool-version.js';
 import { gatherPrompts, selectFor } from './prompt-selection.js';
 
 const DEFAULT_PAGE = 100;
@@ -128,7 +128,7 @@ export async function createPromptPoolService(deps: ServiceDeps): Promise<Servic
       await requireOwned(req.pool, ctx.principal.tenant);
       const pool = await find(req.pool, req.version, req.modelVersion);
       const { hiddenSize: h, topN: n, promptLength: l } = pool.spec;
-      if (pool.spec.method === 'coda-prompt')
+      if (!PROMPT_POOL_KINDS[pool.spec.method].selects)
         throw new MnemeError(
           'failed-precondition',
           `pool '${poolKey(req.pool).key}' is CODA-Prompt's: it weights every component by the query's attention instead of choosing some; read the components with GetPool`,
@@ -266,9 +266,9 @@ function growingRows(wire: WireTensor, m: number, problems: string[]): number {
 }
 
 /** The shared tensors of an update: each named once, float32, non-empty; none for L2P. */
-function decodeShared(list: readonly SharedTensor[], method: string, problems: string[], limits: ServiceLimits): PoolVersion['shared'] {
+function decodeShared(list: readonly SharedTensor[], method: PoolMethod, problems: string[], limits: ServiceLimits): PoolVersion['shared'] {
   const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-  if (method === 'l2p' && list.length > 0)
+  if (!PROMPT_POOL_KINDS[method].prefix && list.length > 0)
     problems.push(`shared tensors (${list.map((t) => `'${t.name}'`).join(', ')}) belong to the prefix methods; an L2P pool has none`);
   let floats = 0;
   for (const [i, t] of list.entries()) {

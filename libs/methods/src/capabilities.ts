@@ -7,6 +7,29 @@
 /** The prompt pools the prompt-pool service holds (its `PoolSpec.method`). */
 export type PromptPoolMethod = 'l2p' | 'dual-prompt' | 'coda-prompt';
 
+/** How a kind of prompt pool behaves, so that the services read a table instead of testing method names. */
+export interface PromptPoolKind {
+  /**
+   * Prefix prompts inserted in the encoder's layers (DualPrompt, CODA-Prompt): the pool starts
+   * empty, grows with the experiences and may carry shared tensors (DualPrompt's G-prompt, CODA's
+   * attention vectors). Otherwise (L2P) a fixed pool of prompts prepended to the input, no shared tensors.
+   */
+  readonly prefix: boolean;
+  /** Whether a query chooses prompts by key similarity; CODA-Prompt weights every component instead. */
+  readonly selects: boolean;
+  /** Prompts used per input from a pool of `size` when `requested` are asked for. */
+  topN(size: number, requested: number): number;
+}
+
+/** Every prompt-pool kind, by method. */
+export const PROMPT_POOL_KINDS: Readonly<Record<PromptPoolMethod, PromptPoolKind>> = Object.freeze({
+  l2p: { prefix: false, selects: true, topN: (_size: number, requested: number) => requested },
+  // One expert (E-)prompt per input, chosen by its key.
+  'dual-prompt': { prefix: true, selects: true, topN: (size: number) => Math.min(1, size) },
+  // Every component, weighted by the query's attention.
+  'coda-prompt': { prefix: true, selects: false, topN: (size: number) => size },
+});
+
 /** A strategy's capabilities (see {@link strategyCapabilities}). */
 export interface StrategyCapabilities {
   /**

@@ -24,7 +24,8 @@ export {
   strategyFactory,
   strategyOptionsHelp,
 } from './registry.js';
-export type { PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
+export { PROMPT_POOL_KINDS } from './capabilities.js';
+export type { PromptPoolKind, PromptPoolMethod, StrategyCapabilities } from './capabilities.js';
 export { formatOptionsHelp, rangeText } from './option-schema.js';
 export type { OptionSpec } from './option-schema.js';
 

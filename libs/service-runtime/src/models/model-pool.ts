@@ -5,6 +5,7 @@ import {
   L2P_POOL_SALT,
   POOL_PARAMS,
   prefixPoolOf,
+  PROMPT_POOL_KINDS,
   strategyCapabilities,
   withPrefixPool,
   type PoolTensor,
@@ -46,14 +47,14 @@ export interface ModelPool {
 export function poolOfState(record: ModelRecord, state: StrategyState): ModelPool | undefined {
   const name = record.strategy.name;
   const method = promptPoolOf(name);
-  if (method === 'dual-prompt' || method === 'coda-prompt') {
+  if (method !== undefined && PROMPT_POOL_KINDS[method].prefix) {
     const pool = prefixPoolOf(name, state);
     if (pool === undefined) return undefined;
     return {
       spec: {
         poolSize: pool.size,
         promptLength: pool.rows,
-        topN: method === 'dual-prompt' ? Math.min(1, pool.size) : pool.size,
+        topN: PROMPT_POOL_KINDS[method].topN(pool.size, pool.size),
         hiddenSize: pool.hidden,
         seed: record.seed >>> 0,
         method,
@@ -64,7 +65,8 @@ export function poolOfState(record: ModelRecord, state: StrategyState): ModelPoo
       shared: pool.shared,
     };
   }
-  if (method !== 'l2p' || !state.params.has(POOL_PARAMS.prompts) || !state.params.has(POOL_PARAMS.keys)) return undefined;
+  // What is left is L2P's pool, drawn into the state's parameters (absent with size=0).
+  if (method === undefined || !state.params.has(POOL_PARAMS.prompts) || !state.params.has(POOL_PARAMS.keys)) return undefined;
   const prompts = state.params.get(POOL_PARAMS.prompts);
   const [m, l, hidden] = prompts.shape as [number, number, number];
   const select = record.strategy.options['select'];
@@ -99,7 +101,8 @@ export interface ServedPoolValues {
  * @throws MnemeError (internal) when the served pool's geometry is not the state's
  */
 export function withPool(strategy: string, state: StrategyState, served: ServedPoolValues, what: string): StrategyState {
-  if (promptPoolOf(strategy) !== 'l2p') {
+  const method = promptPoolOf(strategy);
+  if (method === undefined || PROMPT_POOL_KINDS[method].prefix) {
     try {
       return withPrefixPool(strategy, state, served, what);
     } catch (err) {
