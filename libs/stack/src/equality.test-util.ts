@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { benchmarkByName, DEFAULT_ENCODER, runBenchmark, type BenchmarkSettings } from '@mneme/benchmarks';
 import { ReplayMemoryServiceClient, TrainerServiceClient } from '@mneme/contracts';
@@ -10,23 +9,9 @@ import { expect } from 'vitest';
 import { requestCounts } from '@mneme/service-runtime';
 import type { RunningStack } from './start-stack.js';
 import type { StreamBenchmarkOptions, StreamBenchmarkResult } from './stream-benchmark.js';
+import { EQUALITY_BENCHMARK, EQUALITY_OPTIONS } from './equality-setups.js';
 
-/** The benchmark every strategy is streamed through to compare the services with `mneme run`. */
-export const EQUALITY_BENCHMARK = 'split-mnist-mini';
-
-/** Options that keep the slowest strategies to seconds here; the same options go to both runs. */
-export const EQUALITY_OPTIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  distill: { 'outer-steps': '3', k: '2', method: 'first-order', 'real-batch': '32' },
-  l2p: { size: '4', length: '2', select: '2' },
-  // Short prefixes in one or two nominal layers; with a fitted head, its statistics go through the services' state too.
-  'dual-prompt': { gEnd: '1', eStart: '1', eEnd: '2', gLength: '2', eLength: '2', head: 'class-mean' },
-  'coda-prompt': { end: '1', length: '2', components: '2' },
-  // With replay memories, so their memories go through the memory port (and the replay-memory service) too.
-  curriculum: { memory: '100' },
-  active: { memory: '100' },
-  // A smaller projection keeps each closed-form solve short; the kNN mixture puts its memory through the port.
-  ranpac: { projection: '128', inputs: 'false', 'knn-weight': '0.25' },
-};
+export { EQUALITY_BENCHMARK, EQUALITY_OPTIONS, writeTinyTextSet } from './equality-setups.js';
 
 /** Strategies whose memory (with EQUALITY_OPTIONS) holds samples, replicated to the replay-memory service. */
 export const KEEPS_SAMPLES: ReadonlySet<string> = new Set(['er', 'mir', 'knn', 'knn-head', 'curriculum', 'active', 'ranpac']);
@@ -52,32 +37,6 @@ export const MODELS_DIR = resolve(findWorkspaceRoot(process.cwd()) ?? process.cw
 /** Whether the default text encoder was imported (text cases skip without it). */
 export const hasTextEncoder = (): boolean =>
   existsSync(join(resolve(findWorkspaceRoot(process.cwd()) ?? process.cwd(), DEFAULT_ENCODER), 'mneme-model.json'));
-
-const TOPICS: Readonly<Record<string, readonly string[]>> = {
-  weather: ['rain', 'snow', 'sunshine', 'wind', 'fog', 'a storm', 'thunder', 'frost', 'heat'],
-  food: ['pizza', 'pasta', 'soup', 'bread', 'a salad', 'curry', 'rice', 'cheese', 'noodles'],
-  sport: ['football', 'tennis', 'hockey', 'a marathon', 'rugby', 'golf', 'cycling', 'boxing', 'rowing'],
-  music: ['a guitar', 'the piano', 'a violin', 'jazz', 'a symphony', 'drums', 'opera', 'a choir', 'the cello'],
-};
-
-/**
- * A tiny labelled text set for the generic `text` benchmark: 4 topics × (6 training + 3 test)
- * short sentences, as JSONL in `dir` (two experiences of two classes with `experiences: 2`).
- */
-export async function writeTinyTextSet(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const lines = Object.entries(TOPICS).flatMap(([label, words]) =>
-    words.map((w, i) =>
-      JSON.stringify({
-        text: i % 2 === 0 ? `tell me about ${w} today` : `what do you think of ${w}`,
-        label,
-        split: i < 6 ? 'train' : 'test',
-      }),
-    ),
-  );
-  await writeFile(join(dir, 'tiny.jsonl'), `${lines.join('\n')}\n`);
-  return dir;
-}
 
 /** The stream options of a setup (benchmark, overrides and text data). */
 export function streamSetup(

@@ -9,3 +9,10 @@ export { runLoad } from './load-run.js';
 export type { LoadOptions, LoadResult, RpcLoad } from './load-run.js';
 export { runBrokerOutage } from './broker-outage-run.js';
 export type { BrokerOutageOptions, BrokerOutageResult } from './broker-outage-run.js';
+export {
+  EQUALITY_BENCHMARK,
+  EQUALITY_OPTIONS,
+  TEXT_EQUALITY_OPTIONS,
+  TEXT_EQUALITY_SETTINGS,
+  writeTinyTextSet,
+} from './equality-setups.js';

@@ -32,6 +32,7 @@ import {
   writeTinyTextSet,
   type EqualitySetup,
 } from './equality.test-util.js';
+import { TEXT_EQUALITY_OPTIONS, TEXT_EQUALITY_SETTINGS } from './equality-setups.js';
 import { startStack, type RunningStack } from './start-stack.js';
 import { streamBenchmark } from './stream-benchmark.js';
 
@@ -110,10 +111,8 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
         benchmark: 'text',
         textData: await writeTinyTextSet(join(dir, 'tiny-text')),
         experiences: 2,
-        // One pass (the stream is online), small batches so each experience takes several steps.
-        settings: { epochs: 1, batchSize: 4 },
-        // The text benchmark's l2p default fits a ridge head; 128 random features keep its solves short.
-        options: { size: '4', length: '2', select: '2', maxTokens: '16', projection: '128' },
+        settings: TEXT_EQUALITY_SETTINGS,
+        options: TEXT_EQUALITY_OPTIONS['l2p']!,
       };
       const before = (await requestCounts(stack.metrics))['mneme.v1.PromptPoolService']?.total ?? 0;
       const streamed = await streamBenchmark({
@@ -156,7 +155,7 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
         benchmark: 'text',
         textData: await writeTinyTextSet(join(dir, `tiny-text-${strategy}`)),
         experiences: 2,
-        settings: { epochs: 1, batchSize: 4 },
+        settings: TEXT_EQUALITY_SETTINGS,
         options: {},
       };
       const streamed = await streamBenchmark({
@@ -181,17 +180,12 @@ describe(`every strategy streamed through the embedded stack equals \`mneme run\
   it.runIf(hasTextEncoder()).each(['dual-prompt', 'coda-prompt'].filter((s) => (ONLY ?? s) === s))(
     '%s on text (tiny JSONL set, frozen MiniLM, prefixes in layers 4–5)',
     async (strategy) => {
-      // The text benchmark's dual-prompt default fits a ridge head; 128 random features keep its solves short.
-      const layers: Record<string, string> =
-        strategy === 'dual-prompt'
-          ? { gStart: '4', gEnd: '5', eStart: '5', eEnd: '6', projection: '128' }
-          : { start: '4', end: '6', components: '2' };
       const setup: EqualitySetup = {
         benchmark: 'text',
         textData: await writeTinyTextSet(join(dir, `tiny-text-${strategy}`)),
         experiences: 2,
-        settings: { epochs: 1, batchSize: 4 },
-        options: layers,
+        settings: TEXT_EQUALITY_SETTINGS,
+        options: TEXT_EQUALITY_OPTIONS[strategy]!,
       };
       const streamed = await streamBenchmark({
         ...streamSetup(setup),
