@@ -5,7 +5,7 @@ import { buildMlp, CLASSIFIER_IO, withCrossEntropyLoss } from '@mneme/models';
 import { int64FromInt32, tensor } from '@mneme/tensor';
 import { forwardInChunks } from './chunked-forward.js';
 import { classColumns, widenClassParam } from './class-columns.js';
-import type { BatchShape, ClassifierSpec } from '../strategy.js';
+import type { BatchShape, ClassifierSpec, LabelledBatch } from '../strategy.js';
 
 /** Salt of the per-class initialisation streams of the output layer. */
 const CLASS_COLUMN_SALT = 0xc1a55e5;
@@ -204,6 +204,16 @@ export function checkLabels(labels: Int32Array, classes: number): void {
 export function checkBatch(features: Float32Array, labels: Int32Array, spec: BatchShape): void {
   checkFeatures(features, spec.inputSize, labels.length);
   checkLabels(labels, spec.classes);
+}
+
+/**
+ * Checks a labelled batch as {@link checkBatch} does, and that it has one id per label.
+ *
+ * @throws InvalidArgumentError naming the first problem
+ */
+export function checkLabelledBatch(batch: LabelledBatch, spec: BatchShape): void {
+  checkBatch(batch.features, batch.labels, spec);
+  if (batch.ids.length !== batch.labels.length) throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
 }
 
 /** Arg-max per row of a `rows × classes` matrix, over `allowed` classes only when given (−1 when none of them exists). */

@@ -127,6 +127,28 @@ export class FittedHeadSlot {
   }
 }
 
+/** The fitted head's part of a strategy's saved data (absent in a state saved without a fitted head). */
+export type FittedHeadFields = Partial<FittedHeadData>;
+
+/** The fitted head's part of a strategy's saved data, or undefined for a state saved without one. */
+export function fittedHeadDataOf(data: FittedHeadFields): FittedHeadData | undefined {
+  return data.head === undefined
+    ? undefined
+    : { head: data.head, headStep: data.headStep ?? 0, pending: data.pending ?? { ids: [], labels: [], features: '' } };
+}
+
+/** A copy of a strategy's saved `params` without the fitted head's (named under `prefix`), with their optimizer slots and step. */
+export function withoutFittedHead(params: ParameterStore, prefix: string): ParameterStore {
+  const own = new ParameterStore();
+  for (const p of params.names()) {
+    if (p.startsWith(prefix)) continue;
+    own.set(p, params.get(p));
+    for (const slot of params.stateSlots(p)) own.setState(p, slot, params.getState(p, slot));
+  }
+  own.step = params.step;
+  return own;
+}
+
 /**
  * What a prompt strategy gains from a fitted head that keeps samples by id (the ridge head):
  * `describe()` counts them and `forget()` removes them (the head's statistics are downdated; the

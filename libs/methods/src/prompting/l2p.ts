@@ -31,15 +31,16 @@ import { ParameterStore } from '@mneme/execution';
 import type { Model } from '@mneme/graph';
 import { ENCODER_IO } from '@mneme/models';
 import { gatherRows, int64FromInt32, scatterRows, tensor, type Tensor } from '@mneme/tensor';
-import { classColumns, widenClassParam } from '../core/class-columns.js';
-import { argmaxRows, checkFeatures, checkLabels, noClass } from '../core/classifier.js';
+import { classColumns } from '../core/class-columns.js';
+import { argmaxRows, checkFeatures, checkLabelledBatch, noClass } from '../core/classifier.js';
 import { buildL2pGraph, L2P_IO, type L2pHead, type L2pPooling } from './l2p-graphs.js';
 import { choice, computed, defineOptions, integer, needed, number } from '../option-schema.js';
 import { initPromptPool, normalisedFrequency, POOL_PARAMS, scatterAddRows, selectPrompts } from './prompt-pool.js';
 import { clipGlobalNormInPlace, sparseUpdate } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
 import { BuiltGraphs } from './built-graphs.js';
-import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
+import { FittedHeadSlot, fittedHeadDataOf, fittedHeadMemory, withoutFittedHead, type FittedHeadFields } from './fitted-head-slot.js';
+import { noteExperienceClasses, predictionClasses, widenTrainedHead, type PromptClassState } from './prompt-classes.js';
 import { fittedHead, type AnalyticHeadKind, type FittedHead } from './prompted-heads.js';
 import type { TextInputs } from '../core/text-inputs.js';
 import { lengthOrderedChunks, truncateIds } from './token-batches.js';
@@ -141,21 +142,13 @@ export function l2pOptions(ctx: StrategyContext): L2pOptions {
 }
 
 /** JSON-safe bookkeeping of an L2P learner. */
-interface L2pData {
+interface L2pData extends PromptClassState, FittedHeadFields {
   /** Selections per prompt over ended experiences (the diversity term's history). */
   counts: number[];
   /** Selections per prompt in the current experience. */
   current: number[];
   /** Experiences ended so far. */
   ended: number;
-  currentClasses: number[];
-  seen: number[];
-  /** Classes per task id (task-incremental prediction). */
-  taskClasses: Record<string, number[]>;
-  /** The fitted head's part (absent without one). */
-  head?: FittedHeadData['head'];
-  headStep?: FittedHeadData['headStep'];
-  pending?: FittedHeadData['pending'];
 }
 
 /** Salt of the head's per-class initialisation stream. */
@@ -379,27 +372,20 @@ export function l2p(ctx: StrategyContext): Strategy {
   return {
     name: 'l2p',
     beginExperience: (info: ExperienceInfo) => {
-      data.currentClasses = [...info.classes];
-      data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
-      if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
+      noteExperienceClasses(data, info);
       head?.dropWaiting();
       return Promise.resolve();
     },
     growClasses: (count: number) => {
       if (count <= classes) return;
-      const added = classColumns(ctx.seed, HEAD_SALT, d, classes, count);
-      widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
-      if (trainedHead === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      widenTrainedHead(store, trainedHead === 'linear', ctx.seed, HEAD_SALT, d, classes, count);
       head?.growClasses(count);
       classes = count;
       graphs.drop();
     },
     classCount: () => classes,
     learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkFeatures(batch.features, d, batch.labels.length);
-      checkLabels(batch.labels, classes);
-      if (batch.ids.length !== batch.labels.length)
-        throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      checkLabelledBatch(batch, { inputSize: d, classes });
       const tokens = text === undefined ? undefined : text.tokensOfIds(batch.ids);
       head?.remember(batch);
       // A batch larger than the configured size runs whole (one more compiled shape).
@@ -416,15 +402,13 @@ export function l2p(ctx: StrategyContext): Strategy {
     predict: async (features: Float32Array, options?: PredictOptions) => {
       // Classes not seen yet were never trained (their logits are the random initial ones, and the
       // train mask keeps them so), so like an expanding head they cannot be predicted.
-      const taskClasses = options?.taskId === undefined ? undefined : data.taskClasses[String(options.taskId)];
-      const allowed = taskClasses ?? (data.seen.length > 0 ? data.seen : undefined);
+      const { task, allowed } = predictionClasses(data, options?.taskId);
       if (classes === 0) return noClass(checkFeatures(features, d));
-      // A fitted head knows nothing before the first experience ends; it ranges over the classes it
-      // has statistics for (all seen), narrowed by a task id.
+      // A fitted head knows nothing before the first experience ends.
       if (head !== undefined)
         return data.ended === 0
           ? noClass(checkFeatures(features, d))
-          : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), taskClasses);
+          : head.predict(await outputs(features, options?.tokens, L2P_IO.pooled), task);
       return argmaxRows(await outputs(features, options?.tokens, L2P_IO.logits), classes, allowed);
     },
     saveState: (): StrategyState => {
@@ -436,25 +420,13 @@ export function l2p(ctx: StrategyContext): Strategy {
       const missing = [...fresh().names()].filter((n) => !state.params.has(n));
       if (missing.length > 0) throw new InvalidArgumentError(`l2p: the state lacks ${missing.join(', ')} (saved with other options?)`);
       // The fitted head's parameters are nested under its prefix; the rest are the pool's and head's.
-      const restored = new ParameterStore();
-      for (const p of state.params.names()) {
-        if (p.startsWith(FITTED_PREFIX)) continue;
-        restored.set(p, state.params.get(p));
-        for (const slot of state.params.stateSlots(p)) restored.setState(p, slot, state.params.getState(p, slot));
-      }
-      restored.step = state.params.step;
+      const restored = withoutFittedHead(state.params, FITTED_PREFIX);
       store = restored;
       // The head's width is the saved class count.
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
       graphs.drop();
       const next = structuredClone(state.data) as unknown as L2pData;
-      head?.restore(
-        newHead(),
-        state.params,
-        next.head === undefined
-          ? undefined
-          : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } },
-      );
+      head?.restore(newHead(), state.params, fittedHeadDataOf(next));
       const { head: _h, headStep: _s, pending: _p, ...own } = next;
       data = own;
     },

@@ -11,14 +11,15 @@ import { ParameterStore } from '@mneme/execution';
 import type { GraphBuilder, Model } from '@mneme/graph';
 import { buildBertEncoder } from '@mneme/models';
 import { gatherRows, int64FromInt32, tensor, type Tensor } from '@mneme/tensor';
-import { classColumns, widenClassParam } from '../core/class-columns.js';
-import { argmaxRows, checkFeatures, checkLabels, noClass } from '../core/classifier.js';
+import { classColumns } from '../core/class-columns.js';
+import { argmaxRows, checkFeatures, checkLabelledBatch, noClass } from '../core/classifier.js';
 import { FrozenStates, packStates } from './frozen-states.js';
 import { toBase64 } from '../heads/gram-statistics.js';
 import { L2P_IO } from './l2p-graphs.js';
 import { choice, computed, integer, needed, number } from '../option-schema.js';
 import { buildPrefixGraph, PREFIX_GRAPH_IO } from './prefix-graphs.js';
-import { FittedHeadSlot, fittedHeadMemory, type FittedHeadData } from './fitted-head-slot.js';
+import { FittedHeadSlot, fittedHeadDataOf, fittedHeadMemory, withoutFittedHead, type FittedHeadFields } from './fitted-head-slot.js';
+import { noteExperienceClasses, predictionClasses, widenTrainedHead, type PromptClassState } from './prompt-classes.js';
 import { fittedHead, type FittedHead } from './prompted-heads.js';
 import { clipGlobalNormInPlace, sparseUpdate, type TouchedRows } from './sparse-update.js';
 import type { ExperienceInfo, LabelledBatch, LearnStats, PredictOptions, Strategy, StrategyContext, StrategyState } from '../strategy.js';
@@ -105,16 +106,9 @@ export interface PromptSource {
 }
 
 /** JSON-safe bookkeeping of the learner. */
-interface LearnerData {
+interface LearnerData extends PromptClassState, FittedHeadFields {
   ended: number;
-  currentClasses: number[];
-  seen: number[];
-  taskClasses: Record<string, number[]>;
   source?: Record<string, unknown>;
-  /** The fitted head's part (absent without one). */
-  head?: FittedHeadData['head'];
-  headStep?: FittedHeadData['headStep'];
-  pending?: FittedHeadData['pending'];
 }
 
 const HEAD_SALT = 0x2d1;
@@ -343,9 +337,7 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
   return {
     name,
     beginExperience: (info: ExperienceInfo) => {
-      data.currentClasses = [...info.classes];
-      data.seen = [...new Set([...data.seen, ...info.classes])].sort((a, b) => a - b);
-      if (info.taskId !== undefined) data.taskClasses[String(info.taskId)] = [...info.classes];
+      noteExperienceClasses(data, info);
       // Graphs keep the source's sizes symbolic (a grown pool needs no new graph).
       const before = sourceSize();
       source.beginExperience(store, info);
@@ -356,19 +348,14 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
     },
     growClasses: (count: number) => {
       if (count <= classes) return;
-      const added = classColumns(ctx.seed, HEAD_SALT, d, classes, count);
-      widenClassParam(store, L2P_IO.headWeight, d, count, added.weight);
-      if (trainedHead === 'linear') widenClassParam(store, L2P_IO.headBias, 0, count, added.bias);
+      widenTrainedHead(store, trainedHead === 'linear', ctx.seed, HEAD_SALT, d, classes, count);
       head?.growClasses(count);
       classes = count;
       graphs.drop();
     },
     classCount: () => classes,
     learn: async (batch: LabelledBatch): Promise<LearnStats | undefined> => {
-      checkFeatures(batch.features, d, batch.labels.length);
-      checkLabels(batch.labels, classes);
-      if (batch.ids.length !== batch.labels.length)
-        throw new InvalidArgumentError(`${batch.ids.length} ids but ${batch.labels.length} labels`);
+      checkLabelledBatch(batch, { inputSize: d, classes });
       head?.remember(batch);
       const loss = await step(batch);
       return loss === undefined ? undefined : { loss };
@@ -387,14 +374,12 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       const n = checkFeatures(features, d);
       if (options?.tokens !== undefined && options.tokens.length !== n)
         throw new InvalidArgumentError(`${name}: ${options.tokens.length} token sequences for ${n} feature rows`);
-      const taskClasses = options?.taskId === undefined ? undefined : data.taskClasses[String(options.taskId)];
-      const allowed = taskClasses ?? (data.seen.length > 0 ? data.seen : undefined);
+      const { task, allowed } = predictionClasses(data, options?.taskId);
       // A fitted head knows nothing before the first experience ends.
       if (classes === 0 || data.seen.length === 0 || (head !== undefined && data.ended === 0)) return noClass(n);
       const tokens = text === undefined ? undefined : (options?.tokens ?? text.tokensOfFeatures(features));
       const out = await run(features, tokens, `task ${options?.taskId ?? ''}`, (q) => source.feeds(store, q, false, options?.taskId));
-      // A fitted head ranges over the classes it has statistics for (all seen), narrowed by a task id.
-      return head !== undefined ? head.predict(headRows(out, features), taskClasses) : argmaxRows(out, classes, allowed);
+      return head !== undefined ? head.predict(headRows(out, features), task) : argmaxRows(out, classes, allowed);
     },
     saveState: (): StrategyState => {
       const params = store.clone();
@@ -406,24 +391,12 @@ export function prefixPromptStrategy(name: string, ctx: StrategyContext, o: Pref
       // Checked before anything changes: a state saved with other options is refused whole.
       const missing = [...fresh().names(), ...source.requiredParams(next.source ?? {})].filter((p) => !state.params.has(p));
       if (missing.length > 0) throw new InvalidArgumentError(`${name}: the state lacks ${missing.join(', ')} (saved with other options?)`);
-      const restored = new ParameterStore();
       // The fitted head's parameters are nested under its prefix; the rest are the learner's.
-      for (const p of state.params.names()) {
-        if (p.startsWith(fittedParam(''))) continue;
-        restored.set(p, state.params.get(p));
-        for (const slot of state.params.stateSlots(p)) restored.setState(p, slot, state.params.getState(p, slot));
-      }
+      const restored = withoutFittedHead(state.params, fittedParam(''));
       source.restore(next.source ?? {}, restored);
-      restored.step = state.params.step;
       store = restored;
       classes = restored.get(L2P_IO.headWeight).shape[1]!;
-      head?.restore(
-        newHead()!,
-        state.params,
-        next.head === undefined
-          ? undefined
-          : { head: next.head, headStep: next.headStep ?? 0, pending: next.pending ?? { ids: [], labels: [], features: '' } },
-      );
+      head?.restore(newHead()!, state.params, fittedHeadDataOf(next));
       graphs.drop();
       promptsChanged();
       data = { ended: next.ended, currentClasses: next.currentClasses, seen: next.seen, taskClasses: next.taskClasses };
