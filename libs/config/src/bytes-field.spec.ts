@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { bytes } from './bytes-field.js';
 import { type Field } from './field.js';
@@ -39,6 +40,6 @@ describe('bytes', () => {
     expect(bounded.accepts).toMatch(/ 1KiB\.\.1MiB$/);
     expect(refusal(bounded, '1000')).toContain('below the minimum 1KiB');
     expect(refusal(bounded, '2MiB')).toContain('above the maximum 1MiB');
-    expect(() => bytes({ env: 'MNEME_MAX_BYTES', default: '2MiB', max: '1MiB', doc: 'd' })).toThrow(TypeError);
+    expect(() => bytes({ env: 'MNEME_MAX_BYTES', default: '2MiB', max: '1MiB', doc: 'd' })).toThrow(ConfigSchemaError);
   });
 });

@@ -31,7 +31,7 @@ const formatBytes = (value: number): string => formatQuantity(value, BYTE_UNITS)
 /**
  * A size in whole bytes; accepts `512KiB`, `4MiB`, `1GiB`, `100B` or a plain integer number of bytes.
  * @example bytes({ env: 'MNEME_GRPC_MAX_MESSAGE_BYTES', default: '64MiB', doc: 'Largest gRPC message.' })
- * @throws TypeError when the default or a bound is not a valid size.
+ * @throws ConfigSchemaError when the default or a bound is not a valid size.
  */
 export function bytes(options: BytesOptions & { readonly default: BytesInput }): Field<number>;
 export function bytes(options: BytesOptions): Field<number | undefined>;

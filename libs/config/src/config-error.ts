@@ -57,3 +57,14 @@ export class ConfigError extends MnemeError {
     this.warnings = Object.freeze([...warnings]);
   }
 }
+
+/**
+ * A mistake in a config schema itself (two fields on one variable, a default that does not parse,
+ * bounds the wrong way round), thrown when the schema module loads: a programming error, never an
+ * operator's or a caller's, so its kind is `internal`.
+ */
+export class ConfigSchemaError extends MnemeError {
+  constructor(message: string) {
+    super('internal', message);
+  }
+}

@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigProblem } from './config-error.js';
+import { ConfigError, type ConfigProblem, ConfigSchemaError } from './config-error.js';
 import { describeFields, type DescribeFormat } from './describe-config.js';
 import { freeze, type Field } from './field.js';
 import { findUnknownVariables, type ConfigWarning } from './unknown-variables.js';
@@ -76,7 +76,7 @@ const processIo: StartupIo = {
 /**
  * Validates a schema once and returns its loader. Fails fast on schema mistakes — two fields
  * reading the same variable — because they are bugs no environment can fix.
- * @throws TypeError when two fields read the same variable.
+ * @throws ConfigSchemaError when two fields read the same variable.
  * @example
  * const serviceConfig = defineConfig({ ...commonServiceConfig, batch: int({ env: 'MNEME_BATCH', default: 32, doc: '…' }) });
  * const options = serviceConfig.loadOrExit();
@@ -87,7 +87,7 @@ export function defineConfig<const S extends ConfigSchema>(schema: S, options: D
   for (const [key, f] of entries) {
     const owner = owners.get(f.env);
     if (owner !== undefined) {
-      throw new TypeError(`config schema: fields '${owner}' and '${key}' both read ${f.env}`);
+      throw new ConfigSchemaError(`config schema: fields '${owner}' and '${key}' both read ${f.env}`);
     }
     owners.set(f.env, key);
   }

@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { duration } from './duration-field.js';
 import { type Field } from './field.js';
 import { loadOne, refusal } from './load-one.test-util.js';
+import { ConfigSchemaError } from './config-error.js';
 
 describe('duration', () => {
   const f = duration({ env: 'MNEME_GRACE', default: '10s', doc: 'd' });
@@ -52,8 +53,8 @@ describe('duration', () => {
   });
 
   it('refuses invalid defaults and bounds when built', () => {
-    expect(() => duration({ env: 'MNEME_GRACE', default: '10 secs', doc: 'd' })).toThrow(TypeError);
-    expect(() => duration({ env: 'MNEME_GRACE', default: -1, doc: 'd' })).toThrow(TypeError);
-    expect(() => duration({ env: 'MNEME_GRACE', min: '1m', max: '1s', doc: 'd' })).toThrow(TypeError);
+    expect(() => duration({ env: 'MNEME_GRACE', default: '10 secs', doc: 'd' })).toThrow(ConfigSchemaError);
+    expect(() => duration({ env: 'MNEME_GRACE', default: -1, doc: 'd' })).toThrow(ConfigSchemaError);
+    expect(() => duration({ env: 'MNEME_GRACE', min: '1m', max: '1s', doc: 'd' })).toThrow(ConfigSchemaError);
   });
 });

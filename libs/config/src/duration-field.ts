@@ -28,7 +28,7 @@ const formatMs = (ms: number): string => formatQuantity(ms, DURATION_UNITS);
  * A duration in whole milliseconds; accepts `500ms`, `30s`, `2m`, `1h`, `1.5s` or a plain integer
  * number of milliseconds.
  * @example duration({ env: 'MNEME_SHUTDOWN_GRACE', default: '10s', doc: 'Drain time after SIGTERM.' })
- * @throws TypeError when the default or a bound is not a valid duration.
+ * @throws ConfigSchemaError when the default or a bound is not a valid duration.
  */
 export function duration(options: DurationOptions & { readonly default: DurationInput }): Field<number>;
 export function duration(options: DurationOptions): Field<number | undefined>;

@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { accept, field, reject, type Field } from './field.js';
 import { loadOne, refusal } from './load-one.test-util.js';
@@ -28,13 +29,13 @@ describe('field', () => {
 
   it('refuses a default its own parser refuses, when the schema is built', () => {
     expect(() => field({ env: 'MNEME_EVEN', doc: 'd', default: 3, ...even })).toThrow(
-      new TypeError("config field MNEME_EVEN: default '3' is not an even integer"),
+      new ConfigSchemaError("config field MNEME_EVEN: default '3' is not an even integer"),
     );
   });
 
   it('refuses variable names that are not upper-case POSIX names', () => {
-    expect(() => field({ env: 'mneme_port', doc: 'd', ...even })).toThrow(TypeError);
-    expect(() => field({ env: 'MNEME-PORT', doc: 'd', ...even })).toThrow(TypeError);
-    expect(() => field({ env: '', doc: 'd', ...even })).toThrow(TypeError);
+    expect(() => field({ env: 'mneme_port', doc: 'd', ...even })).toThrow(ConfigSchemaError);
+    expect(() => field({ env: 'MNEME-PORT', doc: 'd', ...even })).toThrow(ConfigSchemaError);
+    expect(() => field({ env: '', doc: 'd', ...even })).toThrow(ConfigSchemaError);
   });
 });

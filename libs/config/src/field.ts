@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 /** What a parser concluded about one raw value. */
 export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly detail?: string };
 
@@ -67,14 +68,14 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
  * Builds a field of any kind; the built-in builders are thin wrappers around it. The default is
  * written out with `format` and parsed back, so a default that its own field would refuse is a
  * programming error caught when the schema module loads, not at some later start-up.
- * @throws TypeError when `env` is not an upper-case variable name or the default does not parse.
+ * @throws ConfigSchemaError when `env` is not an upper-case variable name or the default does not parse.
  */
 export function field<T>(options: CustomFieldOptions<T> & { readonly default: T }): Field<T>;
 export function field<T>(options: CustomFieldOptions<T>): Field<T | undefined>;
 export function field<T>(options: CustomFieldOptions<T>): Field<T | undefined> {
   const { env, doc, accepts, parse } = options;
   if (!ENV_NAME.test(env)) {
-    throw new TypeError(`config field '${env}': variable names must match ${String(ENV_NAME)}`);
+    throw new ConfigSchemaError(`config field '${env}': variable names must match ${String(ENV_NAME)}`);
   }
   let defaultValue: T | undefined;
   let defaultText: string | undefined;
@@ -82,7 +83,7 @@ export function field<T>(options: CustomFieldOptions<T>): Field<T | undefined> {
     defaultText = options.format ? options.format(options.default) : String(options.default);
     const parsed = parse(defaultText);
     if (!parsed.ok) {
-      throw new TypeError(`config field ${env}: default '${defaultText}' is not ${accepts}`);
+      throw new ConfigSchemaError(`config field ${env}: default '${defaultText}' is not ${accepts}`);
     }
     defaultValue = freeze(parsed.value);
   }

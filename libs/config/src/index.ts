@@ -5,7 +5,7 @@ export { bytes } from './bytes-field.js';
 export type { BytesInput, BytesOptions } from './bytes-field.js';
 export { commonServiceConfig, DEVICES, LOG_LEVELS } from './common-service-config.js';
 export type { CommonServiceConfig, Device, LogLevel } from './common-service-config.js';
-export { ConfigError, formatProblem } from './config-error.js';
+export { ConfigError, ConfigSchemaError, formatProblem } from './config-error.js';
 export type { ConfigProblem } from './config-error.js';
 export { defineConfig, EX_CONFIG } from './define-config.js';
 export type { ConfigDefinition, ConfigSchema, DefineConfigOptions, EnvSource, Infer, LoadResult, StartupIo } from './define-config.js';

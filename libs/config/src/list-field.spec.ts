@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Field } from './field.js';
 import { hostPort, list, text } from './list-field.js';
@@ -55,6 +56,6 @@ describe('list with default', () => {
   });
 
   it('refuses an invalid default element when built', () => {
-    expect(() => list({ env: 'MNEME_KAFKA_BROKERS', item: hostPort, default: ['kafka'], doc: 'd' })).toThrow(TypeError);
+    expect(() => list({ env: 'MNEME_KAFKA_BROKERS', item: hostPort, default: ['kafka'], doc: 'd' })).toThrow(ConfigSchemaError);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Field } from './field.js';
 import { loadOne, refusal } from './load-one.test-util.js';
 import { int, num, port } from './number-fields.js';
+import { ConfigSchemaError } from './config-error.js';
 
 describe('int', () => {
   const f = int({ env: 'MNEME_BATCH', default: 32, min: 1, max: 1024, doc: 'd' });
@@ -34,8 +35,8 @@ describe('int', () => {
   });
 
   it('refuses impossible bounds and out-of-bounds defaults when built', () => {
-    expect(() => int({ env: 'MNEME_N', min: 5, max: 1, doc: 'd' })).toThrow(TypeError);
-    expect(() => int({ env: 'MNEME_N', default: 0, min: 1, doc: 'd' })).toThrow(TypeError);
+    expect(() => int({ env: 'MNEME_N', min: 5, max: 1, doc: 'd' })).toThrow(ConfigSchemaError);
+    expect(() => int({ env: 'MNEME_N', default: 0, min: 1, doc: 'd' })).toThrow(ConfigSchemaError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Field } from './field.js';
 import { loadOne, refusal } from './load-one.test-util.js';
@@ -29,6 +30,6 @@ describe('oneOf', () => {
 
   it('refuses an empty list of choices built at runtime', () => {
     const values = [] as unknown as readonly [string];
-    expect(() => oneOf(values, { env: 'MNEME_X', doc: 'd' })).toThrow(TypeError);
+    expect(() => oneOf(values, { env: 'MNEME_X', doc: 'd' })).toThrow(ConfigSchemaError);
   });
 });

@@ -1,4 +1,5 @@
 import { accept, field, reject, type Field, type FieldOptions, type ParseResult } from './field.js';
+import { ConfigSchemaError } from './config-error.js';
 
 /** Options for {@link oneOf}. */
 export interface OneOfOptions<V extends string> extends FieldOptions {
@@ -19,7 +20,7 @@ function parseChoice<V extends string>(values: readonly V[], raw: string): Parse
 /**
  * An option restricted to a fixed set of words; the type is the union of the words.
  * @example oneOf(['auto', 'cpu', 'cuda'] as const, { env: 'MNEME_DEVICE', default: 'auto', doc: '…' })
- * @throws TypeError when `values` is empty.
+ * @throws ConfigSchemaError when `values` is empty.
  */
 export function oneOf<const V extends readonly [string, ...string[]]>(
   values: V,
@@ -34,7 +35,7 @@ export function oneOf<const V extends readonly [string, ...string[]]>(
   options: OneOfOptions<V[number]>,
 ): Field<V[number] | undefined> {
   // The tuple type already demands one value; this guards callers that build the list at runtime.
-  if (values.length === 0) throw new TypeError(`config field ${options.env}: oneOf needs at least one value`);
+  if (values.length === 0) throw new ConfigSchemaError(`config field ${options.env}: oneOf needs at least one value`);
   const choices: readonly V[number][] = Object.freeze([...values]);
   return field({
     env: options.env,

@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 /** Optional inclusive bounds on a numeric option. */
 export interface Range {
   readonly min?: number | undefined;
@@ -30,10 +31,10 @@ export function rangeViolation(value: number, range: Range, show: (value: number
 export function checkRange(env: string, range: Range): void {
   for (const bound of [range.min, range.max]) {
     if (bound !== undefined && !Number.isFinite(bound)) {
-      throw new TypeError(`config field ${env}: bounds must be finite numbers, got ${bound}`);
+      throw new ConfigSchemaError(`config field ${env}: bounds must be finite numbers, got ${bound}`);
     }
   }
   if (range.min !== undefined && range.max !== undefined && range.min > range.max) {
-    throw new TypeError(`config field ${env}: min ${range.min} is greater than max ${range.max}`);
+    throw new ConfigSchemaError(`config field ${env}: min ${range.min} is greater than max ${range.max}`);
   }
 }

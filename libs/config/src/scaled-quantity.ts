@@ -1,3 +1,4 @@
+import { ConfigSchemaError } from './config-error.js';
 import { accept, reject, type ParseResult } from './field.js';
 
 /** Unit suffixes and how many base units each is worth, largest first (used for formatting). */
@@ -42,6 +43,6 @@ export function formatQuantity(value: number, units: UnitTable): string {
 /** Accepts a number of base units as-is or a string in the unit syntax; for bounds and defaults. */
 export function quantityFromInput(env: string, what: string, input: number | string, units: UnitTable): number {
   const parsed = typeof input === 'number' ? parseQuantity(String(input), units) : parseQuantity(input.trim(), units);
-  if (!parsed.ok) throw new TypeError(`config field ${env}: ${what} '${input}' is not a valid quantity`);
+  if (!parsed.ok) throw new ConfigSchemaError(`config field ${env}: ${what} '${input}' is not a valid quantity`);
   return parsed.value;
 }
