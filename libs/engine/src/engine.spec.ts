@@ -32,6 +32,23 @@ describe('Engine', () => {
     expect(Array.from(out['y']!.data as Float32Array)).toEqual([1.5, 1.5, 9.5, 11.5]);
   });
 
+  it('passes the ONNX-only integer types (uint16, int16, uint32, uint64) through ONNX Runtime and back', async () => {
+    const cases = [
+      tensor('uint16', [3], Uint16Array.of(0, 1, 65535)),
+      tensor('int16', [3], Int16Array.of(-32768, 0, 32767)),
+      tensor('uint32', [3], Uint32Array.of(0, 7, 4294967295)),
+      tensor('uint64', [3], BigUint64Array.of(0n, 1n, 2n ** 64n - 1n)),
+    ];
+    for (const x of cases) {
+      const b = new GraphBuilder({ name: `identity-${x.dtype}` });
+      const input = b.input('x', x.dtype, [3]);
+      b.output(b.op('Identity', [input], {}, { outputs: ['y'] })[0]!, x.dtype, [3]);
+      const y = (await engine.run(b.build(), { x }))['y']!;
+      expect(y.dtype, x.dtype).toBe(x.dtype);
+      expect(y.data, x.dtype).toEqual(x.data);
+    }
+  });
+
   it('caches sessions by model bytes and shapes, and evicts the least recently used', async () => {
     const e = await Engine.create({ device: 'cpu', intraOpNumThreads: 1, maxCachedSessions: 2 });
     const m2 = affine(2);
