@@ -117,9 +117,11 @@ export function compareMatrices(before: MatricesFile, after: MatricesFile): Matr
       out.push({ name, what: `seeds ${a.seeds.join(',')} before, ${b.seeds.join(',')} after` });
       continue;
     }
-    const cell = firstDifference('matrix', a.matrix, b.matrix) ?? firstDifference('random_init', a.random_init, b.random_init);
-    const perClass = cell ?? firstDifference('class_accuracy', a.class_accuracy, b.class_accuracy);
-    if (perClass !== undefined) out.push({ name, what: perClass });
+    const what =
+      firstDifference('matrix', a.matrix, b.matrix) ??
+      firstDifference('random_init', a.random_init, b.random_init) ??
+      firstDifference('class_accuracy', a.class_accuracy, b.class_accuracy);
+    if (what !== undefined) out.push({ name, what });
   }
   return out;
 }

@@ -101,11 +101,6 @@ interface Contract {
    * the identity on a one-token sequence), is held to {@link LEARNS_ON_TEXT} on the tiny text set instead.
    */
   readonly learns?: number | 'text';
-  /**
-   * Checks it is known to fail, each with why: the suite asserts that they still fail, so that a
-   * fix must update the declaration (and a regression elsewhere is not hidden).
-   */
-  readonly gaps?: Partial<Record<'retention' | 'forget' | 'taskId', string>>;
 }
 
 /** The accuracy a strategy reaches on the newest experience of the well-separated suite problem (nearest class mean: ≥ 0.95). */
@@ -407,12 +402,6 @@ describe('strategy conformance', () => {
       if (declared === undefined) throw new Error(`${name} declares no contract: add it to CONTRACTS in conformance.spec.ts`);
       return declared;
     };
-    /** Runs a check; for a declared gap, asserts instead that the check still fails. */
-    const checked = async (check: keyof NonNullable<Contract['gaps']>, body: () => Promise<void>): Promise<void> => {
-      const gap = contract().gaps?.[check];
-      if (gap === undefined) return body();
-      await expect(body(), `known gap (${gap}) now passes: remove it from CONTRACTS`).rejects.toThrow();
-    };
     // One run over the whole stream as a task-incremental scenario gives it (task id = experience),
     // shared by the read-only accuracy and task-id checks.
     let trainedOnce: Promise<Strategy> | undefined;
@@ -478,44 +467,43 @@ describe('strategy conformance', () => {
       expect(parameterBytes(a.saveState().params)).toEqual(parameterBytes(b.saveState().params));
     });
 
-    it('keeps samples as it declares: within its capacity, every sample seen, or none past their experience', () =>
-      checked('retention', async () => {
-        const { retention } = contract();
-        const s = build(name);
-        const seen = new Set<number>();
-        // What the strategy holds at each experience's end, as a checkpoint carries it.
-        const atEnds: string[] = [];
-        let largest = 0;
-        await play(s, problem.events, (event) => {
-          if (event.kind === 'learn') for (const id of event.batch.ids) seen.add(id);
-          const d = s.describe?.();
-          if (retention === 'bounded') {
-            expect(d?.memoryCapacity, 'a bounded memory reports its capacity').toBeLessThan(Number.POSITIVE_INFINITY);
-            expect(d?.memorySize, 'a bounded memory reports its size').toBeGreaterThanOrEqual(0);
-            expect(d!.memorySize).toBeLessThanOrEqual(d!.memoryCapacity!);
-            largest = Math.max(largest, d!.memorySize!);
-          } else if (retention === 'every-sample') {
-            expect(d?.memorySize, 'a memory of every sample reports how many it holds').toBe(seen.size);
-          } else if (event.kind === 'end') {
-            if (d?.memorySize !== undefined) expect(d.memorySize).toBe(0);
-            atEnds.push(JSON.stringify(s.saveState().data));
-          }
-        });
+    it('keeps samples as it declares: within its capacity, every sample seen, or none past their experience', async () => {
+      const { retention } = contract();
+      const s = build(name);
+      const seen = new Set<number>();
+      // What the strategy holds at each experience's end, as a checkpoint carries it.
+      const atEnds: string[] = [];
+      let largest = 0;
+      await play(s, problem.events, (event) => {
+        if (event.kind === 'learn') for (const id of event.batch.ids) seen.add(id);
+        const d = s.describe?.();
         if (retention === 'bounded') {
-          // Not vacuous: the memory held samples, and the stream was larger than it may grow.
-          expect(largest).toBeGreaterThan(0);
-          expect(s.describe!().memoryCapacity).toBeLessThan(seen.size);
+          expect(d?.memoryCapacity, 'a bounded memory reports its capacity').toBeLessThan(Number.POSITIVE_INFINITY);
+          expect(d?.memorySize, 'a bounded memory reports its size').toBeGreaterThanOrEqual(0);
+          expect(d!.memorySize).toBeLessThanOrEqual(d!.memoryCapacity!);
+          largest = Math.max(largest, d!.memorySize!);
+        } else if (retention === 'every-sample') {
+          expect(d?.memorySize, 'a memory of every sample reports how many it holds').toBe(seen.size);
+        } else if (event.kind === 'end') {
+          if (d?.memorySize !== undefined) expect(d.memorySize).toBe(0);
+          atEnds.push(JSON.stringify(s.saveState().data));
         }
-        if (retention === 'none') {
-          // Keeping nothing of a sample by id, its bookkeeping cannot depend on which ids the samples had.
-          const shifted = build(name);
-          const atShiftedEnds: string[] = [];
-          await play(shifted, withIdsShifted(problem.events, 1000), (event) => {
-            if (event.kind === 'end') atShiftedEnds.push(JSON.stringify(shifted.saveState().data));
-          });
-          expect(atShiftedEnds).toEqual(atEnds);
-        }
-      }));
+      });
+      if (retention === 'bounded') {
+        // Not vacuous: the memory held samples, and the stream was larger than it may grow.
+        expect(largest).toBeGreaterThan(0);
+        expect(s.describe!().memoryCapacity).toBeLessThan(seen.size);
+      }
+      if (retention === 'none') {
+        // Keeping nothing of a sample by id, its bookkeeping cannot depend on which ids the samples had.
+        const shifted = build(name);
+        const atShiftedEnds: string[] = [];
+        await play(shifted, withIdsShifted(problem.events, 1000), (event) => {
+          if (event.kind === 'end') atShiftedEnds.push(JSON.stringify(shifted.saveState().data));
+        });
+        expect(atShiftedEnds).toEqual(atEnds);
+      }
+    });
 
     it('learns: well above chance on the held-out samples of the last experience', async () => {
       const least = contract().learns ?? LEARNS;
@@ -526,71 +514,69 @@ describe('strategy conformance', () => {
       expect(accuracy(await s.predict(newest.features), newest.labels)).toBeGreaterThanOrEqual(least);
     });
 
-    it("uses a task id as it declares: predicts only the task's classes, or the same as without it", () =>
-      checked('taskId', async () => {
-        const s = await trained();
-        const { features, labels } = problem.heldOut;
-        const plain = await s.predict(features);
-        for (let task = 0; task < EXPERIENCES; task++) {
-          const classes = [2 * task, 2 * task + 1];
-          const predicted = await s.predict(features, { taskId: task });
-          if (contract().taskId === 'ignores') {
-            expect(predicted, `task ${task}`).toEqual(plain);
-            continue;
-          }
-          expect(
-            [...predicted].every((c) => classes.includes(c)),
-            `task ${task} predicts only classes ${classes.join(', ')}`,
-          ).toBe(true);
+    it("uses a task id as it declares: predicts only the task's classes, or the same as without it", async () => {
+      const s = await trained();
+      const { features, labels } = problem.heldOut;
+      const plain = await s.predict(features);
+      for (let task = 0; task < EXPERIENCES; task++) {
+        const classes = [2 * task, 2 * task + 1];
+        const predicted = await s.predict(features, { taskId: task });
+        if (contract().taskId === 'ignores') {
+          expect(predicted, `task ${task}`).toEqual(plain);
+          continue;
         }
-        // Told the newest task, it tells that task's samples apart (older tasks may be forgotten).
-        const newest = rowsOf({ features, labels }, [CLASSES - 2, CLASSES - 1]);
-        const least = contract().learns ?? LEARNS;
-        if (typeof least === 'number')
-          expect(accuracy(await s.predict(newest.features, { taskId: EXPERIENCES - 1 }), newest.labels)).toBeGreaterThanOrEqual(least);
-        // A task id it never saw is no error: a valid class for every row.
-        const unknown = await s.predict(features, { taskId: 99 });
-        expect([...unknown].every((c) => c >= 0 && c < CLASSES)).toBe(true);
-      }));
+        expect(
+          [...predicted].every((c) => classes.includes(c)),
+          `task ${task} predicts only classes ${classes.join(', ')}`,
+        ).toBe(true);
+      }
+      // Told the newest task, it tells that task's samples apart (older tasks may be forgotten).
+      const newest = rowsOf({ features, labels }, [CLASSES - 2, CLASSES - 1]);
+      const least = contract().learns ?? LEARNS;
+      if (typeof least === 'number')
+        expect(accuracy(await s.predict(newest.features, { taskId: EXPERIENCES - 1 }), newest.labels)).toBeGreaterThanOrEqual(least);
+      // A task id it never saw is no error: a valid class for every row.
+      const unknown = await s.predict(features, { taskId: 99 });
+      expect([...unknown].every((c) => c >= 0 && c < CLASSES)).toBe(true);
+    });
 
-    it('never uses forgotten samples again, still predicts, and unlearns exactly when it says so', () =>
-      checked('forget', async () => {
-        const { forgets, retention } = contract();
-        const probe = build(name);
-        expect(typeof probe.forget === 'function', forgets ? 'declared to forget' : 'declared not to forget').toBe(forgets);
-        // A strategy that keeps samples must be able to forget them (a data-deletion request).
-        if (retention !== 'none') expect(forgets).toBe(true);
-        if (!forgets) return;
-        const before = problem.events.slice(0, problem.middle);
-        const learned = before.flatMap((e) => (e.kind === 'learn' ? [...e.batch.ids] : []));
-        const doomed = new Set(learned.filter((_, i) => i % 3 === 0));
-        const rows = rowsById(problem.events);
-        const watch = watchRows(
-          executor,
-          [...doomed].map((id) => rows.get(id)!),
-        );
-        const s = build(name, CLASSES, watch.executor);
-        await play(s, before);
-        const usedBefore = watch.hits();
-        s.forget!(doomed);
-        watch.reset();
-        await play(s, problem.events.slice(problem.middle));
-        const predicted = await s.predict(problem.heldOut.features);
-        expect([...predicted].every((c) => c >= 0 && c < CLASSES)).toBe(true);
-        if (retention === 'every-sample') expect(s.describe!().memorySize).toBe(rows.size - doomed.size);
-        if (s.unlearning === 'exact') {
-          // Nothing kept depends on them: the same as a fresh instance that never saw them, also
-          // between the classes, where a trace of them would move the boundaries.
-          const fresh = build(name);
-          await play(fresh, withoutIds(problem.events, doomed));
-          const probes = boundaryProbes(problem.heldOut.features);
-          expect(await s.predict(probes)).toEqual(await fresh.predict(probes));
-        } else {
-          // The engine was fed them while they were held (the watch sees them), and never after.
-          expect(usedBefore).toBeGreaterThan(0);
-          expect(watch.hits(), 'uses of forgotten samples after forget').toBe(0);
-        }
-      }));
+    it('never uses forgotten samples again, still predicts, and unlearns exactly when it says so', async () => {
+      const { forgets, retention } = contract();
+      const probe = build(name);
+      expect(typeof probe.forget === 'function', forgets ? 'declared to forget' : 'declared not to forget').toBe(forgets);
+      // A strategy that keeps samples must be able to forget them (a data-deletion request).
+      if (retention !== 'none') expect(forgets).toBe(true);
+      if (!forgets) return;
+      const before = problem.events.slice(0, problem.middle);
+      const learned = before.flatMap((e) => (e.kind === 'learn' ? [...e.batch.ids] : []));
+      const doomed = new Set(learned.filter((_, i) => i % 3 === 0));
+      const rows = rowsById(problem.events);
+      const watch = watchRows(
+        executor,
+        [...doomed].map((id) => rows.get(id)!),
+      );
+      const s = build(name, CLASSES, watch.executor);
+      await play(s, before);
+      const usedBefore = watch.hits();
+      s.forget!(doomed);
+      watch.reset();
+      await play(s, problem.events.slice(problem.middle));
+      const predicted = await s.predict(problem.heldOut.features);
+      expect([...predicted].every((c) => c >= 0 && c < CLASSES)).toBe(true);
+      if (retention === 'every-sample') expect(s.describe!().memorySize).toBe(rows.size - doomed.size);
+      if (s.unlearning === 'exact') {
+        // Nothing kept depends on them: the same as a fresh instance that never saw them, also
+        // between the classes, where a trace of them would move the boundaries.
+        const fresh = build(name);
+        await play(fresh, withoutIds(problem.events, doomed));
+        const probes = boundaryProbes(problem.heldOut.features);
+        expect(await s.predict(probes)).toEqual(await fresh.predict(probes));
+      } else {
+        // The engine was fed them while they were held (the watch sees them), and never after.
+        expect(usedBefore).toBeGreaterThan(0);
+        expect(watch.hits(), 'uses of forgotten samples after forget').toBe(0);
+      }
+    });
 
     it('round-trips its state bit-exactly through saveState/restoreState (also into a fresh instance)', async () => {
       const s = build(name);
